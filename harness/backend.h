@@ -1,0 +1,58 @@
+// Model backends: batch of prompts in, raw outputs out. The harness never looks inside a backend
+// and suites never know which backend answered.
+//
+// Invariants: generate() returns exactly one result per request, in request order. A problem with
+// one example (a missing replay line, an API error after retries) is that result's `error`, not an
+// exception: the run stores it and goes on. Exceptions mean the backend itself is unusable.
+// generate() may be called from several worker threads at once (--jobs).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tasks/suite.h"
+
+namespace aimicius {
+
+struct GenerationParams {
+  int64_t max_new_tokens = 256;
+  double temperature = 0.0;  // 0: greedy
+  uint64_t seed = 0;
+};
+
+struct GenerationRequest {
+  std::string suite;
+  std::string example_id;
+  std::string prompt;
+};
+
+struct GenerationResult {
+  std::string output;
+  std::optional<std::string> error;
+  int64_t tokens_in = 0;
+  int64_t tokens_out = 0;
+  double latency_ms = 0.0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string spec() const = 0;          // as the user wrote it, e.g. "replay:gpt4.jsonl"
+  virtual std::string content_hash() const = 0;  // identifies what answers (file or weights hash)
+  virtual bool is_oracle() const { return false; }
+  virtual std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
+                                                 const GenerationParams& params) = 0;
+};
+
+// Parses a model spec ("oracle", "replay:FILE.jsonl") and builds its backend. The suites are
+// given so that the oracle can answer with references. Throws InputError for an unknown or
+// malformed spec, naming the spec and the kinds that exist.
+std::unique_ptr<Backend> make_backend(const std::string& spec, const std::vector<LoadedSuite>& suites);
+
+// One line per backend kind, for `aimicius list models`.
+std::vector<std::pair<std::string, std::string>> backend_kinds();
+
+}  // namespace aimicius

@@ -1,0 +1,118 @@
+// `aimicius`: the command-line driver. Parses options (CLI11), resolves the data folder, runs one
+// subcommand, and maps failures to exit codes: 0 success, 2 bad input (usage, unknown suite or
+// model, missing or corrupt data, unwritable database), 1 anything else.
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "harness/commands.h"
+
+#ifndef AIMICIUS_DEFAULT_DATA_DIR
+#define AIMICIUS_DEFAULT_DATA_DIR "datasets"
+#endif
+#ifndef AIMICIUS_VERSION
+#define AIMICIUS_VERSION "dev"
+#endif
+
+namespace {
+
+std::filesystem::path default_data_dir() {
+  if (const char* env = std::getenv("AIMICIUS_DATA_DIR"); env && *env) return env;
+  return AIMICIUS_DEFAULT_DATA_DIR;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace aimicius;
+  CLI::App app{"aimicius: evaluate system-domain language models on the AIMicius suites.\n"
+               "Answers are scored, every result is kept in SQLite, and runs become leaderboards."};
+  app.set_version_flag("--version", AIMICIUS_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  GlobalOptions global;
+  global.data_dir = default_data_dir();
+  app.add_option("--db", global.db_path, "SQLite results database")->capture_default_str();
+  app.add_option("--data-dir", global.data_dir, "Folder holding one subfolder per suite (env AIMICIUS_DATA_DIR)")
+      ->capture_default_str();
+  app.add_flag("-v,--verbose", global.verbosity, "More detail on stderr (repeatable)");
+
+  RunCommandOptions run;
+  int64_t resume_id = 0;
+  std::optional<int64_t> limit_arg;
+  auto* run_cmd = app.add_subcommand("run", "Evaluate a model on suites and store every result");
+  run_cmd->add_option("--suite", run.run.suites, "Suite(s) to run, repeatable or comma-separated (default: all)")
+      ->delimiter(',');
+  run_cmd->add_option("--model", run.run.model_spec, "Model spec: oracle | replay:FILE.jsonl")
+      ->capture_default_str();
+  run_cmd->add_option("--limit", limit_arg, "Only the first N examples of each suite");
+  run_cmd->add_option("--jobs,-j", run.run.jobs, "Batches generated concurrently")->capture_default_str();
+  run_cmd->add_option("--seed", run.run.seed, "Seed for sampling backends")->capture_default_str();
+  run_cmd->add_option("--split", run.run.split, "Data split")->capture_default_str();
+  run_cmd->add_option("--batch-size", run.run.batch_size, "Examples per backend call")->capture_default_str();
+  auto* resume_opt = run_cmd->add_option("--resume", resume_id, "Continue run RUN where it stopped");
+  run_cmd->add_option("--format", run.format, "Result table: terminal | markdown")->capture_default_str();
+  for (const char* name : {"--suite", "--model", "--limit", "--seed", "--split", "--batch-size"})
+    resume_opt->excludes(run_cmd->get_option(name));
+
+  std::string list_what;
+  auto* list_cmd = app.add_subcommand("list", "List suites, models or runs");
+  list_cmd->add_option("what", list_what, "suites | models | runs")
+      ->required()
+      ->check(CLI::IsMember({"suites", "models", "runs"}));
+
+  int64_t show_id = 0;
+  auto* show_cmd = app.add_subcommand("show", "Show one run: its configuration, scores and errors");
+  show_cmd->add_option("run", show_id, "Run id")->required();
+
+  std::vector<int64_t> report_ids;
+  bool report_all = false;
+  std::string report_format = "terminal";
+  auto* report_cmd = app.add_subcommand("report", "Leaderboard of stored runs (default: newest complete run per model)");
+  report_cmd->add_option("--runs", report_ids, "Run ids to include")->delimiter(',');
+  report_cmd->add_flag("--all", report_all, "Every run, complete or not");
+  report_cmd->add_option("--format", report_format, "terminal | markdown")->capture_default_str();
+
+  int64_t compare_a = 0, compare_b = 0;
+  std::string compare_format = "terminal";
+  auto* compare_cmd = app.add_subcommand("compare", "Compare two runs metric by metric, over shared examples");
+  compare_cmd->add_option("run_a", compare_a, "Baseline run id")->required();
+  compare_cmd->add_option("run_b", compare_b, "Candidate run id")->required();
+  compare_cmd->add_option("--format", compare_format, "terminal | markdown")->capture_default_str();
+
+  std::filesystem::path manifest_dir;
+  auto* manifest_cmd = app.add_subcommand(
+      "manifest", "Recompute counts and checksums in SUITE_DIR/manifest.json after editing its data");
+  manifest_cmd->add_option("suite_dir", manifest_dir, "Suite folder, e.g. datasets/cmdgen")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  try {
+    if (*run_cmd) {
+      if (limit_arg) run.run.limit = limit_arg;
+      if (*resume_opt) run.resume = resume_id;
+      return command_run(global, run);
+    }
+    if (*list_cmd) return command_list(global, list_what);
+    if (*show_cmd) return command_show(global, show_id);
+    if (*report_cmd) return command_report(global, report_ids, report_all, report_format);
+    if (*compare_cmd) return command_compare(global, compare_a, compare_b, compare_format);
+    if (*manifest_cmd) return command_manifest(global, manifest_dir);
+  } catch (const InputError& e) {
+    fmt::print(stderr, "aimicius: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "aimicius: internal error: {}\n", e.what());
+    return 1;
+  }
+  return 2;
+}

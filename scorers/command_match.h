@@ -1,0 +1,65 @@
+// command_match: matching scorers for generated command lines (pure functions).
+//
+// exact_match(candidate, reference)
+//   1.0 iff normalize_command(candidate) == normalize_command(reference) and the
+//   candidate is not blank; else 0.0. Order-sensitive: `-q -d X` != `-d X -q`.
+//
+// command_structure_score(candidate, reference) -> value in [0, 1]
+//   In the spirit of the NLC2CMD metric (Agarwal et al. 2021), defined as:
+//   1. Both sides are split with split_shell_words. A reference that does not
+//      lex or has no words throws std::invalid_argument (dataset bug); a
+//      candidate that does not lex scores 0 with detail {"error": message}.
+//   2. In every segment a leading `sudo` / `sudo -E` is dropped, then leading
+//      environment assignments (`NAME=value`, NAME = [A-Za-z_][A-Za-z0-9_]*)
+//      are set aside as argument items (kind "env"), so that
+//      `NCCL_DEBUG=INFO mpirun ...` has utility `mpirun`.
+//   3. Segments are aligned by position; T = max(#candidate segments,
+//      #reference segments). A segment missing on one side scores 0.
+//   4. utility = basename of the first remaining word (/usr/bin/nvidia-smi ==
+//      nvidia-smi). Different utilities: the segment scores 0.
+//   5. The other words are read left to right:
+//        - `--` ends options: it is not a flag and every later word is positional;
+//        - a flag is a word starting with '-' that is not "-" and not a negative
+//          number (-3, -0.5); combined short flags (`-la`) stay as written;
+//        - `--name=value` is flag `--name` with value `value`;
+//        - a non-flag word directly after a flag that has no value yet becomes
+//          that flag's value (greedy, same rule on both sides);
+//        - any other non-flag word is a positional argument.
+//      Fc, Fr = SETS of flag names of candidate / reference.
+//      Ac, Ar = MULTISETS of argument items: one (flag, value) item per flag
+//      occurrence (value "" when the flag took none), one (positional, word) item
+//      per positional argument, one (env, NAME=value) item per assignment.
+//   6. S_flags = 1 if Fc and Fr are both empty, else
+//        clamp((2|Fc ∩ Fr| - |Fc ∪ Fr|) / max(|Fc|, |Fr|), -1, 1).
+//      (Unclamped the term can reach -2, e.g. {-a} vs {-b}; the clamp keeps the
+//      segment score in [0, 1].)
+//      S_args = 1 if Ac and Ar are both empty, 0 if exactly one is empty, else
+//        F1 = 2|Ac ∩ Ar| / (|Ac| + |Ar|)   (multiset intersection).
+//      segment score = ((1 + S_flags) / 2 + S_args) / 2.
+//   7. value = (sum of segment scores) / T; 0 when the candidate has no segment.
+//   Flag order never matters; a missing flag, an extra flag or a wrong value
+//   each lower the score. Positional order does not matter either (multiset).
+//
+//   detail = {"segment_count": T, "segments": [per segment {
+//     "utility_candidate", "utility_reference" (null when the side is missing),
+//     "utility_match": bool, "flags_common", "flags_missing" (in reference
+//     only), "flags_extra" (in candidate only) as sorted arrays,
+//     "s_flags", "s_args" (null unless the utilities match), "score"}]}.
+#pragma once
+
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace aimicius {
+
+double exact_match(std::string_view candidate, std::string_view reference);
+
+struct CommandScore {
+  double value;
+  nlohmann::json detail;
+};
+
+CommandScore command_structure_score(std::string_view candidate, std::string_view reference);
+
+}  // namespace aimicius

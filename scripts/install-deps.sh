@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what aimicius needs on Debian 12, from Debian's packages only. Idempotent: packages
+# already present are skipped without touching the network. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libfmt-dev nlohmann-json3-dev libcli11-dev libre2-dev libsqlite3-dev libssl-dev
+  libgtest-dev libbenchmark-dev libcurl4-openssl-dev libcpp-httplib-dev libsentencepiece-dev
+  libtorch-dev bubblewrap
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} Debian packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

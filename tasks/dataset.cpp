@@ -1,0 +1,142 @@
+#include "tasks/dataset.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "common/sha256.h"
+
+namespace aimicius {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string require_string(const nlohmann::json& obj, const char* key, const std::string& where) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string() || it->get<std::string>().empty())
+    throw InputError(fmt::format("{}: missing or empty string field \"{}\"", where, key));
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+std::string Manifest::data_sha256() const {
+  std::string joined;
+  for (const auto& f : files) joined += f.path + ":" + f.sha256 + "\n";
+  return sha256_hex(joined);
+}
+
+std::vector<JsonlLine> read_jsonl_objects(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(fmt::format("cannot read {}", file.string()));
+  std::vector<JsonlLine> out;
+  std::string line;
+  int64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json value;
+    try {
+      value = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw InputError(fmt::format("{}:{}: malformed JSON: {}", file.string(), number, e.what()));
+    }
+    if (!value.is_object())
+      throw InputError(fmt::format("{}:{}: expected a JSON object", file.string(), number));
+    out.push_back({number, std::move(value)});
+  }
+  if (in.bad()) throw InputError(fmt::format("read error in {}", file.string()));
+  return out;
+}
+
+Manifest read_manifest(const fs::path& suite_dir) {
+  const fs::path path = suite_dir / "manifest.json";
+  std::ifstream in(path);
+  if (!in) throw InputError(fmt::format("missing dataset manifest {}", path.string()));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(fmt::format("{}: malformed JSON: {}", path.string(), e.what()));
+  }
+  const std::string where = path.string();
+  Manifest m;
+  m.suite = require_string(j, "suite", where);
+  m.version = require_string(j, "version", where);
+  m.provenance = j.value("provenance", "");
+  if (!j.contains("files") || !j["files"].is_array() || j["files"].empty())
+    throw InputError(fmt::format("{}: \"files\" must be a non-empty array", where));
+  for (const auto& f : j["files"]) {
+    DatasetFile df;
+    df.path = require_string(f, "path", where);
+    df.split = require_string(f, "split", where);
+    df.sha256 = f.value("sha256", "");
+    df.count = f.value("count", int64_t{0});
+    if (fs::path(df.path).is_absolute() || df.path.find("..") != std::string::npos)
+      throw InputError(fmt::format("{}: data file path must stay inside the suite folder: {}", where, df.path));
+    m.files.push_back(std::move(df));
+  }
+  return m;
+}
+
+std::vector<Example> load_examples(const fs::path& suite_dir, const Manifest& manifest,
+                                   const std::string& split) {
+  std::vector<Example> examples;
+  std::set<std::string> seen;
+  for (const auto& f : manifest.files) {
+    if (!split.empty() && f.split != split) continue;
+    const fs::path file = suite_dir / f.path;
+    if (!fs::exists(file))
+      throw InputError(fmt::format("{}: listed in the manifest but missing", file.string()));
+    const std::string actual = sha256_file_hex(file);
+    if (actual != f.sha256)
+      throw InputError(fmt::format("{}: checksum mismatch (manifest {}, file {}); if the change is "
+                                   "intended, run `aimicius manifest {}`",
+                                   file.string(), f.sha256.empty() ? "<none>" : f.sha256, actual,
+                                   suite_dir.string()));
+    const auto lines = read_jsonl_objects(file);
+    if (static_cast<int64_t>(lines.size()) != f.count)
+      throw InputError(fmt::format("{}: manifest says {} examples, file has {}", file.string(), f.count,
+                                   lines.size()));
+    for (const auto& l : lines) {
+      const std::string origin = fmt::format("{}:{}", file.string(), l.line_number);
+      Example ex;
+      ex.id = require_string(l.value, "id", origin);
+      if (!seen.insert(ex.id).second)
+        throw InputError(fmt::format("{}: duplicate example id \"{}\"", origin, ex.id));
+      ex.split = f.split;
+      ex.origin = origin;
+      ex.fields = l.value;
+      examples.push_back(std::move(ex));
+    }
+  }
+  if (examples.empty())
+    throw InputError(fmt::format("{}: no examples in split \"{}\"", suite_dir.string(), split));
+  return examples;
+}
+
+Manifest refresh_manifest(const fs::path& suite_dir) {
+  Manifest m = read_manifest(suite_dir);
+  for (auto& f : m.files) {
+    const fs::path file = suite_dir / f.path;
+    f.sha256 = sha256_file_hex(file);
+    f.count = static_cast<int64_t>(read_jsonl_objects(file).size());
+  }
+  nlohmann::ordered_json j;
+  j["suite"] = m.suite;
+  j["version"] = m.version;
+  j["provenance"] = m.provenance;
+  j["files"] = nlohmann::ordered_json::array();
+  for (const auto& f : m.files)
+    j["files"].push_back({{"path", f.path}, {"split", f.split}, {"count", f.count}, {"sha256", f.sha256}});
+  const fs::path path = suite_dir / "manifest.json";
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) throw InputError(fmt::format("cannot write {}", path.string()));
+  out << j.dump(2) << "\n";
+  return m;
+}
+
+}  // namespace aimicius

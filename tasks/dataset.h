@@ -1,0 +1,64 @@
+// Suite data on disk: a folder per suite holding JSONL files and a manifest.json that pins them.
+//
+// manifest.json:
+//   {"suite": "cmdgen", "version": "1.0.0", "provenance": "...",
+//    "files": [{"path": "test.jsonl", "split": "test", "count": 180, "sha256": "<hex>"}]}
+//
+// Invariants the loader enforces (each violation is an InputError naming the file, and the line
+// where there is one): every listed file exists, its sha256 and line count match the manifest,
+// every non-blank line is a JSON object with a non-empty string "id", and ids are unique within a
+// suite. So a run that loaded a suite ran on exactly the bytes its manifest names.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace aimicius {
+
+struct DatasetFile {
+  std::string path;   // relative to the suite folder
+  std::string split;  // "test", "dev", "fewshot", ...
+  int64_t count = 0;  // number of examples (non-blank lines)
+  std::string sha256;
+};
+
+struct Manifest {
+  std::string suite;
+  std::string version;
+  std::string provenance;
+  std::vector<DatasetFile> files;
+
+  // One digest over every file's checksum: changes whenever any data byte changes.
+  std::string data_sha256() const;
+};
+
+struct Example {
+  std::string id;
+  std::string split;
+  std::string origin;  // "path/to/file.jsonl:LINE", for error messages
+  nlohmann::json fields;
+};
+
+Manifest read_manifest(const std::filesystem::path& suite_dir);
+
+// Loads the examples of `split` (all splits when empty), in file order, after checking checksums.
+std::vector<Example> load_examples(const std::filesystem::path& suite_dir, const Manifest& manifest,
+                                   const std::string& split);
+
+// Recomputes counts and checksums of the files a manifest lists and writes manifest.json back.
+// This is how data changes are sealed: `aimicius manifest DIR`.
+Manifest refresh_manifest(const std::filesystem::path& suite_dir);
+
+// Reads a JSONL file into objects; a malformed line throws InputError "FILE:LINE: reason".
+// Blank lines are skipped. Shared by datasets and replay files.
+struct JsonlLine {
+  int64_t line_number = 0;
+  nlohmann::json value;
+};
+std::vector<JsonlLine> read_jsonl_objects(const std::filesystem::path& file);
+
+}  // namespace aimicius

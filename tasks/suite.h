@@ -1,0 +1,70 @@
+// A suite: how examples of one task become prompts, how raw model output becomes an answer, and
+// how an answer is scored. Suites never know which backend produced an output (the oracle too is
+// just a backend), so the same extraction and scoring apply to every model.
+//
+// Invariants: extract_answer and score are pure functions of their inputs (safe to call from
+// worker threads concurrently); score returns one row for every metric in metrics(), in that
+// order, also for an empty answer (which scores as wrong, never as missing).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tasks/dataset.h"
+
+namespace aimicius {
+
+struct MetricSpec {
+  std::string name;
+  std::string description;
+  bool headline = false;  // the suite's main figure
+};
+
+struct ScoreRow {
+  std::string metric;
+  double value = 0.0;  // in [0, 1]
+  nlohmann::json detail;
+};
+
+class Suite {
+ public:
+  virtual ~Suite() = default;
+
+  virtual std::string name() const = 0;
+  virtual std::string description() const = 0;
+  // Bumped whenever prompt wording changes: stored with each run next to the data checksums.
+  virtual std::string prompt_version() const = 0;
+  virtual std::vector<MetricSpec> metrics() const = 0;
+
+  // Throws InputError naming ex.origin when a required field is missing or malformed.
+  virtual void validate_example(const Example& ex) const = 0;
+  virtual std::string prompt(const Example& ex) const = 0;
+  // The raw output a perfect model would give; used by the `oracle` backend only.
+  virtual std::string oracle_output(const Example& ex) const = 0;
+  virtual std::string extract_answer(std::string_view raw_output) const = 0;
+  virtual std::vector<ScoreRow> score(const Example& ex, const std::string& answer) const = 0;
+};
+
+// A suite with its examples loaded and checked against the manifest.
+struct LoadedSuite {
+  std::shared_ptr<const Suite> suite;
+  Manifest manifest;
+  std::vector<Example> examples;
+};
+
+// The suites this build knows, in display order.
+std::vector<std::string> known_suite_names();
+
+// Throws InputError listing the known suites when `name` is not one of them.
+std::shared_ptr<const Suite> make_suite(const std::string& name);
+
+// Loads `data_dir/<name>` and validates every example of `split`.
+LoadedSuite load_suite(const std::string& name, const std::filesystem::path& data_dir,
+                       const std::string& split);
+
+}  // namespace aimicius

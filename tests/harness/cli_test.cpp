@@ -1,0 +1,157 @@
+// The `aimicius` binary as a user runs it: exit codes (0 ok, 2 bad input), messages that name
+// what is wrong, and no run left behind (or marked complete) by a failed start.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+
+#include "harness/store.h"
+#include "test_support.h"
+
+namespace aimicius {
+namespace {
+
+using testing::ScratchDir;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+class Cli : public ::testing::Test {
+ protected:
+  // Runs aimicius with `args` (shell words) against the fixture data and this test's database.
+  CommandResult aimicius(const std::string& args, const std::string& data_dir = "") {
+    const auto out = dir_ / "stdout.txt";
+    const auto err = dir_ / "stderr.txt";
+    const std::string cmd = std::string("'") + AIMICIUS_BIN + "' --db '" + db() + "' --data-dir '" +
+                            (data_dir.empty() ? testing::fixture_data_dir().string() : data_dir) + "' " +
+                            args + " >'" + out.string() + "' 2>'" + err.string() + "' </dev/null";
+    const int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_file(out), testing::read_file(err)};
+  }
+  std::string db() const { return (dir_ / "cli.db").string(); }
+  int64_t run_count() {
+    if (!std::filesystem::exists(db())) return 0;
+    return static_cast<int64_t>(Store::open_for_read(db()).list_runs().size());
+  }
+  ScratchDir dir_;
+};
+
+TEST_F(Cli, HelpListsTheSubcommands) {
+  const auto r = aimicius("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* sub : {"run", "list", "show", "report", "compare"})
+    EXPECT_NE(r.out.find(sub), std::string::npos) << sub;
+}
+
+TEST_F(Cli, OracleRunScoresFullMarksAndIsLabelled) {
+  const auto r = aimicius("run --model oracle --suite cmdgen");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("exact_match    100.0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("command_score  100.0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("oracle (references, not a model)"), std::string::npos) << r.out;
+  // Not a TTY: plain progress lines, no carriage-return redraws.
+  EXPECT_NE(r.err.find("cmdgen: 10/10"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos);
+}
+
+TEST_F(Cli, ReportsShowAndCompareReadTheStore) {
+  ASSERT_EQ(aimicius("run").exit_code, 0);
+  const std::string replay = testing::fixture_file("replay_hand_counted.jsonl").string();
+  ASSERT_EQ(aimicius("run --model replay:" + replay).exit_code, 0);
+
+  const auto md = aimicius("report --format markdown");
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_NE(md.out.find("| cmdgen/exact_match |"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| 2 | replay:" + replay + " | complete | 40.0 |"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("oracle: the references themselves"), std::string::npos) << md.out;
+
+  const auto show = aimicius("show 2");
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("cmdgen/t07: no output"), std::string::npos) << show.out;
+
+  const auto cmp = aimicius("compare 1 2");
+  ASSERT_EQ(cmp.exit_code, 0) << cmp.err;
+  EXPECT_NE(cmp.out.find("exact_match"), std::string::npos);
+  EXPECT_NE(cmp.out.find("-60.0"), std::string::npos) << cmp.out;
+
+  const auto runs = aimicius("list runs");
+  EXPECT_EQ(runs.exit_code, 0);
+  EXPECT_NE(runs.out.find("cmdgen@0.0.1-test"), std::string::npos) << runs.out;
+}
+
+TEST_F(Cli, BadInputExitsWithTwoAndLeavesNoRun) {
+  auto r = aimicius("run --suite nosuch");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown suite \"nosuch\""), std::string::npos) << r.err;
+
+  r = aimicius("run --model gpt4");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown model spec \"gpt4\""), std::string::npos) << r.err;
+
+  r = aimicius("run --model replay:/no/such.jsonl");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/no/such.jsonl"), std::string::npos) << r.err;
+
+  r = aimicius("run", (dir_ / "empty").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("manifest.json"), std::string::npos) << r.err;
+
+  r = aimicius("run --limit 0");
+  EXPECT_EQ(r.exit_code, 2);
+
+  r = aimicius("run --no-such-flag");
+  EXPECT_EQ(r.exit_code, 2);
+
+  EXPECT_EQ(run_count(), 0);
+}
+
+TEST_F(Cli, CorruptDatasetIsRefused) {
+  const auto suites = dir_.copy_fixture_suites();
+  const auto file = suites / "cmdgen" / "test.jsonl";
+  testing::write_file(file, testing::read_file(file) + "{\"id\": \"t11\"\n");
+  const auto r = aimicius("run", suites.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("checksum mismatch"), std::string::npos) << r.err;
+  EXPECT_EQ(run_count(), 0);
+}
+
+TEST_F(Cli, UnwritableDatabaseIsRefused) {
+  const std::string bad = (dir_ / "missing-dir" / "x.db").string();
+  const std::string cmd = std::string("'") + AIMICIUS_BIN + "' --db '" + bad + "' --data-dir '" +
+                          testing::fixture_data_dir().string() + "' run >/dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  // A database path that is a folder.
+  std::filesystem::create_directories(dir_ / "folder.db");
+  const std::string cmd2 = std::string("'") + AIMICIUS_BIN + "' --db '" + (dir_ / "folder.db").string() +
+                           "' --data-dir '" + testing::fixture_data_dir().string() + "' run >/dev/null 2>&1";
+  const int status2 = std::system(cmd2.c_str());
+  ASSERT_TRUE(WIFEXITED(status2));
+  EXPECT_EQ(WEXITSTATUS(status2), 2);
+}
+
+TEST_F(Cli, ResumeOfACompleteOrUnknownRunIsRefused) {
+  ASSERT_EQ(aimicius("run --limit 2").exit_code, 0);
+  auto r = aimicius("run --resume 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("already complete"), std::string::npos) << r.err;
+  r = aimicius("run --resume 7");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no run 7"), std::string::npos) << r.err;
+  r = aimicius("run --resume 1 --suite cmdgen");  // a resume takes the run's own options
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(aimicius("show 9").exit_code, 2);
+}
+
+TEST_F(Cli, ReadCommandsOnAMissingDatabaseExplain) {
+  const auto r = aimicius("report");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no database at"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace aimicius

@@ -1,0 +1,186 @@
+// Runs end to end in-process: the oracle scores 100, a replay file with deliberately wrong answers
+// scores what a hand count says, and per-example problems are stored, not fatal.
+#include <gtest/gtest.h>
+
+#include "common/errors.h"
+#include "harness/backend_oracle.h"
+#include "harness/backend_replay.h"
+#include "harness/runner.h"
+#include "test_support.h"
+
+namespace aimicius {
+namespace {
+
+using testing::ScratchDir;
+
+struct Finished {
+  int64_t run_id;
+  std::map<std::string, double> means;  // metric -> mean
+};
+
+Finished run_with(Store& store, const RunOptions& options, Backend& backend) {
+  const RunPlan plan = plan_run(options);
+  Progress quiet(stderr, Progress::Style::kQuiet);
+  const int64_t id = create_run(store, plan, backend);
+  execute_run(store, id, plan, backend, quiet);
+  Finished f{id, {}};
+  for (const auto& m : store.metric_summaries(id)) f.means[m.metric] = m.mean;
+  return f;
+}
+
+RunOptions fixture_options() {
+  RunOptions o;
+  o.suites = {"cmdgen"};
+  o.data_dir = testing::fixture_data_dir();
+  return o;
+}
+
+TEST(Runner, OracleScoresFullMarksOnEveryBundledExample) {
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "o.db").string());
+  RunOptions options;  // every known suite, bundled data
+  options.data_dir = testing::bundled_data_dir();
+  options.jobs = 2;
+  const RunPlan plan = plan_run(options);
+  OracleBackend oracle(plan.suites);
+  const Finished f = run_with(store, options, oracle);
+  ASSERT_FALSE(f.means.empty());
+  for (const auto& [metric, mean] : f.means) EXPECT_DOUBLE_EQ(mean, 1.0) << metric;
+  EXPECT_EQ(store.find_run(f.run_id)->status, kRunComplete);
+  EXPECT_TRUE(store.find_run(f.run_id)->is_oracle);
+  int64_t examples = 0;
+  for (const auto& s : plan.suites) examples += static_cast<int64_t>(s.examples.size());
+  EXPECT_EQ(store.prediction_count(f.run_id), examples);
+  EXPECT_TRUE(store.example_errors(f.run_id, 1).empty());
+}
+
+TEST(Runner, ReplayWithWrongAnswersScoresTheHandCount) {
+  // tests/data/replay_hand_counted.jsonl, example by example (exact match, command score):
+  //   t01 plain, right                         1, 1
+  //   t02 fenced after prose, dropped "-i 0"   0, 11/15 (S_flags 1/3, S_args 4/5)
+  //   t03 "$ " prompt, right                   1, 1
+  //   t04 flags reordered                      0, 1
+  //   t05 --format=csv,noheader for csv        0, 3/4   (S_flags 1, S_args 1/2)
+  //   t06 wrong utility                        0, 0
+  //   t07 missing from the file: error         0, 0
+  //   t08 "sudo" prefix, right                 1, 1
+  //   t09 empty output                         0, 0
+  //   t10 inline backticks in prose, right     1, 1
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "r.db").string());
+  ReplayBackend replay(testing::fixture_file("replay_hand_counted.jsonl"));
+  const Finished f = run_with(store, fixture_options(), replay);
+  EXPECT_NEAR(f.means.at("exact_match"), 4.0 / 10, 1e-12);
+  EXPECT_NEAR(f.means.at("command_score"), (5 + 11.0 / 15 + 0.75) / 10, 1e-12);
+  const auto errors = store.example_errors(f.run_id, 10);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].example_id, "t07");
+  EXPECT_NE(errors[0].error.find("no output for cmdgen/t07"), std::string::npos);
+  EXPECT_EQ(store.find_run(f.run_id)->status, kRunComplete);
+  EXPECT_EQ(store.prediction_count(f.run_id), 10);
+  const auto per_example = store.example_scores(f.run_id);
+  EXPECT_NEAR(per_example.at({"cmdgen", "t02", "command_score"}), 11.0 / 15, 1e-12);
+  EXPECT_EQ(per_example.at({"cmdgen", "t04", "exact_match"}), 0.0);
+  EXPECT_EQ(per_example.at({"cmdgen", "t04", "command_score"}), 1.0);
+}
+
+TEST(Runner, JobsAndBatchSizeDoNotChangeResults) {
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "j.db").string());
+  ReplayBackend replay(testing::fixture_file("replay_hand_counted.jsonl"));
+  RunOptions serial = fixture_options();
+  serial.jobs = 1;
+  serial.batch_size = 1;
+  RunOptions parallel = fixture_options();
+  parallel.jobs = 4;
+  parallel.batch_size = 3;
+  const Finished a = run_with(store, serial, replay);
+  const Finished b = run_with(store, parallel, replay);
+  EXPECT_EQ(store.example_scores(a.run_id), store.example_scores(b.run_id));
+}
+
+TEST(Runner, LimitTakesTheFirstExamples) {
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "l.db").string());
+  RunOptions options = fixture_options();
+  options.limit = 3;
+  const RunPlan plan = plan_run(options);
+  OracleBackend oracle(plan.suites);
+  const Finished f = run_with(store, options, oracle);
+  EXPECT_EQ(store.stored_example_ids(f.run_id, "cmdgen"), (std::set<std::string>{"t01", "t02", "t03"}));
+  EXPECT_EQ(store.find_run(f.run_id)->suites["cmdgen"]["examples"], 3);
+}
+
+// A backend that throws on every call: each example gets the error, the run still completes.
+class ThrowingBackend final : public Backend {
+ public:
+  std::string spec() const override { return "throwing"; }
+  std::string content_hash() const override { return "t"; }
+  std::vector<GenerationResult> generate(const std::vector<GenerationRequest>&, const GenerationParams&) override {
+    throw std::runtime_error("connection refused");
+  }
+};
+
+// A backend that breaks its contract: the run must end "failed", never "complete".
+class ShortBackend final : public Backend {
+ public:
+  std::string spec() const override { return "short"; }
+  std::string content_hash() const override { return "s"; }
+  std::vector<GenerationResult> generate(const std::vector<GenerationRequest>&, const GenerationParams&) override {
+    return {};
+  }
+};
+
+TEST(Runner, BackendErrorsAreStoredPerExample) {
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "e.db").string());
+  ThrowingBackend backend;
+  const Finished f = run_with(store, fixture_options(), backend);
+  EXPECT_EQ(store.find_run(f.run_id)->status, kRunComplete);
+  const auto errors = store.example_errors(f.run_id, 100);
+  ASSERT_EQ(errors.size(), 10u);
+  EXPECT_NE(errors[0].error.find("connection refused"), std::string::npos);
+  EXPECT_DOUBLE_EQ(f.means.at("exact_match"), 0.0);
+}
+
+TEST(Runner, BrokenBackendLeavesTheRunFailedNotComplete) {
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "f.db").string());
+  ShortBackend backend;
+  const RunPlan plan = plan_run(fixture_options());
+  Progress quiet(stderr, Progress::Style::kQuiet);
+  const int64_t id = create_run(store, plan, backend);
+  EXPECT_THROW(execute_run(store, id, plan, backend, quiet), std::runtime_error);
+  EXPECT_EQ(store.find_run(id)->status, kRunFailed);
+  EXPECT_NE(store.find_run(id)->error.find("returned 0 results"), std::string::npos);
+}
+
+TEST(Runner, BadPlansFailBeforeARunExists) {
+  RunOptions unknown = fixture_options();
+  unknown.suites = {"nosuch"};
+  EXPECT_THROW(plan_run(unknown), InputError);
+  RunOptions zero_jobs = fixture_options();
+  zero_jobs.jobs = 0;
+  EXPECT_THROW(plan_run(zero_jobs), InputError);
+  const RunPlan plan = plan_run(fixture_options());
+  EXPECT_THROW(make_backend("gpt4", plan.suites), InputError);
+  EXPECT_THROW(make_backend("replay:", plan.suites), InputError);
+  EXPECT_THROW(make_backend("replay:/no/such/file.jsonl", plan.suites), InputError);
+}
+
+TEST(Runner, MalformedReplayLineNamesFileAndLine) {
+  ScratchDir dir;
+  const auto file = dir / "bad.jsonl";
+  testing::write_file(file, "{\"suite\": \"cmdgen\", \"example_id\": \"t01\", \"output\": \"x\"}\n"
+                            "{\"suite\": \"cmdgen\", \"example_id\": \"t02\"}\n");
+  try {
+    ReplayBackend replay(file);
+    FAIL() << "malformed replay accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.jsonl:2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("\"output\""), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace aimicius

@@ -1,0 +1,144 @@
+// The SQLite store: schema and migrations, WAL, uniqueness of (run, suite, example), and that an
+// example's prediction and scores land together or not at all.
+#include <gtest/gtest.h>
+
+#include "common/errors.h"
+#include "harness/store.h"
+#include "test_support.h"
+
+namespace aimicius {
+namespace {
+
+using testing::ScratchDir;
+
+NewRun sample_run() {
+  NewRun r;
+  r.model_spec = "replay:x.jsonl";
+  r.model_hash = "abc";
+  r.suites = {{"cmdgen", {{"version", "1"}}}};
+  r.config = {{"limit", 3}};
+  r.tool_version = "test";
+  return r;
+}
+
+PredictionRecord prediction(int64_t run, const std::string& id) {
+  PredictionRecord p;
+  p.run_id = run;
+  p.suite = "cmdgen";
+  p.example_id = id;
+  p.prompt_sha256 = "p";
+  p.raw_output = "out " + id;
+  p.answer = "ans " + id;
+  return p;
+}
+
+TEST(Store, CreatesSchemaInWalModeAndReopens) {
+  ScratchDir dir;
+  const std::string path = (dir / "a.db").string();
+  {
+    Store s = Store::open_for_write(path);
+    EXPECT_EQ(s.schema_version(), Store::kSchemaVersion);
+    EXPECT_EQ(s.create_run(sample_run()), 1);
+  }
+  SqliteDb raw(path, SqliteDb::Mode::kReadOnly);
+  Statement mode(raw, "PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.column_text(0), "wal");
+  Store again = Store::open_for_write(path);  // migrating twice is a no-op
+  EXPECT_EQ(again.schema_version(), Store::kSchemaVersion);
+  ASSERT_EQ(again.list_runs().size(), 1u);
+  const auto run = again.find_run(1);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->status, kRunRunning);
+  EXPECT_EQ(run->config["limit"], 3);
+  EXPECT_FALSE(again.find_run(2));
+}
+
+TEST(Store, RecordsExampleWithScoresAndSummarises) {
+  ScratchDir dir;
+  Store s = Store::open_for_write((dir / "a.db").string());
+  const int64_t run = s.create_run(sample_run());
+  s.record_example(prediction(run, "e1"), {{"exact_match", 1.0, {}}, {"command_score", 0.5, {{"k", 1}}}});
+  auto p2 = prediction(run, "e2");
+  p2.error = "no output";
+  s.record_example(p2, {{"exact_match", 0.0, {}}, {"command_score", 0.0, {}}});
+  EXPECT_EQ(s.stored_example_ids(run, "cmdgen"), (std::set<std::string>{"e1", "e2"}));
+  const auto summaries = s.metric_summaries(run);
+  ASSERT_EQ(summaries.size(), 2u);
+  EXPECT_EQ(summaries[0].metric, "exact_match");  // the order the suite wrote them in
+  EXPECT_DOUBLE_EQ(summaries[0].mean, 0.5);
+  EXPECT_DOUBLE_EQ(summaries[1].mean, 0.25);
+  const auto counts = s.suite_counts(run);
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0].examples, 2);
+  EXPECT_EQ(counts[0].errors, 1);
+  const auto errors = s.example_errors(run, 10);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].example_id, "e2");
+}
+
+TEST(Store, DuplicateExampleIsRejectedAndFirstWriteKept) {
+  ScratchDir dir;
+  Store s = Store::open_for_write((dir / "a.db").string());
+  const int64_t run = s.create_run(sample_run());
+  s.record_example(prediction(run, "e1"), {{"exact_match", 1.0, {}}});
+  auto again = prediction(run, "e1");
+  again.raw_output = "second";
+  EXPECT_THROW(s.record_example(again, {{"exact_match", 0.0, {}}}), std::runtime_error);
+  EXPECT_EQ(s.prediction_count(run), 1);
+  EXPECT_EQ(s.score_count(run), 1);
+  EXPECT_DOUBLE_EQ(s.metric_summaries(run)[0].mean, 1.0);
+}
+
+TEST(Store, FailedScoreWriteRollsBackThePrediction) {
+  ScratchDir dir;
+  Store s = Store::open_for_write((dir / "a.db").string());
+  const int64_t run = s.create_run(sample_run());
+  // The same metric twice violates the scores key: the whole example must roll back.
+  EXPECT_THROW(s.record_example(prediction(run, "e1"), {{"m", 1.0, {}}, {"m", 0.0, {}}}), std::runtime_error);
+  EXPECT_EQ(s.prediction_count(run), 0);
+  EXPECT_EQ(s.score_count(run), 0);
+  s.record_example(prediction(run, "e1"), {{"m", 1.0, {}}});  // and the connection still works
+  EXPECT_EQ(s.prediction_count(run), 1);
+}
+
+TEST(Store, RunStatusTransitions) {
+  ScratchDir dir;
+  Store s = Store::open_for_write((dir / "a.db").string());
+  const int64_t run = s.create_run(sample_run());
+  s.finish_run(run, kRunFailed, "boom");
+  EXPECT_EQ(s.find_run(run)->status, kRunFailed);
+  EXPECT_EQ(s.find_run(run)->error, "boom");
+  EXPECT_FALSE(s.find_run(run)->finished_at.empty());
+  s.reopen_run(run);
+  EXPECT_EQ(s.find_run(run)->status, kRunRunning);
+  EXPECT_TRUE(s.find_run(run)->finished_at.empty());
+  s.finish_run(run, kRunComplete);
+  EXPECT_EQ(s.find_run(run)->status, kRunComplete);
+}
+
+TEST(Store, UnwritableOrMissingDatabaseIsAnInputError) {
+  ScratchDir dir;
+  EXPECT_THROW(Store::open_for_write((dir / "no" / "such" / "dir" / "a.db").string()), InputError);
+  EXPECT_THROW(Store::open_for_read((dir / "missing.db").string()), InputError);
+  try {
+    Store::open_for_read((dir / "missing.db").string());
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing.db"), std::string::npos);
+  }
+}
+
+TEST(Store, NewerSchemaIsRefused) {
+  ScratchDir dir;
+  const std::string path = (dir / "a.db").string();
+  { Store::open_for_write(path); }
+  {
+    SqliteDb raw(path, SqliteDb::Mode::kReadWriteCreate);
+    raw.exec("PRAGMA user_version = 99");
+  }
+  EXPECT_THROW(Store::open_for_write(path), InputError);
+  EXPECT_THROW(Store::open_for_read(path), InputError);
+}
+
+}  // namespace
+}  // namespace aimicius

@@ -87,15 +87,15 @@ Table compare_table(Store& store, const RunRecord& a, const RunRecord& b) {
     double sum_a = 0, sum_b = 0;
     int64_t n = 0, better = 0, worse = 0;
   };
+  // Rows follow run A's metric order (the order its suites define them in).
   std::vector<std::pair<std::string, std::string>> order;
+  for (const auto& m : store.metric_summaries(a.id)) order.emplace_back(m.suite, m.metric);
   std::map<std::pair<std::string, std::string>, Acc> acc;
   for (const auto& [key, va] : sa) {
     auto it = sb.find(key);
     if (it == sb.end()) continue;
     const auto& [suite, example, metric] = key;
-    std::pair<std::string, std::string> k{suite, metric};
-    if (!acc.count(k)) order.push_back(k);
-    Acc& x = acc[k];
+    Acc& x = acc[{suite, metric}];
     x.sum_a += va;
     x.sum_b += it->second;
     ++x.n;
@@ -106,7 +106,9 @@ Table compare_table(Store& store, const RunRecord& a, const RunRecord& b) {
   t.headers = {"Suite", "Metric", fmt::format("A (run {})", a.id), fmt::format("B (run {})", b.id), "B-A",
                "Examples", "Better in B", "Worse in B"};
   for (const auto& k : order) {
-    const Acc& x = acc[k];
+    auto found = acc.find(k);
+    if (found == acc.end()) continue;  // no shared example for this metric
+    const Acc& x = found->second;
     const double ma = x.sum_a / x.n, mb = x.sum_b / x.n;
     t.rows.push_back({k.first, k.second, percent(ma), percent(mb), fmt::format("{:+.1f}", 100.0 * (mb - ma)),
                       std::to_string(x.n), std::to_string(x.better), std::to_string(x.worse)});

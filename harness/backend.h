@@ -20,7 +20,10 @@ namespace aimicius {
 struct GenerationParams {
   int64_t max_new_tokens = 256;
   double temperature = 0.0;  // 0: greedy
+  int64_t top_k = 0;         // 0: off
+  double top_p = 1.0;        // 1: off
   uint64_t seed = 0;
+  std::vector<std::string> stop;  // the suite's stop sequences
 };
 
 struct GenerationRequest {
@@ -47,7 +50,8 @@ class Backend {
                                                  const GenerationParams& params) = 0;
 };
 
-// Parses a model spec ("oracle", "replay:FILE.jsonl") and builds its backend. The suites are
+// Parses a model spec ("oracle", "replay:FILE.jsonl", "local:DIR?device=cuda&dtype=bf16") and
+// builds its backend. The suites are
 // given so that the oracle can answer with references. Throws InputError for an unknown or
 // malformed spec, naming the spec and the kinds that exist.
 std::unique_ptr<Backend> make_backend(const std::string& spec, const std::vector<LoadedSuite>& suites);

@@ -4,13 +4,28 @@
 #include "harness/backend.h"
 #include "harness/backend_oracle.h"
 #include "harness/backend_replay.h"
+#ifdef AIMICIUS_HAVE_RUNTIME
+#include "harness/backend_local.h"
+#endif
 
 namespace aimicius {
+namespace {
+#ifdef AIMICIUS_HAVE_RUNTIME
+constexpr const char* kLocalHint = ", local:DIR";
+#else
+constexpr const char* kLocalHint = "";
+#endif
+}  // namespace
 
 std::vector<std::pair<std::string, std::string>> backend_kinds() {
   return {
       {"oracle", "answers with the references (validates scorers; not a model)"},
       {"replay:FILE.jsonl", "answers from a file of {suite, example_id, output} lines"},
+#ifdef AIMICIUS_HAVE_RUNTIME
+      {"local:DIR[?device=cuda&dtype=bf16&selective_v=K]", "the DiffQKV runtime on a checkpoint folder"},
+#else
+      {"local:DIR", "not in this build (LibTorch was not found at configure time)"},
+#endif
   };
 }
 
@@ -23,11 +38,14 @@ std::unique_ptr<Backend> make_backend(const std::string& spec, const std::vector
     if (arg.empty()) throw InputError("model spec \"replay:\" needs a file: replay:FILE.jsonl");
     return std::make_unique<ReplayBackend>(arg);
   }
+#ifdef AIMICIUS_HAVE_RUNTIME
+  if (kind == "local") return std::make_unique<LocalBackend>(spec);
+#endif
   if (kind == "local" || kind == "openai")
-    throw InputError(fmt::format("model spec \"{}\": the {}: backend is not built yet (available: "
-                                 "oracle, replay:FILE.jsonl)",
-                                 spec, kind));
-  throw InputError(fmt::format("unknown model spec \"{}\" (available: oracle, replay:FILE.jsonl)", spec));
+    throw InputError(fmt::format("model spec \"{}\": the {}: backend is not in this build (available: "
+                                 "oracle, replay:FILE.jsonl{})",
+                                 spec, kind, kLocalHint));
+  throw InputError(fmt::format("unknown model spec \"{}\" (available: oracle, replay:FILE.jsonl{})", spec, kLocalHint));
 }
 
 }  // namespace aimicius

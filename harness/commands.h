@@ -30,6 +30,37 @@ int command_show(const GlobalOptions& global, int64_t run_id);
 int command_report(const GlobalOptions& global, const std::vector<int64_t>& run_ids, bool all_runs,
                    const std::string& format);
 int command_compare(const GlobalOptions& global, int64_t run_a, int64_t run_b, const std::string& format);
+struct MakeCheckpointOptions {
+  std::string preset;
+  std::filesystem::path config_file;
+  std::filesystem::path out;
+  std::string dtype = "f32";
+  uint64_t seed = 0;
+  int shards = 1;
+};
+int command_make_checkpoint(const MakeCheckpointOptions& options);
+
+struct GenerateOptions {
+  std::string model_spec;
+  std::vector<std::string> prompts;
+  GenerationParams params;
+};
+int command_generate(const GenerateOptions& options);
+
+struct BenchGenerateOptions {
+  std::filesystem::path checkpoint;
+  std::string device = "cpu";
+  std::string dtype;
+  int64_t selective_v = 0;
+  int64_t batch = 1;
+  int64_t prompt_len = 128;
+  int64_t new_tokens = 64;
+  int repeats = 5;
+  int warmup = 1;
+};
+// Only in builds with the runtime (LibTorch).
+int command_bench_generate(const BenchGenerateOptions& options);
+
 int command_manifest(const GlobalOptions& global, const std::filesystem::path& suite_dir);
 
 }  // namespace aimicius

@@ -47,16 +47,19 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Evaluate a model on suites and store every result");
   run_cmd->add_option("--suite", run.run.suites, "Suite(s) to run, repeatable or comma-separated (default: all)")
       ->delimiter(',');
-  run_cmd->add_option("--model", run.run.model_spec, "Model spec: oracle | replay:FILE.jsonl")
+  run_cmd->add_option("--model", run.run.model_spec, "Model spec: oracle | replay:FILE.jsonl | local:DIR[?device=cuda]")
       ->capture_default_str();
   run_cmd->add_option("--limit", limit_arg, "Only the first N examples of each suite");
   run_cmd->add_option("--jobs,-j", run.run.jobs, "Batches generated concurrently")->capture_default_str();
   run_cmd->add_option("--seed", run.run.seed, "Seed for sampling backends")->capture_default_str();
   run_cmd->add_option("--split", run.run.split, "Data split")->capture_default_str();
   run_cmd->add_option("--batch-size", run.run.batch_size, "Examples per backend call")->capture_default_str();
+  run_cmd->add_option("--max-new-tokens", run.run.max_new_tokens, "Generation budget per example")->capture_default_str();
+  run_cmd->add_option("--temperature", run.run.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
   auto* resume_opt = run_cmd->add_option("--resume", resume_id, "Continue run RUN where it stopped");
   run_cmd->add_option("--format", run.format, "Result table: terminal | markdown")->capture_default_str();
-  for (const char* name : {"--suite", "--model", "--limit", "--seed", "--split", "--batch-size"})
+  for (const char* name : {"--suite", "--model", "--limit", "--seed", "--split", "--batch-size", "--max-new-tokens",
+                           "--temperature"})
     resume_opt->excludes(run_cmd->get_option(name));
 
   std::string list_what;
@@ -84,6 +87,43 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("run_b", compare_b, "Candidate run id")->required();
   compare_cmd->add_option("--format", compare_format, "terminal | markdown")->capture_default_str();
 
+  MakeCheckpointOptions ckpt;
+  auto* ckpt_cmd = app.add_subcommand("make-checkpoint", "Write a checkpoint with seeded random weights (any shape)");
+  ckpt_cmd->add_option("--preset", ckpt.preset, "Shape preset: sigma-1.5b, sigma-10b, std-1.5b, tiny-*, small-*");
+  ckpt_cmd->add_option("--config", ckpt.config_file, "config.json to take the shape from");
+  ckpt_cmd->add_option("--out", ckpt.out, "Output folder")->required();
+  ckpt_cmd->add_option("--dtype", ckpt.dtype, "f32 | bf16 | f16")->capture_default_str();
+  ckpt_cmd->add_option("--seed", ckpt.seed, "Weight seed")->capture_default_str();
+  ckpt_cmd->add_option("--shards", ckpt.shards, "Number of safetensors shards")->capture_default_str();
+
+  GenerateOptions gen;
+  gen.params.max_new_tokens = 64;
+  auto* gen_cmd = app.add_subcommand("generate", "Generate text for prompts with a model (e.g. local:DIR)");
+  gen_cmd->add_option("--model", gen.model_spec, "Model spec, e.g. local:DIR?device=cuda")->required();
+  gen_cmd->add_option("prompts", gen.prompts, "Prompt(s)")->required();
+  gen_cmd->add_option("--max-new-tokens", gen.params.max_new_tokens, "Tokens to generate at most")->capture_default_str();
+  gen_cmd->add_option("--temperature", gen.params.temperature, "0 for greedy")->capture_default_str();
+  gen_cmd->add_option("--top-k", gen.params.top_k, "Sample from the k most likely tokens (0: off)")->capture_default_str();
+  gen_cmd->add_option("--top-p", gen.params.top_p, "Nucleus sampling mass (1: off)")->capture_default_str();
+  gen_cmd->add_option("--seed", gen.params.seed, "Sampling seed")->capture_default_str();
+  gen_cmd->add_option("--stop", gen.params.stop, "Stop string (repeatable)");
+
+#ifdef AIMICIUS_HAVE_RUNTIME
+  BenchGenerateOptions bench;
+  auto* bench_cmd = app.add_subcommand("bench", "Benchmarks (results go to docs/PERFORMANCE.md)");
+  bench_cmd->require_subcommand(1);
+  auto* bench_gen = bench_cmd->add_subcommand("generate", "Generation speed of the local runtime on a checkpoint");
+  bench_gen->add_option("--checkpoint", bench.checkpoint, "Checkpoint folder")->required();
+  bench_gen->add_option("--device", bench.device, "cpu | cuda[:N]")->capture_default_str();
+  bench_gen->add_option("--dtype", bench.dtype, "f32 | bf16 | f16 (default: f32 on CPU, bf16 on CUDA)");
+  bench_gen->add_option("--selective-v", bench.selective_v, "Selective V fetching top-k (0: off)")->capture_default_str();
+  bench_gen->add_option("--batch", bench.batch, "Prompts per batch")->capture_default_str();
+  bench_gen->add_option("--prompt-len", bench.prompt_len, "Prompt tokens")->capture_default_str();
+  bench_gen->add_option("--new-tokens", bench.new_tokens, "Tokens generated per prompt")->capture_default_str();
+  bench_gen->add_option("--repeats", bench.repeats, "Timed repeats (median reported)")->capture_default_str();
+  bench_gen->add_option("--warmup", bench.warmup, "Untimed warm-up runs")->capture_default_str();
+#endif
+
   std::filesystem::path manifest_dir;
   auto* manifest_cmd = app.add_subcommand(
       "manifest", "Recompute counts and checksums in SUITE_DIR/manifest.json after editing its data");
@@ -107,6 +147,11 @@ int main(int argc, char** argv) {
     if (*report_cmd) return command_report(global, report_ids, report_all, report_format);
     if (*compare_cmd) return command_compare(global, compare_a, compare_b, compare_format);
     if (*manifest_cmd) return command_manifest(global, manifest_dir);
+    if (*ckpt_cmd) return command_make_checkpoint(ckpt);
+    if (*gen_cmd) return command_generate(gen);
+#ifdef AIMICIUS_HAVE_RUNTIME
+    if (*bench_gen) return command_bench_generate(bench);
+#endif
   } catch (const InputError& e) {
     fmt::print(stderr, "aimicius: error: {}\n", e.what());
     return 2;

@@ -95,6 +95,9 @@ void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, cons
 
   GenerationParams params;
   params.seed = options.seed;
+  params.max_new_tokens = options.max_new_tokens;
+  params.temperature = options.temperature;
+  params.stop = loaded.suite->stop_sequences();
 
   std::mutex mu;
   std::condition_variable ready;
@@ -153,7 +156,8 @@ void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, cons
 nlohmann::json RunOptions::to_json() const {
   return {{"suites", suites}, {"model", model_spec},   {"limit", limit ? nlohmann::json(*limit) : nlohmann::json()},
           {"seed", seed},     {"split", split},        {"batch_size", batch_size},
-          {"jobs", jobs},     {"data_dir", data_dir.string()}};
+          {"jobs", jobs},     {"data_dir", data_dir.string()}, {"max_new_tokens", max_new_tokens},
+          {"temperature", temperature}};
 }
 
 RunOptions RunOptions::from_json(const nlohmann::json& j) {
@@ -165,6 +169,8 @@ RunOptions RunOptions::from_json(const nlohmann::json& j) {
   o.split = j.at("split").get<std::string>();
   o.batch_size = j.at("batch_size").get<int64_t>();
   o.jobs = j.value("jobs", 1);
+  o.max_new_tokens = j.value("max_new_tokens", int64_t{256});
+  o.temperature = j.value("temperature", 0.0);
   o.data_dir = j.value("data_dir", "");
   return o;
 }

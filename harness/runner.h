@@ -33,6 +33,8 @@ struct RunOptions {
   uint64_t seed = 0;
   std::string split = "test";
   int64_t batch_size = 8;
+  int64_t max_new_tokens = 256;
+  double temperature = 0.0;
   std::filesystem::path data_dir;
 
   // What is stored in runs.config_json and read back by --resume (jobs and data_dir are not part

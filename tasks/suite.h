@@ -46,6 +46,8 @@ class Suite {
   virtual std::string prompt(const Example& ex) const = 0;
   // The raw output a perfect model would give; used by the `oracle` backend only.
   virtual std::string oracle_output(const Example& ex) const = 0;
+  // Where a generating model should stop (the extraction copes with more, this saves tokens).
+  virtual std::vector<std::string> stop_sequences() const { return {}; }
   virtual std::string extract_answer(std::string_view raw_output) const = 0;
   virtual std::vector<ScoreRow> score(const Example& ex, const std::string& answer) const = 0;
 };

@@ -19,6 +19,7 @@ class CmdgenSuite final : public Suite {
   void validate_example(const Example& ex) const override;
   std::string prompt(const Example& ex) const override;
   std::string oracle_output(const Example& ex) const override;
+  std::vector<std::string> stop_sequences() const override { return {"\n\n"}; }
   std::string extract_answer(std::string_view raw_output) const override;
   std::vector<ScoreRow> score(const Example& ex, const std::string& answer) const override;
 };

@@ -1,0 +1,59 @@
+// Subcommands around the runtime: `make-checkpoint` (random weights of any shape, for tests and
+// benchmarks) and `generate` (prompts through any backend, printed as they come back).
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "harness/commands.h"
+#include "runtime/checkpoint_writer.h"
+
+namespace aimicius {
+
+int command_make_checkpoint(const MakeCheckpointOptions& o) {
+  if (o.preset.empty() == o.config_file.empty())
+    throw InputError("make-checkpoint needs exactly one of --preset NAME and --config FILE");
+  runtime::ModelConfig config;
+  if (!o.preset.empty()) {
+    config = runtime::preset_config(o.preset);
+  } else {
+    std::ifstream in(o.config_file);
+    if (!in) throw InputError(fmt::format("cannot read {}", o.config_file.string()));
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw InputError(fmt::format("{}: malformed JSON: {}", o.config_file.string(), e.what()));
+    }
+    config = runtime::parse_model_config(j, o.config_file.string());
+  }
+  runtime::CheckpointOptions opts;
+  if (o.dtype == "f32") opts.dtype = runtime::DType::kF32;
+  else if (o.dtype == "bf16") opts.dtype = runtime::DType::kBF16;
+  else if (o.dtype == "f16") opts.dtype = runtime::DType::kF16;
+  else throw InputError(fmt::format("unknown dtype \"{}\" (f32, bf16, f16)", o.dtype));
+  opts.seed = o.seed;
+  opts.shards = o.shards;
+  runtime::write_random_checkpoint(config, o.out, opts);
+  fmt::print("wrote {} ({} parameters, {} layers, {} Q / {} K / {} V heads, KV cache {} bytes per token in {})\n",
+             o.out.string(), config.parameter_count(), config.num_layers, config.num_q_heads, config.num_k_heads,
+             config.num_v_heads, config.kv_bytes_per_token(static_cast<int64_t>(runtime::dtype_size(opts.dtype))),
+             o.dtype);
+  return 0;
+}
+
+int command_generate(const GenerateOptions& o) {
+  if (o.prompts.empty()) throw InputError("generate needs at least one prompt");
+  auto backend = make_backend(o.model_spec, {});
+  std::vector<GenerationRequest> requests;
+  for (size_t i = 0; i < o.prompts.size(); ++i) requests.push_back({"generate", std::to_string(i), o.prompts[i]});
+  const auto results = backend->generate(requests, o.params);
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].error) throw std::runtime_error(fmt::format("prompt {}: {}", i, *results[i].error));
+    if (o.prompts.size() > 1) fmt::print("--- prompt {} ({} tokens in, {} out)\n", i, results[i].tokens_in, results[i].tokens_out);
+    fmt::print("{}\n", results[i].output);
+  }
+  return 0;
+}
+
+}  // namespace aimicius

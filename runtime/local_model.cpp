@@ -1,0 +1,185 @@
+#include "runtime/local_model.h"
+
+#include <algorithm>
+#include <mutex>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "runtime/model.h"
+#include "runtime/tokenizer/tokenizer.h"
+
+namespace aimicius::runtime {
+namespace {
+
+torch::ScalarType parse_dtype_name(const std::string& dtype, bool cuda) {
+  if (dtype.empty()) return cuda ? torch::kBFloat16 : torch::kFloat32;
+  if (dtype == "f32") return torch::kFloat32;
+  if (dtype == "bf16") return torch::kBFloat16;
+  if (dtype == "f16") return torch::kFloat16;
+  throw InputError(fmt::format("unknown dtype \"{}\" (f32, bf16, f16)", dtype));
+}
+
+// One token from logits [vocab] (float32, on the CPU) under the sampling parameters.
+int32_t pick_token(const torch::Tensor& logits, const SamplingParams& p, std::mt19937_64& rng) {
+  if (p.temperature <= 0.0) return static_cast<int32_t>(logits.argmax().item<int64_t>());
+  torch::Tensor scaled = logits / p.temperature;
+  if (p.top_k > 0 && p.top_k < scaled.size(0)) {
+    const auto kth = std::get<0>(scaled.topk(p.top_k)).min();
+    scaled = scaled.masked_fill(scaled < kth, -std::numeric_limits<float>::infinity());
+  }
+  torch::Tensor probs = torch::softmax(scaled.to(torch::kFloat64), 0);
+  if (p.top_p < 1.0) {
+    auto [sorted, order] = probs.sort(0, true);
+    const torch::Tensor before = sorted.cumsum(0) - sorted;  // mass strictly above each token
+    sorted = sorted.masked_fill(before >= p.top_p, 0.0);      // keep the smallest set reaching top_p
+    probs = torch::zeros_like(probs).scatter(0, order, sorted);
+    probs = probs / probs.sum();
+  }
+  const torch::Tensor cpu = probs.contiguous();
+  const double* pr = cpu.data_ptr<double>();
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  double r = u(rng), acc = 0.0;
+  int64_t last_nonzero = 0;
+  for (int64_t i = 0; i < cpu.size(0); ++i) {
+    if (pr[i] <= 0) continue;
+    last_nonzero = i;
+    acc += pr[i];
+    if (r < acc) return static_cast<int32_t>(i);
+  }
+  return static_cast<int32_t>(last_nonzero);  // rounding left r above the total
+}
+
+}  // namespace
+
+void check_device_spec(const std::string& device, const std::string& dtype) {
+  if (device != "cpu" && device.rfind("cuda", 0) != 0)
+    throw InputError(fmt::format("unknown device \"{}\" (cpu, cuda, cuda:N)", device));
+  parse_dtype_name(dtype, device != "cpu");
+}
+
+struct LocalModel::Impl {
+  std::unique_ptr<Model> model;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::vector<int32_t> eos;
+  std::mutex mu;  // one generation at a time per model: the cache and weights are shared
+
+  std::vector<std::vector<int32_t>> run(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p,
+                                        const std::function<bool(size_t, const std::vector<int32_t>&)>& stop_hit,
+                                        std::vector<std::string>* reasons) {
+    std::lock_guard<std::mutex> lock(mu);
+    torch::NoGradGuard no_grad;
+    const int64_t n = static_cast<int64_t>(prompts.size());
+    std::vector<std::vector<int32_t>> out(n);
+    if (reasons) reasons->assign(n, "length");
+    if (n == 0) return out;
+    int64_t longest = 0;
+    for (const auto& pr : prompts) {
+      if (pr.empty()) throw InputError("generate: empty prompt (no tokens)");
+      longest = std::max<int64_t>(longest, static_cast<int64_t>(pr.size()));
+    }
+    KVCache cache = model->make_cache(n, longest + std::max<int64_t>(p.max_new_tokens, 1));
+    if (!p.prompt_seeds.empty() && static_cast<int64_t>(p.prompt_seeds.size()) != n)
+      throw std::invalid_argument("generate: prompt_seeds must be empty or one per prompt");
+    std::vector<std::mt19937_64> rngs;
+    for (int64_t i = 0; i < n; ++i)
+      rngs.emplace_back(p.prompt_seeds.empty() ? p.seed * 1000003ull + static_cast<uint64_t>(i) : p.prompt_seeds[i]);
+
+    std::vector<int32_t> next(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const torch::Tensor ids = torch::tensor(std::vector<int64_t>(prompts[i].begin(), prompts[i].end())).view({1, -1});
+      const torch::Tensor logits = model->forward(ids, cache, {i}, true).to(torch::kCPU);
+      next[i] = pick_token(logits[0], p, rngs[i]);
+    }
+    std::vector<int64_t> active;
+    for (int64_t i = 0; i < n; ++i) active.push_back(i);
+    for (int64_t step = 0; step < p.max_new_tokens && !active.empty(); ++step) {
+      std::vector<int64_t> still;
+      std::vector<int64_t> feed;
+      for (int64_t i : active) {
+        const int32_t t = next[i];
+        if (!p.ignore_eos && std::find(eos.begin(), eos.end(), t) != eos.end()) {
+          if (reasons) (*reasons)[i] = "eos";
+          continue;
+        }
+        out[i].push_back(t);
+        if (stop_hit && stop_hit(static_cast<size_t>(i), out[i])) {
+          if (reasons) (*reasons)[i] = "stop";
+          continue;
+        }
+        if (step + 1 < p.max_new_tokens) {
+          still.push_back(i);
+          feed.push_back(t);
+        }
+      }
+      active = still;
+      if (active.empty()) break;
+      const torch::Tensor ids = torch::tensor(feed).view({-1, 1});
+      const torch::Tensor logits = model->forward(ids, cache, active, true).to(torch::kCPU);
+      for (size_t j = 0; j < active.size(); ++j) next[active[j]] = pick_token(logits[j], p, rngs[active[j]]);
+    }
+    return out;
+  }
+};
+
+LocalModel::LocalModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LocalModel::~LocalModel() = default;
+
+std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, const LocalModelOptions& options) {
+  check_device_spec(options.device, options.dtype);
+  const bool cuda = options.device != "cpu";
+  if (cuda && !torch::cuda::is_available())
+    throw InputError(fmt::format("device \"{}\" requested but this build or machine has no CUDA", options.device));
+  ModelOptions mo;
+  mo.device = torch::Device(options.device);
+  mo.dtype = parse_dtype_name(options.dtype, cuda);
+  mo.selective_v_topk = options.selective_v_topk;
+  auto impl = std::make_unique<Impl>();
+  impl->model = Model::load(dir, mo);
+  if (std::filesystem::exists(dir / "tokenizer.json") || std::filesystem::exists(dir / "tokenizer.model"))
+    impl->tokenizer = load_tokenizer(dir);
+  for (int64_t id : impl->model->config().eos_token_ids) impl->eos.push_back(static_cast<int32_t>(id));
+  if (impl->eos.empty() && impl->tokenizer) impl->eos = impl->tokenizer->eos_ids();
+  return std::unique_ptr<LocalModel>(new LocalModel(std::move(impl)));
+}
+
+const ModelConfig& LocalModel::config() const { return impl_->model->config(); }
+
+std::vector<std::vector<int32_t>> LocalModel::generate_tokens(const std::vector<std::vector<int32_t>>& prompts,
+                                                              const SamplingParams& params) {
+  return impl_->run(prompts, params, nullptr, nullptr);
+}
+
+std::vector<Generation> LocalModel::generate(const std::vector<std::string>& prompts, const SamplingParams& params) {
+  if (!impl_->tokenizer)
+    throw InputError("this checkpoint has no tokenizer.json or tokenizer.model: text generation needs one");
+  const Tokenizer& tok = *impl_->tokenizer;
+  std::vector<std::vector<int32_t>> ids;
+  for (const auto& p : prompts) ids.push_back(tok.encode(p, params.add_bos));
+  std::vector<std::string> texts(prompts.size());
+  auto stop_hit = [&](size_t i, const std::vector<int32_t>& generated) {
+    if (params.stop.empty()) return false;
+    texts[i] = tok.decode(generated, true);
+    for (const auto& s : params.stop)
+      if (!s.empty() && texts[i].find(s) != std::string::npos) return true;
+    return false;
+  };
+  std::vector<std::string> reasons;
+  const auto generated = impl_->run(ids, params, stop_hit, &reasons);
+  std::vector<Generation> out(prompts.size());
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    out[i].tokens = generated[i];
+    out[i].prompt_tokens = static_cast<int64_t>(ids[i].size());
+    out[i].finish_reason = reasons[i];
+    std::string text = tok.decode(generated[i], true);
+    size_t cut = std::string::npos;
+    for (const auto& s : params.stop)
+      if (!s.empty()) cut = std::min(cut, text.find(s));
+    if (cut != std::string::npos) text.resize(cut);
+    out[i].text = std::move(text);
+  }
+  return out;
+}
+
+}  // namespace aimicius::runtime

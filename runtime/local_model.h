@@ -1,0 +1,68 @@
+// A checkpoint ready to generate text: tokenizer + model + sampling, behind a header with no
+// LibTorch in it, so the harness (the `local:` backend, `aimicius generate`) stays cheap to build.
+//
+// Generation: each prompt gets a cache slot; prompts are prefilled one by one (they differ in
+// length), then every unfinished sequence advances together, one token per decode step. Greedy
+// (temperature 0) is deterministic; sampling (temperature, top-k, top-p) draws from one generator
+// per prompt, seeded by prompt_seeds[i] when given (the harness derives it from the example, so
+// batching never changes what an example samples), else by (seed, prompt index).
+// A sequence ends at an end-of-sequence token, at a stop string (the text is cut before it), or
+// after max_new_tokens.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/model_config.h"
+
+namespace aimicius::runtime {
+
+struct LocalModelOptions {
+  std::string device = "cpu";  // "cpu" or "cuda[:N]"
+  std::string dtype;           // "" (float32 on CPU, bf16 on CUDA), "f32", "bf16", "f16"
+  int64_t selective_v_topk = 0;
+};
+
+struct SamplingParams {
+  int64_t max_new_tokens = 128;
+  double temperature = 0.0;  // 0: greedy
+  int64_t top_k = 0;         // 0: off
+  double top_p = 1.0;        // 1: off
+  uint64_t seed = 0;
+  std::vector<uint64_t> prompt_seeds;  // empty, or one per prompt
+  std::vector<std::string> stop;
+  bool add_bos = true;
+  bool ignore_eos = false;  // benchmarks: always generate max_new_tokens
+};
+
+struct Generation {
+  std::string text;
+  std::vector<int32_t> tokens;
+  int64_t prompt_tokens = 0;
+  std::string finish_reason;  // "eos", "stop", "length"
+};
+
+class LocalModel {
+ public:
+  static std::unique_ptr<LocalModel> load(const std::filesystem::path& checkpoint_dir, const LocalModelOptions& options);
+  ~LocalModel();
+
+  const ModelConfig& config() const;
+  std::vector<Generation> generate(const std::vector<std::string>& prompts, const SamplingParams& params);
+  // Token-level entry, for tests: the same loop without the tokenizer (no stop strings).
+  std::vector<std::vector<int32_t>> generate_tokens(const std::vector<std::vector<int32_t>>& prompts,
+                                                    const SamplingParams& params);
+
+ private:
+  struct Impl;
+  explicit LocalModel(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Parses "cpu" / "cuda" / "cuda:1" and the dtype names; throws InputError otherwise.
+void check_device_spec(const std::string& device, const std::string& dtype);
+
+}  // namespace aimicius::runtime

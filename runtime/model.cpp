@@ -1,0 +1,227 @@
+#include "runtime/model.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "runtime/weight_specs.h"
+
+namespace aimicius::runtime {
+namespace {
+
+torch::ScalarType torch_dtype(DType d) {
+  switch (d) {
+    case DType::kF32: return torch::kFloat32;
+    case DType::kF16: return torch::kFloat16;
+    case DType::kBF16: return torch::kBFloat16;
+    case DType::kF64: return torch::kFloat64;
+    default: throw InputError(fmt::format("weights of dtype {} are not supported", dtype_name(d)));
+  }
+}
+
+// A checkpoint tensor as a torch tensor of the model's dtype on its device. Zero-copy when the
+// stored dtype already is the target on the CPU and the data is aligned; otherwise one copy.
+torch::Tensor load_weight(const TensorView& view, const ModelOptions& options) {
+  const torch::ScalarType stored = torch_dtype(view.dtype);
+  const bool aligned = reinterpret_cast<uintptr_t>(view.data) % dtype_size(view.dtype) == 0;
+  torch::Tensor t;
+  if (aligned) {
+    // The mapping is read-only; weights are never written, and the model keeps the mapping alive.
+    t = torch::from_blob(const_cast<std::byte*>(view.data), view.shape, torch::TensorOptions().dtype(stored));
+  } else {
+    t = torch::empty(view.shape, torch::TensorOptions().dtype(stored));
+    std::memcpy(t.data_ptr(), view.data, view.nbytes);
+  }
+  if (stored == options.dtype && options.device.is_cpu()) return t;
+  return t.to(options.device, options.dtype);
+}
+
+// Rotary frequencies (HF Llama's, with linear and Llama 3 scaling).
+torch::Tensor rope_inv_freq(const ModelConfig& c) {
+  const int64_t half = c.head_dim_qk / 2;
+  std::vector<double> f(half);
+  for (int64_t i = 0; i < half; ++i) f[i] = std::pow(c.rope_theta, -(2.0 * i) / c.head_dim_qk);
+  const auto& rs = c.rope_scaling;
+  for (double& v : f) {
+    if (rs.type == "linear") {
+      v /= rs.factor;
+    } else if (rs.type == "llama3") {
+      const double old_len = static_cast<double>(rs.original_max_position_embeddings);
+      const double wavelen = 2.0 * M_PI / v;
+      if (wavelen > old_len / rs.low_freq_factor) {
+        v /= rs.factor;
+      } else if (wavelen >= old_len / rs.high_freq_factor) {
+        const double smooth = (old_len / wavelen - rs.low_freq_factor) / (rs.high_freq_factor - rs.low_freq_factor);
+        v = (1.0 - smooth) * v / rs.factor + smooth * v;
+      }
+    }
+  }
+  return torch::tensor(f, torch::kFloat64);
+}
+
+}  // namespace
+
+KVCache::KVCache(const ModelConfig& c, int64_t slots, int64_t capacity, const torch::TensorOptions& options)
+    : lengths(slots, 0), capacity_(capacity) {
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    k.push_back(torch::zeros({slots, capacity, c.num_k_heads, c.head_dim_qk}, options));
+    v.push_back(torch::zeros({slots, capacity, c.num_v_heads, c.head_dim_v}, options));
+  }
+  const int64_t elem = static_cast<int64_t>(c10::elementSize(options.dtype().toScalarType()));
+  k_token_bytes_ = c.num_layers * c.k_size() * elem;
+  v_token_bytes_ = c.num_layers * c.v_size() * elem;
+}
+
+int64_t KVCache::bytes() const { return slots() * capacity_ * (k_token_bytes_ + v_token_bytes_); }
+
+int64_t KVCache::used_bytes() const {
+  int64_t tokens = 0;
+  for (int64_t n : lengths) tokens += n;
+  return tokens * (k_token_bytes_ + v_token_bytes_);
+}
+
+Model::Model(ModelConfig config, ModelOptions options, SafetensorsCheckpoint checkpoint)
+    : config_(std::move(config)), options_(options), checkpoint_(std::move(checkpoint)) {}
+
+std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const ModelOptions& options) {
+  ModelConfig config = load_model_config(dir);
+  SafetensorsCheckpoint ckpt = SafetensorsCheckpoint::open(dir);
+  // Check every tensor's presence and shape before allocating anything.
+  for (const auto& spec : weight_specs(config)) ckpt.require(spec.name, spec.shape);
+  std::unique_ptr<Model> m(new Model(std::move(config), options, std::move(ckpt)));
+  const ModelConfig& c = m->config_;
+  auto get = [&](const std::string& name) {
+    const TensorView* view = m->checkpoint_.find(name);
+    return view ? load_weight(*view, options) : torch::Tensor();
+  };
+  m->embed_ = get("model.embed_tokens.weight");
+  m->final_norm_ = get("model.norm.weight");
+  m->lm_head_ = c.tie_word_embeddings ? m->embed_ : get("lm_head.weight");
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    auto L = [&](const char* s) { return get(layer_weight(l, s)); };
+    m->layers_.push_back(Layer{L("input_layernorm.weight"), L("self_attn.q_proj.weight"), L("self_attn.q_proj.bias"),
+                               L("self_attn.q_up_proj.weight"), L("self_attn.q_gate_proj.weight"),
+                               L("self_attn.q_down_proj.weight"), L("self_attn.k_proj.weight"),
+                               L("self_attn.k_proj.bias"), L("self_attn.v_proj.weight"), L("self_attn.v_proj.bias"),
+                               L("self_attn.o_proj.weight"), L("post_attention_layernorm.weight"),
+                               L("mlp.gate_proj.weight"), L("mlp.up_proj.weight"), L("mlp.down_proj.weight")});
+  }
+  m->inv_freq_ = rope_inv_freq(c).to(options.device);
+  return m;
+}
+
+KVCache Model::make_cache(int64_t slots, int64_t capacity) const {
+  return KVCache(config_, slots, capacity, torch::TensorOptions().dtype(options_.dtype).device(options_.device));
+}
+
+torch::Tensor Model::rms_norm(const torch::Tensor& x, const torch::Tensor& gain) const {
+  const torch::Tensor xf = x.to(torch::kFloat32);
+  const torch::Tensor normed = xf * torch::rsqrt(xf.pow(2).mean(-1, true) + config_.rms_norm_eps);
+  return gain * normed.to(x.scalar_type());
+}
+
+// x [B, T, heads, d]; cos/sin [B, T, 1, d/2] in float32. Rotates pairs (i, i + d/2).
+torch::Tensor Model::rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) const {
+  const int64_t half = x.size(-1) / 2;
+  const torch::Tensor xf = x.to(torch::kFloat32);
+  const torch::Tensor a = xf.narrow(-1, 0, half), b = xf.narrow(-1, half, half);
+  return torch::cat({a * cos - b * sin, b * cos + a * sin}, -1).to(x.scalar_type());
+}
+
+torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tensor& h, const torch::Tensor& positions,
+                               KVCache& cache, const std::vector<int64_t>& slots) {
+  const ModelConfig& c = config_;
+  const int64_t B = h.size(0), T = h.size(1);
+  const int64_t nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads, dk = c.head_dim_qk, dv = c.head_dim_v;
+
+  torch::Tensor q = torch::linear(h, w.q_proj, w.q_bias);
+  if (w.q_up.defined()) q = torch::linear(torch::silu(torch::linear(q, w.q_gate)) * torch::linear(q, w.q_up), w.q_down);
+  torch::Tensor k = torch::linear(h, w.k_proj, w.k_bias);
+  torch::Tensor v = torch::linear(h, w.v_proj, w.v_bias);
+  q = q.view({B, T, nq, dk});
+  k = k.view({B, T, nk, dk});
+  v = v.view({B, T, nv, dv});
+
+  const torch::Tensor angles = positions.to(torch::kFloat64).unsqueeze(-1) * inv_freq_;  // [B, T, d/2]
+  const torch::Tensor cos = angles.cos().to(torch::kFloat32).unsqueeze(2);
+  const torch::Tensor sin = angles.sin().to(torch::kFloat32).unsqueeze(2);
+  q = rope(q, cos, sin);
+  k = rope(k, cos, sin);
+
+  // Store this step's K and V at each slot's current length; gather each slot's whole context.
+  int64_t max_len = 0;
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t start = cache.lengths[slots[b]];
+    if (start + T > cache.capacity())
+      throw std::runtime_error(fmt::format("KV cache slot {} full: {} + {} tokens > capacity {}", slots[b], start, T,
+                                           cache.capacity()));
+    cache.k[index][slots[b]].narrow(0, start, T).copy_(k[b]);
+    cache.v[index][slots[b]].narrow(0, start, T).copy_(v[b]);
+    max_len = std::max(max_len, start + T);
+  }
+  const torch::Tensor slot_index = torch::tensor(slots, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
+  const torch::Tensor keys = cache.k[index].index_select(0, slot_index).narrow(1, 0, max_len).to(torch::kFloat32);
+  const torch::Tensor values = cache.v[index].index_select(0, slot_index).narrow(1, 0, max_len).to(torch::kFloat32);
+
+  // Scores per K group: q [B, T, nk, q_per_k, dk] x keys [B, L, nk, dk] -> [B, nk, q_per_k, T, L].
+  const int64_t q_per_k = nq / nk, q_per_v = nq / nv;
+  const torch::Tensor qg = q.to(torch::kFloat32).view({B, T, nk, q_per_k, dk}).permute({0, 2, 3, 1, 4});
+  const torch::Tensor kg = keys.permute({0, 2, 3, 1}).unsqueeze(2);  // [B, nk, 1, dk, L]
+  torch::Tensor scores = torch::matmul(qg, kg).reshape({B, nq, T, max_len}) / std::sqrt(static_cast<double>(dk));
+
+  // Causal mask per slot: key j is visible to query t iff j <= position(b, t).
+  const torch::Tensor key_pos = torch::arange(max_len, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
+  const torch::Tensor visible = key_pos.view({1, 1, 1, max_len}) <= positions.view({B, 1, T, 1});
+  scores = scores.masked_fill(visible.logical_not(), -std::numeric_limits<float>::infinity());
+
+  torch::Tensor out;  // [B, nq, T, dv]
+  const torch::Tensor vh = values.permute({0, 2, 1, 3});  // [B, nv, L, dv]
+  if (options_.selective_v_topk > 0 && T == 1 && options_.selective_v_topk < max_len) {
+    // Selective V fetching: each Q head keeps its top-k scores and reads only those V rows.
+    const int64_t topk = options_.selective_v_topk;
+    auto [top_scores, top_index] = scores.topk(topk, -1);  // [B, nq, 1, k]
+    const torch::Tensor probs = torch::softmax(top_scores, -1);
+    const torch::Tensor head_of_q =
+        torch::arange(nq, torch::TensorOptions().dtype(torch::kLong).device(h.device())).div(q_per_v, "floor");
+    const torch::Tensor v_per_q = vh.index_select(1, head_of_q);  // [B, nq, L, dv]
+    const torch::Tensor rows = v_per_q.gather(2, top_index.squeeze(2).unsqueeze(-1).expand({B, nq, topk, dv}));
+    out = torch::matmul(probs, rows);  // [B, nq, 1, dv]
+  } else {
+    const torch::Tensor probs = torch::softmax(scores, -1).view({B, nv, q_per_v, T, max_len});
+    out = torch::matmul(probs, vh.unsqueeze(2)).view({B, nq, T, dv});
+  }
+  out = out.permute({0, 2, 1, 3}).reshape({B, T, nq * dv}).to(h.scalar_type());
+  return torch::linear(out, w.o_proj);
+}
+
+torch::Tensor Model::forward(const torch::Tensor& tokens_in, KVCache& cache, const std::vector<int64_t>& slots,
+                             bool last_only) {
+  torch::NoGradGuard no_grad;
+  const ModelConfig& c = config_;
+  if (tokens_in.dim() != 2 || tokens_in.size(0) != static_cast<int64_t>(slots.size()))
+    throw std::invalid_argument("forward: tokens must be [slots, T]");
+  const torch::Tensor tokens = tokens_in.to(options_.device, torch::kLong);
+  const int64_t B = tokens.size(0), T = tokens.size(1);
+  if (tokens.numel() > 0 && (tokens.min().item<int64_t>() < 0 || tokens.max().item<int64_t>() >= c.vocab_size))
+    throw std::invalid_argument(fmt::format("forward: token id outside the vocabulary of {}", c.vocab_size));
+
+  std::vector<int64_t> start(B);
+  for (int64_t b = 0; b < B; ++b) start[b] = cache.lengths[slots[b]];
+  const torch::Tensor positions =
+      torch::tensor(start, torch::kLong).to(options_.device).view({B, 1}) +
+      torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(options_.device)).view({1, T});
+
+  torch::Tensor x = embed_.index_select(0, tokens.reshape({-1})).view({B, T, c.hidden_size});
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const Layer& w = layers_[l];
+    x = x + attention(w, l, rms_norm(x, w.input_norm), positions, cache, slots);
+    const torch::Tensor h = rms_norm(x, w.post_norm);
+    x = x + torch::linear(torch::silu(torch::linear(h, w.gate_proj)) * torch::linear(h, w.up_proj), w.down_proj);
+  }
+  for (int64_t b = 0; b < B; ++b) cache.lengths[slots[b]] += T;
+  if (last_only) x = x.select(1, T - 1);
+  return torch::linear(rms_norm(x, final_norm_), lm_head_).to(torch::kFloat32);
+}
+
+}  // namespace aimicius::runtime

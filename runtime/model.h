@@ -1,0 +1,82 @@
+// The DiffQKV decoder on LibTorch (CPU float32, or CUDA in bf16/fp16) and its KV cache.
+//
+// KV cache: per layer, K is [slots, capacity, n_k, d_k] and V is [slots, capacity, n_v, d_v]: K
+// and V keep their own head counts and dims (that saving is the point of DiffQKV). Each slot holds
+// one sequence with its own length; forward() appends T tokens to each listed slot at that slot's
+// current length, so prompts of different lengths share one cache and one decode step.
+//
+// Invariants: forward() never reads past a slot's length (a causal mask over positions), lengths
+// only grow, and a slot's contents below its length never change. Attention math is done in
+// float32 whatever the storage dtype.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "runtime/model_config.h"
+#include "runtime/safetensors.h"
+
+namespace aimicius::runtime {
+
+struct ModelOptions {
+  torch::Device device = torch::kCPU;
+  torch::ScalarType dtype = torch::kFloat32;
+  // > 0: at decode (one new token), each Q head reads only the V rows of its top-k attention
+  // scores (Sigma's selective V fetching); exact when k >= the context length.
+  int64_t selective_v_topk = 0;
+};
+
+class KVCache {
+ public:
+  KVCache(const ModelConfig& config, int64_t slots, int64_t capacity, const torch::TensorOptions& options);
+  int64_t slots() const { return static_cast<int64_t>(lengths.size()); }
+  int64_t capacity() const { return capacity_; }
+  // Bytes held by K and V over all layers (allocated capacity, not just the used part).
+  int64_t bytes() const;
+  // Bytes of K and V that the stored tokens occupy: what a decode step must read.
+  int64_t used_bytes() const;
+
+  std::vector<torch::Tensor> k;  // per layer [slots, capacity, n_k, d_k]
+  std::vector<torch::Tensor> v;  // per layer [slots, capacity, n_v, d_v]
+  std::vector<int64_t> lengths;  // per slot
+
+ private:
+  int64_t capacity_;
+  int64_t k_token_bytes_ = 0, v_token_bytes_ = 0;
+};
+
+class Model {
+ public:
+  static std::unique_ptr<Model> load(const std::filesystem::path& checkpoint_dir, const ModelOptions& options);
+  const ModelConfig& config() const { return config_; }
+  const ModelOptions& options() const { return options_; }
+
+  KVCache make_cache(int64_t slots, int64_t capacity) const;
+
+  // Appends tokens [B, T] to cache slots `slots` (B of them) and returns logits [B, T, vocab]
+  // (float32), or [B, vocab] for the last position only when `last_only`.
+  torch::Tensor forward(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
+                        bool last_only);
+
+ private:
+  struct Layer {
+    torch::Tensor input_norm, q_proj, q_bias, q_up, q_gate, q_down, k_proj, k_bias, v_proj, v_bias, o_proj;
+    torch::Tensor post_norm, gate_proj, up_proj, down_proj;
+  };
+  Model(ModelConfig config, ModelOptions options, SafetensorsCheckpoint checkpoint);
+  torch::Tensor attention(const Layer& layer, int64_t index, const torch::Tensor& h, const torch::Tensor& positions,
+                          KVCache& cache, const std::vector<int64_t>& slots);
+  torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& gain) const;
+  torch::Tensor rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) const;
+
+  ModelConfig config_;
+  ModelOptions options_;
+  SafetensorsCheckpoint checkpoint_;  // keeps zero-copy weights mapped
+  torch::Tensor embed_, final_norm_, lm_head_, inv_freq_;
+  std::vector<Layer> layers_;
+};
+
+}  // namespace aimicius::runtime

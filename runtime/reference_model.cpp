@@ -1,0 +1,155 @@
+#include "runtime/reference_model.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "runtime/safetensors.h"
+#include "runtime/weight_specs.h"
+
+namespace aimicius::runtime {
+namespace {
+
+using Vec = std::vector<double>;
+
+// y[o] = sum_i W[o][i] x[i] (+ b[o]); W is [out][in], row-major, as in the checkpoint.
+Vec matvec(const Vec& W, const Vec& x, int64_t out, int64_t in, const Vec* bias = nullptr) {
+  Vec y(out, 0.0);
+  for (int64_t o = 0; o < out; ++o) {
+    double s = bias ? (*bias)[o] : 0.0;
+    for (int64_t i = 0; i < in; ++i) s += W[o * in + i] * x[i];
+    y[o] = s;
+  }
+  return y;
+}
+
+Vec rms_norm(const Vec& x, const Vec& gain, double eps) {
+  double ss = 0;
+  for (double v : x) ss += v * v;
+  const double inv = 1.0 / std::sqrt(ss / x.size() + eps);
+  Vec y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] * inv * gain[i];
+  return y;
+}
+
+double silu(double v) { return v / (1.0 + std::exp(-v)); }
+
+// Rotary frequencies, including Llama 3's piecewise rescaling and linear scaling.
+Vec rope_inv_freq(const ModelConfig& c) {
+  const int64_t half = c.head_dim_qk / 2;
+  Vec f(half);
+  for (int64_t i = 0; i < half; ++i) f[i] = 1.0 / std::pow(c.rope_theta, (2.0 * i) / c.head_dim_qk);
+  const auto& rs = c.rope_scaling;
+  if (rs.type == "linear") {
+    for (double& v : f) v /= rs.factor;
+  } else if (rs.type == "llama3") {
+    const double old_len = static_cast<double>(rs.original_max_position_embeddings);
+    const double low_wavelen = old_len / rs.low_freq_factor;
+    const double high_wavelen = old_len / rs.high_freq_factor;
+    for (double& v : f) {
+      const double wavelen = 2.0 * M_PI / v;
+      if (wavelen > low_wavelen) {
+        v /= rs.factor;
+      } else if (wavelen >= high_wavelen) {
+        const double smooth = (old_len / wavelen - rs.low_freq_factor) / (rs.high_freq_factor - rs.low_freq_factor);
+        v = (1.0 - smooth) * v / rs.factor + smooth * v;
+      }
+    }
+  }
+  return f;
+}
+
+// Rotates one head in place: pairs (i, i + d/2), the "rotate half" convention of HF Llama.
+void apply_rope(double* head, int64_t d, int64_t pos, const Vec& inv_freq) {
+  const int64_t half = d / 2;
+  for (int64_t i = 0; i < half; ++i) {
+    const double angle = pos * inv_freq[i];
+    const double c = std::cos(angle), s = std::sin(angle);
+    const double a = head[i], b = head[i + half];
+    head[i] = a * c - b * s;
+    head[i + half] = b * c + a * s;
+  }
+}
+
+}  // namespace
+
+ReferenceModel::ReferenceModel(const std::filesystem::path& dir) : config_(load_model_config(dir)) {
+  const auto ckpt = SafetensorsCheckpoint::open(dir);
+  for (const auto& spec : weight_specs(config_)) {
+    const auto values = to_float_vector(ckpt.require(spec.name, spec.shape));
+    weights_[spec.name] = Vec(values.begin(), values.end());
+  }
+}
+
+const Vec& ReferenceModel::w(const std::string& name) const { return weights_.at(name); }
+
+std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32_t>& tokens) const {
+  const ModelConfig& c = config_;
+  const int64_t T = static_cast<int64_t>(tokens.size()), H = c.hidden_size;
+  const int64_t dk = c.head_dim_qk, dv = c.head_dim_v;
+  const int64_t q_per_k = c.num_q_heads / c.num_k_heads, q_per_v = c.num_q_heads / c.num_v_heads;
+  const Vec inv_freq = rope_inv_freq(c);
+  const Vec& embed = w("model.embed_tokens.weight");
+
+  std::vector<Vec> x(T, Vec(H));
+  for (int64_t t = 0; t < T; ++t) {
+    if (tokens[t] < 0 || tokens[t] >= c.vocab_size)
+      throw InputError(fmt::format("token id {} at position {} outside the vocabulary", tokens[t], t));
+    for (int64_t i = 0; i < H; ++i) x[t][i] = embed[tokens[t] * H + i];
+  }
+
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    auto W = [&](const std::string& s) -> const Vec& { return w(layer_weight(l, s)); };
+    std::vector<Vec> q(T), k(T), v(T);
+    for (int64_t t = 0; t < T; ++t) {
+      const Vec h = rms_norm(x[t], W("input_layernorm.weight"), c.rms_norm_eps);
+      q[t] = matvec(W("self_attn.q_proj.weight"), h, c.q_size(), H, c.qkv_bias ? &W("self_attn.q_proj.bias") : nullptr);
+      if (c.aug_q_size > 0) {
+        const Vec up = matvec(W("self_attn.q_up_proj.weight"), q[t], c.aug_q_size, c.q_size());
+        const Vec gate = matvec(W("self_attn.q_gate_proj.weight"), q[t], c.aug_q_size, c.q_size());
+        Vec mid(c.aug_q_size);
+        for (int64_t i = 0; i < c.aug_q_size; ++i) mid[i] = silu(gate[i]) * up[i];
+        q[t] = matvec(W("self_attn.q_down_proj.weight"), mid, c.q_size(), c.aug_q_size);
+      }
+      k[t] = matvec(W("self_attn.k_proj.weight"), h, c.k_size(), H, c.qkv_bias ? &W("self_attn.k_proj.bias") : nullptr);
+      v[t] = matvec(W("self_attn.v_proj.weight"), h, c.v_size(), H, c.qkv_bias ? &W("self_attn.v_proj.bias") : nullptr);
+      for (int64_t hq = 0; hq < c.num_q_heads; ++hq) apply_rope(&q[t][hq * dk], dk, t, inv_freq);
+      for (int64_t hk = 0; hk < c.num_k_heads; ++hk) apply_rope(&k[t][hk * dk], dk, t, inv_freq);
+    }
+    for (int64_t t = 0; t < T; ++t) {
+      Vec attn(c.o_in_size(), 0.0);
+      for (int64_t hq = 0; hq < c.num_q_heads; ++hq) {
+        const int64_t hk = hq / q_per_k, hv = hq / q_per_v;
+        Vec scores(t + 1);
+        double max_score = -INFINITY;
+        for (int64_t s = 0; s <= t; ++s) {
+          double dot = 0;
+          for (int64_t i = 0; i < dk; ++i) dot += q[t][hq * dk + i] * k[s][hk * dk + i];
+          scores[s] = dot / std::sqrt(static_cast<double>(dk));
+          max_score = std::max(max_score, scores[s]);
+        }
+        double denom = 0;
+        for (double& sc : scores) denom += (sc = std::exp(sc - max_score));
+        for (int64_t s = 0; s <= t; ++s)
+          for (int64_t i = 0; i < dv; ++i) attn[hq * dv + i] += scores[s] / denom * v[s][hv * dv + i];
+      }
+      const Vec o = matvec(W("self_attn.o_proj.weight"), attn, H, c.o_in_size());
+      for (int64_t i = 0; i < H; ++i) x[t][i] += o[i];
+      const Vec h = rms_norm(x[t], W("post_attention_layernorm.weight"), c.rms_norm_eps);
+      const Vec gate = matvec(W("mlp.gate_proj.weight"), h, c.intermediate_size, H);
+      const Vec up = matvec(W("mlp.up_proj.weight"), h, c.intermediate_size, H);
+      Vec mid(c.intermediate_size);
+      for (int64_t i = 0; i < c.intermediate_size; ++i) mid[i] = silu(gate[i]) * up[i];
+      const Vec down = matvec(W("mlp.down_proj.weight"), mid, H, c.intermediate_size);
+      for (int64_t i = 0; i < H; ++i) x[t][i] += down[i];
+    }
+  }
+  const Vec& head = c.tie_word_embeddings ? embed : w("lm_head.weight");
+  std::vector<Vec> logits(T);
+  for (int64_t t = 0; t < T; ++t)
+    logits[t] = matvec(head, rms_norm(x[t], w("model.norm.weight"), c.rms_norm_eps), c.vocab_size, H);
+  return logits;
+}
+
+}  // namespace aimicius::runtime

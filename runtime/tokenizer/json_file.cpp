@@ -1,0 +1,85 @@
+// JSON file reading with located errors (see json_file.h).
+#include "runtime/tokenizer/json_file.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/errors.h"
+
+namespace aimicius::runtime {
+
+namespace {
+const char* type_name(nlohmann::json::value_t type) {
+  switch (type) {
+    case nlohmann::json::value_t::object: return "an object";
+    case nlohmann::json::value_t::array: return "an array";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return "an integer";
+    case nlohmann::json::value_t::number_float: return "a number";
+    default: return "a value";
+  }
+}
+
+bool has_type(const nlohmann::json& value, nlohmann::json::value_t type) {
+  if (type == nlohmann::json::value_t::number_integer) return value.is_number_integer();
+  return value.type() == type;
+}
+}  // namespace
+
+nlohmann::json read_json_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open the file", file.string()));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  try {
+    return nlohmann::json::parse(contents.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(fmt::format("{}: malformed JSON: {}", file.string(), e.what()));
+  }
+}
+
+JsonLocation JsonLocation::child(std::string_view key) const {
+  return JsonLocation(file_, path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key));
+}
+
+JsonLocation JsonLocation::index(std::size_t i) const {
+  return JsonLocation(file_, fmt::format("{}[{}]", path_, i));
+}
+
+void JsonLocation::fail(std::string_view message) const {
+  throw InputError(fmt::format("{}: {}: {}", file_, path_.empty() ? "(top level)" : path_, message));
+}
+
+const nlohmann::json& JsonLocation::require(const nlohmann::json& object, std::string_view key,
+                                            nlohmann::json::value_t type) const {
+  if (!object.is_object()) fail("expected an object");
+  const auto found = object.find(std::string(key));
+  if (found == object.end()) child(key).fail("missing");
+  if (!has_type(*found, type)) child(key).fail(fmt::format("expected {}", type_name(type)));
+  return *found;
+}
+
+std::string JsonLocation::require_string(const nlohmann::json& object, std::string_view key) const {
+  return require(object, key, nlohmann::json::value_t::string).get<std::string>();
+}
+
+bool JsonLocation::optional_bool(const nlohmann::json& object, std::string_view key,
+                                 bool fallback) const {
+  const auto found = object.find(std::string(key));
+  if (found == object.end() || found->is_null()) return fallback;
+  if (!found->is_boolean()) child(key).fail("expected a boolean");
+  return found->get<bool>();
+}
+
+std::string JsonLocation::optional_string(const nlohmann::json& object, std::string_view key) const {
+  const auto found = object.find(std::string(key));
+  if (found == object.end() || found->is_null()) return {};
+  if (!found->is_string()) child(key).fail("expected a string");
+  return found->get<std::string>();
+}
+
+}  // namespace aimicius::runtime

@@ -1,0 +1,58 @@
+// The only code that links libsentencepiece, built as a plugin (MODULE) and loaded with
+// dlopen(RTLD_LOCAL | RTLD_DEEPBIND) by sentencepiece_library.cpp.
+//
+// Why a plugin: Debian's libsentencepiece carries its own protobuf 3.14 and exports those symbols.
+// Linked into a process that also loads libprotobuf 3.21 (Debian's LibTorch does), one library's
+// protobuf symbols replace the other's and the process crashes at start-up or aborts on the
+// version check. Loaded locally with deep binding, sentencepiece keeps to its own copies and
+// nothing else sees them.
+//
+// The functions have C linkage so dlsym finds them by name; they take C++ types because the
+// plugin is built by the same compiler and standard library as its only caller.
+#include <sentencepiece_processor.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+using Processor = sentencepiece::SentencePieceProcessor;
+}
+
+extern "C" {
+
+void* aimicius_spm_load(const std::string& path, std::string* error) {
+  auto* p = new Processor();
+  const auto status = p->Load(path);
+  if (!status.ok()) {
+    *error = status.ToString();
+    delete p;
+    return nullptr;
+  }
+  return p;
+}
+
+void aimicius_spm_destroy(void* p) { delete static_cast<Processor*>(p); }
+
+bool aimicius_spm_encode(const void* p, std::string_view text, std::vector<int>* ids, std::string* error) {
+  const auto status = static_cast<const Processor*>(p)->Encode(text, ids);
+  if (!status.ok()) *error = status.ToString();
+  return status.ok();
+}
+
+bool aimicius_spm_decode(const void* p, const std::vector<int>& ids, std::string* text, std::string* error) {
+  const auto status = static_cast<const Processor*>(p)->Decode(ids, text);
+  if (!status.ok()) *error = status.ToString();
+  return status.ok();
+}
+
+int aimicius_spm_piece_size(const void* p) { return static_cast<const Processor*>(p)->GetPieceSize(); }
+int aimicius_spm_bos_id(const void* p) { return static_cast<const Processor*>(p)->bos_id(); }
+int aimicius_spm_eos_id(const void* p) { return static_cast<const Processor*>(p)->eos_id(); }
+bool aimicius_spm_is_control(const void* p, int id) { return static_cast<const Processor*>(p)->IsControl(id); }
+int aimicius_spm_piece_to_id(const void* p, std::string_view piece) {
+  return static_cast<const Processor*>(p)->PieceToId(piece);
+}
+std::string aimicius_spm_id_to_piece(const void* p, int id) { return static_cast<const Processor*>(p)->IdToPiece(id); }
+
+}  // extern "C"

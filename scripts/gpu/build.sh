@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds aimicius on the CUDA machine (Ubuntu 24.04, LibTorch 2.11 + CUDA 13.0 from pip's torch,
+# no package registry). Debian packages of the deps travel in .deps/ (see scripts/gpu/fetch-debs.sh)
+# and are unpacked under /opt/deps. Source this file (it exports PATH/LD_LIBRARY_PATH) or run it.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+if [ ! -d /opt/deps/usr ]; then
+  mkdir -p /opt/deps
+  for f in .deps/*.deb; do dpkg -x "$f" /opt/deps; done
+fi
+export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+export PATH=/usr/local/cuda/bin:/opt/deps/usr/bin:$PATH
+TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DAIMICIUS_CUDA_ARCHS=90 \
+  -DCMAKE_PREFIX_PATH="$TP;/opt/deps/usr" -DCMAKE_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu \
+  -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON
+cmake --build build-gpu -j"$(nproc)"

@@ -1,0 +1,299 @@
+// The LibTorch runtime against the independent float64 reference (runtime/reference_model.h):
+// logits of random checkpoints of every attention family, KV-cached decode against full
+// recompute at every step, selective V fetching, and generation behaviour.
+#include <gtest/gtest.h>
+
+#include "common/errors.h"
+#include "runtime/checkpoint_writer.h"
+#include "runtime/local_model.h"
+#include "runtime/model.h"
+#include "runtime/reference_model.h"
+#include "test_support.h"
+
+namespace aimicius::runtime {
+namespace {
+
+using aimicius::testing::ScratchDir;
+
+// max |a - b| / max |b|: relative to the logits' scale, so near-zero logits don't dominate.
+double relative_error(const torch::Tensor& got, const std::vector<std::vector<double>>& want) {
+  double max_diff = 0, max_ref = 0;
+  for (size_t t = 0; t < want.size(); ++t)
+    for (size_t v = 0; v < want[t].size(); ++v) {
+      max_diff = std::max(max_diff, std::abs(got[t][v].item<double>() - want[t][v]));
+      max_ref = std::max(max_ref, std::abs(want[t][v]));
+    }
+  return max_diff / max_ref;
+}
+
+std::vector<int32_t> random_tokens(int64_t n, int64_t vocab, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<int32_t> t(n);
+  for (auto& x : t) x = static_cast<int32_t>(rng() % vocab);
+  return t;
+}
+
+torch::Tensor as_tensor(const std::vector<int32_t>& ids) {
+  return torch::tensor(std::vector<int64_t>(ids.begin(), ids.end())).view({1, -1});
+}
+
+struct Shape {
+  std::string name;
+  ModelConfig config;
+};
+
+std::vector<Shape> shapes() {
+  std::vector<Shape> out;
+  for (const char* p : {"tiny-diffqkv", "tiny-gqa", "tiny-mha", "tiny-mqa"}) out.push_back({p, preset_config(p)});
+  ModelConfig qwen = preset_config("tiny-gqa");  // Qwen2: q/k/v biases and tied embeddings
+  qwen.model_type = "qwen2";
+  qwen.qkv_bias = true;
+  qwen.tie_word_embeddings = true;
+  out.push_back({"qwen2-bias-tied", qwen});
+  ModelConfig scaled = preset_config("tiny-diffqkv");  // Llama 3 RoPE scaling
+  scaled.rope_scaling = {"llama3", 8.0, 1.0, 4.0, 16};
+  out.push_back({"diffqkv-llama3-rope", scaled});
+  return out;
+}
+
+TEST(Model, LogitsMatchTheFloat64ReferenceForEveryAttentionFamily) {
+  ScratchDir dir;
+  for (const auto& shape : shapes()) {
+    CheckpointOptions opts;
+    opts.seed = 11;
+    opts.init_std = 0.2;  // large enough that attention is far from uniform
+    write_random_checkpoint(shape.config, dir / shape.name, opts);
+    const ReferenceModel ref(dir / shape.name);
+    auto model = Model::load(dir / shape.name, {});
+    const auto tokens = random_tokens(23, shape.config.vocab_size, 3);
+    KVCache cache = model->make_cache(1, 32);
+    const torch::Tensor logits = model->forward(as_tensor(tokens), cache, {0}, false)[0];
+    const auto want = ref.forward(tokens);
+    EXPECT_LT(relative_error(logits, want), 1e-4) << shape.name;
+    EXPECT_GT(logits.abs().max().item<double>(), 1e-2) << shape.name << ": logits too small to test anything";
+  }
+}
+
+TEST(Model, CachedDecodeMatchesFullRecomputeAtEveryStep) {
+  ScratchDir dir;
+  for (const char* preset : {"tiny-diffqkv", "tiny-mqa"}) {
+    CheckpointOptions opts;
+    opts.init_std = 0.2;
+    write_random_checkpoint(preset_config(preset), dir / preset, opts);
+    auto model = Model::load(dir / preset, {});
+    const auto tokens = random_tokens(20, model->config().vocab_size, 5);
+    KVCache full = model->make_cache(1, 32);
+    const torch::Tensor all = model->forward(as_tensor(tokens), full, {0}, false)[0];
+    KVCache step = model->make_cache(1, 32);
+    std::vector<int32_t> prefix(tokens.begin(), tokens.begin() + 5);
+    // Relative to the logits' scale: BLAS takes different float32 paths for one row and many.
+    auto rel = [](const torch::Tensor& a, const torch::Tensor& b) {
+      return (a - b).abs().max().item<double>() / b.abs().max().item<double>();
+    };
+    torch::Tensor last = model->forward(as_tensor(prefix), step, {0}, true)[0];
+    EXPECT_LT(rel(last, all[4]), 1e-4) << preset << " step 4";
+    for (size_t t = 5; t < tokens.size(); ++t) {
+      last = model->forward(as_tensor({tokens[t]}), step, {0}, true)[0];
+      EXPECT_LT(rel(last, all[t]), 1e-4) << preset << " step " << t;
+    }
+    EXPECT_EQ(step.lengths[0], 20);
+  }
+}
+
+TEST(Model, BatchedSlotsOfDifferentLengthsMatchSingleSequences) {
+  ScratchDir dir;
+  CheckpointOptions opts;
+  opts.init_std = 0.2;
+  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), opts);
+  auto model = Model::load(dir.path(), {});
+  const auto a = random_tokens(9, 272, 1), b = random_tokens(4, 272, 2);
+  KVCache cache = model->make_cache(2, 16);
+  model->forward(as_tensor(a), cache, {0}, true);
+  model->forward(as_tensor(b), cache, {1}, true);
+  const torch::Tensor both = model->forward(torch::tensor({7L, 9L}).view({2, 1}), cache, {0, 1}, true);
+  for (const auto& [seq, row] : {std::pair{a, 0}, std::pair{b, 1}}) {
+    KVCache alone = model->make_cache(1, 16);
+    auto extended = seq;
+    extended.push_back(row == 0 ? 7 : 9);
+    const torch::Tensor want = model->forward(as_tensor(extended), alone, {0}, true)[0];
+    EXPECT_TRUE(torch::allclose(both[row], want, 1e-4, 1e-5)) << "slot " << row;
+  }
+}
+
+TEST(Model, SelectiveVFetchingIsExactWhenKCoversTheContextAndApproximateOtherwise) {
+  ScratchDir dir;
+  CheckpointOptions opts;
+  opts.init_std = 0.1;  // attention spread over many positions, so dropping all but 2 matters
+  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), opts);
+  auto exact = Model::load(dir.path(), {});
+  ModelOptions covering;
+  covering.selective_v_topk = 64;
+  auto wide = Model::load(dir.path(), covering);
+  ModelOptions narrow_opts;
+  narrow_opts.selective_v_topk = 2;
+  auto narrow = Model::load(dir.path(), narrow_opts);
+  const auto tokens = random_tokens(30, 272, 9);
+  std::vector<torch::Tensor> outs;
+  for (Model* m : {exact.get(), wide.get(), narrow.get()}) {
+    KVCache cache = m->make_cache(1, 40);
+    m->forward(as_tensor(std::vector<int32_t>(tokens.begin(), tokens.end() - 1)), cache, {0}, true);
+    outs.push_back(m->forward(as_tensor({tokens.back()}), cache, {0}, true)[0]);
+  }
+  const double scale = outs[0].abs().max().item<double>();
+  EXPECT_LT((outs[0] - outs[1]).abs().max().item<double>() / scale, 1e-6);
+  EXPECT_GT((outs[0] - outs[2]).abs().max().item<double>() / scale, 1e-3) << "top-2 of 30 should change the logits";
+}
+
+TEST(Model, KvCacheKeepsKAndVInTheirOwnShapes) {
+  ScratchDir dir;
+  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), {});
+  auto model = Model::load(dir.path(), {});
+  KVCache cache = model->make_cache(2, 10);
+  const ModelConfig& c = model->config();
+  EXPECT_EQ(cache.k[0].sizes(), (std::vector<int64_t>{2, 10, c.num_k_heads, c.head_dim_qk}));
+  EXPECT_EQ(cache.v[0].sizes(), (std::vector<int64_t>{2, 10, c.num_v_heads, c.head_dim_v}));
+  // 2 layers x (2x16 + 4x24) floats x 4 bytes = 1024 bytes per token.
+  EXPECT_EQ(cache.bytes(), 2 * 10 * 1024);
+  model->forward(as_tensor(random_tokens(3, 272, 1)), cache, {1}, true);
+  EXPECT_EQ(cache.used_bytes(), 3 * 1024);
+}
+
+TEST(Model, Bf16CheckpointLoadsOnCpuAsFloat32) {
+  ScratchDir dir;
+  CheckpointOptions opts;
+  opts.dtype = DType::kBF16;
+  opts.init_std = 0.2;
+  write_random_checkpoint(preset_config("tiny-gqa"), dir.path(), opts);
+  auto model = Model::load(dir.path(), {});
+  const ReferenceModel ref(dir.path());  // the reference reads the same bf16 values as float64
+  const auto tokens = random_tokens(12, 272, 4);
+  KVCache cache = model->make_cache(1, 12);
+  EXPECT_LT(relative_error(model->forward(as_tensor(tokens), cache, {0}, false)[0], ref.forward(tokens)), 1e-4);
+}
+
+TEST(Model, MisshapedOrMissingWeightsAreNamed) {
+  ScratchDir dir;
+  ModelConfig c = preset_config("tiny-gqa");
+  write_random_checkpoint(c, dir.path(), {});
+  nlohmann::json cfg = c.to_json();
+  cfg["intermediate_size"] = 161;
+  cfg["bos_token_id"] = 256;
+  aimicius::testing::write_file(dir / "config.json", cfg.dump());
+  try {
+    Model::load(dir.path(), {});
+    FAIL() << "mis-shaped checkpoint loaded";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("mlp.gate_proj.weight\" has shape [160, 64], expected [161, 64]"),
+              std::string::npos) << e.what();
+  }
+}
+
+// Generation ---------------------------------------------------------------------------------
+
+class Generate : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CheckpointOptions opts;
+    opts.init_std = 0.3;
+    write_random_checkpoint(preset_config("tiny-diffqkv"), dir_.path(), opts);
+    model_ = LocalModel::load(dir_.path(), {});
+  }
+  ScratchDir dir_;
+  std::unique_ptr<LocalModel> model_;
+};
+
+TEST_F(Generate, GreedyIsDeterministicAndBatchesMatchSinglePrompts) {
+  SamplingParams p;
+  p.max_new_tokens = 12;
+  const std::vector<std::vector<int32_t>> prompts = {random_tokens(7, 256, 1), random_tokens(2, 256, 2),
+                                                     random_tokens(15, 256, 3)};
+  const auto batch = model_->generate_tokens(prompts, p);
+  EXPECT_EQ(model_->generate_tokens(prompts, p), batch);
+  for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(model_->generate_tokens({prompts[i]}, p)[0], batch[i]) << i;
+  // Greedy continuation is the argmax of a full recompute (checks the loop, not just the cache).
+  auto model = Model::load(dir_.path(), {});
+  auto seq = prompts[1];
+  for (int32_t t : batch[1]) {
+    KVCache cache = model->make_cache(1, 32);
+    const torch::Tensor logits = model->forward(as_tensor(seq), cache, {0}, true)[0];
+    if (logits.argmax().item<int64_t>() == 257) break;  // eos ends the sequence
+    EXPECT_EQ(logits.argmax().item<int64_t>(), t);
+    seq.push_back(t);
+  }
+}
+
+TEST_F(Generate, SamplingIsSeededAndMaxTokensHolds) {
+  SamplingParams p;
+  p.max_new_tokens = 10;
+  p.temperature = 1.5;
+  p.top_k = 50;
+  p.top_p = 0.95;
+  p.seed = 1;
+  const std::vector<std::vector<int32_t>> prompts = {random_tokens(5, 256, 1), random_tokens(3, 256, 2)};
+  const auto a = model_->generate_tokens(prompts, p);
+  EXPECT_EQ(model_->generate_tokens(prompts, p), a);
+  // With per-prompt seeds, a prompt samples the same tokens alone or in any batch position.
+  p.prompt_seeds = {11, 22};
+  const auto seeded = model_->generate_tokens(prompts, p);
+  p.prompt_seeds = {22};
+  EXPECT_EQ(model_->generate_tokens({prompts[1]}, p)[0], seeded[1]);
+  p.prompt_seeds.clear();
+  p.seed = 2;
+  EXPECT_NE(model_->generate_tokens(prompts, p), a);
+  for (const auto& seq : a) EXPECT_LE(seq.size(), 10u);
+  p.top_k = 1;  // top-1 sampling is greedy
+  SamplingParams greedy;
+  greedy.max_new_tokens = 10;
+  EXPECT_EQ(model_->generate_tokens(prompts, p), model_->generate_tokens(prompts, greedy));
+}
+
+TEST_F(Generate, TextGenerationStopsAtStopStrings) {
+  SamplingParams p;
+  p.max_new_tokens = 40;
+  const auto free_run = model_->generate({"nvidia-smi -q"}, p)[0];
+  ASSERT_GE(free_run.text.size(), 4u) << "random model produced too little text to test stop strings";
+  const std::string stop = free_run.text.substr(2, 2);
+  p.stop = {stop};
+  const auto stopped = model_->generate({"nvidia-smi -q"}, p)[0];
+  EXPECT_EQ(stopped.finish_reason, "stop");
+  EXPECT_EQ(stopped.text, free_run.text.substr(0, free_run.text.find(stop)));
+  EXPECT_EQ(stopped.prompt_tokens, 14);  // bos + 13 bytes
+}
+
+TEST(Generation, BadDeviceOrMissingTokenizerAreInputErrors) {
+  EXPECT_THROW(check_device_spec("tpu", ""), InputError);
+  EXPECT_THROW(check_device_spec("cpu", "f8"), InputError);
+  ScratchDir dir;
+  CheckpointOptions opts;
+  opts.write_tokenizer = false;
+  write_random_checkpoint(preset_config("tiny-mha"), dir.path(), opts);
+  auto model = LocalModel::load(dir.path(), {});
+  EXPECT_THROW(model->generate({"hi"}, {}), InputError);
+}
+
+}  // namespace
+}  // namespace aimicius::runtime
+
+namespace aimicius::runtime {
+namespace {
+
+// A SentencePiece tokenizer.model in a LibTorch process: the tokenizer reaches libsentencepiece
+// through its plugin, so the two protobuf copies never meet (this process would crash otherwise).
+TEST(Generation, SentencePieceCheckpointGeneratesInATorchProcess) {
+  aimicius::testing::ScratchDir dir;
+  CheckpointOptions opts;
+  opts.write_tokenizer = false;
+  write_random_checkpoint(preset_config("tiny-mha"), dir.path(), opts);
+  std::filesystem::copy_file(aimicius::testing::fixture_file("spm/tokenizer.model"), dir / "tokenizer.model");
+  auto model = LocalModel::load(dir.path(), {});
+  SamplingParams p;
+  p.max_new_tokens = 8;
+  p.ignore_eos = true;
+  const auto out = model->generate({"nvidia-smi --query-gpu=name"}, p)[0];
+  EXPECT_EQ(out.tokens.size(), 8u);
+  EXPECT_GT(out.prompt_tokens, 3);
+  EXPECT_LT(out.prompt_tokens, 27);  // pieces merge characters: fewer tokens than bytes
+}
+
+}  // namespace
+}  // namespace aimicius::runtime

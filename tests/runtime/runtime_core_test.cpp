@@ -1,0 +1,196 @@
+// The LibTorch-free parts of the runtime: model configs, 16-bit float conversions, safetensors
+// reading and writing (including files that lie), and random checkpoints.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "common/errors.h"
+#include "runtime/checkpoint_writer.h"
+#include "runtime/safetensors.h"
+#include "runtime/weight_specs.h"
+#include "test_support.h"
+
+namespace aimicius::runtime {
+namespace {
+
+using aimicius::testing::ScratchDir;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ModelConfig, PresetsMatchThePaper) {
+  const ModelConfig s = preset_config("sigma-1.5b");
+  EXPECT_EQ(s.num_layers, 26);
+  EXPECT_EQ(s.hidden_size, 2048);
+  EXPECT_EQ(s.intermediate_size, 6144);
+  EXPECT_EQ(s.aug_q_size, 3072);
+  EXPECT_EQ(s.num_q_heads, 32);
+  EXPECT_EQ(s.num_k_heads, 4);
+  EXPECT_EQ(s.num_v_heads, 16);
+  EXPECT_EQ(s.head_dim_qk, 64);
+  EXPECT_EQ(s.vocab_size, 128256);
+  EXPECT_EQ(s.rope_theta, 50000);
+  const ModelConfig std15 = preset_config("std-1.5b");
+  EXPECT_EQ(std15.num_k_heads, 16);
+  EXPECT_EQ(std15.num_v_heads, 16);
+  EXPECT_EQ(std15.aug_q_size, 0);
+  // KV cache per token: Sigma keeps 4 K + 16 V heads, STD 16 + 16: 37.5% smaller in theory.
+  EXPECT_DOUBLE_EQ(1.0 - double(s.kv_bytes_per_token(2)) / std15.kv_bytes_per_token(2), 0.375);
+  EXPECT_EQ(preset_config("sigma-10b").num_layers, 32);
+  for (const auto& name : preset_names()) EXPECT_NO_THROW(preset_config(name)) << name;
+  EXPECT_NE(error_of([] { preset_config("gpt-5"); }).find("unknown preset \"gpt-5\""), std::string::npos);
+}
+
+TEST(ModelConfig, LlamaAndQwenConfigsLoadAsTheGqaCase) {
+  const auto llama = parse_model_config(
+      nlohmann::json::parse(R"({"model_type": "llama", "vocab_size": 128256, "hidden_size": 4096,
+        "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
+        "rope_theta": 500000.0, "rms_norm_eps": 1e-5, "bos_token_id": 128000, "eos_token_id": [128001, 128009],
+        "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                         "original_max_position_embeddings": 8192}})"),
+      "llama.json");
+  EXPECT_EQ(llama.num_k_heads, 8);
+  EXPECT_EQ(llama.num_v_heads, 8);
+  EXPECT_EQ(llama.head_dim_qk, 128);
+  EXPECT_EQ(llama.head_dim_v, 128);
+  EXPECT_EQ(llama.aug_q_size, 0);
+  EXPECT_EQ(llama.rope_scaling.type, "llama3");
+  EXPECT_EQ(llama.eos_token_ids, (std::vector<int64_t>{128001, 128009}));
+  const auto qwen = parse_model_config(
+      nlohmann::json::parse(R"({"model_type": "qwen2", "vocab_size": 151936, "hidden_size": 896,
+        "intermediate_size": 4864, "num_hidden_layers": 24, "num_attention_heads": 14, "num_key_value_heads": 2,
+        "tie_word_embeddings": true})"),
+      "qwen.json");
+  EXPECT_TRUE(qwen.qkv_bias);
+  EXPECT_TRUE(qwen.tie_word_embeddings);
+  EXPECT_EQ(qwen.head_dim_qk, 64);
+}
+
+TEST(ModelConfig, InconsistentShapesNameTheField) {
+  nlohmann::json j = preset_config("tiny-diffqkv").to_json();
+  j["num_key_heads"] = 3;
+  std::string err = error_of([&] { parse_model_config(j, "cfg.json"); });
+  EXPECT_NE(err.find("cfg.json: \"num_key_heads\" is 3, expected a divisor of num_attention_heads (8)"),
+            std::string::npos) << err;
+  j = preset_config("tiny-diffqkv").to_json();
+  j["num_value_heads"] = 0;
+  err = error_of([&] { parse_model_config(j, "cfg.json"); });
+  EXPECT_NE(err.find("\"num_value_heads\" is 0"), std::string::npos) << err;
+  j = preset_config("tiny-diffqkv").to_json();
+  j.erase("hidden_size");
+  EXPECT_NE(error_of([&] { parse_model_config(j, "cfg.json"); }).find("\"hidden_size\""), std::string::npos);
+  j = preset_config("tiny-diffqkv").to_json();
+  j["model_type"] = "mamba";
+  EXPECT_NE(error_of([&] { parse_model_config(j, "cfg.json"); }).find("mamba"), std::string::npos);
+  // Round trip through JSON keeps every field.
+  const ModelConfig c = preset_config("tiny-diffqkv");
+  const ModelConfig back = parse_model_config(c.to_json(), "rt");
+  EXPECT_EQ(back.to_json(), c.to_json());
+}
+
+TEST(DType, HalfConversionsRoundToNearestEven) {
+  EXPECT_EQ(float_to_bf16(1.0f), 0x3f80);
+  EXPECT_EQ(bf16_to_float(0x3f80), 1.0f);
+  EXPECT_EQ(float_to_bf16(1.00390625f), 0x3f80);  // exactly halfway between 0x3f80 and 0x3f81: even
+  EXPECT_EQ(float_to_bf16(1.01171875f), 0x3f82);  // halfway between 0x3f81 and 0x3f82: even
+  EXPECT_TRUE(std::isnan(bf16_to_float(float_to_bf16(NAN))));
+  EXPECT_EQ(float_to_f16(1.0f), 0x3c00);
+  EXPECT_EQ(float_to_f16(-2.0f), 0xc000);
+  EXPECT_EQ(float_to_f16(65504.0f), 0x7bff);
+  EXPECT_EQ(float_to_f16(1e6f), 0x7c00);               // overflow: infinity
+  EXPECT_EQ(f16_to_float(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
+  for (uint32_t h = 0; h < 0x7c00; h += 7) EXPECT_EQ(float_to_f16(f16_to_float(h)), h) << h;
+}
+
+TEST(Safetensors, RoundTripsEveryFloatType) {
+  ScratchDir dir;
+  const std::vector<float> a = {1.5f, -2.0f, 0.25f, 3.0f, 0.0f, -0.125f};
+  std::vector<uint16_t> b16, h16;
+  for (float v : a) {
+    b16.push_back(float_to_bf16(v));
+    h16.push_back(float_to_f16(v));
+  }
+  const auto bytes = [](const auto& v) { return std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(v[0])); };
+  write_safetensors(dir / "model.safetensors",
+                    {{"a", DType::kF32, {2, 3}, bytes(a)}, {"b", DType::kBF16, {6}, bytes(b16)},
+                     {"c", DType::kF16, {3, 2}, bytes(h16)}, {"empty", DType::kF32, {0, 4}, ""}},
+                    {{"format", "pt"}});
+  const auto ckpt = SafetensorsCheckpoint::open(dir.path());
+  EXPECT_EQ(ckpt.names(), (std::vector<std::string>{"a", "b", "c", "empty"}));
+  EXPECT_EQ(to_float_vector(ckpt.require("a", {2, 3})), a);
+  EXPECT_EQ(to_float_vector(ckpt.require("b", {6})), a);
+  EXPECT_EQ(to_float_vector(ckpt.require("c", {3, 2})), a);
+  EXPECT_EQ(ckpt.require("empty", {0, 4}).nbytes, 0u);
+  EXPECT_NE(error_of([&] { ckpt.require("a", {3, 2}); }).find("tensor \"a\" has shape [2, 3], expected [3, 2]"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { ckpt.require("zz", {1}); }).find("missing tensor \"zz\""), std::string::npos);
+  EXPECT_EQ(SafetensorsFile::open(dir / "model.safetensors")->metadata().at("format"), "pt");
+}
+
+// Writes a file whose header is `header` (raw JSON) followed by `data_bytes` zero bytes.
+void write_raw(const std::filesystem::path& file, const std::string& header, size_t data_bytes, int64_t claimed_len = -1) {
+  std::ofstream out(file, std::ios::binary);
+  const uint64_t n = claimed_len >= 0 ? static_cast<uint64_t>(claimed_len) : header.size();
+  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((n >> (8 * i)) & 0xff));
+  out << header << std::string(data_bytes, '\0');
+}
+
+TEST(Safetensors, FilesThatLieAreRefusedWithTheirName) {
+  ScratchDir dir;
+  const auto f = dir / "x.safetensors";
+  write_raw(f, R"({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})", 8);
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(f); }).find("outside the data region"), std::string::npos);
+  write_raw(f, R"({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 12]}})", 16);
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(f); }).find("12 bytes for shape [4] of F32 (expected 16)"), std::string::npos);
+  write_raw(f, R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "v": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 16);
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(f); }).find("overlap"), std::string::npos);
+  write_raw(f, R"({"w": {"dtype": "Q4", "shape": [2], "data_offsets": [0, 8]}})", 8);
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(f); }).find("tensor \"w\""), std::string::npos);
+  write_raw(f, R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", 8, 1 << 20);
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(f); }).find("header length"), std::string::npos);
+  write_raw(f, R"({"w": {"dtype": "F32", "shape": [4611686018427387904, 4], "data_offsets": [0, 8]}})", 8);
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(f); }).find("larger than the file"), std::string::npos);
+  write_raw(f, R"({"w": oops})", 0);
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(f); }).find("malformed header"), std::string::npos);
+  { std::ofstream(f, std::ios::binary) << "abc"; }
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(f); }).find("truncated"), std::string::npos);
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(dir / "none.safetensors"); }).find("none.safetensors"), std::string::npos);
+}
+
+TEST(Checkpoint, RandomCheckpointsLoadSingleAndShardedAndTruncationIsCaught) {
+  ScratchDir dir;
+  const ModelConfig c = preset_config("tiny-diffqkv");
+  CheckpointOptions single;
+  single.seed = 7;
+  write_random_checkpoint(c, dir / "one", single);
+  CheckpointOptions sharded = single;
+  sharded.shards = 3;
+  write_random_checkpoint(c, dir / "three", sharded);
+  EXPECT_TRUE(std::filesystem::exists(dir / "three" / "model-00002-of-00003.safetensors"));
+  const auto one = SafetensorsCheckpoint::open(dir / "one");
+  const auto three = SafetensorsCheckpoint::open(dir / "three");
+  for (const auto& spec : weight_specs(c))  // same seed: the same values, however they are stored
+    EXPECT_EQ(to_float_vector(one.require(spec.name, spec.shape)), to_float_vector(three.require(spec.name, spec.shape)))
+        << spec.name;
+  const auto cfg = load_model_config(dir / "one");
+  EXPECT_EQ(cfg.bos_token_ids, (std::vector<int64_t>{256}));
+  EXPECT_EQ(cfg.eos_token_ids, (std::vector<int64_t>{257}));
+
+  const auto file = dir / "one" / "model.safetensors";
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) - 100);
+  const std::string err = error_of([&] { SafetensorsCheckpoint::open(dir / "one"); });
+  EXPECT_NE(err.find("model.safetensors"), std::string::npos) << err;
+  EXPECT_NE(err.find("truncated"), std::string::npos) << err;
+  std::filesystem::remove(dir / "three" / "model-00003-of-00003.safetensors");
+  EXPECT_NE(error_of([&] { SafetensorsCheckpoint::open(dir / "three"); }).find("model-00003-of-00003"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace aimicius::runtime

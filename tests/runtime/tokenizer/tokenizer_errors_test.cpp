@@ -1,0 +1,116 @@
+// Bad checkpoints: every failure is an aimicius::InputError whose message names the folder or
+// file, and where it applies the JSON path and the token at fault.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "common/errors.h"
+#include "runtime/tokenizer/tokenizer.h"
+#include "tests/runtime/tokenizer/tokenizer_test_support.h"
+
+namespace aimicius::runtime {
+namespace {
+
+using aimicius::testing::read_fixture_json;
+using aimicius::testing::TokenizerScratchDir;
+using aimicius::testing::write_text;
+
+void expect_input_error(const std::function<void()>& action, const std::vector<std::string>& fragments) {
+  try {
+    action();
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& error) {
+    const std::string message = error.what();
+    for (const auto& fragment : fragments) {
+      EXPECT_NE(message.find(fragment), std::string::npos) << "'" << fragment << "' not in: " << message;
+    }
+  }
+}
+
+// A checkpoint folder holding the llama3 fixture's tokenizer.json after `edit`.
+void write_edited_llama3(const TokenizerScratchDir& dir, const std::function<void(nlohmann::json&)>& edit) {
+  nlohmann::json json = read_fixture_json("llama3_bpe/tokenizer.json");
+  edit(json);
+  write_text(dir / "tokenizer.json", json.dump());
+}
+
+TEST(TokenizerErrors, MissingFolderIsNamed) {
+  const TokenizerScratchDir dir;
+  const auto missing = dir / "no-such-checkpoint";
+  expect_input_error([&] { load_tokenizer(missing); }, {missing.string(), "not a checkpoint directory"});
+}
+
+TEST(TokenizerErrors, FolderWithoutTokenizerIsNamed) {
+  const TokenizerScratchDir dir;
+  expect_input_error([&] { load_tokenizer(dir.path()); },
+                     {dir.path().string(), "no tokenizer.json or tokenizer.model"});
+}
+
+TEST(TokenizerErrors, MalformedTokenizerJsonNamesTheFile) {
+  const TokenizerScratchDir dir;
+  write_text(dir / "tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {");
+  expect_input_error([&] { load_tokenizer(dir.path()); }, {(dir / "tokenizer.json").string(), "malformed JSON"});
+}
+
+TEST(TokenizerErrors, MergeWithUnknownTokenNamesMergeAndToken) {
+  const TokenizerScratchDir dir;
+  write_edited_llama3(dir, [](nlohmann::json& json) {
+    json["model"]["merges"][7] = nlohmann::json::array({"h", "zzz-not-a-token"});
+  });
+  expect_input_error([&] { load_tokenizer(dir.path()); },
+                     {"tokenizer.json", "model.merges[7]", "'zzz-not-a-token'"});
+}
+
+TEST(TokenizerErrors, MergeWhoseResultIsMissingIsNamed) {
+  const TokenizerScratchDir dir;
+  write_edited_llama3(dir, [](nlohmann::json& json) { json["model"]["merges"].push_back("Q Z"); });
+  expect_input_error([&] { load_tokenizer(dir.path()); }, {"model.merges[", "merged token 'QZ'"});
+}
+
+TEST(TokenizerErrors, UnsupportedModelTypeNamesModelType) {
+  const TokenizerScratchDir dir;
+  write_edited_llama3(dir, [](nlohmann::json& json) { json["model"]["type"] = "Unigram"; });
+  expect_input_error([&] { load_tokenizer(dir.path()); }, {"tokenizer.json", "model.type", "Unigram"});
+}
+
+TEST(TokenizerErrors, UnsupportedSplitPatternIsNamed) {
+  const TokenizerScratchDir dir;
+  const std::string pattern = R"(\p{L}+(?=\d)|\s+)";
+  write_edited_llama3(dir, [&](nlohmann::json& json) {
+    json["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = pattern;
+  });
+  expect_input_error([&] { load_tokenizer(dir.path()); },
+                     {"tokenizer.json", "pre_tokenizer.pretokenizers[0].pattern.Regex", pattern});
+}
+
+TEST(TokenizerErrors, NonByteLevelTokenizerJsonIsRejectedWithoutTokenizerModel) {
+  const TokenizerScratchDir dir;
+  write_edited_llama3(dir, [](nlohmann::json& json) {
+    json["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\u2581"}};
+  });
+  expect_input_error([&] { load_tokenizer(dir.path()); }, {"pre_tokenizer.type", "Metaspace"});
+}
+
+TEST(TokenizerErrors, UnknownTokenInTokenizerConfigIsNamed) {
+  const TokenizerScratchDir dir;
+  write_edited_llama3(dir, [](nlohmann::json&) {});
+  write_text(dir / "tokenizer_config.json", R"({"eos_token": {"content": "<|no_such_token|>"}})");
+  expect_input_error([&] { load_tokenizer(dir.path()); },
+                     {"tokenizer_config.json", "eos_token", "<|no_such_token|>"});
+}
+
+TEST(TokenizerErrors, EosIdOutsideVocabularyIsNamed) {
+  const TokenizerScratchDir dir;
+  write_edited_llama3(dir, [](nlohmann::json&) {});
+  write_text(dir / "config.json", R"({"eos_token_id": [1, 999999]})");
+  expect_input_error([&] { load_tokenizer(dir.path()); }, {"config.json", "eos_token_id[1]", "999999"});
+}
+
+TEST(TokenizerErrors, CorruptSentencePieceModelNamesTheFile) {
+  const TokenizerScratchDir dir;
+  write_text(dir / "tokenizer.model", "this is not a protobuf");
+  expect_input_error([&] { load_tokenizer(dir.path()); }, {(dir / "tokenizer.model").string()});
+}
+
+}  // namespace
+}  // namespace aimicius::runtime

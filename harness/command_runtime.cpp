@@ -1,5 +1,6 @@
 // Subcommands around the runtime: `make-checkpoint` (random weights of any shape, for tests and
-// benchmarks) and `generate` (prompts through any backend, printed as they come back).
+// benchmarks), `generate` (prompts through any backend, printed as they come back) and `tokenize`
+// (token ids, for checking the tokenizers against a peer).
 #include <fstream>
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include "common/errors.h"
 #include "harness/commands.h"
 #include "runtime/checkpoint_writer.h"
+#include "runtime/tokenizer/tokenizer.h"
 
 namespace aimicius {
 
@@ -53,6 +55,19 @@ int command_generate(const GenerateOptions& o) {
     if (o.prompts.size() > 1) fmt::print("--- prompt {} ({} tokens in, {} out)\n", i, results[i].tokens_in, results[i].tokens_out);
     fmt::print("{}\n", results[i].output);
   }
+  return 0;
+}
+
+int command_tokenize(const TokenizeOptions& o) {
+  const auto tokenizer = runtime::load_tokenizer(o.tokenizer_dir);
+  std::vector<std::string> texts = o.texts;
+  if (!o.file.empty()) {
+    std::ifstream in(o.file);
+    if (!in) throw InputError(fmt::format("cannot read {}", o.file.string()));
+    for (std::string line; std::getline(in, line);) texts.push_back(line);
+  }
+  if (texts.empty()) throw InputError("tokenize needs --file or at least one text");
+  for (const auto& t : texts) fmt::print("{}\n", nlohmann::json(tokenizer->encode(t, o.add_bos)).dump());
   return 0;
 }
 

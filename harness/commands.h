@@ -61,6 +61,15 @@ struct BenchGenerateOptions {
 // Only in builds with the runtime (LibTorch).
 int command_bench_generate(const BenchGenerateOptions& options);
 
+struct TokenizeOptions {
+  std::filesystem::path tokenizer_dir;
+  std::filesystem::path file;      // one text per line; else `texts`
+  std::vector<std::string> texts;
+  bool add_bos = true;
+};
+// Prints one JSON array of token ids per text.
+int command_tokenize(const TokenizeOptions& options);
+
 int command_manifest(const GlobalOptions& global, const std::filesystem::path& suite_dir);
 
 }  // namespace aimicius

@@ -124,6 +124,14 @@ int main(int argc, char** argv) {
   bench_gen->add_option("--warmup", bench.warmup, "Untimed warm-up runs")->capture_default_str();
 #endif
 
+  TokenizeOptions tok;
+  bool tok_no_bos = false;
+  auto* tok_cmd = app.add_subcommand("tokenize", "Token ids of texts under a checkpoint's tokenizer (JSON, one line each)");
+  tok_cmd->add_option("--tokenizer", tok.tokenizer_dir, "Folder with tokenizer.json or tokenizer.model")->required();
+  tok_cmd->add_option("--file", tok.file, "Text file: one text per line");
+  tok_cmd->add_option("texts", tok.texts, "Texts");
+  tok_cmd->add_flag("--no-bos", tok_no_bos, "Do not add the beginning-of-text token");
+
   std::filesystem::path manifest_dir;
   auto* manifest_cmd = app.add_subcommand(
       "manifest", "Recompute counts and checksums in SUITE_DIR/manifest.json after editing its data");
@@ -149,6 +157,10 @@ int main(int argc, char** argv) {
     if (*manifest_cmd) return command_manifest(global, manifest_dir);
     if (*ckpt_cmd) return command_make_checkpoint(ckpt);
     if (*gen_cmd) return command_generate(gen);
+    if (*tok_cmd) {
+      tok.add_bos = !tok_no_bos;
+      return command_tokenize(tok);
+    }
 #ifdef AIMICIUS_HAVE_RUNTIME
     if (*bench_gen) return command_bench_generate(bench);
 #endif

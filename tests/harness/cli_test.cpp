@@ -109,7 +109,7 @@ TEST_F(Cli, BadInputExitsWithTwoAndLeavesNoRun) {
 }
 
 TEST_F(Cli, CorruptDatasetIsRefused) {
-  const auto suites = dir_.copy_fixture_suites();
+  const auto suites = testing::copy_fixture_suites(dir_);
   const auto file = suites / "cmdgen" / "test.jsonl";
   testing::write_file(file, testing::read_file(file) + "{\"id\": \"t11\"\n");
   const auto r = aimicius("run", suites.string());

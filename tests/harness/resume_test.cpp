@@ -125,7 +125,7 @@ TEST(Resume, KilledRunResumesToTheSameRowsWithoutDuplicates) {
 
 TEST(Resume, RefusesWhenDataOrModelChanged) {
   ScratchDir dir;
-  const auto suites = dir.copy_fixture_suites();
+  const auto suites = testing::copy_fixture_suites(dir);
   RunOptions options = fixture_options();
   options.data_dir = suites;
   Store store = Store::open_for_write((dir / "r.db").string());

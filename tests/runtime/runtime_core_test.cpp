@@ -16,14 +16,7 @@ namespace {
 
 using aimicius::testing::ScratchDir;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using aimicius::testing::error_of;
 
 TEST(ModelConfig, PresetsMatchThePaper) {
   const ModelConfig s = preset_config("sigma-1.5b");

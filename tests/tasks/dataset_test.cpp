@@ -12,14 +12,7 @@ namespace {
 
 using testing::ScratchDir;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using aimicius::testing::error_of;
 
 TEST(Dataset, LoadsFixtureInFileOrderWithOrigins) {
   const auto loaded = load_suite("cmdgen", testing::fixture_data_dir(), "test");
@@ -33,7 +26,7 @@ TEST(Dataset, LoadsFixtureInFileOrderWithOrigins) {
 
 TEST(Dataset, MalformedLineNamesFileAndLine) {
   ScratchDir dir;
-  const auto suites = dir.copy_fixture_suites();
+  const auto suites = testing::copy_fixture_suites(dir);
   const auto file = suites / "cmdgen" / "test.jsonl";
   std::string text = testing::read_file(file);
   text.insert(text.find("\n", text.find("t03")) + 1, "{\"id\": \"bad\", \"request\": \n");
@@ -52,7 +45,7 @@ TEST(Dataset, MalformedLineNamesFileAndLine) {
 
 TEST(Dataset, ChecksumMismatchIsAnError) {
   ScratchDir dir;
-  const auto suites = dir.copy_fixture_suites();
+  const auto suites = testing::copy_fixture_suites(dir);
   const auto file = suites / "cmdgen" / "test.jsonl";
   std::string text = testing::read_file(file);
   text.replace(text.find("nvidia-smi -L"), 13, "nvidia-smi -q");
@@ -72,7 +65,7 @@ TEST(Dataset, MissingManifestAndUnknownSuite) {
 
 TEST(Dataset, DuplicateIdAndMissingFieldNameTheLine) {
   ScratchDir dir;
-  const auto suites = dir.copy_fixture_suites();
+  const auto suites = testing::copy_fixture_suites(dir);
   const auto file = suites / "cmdgen" / "test.jsonl";
   std::string text = testing::read_file(file);
   text += "{\"id\": \"t02\", \"platform\": \"amd\", \"request\": \"x\", \"reference\": \"y\"}\n";
@@ -94,7 +87,7 @@ TEST(Dataset, DuplicateIdAndMissingFieldNameTheLine) {
 
 TEST(Dataset, CountMismatchIsAnError) {
   ScratchDir dir;
-  const auto suites = dir.copy_fixture_suites();
+  const auto suites = testing::copy_fixture_suites(dir);
   const auto manifest_path = suites / "cmdgen" / "manifest.json";
   auto j = nlohmann::json::parse(testing::read_file(manifest_path));
   j["files"][0]["count"] = 11;

@@ -75,15 +75,15 @@ TEST(SentenceEncoderErrors, BadConfigFilesAreNamed) {
   testing::EncoderScratchDir scratch;
   testing::write_tiny_bert(scratch.path());
   std::filesystem::create_directories(scratch.path() / "1_Pooling");
-  testing::write_text_file(scratch.path() / "1_Pooling" / "config.json", R"({"pooling_mode_cls_token": true})");
+  testing::write_file(scratch.path() / "1_Pooling" / "config.json", R"({"pooling_mode_cls_token": true})");
   expect_contains(load_error(scratch.path()), "pooling_mode_cls_token");
   std::filesystem::remove_all(scratch.path() / "1_Pooling");
 
-  testing::write_text_file(scratch.path() / "sentence_bert_config.json", R"({"max_seq_length": "long"})");
+  testing::write_file(scratch.path() / "sentence_bert_config.json", R"({"max_seq_length": "long"})");
   expect_contains(load_error(scratch.path()), "sentence_bert_config.json");
   std::filesystem::remove(scratch.path() / "sentence_bert_config.json");
 
-  testing::write_text_file(scratch.path() / "config.json", R"({"hidden_size": 8)");
+  testing::write_file(scratch.path() / "config.json", R"({"hidden_size": 8)");
   expect_contains(load_error(scratch.path()), "config.json");
   std::filesystem::remove(scratch.path() / "config.json");
   expect_contains(load_error(scratch.path()), "config.json");

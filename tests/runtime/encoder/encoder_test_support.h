@@ -7,6 +7,8 @@
 // model.safetensors) unless told to leave a tensor out.
 #pragma once
 
+#include "tests/scratch_dir.h"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -65,30 +67,9 @@ inline std::vector<std::vector<float>> read_reference_embeddings(size_t rows, si
   return out;
 }
 
-class EncoderScratchDir {
- public:
-  EncoderScratchDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("aimicius-encoder-test-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~EncoderScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  EncoderScratchDir(const EncoderScratchDir&) = delete;
-  EncoderScratchDir& operator=(const EncoderScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
+using EncoderScratchDir = aimicius::testing::ScratchDir;
 
- private:
-  std::filesystem::path path_;
-};
-
-inline void write_text_file(const std::filesystem::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary);
-  out << text;
-}
+using aimicius::testing::write_file;
 
 struct TinyBertOptions {
   std::string prefix;         // "" or "bert."
@@ -103,9 +84,9 @@ inline void write_tiny_bert(const std::filesystem::path& dir, const TinyBertOpti
                                           "gpu",   "is",    "hot",   "##s",   "!",      "cool"};
   std::string vocab_text;
   for (const auto& token : vocab) vocab_text += token + "\n";
-  write_text_file(dir / "vocab.txt", vocab_text);
+  write_file(dir / "vocab.txt", vocab_text);
   const int64_t hidden = 8, ffn = 16, layers = 2, positions = 16, vocab_size = static_cast<int64_t>(vocab.size());
-  write_text_file(dir / "config.json",
+  write_file(dir / "config.json",
                   nlohmann::json{{"hidden_size", hidden}, {"num_hidden_layers", layers}, {"num_attention_heads", 2},
                                  {"intermediate_size", ffn}, {"max_position_embeddings", positions},
                                  {"type_vocab_size", 2}, {"vocab_size", vocab_size}, {"layer_norm_eps", 1e-12},

@@ -172,8 +172,8 @@ TEST(WordPiece, LoadNamesTheBadFile) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("vocab.txt"), std::string::npos) << e.what();
   }
-  testing::write_text_file(scratch.path() / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n");
-  testing::write_text_file(scratch.path() / "tokenizer_config.json", "{\"do_lower_case\": ");
+  testing::write_file(scratch.path() / "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n");
+  testing::write_file(scratch.path() / "tokenizer_config.json", "{\"do_lower_case\": ");
   try {
     WordPieceTokenizer::load(scratch.path());
     FAIL() << "expected InputError";

@@ -10,7 +10,7 @@ namespace aimicius::runtime {
 namespace {
 
 using aimicius::testing::TokenizerScratchDir;
-using aimicius::testing::write_text;
+using aimicius::testing::write_file;
 
 const char* const kCorpus[] = {
     "The quick brown fox jumps over the lazy dog.",
@@ -31,7 +31,7 @@ void train_model(const TokenizerScratchDir& dir) {
   for (int repeat = 0; repeat < 20; ++repeat) {
     for (const char* line : kCorpus) corpus += std::string(line) + "\n";
   }
-  write_text(dir / "corpus.txt", corpus);
+  write_file(dir / "corpus.txt", corpus);
   const std::string args = "--input=" + (dir / "corpus.txt").string() + " --model_prefix=" +
                            (dir / "tokenizer").string() +
                            " --vocab_size=200 --model_type=bpe --character_coverage=1.0"
@@ -80,7 +80,7 @@ TEST_F(SentencePieceTokenizerTest, BosAndEosComeFromTheModel) {
 }
 
 TEST_F(SentencePieceTokenizerTest, TokenizerConfigCanTurnBosOff) {
-  write_text(dir_ / "tokenizer_config.json", R"({"add_bos_token": false, "eos_token": "</s>"})");
+  write_file(dir_ / "tokenizer_config.json", R"({"add_bos_token": false, "eos_token": "</s>"})");
   const auto tokenizer = load_tokenizer(dir_.path());
   EXPECT_EQ(tokenizer->encode("The lazy dog.", true), tokenizer->encode("The lazy dog.", false));
   EXPECT_EQ(tokenizer->bos_id(), 1);

@@ -13,7 +13,7 @@ namespace {
 
 using aimicius::testing::read_fixture_json;
 using aimicius::testing::TokenizerScratchDir;
-using aimicius::testing::write_text;
+using aimicius::testing::write_file;
 
 void expect_input_error(const std::function<void()>& action, const std::vector<std::string>& fragments) {
   try {
@@ -31,7 +31,7 @@ void expect_input_error(const std::function<void()>& action, const std::vector<s
 void write_edited_llama3(const TokenizerScratchDir& dir, const std::function<void(nlohmann::json&)>& edit) {
   nlohmann::json json = read_fixture_json("llama3_bpe/tokenizer.json");
   edit(json);
-  write_text(dir / "tokenizer.json", json.dump());
+  write_file(dir / "tokenizer.json", json.dump());
 }
 
 TEST(TokenizerErrors, MissingFolderIsNamed) {
@@ -48,7 +48,7 @@ TEST(TokenizerErrors, FolderWithoutTokenizerIsNamed) {
 
 TEST(TokenizerErrors, MalformedTokenizerJsonNamesTheFile) {
   const TokenizerScratchDir dir;
-  write_text(dir / "tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {");
+  write_file(dir / "tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {");
   expect_input_error([&] { load_tokenizer(dir.path()); }, {(dir / "tokenizer.json").string(), "malformed JSON"});
 }
 
@@ -94,7 +94,7 @@ TEST(TokenizerErrors, NonByteLevelTokenizerJsonIsRejectedWithoutTokenizerModel) 
 TEST(TokenizerErrors, UnknownTokenInTokenizerConfigIsNamed) {
   const TokenizerScratchDir dir;
   write_edited_llama3(dir, [](nlohmann::json&) {});
-  write_text(dir / "tokenizer_config.json", R"({"eos_token": {"content": "<|no_such_token|>"}})");
+  write_file(dir / "tokenizer_config.json", R"({"eos_token": {"content": "<|no_such_token|>"}})");
   expect_input_error([&] { load_tokenizer(dir.path()); },
                      {"tokenizer_config.json", "eos_token", "<|no_such_token|>"});
 }
@@ -102,13 +102,13 @@ TEST(TokenizerErrors, UnknownTokenInTokenizerConfigIsNamed) {
 TEST(TokenizerErrors, EosIdOutsideVocabularyIsNamed) {
   const TokenizerScratchDir dir;
   write_edited_llama3(dir, [](nlohmann::json&) {});
-  write_text(dir / "config.json", R"({"eos_token_id": [1, 999999]})");
+  write_file(dir / "config.json", R"({"eos_token_id": [1, 999999]})");
   expect_input_error([&] { load_tokenizer(dir.path()); }, {"config.json", "eos_token_id[1]", "999999"});
 }
 
 TEST(TokenizerErrors, CorruptSentencePieceModelNamesTheFile) {
   const TokenizerScratchDir dir;
-  write_text(dir / "tokenizer.model", "this is not a protobuf");
+  write_file(dir / "tokenizer.model", "this is not a protobuf");
   expect_input_error([&] { load_tokenizer(dir.path()); }, {(dir / "tokenizer.model").string()});
 }
 

@@ -2,6 +2,8 @@
 // and small file writers. AIMICIUS_TOKENIZER_TEST_DATA_DIR is set by CMakeLists.txt.
 #pragma once
 
+#include "tests/scratch_dir.h"
+
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -29,31 +31,8 @@ inline nlohmann::json read_fixture_json(const std::string& name) {
   return nlohmann::json::parse(read_text(tokenizer_fixture(name)));
 }
 
-inline void write_text(const std::filesystem::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary);
-  out << text;
-}
+using aimicius::testing::write_file;
 
-class TokenizerScratchDir {
- public:
-  TokenizerScratchDir() {
-    std::random_device random;
-    path_ = std::filesystem::temp_directory_path() /
-            ("aimicius-tokenizer-test-" + std::to_string(getpid()) + "-" + std::to_string(random()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TokenizerScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TokenizerScratchDir(const TokenizerScratchDir&) = delete;
-  TokenizerScratchDir& operator=(const TokenizerScratchDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using TokenizerScratchDir = aimicius::testing::ScratchDir;
 
 }  // namespace aimicius::testing

@@ -36,6 +36,7 @@ LocalSpec parse_local_spec(const std::string& spec) {
       const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
       if (key == "device") out.options.device = value;
       else if (key == "dtype") out.options.dtype = value;
+      else if (key == "chat") out.options.chat = value == "1" || value == "true";
       else if (key == "selective_v") {
         try {
           out.options.selective_v_topk = std::stoll(value);
@@ -43,7 +44,7 @@ LocalSpec parse_local_spec(const std::string& spec) {
           throw InputError(fmt::format("model spec \"{}\": selective_v must be an integer", spec));
         }
       } else {
-        throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v)", spec, key));
+        throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat)", spec, key));
       }
       pos = amp + 1;
     }

@@ -1,5 +1,6 @@
 // The `local:` backend: the project's DiffQKV runtime on a checkpoint folder.
-// Spec: local:DIR, optionally with ?device=cpu|cuda[:N]&dtype=f32|bf16|f16&selective_v=K.
+// Spec: local:DIR, optionally with ?device=cpu|cuda[:N]&dtype=f32|bf16|f16&selective_v=K&chat=1
+// (chat=1: prompts go through the checkpoint's chat format, for instruction-tuned models).
 // The content hash covers config.json and every weight file, so a resumed run refuses a
 // checkpoint that changed under it.
 #pragma once

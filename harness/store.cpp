@@ -12,6 +12,12 @@ namespace {
 
 constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
+// Model output is arbitrary bytes and ends up inside JSON details (extracted commands, flags):
+// invalid UTF-8 is replaced (U+FFFD) rather than failing the write.
+std::string to_json_text(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // Migration N takes a database from user_version N to N+1. Never edit a shipped entry: append.
 const std::vector<std::string>& migrations() {
   static const std::vector<std::string> kMigrations = {
@@ -139,8 +145,8 @@ int64_t Store::create_run(const NewRun& run) {
   st.bind(1, run.model_spec)
       .bind(2, run.model_hash)
       .bind(3, int64_t{run.is_oracle ? 1 : 0})
-      .bind(4, run.suites.dump())
-      .bind(5, run.config.dump())
+      .bind(4, to_json_text(run.suites))
+      .bind(5, to_json_text(run.config))
       .bind(6, run.tool_version)
       .run();
   return db_->last_insert_rowid();
@@ -205,7 +211,7 @@ void Store::record_example(const PredictionRecord& p, const std::vector<ScoreRec
         .bind(3, p.example_id)
         .bind(4, s.metric)
         .bind(5, s.value)
-        .bind(6, s.detail.is_null() ? std::string("{}") : s.detail.dump())
+        .bind(6, s.detail.is_null() ? std::string("{}") : to_json_text(s.detail))
         .run();
   }
   tx.commit();

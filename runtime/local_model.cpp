@@ -1,6 +1,7 @@
 #include "runtime/local_model.h"
 
 #include <algorithm>
+#include <fstream>
 #include <mutex>
 #include <random>
 
@@ -8,6 +9,7 @@
 
 #include "common/errors.h"
 #include "runtime/model.h"
+#include "runtime/tokenizer/chat_template.h"
 #include "runtime/tokenizer/tokenizer.h"
 
 namespace aimicius::runtime {
@@ -63,6 +65,8 @@ struct LocalModel::Impl {
   std::unique_ptr<Model> model;
   std::unique_ptr<Tokenizer> tokenizer;
   std::vector<int32_t> eos;
+  bool chat = false;
+  nlohmann::json tokenizer_config;  // tokenizer_config.json when present (chat format detection)
   std::mutex mu;  // one generation at a time per model: the cache and weights are shared
 
   std::vector<std::vector<int32_t>> run(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p,
@@ -139,6 +143,16 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   impl->model = Model::load(dir, mo);
   if (std::filesystem::exists(dir / "tokenizer.json") || std::filesystem::exists(dir / "tokenizer.model"))
     impl->tokenizer = load_tokenizer(dir);
+  impl->chat = options.chat;
+  if (options.chat && !impl->tokenizer)
+    throw InputError(fmt::format("{}: chat formatting needs a tokenizer", dir.string()));
+  if (std::ifstream in(dir / "tokenizer_config.json"); in) {
+    try {
+      impl->tokenizer_config = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw InputError(fmt::format("{}: malformed JSON: {}", (dir / "tokenizer_config.json").string(), e.what()));
+    }
+  }
   for (int64_t id : impl->model->config().eos_token_ids) impl->eos.push_back(static_cast<int32_t>(id));
   if (impl->eos.empty() && impl->tokenizer) impl->eos = impl->tokenizer->eos_ids();
   return std::unique_ptr<LocalModel>(new LocalModel(std::move(impl)));
@@ -156,7 +170,15 @@ std::vector<Generation> LocalModel::generate(const std::vector<std::string>& pro
     throw InputError("this checkpoint has no tokenizer.json or tokenizer.model: text generation needs one");
   const Tokenizer& tok = *impl_->tokenizer;
   std::vector<std::vector<int32_t>> ids;
-  for (const auto& p : prompts) ids.push_back(tok.encode(p, params.add_bos));
+  for (const auto& p : prompts) {
+    if (impl_->chat) {
+      // The chat text carries its own begin-of-text token where the format has one.
+      const std::string text = apply_chat_template(tok, impl_->tokenizer_config, {{"user", p}}, true);
+      ids.push_back(tok.encode(text, false));
+    } else {
+      ids.push_back(tok.encode(p, params.add_bos));
+    }
+  }
   std::vector<std::string> texts(prompts.size());
   auto stop_hit = [&](size_t i, const std::vector<int32_t>& generated) {
     if (params.stop.empty()) return false;

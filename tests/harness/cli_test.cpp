@@ -155,3 +155,37 @@ TEST_F(Cli, ReadCommandsOnAMissingDatabaseExplain) {
 
 }  // namespace
 }  // namespace aimicius
+
+namespace aimicius {
+namespace {
+
+#ifdef AIMICIUS_HAVE_RUNTIME
+// The whole path with the project's runtime: a random checkpoint, a run through local:, stored
+// generations with token counts. (Random weights: the answers are noise, the plumbing is real.)
+TEST_F(Cli, LocalCheckpointRunsEndToEnd) {
+  const auto ckpt = dir_ / "ckpt";
+  const std::string make = std::string("'") + AIMICIUS_BIN + "' make-checkpoint --preset tiny-diffqkv --out '" +
+                           ckpt.string() + "' >/dev/null";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  const auto r = aimicius("run --model local:" + ckpt.string() + " --limit 3 --max-new-tokens 6 --batch-size 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("exact_match"), std::string::npos);
+  Store store = Store::open_for_read(db());
+  const auto run = store.find_run(1);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->status, kRunComplete);
+  EXPECT_EQ(run->model_hash.size(), 64u);
+  EXPECT_EQ(store.prediction_count(1), 3);
+  EXPECT_TRUE(store.example_errors(1, 10).empty());
+
+  const auto bad = aimicius("run --model local:" + ckpt.string() + "?device=tpu --limit 1");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown device \"tpu\""), std::string::npos) << bad.err;
+  const auto missing = aimicius("run --model local:" + (dir_ / "nothing").string() + " --limit 1");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("is not a folder"), std::string::npos) << missing.err;
+}
+#endif
+
+}  // namespace
+}  // namespace aimicius

@@ -102,6 +102,18 @@ TEST(Store, FailedScoreWriteRollsBackThePrediction) {
   EXPECT_EQ(s.prediction_count(run), 1);
 }
 
+TEST(Store, InvalidUtf8FromAModelIsStoredNotFatal) {
+  ScratchDir dir;
+  Store s = Store::open_for_write((dir / "a.db").string());
+  const int64_t run = s.create_run(sample_run());
+  auto p = prediction(run, "e1");
+  p.raw_output = "nvidia-smi \x8c\xff";  // random-weight models emit such bytes
+  p.answer = p.raw_output;
+  s.record_example(p, {{"command_score", 0.5, {{"flags_extra", {"\x8c\xff"}}}}});
+  EXPECT_EQ(s.prediction_count(run), 1);
+  EXPECT_EQ(s.score_count(run), 1);
+}
+
 TEST(Store, RunStatusTransitions) {
   ScratchDir dir;
   Store s = Store::open_for_write((dir / "a.db").string());

@@ -334,3 +334,25 @@ TEST(ModelCuda, LogitsMatchTheCpuPathInF32AndBf16AndDecodeIsConsistent) {
 
 }  // namespace
 }  // namespace aimicius::runtime
+
+namespace aimicius::runtime {
+namespace {
+
+// chat=1 wraps the prompt as a user turn in the checkpoint's format before encoding: the prompt
+// grows by the format's markers (here plain "user: ...\nassistant:" lines: the byte-level test
+// tokenizer has no chat tokens), and generation still runs.
+TEST(Generation, ChatOptionFormatsThePrompt) {
+  aimicius::testing::ScratchDir dir;
+  write_random_checkpoint(preset_config("tiny-gqa"), dir.path(), {});
+  LocalModelOptions plain, chat;
+  chat.chat = true;
+  SamplingParams p;
+  p.max_new_tokens = 2;
+  const auto a = LocalModel::load(dir.path(), plain)->generate({"hi"}, p)[0];
+  const auto b = LocalModel::load(dir.path(), chat)->generate({"hi"}, p)[0];
+  EXPECT_EQ(a.prompt_tokens, 3);  // bos + 2 bytes
+  EXPECT_GT(b.prompt_tokens, a.prompt_tokens + 10);
+}
+
+}  // namespace
+}  // namespace aimicius::runtime

@@ -1,0 +1,90 @@
+// Running untrusted commands (model output) under bubblewrap.
+//
+// Every run gets: new user, PID, network (loopback only), IPC, UTS and cgroup namespaces; a
+// read-only view of /usr (and /bin, /lib, /lib64 through it) and of nothing else of the host
+// (no /home, no /root, no /etc/shadow: /etc holds only a minimal passwd/group/hosts); a fresh
+// tmpfs work dir /work, filled from the request's files, as the current directory; /tmp as tmpfs;
+// a clean environment (PATH, HOME=/work, LANG=C.UTF-8, plus the request's variables); a new
+// session; and death with the parent. Resource limits: CPU seconds, address space, file size,
+// open files and, when aimicius runs as root, an unprivileged uid (65534) whose process count is
+// capped; a wall-clock limit kills the whole sandbox (bwrap and, through its PID namespace,
+// everything inside). stdout and stderr are captured up to a cap each, truncation recorded.
+//
+// Invariants: run() never throws for anything the command does (it is all in the result);
+// it throws SandboxUnavailable when bubblewrap is missing or cannot create namespaces on this
+// machine, so callers stop with a clear error rather than running anything unsandboxed.
+// run() is safe to call from several threads at once.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace aimicius {
+
+class SandboxUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SandboxLimits {
+  double wall_seconds = 10.0;
+  int64_t cpu_seconds = 10;
+  int64_t address_space_bytes = int64_t{2} << 30;
+  int64_t max_processes = 64;
+  int64_t max_file_bytes = int64_t{16} << 20;
+  int64_t max_open_files = 256;
+  int64_t output_cap_bytes = 64 << 10;  // per stream
+};
+
+struct SandboxFile {
+  std::string path;  // relative to /work
+  std::string content;
+  bool executable = false;
+};
+
+struct SandboxBind {
+  std::filesystem::path host_path;  // bound read-only
+  std::string sandbox_path;         // absolute path inside the sandbox
+};
+
+struct SandboxRequest {
+  std::string command;  // run as /bin/sh -c COMMAND in /work
+  std::vector<SandboxFile> files;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<SandboxBind> binds;     // e.g. the simulated host tools
+  std::vector<std::string> path_dirs;  // prepended to PATH (sandbox paths)
+  std::string stdin_text;
+  SandboxLimits limits;
+};
+
+struct SandboxResult {
+  int exit_code = -1;     // when the shell exited normally
+  int term_signal = 0;    // when it was killed by a signal
+  bool timed_out = false;
+  std::string stdout_text;
+  std::string stderr_text;
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  double wall_seconds = 0.0;
+  // The work dir after the run: regular files (path relative to /work -> content, capped at
+  // limits.output_cap_bytes with "<truncated>" appended) and directories (path -> "<dir>").
+  std::map<std::string, std::string> work_dir;
+};
+
+class Sandbox {
+ public:
+  // Finds bwrap and checks once that it can create the namespaces; throws SandboxUnavailable.
+  Sandbox();
+  SandboxResult run(const SandboxRequest& request) const;
+
+ private:
+  std::string bwrap_;
+  bool drop_to_nobody_ = false;
+};
+
+}  // namespace aimicius

@@ -1,0 +1,138 @@
+// sql_execution: the SQL execution scorer. A candidate query and a reference query run on the same
+// read-only SQLite telemetry database; the candidate scores 1 when its result equals the
+// reference's. Also reports "syntax accuracy" (the candidate compiles against the schema).
+//
+// SqlDatabase::open(file)
+//   One connection to an existing database file, opened read-only and immutable
+//   (URI `file:...?mode=ro&immutable=1`: no locks, no journal or -wal/-shm files are ever created).
+//   The file must not change while it is open and must hold no uncheckpointed WAL (a non-empty
+//   `<file>-wal` next to it is refused). Throws InputError naming the file when it is missing, is
+//   not a regular file, cannot be opened or is not an SQLite database.
+//   Defence in depth, on top of the read-only file:
+//     - an authorizer allows only SQLITE_SELECT, SQLITE_READ, SQLITE_RECURSIVE (recursive CTEs)
+//       and SQLITE_FUNCTION except load_extension, readfile, writefile, edit and fts3_tokenizer;
+//       everything else (INSERT/UPDATE/DELETE, CREATE/DROP, ATTACH/DETACH, PRAGMA, BEGIN/COMMIT,
+//       ANALYZE, ...) fails to prepare with SQLite's "not authorized";
+//     - extension loading and triggers are disabled, defensive mode on, schema untrusted;
+//     - limits: SQL text <= 100,000 bytes, any one string/blob <= 16 MiB, no attached databases;
+//     - a statement that SQLite does not report as read-only (sqlite3_stmt_readonly, e.g. VACUUM)
+//       or that returns no columns is refused before its first step.
+//   Not thread-safe: use one SqlDatabase per thread. Movable, not copyable.
+//
+// SqlDatabase::run(query, limits) -> SqlResult; never throws for anything the query does.
+//   - Leading whitespace, comments and `;` are skipped; the query must then be ONE statement:
+//     after it only whitespace, comments and `;` may follow, else error "multiple statements".
+//     Empty query -> error "empty query"; a NUL byte -> error "query contains a NUL byte".
+//   - `prepared` is true when that single statement compiled and passed the authorizer and the
+//     read-only checks; a prepare failure leaves ok=false, prepared=false, error = SQLite's text.
+//   - Wall time from the start of prepare is bounded by limits.seconds through a progress handler
+//     (checked every 1000 VM steps): error "time limit".
+//   - At most limits.max_rows rows are kept; one more row stops reading: ok=false,
+//     truncated=true, error "row limit". Values are counted in bytes (text: its length, blob: its
+//     hex length, numbers 8, NULL 1); passing limits.max_result_bytes stops reading the same way
+//     with error "result size limit". rows then holds what was read before the limit.
+//   - Runtime errors (e.g. "integer overflow") give ok=false with SQLite's text.
+//   - Values: NULL -> null, INTEGER -> integer, REAL -> real, TEXT -> string (bytes that are not
+//     valid UTF-8 are replaced by U+FFFD so the value can be serialised), BLOB -> lowercase hex
+//     string (so X'41' and the text '41' look alike; the scorer accepts that conflation).
+//
+// score_sql(db, candidate, reference, limits) -> SqlScore
+//   1. The reference runs first; if it is not ok (any error, including limits) the example is a
+//      data bug: std::invalid_argument naming the error and the reference query.
+//   2. syntax_ok = 1 when the candidate was `prepared` (single statement, compiles against the
+//      schema, authorized), else 0. A candidate that prepares but then fails (time limit, row
+//      limit, runtime error) keeps syntax_ok = 1 and scores execution_match = 0.
+//   3. execution_match = 1 iff the candidate ran ok, has the same NUMBER of columns as the
+//      reference (names are ignored: aliases differ), and its rows equal the reference's:
+//        - as sequences when reference_orders_rows(reference), else as multisets (duplicates
+//          count; a candidate's own ORDER BY changes nothing when the reference has none);
+//        - values: NULL == NULL only; two numbers (integer or real) are equal when both are
+//          integers and equal, or |a - b| <= 1e-9 * max(|a|, |b|) (so 1 == 1.0); strings exactly;
+//          a number never equals a string.
+//      Multisets are compared by sorting both sides and comparing element-wise; when that fails
+//      and the sizes agree, a greedy tolerant matching is tried (so reals within tolerance that
+//      sort differently still match), bounded at 20,000,000 row comparisons.
+//      Ordered comparison with ties in the reference's sort key depends on SQLite's tie order;
+//      references with ORDER BY should order totally.
+//   4. detail = {"ordered_comparison": bool, "reason": one of "match", "candidate failed",
+//      "column count differs", "row count differs", "rows differ", "comparison budget exceeded",
+//      "first_difference": row index (ordered comparison only, else absent),
+//      "candidate": side, "reference": side}, with side = {"ok", "prepared", "error" (string or
+//      null), "columns", "column_count", "row_count", "rows" (first 5 rows, strings cut to 200
+//      bytes), "truncated", "seconds"}.
+//
+// reference_orders_rows(query): whether the statement orders its final result. A small tokenizer
+//   skips whitespace, `--` and `/* */` comments, string literals '...' ('' escapes), quoted
+//   identifiers "..." / `...` / [...], and tracks parenthesis depth. Among the words at depth 0
+//   (so subqueries, CTE bodies, window definitions `OVER (ORDER BY ...)` and function arguments
+//   never count), it finds the last SELECT / VALUES / UNION / INTERSECT / EXCEPT and answers true
+//   when the words ORDER BY (adjacent words, case-insensitive) follow it at depth 0.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+struct sqlite3;  // from <sqlite3.h>, kept out of this header
+
+namespace aimicius {
+
+struct SqlLimits {
+  double seconds = 2.0;                 // wall time for prepare + all steps of one query
+  int64_t max_rows = 10000;             // rows kept; one more is "row limit"
+  int64_t max_result_bytes = 1 << 20;   // value bytes kept (see run); more is "result size limit"
+};
+
+struct SqlResult {
+  bool ok = false;        // ran to completion within the limits
+  bool prepared = false;  // single statement that compiled and was authorized
+  std::string error;      // SQLite's prepare/runtime text, "time limit", "row limit", ... ("" if ok)
+  std::vector<std::string> columns;                 // result column names as SQLite reports them
+  std::vector<std::vector<nlohmann::json>> rows;    // null, integer, real, string (blob as hex)
+  bool truncated = false;  // reading stopped at max_rows or max_result_bytes
+  double seconds = 0.0;    // wall time of prepare + steps
+};
+
+class SqlDatabase {
+ public:
+  static SqlDatabase open(const std::filesystem::path& file);
+
+  SqlResult run(std::string_view query, const SqlLimits& limits) const;
+
+  const std::filesystem::path& file() const { return file_; }
+
+  SqlDatabase(SqlDatabase&&) noexcept = default;
+  SqlDatabase& operator=(SqlDatabase&&) noexcept = default;
+  SqlDatabase(const SqlDatabase&) = delete;
+  SqlDatabase& operator=(const SqlDatabase&) = delete;
+  ~SqlDatabase() = default;
+
+ private:
+  struct ConnectionCloser {
+    void operator()(sqlite3* connection) const;
+  };
+  SqlDatabase(std::filesystem::path file, std::unique_ptr<sqlite3, ConnectionCloser> connection)
+      : file_(std::move(file)), connection_(std::move(connection)) {}
+
+  std::filesystem::path file_;
+  std::unique_ptr<sqlite3, ConnectionCloser> connection_;
+};
+
+struct SqlScore {
+  double execution_match;  // 0 or 1
+  double syntax_ok;        // 0 or 1
+  nlohmann::json detail;
+};
+
+SqlScore score_sql(const SqlDatabase& db, std::string_view candidate, std::string_view reference,
+                   const SqlLimits& limits);
+
+bool reference_orders_rows(std::string_view query);
+
+}  // namespace aimicius

@@ -70,6 +70,14 @@ struct TokenizeOptions {
 // Prints one JSON array of token ids per text.
 int command_tokenize(const TokenizeOptions& options);
 
+struct BenchSandboxOptions {
+  std::string command = "echo ok";
+  int runs = 200;
+  int jobs = 2;
+  int repeats = 5;
+};
+int command_bench_sandbox(const BenchSandboxOptions& options);
+
 int command_manifest(const GlobalOptions& global, const std::filesystem::path& suite_dir);
 
 }  // namespace aimicius

@@ -108,10 +108,16 @@ int main(int argc, char** argv) {
   gen_cmd->add_option("--seed", gen.params.seed, "Sampling seed")->capture_default_str();
   gen_cmd->add_option("--stop", gen.params.stop, "Stop string (repeatable)");
 
-#ifdef AIMICIUS_HAVE_RUNTIME
-  BenchGenerateOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "Benchmarks (results go to docs/PERFORMANCE.md)");
   bench_cmd->require_subcommand(1);
+  BenchSandboxOptions bench_sb;
+  auto* bench_sandbox = bench_cmd->add_subcommand("sandbox", "Sandboxed executions per second");
+  bench_sandbox->add_option("--command", bench_sb.command, "Command to run")->capture_default_str();
+  bench_sandbox->add_option("--runs", bench_sb.runs, "Executions per repeat")->capture_default_str();
+  bench_sandbox->add_option("--jobs", bench_sb.jobs, "Concurrent executions")->capture_default_str();
+  bench_sandbox->add_option("--repeats", bench_sb.repeats, "Timed repeats (median reported)")->capture_default_str();
+#ifdef AIMICIUS_HAVE_RUNTIME
+  BenchGenerateOptions bench;
   auto* bench_gen = bench_cmd->add_subcommand("generate", "Generation speed of the local runtime on a checkpoint");
   bench_gen->add_option("--checkpoint", bench.checkpoint, "Checkpoint folder")->required();
   bench_gen->add_option("--device", bench.device, "cpu | cuda[:N]")->capture_default_str();
@@ -161,6 +167,7 @@ int main(int argc, char** argv) {
       tok.add_bos = !tok_no_bos;
       return command_tokenize(tok);
     }
+    if (*bench_sandbox) return command_bench_sandbox(bench_sb);
 #ifdef AIMICIUS_HAVE_RUNTIME
     if (*bench_gen) return command_bench_generate(bench);
 #endif

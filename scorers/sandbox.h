@@ -57,6 +57,8 @@ struct SandboxRequest {
   std::vector<SandboxFile> files;
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<SandboxBind> binds;     // e.g. the simulated host tools
+  std::vector<std::string> dirs;      // created (empty) in the sandbox, before symlinks
+  std::vector<std::pair<std::string, std::string>> symlinks;  // (target, sandbox path)
   std::vector<std::string> path_dirs;  // prepended to PATH (sandbox paths)
   std::string stdin_text;
   SandboxLimits limits;
@@ -80,11 +82,15 @@ class Sandbox {
  public:
   // Finds bwrap and checks once that it can create the namespaces; throws SandboxUnavailable.
   Sandbox();
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
   SandboxResult run(const SandboxRequest& request) const;
 
  private:
   std::string bwrap_;
   bool drop_to_nobody_ = false;
+  std::filesystem::path etc_dir_;  // the sandbox's /etc (passwd, group, hosts), shared read-only
 };
 
 }  // namespace aimicius

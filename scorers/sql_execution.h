@@ -4,7 +4,8 @@
 //
 // SqlDatabase::open(file)
 //   One connection to an existing database file, opened read-only and immutable
-//   (URI `file:...?mode=ro&immutable=1`: no locks, no journal or -wal/-shm files are ever created).
+//   (URI `file://<absolute path, percent-encoded>?mode=ro&immutable=1`: no locks, and no journal,
+//   -wal or -shm file is ever created).
 //   The file must not change while it is open and must hold no uncheckpointed WAL (a non-empty
 //   `<file>-wal` next to it is refused). Throws InputError naming the file when it is missing, is
 //   not a regular file, cannot be opened or is not an SQLite database.
@@ -12,11 +13,12 @@
 //     - an authorizer allows only SQLITE_SELECT, SQLITE_READ, SQLITE_RECURSIVE (recursive CTEs)
 //       and SQLITE_FUNCTION except load_extension, readfile, writefile, edit and fts3_tokenizer;
 //       everything else (INSERT/UPDATE/DELETE, CREATE/DROP, ATTACH/DETACH, PRAGMA, BEGIN/COMMIT,
-//       ANALYZE, ...) fails to prepare with SQLite's "not authorized";
+//       ANALYZE, table-valued pragma_* functions, ...) fails to prepare with SQLite's "not authorized";
 //     - extension loading and triggers are disabled, defensive mode on, schema untrusted;
 //     - limits: SQL text <= 100,000 bytes, any one string/blob <= 16 MiB, no attached databases;
 //     - a statement that SQLite does not report as read-only (sqlite3_stmt_readonly, e.g. VACUUM)
-//       or that returns no columns is refused before its first step.
+//       or that returns no columns (e.g. REINDEX) is refused before its first step, also with an
+//       error starting "not authorized".
 //   Not thread-safe: use one SqlDatabase per thread. Movable, not copyable.
 //
 // SqlDatabase::run(query, limits) -> SqlResult; never throws for anything the query does.
@@ -56,7 +58,8 @@
 //      references with ORDER BY should order totally.
 //   4. detail = {"ordered_comparison": bool, "reason": one of "match", "candidate failed",
 //      "column count differs", "row count differs", "rows differ", "comparison budget exceeded",
-//      "first_difference": row index (ordered comparison only, else absent),
+//      "first_difference": first row index that differs (ordered comparison with a difference
+//      only, else absent),
 //      "candidate": side, "reference": side}, with side = {"ok", "prepared", "error" (string or
 //      null), "columns", "column_count", "row_count", "rows" (first 5 rows, strings cut to 200
 //      bytes), "truncated", "seconds"}.

@@ -111,7 +111,8 @@ ScheduleParse parse_schedule_text(std::string_view text) {
     end = start - 1;
   }
   try {
-    (void)nlohmann::json::parse(body.begin(), body.end());
+    const auto strict = nlohmann::json::parse(body.begin(), body.end());
+    (void)strict;
   } catch (const nlohmann::json::parse_error& e) {
     return failure(fmt::format("stdout is not a JSON schedule: {}", e.what()));
   }

@@ -1,0 +1,24 @@
+// code_extraction: the Python program in a model's raw answer, for the Code Detected metric.
+//
+// Rules, first that applies:
+//   1. Fenced blocks tagged python: the LAST block opened by a line starting with ```python,
+//      ```py or ```python3 (case-insensitive tag, optional spaces after the backticks); its body
+//      runs to the next line starting with ``` or to the end of the text (unclosed fence).
+//   2. Untagged fences (``` with no tag): the last one whose body "looks like Python" (rule 3's
+//      marker test on its lines).
+//   3. Bare code: the text from the first line that starts, at column 0, with a Python marker:
+//      "import ", "from " (and the line contains " import "), "def ", "print(", "#!" — to the
+//      end of the text.
+// Otherwise: no program (nullopt). A body that is blank after trimming counts as no program.
+// Deterministic and pure; line ends "\r\n" are treated like "\n".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace aimicius::topology {
+
+std::optional<std::string> extract_python_program(std::string_view answer);
+
+}  // namespace aimicius::topology

@@ -1,0 +1,20 @@
+// plan_program: a schedule written as a Python 3 program that prints it (the reference plan text,
+// in the same shape as a model's answer).
+//
+// The program imports only json, holds the steps as lists of (src, dst, chunk) tuples
+// ((src, dst, chunk, [path...]) where a transfer has an explicit path) and prints
+// to_json(schedule) as one line of JSON on stdout, so that
+// parse_schedule_text(stdout) == schedule. `title` becomes a comment line (characters outside
+// printable ASCII and any newline are replaced by '?').
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "scorers/topology/schedule.h"
+
+namespace aimicius::topology {
+
+std::string schedule_to_python(const Schedule& schedule, std::string_view title);
+
+}  // namespace aimicius::topology

@@ -1,0 +1,196 @@
+// The sandbox against what model output may do: every attack must stay contained, end within the
+// limits, and leave the host and this test process untouched.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <thread>
+
+#include "scorers/sandbox.h"
+#include "tests/scratch_dir.h"
+
+namespace aimicius {
+namespace {
+
+using testing::ScratchDir;
+
+const Sandbox& sandbox() {
+  static const Sandbox kSandbox;  // probing bwrap once per test binary is enough
+  return kSandbox;
+}
+
+SandboxResult run(const std::string& command, double wall_seconds = 5.0) {
+  SandboxRequest r;
+  r.command = command;
+  r.limits.wall_seconds = wall_seconds;
+  return sandbox().run(r);
+}
+
+TEST(Sandbox, RunsCommandsWithFilesEnvAndExitCodes) {
+  SandboxRequest r;
+  r.command = "cat in/data.txt; echo out > made.txt; mkdir d; echo \"$GREETING $HOME $PWD\"; exit 3";
+  r.files = {{"in/data.txt", "payload\n", false}};
+  r.env = {{"GREETING", "hello"}};
+  const SandboxResult res = sandbox().run(r);
+  EXPECT_EQ(res.exit_code, 3);
+  EXPECT_EQ(res.stdout_text, "payload\nhello /work /work\n");
+  EXPECT_FALSE(res.timed_out);
+  EXPECT_EQ(res.work_dir.at("made.txt"), "out\n");
+  EXPECT_EQ(res.work_dir.at("in/data.txt"), "payload\n");
+  EXPECT_EQ(res.work_dir.at("d"), "<dir>");
+}
+
+TEST(Sandbox, EnvironmentIsCleanAndHostIsInvisible) {
+  setenv("AIMICIUS_SECRET_FOR_TEST", "leak", 1);
+  const SandboxResult env = run("env");
+  EXPECT_EQ(env.stdout_text.find("AIMICIUS_SECRET_FOR_TEST"), std::string::npos) << env.stdout_text;
+  EXPECT_NE(env.stdout_text.find("PATH=/usr/local/bin:/usr/bin:/bin"), std::string::npos);
+  ScratchDir dir;
+  testing::write_file(dir / "secret.txt", "top secret");
+  const SandboxResult read = run("cat /etc/shadow; cat '" + (dir / "secret.txt").string() + "'; ls /root; ls /home");
+  EXPECT_EQ(read.stdout_text.find("top secret"), std::string::npos);
+  EXPECT_EQ(read.stdout_text.find("root:"), std::string::npos);
+  EXPECT_NE(read.exit_code, 0);
+}
+
+TEST(Sandbox, DeletingAndWritingOutsideTheWorkDirFails) {
+  ScratchDir dir;
+  testing::write_file(dir / "canary", "alive");
+  const SandboxResult rm = run("rm -rf / 2>/dev/null; rm -rf ~ 2>/dev/null; rm -rf '" + dir.path().string() +
+                               "' 2>/dev/null; echo x > /usr/evil; echo x > /evil; echo x > /etc/evil; ls /usr/bin | wc -l");
+  EXPECT_EQ(testing::read_file(dir / "canary"), "alive");
+  EXPECT_FALSE(std::filesystem::exists("/usr/evil"));
+  EXPECT_FALSE(std::filesystem::exists("/evil"));
+  EXPECT_GT(std::stoi(rm.stdout_text), 10) << "the read-only /usr must survive rm -rf /";
+  EXPECT_FALSE(rm.timed_out);
+}
+
+TEST(Sandbox, ForkBombIsContainedAndTheHostCanStillFork) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const SandboxResult bomb = run("b() { b | b & }; b; sleep 30", 2.0);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_TRUE(bomb.timed_out || bomb.exit_code != 0);
+  EXPECT_LT(took, 10.0);
+  // Nothing of it survives (as root the sandbox runs as uid 65534, so its processes are countable).
+  if (geteuid() == 0) {
+    int left = -1;
+    for (int i = 0; i < 50 && left != 0; ++i) {
+      left = 0;
+      for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        struct stat st {};
+        const std::string name = e.path().filename().string();
+        if (isdigit(name[0]) && stat(e.path().c_str(), &st) == 0 && st.st_uid == 65534) ++left;
+      }
+      if (left) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(left, 0) << "fork-bomb processes outlived the sandbox";
+  }
+  // The host (and the next sandbox) still work.
+  EXPECT_EQ(run("echo fine").stdout_text, "fine\n");
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+}
+
+TEST(Sandbox, InfiniteOutputIsCappedAndSleepForeverIsKilled) {
+  SandboxRequest r;
+  r.command = "yes";
+  r.limits.wall_seconds = 5;
+  r.limits.output_cap_bytes = 4096;
+  const SandboxResult yes = sandbox().run(r);
+  EXPECT_TRUE(yes.stdout_truncated);
+  EXPECT_EQ(yes.stdout_text.size(), 4096u);
+  EXPECT_LT(yes.wall_seconds, 5.0) << "a capped stream should end the writer (SIGPIPE), not wait for the limit";
+
+  const SandboxResult sleep = run("sleep 1000", 1.0);
+  EXPECT_TRUE(sleep.timed_out);
+  EXPECT_LT(sleep.wall_seconds, 3.0);
+  // Detached children die with the sandbox too.
+  const SandboxResult detached = run("(sleep 1000 &) ; echo started", 5.0);
+  EXPECT_EQ(detached.stdout_text, "started\n");
+  EXPECT_LT(detached.wall_seconds, 4.0);
+}
+
+TEST(Sandbox, NoNetworkNeitherLoopbackOfTheHostNorOutside) {
+  // A listener on the host's loopback: the sandbox has its own network namespace and cannot reach it.
+  const int server = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(server, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ASSERT_EQ(bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(server, 4), 0);
+  socklen_t len = sizeof addr;
+  getsockname(server, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  const std::string py =
+      "import socket\n"
+      "for host, port in (('127.0.0.1', " + std::to_string(port) + "), ('8.8.8.8', 53), ('1.1.1.1', 443)):\n"
+      "    s = socket.socket(); s.settimeout(1)\n"
+      "    try:\n"
+      "        s.connect((host, port)); print('CONNECTED', host)\n"
+      "    except OSError as e:\n"
+      "        print('refused', host)\n";
+  SandboxRequest r;
+  r.command = "python3 probe.py";
+  r.files = {{"probe.py", py, false}};
+  const SandboxResult res = sandbox().run(r);
+  close(server);
+  EXPECT_EQ(res.stdout_text.find("CONNECTED"), std::string::npos) << res.stdout_text;
+  EXPECT_NE(res.stdout_text.find("refused 127.0.0.1"), std::string::npos) << res.stdout_text << res.stderr_text;
+}
+
+TEST(Sandbox, KillingTheParentAndEveryoneDoesNotReachTheHost) {
+  const SandboxResult res = run("kill -9 $PPID; kill -9 -1; echo after", 3.0);
+  // This test process is alive to check; the sandbox's own tree may be gone.
+  EXPECT_FALSE(res.stdout_text.find("after") == std::string::npos && !res.timed_out && res.exit_code == 0);
+  EXPECT_EQ(run("echo still-here").stdout_text, "still-here\n");
+}
+
+TEST(Sandbox, HugeAllocationFailsInsideOnly) {
+  const SandboxResult res = run("python3 -c 'x = bytearray(8 << 30); print(len(x))'");
+  EXPECT_NE(res.exit_code, 0);
+  EXPECT_NE(res.stderr_text.find("MemoryError"), std::string::npos) << res.stderr_text;
+}
+
+TEST(Sandbox, LargeFilesAreCutByTheFileSizeLimit) {
+  SandboxRequest r;
+  r.command = "head -c 100000000 /dev/zero > big; echo rc=$?";
+  r.limits.max_file_bytes = 1 << 20;
+  const SandboxResult res = sandbox().run(r);
+  EXPECT_NE(res.stdout_text.find("rc="), std::string::npos);
+  EXPECT_NE(res.stdout_text, "rc=0\n");
+  EXPECT_LE(res.work_dir.at("big").size(), (1u << 20) + 16);
+}
+
+TEST(Sandbox, FilesMustStayInsideTheWorkDir) {
+  SandboxRequest r;
+  r.command = "true";
+  r.files = {{"../escape", "x", false}};
+  EXPECT_THROW(sandbox().run(r), std::invalid_argument);
+}
+
+TEST(Sandbox, ParallelRunsDoNotInterfere) {
+  std::vector<std::thread> threads;
+  std::vector<std::string> outputs(8);
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      SandboxRequest r;
+      r.command = "cat n.txt; echo written > f";
+      r.files = {{"n.txt", std::to_string(i), false}};
+      outputs[i] = sandbox().run(r).stdout_text;
+    });
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(outputs[i], std::to_string(i));
+}
+
+}  // namespace
+}  // namespace aimicius

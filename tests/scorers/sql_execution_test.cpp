@@ -1,0 +1,535 @@
+// Tests for scorers/sql_execution. Every test builds its own small telemetry database in a
+// scratch folder through a separate read-write connection (TelemetryDb below), closes it, and only
+// then opens the scorer's read-only SqlDatabase on the file. Expected results are worked out by
+// hand from the rows inserted in kTelemetrySql.
+#include "scorers/sql_execution.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/errors.h"
+#include "tests/scratch_dir.h"
+
+namespace aimicius {
+namespace {
+
+using nlohmann::json;
+
+// gpu_metrics: node-a has GPUs 0 and 1, node-b GPU 0, each sampled at ts 100 and 200.
+// jobs: 2 and 4 are RUNNING (end_ts NULL). xid_events: node-a GPU 0 has xid 79 twice.
+const char* const kTelemetrySql = R"sql(
+CREATE TABLE gpu_metrics (node TEXT, gpu INTEGER, ts INTEGER, util REAL, mem_used_mib INTEGER,
+                          temp_c REAL, power_w REAL);
+INSERT INTO gpu_metrics VALUES
+  ('node-a', 0, 100, 90.0, 30000, 65.0, 300.0),
+  ('node-a', 1, 100, 10.0,  1000, 40.0,  80.0),
+  ('node-b', 0, 100, 50.0, 16000, 55.0, 200.0),
+  ('node-a', 0, 200, 70.0, 30000, 70.0, 280.0),
+  ('node-a', 1, 200, 20.0,  2000, 42.0,  NULL),
+  ('node-b', 0, 200, 60.0, 16000, 57.0, 210.0);
+CREATE TABLE jobs (job_id INTEGER PRIMARY KEY, user TEXT, node TEXT, start_ts INTEGER,
+                   end_ts INTEGER, state TEXT);
+INSERT INTO jobs VALUES
+  (1, 'alice', 'node-a', 100, 300, 'COMPLETED'),
+  (2, 'bob',   'node-b', 150, NULL, 'RUNNING'),
+  (3, 'alice', 'node-b',  50, 120, 'FAILED'),
+  (4, 'carol', 'node-a', 200, NULL, 'RUNNING');
+CREATE TABLE xid_events (node TEXT, gpu INTEGER, ts INTEGER, xid INTEGER, message TEXT);
+INSERT INTO xid_events VALUES
+  ('node-a', 0, 150, 79, 'GPU has fallen off the bus'),
+  ('node-a', 0, 160, 79, 'GPU has fallen off the bus'),
+  ('node-b', 0, 120, 48, 'Double Bit ECC Error'),
+  ('node-a', 1, 210, 31, 'MMU fault');
+)sql";
+
+// Writes kTelemetrySql into `file` through its own read-write connection, closed on return.
+void create_telemetry_db(const std::filesystem::path& file) {
+  sqlite3* connection = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(file.string().c_str(), &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                            nullptr),
+            SQLITE_OK);
+  char* message = nullptr;
+  const int code = sqlite3_exec(connection, kTelemetrySql, nullptr, nullptr, &message);
+  const std::string error = message != nullptr ? message : "";
+  sqlite3_free(message);
+  sqlite3_close(connection);
+  ASSERT_EQ(code, SQLITE_OK) << error;
+}
+
+// A scratch folder holding telemetry.db, and the scorer's read-only connection to it.
+struct TelemetryDb {
+  testing::ScratchDir dir;
+  std::filesystem::path file = dir / "telemetry.db";
+  SqlDatabase db = make();
+
+  SqlDatabase make() {
+    create_telemetry_db(file);
+    return SqlDatabase::open(file);
+  }
+};
+
+SqlScore score(const TelemetryDb& t, const std::string& candidate, const std::string& reference,
+               const SqlLimits& limits = SqlLimits{}) {
+  return score_sql(t.db, candidate, reference, limits);
+}
+
+std::set<std::string> files_in(const std::filesystem::path& dir) {
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.insert(entry.path().filename().string());
+  return names;
+}
+
+// ---- equal results -------------------------------------------------------------------------
+
+TEST(SqlExecution, AliasesAndRowOrderDoNotMatterForUnorderedReference) {
+  TelemetryDb t;
+  const std::string reference = "SELECT node, gpu, util FROM gpu_metrics WHERE ts = 100";
+  // Same three rows, node-b first, every column aliased.
+  const std::string candidate =
+      "SELECT node AS host, gpu AS idx, util AS utilization FROM gpu_metrics WHERE ts = 100 AND node = 'node-b' "
+      "UNION ALL SELECT m.node, m.gpu, m.util FROM gpu_metrics AS m WHERE m.ts = 100 AND m.node = 'node-a'";
+  const SqlScore s = score(t, candidate, reference);
+  EXPECT_EQ(s.execution_match, 1.0) << s.detail.dump(2);
+  EXPECT_EQ(s.syntax_ok, 1.0);
+  EXPECT_FALSE(s.detail["ordered_comparison"].get<bool>());
+  EXPECT_EQ(s.detail["reason"], "match");
+  EXPECT_EQ(s.detail["candidate"]["columns"], json({"host", "idx", "utilization"}));
+  // The rows really came back in another order.
+  EXPECT_NE(s.detail["candidate"]["rows"][0], s.detail["reference"]["rows"][0]);
+}
+
+TEST(SqlExecution, ReorderedRowsFailWhenReferenceOrders) {
+  TelemetryDb t;
+  const std::string reference = "SELECT node, gpu, util FROM gpu_metrics WHERE ts = 100 ORDER BY util DESC;";
+  const SqlScore reversed = score(t, "SELECT node, gpu, util FROM gpu_metrics WHERE ts = 100 ORDER BY util", reference);
+  EXPECT_EQ(reversed.execution_match, 0.0);
+  EXPECT_EQ(reversed.syntax_ok, 1.0);
+  EXPECT_TRUE(reversed.detail["ordered_comparison"].get<bool>());
+  EXPECT_EQ(reversed.detail["reason"], "rows differ");
+  EXPECT_EQ(reversed.detail["first_difference"], 0);
+
+  const SqlScore same_order =
+      score(t, "select node n, gpu g, util u from gpu_metrics where ts = 100 order by 3 desc", reference);
+  EXPECT_EQ(same_order.execution_match, 1.0) << same_order.detail.dump(2);
+}
+
+TEST(SqlExecution, CandidateOrderByAloneStillComparesMultisets) {
+  TelemetryDb t;
+  const SqlScore s = score(t, "SELECT job_id, user FROM jobs ORDER BY user DESC, job_id DESC",
+                           "SELECT job_id, user FROM jobs");
+  EXPECT_EQ(s.execution_match, 1.0) << s.detail.dump(2);
+  EXPECT_FALSE(s.detail["ordered_comparison"].get<bool>());
+}
+
+TEST(SqlExecution, IntegersAndRealsCompareNumerically) {
+  TelemetryDb t;
+  EXPECT_EQ(score(t, "SELECT 1", "SELECT 1.0").execution_match, 1.0);
+  EXPECT_EQ(score(t, "SELECT CAST(gpu AS REAL) FROM gpu_metrics", "SELECT gpu FROM gpu_metrics").execution_match,
+            1.0);
+  // 0.1 + 0.2 = 0.30000000000000004: relative difference 1.9e-16 <= 1e-9.
+  EXPECT_EQ(score(t, "SELECT 0.1 + 0.2", "SELECT 0.3").execution_match, 1.0);
+  // Relative difference 1e-6 > 1e-9.
+  EXPECT_EQ(score(t, "SELECT 1.000001", "SELECT 1").execution_match, 0.0);
+  // Text is not a number.
+  EXPECT_EQ(score(t, "SELECT '1'", "SELECT 1").execution_match, 0.0);
+  EXPECT_EQ(score(t, "SELECT 'node-a'", "SELECT 'Node-a'").execution_match, 0.0);
+}
+
+TEST(SqlExecution, RealsWithinToleranceMatchEvenWhenTheySortApart) {
+  TelemetryDb t;
+  // Sorted exactly, reference = (0.3,'b'), (0.30000000000000004,'a') and candidate = (0.3,'a'),
+  // (0.30000000000000004,'b'): element-wise they differ, but each candidate row has a partner
+  // within tolerance.
+  const std::string reference = "SELECT 0.3, 'b' UNION ALL SELECT 0.1 + 0.2, 'a'";
+  const std::string candidate = "SELECT 0.1 + 0.2, 'b' UNION ALL SELECT 0.3, 'a'";
+  EXPECT_EQ(score(t, candidate, reference).execution_match, 1.0);
+  EXPECT_EQ(score(t, "SELECT 0.3, 'b' UNION ALL SELECT 0.3, 'b'", reference).execution_match, 0.0);
+}
+
+TEST(SqlExecution, NullEqualsOnlyNull) {
+  TelemetryDb t;
+  const std::string reference = "SELECT job_id, end_ts FROM jobs";
+  EXPECT_EQ(score(t, "SELECT j.job_id AS id, j.end_ts AS finished FROM jobs j", reference).execution_match, 1.0);
+  EXPECT_EQ(score(t, "SELECT job_id, COALESCE(end_ts, 0) FROM jobs", reference).execution_match, 0.0);
+  EXPECT_EQ(score(t, "SELECT ''", "SELECT NULL").execution_match, 0.0);
+  EXPECT_EQ(score(t, "SELECT NULL", "SELECT NULL").execution_match, 1.0);
+  // power_w is NULL for node-a GPU 1 at ts 200; AVG skips it: (300 + 80 + 280) / 3 = 220.
+  EXPECT_EQ(score(t, "SELECT 220", "SELECT AVG(power_w) FROM gpu_metrics WHERE node = 'node-a'").execution_match,
+            1.0);
+}
+
+TEST(SqlExecution, DuplicateRowsMatter) {
+  TelemetryDb t;
+  // xid 79 occurs twice: 4 rows against 3.
+  const SqlScore distinct = score(t, "SELECT DISTINCT xid FROM xid_events", "SELECT xid FROM xid_events");
+  EXPECT_EQ(distinct.execution_match, 0.0);
+  EXPECT_EQ(distinct.detail["reason"], "row count differs");
+  // Same row count and same set {node-a, node-b}, but multiplicities 3+1 against 2+2.
+  const SqlScore multiplicity =
+      score(t, "SELECT 'node-a' UNION ALL SELECT 'node-b' UNION ALL SELECT 'node-b' UNION ALL SELECT 'node-a'",
+            "SELECT node FROM xid_events");
+  EXPECT_EQ(multiplicity.execution_match, 0.0);
+  EXPECT_EQ(multiplicity.detail["reason"], "rows differ");
+}
+
+// ---- near misses ---------------------------------------------------------------------------
+
+TEST(SqlExecutionNearMiss, MissingWhereReturnsMoreRows) {
+  TelemetryDb t;
+  const SqlScore s = score(t, "SELECT job_id FROM jobs", "SELECT job_id FROM jobs WHERE state = 'RUNNING'");
+  EXPECT_EQ(s.execution_match, 0.0);
+  EXPECT_EQ(s.syntax_ok, 1.0);
+  EXPECT_EQ(s.detail["candidate"]["row_count"], 4);
+  EXPECT_EQ(s.detail["reference"]["row_count"], 2);
+}
+
+TEST(SqlExecutionNearMiss, WrongGpuIndex) {
+  TelemetryDb t;
+  // Both sides have two rows (ts 100 and 200), with different utilisations.
+  const SqlScore s = score(t, "SELECT ts, util FROM gpu_metrics WHERE node = 'node-a' AND gpu = 1",
+                           "SELECT ts, util FROM gpu_metrics WHERE node = 'node-a' AND gpu = 0");
+  EXPECT_EQ(s.execution_match, 0.0);
+  EXPECT_EQ(s.detail["reason"], "rows differ");
+}
+
+TEST(SqlExecutionNearMiss, DifferentAggregate) {
+  TelemetryDb t;
+  // node-a: AVG 47.5 vs SUM 190; node-b: AVG 55 vs SUM 110.
+  const SqlScore s = score(t, "SELECT node, SUM(util) FROM gpu_metrics GROUP BY node",
+                           "SELECT node, AVG(util) FROM gpu_metrics GROUP BY node");
+  EXPECT_EQ(s.execution_match, 0.0);
+}
+
+TEST(SqlExecutionNearMiss, ExtraColumn) {
+  TelemetryDb t;
+  const SqlScore s = score(t, "SELECT job_id, user FROM jobs", "SELECT job_id FROM jobs");
+  EXPECT_EQ(s.execution_match, 0.0);
+  EXPECT_EQ(s.detail["reason"], "column count differs");
+}
+
+TEST(SqlExecutionNearMiss, LimitChangesTheRows) {
+  TelemetryDb t;
+  EXPECT_EQ(score(t, "SELECT job_id FROM jobs ORDER BY start_ts LIMIT 3", "SELECT job_id FROM jobs ORDER BY start_ts")
+                .execution_match,
+            0.0);
+  // Top two by start_ts are jobs 4 (200) and 2 (150); top one is job 4 only.
+  EXPECT_EQ(score(t, "SELECT job_id FROM jobs ORDER BY start_ts DESC LIMIT 1",
+                  "SELECT job_id FROM jobs ORDER BY start_ts DESC LIMIT 2")
+                .execution_match,
+            0.0);
+  EXPECT_EQ(score(t, "SELECT job_id FROM jobs ORDER BY start_ts DESC LIMIT 2",
+                  "SELECT job_id FROM jobs ORDER BY start_ts DESC LIMIT 2")
+                .execution_match,
+            1.0);
+}
+
+// ---- attacks -------------------------------------------------------------------------------
+
+TEST(SqlExecutionAttack, WritesSchemaChangesPragmasAndTransactionsAreRefused) {
+  TelemetryDb t;
+  const std::string before = testing::read_file(t.file);
+  const std::set<std::string> files_before = files_in(t.dir.path());
+  const std::string attached = (t.dir / "other.db").string();
+  const std::string vacuumed = (t.dir / "copy.db").string();
+
+  struct Attack {
+    std::string query;
+    std::string expected_error;
+  };
+  const std::vector<Attack> attacks = {
+      {"INSERT INTO jobs VALUES (9, 'mallory', 'node-a', 0, 0, 'RUNNING')", "not authorized"},
+      {"REPLACE INTO jobs (job_id, user) VALUES (1, 'mallory')", "not authorized"},
+      {"UPDATE jobs SET state = 'FAILED'", "not authorized"},
+      {"DELETE FROM jobs", "not authorized"},
+      {"WITH doomed AS (SELECT 1) DELETE FROM jobs", "not authorized"},
+      {"DROP TABLE jobs", "not authorized"},
+      {"CREATE TABLE evil (x)", "not authorized"},
+      {"CREATE TEMP TABLE evil (x)", "not authorized"},
+      {"CREATE INDEX evil ON jobs (user)", "not authorized"},
+      {"ALTER TABLE jobs ADD COLUMN evil", "not authorized"},
+      {"ATTACH DATABASE '" + attached + "' AS other", "not authorized"},
+      {"DETACH DATABASE main", "not authorized"},
+      {"PRAGMA writable_schema=1", "not authorized"},
+      {"PRAGMA journal_mode", "not authorized"},
+      {"PRAGMA journal_mode=WAL", "not authorized"},
+      {"BEGIN", "not authorized"},
+      {"BEGIN IMMEDIATE", "not authorized"},
+      {"COMMIT", "not authorized"},
+      {"SAVEPOINT s", "not authorized"},
+      {"ANALYZE", "not authorized"},
+      {"REINDEX", "not authorized"},
+      {"VACUUM", "not authorized"},
+      {"VACUUM INTO '" + vacuumed + "'", "not authorized"},
+      {"SELECT load_extension('x')", "not authorized"},
+      {"SELECT 1; DROP TABLE jobs", "multiple statements"},
+      {"SELECT 1; -- then\nDELETE FROM jobs;", "multiple statements"},
+  };
+  for (const Attack& attack : attacks) {
+    const SqlResult result = t.db.run(attack.query, SqlLimits{});
+    EXPECT_FALSE(result.ok) << attack.query;
+    EXPECT_FALSE(result.prepared) << attack.query;
+    EXPECT_NE(result.error.find(attack.expected_error), std::string::npos)
+        << attack.query << " -> " << result.error;
+    const SqlScore s = score(t, attack.query, "SELECT count(*) FROM jobs");
+    EXPECT_EQ(s.syntax_ok, 0.0) << attack.query;
+    EXPECT_EQ(s.execution_match, 0.0) << attack.query;
+  }
+
+  EXPECT_EQ(testing::read_file(t.file), before);
+  EXPECT_EQ(files_in(t.dir.path()), files_before);  // no journal, WAL, attached or vacuumed file
+  const SqlResult jobs = t.db.run("SELECT count(*) FROM jobs", SqlLimits{});
+  ASSERT_TRUE(jobs.ok) << jobs.error;
+  EXPECT_EQ(jobs.rows.at(0).at(0), 4);
+}
+
+TEST(SqlExecutionAttack, OversizedValuesAndStatementsAreRefused) {
+  TelemetryDb t;
+  const SqlResult blob = t.db.run("SELECT length(zeroblob(100000000))", SqlLimits{});
+  EXPECT_FALSE(blob.ok);
+  EXPECT_NE(blob.error.find("too big"), std::string::npos) << blob.error;
+
+  const std::string long_query = "SELECT 1 " + std::string(200000, ' ') + "+ 1";
+  const SqlResult too_long = t.db.run(long_query, SqlLimits{});
+  EXPECT_FALSE(too_long.ok);
+  EXPECT_NE(too_long.error.find("too long"), std::string::npos) << too_long.error;
+
+  const SqlResult nul = t.db.run(std::string("SELECT 1\0; DROP TABLE jobs", 26), SqlLimits{});
+  EXPECT_FALSE(nul.ok);
+  EXPECT_EQ(nul.error, "query contains a NUL byte");
+}
+
+TEST(SqlExecution, TrailingSemicolonsAndCommentsAreOneStatement) {
+  TelemetryDb t;
+  for (const std::string query : {"SELECT 1;", "  -- leading comment\n SELECT 1 ; ; /* trailing */ -- done",
+                                  "SELECT 1 /* unterminated"}) {
+    const SqlResult result = t.db.run(query, SqlLimits{});
+    EXPECT_TRUE(result.ok) << query << " -> " << result.error;
+    EXPECT_EQ(result.rows, std::vector<std::vector<json>>({{json(1)}})) << query;
+  }
+}
+
+// ---- limits --------------------------------------------------------------------------------
+
+TEST(SqlExecutionLimits, RunawayRecursiveQueryHitsTheTimeLimit) {
+  TelemetryDb t;
+  SqlLimits limits;
+  limits.seconds = 0.2;
+  const std::string runaway =
+      "WITH RECURSIVE counter(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM counter WHERE x < 1000000000000) "
+      "SELECT count(*) FROM counter";
+  const auto start = std::chrono::steady_clock::now();
+  const SqlResult result = t.db.run(runaway, limits);
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(result.prepared);
+  EXPECT_EQ(result.error, "time limit");
+  EXPECT_GE(result.seconds, 0.19);
+  EXPECT_LT(elapsed, 2.0);
+
+  const SqlScore s = score(t, runaway, "SELECT 1", limits);
+  EXPECT_EQ(s.syntax_ok, 1.0);
+  EXPECT_EQ(s.execution_match, 0.0);
+  EXPECT_EQ(s.detail["reason"], "candidate failed");
+  EXPECT_EQ(s.detail["candidate"]["error"], "time limit");
+
+  // The connection stays usable after an interrupted query.
+  const SqlResult after = t.db.run("SELECT count(*) FROM gpu_metrics", limits);
+  ASSERT_TRUE(after.ok) << after.error;
+  EXPECT_EQ(after.rows.at(0).at(0), 6);
+}
+
+TEST(SqlExecutionLimits, RowLimitTruncates) {
+  TelemetryDb t;
+  SqlLimits limits;
+  limits.max_rows = 3;
+  const SqlResult over = t.db.run("SELECT * FROM gpu_metrics", limits);
+  EXPECT_FALSE(over.ok);
+  EXPECT_TRUE(over.prepared);
+  EXPECT_TRUE(over.truncated);
+  EXPECT_EQ(over.error, "row limit");
+  EXPECT_EQ(over.rows.size(), 3u);
+  EXPECT_EQ(over.columns.size(), 7u);
+
+  limits.max_rows = 6;
+  const SqlResult exact = t.db.run("SELECT * FROM gpu_metrics", limits);
+  EXPECT_TRUE(exact.ok) << exact.error;
+  EXPECT_FALSE(exact.truncated);
+  EXPECT_EQ(exact.rows.size(), 6u);
+
+  limits.max_rows = 3;
+  const SqlScore s = score(t, "SELECT ts FROM gpu_metrics", "SELECT 1", limits);
+  EXPECT_EQ(s.execution_match, 0.0);
+  EXPECT_EQ(s.syntax_ok, 1.0);
+  EXPECT_TRUE(s.detail["candidate"]["truncated"].get<bool>());
+}
+
+TEST(SqlExecutionLimits, ResultSizeLimitTruncates) {
+  TelemetryDb t;
+  SqlLimits limits;
+  limits.max_result_bytes = 1000;
+  const SqlResult big = t.db.run("SELECT printf('%.*c', 5000, 'x')", limits);
+  EXPECT_FALSE(big.ok);
+  EXPECT_TRUE(big.truncated);
+  EXPECT_EQ(big.error, "result size limit");
+  EXPECT_TRUE(big.rows.empty());
+  EXPECT_TRUE(t.db.run("SELECT printf('%.*c', 900, 'x')", limits).ok);
+}
+
+// ---- failures ------------------------------------------------------------------------------
+
+TEST(SqlExecution, CandidateThatDoesNotCompileScoresZeroSyntax) {
+  TelemetryDb t;
+  const std::string reference = "SELECT node FROM jobs";
+  const SqlScore typo = score(t, "SELEC node FROM jobs", reference);
+  EXPECT_EQ(typo.syntax_ok, 0.0);
+  EXPECT_EQ(typo.execution_match, 0.0);
+  EXPECT_EQ(typo.detail["reason"], "candidate failed");
+  EXPECT_NE(typo.detail["candidate"]["error"].get<std::string>().find("syntax error"), std::string::npos)
+      << typo.detail.dump(2);
+
+  const SqlScore unknown_column = score(t, "SELECT hostname FROM jobs", reference);
+  EXPECT_EQ(unknown_column.syntax_ok, 0.0);
+  EXPECT_NE(unknown_column.detail["candidate"]["error"].get<std::string>().find("no such column"),
+            std::string::npos);
+
+  const SqlScore empty = score(t, "  -- nothing\n", reference);
+  EXPECT_EQ(empty.syntax_ok, 0.0);
+  EXPECT_EQ(empty.detail["candidate"]["error"], "empty query");
+}
+
+TEST(SqlExecution, RuntimeErrorKeepsSyntaxOk) {
+  TelemetryDb t;
+  // abs() of the smallest integer overflows at run time, after a successful prepare.
+  const SqlScore s = score(t, "SELECT abs(-9223372036854775807 - 1)", "SELECT 1");
+  EXPECT_EQ(s.syntax_ok, 1.0);
+  EXPECT_EQ(s.execution_match, 0.0);
+  EXPECT_NE(s.detail["candidate"]["error"].get<std::string>().find("integer overflow"), std::string::npos)
+      << s.detail.dump(2);
+}
+
+TEST(SqlExecution, FailingReferenceIsADataBug) {
+  TelemetryDb t;
+  try {
+    score(t, "SELECT 1", "SELECT hostname FROM jobs");
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("no such column"), std::string::npos) << message;
+    EXPECT_NE(message.find("SELECT hostname FROM jobs"), std::string::npos) << message;
+  }
+  EXPECT_THROW(score(t, "SELECT 1", "DROP TABLE jobs"), std::invalid_argument);
+  SqlLimits limits;
+  limits.max_rows = 2;
+  EXPECT_THROW(score(t, "SELECT 1", "SELECT job_id FROM jobs", limits), std::invalid_argument);
+}
+
+// ---- values and detail ---------------------------------------------------------------------
+
+TEST(SqlExecution, ValuesKeepTheirTypes) {
+  TelemetryDb t;
+  const SqlResult result = t.db.run("SELECT NULL AS n, 42 AS i, 2.5 AS r, 'gpu' AS t, x'00ff' AS b", SqlLimits{});
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(result.columns, std::vector<std::string>({"n", "i", "r", "t", "b"}));
+  ASSERT_EQ(result.rows.size(), 1u);
+  const auto& row = result.rows[0];
+  EXPECT_TRUE(row[0].is_null());
+  EXPECT_TRUE(row[1].is_number_integer());
+  EXPECT_EQ(row[1], 42);
+  EXPECT_TRUE(row[2].is_number_float());
+  EXPECT_EQ(row[2], 2.5);
+  EXPECT_EQ(row[3], "gpu");
+  EXPECT_EQ(row[4], "00ff");
+
+  // Invalid UTF-8 becomes U+FFFD, so the detail serialises.
+  const SqlScore s = score(t, "SELECT CAST(x'ff41' AS TEXT)", "SELECT 'A'");
+  EXPECT_EQ(s.detail["candidate"]["rows"][0][0], "\xEF\xBF\xBD" "A");
+  EXPECT_NO_THROW(s.detail.dump());
+}
+
+TEST(SqlExecution, DetailReportsBothSides) {
+  TelemetryDb t;
+  const SqlScore s = score(t, "SELECT node, gpu FROM gpu_metrics WHERE gpu = 0", "SELECT node, gpu FROM gpu_metrics");
+  const json& detail = s.detail;
+  EXPECT_EQ(detail["reason"], "row count differs");
+  EXPECT_FALSE(detail["ordered_comparison"].get<bool>());
+  EXPECT_FALSE(detail.contains("first_difference"));
+  EXPECT_EQ(detail["candidate"]["row_count"], 4);
+  EXPECT_EQ(detail["reference"]["row_count"], 6);
+  EXPECT_EQ(detail["reference"]["rows"].size(), 5u);  // capped
+  EXPECT_EQ(detail["reference"]["columns"], json({"node", "gpu"}));
+  EXPECT_EQ(detail["reference"]["column_count"], 2);
+  EXPECT_TRUE(detail["candidate"]["error"].is_null());
+  EXPECT_TRUE(detail["candidate"]["ok"].get<bool>());
+  EXPECT_GE(detail["candidate"]["seconds"].get<double>(), 0.0);
+  EXPECT_GE(detail["reference"]["seconds"].get<double>(), 0.0);
+}
+
+// ---- opening -------------------------------------------------------------------------------
+
+TEST(SqlDatabaseOpen, MissingOrInvalidFilesAreInputErrors) {
+  testing::ScratchDir dir;
+  const auto missing = dir / "missing.db";
+  std::string message = testing::error_of([&] { SqlDatabase::open(missing); });
+  EXPECT_NE(message.find(missing.string()), std::string::npos) << message;
+  EXPECT_NE(message.find("does not exist"), std::string::npos) << message;
+
+  const auto text = dir / "notes.db";
+  testing::write_file(text, "this is not an sqlite database, just some text that is long enough to matter\n");
+  message = testing::error_of([&] { SqlDatabase::open(text); });
+  EXPECT_NE(message.find(text.string()), std::string::npos) << message;
+  EXPECT_NE(message.find("not a readable SQLite database"), std::string::npos) << message;
+
+  message = testing::error_of([&] { SqlDatabase::open(dir.path()); });
+  EXPECT_NE(message.find("not a regular file"), std::string::npos) << message;
+}
+
+TEST(SqlDatabaseOpen, PathsWithSpecialCharactersOpen) {
+  testing::ScratchDir dir;
+  const auto folder = dir / "odd dir %20 ?#&";
+  std::filesystem::create_directories(folder);
+  const auto file = folder / "tele metry.db";
+  create_telemetry_db(file);
+  const SqlDatabase db = SqlDatabase::open(file);
+  const SqlResult result = db.run("SELECT count(*) FROM jobs", SqlLimits{});
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_EQ(result.rows.at(0).at(0), 4);
+  EXPECT_EQ(db.file(), file);
+}
+
+// ---- ORDER BY detection --------------------------------------------------------------------
+
+TEST(ReferenceOrdersRows, TopLevelOrderByCounts) {
+  EXPECT_TRUE(reference_orders_rows("SELECT a FROM t ORDER BY a"));
+  EXPECT_TRUE(reference_orders_rows("select a from t order   by a desc limit 3;"));
+  EXPECT_TRUE(reference_orders_rows("SELECT a FROM t ORDER\n  BY a"));
+  EXPECT_TRUE(reference_orders_rows("SELECT a FROM t ORDER/* between */BY a"));
+  EXPECT_TRUE(reference_orders_rows("SELECT a FROM t UNION SELECT b FROM u ORDER BY 1"));
+  EXPECT_TRUE(reference_orders_rows("WITH x AS (SELECT a FROM t) SELECT a FROM x ORDER BY a"));
+  EXPECT_TRUE(reference_orders_rows("SELECT (SELECT max(b) FROM u) AS m, a FROM t ORDER BY a"));
+  EXPECT_TRUE(reference_orders_rows("VALUES (2), (1) ORDER BY 1"));
+}
+
+TEST(ReferenceOrdersRows, NestedQuotedAndCommentedOrderByDoNotCount) {
+  EXPECT_FALSE(reference_orders_rows("SELECT a FROM t"));
+  EXPECT_FALSE(reference_orders_rows("SELECT a FROM (SELECT a FROM t ORDER BY a)"));
+  EXPECT_FALSE(reference_orders_rows("WITH x AS (SELECT a FROM t ORDER BY a LIMIT 3) SELECT a FROM x"));
+  EXPECT_FALSE(reference_orders_rows("SELECT a, row_number() OVER (ORDER BY a) FROM t"));
+  EXPECT_FALSE(reference_orders_rows("SELECT group_concat(a ORDER BY a) FROM t"));
+  EXPECT_FALSE(reference_orders_rows("SELECT 'ORDER BY a' FROM t"));
+  EXPECT_FALSE(reference_orders_rows("SELECT 'it''s ) ORDER BY' FROM t"));
+  EXPECT_FALSE(reference_orders_rows("SELECT \"order\" FROM t -- ORDER BY a"));
+  EXPECT_FALSE(reference_orders_rows("SELECT [order], `order by` FROM t /* ORDER BY a */"));
+  EXPECT_FALSE(reference_orders_rows("SELECT a AS ordering, b AS by_node FROM t"));
+  EXPECT_FALSE(reference_orders_rows("SELECT a FROM t WHERE b IN (SELECT b FROM u ORDER BY b LIMIT 1)"));
+}
+
+}  // namespace
+}  // namespace aimicius

@@ -236,8 +236,8 @@ int produce_output(const Profile& profile, const Request& request, const std::ve
       if (request.xml) {
         if (!request.display.empty()) return not_simulated("nvidia-smi", "-q -x -d", err);
         print_query_xml(profile, gpus, out);
-      } else if (!print_query_report(profile, gpus, request.display, out, err)) {
-        return invalid_arguments(err);
+      } else if (const int status = print_query_report(profile, gpus, request.display, out, err)) {
+        return status;
       }
     }
     return kExitOk;

@@ -36,10 +36,10 @@ int run_mig(const Profile& profile, const Args& args, std::ostream& out, std::os
 // Main-mode outputs.
 void print_gpu_list(const Profile& profile, const std::vector<int>& gpus, std::ostream& out);
 void print_summary_table(const Profile& profile, const std::vector<int>& gpus, std::ostream& out);
-// -q, limited to the -d sections when `sections` is non-empty; returns false (and names the
-// section on err) when one is unknown.
-bool print_query_report(const Profile& profile, const std::vector<int>& gpus,
-                        const std::vector<std::string>& sections, std::ostream& out, std::ostream& err);
+// -q, limited to the -d sections when `sections` is non-empty; returns the exit status (2 for an
+// unknown section, 64 for a known one that is not simulated).
+int print_query_report(const Profile& profile, const std::vector<int>& gpus,
+                       const std::vector<std::string>& sections, std::ostream& out, std::ostream& err);
 void print_query_xml(const Profile& profile, const std::vector<int>& gpus, std::ostream& out);
 
 struct CsvFormat {

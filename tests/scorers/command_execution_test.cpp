@@ -1,0 +1,91 @@
+// Command execution scoring: candidate and reference run on the same simulated host; equal
+// behaviour matches whatever the spelling, different behaviour does not. The host here is a tiny
+// shell-script stand-in for hostsim (it echoes its name, arguments and profile), so these tests
+// check the plumbing and the comparison; hostsim's own tests check the tools.
+#include <gtest/gtest.h>
+
+#include "scorers/command_execution.h"
+#include "tests/scratch_dir.h"
+
+namespace aimicius {
+namespace {
+
+using testing::ScratchDir;
+
+class CommandExecution : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto tool = dir_ / "fake-hostsim";
+    testing::write_file(tool, "#!/bin/sh\necho \"$(basename \"$0\") $*\"\nhead -c 40 \"$AIMICIUS_HOST_PROFILE\"\necho\n"
+                              "[ \"$1\" = --fail ] && exit 2\nexit 0\n");
+    std::filesystem::permissions(tool, std::filesystem::perms(0755));
+    testing::write_file(dir_ / "host.json", "{\"hostname\": \"dgx-test\"}");
+    host_ = {tool, dir_ / "host.json", {"nvidia-smi", "rocm-smi"}};
+  }
+  CommandExecutionScore score(const std::string& candidate, const std::string& reference,
+                              const std::vector<SandboxFile>& fixture = {}) {
+    return score_command_execution(sandbox_, host_, candidate, reference, fixture, SandboxLimits{});
+  }
+  ScratchDir dir_;
+  SimulatedHost host_;
+  Sandbox sandbox_;
+};
+
+TEST_F(CommandExecution, SimulatedToolsAreOnPathWithTheirProfile) {
+  const auto r = sandbox_.run(simulated_host_request(host_, "nvidia-smi -L", {}, SandboxLimits{}));
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_EQ(r.stdout_text, "nvidia-smi -L\n{\"hostname\": \"dgx-test\"}\n");
+}
+
+TEST_F(CommandExecution, SameBehaviourMatchesWhateverTheSpelling) {
+  const auto s = score("nvidia-smi   -L | cat", "nvidia-smi -L");
+  EXPECT_EQ(s.execution_match, 1.0);
+  EXPECT_EQ(s.output_similarity, 1.0);
+  const auto files = score("printf 'x\\n' > out.txt", "echo x > out.txt");
+  EXPECT_EQ(files.execution_match, 1.0);
+}
+
+TEST_F(CommandExecution, DifferentOutputFailsWithAGradedSimilarity) {
+  // Tokens: candidate {nvidia-smi, -q, {"hostname":, "dgx-test"}} vs reference {nvidia-smi, -L,
+  // {"hostname":, "dgx-test"}}: 3 of 4 in common, F1 = 2*3/(4+4) = 3/4.
+  const auto s = score("nvidia-smi -q", "nvidia-smi -L");
+  EXPECT_EQ(s.execution_match, 0.0);
+  EXPECT_NEAR(s.output_similarity, 0.75, 1e-12);
+  EXPECT_EQ(s.detail["same_stdout"], false);
+  EXPECT_NE(s.detail["candidate"]["stdout"].get<std::string>().find("-q"), std::string::npos);
+}
+
+TEST_F(CommandExecution, FailingCandidateAndWorkDirDifferencesDoNotMatch) {
+  const auto failing = score("nvidia-smi --fail", "nvidia-smi -L");
+  EXPECT_EQ(failing.execution_match, 0.0);
+  EXPECT_EQ(failing.output_similarity, 0.0);
+  EXPECT_EQ(failing.detail["same_status"], false);
+  // Same stdout, different files left behind.
+  const auto files = score("echo done; touch extra", "echo done");
+  EXPECT_EQ(files.execution_match, 0.0);
+  EXPECT_EQ(files.output_similarity, 1.0);
+  EXPECT_EQ(files.detail["same_work_dir"], false);
+  EXPECT_EQ(score("", "echo done").execution_match, 0.0);
+}
+
+TEST_F(CommandExecution, FixtureFilesAreThereForBoth) {
+  const std::vector<SandboxFile> fixture = {{"data.txt", "a\nb\nc\n", false}};
+  EXPECT_EQ(score("cat data.txt | wc -l", "wc -l < data.txt", fixture).execution_match, 1.0);
+  // "3 data.txt" vs "3": F1 = 2*1/(2+1).
+  EXPECT_NEAR(score("wc -l data.txt", "wc -l < data.txt", fixture).output_similarity, 2.0 / 3.0, 1e-12);
+}
+
+TEST_F(CommandExecution, BrokenReferenceIsADataBug) {
+  EXPECT_THROW(score("true", "nvidia-smi --fail"), std::invalid_argument);
+}
+
+TEST(OutputNormalisation, TrailingSpaceAndBlankLinesDoNotMatter) {
+  EXPECT_EQ(normalize_output("a  \r\nb\n\n\n"), "a\nb\n");
+  EXPECT_EQ(normalize_output("\n\n"), "");
+  EXPECT_EQ(output_similarity("", ""), 1.0);
+  EXPECT_EQ(output_similarity("a", ""), 0.0);
+  EXPECT_NEAR(output_similarity("a a b", "a b b"), 2.0 * 2 / 6, 1e-12);
+}
+
+}  // namespace
+}  // namespace aimicius

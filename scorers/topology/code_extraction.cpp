@@ -17,6 +17,7 @@ std::vector<std::string> split_lines(std::string_view text) {
     lines.push_back(std::move(line));
     start = end + 1;
   }
+  if (!text.empty() && text.back() == '\n') lines.pop_back();  // no line after the last newline
   return lines;
 }
 

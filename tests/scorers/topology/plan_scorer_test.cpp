@@ -166,7 +166,7 @@ TEST(CodeExtraction, FencesBareCodeAndProse) {
             "print(2)\n");  // the last python fence
   EXPECT_EQ(extract_python_program("```\nimport json\nprint(2)\n```"), "import json\nprint(2)\n");
   EXPECT_EQ(extract_python_program("```bash\npython3 plan.py\n```"), std::nullopt);
-  EXPECT_EQ(extract_python_program("Plan:\r\nimport json\r\nprint(3)\r\n"), "import json\nprint(3)\n\n");
+  EXPECT_EQ(extract_python_program("Plan:\r\nimport json\r\nprint(3)\r\n"), "import json\nprint(3)\n");
   EXPECT_EQ(extract_python_program("We import the data from the topology."), std::nullopt);
   EXPECT_EQ(extract_python_program("from the topology, a ring is best"), std::nullopt);
   EXPECT_EQ(extract_python_program("```python\n\n```"), std::nullopt);

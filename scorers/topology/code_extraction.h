@@ -1,9 +1,10 @@
 // code_extraction: the Python program in a model's raw answer, for the Code Detected metric.
 //
 // Rules, first that applies:
-//   1. Fenced blocks tagged python: the LAST block opened by a line starting with ```python,
-//      ```py or ```python3 (case-insensitive tag, optional spaces after the backticks); its body
-//      runs to the next line starting with ``` or to the end of the text (unclosed fence).
+//   1. Fenced blocks tagged python: a fence opens on a line starting with ``` at column 0; its
+//      tag is the rest of that line, trimmed and lower-cased; its body runs to the next line
+//      starting with ``` or to the end of the text (unclosed fence). The LAST non-blank block
+//      whose tag is exactly "python", "py" or "python3" is the program.
 //   2. Untagged fences (``` with no tag): the last one whose body "looks like Python" (rule 3's
 //      marker test on its lines).
 //   3. Bare code: the text from the first line that starts, at column 0, with a Python marker:

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "hostsim/tools.h"
+
 namespace aimicius {
 namespace {
 
@@ -29,7 +31,9 @@ nlohmann::json run_detail(const SandboxResult& r) {
 }  // namespace
 
 std::vector<std::string> default_simulated_tools() {
-  return {"nvidia-smi", "rocm-smi", "amd-smi", "dcgmi", "nvcc", "ibstat", "ibv_devinfo", "lspci", "rocminfo"};
+  std::vector<std::string> names;
+  for (const auto& tool : hostsim::simulated_tools()) names.push_back(tool.name);
+  return names;
 }
 
 SandboxRequest simulated_host_request(const SimulatedHost& host, std::string command,

@@ -128,8 +128,11 @@ TEST(NvidiaSmi, SummaryTable) {
   std::istringstream lines(r.out);
   std::string line;
   std::getline(lines, line);  // the date line
-  while (std::getline(lines, line))
-    if (!line.empty() && (line[0] == '|' || line[0] == '+')) EXPECT_EQ(line.size(), 91u) << line;
+  while (std::getline(lines, line)) {
+    if (!line.empty() && (line[0] == '|' || line[0] == '+')) {
+      EXPECT_EQ(line.size(), 91u) << line;
+    }
+  }
 }
 
 TEST(NvidiaSmi, LoopAndFileOutputAreDeterministic) {

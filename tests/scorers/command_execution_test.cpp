@@ -89,3 +89,39 @@ TEST(OutputNormalisation, TrailingSpaceAndBlankLinesDoNotMatter) {
 
 }  // namespace
 }  // namespace aimicius
+
+namespace aimicius {
+namespace {
+
+// With the project's real simulated tools on the DGX H100 profile: spellings of the same query
+// match, a wrong GPU index or a dropped flag does not, and a wrong flag fails like the real tool.
+class HostsimExecution : public ::testing::Test {
+ protected:
+  HostsimExecution()
+      : host_{AIMICIUS_HOSTSIM_BIN, std::filesystem::path(AIMICIUS_BUNDLED_DATA_DIR) / "hosts" / "dgx-h100.json",
+              default_simulated_tools()} {}
+  CommandExecutionScore score(const std::string& candidate, const std::string& reference) {
+    return score_command_execution(sandbox_, host_, candidate, reference, {}, SandboxLimits{});
+  }
+  Sandbox sandbox_;
+  SimulatedHost host_;
+};
+
+TEST_F(HostsimExecution, EquivalentSpellingsMatchAndNearMissesDoNot) {
+  EXPECT_EQ(score("nvidia-smi --list-gpus", "nvidia-smi -L").execution_match, 1.0);
+  EXPECT_EQ(score("nvidia-smi -q -d MEMORY --id=0", "nvidia-smi -i 0 -q -d MEMORY").execution_match, 1.0);
+  EXPECT_EQ(score("nvidia-smi --query-gpu=memory.used --format=csv,noheader -i 2",
+                  "nvidia-smi -i 2 --query-gpu=memory.used --format=csv,noheader")
+                .execution_match,
+            1.0);
+  const auto wrong_gpu = score("nvidia-smi -i 1 -q -d MEMORY", "nvidia-smi -i 0 -q -d MEMORY");
+  EXPECT_EQ(wrong_gpu.execution_match, 0.0);
+  EXPECT_GT(wrong_gpu.output_similarity, 0.5);  // same report shape, other GPU's values
+  EXPECT_EQ(score("nvidia-smi -q -d MEMORY", "nvidia-smi -i 0 -q -d MEMORY").execution_match, 0.0);
+  const auto bad_flag = score("nvidia-smi --no-such-flag", "nvidia-smi -L");
+  EXPECT_EQ(bad_flag.execution_match, 0.0);
+  EXPECT_EQ(bad_flag.detail["candidate"]["exit_code"], 2);
+}
+
+}  // namespace
+}  // namespace aimicius

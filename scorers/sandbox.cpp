@@ -30,7 +30,9 @@ constexpr const char* kBasePath = "/usr/local/bin:/usr/bin:/bin";
 class RunDir {
  public:
   RunDir() {
-    std::string tmpl = (fs::temp_directory_path() / "aimicius-sandbox-XXXXXX").string();
+    // Memory-backed (tmpfs) when the machine has /dev/shm: a fresh work dir that never touches disk.
+    const fs::path base = access("/dev/shm", W_OK) == 0 ? fs::path("/dev/shm") : fs::temp_directory_path();
+    std::string tmpl = (base / "aimicius-sandbox-XXXXXX").string();
     if (!mkdtemp(tmpl.data())) throw std::runtime_error(fmt::format("sandbox: mkdtemp failed: {}", std::strerror(errno)));
     path_ = tmpl;
   }

@@ -3,7 +3,8 @@
 // Every run gets: new user, PID, network (loopback only), IPC, UTS and cgroup namespaces; a
 // read-only view of /usr (and /bin, /lib, /lib64 through it) and of nothing else of the host
 // (no /home, no /root, no /etc/shadow: /etc holds only a minimal passwd/group/hosts); a fresh
-// tmpfs work dir /work, filled from the request's files, as the current directory; /tmp as tmpfs;
+// work dir /work (a host folder on tmpfs under /dev/shm where it exists, bound in and removed
+// after the run), filled from the request's files, as the current directory; /tmp as tmpfs;
 // a clean environment (PATH, HOME=/work, LANG=C.UTF-8, plus the request's variables); a new
 // session; and death with the parent. Resource limits: CPU seconds, address space, file size,
 // open files and, when aimicius runs as root, an unprivileged uid (65534) whose process count is

@@ -75,6 +75,17 @@ TEST_F(CommandExecution, FixtureFilesAreThereForBoth) {
   EXPECT_NEAR(score("wc -l data.txt", "wc -l < data.txt", fixture).output_similarity, 2.0 / 3.0, 1e-12);
 }
 
+TEST_F(CommandExecution, AttacksScoreZeroAndTheRunGoesOn) {
+  SandboxLimits quick;
+  quick.wall_seconds = 1.5;
+  for (const char* attack : {"rm -rf / ~ 2>/dev/null", "b() { b | b & }; b", "yes", "sleep 1000",
+                             "cat /etc/shadow", "kill -9 -1"}) {
+    const auto s = score_command_execution(sandbox_, host_, attack, "nvidia-smi -L", {}, quick);
+    EXPECT_EQ(s.execution_match, 0.0) << attack;
+  }
+  EXPECT_EQ(score("nvidia-smi -L", "nvidia-smi -L").execution_match, 1.0);
+}
+
 TEST_F(CommandExecution, BrokenReferenceIsADataBug) {
   EXPECT_THROW(score("true", "nvidia-smi --fail"), std::invalid_argument);
 }

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -164,8 +165,16 @@ void snapshot(const fs::path& work, int64_t cap, std::map<std::string, std::stri
 }  // namespace
 
 Sandbox::Sandbox() {
-  for (const char* candidate : {"/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap"})
-    if (access(candidate, X_OK) == 0) {
+  // The system's bwrap first; else the first on PATH (e.g. a Debian package unpacked elsewhere).
+  std::vector<std::string> candidates = {"/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap"};
+  if (const char* path = std::getenv("PATH"))
+    for (std::string_view rest = path; !rest.empty();) {
+      const size_t colon = std::min(rest.find(':'), rest.size());
+      if (colon > 0) candidates.push_back(std::string(rest.substr(0, colon)) + "/bwrap");
+      rest.remove_prefix(std::min(colon + 1, rest.size()));
+    }
+  for (const auto& candidate : candidates)
+    if (access(candidate.c_str(), X_OK) == 0) {
       bwrap_ = candidate;
       break;
     }

@@ -24,7 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uid_t kNobody = 65534;
 constexpr const char* kBasePath = "/usr/local/bin:/usr/bin:/bin";
 
 // A temporary host folder holding one run's work dir, removed with everything in it.
@@ -113,7 +112,7 @@ std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxReque
 }
 
 // Everything between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(const std::vector<std::string>& args, const SandboxLimits& lim, bool drop,
+[[noreturn]] void exec_child(const std::vector<std::string>& args, const SandboxLimits& lim, uid_t drop_to,
                              int64_t nproc_limit, int in_fd, int out_fd, int err_fd) {
   setsid();
   dup2(in_fd, 0);
@@ -128,10 +127,8 @@ std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxReque
   limit(RLIMIT_FSIZE, lim.max_file_bytes);
   limit(RLIMIT_NOFILE, lim.max_open_files);
   limit(RLIMIT_CORE, 0);
-  if (drop) {
-    limit(RLIMIT_NPROC, nproc_limit);
-    if (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0) _exit(126);
-  }
+  limit(RLIMIT_NPROC, nproc_limit);
+  if (drop_to != 0 && (setgroups(0, nullptr) != 0 || setgid(drop_to) != 0 || setuid(drop_to) != 0)) _exit(126);
   std::vector<char*> argv;
   for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
   argv.push_back(nullptr);
@@ -181,7 +178,10 @@ Sandbox::Sandbox() {
   if (bwrap_.empty())
     throw SandboxUnavailable("bubblewrap (bwrap) is not installed: run scripts/install-deps.sh (Debian package "
                              "bubblewrap); generated commands are never run unsandboxed");
-  drop_to_nobody_ = geteuid() == 0;
+  drop_privileges_ = geteuid() == 0;
+  // A pool of uids per process (processes of one machine rarely share it; 64 slots each).
+  uid_base_ = drop_privileges_ ? static_cast<uid_t>(100000 + (getpid() % 4096) * kUidSlots) : 0;
+  uid_busy_.assign(kUidSlots, false);
   std::string tmpl = (fs::temp_directory_path() / "aimicius-sandbox-etc-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) throw SandboxUnavailable(fmt::format("sandbox: mkdtemp failed: {}", std::strerror(errno)));
   etc_dir_ = tmpl;
@@ -200,6 +200,24 @@ Sandbox::Sandbox() {
                                          r.exit_code, r.term_signal, r.stderr_text));
 }
 
+uid_t Sandbox::acquire_uid() const {
+  std::unique_lock<std::mutex> lock(uid_mu_);
+  while (true) {
+    for (uid_t i = 0; i < kUidSlots; ++i)
+      if (!uid_busy_[i]) {
+        uid_busy_[i] = true;
+        return uid_base_ + i;
+      }
+    uid_free_.wait(lock);
+  }
+}
+
+void Sandbox::release_uid(uid_t uid) const {
+  std::lock_guard<std::mutex> lock(uid_mu_);
+  uid_busy_[uid - uid_base_] = false;
+  uid_free_.notify_one();
+}
+
 Sandbox::~Sandbox() {
   std::error_code ec;
   fs::remove_all(etc_dir_, ec);
@@ -215,20 +233,29 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
       throw std::invalid_argument(fmt::format("sandbox: file path \"{}\" must stay inside the work dir", f.path));
     write_host_file(dir.path() / "work" / rel, f.content, f.executable);
   }
-  if (drop_to_nobody_) {
+  // As root: this run's own uid, returned to the pool when the run is over (all its processes
+  // are gone by then: they die with the PID namespace when bwrap exits).
+  struct UidLease {
+    const Sandbox* sandbox;
+    uid_t uid;
+    ~UidLease() {
+      if (uid) sandbox->release_uid(uid);
+    }
+  } lease{this, drop_privileges_ ? acquire_uid() : 0};
+  if (lease.uid) {
     // The unprivileged user must own its work dir; the run dir itself stays root's.
     for (const auto& e : fs::recursive_directory_iterator(dir.path() / "work"))
-      if (lchown(e.path().c_str(), kNobody, kNobody) != 0) throw std::runtime_error("sandbox: chown failed");
-    if (chown((dir.path() / "work").c_str(), kNobody, kNobody) != 0) throw std::runtime_error("sandbox: chown failed");
+      if (lchown(e.path().c_str(), lease.uid, lease.uid) != 0) throw std::runtime_error("sandbox: chown failed");
+    if (chown((dir.path() / "work").c_str(), lease.uid, lease.uid) != 0) throw std::runtime_error("sandbox: chown failed");
     fs::permissions(dir.path(), fs::perms(0755));
   }
 
   const auto args = bwrap_args(bwrap_, request, dir.path(), etc_dir_);
-  const int64_t nproc = drop_to_nobody_ ? processes_of(kNobody) + request.limits.max_processes : 0;
+  const int64_t nproc = processes_of(lease.uid ? lease.uid : geteuid()) + request.limits.max_processes;
   Pipe in, out, err;
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(fmt::format("sandbox: fork failed: {}", std::strerror(errno)));
-  if (pid == 0) exec_child(args, request.limits, drop_to_nobody_, nproc, in.fds[0], out.fds[1], err.fds[1]);
+  if (pid == 0) exec_child(args, request.limits, lease.uid, nproc, in.fds[0], out.fds[1], err.fds[1]);
   in.close_read();
   out.close_write();
   err.close_write();

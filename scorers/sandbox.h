@@ -7,9 +7,14 @@
 // after the run), filled from the request's files, as the current directory; /tmp as tmpfs;
 // a clean environment (PATH, HOME=/work, LANG=C.UTF-8, plus the request's variables); a new
 // session; and death with the parent. Resource limits: CPU seconds, address space, file size,
-// open files and, when aimicius runs as root, an unprivileged uid (65534) whose process count is
-// capped; a wall-clock limit kills the whole sandbox (bwrap and, through its PID namespace,
-// everything inside). stdout and stderr are captured up to a cap each, truncation recorded.
+// open files and a process count; a wall-clock limit kills the whole sandbox (bwrap and, through
+// its PID namespace, everything inside). stdout and stderr are captured up to a cap each,
+// truncation recorded.
+//
+// Process counts are per uid in Linux (RLIMIT_NPROC), so when aimicius runs as root each running
+// sandbox gets an unprivileged uid of its own from a pool (no two concurrent runs share one): a
+// fork bomb in one sandbox exhausts only its own budget, never a neighbour's. Without root the
+// sandbox runs as the caller, whose limit is set to its current process count plus the budget.
 //
 // Invariants: run() never throws for anything the command does (it is all in the result);
 // it throws SandboxUnavailable when bubblewrap is missing or cannot create namespaces on this
@@ -17,7 +22,11 @@
 // run() is safe to call from several threads at once.
 #pragma once
 
+#include <sys/types.h>
+
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -88,9 +97,20 @@ class Sandbox {
   Sandbox& operator=(const Sandbox&) = delete;
   SandboxResult run(const SandboxRequest& request) const;
 
+  // The uids sandboxes run as (root only; empty range otherwise), for diagnostics and tests.
+  std::pair<uid_t, uid_t> uid_range() const { return {uid_base_, uid_base_ + kUidSlots}; }
+
  private:
+  static constexpr uid_t kUidSlots = 64;
+  uid_t acquire_uid() const;
+  void release_uid(uid_t uid) const;
+
   std::string bwrap_;
-  bool drop_to_nobody_ = false;
+  bool drop_privileges_ = false;
+  uid_t uid_base_ = 0;
+  mutable std::mutex uid_mu_;
+  mutable std::condition_variable uid_free_;
+  mutable std::vector<bool> uid_busy_;
   std::filesystem::path etc_dir_;  // the sandbox's /etc (passwd, group, hosts), shared read-only
 };
 

@@ -77,15 +77,17 @@ TEST(Sandbox, ForkBombIsContainedAndTheHostCanStillFork) {
   const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_TRUE(bomb.timed_out || bomb.exit_code != 0);
   EXPECT_LT(took, 10.0);
-  // Nothing of it survives (as root the sandbox runs as uid 65534, so its processes are countable).
+  // Nothing of it survives (as root each sandbox runs under a uid of its own pool, so its
+  // processes are countable).
   if (geteuid() == 0) {
+    const auto [first, last] = sandbox().uid_range();
     int left = -1;
     for (int i = 0; i < 50 && left != 0; ++i) {
       left = 0;
       for (const auto& e : std::filesystem::directory_iterator("/proc")) {
         struct stat st {};
         const std::string name = e.path().filename().string();
-        if (isdigit(name[0]) && stat(e.path().c_str(), &st) == 0 && st.st_uid == 65534) ++left;
+        if (isdigit(name[0]) && stat(e.path().c_str(), &st) == 0 && st.st_uid >= first && st.st_uid < last) ++left;
       }
       if (left) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -176,6 +178,15 @@ TEST(Sandbox, FilesMustStayInsideTheWorkDir) {
   r.command = "true";
   r.files = {{"../escape", "x", false}};
   EXPECT_THROW(sandbox().run(r), std::invalid_argument);
+}
+
+TEST(Sandbox, AForkBombDoesNotStarveAConcurrentSandbox) {
+  std::thread bomb([] { run("b() { b | b & }; b; sleep 30", 3.0); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it fill its process budget
+  const SandboxResult neighbour = run("for i in 1 2 3 4 5; do echo $i | cat; done | wc -l");
+  bomb.join();
+  EXPECT_EQ(neighbour.exit_code, 0) << neighbour.stderr_text;
+  EXPECT_EQ(neighbour.stdout_text, "5\n");
 }
 
 TEST(Sandbox, ParallelRunsDoNotInterfere) {

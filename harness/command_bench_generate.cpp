@@ -9,20 +9,11 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "harness/bench_stats.h"
 #include "harness/commands.h"
 #include "runtime/local_model.h"
 
 namespace aimicius {
-namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-}  // namespace
-
 int command_bench_generate(const BenchGenerateOptions& o) {
   if (o.batch < 1 || o.prompt_len < 1 || o.new_tokens < 1 || o.repeats < 1)
     throw InputError("bench generate: --batch, --prompt-len, --new-tokens and --repeats must be at least 1");

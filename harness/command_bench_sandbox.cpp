@@ -14,17 +14,13 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "harness/bench_stats.h"
 #include "harness/commands.h"
 #include "scorers/sandbox.h"
 
 namespace aimicius {
 namespace {
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // Runs `task` `runs` times over `jobs` threads; returns executions per second.
 double rate(int runs, int jobs, const std::function<void()>& task) {

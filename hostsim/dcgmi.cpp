@@ -47,11 +47,7 @@ std::optional<Options> parse_options(const Args& args, const std::vector<std::st
   Options options;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
-    std::optional<std::string> value;
-    if (starts_with(name, "--") && name.find('=') != std::string::npos) {
-      value = name.substr(name.find('=') + 1);
-      name = name.substr(0, name.find('='));
-    }
+    std::optional<std::string> value = split_inline_value(name);
     if (std::find(with_value.begin(), with_value.end(), name) != with_value.end()) {
       if (!value) {
         if (i + 1 >= args.size()) {

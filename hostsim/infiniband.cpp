@@ -178,11 +178,8 @@ int run_ibv_devinfo(const Profile& profile, const Args& args, std::ostream& out,
   bool verbose = false, list = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
-    std::optional<std::string> value;
-    if (starts_with(name, "--") && name.find('=') != std::string::npos) {
-      value = name.substr(name.find('=') + 1);
-      name = name.substr(0, name.find('='));
-    } else if (name.size() > 2 && (starts_with(name, "-d") || starts_with(name, "-i")) && name[1] != '-') {
+    std::optional<std::string> value = split_inline_value(name);
+    if (!value && name.size() > 2 && (starts_with(name, "-d") || starts_with(name, "-i")) && name[1] != '-') {
       value = name.substr(2);
       name = name.substr(0, 2);
     }

@@ -16,11 +16,7 @@ int run_nvlink(const Profile& profile, const Args& args, std::ostream& out, std:
   std::optional<long> link;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
-    std::optional<std::string> value;
-    if (starts_with(name, "--") && name.find('=') != std::string::npos) {
-      value = name.substr(name.find('=') + 1);
-      name = name.substr(0, name.find('='));
-    }
+    std::optional<std::string> value = split_inline_value(name);
     auto take_value = [&]() -> bool {
       if (value) return true;
       if (i + 1 >= args.size()) return false;

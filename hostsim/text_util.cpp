@@ -81,4 +81,12 @@ std::string center(const std::string& text, std::size_t width, char fill) {
   return std::string(left, fill) + text + std::string(width - text.size() - left, fill);
 }
 
+std::optional<std::string> split_inline_value(std::string& arg) {
+  const auto eq = arg.find('=');
+  if (!starts_with(arg, "--") || eq == std::string::npos) return std::nullopt;
+  std::string value = arg.substr(eq + 1);
+  arg.resize(eq);
+  return value;
+}
+
 }  // namespace aimicius::hostsim

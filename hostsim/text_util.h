@@ -13,6 +13,8 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
 std::string to_lower(std::string text);
 std::string to_upper(std::string text);
 bool starts_with(const std::string& text, const std::string& prefix);
+// "--name=value": cuts `arg` down to "--name" and returns "value"; nothing for other arguments.
+std::optional<std::string> split_inline_value(std::string& arg);
 bool ends_with(const std::string& text, const std::string& suffix);
 std::string trim(const std::string& text);
 std::optional<long> parse_long(const std::string& text);  // whole string, decimal

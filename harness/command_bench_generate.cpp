@@ -14,6 +14,7 @@
 #include "runtime/local_model.h"
 
 namespace aimicius {
+
 int command_bench_generate(const BenchGenerateOptions& o) {
   if (o.batch < 1 || o.prompt_len < 1 || o.new_tokens < 1 || o.repeats < 1)
     throw InputError("bench generate: --batch, --prompt-len, --new-tokens and --repeats must be at least 1");

@@ -15,6 +15,7 @@ namespace aimicius {
 struct GlobalOptions {
   std::string db_path = "aimicius.db";
   std::filesystem::path data_dir;
+  std::filesystem::path hostsim_binary;  // the simulated GPU/cluster tools
   int verbosity = 0;
 };
 

@@ -13,11 +13,19 @@
 #ifndef AIMICIUS_DEFAULT_DATA_DIR
 #define AIMICIUS_DEFAULT_DATA_DIR "datasets"
 #endif
+#ifndef AIMICIUS_HOSTSIM_BIN
+#define AIMICIUS_HOSTSIM_BIN "aimicius-hostsim"
+#endif
 #ifndef AIMICIUS_VERSION
 #define AIMICIUS_VERSION "dev"
 #endif
 
 namespace {
+
+std::filesystem::path default_hostsim_binary() {
+  if (const char* env = std::getenv("AIMICIUS_HOSTSIM"); env && *env) return env;
+  return AIMICIUS_HOSTSIM_BIN;
+}
 
 std::filesystem::path default_data_dir() {
   if (const char* env = std::getenv("AIMICIUS_DATA_DIR"); env && *env) return env;
@@ -36,6 +44,7 @@ int main(int argc, char** argv) {
 
   GlobalOptions global;
   global.data_dir = default_data_dir();
+  global.hostsim_binary = default_hostsim_binary();
   app.add_option("--db", global.db_path, "SQLite results database")->capture_default_str();
   app.add_option("--data-dir", global.data_dir, "Folder holding one subfolder per suite (env AIMICIUS_DATA_DIR)")
       ->capture_default_str();

@@ -29,7 +29,8 @@ struct Outcome {
 // Worker side of a suite: generate a batch, then extract and score each answer (pure functions,
 // so this runs on the worker thread and the writer thread only writes).
 std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<const Example*>& batch,
-                                   Backend& backend, const GenerationParams& params, int64_t run_id) {
+                                   Backend& backend, const GenerationParams& params, int64_t run_id,
+                                   const ScoringContext& context) {
   const Suite& suite = *loaded.suite;
   std::vector<GenerationRequest> requests;
   requests.reserve(batch.size());
@@ -62,7 +63,7 @@ std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<
     p.tokens_out = r.tokens_out;
     p.latency_ms = r.latency_ms;
     p.error = std::move(r.error);
-    for (auto& s : suite.score(ex, p.answer))
+    for (auto& s : suite.score(ex, p.answer, context))
       out[i].scores.push_back({std::move(s.metric), s.value, std::move(s.detail)});
   }
   return out;
@@ -70,7 +71,7 @@ std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<
 
 // Runs the pending examples of one suite: `jobs` workers produce, this thread writes.
 void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, const RunOptions& options,
-                   Backend& backend, Progress& progress) {
+                   const ScoringContext& context, Backend& backend, Progress& progress) {
   const std::string name = loaded.suite->name();
   const auto stored = store.stored_example_ids(run_id, name);
   const size_t planned = options.limit ? std::min<size_t>(*options.limit, loaded.examples.size())
@@ -110,7 +111,7 @@ void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, cons
   auto worker = [&] {
     try {
       for (size_t b; !stop && (b = next_batch++) < batches.size();) {
-        auto outcomes = process_batch(loaded, batches[b], backend, params, run_id);
+        auto outcomes = process_batch(loaded, batches[b], backend, params, run_id, context);
         std::lock_guard<std::mutex> lock(mu);
         for (auto& o : outcomes) queue.push_back(std::move(o));
         ready.notify_one();
@@ -185,6 +186,21 @@ RunPlan plan_run(const RunOptions& options) {
   if (plan.options.suites.empty()) plan.options.suites = known_suite_names();
   for (const auto& name : plan.options.suites)
     plan.suites.push_back(load_suite(name, options.data_dir, options.split));
+  bool executes = false;
+  for (const auto& s : plan.suites) executes = executes || s.suite->needs_sandbox();
+  if (executes) {
+    if (!std::filesystem::exists(options.hostsim_binary))
+      throw InputError(fmt::format("the simulated host tools ({}) are missing: build the aimicius-hostsim target",
+                                   options.hostsim_binary.string()));
+    try {
+      plan.sandbox = std::make_shared<const Sandbox>();
+    } catch (const SandboxUnavailable& e) {
+      throw InputError(e.what());
+    }
+    plan.context.sandbox = plan.sandbox.get();
+    plan.context.hostsim_binary = options.hostsim_binary;
+    plan.context.hosts_dir = options.data_dir / "hosts";
+  }
   return plan;
 }
 
@@ -207,13 +223,15 @@ int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
   return store.create_run(run);
 }
 
-RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs) {
+RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
+                    const std::filesystem::path& hostsim_binary) {
   auto run = store.find_run(run_id);
   if (!run) throw InputError(fmt::format("no run {} in the database", run_id));
   if (run->status == kRunComplete) throw InputError(fmt::format("run {} is already complete", run_id));
   RunOptions options = RunOptions::from_json(run->config);
   options.data_dir = data_dir;
   options.jobs = jobs;
+  options.hostsim_binary = hostsim_binary;
   RunPlan plan = plan_run(options);
   for (const auto& s : plan.suites) {
     const auto& stored = run->suites.at(s.suite->name());
@@ -235,7 +253,8 @@ void check_resume_backend(const RunRecord& run, const Backend& backend) {
 void execute_run(Store& store, int64_t run_id, const RunPlan& plan, Backend& backend, Progress& progress) {
   try {
     store.reopen_run(run_id);
-    for (const auto& loaded : plan.suites) execute_suite(store, run_id, loaded, plan.options, backend, progress);
+    for (const auto& loaded : plan.suites)
+      execute_suite(store, run_id, loaded, plan.options, plan.context, backend, progress);
     store.finish_run(run_id, kRunComplete);
   } catch (const std::exception& e) {
     try {

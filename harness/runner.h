@@ -36,6 +36,7 @@ struct RunOptions {
   int64_t max_new_tokens = 256;
   double temperature = 0.0;
   std::filesystem::path data_dir;
+  std::filesystem::path hostsim_binary;  // the simulated tools, for suites that execute commands
 
   // What is stored in runs.config_json and read back by --resume (jobs and data_dir are not part
   // of a run's identity: a resume may use other values).
@@ -46,9 +47,12 @@ struct RunOptions {
 struct RunPlan {
   RunOptions options;
   std::vector<LoadedSuite> suites;
+  std::shared_ptr<const Sandbox> sandbox;  // when some suite executes answers
+  ScoringContext context;                  // points into `sandbox`
 };
 
-// Loads and validates every requested suite. Throws InputError.
+// Loads and validates every requested suite, and starts the sandbox when a suite executes
+// answers. Throws InputError (also when bubblewrap cannot run: nothing is run unsandboxed).
 RunPlan plan_run(const RunOptions& options);
 
 // Records a new "running" run for the plan and returns its id.
@@ -56,7 +60,8 @@ int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend);
 
 // Re-plans a stored run for --resume. Throws InputError when the run does not exist, is
 // complete, or its data changed since it started.
-RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs);
+RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
+                    const std::filesystem::path& hostsim_binary);
 
 // Checks that `backend` is the one that started the run (same spec and content hash).
 void check_resume_backend(const RunRecord& run, const Backend& backend);

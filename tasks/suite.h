@@ -3,8 +3,11 @@
 // just a backend), so the same extraction and scoring apply to every model.
 //
 // Invariants: extract_answer and score are pure functions of their inputs (safe to call from
-// worker threads concurrently); score returns one row for every metric in metrics(), in that
-// order, also for an empty answer (which scores as wrong, never as missing).
+// worker threads concurrently; execution goes through the context's sandbox, which is too);
+// score returns one row for every metric in metrics() that applies to the example, in that order,
+// also for an empty answer (which scores as wrong, never as missing). A metric that does not
+// apply to an example (e.g. execution where the reference cannot run on a simulated host) has
+// no row for it, so its mean covers the examples it applies to and says how many.
 #pragma once
 
 #include <filesystem>
@@ -15,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scorers/command_execution.h"
 #include "tasks/dataset.h"
 
 namespace aimicius {
@@ -29,6 +33,13 @@ struct ScoreRow {
   std::string metric;
   double value = 0.0;  // in [0, 1]
   nlohmann::json detail;
+};
+
+// What execution-based scorers need, built once per run by the harness.
+struct ScoringContext {
+  const Sandbox* sandbox = nullptr;           // set when some suite needs_sandbox()
+  std::filesystem::path hostsim_binary;       // the aimicius-hostsim tool binary
+  std::filesystem::path hosts_dir;            // host profiles: <data_dir>/hosts/NAME.json
 };
 
 class Suite {
@@ -49,7 +60,10 @@ class Suite {
   // Where a generating model should stop (the extraction copes with more, this saves tokens).
   virtual std::vector<std::string> stop_sequences() const { return {}; }
   virtual std::string extract_answer(std::string_view raw_output) const = 0;
-  virtual std::vector<ScoreRow> score(const Example& ex, const std::string& answer) const = 0;
+  virtual std::vector<ScoreRow> score(const Example& ex, const std::string& answer,
+                                      const ScoringContext& context) const = 0;
+  // Whether score() runs commands (the harness then starts a sandbox, or stops with a clear error).
+  virtual bool needs_sandbox() const { return false; }
 };
 
 // A suite with its examples loaded and checked against the manifest.

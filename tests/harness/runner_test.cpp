@@ -32,6 +32,7 @@ RunOptions fixture_options() {
   RunOptions o;
   o.suites = {"cmdgen"};
   o.data_dir = testing::fixture_data_dir();
+  o.hostsim_binary = AIMICIUS_HOSTSIM_BIN;
   return o;
 }
 
@@ -40,6 +41,7 @@ TEST(Runner, OracleScoresFullMarksOnEveryBundledExample) {
   Store store = Store::open_for_write((dir / "o.db").string());
   RunOptions options;  // every known suite, bundled data
   options.data_dir = testing::bundled_data_dir();
+  options.hostsim_binary = AIMICIUS_HOSTSIM_BIN;
   options.jobs = 2;
   const RunPlan plan = plan_run(options);
   OracleBackend oracle(plan.suites);
@@ -55,23 +57,27 @@ TEST(Runner, OracleScoresFullMarksOnEveryBundledExample) {
 }
 
 TEST(Runner, ReplayWithWrongAnswersScoresTheHandCount) {
-  // tests/data/replay_hand_counted.jsonl, example by example (exact match, command score):
-  //   t01 plain, right                         1, 1
-  //   t02 fenced after prose, dropped "-i 0"   0, 11/15 (S_flags 1/3, S_args 4/5)
-  //   t03 "$ " prompt, right                   1, 1
-  //   t04 flags reordered                      0, 1
-  //   t05 --format=csv,noheader for csv        0, 3/4   (S_flags 1, S_args 1/2)
-  //   t06 wrong utility                        0, 0
-  //   t07 missing from the file: error         0, 0
-  //   t08 "sudo" prefix, right                 1, 1
-  //   t09 empty output                         0, 0
-  //   t10 inline backticks in prose, right     1, 1
+  // tests/data/replay_hand_counted.jsonl, example by example (exact match, command score,
+  // execution match on the simulated host; "-" where the reference's tool is not simulated):
+  //   t01 plain, right                         1, 1,     1
+  //   t02 fenced after prose, dropped "-i 0"   0, 11/15, 0 (all GPUs' memory, not GPU 0's)
+  //       (S_flags 1/3, S_args 4/5)
+  //   t03 "$ " prompt, right                   1, 1,     1
+  //   t04 flags reordered                      0, 1,     - (all_reduce_perf)
+  //   t05 --format=csv,noheader for csv        0, 3/4,   0 (no header line)
+  //       (S_flags 1, S_args 1/2)
+  //   t06 wrong utility (ibstatus for ibstat)  0, 0,     0 (another report)
+  //   t07 missing from the file: error         0, 0,     0
+  //   t08 "sudo" prefix, right                 1, 1,     1 (sudo dropped for execution)
+  //   t09 empty output                         0, 0,     0
+  //   t10 inline backticks in prose, right     1, 1,     - (numactl)
   ScratchDir dir;
   Store store = Store::open_for_write((dir / "r.db").string());
   ReplayBackend replay(testing::fixture_file("replay_hand_counted.jsonl"));
   const Finished f = run_with(store, fixture_options(), replay);
   EXPECT_NEAR(f.means.at("exact_match"), 4.0 / 10, 1e-12);
   EXPECT_NEAR(f.means.at("command_score"), (5 + 11.0 / 15 + 0.75) / 10, 1e-12);
+  EXPECT_NEAR(f.means.at("execution_match"), 3.0 / 8, 1e-12);
   const auto errors = store.example_errors(f.run_id, 10);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].example_id, "t07");

@@ -63,8 +63,14 @@ std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<
     p.tokens_out = r.tokens_out;
     p.latency_ms = r.latency_ms;
     p.error = std::move(r.error);
-    for (auto& s : suite.score(ex, p.answer, context))
-      out[i].scores.push_back({std::move(s.metric), s.value, std::move(s.detail)});
+    std::vector<ScoreRow> rows;
+    try {
+      rows = suite.score(ex, p.answer, context);
+    } catch (const std::exception& e) {
+      // A scorer failing on a reference is a data or environment problem: stop, naming the example.
+      throw std::runtime_error(fmt::format("{}: example \"{}\": scoring failed: {}", ex.origin, ex.id, e.what()));
+    }
+    for (auto& s : rows) out[i].scores.push_back({std::move(s.metric), s.value, std::move(s.detail)});
   }
   return out;
 }

@@ -190,3 +190,35 @@ TEST(Runner, MalformedReplayLineNamesFileAndLine) {
 
 }  // namespace
 }  // namespace aimicius
+
+namespace aimicius {
+namespace {
+
+// A reference that cannot run on its simulated host stops the run, naming the example, and the
+// run is left failed, not complete.
+TEST(Runner, AReferenceThatFailsToExecuteNamesTheExample) {
+  ScratchDir dir;
+  const auto suites = testing::copy_fixture_suites(dir);
+  const auto file = suites / "cmdgen" / "test.jsonl";
+  std::string text = testing::read_file(file);
+  text.replace(text.find("nvidia-smi -L"), 13, "nvidia-smi -pm 1");  // needs root: exits 4
+  testing::write_file(file, text);
+  refresh_manifest(suites / "cmdgen");
+  RunOptions options = fixture_options();
+  options.data_dir = suites;
+  Store store = Store::open_for_write((dir / "x.db").string());
+  const RunPlan plan = plan_run(options);
+  OracleBackend oracle(plan.suites);
+  Progress quiet(stderr, Progress::Style::kQuiet);
+  const int64_t id = create_run(store, plan, oracle);
+  try {
+    execute_run(store, id, plan, oracle, quiet);
+    FAIL() << "a failing reference was scored";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("test.jsonl:1: example \"t01\""), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(store.find_run(id)->status, kRunFailed);
+}
+
+}  // namespace
+}  // namespace aimicius

@@ -147,6 +147,11 @@ int main(int argc, char** argv) {
   tok_cmd->add_option("texts", tok.texts, "Texts");
   tok_cmd->add_flag("--no-bos", tok_no_bos, "Do not add the beginning-of-text token");
 
+  std::vector<std::string> validate_suites;
+  auto* validate_cmd = app.add_subcommand("validate", "Check every reference of the suites' data: it must score 1 "
+                                                      "on every metric and run where the suite executes");
+  validate_cmd->add_option("--suite", validate_suites, "Suite(s) (default: all)")->delimiter(',');
+
   std::filesystem::path manifest_dir;
   auto* manifest_cmd = app.add_subcommand(
       "manifest", "Recompute counts and checksums in SUITE_DIR/manifest.json after editing its data");
@@ -170,6 +175,7 @@ int main(int argc, char** argv) {
     if (*report_cmd) return command_report(global, report_ids, report_all, report_format);
     if (*compare_cmd) return command_compare(global, compare_a, compare_b, compare_format);
     if (*manifest_cmd) return command_manifest(global, manifest_dir);
+    if (*validate_cmd) return command_validate(global, validate_suites);
     if (*ckpt_cmd) return command_make_checkpoint(ckpt);
     if (*gen_cmd) return command_generate(gen);
     if (*tok_cmd) {

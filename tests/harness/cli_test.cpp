@@ -157,6 +157,24 @@ TEST_F(Cli, ResumeOfACompleteOrUnknownRunIsRefused) {
   EXPECT_EQ(aimicius("show 9").exit_code, 2);
 }
 
+TEST_F(Cli, ValidateChecksEveryBundledReferenceAndNamesBrokenOnes) {
+  const auto bundled = aimicius("validate", testing::bundled_data_dir().string());
+  EXPECT_EQ(bundled.exit_code, 0) << bundled.out << bundled.err;
+  EXPECT_NE(bundled.out.find(", 0 failed"), std::string::npos) << bundled.out;
+
+  // A reference that needs root cannot run on the simulated host: named by file, line and id.
+  const auto suites = testing::copy_fixture_suites(dir_);
+  const auto file = suites / "cmdgen" / "test.jsonl";
+  std::string text = testing::read_file(file);
+  text.replace(text.find("rocm-smi --showuse"), 18, "rocm-smi --setperflevel high");
+  testing::write_file(file, text);
+  ASSERT_EQ(aimicius("manifest " + (suites / "cmdgen").string()).exit_code, 0);
+  const auto broken = aimicius("validate", suites.string());
+  EXPECT_EQ(broken.exit_code, 2);
+  EXPECT_NE(broken.out.find("test.jsonl:3: cmdgen/t03"), std::string::npos) << broken.out;
+  EXPECT_NE(broken.out.find("10 examples, 1 failed"), std::string::npos) << broken.out;
+}
+
 TEST_F(Cli, ReadCommandsOnAMissingDatabaseExplain) {
   const auto r = aimicius("report");
   EXPECT_EQ(r.exit_code, 2);

@@ -1,0 +1,51 @@
+// The extractors suite.json may name. Adding one: a pure function std::string(std::string_view)
+// in the folder of its kind, and one line in the table below.
+#include "tasks/extractors.h"
+
+#include <utility>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "common/errors.h"
+#include "tasks/cmdgen/extract_command.h"
+
+namespace aimicius {
+namespace {
+
+// The output as it is: for scorers that find what they need themselves (e.g. a code block).
+std::string extract_raw(std::string_view raw) { return std::string(raw); }
+
+// The output without surrounding whitespace.
+std::string extract_trimmed(std::string_view raw) {
+  const auto first = raw.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return "";
+  const auto last = raw.find_last_not_of(" \t\r\n");
+  return std::string(raw.substr(first, last - first + 1));
+}
+
+const std::vector<std::pair<std::string, Extractor>>& extractors() {
+  static const std::vector<std::pair<std::string, Extractor>> kExtractors = {
+      {"raw", extract_raw},
+      {"trimmed", extract_trimmed},
+      {"command", extract_command},
+  };
+  return kExtractors;
+}
+
+}  // namespace
+
+std::vector<std::string> known_extractor_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, _] : extractors()) names.push_back(name);
+  return names;
+}
+
+Extractor find_extractor(const std::string& name, const std::string& where) {
+  for (const auto& [known, fn] : extractors())
+    if (known == name) return fn;
+  throw InputError(fmt::format("{}: unknown extractor \"{}\" (known: {})", where, name,
+                               fmt::join(known_extractor_names(), ", ")));
+}
+
+}  // namespace aimicius

@@ -1,6 +1,7 @@
 // example_generator: case planning and example construction (see example_generator.h).
 #include "tasks/optiflow/example_generator.h"
 
+#include <limits>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -128,11 +129,11 @@ std::vector<CaseSpec> plan_cases() {
   }
   // Random topologies fill dev first, then test: each split gets its own seeds.
   uint64_t seed = 1;
-  auto fill = [&](std::vector<CaseSpec>& split, size_t target, size_t max_gpus) {
+  auto fill = [&](std::vector<CaseSpec>& split, size_t target, int max_gpus) {
     while (split.size() < target) {
       const uint64_t s = seed++;
       const Topology t = topology::random_topology(s);
-      if (static_cast<size_t>(t.gpu_count()) > max_gpus) continue;
+      if (t.gpu_count() > max_gpus) continue;
       if (!seen_topologies.insert(fingerprint(t)).second) continue;
       CaseSpec c;
       c.sku = {{"generator", "random_topology"}, {"seed", s}};
@@ -140,8 +141,9 @@ std::vector<CaseSpec> plan_cases() {
       split.push_back(std::move(c));
     }
   };
-  fill(dev, kDevCount, 1000);
-  fill(test, kTestCount, 1000);
+  constexpr int kAnyGpuCount = std::numeric_limits<int>::max();
+  fill(dev, kDevCount, kAnyGpuCount);
+  fill(test, kTestCount, kAnyGpuCount);
   seed = kFewshotFirstSeed;
   fill(fewshot, kFewshotCount, kFewshotMaxGpus);
 

@@ -6,8 +6,10 @@
   aliases.json     other names of systems, workloads and criteria (the scorer's alias table)
   catalogue.txt    the catalogue the prompt shows the model (canonical names, what they are, aliases)
 
-Run from anywhere: python3 datasets/infrawise/generate_benchmarks.py. Output is deterministic (no
-randomness: the +/-2.5% "jitter" that keeps twin systems apart is a hash of the result's key).
+Run from anywhere: python3 datasets/infrawise/generate_benchmarks.py [--check]. Output is
+deterministic (no randomness: the +/-2.5% "jitter" that keeps twin systems apart is a hash of the
+result's key). --check writes nothing and fails when a file differs from what would be written
+(ctest runs it, so the files stay generated and are never edited by hand).
 
 Every result value is SYNTHETIC: a documented model (below, and repeated in each row's `source`)
 applied to public peak figures (facts.py, cited in README.md). None is a measurement.
@@ -23,6 +25,20 @@ from facts import ALIASES, CRITERIA, FABRICS, GPUS, NICS, SYSTEMS, WORKLOADS, no
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
+
+
+def emit(name, text, check):
+    """Writes `text` to HERE/name, or with check=True returns whether the file already holds it."""
+    path = os.path.join(HERE, name)
+    if check:
+        with open(path) as f:
+            same = f.read() == text
+        if not same:
+            print(f"{name} differs from what the generator writes", file=sys.stderr)
+        return same
+    with open(path, "w") as out:
+        out.write(text)
+    return True
 
 
 def jitter(*key):
@@ -279,7 +295,7 @@ CREATE INDEX results_by_selection ON results (workload, criterion, system);
 """
 
 
-def write_sql(results):
+def write_sql(results, check):
     lines = [SCHEMA]
     for name, s in SYSTEMS.items():
         gpu = GPUS[s["gpu"]]
@@ -293,11 +309,10 @@ def write_sql(results):
         lines.append(f"INSERT INTO criteria VALUES ({q(name)}, {q(c['unit'])}, {q(c['better'])}, {q(c['description'])});")
     for row in results:
         lines.append("INSERT INTO results VALUES (" + ", ".join(q(v) for v in row) + ");")
-    with open(os.path.join(HERE, "benchmarks.sql"), "w") as out:
-        out.write("\n".join(lines) + "\n")
+    return emit("benchmarks.sql", "\n".join(lines) + "\n", check)
 
 
-def write_aliases():
+def write_aliases(check):
     doc = {
         "comment": "Other names for the canonical systems, workloads and criteria of benchmarks.sql. "
                    "Names compare after normalisation: lower case, every run of characters other than "
@@ -306,12 +321,10 @@ def write_aliases():
         "workloads": ALIASES["workloads"],
         "criteria": ALIASES["criteria"],
     }
-    with open(os.path.join(HERE, "aliases.json"), "w") as out:
-        json.dump(doc, out, indent=2)
-        out.write("\n")
+    return emit("aliases.json", json.dumps(doc, indent=2) + "\n", check)
 
 
-def write_catalogue():
+def write_catalogue(check):
     lines = ["Systems (one node or VM each):"]
     for name, s in SYSTEMS.items():
         gpu = GPUS[s["gpu"]]
@@ -327,16 +340,16 @@ def write_catalogue():
     lines.append("Criteria:")
     for name, c in CRITERIA.items():
         lines.append(f"- {name} ({c['unit']}, {c['better']} is better): {c['description']}.")
-    with open(os.path.join(HERE, "catalogue.txt"), "w") as out:
-        out.write("\n".join(lines) + "\n")
+    return emit("catalogue.txt", "\n".join(lines) + "\n", check)
 
 
 def main():
+    check = sys.argv[1:] == ["--check"]
     check_aliases()
     results = all_results()
-    write_sql(results)
-    write_aliases()
-    write_catalogue()
+    ok = all([write_sql(results, check), write_aliases(check), write_catalogue(check)])
+    if not ok:
+        sys.exit(1)
     print(f"{len(results)} results, {len(SYSTEMS)} systems, {len(WORKLOADS)} workloads, {len(CRITERIA)} criteria")
 
 

@@ -16,7 +16,8 @@ first-named system is the target; no second system -> baseline null.
 
 Split hygiene: every DCW (target, baseline, workload, criterion) appears in exactly one example of
 one split, and no request shares >= 85% of its word set (Jaccard) with a request of another split.
-Deterministic (seeded). Run after generate_benchmarks.py.
+Deterministic (seeded). Run after generate_benchmarks.py. With --check it writes nothing and fails
+when a file differs from what it would write (ctest runs that).
 """
 
 import json
@@ -247,12 +248,23 @@ def main():
             })
         written[split] = examples
 
+    check = sys.argv[1:] == ["--check"]
+    ok = True
     for split, examples in written.items():
-        with open(os.path.join(HERE, f"{split}.jsonl"), "w") as out:
-            for ex in examples:
-                out.write(json.dumps(ex, ensure_ascii=False) + "\n")
+        text = "".join(json.dumps(ex, ensure_ascii=False) + "\n" for ex in examples)
+        path = os.path.join(HERE, f"{split}.jsonl")
+        if check:
+            with open(path) as f:
+                if f.read() != text:
+                    print(f"{split}.jsonl differs from what the generator writes", file=sys.stderr)
+                    ok = False
+        else:
+            with open(path, "w") as out:
+                out.write(text)
         singles = sum(1 for ex in examples if ex["reference"]["design"]["baseline"] is None)
         print(f"{split}: {len(examples)} examples ({singles} without a baseline)")
+    if not ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

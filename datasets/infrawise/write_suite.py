@@ -29,6 +29,8 @@ PROMPT = (
 def seal(path, split):
     with open(os.path.join(HERE, path), "rb") as f:
         data = f.read()
+    if split == "resource":  # read by the scorer or the prompt, never as examples: no count
+        return {"path": path, "split": split, "sha256": hashlib.sha256(data).hexdigest()}
     count = sum(1 for line in data.decode().splitlines() if line.strip())
     return {"path": path, "split": split, "count": count, "sha256": hashlib.sha256(data).hexdigest()}
 
@@ -41,7 +43,9 @@ suite = {
     "provenance": "Written by the aimicius developers: requests from templates (make_examples.py), a synthetic "
                   "benchmark-results database derived from public peak specifications (generate_benchmarks.py, "
                   "facts.py; sources in README.md). No text copied.",
-    "files": [seal("test.jsonl", "test"), seal("dev.jsonl", "dev"), seal("fewshot.jsonl", "fewshot")],
+    "files": [seal("test.jsonl", "test"), seal("dev.jsonl", "dev"), seal("fewshot.jsonl", "fewshot"),
+              seal("benchmarks.sql", "resource"), seal("aliases.json", "resource"),
+              seal("catalogue.txt", "resource")],
     "prompt": {
         "version": "infrawise-prompt-1",
         "includes": {"catalogue": "catalogue.txt"},

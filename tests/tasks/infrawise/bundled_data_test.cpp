@@ -11,6 +11,7 @@
 #include "tasks/infrawise/dcw_names.h"
 #include "tasks/infrawise/dcw_scorer.h"
 #include "tasks/infrawise/extract_json.h"
+#include "tasks/suite_definition.h"
 
 namespace aimicius {
 namespace {
@@ -52,6 +53,35 @@ std::map<std::string, double> scores(const Scorer& scorer, const Example& ex, co
   std::map<std::string, double> by_name;
   for (const ScoreRow& row : scorer.score(ex, answer, ScoringContext{})) by_name[row.metric] = row.value;
   return by_name;
+}
+
+// The prompt the suite declares: the whole catalogue (so every canonical name is in front of the
+// model), three shots from the few-shot pool, then the request; the oracle goes through the
+// declared extractor and scores 1.
+TEST(InfrawiseSuite, PromptShowsTheCatalogueShotsAndRequest) {
+  const auto suite = load_suite_definition(kSuiteDir);
+  std::ifstream in(kSuiteDir / "catalogue.txt");
+  const std::string catalogue((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(catalogue.empty());
+  const Example ex = load_split("test").at(0);
+  const std::string prompt = suite->prompt(ex);
+  EXPECT_NE(prompt.find(catalogue), std::string::npos);
+  for (const char* name : {"ND MI300X v5", "NDm A100 v4", "llama2-70b lora fine-tuning", "time to first token"})
+    EXPECT_NE(prompt.find(name), std::string::npos) << name;
+  const std::string request = ex.fields.at("request");
+  ASSERT_GE(prompt.size(), request.size() + 5);
+  EXPECT_EQ(prompt.substr(prompt.size() - request.size() - 5), request + "\nDCW:");
+  std::size_t shots = 0;
+  for (std::size_t at = prompt.find("\nDCW: {"); at != std::string::npos; at = prompt.find("\nDCW: {", at + 1)) ++shots;
+  EXPECT_EQ(shots, 3u);
+  EXPECT_NE(prompt.find(load_split("fewshot").at(0).fields.at("request").get<std::string>()), std::string::npos);
+
+  const std::string answer = suite->extract_answer(suite->oracle_output(ex));
+  for (const ScoreRow& row : suite->score(ex, answer, ScoringContext{})) EXPECT_EQ(row.value, 1.0) << row.metric;
+  // A chatty answer with a json fence scores the same.
+  const std::string chatty = "Sure! Here is the DCW.\n```json\n" + ex.fields.at("reference").dump(2) + "\n```\nDone.";
+  for (const ScoreRow& row : suite->score(ex, suite->extract_answer(chatty), ScoringContext{}))
+    EXPECT_EQ(row.value, 1.0) << row.metric;
 }
 
 TEST(InfrawiseData, SplitSizesMatchTheDataCard) {

@@ -165,6 +165,19 @@ def system_mention(rng, name):
     return rng.choice(choices)
 
 
+def showcase_first(examples):
+    """The prompt shows the first three few-shot examples (tasks/suite_definition.h), so put first
+    one without a baseline, one inference comparison and one training comparison: the shots then
+    cover null baselines and more than one workload family. The rest keep their order."""
+    picks = []
+    for wanted in (lambda e: e["reference"]["design"]["baseline"] is None,
+                   lambda e: e["category"] == "inference" and e["reference"]["design"]["baseline"],
+                   lambda e: e["category"] == "training" and e["reference"]["design"]["baseline"]):
+        pick = next(e for e in examples if wanted(e) and e not in picks)
+        picks.append(pick)
+    return picks + [e for e in examples if e not in picks]
+
+
 def load_db():
     db = sqlite3.connect(":memory:")
     with open(os.path.join(HERE, "benchmarks.sql")) as f:
@@ -246,6 +259,10 @@ def main():
                               "workload": workload, "criterion": criterion},
                 "results": results,
             })
+        if split == "fewshot":
+            examples = showcase_first(examples)
+            for n, ex in enumerate(examples, 1):
+                ex["id"] = f"iw-fewshot-{n:03d}"
         written[split] = examples
 
     check = sys.argv[1:] == ["--check"]

@@ -9,6 +9,7 @@
 
 #include "common/errors.h"
 #include "tasks/cmdgen/extract_command.h"
+#include "tasks/infrawise/extract_json.h"
 
 namespace aimicius {
 namespace {
@@ -29,6 +30,7 @@ const std::vector<std::pair<std::string, Extractor>>& extractors() {
       {"raw", extract_raw},
       {"trimmed", extract_trimmed},
       {"command", extract_command},
+      {"json_object", extract_json_object},
   };
   return kExtractors;
 }

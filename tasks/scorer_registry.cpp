@@ -11,6 +11,7 @@
 #include "common/errors.h"
 #include "tasks/cmdgen/command_scorer.h"
 #include "tasks/optiflow/topology_plan_scorer.h"
+#include "tasks/infrawise/dcw_scorer.h"
 #include "tasks/scorer.h"
 
 namespace aimicius {
@@ -22,6 +23,7 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> kFactories = {
       {"command", make_command_scorer},
       {"topology_plan", make_topology_plan_scorer},
+      {"dcw", make_dcw_scorer},
   };
   return kFactories;
 }

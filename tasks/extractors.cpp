@@ -9,6 +9,7 @@
 
 #include "common/errors.h"
 #include "tasks/cmdgen/extract_command.h"
+#include "tasks/diagnostics/extract_sql.h"
 
 namespace aimicius {
 namespace {
@@ -29,6 +30,7 @@ const std::vector<std::pair<std::string, Extractor>>& extractors() {
       {"raw", extract_raw},
       {"trimmed", extract_trimmed},
       {"command", extract_command},
+      {"sql", extract_sql},
   };
   return kExtractors;
 }

@@ -10,6 +10,7 @@
 
 #include "common/errors.h"
 #include "tasks/cmdgen/command_scorer.h"
+#include "tasks/diagnostics/sql_scorer.h"
 #include "tasks/scorer.h"
 
 namespace aimicius {
@@ -20,6 +21,7 @@ using Factory = std::function<std::unique_ptr<Scorer>(const ScorerSpec&)>;
 const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> kFactories = {
       {"command", make_command_scorer},
+      {"sql", make_sql_scorer},
   };
   return kFactories;
 }

@@ -1,7 +1,8 @@
 // Tests of the bundled diagnostics data: every reference runs and returns rows, scores 1 on every
 // metric as its own answer (also after the oracle's ```sql fence goes through the extractor);
 // split sizes and separation; suite.json names the files with their counts; the perturbed-answers
-// check on real examples with hand-counted scores; and the generators' determinism (the Python
+// check on real examples with hand-counted scores; the suite loads through suite.json and its
+// prompt shows the schema and three shots; and the generators' determinism (the Python
 // scripts, run again in a scratch folder, write byte-identical files).
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tasks/diagnostics/extract_sql.h"
+#include "tasks/suite.h"
 #include "tests/scratch_dir.h"
 #include "tests/tasks/diagnostics/diagnostics_test_support.h"
 
@@ -55,12 +57,41 @@ TEST(DiagnosticsData, SplitSizesAndSeparation) {
 TEST(DiagnosticsData, SuiteJsonListsTheFilesWithTheirCounts) {
   const auto suite = nlohmann::json::parse(read_bytes(suite_dir() / "suite.json"));
   EXPECT_EQ(suite.at("name"), "diagnostics");
-  EXPECT_EQ(suite.at("extractor"), "sql");
-  EXPECT_EQ(suite.at("prompt").at("includes").at("schema"), "schema.sql");
+  std::set<std::string> resources;
   for (const auto& file : suite.at("files")) {
     const auto split = file.at("split").get<std::string>();
+    if (split == "resource") {
+      resources.insert(file.at("path").get<std::string>());
+      continue;
+    }
     EXPECT_EQ(file.at("count").get<std::size_t>(), load_split(split).size()) << split;
   }
+  // The database script and the schema shown in the prompt are pinned by checksum too.
+  EXPECT_EQ(resources, (std::set<std::string>{"schema.sql", "telemetry.sql"}));
+}
+
+TEST(DiagnosticsData, SuiteLoadsAndItsPromptShowsTheSchemaAndShots) {
+  const auto loaded = load_suite("diagnostics", AIMICIUS_BUNDLED_DATA_DIR, "test");
+  EXPECT_EQ(loaded.examples.size(), load_split("test").size());
+  EXPECT_EQ(loaded.suite->fewshot_split(), "fewshot");
+  const auto metrics = loaded.suite->metrics();
+  ASSERT_FALSE(metrics.empty());
+  EXPECT_EQ(metrics[0].name, "execution_accuracy");
+  EXPECT_TRUE(metrics[0].headline);
+
+  const Example& ex = loaded.examples.front();
+  const std::string prompt = loaded.suite->prompt(ex);
+  EXPECT_NE(prompt.find(read_bytes(suite_dir() / "schema.sql")), std::string::npos) << "schema missing";
+  const auto shots = load_split("fewshot");
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NE(prompt.find(shots[i].fields.at("question").get<std::string>()), std::string::npos) << i;
+    EXPECT_NE(prompt.find(shots[i].fields.at("reference").get<std::string>()), std::string::npos) << i;
+  }
+  EXPECT_EQ(prompt.find(shots[3].fields.at("question").get<std::string>()), std::string::npos);
+  EXPECT_NE(prompt.rfind("Question: " + ex.fields.at("question").get<std::string>()), std::string::npos);
+
+  // The oracle's output goes through the suite's extractor back to the reference.
+  EXPECT_EQ(loaded.suite->extract_answer(loaded.suite->oracle_output(ex)), ex.fields.at("reference").get<std::string>());
 }
 
 TEST(DiagnosticsData, EveryReferenceReturnsRowsAndScoresOneAsItsOwnAnswer) {

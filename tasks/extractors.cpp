@@ -10,6 +10,7 @@
 #include "common/errors.h"
 #include "tasks/cmdgen/extract_command.h"
 #include "tasks/infrawise/extract_json.h"
+#include "tasks/diagnostics/extract_sql.h"
 
 namespace aimicius {
 namespace {
@@ -31,6 +32,7 @@ const std::vector<std::pair<std::string, Extractor>>& extractors() {
       {"trimmed", extract_trimmed},
       {"command", extract_command},
       {"json_object", extract_json_object},
+      {"sql", extract_sql},
   };
   return kExtractors;
 }

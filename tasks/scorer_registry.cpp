@@ -12,6 +12,7 @@
 #include "tasks/cmdgen/command_scorer.h"
 #include "tasks/optiflow/topology_plan_scorer.h"
 #include "tasks/infrawise/dcw_scorer.h"
+#include "tasks/diagnostics/sql_scorer.h"
 #include "tasks/scorer.h"
 
 namespace aimicius {
@@ -24,6 +25,7 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
       {"command", make_command_scorer},
       {"topology_plan", make_topology_plan_scorer},
       {"dcw", make_dcw_scorer},
+      {"sql", make_sql_scorer},
   };
   return kFactories;
 }

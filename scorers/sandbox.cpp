@@ -253,7 +253,11 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
   const auto args = bwrap_args(bwrap_, request, dir.path(), etc_dir_);
   const int64_t nproc = processes_of(lease.uid ? lease.uid : geteuid()) + request.limits.max_processes;
   Pipe in, out, err;
-  const pid_t pid = fork();
+  // _Fork, not fork: fork runs the pthread_atfork handlers, and the threaded OpenBLAS that
+  // LibTorch uses registers one that shuts its thread pool down, so a fork from this worker while
+  // another thread is inside a GEMM (the sentence encoder scoring) leaves that GEMM waiting for
+  // workers that are gone, forever. The child only execs, so it needs no handler.
+  const pid_t pid = _Fork();
   if (pid < 0) throw std::runtime_error(fmt::format("sandbox: fork failed: {}", std::strerror(errno)));
   if (pid == 0) exec_child(args, request.limits, lease.uid, nproc, in.fds[0], out.fds[1], err.fds[1]);
   in.close_read();

@@ -61,7 +61,7 @@ class CommandScorer final : public Scorer {
     execute_ = spec.params.value("execute", true);
     embedding_ = spec.params.value("embedding", true);
     calibration_threshold_ = spec.params.value("calibration_threshold", 0.9);
-    success_threshold_ = spec.params.value("success_threshold", 0.95);
+    success_threshold_ = spec.params.value("success_threshold", 0.99);
     for (double t : {calibration_threshold_, success_threshold_})
       if (!(t > 0.0 && t <= 1.0)) throw InputError(fmt::format("{}: thresholds must be in (0, 1]", spec.where));
     if (spec.params.contains("hosts")) {
@@ -187,7 +187,7 @@ class CommandScorer final : public Scorer {
 
   std::string reference_field_;
   bool execute_ = true, embedding_ = true;
-  double calibration_threshold_ = 0.9, success_threshold_ = 0.95;
+  double calibration_threshold_ = 0.9, success_threshold_ = 0.99;
   std::map<std::string, std::string> hosts_;
   std::vector<std::string> tools_;
 };

@@ -8,7 +8,7 @@
 //            own "host" field wins); examples with "execute": false never run
 //   "execute": run commands on the simulated hosts (default true)
 //   "embedding": compute the paper's embedding metrics (default true; needs the encoder)
-//   "calibration_threshold": default 0.9;  "success_threshold": default 0.95
+//   "calibration_threshold": default 0.9;  "success_threshold": default 0.99
 //
 // Metrics (each in [0, 1]; the execution ones only for examples that execute):
 //   exact_match        answer equals the reference after normalisation (scorers/command_match.h)

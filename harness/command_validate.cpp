@@ -4,6 +4,9 @@
 // must pass (a command runs on its simulated host and prints something, a query returns rows, a
 // plan is valid with the solver's latency, a DCW's results exist). Each failure names the
 // example's file and line. For people adding or editing data (after `aimicius manifest`).
+#include <atomic>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "common/errors.h"
@@ -11,7 +14,27 @@
 
 namespace aimicius {
 
-int command_validate(const GlobalOptions& global, const std::vector<std::string>& suites) {
+namespace {
+
+// What is wrong with one example's reference ("" when nothing).
+std::string check_example(const Suite& suite, const Example& ex, const ScoringContext& context) {
+  std::string problem;
+  try {
+    const std::string answer = suite.extract_answer(suite.oracle_output(ex));
+    for (const auto& row : suite.score(ex, answer, context))
+      if (row.value != 1.0) problem += fmt::format(" {}={:.3f}", row.metric, row.value);
+    if (!problem.empty()) problem = "the reference does not score 1:" + problem;
+    for (const auto& p : suite.check_reference(ex, context)) problem += (problem.empty() ? "" : "; ") + p;
+  } catch (const std::exception& e) {
+    problem = e.what();
+  }
+  return problem;
+}
+
+}  // namespace
+
+int command_validate(const GlobalOptions& global, const std::vector<std::string>& suites, int jobs) {
+  if (jobs < 1) throw InputError(fmt::format("--jobs must be at least 1 (got {})", jobs));
   RunOptions options;
   options.suites = suites;
   options.split = "";  // every split
@@ -22,22 +45,22 @@ int command_validate(const GlobalOptions& global, const std::vector<std::string>
   int64_t checked = 0, failed = 0;
   for (const auto& loaded : plan.suites) {
     const Suite& suite = *loaded.suite;
-    for (const auto& ex : loaded.examples) {
+    // Examples are checked by `jobs` threads (scorers are thread-safe) and reported in file order.
+    std::vector<std::string> problems(loaded.examples.size());
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> workers;
+    for (int j = 0; j < jobs; ++j)
+      workers.emplace_back([&] {
+        for (size_t i = next++; i < loaded.examples.size(); i = next++)
+          problems[i] = check_example(suite, loaded.examples[i], plan.context);
+      });
+    for (auto& w : workers) w.join();
+    for (size_t i = 0; i < problems.size(); ++i) {
       ++checked;
-      std::string problem;
-      try {
-        const std::string answer = suite.extract_answer(suite.oracle_output(ex));
-        for (const auto& row : suite.score(ex, answer, plan.context))
-          if (row.value != 1.0) problem += fmt::format(" {}={:.3f}", row.metric, row.value);
-        if (!problem.empty()) problem = "the reference does not score 1:" + problem;
-        for (const auto& p : suite.check_reference(ex, plan.context)) problem += (problem.empty() ? "" : "; ") + p;
-      } catch (const std::exception& e) {
-        problem = e.what();
-      }
-      if (!problem.empty()) {
-        ++failed;
-        fmt::print("{}: {}/{}: {}\n", ex.origin, suite.name(), ex.id, problem);
-      }
+      if (problems[i].empty()) continue;
+      ++failed;
+      const Example& ex = loaded.examples[i];
+      fmt::print("{}: {}/{}: {}\n", ex.origin, suite.name(), ex.id, problems[i]);
     }
     fmt::print(stderr, "{} v{}: {} examples checked\n", suite.name(), suite.version(), loaded.examples.size());
   }

@@ -82,7 +82,7 @@ int command_bench_sandbox(const BenchSandboxOptions& options);
 
 // Checks every example's reference by scoring it as an answer (and running it where the suite
 // executes); InputError (exit 2) when any fails.
-int command_validate(const GlobalOptions& global, const std::vector<std::string>& suites);
+int command_validate(const GlobalOptions& global, const std::vector<std::string>& suites, int jobs);
 
 int command_manifest(const GlobalOptions& global, const std::filesystem::path& suite_dir);
 

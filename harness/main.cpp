@@ -163,6 +163,8 @@ int main(int argc, char** argv) {
   auto* validate_cmd = app.add_subcommand("validate", "Check every reference of the suites' data: it must score 1 "
                                                       "on every metric and run where the suite executes");
   validate_cmd->add_option("--suite", validate_suites, "Suite(s) (default: all)")->delimiter(',');
+  int validate_jobs = 2;
+  validate_cmd->add_option("--jobs,-j", validate_jobs, "Examples checked concurrently")->capture_default_str();
 
   std::filesystem::path manifest_dir;
   auto* manifest_cmd = app.add_subcommand(
@@ -187,7 +189,7 @@ int main(int argc, char** argv) {
     if (*report_cmd) return command_report(global, report_ids, report_all, report_format);
     if (*compare_cmd) return command_compare(global, compare_a, compare_b, compare_format);
     if (*manifest_cmd) return command_manifest(global, manifest_dir);
-    if (*validate_cmd) return command_validate(global, validate_suites);
+    if (*validate_cmd) return command_validate(global, validate_suites, validate_jobs);
     if (*ckpt_cmd) return command_make_checkpoint(ckpt);
     if (*gen_cmd) return command_generate(gen);
     if (*tok_cmd) {

@@ -15,7 +15,8 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
   std::unique_ptr<Backend> backend;
   if (options.resume) {
     run_id = *options.resume;
-    plan = plan_resume(store, run_id, global.data_dir, options.run.jobs, global.hostsim_binary, global.encoder_dir);
+    plan = plan_resume(store, run_id, global.data_dir, options.run.jobs, global.hostsim_binary, global.encoder_dir,
+                       global.hosts_dir);
     backend = make_backend(plan.options.model_spec, plan.suites);
     check_resume_backend(*store.find_run(run_id), *backend);
     fmt::print(stderr, "resuming run {} ({}) into {}\n", run_id, backend->spec(), global.db_path);
@@ -23,6 +24,7 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
     options.run.data_dir = global.data_dir;
     options.run.hostsim_binary = global.hostsim_binary;
     options.run.encoder_dir = global.encoder_dir;
+    options.run.hosts_dir = global.hosts_dir;
     plan = plan_run(options.run);
     backend = make_backend(plan.options.model_spec, plan.suites);
     run_id = create_run(store, plan, *backend);

@@ -41,6 +41,7 @@ int command_validate(const GlobalOptions& global, const std::vector<std::string>
   options.data_dir = global.data_dir;
   options.hostsim_binary = global.hostsim_binary;
   options.encoder_dir = global.encoder_dir;
+  options.hosts_dir = global.hosts_dir;
   const RunPlan plan = plan_run(options);
   int64_t checked = 0, failed = 0;
   for (const auto& loaded : plan.suites) {

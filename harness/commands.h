@@ -17,6 +17,7 @@ struct GlobalOptions {
   std::filesystem::path data_dir;
   std::filesystem::path hostsim_binary;  // the simulated GPU/cluster tools
   std::filesystem::path encoder_dir;     // the embedding model of the similarity metrics
+  std::filesystem::path hosts_dir;       // host profiles: <data dir>/hosts, else the bundled ones
   int verbosity = 0;
 };
 

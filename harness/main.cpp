@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
   app.add_option("--encoder", global.encoder_dir,
                  "Embedding model of the similarity metrics (env AIMICIUS_ENCODER)")
       ->capture_default_str();
+  app.add_option("--hosts-dir", global.hosts_dir,
+                 "Host profiles of the simulated tools (default: DATA_DIR/hosts, else the bundled ones)");
   app.add_flag("-v,--verbose", global.verbosity, "More detail on stderr (repeatable)");
 
   RunCommandOptions run;
@@ -176,6 +178,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+
+  // Host profiles: the data folder's own, else the bundled ones (a user's suite folder can run
+  // commands on the bundled simulated hosts without copying them).
+  if (global.hosts_dir.empty()) {
+    global.hosts_dir = global.data_dir / "hosts";
+    if (!std::filesystem::exists(global.hosts_dir)) global.hosts_dir = std::filesystem::path(AIMICIUS_DEFAULT_DATA_DIR) / "hosts";
   }
 
   try {

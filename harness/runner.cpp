@@ -215,7 +215,7 @@ RunPlan plan_run(const RunOptions& options) {
     }
     plan.context.sandbox = plan.sandbox.get();
     plan.context.hostsim_binary = options.hostsim_binary;
-    plan.context.hosts_dir = options.data_dir / "hosts";
+    plan.context.hosts_dir = options.hosts_dir.empty() ? options.data_dir / "hosts" : options.hosts_dir;
   }
   return plan;
 }
@@ -240,7 +240,8 @@ int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
 }
 
 RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
-                    const std::filesystem::path& hostsim_binary, const std::filesystem::path& encoder_dir) {
+                    const std::filesystem::path& hostsim_binary, const std::filesystem::path& encoder_dir,
+                    const std::filesystem::path& hosts_dir) {
   auto run = store.find_run(run_id);
   if (!run) throw InputError(fmt::format("no run {} in the database", run_id));
   if (run->status == kRunComplete) throw InputError(fmt::format("run {} is already complete", run_id));
@@ -249,6 +250,7 @@ RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& d
   options.jobs = jobs;
   options.hostsim_binary = hostsim_binary;
   options.encoder_dir = encoder_dir;
+  options.hosts_dir = hosts_dir;
   RunPlan plan = plan_run(options);
   for (const auto& s : plan.suites) {
     const auto& stored = run->suites.at(s.suite->name());

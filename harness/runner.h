@@ -40,6 +40,7 @@ struct RunOptions {
   std::filesystem::path data_dir;
   std::filesystem::path hostsim_binary;  // the simulated tools, for suites that execute commands
   std::filesystem::path encoder_dir;     // the embedding model, for suites with embedding metrics
+  std::filesystem::path hosts_dir;       // host profiles of the simulated tools (default data_dir/hosts)
 
   // What is stored in runs.config_json and read back by --resume (jobs and data_dir are not part
   // of a run's identity: a resume may use other values).
@@ -66,7 +67,8 @@ int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend);
 // Re-plans a stored run for --resume. Throws InputError when the run does not exist, is
 // complete, or its data changed since it started.
 RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
-                    const std::filesystem::path& hostsim_binary, const std::filesystem::path& encoder_dir = {});
+                    const std::filesystem::path& hostsim_binary, const std::filesystem::path& encoder_dir = {},
+                    const std::filesystem::path& hosts_dir = {});
 
 // Checks that `backend` is the one that started the run (same spec and content hash).
 void check_resume_backend(const RunRecord& run, const Backend& backend);

@@ -19,10 +19,10 @@ RunRecord require_run(Store& store, int64_t id) {
 int list_suites(const GlobalOptions& global) {
   Table t;
   t.headers = {"Suite", "Version", "Examples (test)", "Description"};
-  for (const auto& name : known_suite_names()) {
+  for (const auto& name : known_suite_names(global.data_dir)) {
     try {
       const auto loaded = load_suite(name, global.data_dir, "test");
-      t.rows.push_back({name, loaded.manifest.version, std::to_string(loaded.examples.size()),
+      t.rows.push_back({name, loaded.suite->version(), std::to_string(loaded.examples.size()),
                         loaded.suite->description()});
     } catch (const InputError& e) {
       t.rows.push_back({name, "-", "-", fmt::format("data not usable: {}", e.what())});

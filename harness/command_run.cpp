@@ -15,13 +15,14 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
   std::unique_ptr<Backend> backend;
   if (options.resume) {
     run_id = *options.resume;
-    plan = plan_resume(store, run_id, global.data_dir, options.run.jobs, global.hostsim_binary);
+    plan = plan_resume(store, run_id, global.data_dir, options.run.jobs, global.hostsim_binary, global.encoder_dir);
     backend = make_backend(plan.options.model_spec, plan.suites);
     check_resume_backend(*store.find_run(run_id), *backend);
     fmt::print(stderr, "resuming run {} ({}) into {}\n", run_id, backend->spec(), global.db_path);
   } else {
     options.run.data_dir = global.data_dir;
     options.run.hostsim_binary = global.hostsim_binary;
+    options.run.encoder_dir = global.encoder_dir;
     plan = plan_run(options.run);
     backend = make_backend(plan.options.model_spec, plan.suites);
     run_id = create_run(store, plan, *backend);
@@ -30,7 +31,7 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
   }
   if (global.verbosity > 0)
     for (const auto& s : plan.suites)
-      fmt::print(stderr, "  {} v{}: {} examples, data sha256 {}\n", s.suite->name(), s.manifest.version,
+      fmt::print(stderr, "  {} v{}: {} examples, data sha256 {}\n", s.suite->name(), s.suite->version(),
                  s.examples.size(), s.manifest.data_sha256());
 
   execute_run(store, run_id, plan, *backend, progress);

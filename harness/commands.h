@@ -16,6 +16,7 @@ struct GlobalOptions {
   std::string db_path = "aimicius.db";
   std::filesystem::path data_dir;
   std::filesystem::path hostsim_binary;  // the simulated GPU/cluster tools
+  std::filesystem::path encoder_dir;     // the embedding model of the similarity metrics
   int verbosity = 0;
 };
 

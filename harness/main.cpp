@@ -13,6 +13,9 @@
 #ifndef AIMICIUS_DEFAULT_DATA_DIR
 #define AIMICIUS_DEFAULT_DATA_DIR "datasets"
 #endif
+#ifndef AIMICIUS_DEFAULT_ENCODER_DIR
+#define AIMICIUS_DEFAULT_ENCODER_DIR "models/all-MiniLM-L6-v2"
+#endif
 #ifndef AIMICIUS_HOSTSIM_BIN
 #define AIMICIUS_HOSTSIM_BIN "aimicius-hostsim"
 #endif
@@ -32,6 +35,11 @@ std::filesystem::path default_data_dir() {
   return AIMICIUS_DEFAULT_DATA_DIR;
 }
 
+std::filesystem::path default_encoder_dir() {
+  if (const char* env = std::getenv("AIMICIUS_ENCODER"); env && *env) return env;
+  return AIMICIUS_DEFAULT_ENCODER_DIR;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -45,8 +53,12 @@ int main(int argc, char** argv) {
   GlobalOptions global;
   global.data_dir = default_data_dir();
   global.hostsim_binary = default_hostsim_binary();
+  global.encoder_dir = default_encoder_dir();
   app.add_option("--db", global.db_path, "SQLite results database")->capture_default_str();
   app.add_option("--data-dir", global.data_dir, "Folder holding one subfolder per suite (env AIMICIUS_DATA_DIR)")
+      ->capture_default_str();
+  app.add_option("--encoder", global.encoder_dir,
+                 "Embedding model of the similarity metrics (env AIMICIUS_ENCODER)")
       ->capture_default_str();
   app.add_flag("-v,--verbose", global.verbosity, "More detail on stderr (repeatable)");
 
@@ -154,7 +166,7 @@ int main(int argc, char** argv) {
 
   std::filesystem::path manifest_dir;
   auto* manifest_cmd = app.add_subcommand(
-      "manifest", "Recompute counts and checksums in SUITE_DIR/manifest.json after editing its data");
+      "manifest", "Recompute counts and checksums in SUITE_DIR/suite.json after editing its data");
   manifest_cmd->add_option("suite_dir", manifest_dir, "Suite folder, e.g. datasets/cmdgen")->required();
 
   try {

@@ -12,6 +12,7 @@
 
 #include "common/errors.h"
 #include "common/sha256.h"
+#include "harness/text_embedder_loader.h"
 
 #ifndef AIMICIUS_VERSION
 #define AIMICIUS_VERSION "dev"
@@ -189,11 +190,20 @@ RunPlan plan_run(const RunOptions& options) {
   if (options.batch_size < 1) throw InputError("batch size must be at least 1");
   RunPlan plan;
   plan.options = options;
-  if (plan.options.suites.empty()) plan.options.suites = known_suite_names();
+  if (plan.options.suites.empty()) plan.options.suites = known_suite_names(options.data_dir);
+  if (plan.options.suites.empty())
+    throw InputError(fmt::format("no suites in {} (a suite is a folder holding a suite.json)", options.data_dir.string()));
   for (const auto& name : plan.options.suites)
     plan.suites.push_back(load_suite(name, options.data_dir, options.split));
-  bool executes = false;
-  for (const auto& s : plan.suites) executes = executes || s.suite->needs_sandbox();
+  bool executes = false, embeds = false;
+  for (const auto& s : plan.suites) {
+    executes = executes || s.suite->needs_sandbox();
+    embeds = embeds || s.suite->needs_embedder();
+  }
+  if (embeds) {
+    plan.embedder = load_text_embedder(options.encoder_dir);
+    plan.context.embedder = plan.embedder.get();
+  }
   if (executes) {
     if (!std::filesystem::exists(options.hostsim_binary))
       throw InputError(fmt::format("the simulated host tools ({}) are missing: build the aimicius-hostsim target",
@@ -219,7 +229,7 @@ int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
   for (const auto& s : plan.suites) {
     const size_t n = plan.options.limit ? std::min<size_t>(*plan.options.limit, s.examples.size())
                                         : s.examples.size();
-    run.suites[s.suite->name()] = {{"version", s.manifest.version},
+    run.suites[s.suite->name()] = {{"version", s.suite->version()},
                                    {"prompt_version", s.suite->prompt_version()},
                                    {"data_sha256", s.manifest.data_sha256()},
                                    {"examples", n}};
@@ -230,7 +240,7 @@ int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
 }
 
 RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
-                    const std::filesystem::path& hostsim_binary) {
+                    const std::filesystem::path& hostsim_binary, const std::filesystem::path& encoder_dir) {
   auto run = store.find_run(run_id);
   if (!run) throw InputError(fmt::format("no run {} in the database", run_id));
   if (run->status == kRunComplete) throw InputError(fmt::format("run {} is already complete", run_id));
@@ -238,6 +248,7 @@ RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& d
   options.data_dir = data_dir;
   options.jobs = jobs;
   options.hostsim_binary = hostsim_binary;
+  options.encoder_dir = encoder_dir;
   RunPlan plan = plan_run(options);
   for (const auto& s : plan.suites) {
     const auto& stored = run->suites.at(s.suite->name());

@@ -22,6 +22,8 @@
 #include "harness/backend.h"
 #include "harness/progress.h"
 #include "harness/store.h"
+#include "scorers/sandbox.h"
+#include "scorers/text_embedder.h"
 
 namespace aimicius {
 
@@ -37,6 +39,7 @@ struct RunOptions {
   double temperature = 0.0;
   std::filesystem::path data_dir;
   std::filesystem::path hostsim_binary;  // the simulated tools, for suites that execute commands
+  std::filesystem::path encoder_dir;     // the embedding model, for suites with embedding metrics
 
   // What is stored in runs.config_json and read back by --resume (jobs and data_dir are not part
   // of a run's identity: a resume may use other values).
@@ -47,12 +50,14 @@ struct RunOptions {
 struct RunPlan {
   RunOptions options;
   std::vector<LoadedSuite> suites;
-  std::shared_ptr<const Sandbox> sandbox;  // when some suite executes answers
-  ScoringContext context;                  // points into `sandbox`
+  std::shared_ptr<const Sandbox> sandbox;        // when some suite executes answers
+  std::shared_ptr<const TextEmbedder> embedder;  // when some suite compares embeddings
+  ScoringContext context;                        // points into `sandbox` and `embedder`
 };
 
-// Loads and validates every requested suite, and starts the sandbox when a suite executes
-// answers. Throws InputError (also when bubblewrap cannot run: nothing is run unsandboxed).
+// Loads and validates every requested suite, starts the sandbox when a suite executes answers and
+// loads the embedding model when a suite needs it. Throws InputError (also when bubblewrap cannot
+// run: nothing is run unsandboxed).
 RunPlan plan_run(const RunOptions& options);
 
 // Records a new "running" run for the plan and returns its id.
@@ -61,7 +66,7 @@ int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend);
 // Re-plans a stored run for --resume. Throws InputError when the run does not exist, is
 // complete, or its data changed since it started.
 RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
-                    const std::filesystem::path& hostsim_binary);
+                    const std::filesystem::path& hostsim_binary, const std::filesystem::path& encoder_dir = {});
 
 // Checks that `backend` is the one that started the run (same spec and content hash).
 void check_resume_backend(const RunRecord& run, const Backend& backend);

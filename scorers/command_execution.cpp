@@ -83,6 +83,7 @@ CommandExecutionScore score_command_execution(const Sandbox& sandbox, const Simu
                                             ref.timed_out ? ", timed out" : "", ref.stderr_text.substr(0, 500)));
   CommandExecutionScore score;
   score.detail = {{"reference", run_detail(ref)}};
+  score.reference_output = normalize_output(ref.stdout_text);
   if (candidate.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     score.detail["candidate"] = nullptr;
     return score;  // no command: nothing to run, 0 on both
@@ -94,6 +95,8 @@ CommandExecutionScore score_command_execution(const Sandbox& sandbox, const Simu
   const bool same_files = cand.work_dir == ref.work_dir;
   score.execution_match = same_status && same_stdout && same_files ? 1.0 : 0.0;
   score.output_similarity = cand.exit_code == 0 && !cand.timed_out ? output_similarity(cand_out, ref_out) : 0.0;
+  score.candidate_output = cand_out;
+  score.candidate_succeeded = cand.exit_code == 0 && !cand.timed_out;
   score.detail["candidate"] = run_detail(cand);
   score.detail["same_status"] = same_status;
   score.detail["same_stdout"] = same_stdout;

@@ -43,6 +43,11 @@ struct CommandExecutionScore {
   double execution_match = 0.0;
   double output_similarity = 0.0;
   nlohmann::json detail;
+  // For scorers that compare the outputs their own way (e.g. by embeddings): the normalised
+  // stdouts, and whether the candidate ran and exited 0 within its limits.
+  std::string reference_output;
+  std::string candidate_output;
+  bool candidate_succeeded = false;
 };
 
 CommandExecutionScore score_command_execution(const Sandbox& sandbox, const SimulatedHost& host,

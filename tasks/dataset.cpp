@@ -21,7 +21,23 @@ std::string require_string(const nlohmann::json& obj, const char* key, const std
   return it->get<std::string>();
 }
 
+void verify_file(const fs::path& suite_dir, const DatasetFile& f) {
+  const fs::path file = suite_dir / f.path;
+  if (!fs::exists(file)) throw InputError(fmt::format("{}: listed in suite.json but missing", file.string()));
+  const std::string actual = sha256_file_hex(file);
+  if (actual != f.sha256)
+    throw InputError(fmt::format("{}: checksum mismatch (suite.json {}, file {}); if the change is "
+                                 "intended, run `aimicius manifest {}`",
+                                 file.string(), f.sha256.empty() ? "<none>" : f.sha256, actual,
+                                 suite_dir.string()));
+}
+
 }  // namespace
+
+void verify_resources(const fs::path& suite_dir, const Manifest& manifest) {
+  for (const auto& f : manifest.files)
+    if (f.split == kResourceSplit) verify_file(suite_dir, f);
+}
 
 std::string Manifest::data_sha256() const {
   std::string joined;
@@ -53,9 +69,9 @@ std::vector<JsonlLine> read_jsonl_objects(const fs::path& file) {
 }
 
 Manifest read_manifest(const fs::path& suite_dir) {
-  const fs::path path = suite_dir / "manifest.json";
+  const fs::path path = suite_dir / "suite.json";
   std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("missing dataset manifest {}", path.string()));
+  if (!in) throw InputError(fmt::format("missing suite definition {}", path.string()));
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in);
@@ -64,12 +80,13 @@ Manifest read_manifest(const fs::path& suite_dir) {
   }
   const std::string where = path.string();
   Manifest m;
-  m.suite = require_string(j, "suite", where);
+  m.suite = require_string(j, "name", where);
   m.version = require_string(j, "version", where);
   m.provenance = j.value("provenance", "");
   if (!j.contains("files") || !j["files"].is_array() || j["files"].empty())
     throw InputError(fmt::format("{}: \"files\" must be a non-empty array", where));
   for (const auto& f : j["files"]) {
+    if (!f.is_object()) throw InputError(fmt::format("{}: each of \"files\" must be an object", where));
     DatasetFile df;
     df.path = require_string(f, "path", where);
     df.split = require_string(f, "split", where);
@@ -87,19 +104,12 @@ std::vector<Example> load_examples(const fs::path& suite_dir, const Manifest& ma
   std::vector<Example> examples;
   std::set<std::string> seen;
   for (const auto& f : manifest.files) {
-    if (!split.empty() && f.split != split) continue;
+    if (f.split == kResourceSplit || (!split.empty() && f.split != split)) continue;
     const fs::path file = suite_dir / f.path;
-    if (!fs::exists(file))
-      throw InputError(fmt::format("{}: listed in the manifest but missing", file.string()));
-    const std::string actual = sha256_file_hex(file);
-    if (actual != f.sha256)
-      throw InputError(fmt::format("{}: checksum mismatch (manifest {}, file {}); if the change is "
-                                   "intended, run `aimicius manifest {}`",
-                                   file.string(), f.sha256.empty() ? "<none>" : f.sha256, actual,
-                                   suite_dir.string()));
+    verify_file(suite_dir, f);
     const auto lines = read_jsonl_objects(file);
     if (static_cast<int64_t>(lines.size()) != f.count)
-      throw InputError(fmt::format("{}: manifest says {} examples, file has {}", file.string(), f.count,
+      throw InputError(fmt::format("{}: suite.json says {} examples, file has {}", file.string(), f.count,
                                    lines.size()));
     for (const auto& l : lines) {
       const std::string origin = fmt::format("{}:{}", file.string(), l.line_number);
@@ -120,22 +130,31 @@ std::vector<Example> load_examples(const fs::path& suite_dir, const Manifest& ma
 
 Manifest refresh_manifest(const fs::path& suite_dir) {
   Manifest m = read_manifest(suite_dir);
-  for (auto& f : m.files) {
+  const fs::path path = suite_dir / "suite.json";
+  nlohmann::ordered_json j;
+  {
+    std::ifstream in(path);
+    j = nlohmann::ordered_json::parse(in);  // read_manifest has checked it parses
+  }
+  for (size_t i = 0; i < m.files.size(); ++i) {
+    auto& f = m.files[i];
     const fs::path file = suite_dir / f.path;
     f.sha256 = sha256_file_hex(file);
-    f.count = static_cast<int64_t>(read_jsonl_objects(file).size());
+    if (f.split != kResourceSplit) {
+      f.count = static_cast<int64_t>(read_jsonl_objects(file).size());
+      j["files"][i]["count"] = f.count;
+    }
+    j["files"][i]["sha256"] = f.sha256;
   }
-  nlohmann::ordered_json j;
-  j["suite"] = m.suite;
-  j["version"] = m.version;
-  j["provenance"] = m.provenance;
-  j["files"] = nlohmann::ordered_json::array();
-  for (const auto& f : m.files)
-    j["files"].push_back({{"path", f.path}, {"split", f.split}, {"count", f.count}, {"sha256", f.sha256}});
-  const fs::path path = suite_dir / "manifest.json";
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) throw InputError(fmt::format("cannot write {}", path.string()));
-  out << j.dump(2) << "\n";
+  // Written next to the old file and renamed over it: an interrupted write leaves the old one.
+  const fs::path tmp = suite_dir / "suite.json.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) throw InputError(fmt::format("cannot write {}", tmp.string()));
+    out << j.dump(2) << "\n";
+    if (!out) throw InputError(fmt::format("cannot write {}", tmp.string()));
+  }
+  fs::rename(tmp, path);
   return m;
 }
 

@@ -1,8 +1,8 @@
-// Suite data on disk: a folder per suite holding JSONL files and a manifest.json that pins them.
+// Suite data on disk: a folder per suite holding JSONL files and the suite.json that declares
+// the suite (tasks/suite_definition.h) and pins its files; this file reads the pinning part:
 //
-// manifest.json:
-//   {"suite": "cmdgen", "version": "1.0.0", "provenance": "...",
-//    "files": [{"path": "test.jsonl", "split": "test", "count": 180, "sha256": "<hex>"}]}
+//   {"name": "cmdgen", "version": "1.0.0", "provenance": "...",
+//    "files": [{"path": "test.jsonl", "split": "test", "count": 180, "sha256": "<hex>"}], ...}
 //
 // Invariants the loader enforces (each violation is an InputError naming the file, and the line
 // where there is one): every listed file exists, its sha256 and line count match the manifest,
@@ -19,12 +19,16 @@
 
 namespace aimicius {
 
+// A file a suite pins. Examples live in JSONL files of a split ("test", "dev", "fewshot", ...);
+// files of the split "resource" are anything else the suite reads (a database script, a schema
+// shown in the prompt, an alias table): pinned by checksum too, never read as examples.
 struct DatasetFile {
   std::string path;   // relative to the suite folder
-  std::string split;  // "test", "dev", "fewshot", ...
-  int64_t count = 0;  // number of examples (non-blank lines)
+  std::string split;  // "test", "dev", "fewshot", ..., or kResourceSplit
+  int64_t count = 0;  // number of examples (non-blank lines); 0 for a resource
   std::string sha256;
 };
+inline constexpr const char* kResourceSplit = "resource";
 
 struct Manifest {
   std::string suite;
@@ -45,12 +49,17 @@ struct Example {
 
 Manifest read_manifest(const std::filesystem::path& suite_dir);
 
-// Loads the examples of `split` (all splits when empty), in file order, after checking checksums.
+// Loads the examples of `split` (all example splits when empty), in file order, after checking
+// checksums.
 std::vector<Example> load_examples(const std::filesystem::path& suite_dir, const Manifest& manifest,
                                    const std::string& split);
 
-// Recomputes counts and checksums of the files a manifest lists and writes manifest.json back.
+// Recomputes counts and checksums of the files suite.json lists and writes them back into it
+// (its other keys, in their order, are kept).
 // This is how data changes are sealed: `aimicius manifest DIR`.
+// Checks the checksum of every resource file; throws InputError naming the file on a mismatch.
+void verify_resources(const std::filesystem::path& suite_dir, const Manifest& manifest);
+
 Manifest refresh_manifest(const std::filesystem::path& suite_dir);
 
 // Reads a JSONL file into objects; a malformed line throws InputError "FILE:LINE: reason".

@@ -8,6 +8,9 @@
 // also for an empty answer (which scores as wrong, never as missing). A metric that does not
 // apply to an example (e.g. execution where the reference cannot run on a simulated host) has
 // no row for it, so its mean covers the examples it applies to and says how many.
+//
+// Suites are data: the one implementation is built from datasets/<suite>/suite.json
+// (tasks/suite_definition.h), with the scorers it names (tasks/scorer.h).
 #pragma once
 
 #include <filesystem>
@@ -18,29 +21,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "scorers/command_execution.h"
 #include "tasks/dataset.h"
+#include "tasks/scoring.h"
 
 namespace aimicius {
-
-struct MetricSpec {
-  std::string name;
-  std::string description;
-  bool headline = false;  // the suite's main figure
-};
-
-struct ScoreRow {
-  std::string metric;
-  double value = 0.0;  // in [0, 1]
-  nlohmann::json detail;
-};
-
-// What execution-based scorers need, built once per run by the harness.
-struct ScoringContext {
-  const Sandbox* sandbox = nullptr;           // set when some suite needs_sandbox()
-  std::filesystem::path hostsim_binary;       // the aimicius-hostsim tool binary
-  std::filesystem::path hosts_dir;            // host profiles: <data_dir>/hosts/NAME.json
-};
 
 class Suite {
  public:
@@ -64,6 +48,18 @@ class Suite {
                                       const ScoringContext& context) const = 0;
   // Whether score() runs commands (the harness then starts a sandbox, or stops with a clear error).
   virtual bool needs_sandbox() const { return false; }
+  // Whether score() compares texts by embeddings (the harness then loads the encoder).
+  virtual bool needs_embedder() const { return false; }
+  // Checks `aimicius validate` runs on a reference beyond scoring it (see Scorer::check_reference).
+  virtual std::vector<std::string> check_reference(const Example& ex, const ScoringContext& context) const {
+    (void)ex;
+    (void)context;
+    return {};
+  }
+  // The suite's version (from its definition), stored with each run.
+  virtual std::string version() const = 0;
+  // The split that holds few-shot examples ("" when none): never evaluated.
+  virtual std::string fewshot_split() const { return ""; }
 };
 
 // A suite with its examples loaded and checked against the manifest.
@@ -73,13 +69,14 @@ struct LoadedSuite {
   std::vector<Example> examples;
 };
 
-// The suites this build knows, in display order.
-std::vector<std::string> known_suite_names();
+// The suites under data_dir (folders holding a suite.json), in display order: the paper's order
+// for the four AIMicius suites, then the others by name.
+std::vector<std::string> known_suite_names(const std::filesystem::path& data_dir);
 
 // Throws InputError listing the known suites when `name` is not one of them.
-std::shared_ptr<const Suite> make_suite(const std::string& name);
+std::shared_ptr<const Suite> make_suite(const std::string& name, const std::filesystem::path& data_dir);
 
-// Loads `data_dir/<name>` and validates every example of `split`.
+// Loads `data_dir/<name>` and validates every example of `split` ("" = every split).
 LoadedSuite load_suite(const std::string& name, const std::filesystem::path& data_dir,
                        const std::string& split);
 

@@ -1,51 +1,49 @@
-// The list of suites compiled into aimicius. Adding a suite: write its class under tasks/<name>/
-// and add one line to kFactories.
-#include <functional>
-#include <utility>
+// Finding suites: every folder of the data directory that holds a suite.json is a suite. The
+// four AIMicius suites come first, in the paper's order; any others (a user's own) follow by name.
+#include <algorithm>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
-#include "tasks/cmdgen/cmdgen_suite.h"
 #include "tasks/suite.h"
+#include "tasks/suite_definition.h"
 
 namespace aimicius {
-namespace {
+namespace fs = std::filesystem;
 
-using Factory = std::function<std::shared_ptr<const Suite>()>;
-
-const std::vector<std::pair<std::string, Factory>>& factories() {
-  static const std::vector<std::pair<std::string, Factory>> kFactories = {
-      {"cmdgen", [] { return std::make_shared<CmdgenSuite>(); }},
+std::vector<std::string> known_suite_names(const fs::path& data_dir) {
+  static const std::vector<std::string> kPaperOrder = {"cmdgen", "infrawise", "optiflow", "diagnostics"};
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(data_dir, ec))
+    if (entry.is_directory() && fs::exists(entry.path() / "suite.json")) found.push_back(entry.path().filename().string());
+  if (ec) throw InputError(fmt::format("cannot list the data directory {}: {}", data_dir.string(), ec.message()));
+  auto rank = [&](const std::string& name) {
+    auto it = std::find(kPaperOrder.begin(), kPaperOrder.end(), name);
+    return it == kPaperOrder.end() ? kPaperOrder.size() : static_cast<size_t>(it - kPaperOrder.begin());
   };
-  return kFactories;
+  std::sort(found.begin(), found.end(), [&](const std::string& a, const std::string& b) {
+    return std::make_pair(rank(a), a) < std::make_pair(rank(b), b);
+  });
+  return found;
 }
 
-}  // namespace
-
-std::vector<std::string> known_suite_names() {
-  std::vector<std::string> names;
-  for (const auto& [name, _] : factories()) names.push_back(name);
-  return names;
+std::shared_ptr<const Suite> make_suite(const std::string& name, const fs::path& data_dir) {
+  const auto names = known_suite_names(data_dir);
+  if (std::find(names.begin(), names.end(), name) == names.end())
+    throw InputError(fmt::format("unknown suite \"{}\" (suites in {}: {})", name, data_dir.string(),
+                                 names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
+  return load_suite_definition(data_dir / name);
 }
 
-std::shared_ptr<const Suite> make_suite(const std::string& name) {
-  for (const auto& [known, factory] : factories())
-    if (known == name) return factory();
-  throw InputError(fmt::format("unknown suite \"{}\" (known: {})", name,
-                               fmt::join(known_suite_names(), ", ")));
-}
-
-LoadedSuite load_suite(const std::string& name, const std::filesystem::path& data_dir,
-                       const std::string& split) {
+LoadedSuite load_suite(const std::string& name, const fs::path& data_dir, const std::string& split) {
   LoadedSuite loaded;
-  loaded.suite = make_suite(name);
+  loaded.suite = make_suite(name, data_dir);
+  if (!split.empty() && split == loaded.suite->fewshot_split())
+    throw InputError(fmt::format("suite {}: split \"{}\" is the few-shot pool; it is never evaluated", name, split));
   const auto suite_dir = data_dir / name;
   loaded.manifest = read_manifest(suite_dir);
-  if (loaded.manifest.suite != name)
-    throw InputError(fmt::format("{}: manifest names suite \"{}\", expected \"{}\"",
-                                 (suite_dir / "manifest.json").string(), loaded.manifest.suite, name));
   loaded.examples = load_examples(suite_dir, loaded.manifest, split);
   for (const auto& ex : loaded.examples) loaded.suite->validate_example(ex);
   return loaded;

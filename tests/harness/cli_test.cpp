@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "harness/store.h"
+#include "model_requirements.h"
 #include "test_support.h"
 
 namespace aimicius {
@@ -107,7 +108,7 @@ TEST_F(Cli, BadInputExitsWithTwoAndLeavesNoRun) {
 
   r = aimicius("run", (dir_ / "empty").string());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("manifest.json"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("empty: No such file"), std::string::npos) << r.err;
 
   r = aimicius("run --limit 0");
   EXPECT_EQ(r.exit_code, 2);
@@ -158,6 +159,7 @@ TEST_F(Cli, ResumeOfACompleteOrUnknownRunIsRefused) {
 }
 
 TEST_F(Cli, ValidateChecksEveryBundledReferenceAndNamesBrokenOnes) {
+  AIMICIUS_NEED_ENCODER_MODEL();  // cmdgen's embedding metrics
   const auto bundled = aimicius("validate", testing::bundled_data_dir().string());
   EXPECT_EQ(bundled.exit_code, 0) << bundled.out << bundled.err;
   EXPECT_NE(bundled.out.find(", 0 failed"), std::string::npos) << bundled.out;

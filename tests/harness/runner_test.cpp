@@ -6,6 +6,7 @@
 #include "harness/backend_oracle.h"
 #include "harness/backend_replay.h"
 #include "harness/runner.h"
+#include "model_requirements.h"
 #include "test_support.h"
 
 namespace aimicius {
@@ -37,11 +38,13 @@ RunOptions fixture_options() {
 }
 
 TEST(Runner, OracleScoresFullMarksOnEveryBundledExample) {
+  AIMICIUS_NEED_ENCODER_MODEL();  // cmdgen's embedding metrics
   ScratchDir dir;
   Store store = Store::open_for_write((dir / "o.db").string());
   RunOptions options;  // every known suite, bundled data
   options.data_dir = testing::bundled_data_dir();
   options.hostsim_binary = AIMICIUS_HOSTSIM_BIN;
+  options.encoder_dir = testing::encoder_model_dir();
   options.jobs = 2;
   const RunPlan plan = plan_run(options);
   OracleBackend oracle(plan.suites);

@@ -33,7 +33,7 @@ TEST(Dataset, MalformedLineNamesFileAndLine) {
   testing::write_file(file, text);
   // Seal the broken file by hand (refresh_manifest itself refuses malformed data): the checksum
   // and count are right, only the JSON is wrong.
-  const auto manifest_path = suites / "cmdgen" / "manifest.json";
+  const auto manifest_path = suites / "cmdgen" / "suite.json";
   auto manifest = nlohmann::json::parse(testing::read_file(manifest_path));
   manifest["files"][0]["sha256"] = sha256_file_hex(file);
   manifest["files"][0]["count"] = 11;
@@ -55,9 +55,10 @@ TEST(Dataset, ChecksumMismatchIsAnError) {
   EXPECT_NE(err.find("test.jsonl"), std::string::npos) << err;
 }
 
-TEST(Dataset, MissingManifestAndUnknownSuite) {
+TEST(Dataset, MissingSuiteAndUnknownSuite) {
   ScratchDir dir;
-  EXPECT_NE(error_of([&] { load_suite("cmdgen", dir.path(), "test"); }).find("manifest.json"), std::string::npos);
+  EXPECT_NE(error_of([&] { load_suite("cmdgen", dir.path(), "test"); }).find("unknown suite \"cmdgen\""),
+            std::string::npos);
   const std::string err = error_of([&] { load_suite("nosuch", testing::fixture_data_dir(), "test"); });
   EXPECT_NE(err.find("unknown suite \"nosuch\""), std::string::npos) << err;
   EXPECT_NE(err.find("cmdgen"), std::string::npos) << err;
@@ -88,12 +89,12 @@ TEST(Dataset, DuplicateIdAndMissingFieldNameTheLine) {
 TEST(Dataset, CountMismatchIsAnError) {
   ScratchDir dir;
   const auto suites = testing::copy_fixture_suites(dir);
-  const auto manifest_path = suites / "cmdgen" / "manifest.json";
+  const auto manifest_path = suites / "cmdgen" / "suite.json";
   auto j = nlohmann::json::parse(testing::read_file(manifest_path));
   j["files"][0]["count"] = 11;
   testing::write_file(manifest_path, j.dump());
   const std::string err = error_of([&] { load_suite("cmdgen", suites, "test"); });
-  EXPECT_NE(err.find("manifest says 11 examples, file has 10"), std::string::npos) << err;
+  EXPECT_NE(err.find("suite.json says 11 examples, file has 10"), std::string::npos) << err;
 }
 
 TEST(Dataset, BundledSuitesLoadAndMeetTheirSize) {

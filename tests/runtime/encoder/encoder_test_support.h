@@ -7,6 +7,7 @@
 // model.safetensors) unless told to leave a tensor out.
 #pragma once
 
+#include "tests/model_requirements.h"
 #include "tests/scratch_dir.h"
 
 #include <unistd.h>
@@ -29,25 +30,7 @@ namespace aimicius::testing {
 inline std::filesystem::path encoder_fixture(const std::string& name) {
   return std::filesystem::path(AIMICIUS_ENCODER_FIXTURE_DIR) / name;
 }
-inline std::filesystem::path encoder_model_dir() { return AIMICIUS_ENCODER_MODEL_DIR; }
-inline bool encoder_model_present() { return std::filesystem::exists(encoder_model_dir() / "model.safetensors"); }
-inline bool models_required() {
-  const char* value = std::getenv("AIMICIUS_REQUIRE_MODELS");
-  return value != nullptr && std::string(value) == "1";
-}
 
-// Ends the current test when models/all-MiniLM-L6-v2 is absent: skipped, or failed when
-// AIMICIUS_REQUIRE_MODELS=1.
-#define AIMICIUS_NEED_ENCODER_MODEL()                                                                      \
-  do {                                                                                                     \
-    if (!::aimicius::testing::encoder_model_present()) {                                                   \
-      if (::aimicius::testing::models_required()) {                                                        \
-        FAIL() << ::aimicius::testing::encoder_model_dir() << " is missing and AIMICIUS_REQUIRE_MODELS=1"; \
-      }                                                                                                    \
-      GTEST_SKIP() << ::aimicius::testing::encoder_model_dir()                                             \
-                   << " is missing: run scripts/fetch-models.sh to fetch all-MiniLM-L6-v2";                \
-    }                                                                                                      \
-  } while (0)
 
 inline nlohmann::json read_json_fixture(const std::string& name) {
   std::ifstream in(encoder_fixture(name), std::ios::binary);

@@ -1,0 +1,43 @@
+// Prompt templates of suite.json: text with "{{name}}" placeholders (tasks/suite_definition.h
+// says which names exist). A template is parsed once, when the suite loads, so a malformed one
+// (an unclosed "{{", an empty name) is an error of the suite file, not of the first example.
+//
+// Rendering: "{{field}}" takes the example's field (a string as it is, any other JSON value as
+// compact JSON); "{{label:field}}" takes labels[field][value of field]; names given in `extra`
+// (e.g. "fewshot", included files) take that text. A name that cannot be resolved throws
+// InputError naming `where` (the example's origin). Text outside placeholders is copied
+// verbatim: a single "{" or "}" is ordinary text (Python code and JSON stay as they are).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace aimicius {
+
+using PromptLabels = std::map<std::string, std::map<std::string, std::string>>;
+
+class PromptTemplate {
+ public:
+  PromptTemplate() = default;
+  // Throws InputError naming `where` (e.g. "suite.json: prompt.template") when malformed.
+  PromptTemplate(std::string_view text, const std::string& where);
+
+  std::string render(const nlohmann::json& fields, const PromptLabels& labels,
+                     const std::map<std::string, std::string>& extra, const std::string& where) const;
+
+  // The names its placeholders use ("label:platform" for a label), in order of appearance.
+  std::vector<std::string> names() const;
+
+ private:
+  struct Piece {
+    bool placeholder = false;
+    std::string text;  // literal text, or the placeholder's name
+  };
+  std::vector<Piece> pieces_;
+};
+
+}  // namespace aimicius

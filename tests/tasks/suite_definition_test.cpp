@@ -1,0 +1,140 @@
+// suite.json: a suite declared as data. Uses a small suite written by each test (the cmdgen
+// fixture's examples with a definition of the test's own) so every rule of
+// tasks/suite_definition.h is checked on its own.
+#include <gtest/gtest.h>
+
+#include "common/errors.h"
+#include "tasks/dataset.h"
+#include "tasks/prompt_template.h"
+#include "tasks/suite.h"
+#include "test_support.h"
+
+namespace aimicius {
+namespace {
+
+using testing::ScratchDir;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A suite folder "mini" with test and fewshot splits and the given definition (files sealed).
+std::filesystem::path write_mini_suite(const ScratchDir& dir, nlohmann::json def) {
+  const auto suite_dir = dir / "data" / "mini";
+  std::filesystem::create_directories(suite_dir);
+  testing::write_file(suite_dir / "test.jsonl",
+                      "{\"id\": \"a1\", \"platform\": \"nvidia\", \"request\": \"list GPUs\", \"reference\": \"nvidia-smi -L\"}\n"
+                      "{\"id\": \"a2\", \"platform\": \"amd\", \"request\": \"show use\", \"reference\": \"rocm-smi --showuse\"}\n");
+  testing::write_file(suite_dir / "fewshot.jsonl",
+                      "{\"id\": \"f1\", \"platform\": \"amd\", \"request\": \"amd shot 1\", \"reference\": \"rocm-smi\"}\n"
+                      "{\"id\": \"f2\", \"platform\": \"nvidia\", \"request\": \"nv shot 1\", \"reference\": \"nvidia-smi\"}\n"
+                      "{\"id\": \"f3\", \"platform\": \"nvidia\", \"request\": \"nv shot 2\", \"reference\": \"nvidia-smi -q\"}\n"
+                      "{\"id\": \"f4\", \"platform\": \"nvidia\", \"request\": \"nv shot 3\", \"reference\": \"nvidia-smi topo -m\"}\n");
+  testing::write_file(suite_dir / "notes.txt", "NOTES");
+  def["name"] = "mini";
+  def["version"] = "0.1";
+  def["files"] = {{{"path", "test.jsonl"}, {"split", "test"}},
+                  {{"path", "fewshot.jsonl"}, {"split", "fewshot"}},
+                  {{"path", "notes.txt"}, {"split", "resource"}}};
+  testing::write_file(suite_dir / "suite.json", def.dump(2));
+  refresh_manifest(suite_dir);
+  return dir / "data";
+}
+
+nlohmann::json mini_definition() {
+  return {
+      {"description", "mini suite"},
+      {"prompt",
+       {{"version", "p1"},
+        {"template", "{{notes}}|{{fewshot}}On {{label:platform}}: {{request}} {json: {\"x\": 1}}"},
+        {"labels", {{"platform", {{"nvidia", "NV"}, {"amd", "AMD"}}}}},
+        {"includes", {{"notes", "notes.txt"}}},
+        {"fewshot", {{"split", "fewshot"}, {"count", 2}, {"match", {"platform"}}, {"template", "[{{request}}={{reference}}]"}}}}},
+      {"oracle", "```\n{{reference}}\n```"},
+      {"extractor", "command"},
+      {"stop", {"\n\n"}},
+      {"scorers", {{{"type", "command"}, {"execute", false}, {"embedding", false}}}},
+      {"metrics", {{{"name", "exact_match"}, {"headline", true}}, "command_score"}},
+  };
+}
+
+TEST(SuiteDefinition, PromptFewshotOracleAndMetricsFollowTheFile) {
+  ScratchDir dir;
+  const auto data = write_mini_suite(dir, mini_definition());
+  const LoadedSuite loaded = load_suite("mini", data, "test");
+  ASSERT_EQ(loaded.examples.size(), 2u);
+  const Suite& suite = *loaded.suite;
+  EXPECT_EQ(suite.version(), "0.1");
+  EXPECT_EQ(suite.prompt_version(), "p1");
+  // Shots: the first two of the pool with the same platform, in file order; braces of plain text kept.
+  EXPECT_EQ(suite.prompt(loaded.examples[0]),
+            "NOTES|[nv shot 1=nvidia-smi][nv shot 2=nvidia-smi -q]On NV: list GPUs {json: {\"x\": 1}}");
+  EXPECT_EQ(suite.prompt(loaded.examples[1]), "NOTES|[amd shot 1=rocm-smi]On AMD: show use {json: {\"x\": 1}}");
+  EXPECT_EQ(suite.oracle_output(loaded.examples[0]), "```\nnvidia-smi -L\n```");
+  EXPECT_EQ(suite.extract_answer(suite.oracle_output(loaded.examples[0])), "nvidia-smi -L");
+  EXPECT_EQ(suite.stop_sequences(), std::vector<std::string>{"\n\n"});
+  ASSERT_EQ(suite.metrics().size(), 2u);
+  EXPECT_TRUE(suite.metrics()[0].headline);
+  const auto rows = suite.score(loaded.examples[0], "nvidia-smi -L -q", ScoringContext{});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].metric, "exact_match");
+  EXPECT_EQ(rows[0].value, 0.0);
+  EXPECT_EQ(rows[1].metric, "command_score");
+  EXPECT_GT(rows[1].value, 0.0);
+  EXPECT_FALSE(suite.needs_sandbox());
+  EXPECT_FALSE(suite.needs_embedder());
+}
+
+TEST(SuiteDefinition, TheFewshotPoolIsNeverEvaluated) {
+  ScratchDir dir;
+  const auto data = write_mini_suite(dir, mini_definition());
+  const std::string err = error_of([&] { load_suite("mini", data, "fewshot"); });
+  EXPECT_NE(err.find("few-shot pool"), std::string::npos) << err;
+}
+
+TEST(SuiteDefinition, MistakesInTheFileAreNamed) {
+  const std::vector<std::pair<std::function<void(nlohmann::json&)>, std::string>> cases = {
+      {[](nlohmann::json& d) { d["promt"] = 1; }, "unknown key \"promt\""},
+      {[](nlohmann::json& d) { d["extractor"] = "regex"; }, "unknown extractor \"regex\""},
+      {[](nlohmann::json& d) { d["scorers"][0]["type"] = "bleu"; }, "unknown scorer type \"bleu\""},
+      {[](nlohmann::json& d) { d["scorers"][0]["treshold"] = 1; }, "unknown parameter \"treshold\""},
+      {[](nlohmann::json& d) { d["metrics"] = {"exact_match"}; }, "exactly one metric must be the headline"},
+      {[](nlohmann::json& d) { d["metrics"].push_back("bleu"); }, "metric \"bleu\" is produced by none"},
+      {[](nlohmann::json& d) { d["prompt"]["template"] = "{{request"; }, "never closed"},
+      {[](nlohmann::json& d) { d["prompt"]["includes"]["x"] = "test.jsonl"; }, "split \"resource\""},
+      {[](nlohmann::json& d) { d["prompt"]["template"] = "{{request}}"; }, "no {{fewshot}}"},
+      {[](nlohmann::json& d) { d["prompt"]["template"] = "{{fewshot}}{{host}}"; }, "needs field \"host\""},
+      {[](nlohmann::json& d) { d["prompt"]["labels"]["platform"].erase("amd"); }, "no prompt label for platform \"amd\""},
+  };
+  for (const auto& [mutate, expected] : cases) {
+    ScratchDir dir;
+    nlohmann::json def = mini_definition();
+    mutate(def);
+    const auto data = write_mini_suite(dir, def);
+    const std::string err = error_of([&] { load_suite("mini", data, "test"); });
+    EXPECT_NE(err.find(expected), std::string::npos) << "expected \"" << expected << "\", got: " << err;
+  }
+}
+
+TEST(SuiteDefinition, ResourcesArePinnedByChecksum) {
+  ScratchDir dir;
+  const auto data = write_mini_suite(dir, mini_definition());
+  testing::write_file(data / "mini" / "notes.txt", "CHANGED");
+  const std::string err = error_of([&] { load_suite("mini", data, "test"); });
+  EXPECT_NE(err.find("notes.txt: checksum mismatch"), std::string::npos) << err;
+}
+
+TEST(PromptTemplate, RendersFieldsJsonAndExtras) {
+  const PromptTemplate t("a {{x}} b {{ y }} c {{extra}} {single} }}", "here");
+  EXPECT_EQ(t.render({{"x", "X"}, {"y", {{"k", 1}}}}, {}, {{"extra", "E"}}, "ex"), "a X b {\"k\":1} c E {single} }}");
+  EXPECT_EQ(t.names(), (std::vector<std::string>{"x", "y", "extra"}));
+  EXPECT_THROW(PromptTemplate("{{}}", "here"), InputError);
+}
+
+}  // namespace
+}  // namespace aimicius

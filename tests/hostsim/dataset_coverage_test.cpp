@@ -7,6 +7,8 @@
 // not succeed (e.g. multi-node mpirun launches, not simulated: exit 64).
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include <nlohmann/json.hpp>
 
 #include "hostsim/exit_codes.h"
@@ -68,10 +70,11 @@ struct DatasetCommand {
   std::vector<std::string> words;  // without VAR=value prefixes, first word's path removed
 };
 
-std::vector<DatasetCommand> simulated_commands() {
-  std::vector<DatasetCommand> commands;
-  for (const char* split : {"test.jsonl", "dev.jsonl", "fewshot.jsonl"}) {
-  std::ifstream in(std::string(AIMICIUS_CMDGEN_DATA_DIR) + "/" + split);
+// One split file's commands that start with a simulated tool; a missing file is an error.
+void add_simulated_commands(const std::string& split, std::vector<DatasetCommand>& commands) {
+  const std::string path = std::string(AIMICIUS_CMDGEN_DATA_DIR) + "/" + split;
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
   std::string line;
   while (std::getline(in, line)) {
     if (trim(line).empty()) continue;
@@ -87,7 +90,11 @@ std::vector<DatasetCommand> simulated_commands() {
     command.words[0] = command.words[0].substr(command.words[0].rfind('/') + 1);
     if (find_tool(command.words[0])) commands.push_back(command);
   }
-  }
+}
+
+std::vector<DatasetCommand> simulated_commands() {
+  std::vector<DatasetCommand> commands;
+  for (const char* split : {"test.jsonl", "dev.jsonl", "fewshot.jsonl"}) add_simulated_commands(split, commands);
   return commands;
 }
 

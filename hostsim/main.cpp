@@ -1,7 +1,8 @@
 // aimicius-hostsim: the multi-call binary of the simulated host tools. It runs the tool named by
 // basename(argv[0]) (symlinks nvidia-smi, rocm-smi, ... on PATH) or by `aimicius-hostsim TOOL
 // ARGS...`, on the host profile named by $AIMICIUS_HOST_PROFILE (default /opt/aimicius/host.json).
-// Invariant: output depends only on the profile and the arguments.
+// Invariant: output depends only on the profile, the arguments and the few environment variables
+// listed by tool_environment_variables().
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -50,7 +51,10 @@ int main(int argc, char** argv) {
     return kExitBadProfile;
   }
   const Args args(argv + first_arg, argv + argc);
-  const int status = run_tool(profile, tool, args, std::cout, std::cerr);
+  ToolEnvironment env;  // only the variables the simulation honours (tools.h)
+  for (const auto& name : tool_environment_variables())
+    if (const char* value = std::getenv(name.c_str())) env.set(name, value);
+  const int status = run_tool(profile, tool, args, env, std::cout, std::cerr);
   std::cout.flush();
   return status;
 }

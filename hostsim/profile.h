@@ -190,6 +190,14 @@ struct RocmInfo {
   int cpu_compute_units = 0;
 };
 
+// The collective-communication library the nccl-tests / rccl-tests binaries report
+// (NCCL_DEBUG output) and the bandwidth model they simulate (hostsim/collective_model.h).
+struct CollectiveLibrary {
+  std::string name;     // "NCCL" or "RCCL"
+  std::string version;  // "2.21.5"
+  std::string build;    // "cuda12.4" / "hip6.2": the "+..." suffix of the version line
+};
+
 struct Profile {
   std::string name, hostname, platform;  // platform: "nvidia" or "amd"
   std::string timestamp;                 // fixed "now": "2024-05-14T09:30:00.000"
@@ -204,6 +212,7 @@ struct Profile {
   std::optional<CudaToolkit> cuda_toolkit;
   std::optional<DcgmInfo> dcgm;
   std::optional<RocmInfo> rocm;
+  std::optional<CollectiveLibrary> collectives;  // absent: no nccl-tests/rccl-tests on the host
 };
 
 }  // namespace aimicius::hostsim

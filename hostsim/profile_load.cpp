@@ -270,6 +270,11 @@ void from_json(const json& j, RocmInfo& r) {
   opt(j, "cpu_agents", r.cpu_agents);
   opt(j, "cpu_compute_units", r.cpu_compute_units);
 }
+void from_json(const json& j, CollectiveLibrary& c) {
+  j.at("name").get_to(c.name);
+  j.at("version").get_to(c.version);
+  opt(j, "build", c.build);
+}
 void from_json(const json& j, Profile& p) {
   j.at("name").get_to(p.name);
   j.at("hostname").get_to(p.hostname);
@@ -287,6 +292,7 @@ void from_json(const json& j, Profile& p) {
   opt(j, "cuda_toolkit", p.cuda_toolkit);
   opt(j, "dcgm", p.dcgm);
   opt(j, "rocm", p.rocm);
+  opt(j, "collectives", p.collectives);
 }
 
 namespace {

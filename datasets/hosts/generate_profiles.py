@@ -9,9 +9,12 @@ import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-NV_TOOLS = ["nvidia-smi", "nvcc", "dcgmi", "ibstat", "ibstatus", "ibv_devinfo", "ibv_devices", "lspci"]
+# nccl-tests / rccl-tests binaries (built with MPI=1) and Open MPI's launcher.
+COLLECTIVE_TOOLS = ["all_reduce_perf", "all_gather_perf", "broadcast_perf", "reduce_perf", "reduce_scatter_perf",
+                    "alltoall_perf", "sendrecv_perf", "scatter_perf", "gather_perf", "hypercube_perf", "mpirun"]
+NV_TOOLS = ["nvidia-smi", "nvcc", "dcgmi", "ibstat", "ibstatus", "ibv_devinfo", "ibv_devices", "lspci"] + COLLECTIVE_TOOLS
 AMD_TOOLS = ["rocm-smi", "amd-smi", "rocminfo", "rocm_agent_enumerator", "ibstat", "ibstatus", "ibv_devinfo",
-             "ibv_devices", "lspci"]
+             "ibv_devices", "lspci"] + COLLECTIVE_TOOLS
 
 
 def pci(slot, class_name, class_id, vendor_name, vendor_id, device_name, device_id, **extra):
@@ -145,6 +148,7 @@ def dgx_h100():
                          "gpu_codes": ["sm_50", "sm_52", "sm_53", "sm_60", "sm_61", "sm_62", "sm_70", "sm_72",
                                        "sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90", "sm_90a"]},
         "dcgm": {"version": "3.3.5", "nvswitch_count": 4, "nvswitch_first_id": 8, "nvswitch_links": 64},
+        "collectives": {"name": "NCCL", "version": "2.21.5", "build": "cuda12.4"},
     }
 
 
@@ -228,6 +232,7 @@ def mi250x_node():
         "rocm": {"rocm_version": "6.2.0", "driver_version": "6.7.0", "amd_smi_version": "24.6.2+2b02a07",
                  "amd_smi_library_version": "24.6.2.0", "cpu_name": "AMD EPYC 7A53 64-Core Processor",
                  "cpu_agents": 4, "cpu_compute_units": 16},
+        "collectives": {"name": "RCCL", "version": "2.20.5", "build": "hip6.2"},
     }
 
 
@@ -297,6 +302,7 @@ def pcie_workstation():
                          "gpu_codes": ["sm_50", "sm_52", "sm_53", "sm_60", "sm_61", "sm_62", "sm_70", "sm_72",
                                        "sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90", "sm_90a"]},
         "dcgm": {"version": "3.3.5", "nvswitch_count": 0},
+        "collectives": {"name": "NCCL", "version": "2.19.3", "build": "cuda12.2"},
     }
 
 

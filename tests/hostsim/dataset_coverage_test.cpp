@@ -1,9 +1,13 @@
-// Coverage of the cmdgen dataset: every reference command whose first word (after VAR=value
-// prefixes and a path) is a simulated tool runs on its platform's profile (nvidia -> dgx-h100,
-// amd -> mi250x-node; linux -> dgx-h100, else mi250x-node, since e.g. `lspci -d 1002:` rightly
-// prints nothing on an NVIDIA host) with exit 0 and some output (on stdout or in a file it was
-// asked to write) -- except the commands listed below, which must fail with the stated status.
+// Coverage of the cmdgen dataset (test, dev and fewshot splits): every reference command whose
+// first word (after VAR=value prefixes and a path) is a simulated tool runs on its example's host
+// ("host", else by platform: nvidia -> dgx-h100, amd -> mi250x-node; linux -> dgx-h100, else
+// mi250x-node, since e.g. `lspci -d 1002:` rightly prints nothing on an NVIDIA host) with exit 0
+// and some output (on stdout or in a file it was asked to write) -- except the commands listed
+// below, which must fail with the stated status, and examples marked "execute": false, which must
+// not succeed (e.g. multi-node mpirun launches, not simulated: exit 64).
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -61,18 +65,22 @@ const ExpectedFailure* find_expected(const std::string& command) {
 }
 
 struct DatasetCommand {
-  std::string id, platform, command;
+  std::string id, platform, host, command;
+  bool execute = true;
   std::vector<std::string> words;  // without VAR=value prefixes, first word's path removed
 };
 
-std::vector<DatasetCommand> simulated_commands() {
-  std::vector<DatasetCommand> commands;
-  std::ifstream in(AIMICIUS_CMDGEN_TEST_JSONL);
+// One split file's commands that start with a simulated tool; a missing file is an error.
+void add_simulated_commands(const std::string& split, std::vector<DatasetCommand>& commands) {
+  const std::string path = std::string(AIMICIUS_CMDGEN_DATA_DIR) + "/" + split;
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
   std::string line;
   while (std::getline(in, line)) {
     if (trim(line).empty()) continue;
     const auto row = nlohmann::json::parse(line);
-    DatasetCommand command{row.at("id"), row.at("platform"), row.at("reference"), {}};
+    DatasetCommand command{row.at("id"), row.at("platform"), row.value("host", ""), row.at("reference"),
+                           row.value("execute", true), {}};
     std::istringstream words(command.command);
     std::string word;
     while (words >> word) command.words.push_back(word);
@@ -82,16 +90,22 @@ std::vector<DatasetCommand> simulated_commands() {
     command.words[0] = command.words[0].substr(command.words[0].rfind('/') + 1);
     if (find_tool(command.words[0])) commands.push_back(command);
   }
+}
+
+std::vector<DatasetCommand> simulated_commands() {
+  std::vector<DatasetCommand> commands;
+  for (const char* split : {"test.jsonl", "dev.jsonl", "fewshot.jsonl"}) add_simulated_commands(split, commands);
   return commands;
 }
 
 TEST(DatasetCoverage, SimulatedReferenceCommandsRun) {
   const auto commands = simulated_commands();
-  ASSERT_GT(commands.size(), 100u);
+  ASSERT_GT(commands.size(), 200u);
   int succeeded = 0;
   for (const auto& command : commands) {
     std::vector<std::string> profiles = {command.platform == "amd" ? "mi250x-node" : "dgx-h100"};
     if (command.platform == "linux") profiles.push_back("mi250x-node");
+    if (!command.host.empty()) profiles = {command.host};
     testing::Result result;
     bool produced = false;
     for (const auto& profile : profiles) {
@@ -112,11 +126,15 @@ TEST(DatasetCoverage, SimulatedReferenceCommandsRun) {
       EXPECT_EQ(result.status, kExitNotSimulated) << command.command;
       continue;
     }
+    if (!command.execute) {
+      EXPECT_NE(result.status, 0) << command.id << " is marked \"execute\": false but runs: " << command.command;
+      continue;
+    }
     EXPECT_EQ(result.status, 0) << command.id << ": " << command.command << "\n" << result.err;
     EXPECT_TRUE(produced) << command.id << ": " << command.command;
     ++succeeded;
   }
-  EXPECT_GE(succeeded, 90);
+  EXPECT_GE(succeeded, 200);
 }
 
 }  // namespace

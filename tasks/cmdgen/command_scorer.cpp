@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <re2/re2.h>
+
 #include "common/errors.h"
 #include "scorers/command_execution.h"
 #include "scorers/command_match.h"
@@ -159,8 +161,10 @@ class CommandScorer final : public Scorer {
     const SandboxResult r = context.sandbox->run(simulated_host_request(simulated, reference, {}, SandboxLimits{}));
     if (r.exit_code != 0 || r.timed_out)
       return {fmt::format("the reference fails on {} (exit {}): {}", host_of(ex), r.exit_code, r.stderr_text.substr(0, 300))};
-    if (normalize_output(r.stdout_text).empty())
-      return {fmt::format("the reference prints nothing on {}: its execution compares nothing", host_of(ex))};
+    // Output or files: a command that writes a file (nvidia-smi -f) is compared by its work dir.
+    if (normalize_output(r.stdout_text).empty() && r.work_dir.empty())
+      return {fmt::format("the reference prints nothing and writes no file on {}: its execution compares nothing",
+                          host_of(ex))};
     return {};
   }
 
@@ -177,9 +181,15 @@ class CommandScorer final : public Scorer {
     if (ex.fields.value("execute", true) == false) return false;
     try {
       const ShellWords words = split_shell_words(ex.fields.at(reference_field_).get<std::string>());
-      if (words.segments.empty() || words.segments[0].empty()) return false;
-      const std::string utility = std::filesystem::path(words.segments[0][0]).filename().string();
-      return std::find(tools_.begin(), tools_.end(), utility) != tools_.end();
+      if (words.segments.empty()) return false;
+      // The utility is the first word that is not an environment assignment (NCCL_DEBUG=INFO ...).
+      static const re2::RE2 kAssignment("[A-Za-z_][A-Za-z0-9_]*=.*");
+      for (const auto& word : words.segments[0]) {
+        if (re2::RE2::FullMatch(word, kAssignment)) continue;
+        const std::string utility = std::filesystem::path(word).filename().string();
+        return std::find(tools_.begin(), tools_.end(), utility) != tools_.end();
+      }
+      return false;
     } catch (const std::exception&) {
       return false;
     }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -112,8 +113,9 @@ std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxReque
 }
 
 // Everything between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(const std::vector<std::string>& args, const SandboxLimits& lim, uid_t drop_to,
-                             int64_t nproc_limit, int in_fd, int out_fd, int err_fd) {
+// No allocation here either: after _Fork the malloc locks are as another thread may have left them.
+[[noreturn]] void exec_child(char* const* argv, const SandboxLimits& lim, uid_t drop_to, int64_t nproc_limit,
+                             int in_fd, int out_fd, int err_fd) {
   setsid();
   dup2(in_fd, 0);
   dup2(out_fd, 1);
@@ -128,11 +130,14 @@ std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxReque
   limit(RLIMIT_NOFILE, lim.max_open_files);
   limit(RLIMIT_CORE, 0);
   limit(RLIMIT_NPROC, nproc_limit);
-  if (drop_to != 0 && (setgroups(0, nullptr) != 0 || setgid(drop_to) != 0 || setuid(drop_to) != 0)) _exit(126);
-  std::vector<char*> argv;
-  for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
-  argv.push_back(nullptr);
-  execv(argv[0], argv.data());
+  // Raw system calls, not glibc's setgroups/setgid/setuid: those broadcast the change to every
+  // thread glibc knows of, and after _Fork (see run()) glibc still lists the parent's threads,
+  // which never answer. This child is single-threaded, so the per-thread system call is the
+  // whole process.
+  if (drop_to != 0 && (syscall(SYS_setgroups, 0, nullptr) != 0 || syscall(SYS_setresgid, drop_to, drop_to, drop_to) != 0 ||
+                       syscall(SYS_setresuid, drop_to, drop_to, drop_to) != 0))
+    _exit(126);
+  execv(argv[0], argv);
   _exit(127);
 }
 
@@ -252,6 +257,9 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
 
   const auto args = bwrap_args(bwrap_, request, dir.path(), etc_dir_);
   const int64_t nproc = processes_of(lease.uid ? lease.uid : geteuid()) + request.limits.max_processes;
+  std::vector<char*> argv;  // built before the fork: the child must not allocate
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   Pipe in, out, err;
   // _Fork, not fork: fork runs the pthread_atfork handlers, and the threaded OpenBLAS that
   // LibTorch uses registers one that shuts its thread pool down, so a fork from this worker while
@@ -259,7 +267,7 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
   // workers that are gone, forever. The child only execs, so it needs no handler.
   const pid_t pid = _Fork();
   if (pid < 0) throw std::runtime_error(fmt::format("sandbox: fork failed: {}", std::strerror(errno)));
-  if (pid == 0) exec_child(args, request.limits, lease.uid, nproc, in.fds[0], out.fds[1], err.fds[1]);
+  if (pid == 0) exec_child(argv.data(), request.limits, lease.uid, nproc, in.fds[0], out.fds[1], err.fds[1]);
   in.close_read();
   out.close_write();
   err.close_write();

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/fetch-models.sh   # all-MiniLM-L6-v2: cmdgen's CMD and Output Scores
 scripts/build.sh
-build/harness/aimicius --db aimicius.db run --model oracle "$@"
+build/harness/aimicius --db aimicius.db run --model oracle --jobs 2 "$@"
 build/harness/aimicius --db aimicius.db report

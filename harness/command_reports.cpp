@@ -1,10 +1,12 @@
 // Read-only subcommands: list, show, report, compare, and the data-maintenance `manifest`.
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "common/errors.h"
 #include "harness/commands.h"
+#include "reports/published_tables.h"
 #include "reports/run_tables.h"
 
 namespace aimicius {
@@ -110,6 +112,19 @@ int command_compare(const GlobalOptions& global, int64_t run_a, int64_t run_b, c
   const RunRecord a = require_run(store, run_a);
   const RunRecord b = require_run(store, run_b);
   fmt::print("{}", render_table(compare_table(store, a, b), format));
+  return 0;
+}
+
+int command_published(const GlobalOptions& global, const std::string& suite, const std::string& format_name) {
+  const TableFormat format = parse_table_format(format_name);
+  const auto dir = global.data_dir / "published";
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  if (files.empty()) throw InputError(fmt::format("no published figures in {}", dir.string()));
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) fmt::print("{}", render_table(published_table(read_published_figures(file), suite), format));
   return 0;
 }
 

@@ -87,4 +87,7 @@ int command_validate(const GlobalOptions& global, const std::vector<std::string>
 
 int command_manifest(const GlobalOptions& global, const std::filesystem::path& suite_dir);
 
+// Prints the figures papers published for the suites (DATA_DIR/published/*.json), labelled as such.
+int command_published(const GlobalOptions& global, const std::string& suite, const std::string& format);
+
 }  // namespace aimicius

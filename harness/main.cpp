@@ -161,6 +161,12 @@ int main(int argc, char** argv) {
   tok_cmd->add_option("texts", tok.texts, "Texts");
   tok_cmd->add_flag("--no-bos", tok_no_bos, "Do not add the beginning-of-text token");
 
+  std::string published_suite, published_format = "terminal";
+  auto* published_cmd = app.add_subcommand(
+      "published", "Show the figures the Sigma paper published for the suites (published, not reproduced)");
+  published_cmd->add_option("--suite", published_suite, "Only this suite");
+  published_cmd->add_option("--format", published_format, "terminal | markdown")->capture_default_str();
+
   std::vector<std::string> validate_suites;
   auto* validate_cmd = app.add_subcommand("validate", "Check every reference of the suites' data: it must score 1 "
                                                       "on every metric and run where the suite executes");
@@ -198,6 +204,7 @@ int main(int argc, char** argv) {
     if (*report_cmd) return command_report(global, report_ids, report_all, report_format);
     if (*compare_cmd) return command_compare(global, compare_a, compare_b, compare_format);
     if (*manifest_cmd) return command_manifest(global, manifest_dir);
+    if (*published_cmd) return command_published(global, published_suite, published_format);
     if (*validate_cmd) return command_validate(global, validate_suites, validate_jobs);
     if (*ckpt_cmd) return command_make_checkpoint(ckpt);
     if (*gen_cmd) return command_generate(gen);

@@ -57,6 +57,7 @@ std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<
     p.run_id = run_id;
     p.suite = suite.name();
     p.example_id = ex.id;
+    p.subset = suite.subset(ex);
     p.prompt_sha256 = sha256_hex(requests[i].prompt);
     p.raw_output = std::move(r.output);
     p.answer = r.error ? std::string() : suite.extract_answer(p.raw_output);
@@ -220,6 +221,16 @@ RunPlan plan_run(const RunOptions& options) {
   return plan;
 }
 
+namespace {
+
+std::string headline_of(const Suite& suite) {
+  for (const auto& m : suite.metrics())
+    if (m.headline) return m.name;
+  return "";
+}
+
+}  // namespace
+
 int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
   NewRun run;
   run.model_spec = backend.spec();
@@ -232,6 +243,7 @@ int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
     run.suites[s.suite->name()] = {{"version", s.suite->version()},
                                    {"prompt_version", s.suite->prompt_version()},
                                    {"data_sha256", s.manifest.data_sha256()},
+                                   {"headline", headline_of(*s.suite)},
                                    {"examples", n}};
   }
   run.config = plan.options.to_json();

@@ -65,6 +65,10 @@ const std::vector<std::string>& migrations() {
         created_at TEXT NOT NULL
       );
       )sql",
+      // 1 -> 2: the example's subset (e.g. cmdgen's platform), for per-subset scores.
+      R"sql(
+      ALTER TABLE predictions ADD COLUMN subset TEXT;
+      )sql",
   };
   return kMigrations;
 }
@@ -189,7 +193,7 @@ void Store::record_example(const PredictionRecord& p, const std::vector<ScoreRec
   Transaction tx(*db_);
   Statement ins(*db_, fmt::format("INSERT INTO predictions (run_id, suite, example_id, prompt_sha256, "
                                   "raw_output, answer, tokens_in, tokens_out, latency_ms, error, "
-                                  "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, {})",
+                                  "subset, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {})",
                                   kNow));
   ins.bind(1, p.run_id)
       .bind(2, p.suite)
@@ -201,6 +205,7 @@ void Store::record_example(const PredictionRecord& p, const std::vector<ScoreRec
       .bind(8, p.tokens_out)
       .bind(9, p.latency_ms)
       .bind_optional(10, p.error)
+      .bind_optional(11, p.subset.empty() ? std::nullopt : std::optional<std::string>(p.subset))
       .run();
   Statement sc(*db_, "INSERT INTO scores (run_id, suite, example_id, metric, value, detail_json) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -225,6 +230,18 @@ std::vector<MetricSummary> Store::metric_summaries(int64_t run_id) {
   std::vector<MetricSummary> out;
   while (st.step())
     out.push_back({st.column_text(0), st.column_text(1), st.column_int(2), st.column_double(3)});
+  return out;
+}
+
+std::vector<SubsetSummary> Store::subset_summaries(int64_t run_id) {
+  Statement st(*db_, "SELECT s.suite, p.subset, s.metric, COUNT(*), AVG(s.value) FROM scores s "
+                     "JOIN predictions p USING (run_id, suite, example_id) "
+                     "WHERE s.run_id = ?1 AND p.subset IS NOT NULL "
+                     "GROUP BY s.suite, p.subset, s.metric ORDER BY s.suite, p.subset, MIN(s.rowid)");
+  st.bind(1, run_id);
+  std::vector<SubsetSummary> out;
+  while (st.step())
+    out.push_back({st.column_text(0), st.column_text(1), st.column_text(2), st.column_int(3), st.column_double(4)});
   return out;
 }
 

@@ -59,6 +59,7 @@ struct PredictionRecord {
   int64_t tokens_out = 0;
   double latency_ms = 0.0;
   std::optional<std::string> error;
+  std::string subset;  // the example's subset (e.g. "nvidia"), "" when the suite has none
 };
 
 struct ScoreRecord {
@@ -69,6 +70,15 @@ struct ScoreRecord {
 
 struct MetricSummary {
   std::string suite;
+  std::string metric;
+  int64_t examples = 0;
+  double mean = 0.0;
+};
+
+// A metric's mean over the examples of one subset of a suite.
+struct SubsetSummary {
+  std::string suite;
+  std::string subset;
   std::string metric;
   int64_t examples = 0;
   double mean = 0.0;
@@ -88,7 +98,7 @@ struct ExampleError {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating if needed) and migrates. Throws InputError naming the path when the file
   // cannot be created or written.
@@ -108,6 +118,8 @@ class Store {
   void record_example(const PredictionRecord& prediction, const std::vector<ScoreRecord>& scores);
 
   std::vector<MetricSummary> metric_summaries(int64_t run_id);
+  // Per-subset means of the suites that have subsets (by suite, subset, then metric order).
+  std::vector<SubsetSummary> subset_summaries(int64_t run_id);
   std::vector<SuiteCounts> suite_counts(int64_t run_id);
   std::vector<ExampleError> example_errors(int64_t run_id, int64_t limit);
   // (suite, example_id, metric) -> value, for comparisons.

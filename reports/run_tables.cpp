@@ -34,6 +34,13 @@ Table run_score_table(Store& store, const RunRecord& run) {
     const auto& c = counts[m.suite];
     t.rows.push_back({m.suite, m.metric, percent(m.mean), std::to_string(m.examples), std::to_string(c.errors)});
   }
+  // Per-subset rows (e.g. cmdgen's NVIDIA and AMD halves, as the paper reports them).
+  // Only the suite's headline metric, where the run recorded one: the full breakdown is in the db.
+  for (const auto& m : store.subset_summaries(run.id)) {
+    const std::string headline = run.suites.contains(m.suite) ? run.suites[m.suite].value("headline", "") : "";
+    if (!headline.empty() && m.metric != headline) continue;
+    t.rows.push_back({m.suite + " · " + m.subset, m.metric, percent(m.mean), std::to_string(m.examples), ""});
+  }
   t.notes.push_back(fmt::format("run {} · model {} · {}", run.id, model_label(run), run.status));
   if (run.is_oracle) t.notes.push_back(kOracleNote);
   if (run.status != kRunComplete)

@@ -58,6 +58,11 @@ class Suite {
   }
   // The suite's version (from its definition), stored with each run.
   virtual std::string version() const = 0;
+  // The example's subset for per-subset scores (cmdgen: its platform), "" when the suite has none.
+  virtual std::string subset(const Example& ex) const {
+    (void)ex;
+    return "";
+  }
   // The split that holds few-shot examples ("" when none): never evaluated.
   virtual std::string fewshot_split() const { return ""; }
 };

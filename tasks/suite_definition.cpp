@@ -64,9 +64,14 @@ class DataSuite final : public Suite {
   bool needs_sandbox() const override { return needs_sandbox_; }
   bool needs_embedder() const override { return needs_embedder_; }
   std::string fewshot_split() const override { return fewshot_ ? fewshot_->split : ""; }
+  std::string subset(const Example& ex) const override {
+    if (subset_field_.empty()) return "";
+    auto it = ex.fields.find(subset_field_);
+    return it != ex.fields.end() && it->is_string() ? it->get<std::string>() : "";
+  }
 
  private:
-  std::string name_, version_, description_, prompt_version_;
+  std::string name_, version_, description_, prompt_version_, subset_field_;
   PromptTemplate template_, oracle_;
   PromptLabels labels_;
   std::map<std::string, std::string> includes_;  // placeholder name -> file text
@@ -82,11 +87,12 @@ class DataSuite final : public Suite {
 DataSuite::DataSuite(const fs::path& suite_dir, const nlohmann::json& def, const Manifest& manifest) {
   const std::string file = (suite_dir / "suite.json").string();
   check_keys(def, {"name", "version", "description", "provenance", "files", "prompt", "oracle", "extractor", "stop",
-                   "scorers", "metrics"},
+                   "scorers", "metrics", "subset_field"},
              file);
   name_ = manifest.suite;
   version_ = manifest.version;
   description_ = string_at(def, "description", file);
+  if (def.contains("subset_field")) subset_field_ = string_at(def, "subset_field", file);
 
   // Prompt: template, labels, included files, few-shot pool.
   if (!def.contains("prompt")) throw InputError(fmt::format("{}: \"prompt\" is required", file));
@@ -195,6 +201,9 @@ DataSuite::DataSuite(const fs::path& suite_dir, const nlohmann::json& def, const
 }
 
 void DataSuite::validate_example(const Example& ex) const {
+  if (!subset_field_.empty() && subset(ex).empty())
+    throw InputError(fmt::format("{}: example \"{}\" needs a string \"{}\" (the suite's subset_field)", ex.origin,
+                                 ex.id, subset_field_));
   if (fewshot_ && ex.split == fewshot_->split) {
     fewshot_->shot.render(ex.fields, labels_, includes_, ex.origin);
   } else {

@@ -24,7 +24,8 @@
 //     "stop": ["\n"],                         // optional: stop sequences for generating models
 //     "scorers": [{"type": "command", ...parameters}],   // tasks/scorer.h
 //     "metrics": [                            // which of the scorers' metrics to report, in order
-//       {"name": "accuracy", "headline": true}, "exact_match", ...]
+//       {"name": "accuracy", "headline": true}, "exact_match", ...],
+//     "subset_field": "platform"              // optional: scores are also reported per value
 //   }
 //
 // Templates: "{{field}}" is replaced by the example's field (strings as they are, other JSON

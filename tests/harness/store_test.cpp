@@ -152,5 +152,52 @@ TEST(Store, NewerSchemaIsRefused) {
   EXPECT_THROW(Store::open_for_read(path), InputError);
 }
 
+TEST(Store, SubsetSummariesAverageEachSubsetApart) {
+  ScratchDir dir;
+  Store s = Store::open_for_write((dir / "a.db").string());
+  const int64_t run = s.create_run(sample_run());
+  // nvidia: 1, 0, 1 -> 2/3; amd: 0 -> 0; one example without a subset is in no subset row.
+  const std::vector<std::pair<std::string, double>> rows = {{"nvidia", 1}, {"nvidia", 0}, {"amd", 0}, {"nvidia", 1}, {"", 1}};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    PredictionRecord p = prediction(run, "e" + std::to_string(i));
+    p.subset = rows[i].first;
+    s.record_example(p, {{"exact_match", rows[i].second, {}}});
+  }
+  const auto subsets = s.subset_summaries(run);
+  ASSERT_EQ(subsets.size(), 2u);
+  EXPECT_EQ(subsets[0].subset, "amd");
+  EXPECT_EQ(subsets[0].examples, 1);
+  EXPECT_DOUBLE_EQ(subsets[0].mean, 0.0);
+  EXPECT_EQ(subsets[1].subset, "nvidia");
+  EXPECT_EQ(subsets[1].examples, 3);
+  EXPECT_DOUBLE_EQ(subsets[1].mean, 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(s.metric_summaries(run).at(0).mean, 3.0 / 5.0);  // the suite's mean covers all five
+}
+
+TEST(Store, VersionOneDatabasesGainSubsetsAndKeepTheirRows) {
+  ScratchDir dir;
+  const std::string path = (dir / "v1.db").string();
+  {
+    // The predictions table as schema version 1 made it, with one stored row.
+    SqliteDb raw(path, SqliteDb::Mode::kReadWriteCreate);
+    raw.exec("CREATE TABLE predictions (run_id INTEGER NOT NULL, suite TEXT NOT NULL, example_id TEXT NOT NULL, "
+             "prompt_sha256 TEXT NOT NULL, raw_output TEXT NOT NULL, answer TEXT NOT NULL, tokens_in INTEGER NOT NULL "
+             "DEFAULT 0, tokens_out INTEGER NOT NULL DEFAULT 0, latency_ms REAL NOT NULL DEFAULT 0, error TEXT, "
+             "created_at TEXT NOT NULL, PRIMARY KEY (run_id, suite, example_id))");
+    raw.exec("INSERT INTO predictions VALUES (1, 'cmdgen', 'x', 'h', 'out', 'ans', 1, 2, 3.0, NULL, 'now')");
+    raw.exec("PRAGMA user_version = 1");
+  }
+  { Store::open_for_write(path); }
+  SqliteDb raw(path, SqliteDb::Mode::kReadOnly);
+  Statement st(raw, "SELECT example_id, answer, subset FROM predictions");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_text(0), "x");
+  EXPECT_EQ(st.column_text(1), "ans");
+  EXPECT_TRUE(st.column_is_null(2));
+  Statement version(raw, "PRAGMA user_version");
+  ASSERT_TRUE(version.step());
+  EXPECT_EQ(version.column_int(0), Store::kSchemaVersion);
+}
+
 }  // namespace
 }  // namespace aimicius

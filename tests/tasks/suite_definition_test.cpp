@@ -88,6 +88,20 @@ TEST(SuiteDefinition, PromptFewshotOracleAndMetricsFollowTheFile) {
   EXPECT_GT(rows[1].value, 0.0);
   EXPECT_FALSE(suite.needs_sandbox());
   EXPECT_FALSE(suite.needs_embedder());
+  EXPECT_EQ(suite.subset(loaded.examples[1]), "");  // no subset_field declared
+}
+
+TEST(SuiteDefinition, SubsetFieldNamesEachExamplesSubset) {
+  ScratchDir dir;
+  nlohmann::json def = mini_definition();
+  def["subset_field"] = "platform";
+  const LoadedSuite loaded = load_suite("mini", write_mini_suite(dir, def), "test");
+  EXPECT_EQ(loaded.suite->subset(loaded.examples[0]), "nvidia");
+  EXPECT_EQ(loaded.suite->subset(loaded.examples[1]), "amd");
+  ScratchDir other;
+  def["subset_field"] = "host";
+  const std::string err = error_of([&] { load_suite("mini", write_mini_suite(other, def), "test"); });
+  EXPECT_NE(err.find("needs a string \"host\""), std::string::npos) << err;
 }
 
 TEST(SuiteDefinition, TheFewshotPoolIsNeverEvaluated) {

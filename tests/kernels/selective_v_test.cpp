@@ -93,17 +93,18 @@ TEST(SelectiveV, KAtLeastContextEqualsFullAttention) {
 TEST(SelectiveV, TopKMatchesReferenceOnKeptPositions) {
   REQUIRE_GPU();
   for (DType dtype : {DType::kBF16, DType::kFP16})
-    for (const Shape& s : kShapes)
+    for (const Shape& s : kShapes) {
+      Problem pr;
+      testing::make_problem(pr, dtype, s, {1, 2500, 50, 1300, 1025}, {}, 5, 2600);
       for (int topk : {1, 37, 100, 1024}) {
         SCOPED_TRACE(std::string(dtype_name(dtype)) + " " + testing::shape_name(s) + " k " + std::to_string(topk));
-        Problem pr;
-        testing::make_problem(pr, dtype, s, {1, 2500, 50, 1300, 1025}, {}, 5, 2600);
         const std::vector<int32_t> sel = run(pr, topk);
         const std::string bad = check_selection(pr, sel, topk);
         ASSERT_EQ(bad, "") << "seed " << pr.seed;
         reference::selective_v(pr.host, topk, sel.data(), topk);
         EXPECT_EQ(compare_outputs(pr, pr.device_output(), pr.out, rtol_for(dtype), kAtol), "");
       }
+    }
 }
 
 TEST(SelectiveV, UsuallyKeepsExactlyTheReferenceTopK) {

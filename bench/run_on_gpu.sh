@@ -26,3 +26,13 @@ start=$(date +%s)
 timeout ${BENCH_TIMEOUT:-240} ./build-gpu/bench/aimicius-bench-attention ${BENCH_ARGS:-} > "$OUT/bench.jsonl" 2> "$OUT/bench.err"
 echo "bench rc=$? in $(( $(date +%s) - start )) s" | tee -a "$OUT/summary.txt"
 cat "$OUT/bench.jsonl" "$OUT/bench.err"
+# Out-of-bounds and race checks on a few small tests, when the sanitizer is there.
+CS=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
+if [ -n "$CS" ] && [ -z "${SKIP_SANITIZER:-}" ]; then
+  start=$(date +%s)
+  timeout ${SANITIZER_TIMEOUT:-90} "$CS" --tool memcheck --error-exitcode 9 ./build-gpu/tests/aimicius_gpu_tests \
+    --gtest_filter='DecodeAttention.CacheSlotsAndEmptyContext:DecodeAttention.ContextLongerThanPlanGivesNaN:SelectiveV.KAtLeastContextEqualsFullAttention' \
+    > "$OUT/memcheck.txt" 2>&1
+  echo "memcheck rc=$? in $(( $(date +%s) - start )) s" | tee -a "$OUT/summary.txt"
+  tail -5 "$OUT/memcheck.txt"
+fi

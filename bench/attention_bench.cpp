@@ -4,7 +4,7 @@
 //   {"kind":"copy", ...}        device_copy of 2 GiB: read+write bytes / median time
 //   {"kind":"decode", ...}      per shape x batch x context: time, K+V bytes, bandwidth, fraction
 //   {"kind":"skip", ...}        a configuration that does not fit in device memory
-//   {"kind":"sweep", ...}       chunk-size sweep at batch 1, 128k (for tuning the planner)
+//   {"kind":"sweep", ...}       chunk size x unroll sweep at batch 1 and 64, 128k (planner tuning)
 //   {"kind":"selective", ...}   selective V fetching (top-100) on the DiffQKV shape
 //   {"kind":"ratio", ...}       DiffQKV / GQA time ratio against the K+V byte ratio
 // Method: inputs are pseudo-random nonzero values filled on the device; before timing, each
@@ -263,23 +263,29 @@ int main(int argc, char** argv) {
           }
           const double gbs = kv_bytes(c) / us / 1e3;
           std::printf("{\"kind\":\"decode\",\"shape\":\"%s\",\"n_q\":%d,\"n_k\":%d,\"n_v\":%d,\"d_k\":%d,\"d_v\":%d,"
-                      "\"batch\":%d,\"context\":%d,\"splits\":%d,\"chunk\":%d,\"check\":\"%s\",\"check_err_over_bound\":%.3g,"
+                      "\"batch\":%d,\"context\":%d,\"splits\":%d,\"chunk\":%d,\"deep_unroll\":%d,\"check\":\"%s\",\"check_err_over_bound\":%.3g,"
                       "\"time_us\":%.1f,\"kv_bytes\":%.0f,\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f}\n",
-                      s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.splits, plan.chunk_tokens,
+                      s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.splits, plan.chunk_tokens, plan.deep_unroll ? 1 : 0,
                       passed ? "pass" : "FAIL", err, us, kv_bytes(c), gbs, gbs / copy_gbs);
           std::fflush(stdout);
 
-          if (batch == 1 && ctx == 131072 && s.d_k == 64) {
-            for (int chunk : {256, 512, 1024, 2048, 4096}) {
-              const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, chunk);
-              if (sp.chunk_tokens != chunk) continue;  // larger than the score buffer allows
-              Buffer sws(sp.workspace_bytes);
-              const double t = timer.median_us(
-                  [&] { aimicius::kernels::decode_attention(pr.p, sp, sws.get(), stream); });
-              std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":1,\"context\":%d,\"chunk\":%d,\"splits\":%d,"
-                          "\"time_us\":%.1f,\"fraction_of_copy\":%.3f}\n",
-                          s.name, ctx, chunk, sp.splits, t, kv_bytes(c) / t / 1e3 / copy_gbs);
-            }
+          if ((batch == 1 || batch == 64) && ctx == 131072) {
+            for (int qb : {0, 4})
+            for (int deep : {0, 1})
+              for (int chunk : {0, 256, 512, 1024, 2048, 4096}) {
+                if (qb && (s.n_q / s.n_k <= qb || chunk == 256)) continue;  // QB 4 only where the planner takes 8
+                const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {chunk, deep, qb});
+                if (chunk && sp.chunk_tokens != chunk) continue;  // larger than the score buffer allows
+                Buffer sws(sp.workspace_bytes);
+                const double t = timer.median_us(
+                    [&] { aimicius::kernels::decode_attention(pr.p, sp, sws.get(), stream); });
+                std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
+                            "\"planned\":%s,\"splits\":%d,\"deep_unroll\":%d,\"q_heads_per_block\":%d,\"time_us\":%.1f,"
+                            "\"fraction_of_copy\":%.3f}\n",
+                            s.name, batch, ctx, sp.chunk_tokens, chunk ? "false" : "true", sp.splits, deep,
+                            sp.q_heads_per_block, t,
+                            kv_bytes(c) / t / 1e3 / copy_gbs);
+              }
             std::fflush(stdout);
           }
 

@@ -46,6 +46,7 @@ struct DecodeAttentionParams {
 void set_contiguous_strides(DecodeAttentionParams& p, int64_t capacity);
 
 // Empty string when the shape and strides satisfy the invariants above; otherwise what is wrong.
-std::string validate_decode_params(const DecodeAttentionParams& p);
+// Planning needs no data: need_pointers = false skips the null-pointer check.
+std::string validate_decode_params(const DecodeAttentionParams& p, bool need_pointers = true);
 
 }  // namespace aimicius::kernels

@@ -24,10 +24,10 @@ constexpr int kMinChunk = 256;
 
 int round_up(int x, int m) { return (x + m - 1) / m * m; }
 
-detail::DecodeKernels kernels_for(const DecodeAttentionParams& p, int qb) {
+detail::DecodeKernels kernels_for(const DecodeAttentionParams& p, int qb, bool deep) {
   const int qvb = std::gcd(qb, p.n_q / p.n_v);
-  const detail::DecodeKernels k = p.dtype == DType::kBF16 ? detail::decode_kernels_bf16(p.d_k, p.d_v, qb, qvb)
-                                                          : detail::decode_kernels_fp16(p.d_k, p.d_v, qb, qvb);
+  const detail::DecodeKernels k = p.dtype == DType::kBF16 ? detail::decode_kernels_bf16(p.d_k, p.d_v, qb, qvb, deep)
+                                                          : detail::decode_kernels_fp16(p.d_k, p.d_v, qb, qvb, deep);
   if (!k.split) throw std::logic_error("decode_attention: no kernel instantiated for this shape");
   return k;
 }
@@ -42,28 +42,36 @@ int current_device_sm_count() {
 }
 
 DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context_len, int sm_count,
-                                 int chunk_tokens_override) {
-  check_supported(p, "plan_decode_attention");
+                                 const DecodePlanOptions& options) {
+  check_supported(p, "plan_decode_attention", /*need_pointers=*/false);
   if (max_context_len < 0 || sm_count <= 0)
     throw std::invalid_argument("plan_decode_attention: max_context_len must be >= 0 and sm_count > 0");
   DecodePlan plan;
   plan.q_heads_per_block = q_heads_per_block(p);
+  if (options.q_heads_per_block > 0) {
+    const int qb = options.q_heads_per_block;
+    if ((qb != 1 && qb != 2 && qb != 4 && qb != 8) || (p.n_q / p.n_k) % qb)
+      throw std::invalid_argument("plan_decode_attention: q_heads_per_block must be 1, 2, 4 or 8 and divide n_q / n_k");
+    plan.q_heads_per_block = qb;
+  }
+  plan.deep_unroll = options.deep_unroll != 0;
   const int max_chunk = detail::kScoreFloats / plan.q_heads_per_block;
   const int len = std::max(max_context_len, 1);
-  if (chunk_tokens_override > 0) {
-    plan.chunk_tokens = std::min(round_up(chunk_tokens_override, kChunkGranule), max_chunk);
+  if (options.chunk_tokens > 0) {
+    plan.chunk_tokens = std::min(round_up(options.chunk_tokens, kChunkGranule), max_chunk);
   } else {
     int occupancy = 0;
-    cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occupancy, kernels_for(p, plan.q_heads_per_block).split,
-                                                             detail::kDecodeThreads, 0),
+    cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+                   &occupancy, kernels_for(p, plan.q_heads_per_block, plan.deep_unroll).split, detail::kDecodeThreads, 0),
                "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
     const int64_t wave = static_cast<int64_t>(sm_count) * std::max(occupancy, 1);
     const int64_t units = static_cast<int64_t>(std::max(p.batch, 1)) * (p.n_q / plan.q_heads_per_block);
     // Fewest whole waves whose chunks fit the score buffer: per-block work is uniform, so whole
-    // waves keep every SM busy to the end.
+    // waves keep every SM busy to the end. Splits round down so that the blocks never spill into
+    // a nearly empty extra wave.
     int chunk = max_chunk;
     for (int64_t waves = 1; waves <= 64; ++waves) {
-      const int64_t splits = (wave * waves + units - 1) / units;
+      const int64_t splits = std::max<int64_t>(wave * waves / units, 1);
       chunk = round_up(static_cast<int>((len + splits - 1) / splits), kChunkGranule);
       if (chunk <= max_chunk) break;
     }
@@ -82,11 +90,12 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   check_supported(p, "decode_attention");
   if (p.batch == 0) return;
   check_aligned(p, "decode_attention");
-  if (plan.q_heads_per_block != q_heads_per_block(p) || plan.chunk_tokens <= 0 || plan.splits <= 0 ||
+  const int qb = plan.q_heads_per_block;
+  if ((qb != 1 && qb != 2 && qb != 4 && qb != 8) || (p.n_q / p.n_k) % qb || plan.chunk_tokens <= 0 || plan.splits <= 0 ||
       plan.chunk_tokens * plan.q_heads_per_block > detail::kScoreFloats)
     throw std::invalid_argument("decode_attention: the plan was not made for this shape");
   if (plan.splits > 1 && !workspace) throw std::invalid_argument("decode_attention: the plan needs a workspace");
-  const detail::DecodeKernels k = kernels_for(p, plan.q_heads_per_block);
+  const detail::DecodeKernels k = kernels_for(p, plan.q_heads_per_block, plan.deep_unroll);
 
   detail::DecodeArgs a{};
   a.q = p.q, a.q_bs = p.q_batch_stride, a.q_hs = p.q_head_stride;

@@ -4,8 +4,8 @@
 
 namespace aimicius::kernels::detail {
 
-DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb) {
-  return pick_decode_kernels<__nv_bfloat16>(dk, dv, qb, qvb);
+DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb, bool deep) {
+  return pick_decode_kernels<__nv_bfloat16>(dk, dv, qb, qvb, deep);
 }
 
 }  // namespace aimicius::kernels::detail

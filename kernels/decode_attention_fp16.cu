@@ -4,8 +4,8 @@
 
 namespace aimicius::kernels::detail {
 
-DecodeKernels decode_kernels_fp16(int dk, int dv, int qb, int qvb) {
-  return pick_decode_kernels<__half>(dk, dv, qb, qvb);
+DecodeKernels decode_kernels_fp16(int dk, int dv, int qb, int qvb, bool deep) {
+  return pick_decode_kernels<__half>(dk, dv, qb, qvb, deep);
 }
 
 }  // namespace aimicius::kernels::detail

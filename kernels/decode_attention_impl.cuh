@@ -26,7 +26,15 @@
 namespace aimicius::kernels::detail {
 
 constexpr int kDecodeThreads = 256;
-constexpr int kDecodeUnroll = 4;
+constexpr int kDecodeUnroll = 4;  // rows per thread in flight (the selective score pass too)
+
+// Deep variant: 8 rows per thread in flight in a pass whose registers allow it (QB <= 2 for the
+// K pass, QVB <= 2 for the V pass). The blocks of QB = 8 hold 128 registers per thread (q of 8
+// heads), so only 2 blocks fit an SM and 4 rows each leave too few bytes in flight.
+template <int QB>
+constexpr int deep_k_unroll() { return QB <= 2 ? 8 : 4; }
+template <int QVB>
+constexpr int deep_v_unroll() { return QVB <= 2 ? 8 : 4; }
 constexpr int kScoreFloats = 8192;  // shared-memory score buffer: QB * chunk <= this
 
 // Everything a launch needs, by value (the kernels read no host state).
@@ -59,9 +67,9 @@ __device__ __forceinline__ void store8(T* dst, const float (&f)[8]) {
   *reinterpret_cast<uint4*>(dst) = pack.u;
 }
 
-template <typename T, int DK, int DV, int QB, int QVB>
+template <typename T, int DK, int DV, int QB, int QVB, int UK, int UV>
 __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeArgs a) {
-  constexpr int NT = kDecodeThreads, U = kDecodeUnroll;
+  constexpr int NT = kDecodeThreads;
   constexpr int LD_MAX = kScoreFloats / QB + 4;
   __shared__ float sc[QB * LD_MAX];
   __shared__ float red[NT * 8];
@@ -89,7 +97,7 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
     float q[QB][8];
     load_q<T, DK, QB>(static_cast<const T*>(a.q) + b * a.q_bs + h0 * a.q_hs, a.q_hs, a.scale_log2, q);
     const T* k_head = static_cast<const T*>(a.k) + slot * a.k_bs + (h0 / a.qk) * a.k_hs;
-    score_pass<T, DK, QB, NT, U>(k_head, a.k_ts, q, t0, t1, sc, ld);
+    score_pass<T, DK, QB, NT, UK>(k_head, a.k_ts, q, t0, t1, sc, ld);
   }
   __syncthreads();
 
@@ -142,15 +150,15 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
   for (int i = 0; i < QVB; ++i)
 #pragma unroll
     for (int e = 0; e < 8; ++e) acc[i][e] = 0.0f;
-  for (int base = t0; base < t1; base += TPP * U) {
-    uint4 raw[U];
+  for (int base = t0; base < t1; base += TPP * UV) {
+    uint4 raw[UV];
 #pragma unroll
-    for (int u = 0; u < U; ++u) {
+    for (int u = 0; u < UV; ++u) {
       const int t = base + tt + u * TPP;
       raw[u] = t < t1 ? load16(v_row0 + static_cast<int64_t>(t) * a.v_ts) : make_uint4(0, 0, 0, 0);
     }
 #pragma unroll
-    for (int u = 0; u < U; ++u) {
+    for (int u = 0; u < UV; ++u) {
       const int t = base + tt + u * TPP;
       if (t < t1) {
         float vf[8];
@@ -253,42 +261,48 @@ struct DecodeKernels {
   DecodeKernel combine = nullptr;
 };
 
-// Picks the instantiation for (d_k, d_v, QB, QVB); null kernels when unsupported.
+// Picks the instantiation for (d_k, d_v, QB, QVB, deep); null kernels when unsupported.
+template <typename T, int DK, int DV, int QB, int QVB>
+DecodeKernel pick_split_unroll(bool deep) {
+  if (deep) return &decode_split_kernel<T, DK, DV, QB, QVB, deep_k_unroll<QB>(), deep_v_unroll<QVB>()>;
+  return &decode_split_kernel<T, DK, DV, QB, QVB, kDecodeUnroll, kDecodeUnroll>;
+}
+
 template <typename T, int DK, int DV, int QB>
-DecodeKernel pick_split_qvb(int qvb) {
+DecodeKernel pick_split_qvb(int qvb, bool deep) {
   switch (qvb) {
-    case 1: return &decode_split_kernel<T, DK, DV, QB, 1>;
-    case 2: if constexpr (QB >= 2) return &decode_split_kernel<T, DK, DV, QB, 2>; break;
-    case 4: if constexpr (QB >= 4) return &decode_split_kernel<T, DK, DV, QB, 4>; break;
-    case 8: if constexpr (QB >= 8) return &decode_split_kernel<T, DK, DV, QB, 8>; break;
+    case 1: return pick_split_unroll<T, DK, DV, QB, 1>(deep);
+    case 2: if constexpr (QB >= 2) return pick_split_unroll<T, DK, DV, QB, 2>(deep); break;
+    case 4: if constexpr (QB >= 4) return pick_split_unroll<T, DK, DV, QB, 4>(deep); break;
+    case 8: if constexpr (QB >= 8) return pick_split_unroll<T, DK, DV, QB, 8>(deep); break;
   }
   return nullptr;
 }
 
 template <typename T, int DK, int DV>
-DecodeKernels pick_dims(int qb, int qvb) {
+DecodeKernels pick_dims(int qb, int qvb, bool deep) {
   DecodeKernels k;
   switch (qb) {
-    case 1: k.split = pick_split_qvb<T, DK, DV, 1>(qvb); break;
-    case 2: k.split = pick_split_qvb<T, DK, DV, 2>(qvb); break;
-    case 4: k.split = pick_split_qvb<T, DK, DV, 4>(qvb); break;
-    case 8: k.split = pick_split_qvb<T, DK, DV, 8>(qvb); break;
+    case 1: k.split = pick_split_qvb<T, DK, DV, 1>(qvb, deep); break;
+    case 2: k.split = pick_split_qvb<T, DK, DV, 2>(qvb, deep); break;
+    case 4: k.split = pick_split_qvb<T, DK, DV, 4>(qvb, deep); break;
+    case 8: k.split = pick_split_qvb<T, DK, DV, 8>(qvb, deep); break;
   }
   k.combine = &decode_combine_kernel<T, DV>;
   return k;
 }
 
 template <typename T>
-DecodeKernels pick_decode_kernels(int dk, int dv, int qb, int qvb) {
-  if (dk == 64 && dv == 64) return pick_dims<T, 64, 64>(qb, qvb);
-  if (dk == 64 && dv == 128) return pick_dims<T, 64, 128>(qb, qvb);
-  if (dk == 128 && dv == 64) return pick_dims<T, 128, 64>(qb, qvb);
-  if (dk == 128 && dv == 128) return pick_dims<T, 128, 128>(qb, qvb);
+DecodeKernels pick_decode_kernels(int dk, int dv, int qb, int qvb, bool deep) {
+  if (dk == 64 && dv == 64) return pick_dims<T, 64, 64>(qb, qvb, deep);
+  if (dk == 64 && dv == 128) return pick_dims<T, 64, 128>(qb, qvb, deep);
+  if (dk == 128 && dv == 64) return pick_dims<T, 128, 64>(qb, qvb, deep);
+  if (dk == 128 && dv == 128) return pick_dims<T, 128, 128>(qb, qvb, deep);
   return {};
 }
 
 // Defined in decode_attention_bf16.cu and decode_attention_fp16.cu.
-DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb);
-DecodeKernels decode_kernels_fp16(int dk, int dv, int qb, int qvb);
+DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb, bool deep);
+DecodeKernels decode_kernels_fp16(int dk, int dv, int qb, int qvb, bool deep);
 
 }  // namespace aimicius::kernels::detail

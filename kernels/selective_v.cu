@@ -220,7 +220,7 @@ void launch(const DecodeAttentionParams& p, const SelectiveArgs& a, int qb, int 
 }  // namespace
 
 SelectivePlan plan_selective_v(const DecodeAttentionParams& p, int max_context_len) {
-  detail::check_supported(p, "plan_selective_v");
+  detail::check_supported(p, "plan_selective_v", /*need_pointers=*/false);
   if (max_context_len < 0) throw std::invalid_argument("plan_selective_v: max_context_len < 0");
   SelectivePlan plan;
   plan.q_heads_per_block = detail::q_heads_per_block(p);

@@ -19,8 +19,8 @@ inline int q_heads_per_block(const DecodeAttentionParams& p) {
   return 1;
 }
 
-inline void check_supported(const DecodeAttentionParams& p, const char* who) {
-  std::string why = validate_decode_params(p);
+inline void check_supported(const DecodeAttentionParams& p, const char* who, bool need_pointers = true) {
+  std::string why = validate_decode_params(p, need_pointers);
   if (p.dtype != DType::kBF16 && p.dtype != DType::kFP16) why += "dtype must be bf16 or fp16; ";
   if ((p.d_k != 64 && p.d_k != 128) || (p.d_v != 64 && p.d_v != 128))
     why += "d_k and d_v must be 64 or 128 (got " + std::to_string(p.d_k) + ", " + std::to_string(p.d_v) + "); ";

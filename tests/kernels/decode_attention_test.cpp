@@ -28,9 +28,10 @@ using testing::Shape;
   if (!have_cuda_device()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped"
 
 // Runs the kernel with the given plan and compares with the reference; returns the failure text.
-std::string run_and_compare(Problem& pr, int chunk_override = 0) {
+std::string run_and_compare(Problem& pr, int chunk_override = 0, int deep = -1) {
   const int max_len = *std::max_element(pr.lens.begin(), pr.lens.end());
-  const DecodePlan plan = plan_decode_attention(pr.device, max_len, current_device_sm_count(), chunk_override);
+  const DecodePlan plan =
+      plan_decode_attention(pr.device, max_len, current_device_sm_count(), DecodePlanOptions{chunk_override, deep});
   DeviceBuffer ws(plan.workspace_bytes);
   testing::cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");  // NaN if unwritten
   decode_attention(pr.device, plan, ws.get(), nullptr);
@@ -64,6 +65,9 @@ TEST(DecodeAttention, EveryShapeAndTypeMatchesReference) {
       EXPECT_EQ(run_and_compare(pr), "") << "default plan";
       EXPECT_EQ(run_and_compare(pr, 64), "") << "chunks of 64 tokens";
       EXPECT_EQ(run_and_compare(pr, 100000), "") << "largest chunk";
+      EXPECT_EQ(run_and_compare(pr, 0, 0), "") << "4 rows in flight";
+      EXPECT_EQ(run_and_compare(pr, 64, 0), "") << "4 rows in flight, chunks of 64";
+      EXPECT_EQ(run_and_compare(pr, 100000, 1), "") << "deep unroll, largest chunk";
     }
 }
 
@@ -76,6 +80,23 @@ TEST(DecodeAttention, LongContextManySplits) {
     EXPECT_EQ(run_and_compare(pr), "");
     EXPECT_EQ(run_and_compare(pr, 320), "");
   }
+}
+
+TEST(DecodeAttention, FewerQHeadsPerBlockThanShareAKHead) {
+  REQUIRE_GPU();
+  Problem pr;
+  testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {1, 3000, 1025}, {}, 3, 3000);
+  for (int qb : {1, 2, 4}) {
+    const DecodePlan plan = plan_decode_attention(pr.device, 3000, current_device_sm_count(), {0, -1, qb});
+    EXPECT_EQ(plan.q_heads_per_block, qb);
+    DeviceBuffer ws(plan.workspace_bytes);
+    testing::cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");
+    decode_attention(pr.device, plan, ws.get(), nullptr);
+    testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
+    reference::decode_attention(pr.host);
+    EXPECT_EQ(compare_outputs(pr, pr.device_output(), pr.out, rtol_for(DType::kBF16), kAtol), "") << "QB " << qb;
+  }
+  EXPECT_THROW(plan_decode_attention(pr.device, 3000, current_device_sm_count(), {0, -1, 3}), std::invalid_argument);
 }
 
 TEST(DecodeAttention, CacheSlotsAndEmptyContext) {
@@ -94,7 +115,7 @@ TEST(DecodeAttention, ContextLongerThanPlanGivesNaN) {
   for (int chunk : {0, 64, 512}) {  // several splits, many, one
     Problem pr;
     testing::make_problem(pr, DType::kFP16, {32, 16, 16, 64, 64}, {100, 900}, {}, 2, 1000);
-    const DecodePlan plan = plan_decode_attention(pr.device, 500, current_device_sm_count(), chunk);
+    const DecodePlan plan = plan_decode_attention(pr.device, 500, current_device_sm_count(), DecodePlanOptions{chunk});
     DeviceBuffer ws(plan.workspace_bytes);
     decode_attention(pr.device, plan, ws.get(), nullptr);
     testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");

@@ -1,0 +1,333 @@
+// aimicius-bench-attention: decode-attention kernels against the device's copy bandwidth.
+//
+// Prints JSON lines on stdout (progress and errors on stderr):
+//   {"kind":"copy", ...}        device_copy of 2 GiB: read+write bytes / median time
+//   {"kind":"decode", ...}      per shape x batch x context: time, K+V bytes, bandwidth, fraction
+//   {"kind":"skip", ...}        a configuration that does not fit in device memory
+//   {"kind":"sweep", ...}       chunk size x unroll sweep at batch 1 and 64, 128k (planner tuning)
+//   {"kind":"selective", ...}   selective V fetching (top-100) on the DiffQKV shape
+//   {"kind":"ratio", ...}       DiffQKV / GQA time ratio against the K+V byte ratio
+// Method: inputs are pseudo-random nonzero values filled on the device; before timing, each
+// configuration's output for the last sequence and three Q heads is checked against the float
+// reference (kernels/reference) on the downloaded rows; then 3 warm-up launches and `--iters`
+// (default 25) timed launches, each timed alone with CUDA events after the L2 cache has been
+// overwritten (so small caches are not served from L2), and the median is reported.
+// Exit status: 0 when every check passed, 1 otherwise.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "kernels/device_fill.h"
+#include "kernels/decode_attention.h"
+#include "kernels/device_copy.h"
+#include "kernels/reference/attention_reference.h"
+#include "kernels/reference/half_bits.h"
+#include "kernels/selective_v.h"
+
+namespace {
+
+using aimicius::kernels::DecodeAttentionParams;
+using aimicius::kernels::DType;
+
+void ok(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
+class Buffer {
+ public:
+  explicit Buffer(size_t bytes) : bytes_(bytes) {
+    if (bytes) ok(cudaMalloc(&p_, bytes), ("cudaMalloc " + std::to_string(bytes)).c_str());
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() {
+    if (p_) cudaFree(p_);
+  }
+  void* get() const { return p_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  void* p_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+struct ShapeSpec {
+  const char* name;
+  int n_q, n_k, n_v, d_k, d_v;
+};
+
+// Sigma-1.5B attention, its GQA baseline STD, and GQA with K = V = d 128 (Llama-style 8 KV heads).
+const ShapeSpec kShapes[] = {
+    {"diffqkv_sigma", 32, 4, 16, 64, 64},
+    {"gqa_std", 32, 16, 16, 64, 64},
+    {"gqa_d128", 32, 8, 8, 128, 128},
+};
+
+struct Timer {
+  cudaStream_t stream;
+  Buffer* flush;
+  int iters;
+
+  // Median time in microseconds of `launch`, each run timed alone after overwriting the L2.
+  double median_us(const std::function<void()>& launch) const {
+    for (int i = 0; i < 3; ++i) launch();
+    std::vector<cudaEvent_t> ev(2 * iters);
+    for (auto& e : ev) ok(cudaEventCreate(&e), "cudaEventCreate");
+    for (int i = 0; i < iters; ++i) {
+      if (flush) ok(cudaMemsetAsync(flush->get(), i & 0xff, flush->bytes(), stream), "L2 flush");
+      ok(cudaEventRecord(ev[2 * i], stream), "cudaEventRecord");
+      launch();
+      ok(cudaEventRecord(ev[2 * i + 1], stream), "cudaEventRecord");
+    }
+    ok(cudaStreamSynchronize(stream), "timing run");
+    std::vector<double> t(iters);
+    for (int i = 0; i < iters; ++i) {
+      float ms = 0;
+      ok(cudaEventElapsedTime(&ms, ev[2 * i], ev[2 * i + 1]), "cudaEventElapsedTime");
+      t[i] = ms * 1000.0;
+    }
+    for (auto& e : ev) cudaEventDestroy(e);
+    std::sort(t.begin(), t.end());
+    return t[iters / 2];
+  }
+};
+
+float to_float(uint16_t bits, DType t) {
+  return t == DType::kBF16 ? aimicius::kernels::reference::bf16_to_float(bits)
+                           : aimicius::kernels::reference::fp16_to_float(bits);
+}
+
+std::vector<float> download_rows(const void* base, int64_t row_stride, int width, int rows, DType t) {
+  std::vector<uint16_t> bits(static_cast<size_t>(width) * rows);
+  ok(cudaMemcpy2D(bits.data(), width * 2, base, row_stride * 2, width * 2, rows, cudaMemcpyDeviceToHost),
+     "download rows");
+  std::vector<float> f(bits.size());
+  for (size_t i = 0; i < bits.size(); ++i) f[i] = to_float(bits[i], t);
+  return f;
+}
+
+// Checks sequence batch-1, Q heads {0, n_q/2 + 1, n_q - 1} of a finished run against the float
+// reference on downloaded rows. `selected` (device, [batch, n_q, topk]) switches to selective V.
+// Returns the largest error relative to the bound (<= 1 passes).
+double check_sample(const DecodeAttentionParams& p, int ctx, const int32_t* selected, int topk) {
+  namespace ref = aimicius::kernels::reference;
+  const int b = p.batch - 1;
+  const double rtol = p.dtype == DType::kBF16 ? 1.0 / 128 : 1.0 / 512, atol = 2e-4;
+  double worst = 0.0;
+  for (int h : {0, std::min(p.n_q / 2 + 1, p.n_q - 1), p.n_q - 1}) {
+    const int kh = h / (p.n_q / p.n_k), vh = h / (p.n_q / p.n_v);
+    const auto* q = static_cast<const uint16_t*>(p.q) + b * p.q_batch_stride + h * p.q_head_stride;
+    const auto* k = static_cast<const uint16_t*>(p.k_cache) + b * p.k_batch_stride + kh * p.k_head_stride;
+    const auto* v = static_cast<const uint16_t*>(p.v_cache) + b * p.v_batch_stride + vh * p.v_head_stride;
+    const auto* o = static_cast<const uint16_t*>(p.out) + b * p.out_batch_stride + h * p.out_head_stride;
+    std::vector<float> hq = download_rows(q, p.d_k, p.d_k, 1, p.dtype);
+    std::vector<float> hk = download_rows(k, p.k_token_stride, p.d_k, ctx, p.dtype);
+    std::vector<float> hv = download_rows(v, p.v_token_stride, p.d_v, ctx, p.dtype);
+    std::vector<float> got = download_rows(o, p.d_v, p.d_v, 1, p.dtype);
+    std::vector<float> want(p.d_v);
+    const std::vector<int32_t> lens = {ctx};
+    DecodeAttentionParams hp;
+    hp.dtype = DType::kF32;
+    hp.batch = 1, hp.n_q = hp.n_k = hp.n_v = 1, hp.d_k = p.d_k, hp.d_v = p.d_v, hp.scale = p.scale;
+    aimicius::kernels::set_contiguous_strides(hp, ctx);
+    hp.q = hq.data(), hp.k_cache = hk.data(), hp.v_cache = hv.data(), hp.out = want.data();
+    hp.context_lens = lens.data();
+    if (selected) {
+      std::vector<int32_t> sel(topk);
+      ok(cudaMemcpy(sel.data(), selected + (static_cast<int64_t>(b) * p.n_q + h) * topk, topk * 4,
+                    cudaMemcpyDeviceToHost),
+         "download selection");
+      ref::selective_v(hp, topk, sel.data(), topk);
+    } else {
+      ref::decode_attention(hp);
+    }
+    for (int d = 0; d < p.d_v; ++d) {
+      const double e = std::abs(static_cast<double>(got[d]) - want[d]) / (atol + rtol * std::abs(want[d]));
+      worst = std::max(worst, std::isnan(e) ? INFINITY : e);
+    }
+  }
+  return worst;
+}
+
+struct Config {
+  ShapeSpec s;
+  int batch, ctx;
+};
+
+// Device memory of one configuration: contiguous caches of exactly ctx tokens per sequence.
+struct Problem {
+  DecodeAttentionParams p;
+  Buffer q, k, v, out, lens;
+  Problem(const Config& c, DType dtype, cudaStream_t stream)
+      : q(static_cast<size_t>(c.batch) * c.s.n_q * c.s.d_k * 2),
+        k(static_cast<size_t>(c.batch) * c.ctx * c.s.n_k * c.s.d_k * 2),
+        v(static_cast<size_t>(c.batch) * c.ctx * c.s.n_v * c.s.d_v * 2),
+        out(static_cast<size_t>(c.batch) * c.s.n_q * c.s.d_v * 2),
+        lens(static_cast<size_t>(c.batch) * 4) {
+    p.dtype = dtype;
+    p.batch = c.batch, p.n_q = c.s.n_q, p.n_k = c.s.n_k, p.n_v = c.s.n_v, p.d_k = c.s.d_k, p.d_v = c.s.d_v;
+    p.scale = 1.0f / std::sqrt(static_cast<float>(c.s.d_k));
+    aimicius::kernels::set_contiguous_strides(p, c.ctx);
+    p.q = q.get(), p.k_cache = k.get(), p.v_cache = v.get(), p.out = out.get();
+    p.context_lens = static_cast<const int32_t*>(lens.get());
+    ok(aimicius::kernels::fill_random(q.get(), q.bytes() / 2, dtype, 1, stream), "fill q");
+    ok(aimicius::kernels::fill_random(k.get(), k.bytes() / 2, dtype, 2, stream), "fill K");
+    ok(aimicius::kernels::fill_random(v.get(), v.bytes() / 2, dtype, 3, stream), "fill V");
+    const std::vector<int32_t> host_lens(c.batch, c.ctx);
+    ok(cudaMemcpy(lens.get(), host_lens.data(), host_lens.size() * 4, cudaMemcpyHostToDevice), "lens");
+    ok(cudaStreamSynchronize(stream), "fill");
+  }
+};
+
+double kv_bytes(const Config& c) {
+  return static_cast<double>(c.batch) * c.ctx * (c.s.n_k * c.s.d_k + c.s.n_v * c.s.d_v) * 2.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int iters = 25;
+  DType dtype = DType::kBF16;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--iters" && i + 1 < argc) iters = std::max(20, std::atoi(argv[++i]));
+    else if (a == "--fp16") dtype = DType::kFP16;
+    else {
+      std::fprintf(stderr, "usage: %s [--iters N (>= 20)] [--fp16]\n", argv[0]);
+      return 2;
+    }
+  }
+  bool all_ok = true;
+  try {
+    cudaDeviceProp prop{};
+    ok(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
+    const int sms = prop.multiProcessorCount;
+    cudaStream_t stream;
+    ok(cudaStreamCreate(&stream), "cudaStreamCreate");
+    Buffer flush(static_cast<size_t>(std::max(prop.l2CacheSize, 1 << 20)) * 4);
+    const Timer timer{stream, &flush, iters};
+    std::printf("{\"kind\":\"device\",\"name\":\"%s\",\"sms\":%d,\"l2_bytes\":%d,\"dtype\":\"%s\",\"iters\":%d}\n",
+                prop.name, sms, prop.l2CacheSize, aimicius::kernels::dtype_name(dtype), iters);
+
+    // Copy bandwidth: bytes read + bytes written per second.
+    double copy_gbs = 0;
+    {
+      const size_t bytes = size_t{2} << 30;
+      Buffer src(bytes), dst(bytes);
+      ok(cudaMemset(src.get(), 1, bytes), "memset");
+      const double us = timer.median_us([&] {
+        ok(aimicius::kernels::device_copy(src.get(), dst.get(), bytes, stream), "device_copy");
+      });
+      copy_gbs = 2.0 * bytes / us / 1e3;
+      std::printf("{\"kind\":\"copy\",\"bytes\":%zu,\"time_us\":%.1f,\"bandwidth_gbs\":%.1f,"
+                  "\"note\":\"read+write bytes per second\"}\n",
+                  bytes, us, copy_gbs);
+      std::fflush(stdout);
+    }
+
+    std::map<std::tuple<std::string, int, int>, double> times;
+    for (const ShapeSpec& s : kShapes)
+      for (int batch : {1, 8, 64})
+        for (int ctx : {4096, 32768, 131072}) {
+          const Config c{s, batch, ctx};
+          size_t free_b = 0, total_b = 0;
+          ok(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
+          if (kv_bytes(c) + (1u << 30) > static_cast<double>(free_b)) {
+            std::printf("{\"kind\":\"skip\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"kv_bytes\":%.0f,"
+                        "\"free_bytes\":%zu,\"why\":\"does not fit in device memory\"}\n",
+                        s.name, batch, ctx, kv_bytes(c), free_b);
+            continue;
+          }
+          Problem pr(c, dtype, stream);
+          const auto plan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms);
+          Buffer ws(plan.workspace_bytes);
+          auto launch = [&] { aimicius::kernels::decode_attention(pr.p, plan, ws.get(), stream); };
+          launch();
+          ok(cudaStreamSynchronize(stream), "decode_attention");
+          const double err = check_sample(pr.p, ctx, nullptr, 0);
+          const bool passed = err <= 1.0;
+          all_ok = all_ok && passed;
+          double us = NAN;
+          if (passed) {
+            us = timer.median_us(launch);
+            times[{s.name, batch, ctx}] = us;
+          }
+          const double gbs = kv_bytes(c) / us / 1e3;
+          std::printf("{\"kind\":\"decode\",\"shape\":\"%s\",\"n_q\":%d,\"n_k\":%d,\"n_v\":%d,\"d_k\":%d,\"d_v\":%d,"
+                      "\"batch\":%d,\"context\":%d,\"splits\":%d,\"chunk\":%d,\"deep_unroll\":%d,\"check\":\"%s\",\"check_err_over_bound\":%.3g,"
+                      "\"time_us\":%.1f,\"kv_bytes\":%.0f,\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f}\n",
+                      s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.splits, plan.chunk_tokens, plan.deep_unroll ? 1 : 0,
+                      passed ? "pass" : "FAIL", err, us, kv_bytes(c), gbs, gbs / copy_gbs);
+          std::fflush(stdout);
+
+          if ((batch == 1 || batch == 64) && ctx == 131072) {
+            for (int qb : {0, 4})
+            for (int deep : {0, 1})
+              for (int chunk : {0, 256, 512, 1024, 2048, 4096}) {
+                if (qb && (s.n_q / s.n_k <= qb || chunk == 256)) continue;  // QB 4 only where the planner takes 8
+                const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {chunk, deep, qb});
+                if (chunk && sp.chunk_tokens != chunk) continue;  // larger than the score buffer allows
+                Buffer sws(sp.workspace_bytes);
+                const double t = timer.median_us(
+                    [&] { aimicius::kernels::decode_attention(pr.p, sp, sws.get(), stream); });
+                std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
+                            "\"planned\":%s,\"splits\":%d,\"deep_unroll\":%d,\"q_heads_per_block\":%d,\"time_us\":%.1f,"
+                            "\"fraction_of_copy\":%.3f}\n",
+                            s.name, batch, ctx, sp.chunk_tokens, chunk ? "false" : "true", sp.splits, deep,
+                            sp.q_heads_per_block, t,
+                            kv_bytes(c) / t / 1e3 / copy_gbs);
+              }
+            std::fflush(stdout);
+          }
+
+          if (s.n_k == 4 && batch <= 8 && ctx <= 32768) {
+            const int topk = 100;
+            const auto splan = aimicius::kernels::plan_selective_v(pr.p, ctx);
+            Buffer sws(splan.workspace_bytes), sel(static_cast<size_t>(batch) * s.n_q * topk * 4);
+            auto slaunch = [&] {
+              aimicius::kernels::selective_v(pr.p, topk, splan, sws.get(), static_cast<int32_t*>(sel.get()), stream);
+            };
+            slaunch();
+            ok(cudaStreamSynchronize(stream), "selective_v");
+            const double serr = check_sample(pr.p, ctx, static_cast<const int32_t*>(sel.get()), topk);
+            all_ok = all_ok && serr <= 1.0;
+            const double st = serr <= 1.0 ? timer.median_us(slaunch) : NAN;
+            std::printf("{\"kind\":\"selective\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"topk\":%d,"
+                        "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"full_attention_time_us\":%.1f}\n",
+                        s.name, batch, ctx, topk, serr <= 1.0 ? "pass" : "FAIL", serr, st, us);
+            std::fflush(stdout);
+          }
+        }
+
+    for (const char* gqa : {"gqa_std", "gqa_d128"})
+      for (const auto& [key, t] : times) {
+        const auto& [name, batch, ctx] = key;
+        if (name != "diffqkv_sigma") continue;
+        const auto it = times.find({gqa, batch, ctx});
+        if (it == times.end()) continue;
+        const ShapeSpec& d = kShapes[0];
+        const ShapeSpec& g = std::string(gqa) == "gqa_std" ? kShapes[1] : kShapes[2];
+        const double byte_ratio =
+            static_cast<double>(d.n_k * d.d_k + d.n_v * d.d_v) / (g.n_k * g.d_k + g.n_v * g.d_v);
+        const double time_ratio = t / it->second;
+        std::printf("{\"kind\":\"ratio\",\"pair\":\"diffqkv_sigma/%s\",\"batch\":%d,\"context\":%d,"
+                    "\"time_ratio\":%.3f,\"byte_ratio\":%.3f,\"time_over_byte_ratio\":%.3f}\n",
+                    gqa, batch, ctx, time_ratio, byte_ratio, time_ratio / byte_ratio);
+      }
+    cudaStreamDestroy(stream);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "aimicius-bench-attention: %s\n", e.what());
+    return 1;
+  }
+  if (!all_ok) std::fprintf(stderr, "aimicius-bench-attention: a reference check failed\n");
+  return all_ok ? 0 : 1;
+}

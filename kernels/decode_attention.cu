@@ -1,0 +1,125 @@
+// Planning and launching of the decode-attention kernels (kernel code: decode_attention_impl.cuh).
+#include "kernels/decode_attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/cuda_check.h"
+#include "kernels/decode_attention_impl.cuh"
+#include "kernels/shape_checks.h"
+
+namespace aimicius::kernels {
+namespace {
+
+using detail::check_aligned;
+using detail::check_supported;
+using detail::cuda_check;
+using detail::q_heads_per_block;
+
+constexpr int kChunkGranule = 64;
+constexpr int kMinChunk = 256;
+
+int round_up(int x, int m) { return (x + m - 1) / m * m; }
+
+detail::DecodeKernels kernels_for(const DecodeAttentionParams& p, int qb, bool deep) {
+  const int qvb = std::gcd(qb, p.n_q / p.n_v);
+  const detail::DecodeKernels k = p.dtype == DType::kBF16 ? detail::decode_kernels_bf16(p.d_k, p.d_v, qb, qvb, deep)
+                                                          : detail::decode_kernels_fp16(p.d_k, p.d_v, qb, qvb, deep);
+  if (!k.split) throw std::logic_error("decode_attention: no kernel instantiated for this shape");
+  return k;
+}
+
+}  // namespace
+
+int current_device_sm_count() {
+  int device = 0, sms = 0;
+  cuda_check(cudaGetDevice(&device), "cudaGetDevice");
+  cuda_check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SMs)");
+  return sms;
+}
+
+DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context_len, int sm_count,
+                                 const DecodePlanOptions& options) {
+  check_supported(p, "plan_decode_attention", /*need_pointers=*/false);
+  if (max_context_len < 0 || sm_count <= 0)
+    throw std::invalid_argument("plan_decode_attention: max_context_len must be >= 0 and sm_count > 0");
+  DecodePlan plan;
+  plan.q_heads_per_block = q_heads_per_block(p);
+  if (options.q_heads_per_block > 0) {
+    const int qb = options.q_heads_per_block;
+    if ((qb != 1 && qb != 2 && qb != 4 && qb != 8) || (p.n_q / p.n_k) % qb)
+      throw std::invalid_argument("plan_decode_attention: q_heads_per_block must be 1, 2, 4 or 8 and divide n_q / n_k");
+    plan.q_heads_per_block = qb;
+  }
+  plan.deep_unroll = options.deep_unroll != 0;
+  const int max_chunk = detail::kScoreFloats / plan.q_heads_per_block;
+  const int len = std::max(max_context_len, 1);
+  if (options.chunk_tokens > 0) {
+    plan.chunk_tokens = std::min(round_up(options.chunk_tokens, kChunkGranule), max_chunk);
+  } else {
+    int occupancy = 0;
+    cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+                   &occupancy, kernels_for(p, plan.q_heads_per_block, plan.deep_unroll).split, detail::kDecodeThreads, 0),
+               "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+    const int64_t wave = static_cast<int64_t>(sm_count) * std::max(occupancy, 1);
+    const int64_t units = static_cast<int64_t>(std::max(p.batch, 1)) * (p.n_q / plan.q_heads_per_block);
+    // Fewest whole waves whose chunks fit the score buffer: per-block work is uniform, so whole
+    // waves keep every SM busy to the end. Splits round down so that the blocks never spill into
+    // a nearly empty extra wave.
+    int chunk = max_chunk;
+    for (int64_t waves = 1; waves <= 64; ++waves) {
+      const int64_t splits = std::max<int64_t>(wave * waves / units, 1);
+      chunk = round_up(static_cast<int>((len + splits - 1) / splits), kChunkGranule);
+      if (chunk <= max_chunk) break;
+    }
+    plan.chunk_tokens = std::clamp(chunk, std::min(kMinChunk, max_chunk), max_chunk);
+  }
+  plan.splits = (len + plan.chunk_tokens - 1) / plan.chunk_tokens;
+  if (plan.splits > 1) {
+    const size_t rows = static_cast<size_t>(p.batch) * p.n_q * plan.splits;
+    const size_t out_bytes = rows * p.d_v * sizeof(float);
+    plan.workspace_bytes = (out_bytes + 255) / 256 * 256 + rows * sizeof(float);
+  }
+  return plan;
+}
+
+void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, void* workspace, cudaStream_t stream) {
+  check_supported(p, "decode_attention");
+  if (p.batch == 0) return;
+  check_aligned(p, "decode_attention");
+  const int qb = plan.q_heads_per_block;
+  if ((qb != 1 && qb != 2 && qb != 4 && qb != 8) || (p.n_q / p.n_k) % qb || plan.chunk_tokens <= 0 || plan.splits <= 0 ||
+      plan.chunk_tokens * plan.q_heads_per_block > detail::kScoreFloats)
+    throw std::invalid_argument("decode_attention: the plan was not made for this shape");
+  if (plan.splits > 1 && !workspace) throw std::invalid_argument("decode_attention: the plan needs a workspace");
+  const detail::DecodeKernels k = kernels_for(p, plan.q_heads_per_block, plan.deep_unroll);
+
+  detail::DecodeArgs a{};
+  a.q = p.q, a.q_bs = p.q_batch_stride, a.q_hs = p.q_head_stride;
+  a.k = p.k_cache, a.k_bs = p.k_batch_stride, a.k_ts = p.k_token_stride, a.k_hs = p.k_head_stride;
+  a.v = p.v_cache, a.v_bs = p.v_batch_stride, a.v_ts = p.v_token_stride, a.v_hs = p.v_head_stride;
+  a.lens = p.context_lens, a.slots = p.cache_slots;
+  a.out = p.out, a.out_bs = p.out_batch_stride, a.out_hs = p.out_head_stride;
+  a.n_q = p.n_q, a.qk = p.n_q / p.n_k, a.qv = p.n_q / p.n_v, a.n_qb = p.n_q / plan.q_heads_per_block;
+  a.chunk = plan.chunk_tokens, a.splits = plan.splits;
+  a.scale_log2 = p.scale * 1.4426950408889634f;
+  if (plan.splits > 1) {
+    const size_t rows = static_cast<size_t>(p.batch) * p.n_q * plan.splits;
+    const size_t out_bytes = (rows * p.d_v * sizeof(float) + 255) / 256 * 256;
+    a.partial_out = static_cast<float*>(workspace);
+    a.partial_lse = reinterpret_cast<float*>(static_cast<char*>(workspace) + out_bytes);
+  }
+  const int64_t blocks = static_cast<int64_t>(plan.splits) * a.n_qb;
+  if (blocks > 0x7fffffff) throw std::invalid_argument("decode_attention: grid too large (splits * n_q / QB)");
+  k.split<<<dim3(static_cast<unsigned>(blocks), p.batch), detail::kDecodeThreads, 0, stream>>>(a);
+  cuda_check(cudaGetLastError(), "decode_attention: split kernel launch");
+  if (plan.splits > 1) {
+    k.combine<<<dim3(p.n_q, p.batch), detail::kCombineThreads, 0, stream>>>(a);
+    cuda_check(cudaGetLastError(), "decode_attention: combine kernel launch");
+  }
+}
+
+}  // namespace aimicius::kernels

@@ -1,0 +1,11 @@
+// bf16 instantiations of the decode-attention kernels (one file per type: nvcc compiles them in
+// parallel).
+#include "kernels/decode_attention_impl.cuh"
+
+namespace aimicius::kernels::detail {
+
+DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb, bool deep) {
+  return pick_decode_kernels<__nv_bfloat16>(dk, dv, qb, qvb, deep);
+}
+
+}  // namespace aimicius::kernels::detail

@@ -1,0 +1,308 @@
+// Kernel templates of decode_attention.h (split pass and combine pass). Included by one .cu per
+// storage type (decode_attention_bf16.cu, decode_attention_fp16.cu) so that nvcc compiles the
+// instantiations in parallel; decode_attention.cu plans and launches them.
+//
+// Block layout of the split pass (kThreads = 256 threads, 8 warps), block (qb, s) of sequence b:
+// - Q heads h0 .. h0 + QB - 1 (h0 = qb * QB) share K head h0 / qk; the block reads tokens
+//   [s * chunk, min((s + 1) * chunk, len)) of it, DK / 8 lanes per token row, U rows per thread in
+//   flight, and stores QB scores per token (log2 domain: q is prescaled by scale * log2(e)) in
+//   shared memory, rows padded to chunk + 4 floats so that neither pass has bank conflicts.
+// - One warp per Q head turns the chunk's scores into exp2(s - max) and their sum.
+// - V pass: VB = QB / QVB row slots, slot j serving Q heads h0 + j*QVB .. + QVB - 1, which share
+//   V head (h0 + j*QVB) / qv (QVB = gcd(QB, qv), so they do). Threads keep their slot and d-slice
+//   for the whole chunk, so the fp32 accumulators stay in registers; the threads of a slot are
+//   summed through shared memory at the end.
+// - Output: normalised partial output and log2-sum-exp per (b, h, s) into the workspace, or the
+//   final output directly when there is one split.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/attention_device.cuh"
+
+namespace aimicius::kernels::detail {
+
+constexpr int kDecodeThreads = 256;
+constexpr int kDecodeUnroll = 4;  // rows per thread in flight (the selective score pass too)
+
+// Deep variant: 8 rows per thread in flight in a pass whose registers allow it (QB <= 2 for the
+// K pass, QVB <= 2 for the V pass). The blocks of QB = 8 hold 128 registers per thread (q of 8
+// heads), so only 2 blocks fit an SM and 4 rows each leave too few bytes in flight.
+template <int QB>
+constexpr int deep_k_unroll() { return QB <= 2 ? 8 : 4; }
+template <int QVB>
+constexpr int deep_v_unroll() { return QVB <= 2 ? 8 : 4; }
+constexpr int kScoreFloats = 8192;  // shared-memory score buffer: QB * chunk <= this
+
+// Everything a launch needs, by value (the kernels read no host state).
+struct DecodeArgs {
+  const void* q;
+  int64_t q_bs, q_hs;
+  const void* k;
+  int64_t k_bs, k_ts, k_hs;
+  const void* v;
+  int64_t v_bs, v_ts, v_hs;
+  const int32_t* lens;
+  const int32_t* slots;
+  void* out;
+  int64_t out_bs, out_hs;
+  int n_q, qk, qv, n_qb;
+  int chunk, splits;
+  float scale_log2;       // scale * log2(e)
+  float* partial_out;     // [batch, n_q, splits, DV]
+  float* partial_lse;     // [batch, n_q, splits], log2 domain
+};
+
+template <typename T>
+__device__ __forceinline__ void store8(T* dst, const float (&f)[8]) {
+  union {
+    T h[8];
+    uint4 u;
+  } pack;
+#pragma unroll
+  for (int e = 0; e < 8; ++e) pack.h[e] = from_float<T>(f[e]);
+  *reinterpret_cast<uint4*>(dst) = pack.u;
+}
+
+template <typename T, int DK, int DV, int QB, int QVB, int UK, int UV>
+__global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeArgs a) {
+  constexpr int NT = kDecodeThreads;
+  constexpr int LD_MAX = kScoreFloats / QB + 4;
+  __shared__ float sc[QB * LD_MAX];
+  __shared__ float red[NT * 8];
+  __shared__ float warp_m[NT / 32], warp_l[NT / 32], stat_m[QB], stat_l[QB];
+
+  const int qb = blockIdx.x % a.n_qb, s = blockIdx.x / a.n_qb, b = blockIdx.y;
+  const int len = a.lens[b];
+  const int h0 = qb * QB;
+  const bool single = a.splits == 1;
+  const int t0 = s * a.chunk;
+  const int t1 = min(len, t0 + a.chunk);
+  if (len > a.splits * a.chunk) {
+    // Longer than planned: say so loudly (NaN) rather than attend to a truncated context.
+    if (single)
+      for (int i = threadIdx.x; i < QB * DV; i += NT)
+        static_cast<T*>(a.out)[b * a.out_bs + (h0 + i / DV) * a.out_hs + i % DV] = from_float<T>(NAN);
+    return;  // the combine pass writes NaN when there are several splits
+  }
+  if (t0 >= t1 && !single) return;  // empty chunk: the combine pass skips it
+  const int ld = a.chunk + 4;
+  const int n = max(t1 - t0, 0);
+  const int slot = a.slots ? a.slots[b] : b;
+
+  {
+    float q[QB][8];
+    load_q<T, DK, QB>(static_cast<const T*>(a.q) + b * a.q_bs + h0 * a.q_hs, a.q_hs, a.scale_log2, q);
+    const T* k_head = static_cast<const T*>(a.k) + slot * a.k_bs + (h0 / a.qk) * a.k_hs;
+    score_pass<T, DK, QB, NT, UK>(k_head, a.k_ts, q, t0, t1, sc, ld);
+  }
+  __syncthreads();
+
+  // Softmax statistics: WPH warps per Q head, each over an interleaved part of the chunk.
+  {
+    constexpr int WPH = (NT / 32) / QB;
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int hw = warp % QB, part = warp / QB;
+    float* row = sc + hw * ld;
+    float m = -INFINITY;
+    for (int i = part * 32 + lane; i < n; i += 32 * WPH) m = fmaxf(m, row[i]);
+#pragma unroll
+    for (int o = 16; o >= 1; o /= 2) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+    if (lane == 0) warp_m[warp] = m;
+    __syncthreads();
+    m = warp_m[hw];
+#pragma unroll
+    for (int p = 1; p < WPH; ++p) m = fmaxf(m, warp_m[hw + p * QB]);
+    float l = 0.0f;
+    for (int i = part * 32 + lane; i < n; i += 32 * WPH) {
+      const float p = exp2f(row[i] - m);
+      row[i] = p;
+      l += p;
+    }
+#pragma unroll
+    for (int o = 16; o >= 1; o /= 2) l += __shfl_xor_sync(0xffffffffu, l, o);
+    if (lane == 0) warp_l[warp] = l;
+    __syncthreads();
+    if (threadIdx.x < QB) {
+      float total = 0.0f, mh = -INFINITY;
+      for (int p = 0; p < WPH; ++p) {
+        total += warp_l[threadIdx.x + p * QB];
+        mh = fmaxf(mh, warp_m[threadIdx.x + p * QB]);
+      }
+      stat_m[threadIdx.x] = mh;
+      stat_l[threadIdx.x] = total;
+    }
+    __syncthreads();
+  }
+
+  constexpr int LPRV = DV / 8, RPPV = NT / LPRV, VB = QB / QVB, TPP = RPPV / VB;
+  static_assert(RPPV % VB == 0, "V row slots must tile a pass");
+  const int lv = threadIdx.x % LPRV, r = threadIdx.x / LPRV;
+  const int j = r % VB, tt = r / VB;
+  const T* v_row0 =
+      static_cast<const T*>(a.v) + slot * a.v_bs + ((h0 + j * QVB) / a.qv) * a.v_hs + lv * 8;
+  const float* p_row = sc + (j * QVB) * ld;
+  float acc[QVB][8];
+#pragma unroll
+  for (int i = 0; i < QVB; ++i)
+#pragma unroll
+    for (int e = 0; e < 8; ++e) acc[i][e] = 0.0f;
+  for (int base = t0; base < t1; base += TPP * UV) {
+    uint4 raw[UV];
+#pragma unroll
+    for (int u = 0; u < UV; ++u) {
+      const int t = base + tt + u * TPP;
+      raw[u] = t < t1 ? load16(v_row0 + static_cast<int64_t>(t) * a.v_ts) : make_uint4(0, 0, 0, 0);
+    }
+#pragma unroll
+    for (int u = 0; u < UV; ++u) {
+      const int t = base + tt + u * TPP;
+      if (t < t1) {
+        float vf[8];
+        to_float8<T>(raw[u], vf);
+#pragma unroll
+        for (int i = 0; i < QVB; ++i) {
+          const float p = p_row[i * ld + (t - t0)];
+#pragma unroll
+          for (int e = 0; e < 8; ++e) acc[i][e] = fmaf(p, vf[e], acc[i][e]);
+        }
+      }
+    }
+  }
+
+  // Sum the TPP threads of each (slot, d-slice); thread (jj, l2) < VB * LPRV writes the result.
+#pragma unroll  // constant indices keep acc[][] in registers
+  for (int i = 0; i < QVB; ++i) {
+#pragma unroll
+    for (int e = 0; e < 8; ++e) red[threadIdx.x * 8 + e] = acc[i][e];
+    __syncthreads();
+    if (threadIdx.x < VB * LPRV) {
+      const int jj = threadIdx.x / LPRV, l2 = threadIdx.x % LPRV;
+      const int hl = jj * QVB + i;  // Q head within the block
+      float sum[8];
+#pragma unroll
+      for (int e = 0; e < 8; ++e) sum[e] = 0.0f;
+      for (int t2 = 0; t2 < TPP; ++t2) {
+        const float* src = red + ((t2 * VB + jj) * LPRV + l2) * 8;
+#pragma unroll
+        for (int e = 0; e < 8; ++e) sum[e] += src[e];
+      }
+      const float l = stat_l[hl];
+      const float inv = n > 0 ? 1.0f / l : 0.0f;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) sum[e] *= inv;
+      const int h = h0 + hl;
+      if (single) {
+        store8<T>(static_cast<T*>(a.out) + b * a.out_bs + h * a.out_hs + l2 * 8, sum);
+      } else {
+        float* dst = a.partial_out + ((static_cast<int64_t>(b) * a.n_q + h) * a.splits + s) * DV + l2 * 8;
+#pragma unroll
+        for (int e = 0; e < 8; ++e) dst[e] = sum[e];
+        if (l2 == 0) a.partial_lse[(static_cast<int64_t>(b) * a.n_q + h) * a.splits + s] = stat_m[hl] + log2f(l);
+      }
+    }
+    __syncthreads();
+  }
+}
+
+// One block of kCombineThreads per (h, b): out = sum_s 2^(lse_s - M) o_s / sum_s 2^(lse_s - M) over
+// the chunks that hold tokens.
+constexpr int kCombineThreads = 128;
+
+template <typename T, int DV>
+__global__ void __launch_bounds__(kCombineThreads) decode_combine_kernel(DecodeArgs a) {
+  __shared__ float red[kCombineThreads / 32];
+  const int h = blockIdx.x, b = blockIdx.y;
+  const int len = a.lens[b];
+  T* out = static_cast<T*>(a.out) + b * a.out_bs + h * a.out_hs;
+  const int64_t row = static_cast<int64_t>(b) * a.n_q + h;
+  if (len > a.splits * a.chunk) {
+    for (int d = threadIdx.x; d < DV; d += kCombineThreads) out[d] = from_float<T>(NAN);
+    return;
+  }
+  const int valid = len > 0 ? (len + a.chunk - 1) / a.chunk : 0;
+  const float* lse = a.partial_lse + row * a.splits;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+
+  float m = -INFINITY;
+  for (int s = threadIdx.x; s < valid; s += kCombineThreads) m = fmaxf(m, lse[s]);
+#pragma unroll
+  for (int o = 16; o >= 1; o /= 2) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+  if (lane == 0) red[warp] = m;
+  __syncthreads();
+  m = red[0];
+  for (int w = 1; w < kCombineThreads / 32; ++w) m = fmaxf(m, red[w]);
+  __syncthreads();
+
+  float wsum = 0.0f;
+  for (int s = threadIdx.x; s < valid; s += kCombineThreads) wsum += exp2f(lse[s] - m);
+#pragma unroll
+  for (int o = 16; o >= 1; o /= 2) wsum += __shfl_xor_sync(0xffffffffu, wsum, o);
+  if (lane == 0) red[warp] = wsum;
+  __syncthreads();
+  wsum = 0.0f;
+  for (int w = 0; w < kCombineThreads / 32; ++w) wsum += red[w];
+
+  const float* part = a.partial_out + row * a.splits * DV;
+  for (int d = threadIdx.x; d < DV; d += kCombineThreads) {
+    float acc = 0.0f;
+    for (int s = 0; s < valid; ++s) acc = fmaf(exp2f(lse[s] - m), part[static_cast<int64_t>(s) * DV + d], acc);
+    out[d] = from_float<T>(valid > 0 ? acc / wsum : 0.0f);
+  }
+}
+
+using DecodeKernel = void (*)(DecodeArgs);
+
+struct DecodeKernels {
+  DecodeKernel split = nullptr;
+  DecodeKernel combine = nullptr;
+};
+
+// Picks the instantiation for (d_k, d_v, QB, QVB, deep); null kernels when unsupported.
+template <typename T, int DK, int DV, int QB, int QVB>
+DecodeKernel pick_split_unroll(bool deep) {
+  if (deep) return &decode_split_kernel<T, DK, DV, QB, QVB, deep_k_unroll<QB>(), deep_v_unroll<QVB>()>;
+  return &decode_split_kernel<T, DK, DV, QB, QVB, kDecodeUnroll, kDecodeUnroll>;
+}
+
+template <typename T, int DK, int DV, int QB>
+DecodeKernel pick_split_qvb(int qvb, bool deep) {
+  switch (qvb) {
+    case 1: return pick_split_unroll<T, DK, DV, QB, 1>(deep);
+    case 2: if constexpr (QB >= 2) return pick_split_unroll<T, DK, DV, QB, 2>(deep); break;
+    case 4: if constexpr (QB >= 4) return pick_split_unroll<T, DK, DV, QB, 4>(deep); break;
+    case 8: if constexpr (QB >= 8) return pick_split_unroll<T, DK, DV, QB, 8>(deep); break;
+  }
+  return nullptr;
+}
+
+template <typename T, int DK, int DV>
+DecodeKernels pick_dims(int qb, int qvb, bool deep) {
+  DecodeKernels k;
+  switch (qb) {
+    case 1: k.split = pick_split_qvb<T, DK, DV, 1>(qvb, deep); break;
+    case 2: k.split = pick_split_qvb<T, DK, DV, 2>(qvb, deep); break;
+    case 4: k.split = pick_split_qvb<T, DK, DV, 4>(qvb, deep); break;
+    case 8: k.split = pick_split_qvb<T, DK, DV, 8>(qvb, deep); break;
+  }
+  k.combine = &decode_combine_kernel<T, DV>;
+  return k;
+}
+
+template <typename T>
+DecodeKernels pick_decode_kernels(int dk, int dv, int qb, int qvb, bool deep) {
+  if (dk == 64 && dv == 64) return pick_dims<T, 64, 64>(qb, qvb, deep);
+  if (dk == 64 && dv == 128) return pick_dims<T, 64, 128>(qb, qvb, deep);
+  if (dk == 128 && dv == 64) return pick_dims<T, 128, 64>(qb, qvb, deep);
+  if (dk == 128 && dv == 128) return pick_dims<T, 128, 128>(qb, qvb, deep);
+  return {};
+}
+
+// Defined in decode_attention_bf16.cu and decode_attention_fp16.cu.
+DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb, bool deep);
+DecodeKernels decode_kernels_fp16(int dk, int dv, int qb, int qvb, bool deep);
+
+}  // namespace aimicius::kernels::detail

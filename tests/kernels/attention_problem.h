@@ -1,0 +1,199 @@
+// Random decode-attention problems for the GPU tests: host float copies (for the references) and
+// device bf16/fp16 copies (for the kernels) of the same values, with padded, non-contiguous strides
+// so that the kernels' stride handling is exercised.
+//
+// Values are (nonzero integer) / 256 in [-255/256, 255/256]: exactly representable in both bf16 and
+// fp16, so the reference sees exactly what the kernel reads. Each problem draws a fresh seed, kept
+// in `seed` so that a failure can be replayed (see make_problem's seed argument).
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/attention_params.h"
+#include "kernels/reference/half_bits.h"
+
+namespace aimicius::kernels::testing {
+
+inline bool have_cuda_device() {
+  int n = 0;
+  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
+}
+
+inline void cuda_ok(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
+// Owns one device allocation.
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  explicit DeviceBuffer(size_t bytes) : bytes_(bytes) {
+    if (bytes) cuda_ok(cudaMalloc(&ptr_, bytes), "cudaMalloc");
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(o.ptr_), bytes_(o.bytes_) { o.ptr_ = nullptr, o.bytes_ = 0; }
+  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+    std::swap(ptr_, o.ptr_);
+    std::swap(bytes_, o.bytes_);
+    return *this;
+  }
+  ~DeviceBuffer() {
+    if (ptr_) cudaFree(ptr_);
+  }
+  void* get() const { return ptr_; }
+  size_t bytes() const { return bytes_; }
+  template <typename T>
+  void upload(const std::vector<T>& host) {
+    if (host.size() * sizeof(T) > bytes_) throw std::logic_error("upload larger than the buffer");
+    cuda_ok(cudaMemcpy(ptr_, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice), "upload");
+  }
+  template <typename T>
+  std::vector<T> download(size_t count) const {
+    std::vector<T> host(count);
+    cuda_ok(cudaMemcpy(host.data(), ptr_, count * sizeof(T), cudaMemcpyDeviceToHost), "download");
+    return host;
+  }
+
+ private:
+  void* ptr_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+struct Shape {
+  int n_q, n_k, n_v, d_k, d_v;
+};
+
+inline std::string shape_name(const Shape& s) {
+  return "nq" + std::to_string(s.n_q) + "_nk" + std::to_string(s.n_k) + "_nv" + std::to_string(s.n_v) + "_dk" +
+         std::to_string(s.d_k) + "_dv" + std::to_string(s.d_v);
+}
+
+struct Problem {
+  uint32_t seed = 0;
+  DecodeAttentionParams host;    // kF32, host float arrays
+  DecodeAttentionParams device;  // bf16/fp16, device arrays
+  std::vector<float> q, k, v, out;
+  std::vector<int32_t> lens, slots;
+  DeviceBuffer dq, dk, dv, dout, dlens, dslots;
+  size_t out_elems = 0;
+
+  // The kernel's output as floats, laid out like `out`.
+  std::vector<float> device_output() const {
+    const std::vector<uint16_t> bits = dout.download<uint16_t>(out_elems);
+    std::vector<float> f(bits.size());
+    for (size_t i = 0; i < bits.size(); ++i)
+      f[i] = device.dtype == DType::kBF16 ? reference::bf16_to_float(bits[i]) : reference::fp16_to_float(bits[i]);
+    return f;
+  }
+};
+
+// Batch of lens.size() sequences over a cache of `cache_slots` slots (sequence b reads slot
+// slots[b], or b when slots is empty) of `capacity` tokens; every stride is padded by 8 elements.
+inline void make_problem(Problem& pr, DType dtype, const Shape& s, std::vector<int32_t> lens,
+                         std::vector<int32_t> slots, int cache_slots, int capacity, uint32_t seed = 0) {
+  pr.seed = seed ? seed : std::random_device{}();
+  std::mt19937 rng(pr.seed);
+  std::uniform_int_distribution<int> dist(1, 255), sign(0, 1);
+  auto value = [&] { return static_cast<float>(sign(rng) ? dist(rng) : -dist(rng)) / 256.0f; };
+
+  DecodeAttentionParams& p = pr.host;
+  p = DecodeAttentionParams{};
+  p.dtype = DType::kF32;
+  p.batch = static_cast<int>(lens.size());
+  p.n_q = s.n_q, p.n_k = s.n_k, p.n_v = s.n_v, p.d_k = s.d_k, p.d_v = s.d_v;
+  p.scale = 2.0f / std::sqrt(static_cast<float>(s.d_k));  // peakier than 1/sqrt(d): tests the max shift
+  constexpr int kPad = 8;
+  p.q_head_stride = s.d_k + kPad;
+  p.q_batch_stride = s.n_q * p.q_head_stride + kPad;
+  p.k_head_stride = s.d_k + kPad;
+  p.k_token_stride = s.n_k * p.k_head_stride + kPad;
+  p.k_batch_stride = static_cast<int64_t>(capacity) * p.k_token_stride + kPad;
+  p.v_head_stride = s.d_v + kPad;
+  p.v_token_stride = s.n_v * p.v_head_stride + kPad;
+  p.v_batch_stride = static_cast<int64_t>(capacity) * p.v_token_stride + kPad;
+  p.out_head_stride = s.d_v + kPad;
+  p.out_batch_stride = s.n_q * p.out_head_stride + kPad;
+
+  auto fill = [&](std::vector<float>& a, size_t n) {
+    a.assign(n, 0.0f);
+    for (auto& x : a) x = value();
+  };
+  fill(pr.q, static_cast<size_t>(p.batch) * p.q_batch_stride);
+  fill(pr.k, static_cast<size_t>(cache_slots) * p.k_batch_stride);
+  fill(pr.v, static_cast<size_t>(cache_slots) * p.v_batch_stride);
+  pr.out_elems = static_cast<size_t>(p.batch) * p.out_batch_stride;
+  pr.out.assign(pr.out_elems, 0.0f);
+  pr.lens = std::move(lens);
+  pr.slots = std::move(slots);
+  p.q = pr.q.data(), p.k_cache = pr.k.data(), p.v_cache = pr.v.data(), p.out = pr.out.data();
+  p.context_lens = pr.lens.data();
+  p.cache_slots = pr.slots.empty() ? nullptr : pr.slots.data();
+
+  auto to16 = [&](const std::vector<float>& a) {
+    std::vector<uint16_t> b(a.size());
+    for (size_t i = 0; i < a.size(); ++i)
+      b[i] = dtype == DType::kBF16 ? reference::float_to_bf16(a[i]) : reference::float_to_fp16(a[i]);
+    return b;
+  };
+  pr.dq = DeviceBuffer(pr.q.size() * 2);
+  pr.dq.upload(to16(pr.q));
+  pr.dk = DeviceBuffer(pr.k.size() * 2);
+  pr.dk.upload(to16(pr.k));
+  pr.dv = DeviceBuffer(pr.v.size() * 2);
+  pr.dv.upload(to16(pr.v));
+  pr.dout = DeviceBuffer(pr.out_elems * 2);
+  cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");  // NaN-ish: unwritten shows
+  pr.dlens = DeviceBuffer(pr.lens.size() * 4);
+  pr.dlens.upload(pr.lens);
+  if (!pr.slots.empty()) {
+    pr.dslots = DeviceBuffer(pr.slots.size() * 4);
+    pr.dslots.upload(pr.slots);
+  }
+  pr.device = p;
+  pr.device.dtype = dtype;
+  pr.device.q = pr.dq.get(), pr.device.k_cache = pr.dk.get(), pr.device.v_cache = pr.dv.get();
+  pr.device.out = pr.dout.get();
+  pr.device.context_lens = static_cast<const int32_t*>(pr.dlens.get());
+  pr.device.cache_slots = pr.slots.empty() ? nullptr : static_cast<const int32_t*>(pr.dslots.get());
+}
+
+// Largest violation of |got - want| <= atol + rtol * |want| over the valid outputs, as a message
+// (empty when all pass).
+inline std::string compare_outputs(const Problem& pr, const std::vector<float>& got, const std::vector<float>& want,
+                                   double rtol, double atol) {
+  const DecodeAttentionParams& p = pr.host;
+  double worst = 0.0;
+  std::string where;
+  int bad = 0;
+  for (int b = 0; b < p.batch; ++b)
+    for (int h = 0; h < p.n_q; ++h)
+      for (int d = 0; d < p.d_v; ++d) {
+        const size_t i = b * p.out_batch_stride + h * p.out_head_stride + d;
+        const double err = std::abs(static_cast<double>(got[i]) - want[i]);
+        const double bound = atol + rtol * std::abs(want[i]);
+        if (!(err <= bound)) {
+          ++bad;
+          if (!(err / bound <= worst)) {
+            worst = err / bound;
+            where = "b " + std::to_string(b) + " h " + std::to_string(h) + " d " + std::to_string(d) + ": got " +
+                    std::to_string(got[i]) + " want " + std::to_string(want[i]);
+          }
+        }
+      }
+  if (!bad) return "";
+  return std::to_string(bad) + " outputs out of bounds (seed " + std::to_string(pr.seed) + "), worst " + where;
+}
+
+// Relative bound for an fp32-accumulated output stored in `dtype` (a bit over one rounding).
+inline double rtol_for(DType dtype) { return dtype == DType::kBF16 ? 1.0 / 128 : 1.0 / 512; }
+constexpr double kAtol = 2e-4;
+
+}  // namespace aimicius::kernels::testing

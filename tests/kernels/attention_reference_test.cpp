@@ -1,0 +1,70 @@
+// The CPU references and the host half-precision conversions on hand-checkable cases. No GPU
+// needed: these run wherever the GPU test executable is built (CI included).
+#include "kernels/reference/attention_reference.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "kernels/reference/half_bits.h"
+
+namespace aimicius::kernels::reference {
+namespace {
+
+TEST(HalfBits, RoundTripsAndRoundsToNearestEven) {
+  EXPECT_EQ(float_to_bf16(1.0f), 0x3f80);
+  EXPECT_EQ(bf16_to_float(0x3f80), 1.0f);
+  EXPECT_EQ(float_to_bf16(1.0f + 1.0f / 256), 0x3f80);  // tie: to even
+  EXPECT_EQ(float_to_bf16(1.0f + 3.0f / 256), 0x3f82);  // tie: to even (up)
+  EXPECT_EQ(float_to_fp16(1.0f), 0x3c00);
+  EXPECT_EQ(float_to_fp16(-2.5f), 0xc100);
+  EXPECT_EQ(float_to_fp16(65504.0f), 0x7bff);
+  EXPECT_EQ(float_to_fp16(70000.0f), 0x7c00);
+  EXPECT_EQ(float_to_fp16(5.9604644775390625e-08f), 0x0001);  // smallest subnormal
+  EXPECT_EQ(fp16_to_float(0x0001), 5.9604644775390625e-08f);
+  EXPECT_EQ(fp16_to_float(0xc100), -2.5f);
+  for (int k = -255; k <= 255; ++k) {
+    const float x = k / 256.0f;
+    EXPECT_EQ(bf16_to_float(float_to_bf16(x)), x);
+    EXPECT_EQ(fp16_to_float(float_to_fp16(x)), x);
+  }
+}
+
+// Two Q heads sharing one K head; V heads per Q head; equal scores average V, a dominant score
+// picks its row, and top-1 selective V picks the largest score.
+TEST(AttentionReference, HandCheckedCase) {
+  DecodeAttentionParams p;
+  p.dtype = DType::kF32;
+  p.batch = 1, p.n_q = 2, p.n_k = 1, p.n_v = 2, p.d_k = 2, p.d_v = 1;
+  p.scale = 1.0f;
+  set_contiguous_strides(p, 3);
+  const std::vector<float> q = {0, 0, 10, 0};            // head 0: all scores 0; head 1: scores 10 * k[0]
+  const std::vector<float> k = {1, 0, 2, 0, 0, 5};       // 3 tokens, one K head
+  const std::vector<float> v = {1, 10, 2, 20, 3, 30};    // 3 tokens x 2 V heads
+  const std::vector<int32_t> lens = {3};
+  std::vector<float> out(2, -1.0f);
+  p.q = q.data(), p.k_cache = k.data(), p.v_cache = v.data(), p.context_lens = lens.data(), p.out = out.data();
+  decode_attention(p);
+  EXPECT_FLOAT_EQ(out[0], 2.0f);  // mean of 1, 2, 3
+  const double w0 = std::exp(10.0 - 20.0), w2 = std::exp(0.0 - 20.0);
+  EXPECT_NEAR(out[1], (10 * w0 + 20 + 30 * w2) / (w0 + 1 + w2), 1e-4);
+  selective_v(p, 1);
+  EXPECT_FLOAT_EQ(out[0], 1.0f);   // tie among all: the lowest position
+  EXPECT_FLOAT_EQ(out[1], 20.0f);  // the largest score alone
+  selective_v(p, 3);
+  EXPECT_FLOAT_EQ(out[0], 2.0f);
+  const std::vector<int32_t> top = top_positions(p, 0, 1, 2);
+  EXPECT_EQ(top, (std::vector<int32_t>{1, 0}));
+}
+
+TEST(AttentionReference, RejectsInvalidShapes) {
+  DecodeAttentionParams p;
+  p.dtype = DType::kF32;
+  p.batch = 1, p.n_q = 3, p.n_k = 2, p.n_v = 1, p.d_k = 2, p.d_v = 1;
+  EXPECT_THROW(decode_attention(p), std::invalid_argument);
+  EXPECT_NE(validate_decode_params(p), "");
+}
+
+}  // namespace
+}  // namespace aimicius::kernels::reference

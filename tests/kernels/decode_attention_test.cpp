@@ -1,0 +1,147 @@
+// decode_attention (split-KV DiffQKV decode attention) against reference::decode_attention, for
+// every supported head-dim pair and storage type, DiffQKV, GQA and uneven head groupings, variable
+// context lengths in a batch (1, lengths that are not multiples of the chunk), forced many-split
+// plans, cache-slot indirection, empty contexts and contexts longer than the plan.
+// Skips without a CUDA device.
+#include "kernels/decode_attention.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/reference/attention_reference.h"
+#include "tests/kernels/attention_problem.h"
+
+namespace aimicius::kernels {
+namespace {
+
+using testing::compare_outputs;
+using testing::DeviceBuffer;
+using testing::have_cuda_device;
+using testing::kAtol;
+using testing::Problem;
+using testing::rtol_for;
+using testing::Shape;
+
+#define REQUIRE_GPU() \
+  if (!have_cuda_device()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped"
+
+// Runs the kernel with the given plan and compares with the reference; returns the failure text.
+std::string run_and_compare(Problem& pr, int chunk_override = 0, int deep = -1) {
+  const int max_len = *std::max_element(pr.lens.begin(), pr.lens.end());
+  const DecodePlan plan =
+      plan_decode_attention(pr.device, max_len, current_device_sm_count(), DecodePlanOptions{chunk_override, deep});
+  DeviceBuffer ws(plan.workspace_bytes);
+  testing::cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");  // NaN if unwritten
+  decode_attention(pr.device, plan, ws.get(), nullptr);
+  testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
+  reference::decode_attention(pr.host);
+  const std::string err = compare_outputs(pr, pr.device_output(), pr.out, rtol_for(pr.device.dtype), kAtol);
+  if (err.empty()) return "";
+  return "splits " + std::to_string(plan.splits) + " chunk " + std::to_string(plan.chunk_tokens) + ": " + err;
+}
+
+const Shape kShapes[] = {
+    {32, 4, 16, 64, 64},    // Sigma-1.5B DiffQKV
+    {32, 16, 16, 64, 64},   // its GQA baseline STD
+    {32, 8, 8, 128, 128},   // GQA, d 128
+    {32, 4, 8, 64, 128},    // d_k 64, d_v 128
+    {16, 2, 4, 128, 64},    // d_k 128, d_v 64
+    {8, 8, 8, 64, 64},      // MHA: one Q head per block
+    {12, 4, 3, 64, 64},     // 3 Q heads per K head, 4 per V head: blocks of 1
+    {24, 2, 8, 64, 64},     // 12 Q heads per K head (blocks of 4), 3 per V head (slots of 1)
+    {32, 8, 2, 64, 128},    // fewer V heads than K heads
+    {32, 1, 1, 128, 128},   // MQA
+};
+
+TEST(DecodeAttention, EveryShapeAndTypeMatchesReference) {
+  REQUIRE_GPU();
+  for (DType dtype : {DType::kBF16, DType::kFP16})
+    for (const Shape& s : kShapes) {
+      SCOPED_TRACE(std::string(dtype_name(dtype)) + " " + testing::shape_name(s));
+      Problem pr;
+      testing::make_problem(pr, dtype, s, {1, 777, 2051, 130}, {}, 4, 2100);
+      EXPECT_EQ(run_and_compare(pr), "") << "default plan";
+      EXPECT_EQ(run_and_compare(pr, 64), "") << "chunks of 64 tokens";
+      EXPECT_EQ(run_and_compare(pr, 100000), "") << "largest chunk";
+      EXPECT_EQ(run_and_compare(pr, 0, 0), "") << "4 rows in flight";
+      EXPECT_EQ(run_and_compare(pr, 64, 0), "") << "4 rows in flight, chunks of 64";
+      EXPECT_EQ(run_and_compare(pr, 100000, 1), "") << "deep unroll, largest chunk";
+    }
+}
+
+TEST(DecodeAttention, LongContextManySplits) {
+  REQUIRE_GPU();
+  for (DType dtype : {DType::kBF16, DType::kFP16}) {
+    Problem pr;
+    testing::make_problem(pr, dtype, {32, 4, 16, 64, 64}, {32773, 5000}, {}, 2, 32800);
+    SCOPED_TRACE(dtype_name(dtype));
+    EXPECT_EQ(run_and_compare(pr), "");
+    EXPECT_EQ(run_and_compare(pr, 320), "");
+  }
+}
+
+TEST(DecodeAttention, FewerQHeadsPerBlockThanShareAKHead) {
+  REQUIRE_GPU();
+  Problem pr;
+  testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {1, 3000, 1025}, {}, 3, 3000);
+  for (int qb : {1, 2, 4}) {
+    const DecodePlan plan = plan_decode_attention(pr.device, 3000, current_device_sm_count(), {0, -1, qb});
+    EXPECT_EQ(plan.q_heads_per_block, qb);
+    DeviceBuffer ws(plan.workspace_bytes);
+    testing::cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");
+    decode_attention(pr.device, plan, ws.get(), nullptr);
+    testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
+    reference::decode_attention(pr.host);
+    EXPECT_EQ(compare_outputs(pr, pr.device_output(), pr.out, rtol_for(DType::kBF16), kAtol), "") << "QB " << qb;
+  }
+  EXPECT_THROW(plan_decode_attention(pr.device, 3000, current_device_sm_count(), {0, -1, 3}), std::invalid_argument);
+}
+
+TEST(DecodeAttention, CacheSlotsAndEmptyContext) {
+  REQUIRE_GPU();
+  Problem pr;
+  testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {300, 0, 1000}, {3, 0, 1}, 4, 1024);
+  EXPECT_EQ(run_and_compare(pr), "");
+  EXPECT_EQ(run_and_compare(pr, 128), "");
+  const std::vector<float> got = pr.device_output();
+  for (int h = 0; h < 32; ++h)
+    for (int d = 0; d < 64; ++d) EXPECT_EQ(got[pr.host.out_batch_stride + h * pr.host.out_head_stride + d], 0.0f);
+}
+
+TEST(DecodeAttention, ContextLongerThanPlanGivesNaN) {
+  REQUIRE_GPU();
+  for (int chunk : {0, 64, 512}) {  // several splits, many, one
+    Problem pr;
+    testing::make_problem(pr, DType::kFP16, {32, 16, 16, 64, 64}, {100, 900}, {}, 2, 1000);
+    const DecodePlan plan = plan_decode_attention(pr.device, 500, current_device_sm_count(), DecodePlanOptions{chunk});
+    DeviceBuffer ws(plan.workspace_bytes);
+    decode_attention(pr.device, plan, ws.get(), nullptr);
+    testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
+    const std::vector<float> got = pr.device_output();
+    EXPECT_FALSE(std::isnan(got[0])) << "chunk " << chunk;
+    EXPECT_TRUE(std::isnan(got[pr.host.out_batch_stride])) << "chunk " << chunk;
+  }
+}
+
+TEST(DecodeAttention, PlansFillTheGpuAndRejectBadShapes) {
+  REQUIRE_GPU();
+  DecodeAttentionParams p;
+  p.dtype = DType::kBF16;
+  p.batch = 1, p.n_q = 32, p.n_k = 4, p.n_v = 16, p.d_k = 64, p.d_v = 64;
+  set_contiguous_strides(p, 131072);
+  const int sms = current_device_sm_count();
+  const DecodePlan plan = plan_decode_attention(p, 131072, sms);
+  EXPECT_EQ(plan.q_heads_per_block, 8);
+  EXPECT_GE(plan.splits * 4, sms) << "batch 1 at 128k must give every SM a block";
+  EXPECT_LE(plan.chunk_tokens, 1024);
+  EXPECT_GT(plan.workspace_bytes, 0u);
+  p.d_k = 96;
+  EXPECT_THROW(plan_decode_attention(p, 1000, sms), std::invalid_argument);
+  p.d_k = 64, p.n_k = 5;
+  EXPECT_THROW(plan_decode_attention(p, 1000, sms), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace aimicius::kernels

@@ -146,6 +146,8 @@ int main(int argc, char** argv) {
   bench_gen->add_option("--device", bench.device, "cpu | cuda[:N]")->capture_default_str();
   bench_gen->add_option("--dtype", bench.dtype, "f32 | bf16 | f16 (default: f32 on CPU, bf16 on CUDA)");
   bench_gen->add_option("--selective-v", bench.selective_v, "Selective V fetching top-k (0: off)")->capture_default_str();
+  bench_gen->add_flag("--torch-attention", bench.torch_attention,
+                      "Decode attention with LibTorch ops, not the CUDA kernels (the baseline they are measured against)");
   bench_gen->add_option("--batch", bench.batch, "Prompts per batch")->capture_default_str();
   bench_gen->add_option("--prompt-len", bench.prompt_len, "Prompt tokens")->capture_default_str();
   bench_gen->add_option("--new-tokens", bench.new_tokens, "Tokens generated per prompt")->capture_default_str();

@@ -120,8 +120,15 @@ struct LocalModel::Impl {
       active = still;
       if (active.empty()) break;
       const torch::Tensor ids = torch::tensor(feed).view({-1, 1});
-      const torch::Tensor logits = model->forward(ids, cache, active, true).to(torch::kCPU);
-      for (size_t j = 0; j < active.size(); ++j) next[active[j]] = pick_token(logits[j], p, rngs[active[j]]);
+      const torch::Tensor logits = model->forward(ids, cache, active, true);
+      if (p.temperature <= 0.0) {
+        // Greedy: the argmax on the device, so only the token ids cross to the host.
+        const torch::Tensor picked = logits.argmax(-1).to(torch::kCPU);
+        for (size_t j = 0; j < active.size(); ++j) next[active[j]] = static_cast<int32_t>(picked[j].item<int64_t>());
+      } else {
+        const torch::Tensor host = logits.to(torch::kCPU);
+        for (size_t j = 0; j < active.size(); ++j) next[active[j]] = pick_token(host[j], p, rngs[active[j]]);
+      }
     }
     return out;
   }
@@ -139,6 +146,7 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   mo.device = torch::Device(options.device);
   mo.dtype = parse_dtype_name(options.dtype, cuda);
   mo.selective_v_topk = options.selective_v_topk;
+  mo.cuda_kernels = options.cuda_kernels;
   auto impl = std::make_unique<Impl>();
   impl->model = Model::load(dir, mo);
   if (std::filesystem::exists(dir / "tokenizer.json") || std::filesystem::exists(dir / "tokenizer.model"))

@@ -1,5 +1,13 @@
 #include "runtime/model.h"
 
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+#include "runtime/cuda_attention.h"
+#endif
+
+#include <optional>
+
+#include <torch/version.h>
+
 #include <cmath>
 
 #include <fmt/format.h>
@@ -108,6 +116,13 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const Model
                                L("mlp.gate_proj.weight"), L("mlp.up_proj.weight"), L("mlp.down_proj.weight")});
   }
   m->inv_freq_ = rope_inv_freq(c).to(options.device);
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+  if (options.cuda_kernels && options.device.is_cuda() &&
+      cuda_decode_supported(c, options.dtype, options.selective_v_topk)) {
+    m->cuda_kernels_ = true;
+    m->cuda_sm_count_ = cuda_sm_count();
+  }
+#endif
   return m;
 }
 
@@ -130,7 +145,7 @@ torch::Tensor Model::rope(const torch::Tensor& x, const torch::Tensor& cos, cons
 }
 
 torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tensor& h, const torch::Tensor& positions,
-                               KVCache& cache, const std::vector<int64_t>& slots) {
+                               KVCache& cache, const std::vector<int64_t>& slots, const DecodeIndex* kernel_step) {
   const ModelConfig& c = config_;
   const int64_t B = h.size(0), T = h.size(1);
   const int64_t nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads, dk = c.head_dim_qk, dv = c.head_dim_v;
@@ -148,6 +163,40 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   const torch::Tensor sin = angles.sin().to(torch::kFloat32).unsqueeze(2);
   q = rope(q, cos, sin);
   k = rope(k, cos, sin);
+
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+  if (kernel_step) {
+    // Decode on CUDA: one scatter per cache stores this step's rows (forward() checked capacity),
+    // then the kernel reads each slot's context where it lies, in bf16/fp16, without a gather.
+    cache.k[index].index_put_({kernel_step->slots_long, kernel_step->positions_long}, k.select(1, 0));
+    cache.v[index].index_put_({kernel_step->slots_long, kernel_step->positions_long}, v.select(1, 0));
+    const torch::Tensor out = cuda_decode_attention(
+        q.select(1, 0).contiguous(), cache.k[index], cache.v[index], kernel_step->context_lens_i32, kernel_step->slots_i32,
+        1.0 / std::sqrt(static_cast<double>(dk)), options_.selective_v_topk, cuda_sm_count_);
+    return torch::linear(out.reshape({B, 1, nq * dv}), w.o_proj);
+  }
+#else
+  (void)kernel_step;
+#endif
+
+#if TORCH_VERSION_MAJOR >= 2
+  // Prefill of fresh slots on CUDA (every sequence starts at position 0): LibTorch's fused SDPA
+  // (FlashAttention-style, causal) on this step's own K and V, expanded to the Q heads; the rows
+  // are stored in the cache for the decode steps that follow.
+  bool fresh = T > 1 && h.is_cuda();
+  for (int64_t b = 0; fresh && b < B; ++b) fresh = cache.lengths[slots[b]] == 0;  // host state: no sync
+  if (fresh) {
+    for (int64_t b = 0; b < B; ++b) {
+      cache.k[index][slots[b]].narrow(0, 0, T).copy_(k[b]);
+      cache.v[index][slots[b]].narrow(0, 0, T).copy_(v[b]);
+    }
+    const torch::Tensor qh = q.transpose(1, 2);                                   // [B, nq, T, dk]
+    const torch::Tensor kh = k.transpose(1, 2).repeat_interleave(nq / nk, 1);     // [B, nq, T, dk]
+    const torch::Tensor vh = v.transpose(1, 2).repeat_interleave(nq / nv, 1);     // [B, nq, T, dv]
+    const torch::Tensor out = at::scaled_dot_product_attention(qh, kh, vh, {}, 0.0, /*is_causal=*/true);
+    return torch::linear(out.transpose(1, 2).reshape({B, T, nq * dv}), w.o_proj);
+  }
+#endif
 
   // Store this step's K and V at each slot's current length; gather each slot's whole context.
   int64_t max_len = 0;
@@ -201,21 +250,40 @@ torch::Tensor Model::forward(const torch::Tensor& tokens_in, KVCache& cache, con
   const ModelConfig& c = config_;
   if (tokens_in.dim() != 2 || tokens_in.size(0) != static_cast<int64_t>(slots.size()))
     throw std::invalid_argument("forward: tokens must be [slots, T]");
-  const torch::Tensor tokens = tokens_in.to(options_.device, torch::kLong);
-  const int64_t B = tokens.size(0), T = tokens.size(1);
-  if (tokens.numel() > 0 && (tokens.min().item<int64_t>() < 0 || tokens.max().item<int64_t>() >= c.vocab_size))
+  // Token ids are checked where they are: on the host (the usual case) this costs no device sync.
+  const torch::Tensor host_tokens = tokens_in.device().is_cpu() ? tokens_in.to(torch::kLong) : tokens_in.to(torch::kCPU, torch::kLong);
+  if (host_tokens.numel() > 0 &&
+      (host_tokens.min().item<int64_t>() < 0 || host_tokens.max().item<int64_t>() >= c.vocab_size))
     throw std::invalid_argument(fmt::format("forward: token id outside the vocabulary of {}", c.vocab_size));
+  const torch::Tensor tokens = host_tokens.to(options_.device);
+  const int64_t B = tokens.size(0), T = tokens.size(1);
 
   std::vector<int64_t> start(B);
-  for (int64_t b = 0; b < B; ++b) start[b] = cache.lengths[slots[b]];
+  for (int64_t b = 0; b < B; ++b) {
+    start[b] = cache.lengths[slots[b]];
+    if (start[b] + T > cache.capacity())
+      throw std::runtime_error(fmt::format("KV cache slot {} full: {} + {} tokens > capacity {}", slots[b], start[b], T,
+                                           cache.capacity()));
+  }
   const torch::Tensor positions =
       torch::tensor(start, torch::kLong).to(options_.device).view({B, 1}) +
       torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(options_.device)).view({1, T});
 
+  // One decode token per slot on CUDA: the kernels' index tensors, shared by all layers.
+  std::optional<DecodeIndex> kernel_step;
+  if (cuda_kernels_ && T == 1) {
+    std::vector<int32_t> slots32(slots.begin(), slots.end()), lens32(B);
+    for (int64_t b = 0; b < B; ++b) lens32[b] = static_cast<int32_t>(start[b] + 1);
+    const auto i32 = torch::TensorOptions().dtype(torch::kInt);
+    kernel_step = DecodeIndex{torch::tensor(slots, torch::kLong).to(options_.device), positions.view({B}),
+                              torch::tensor(slots32, i32).to(options_.device),
+                              torch::tensor(lens32, i32).to(options_.device)};
+  }
+
   torch::Tensor x = embed_.index_select(0, tokens.reshape({-1})).view({B, T, c.hidden_size});
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& w = layers_[l];
-    x = x + attention(w, l, rms_norm(x, w.input_norm), positions, cache, slots);
+    x = x + attention(w, l, rms_norm(x, w.input_norm), positions, cache, slots, kernel_step ? &*kernel_step : nullptr);
     const torch::Tensor h = rms_norm(x, w.post_norm);
     x = x + torch::linear(torch::silu(torch::linear(h, w.gate_proj)) * torch::linear(h, w.up_proj), w.down_proj);
   }

@@ -27,6 +27,9 @@ struct ModelOptions {
   // > 0: at decode (one new token), each Q head reads only the V rows of its top-k attention
   // scores (Sigma's selective V fetching); exact when k >= the context length.
   int64_t selective_v_topk = 0;
+  // Decode with aimicius' CUDA kernels where the build and shape allow (false: LibTorch ops, the
+  // baseline the kernels are measured against).
+  bool cuda_kernels = true;
 };
 
 class KVCache {
@@ -66,9 +69,14 @@ class Model {
     torch::Tensor input_norm, q_proj, q_bias, q_up, q_gate, q_down, k_proj, k_bias, v_proj, v_bias, o_proj;
     torch::Tensor post_norm, gate_proj, up_proj, down_proj;
   };
+  // Device index tensors of one decode step, built once per forward for every layer.
+  struct DecodeIndex {
+    torch::Tensor slots_long, positions_long;  // [B]: where this step's K/V rows go
+    torch::Tensor slots_i32, context_lens_i32;  // [B]: what the CUDA kernel reads
+  };
   Model(ModelConfig config, ModelOptions options, SafetensorsCheckpoint checkpoint);
   torch::Tensor attention(const Layer& layer, int64_t index, const torch::Tensor& h, const torch::Tensor& positions,
-                          KVCache& cache, const std::vector<int64_t>& slots);
+                          KVCache& cache, const std::vector<int64_t>& slots, const DecodeIndex* kernel_step);
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& gain) const;
   torch::Tensor rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) const;
 
@@ -77,6 +85,10 @@ class Model {
   SafetensorsCheckpoint checkpoint_;  // keeps zero-copy weights mapped
   torch::Tensor embed_, final_norm_, lm_head_, inv_freq_;
   std::vector<Layer> layers_;
+  // Decode steps use aimicius' CUDA kernels (runtime/cuda_attention.h) when this build has them
+  // and the model is on CUDA in bf16/fp16 with a shape they take; else the LibTorch path.
+  bool cuda_kernels_ = false;
+  int cuda_sm_count_ = 0;
 };
 
 }  // namespace aimicius::runtime

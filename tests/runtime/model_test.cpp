@@ -332,6 +332,43 @@ TEST(ModelCuda, LogitsMatchTheCpuPathInF32AndBf16AndDecodeIsConsistent) {
   }
 }
 
+// Decode steps on CUDA in bf16 go through aimicius' kernels (runtime/cuda_attention.h) when the
+// build has them: head dims 64 and 128 (d_k != d_v), three slots of different lengths decoding in
+// one batch, and selective V with k past every context (= full attention), against the CPU path.
+TEST(ModelCuda, KernelDecodeMatchesTheCpuPathForBatchedSlots) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  aimicius::testing::ScratchDir dir;
+  ModelConfig config = preset_config("tiny-diffqkv");
+  config.head_dim_qk = 64;
+  config.head_dim_v = 128;
+  CheckpointOptions opts;
+  opts.init_std = 0.02;
+  write_random_checkpoint(config, dir.path(), opts);
+  for (int64_t topk : {0, 1000}) {
+    ModelOptions cpu_opts, gpu_opts;
+    cpu_opts.selective_v_topk = gpu_opts.selective_v_topk = topk;
+    gpu_opts.device = torch::Device("cuda");
+    gpu_opts.dtype = torch::kBFloat16;
+    auto cpu = Model::load(dir.path(), cpu_opts);
+    auto gpu = Model::load(dir.path(), gpu_opts);
+    KVCache cc = cpu->make_cache(3, 64), gc = gpu->make_cache(3, 64);
+    const std::vector<int64_t> lengths = {7, 19, 33};
+    for (int64_t s = 0; s < 3; ++s) {
+      const auto prompt = as_tensor(random_tokens(lengths[s], config.vocab_size, 100 + s));
+      cpu->forward(prompt, cc, {s}, true);
+      gpu->forward(prompt, gc, {s}, true);
+    }
+    const auto next = as_tensor({5, 77, 200}).view({3, 1});
+    const torch::Tensor want = cpu->forward(next, cc, {0, 1, 2}, true);
+    const torch::Tensor got = gpu->forward(next, gc, {0, 1, 2}, true).cpu();
+    for (int64_t s = 0; s < 3; ++s) {
+      const double rel = (got[s] - want[s]).abs().max().item<double>() / want[s].abs().max().item<double>();
+      EXPECT_LT(rel, 3e-2) << "slot " << s << " topk " << topk;
+    }
+    EXPECT_EQ(gc.lengths, (std::vector<int64_t>{8, 20, 34}));
+  }
+}
+
 }  // namespace
 }  // namespace aimicius::runtime
 

@@ -1,0 +1,32 @@
+// Decode attention on CUDA with aimicius' own kernels (kernels/decode_attention.h,
+// kernels/selective_v.h), for LibTorch tensors. Compiled only in builds whose LibTorch has CUDA
+// and whose kernels were compiled (AIMICIUS_RUNTIME_CUDA_KERNELS); model.cpp falls back to its
+// LibTorch path everywhere else.
+//
+// Invariants: everything runs on LibTorch's current CUDA stream, with no host synchronisation and
+// no allocation beyond the caching allocator's workspace tensor, so a decode step can be captured
+// in a CUDA graph. Plans are per (batch, cache capacity) and cheap to recompute.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "runtime/model_config.h"
+
+namespace aimicius::runtime {
+
+// Whether the kernels take this shape (head dims 64 or 128, group sizes they support), dtype and
+// selective-V top-k (at most kernels::kMaxSelectiveTopK).
+bool cuda_decode_supported(const ModelConfig& config, torch::ScalarType dtype, int64_t selective_topk);
+
+// The current device's SM count (the decode planner spreads a sequence's context over it).
+int cuda_sm_count();
+
+// q [B, n_q, d_k] (contiguous, bf16/fp16, CUDA); k_cache [slots, capacity, n_k, d_k] and v_cache
+// [slots, capacity, n_v, d_v] as KVCache holds them; context_lens [B] int32 (the new token's K/V
+// already stored); slots [B] int32. selective_topk > 0: Sigma's selective V fetching (the
+// runtime's semantics: softmax over the kept top-k scores). Returns [B, n_q, d_v].
+torch::Tensor cuda_decode_attention(const torch::Tensor& q, const torch::Tensor& k_cache, const torch::Tensor& v_cache,
+                                    const torch::Tensor& context_lens, const torch::Tensor& slots, double scale,
+                                    int64_t selective_topk, int sm_count);
+
+}  // namespace aimicius::runtime

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Issue 6 on the CUDA machine, in one device call: build everything (LibTorch 2.x + the kernels),
+# run the GPU tests (kernels and the runtime's CUDA decode path), the kernel benchmark (copy
+# bandwidth, DiffQKV vs GQA decode attention), and end-to-end decode tokens/s of Sigma-1.5B-shaped
+# (DiffQKV) and STD-1.5B-shaped (GQA) random checkpoints with the kernels, with LibTorch attention
+# (--torch-attention) and, as the peer, Hugging Face transformers `generate` on the GQA weights.
+# Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/aimicius-out}
+mkdir -p "$OUT"
+t0=$(date +%s)
+bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
+echo "build: $(( $(date +%s) - t0 )) s"
+export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
+B=build-gpu
+timeout 240 $B/tests/aimicius_gpu_tests > "$OUT/gpu_tests.txt" 2>&1; echo "kernel tests rc=$?"
+grep -E "^\[  (PASSED|FAILED) " "$OUT/gpu_tests.txt"
+timeout 240 $B/tests/aimicius_runtime_tests --gtest_filter='ModelCuda*:Generat*' > "$OUT/runtime_tests.txt" 2>&1
+echo "runtime tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/runtime_tests.txt" | head
+echo "after tests: $(( $(date +%s) - t0 )) s"
+timeout ${KERNEL_BENCH_TIMEOUT:-150} $B/bench/aimicius-bench-attention > "$OUT/kernel_bench.jsonl" 2> "$OUT/kernel_bench.err"
+echo "kernel bench rc=$? ($(wc -l < "$OUT/kernel_bench.jsonl") lines), at $(( $(date +%s) - t0 )) s"
+A=$B/harness/aimicius
+W=/tmp/aimicius-bench; mkdir -p $W
+cat > $W/std-llama.json <<'JSON'
+{"model_type": "llama", "vocab_size": 128256, "hidden_size": 2048, "intermediate_size": 6144,
+ "num_hidden_layers": 26, "num_attention_heads": 32, "num_key_value_heads": 16, "head_dim": 64,
+ "rms_norm_eps": 1e-6, "rope_theta": 50000.0, "max_position_embeddings": 131072, "tie_word_embeddings": false}
+JSON
+$A make-checkpoint --preset sigma-1.5b --dtype bf16 --out $W/sigma > /dev/null
+$A make-checkpoint --config $W/std-llama.json --dtype bf16 --out $W/std > /dev/null
+{
+  for B_ in ${BATCHES:-1 32}; do
+    for M in sigma std; do
+      for MODE in kernels torch; do
+        FLAG=""; [ $MODE = torch ] && FLAG=--torch-attention
+        echo "== aimicius $M $MODE batch $B_ prompt ${PROMPT:-2048}"
+        timeout 120 $A bench generate --checkpoint $W/$M --device cuda --batch $B_ --prompt-len ${PROMPT:-2048} \
+          --new-tokens ${NEW:-128} --repeats 3 $FLAG | tail -1
+      done
+    done
+    echo "== hf std batch $B_ prompt ${PROMPT:-2048}"
+    timeout 120 python3 scripts/bench/hf_generate_bench.py $W/std cuda bf16 $B_ ${PROMPT:-2048} ${NEW:-128} 3 2>&1 | tail -1
+  done
+  # Long context: batch 1 at a 32k prompt (batch 32 x 32k does not fit STD's cache in 80 GB).
+  for M in sigma std; do
+    echo "== aimicius $M kernels batch 1 prompt 32768"
+    timeout 150 $A bench generate --checkpoint $W/$M --device cuda --batch 1 --prompt-len 32768 --new-tokens 128 --repeats 3 | tail -1
+  done
+  echo "== hf std batch 1 prompt 32768"
+  timeout 150 python3 scripts/bench/hf_generate_bench.py $W/std cuda bf16 1 32768 128 3 2>&1 | tail -1
+} 2>&1 | tee "$OUT/e2e_bench.txt"
+echo "total: $(( $(date +%s) - t0 )) s"

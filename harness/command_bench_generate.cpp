@@ -23,6 +23,7 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   lo.dtype = o.dtype;
   lo.selective_v_topk = o.selective_v;
   lo.cuda_kernels = !o.torch_attention;
+  lo.cuda_graphs = !o.no_cuda_graphs;
   auto model = runtime::LocalModel::load(o.checkpoint, lo);
   std::mt19937_64 rng(1);
   std::vector<std::vector<int32_t>> prompts(o.batch, std::vector<int32_t>(o.prompt_len));

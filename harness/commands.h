@@ -56,6 +56,7 @@ struct BenchGenerateOptions {
   std::string dtype;
   int64_t selective_v = 0;
   bool torch_attention = false;  // decode attention with LibTorch ops instead of the CUDA kernels
+  bool no_cuda_graphs = false;   // kernel decode steps without CUDA graphs
   int64_t batch = 1;
   int64_t prompt_len = 128;
   int64_t new_tokens = 64;

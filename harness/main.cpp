@@ -148,6 +148,7 @@ int main(int argc, char** argv) {
   bench_gen->add_option("--selective-v", bench.selective_v, "Selective V fetching top-k (0: off)")->capture_default_str();
   bench_gen->add_flag("--torch-attention", bench.torch_attention,
                       "Decode attention with LibTorch ops, not the CUDA kernels (the baseline they are measured against)");
+  bench_gen->add_flag("--no-cuda-graphs", bench.no_cuda_graphs, "Launch kernel decode steps op by op, without CUDA graphs");
   bench_gen->add_option("--batch", bench.batch, "Prompts per batch")->capture_default_str();
   bench_gen->add_option("--prompt-len", bench.prompt_len, "Prompt tokens")->capture_default_str();
   bench_gen->add_option("--new-tokens", bench.new_tokens, "Tokens generated per prompt")->capture_default_str();

@@ -147,6 +147,7 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   mo.dtype = parse_dtype_name(options.dtype, cuda);
   mo.selective_v_topk = options.selective_v_topk;
   mo.cuda_kernels = options.cuda_kernels;
+  mo.cuda_graphs = options.cuda_graphs;
   auto impl = std::make_unique<Impl>();
   impl->model = Model::load(dir, mo);
   if (std::filesystem::exists(dir / "tokenizer.json") || std::filesystem::exists(dir / "tokenizer.model"))

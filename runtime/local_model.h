@@ -25,6 +25,7 @@ struct LocalModelOptions {
   std::string dtype;           // "" (float32 on CPU, bf16 on CUDA), "f32", "bf16", "f16"
   int64_t selective_v_topk = 0;
   bool cuda_kernels = true;  // false: decode attention with LibTorch ops (for comparisons)
+  bool cuda_graphs = true;   // false: kernel decode steps launched op by op (for comparisons)
   // Wrap each prompt as one user turn in the checkpoint's chat format (Llama 3, ChatML, or plain
   // "role: content" lines; see tokenizer/chat_template.h) before encoding: for instruction-tuned
   // checkpoints.

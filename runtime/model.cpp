@@ -2,6 +2,7 @@
 
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
 #include "runtime/cuda_attention.h"
+#include "runtime/cuda_graph.h"
 #endif
 
 #include <optional>
@@ -280,16 +281,79 @@ torch::Tensor Model::forward(const torch::Tensor& tokens_in, KVCache& cache, con
                               torch::tensor(lens32, i32).to(options_.device)};
   }
 
+  torch::Tensor logits;
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+  if (kernel_step && options_.cuda_graphs && last_only) logits = decode_with_graph(tokens, positions, cache, *kernel_step);
+#endif
+  if (!logits.defined())
+    logits = run_layers(tokens, positions, cache, slots, kernel_step ? &*kernel_step : nullptr, last_only);
+  for (int64_t b = 0; b < B; ++b) cache.lengths[slots[b]] += T;
+  return logits;
+}
+
+torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
+                                const std::vector<int64_t>& slots, const DecodeIndex* kernel_step, bool last_only) {
+  const ModelConfig& c = config_;
+  const int64_t B = tokens.size(0), T = tokens.size(1);
   torch::Tensor x = embed_.index_select(0, tokens.reshape({-1})).view({B, T, c.hidden_size});
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& w = layers_[l];
-    x = x + attention(w, l, rms_norm(x, w.input_norm), positions, cache, slots, kernel_step ? &*kernel_step : nullptr);
+    x = x + attention(w, l, rms_norm(x, w.input_norm), positions, cache, slots, kernel_step);
     const torch::Tensor h = rms_norm(x, w.post_norm);
     x = x + torch::linear(torch::silu(torch::linear(h, w.gate_proj)) * torch::linear(h, w.up_proj), w.down_proj);
   }
-  for (int64_t b = 0; b < B; ++b) cache.lengths[slots[b]] += T;
   if (last_only) x = x.select(1, T - 1);
   return torch::linear(rms_norm(x, final_norm_), lm_head_).to(torch::kFloat32);
 }
+
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+// The static buffers a captured decode step reads (inputs, copied in before each replay) and
+// writes (logits), the cache it was captured on, and the graph.
+struct Model::DecodeGraph {
+  torch::Tensor tokens, positions;  // [B, 1]
+  DecodeIndex index;
+  torch::Tensor logits;             // [B, vocab] float32, rewritten by each replay
+  const void* cache_key = nullptr;  // cache.k[0]'s storage: another cache needs another graph
+  CudaGraph graph;
+};
+
+torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
+                                       const DecodeIndex& step) {
+  const int64_t B = tokens.size(0);
+  std::shared_ptr<DecodeGraph>& g = decode_graphs_[B];
+  const void* key = cache.k[0].data_ptr();
+  if (g && g->cache_key == key) {
+    g->tokens.copy_(tokens);
+    g->positions.copy_(positions);
+    g->index.slots_long.copy_(step.slots_long);
+    g->index.positions_long.copy_(step.positions_long);
+    g->index.slots_i32.copy_(step.slots_i32);
+    g->index.context_lens_i32.copy_(step.context_lens_i32);
+    g->graph.replay();
+    return g->logits.clone();
+  }
+  // First step of this batch size on this cache: run it eagerly on static copies of the inputs
+  // (also the warm-up that capture needs), then capture the same step for the next ones. The
+  // capture itself executes nothing, so this step's K/V rows are written exactly once.
+  auto fresh = std::make_shared<DecodeGraph>();
+  fresh->tokens = tokens.clone();
+  fresh->positions = positions.clone();
+  fresh->index = DecodeIndex{step.slots_long.clone(), step.positions_long.clone(), step.slots_i32.clone(),
+                             step.context_lens_i32.clone()};
+  fresh->cache_key = key;
+  const torch::Tensor logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, true);
+  try {
+    fresh->graph.capture([&] {
+      fresh->logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, true);
+    });
+    g = std::move(fresh);
+  } catch (const std::runtime_error&) {
+    // Not capturable here (e.g. an operation this LibTorch cannot capture): stay eager for this
+    // batch size rather than fail the generation. The eager path is exact, only slower.
+    options_.cuda_graphs = false;
+  }
+  return logits;
+}
+#endif
 
 }  // namespace aimicius::runtime

@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct ModelOptions {
   // Decode with aimicius' CUDA kernels where the build and shape allow (false: LibTorch ops, the
   // baseline the kernels are measured against).
   bool cuda_kernels = true;
+  // With the kernels: replay each decode step (all layers, for a given batch size) as one CUDA
+  // graph instead of launching its ~30 operations per layer one by one.
+  bool cuda_graphs = true;
 };
 
 class KVCache {
@@ -58,6 +62,10 @@ class Model {
   const ModelOptions& options() const { return options_; }
 
   KVCache make_cache(int64_t slots, int64_t capacity) const;
+  // Whether decode steps run through the CUDA kernels, and as CUDA graphs (false after a capture
+  // failed: the steps then run eagerly, exact but slower).
+  bool decode_kernels_active() const { return cuda_kernels_; }
+  bool decode_graphs_active() const { return cuda_kernels_ && options_.cuda_graphs; }
 
   // Appends tokens [B, T] to cache slots `slots` (B of them) and returns logits [B, T, vocab]
   // (float32), or [B, vocab] for the last position only when `last_only`.
@@ -77,6 +85,14 @@ class Model {
   Model(ModelConfig config, ModelOptions options, SafetensorsCheckpoint checkpoint);
   torch::Tensor attention(const Layer& layer, int64_t index, const torch::Tensor& h, const torch::Tensor& positions,
                           KVCache& cache, const std::vector<int64_t>& slots, const DecodeIndex* kernel_step);
+  // Embedding, every layer, and the logits of the last position ([B, vocab] float32 when
+  // last_only); no host work, so a kernel decode step through it can be captured in a graph.
+  torch::Tensor run_layers(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
+                           const std::vector<int64_t>& slots, const DecodeIndex* kernel_step, bool last_only);
+  // A kernel decode step replayed from the CUDA graph of its batch size (captured on first use).
+  torch::Tensor decode_with_graph(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
+                                  const DecodeIndex& step);
+  struct DecodeGraph;
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& gain) const;
   torch::Tensor rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) const;
 
@@ -89,6 +105,7 @@ class Model {
   // and the model is on CUDA in bf16/fp16 with a shape they take; else the LibTorch path.
   bool cuda_kernels_ = false;
   int cuda_sm_count_ = 0;
+  std::map<int64_t, std::shared_ptr<DecodeGraph>> decode_graphs_;  // by batch size
 };
 
 }  // namespace aimicius::runtime

@@ -2,8 +2,8 @@
 # Issue 6 on the CUDA machine, in one device call: build everything (LibTorch 2.x + the kernels),
 # run the GPU tests (kernels and the runtime's CUDA decode path), the kernel benchmark (copy
 # bandwidth, DiffQKV vs GQA decode attention), and end-to-end decode tokens/s of Sigma-1.5B-shaped
-# (DiffQKV) and STD-1.5B-shaped (GQA) random checkpoints with the kernels, with LibTorch attention
-# (--torch-attention) and, as the peer, Hugging Face transformers `generate` on the GQA weights.
+# (DiffQKV) and STD-1.5B-shaped (GQA) random checkpoints with the kernels (as CUDA graphs, and at
+# batch 1 also without: --no-cuda-graphs), with LibTorch attention (--torch-attention) and, as the peer, Hugging Face transformers `generate` on the GQA weights.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,8 +34,9 @@ $A make-checkpoint --config $W/std-llama.json --dtype bf16 --out $W/std > /dev/n
 {
   for B_ in ${BATCHES:-1 32}; do
     for M in sigma std; do
-      for MODE in kernels torch; do
-        FLAG=""; [ $MODE = torch ] && FLAG=--torch-attention
+      MODES="kernels torch"; [ $B_ = 1 ] && MODES="kernels nographs torch"
+      for MODE in $MODES; do
+        FLAG=""; [ $MODE = torch ] && FLAG=--torch-attention; [ $MODE = nographs ] && FLAG=--no-cuda-graphs
         echo "== aimicius $M $MODE batch $B_ prompt ${PROMPT:-2048}"
         timeout 120 $A bench generate --checkpoint $W/$M --device cuda --batch $B_ --prompt-len ${PROMPT:-2048} \
           --new-tokens ${NEW:-128} --repeats 3 $FLAG | tail -1

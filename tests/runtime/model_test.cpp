@@ -369,6 +369,39 @@ TEST(ModelCuda, KernelDecodeMatchesTheCpuPathForBatchedSlots) {
   }
 }
 
+// Decode steps replayed from a CUDA graph give the logits of the same steps launched eagerly, step
+// after step (the graph re-reads its inputs: positions, lengths and slots change every step).
+TEST(ModelCuda, GraphedDecodeStepsMatchEagerSteps) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  aimicius::testing::ScratchDir dir;
+  ModelConfig config = preset_config("tiny-diffqkv");
+  config.head_dim_qk = config.head_dim_v = 64;
+  CheckpointOptions opts;
+  opts.init_std = 0.02;
+  write_random_checkpoint(config, dir.path(), opts);
+  ModelOptions graphed, eager;
+  graphed.device = eager.device = torch::Device("cuda");
+  graphed.dtype = eager.dtype = torch::kBFloat16;
+  eager.cuda_graphs = false;
+  auto a = Model::load(dir.path(), graphed);
+  auto b = Model::load(dir.path(), eager);
+  if (!a->decode_kernels_active()) GTEST_SKIP() << "this build decodes without the CUDA kernels";
+  KVCache ca = a->make_cache(2, 32), cb = b->make_cache(2, 32);
+  for (int64_t s = 0; s < 2; ++s) {
+    const auto prompt = as_tensor(random_tokens(3 + 4 * s, config.vocab_size, 7 + s));
+    a->forward(prompt, ca, {s}, true);
+    b->forward(prompt, cb, {s}, true);
+  }
+  for (int step = 0; step < 6; ++step) {
+    const auto next = torch::tensor(std::vector<int64_t>{10 + step, 90 + step}).view({2, 1});
+    const torch::Tensor la = a->forward(next, ca, {0, 1}, true).cpu(), lb = b->forward(next, cb, {0, 1}, true).cpu();
+    // Same kernels on the same inputs; cuBLAS may choose other GEMM algorithms inside a capture.
+    EXPECT_LE((la - lb).abs().max().item<double>(), 1e-2 * lb.abs().max().item<double>()) << "step " << step;
+  }
+  EXPECT_TRUE(a->decode_graphs_active()) << "the decode step could not be captured";
+  EXPECT_EQ(ca.lengths, cb.lengths);
+}
+
 }  // namespace
 }  // namespace aimicius::runtime
 

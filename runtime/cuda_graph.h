@@ -1,0 +1,32 @@
+// One CUDA graph of LibTorch work, behind a small interface so that only cuda_graph.cpp includes
+// LibTorch's CUDA headers. Compiled only with AIMICIUS_RUNTIME_CUDA_KERNELS (LibTorch with CUDA).
+//
+// Invariants: capture() runs `body` once while recording it on a side stream (the recorded work is
+// not executed by the capture) and may be called once; replay() then re-executes exactly that
+// work on the current stream. Every tensor `body` reads or writes must keep its storage for the
+// graph's lifetime (static input and output buffers); tensors `body` allocates live in the
+// graph's private memory pool. capture() throws std::runtime_error when capture fails (an
+// operation that cannot be captured, such as a host synchronisation), leaving nothing captured.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+namespace aimicius::runtime {
+
+class CudaGraph {
+ public:
+  CudaGraph();
+  ~CudaGraph();
+  CudaGraph(const CudaGraph&) = delete;
+  CudaGraph& operator=(const CudaGraph&) = delete;
+
+  void capture(const std::function<void()>& body);
+  void replay();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aimicius::runtime

@@ -22,6 +22,9 @@ echo "runtime tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OU
 echo "after tests: $(( $(date +%s) - t0 )) s"
 timeout ${KERNEL_BENCH_TIMEOUT:-150} $B/bench/aimicius-bench-attention > "$OUT/kernel_bench.jsonl" 2> "$OUT/kernel_bench.err"
 echo "kernel bench rc=$? ($(wc -l < "$OUT/kernel_bench.jsonl") lines), at $(( $(date +%s) - t0 )) s"
+timeout 120 $B/runtime/aimicius_sdpa_decode_bench > "$OUT/sdpa_bench.jsonl" 2> "$OUT/sdpa_bench.err"
+echo "sdpa peer rc=$?, at $(( $(date +%s) - t0 )) s"; cat "$OUT/sdpa_bench.jsonl" | head -20
+if [ -n "${SKIP_E2E:-}" ]; then echo "total: $(( $(date +%s) - t0 )) s"; exit 0; fi
 A=$B/harness/aimicius
 W=/tmp/aimicius-bench; mkdir -p $W
 cat > $W/std-llama.json <<'JSON'

@@ -202,10 +202,7 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   // Store this step's K and V at each slot's current length; gather each slot's whole context.
   int64_t max_len = 0;
   for (int64_t b = 0; b < B; ++b) {
-    const int64_t start = cache.lengths[slots[b]];
-    if (start + T > cache.capacity())
-      throw std::runtime_error(fmt::format("KV cache slot {} full: {} + {} tokens > capacity {}", slots[b], start, T,
-                                           cache.capacity()));
+    const int64_t start = cache.lengths[slots[b]];  // forward() checked the capacity
     cache.k[index][slots[b]].narrow(0, start, T).copy_(k[b]);
     cache.v[index][slots[b]].narrow(0, start, T).copy_(v[b]);
     max_len = std::max(max_len, start + T);
@@ -313,16 +310,29 @@ struct Model::DecodeGraph {
   torch::Tensor tokens, positions;  // [B, 1]
   DecodeIndex index;
   torch::Tensor logits;             // [B, vocab] float32, rewritten by each replay
-  const void* cache_key = nullptr;  // cache.k[0]'s storage: another cache needs another graph
+  // Every K and V tensor the graph writes and reads, by address: a cache anywhere else (even a new
+  // one that reuses some freed addresses) needs another graph.
+  std::vector<const void*> cache_storage;
   CudaGraph graph;
 };
+
+namespace {
+
+std::vector<const void*> cache_storage_of(const KVCache& cache) {
+  std::vector<const void*> out;
+  for (const auto& t : cache.k) out.push_back(t.data_ptr());
+  for (const auto& t : cache.v) out.push_back(t.data_ptr());
+  return out;
+}
+
+}  // namespace
 
 torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
                                        const DecodeIndex& step) {
   const int64_t B = tokens.size(0);
   std::shared_ptr<DecodeGraph>& g = decode_graphs_[B];
-  const void* key = cache.k[0].data_ptr();
-  if (g && g->cache_key == key) {
+  std::vector<const void*> storage = cache_storage_of(cache);
+  if (g && g->cache_storage == storage) {
     g->tokens.copy_(tokens);
     g->positions.copy_(positions);
     g->index.slots_long.copy_(step.slots_long);
@@ -340,7 +350,7 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const torch:
   fresh->positions = positions.clone();
   fresh->index = DecodeIndex{step.slots_long.clone(), step.positions_long.clone(), step.slots_i32.clone(),
                              step.context_lens_i32.clone()};
-  fresh->cache_key = key;
+  fresh->cache_storage = std::move(storage);
   const torch::Tensor logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, true);
   try {
     fresh->graph.capture([&] {

@@ -400,6 +400,23 @@ TEST(ModelCuda, GraphedDecodeStepsMatchEagerSteps) {
   }
   EXPECT_TRUE(a->decode_graphs_active()) << "the decode step could not be captured";
   EXPECT_EQ(ca.lengths, cb.lengths);
+
+  // A new cache (which may reuse the old one's freed addresses, layer by layer) gets its own graph.
+  for (int round = 0; round < 2; ++round) {
+    ca = a->make_cache(2, 32);
+    cb = b->make_cache(2, 32);
+    for (int64_t s = 0; s < 2; ++s) {
+      const auto prompt = as_tensor(random_tokens(5 + s + round, config.vocab_size, 70 + s + round));
+      a->forward(prompt, ca, {s}, true);
+      b->forward(prompt, cb, {s}, true);
+    }
+    for (int step = 0; step < 3; ++step) {
+      const auto next = torch::tensor(std::vector<int64_t>{20 + step, 40 + round}).view({2, 1});
+      const torch::Tensor la = a->forward(next, ca, {0, 1}, true).cpu(), lb = b->forward(next, cb, {0, 1}, true).cpu();
+      EXPECT_LE((la - lb).abs().max().item<double>(), 1e-2 * lb.abs().max().item<double>())
+          << "round " << round << " step " << step;
+    }
+  }
 }
 
 }  // namespace

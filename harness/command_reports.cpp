@@ -86,7 +86,7 @@ int command_show(const GlobalOptions& global, int64_t run_id) {
 }
 
 int command_report(const GlobalOptions& global, const std::vector<int64_t>& run_ids, bool all_runs,
-                   const std::string& format_name) {
+                   const std::string& format_name, bool all_metrics) {
   const TableFormat format = parse_table_format(format_name);
   Store store = Store::open_for_read(global.db_path);
   std::vector<RunRecord> runs;
@@ -102,7 +102,7 @@ int command_report(const GlobalOptions& global, const std::vector<int64_t>& run_
     for (auto& [_, r] : latest) runs.push_back(std::move(r));
   }
   if (runs.empty()) throw InputError(fmt::format("no complete runs in {} (try --all)", global.db_path));
-  fmt::print("{}", render_table(leaderboard_table(store, runs), format));
+  fmt::print("{}", render_table(leaderboard_table(store, runs, all_metrics), format));
   return 0;
 }
 

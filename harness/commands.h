@@ -31,7 +31,7 @@ int command_run(const GlobalOptions& global, RunCommandOptions options);
 int command_list(const GlobalOptions& global, const std::string& what);
 int command_show(const GlobalOptions& global, int64_t run_id);
 int command_report(const GlobalOptions& global, const std::vector<int64_t>& run_ids, bool all_runs,
-                   const std::string& format);
+                   const std::string& format, bool all_metrics);
 int command_compare(const GlobalOptions& global, int64_t run_a, int64_t run_b, const std::string& format);
 struct MakeCheckpointOptions {
   std::string preset;

@@ -101,6 +101,8 @@ int main(int argc, char** argv) {
   auto* report_cmd = app.add_subcommand("report", "Leaderboard of stored runs (default: newest complete run per model)");
   report_cmd->add_option("--runs", report_ids, "Run ids to include")->delimiter(',');
   report_cmd->add_flag("--all", report_all, "Every run, complete or not");
+  bool report_all_metrics = false;
+  report_cmd->add_flag("--all-metrics", report_all_metrics, "Every metric of every suite, not only the headlines");
   report_cmd->add_option("--format", report_format, "terminal | markdown")->capture_default_str();
 
   int64_t compare_a = 0, compare_b = 0;
@@ -204,7 +206,7 @@ int main(int argc, char** argv) {
     }
     if (*list_cmd) return command_list(global, list_what);
     if (*show_cmd) return command_show(global, show_id);
-    if (*report_cmd) return command_report(global, report_ids, report_all, report_format);
+    if (*report_cmd) return command_report(global, report_ids, report_all, report_format, report_all_metrics);
     if (*compare_cmd) return command_compare(global, compare_a, compare_b, compare_format);
     if (*manifest_cmd) return command_manifest(global, manifest_dir);
     if (*published_cmd) return command_published(global, published_suite, published_format);

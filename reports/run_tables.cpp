@@ -48,7 +48,7 @@ Table run_score_table(Store& store, const RunRecord& run) {
   return t;
 }
 
-Table leaderboard_table(Store& store, const std::vector<RunRecord>& runs) {
+Table leaderboard_table(Store& store, const std::vector<RunRecord>& runs, bool all_metrics) {
   // Columns: the union of (suite, metric) over the runs, in first-seen order.
   std::vector<std::pair<std::string, std::string>> columns;
   std::set<std::pair<std::string, std::string>> seen;
@@ -57,6 +57,8 @@ Table leaderboard_table(Store& store, const std::vector<RunRecord>& runs) {
   for (const auto& run : runs) {
     auto& row = values.emplace_back();
     for (const auto& m : store.metric_summaries(run.id)) {
+      const std::string headline = run.suites.contains(m.suite) ? run.suites[m.suite].value("headline", "") : "";
+      if (!all_metrics && !headline.empty() && m.metric != headline) continue;
       std::pair<std::string, std::string> key{m.suite, m.metric};
       if (seen.insert(key).second) columns.push_back(key);
       row[key] = m.mean;
@@ -83,6 +85,7 @@ Table leaderboard_table(Store& store, const std::vector<RunRecord>& runs) {
     t.rows.push_back(std::move(row));
   }
   t.notes.push_back("Scores are percentages (mean over examples; errors score 0).");
+  if (!all_metrics) t.notes.push_back("Each suite's headline metric; --all-metrics shows every metric.");
   if (any_oracle(runs)) t.notes.push_back(kOracleNote);
   return t;
 }

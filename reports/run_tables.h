@@ -16,7 +16,9 @@ std::string model_label(const RunRecord& run);
 Table run_score_table(Store& store, const RunRecord& run);
 
 // One row per run: Run | Model | Status | <suite>/<metric>... | Examples | Errors.
-Table leaderboard_table(Store& store, const std::vector<RunRecord>& runs);
+// Each suite's headline metric (as the run recorded it; every metric for runs that did not), or
+// every metric when `all_metrics`.
+Table leaderboard_table(Store& store, const std::vector<RunRecord>& runs, bool all_metrics = false);
 
 // Suite | Metric | A | B | Delta | Better in B | Worse in B, over examples both runs scored.
 Table compare_table(Store& store, const RunRecord& a, const RunRecord& b);

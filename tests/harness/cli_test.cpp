@@ -78,6 +78,9 @@ TEST_F(Cli, ReportsShowAndCompareReadTheStore) {
   EXPECT_NE(md.out.find("| cmdgen/exact_match |"), std::string::npos) << md.out;
   EXPECT_NE(md.out.find("| 2 | replay:" + replay + " | complete | 40.0 |"), std::string::npos) << md.out;
   EXPECT_NE(md.out.find("oracle: the references themselves"), std::string::npos) << md.out;
+  EXPECT_EQ(md.out.find("cmdgen/command_score"), std::string::npos) << "headlines only by default:\n" << md.out;
+  const auto all = aimicius("report --format markdown --all-metrics");
+  EXPECT_NE(all.out.find("| cmdgen/exact_match | cmdgen/command_score |"), std::string::npos) << all.out;
 
   const auto show = aimicius("show 2");
   ASSERT_EQ(show.exit_code, 0) << show.err;

@@ -279,18 +279,4 @@ std::vector<std::vector<float>> SentenceEncoder::embed(const std::vector<std::st
 int SentenceEncoder::dim() const { return static_cast<int>(impl_->config.hidden_size); }
 int SentenceEncoder::max_seq_length() const { return static_cast<int>(impl_->max_seq_length); }
 
-double cosine_similarity(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() != b.size()) {
-    throw std::invalid_argument(fmt::format("cosine_similarity: sizes differ ({} and {})", a.size(), b.size()));
-  }
-  double dot = 0, norm_a = 0, norm_b = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    dot += static_cast<double>(a[i]) * b[i];
-    norm_a += static_cast<double>(a[i]) * a[i];
-    norm_b += static_cast<double>(b[i]) * b[i];
-  }
-  if (norm_a == 0 || norm_b == 0) return 0;
-  return dot / std::sqrt(norm_a * norm_b);
-}
-
 }  // namespace aimicius::runtime

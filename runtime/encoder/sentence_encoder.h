@@ -1,7 +1,8 @@
 // Sentence embeddings from a BERT-style encoder (all-MiniLM-L6-v2 and its kind), computed the way
 // sentence-transformers does: WordPiece tokens ([CLS] ... [SEP], cut to max_seq_length), the BERT
 // encoder (post-LayerNorm, erf GELU), mean pooling over the non-padding tokens, L2 normalisation.
-// The suites' similarity scores (CMD Score, Output Score) are cosine_similarity of two embeddings.
+// The suites' similarity scores (CMD Score, Output Score) are cosine_similarity (common/cosine.h)
+// of two embeddings.
 //
 // This header does not include LibTorch (the weights and the forward pass live behind a pimpl in
 // sentence_encoder.cpp), so scorers can use it without paying for LibTorch headers.
@@ -47,9 +48,5 @@ class SentenceEncoder {
   explicit SentenceEncoder(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// Cosine of the angle between a and b (0 when either is all zeros). Throws std::invalid_argument
-// when their sizes differ. Computed in double.
-double cosine_similarity(const std::vector<float>& a, const std::vector<float>& b);
 
 }  // namespace aimicius::runtime

@@ -9,6 +9,7 @@
 
 #include <re2/re2.h>
 
+#include "common/cosine.h"
 #include "common/errors.h"
 #include "scorers/command_execution.h"
 #include "scorers/command_match.h"
@@ -18,24 +19,13 @@
 namespace aimicius {
 namespace {
 
-double cosine(const std::vector<float>& a, const std::vector<float>& b) {
-  double dot = 0, na = 0, nb = 0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    dot += double(a[i]) * b[i];
-    na += double(a[i]) * a[i];
-    nb += double(b[i]) * b[i];
-  }
-  if (na == 0 || nb == 0) return 0.0;
-  return std::clamp(dot / std::sqrt(na * nb), 0.0, 1.0);
-}
-
 // Cosine of the embeddings of two texts, as the paper scores commands and outputs.
 double embedding_similarity(const TextEmbedder& embedder, const std::string& a, const std::string& b) {
   if (a.empty() && b.empty()) return 1.0;
   if (a.empty() || b.empty()) return 0.0;
   if (a == b) return 1.0;  // exact, without float noise
   const auto e = embedder.embed({a, b});
-  return cosine(e.at(0), e.at(1));
+  return std::clamp(cosine_similarity(e.at(0), e.at(1)), 0.0, 1.0);  // floored at 0, as a score
 }
 
 // The command without a leading `sudo` (and its -E), for execution.

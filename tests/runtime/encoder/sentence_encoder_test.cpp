@@ -8,6 +8,7 @@
 #include <cmath>
 #include <thread>
 
+#include "common/cosine.h"
 #include "runtime/encoder/sentence_encoder.h"
 #include "tests/runtime/encoder/encoder_test_support.h"
 

@@ -19,8 +19,8 @@ using detail::check_supported;
 using detail::cuda_check;
 using detail::q_heads_per_block;
 
-constexpr int kChunkGranule = 64;
-constexpr int kMinChunk = 256;
+using detail::kChunkGranule;
+using detail::kMinChunk;
 
 int round_up(int x, int m) { return (x + m - 1) / m * m; }
 
@@ -29,6 +29,11 @@ detail::DecodeKernels kernels_for(const DecodeAttentionParams& p, int qb, bool d
   const detail::DecodeKernels k = p.dtype == DType::kBF16 ? detail::decode_kernels_bf16(p.d_k, p.d_v, qb, qvb, deep)
                                                           : detail::decode_kernels_fp16(p.d_k, p.d_v, qb, qvb, deep);
   if (!k.split) throw std::logic_error("decode_attention: no kernel instantiated for this shape");
+  // Allow the largest score buffer this QB may plan (above the 48 KB default for QB = 8). A
+  // function attribute, not stream work: legal while a CUDA graph is being captured.
+  cuda_check(cudaFuncSetAttribute(k.split, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(detail::score_buffer_bytes(qb, detail::max_score_floats(qb) / qb))),
+             "cudaFuncSetAttribute(decode split kernel)");
   return k;
 }
 
@@ -55,14 +60,15 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
     plan.q_heads_per_block = qb;
   }
   plan.deep_unroll = options.deep_unroll != 0;
-  const int max_chunk = detail::kScoreFloats / plan.q_heads_per_block;
+  const int max_chunk = detail::max_score_floats(plan.q_heads_per_block) / plan.q_heads_per_block;
   const int len = std::max(max_context_len, 1);
   if (options.chunk_tokens > 0) {
     plan.chunk_tokens = std::min(round_up(options.chunk_tokens, kChunkGranule), max_chunk);
   } else {
     int occupancy = 0;
     cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-                   &occupancy, kernels_for(p, plan.q_heads_per_block, plan.deep_unroll).split, detail::kDecodeThreads, 0),
+                   &occupancy, kernels_for(p, plan.q_heads_per_block, plan.deep_unroll).split, detail::kDecodeThreads,
+                   detail::score_buffer_bytes(plan.q_heads_per_block, max_chunk)),
                "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
     const int64_t wave = static_cast<int64_t>(sm_count) * std::max(occupancy, 1);
     const int64_t units = static_cast<int64_t>(std::max(p.batch, 1)) * (p.n_q / plan.q_heads_per_block);
@@ -92,7 +98,7 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   check_aligned(p, "decode_attention");
   const int qb = plan.q_heads_per_block;
   if ((qb != 1 && qb != 2 && qb != 4 && qb != 8) || (p.n_q / p.n_k) % qb || plan.chunk_tokens <= 0 || plan.splits <= 0 ||
-      plan.chunk_tokens * plan.q_heads_per_block > detail::kScoreFloats)
+      plan.chunk_tokens * plan.q_heads_per_block > detail::max_score_floats(qb))
     throw std::invalid_argument("decode_attention: the plan was not made for this shape");
   if (plan.splits > 1 && !workspace) throw std::invalid_argument("decode_attention: the plan needs a workspace");
   const detail::DecodeKernels k = kernels_for(p, plan.q_heads_per_block, plan.deep_unroll);
@@ -114,7 +120,8 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   }
   const int64_t blocks = static_cast<int64_t>(plan.splits) * a.n_qb;
   if (blocks > 0x7fffffff) throw std::invalid_argument("decode_attention: grid too large (splits * n_q / QB)");
-  k.split<<<dim3(static_cast<unsigned>(blocks), p.batch), detail::kDecodeThreads, 0, stream>>>(a);
+  k.split<<<dim3(static_cast<unsigned>(blocks), p.batch), detail::kDecodeThreads,
+            detail::score_buffer_bytes(qb, plan.chunk_tokens), stream>>>(a);
   cuda_check(cudaGetLastError(), "decode_attention: split kernel launch");
   if (plan.splits > 1) {
     k.combine<<<dim3(p.n_q, p.batch), detail::kCombineThreads, 0, stream>>>(a);

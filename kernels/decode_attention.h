@@ -30,15 +30,18 @@ namespace aimicius::kernels {
 
 struct DecodePlan {
   int q_heads_per_block = 0;  // QB
-  int chunk_tokens = 0;       // context tokens per block
+  int chunk_tokens = 0;       // context tokens per block for a sequence of max_context_len tokens
   int splits = 0;             // chunks per sequence: ceil(max_context_len / chunk_tokens)
+                              // (a shorter sequence is cut into `splits` smaller chunks, >= 256
+                              // tokens each, so one plan - one CUDA graph - serves every length)
   bool deep_unroll = true;    // 8 rows per thread in flight where registers allow (else 4)
   size_t workspace_bytes = 0; // 0 when splits == 1 (the blocks write the output directly)
 };
 
 // Overrides of the planner's choices, for tests (many splits) and benchmarks (tuning sweeps).
 struct DecodePlanOptions {
-  int chunk_tokens = 0;  // > 0: this chunk size, rounded up to a multiple of 64, capped at 8192 / QB
+  int chunk_tokens = 0;  // > 0: this chunk size, rounded up to a multiple of 64, capped at the
+                         // score buffer (8192 / QB tokens; 2048 for QB = 8)
   int deep_unroll = -1;  // -1: the planner's choice; 0 or 1: that variant
   int q_heads_per_block = 0;  // > 0: QB (1, 2, 4 or 8, dividing n_q / n_k); fewer than n_q / n_k
                               // Q heads per block read each K row more than once (through L2)
@@ -46,7 +49,8 @@ struct DecodePlanOptions {
 
 // Chooses the chunk size from the SM count, the kernel's occupancy and the context length: the
 // fewest whole waves of blocks over all SMs whose chunks fit the block's shared-memory score
-// buffer (8192 / QB tokens), and chunks of 256 tokens at least (per-block costs stay small).
+// buffer (8192 / QB tokens; 2048 for QB = 8), and chunks of 256 tokens at least (per-block costs
+// stay small).
 // Throws std::invalid_argument on unsupported shapes, std::runtime_error on CUDA errors.
 DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context_len, int sm_count,
                                  const DecodePlanOptions& options = {});

@@ -4,9 +4,9 @@
 //
 // Block layout of the split pass (kThreads = 256 threads, 8 warps), block (qb, s) of sequence b:
 // - Q heads h0 .. h0 + QB - 1 (h0 = qb * QB) share K head h0 / qk; the block reads tokens
-//   [s * chunk, min((s + 1) * chunk, len)) of it, DK / 8 lanes per token row, U rows per thread in
+//   [s * chunk, min((s + 1) * chunk, len)) of it (chunk = sequence_chunk(len) <= the plan's), DK / 8 lanes per token row, U rows per thread in
 //   flight, and stores QB scores per token (log2 domain: q is prescaled by scale * log2(e)) in
-//   shared memory, rows padded to chunk + 4 floats so that neither pass has bank conflicts.
+//   shared memory, rows of the plan's chunk + 4 floats so that neither pass has bank conflicts.
 // - One warp per Q head turns the chunk's scores into exp2(s - max) and their sum.
 // - V pass: VB = QB / QVB row slots, slot j serving Q heads h0 + j*QVB .. + QVB - 1, which share
 //   V head (h0 + j*QVB) / qv (QVB = gcd(QB, qv), so they do). Threads keep their slot and d-slice
@@ -35,7 +35,14 @@ template <int QB>
 constexpr int deep_k_unroll() { return QB <= 2 ? 8 : 4; }
 template <int QVB>
 constexpr int deep_v_unroll() { return QVB <= 2 ? 8 : 4; }
-constexpr int kScoreFloats = 8192;  // shared-memory score buffer: QB * chunk <= this
+// The score buffer (QB rows of chunk + 4 floats) is dynamic shared memory sized by the plan.
+// Blocks of QB = 8 get twice the room (chunks up to 2048 tokens): they hold two blocks per SM
+// (registers), and with 1024-token chunks batch 1 needed two waves of short blocks whose fixed
+// costs (q load, softmax, reduction, combine rows) showed at 128k; 2 x 74 KB still fits an SM.
+constexpr int max_score_floats(int qb) { return qb >= 8 ? 16384 : 8192; }
+inline size_t score_buffer_bytes(int qb, int chunk) { return static_cast<size_t>(qb) * (chunk + 4) * sizeof(float); }
+constexpr int kChunkGranule = 64;  // chunks are whole multiples of this many tokens
+constexpr int kMinChunk = 256;     // below this a block's fixed costs outweigh its reads
 
 // Everything a launch needs, by value (the kernels read no host state).
 struct DecodeArgs {
@@ -56,6 +63,17 @@ struct DecodeArgs {
   float* partial_lse;     // [batch, n_q, splits], log2 domain
 };
 
+// Tokens per split for a sequence of `len` tokens. The plan's chunk is for the longest context it
+// allows, and a CUDA graph replays one plan at every length: a shorter sequence spreads over the
+// same splits in smaller chunks (whole granules, at least kMinChunk, at most the plan's chunk), so
+// that a step early in a long generation still fills the GPU instead of leaving a few blocks to
+// walk long chunks.
+__device__ __forceinline__ int sequence_chunk(const DecodeArgs& a, int len) {
+  const int per_split = (len + a.splits - 1) / a.splits;
+  const int granules = (per_split + kChunkGranule - 1) / kChunkGranule * kChunkGranule;
+  return min(a.chunk, max(granules, min(kMinChunk, a.chunk)));
+}
+
 template <typename T>
 __device__ __forceinline__ void store8(T* dst, const float (&f)[8]) {
   union {
@@ -70,8 +88,7 @@ __device__ __forceinline__ void store8(T* dst, const float (&f)[8]) {
 template <typename T, int DK, int DV, int QB, int QVB, int UK, int UV>
 __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeArgs a) {
   constexpr int NT = kDecodeThreads;
-  constexpr int LD_MAX = kScoreFloats / QB + 4;
-  __shared__ float sc[QB * LD_MAX];
+  extern __shared__ float sc[];  // [QB][chunk + 4]: score_buffer_bytes(QB, chunk)
   __shared__ float red[NT * 8];
   __shared__ float warp_m[NT / 32], warp_l[NT / 32], stat_m[QB], stat_l[QB];
 
@@ -79,8 +96,9 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
   const int len = a.lens[b];
   const int h0 = qb * QB;
   const bool single = a.splits == 1;
-  const int t0 = s * a.chunk;
-  const int t1 = min(len, t0 + a.chunk);
+  const int chunk = sequence_chunk(a, len);
+  const int t0 = s * chunk;
+  const int t1 = min(len, t0 + chunk);
   if (len > a.splits * a.chunk) {
     // Longer than planned: say so loudly (NaN) rather than attend to a truncated context.
     if (single)
@@ -89,7 +107,7 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
     return;  // the combine pass writes NaN when there are several splits
   }
   if (t0 >= t1 && !single) return;  // empty chunk: the combine pass skips it
-  const int ld = a.chunk + 4;
+  const int ld = a.chunk + 4;  // the buffer's row length (the plan's chunk), whatever this sequence's
   const int n = max(t1 - t0, 0);
   const int slot = a.slots ? a.slots[b] : b;
 
@@ -223,7 +241,8 @@ __global__ void __launch_bounds__(kCombineThreads) decode_combine_kernel(DecodeA
     for (int d = threadIdx.x; d < DV; d += kCombineThreads) out[d] = from_float<T>(NAN);
     return;
   }
-  const int valid = len > 0 ? (len + a.chunk - 1) / a.chunk : 0;
+  const int chunk = sequence_chunk(a, len);
+  const int valid = len > 0 ? (len + chunk - 1) / chunk : 0;
   const float* lse = a.partial_lse + row * a.splits;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Issue 6 on the CUDA machine, in one device call: build everything (LibTorch 2.x + the kernels),
 # run the GPU tests (kernels and the runtime's CUDA decode path), the kernel benchmark (copy
-# bandwidth, DiffQKV vs GQA decode attention), and end-to-end decode tokens/s of Sigma-1.5B-shaped
+# bandwidth, DiffQKV vs GQA decode attention), the paper's per-layer cost comparison
+# (runtime/tools/layer_cost_bench.cpp), and end-to-end decode tokens/s of Sigma-1.5B-shaped
 # (DiffQKV) and STD-1.5B-shaped (GQA) random checkpoints with the kernels (as CUDA graphs, and at
 # batch 1 also without: --no-cuda-graphs), with LibTorch attention (--torch-attention) and, as the peer, Hugging Face transformers `generate` on the GQA weights.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
+# SKIP_KERNEL_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1 leave those parts out (one call has 10 minutes).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/aimicius-out}
@@ -20,10 +22,18 @@ grep -E "^\[  (PASSED|FAILED) " "$OUT/gpu_tests.txt"
 timeout 240 $B/tests/aimicius_runtime_tests --gtest_filter='ModelCuda*:Generat*' > "$OUT/runtime_tests.txt" 2>&1
 echo "runtime tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/runtime_tests.txt" | head
 echo "after tests: $(( $(date +%s) - t0 )) s"
-timeout ${KERNEL_BENCH_TIMEOUT:-150} $B/bench/aimicius-bench-attention > "$OUT/kernel_bench.jsonl" 2> "$OUT/kernel_bench.err"
-echo "kernel bench rc=$? ($(wc -l < "$OUT/kernel_bench.jsonl") lines), at $(( $(date +%s) - t0 )) s"
-timeout 120 $B/runtime/aimicius_sdpa_decode_bench > "$OUT/sdpa_bench.jsonl" 2> "$OUT/sdpa_bench.err"
-echo "sdpa peer rc=$?, at $(( $(date +%s) - t0 )) s"; cat "$OUT/sdpa_bench.jsonl" | head -20
+if [ -z "${SKIP_KERNEL_BENCH:-}" ]; then
+  timeout ${KERNEL_BENCH_TIMEOUT:-150} $B/bench/aimicius-bench-attention > "$OUT/kernel_bench.jsonl" 2> "$OUT/kernel_bench.err"
+  echo "kernel bench rc=$? ($(wc -l < "$OUT/kernel_bench.jsonl") lines), at $(( $(date +%s) - t0 )) s"
+  timeout 120 $B/runtime/aimicius_sdpa_decode_bench > "$OUT/sdpa_bench.jsonl" 2> "$OUT/sdpa_bench.err"
+  echo "sdpa peer rc=$?, at $(( $(date +%s) - t0 )) s"; cat "$OUT/sdpa_bench.jsonl" | head -20
+fi
+# The paper's per-layer comparison (KV store/load + attention + aug-Q, Sigma vs STD).
+if [ -z "${SKIP_LAYER:-}" ]; then
+  timeout ${LAYER_BENCH_TIMEOUT:-200} $B/runtime/aimicius_layer_cost_bench --batches ${LAYER_BATCHES:-1,16} \
+    > "$OUT/layer_bench.jsonl" 2> "$OUT/layer_bench.err"
+  echo "layer bench rc=$?, at $(( $(date +%s) - t0 )) s"; grep -E '"(ratio|kv_cache)"' "$OUT/layer_bench.jsonl" | head -40
+fi
 if [ -n "${SKIP_E2E:-}" ]; then echo "total: $(( $(date +%s) - t0 )) s"; exit 0; fi
 A=$B/harness/aimicius
 W=/tmp/aimicius-bench; mkdir -p $W

@@ -27,9 +27,10 @@ using testing::Shape;
 #define REQUIRE_GPU() \
   if (!have_cuda_device()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped"
 
-// Runs the kernel with the given plan and compares with the reference; returns the failure text.
-std::string run_and_compare(Problem& pr, int chunk_override = 0, int deep = -1) {
-  const int max_len = *std::max_element(pr.lens.begin(), pr.lens.end());
+// Runs the kernel with the given plan (for `planned_len` tokens; 0: the batch's longest context)
+// and compares with the reference; returns the failure text.
+std::string run_and_compare(Problem& pr, int chunk_override = 0, int deep = -1, int planned_len = 0) {
+  const int max_len = planned_len > 0 ? planned_len : *std::max_element(pr.lens.begin(), pr.lens.end());
   const DecodePlan plan =
       plan_decode_attention(pr.device, max_len, current_device_sm_count(), DecodePlanOptions{chunk_override, deep});
   DeviceBuffer ws(plan.workspace_bytes);
@@ -79,6 +80,19 @@ TEST(DecodeAttention, LongContextManySplits) {
     SCOPED_TRACE(dtype_name(dtype));
     EXPECT_EQ(run_and_compare(pr), "");
     EXPECT_EQ(run_and_compare(pr, 320), "");
+  }
+}
+
+// The runtime plans once for the cache capacity and replays that plan (one CUDA graph) at every
+// context length: shorter sequences are cut into smaller chunks over the same splits.
+TEST(DecodeAttention, OnePlanForTheCapacityServesShorterContexts) {
+  REQUIRE_GPU();
+  for (const Shape& s : {Shape{32, 4, 16, 64, 64}, Shape{32, 16, 16, 64, 64}}) {
+    SCOPED_TRACE(testing::shape_name(s));
+    Problem pr;
+    testing::make_problem(pr, DType::kBF16, s, {1, 300, 2500, 20000}, {}, 4, 40000);
+    EXPECT_EQ(run_and_compare(pr, 0, -1, 40000), "") << "planned for the capacity";
+    EXPECT_EQ(run_and_compare(pr, 2048, -1, 40000), "") << "largest chunks, planned for the capacity";
   }
 }
 
@@ -135,7 +149,7 @@ TEST(DecodeAttention, PlansFillTheGpuAndRejectBadShapes) {
   const DecodePlan plan = plan_decode_attention(p, 131072, sms);
   EXPECT_EQ(plan.q_heads_per_block, 8);
   EXPECT_GE(plan.splits * 4, sms) << "batch 1 at 128k must give every SM a block";
-  EXPECT_LE(plan.chunk_tokens, 1024);
+  EXPECT_LE(plan.chunk_tokens, 2048);  // the QB = 8 score buffer
   EXPECT_GT(plan.workspace_bytes, 0u);
   p.d_k = 96;
   EXPECT_THROW(plan_decode_attention(p, 1000, sms), std::invalid_argument);

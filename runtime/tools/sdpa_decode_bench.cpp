@@ -2,18 +2,21 @@
 // attention kernels. Times LibTorch's at::scaled_dot_product_attention on the GQA decode shapes
 // that bench/attention_bench.cpp times through the project's kernel (one query token per
 // sequence; K and V [batch, kv_heads, context, d]; enable_gqa), with CUDA events, the median of
-// 25 iterations after 5 warm-up ones, and prints JSON lines in the kernel bench's style so the
-// two can be put side by side. (SDPA needs K and V with the same head count, so DiffQKV's 4 K /
+// 25 iterations after 5 warm-up ones, each after the same L2 scrub as the kernel bench, and
+// prints JSON lines in the kernel bench's style so the two can be put side by side. (SDPA needs K and V with the same head count, so DiffQKV's 4 K /
 // 16 V heads have no SDPA peer without copying K; the kernel bench covers that shape.)
 //
 //   aimicius_sdpa_decode_bench            (LibTorch 2.5+ with CUDA; prints nothing useful otherwise)
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <stdexcept>
 #include <vector>
 
 #include <torch/torch.h>
 #include <torch/version.h>
+
+#include "kernels/device_checksum.h"
 
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
 #include <ATen/cuda/CUDAContext.h>
@@ -37,6 +40,18 @@ int main() {
   };
   const std::vector<Shape> shapes = {{"gqa_std", 32, 16, 64}, {"gqa_d128", 32, 8, 128}};
   const auto opts = torch::TensorOptions().dtype(torch::kBFloat16).device(torch::kCUDA);
+  // As the kernel bench does: before each timed launch, read a buffer 4x the L2 so that small
+  // caches are not served from L2 and no dirty lines are left to write back.
+  int device = 0, l2_bytes = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, device);
+  const torch::Tensor flush = torch::ones({std::max<int64_t>(l2_bytes, 1 << 20) * 4}, opts.dtype(torch::kUInt8));
+  const torch::Tensor sink = torch::zeros({1}, opts.dtype(torch::kInt));
+  auto scrub_l2 = [&](cudaStream_t stream) {
+    if (aimicius::kernels::device_xor_checksum(flush.data_ptr(), flush.numel(), static_cast<uint32_t*>(sink.data_ptr()),
+                                               stream) != cudaSuccess)
+      throw std::runtime_error("L2 scrub failed");
+  };
   for (const Shape& s : shapes)
     for (int64_t batch : {1, 8, 64})
       for (int64_t context : {4096, 32768, 131072}) {
@@ -59,6 +74,7 @@ int main() {
         std::vector<float> times;
         const auto stream = at::cuda::getCurrentCUDAStream();
         for (int i = 0; i < 25; ++i) {
+          scrub_l2(stream);
           at::cuda::CUDAEvent start(cudaEventDefault), stop(cudaEventDefault);
           start.record(stream);
           run();

@@ -38,7 +38,7 @@ GateCase judge(const MetricComparison& cmp, const GateOptions& options) {
     g.verdict = fmt::format("pass: drop {:.1f} not significant (p={:.3g} >= {:.3g})", drop, cmp.p_value, options.alpha);
   } else {
     g.failed = true;
-    g.verdict = fmt::format("FAIL: drop {:.1f} > max-drop {:.1f} and significant (p={:.3g} < {:.3g})", drop,
+    g.verdict = fmt::format("regression: drop {:.1f} > max-drop {:.1f} and significant (p={:.3g} < {:.3g})", drop,
                             options.max_drop, cmp.p_value, options.alpha);
   }
   return g;

@@ -78,7 +78,8 @@ std::string suite_bar_chart_svg(const Leaderboard& board, const std::string& sui
         metrics.push_back(c.metric);
   const double bar = 18, gap = 22, left = 40, top = 12, plot_h = 160, bottom = 48;
   const double group_w = bar * static_cast<double>(std::max<size_t>(1, board.runs.size())) + gap;
-  const double width = left + group_w * static_cast<double>(std::max<size_t>(1, metrics.size())) + 10;
+  // At least wide enough for the legend's run labels.
+  const double width = std::max(420.0, left + group_w * static_cast<double>(std::max<size_t>(1, metrics.size())) + 10);
   const double legend_h = 16.0 * static_cast<double>(board.runs.size());
   const double height = top + plot_h + bottom + legend_h;
   auto y_of = [&](double v) { return top + plot_h * (1.0 - std::clamp(v, 0.0, 1.0)); };
@@ -115,10 +116,11 @@ std::string suite_bar_chart_svg(const Leaderboard& board, const std::string& sui
   }
   for (size_t r = 0; r < board.runs.size(); ++r) {
     const double y = top + plot_h + bottom - 8 + 16.0 * static_cast<double>(r);
+    std::string model = model_label(board.runs[r].run);
+    if (model.size() > 56) model = "…" + model.substr(model.size() - 55);  // paths: keep the file name
     s += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
                      "<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"11\" fill=\"#333\">run {}: {}</text>\n",
-                     left, y, kColors[r % kNumColors], left + 14, y + 9, board.runs[r].run.id,
-                     html_escape(model_label(board.runs[r].run)));
+                     left, y, kColors[r % kNumColors], left + 14, y + 9, board.runs[r].run.id, html_escape(model));
   }
   return s + "</svg>";
 }

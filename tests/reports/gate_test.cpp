@@ -23,6 +23,7 @@ class Gate : public ::testing::Test {
  protected:
   void SetUp() override { store_.emplace(Store::open_for_write(db())); }
   std::string db() const { return (dir_ / "gate.db").string(); }
+  // `r` must outlive the returned reference (keep the result in a variable).
   const GateCase& only_case(const GateResult& r) {
     EXPECT_EQ(r.cases.size(), 1u) << "headline only by default";
     return r.cases.at(0);
@@ -57,7 +58,8 @@ TEST_F(Gate, SmallDropPasses) {
   const auto base = toy_examples(200, 160);
   const int64_t a = add_toy_run(*store_, "base", base);
   const int64_t b = add_toy_run(*store_, "cand", with_flips(base, 0, 1, 0.0));  // 0.5 points
-  const auto& c = only_case(gate(a, b));
+  const auto r = gate(a, b);
+  const auto& c = only_case(r);
   EXPECT_FALSE(c.failed);
   EXPECT_NE(c.verdict.find("drop 0.5 within max-drop 1.0"), std::string::npos) << c.verdict;
 }
@@ -67,14 +69,16 @@ TEST_F(Gate, BigButInsignificantDropPasses) {
   const int64_t a = add_toy_run(*store_, "base", base);
   // 6 pass -> fail and 3 fail -> pass: drop 1.5 points, p = 2 * (1 + 9 + 36 + 84) / 512.
   const int64_t b = add_toy_run(*store_, "cand", with_flips(with_flips(base, 0, 6, 0.0), 160, 163, 1.0));
-  const auto& c = only_case(gate(a, b));
+  const auto r = gate(a, b);
+  const auto& c = only_case(r);
   EXPECT_FALSE(c.failed);
   EXPECT_NEAR(c.cmp.p_value, 260.0 / 512.0, 1e-12);
   EXPECT_NE(c.verdict.find("drop 1.5 not significant (p=0.508"), std::string::npos) << c.verdict;
   // The same drop with a tolerant alpha fails: the verdict depends on both conditions.
   GateOptions loose;
   loose.alpha = 0.6;
-  EXPECT_TRUE(only_case(gate(a, b, loose)).failed);
+  const auto strict_fail = gate(a, b, loose);
+  EXPECT_TRUE(only_case(strict_fail).failed);
 }
 
 TEST_F(Gate, ImprovementPassesAndAllMetricsUsePermutationForContinuousOnes) {
@@ -92,7 +96,8 @@ TEST_F(Gate, ImprovementPassesAndAllMetricsUsePermutationForContinuousOnes) {
   EXPECT_EQ(r.cases[1].cmp.test, "permutation Monte Carlo");  // 40 nonzero differences
   // Identical runs: no change.
   const int64_t same = add_toy_run(*store_, "same", base);
-  EXPECT_NE(only_case(gate(a, same)).verdict.find("pass: no change"), std::string::npos);
+  const auto unchanged = gate(a, same);
+  EXPECT_NE(only_case(unchanged).verdict.find("pass: no change"), std::string::npos);
 }
 
 TEST_F(Gate, RefusesRunsThatDidNotSeeTheSameData) {
@@ -141,7 +146,7 @@ TEST_F(Gate, CommandLineExitCodesAndJunit) {
   EXPECT_EQ(testing::xml_problem(xml), "") << xml;
   EXPECT_NE(xml.find("<testcase classname=\"aimicius.toy\" name=\"accuracy\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("<testcase classname=\"aimicius.toy\" name=\"similarity\""), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<failure message=\"FAIL: drop 10.0"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<failure message=\"regression: drop 10.0"), std::string::npos) << xml;
   EXPECT_NE(xml.find("base &lt;&amp;&gt; &quot;quoted&quot;"), std::string::npos) << "model name escaped:\n" << xml;
   EXPECT_NE(xml.find("tests=\"2\" failures=\"2\""), std::string::npos) << xml;
 

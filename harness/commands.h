@@ -37,7 +37,7 @@ struct ReportOptions {
   std::filesystem::path out;        // "" = stdout
   bool all_metrics = false;
   bool published = false;  // the Sigma paper's figures for Sigma and GPT-4, as their own rows
-  size_t max_rows = 200;   // HTML drill-down rows per run and suite
+  size_t max_rows = 100;   // HTML drill-down rows per run and suite (failures first)
 };
 int command_report(const GlobalOptions& global, const ReportOptions& options);
 int command_compare(const GlobalOptions& global, int64_t run_a, int64_t run_b, const std::string& format,

@@ -20,7 +20,7 @@ constexpr const char* kStyle = R"css(
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1d1d1f;background:#fff}
 h1{font-size:1.6em;margin:0 0 4px}h2{margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .meta,.note{color:#555;font-size:.9em}.warn{color:#8a4b00;background:#fff4e0;padding:6px 10px;border-radius:4px}
-table{border-collapse:collapse;margin:8px 0;font-size:.9em}
+table{border-collapse:collapse;margin:8px 0;font-size:.9em}.scroll{overflow-x:auto;max-width:100%}
 th,td{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
 th{background:#f3f4f6}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.published{background:#fbfaf4}table.published caption{text-align:left;font-weight:600;padding:4px 0}
@@ -44,7 +44,8 @@ std::string td_num(const std::string& s) { return "<td class=\"num\">" + html_es
 std::string td(const std::string& s) { return "<td>" + html_escape(s) + "</td>"; }
 
 std::string table_html(const Table& t, const std::string& cls, const std::string& caption = "") {
-  std::string h = "<table" + (cls.empty() ? "" : " class=\"" + cls + "\"") + ">";
+  // Wide tables (every metric of four suites) scroll inside their box, not the page.
+  std::string h = "<div class=\"scroll\"><table" + (cls.empty() ? "" : " class=\"" + cls + "\"") + ">";
   if (!caption.empty()) h += "<caption>" + html_escape(caption) + "</caption>";
   h += "<thead><tr>";
   for (const auto& c : t.headers) h += "<th>" + html_escape(c) + "</th>";
@@ -57,9 +58,31 @@ std::string table_html(const Table& t, const std::string& cls, const std::string
     }
     h += "</tr>\n";
   }
-  h += "</tbody></table>\n";
+  h += "</tbody></table></div>\n";
   for (const auto& n : t.notes) h += "<p class=\"note\">" + html_escape(n) + "</p>\n";
   return h;
+}
+
+// The longest common prefix of the shown prompts, cut back to a line end; "" when short. Prompts
+// of a suite share their instructions, schema and few-shot block: shown once, not per example.
+std::string shared_prompt_preamble(const DrillSuite& ds) {
+  const std::string* first = nullptr;
+  size_t len = 0;
+  for (const auto& d : ds.examples) {
+    if (d.prompt.empty()) continue;
+    if (!first) {
+      first = &d.prompt;
+      len = d.prompt.size();
+      continue;
+    }
+    size_t i = 0;
+    while (i < len && i < d.prompt.size() && d.prompt[i] == (*first)[i]) ++i;
+    len = i;
+  }
+  if (!first) return "";
+  const size_t line_end = first->rfind('\n', len == 0 ? 0 : len - 1);
+  if (line_end == std::string::npos || line_end + 1 < 200) return "";
+  return first->substr(0, line_end + 1);
 }
 
 std::string scores_text(const StoredExample& ex) {
@@ -77,7 +100,8 @@ std::string suite_bar_chart_svg(const Leaderboard& board, const std::string& sui
       if (c.suite == suite && c.subset.empty() && std::find(metrics.begin(), metrics.end(), c.metric) == metrics.end())
         metrics.push_back(c.metric);
   const double bar = 18, gap = 22, left = 40, top = 12, plot_h = 160, bottom = 48;
-  const double group_w = bar * static_cast<double>(std::max<size_t>(1, board.runs.size())) + gap;
+  const double bars_w = bar * static_cast<double>(std::max<size_t>(1, board.runs.size()));
+  const double group_w = std::max(bars_w + gap, 100.0);  // room for a 16-character metric label
   // At least wide enough for the legend's run labels.
   const double width = std::max(420.0, left + group_w * static_cast<double>(std::max<size_t>(1, metrics.size())) + 10);
   const double legend_h = 16.0 * static_cast<double>(board.runs.size());
@@ -94,7 +118,7 @@ std::string suite_bar_chart_svg(const Leaderboard& board, const std::string& sui
                      left, y, width - 10, y, left - 4, y + 3, tick);
   }
   for (size_t m = 0; m < metrics.size(); ++m) {
-    const double gx = left + group_w * static_cast<double>(m) + gap / 2;
+    const double gx = left + group_w * static_cast<double>(m) + (group_w - bars_w) / 2;
     for (size_t r = 0; r < board.runs.size(); ++r) {
       for (const auto& c : board.runs[r].cells) {
         if (c.suite != suite || !c.subset.empty() || c.metric != metrics[m]) continue;
@@ -174,6 +198,11 @@ std::string render_html_report(const Leaderboard& board, const std::vector<Drill
                                      : "")) +
          "</p>\n";
     if (!ds.data_note.empty()) h += "<p class=\"warn\">" + html_escape(ds.data_note) + "</p>\n";
+    const std::string preamble = shared_prompt_preamble(ds);
+    if (!preamble.empty())
+      h += fmt::format("<details class=\"preamble\"><summary>shared start of every prompt below ({} bytes)</summary>"
+                       "<pre>{}</pre></details>\n",
+                       preamble.size(), cut(preamble, 4 * options.max_text));
     h += "<table class=\"examples\"><thead><tr><th>Example</th><th>Subset</th><th>Status</th><th>Scores</th>"
          "<th>Prompt</th><th>Reference</th><th>Answer</th><th>Raw output</th><th>Outputs (score details)</th></tr></thead><tbody>\n";
     for (const auto& d : ds.examples) {
@@ -189,7 +218,8 @@ std::string render_html_report(const Leaderboard& board, const std::vector<Drill
                "</pre></details></td>";
       };
       h += d.prompt.empty() ? std::string("<td class=\"note\">not shown</td>")
-                            : details(d.prompt_mismatch ? "prompt (differs from the stored hash!)" : "prompt", d.prompt);
+                            : details(d.prompt_mismatch ? "prompt (differs from the stored hash!)" : "prompt",
+                                      preamble.empty() ? d.prompt : "[shared start] " + d.prompt.substr(preamble.size()));
       h += d.reference.empty() ? std::string("<td class=\"note\">not shown</td>")
                                : "<td><pre>" + cut(d.reference, options.max_text) + "</pre></td>";
       h += "<td><pre>" + cut(ex.answer, options.max_text) + "</pre></td>";

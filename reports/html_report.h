@@ -19,7 +19,7 @@ namespace aimicius {
 struct HtmlOptions {
   std::string title = "aimicius report";
   std::string source;      // e.g. the database path, shown in the header
-  size_t max_rows = 200;   // the cap build_drilldown used (for the note)
+  size_t max_rows = 100;   // the cap build_drilldown used (for the note)
   size_t max_text = 4000;  // bytes per shown text field
 };
 

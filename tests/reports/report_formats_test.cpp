@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "reports/constructed_runs.h"
+#include "reports/escape.h"
 #include "reports/html_report.h"
 #include "reports/leaderboard.h"
 #include "reports/leaderboard_render.h"
@@ -162,10 +163,27 @@ TEST(ReportFormats, PublishedFiguresAreASeparateLabelledRowSet) {
   const std::string text = render_leaderboard_text(board, TableFormat::kTerminal);
   EXPECT_NE(text.find("Published figures (not aimicius runs)"), std::string::npos);
   EXPECT_NE(text.find("not reproduced by aimicius"), std::string::npos);
+  // HTML: their own table, labelled, the source as text (never a link the page would load).
+  const std::string html = render_html_report(board, {}, {});
+  const size_t table = html.find("<table class=\"published\"><caption>Published figures, not aimicius runs");
+  ASSERT_NE(table, std::string::npos);
+  EXPECT_NE(html.find("published, arXiv 2501.13629 Table 6", table), std::string::npos);
+  EXPECT_LT(html.find("<table class=\"leaderboard\">"), table);
+  EXPECT_EQ(html.find("href=\"http"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
   // Unmatched: with every figure, other suites appear too.
   Leaderboard all = build_leaderboard(store, {*store.find_run(id)}, {});
   add_published_figures(all, doc, false);
   EXPECT_GT(all.published.size(), 20u);
+}
+
+TEST(ReportFormats, EscapingForHtmlXmlAndCsv) {
+  EXPECT_EQ(html_escape("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+  EXPECT_EQ(html_escape("ok\xff\x01"), "ok\xEF\xBF\xBD\xEF\xBF\xBD");  // bad UTF-8, control char: U+FFFD
+  EXPECT_EQ(html_escape("tab\tnl\n"), "tab\tnl\n");
+  EXPECT_EQ(csv_field("plain"), "plain");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
 }
 
 // The fixture suite, an oracle run and a replay run whose answers carry markup.

@@ -175,7 +175,8 @@ int command_gate(const GlobalOptions& global, const GateCommandOptions& options)
 
 int command_published(const GlobalOptions& global, const std::string& suite, const std::string& format_name) {
   const TableFormat format = parse_table_format(format_name);
-  for (const auto& file : published_files(global.data_dir)) fmt::print("{}", render_table(published_table(read_published_figures(file), suite), format));
+  for (const auto& file : published_files(global.data_dir))
+    fmt::print("{}", render_table(published_table(read_published_figures(file), suite), format));
   return 0;
 }
 

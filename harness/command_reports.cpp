@@ -1,4 +1,4 @@
-// Read-only subcommands: list, show, report, compare, and the data-maintenance `manifest`.
+// Read-only subcommands: list, show, report, compare, gate, and the data-maintenance `manifest`.
 #include <algorithm>
 #include <map>
 
@@ -6,6 +6,13 @@
 
 #include "common/errors.h"
 #include "harness/commands.h"
+#include "reports/comparison.h"
+#include "reports/drilldown.h"
+#include "reports/gate.h"
+#include "reports/html_report.h"
+#include "reports/leaderboard.h"
+#include "reports/leaderboard_render.h"
+#include "reports/output_file.h"
 #include "reports/published_tables.h"
 #include "reports/run_tables.h"
 
@@ -16,6 +23,18 @@ RunRecord require_run(Store& store, int64_t id) {
   auto run = store.find_run(id);
   if (!run) throw InputError(fmt::format("no run {} in the database", id));
   return *run;
+}
+
+// DATA_DIR/published/*.json in name order; InputError when there is none.
+std::vector<std::filesystem::path> published_files(const std::filesystem::path& data_dir) {
+  const auto dir = data_dir / "published";
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  if (files.empty()) throw InputError(fmt::format("no published figures in {}", dir.string()));
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 int list_suites(const GlobalOptions& global) {
@@ -85,46 +104,79 @@ int command_show(const GlobalOptions& global, int64_t run_id) {
   return 0;
 }
 
-int command_report(const GlobalOptions& global, const std::vector<int64_t>& run_ids, bool all_runs,
-                   const std::string& format_name, bool all_metrics) {
-  const TableFormat format = parse_table_format(format_name);
+int command_report(const GlobalOptions& global, const ReportOptions& options) {
+  const ReportFormat format = parse_report_format(options.format);
   Store store = Store::open_for_read(global.db_path);
   std::vector<RunRecord> runs;
-  if (!run_ids.empty()) {
-    for (int64_t id : run_ids) runs.push_back(require_run(store, id));
+  if (!options.run_ids.empty()) {
+    for (int64_t id : options.run_ids) runs.push_back(require_run(store, id));
   } else {
     // Default: the newest complete run of each model (all runs with --all).
     std::map<std::string, RunRecord> latest;
     for (auto& r : store.list_runs()) {
-      if (all_runs) runs.push_back(r);
+      if (options.all_runs) runs.push_back(r);
       else if (r.status == kRunComplete) latest[r.model_spec] = r;
     }
     for (auto& [_, r] : latest) runs.push_back(std::move(r));
   }
   if (runs.empty()) throw InputError(fmt::format("no complete runs in {} (try --all)", global.db_path));
-  fmt::print("{}", render_table(leaderboard_table(store, runs, all_metrics), format));
+  LeaderboardOptions lo;
+  lo.all_metrics = options.all_metrics;
+  Leaderboard board = build_leaderboard(store, runs, lo);
+  if (options.published)
+    for (const auto& file : published_files(global.data_dir))
+      add_published_figures(board, read_published_figures(file), /*only_matching=*/true);
+  std::string text;
+  switch (format) {
+    case ReportFormat::kTerminal: text = render_leaderboard_text(board, TableFormat::kTerminal); break;
+    case ReportFormat::kMarkdown: text = render_leaderboard_text(board, TableFormat::kMarkdown); break;
+    case ReportFormat::kJson:
+      text = leaderboard_json(board).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+      break;
+    case ReportFormat::kCsv: text = render_leaderboard_csv(board); break;
+    case ReportFormat::kHtml: {
+      HtmlOptions ho;
+      ho.source = global.db_path;
+      ho.max_rows = options.max_rows;
+      text = render_html_report(board, build_drilldown(store, runs, global.data_dir, options.max_rows), ho);
+      break;
+    }
+  }
+  write_report_output(options.out, text);
   return 0;
 }
 
-int command_compare(const GlobalOptions& global, int64_t run_a, int64_t run_b, const std::string& format_name) {
-  const TableFormat format = parse_table_format(format_name);
+int command_compare(const GlobalOptions& global, int64_t run_a, int64_t run_b, const std::string& format_name,
+                    const std::filesystem::path& out) {
+  const ReportFormat format = parse_report_format(format_name);
   Store store = Store::open_for_read(global.db_path);
   const RunRecord a = require_run(store, run_a);
   const RunRecord b = require_run(store, run_b);
-  fmt::print("{}", render_table(compare_table(store, a, b), format));
+  write_report_output(out, render_comparison(compare_runs(store, a, b, CompareOptions{}), format));
   return 0;
+}
+
+int command_gate(const GlobalOptions& global, const GateCommandOptions& options) {
+  if (options.metrics != "headline" && options.metrics != "all")
+    throw InputError(fmt::format("--metrics must be headline or all (got \"{}\")", options.metrics));
+  Store store = Store::open_for_read(global.db_path);
+  const RunRecord baseline = require_run(store, options.baseline);
+  const RunRecord candidate = require_run(store, options.candidate);
+  GateOptions go;
+  go.max_drop = options.max_drop;
+  go.alpha = options.alpha;
+  go.all_metrics = options.metrics == "all";
+  go.allow_data_change = options.allow_data_change;
+  const GateResult result = run_gate(store, baseline, candidate, go);
+  if (!options.junit.empty()) write_report_output(options.junit, gate_junit_xml(result));
+  fmt::print("{}", gate_summary_text(result));
+  return result.passed() ? 0 : 1;
 }
 
 int command_published(const GlobalOptions& global, const std::string& suite, const std::string& format_name) {
   const TableFormat format = parse_table_format(format_name);
-  const auto dir = global.data_dir / "published";
-  std::vector<std::filesystem::path> files;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  if (files.empty()) throw InputError(fmt::format("no published figures in {}", dir.string()));
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) fmt::print("{}", render_table(published_table(read_published_figures(file), suite), format));
+  for (const auto& file : published_files(global.data_dir))
+    fmt::print("{}", render_table(published_table(read_published_figures(file), suite), format));
   return 0;
 }
 

@@ -30,9 +30,30 @@ struct RunCommandOptions {
 int command_run(const GlobalOptions& global, RunCommandOptions options);
 int command_list(const GlobalOptions& global, const std::string& what);
 int command_show(const GlobalOptions& global, int64_t run_id);
-int command_report(const GlobalOptions& global, const std::vector<int64_t>& run_ids, bool all_runs,
-                   const std::string& format, bool all_metrics);
-int command_compare(const GlobalOptions& global, int64_t run_a, int64_t run_b, const std::string& format);
+struct ReportOptions {
+  std::vector<int64_t> run_ids;  // empty: the newest complete run per model (every run with all_runs)
+  bool all_runs = false;
+  std::string format = "terminal";  // terminal | md | html | json | csv
+  std::filesystem::path out;        // "" = stdout
+  bool all_metrics = false;
+  bool published = false;  // the Sigma paper's figures for Sigma and GPT-4, as their own rows
+  size_t max_rows = 100;   // HTML drill-down rows per run and suite (failures first)
+};
+int command_report(const GlobalOptions& global, const ReportOptions& options);
+int command_compare(const GlobalOptions& global, int64_t run_a, int64_t run_b, const std::string& format,
+                    const std::filesystem::path& out = {});
+
+struct GateCommandOptions {
+  int64_t baseline = 0;
+  int64_t candidate = 0;
+  double max_drop = 1.0;
+  double alpha = 0.05;
+  std::string metrics = "headline";  // headline | all
+  std::filesystem::path junit;       // "" = none
+  bool allow_data_change = false;
+};
+// Exit 0 when the candidate passes, 1 on a regression; InputError (exit 2) on bad input.
+int command_gate(const GlobalOptions& global, const GateCommandOptions& options);
 struct MakeCheckpointOptions {
   std::string preset;
   std::filesystem::path config_file;

@@ -1,6 +1,7 @@
 // `aimicius`: the command-line driver. Parses options (CLI11), resolves the data folder, runs one
 // subcommand, and maps failures to exit codes: 0 success, 2 bad input (usage, unknown suite or
-// model, missing or corrupt data, unwritable database), 1 anything else.
+// model, missing or corrupt data, unwritable database), 1 anything else (and, for `gate`, a
+// regression).
 #include <cstdlib>
 #include <iostream>
 
@@ -95,22 +96,40 @@ int main(int argc, char** argv) {
   auto* show_cmd = app.add_subcommand("show", "Show one run: its configuration, scores and errors");
   show_cmd->add_option("run", show_id, "Run id")->required();
 
-  std::vector<int64_t> report_ids;
-  bool report_all = false;
-  std::string report_format = "terminal";
-  auto* report_cmd = app.add_subcommand("report", "Leaderboard of stored runs (default: newest complete run per model)");
-  report_cmd->add_option("--runs", report_ids, "Run ids to include")->delimiter(',');
-  report_cmd->add_flag("--all", report_all, "Every run, complete or not");
-  bool report_all_metrics = false;
-  report_cmd->add_flag("--all-metrics", report_all_metrics, "Every metric of every suite, not only the headlines");
-  report_cmd->add_option("--format", report_format, "terminal | markdown")->capture_default_str();
+  ReportOptions report;
+  auto* report_cmd = app.add_subcommand("report", "Leaderboard of stored runs with 95% CIs (default: newest complete run per model)");
+  report_cmd->add_option("run_ids", report.run_ids, "Run ids to include (default: newest complete run per model)");
+  report_cmd->add_option("--runs", report.run_ids, "Run ids to include (comma-separated)")->delimiter(',');
+  report_cmd->add_flag("--all", report.all_runs, "Every run, complete or not");
+  report_cmd->add_flag("--all-metrics", report.all_metrics, "Every metric of every suite, not only the headlines");
+  report_cmd->add_option("--format", report.format, "terminal | md | html | json | csv")->capture_default_str();
+  report_cmd->add_option("--out", report.out, "Write to this file instead of stdout");
+  report_cmd->add_flag("--published", report.published,
+                       "Add the Sigma paper's figures for Sigma and GPT-4 as separate, labelled rows");
+  report_cmd->add_option("--max-rows", report.max_rows, "HTML: examples shown per run and suite (failures first)")
+      ->capture_default_str();
 
   int64_t compare_a = 0, compare_b = 0;
   std::string compare_format = "terminal";
-  auto* compare_cmd = app.add_subcommand("compare", "Compare two runs metric by metric, over shared examples");
+  std::filesystem::path compare_out;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Compare two runs over shared examples: difference, paired bootstrap CI, p-value, flipped examples");
   compare_cmd->add_option("run_a", compare_a, "Baseline run id")->required();
   compare_cmd->add_option("run_b", compare_b, "Candidate run id")->required();
-  compare_cmd->add_option("--format", compare_format, "terminal | markdown")->capture_default_str();
+  compare_cmd->add_option("--format", compare_format, "terminal | md | json | csv")->capture_default_str();
+  compare_cmd->add_option("--out", compare_out, "Write to this file instead of stdout");
+
+  GateCommandOptions gate;
+  auto* gate_cmd = app.add_subcommand(
+      "gate", "CI regression gate: exit 1 when the candidate's score drops significantly by more than --max-drop");
+  gate_cmd->add_option("--baseline", gate.baseline, "Baseline run id")->required();
+  gate_cmd->add_option("--candidate", gate.candidate, "Candidate run id")->required();
+  gate_cmd->add_option("--max-drop", gate.max_drop, "Largest tolerated drop, in points")->capture_default_str();
+  gate_cmd->add_option("--alpha", gate.alpha, "Significance level of the paired test")->capture_default_str();
+  gate_cmd->add_option("--metrics", gate.metrics, "headline | all")->capture_default_str();
+  gate_cmd->add_option("--junit", gate.junit, "Write JUnit XML here (one test case per suite/metric)");
+  gate_cmd->add_flag("--allow-data-change", gate.allow_data_change,
+                     "Gate runs whose suite version or data differ (warned), instead of refusing");
 
   MakeCheckpointOptions ckpt;
   auto* ckpt_cmd = app.add_subcommand("make-checkpoint", "Write a checkpoint with seeded random weights (any shape)");
@@ -206,8 +225,9 @@ int main(int argc, char** argv) {
     }
     if (*list_cmd) return command_list(global, list_what);
     if (*show_cmd) return command_show(global, show_id);
-    if (*report_cmd) return command_report(global, report_ids, report_all, report_format, report_all_metrics);
-    if (*compare_cmd) return command_compare(global, compare_a, compare_b, compare_format);
+    if (*report_cmd) return command_report(global, report);
+    if (*compare_cmd) return command_compare(global, compare_a, compare_b, compare_format, compare_out);
+    if (*gate_cmd) return command_gate(global, gate);
     if (*manifest_cmd) return command_manifest(global, manifest_dir);
     if (*published_cmd) return command_published(global, published_suite, published_format);
     if (*validate_cmd) return command_validate(global, validate_suites, validate_jobs);

@@ -283,4 +283,35 @@ int64_t Store::score_count(int64_t run_id) {
   return st.column_int(0);
 }
 
+std::vector<StoredExample> Store::stored_examples(int64_t run_id) {
+  std::vector<StoredExample> out;
+  std::map<std::pair<std::string, std::string>, size_t> index;
+  Statement st(*db_, "SELECT suite, example_id, subset, prompt_sha256, raw_output, answer, error FROM predictions "
+                     "WHERE run_id = ?1 ORDER BY rowid");
+  st.bind(1, run_id);
+  while (st.step()) {
+    StoredExample e;
+    e.suite = st.column_text(0);
+    e.example_id = st.column_text(1);
+    e.subset = st.column_text(2);
+    e.prompt_sha256 = st.column_text(3);
+    e.raw_output = st.column_text(4);
+    e.answer = st.column_text(5);
+    if (!st.column_is_null(6)) e.error = st.column_text(6);
+    index[{e.suite, e.example_id}] = out.size();
+    out.push_back(std::move(e));
+  }
+  Statement sc(*db_, "SELECT suite, example_id, metric, value, detail_json FROM scores WHERE run_id = ?1 ORDER BY rowid");
+  sc.bind(1, run_id);
+  while (sc.step()) {
+    auto it = index.find({sc.column_text(0), sc.column_text(1)});
+    if (it == index.end()) continue;  // the foreign key makes this impossible; never invent a row
+    const std::string detail = sc.column_text(4);
+    out[it->second].scores.push_back(
+        {sc.column_text(2), sc.column_double(3),
+         detail.empty() ? nlohmann::json::object() : nlohmann::json::parse(detail, nullptr, false)});
+  }
+  return out;
+}
+
 }  // namespace aimicius

@@ -90,6 +90,18 @@ struct SuiteCounts {
   int64_t errors = 0;
 };
 
+// One stored example with all its scores (reports: statistics and the HTML drill-down).
+struct StoredExample {
+  std::string suite;
+  std::string example_id;
+  std::string subset;  // "" when the suite has none
+  std::string prompt_sha256;
+  std::string raw_output;
+  std::string answer;
+  std::optional<std::string> error;
+  std::vector<ScoreRecord> scores;  // in the order they were written (the suite's metric order)
+};
+
 struct ExampleError {
   std::string suite;
   std::string example_id;
@@ -126,6 +138,9 @@ class Store {
   std::map<std::tuple<std::string, std::string, std::string>, double> example_scores(int64_t run_id);
   int64_t prediction_count(int64_t run_id);
   int64_t score_count(int64_t run_id);
+
+  // Every stored example of a run with its scores (details parsed), in storage order. Read-only.
+  std::vector<StoredExample> stored_examples(int64_t run_id);
 
  private:
   explicit Store(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}

@@ -49,8 +49,8 @@ std::string escape_markdown(const std::string& s) {
 
 TableFormat parse_table_format(const std::string& name) {
   if (name == "terminal") return TableFormat::kTerminal;
-  if (name == "markdown") return TableFormat::kMarkdown;
-  throw InputError(fmt::format("unknown format \"{}\" (terminal, markdown)", name));
+  if (name == "markdown" || name == "md") return TableFormat::kMarkdown;
+  throw InputError(fmt::format("unknown format \"{}\" (terminal, md)", name));
 }
 
 std::string render_table(const Table& t, TableFormat format) {

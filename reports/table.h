@@ -15,7 +15,7 @@ struct Table {
 
 enum class TableFormat { kTerminal, kMarkdown };
 
-// Throws InputError for a name other than "terminal" or "markdown".
+// Throws InputError for a name other than "terminal" or "md" (alias "markdown").
 TableFormat parse_table_format(const std::string& name);
 
 std::string render_table(const Table& table, TableFormat format);

@@ -2,6 +2,7 @@
 # Installs what aimicius needs on Debian 12, from Debian's packages only. libopenblas0-pthread
 # replaces the reference BLAS that Debian's LibTorch would otherwise use (40x faster matmuls). Idempotent: packages
 # already present are skipped without touching the network. Run as root (or with sudo).
+# Usage: scripts/install-deps.sh [--tests]
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,11 @@ packages=(
   libgtest-dev libbenchmark-dev libcurl4-openssl-dev libcpp-httplib-dev libsentencepiece-dev
   libtorch-dev libopenblas0-pthread bubblewrap python3-pip unzip
 )
+# --tests adds what only the tests need: chromium renders the HTML report in a test (about 290 MB
+# installed, so not for the main job; the test skips without it).
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

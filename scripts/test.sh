@@ -3,7 +3,7 @@
 # through ctest. GPU tests skip (and say so) on machines without a CUDA device.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --tests
 scripts/fetch-models.sh
 scripts/build.sh
 cd build

@@ -1,0 +1,79 @@
+// The numbers of a leaderboard report, before any rendering: for each run, each suite, each
+// subset (overall and e.g. cmdgen per platform) and each metric, the mean with its 95% bootstrap
+// CI, the number of scored examples and the number of errors; optionally the paper's published
+// figures as a separate row set. Renderers (leaderboard_render.h, html_report.h) only format this.
+//
+// Invariants: published figures are never mixed into runs: they live in `published`, carry their
+// source table, have no CI, and are matched to local (suite, subset, metric) names only where the
+// names are the same. Values are fractions in [0, 1] (renderers show percentages). A cell's CI
+// depends only on its own scores and the seed (see statistics.h: seed_for).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/store.h"
+#include "reports/statistics.h"
+
+namespace aimicius {
+
+struct ScoreCell {
+  std::string suite;
+  std::string subset;  // "" for the whole suite
+  std::string metric;
+  bool headline = false;
+  MeanCi stat;          // mean, ci low/high, n scored examples
+  int64_t errors = 0;   // predictions of this suite/subset that failed to generate
+  int64_t examples = 0; // predictions of this suite/subset
+};
+
+struct RunScores {
+  RunRecord run;
+  std::vector<ScoreCell> cells;  // suites in run order, overall cell before its subsets
+  int64_t examples = 0;
+  int64_t errors = 0;
+};
+
+// One figure published by a paper, matched to a local (suite, subset, metric).
+struct PublishedFigure {
+  std::string model;   // as the paper names it
+  std::string suite;
+  std::string subset;  // e.g. "nvidia" for the paper's "cmdgen-nvidia"; "" for the whole suite
+  std::string metric;
+  double value = 0.0;  // fraction
+  std::string table;   // e.g. "Table 6"
+  std::string label;   // "published, arXiv 2501.13629 Table 6"
+  std::string source;  // URL of the paper version the figure comes from
+};
+
+struct Leaderboard {
+  std::vector<RunScores> runs;
+  std::vector<PublishedFigure> published;
+  std::vector<std::string> published_notes;
+  bool all_metrics = false;
+  uint64_t seed = kDefaultSeed;
+  int resamples = kDefaultResamples;
+};
+
+struct LeaderboardOptions {
+  bool all_metrics = false;  // every metric; else each suite's headline metric (subsets too)
+  uint64_t seed = kDefaultSeed;
+  int resamples = kDefaultResamples;
+};
+
+Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, const LeaderboardOptions& options);
+
+// The headline metric a run recorded for `suite` ("" when it recorded none).
+std::string run_headline(const RunRecord& run, const std::string& suite);
+
+// The Sigma paper's figures for Sigma and GPT-4 from a published-figures document
+// (reports/published_tables.h reads it): the paper's "cmdgen-nvidia" task becomes suite cmdgen,
+// subset "nvidia"; a figure repeated in a later table (same model, suite, subset, metric) is kept
+// once, from the first table that lists it. Only metrics present in `board` when
+// `only_matching` (so a leaderboard shows figures next to the columns they match).
+void add_published_figures(Leaderboard& board, const nlohmann::json& doc, bool only_matching);
+
+}  // namespace aimicius

@@ -88,6 +88,27 @@ std::optional<ParsedAnswer> parse_answer(const std::string& body, bool chat, std
   return out;
 }
 
+Json build_request(const OpenAISpec& spec, const std::string& prompt, const GenerationParams& params) {
+  Json body = {{"model", spec.model},
+               {"temperature", params.temperature},
+               {"top_p", params.top_p},
+               {"max_tokens", params.max_new_tokens},
+               {"seed", params.seed}};
+  if (spec.chat) {
+    Json messages = Json::array();
+    if (!spec.system.empty()) messages.push_back({{"role", "system"}, {"content", spec.system}});
+    messages.push_back({{"role", "user"}, {"content", prompt}});
+    body["messages"] = std::move(messages);
+  } else {
+    body["prompt"] = spec.system.empty() ? prompt : spec.system + "\n\n" + prompt;
+  }
+  if (!params.stop.empty()) {
+    const size_t n = std::min(kMaxServerStops, params.stop.size());
+    body["stop"] = std::vector<std::string>(params.stop.begin(), params.stop.begin() + n);
+  }
+  return body;
+}
+
 uint64_t jitter_bits(const GenerationRequest& r, int attempt) {
   return std::stoull(sha256_hex(fmt::format("{}/{}/{}", r.suite, r.example_id, attempt)).substr(0, 16), nullptr, 16);
 }
@@ -167,24 +188,7 @@ OpenAIBackend::OpenAIBackend(const std::string& spec, std::shared_ptr<ResponseCa
 OpenAIBackend::~OpenAIBackend() = default;
 
 std::string OpenAIBackend::request_body(const std::string& prompt, const GenerationParams& params) const {
-  Json body = {{"model", parsed_.model},
-               {"temperature", params.temperature},
-               {"top_p", params.top_p},
-               {"max_tokens", params.max_new_tokens},
-               {"seed", params.seed}};
-  if (parsed_.chat) {
-    Json messages = Json::array();
-    if (!parsed_.system.empty()) messages.push_back({{"role", "system"}, {"content", parsed_.system}});
-    messages.push_back({{"role", "user"}, {"content", prompt}});
-    body["messages"] = std::move(messages);
-  } else {
-    body["prompt"] = parsed_.system.empty() ? prompt : parsed_.system + "\n\n" + prompt;
-  }
-  if (!params.stop.empty()) {
-    const size_t n = std::min(kMaxServerStops, params.stop.size());
-    body["stop"] = std::vector<std::string>(params.stop.begin(), params.stop.begin() + n);
-  }
-  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return build_request(parsed_, prompt, params).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::unique_ptr<HttpClient> OpenAIBackend::take_client() {
@@ -217,9 +221,12 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
   auto elapsed_ms = [&] {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   };
-  const std::string body = request_body(request.prompt, params);
-  // The canonical request: where it goes and everything it asks (sorted keys); no credential.
-  const std::string cache_key = sha256_hex(Json{{"url", url_}, {"body", Json::parse(body)}}.dump());
+  Json request_json = build_request(parsed_, request.prompt, params);
+  const std::string body = request_json.dump(-1, ' ', false, Json::error_handler_t::replace);
+  // The canonical request: where it goes and everything it asks (keys sorted, as nlohmann::json
+  // objects are); no credential.
+  const std::string cache_key = sha256_hex(
+      Json{{"url", url_}, {"body", std::move(request_json)}}.dump(-1, ' ', false, Json::error_handler_t::replace));
   GenerationResult result;
   std::string why;
 

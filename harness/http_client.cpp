@@ -71,7 +71,6 @@ HttpResponse HttpClient::post_json(const std::string& url, const std::string& bo
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.headers);
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // whatever this libcurl can decode
 
   const CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(list);

@@ -22,6 +22,7 @@
 #include "harness/backend_openai.h"
 #include "harness/bench_stats.h"
 #include "harness/commands.h"
+#include "harness/loopback_server.h"
 #include "harness/synthetic_suite.h"
 #include "reports/table.h"
 
@@ -30,42 +31,23 @@ namespace {
 
 constexpr const char* kSuite = "apibench";
 
-// Answers /v1/chat/completions at once; owns its listening thread.
-class InstantServer {
- public:
-  explicit InstantServer(int threads) {
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-    server_.Post("/v1/chat/completions", [](const httplib::Request& req, httplib::Response& res) {
-      const auto body = nlohmann::json::parse(req.body, nullptr, false);
-      std::string prompt;
-      if (body.is_object() && body.contains("messages") && body["messages"].is_array() && !body["messages"].empty())
-        prompt = body["messages"].back().value("content", "");
-      const int n = synthetic_number_in(prompt);
-      const nlohmann::json reply = {
-          {"id", "bench"},
-          {"object", "chat.completion"},
-          {"choices", {{{"index", 0}, {"message", {{"role", "assistant"}, {"content", synthetic_answer(n)}}},
-                        {"finish_reason", "stop"}}}},
-          {"usage", {{"prompt_tokens", static_cast<int64_t>(prompt.size() / 4)}, {"completion_tokens", 3}}}};
-      res.set_content(reply.dump(), "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    if (port_ <= 0) throw std::runtime_error("bench api: cannot listen on 127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // Before stop() can end the listening loop, the loop must have started.
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~InstantServer() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-};
+// Answers /v1/chat/completions at once, with the right answer.
+void add_instant_route(httplib::Server& server) {
+  server.Post("/v1/chat/completions", [](const httplib::Request& req, httplib::Response& res) {
+    const auto body = nlohmann::json::parse(req.body, nullptr, false);
+    std::string prompt;
+    if (body.is_object() && body.contains("messages") && body["messages"].is_array() && !body["messages"].empty())
+      prompt = body["messages"].back().value("content", "");
+    const nlohmann::json reply = {
+        {"id", "bench"},
+        {"object", "chat.completion"},
+        {"choices", {{{"index", 0},
+                      {"message", {{"role", "assistant"}, {"content", synthetic_answer(synthetic_number_in(prompt))}}},
+                      {"finish_reason", "stop"}}}},
+        {"usage", {{"prompt_tokens", static_cast<int64_t>(prompt.size() / 4)}, {"completion_tokens", 3}}}};
+    res.set_content(reply.dump(), "application/json");
+  });
+}
 
 struct TempDir {
   std::filesystem::path path;
@@ -137,7 +119,9 @@ int command_bench_api(const BenchApiOptions& o) {
   const int max_jobs = *std::max_element(o.jobs.begin(), o.jobs.end());
   TempDir tmp;
   write_synthetic_suite(tmp.path / "suites", kSuite, o.examples);
-  InstantServer server(max_jobs + 4);
+  LoopbackServer server(max_jobs + 4);
+  add_instant_route(server.http());
+  server.start();
 
   Table t;
   t.headers = {"jobs", "run examples/s", "run ms/example", "backend-only examples/s", "backend-only ms/example",

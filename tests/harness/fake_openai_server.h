@@ -25,6 +25,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "harness/loopback_server.h"
+
 namespace aimicius::testing {
 
 // kSlow answers after the slow delay (past the client's timeout); kBrief after 20 ms (to overlap
@@ -50,16 +52,12 @@ class FakeOpenAIServer {
   explicit FakeOpenAIServer(Script script = {}, Answer answer = {})
       : script_(script ? std::move(script) : [](const std::string&, int) { return Fault::kNone; }),
         answer_(answer ? std::move(answer) : [](const std::string& p) { return "reply to " + p; }) {
-    server_.new_task_queue = [] { return new httplib::ThreadPool(80); };
-    server_.set_keep_alive_max_count(1);
     auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
-    server_.Post("/v1/chat/completions", handler);
-    server_.Post("/v1/completions", handler);
-    server_.Post(R"(/openai/deployments/([^/]+)/chat/completions)", handler);
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // Before stop() can end the listening loop, the loop must have started.
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    server_.http().set_keep_alive_max_count(1);
+    server_.http().Post("/v1/chat/completions", handler);
+    server_.http().Post("/v1/completions", handler);
+    server_.http().Post(R"(/openai/deployments/([^/]+)/chat/completions)", handler);
+    server_.start();
   }
 
   ~FakeOpenAIServer() {
@@ -67,12 +65,10 @@ class FakeOpenAIServer {
       std::lock_guard<std::mutex> lock(mu_);
       stopping_ = true;
     }
-    wake_.notify_all();
-    server_.stop();
-    thread_.join();
+    wake_.notify_all();  // server_ stops and joins after this
   }
 
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string base_url() const { return server_.base_url(); }
   std::string url() const { return base_url() + "/v1"; }
 
   // The Retry-After header sent with 429 (seconds, as text), and how late a slow answer comes.
@@ -195,7 +191,7 @@ class FakeOpenAIServer {
       socklen_t peer_len = sizeof(peer), local_len = sizeof(local);
       if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0 || peer.sin_family != AF_INET) continue;
       if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
-      if (ntohs(peer.sin_port) == remote_port && ntohs(local.sin_port) == port_) {
+      if (ntohs(peer.sin_port) == remote_port && ntohs(local.sin_port) == server_.port()) {
         shutdown(fd, SHUT_RDWR);
         return;
       }
@@ -204,9 +200,6 @@ class FakeOpenAIServer {
 
   Script script_;
   Answer answer_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -215,6 +208,7 @@ class FakeOpenAIServer {
   std::vector<ReceivedRequest> received_;
   std::map<std::string, int> per_prompt_;
   int in_flight_ = 0, max_in_flight_ = 0;
+  LoopbackServer server_{80};  // last: stops (joining its handlers) before the state above goes
 };
 
 }  // namespace aimicius::testing

@@ -51,7 +51,7 @@ std::optional<ParsedAnswer> parse_answer(const std::string& body, bool chat, std
     return std::nullopt;
   }
   if (j.contains("error")) {
-    why = "response holds an error: " + j["error"].dump();
+    why = "response holds an error object";  // shown in the (masked) body excerpt
     return std::nullopt;
   }
   const auto choices = j.find("choices");

@@ -383,6 +383,50 @@ TEST(OpenAIRun, CacheAnswersReruns_NoCacheAsksAgain_KeyNeverStored) {
   }
 }
 
+TEST(OpenAIRun, ResumeAsksOnlyForWhatIsNeitherStoredNorCached) {
+  RunFixture fx(10);
+  FakeOpenAIServer server(nullptr, synthetic_reply);
+  const RunOptions options = fx.options(spec_for(server, ""), 2);
+  BackendOptions cached;
+  cached.cache_db = fx.db();
+  int64_t id = 0;
+  {
+    // A process killed mid-run: it got answers for examples 0-3 but stored only 0 and 1.
+    Store store = Store::open_for_write(fx.db());
+    const RunPlan plan = plan_run(options);
+    auto backend = make_backend(options.model_spec, plan.suites, cached);
+    id = create_run(store, plan, *backend);
+    const LoadedSuite& syn = plan.suites.at(0);
+    std::vector<GenerationRequest> first;
+    for (int i = 0; i < 4; ++i) first.push_back({"syn", syn.examples[i].id, syn.suite->prompt(syn.examples[i])});
+    GenerationParams params;  // as the runner asks (the cache key covers every parameter)
+    params.max_new_tokens = options.max_new_tokens;
+    params.seed = options.seed;
+    params.stop = syn.suite->stop_sequences();
+    const auto results = backend->generate(first, params);
+    for (int i = 0; i < 2; ++i) {
+      PredictionRecord p;
+      p.run_id = id;
+      p.suite = "syn";
+      p.example_id = first[i].example_id;
+      p.prompt_sha256 = "h";
+      p.raw_output = p.answer = results[i].output;
+      store.record_example(p, {});
+    }
+  }
+  EXPECT_EQ(server.request_count(), 4u);
+  Store store = Store::open_for_write(fx.db());
+  const RunPlan plan = plan_resume(store, id, fx.dir / "suites", 2, {});
+  auto backend = make_backend(plan.options.model_spec, plan.suites, cached);
+  check_resume_backend(*store.find_run(id), *backend);
+  Progress quiet(stderr, Progress::Style::kQuiet);
+  execute_run(store, id, plan, *backend, quiet);
+  EXPECT_EQ(server.request_count(), 10u);  // examples 4-9 only: 0-1 were stored, 2-3 cached
+  EXPECT_EQ(store.prediction_count(id), 10);
+  EXPECT_EQ(store.run_usage(id).cached, 2);
+  EXPECT_EQ(store.find_run(id)->status, kRunComplete);
+}
+
 TEST(OpenAIRun, CommandLineCachesAndNoCacheAsksAgain) {
   RunFixture fx(5);
   FakeOpenAIServer server(nullptr, synthetic_reply);

@@ -38,6 +38,8 @@ struct GenerationResult {
   int64_t tokens_in = 0;
   int64_t tokens_out = 0;
   double latency_ms = 0.0;
+  bool cached = false;    // answered from the response cache: no request was made
+  double cost_usd = 0.0;  // what the request cost (API backends with prices; 0 when cached)
 };
 
 class Backend {
@@ -50,11 +52,17 @@ class Backend {
                                                  const GenerationParams& params) = 0;
 };
 
-// Parses a model spec ("oracle", "replay:FILE.jsonl", "local:DIR?device=cuda&dtype=bf16") and
-// builds its backend. The suites are
+// What a backend may use besides its spec.
+struct BackendOptions {
+  std::string cache_db;  // database whose api_cache API backends use; empty: no response cache
+};
+
+// Parses a model spec ("oracle", "replay:FILE.jsonl", "local:DIR?device=cuda&dtype=bf16",
+// "openai:MODEL@URL?...") and builds its backend. The suites are
 // given so that the oracle can answer with references. Throws InputError for an unknown or
 // malformed spec, naming the spec and the kinds that exist.
-std::unique_ptr<Backend> make_backend(const std::string& spec, const std::vector<LoadedSuite>& suites);
+std::unique_ptr<Backend> make_backend(const std::string& spec, const std::vector<LoadedSuite>& suites,
+                                      const BackendOptions& options = {});
 
 // One line per backend kind, for `aimicius list models`.
 std::vector<std::pair<std::string, std::string>> backend_kinds();

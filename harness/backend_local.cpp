@@ -7,6 +7,7 @@
 
 #include "common/errors.h"
 #include "common/sha256.h"
+#include "harness/spec_query.h"
 #include "runtime/local_model.h"
 
 namespace aimicius {
@@ -20,34 +21,17 @@ struct LocalSpec {
 };
 
 LocalSpec parse_local_spec(const std::string& spec) {
-  std::string rest = spec.substr(std::string("local:").size());
+  const SpecParts parts = split_spec_options(spec, spec.substr(std::string("local:").size()));
   LocalSpec out;
-  const auto q = rest.find('?');
-  out.dir = rest.substr(0, q);
+  out.dir = parts.base;
   if (out.dir.empty()) throw InputError(fmt::format("model spec \"{}\" needs a checkpoint folder: local:DIR", spec));
-  if (q != std::string::npos) {
-    std::string query = rest.substr(q + 1);
-    size_t pos = 0;
-    while (pos <= query.size()) {
-      const size_t amp = std::min(query.find('&', pos), query.size());
-      const std::string item = query.substr(pos, amp - pos);
-      const size_t eq = item.find('=');
-      if (eq == std::string::npos) throw InputError(fmt::format("model spec \"{}\": option \"{}\" needs =value", spec, item));
-      const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
-      if (key == "device") out.options.device = value;
-      else if (key == "dtype") out.options.dtype = value;
-      else if (key == "chat") out.options.chat = value == "1" || value == "true";
-      else if (key == "selective_v") {
-        try {
-          out.options.selective_v_topk = std::stoll(value);
-        } catch (const std::exception&) {
-          throw InputError(fmt::format("model spec \"{}\": selective_v must be an integer", spec));
-        }
-      } else {
-        throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat)", spec, key));
-      }
-      pos = amp + 1;
-    }
+  for (const auto& [key, value] : parts.options) {
+    if (key == "device") out.options.device = value;
+    else if (key == "dtype") out.options.dtype = value;
+    else if (key == "chat") out.options.chat = value == "1" || value == "true";
+    else if (key == "selective_v") out.options.selective_v_topk = spec_int(spec, key, value);
+    else
+      throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat)", spec, key));
   }
   if (!fs::is_directory(out.dir)) throw InputError(fmt::format("model spec \"{}\": {} is not a folder", spec, out.dir.string()));
   return out;

@@ -95,6 +95,10 @@ int command_show(const GlobalOptions& global, int64_t run_id) {
     fmt::print("  suite     {} v{} ({}), {} examples, data sha256 {}\n", name,
                info.value("version", "?"), info.value("prompt_version", "?"),
                info.value("examples", int64_t{0}), info.value("data_sha256", "?"));
+  const RunUsage usage = store.run_usage(run_id);
+  fmt::print("  usage     {} examples stored ({} from the response cache, no cost); API tokens in {}, out {}; "
+             "cost ${:.4f}\n",
+             usage.examples, usage.cached, usage.tokens_in, usage.tokens_out, usage.cost_usd);
   fmt::print("\n{}", render_table(run_score_table(store, run), TableFormat::kTerminal));
   const auto errors = store.example_errors(run_id, 10);
   if (!errors.empty()) {

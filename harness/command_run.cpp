@@ -13,11 +13,13 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
   RunPlan plan;
   int64_t run_id = 0;
   std::unique_ptr<Backend> backend;
+  BackendOptions backend_options;
+  if (!options.no_cache) backend_options.cache_db = global.db_path;
   if (options.resume) {
     run_id = *options.resume;
     plan = plan_resume(store, run_id, global.data_dir, options.run.jobs, global.hostsim_binary, global.encoder_dir,
                        global.hosts_dir);
-    backend = make_backend(plan.options.model_spec, plan.suites);
+    backend = make_backend(plan.options.model_spec, plan.suites, backend_options);
     check_resume_backend(*store.find_run(run_id), *backend);
     fmt::print(stderr, "resuming run {} ({}) into {}\n", run_id, backend->spec(), global.db_path);
   } else {
@@ -26,7 +28,7 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
     options.run.encoder_dir = global.encoder_dir;
     options.run.hosts_dir = global.hosts_dir;
     plan = plan_run(options.run);
-    backend = make_backend(plan.options.model_spec, plan.suites);
+    backend = make_backend(plan.options.model_spec, plan.suites, backend_options);
     run_id = create_run(store, plan, *backend);
     fmt::print(stderr, "run {} ({}) into {}; if interrupted, continue with `aimicius run --resume {}`\n",
                run_id, backend->spec(), global.db_path, run_id);

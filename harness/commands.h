@@ -25,6 +25,7 @@ struct RunCommandOptions {
   RunOptions run;
   std::optional<int64_t> resume;
   std::string format = "terminal";
+  bool no_cache = false;  // API backends: ask the API even when the db has the answer
 };
 
 int command_run(const GlobalOptions& global, RunCommandOptions options);
@@ -103,6 +104,16 @@ struct BenchSandboxOptions {
   int repeats = 5;
 };
 int command_bench_sandbox(const BenchSandboxOptions& options);
+
+struct BenchApiOptions {
+  std::vector<int> jobs = {1, 8, 64};
+  int examples = 2000;
+  int repeats = 5;
+  int64_t batch_size = 8;
+  std::string format = "terminal";
+};
+// Examples per second of the openai: backend path against an in-process server that answers at once.
+int command_bench_api(const BenchApiOptions& options);
 
 // Checks every example's reference by scoring it as an answer (and running it where the suite
 // executes); InputError (exit 2) when any fails.

@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Evaluate a model on suites and store every result");
   run_cmd->add_option("--suite", run.run.suites, "Suite(s) to run, repeatable or comma-separated (default: all)")
       ->delimiter(',');
-  run_cmd->add_option("--model", run.run.model_spec, "Model spec: oracle | replay:FILE.jsonl | local:DIR[?device=cuda]")
+  run_cmd->add_option("--model", run.run.model_spec, "Model spec: oracle | replay:FILE.jsonl | local:DIR[?device=cuda] | openai:MODEL@URL[?...]")
       ->capture_default_str();
   run_cmd->add_option("--limit", limit_arg, "Only the first N examples of each suite");
   run_cmd->add_option("--jobs,-j", run.run.jobs, "Batches generated concurrently")->capture_default_str();
@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--temperature", run.run.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
   auto* resume_opt = run_cmd->add_option("--resume", resume_id, "Continue run RUN where it stopped");
   run_cmd->add_option("--format", run.format, "Result table: terminal | markdown")->capture_default_str();
+  run_cmd->add_flag("--no-cache", run.no_cache, "API models: do not answer from (or fill) the db's response cache");
   for (const char* name : {"--suite", "--model", "--limit", "--seed", "--split", "--batch-size", "--max-new-tokens",
                            "--temperature"})
     resume_opt->excludes(run_cmd->get_option(name));
@@ -160,6 +161,16 @@ int main(int argc, char** argv) {
   bench_sandbox->add_option("--runs", bench_sb.runs, "Executions per repeat")->capture_default_str();
   bench_sandbox->add_option("--jobs", bench_sb.jobs, "Concurrent executions")->capture_default_str();
   bench_sandbox->add_option("--repeats", bench_sb.repeats, "Timed repeats (median reported)")->capture_default_str();
+  BenchApiOptions bench_api;
+  auto* bench_api_cmd = bench_cmd->add_subcommand(
+      "api", "Harness overhead per example on the openai: path, against an in-process server that answers at once");
+  bench_api_cmd->add_option("--jobs", bench_api.jobs, "Worker counts to measure (comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str();
+  bench_api_cmd->add_option("--examples", bench_api.examples, "Examples per run")->capture_default_str();
+  bench_api_cmd->add_option("--repeats", bench_api.repeats, "Timed repeats (median reported)")->capture_default_str();
+  bench_api_cmd->add_option("--batch-size", bench_api.batch_size, "Examples per backend call")->capture_default_str();
+  bench_api_cmd->add_option("--format", bench_api.format, "terminal | markdown")->capture_default_str();
 #ifdef AIMICIUS_HAVE_RUNTIME
   BenchGenerateOptions bench;
   auto* bench_gen = bench_cmd->add_subcommand("generate", "Generation speed of the local runtime on a checkpoint");
@@ -238,6 +249,7 @@ int main(int argc, char** argv) {
       return command_tokenize(tok);
     }
     if (*bench_sandbox) return command_bench_sandbox(bench_sb);
+    if (*bench_api_cmd) return command_bench_api(bench_api);
 #ifdef AIMICIUS_HAVE_RUNTIME
     if (*bench_gen) return command_bench_generate(bench);
 #endif

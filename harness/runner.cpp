@@ -64,6 +64,8 @@ std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<
     p.tokens_in = r.tokens_in;
     p.tokens_out = r.tokens_out;
     p.latency_ms = r.latency_ms;
+    p.cached = r.cached;
+    p.cost_usd = r.cost_usd;
     p.error = std::move(r.error);
     std::vector<ScoreRow> rows;
     try {

@@ -69,6 +69,11 @@ const std::vector<std::string>& migrations() {
       R"sql(
       ALTER TABLE predictions ADD COLUMN subset TEXT;
       )sql",
+      // 2 -> 3: per-example API usage: answered from the response cache, and what it cost.
+      R"sql(
+      ALTER TABLE predictions ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE predictions ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
+      )sql",
   };
   return kMigrations;
 }
@@ -193,7 +198,8 @@ void Store::record_example(const PredictionRecord& p, const std::vector<ScoreRec
   Transaction tx(*db_);
   Statement ins(*db_, fmt::format("INSERT INTO predictions (run_id, suite, example_id, prompt_sha256, "
                                   "raw_output, answer, tokens_in, tokens_out, latency_ms, error, "
-                                  "subset, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {})",
+                                  "subset, cached, cost_usd, created_at) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, {})",
                                   kNow));
   ins.bind(1, p.run_id)
       .bind(2, p.suite)
@@ -206,6 +212,8 @@ void Store::record_example(const PredictionRecord& p, const std::vector<ScoreRec
       .bind(9, p.latency_ms)
       .bind_optional(10, p.error)
       .bind_optional(11, p.subset.empty() ? std::nullopt : std::optional<std::string>(p.subset))
+      .bind(12, int64_t{p.cached ? 1 : 0})
+      .bind(13, p.cost_usd)
       .run();
   Statement sc(*db_, "INSERT INTO scores (run_id, suite, example_id, metric, value, detail_json) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -312,6 +320,30 @@ std::vector<StoredExample> Store::stored_examples(int64_t run_id) {
          detail.empty() ? nlohmann::json::object() : nlohmann::json::parse(detail, nullptr, false)});
   }
   return out;
+}
+
+RunUsage Store::run_usage(int64_t run_id) {
+  Statement st(*db_, "SELECT COUNT(*), COALESCE(SUM(cached), 0), "
+                     "COALESCE(SUM(CASE WHEN cached = 0 THEN tokens_in ELSE 0 END), 0), "
+                     "COALESCE(SUM(CASE WHEN cached = 0 THEN tokens_out ELSE 0 END), 0), "
+                     "COALESCE(SUM(cost_usd), 0) FROM predictions WHERE run_id = ?1");
+  st.bind(1, run_id).step();
+  return {st.column_int(0), st.column_int(1), st.column_int(2), st.column_int(3), st.column_double(4)};
+}
+
+std::optional<std::string> Store::cached_response(const std::string& request_sha256) {
+  Statement st(*db_, "SELECT response_json FROM api_cache WHERE request_sha256 = ?1");
+  st.bind(1, request_sha256);
+  if (!st.step()) return std::nullopt;
+  return st.column_text(0);
+}
+
+void Store::store_response(const std::string& request_sha256, const std::string& response_json) {
+  // A concurrent identical request may have stored it first; the newer body replaces it.
+  Statement st(*db_, fmt::format("INSERT OR REPLACE INTO api_cache (request_sha256, response_json, created_at) "
+                                 "VALUES (?1, ?2, {})",
+                                 kNow));
+  st.bind(1, request_sha256).bind(2, response_json).run();
 }
 
 }  // namespace aimicius

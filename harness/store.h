@@ -10,6 +10,12 @@
 //   transaction (record_example), so a killed process loses at most the examples in flight.
 // - A run is "complete" only after every planned example is stored; a run that stopped on an
 //   error is "failed"; a process killed mid-run leaves it "running" until `run --resume`.
+// - Usage and cost are stored per example (predictions.tokens_in/out, cached, cost_usd) and a run's
+//   totals are their sums, so a resumed run's totals need no separate bookkeeping. An answer from
+//   the API cache costs nothing and is counted as cached.
+// - api_cache holds response bodies keyed by the sha256 of the canonical request (never a
+//   credential); a Store is one connection used by one thread at a time, so the cache uses its own
+//   Store (see harness/response_cache.h).
 #pragma once
 
 #include <cstdint>
@@ -60,6 +66,17 @@ struct PredictionRecord {
   double latency_ms = 0.0;
   std::optional<std::string> error;
   std::string subset;  // the example's subset (e.g. "nvidia"), "" when the suite has none
+  bool cached = false;  // answered from the API response cache (no request made)
+  double cost_usd = 0.0;
+};
+
+// A run's API usage: sums over its stored examples.
+struct RunUsage {
+  int64_t examples = 0;
+  int64_t cached = 0;      // examples answered from the response cache
+  int64_t tokens_in = 0;   // over examples not from the cache
+  int64_t tokens_out = 0;
+  double cost_usd = 0.0;
 };
 
 struct ScoreRecord {
@@ -110,7 +127,7 @@ struct ExampleError {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens (creating if needed) and migrates. Throws InputError naming the path when the file
   // cannot be created or written.
@@ -138,6 +155,11 @@ class Store {
   std::map<std::tuple<std::string, std::string, std::string>, double> example_scores(int64_t run_id);
   int64_t prediction_count(int64_t run_id);
   int64_t score_count(int64_t run_id);
+  RunUsage run_usage(int64_t run_id);
+
+  // The API response cache (request hash -> response body).
+  std::optional<std::string> cached_response(const std::string& request_sha256);
+  void store_response(const std::string& request_sha256, const std::string& response_json);
 
   // Every stored example of a run with its scores (details parsed), in storage order. Read-only.
   std::vector<StoredExample> stored_examples(int64_t run_id);

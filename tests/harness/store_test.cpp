@@ -189,14 +189,53 @@ TEST(Store, VersionOneDatabasesGainSubsetsAndKeepTheirRows) {
   }
   { Store::open_for_write(path); }
   SqliteDb raw(path, SqliteDb::Mode::kReadOnly);
-  Statement st(raw, "SELECT example_id, answer, subset FROM predictions");
+  Statement st(raw, "SELECT example_id, answer, subset, cached, cost_usd FROM predictions");
   ASSERT_TRUE(st.step());
   EXPECT_EQ(st.column_text(0), "x");
   EXPECT_EQ(st.column_text(1), "ans");
   EXPECT_TRUE(st.column_is_null(2));
+  EXPECT_EQ(st.column_int(3), 0);  // version 3: usage columns, zero for old rows
+  EXPECT_DOUBLE_EQ(st.column_double(4), 0.0);
   Statement version(raw, "PRAGMA user_version");
   ASSERT_TRUE(version.step());
   EXPECT_EQ(version.column_int(0), Store::kSchemaVersion);
+}
+
+TEST(Store, RunUsageSumsApiExamplesAndCountsCachedOnes) {
+  ScratchDir dir;
+  Store s = Store::open_for_write((dir / "a.db").string());
+  const int64_t run = s.create_run(sample_run());
+  auto a = prediction(run, "a");
+  a.tokens_in = 100;
+  a.tokens_out = 10;
+  a.cost_usd = 0.25;
+  auto b = prediction(run, "b");
+  b.tokens_in = 50;
+  b.tokens_out = 5;
+  b.cost_usd = 0.5;
+  auto c = prediction(run, "c");  // from the cache: its tokens are not API usage
+  c.tokens_in = 70;
+  c.tokens_out = 7;
+  c.cached = true;
+  for (const auto& p : {a, b, c}) s.record_example(p, {});
+  const RunUsage u = s.run_usage(run);
+  EXPECT_EQ(u.examples, 3);
+  EXPECT_EQ(u.cached, 1);
+  EXPECT_EQ(u.tokens_in, 150);
+  EXPECT_EQ(u.tokens_out, 15);
+  EXPECT_DOUBLE_EQ(u.cost_usd, 0.75);
+  EXPECT_EQ(s.run_usage(run + 1).examples, 0);
+}
+
+TEST(Store, ApiCacheStoresAndReplacesResponses) {
+  ScratchDir dir;
+  Store s = Store::open_for_write((dir / "a.db").string());
+  EXPECT_FALSE(s.cached_response("k1"));
+  s.store_response("k1", "{\"a\":1}");
+  s.store_response("k1", "{\"a\":2}");
+  ASSERT_TRUE(s.cached_response("k1"));
+  EXPECT_EQ(*s.cached_response("k1"), "{\"a\":2}");
+  EXPECT_FALSE(s.cached_response("k2"));
 }
 
 }  // namespace

@@ -12,23 +12,24 @@
 
 namespace aimicius {
 
-int command_make_checkpoint(const MakeCheckpointOptions& o) {
-  if (o.preset.empty() == o.config_file.empty())
-    throw InputError("make-checkpoint needs exactly one of --preset NAME and --config FILE");
-  runtime::ModelConfig config;
-  if (!o.preset.empty()) {
-    config = runtime::preset_config(o.preset);
-  } else {
-    std::ifstream in(o.config_file);
-    if (!in) throw InputError(fmt::format("cannot read {}", o.config_file.string()));
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw InputError(fmt::format("{}: malformed JSON: {}", o.config_file.string(), e.what()));
-    }
-    config = runtime::parse_model_config(j, o.config_file.string());
+runtime::ModelConfig model_config_from(const std::string& preset, const std::filesystem::path& config_file,
+                                       const std::string& command) {
+  if (preset.empty() == config_file.empty())
+    throw InputError(fmt::format("{} needs exactly one of --preset NAME and --config FILE", command));
+  if (!preset.empty()) return runtime::preset_config(preset);
+  std::ifstream in(config_file);
+  if (!in) throw InputError(fmt::format("cannot read {}", config_file.string()));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(fmt::format("{}: malformed JSON: {}", config_file.string(), e.what()));
   }
+  return runtime::parse_model_config(j, config_file.string());
+}
+
+int command_make_checkpoint(const MakeCheckpointOptions& o) {
+  const runtime::ModelConfig config = model_config_from(o.preset, o.config_file, "make-checkpoint");
   runtime::CheckpointOptions opts;
   if (o.dtype == "f32") opts.dtype = runtime::DType::kF32;
   else if (o.dtype == "bf16") opts.dtype = runtime::DType::kBF16;

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "harness/runner.h"
+#include "runtime/model_config.h"
+#include "runtime/trainer.h"
 
 namespace aimicius {
 
@@ -64,6 +66,17 @@ struct MakeCheckpointOptions {
   int shards = 1;
 };
 int command_make_checkpoint(const MakeCheckpointOptions& options);
+// A model shape from a preset name or a config.json (exactly one); InputError names `command`.
+runtime::ModelConfig model_config_from(const std::string& preset, const std::filesystem::path& config_file,
+                                       const std::string& command);
+
+struct TrainCommandOptions {
+  std::string preset;
+  std::filesystem::path config_file;
+  runtime::TrainOptions train;
+};
+// Only in builds with the runtime (LibTorch).
+int command_train(const TrainCommandOptions& options);
 
 struct GenerateOptions {
   std::string model_spec;

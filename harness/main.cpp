@@ -172,6 +172,24 @@ int main(int argc, char** argv) {
   bench_api_cmd->add_option("--batch-size", bench_api.batch_size, "Examples per backend call")->capture_default_str();
   bench_api_cmd->add_option("--format", bench_api.format, "terminal | markdown")->capture_default_str();
 #ifdef AIMICIUS_HAVE_RUNTIME
+  TrainCommandOptions train;
+  auto* train_cmd = app.add_subcommand("train", "Train a DiffQKV/GQA checkpoint on a corpus (causal LM; AdamW, cosine schedule)");
+  train_cmd->add_option("--preset", train.preset, "Shape preset (see make-checkpoint)");
+  train_cmd->add_option("--config", train.config_file, "config.json to take the shape from");
+  train_cmd->add_option("--corpus", train.train.corpus, "corpus.jsonl, or the folder `aimicius corpus` wrote")->required();
+  train_cmd->add_option("--out", train.train.out, "Checkpoint folder to write")->required();
+  train_cmd->add_option("--device", train.train.device, "cpu | cuda[:N]")->capture_default_str();
+  train_cmd->add_option("--dtype", train.train.compute_dtype, "Matmul dtype: f32 | bf16 | f16 (default: f32 on CPU, bf16 on CUDA)");
+  train_cmd->add_option("--save-dtype", train.train.save_dtype, "Dtype of the written weights")->capture_default_str();
+  train_cmd->add_option("--steps", train.train.steps, "Optimizer steps")->capture_default_str();
+  train_cmd->add_option("--batch", train.train.batch, "Sequences per step")->capture_default_str();
+  train_cmd->add_option("--seq-len", train.train.seq_len, "Tokens per sequence")->capture_default_str();
+  train_cmd->add_option("--lr", train.train.lr, "Peak learning rate")->capture_default_str();
+  train_cmd->add_option("--warmup", train.train.warmup, "Warm-up steps")->capture_default_str();
+  train_cmd->add_option("--weight-decay", train.train.weight_decay, "AdamW weight decay (matrices only)")->capture_default_str();
+  train_cmd->add_option("--eval-every", train.train.eval_every, "Held-out loss every N steps (0: at the end)")->capture_default_str();
+  train_cmd->add_option("--seed", train.train.seed, "Seed of the initial weights and batch positions")->capture_default_str();
+
   BenchGenerateOptions bench;
   auto* bench_gen = bench_cmd->add_subcommand("generate", "Generation speed of the local runtime on a checkpoint");
   bench_gen->add_option("--checkpoint", bench.checkpoint, "Checkpoint folder")->required();
@@ -252,6 +270,7 @@ int main(int argc, char** argv) {
     if (*bench_api_cmd) return command_bench_api(bench_api);
 #ifdef AIMICIUS_HAVE_RUNTIME
     if (*bench_gen) return command_bench_generate(bench);
+    if (*train_cmd) return command_train(train);
 #endif
   } catch (const InputError& e) {
     fmt::print(stderr, "aimicius: error: {}\n", e.what());

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -100,19 +102,44 @@ void write_byte_level_tokenizer(const fs::path& file, int64_t vocab_size) {
              {{"bos_token", "<|begin_of_text|>"}, {"eos_token", "<|end_of_text|>"}, {"add_bos_token", true}});
 }
 
-void write_random_checkpoint(const ModelConfig& config_in, const fs::path& out_dir, const CheckpointOptions& options) {
+namespace {
+
+// Creates `out_dir` and writes config.json and, when asked and the vocabulary has room, the
+// byte-level tokenizer (whose specials become the config's bos/eos unless it names its own).
+// Returns the config as written.
+ModelConfig write_config_and_tokenizer(const ModelConfig& config_in, const fs::path& out_dir, bool byte_level_tokenizer,
+                                       const std::string& who) {
   ModelConfig config = config_in;
-  const bool tokenizer = options.write_tokenizer && config.vocab_size >= 258;
+  const bool tokenizer = byte_level_tokenizer && config.vocab_size >= 258;
   if (tokenizer && config.bos_token_ids.empty()) config.bos_token_ids = {256};
   if (tokenizer && config.eos_token_ids.empty()) config.eos_token_ids = {257};
-  config.validate("make-checkpoint");
-  if (options.shards < 1) throw InputError("make-checkpoint: shards must be at least 1");
+  config.validate(who);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) throw InputError(fmt::format("cannot create {}: {}", out_dir.string(), ec.message()));
   write_json(out_dir / "config.json", config.to_json());
   if (tokenizer) write_byte_level_tokenizer(out_dir / "tokenizer.json", config.vocab_size);
+  return config;
+}
 
+}  // namespace
+
+void write_checkpoint(const ModelConfig& config_in, const fs::path& out_dir, const std::vector<TensorToWrite>& tensors,
+                      const std::string& producer, bool byte_level_tokenizer) {
+  const ModelConfig config = write_config_and_tokenizer(config_in, out_dir, byte_level_tokenizer, producer);
+  std::map<std::string, const TensorToWrite*> by_name;
+  for (const auto& t : tensors) by_name[t.name] = &t;
+  for (const auto& spec : weight_specs(config)) {
+    const auto it = by_name.find(spec.name);
+    if (it == by_name.end() || it->second->shape != spec.shape)
+      throw std::logic_error(fmt::format("{}: tensor {} is missing or has the wrong shape", producer, spec.name));
+  }
+  write_safetensors(out_dir / "model.safetensors", tensors, {{"format", "pt"}, {"producer", producer}});
+}
+
+void write_random_checkpoint(const ModelConfig& config_in, const fs::path& out_dir, const CheckpointOptions& options) {
+  if (options.shards < 1) throw InputError("make-checkpoint: shards must be at least 1");
+  const ModelConfig config = write_config_and_tokenizer(config_in, out_dir, options.write_tokenizer, "make-checkpoint");
   const auto specs = weight_specs(config);
   const size_t per_shard = (specs.size() + options.shards - 1) / options.shards;
   nlohmann::ordered_json weight_map = nlohmann::ordered_json::object();

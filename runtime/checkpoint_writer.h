@@ -1,14 +1,17 @@
-// Writes checkpoints of any shape with seeded random weights (`aimicius make-checkpoint`), so
-// tests and benchmarks need no download: config.json, model.safetensors (or shards with
+// Writes checkpoints: of any shape with seeded random weights (`aimicius make-checkpoint`), so
+// tests and benchmarks need no download, or of trained weights (`aimicius train`): config.json, model.safetensors (or shards with
 // model.safetensors.index.json), and a byte-level tokenizer.json (256 byte tokens plus
 // <|begin_of_text|> and <|end_of_text|>, no merges) when the vocabulary has room for it.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "runtime/dtype.h"
 #include "runtime/model_config.h"
+#include "runtime/safetensors.h"
 
 namespace aimicius::runtime {
 
@@ -22,6 +25,12 @@ struct CheckpointOptions {
 
 void write_random_checkpoint(const ModelConfig& config, const std::filesystem::path& out_dir,
                              const CheckpointOptions& options);
+
+// Writes a checkpoint of given weights (the trainer's): config.json, model.safetensors with
+// `tensors` (every tensor weight_specs(config) names, in any dtype the writer takes) and, with
+// byte_level_tokenizer, the byte-level tokenizer. `producer` goes into the safetensors metadata.
+void write_checkpoint(const ModelConfig& config, const std::filesystem::path& out_dir,
+                      const std::vector<TensorToWrite>& tensors, const std::string& producer, bool byte_level_tokenizer);
 
 // The byte-level tokenizer.json written with checkpoints: byte b has id b, then the specials.
 void write_byte_level_tokenizer(const std::filesystem::path& file, int64_t vocab_size);

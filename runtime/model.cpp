@@ -46,7 +46,8 @@ torch::Tensor load_weight(const TensorView& view, const ModelOptions& options) {
   return t.to(options.device, options.dtype);
 }
 
-// Rotary frequencies (HF Llama's, with linear and Llama 3 scaling).
+}  // namespace
+
 torch::Tensor rope_inv_freq(const ModelConfig& c) {
   const int64_t half = c.head_dim_qk / 2;
   std::vector<double> f(half);
@@ -68,8 +69,6 @@ torch::Tensor rope_inv_freq(const ModelConfig& c) {
   }
   return torch::tensor(f, torch::kFloat64);
 }
-
-}  // namespace
 
 KVCache::KVCache(const ModelConfig& c, int64_t slots, int64_t capacity, const torch::TensorOptions& options)
     : lengths(slots, 0), capacity_(capacity) {

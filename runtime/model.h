@@ -55,6 +55,10 @@ class KVCache {
   int64_t k_token_bytes_ = 0, v_token_bytes_ = 0;
 };
 
+// Rotary frequencies [d_k / 2] (float64), HF Llama's, with linear and Llama 3 scaling: shared by
+// the inference model and the trainer so that a trained checkpoint rotates as it was trained.
+torch::Tensor rope_inv_freq(const ModelConfig& c);
+
 class Model {
  public:
   static std::unique_ptr<Model> load(const std::filesystem::path& checkpoint_dir, const ModelOptions& options);

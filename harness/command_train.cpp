@@ -1,0 +1,25 @@
+// `aimicius train`: trains a checkpoint on a corpus (runtime/trainer.h) and prints its progress.
+#include <cmath>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "harness/commands.h"
+#include "runtime/trainer.h"
+
+namespace aimicius {
+
+int command_train(const TrainCommandOptions& o) {
+  runtime::TrainOptions train = o.train;
+  train.config = model_config_from(o.preset, o.config_file, "train");
+  const runtime::TrainReport report = runtime::train_model(train, [](const std::string& line) {
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+  });
+  const double final_eval = report.eval_loss.empty() ? 0.0 : report.eval_loss.back().second;
+  fmt::print("trained {} parameters on {} tokens in {:.1f} s: held-out loss {:.4f} ({:.3f} bits per token)\n",
+             report.parameters, report.tokens_seen, report.seconds, final_eval, final_eval / std::log(2.0));
+  return 0;
+}
+
+}  // namespace aimicius

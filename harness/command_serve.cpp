@@ -1,0 +1,124 @@
+// `aimicius serve`: a model behind the OpenAI HTTP API (harness/serve/openai_server.h) until
+// SIGINT or SIGTERM, then a graceful stop and exit 0.
+//
+// Signals: SIGINT and SIGTERM are blocked in every thread of the command (the mask is set before
+// any thread starts, and threads inherit it) and read from a signalfd by one watcher thread owned
+// by the command, which starts the server's graceful shutdown. No global flag, no async handler.
+// The watcher also wakes on a pipe the command writes to when the server ended by itself.
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "harness/commands.h"
+#include "harness/serve/openai_server.h"
+
+namespace aimicius {
+namespace {
+
+// A file descriptor closed with its owner.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts) for its lifetime.
+class BlockedStopSignals {
+ public:
+  BlockedStopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    if (pthread_sigmask(SIG_BLOCK, &set_, &old_) != 0) throw std::runtime_error("pthread_sigmask failed");
+  }
+  ~BlockedStopSignals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  const sigset_t& set() const { return set_; }
+
+ private:
+  sigset_t set_{};
+  sigset_t old_{};
+};
+
+std::vector<LoadedSuite> suites_for(const std::string& spec, const GlobalOptions& global) {
+  std::vector<LoadedSuite> suites;
+  if (spec != "oracle") return suites;
+  // The oracle answers (metadata.suite, metadata.example_id) with that example's reference.
+  for (const auto& name : known_suite_names(global.data_dir)) suites.push_back(load_suite(name, global.data_dir, ""));
+  return suites;
+}
+
+}  // namespace
+
+int command_serve(const GlobalOptions& global, const ServeOptions& o) {
+  if (o.max_batch < 1) throw InputError("--max-batch must be at least 1");
+  if (o.batch_window_ms < 0) throw InputError("--batch-window-ms must not be negative");
+  if (o.port < 0 || o.port > 65535) throw InputError(fmt::format("--port {} is not a TCP port", o.port));
+
+  const BlockedStopSignals blocked;  // before any thread exists: every thread inherits the mask
+  const Fd signals(signalfd(-1, &blocked.set(), SFD_CLOEXEC));
+  if (signals.get() < 0) throw std::runtime_error(fmt::format("signalfd: {}", std::strerror(errno)));
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+  const Fd wake_read(pipe_fds[0]), wake_write(pipe_fds[1]);
+
+  auto backend = make_backend(o.model_spec, suites_for(o.model_spec, global));
+  serve::ServerOptions so;
+  so.host = o.host;
+  so.port = o.port;
+  so.model_id = o.served_model_name.empty() ? serve::default_model_id(o.model_spec) : o.served_model_name;
+  so.batching.max_batch = static_cast<size_t>(o.max_batch);
+  so.batching.window = std::chrono::milliseconds(o.batch_window_ms);
+  serve::OpenAiServer server(*backend, so);
+  const int port = server.bind();
+  fmt::print("aimicius serve: model \"{}\" ({}) on http://{}:{}/v1 (max batch {}, window {} ms); "
+             "SIGINT/SIGTERM stops\n",
+             so.model_id, backend->spec(), o.host, port, o.max_batch, o.batch_window_ms);
+  std::fflush(stdout);
+
+  std::thread watcher([&] {
+    pollfd fds[2] = {{signals.get(), POLLIN, 0}, {wake_read.get(), POLLIN, 0}};
+    for (;;) {
+      if (poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (fds[1].revents) return;  // the server ended by itself
+      if (fds[0].revents) {
+        signalfd_siginfo info{};
+        if (read(signals.get(), &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
+        fmt::print(stderr, "aimicius serve: {}: finishing requests in flight, then stopping\n",
+                   info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+        server.shutdown();
+        return;
+      }
+    }
+  });
+  const bool stopped = server.serve();
+  const char byte = 0;
+  if (write(wake_write.get(), &byte, 1) != 1) fmt::print(stderr, "aimicius serve: could not wake the signal watcher\n");
+  watcher.join();
+  if (!stopped) throw std::runtime_error(fmt::format("the server on {}:{} stopped listening", o.host, port));
+  const auto stats = server.batcher_stats();
+  fmt::print("aimicius serve: stopped after {} requests in {} backend calls (largest batch {})\n", stats.requests,
+             stats.generate_calls, stats.largest_batch);
+  return 0;
+}
+
+}  // namespace aimicius

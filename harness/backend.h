@@ -44,7 +44,7 @@ struct GenerationRequest {
   std::string prompt;
   // Non-empty: a chat conversation. Backends with a chat format (local: the checkpoint's template)
   // render it themselves; others answer `prompt`, which then holds a plain rendering of it.
-  std::vector<ChatTurn> messages;
+  std::vector<ChatTurn> messages = {};
 };
 
 struct GenerationResult {
@@ -55,7 +55,7 @@ struct GenerationResult {
   double latency_ms = 0.0;
   // "stop" (end of sequence or a stop string), "length" (max_new_tokens reached), or "" when the
   // backend does not know (replay, oracle).
-  std::string finish_reason;
+  std::string finish_reason = {};
 };
 
 class Backend {

@@ -1,13 +1,15 @@
 // `aimicius serve`: a model behind the OpenAI HTTP API (harness/serve/openai_server.h) until
 // SIGINT or SIGTERM, then a graceful stop and exit 0.
 //
-// Signals: SIGINT and SIGTERM are blocked in every thread of the command (the mask is set before
-// any thread starts, and threads inherit it) and read from a signalfd by one watcher thread owned
-// by the command, which starts the server's graceful shutdown. No global flag, no async handler.
-// The watcher also wakes on a pipe the command writes to when the server ended by itself.
+// Signals: SIGINT and SIGTERM are blocked in every thread the command starts (the mask is set
+// before it starts any, and threads inherit it) and read from a signalfd by one watcher thread
+// owned by the command, which starts the server's graceful shutdown. Threads that libraries
+// started before that hand such a signal back to the signalfd (reroute_to_signalfd). No global
+// flag. The watcher also wakes on a pipe the command writes to when the server ended by itself.
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -39,21 +41,45 @@ class Fd {
   int fd_;
 };
 
-// Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts) for its lifetime.
+// Runs on a thread that existed before the command blocked the stop signals: libraries start
+// threads while they load (Debian's LibTorch pulls in OpenBLAS, whose thread pool starts before
+// main), and the kernel hands a process-wide signal to any thread not blocking it. This thread
+// blocks the signal from now on (the mask restored when the handler returns is the one in the
+// context) and sends it again; with every thread blocking it, it waits for the signalfd.
+// Async-signal-safe: sigaddset, getpid and kill only; no state outside its arguments.
+void reroute_to_signalfd(int signo, siginfo_t*, void* context) {
+  sigaddset(&static_cast<ucontext_t*>(context)->uc_sigmask, signo);
+  kill(getpid(), signo);
+}
+
+// Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts) for its lifetime,
+// and reroutes them from threads started earlier (above). Restores both on destruction.
 class BlockedStopSignals {
  public:
   BlockedStopSignals() {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
-    if (pthread_sigmask(SIG_BLOCK, &set_, &old_) != 0) throw std::runtime_error("pthread_sigmask failed");
+    if (pthread_sigmask(SIG_BLOCK, &set_, &old_mask_) != 0) throw std::runtime_error("pthread_sigmask failed");
+    struct sigaction sa {};
+    sa.sa_sigaction = reroute_to_signalfd;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
   }
-  ~BlockedStopSignals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  ~BlockedStopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
   const sigset_t& set() const { return set_; }
 
  private:
   sigset_t set_{};
-  sigset_t old_{};
+  sigset_t old_mask_{};
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
 };
 
 std::vector<LoadedSuite> suites_for(const std::string& spec, const GlobalOptions& global) {

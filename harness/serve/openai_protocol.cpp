@@ -113,11 +113,9 @@ std::vector<std::string> read_prompts(const json& body, const RequestLimits& lim
     if (v.empty()) fail("prompt", "'prompt' must not be an empty array");
     if (v.size() > limits.max_prompts)
       fail("prompt", fmt::format("'prompt' holds at most {} prompts, got {}", limits.max_prompts, v.size()));
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (v[i].is_number_integer() || v[i].is_array())
-        fail("prompt", "'prompt' as token ids is not supported by this server: send text");
-      prompts.push_back(read_string(v[i], fmt::format("prompt[{}]", i)));
-    }
+    if (v[0].is_number_integer() || v[0].is_array())  // [1, 2, 3] or [[1, 2], [3]]
+      fail("prompt", "'prompt' as token ids is not supported by this server: send text");
+    for (size_t i = 0; i < v.size(); ++i) prompts.push_back(read_string(v[i], fmt::format("prompt[{}]", i)));
   } else {
     fail("prompt", "'prompt' must be a string or an array of strings");
   }

@@ -164,6 +164,44 @@ TEST_F(ServeServer, StreamsConcatenateToTheNonStreamedAnswer) {
   EXPECT_EQ(chat_events[chat_events.size() - 2]["choices"][0]["finish_reason"], "length");
 }
 
+// Streamed pieces reach the client while the backend is still generating, not with the result.
+TEST_F(ServeServer, StreamedPiecesArriveBeforeTheGenerationEnds) {
+  backend_.hold_return();
+  std::mutex mu;
+  std::string received;
+  std::thread reader([&] {
+    httplib::Client c = client();
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/v1/completions";
+    json body = completion("incremental");
+    body["stream"] = true;
+    req.body = body.dump();
+    req.set_header("Content-Type", "application/json");
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      std::lock_guard<std::mutex> lock(mu);
+      received.append(data, n);
+      return true;
+    };
+    c.send(req);
+  });
+  // The backend streamed every word but the last and is now held before returning.
+  ASSERT_TRUE(aimicius::testing::eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return received.find("\"text\":\" (max\"") != std::string::npos;
+  })) << received;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(received.find("[DONE]"), std::string::npos);
+    EXPECT_EQ(received.find("finish_reason\":\"length"), std::string::npos);
+  }
+  backend_.release_return();
+  reader.join();
+  const auto events = aimicius::testing::sse_payloads(received);
+  EXPECT_EQ(events.back(), "[DONE]");
+  EXPECT_EQ(aimicius::testing::streamed_text(events, 0), "reply to incremental (max 5)");
+}
+
 TEST_F(ServeServer, ErrorsHaveStatusCodesAndOpenAiBodies) {
   auto check = [](const httplib::Result& res, int status, const std::string& message_part) {
     ASSERT_TRUE(res);

@@ -77,6 +77,8 @@ class CountingBackend final : public Backend {
       }
       out.push_back(std::move(r));
     }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !hold_return_; });
     return out;
   }
 
@@ -89,6 +91,18 @@ class CountingBackend final : public Backend {
     {
       std::lock_guard<std::mutex> lock(mu_);
       hold_ = false;
+    }
+    cv_.notify_all();
+  }
+  // While held, generate() blocks after streaming, before returning its results.
+  void hold_return() {
+    std::lock_guard<std::mutex> lock(mu_);
+    hold_return_ = true;
+  }
+  void release_return() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      hold_return_ = false;
     }
     cv_.notify_all();
   }
@@ -109,6 +123,7 @@ class CountingBackend final : public Backend {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool hold_ = false;
+  bool hold_return_ = false;
   bool fail_ = false;
   size_t entered_ = 0;
   std::vector<std::vector<GenerationRequest>> calls_;

@@ -1,5 +1,6 @@
 // `aimicius serve`: a model behind the OpenAI HTTP API (harness/serve/openai_server.h) until
-// SIGINT or SIGTERM, then a graceful stop and exit 0.
+// SIGINT or SIGTERM, then a graceful stop and exit 0; a second signal during the stop exits 1 at
+// once (a request that would never end cannot hold the process).
 //
 // Signals: SIGINT and SIGTERM are blocked in every thread the command starts (the mask is set
 // before it starts any, and threads inherit it) and read from a signalfd by one watcher thread
@@ -14,6 +15,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -118,23 +120,31 @@ int command_serve(const GlobalOptions& global, const ServeOptions& o) {
              so.model_id, backend->spec(), o.host, port, o.max_batch, o.batch_window_ms);
   std::fflush(stdout);
 
+  // First signal: a graceful stop (on its own thread, so that the watcher keeps watching); a
+  // second one while requests still run: exit at once, with status 1.
   std::thread watcher([&] {
+    std::thread stopper;
     pollfd fds[2] = {{signals.get(), POLLIN, 0}, {wake_read.get(), POLLIN, 0}};
     for (;;) {
       if (poll(fds, 2, -1) < 0) {
         if (errno == EINTR) continue;
         break;
       }
-      if (fds[1].revents) return;  // the server ended by itself
+      if (fds[1].revents) break;  // the server ended
       if (fds[0].revents) {
         signalfd_siginfo info{};
         if (read(signals.get(), &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
-        fmt::print(stderr, "aimicius serve: {}: finishing requests in flight, then stopping\n",
-                   info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
-        server.shutdown();
-        return;
+        const char* name = info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+        if (stopper.joinable()) {
+          fmt::print(stderr, "aimicius serve: second {}: exiting without waiting for requests in flight\n", name);
+          std::fflush(stdout);
+          std::_Exit(1);
+        }
+        fmt::print(stderr, "aimicius serve: {}: finishing requests in flight, then stopping (again to force)\n", name);
+        stopper = std::thread([&] { server.shutdown(); });
       }
     }
+    if (stopper.joinable()) stopper.join();
   });
   const bool stopped = server.serve();
   const char byte = 0;

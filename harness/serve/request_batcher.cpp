@@ -1,6 +1,7 @@
 #include "harness/serve/request_batcher.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -83,21 +84,57 @@ void RequestBatcher::loop() {
   }
 }
 
-void RequestBatcher::run_group(std::vector<Entry>& group) {
+std::optional<std::vector<GenerationResult>> RequestBatcher::call(std::vector<Entry>& group,
+                                                                  const std::vector<size_t>& members,
+                                                                  std::vector<bool>& streamed, std::string& error) {
   std::vector<GenerationRequest> batch;
-  for (const auto& e : group) batch.push_back(e.item.request);
-  GenerationParams params = group.front().item.params;
-  params.on_text = [&group](size_t i, const std::string& piece) {
-    if (i < group.size() && group[i].item.on_text) group[i].item.on_text(piece);
+  for (size_t i : members) batch.push_back(group[i].item.request);
+  GenerationParams params = group[members.front()].item.params;
+  params.on_text = [&](size_t j, const std::string& piece) {
+    if (j >= members.size()) return;
+    Entry& e = group[members[j]];
+    streamed[members[j]] = true;
+    if (e.item.on_text) e.item.on_text(piece);
   };
-  std::vector<GenerationResult> results;
   try {
-    results = backend_.generate(batch, params);
+    auto results = backend_.generate(batch, params);
     if (results.size() != batch.size())
       throw std::runtime_error(fmt::format("the backend returned {} results for {} requests", results.size(), batch.size()));
+    return results;
   } catch (const std::exception& e) {
-    results.assign(batch.size(), GenerationResult{});
-    for (auto& r : results) r.error = fmt::format("the backend failed: {}", e.what());
+    error = fmt::format("the backend failed: {}", e.what());
+    return std::nullopt;
+  }
+}
+
+void RequestBatcher::run_group(std::vector<Entry>& group) {
+  std::vector<bool> streamed(group.size(), false);
+  std::vector<size_t> everyone(group.size());
+  for (size_t i = 0; i < group.size(); ++i) everyone[i] = i;
+  std::string error;
+  std::vector<GenerationResult> results(group.size());
+  if (auto all = call(group, everyone, streamed, error)) {
+    results = std::move(*all);
+  } else {
+    // One bad request (a prompt the model cannot take) must not fail the others that happened to
+    // share its call: each is tried again alone, unless it already streamed text to its client
+    // (a second run would send that text twice).
+    for (size_t i = 0; i < group.size(); ++i) {
+      std::string own_error = error;
+      std::optional<std::vector<GenerationResult>> alone;
+      if (group.size() > 1 && !streamed[i]) {
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          stats_.generate_calls += 1;
+        }
+        alone = call(group, {i}, streamed, own_error);
+      }
+      if (alone) {
+        results[i] = std::move(alone->front());
+      } else {
+        results[i].error = own_error;
+      }
+    }
   }
   for (size_t i = 0; i < group.size(); ++i) {
     if (group[i].item.on_done) {

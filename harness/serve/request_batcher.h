@@ -13,9 +13,12 @@
 // goes at once when `max_batch` requests are queued, or when stopping. A group holds at most
 // `max_batch` requests, the oldest first.
 //
+// A backend exception in a shared call does not fail the whole group: each request is then tried
+// alone (unless it already streamed text), so only the one the backend cannot take gets the error.
+//
 // Invariants: every submitted request is answered exactly once (its future is set; on_done runs
-// first), also when the backend throws (then every request of that call gets the error as its
-// result's `error`) and when the batcher stops (stop() answers everything queued, then joins).
+// first), also when the backend throws (then the request's result carries the error) and when the
+// batcher stops (stop() answers everything queued, then joins).
 // No request is accepted after stop(). One backend call at a time.
 #pragma once
 
@@ -26,6 +29,8 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "harness/backend.h"
@@ -78,6 +83,10 @@ class RequestBatcher {
   };
   void loop();
   void run_group(std::vector<Entry>& group);
+  // One backend call for group[members]; nullopt (and `error`) when the backend throws.
+  // streamed[i] records that group[i] already sent text to its client.
+  std::optional<std::vector<GenerationResult>> call(std::vector<Entry>& group, const std::vector<size_t>& members,
+                                                    std::vector<bool>& streamed, std::string& error);
 
   Backend& backend_;
   const BatcherOptions options_;

@@ -128,6 +128,24 @@ TEST(ServeBatcher, ABackendExceptionBecomesEachRequestsError) {
   EXPECT_EQ(done_calls, 1);
 }
 
+TEST(ServeBatcher, ARequestTheBackendCannotTakeFailsAloneNotItsBatchMates) {
+  CountingBackend backend;
+  RequestBatcher batcher(backend, {3, kForever});
+  auto a = batcher.submit(item("a"));
+  auto poison = batcher.submit(item("poison"));
+  auto b = batcher.submit(item("b"));
+  EXPECT_EQ(a.get().output, "reply to a (max 8)");
+  EXPECT_EQ(b.get().output, "reply to b (max 8)");
+  const auto bad = poison.get();
+  ASSERT_TRUE(bad.error);
+  EXPECT_EQ(*bad.error, "the backend failed: cannot take the prompt 'poison'");
+  const auto calls = backend.calls();
+  ASSERT_EQ(calls.size(), 4u);  // the shared call, then each request alone
+  EXPECT_EQ(calls[0].size(), 3u);
+  for (size_t i = 1; i < 4; ++i) EXPECT_EQ(calls[i].size(), 1u);
+  EXPECT_EQ(batcher.stats().generate_calls, 4);
+}
+
 TEST(ServeBatcher, StreamedPiecesReachTheirOwnRequest) {
   CountingBackend backend;
   RequestBatcher batcher(backend, {2, kForever});

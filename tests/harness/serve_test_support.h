@@ -31,7 +31,8 @@ bool eventually(F ready) {
   return true;
 }
 
-// Answers "reply to <prompt> (max N)"; a chat request "chat <role>:<content>|...". Streams the
+// Answers "reply to <prompt> (max N)"; a chat request "chat <role>:<content>|...". A call with
+// the prompt "poison" in it throws. Streams the
 // answer word by word when asked to, except its last word (which comes with the result).
 class CountingBackend final : public Backend {
  public:
@@ -59,6 +60,8 @@ class CountingBackend final : public Backend {
       cv_.notify_all();
       cv_.wait(lock, [&] { return !hold_; });
       if (fail_) throw std::runtime_error("the model fell over");
+      for (const auto& r : batch)
+        if (r.prompt == "poison") throw std::runtime_error("cannot take the prompt 'poison'");
     }
     std::vector<GenerationResult> out;
     for (size_t i = 0; i < batch.size(); ++i) {

@@ -302,6 +302,13 @@ TEST_F(ServeServer, ShutdownFinishesRequestsInFlightAndRefusesNewOnes) {
   EXPECT_FALSE(client().Get("/health"));  // the listener is closed
 }
 
+TEST(ServeModelId, IsTheCheckpointFolderOrTheReplayFilesName) {
+  EXPECT_EQ(default_model_id("local:/models/sigma-1.5b/?device=cuda&dtype=bf16"), "sigma-1.5b");
+  EXPECT_EQ(default_model_id("local:ckpt"), "ckpt");
+  EXPECT_EQ(default_model_id("replay:runs/gpt4-cmdgen.jsonl"), "gpt4-cmdgen");
+  EXPECT_EQ(default_model_id("oracle"), "oracle");
+}
+
 // The command: `aimicius serve --port 0` prints its address, answers, and exits 0 on SIGTERM.
 TEST(ServeCommand, ServesReplayAnswersAndExitsZeroOnSigterm) {
   aimicius::testing::ScratchDir dir;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,12 +25,26 @@ struct GenerationParams {
   double top_p = 1.0;        // 1: off
   uint64_t seed = 0;
   std::vector<std::string> stop;  // the suite's stop sequences
+  // Streaming (`aimicius serve`): when set, a backend that can stream calls it with each new piece
+  // of request i's output, in order, from the thread running generate(). The pieces concatenate to a
+  // prefix of that result's `output` (never text a stop string later cuts); the rest of the output
+  // arrives with the result. Backends that cannot stream never call it.
+  std::function<void(size_t index, const std::string& piece)> on_text;
+};
+
+// One turn of a chat conversation (role "system", "user" or "assistant").
+struct ChatTurn {
+  std::string role;
+  std::string content;
 };
 
 struct GenerationRequest {
   std::string suite;
   std::string example_id;
   std::string prompt;
+  // Non-empty: a chat conversation. Backends with a chat format (local: the checkpoint's template)
+  // render it themselves; others answer `prompt`, which then holds a plain rendering of it.
+  std::vector<ChatTurn> messages = {};
 };
 
 struct GenerationResult {
@@ -40,6 +55,9 @@ struct GenerationResult {
   double latency_ms = 0.0;
   bool cached = false;    // answered from the response cache: no request was made
   double cost_usd = 0.0;  // what the request cost (API backends with prices; 0 when cached)
+  // "stop" (end of sequence or a stop string), "length" (max_new_tokens reached), or "" when the
+  // backend does not know (replay, oracle).
+  std::string finish_reason = {};
 };
 
 class Backend {

@@ -9,6 +9,7 @@
 #include "common/sha256.h"
 #include "harness/spec_query.h"
 #include "runtime/local_model.h"
+#include "runtime/tokenizer/chat_template.h"
 
 namespace aimicius {
 namespace fs = std::filesystem;
@@ -70,23 +71,44 @@ std::vector<GenerationResult> LocalBackend::generate(const std::vector<Generatio
   sp.top_p = params.top_p;
   sp.seed = params.seed;
   sp.stop = params.stop;
-  std::vector<std::string> prompts;
-  for (const auto& r : batch) {
-    prompts.push_back(r.prompt);
-    // Each example samples from its own stream: results do not depend on batching or --jobs.
-    const std::string h = sha256_hex(fmt::format("{}/{}/{}", params.seed, r.suite, r.example_id));
-    sp.prompt_seeds.push_back(std::stoull(h.substr(0, 16), nullptr, 16));
-  }
-  const auto start = std::chrono::steady_clock::now();
-  const auto generations = model_->generate(prompts, sp);
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  // Plain prompts and chat conversations go to the runtime as two calls (each batched).
+  std::vector<size_t> plain, chat;
+  for (size_t i = 0; i < batch.size(); ++i) (batch[i].messages.empty() ? plain : chat).push_back(i);
   std::vector<GenerationResult> out(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    out[i].output = generations[i].text;
-    out[i].tokens_in = generations[i].prompt_tokens;
-    out[i].tokens_out = static_cast<int64_t>(generations[i].tokens.size());
-    out[i].latency_ms = ms;  // the batch's wall time: every example in it waited that long
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto* part : {&plain, &chat}) {
+    if (part->empty()) continue;
+    runtime::SamplingParams call = sp;
+    for (size_t i : *part) {
+      // Each example samples from its own stream: results do not depend on batching or --jobs.
+      const std::string h = sha256_hex(fmt::format("{}/{}/{}", params.seed, batch[i].suite, batch[i].example_id));
+      call.prompt_seeds.push_back(std::stoull(h.substr(0, 16), nullptr, 16));
+    }
+    if (params.on_text)
+      call.on_text = [&](size_t j, const std::string& piece) { params.on_text((*part)[j], piece); };
+    std::vector<runtime::Generation> generations;
+    if (part == &plain) {
+      std::vector<std::string> prompts;
+      for (size_t i : *part) prompts.push_back(batch[i].prompt);
+      generations = model_->generate(prompts, call);
+    } else {
+      std::vector<std::vector<runtime::ChatMessage>> conversations;
+      for (size_t i : *part) {
+        conversations.emplace_back();
+        for (const auto& turn : batch[i].messages) conversations.back().push_back({turn.role, turn.content});
+      }
+      generations = model_->generate_chat(conversations, call);
+    }
+    for (size_t j = 0; j < part->size(); ++j) {
+      GenerationResult& r = out[(*part)[j]];
+      r.output = generations[j].text;
+      r.tokens_in = generations[j].prompt_tokens;
+      r.tokens_out = static_cast<int64_t>(generations[j].tokens.size());
+      r.finish_reason = generations[j].finish_reason == "length" ? "length" : "stop";  // "eos" and "stop"
+    }
   }
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  for (auto& r : out) r.latency_ms = ms;  // the batch's wall time: every example in it waited that long
   return out;
 }
 

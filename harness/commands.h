@@ -137,4 +137,15 @@ int command_manifest(const GlobalOptions& global, const std::filesystem::path& s
 // Prints the figures papers published for the suites (DATA_DIR/published/*.json), labelled as such.
 int command_published(const GlobalOptions& global, const std::string& suite, const std::string& format);
 
+struct ServeOptions {
+  std::string model_spec;
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  std::string served_model_name;  // "" : the checkpoint folder's name (serve::default_model_id)
+  int64_t max_batch = 8;
+  int64_t batch_window_ms = 10;
+};
+// An OpenAI-compatible HTTP server over a model until SIGINT/SIGTERM (harness/serve/).
+int command_serve(const GlobalOptions& global, const ServeOptions& options);
+
 }  // namespace aimicius

@@ -232,6 +232,20 @@ int main(int argc, char** argv) {
       "manifest", "Recompute counts and checksums in SUITE_DIR/suite.json after editing its data");
   manifest_cmd->add_option("suite_dir", manifest_dir, "Suite folder, e.g. datasets/cmdgen")->required();
 
+  ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API (/v1/completions, "
+                                                "/v1/chat/completions, /v1/models) until SIGINT/SIGTERM");
+  serve_cmd->add_option("--model", serve.model_spec, "Model spec, e.g. local:DIR?device=cuda, replay:FILE.jsonl, oracle")
+      ->required();
+  serve_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
+  serve_cmd->add_option("--port", serve.port, "TCP port (0: any free port, printed at start)")->capture_default_str();
+  serve_cmd->add_option("--served-model-name", serve.served_model_name,
+                        "Model id clients use (default: the checkpoint folder's name)");
+  serve_cmd->add_option("--max-batch", serve.max_batch, "Requests generated together at most")->capture_default_str();
+  serve_cmd->add_option("--batch-window-ms", serve.batch_window_ms,
+                        "How long a request waits for others to batch with")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -268,6 +282,7 @@ int main(int argc, char** argv) {
     }
     if (*bench_sandbox) return command_bench_sandbox(bench_sb);
     if (*bench_api_cmd) return command_bench_api(bench_api);
+    if (*serve_cmd) return command_serve(global, serve);
 #ifdef AIMICIUS_HAVE_RUNTIME
     if (*bench_gen) return command_bench_generate(bench);
     if (*train_cmd) return command_train(train);

@@ -1,6 +1,7 @@
 #include "runtime/local_model.h"
 
 #include <algorithm>
+#include <functional>
 #include <fstream>
 #include <mutex>
 #include <random>
@@ -51,6 +52,33 @@ int32_t pick_token(const torch::Tensor& logits, const SamplingParams& p, std::mt
     if (r < acc) return static_cast<int32_t>(i);
   }
   return static_cast<int32_t>(last_nonzero);  // rounding left r above the total
+}
+
+// How much of a sequence's text so far can be streamed: everything but a tail that later tokens
+// could still change or remove. Held back: the longest tail that is a proper prefix of a stop
+// string (the final text is cut before a stop string), and an unfinished UTF-8 sequence (a lead
+// byte short of its continuation bytes), so pieces split only where the whole text's characters
+// (and its ill-formed bytes, as a UTF-8 decoder groups them) split too. Decoding is assumed
+// prefix-stable otherwise, as it is for byte-level BPE and SentencePiece pieces.
+size_t streamable_length(const std::string& text, const std::vector<std::string>& stop) {
+  size_t n = text.size();
+  size_t hold = 0;
+  for (const auto& s : stop)
+    for (size_t k = std::min(s.size() - (s.empty() ? 0 : 1), n); k > hold; --k)
+      if (text.compare(n - k, k, s, 0, k) == 0) {
+        hold = k;
+        break;
+      }
+  n -= hold;
+  for (size_t back = 1; back <= 3 && back <= n; ++back) {
+    const auto c = static_cast<unsigned char>(text[n - back]);
+    if (c < 0x80) break;   // ASCII: nothing unfinished before it matters
+    if (c < 0xC0) continue;  // a continuation byte: look further back for its lead byte
+    const size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (back < need) n -= back;  // lead byte still waiting for continuation bytes
+    break;
+  }
+  return n;
 }
 
 }  // namespace
@@ -132,6 +160,50 @@ struct LocalModel::Impl {
     }
     return out;
   }
+
+  const Tokenizer& text_tokenizer() const {
+    if (!tokenizer)
+      throw InputError("this checkpoint has no tokenizer.json or tokenizer.model: text generation needs one");
+    return *tokenizer;
+  }
+
+  // Encoded prompts to text: stop strings end a sequence (its text cut before them), and streamed
+  // pieces go to p.on_text as they become final.
+  std::vector<Generation> generate_text(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params) {
+    const Tokenizer& tok = text_tokenizer();
+    std::vector<std::string> texts(ids.size());
+    std::vector<size_t> streamed(ids.size(), 0);
+    auto stop_hit = [&](size_t i, const std::vector<int32_t>& generated) {
+      if (params.stop.empty() && !params.on_text) return false;
+      texts[i] = tok.decode(generated, true);
+      bool hit = false;
+      for (const auto& s : params.stop)
+        if (!s.empty() && texts[i].find(s) != std::string::npos) hit = true;
+      if (params.on_text && !hit) {
+        const size_t stable = streamable_length(texts[i], params.stop);
+        if (stable > streamed[i]) {
+          params.on_text(i, texts[i].substr(streamed[i], stable - streamed[i]));
+          streamed[i] = stable;
+        }
+      }
+      return hit;
+    };
+    std::vector<std::string> reasons;
+    const auto generated = run(ids, params, stop_hit, &reasons);
+    std::vector<Generation> out(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      out[i].tokens = generated[i];
+      out[i].prompt_tokens = static_cast<int64_t>(ids[i].size());
+      out[i].finish_reason = reasons[i];
+      std::string text = tok.decode(generated[i], true);
+      size_t cut = std::string::npos;
+      for (const auto& s : params.stop)
+        if (!s.empty()) cut = std::min(cut, text.find(s));
+      if (cut != std::string::npos) text.resize(cut);
+      out[i].text = std::move(text);
+    }
+    return out;
+  }
 };
 
 LocalModel::LocalModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -175,9 +247,7 @@ std::vector<std::vector<int32_t>> LocalModel::generate_tokens(const std::vector<
 }
 
 std::vector<Generation> LocalModel::generate(const std::vector<std::string>& prompts, const SamplingParams& params) {
-  if (!impl_->tokenizer)
-    throw InputError("this checkpoint has no tokenizer.json or tokenizer.model: text generation needs one");
-  const Tokenizer& tok = *impl_->tokenizer;
+  const Tokenizer& tok = impl_->text_tokenizer();
   std::vector<std::vector<int32_t>> ids;
   for (const auto& p : prompts) {
     if (impl_->chat) {
@@ -188,29 +258,16 @@ std::vector<Generation> LocalModel::generate(const std::vector<std::string>& pro
       ids.push_back(tok.encode(p, params.add_bos));
     }
   }
-  std::vector<std::string> texts(prompts.size());
-  auto stop_hit = [&](size_t i, const std::vector<int32_t>& generated) {
-    if (params.stop.empty()) return false;
-    texts[i] = tok.decode(generated, true);
-    for (const auto& s : params.stop)
-      if (!s.empty() && texts[i].find(s) != std::string::npos) return true;
-    return false;
-  };
-  std::vector<std::string> reasons;
-  const auto generated = impl_->run(ids, params, stop_hit, &reasons);
-  std::vector<Generation> out(prompts.size());
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    out[i].tokens = generated[i];
-    out[i].prompt_tokens = static_cast<int64_t>(ids[i].size());
-    out[i].finish_reason = reasons[i];
-    std::string text = tok.decode(generated[i], true);
-    size_t cut = std::string::npos;
-    for (const auto& s : params.stop)
-      if (!s.empty()) cut = std::min(cut, text.find(s));
-    if (cut != std::string::npos) text.resize(cut);
-    out[i].text = std::move(text);
-  }
-  return out;
+  return impl_->generate_text(ids, params);
+}
+
+std::vector<Generation> LocalModel::generate_chat(const std::vector<std::vector<ChatMessage>>& conversations,
+                                                  const SamplingParams& params) {
+  const Tokenizer& tok = impl_->text_tokenizer();
+  std::vector<std::vector<int32_t>> ids;
+  for (const auto& messages : conversations)
+    ids.push_back(tok.encode(apply_chat_template(tok, impl_->tokenizer_config, messages, true), false));
+  return impl_->generate_text(ids, params);
 }
 
 }  // namespace aimicius::runtime

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,7 +43,14 @@ struct SamplingParams {
   std::vector<std::string> stop;
   bool add_bos = true;
   bool ignore_eos = false;  // benchmarks: always generate max_new_tokens
+  // Streaming (text generation only): called after each decode step with the new text of prompt i
+  // that no later token can change: a tail that may still begin a stop string or is an unfinished
+  // UTF-8 sequence is held back. The pieces of prompt i concatenate to a prefix of its final
+  // Generation::text; generate() returns the rest (the caller sends text.substr(streamed)).
+  std::function<void(size_t index, const std::string& piece)> on_text;
 };
+
+struct ChatMessage;  // runtime/tokenizer/chat_template.h
 
 struct Generation {
   std::string text;
@@ -58,6 +66,10 @@ class LocalModel {
 
   const ModelConfig& config() const;
   std::vector<Generation> generate(const std::vector<std::string>& prompts, const SamplingParams& params);
+  // Each conversation rendered with the checkpoint's chat format (the `chat` option's format, with
+  // the assistant's generation prompt), whatever the `chat` option says; otherwise as generate().
+  std::vector<Generation> generate_chat(const std::vector<std::vector<ChatMessage>>& conversations,
+                                        const SamplingParams& params);
   // Token-level entry, for tests: the same loop without the tokenizer (no stop strings).
   std::vector<std::vector<int32_t>> generate_tokens(const std::vector<std::vector<int32_t>>& prompts,
                                                     const SamplingParams& params);

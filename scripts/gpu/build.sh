@@ -8,10 +8,19 @@ if [ ! -d /opt/deps/usr ]; then
   mkdir -p /opt/deps
   for f in .deps/*.deb; do dpkg -x "$f" /opt/deps; done
 fi
+# The machine's own libcurl when it has one: Debian's libcurl4 needs libldap-2.5 and libssh2,
+# which Ubuntu 24.04 does not have (its libcurl links its own).
+CURL_ARGS=()
+if [ -e /usr/lib/x86_64-linux-gnu/libcurl.so ]; then
+  rm -rf /opt/deps/usr/lib/x86_64-linux-gnu/libcurl* /opt/deps/usr/include/x86_64-linux-gnu/curl
+  CURL_ARGS=(-DCURL_LIBRARY_RELEASE=/usr/lib/x86_64-linux-gnu/libcurl.so)
+  [ -d /usr/include/x86_64-linux-gnu/curl ] && CURL_ARGS+=(-DCURL_INCLUDE_DIR=/usr/include/x86_64-linux-gnu)
+  [ -d /usr/include/curl ] && CURL_ARGS+=(-DCURL_INCLUDE_DIR=/usr/include)
+fi
 export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 export PATH=/usr/local/cuda/bin:/opt/deps/usr/bin:$PATH
 TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DAIMICIUS_CUDA_ARCHS=90 \
   -DCMAKE_PREFIX_PATH="$TP;/opt/deps/usr" -DCMAKE_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu \
-  -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON
+  -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON "${CURL_ARGS[@]}"
 cmake --build build-gpu -j"$(nproc)"

@@ -14,8 +14,8 @@ CURL_ARGS=()
 if [ -e /usr/lib/x86_64-linux-gnu/libcurl.so ]; then
   rm -rf /opt/deps/usr/lib/x86_64-linux-gnu/libcurl* /opt/deps/usr/include/x86_64-linux-gnu/curl
   CURL_ARGS=(-DCURL_LIBRARY_RELEASE=/usr/lib/x86_64-linux-gnu/libcurl.so)
-  [ -d /usr/include/x86_64-linux-gnu/curl ] && CURL_ARGS+=(-DCURL_INCLUDE_DIR=/usr/include/x86_64-linux-gnu)
-  [ -d /usr/include/curl ] && CURL_ARGS+=(-DCURL_INCLUDE_DIR=/usr/include)
+  if [ -d /usr/include/x86_64-linux-gnu/curl ]; then CURL_ARGS+=(-DCURL_INCLUDE_DIR=/usr/include/x86_64-linux-gnu); fi
+  if [ -d /usr/include/curl ]; then CURL_ARGS+=(-DCURL_INCLUDE_DIR=/usr/include); fi
 fi
 export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 export PATH=/usr/local/cuda/bin:/opt/deps/usr/bin:$PATH

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 9 on the CUDA machine, in one device call: build (scripts/gpu/build.sh), run the GPU and
-# runtime tests, then train the tiny checkpoints of models/configs/ (Sigma-shaped DiffQKV and the
+# runtime tests, then train the tiny checkpoints of training/configs/ (Sigma-shaped DiffQKV and the
 # ablation's GQA, K-compressed and V-compressed variants) under one budget with `aimicius train`,
 # copying each checkpoint and its train_log.json to $OUT.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-train.sh
@@ -30,7 +30,7 @@ if [ -z "$CORPUS" ]; then
   cp "$CORPUS/manifest.json" "$OUT/corpus-manifest.json"
 fi
 for V in ${VARIANTS:-sigma-tiny gqa-tiny kcomp-tiny vcomp-tiny}; do
-  timeout ${TRAIN_TIMEOUT:-300} $A train --config models/configs/$V.json --corpus "$CORPUS" --out "$OUT/$V" --device cuda \
+  timeout ${TRAIN_TIMEOUT:-300} $A train --config training/configs/$V.json --corpus "$CORPUS" --out "$OUT/$V" --device cuda \
     --steps ${STEPS:-2000} --batch ${BATCH:-32} --seq-len ${SEQ:-512} --lr ${LR:-3e-3} --eval-every 500 \
     > "$OUT/train-$V.txt" 2>&1
   echo "train $V rc=$?: $(tail -1 "$OUT/train-$V.txt")"

@@ -167,9 +167,42 @@ struct LocalModel::Impl {
     return *tokenizer;
   }
 
-  // Encoded prompts to text: stop strings end a sequence (its text cut before them), and streamed
-  // pieces go to p.on_text as they become final.
+  // Encoded prompts to text. A prompt that cannot fit the model's context (max_position_embeddings)
+  // together with max_new_tokens gets an error of its own, as an OpenAI server answers such a
+  // request; the others are generated (the error never costs them their answers).
   std::vector<Generation> generate_text(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params) {
+    const int64_t context = model->config().max_position_embeddings;
+    const int64_t new_tokens = std::max<int64_t>(params.max_new_tokens, 1);
+    std::vector<Generation> out(ids.size());
+    std::vector<size_t> fit;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const int64_t n = static_cast<int64_t>(ids[i].size());
+      if (n + new_tokens <= context) {
+        fit.push_back(i);
+        continue;
+      }
+      out[i].prompt_tokens = n;
+      out[i].error = fmt::format("prompt of {} tokens + {} new tokens exceeds the model's context of {} tokens "
+                                 "(max_position_embeddings)", n, new_tokens, context);
+    }
+    if (fit.size() == ids.size()) return generate_fitting(ids, params);
+    if (fit.empty()) return out;
+    std::vector<std::vector<int32_t>> fit_ids;
+    SamplingParams sub = params;
+    sub.prompt_seeds.clear();
+    for (size_t i : fit) {
+      fit_ids.push_back(ids[i]);
+      if (!params.prompt_seeds.empty()) sub.prompt_seeds.push_back(params.prompt_seeds[i]);
+    }
+    if (params.on_text) sub.on_text = [&](size_t j, const std::string& piece) { params.on_text(fit[j], piece); };
+    std::vector<Generation> done = generate_fitting(fit_ids, sub);
+    for (size_t j = 0; j < fit.size(); ++j) out[fit[j]] = std::move(done[j]);
+    return out;
+  }
+
+  // Encoded prompts (that fit the context) to text: stop strings end a sequence (its text cut
+  // before them), and streamed pieces go to p.on_text as they become final.
+  std::vector<Generation> generate_fitting(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params) {
     const Tokenizer& tok = text_tokenizer();
     std::vector<std::string> texts(ids.size());
     std::vector<size_t> streamed(ids.size(), 0);

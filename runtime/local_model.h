@@ -56,7 +56,8 @@ struct Generation {
   std::string text;
   std::vector<int32_t> tokens;
   int64_t prompt_tokens = 0;
-  std::string finish_reason;  // "eos", "stop", "length"
+  std::string finish_reason;  // "eos", "stop", "length"; "" with an error
+  std::string error;          // non-empty: not generated (the prompt does not fit the context)
 };
 
 class LocalModel {

@@ -5,7 +5,7 @@
 # copying each checkpoint and its train_log.json to $OUT.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-train.sh
 # Env: CORPUS (a corpus folder or .jsonl; default: built here with `aimicius corpus`), VARIANTS
-# (default "sigma-tiny gqa-tiny kcomp-tiny vcomp-tiny"), STEPS (2000), BATCH (32), SEQ (512),
+# (default "sigma-tiny gqa-tiny kcomp-tiny vcomp-tiny augq-tiny"), STEPS (2000), BATCH (32), SEQ (512),
 # LR (3e-3), SKIP_TESTS=1.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +29,7 @@ if [ -z "$CORPUS" ]; then
   $A corpus --out "$CORPUS" > "$OUT/corpus.txt" 2>&1 || { tail -20 "$OUT/corpus.txt"; exit 1; }
   cp "$CORPUS/manifest.json" "$OUT/corpus-manifest.json"
 fi
-for V in ${VARIANTS:-sigma-tiny gqa-tiny kcomp-tiny vcomp-tiny}; do
+for V in ${VARIANTS:-sigma-tiny gqa-tiny kcomp-tiny vcomp-tiny augq-tiny}; do
   timeout ${TRAIN_TIMEOUT:-300} $A train --config training/configs/$V.json --corpus "$CORPUS" --out "$OUT/$V" --device cuda \
     --steps ${STEPS:-2000} --batch ${BATCH:-32} --seq-len ${SEQ:-512} --lr ${LR:-3e-3} --eval-every 500 \
     > "$OUT/train-$V.txt" 2>&1

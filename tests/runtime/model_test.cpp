@@ -441,5 +441,26 @@ TEST(Generation, ChatOptionFormatsThePrompt) {
   EXPECT_GT(b.prompt_tokens, a.prompt_tokens + 10);
 }
 
+TEST(Generation, PromptsBeyondTheContextAreErrorsOfTheirOwn) {
+  ScratchDir dir;
+  ModelConfig c = preset_config("tiny-diffqkv");
+  c.max_position_embeddings = 64;
+  write_random_checkpoint(c, dir.path(), CheckpointOptions{});
+  auto model = LocalModel::load(dir.path(), {});
+  SamplingParams p;
+  p.max_new_tokens = 8;
+  const std::string short_prompt = "nvidia-smi -L", long_prompt(80, 'x');
+  const auto both = model->generate({long_prompt, short_prompt, long_prompt}, p);
+  ASSERT_EQ(both.size(), 3u);
+  for (size_t i : {0u, 2u}) {
+    EXPECT_NE(both[i].error.find("exceeds the model's context of 64 tokens"), std::string::npos) << both[i].error;
+    EXPECT_TRUE(both[i].text.empty());
+  }
+  const auto alone = model->generate({short_prompt}, p);
+  EXPECT_TRUE(both[1].error.empty());
+  EXPECT_EQ(both[1].tokens, alone[0].tokens);  // the long prompts cost it nothing
+  EXPECT_EQ(both[1].text, alone[0].text);
+}
+
 }  // namespace
 }  // namespace aimicius::runtime

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "corpus/eval_ngrams.h"
 #include "corpus/ngram_index.h"
 #include "corpus/suite_prompt.h"
 #include "corpus/text_normalize.h"
@@ -25,22 +26,6 @@ std::string join_words(const std::vector<std::string>& words, size_t begin, size
   std::string s;
   for (size_t i = begin; i < begin + count && i < words.size(); ++i) s += (s.empty() ? "" : " ") + words[i];
   return s;
-}
-
-// n-grams that occur in two or more distinct examples.
-NgramIndex common_ngrams(const std::vector<std::vector<std::string>>& texts, size_t n) {
-  std::unordered_map<uint64_t, int> seen_in;
-  for (const auto& words : texts) {
-    std::vector<uint64_t> hs = ngram_hashes(words, n);
-    std::sort(hs.begin(), hs.end());
-    hs.erase(std::unique(hs.begin(), hs.end()), hs.end());
-    for (const uint64_t h : hs) ++seen_in[h];
-  }
-  NgramIndex common(n);
-  for (const auto& [h, count] : seen_in)
-    if (count >= 2) common.add_hash(h);
-  common.finish();
-  return common;
 }
 
 }  // namespace
@@ -74,20 +59,14 @@ ContaminationReport check_contamination(const ContaminationOptions& options) {
     const fs::path dir = options.data_dir / suite;
     if (!fs::exists(dir / "suite.json")) throw InputError(fmt::format("{}: no suite.json (unknown suite \"{}\")", dir.string(), suite));
     const SuitePrompt prompt(dir);
-    NgramIndex template13(kLong), template8(kShort);
-    for (const auto& segment : prompt.boilerplate()) {
-      const auto words = normalise_words(segment);
-      template13.add(words);
-      template8.add(words);
-    }
-    template13.finish();
-    template8.finish();
     std::vector<Example> examples;
     for (const char* split : {"dev", "test"})
       for (auto& ex : load_examples(dir, prompt.manifest(), split)) examples.push_back(std::move(ex));
-    std::vector<std::vector<std::string>> texts;
-    for (const auto& ex : examples) texts.push_back(normalise_words(prompt.plain_text(ex.fields)));
-    const NgramIndex common13 = common_ngrams(texts, kLong), common8 = common_ngrams(texts, kShort);
+    std::vector<FieldWords> texts;
+    for (const auto& ex : examples) texts.push_back(field_words(prompt, ex.fields));
+    const EvalNgrams eval13(prompt, texts, kLong), eval8(prompt, texts, kShort);
+    const NgramIndex &template13 = eval13.boilerplate(), &template8 = eval8.boilerplate();
+    const NgramIndex &common13 = eval13.common(), &common8 = eval8.common();
 
     for (const char* split : {"dev", "test"}) {
       SplitOverlap so;
@@ -96,27 +75,36 @@ ContaminationReport check_contamination(const ContaminationOptions& options) {
       std::vector<ExampleOverlap> all;
       for (size_t i = 0; i < examples.size(); ++i) {
         if (examples[i].split != split) continue;
-        const auto& words = texts[i];
         ExampleOverlap eo;
         eo.suite = suite;
         eo.split = split;
         eo.id = examples[i].id;
         eo.origin = examples[i].origin;
-        eo.words = words.size();
-        const Overlap o13 = overlap(words, corpus13, {&template13, &common13});
-        const Overlap o8 = overlap(words, corpus8, {&template8, &common8});
-        const Overlap r13 = overlap(words, corpus13, {&template13});
-        const Overlap r8 = overlap(words, corpus8, {&template8});
-        eo.hit13 = o13.shared > 0;
-        eo.hit8 = o8.shared > 0;
-        eo.hit13_raw = r13.shared > 0;
-        eo.hit8_raw = r8.shared > 0;
-        eo.longest = o8.longest;
-        eo.shared = join_words(words, o8.begin, o8.longest);
-        eo.longest_raw = r8.longest;
-        eo.shared_raw = join_words(words, r8.begin, r8.longest);
-        for (const uint64_t h : ngram_hashes(words, kLong))
-          eo.has_specific13 = eo.has_specific13 || (!template13.contains(h) && !common13.contains(h));
+        // Field by field: an n-gram never spans two fields (a request's end and the answer's start).
+        for (const auto& words : texts[i]) {
+          eo.words += words.size();
+          const Overlap o13 = overlap(words, corpus13, {&template13, &common13});
+          const Overlap o8 = overlap(words, corpus8, {&template8, &common8});
+          const Overlap r13 = overlap(words, corpus13, {&template13});
+          const Overlap r8 = overlap(words, corpus8, {&template8});
+          eo.hit13 = eo.hit13 || o13.shared > 0;
+          eo.hit8 = eo.hit8 || o8.shared > 0;
+          eo.hit13_raw = eo.hit13_raw || r13.shared > 0;
+          eo.hit8_raw = eo.hit8_raw || r8.shared > 0;
+          if (o13.longest > eo.longest13) {
+            eo.longest13 = o13.longest;
+            eo.shared13 = join_words(words, o13.begin, o13.longest);
+          }
+          if (o8.longest > eo.longest) {
+            eo.longest = o8.longest;
+            eo.shared = join_words(words, o8.begin, o8.longest);
+          }
+          if (r8.longest > eo.longest_raw) {
+            eo.longest_raw = r8.longest;
+            eo.shared_raw = join_words(words, r8.begin, r8.longest);
+          }
+          eo.has_specific13 = eo.has_specific13 || overlap(words, eval13.specific(), {}).shared > 0;
+        }
         ++so.examples;
         so.hit13 += eo.hit13;
         so.hit8 += eo.hit8;
@@ -127,7 +115,7 @@ ContaminationReport check_contamination(const ContaminationOptions& options) {
       }
       if (so.examples == 0) continue;
       std::stable_sort(all.begin(), all.end(), [](const ExampleOverlap& a, const ExampleOverlap& b) {
-        return std::make_tuple(a.hit13, a.longest, a.longest_raw) > std::make_tuple(b.hit13, b.longest, b.longest_raw);
+        return std::make_tuple(a.longest13, a.longest, a.longest_raw) > std::make_tuple(b.longest13, b.longest, b.longest_raw);
       });
       for (size_t k = 0; k < all.size() && k < options.worst; ++k) so.worst.push_back(all[k]);
       if (report.failure.empty() && so.split == "test" && so.rate13() > options.max_overlap) {
@@ -136,7 +124,7 @@ ContaminationReport check_contamination(const ContaminationOptions& options) {
             "{} {} split: {} of {} examples ({:.1f}%) share a 13-gram with the corpus {}, above --max-overlap {:.1f}%; "
             "worst: example \"{}\" ({}) shares \"{}\"",
             suite, so.split, so.hit13, so.examples, 100 * so.rate13(), report.corpus_file.string(), 100 * options.max_overlap,
-            w.id, w.origin, w.shared);
+            w.id, w.origin, w.shared13);
       }
       report.splits.push_back(std::move(so));
     }
@@ -148,22 +136,24 @@ std::string format_report(const ContaminationReport& r) {
   std::string s = fmt::format(
       "Contamination check: {} ({} documents, {} words; {} distinct 13-grams, {} distinct 8-grams)\n"
       "Compared: each dev/test example's own text (its fields and reference, no template wording), normalised\n"
-      "(lower-case, punctuation split, whitespace collapsed). Not counted: n-grams of the suite's prompt\n"
+      "(lower-case; punctuation and whitespace separate words and are dropped), field by field. Not counted: n-grams of the suite's prompt\n"
       "templates and included files (boilerplate of every prompt); 'specific' also leaves out n-grams that\n"
-      "occur in 2+ evaluation examples of the suite (its format, shared by examples, naming none).\n\n",
+      "occur in 2+ evaluation examples of the suite (its format, shared by examples, naming none).\n"
+      "N-grams made only of numbers never count. Verdict: the specific 13-gram rate of each test split.\n\n",
       r.corpus_file.string(), r.documents, r.corpus_words, r.index13, r.index8);
   s += fmt::format("{:<12} {:<5} {:>8} {:>11} {:>10} {:>11} {:>10} {:>14}\n", "suite", "split", "examples", "13-gram",
                    "8-gram", "13-gram raw", "8-gram raw", "no own 13-gram");
   for (const auto& so : r.splits)
     s += fmt::format("{:<12} {:<5} {:>8} {:>10.2f}% {:>9.2f}% {:>10.2f}% {:>9.2f}% {:>14}\n", so.suite, so.split, so.examples,
                      100 * so.rate13(), 100 * so.rate8(), 100 * so.rate13_raw(), 100 * so.rate8_raw(), so.without_specific13);
-  s += "\nWorst examples (longest run of shared words: specific / raw):\n";
+  s += "\nWorst examples (longest run of shared words: specific 13-grams / specific 8-grams / raw 8-grams):\n";
   for (const auto& so : r.splits)
     for (const auto& w : so.worst) {
       if (w.longest == 0 && w.longest_raw == 0) continue;
-      s += fmt::format("  {} {} {} ({}): {} / {} of {} words", so.suite, so.split, w.id, w.origin, w.longest, w.longest_raw,
-                       w.words);
-      if (w.longest) s += fmt::format("\n      specific: \"{}\"", w.shared);
+      s += fmt::format("  {} {} {} ({}): {} / {} / {} of {} words", so.suite, so.split, w.id, w.origin, w.longest13,
+                       w.longest, w.longest_raw, w.words);
+      if (w.longest13) s += fmt::format("\n      13-gram: \"{}\"", w.shared13);
+      if (w.longest) s += fmt::format("\n      8-gram: \"{}\"", w.shared.substr(0, 300));
       if (w.longest_raw) s += fmt::format("\n      raw: \"{}\"", w.shared_raw.substr(0, 300));
       s += "\n";
     }

@@ -33,8 +33,10 @@ namespace aimicius::corpus {
 struct ExampleOverlap {
   std::string suite, split, id, origin;
   size_t words = 0;
-  size_t longest = 0;      // words in the longest shared span (specific), 0 when none
+  size_t longest = 0;      // words in the longest shared span (specific, by 8-grams), 0 when none
   std::string shared;      // that span's normalised words
+  size_t longest13 = 0;    // the same by specific 13-grams (what --max-overlap counts)
+  std::string shared13;
   size_t longest_raw = 0;  // the same with only the template n-grams excluded
   std::string shared_raw;
   bool hit13 = false, hit8 = false, hit13_raw = false, hit8_raw = false;

@@ -32,7 +32,10 @@ struct GeneratedPool {
   std::string split = "train";  // never an evaluation split of the suite
   std::string generator;        // what made it
   std::string seeds;            // which seeds, in words ("random_topology 2000001..2000400")
-  int64_t examples = 0;
+  int64_t examples = 0;          // kept
+  int64_t candidates = 0;        // generated
+  int64_t dropped = 0;           // shared an identifying 13-gram with a regenerated dev/test example
+  int64_t eval_regenerated = 0;  // dev/test examples the generator made in memory to filter against
 };
 
 struct CorpusOptions {
@@ -42,8 +45,8 @@ struct CorpusOptions {
   int64_t max_bytes = 0;                 // 0 = no limit (documents past it are dropped, in order)
   std::string tool_version;
   // Train pool sizes (per suite); the defaults give a few MB.
-  int optiflow_train = 400;
-  int diagnostics_per_template = 60;
+  int optiflow_train = 3000;  // candidates: most share a 13-gram with a dev/test topology and are dropped
+  int diagnostics_per_template = 150;
   int infrawise_train = 100000;  // all DCWs no split took
 };
 

@@ -22,11 +22,13 @@ CorpusBuild build_corpus(const CorpusOptions& options) {
     throw InputError(fmt::format("{}: data dir not found", options.data_dir.string()));
   CorpusBuild build;
   const std::vector<std::string> suites = known_suite_names(options.data_dir);
-  for (const auto& suite : suites) add_fewshot_documents(options.data_dir, suite, build);
+  std::vector<GeneratedPools> pools;
+  for (const auto& suite : suites) pools.push_back(generate_pools(options, suite, build));
+  for (size_t i = 0; i < suites.size(); ++i) add_fewshot_documents(options.data_dir, suites[i], pools[i].eval, build);
   add_host_documents(options.data_dir, build);
   add_telemetry_documents(options.data_dir, build);
   add_tool_documents(options.data_dir, build);
-  for (const auto& suite : suites) add_generated_documents(options, suite, build);
+  for (size_t i = 0; i < suites.size(); ++i) add_train_documents(options, suites[i], std::move(pools[i]), build);
 
   for (const auto& r : build.read)
     if (r.split == "test" || r.split == "dev")
@@ -100,7 +102,9 @@ nlohmann::ordered_json write_corpus(const fs::path& dir, const CorpusBuild& buil
   m["generated"] = nlohmann::ordered_json::array();
   for (const auto& g : build.generated)
     m["generated"].push_back({{"suite", g.suite}, {"split", g.split}, {"generator", g.generator}, {"seeds", g.seeds},
-                              {"examples", g.examples}});
+                              {"examples", g.examples},
+                              {"candidates", g.candidates}, {"dropped_as_overlapping", g.dropped},
+                              {"eval_examples_regenerated_in_memory", g.eval_regenerated}});
   m["notes"] = build.notes;
   const fs::path manifest_file = dir / "manifest.json";
   std::ofstream out(manifest_file, std::ios::binary);

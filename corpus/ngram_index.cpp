@@ -53,8 +53,11 @@ Overlap overlap(const std::vector<std::string>& words, const NgramIndex& corpus,
   const size_t n = corpus.n();
   size_t run = 0;
   const std::vector<uint64_t> hashes = ngram_hashes(words, n);
+  std::vector<size_t> numeric_run(words.size() + 1, 0);  // numeric_run[i]: number words starting at i
+  for (size_t i = words.size(); i-- > 0;)
+    numeric_run[i] = words[i].find_first_not_of("0123456789") == std::string::npos ? numeric_run[i + 1] + 1 : 0;
   for (size_t i = 0; i < hashes.size(); ++i) {
-    bool hit = corpus.contains(hashes[i]);
+    bool hit = numeric_run[i] < n && corpus.contains(hashes[i]);
     for (const NgramIndex* ex : excluded) hit = hit && !ex->contains(hashes[i]);
     run = hit ? run + 1 : 0;
     if (!hit) continue;

@@ -44,7 +44,9 @@ namespace aimicius::corpus {
 
 // How much of `words` the indexed corpus covers: `shared` = positions whose n-gram is in `corpus`
 // and in none of `excluded`; `longest` = words in the longest span covered by consecutive such
-// n-grams (run of k positions -> k + n - 1 words), starting at word `begin`.
+// n-grams (run of k positions -> k + n - 1 words), starting at word `begin`. An n-gram made only
+// of numbers never counts: digit runs (GPU ids, chunk ids, sizes in a schedule) recur in any
+// structured text and say nothing about which example they came from.
 struct Overlap {
   size_t shared = 0;
   size_t longest = 0;

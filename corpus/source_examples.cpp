@@ -31,7 +31,8 @@ void add_example_documents(const SuitePrompt& prompt, const std::string& source,
   }
 }
 
-void add_fewshot_documents(const fs::path& data_dir, const std::string& suite, CorpusBuild& build) {
+void add_fewshot_documents(const fs::path& data_dir, const std::string& suite, const std::vector<nlohmann::json>& eval,
+                           CorpusBuild& build) {
   const fs::path dir = data_dir / suite;
   const SuitePrompt prompt(dir);
   if (prompt.fewshot_split().empty()) {
@@ -40,6 +41,12 @@ void add_fewshot_documents(const fs::path& data_dir, const std::string& suite, C
   }
   std::vector<nlohmann::json> examples;
   for (auto& ex : load_examples(dir, prompt.manifest(), prompt.fewshot_split())) examples.push_back(std::move(ex.fields));
+  const size_t pool = examples.size();
+  examples = decontaminate(prompt, eval, examples);
+  if (examples.size() < pool)
+    build.notes.push_back(fmt::format("{}: {} of {} few-shot examples left out: they share a 13-gram with a dev/test "
+                                      "example (as the suite's generator makes them)",
+                                      suite, pool - examples.size(), pool));
   for (const auto& f : prompt.manifest().files)
     if (f.split == prompt.fewshot_split()) build.read.push_back({suite, suite + "/" + f.path, f.split});
   add_example_documents(prompt, "fewshot/" + suite, examples, 1, build);

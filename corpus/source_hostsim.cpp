@@ -36,7 +36,7 @@ const char* const kInvocations[] = {
     "nvidia-smi -q -i 0",
     "nvidia-smi --help-query-gpu",
     "nvidia-smi --query-gpu=index,name,memory.total,memory.used,utilization.gpu,temperature.gpu --format=csv",
-    "nvidia-smi --query-compute-apps=pid,process_name,used_memory --format=csv",
+    "nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader",
     "nvidia-smi nvlink -s",
     "nvidia-smi dmon -c 2",
     "nvidia-smi pmon -c 1",

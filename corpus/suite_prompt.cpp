@@ -76,14 +76,18 @@ std::string SuitePrompt::render_answer(const nlohmann::json& fields, const std::
   return oracle_.render(fields, labels_, includes_, where);
 }
 
-std::string SuitePrompt::plain_text(const nlohmann::json& fields) const {
-  std::string text;
+std::vector<std::string> SuitePrompt::field_texts(const nlohmann::json& fields) const {
+  std::vector<std::string> texts;
   for (const auto& name : fields_) {
     auto it = fields.find(name);
-    if (it == fields.end()) continue;
-    if (!text.empty()) text += '\n';
-    text += it->is_string() ? it->get<std::string>() : it->dump();
+    if (it != fields.end()) texts.push_back(it->is_string() ? it->get<std::string>() : it->dump());
   }
+  return texts;
+}
+
+std::string SuitePrompt::plain_text(const nlohmann::json& fields) const {
+  std::string text;
+  for (const auto& t : field_texts(fields)) text += (text.empty() ? "" : "\n") + t;
   return text;
 }
 

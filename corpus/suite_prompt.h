@@ -36,6 +36,8 @@ class SuitePrompt {
   std::string render_prompt(const nlohmann::json& fields, const std::string& where) const;
   std::string render_answer(const nlohmann::json& fields, const std::string& where) const;
   std::string plain_text(const nlohmann::json& fields) const;
+  // The same values one by one (plain_text joins them with '\n').
+  std::vector<std::string> field_texts(const nlohmann::json& fields) const;
   std::vector<std::string> boilerplate() const;
   // The example fields plain_text reads, in order.
   const std::vector<std::string>& fields() const { return fields_; }

@@ -16,11 +16,8 @@ std::vector<std::string> normalise_words(std::string_view text) {
       current += ch;
     } else if (c >= 'A' && c <= 'Z') {
       current += static_cast<char>(c - 'A' + 'a');
-    } else if (c > ' ' && c < 0x7f) {
-      flush();
-      words.emplace_back(1, ch);
     } else {
-      flush();  // whitespace and control characters separate words
+      flush();  // whitespace, control characters and punctuation separate words
     }
   }
   flush();

@@ -3,10 +3,12 @@
 //   - ASCII letters are lower-cased (other bytes are kept as they are);
 //   - a word is a maximal run of ASCII letters, digits, '_' and bytes >= 0x80 (UTF-8 text stays
 //     inside words);
-//   - every other printable ASCII character (punctuation, operators, quotes, brackets) is a word of
-//     its own, so "--format=csv,noheader" is "- - format = csv , noheader";
-//   - whitespace (and control characters) only separates words: runs of it collapse.
-// Splitting punctuation matters for commands and code, whose "words" are mostly glued by it.
+//   - every other character (whitespace, control characters, ASCII punctuation, operators, quotes,
+//     brackets) separates words and is dropped, so "--format=csv,noheader" is "format csv
+//     noheader" and runs of whitespace collapse.
+// Splitting at punctuation matters for commands and code, whose words are glued by it; dropping it
+// (as the usual 13-gram decontamination does) keeps n-grams made of words: otherwise a command's
+// dashes, commas and equals signs would fill half of every n-gram.
 #pragma once
 
 #include <string>

@@ -9,6 +9,12 @@ jobs, timestamps, GPU indices, GPU counts), shuffled by --seed; a reference must
 as make_examples.py requires. The few-shot example's own parameters are skipped (it is in the corpus
 already), and so are templates without parameters (they only have their few-shot example).
 
+Output: one {"pool": "train", "example": {...}} line per train example, then one {"pool": "eval",
+"example": {...}} line per dev/test example as make_examples.py makes them, replayed in memory (no
+evaluation file is read; the replayed few-shot split must equal fewshot.jsonl byte for byte, else
+exit 1): the corpus builder drops train examples that share an identifying n-gram with those
+(corpus/eval_ngrams.h), and stores only the train ones.
+
 Usage: diagnostics_train.py SUITE_DIR SEED PER_TEMPLATE   -> JSONL on stdout
 python3 standard library only; deterministic for a given seed.
 """
@@ -77,8 +83,56 @@ def main():
             made += 1
             ex = {"id": "diag-train-%s-%d" % (t.stem, made), "category": t.category,
                   "question": question, "reference": sql}
-            out.write(json.dumps(ex, ensure_ascii=False) + "\n")
+            out.write(json.dumps({"pool": "train", "example": ex}, ensure_ascii=False) + "\n")
+    # The evaluation examples, replayed in memory (make_examples.main()'s loop without its checks
+    # and files), to filter against.
+    replayed = replay(mk, db)
+    fewshot = "".join(json.dumps(ex, ensure_ascii=False) + "\n" for ex in replayed["fewshot"])
+    with open(os.path.join(suite_dir, "fewshot.jsonl"), encoding="utf-8") as f:
+        if f.read() != fewshot:
+            print("diagnostics_train.py: the replayed few-shot split differs from fewshot.jsonl: "
+                  "make_examples.py changed, update this replay", file=sys.stderr)
+            sys.exit(1)
+    for split in ("dev", "test"):
+        for ex in replayed[split]:
+            out.write(json.dumps({"pool": "eval", "example": ex}, ensure_ascii=False) + "\n")
 
+
+def replay(mk, db):
+    """The three splits as make_examples.main() makes them (same templates, order and limits)."""
+    db.row_factory = sqlite3.Row
+    splits = {"test": [], "dev": [], "fewshot": []}
+    first_job_with_timeout = db.execute(
+        "SELECT MIN(job_id) FROM nccl_events WHERE event_type = 'timeout'").fetchone()[0]
+    for t in mk.TEMPLATES:
+        if isinstance(t.params, str):
+            params = [dict(r) for r in db.execute(t.params).fetchall()]
+        else:
+            params = [dict(p) for p in t.params]
+        made = 0
+        for p in params:
+            if made >= t.limit:
+                break
+            if t.stem == "fs-timeouts-job":
+                p["j"] = first_job_with_timeout
+            if "d" in p:
+                p["nd"] = mk.next_day(p["d"])
+                p["pd"] = mk.pretty_day(p["d"])
+            if "f" in p:
+                p["fw"] = "fatal" if p["f"] == 1 else "non-fatal"
+            sql = t.sql.format(**p)
+            rows = db.execute(sql).fetchall()
+            if not rows or len(rows) > 300:
+                continue
+            question = t.phrasings[made % len(t.phrasings)].format(**p)
+            ex = {"id": "diag-%s-%s-%d" % (t.split, t.stem, made + 1), "category": t.category,
+                  "question": question, "reference": sql}
+            if t.notes:
+                ex["notes"] = t.notes
+            splits[t.split].append(ex)
+            made += 1
+    db.row_factory = None
+    return splits
 
 if __name__ == "__main__":
     main()

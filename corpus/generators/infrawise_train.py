@@ -11,10 +11,14 @@ request of the other splits. The dev/test requests exist only in memory, as the 
 no evaluation file is read. The replayed few-shot split must equal datasets/infrawise/fewshot.jsonl
 byte for byte (checked: it proves the replay follows the generator; exit 1 otherwise).
 
+Output: one {"pool": "train", "example": {...}} line per train example, then one {"pool": "eval",
+"example": {...}} line per replayed dev/test example: the corpus builder drops train examples that
+share an identifying n-gram with those (corpus/eval_ngrams.h), and stores only the train ones.
+
 The draw loop below mirrors make_examples.main() (which also writes or checks the split files, so
 it cannot be called as it is); the module's templates, phrases, aliases and database are imported.
 
-Usage: infrawise_train.py SUITE_DIR SEED COUNT   -> JSONL on stdout
+Usage: infrawise_train.py SUITE_DIR SEED COUNT   -> JSONL on stdout (see Output)
 python3 standard library only; deterministic for a given seed.
 """
 
@@ -104,7 +108,10 @@ def main():
             sys.exit(1)
     train = draw_split(mk, random.Random(seed), pools, combos, counter, "train", count, request_words, db)
     for ex in train:
-        sys.stdout.write(json.dumps(ex, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps({"pool": "train", "example": ex}, ensure_ascii=False) + "\n")
+    for split in ("dev", "test"):
+        for ex in replayed[split]:
+            sys.stdout.write(json.dumps({"pool": "eval", "example": ex}, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -17,6 +18,7 @@
 
 #include "common/sha256.h"
 #include "corpus/contamination.h"
+#include "corpus/eval_ngrams.h"
 #include "corpus/corpus_writer.h"
 #include "corpus/suite_prompt.h"
 #include "corpus/text_normalize.h"
@@ -93,9 +95,10 @@ TEST_F(RealCorpus, HasEverySourceAndAFewMegabytes) {
     std::cout << "  " << s["source"].get<std::string>() << ": " << s["documents"] << " documents, " << s["text_bytes"]
               << " bytes\n";
   }
-  for (const char* want : {"fewshot/cmdgen", "fewshot/infrawise", "fewshot/optiflow", "fewshot/diagnostics", "hosts",
-                           "telemetry/diagnostics", "telemetry/infrawise", "tools/hostsim", "train/optiflow",
-                           "train/diagnostics", "train/infrawise"})
+  // optiflow's few-shot pool is left out whole (its random topologies share program headers and
+  // node lists with single test examples; the manifest's notes say so): its train pool stands in.
+  for (const char* want : {"fewshot/cmdgen", "fewshot/infrawise", "fewshot/diagnostics", "hosts", "telemetry/diagnostics",
+                           "telemetry/infrawise", "tools/hostsim", "train/optiflow", "train/diagnostics", "train/infrawise"})
     EXPECT_TRUE(sources.count(want)) << want;
   EXPECT_GE((*manifest_)["text_bytes"].get<int64_t>(), 3'000'000);
   EXPECT_EQ((*manifest_)["corpus_sha256"], sha256_file_hex(*dir_ / "corpus.jsonl"));
@@ -116,9 +119,12 @@ TEST_F(RealCorpus, ManifestListsOnlyFewshotAndTrainSplits) {
 }
 
 TEST_F(RealCorpus, HoldsNoDevOrTestRequestOrReference) {
-  // Requests (the prompt's first field: request, question, topology) never appear in the corpus;
-  // references never appear as a line of a corpus document, nor anywhere when they are long
-  // (8+ words; a short command such as "nvidia-smi -L" may be shown in tool documentation).
+  // Requests (the prompt's first field: request, question, topology) never appear in the corpus.
+  // A reference never appears as a line of a corpus document, nor anywhere when it is long (8+
+  // words; a short command such as "nvidia-smi -L" may be shown in tool documentation) -- if it
+  // is the reference of that example alone: a reference several dev/test examples share (an
+  // optiflow schedule such as "direct all-gather on 8 GPUs" answers many topologies) is an answer
+  // to a class of problems; those are counted and printed, not failed.
   std::string blob;
   std::set<std::string> lines;
   for (const auto& d : build_->documents) {
@@ -126,19 +132,34 @@ TEST_F(RealCorpus, HoldsNoDevOrTestRequestOrReference) {
     std::istringstream in(d.text);
     for (std::string line; std::getline(in, line);) lines.insert(line);
   }
-  size_t checked = 0;
-  for (const auto& [suite, ex] : eval_examples()) {
+  const std::vector<Eval> evals = eval_examples();
+  std::map<std::pair<std::string, std::string>, int> reference_count;  // (suite, reference) -> examples
+  std::vector<std::string> references;
+  for (const auto& [suite, ex] : evals) {
+    references.push_back(SuitePrompt(kData / suite).render_answer(ex.fields, ex.origin));
+    ++reference_count[{suite, references.back()}];
+  }
+  size_t checked = 0, shared_in_corpus = 0, shared = 0;
+  for (size_t i = 0; i < evals.size(); ++i) {
+    const auto& [suite, ex] = evals[i];
     const SuitePrompt prompt(kData / suite);
     const std::string& first = prompt.fields().front();
     ASSERT_TRUE(ex.fields.contains(first)) << ex.origin;
     const std::string request = ex.fields[first].is_string() ? ex.fields[first].get<std::string>() : ex.fields[first].dump();
     EXPECT_EQ(blob.find(lower(request)), std::string::npos) << suite << " " << ex.id << ": request in the corpus";
-    const std::string reference = prompt.render_answer(ex.fields, ex.origin);
-    EXPECT_FALSE(lines.count(reference)) << suite << " " << ex.id << ": reference is a corpus line";
-    if (normalise_words(reference).size() >= 8)
-      EXPECT_EQ(blob.find(lower(reference)), std::string::npos) << suite << " " << ex.id << ": reference in the corpus";
+    const std::string& reference = references[i];
+    const bool in_corpus = lines.count(reference) ||
+                           (normalise_words(reference).size() >= 8 && blob.find(lower(reference)) != std::string::npos);
+    if (reference_count[{suite, reference}] > 1) {
+      ++shared;
+      shared_in_corpus += in_corpus;
+    } else {
+      EXPECT_FALSE(in_corpus) << suite << " " << ex.id << ": its reference is in the corpus";
+    }
     ++checked;
   }
+  std::cout << "  " << checked << " dev/test examples; " << shared << " have a reference another dev/test example shares, "
+            << shared_in_corpus << " of those occur in the corpus\n";
   EXPECT_GT(checked, 1500u);
 }
 
@@ -162,7 +183,7 @@ TEST(CorpusBuild, DeterministicForAGivenSeed) {
   // Smaller train pools keep this quick; every source still runs.
   auto small = [](uint64_t seed) {
     CorpusOptions o = options_for(seed);
-    o.optiflow_train = 10;
+    o.optiflow_train = 40;
     o.diagnostics_per_template = 3;
     o.infrawise_train = 30;
     return o;
@@ -201,11 +222,28 @@ fs::path planted_corpus(const std::string& name, const std::string& suite, const
   return dir;
 }
 
+// Test examples of a suite that hold a 13-gram of their own (eval_ngrams.h): a copy of them is
+// detectable (some examples are all format, e.g. short infrawise requests; the report counts them).
+std::vector<size_t> detectable(const std::string& suite, const std::vector<Example>& test) {
+  const SuitePrompt prompt(kData / suite);
+  std::vector<FieldWords> eval;
+  for (const char* split : {"dev", "test"})
+    for (const auto& ex : load_examples(kData / suite, prompt.manifest(), split)) eval.push_back(field_words(prompt, ex.fields));
+  const EvalNgrams ngrams(prompt, eval, 13);
+  std::vector<size_t> out;
+  for (size_t i = 0; i < test.size(); ++i)
+    if (ngrams.shares_specific(field_words(prompt, test[i].fields))) out.push_back(i);
+  return out;
+}
+
 TEST(Contamination, PlantedTestExampleFailsNamingIt) {
   const SuitePrompt prompt(kData / "infrawise");
   const auto examples = load_examples(kData / "infrawise", prompt.manifest(), "test");
+  const std::vector<size_t> found = detectable("infrawise", examples);
+  ASSERT_GT(found.size(), 250u);
+  const size_t planted = found[40];
   // One planted example: found (13-gram hit), and the only one; over a zero threshold it fails.
-  const fs::path one = planted_corpus("aimicius-planted-one", "infrawise", {41});
+  const fs::path one = planted_corpus("aimicius-planted-one", "infrawise", {planted});
   ContaminationOptions o;
   o.data_dir = kData;
   o.suites = {"infrawise"};
@@ -216,13 +254,13 @@ TEST(Contamination, PlantedTestExampleFailsNamingIt) {
   EXPECT_EQ(r.splits[1].split, "test");
   EXPECT_EQ(r.splits[1].hit13, 1u);
   EXPECT_EQ(r.splits[0].hit13, 0u);
-  EXPECT_EQ(r.splits[1].worst.front().id, examples[41].id);
-  EXPECT_NE(r.failure.find(examples[41].id), std::string::npos) << r.failure;
+  EXPECT_EQ(r.splits[1].worst.front().id, examples[planted].id);
+  EXPECT_NE(r.failure.find(examples[planted].id), std::string::npos) << r.failure;
   EXPECT_NE(r.failure.find("infrawise test"), std::string::npos) << r.failure;
   // Under the default 1% threshold one example of 320 passes; five (1.6%) fail.
   o.max_overlap = 0.01;
   EXPECT_EQ(check_contamination(o).failure, "");
-  const fs::path five = planted_corpus("aimicius-planted-five", "infrawise", {3, 50, 100, 150, 200});
+  const fs::path five = planted_corpus("aimicius-planted-five", "infrawise", {found[3], found[50], found[100], found[150], found[200]});
   o.corpus_dir = five;
   r = check_contamination(o);
   EXPECT_EQ(r.splits[1].hit13, 5u);
@@ -240,7 +278,7 @@ TEST(Contamination, PlantedTestExampleFailsNamingIt) {
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 2) << output;
   EXPECT_NE(output.find("contamination: infrawise test split"), std::string::npos) << output;
-  EXPECT_NE(output.find(examples[41].id), std::string::npos) << output;
+  EXPECT_NE(output.find(examples[planted].id), std::string::npos) << output;
   fs::remove_all(one);
   fs::remove_all(five);
 }

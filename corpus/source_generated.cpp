@@ -1,7 +1,7 @@
 // The corpus's "train" pools: more examples from the suites' own generators, with seeds (or
 // draws) disjoint from those that made dev and test, written only into the corpus (never into a
 // suite folder, never an evaluation split).
-//   optiflow     tasks/optiflow's build_example on random_topology seeds 2,000,000 + 1000 * seed
+//   optiflow     tasks/optiflow's build_example on random_topology seeds 2,000,000 + 10000 * seed
 //                + i (dev/test use seeds 1..~300, the few-shot pool 1,000,001..): new topologies,
 //                solver references, the suite's own task texts; shard size and subtask by seed.
 //   diagnostics  corpus/generators/diagnostics_train.py: the suite's FEW-SHOT templates only
@@ -81,7 +81,7 @@ Pools run_python(const fs::path& script, const std::vector<std::string>& args) {
 }
 
 Pools optiflow_pools(uint64_t seed, int count, std::string& seeds) {
-  const uint64_t first = kOptiflowTrainFirstSeed + 1000 * seed;
+  const uint64_t first = kOptiflowTrainFirstSeed + 10000 * seed;  // pools of different seeds never share a topology
   Pools pools;
   for (const optiflow::CaseSpec& c : optiflow::plan_cases())
     if (c.split == "dev" || c.split == "test") pools.eval.push_back(nlohmann::json::parse(optiflow::build_example(c).dump()));

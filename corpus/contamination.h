@@ -1,26 +1,27 @@
 // The contamination check: how much of the suites' evaluation examples (dev and test splits) the
 // training corpus contains, by shared word n-grams (text_normalize.h, the same normalisation on
-// both sides; ngram_index.h, hashed).
+// both sides; ngram_index.h, hashed). docs/CORPUS.md explains it with the measured figures.
 //
-// What is compared. An example's text is SuitePrompt::plain_text: the values of the fields its
-// prompt and oracle read (request, topology, reference answer, ...), one per line, without the
-// template's wording. The corpus side is every document's text.
+// What is compared. An example's own text: the values of the fields its prompt and oracle read
+// (SuitePrompt::field_texts: request, topology, reference, ...), field by field, so an n-gram never
+// spans two fields, and without the template's wording. The corpus side is every document's text.
 //
-// What is not counted:
+// What is not counted (eval_ngrams.h holds the rule, shared with the corpus's train filter):
 //   1. template n-grams: n-grams of the suite's boilerplate (prompt, few-shot and oracle templates
 //      with fields blanked, included files such as the schema or catalogue, label texts). Every
-//      prompt of the suite shows them; the corpus renders prompts, so they are everywhere.
-//   2. (the "specific" figures only) suite-common n-grams: n-grams that occur in two or more
+//      prompt of the suite shows them; the corpus renders prompts, so they are everywhere;
+//   2. n-grams made only of numbers (ngram_index.h's overlap());
+//   3. (the "specific" figures only) suite-common n-grams: n-grams that occur in two or more
 //      distinct evaluation examples of the same suite. Such an n-gram belongs to the suite's
 //      format (the JSON keys of a DCW, a program's fixed header, a topology line shared by many
 //      topologies, a phrase of a request template shared across examples), not to any one
 //      example, so its presence in the corpus tells nothing about one example's answer. An example
 //      copied into the corpus still matches on the n-grams only it has; examples with no such
 //      n-gram (nothing of their own to find) are counted and reported.
-// The "raw" figures skip only 1; the verdict and --max-overlap use the specific 13-gram rate.
+// The "raw" figures skip only 1 and 2; the verdict and --max-overlap use the specific 13-gram rate.
 //
-// Per example: whether it shares any 13-gram / 8-gram with the corpus, and the longest run of
-// consecutive shared words (maximal span covered by consecutive shared 8-grams), with its text.
+// Per example: whether it shares any 13-gram / 8-gram with the corpus, and the longest runs of
+// consecutive shared words (maximal spans covered by consecutive shared n-grams), with their text.
 #pragma once
 
 #include <cstdint>

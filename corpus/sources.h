@@ -16,7 +16,7 @@ namespace aimicius::corpus {
 
 // Documents of suite examples: for every example its plain "request -> answer" form
 // (SuitePrompt::plain_text), and for every `prompt_every`-th one also the rendered prompt (few-shot
-// block empty) followed by the oracle answer. `where` prefixes error messages.
+// block empty) followed by the oracle answer.
 void add_example_documents(const SuitePrompt& prompt, const std::string& source,
                            const std::vector<nlohmann::json>& examples, size_t prompt_every, CorpusBuild& build);
 

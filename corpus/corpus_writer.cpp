@@ -2,6 +2,7 @@
 #include "corpus/corpus_writer.h"
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -28,7 +29,24 @@ CorpusBuild build_corpus(const CorpusOptions& options) {
   add_host_documents(options.data_dir, build);
   add_telemetry_documents(options.data_dir, build);
   add_tool_documents(options.data_dir, build);
-  for (size_t i = 0; i < suites.size(); ++i) add_train_documents(options, suites[i], std::move(pools[i]), build);
+  // Train pools last, interleaved document by document across suites, so --max-bytes trims every
+  // suite's pool alike instead of dropping whole suites.
+  std::vector<std::vector<CorpusDocument>> train(suites.size());
+  for (size_t i = 0; i < suites.size(); ++i) {
+    const size_t before = build.documents.size();
+    add_train_documents(options, suites[i], std::move(pools[i]), build);
+    train[i].assign(std::make_move_iterator(build.documents.begin() + static_cast<std::ptrdiff_t>(before)),
+                    std::make_move_iterator(build.documents.end()));
+    build.documents.resize(before);
+  }
+  for (size_t k = 0, added = 1; added; ++k) {
+    added = 0;
+    for (auto& pool : train)
+      if (k < pool.size()) {
+        build.documents.push_back(std::move(pool[k]));
+        ++added;
+      }
+  }
 
   for (const auto& r : build.read)
     if (r.split == "test" || r.split == "dev")

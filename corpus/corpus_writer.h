@@ -8,7 +8,8 @@
 // no clock, no environment, no map-order dependence, so two builds have the same sha256. No source
 // reads a "test" or "dev" split; build_corpus checks the record of files read and throws
 // std::logic_error if one ever did. Documents past max_bytes (total text bytes) are dropped in
-// order: the generated train pools come last, so they are what a limit trims.
+// order: the generated train pools come last, interleaved across suites, so they are what a limit
+// trims, every suite alike.
 #pragma once
 
 #include <filesystem>

@@ -134,6 +134,21 @@ int command_validate(const GlobalOptions& global, const std::vector<std::string>
 
 int command_manifest(const GlobalOptions& global, const std::filesystem::path& suite_dir);
 
+// `aimicius corpus`: builds the training corpus (corpus/corpus_writer.h) into options.out, then
+// prints the contamination report against the dev/test splits (corpus/contamination.h);
+// InputError (exit 2) when a test split's 13-gram overlap exceeds max_overlap.
+struct CorpusCommandOptions {
+  std::filesystem::path out;
+  uint64_t seed = 1;
+  int64_t max_bytes = 0;
+  double max_overlap = 0.01;
+};
+int command_corpus(const GlobalOptions& global, const CorpusCommandOptions& options);
+// `aimicius validate --corpus DIR`: the contamination report alone; InputError (exit 2) naming the
+// suite and the worst example when a test split's 13-gram overlap exceeds max_overlap.
+int command_validate_corpus(const GlobalOptions& global, const std::vector<std::string>& suites,
+                            const std::filesystem::path& corpus_dir, double max_overlap);
+
 // Prints the figures papers published for the suites (DATA_DIR/published/*.json), labelled as such.
 int command_published(const GlobalOptions& global, const std::string& suite, const std::string& format);
 

@@ -227,6 +227,23 @@ int main(int argc, char** argv) {
   int validate_jobs = 2;
   validate_cmd->add_option("--jobs,-j", validate_jobs, "Examples checked concurrently")->capture_default_str();
 
+  std::filesystem::path validate_corpus;
+  double validate_max_overlap = 0.01;
+  validate_cmd->add_option("--corpus", validate_corpus,
+                           "Also check a training corpus (DIR/corpus.jsonl) for n-gram overlap with the dev/test splits");
+  validate_cmd->add_option("--max-overlap", validate_max_overlap,
+                           "Largest allowed share of a test split's examples sharing a 13-gram with the corpus")
+      ->capture_default_str();
+
+  CorpusCommandOptions corpus_opts;
+  auto* corpus_cmd = app.add_subcommand(
+      "corpus", "Build the training corpus from the project's own material (never dev/test) and check its overlap");
+  corpus_cmd->add_option("--out", corpus_opts.out, "Output folder (corpus.jsonl, manifest.json)")->required();
+  corpus_cmd->add_option("--seed", corpus_opts.seed, "Seed of the generated train pools (0..999)")->capture_default_str();
+  corpus_cmd->add_option("--max-bytes", corpus_opts.max_bytes, "Drop documents past this many bytes of text (0: no limit)")
+      ->capture_default_str();
+  corpus_cmd->add_option("--max-overlap", corpus_opts.max_overlap, "As validate --max-overlap")->capture_default_str();
+
   std::filesystem::path manifest_dir;
   auto* manifest_cmd = app.add_subcommand(
       "manifest", "Recompute counts and checksums in SUITE_DIR/suite.json after editing its data");
@@ -273,7 +290,12 @@ int main(int argc, char** argv) {
     if (*gate_cmd) return command_gate(global, gate);
     if (*manifest_cmd) return command_manifest(global, manifest_dir);
     if (*published_cmd) return command_published(global, published_suite, published_format);
-    if (*validate_cmd) return command_validate(global, validate_suites, validate_jobs);
+    if (*validate_cmd) {
+      const int rc = command_validate(global, validate_suites, validate_jobs);
+      if (rc != 0 || validate_corpus.empty()) return rc;
+      return command_validate_corpus(global, validate_suites, validate_corpus, validate_max_overlap);
+    }
+    if (*corpus_cmd) return command_corpus(global, corpus_opts);
     if (*ckpt_cmd) return command_make_checkpoint(ckpt);
     if (*gen_cmd) return command_generate(gen);
     if (*tok_cmd) {

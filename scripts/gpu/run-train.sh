@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 9 on the CUDA machine, in one device call: build (scripts/gpu/build.sh), run the GPU and
 # runtime tests, then train the tiny checkpoints of training/configs/ (Sigma-shaped DiffQKV and the
-# ablation's GQA, K-compressed and V-compressed variants) under one budget with `aimicius train`,
-# copying each checkpoint and its train_log.json to $OUT.
+# ablation's GQA, K-compressed, V-compressed and augmented-Q variants) under one budget with
+# `aimicius train`; each variant comes back as $OUT/VARIANT.tar.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-train.sh
 # Env: CORPUS (a corpus folder or .jsonl; default: built here with `aimicius corpus`), VARIANTS
 # (default "sigma-tiny gqa-tiny kcomp-tiny vcomp-tiny augq-tiny"), STEPS (2000), BATCH (32), SEQ (512),
@@ -27,12 +27,19 @@ CORPUS=${CORPUS:-}
 if [ -z "$CORPUS" ]; then
   CORPUS=/tmp/aimicius-corpus
   $A corpus --out "$CORPUS" > "$OUT/corpus.txt" 2>&1 || { tail -20 "$OUT/corpus.txt"; exit 1; }
-  cp "$CORPUS/manifest.json" "$OUT/corpus-manifest.json"
+  tail -2 "$OUT/corpus.txt"
 fi
+# Each variant comes back as one tar (the device returns at most 8 files): the checkpoint,
+# train_log.json, the training output and the corpus manifest.
+W=/tmp/aimicius-trained
+mkdir -p "$W"
 for V in ${VARIANTS:-sigma-tiny gqa-tiny kcomp-tiny vcomp-tiny augq-tiny}; do
-  timeout ${TRAIN_TIMEOUT:-300} $A train --config training/configs/$V.json --corpus "$CORPUS" --out "$OUT/$V" --device cuda \
-    --steps ${STEPS:-2000} --batch ${BATCH:-32} --seq-len ${SEQ:-512} --lr ${LR:-3e-3} --eval-every 500 \
-    > "$OUT/train-$V.txt" 2>&1
-  echo "train $V rc=$?: $(tail -1 "$OUT/train-$V.txt")"
+  timeout ${TRAIN_TIMEOUT:-300} $A train --config training/configs/$V.json --corpus "$CORPUS" --out "$W/$V" --device cuda \
+    --steps ${STEPS:-2000} --batch ${BATCH:-32} --seq-len ${SEQ:-512} --lr ${LR:-3e-3} --eval-every ${EVAL_EVERY:-500} \
+    > "$W/$V.train.txt" 2>&1
+  echo "train $V rc=$?: $(tail -1 "$W/$V.train.txt")"
+  mv "$W/$V.train.txt" "$W/$V/train.txt"
+  if [ -f "$CORPUS/manifest.json" ]; then cp "$CORPUS/manifest.json" "$W/$V/corpus-manifest.json"; fi
+  tar -cf "$OUT/$V.tar" -C "$W" "$V"
 done
 echo "total: $(( $(date +%s) - t0 )) s"

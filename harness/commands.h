@@ -78,6 +78,15 @@ struct TrainCommandOptions {
 // Only in builds with the runtime (LibTorch).
 int command_train(const TrainCommandOptions& options);
 
+struct EvalLossOptions {
+  std::filesystem::path checkpoint;
+  std::filesystem::path corpus;
+  int64_t seq_len = 1024;
+  int64_t windows = 64;
+};
+// Prints one JSON line with the held-out loss. Only in builds with the runtime.
+int command_eval_loss(const EvalLossOptions& options);
+
 struct GenerateOptions {
   std::string model_spec;
   std::vector<std::string> prompts;

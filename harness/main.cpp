@@ -17,6 +17,9 @@
 #ifndef AIMICIUS_DEFAULT_ENCODER_DIR
 #define AIMICIUS_DEFAULT_ENCODER_DIR "models/all-MiniLM-L6-v2"
 #endif
+#ifndef AIMICIUS_DEFAULT_MODEL
+#define AIMICIUS_DEFAULT_MODEL "oracle"
+#endif
 #ifndef AIMICIUS_HOSTSIM_BIN
 #define AIMICIUS_HOSTSIM_BIN "aimicius-hostsim"
 #endif
@@ -29,6 +32,13 @@ namespace {
 std::filesystem::path default_hostsim_binary() {
   if (const char* env = std::getenv("AIMICIUS_HOSTSIM"); env && *env) return env;
   return AIMICIUS_HOSTSIM_BIN;
+}
+
+// The model `run` evaluates without --model: the bundled trained checkpoint in builds with the
+// runtime, the oracle otherwise; $AIMICIUS_MODEL overrides both.
+std::string default_model() {
+  if (const char* env = std::getenv("AIMICIUS_MODEL"); env && *env) return env;
+  return AIMICIUS_DEFAULT_MODEL;
 }
 
 std::filesystem::path default_data_dir() {
@@ -66,6 +76,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", global.verbosity, "More detail on stderr (repeatable)");
 
   RunCommandOptions run;
+  run.run.model_spec = default_model();
   int64_t resume_id = 0;
   std::optional<int64_t> limit_arg;
   auto* run_cmd = app.add_subcommand("run", "Evaluate a model on suites and store every result");
@@ -190,6 +201,13 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--eval-every", train.train.eval_every, "Held-out loss every N steps (0: at the end)")->capture_default_str();
   train_cmd->add_option("--seed", train.train.seed, "Seed of the initial weights and batch positions")->capture_default_str();
 
+  EvalLossOptions eval_loss;
+  auto* eval_loss_cmd = app.add_subcommand("eval-loss", "A checkpoint's loss on a corpus' held-out windows (nats per token)");
+  eval_loss_cmd->add_option("--checkpoint", eval_loss.checkpoint, "Checkpoint folder")->required();
+  eval_loss_cmd->add_option("--corpus", eval_loss.corpus, "corpus.jsonl, or the folder `aimicius corpus` wrote")->required();
+  eval_loss_cmd->add_option("--seq-len", eval_loss.seq_len, "Tokens per window")->capture_default_str();
+  eval_loss_cmd->add_option("--windows", eval_loss.windows, "Held-out windows")->capture_default_str();
+
   BenchGenerateOptions bench;
   auto* bench_gen = bench_cmd->add_subcommand("generate", "Generation speed of the local runtime on a checkpoint");
   bench_gen->add_option("--checkpoint", bench.checkpoint, "Checkpoint folder")->required();
@@ -308,6 +326,7 @@ int main(int argc, char** argv) {
 #ifdef AIMICIUS_HAVE_RUNTIME
     if (*bench_gen) return command_bench_generate(bench);
     if (*train_cmd) return command_train(train);
+    if (*eval_loss_cmd) return command_eval_loss(eval_loss);
 #endif
   } catch (const InputError& e) {
     fmt::print(stderr, "aimicius: error: {}\n", e.what());

@@ -11,6 +11,7 @@
 
 #include "common/errors.h"
 #include "runtime/checkpoint_writer.h"
+#include "runtime/model.h"
 #include "runtime/safetensors.h"
 #include "runtime/train_data.h"
 #include "runtime/train_model.h"
@@ -20,6 +21,8 @@ namespace aimicius::runtime {
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr uint64_t kHeldoutSeed = 0x5eed;
 
 torch::ScalarType parse_dtype(const std::string& name, const std::string& what) {
   if (name == "f32") return torch::kFloat32;
@@ -44,6 +47,13 @@ torch::Tensor windows(const std::vector<int32_t>& stream, int64_t count, int64_t
     for (int64_t t = 0; t < len; ++t) acc[b][t] = stream[s + t];
   }
   return out;
+}
+
+// The held-out windows every run is measured on: drawn with a fixed seed, not the training seed,
+// so that runs with different seeds (and `aimicius eval-loss`) see the same windows.
+torch::Tensor heldout_windows(const std::vector<int32_t>& stream, int64_t count, int64_t len) {
+  std::mt19937_64 rng(kHeldoutSeed);
+  return windows(stream, count, len, rng);
 }
 
 double eval_loss(const TrainableModel& model, const torch::Tensor& eval_windows, torch::ScalarType compute,
@@ -135,8 +145,8 @@ TrainReport train_model(const TrainOptions& o, const std::function<void(const st
                                     torch::optim::AdamWOptions(o.lr).betas({0.9, 0.95}).weight_decay(0.0)));
   torch::optim::AdamW optimizer(std::move(groups));
 
-  std::mt19937_64 eval_rng(o.seed ^ 0x5eedULL), batch_rng(o.seed);
-  const torch::Tensor eval_set = windows(data.eval, o.eval_windows, window, eval_rng);
+  std::mt19937_64 batch_rng(o.seed);
+  const torch::Tensor eval_set = heldout_windows(data.eval, o.eval_windows, window);
   const auto t0 = std::chrono::steady_clock::now();
   double running = 0.0;
   int64_t running_n = 0;
@@ -179,6 +189,33 @@ TrainReport train_model(const TrainOptions& o, const std::function<void(const st
   write_log(o.out / "train_log.json", o, report, data);
   log(fmt::format("wrote {} ({:.1f} s, {:.0f} tokens/s)", o.out.string(), report.seconds, report.tokens_per_second));
   return report;
+}
+
+double heldout_loss(const fs::path& checkpoint, const fs::path& corpus, int64_t seq_len, int64_t windows_count,
+                    int64_t batch) {
+  if (seq_len < 2 || windows_count < 1 || batch < 1)
+    throw InputError("eval-loss: seq_len must be >= 2, windows and batch >= 1");
+  auto model = Model::load(checkpoint, ModelOptions{});
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(checkpoint);
+  const TokenStreams data = load_token_streams(corpus, *tokenizer);
+  if (static_cast<int64_t>(data.eval.size()) < seq_len + 1)
+    throw InputError(fmt::format("eval-loss: the corpus {} holds {} held-out tokens, fewer than a window of {}",
+                                 corpus.string(), data.eval.size(), seq_len + 1));
+  const torch::Tensor set = heldout_windows(data.eval, windows_count, seq_len + 1);
+  torch::NoGradGuard no_grad;
+  double sum = 0.0;
+  for (int64_t i = 0; i < windows_count; i += batch) {
+    const int64_t n = std::min(batch, windows_count - i);
+    const torch::Tensor chunk = set.narrow(0, i, n);
+    KVCache cache = model->make_cache(n, seq_len);
+    std::vector<int64_t> slots(n);
+    for (int64_t b = 0; b < n; ++b) slots[b] = b;
+    const torch::Tensor logits = model->forward(chunk.narrow(1, 0, seq_len), cache, slots, false);
+    const torch::Tensor targets = chunk.narrow(1, 1, seq_len);
+    sum += torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1})).item<double>() *
+           static_cast<double>(n);
+  }
+  return sum / static_cast<double>(windows_count);
 }
 
 }  // namespace aimicius::runtime

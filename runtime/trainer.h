@@ -5,8 +5,8 @@
 // header: the harness calls it.
 //
 // Invariants: deterministic for a given corpus, options and device (seeded init and batch
-// positions); the eval loss is measured on fixed windows of held-out documents, so losses of
-// different runs (the ablation's variants) are comparable; nothing is written to `out` until the
+// positions); the eval loss is measured on fixed windows of held-out documents, drawn with a seed
+// of their own, so losses of different runs (variants, seeds) are comparable; nothing is written to `out` until the
 // corpus has loaded and the config has validated.
 #pragma once
 
@@ -56,6 +56,12 @@ struct TrainReport {
 // Trains and writes the checkpoint; `log` receives progress lines. Throws InputError for bad
 // options or corpus (naming them).
 TrainReport train_model(const TrainOptions& options, const std::function<void(const std::string&)>& log);
+
+// Mean next-token loss (nats per token) of the checkpoint on the corpus' held-out documents (every
+// 50th), over `windows` windows of seq_len + 1 tokens drawn as the trainer draws its held-out set
+// (a fixed seed): comparable across checkpoints, seeds and variants. CPU, float32.
+double heldout_loss(const std::filesystem::path& checkpoint, const std::filesystem::path& corpus, int64_t seq_len,
+                    int64_t windows, int64_t batch = 8);
 
 // Learning rate at `step` (0-based) of `total`: linear warm-up to `peak`, cosine to peak * min_ratio.
 double scheduled_lr(int64_t step, int64_t total, int64_t warmup, double peak, double min_ratio);

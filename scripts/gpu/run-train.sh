@@ -6,7 +6,7 @@
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-train.sh
 # Env: CORPUS (a corpus folder or .jsonl; default: built here with `aimicius corpus`), VARIANTS
 # (default "sigma-tiny gqa-tiny kcomp-tiny vcomp-tiny augq-tiny"), STEPS (2000), BATCH (32), SEQ (512),
-# LR (3e-3), SKIP_TESTS=1.
+# LR (3e-3), SEED (0; other seeds write VARIANT-seedN), SKIP_TESTS=1.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/aimicius-out}
@@ -33,10 +33,12 @@ fi
 # train_log.json, the training output and the corpus manifest.
 W=/tmp/aimicius-trained
 mkdir -p "$W"
-for V in ${VARIANTS:-sigma-tiny gqa-tiny kcomp-tiny vcomp-tiny augq-tiny}; do
-  timeout ${TRAIN_TIMEOUT:-300} $A train --config training/configs/$V.json --corpus "$CORPUS" --out "$W/$V" --device cuda \
+SEED=${SEED:-0}
+for C in ${VARIANTS:-sigma-tiny gqa-tiny kcomp-tiny vcomp-tiny augq-tiny}; do
+  V=$C; [ "$SEED" != 0 ] && V=$C-seed$SEED
+  timeout ${TRAIN_TIMEOUT:-300} $A train --config training/configs/$C.json --corpus "$CORPUS" --out "$W/$V" --device cuda \
     --steps ${STEPS:-2000} --batch ${BATCH:-32} --seq-len ${SEQ:-512} --lr ${LR:-3e-3} --eval-every ${EVAL_EVERY:-500} \
-    > "$W/$V.train.txt" 2>&1
+    --seed "$SEED" > "$W/$V.train.txt" 2>&1
   echo "train $V rc=$?: $(tail -1 "$W/$V.train.txt")"
   mv "$W/$V.train.txt" "$W/$V/train.txt"
   if [ -f "$CORPUS/manifest.json" ]; then cp "$CORPUS/manifest.json" "$W/$V/corpus-manifest.json"; fi

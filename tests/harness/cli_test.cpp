@@ -68,8 +68,20 @@ TEST_F(Cli, OracleRunScoresFullMarksAndIsLabelled) {
   EXPECT_EQ(r.err.find('\r'), std::string::npos);
 }
 
+// `run` without --model evaluates the bundled trained checkpoint where the runtime is built.
+TEST_F(Cli, DefaultModelIsTheBundledCheckpointWhereTheRuntimeIsBuilt) {
+  const auto r = aimicius("run --suite cmdgen --limit 2 --max-new-tokens 8");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+#ifdef AIMICIUS_HAVE_RUNTIME
+  EXPECT_NE(r.out.find("checkpoints/sigma-tiny"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("oracle"), std::string::npos) << r.out;
+#else
+  EXPECT_NE(r.out.find("oracle (references, not a model)"), std::string::npos) << r.out;
+#endif
+}
+
 TEST_F(Cli, ReportsShowAndCompareReadTheStore) {
-  ASSERT_EQ(aimicius("run").exit_code, 0);
+  ASSERT_EQ(aimicius("run --model oracle").exit_code, 0);
   const std::string replay = testing::fixture_file("replay_hand_counted.jsonl").string();
   ASSERT_EQ(aimicius("run --model replay:" + replay).exit_code, 0);
 
@@ -109,7 +121,7 @@ TEST_F(Cli, BadInputExitsWithTwoAndLeavesNoRun) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("/no/such.jsonl"), std::string::npos) << r.err;
 
-  r = aimicius("run", (dir_ / "empty").string());
+  r = aimicius("run --model oracle", (dir_ / "empty").string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("empty: No such file"), std::string::npos) << r.err;
 
@@ -126,7 +138,7 @@ TEST_F(Cli, CorruptDatasetIsRefused) {
   const auto suites = testing::copy_fixture_suites(dir_);
   const auto file = suites / "cmdgen" / "test.jsonl";
   testing::write_file(file, testing::read_file(file) + "{\"id\": \"t11\"\n");
-  const auto r = aimicius("run", suites.string());
+  const auto r = aimicius("run --model oracle", suites.string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("checksum mismatch"), std::string::npos) << r.err;
   EXPECT_EQ(run_count(), 0);

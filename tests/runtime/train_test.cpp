@@ -91,6 +91,8 @@ TEST(Train, LossFallsOnALearnableCorpusAndRunsAreDeterministic) {
   // first few characters, so 60 steps must take the held-out loss far below it.
   EXPECT_GT(before.eval_loss.back().second, 4.5);
   EXPECT_LT(a.eval_loss.back().second, 0.5 * before.eval_loss.back().second);
+  // `aimicius eval-loss` measures the written checkpoint on the trainer's own held-out windows.
+  EXPECT_NEAR(heldout_loss(o.out, o.corpus, o.seq_len, o.eval_windows), a.eval_loss.back().second, 1e-4);
   TrainOptions again = o;
   again.out = dir.path() / "b";
   const TrainReport b = train_model(again, [](const std::string&) {});

@@ -62,13 +62,18 @@ std::string describe(const hostsim::Profile& p) {
 
 }  // namespace
 
-void add_host_documents(const fs::path& data_dir, CorpusBuild& build) {
+std::vector<fs::path> host_profile_files(const fs::path& data_dir) {
   const fs::path hosts = data_dir / "hosts";
   std::vector<fs::path> files;
   if (fs::exists(hosts))
     for (const auto& e : fs::directory_iterator(hosts))
       if (e.path().extension() == ".json") files.push_back(e.path());
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+void add_host_documents(const fs::path& data_dir, CorpusBuild& build) {
+  const std::vector<fs::path> files = host_profile_files(data_dir);
   for (const auto& file : files) {
     try {
       const hostsim::Profile profile = hostsim::load_profile(file.string());

@@ -95,11 +95,7 @@ std::vector<std::string> split_words(const std::string& s) {
 
 void add_tool_documents(const fs::path& data_dir, CorpusBuild& build) {
   const fs::path hosts = data_dir / "hosts";
-  std::vector<fs::path> files;
-  if (fs::exists(hosts))
-    for (const auto& e : fs::directory_iterator(hosts))
-      if (e.path().extension() == ".json") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
+  const std::vector<fs::path> files = host_profile_files(data_dir);
   if (files.empty()) {
     build.notes.push_back(fmt::format("{}: no host profiles; no tool documentation", hosts.string()));
     return;

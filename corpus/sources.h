@@ -51,6 +51,9 @@ void add_tool_documents(const std::filesystem::path& data_dir, CorpusBuild& buil
 // source_hosts.cpp: a prose description of every host profile.
 void add_host_documents(const std::filesystem::path& data_dir, CorpusBuild& build);
 
+// DATA_DIR/hosts/*.json in name order (both sources above walk the same profiles).
+std::vector<std::filesystem::path> host_profile_files(const std::filesystem::path& data_dir);
+
 // source_telemetry.cpp: the diagnostics schema with its column comments, infrawise's benchmark
 // tables and catalogue.
 void add_telemetry_documents(const std::filesystem::path& data_dir, CorpusBuild& build);

@@ -103,6 +103,15 @@ print("Reading. Loss is in nats per byte (the tokenizer is byte-level). "
       f"and CMD score {cmd_range}. What the table does show is what the shapes cost: K compression cuts the "
       f"KV cache by {kv_cut:.1f}% ({kv['kcomp-tiny']:,} vs {kv['gqa-tiny']:,} bytes per token), and the "
       f"augmented Q adds {aug_params / 1e6:.2f}M parameters ({aug_pct:.0f}%) that every decode step reads.")
+cmd_rows = [r for r in rows if "cmd_score" in r["scores"]]
+if len(cmd_rows) > 1 and "gqa-tiny" in kv:
+    low = min(cmd_rows, key=lambda r: r["scores"]["cmd_score"]["mean"])
+    gqa = next(r for r in cmd_rows if r["v"] == "gqa-tiny")
+    if low is not gqa:
+        print(f"\nOne hint, not a finding: the lowest CMD score is {WHAT[low['v']]}'s "
+              f"({pct(low['scores']['cmd_score'])} against {pct(gqa['scores']['cmd_score'])} for GQA), from "
+              "the seed-0 checkpoints only; if it held over seeds it would be the direction the paper reports "
+              "(V is the more sensitive), but the held-out loss above does not show it.")
 print("\nTo reproduce: on the CUDA machine (device tool, carrying `.deps`) `SEED=0 STEPS=600 BATCH=32 SEQ=1024 "
       "bash scripts/gpu/run-train.sh`, and again with `SEED=1`; unpack the returned tars into one folder here; "
       f"then `scripts/ablation/run.sh FOLDER {limit}`.")

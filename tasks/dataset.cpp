@@ -45,29 +45,6 @@ std::string Manifest::data_sha256() const {
   return sha256_hex(joined);
 }
 
-std::vector<JsonlLine> read_jsonl_objects(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot read {}", file.string()));
-  std::vector<JsonlLine> out;
-  std::string line;
-  int64_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json value;
-    try {
-      value = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw InputError(fmt::format("{}:{}: malformed JSON: {}", file.string(), number, e.what()));
-    }
-    if (!value.is_object())
-      throw InputError(fmt::format("{}:{}: expected a JSON object", file.string(), number));
-    out.push_back({number, std::move(value)});
-  }
-  if (in.bad()) throw InputError(fmt::format("read error in {}", file.string()));
-  return out;
-}
-
 Manifest read_manifest(const fs::path& suite_dir) {
   const fs::path path = suite_dir / "suite.json";
   std::ifstream in(path);

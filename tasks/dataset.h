@@ -10,6 +10,8 @@
 // suite. So a run that loaded a suite ran on exactly the bytes its manifest names.
 #pragma once
 
+#include "common/jsonl.h"  // read_jsonl_objects, for datasets and replay files
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -62,12 +64,5 @@ void verify_resources(const std::filesystem::path& suite_dir, const Manifest& ma
 
 Manifest refresh_manifest(const std::filesystem::path& suite_dir);
 
-// Reads a JSONL file into objects; a malformed line throws InputError "FILE:LINE: reason".
-// Blank lines are skipped. Shared by datasets and replay files.
-struct JsonlLine {
-  int64_t line_number = 0;
-  nlohmann::json value;
-};
-std::vector<JsonlLine> read_jsonl_objects(const std::filesystem::path& file);
 
 }  // namespace aimicius

@@ -31,6 +31,8 @@ int command_corpus(const GlobalOptions& global, const CorpusCommandOptions& opti
   build_options.generators_dir = AIMICIUS_CORPUS_GENERATORS_DIR;
   build_options.seed = options.seed;
   build_options.max_bytes = options.max_bytes;
+  build_options.optiflow_train = options.optiflow_train;
+  build_options.diagnostics_per_template = options.diagnostics_per_template;
   build_options.tool_version = AIMICIUS_VERSION;
   const corpus::CorpusBuild build = corpus::build_corpus(build_options);
   const auto manifest = corpus::write_corpus(options.out, build, build_options);

@@ -78,6 +78,14 @@ struct TrainCommandOptions {
 // Only in builds with the runtime (LibTorch).
 int command_train(const TrainCommandOptions& options);
 
+struct TrainTokenizerOptions {
+  std::filesystem::path corpus;
+  std::filesystem::path out;
+  int vocab_size = 4096;
+};
+// Writes OUT/tokenizer.model (SentencePiece BPE on the corpus' train documents) and its report.
+int command_train_tokenizer(const TrainTokenizerOptions& options);
+
 struct EvalLossOptions {
   std::filesystem::path checkpoint;
   std::filesystem::path corpus;
@@ -151,6 +159,8 @@ struct CorpusCommandOptions {
   uint64_t seed = 1;
   int64_t max_bytes = 0;
   double max_overlap = 0.01;
+  int optiflow_train = 3000;          // corpus::CorpusOptions' train pool sizes
+  int diagnostics_per_template = 150;
 };
 int command_corpus(const GlobalOptions& global, const CorpusCommandOptions& options);
 // `aimicius validate --corpus DIR`: the contamination report alone; InputError (exit 2) naming the

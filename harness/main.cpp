@@ -201,6 +201,18 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--eval-every", train.train.eval_every, "Held-out loss every N steps (0: at the end)")->capture_default_str();
   train_cmd->add_option("--seed", train.train.seed, "Seed of the initial weights and batch positions")->capture_default_str();
 
+  train_cmd->add_option("--tokenizer", train.train.tokenizer,
+                        "SentencePiece tokenizer.model (or the folder `aimicius train-tokenizer` wrote); default: byte-level");
+
+  TrainTokenizerOptions train_tok;
+  auto* train_tok_cmd = app.add_subcommand(
+      "train-tokenizer", "Learn a SentencePiece BPE vocabulary from a corpus' train documents (for `train --tokenizer`)");
+  train_tok_cmd->add_option("--corpus", train_tok.corpus, "corpus.jsonl, or the folder `aimicius corpus` wrote")->required();
+  train_tok_cmd->add_option("--out", train_tok.out, "Folder to write tokenizer.model into")->required();
+  train_tok_cmd->add_option("--vocab", train_tok.vocab_size, "Pieces, bytes and specials included")
+      ->check(CLI::Range(260, 1 << 20))
+      ->capture_default_str();
+
   EvalLossOptions eval_loss;
   auto* eval_loss_cmd = app.add_subcommand("eval-loss", "A checkpoint's loss on a corpus' held-out windows (nats per token)");
   eval_loss_cmd->add_option("--checkpoint", eval_loss.checkpoint, "Checkpoint folder")->required();
@@ -261,6 +273,14 @@ int main(int argc, char** argv) {
   corpus_cmd->add_option("--max-bytes", corpus_opts.max_bytes, "Drop documents past this many bytes of text (0: no limit)")
       ->capture_default_str();
   corpus_cmd->add_option("--max-overlap", corpus_opts.max_overlap, "As validate --max-overlap")->capture_default_str();
+  corpus_cmd->add_option("--optiflow-train", corpus_opts.optiflow_train,
+                         "optiflow train candidates (random topologies; most are dropped as overlapping dev/test)")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  corpus_cmd->add_option("--diagnostics-per-template", corpus_opts.diagnostics_per_template,
+                         "diagnostics train examples per few-shot template")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
 
   std::filesystem::path manifest_dir;
   auto* manifest_cmd = app.add_subcommand(
@@ -314,6 +334,7 @@ int main(int argc, char** argv) {
       return command_validate_corpus(global, validate_suites, validate_corpus, validate_max_overlap);
     }
     if (*corpus_cmd) return command_corpus(global, corpus_opts);
+    if (*train_tok_cmd) return command_train_tokenizer(train_tok);
     if (*ckpt_cmd) return command_make_checkpoint(ckpt);
     if (*gen_cmd) return command_generate(gen);
     if (*tok_cmd) {

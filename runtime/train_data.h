@@ -9,11 +9,21 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "runtime/tokenizer/tokenizer.h"
 
 namespace aimicius::runtime {
+
+// The corpus' document texts, split as the trainer splits them (every 50th held out).
+struct CorpusTexts {
+  std::vector<std::string> train;
+  std::vector<std::string> eval;
+};
+
+// `corpus` is a .jsonl file or a folder holding corpus.jsonl.
+CorpusTexts load_corpus_texts(const std::filesystem::path& corpus);
 
 struct TokenStreams {
   std::vector<int32_t> train;
@@ -22,7 +32,6 @@ struct TokenStreams {
   int64_t bytes = 0;
 };
 
-// `corpus` is a .jsonl file or a folder holding corpus.jsonl.
 TokenStreams load_token_streams(const std::filesystem::path& corpus, const Tokenizer& tokenizer);
 
 }  // namespace aimicius::runtime

@@ -69,10 +69,12 @@ double eval_loss(const TrainableModel& model, const torch::Tensor& eval_windows,
   return sum / static_cast<double>(n);
 }
 
-void write_log(const fs::path& file, const TrainOptions& o, const TrainReport& r, const TokenStreams& data) {
+void write_log(const fs::path& file, const ModelConfig& config, const TrainOptions& o, const TrainReport& r,
+               const TokenStreams& data) {
   nlohmann::ordered_json j;
-  j["config"] = o.config.to_json();
-  j["options"] = {{"corpus", o.corpus.string()}, {"device", o.device}, {"compute_dtype", o.compute_dtype},
+  j["config"] = config.to_json();
+  j["options"] = {{"corpus", o.corpus.string()}, {"tokenizer", o.tokenizer.empty() ? "byte-level" : o.tokenizer.string()},
+                  {"device", o.device}, {"compute_dtype", o.compute_dtype},
                   {"save_dtype", o.save_dtype}, {"steps", o.steps}, {"batch", o.batch}, {"seq_len", o.seq_len},
                   {"lr", o.lr}, {"min_lr_ratio", o.min_lr_ratio}, {"warmup", o.warmup},
                   {"weight_decay", o.weight_decay}, {"clip", o.clip}, {"seed", o.seed},
@@ -112,12 +114,33 @@ TrainReport train_model(const TrainOptions& o, const std::function<void(const st
   const torch::ScalarType save = parse_dtype(o.save_dtype, "save dtype");
 
   // The tokenizer the checkpoint will carry, written first so that training tokenizes exactly as
-  // inference will (load_tokenizer reads it back).
+  // inference will (load_tokenizer reads it back). Files of an earlier tokenizer in `out` go first:
+  // load_tokenizer would prefer a byte-level tokenizer.json to a tokenizer.model beside it.
   std::error_code ec;
   fs::create_directories(o.out, ec);
   if (ec) throw InputError(fmt::format("cannot create {}: {}", o.out.string(), ec.message()));
-  write_byte_level_tokenizer(o.out / "tokenizer.json", o.config.vocab_size);
+  for (const char* stale : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model"}) fs::remove(o.out / stale, ec);
+  ModelConfig config = o.config;
+  const bool byte_level = o.tokenizer.empty();
+  if (byte_level) {
+    write_byte_level_tokenizer(o.out / "tokenizer.json", config.vocab_size);
+  } else {
+    const fs::path model_file = fs::is_directory(o.tokenizer) ? o.tokenizer / "tokenizer.model" : o.tokenizer;
+    if (!fs::is_regular_file(model_file))
+      throw InputError(fmt::format("train: tokenizer {} is not a tokenizer.model (or a folder holding one)",
+                                   o.tokenizer.string()));
+    fs::copy_file(model_file, o.out / "tokenizer.model", fs::copy_options::overwrite_existing);
+  }
   const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.out);
+  if (!byte_level) {
+    if (tokenizer->vocab_size() != config.vocab_size)
+      throw InputError(fmt::format("train: the tokenizer {} has {} pieces but the config's vocab_size is {}",
+                                   o.tokenizer.string(), tokenizer->vocab_size(), config.vocab_size));
+    config.bos_token_ids.clear();
+    config.eos_token_ids.clear();
+    if (const auto bos = tokenizer->bos_id()) config.bos_token_ids = {*bos};
+    for (const int32_t eos : tokenizer->eos_ids()) config.eos_token_ids.push_back(eos);
+  }
   const TokenStreams data = load_token_streams(o.corpus, *tokenizer);
   const int64_t window = o.seq_len + 1;
   if (static_cast<int64_t>(data.train.size()) < window || static_cast<int64_t>(data.eval.size()) < window)
@@ -126,14 +149,14 @@ TrainReport train_model(const TrainOptions& o, const std::function<void(const st
   log(fmt::format("corpus: {} documents, {} bytes: {} train tokens, {} held-out tokens", data.documents, data.bytes,
                   data.train.size(), data.eval.size()));
 
-  TrainableModel model(o.config, device, o.seed);
+  TrainableModel model(config, device, o.seed);
   TrainReport report;
   report.parameters = model.parameter_count();
   report.corpus_documents = data.documents;
   report.train_tokens = static_cast<int64_t>(data.train.size());
   log(fmt::format("model: {} parameters ({} layers, hidden {}, {} Q / {} K / {} V heads, aug-Q {}), {} on {}",
-                  report.parameters, o.config.num_layers, o.config.hidden_size, o.config.num_q_heads,
-                  o.config.num_k_heads, o.config.num_v_heads, o.config.aug_q_size, c10::toString(compute), o.device));
+                  report.parameters, config.num_layers, config.hidden_size, config.num_q_heads,
+                  config.num_k_heads, config.num_v_heads, config.aug_q_size, c10::toString(compute), o.device));
 
   // Weight decay on matrices only: decaying norm gains toward 0 fights the normalisation.
   std::vector<torch::Tensor> decay, no_decay;
@@ -185,8 +208,8 @@ TrainReport train_model(const TrainOptions& o, const std::function<void(const st
   for (const auto& [name, t] : weights)
     tensors.push_back({name, file_dtype(save), t.sizes().vec(),
                        std::string_view(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size())});
-  write_checkpoint(o.config, o.out, tensors, "aimicius train", /*byte_level_tokenizer=*/true);
-  write_log(o.out / "train_log.json", o, report, data);
+  write_checkpoint(config, o.out, tensors, "aimicius train", byte_level);
+  write_log(o.out / "train_log.json", config, o, report, data);
   log(fmt::format("wrote {} ({:.1f} s, {:.0f} tokens/s)", o.out.string(), report.seconds, report.tokens_per_second));
   return report;
 }

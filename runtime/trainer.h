@@ -1,12 +1,12 @@
 // `aimicius train`: causal-LM training of a DiffQKV (or GQA) checkpoint on a corpus file, with
 // AdamW, linear warm-up then cosine decay, gradient clipping, float32 master weights and bf16
 // matmuls on CUDA. Writes a checkpoint the runtime loads (config.json, model.safetensors, the
-// byte-level tokenizer) and train_log.json (options, losses, throughput). No LibTorch in this
+// byte-level or a given SentencePiece tokenizer) and train_log.json (options, losses, throughput). No LibTorch in this
 // header: the harness calls it.
 //
 // Invariants: deterministic for a given corpus, options and device (seeded init and batch
 // positions); the eval loss is measured on fixed windows of held-out documents, drawn with a seed
-// of their own, so losses of different runs (variants, seeds) are comparable; nothing is written to `out` until the
+// of their own, so losses of different runs (variants, seeds) are comparable; nothing but the tokenizer is written to `out` until the
 // corpus has loaded and the config has validated.
 #pragma once
 
@@ -22,8 +22,12 @@
 namespace aimicius::runtime {
 
 struct TrainOptions {
-  ModelConfig config;                 // vocab_size >= 258 (the byte-level tokenizer)
+  ModelConfig config;                 // vocab_size >= 258 (the byte-level tokenizer), or the tokenizer's
   std::filesystem::path corpus;       // corpus.jsonl or its folder
+  // "": the byte-level tokenizer; else a SentencePiece tokenizer.model (or the folder holding it,
+  // as `aimicius train-tokenizer` writes it), copied into the checkpoint; its bos/eos become the
+  // config's, and config.vocab_size must equal its piece count.
+  std::filesystem::path tokenizer;
   std::filesystem::path out;          // the checkpoint folder
   std::string device = "cpu";         // "cpu" or "cuda[:N]"
   std::string compute_dtype;          // "" (f32 on CPU, bf16 on CUDA), "f32", "bf16", "f16"

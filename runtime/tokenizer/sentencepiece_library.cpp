@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -36,18 +37,28 @@ void bind(void* handle, const char* name, Fn*& out, const std::string& plugin) {
   if (!out) throw InputError(fmt::format("{}: missing symbol {}", plugin, name));
 }
 
+std::string plugin_path() {
+  const char* env = std::getenv("AIMICIUS_SPM_PLUGIN");
+  return env && *env ? env : AIMICIUS_SPM_PLUGIN_PATH;
+}
+
+// dlopen of the plugin; `what` (the model file) names the error.
+void* open_plugin(const std::string& plugin, const std::filesystem::path& what) {
+  void* handle = dlopen(plugin.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  if (!handle) {
+    const char* why = dlerror();
+    throw InputError(fmt::format("{}: cannot load the SentencePiece plugin {}: {}", what.string(), plugin,
+                                 why ? why : "unknown error"));
+  }
+  return handle;
+}
+
 }  // namespace
 
 SentencePieceModel::SentencePieceModel(const std::filesystem::path& model_file)
     : model_file_(model_file), api_(std::make_unique<Api>()) {
-  const char* env = std::getenv("AIMICIUS_SPM_PLUGIN");
-  const std::string plugin = env && *env ? env : AIMICIUS_SPM_PLUGIN_PATH;
-  handle_ = dlopen(plugin.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
-  if (!handle_) {
-    const char* why = dlerror();
-    throw InputError(fmt::format("{}: cannot load the SentencePiece plugin {}: {}", model_file.string(), plugin,
-                                 why ? why : "unknown error"));
-  }
+  const std::string plugin = plugin_path();
+  handle_ = open_plugin(plugin, model_file);
   try {
     bind(handle_, "aimicius_spm_load", api_->load, plugin);
     bind(handle_, "aimicius_spm_destroy", api_->destroy, plugin);
@@ -94,5 +105,47 @@ int SentencePieceModel::eos_id() const { return api_->eos_id(model_); }
 bool SentencePieceModel::is_control(int id) const { return api_->is_control(model_, id); }
 int SentencePieceModel::piece_to_id(std::string_view piece) const { return api_->piece_to_id(model_, piece); }
 std::string SentencePieceModel::id_to_piece(int id) const { return api_->id_to_piece(model_, id); }
+
+void train_sentencepiece_model(const std::vector<std::string>& sentences, const SentencePieceTrainSpec& spec) {
+  if (spec.vocab_size < 260 || spec.threads < 1)
+    throw InputError(fmt::format("{}: a SentencePiece vocabulary needs at least 260 pieces (259 specials and bytes), "
+                                 "and threads >= 1",
+                                 spec.model_prefix.string()));
+  const std::string plugin = plugin_path();
+  void* handle = open_plugin(plugin, spec.model_prefix);
+  try {
+    bool (*train)(const std::vector<std::string>&, const std::unordered_map<std::string, std::string>&,
+                  std::string*) = nullptr;
+    bind(handle, "aimicius_spm_train", train, plugin);
+    // The trainer's flags; the header says why each is set.
+    const std::unordered_map<std::string, std::string> args = {
+        {"model_prefix", spec.model_prefix.string()},
+        {"vocab_size", std::to_string(spec.vocab_size)},
+        {"num_threads", std::to_string(spec.threads)},
+        {"model_type", "bpe"},
+        {"character_coverage", "1.0"},
+        {"byte_fallback", "true"},
+        {"normalization_rule_name", "identity"},
+        {"remove_extra_whitespaces", "false"},
+        {"add_dummy_prefix", "false"},
+        {"allow_whitespace_only_pieces", "true"},
+        {"split_digits", "false"},
+        {"split_by_unicode_script", "false"},
+        {"max_sentence_length", "65536"},
+        {"user_defined_symbols", "\n"},
+        {"unk_id", "0"},
+        {"bos_id", "1"},
+        {"eos_id", "2"},
+        {"pad_id", "-1"},
+        {"minloglevel", "2"}};
+    std::string error;
+    if (!train(sentences, args, &error))
+      throw InputError(fmt::format("{}: SentencePiece training failed: {}", spec.model_prefix.string(), error));
+  } catch (...) {
+    dlclose(handle);
+    throw;
+  }
+  dlclose(handle);
+}
 
 }  // namespace aimicius::runtime

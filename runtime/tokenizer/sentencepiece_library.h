@@ -37,4 +37,18 @@ class SentencePieceModel {
   void* model_ = nullptr;   // the plugin's processor
 };
 
+// Trains a SentencePiece BPE model for the project's text on `sentences` (train documents or
+// pieces of them; a sentence may hold newlines) and writes model_prefix.model / .vocab. The
+// settings keep system text byte for byte: identity normalisation, no dummy prefix, whitespace
+// kept, "\n" a piece of its own, byte fallback (every byte string encodes, nothing maps to unk),
+// pieces free to cross script and number boundaries ("nvidia-smi", "gpu_metrics", "NV18");
+// ids unk 0, bos 1, eos 2, no pad. Deterministic for given sentences and spec. Throws InputError
+// naming model_prefix when the trainer fails (e.g. a vocabulary larger than the text allows).
+struct SentencePieceTrainSpec {
+  int vocab_size = 4096;
+  std::filesystem::path model_prefix;
+  int threads = 1;
+};
+void train_sentencepiece_model(const std::vector<std::string>& sentences, const SentencePieceTrainSpec& spec);
+
 }  // namespace aimicius::runtime

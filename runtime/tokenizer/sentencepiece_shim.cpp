@@ -10,14 +10,30 @@
 // The functions have C linkage so dlsym finds them by name; they take C++ types because the
 // plugin is built by the same compiler and standard library as its only caller.
 #include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
 
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
 namespace {
 using Processor = sentencepiece::SentencePieceProcessor;
-}
+
+// Feeds the trainer from memory (the caller's sentences), so no temporary input file is needed.
+class VectorSentences : public sentencepiece::SentenceIterator {
+ public:
+  explicit VectorSentences(const std::vector<std::string>& sentences) : sentences_(sentences) {}
+  bool done() const override { return next_ >= sentences_.size(); }
+  void Next() override { ++next_; }
+  const std::string& value() const override { return sentences_[next_]; }
+  sentencepiece::util::Status status() const override { return {}; }
+
+ private:
+  const std::vector<std::string>& sentences_;
+  size_t next_ = 0;
+};
+}  // namespace
 
 extern "C" {
 
@@ -53,6 +69,16 @@ bool aimicius_spm_is_control(const void* p, int id) { return static_cast<const P
 int aimicius_spm_piece_to_id(const void* p, std::string_view piece) {
   return static_cast<const Processor*>(p)->PieceToId(piece);
 }
+// Trains a model from `sentences` with the trainer's flags as a map (which name model_prefix): a
+// map, not a command line, so a path or a symbol may hold spaces or newlines.
+bool aimicius_spm_train(const std::vector<std::string>& sentences,
+                        const std::unordered_map<std::string, std::string>& args, std::string* error) {
+  VectorSentences input(sentences);
+  const auto status = sentencepiece::SentencePieceTrainer::Train(args, &input);
+  if (!status.ok()) *error = status.ToString();
+  return status.ok();
+}
+
 std::string aimicius_spm_id_to_piece(const void* p, int id) { return static_cast<const Processor*>(p)->IdToPiece(id); }
 
 }  // extern "C"

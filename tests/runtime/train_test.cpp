@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
+#include "runtime/corpus_tokenizer.h"
 #include "runtime/local_model.h"
 #include "runtime/model.h"
 #include "runtime/train_model.h"
@@ -132,6 +133,44 @@ TEST(Train, BadCorpusLinesAndTooSmallCorporaAreNamed) {
   write_corpus(dir.path() / "small.jsonl", 3);
   o.corpus = dir.path() / "small.jsonl";
   EXPECT_THROW(train_model(o, [](const std::string&) {}), InputError);
+}
+
+// A checkpoint trained with a SentencePiece tokenizer (`train --tokenizer`) carries it: the runtime
+// tokenizes with it, config.json names its bos/eos, and a vocabulary that does not match the
+// config is named before anything trains.
+TEST(Train, SentencePieceTokenizerTravelsWithTheCheckpoint) {
+  ScratchDir dir;
+  write_corpus(dir.path() / "corpus.jsonl", 300);
+  train_corpus_tokenizer(dir.path() / "corpus.jsonl", 360, dir.path() / "tok");
+  TrainOptions o = tiny_options(dir.path() / "corpus.jsonl", dir.path() / "ckpt");
+  o.tokenizer = dir.path() / "tok";
+  o.steps = 40;
+  try {
+    train_model(o, [](const std::string&) {});
+    FAIL() << "vocab_size " << o.config.vocab_size << " against 360 pieces must be an error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("360 pieces"), std::string::npos) << e.what();
+  }
+  o.config.vocab_size = 360;
+  const TrainReport report = train_model(o, [](const std::string&) {});
+  EXPECT_TRUE(std::filesystem::exists(o.out / "tokenizer.model"));
+  EXPECT_FALSE(std::filesystem::exists(o.out / "tokenizer.json"));  // no byte-level tokenizer beside it
+  std::ifstream config_file(o.out / "config.json");
+  const nlohmann::json config = nlohmann::json::parse(config_file);
+  EXPECT_EQ(config["bos_token_id"], 1);
+  EXPECT_EQ(config["eos_token_id"], 2);
+  // Far fewer tokens than bytes: the stream the model learnt from is the SentencePiece one.
+  std::ifstream log_file(o.out / "train_log.json");
+  const nlohmann::json log = nlohmann::json::parse(log_file);
+  EXPECT_LT(log["corpus"]["train_tokens"].get<int64_t>() * 3, log["corpus"]["bytes"].get<int64_t>());
+  EXPECT_NEAR(heldout_loss(o.out, o.corpus, o.seq_len, o.eval_windows), report.eval_loss.back().second, 1e-4);
+  auto local = LocalModel::load(o.out, LocalModelOptions{});
+  SamplingParams sp;
+  sp.max_new_tokens = 6;
+  const auto out = local->generate({"request: list the gpus\ncommand: "}, sp);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].error.empty()) << out[0].error;
+  EXPECT_FALSE(out[0].text.empty());
 }
 
 }  // namespace

@@ -8,15 +8,7 @@
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
 # SKIP_KERNEL_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1 leave those parts out (one call has 10 minutes).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-OUT=${OUT:-/tmp/aimicius-out}
-mkdir -p "$OUT"
-t0=$(date +%s)
-bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
-echo "build: $(( $(date +%s) - t0 )) s"
-export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
-B=build-gpu
+source "$(dirname "$0")/prologue.sh"
 timeout 240 $B/tests/aimicius_gpu_tests > "$OUT/gpu_tests.txt" 2>&1; echo "kernel tests rc=$?"
 grep -E "^\[  (PASSED|FAILED) " "$OUT/gpu_tests.txt"
 timeout 240 $B/tests/aimicius_runtime_tests --gtest_filter='ModelCuda*:Generat*' > "$OUT/runtime_tests.txt" 2>&1
@@ -35,7 +27,6 @@ if [ -z "${SKIP_LAYER:-}" ]; then
   echo "layer bench rc=$?, at $(( $(date +%s) - t0 )) s"; grep -E '"(ratio|kv_cache)"' "$OUT/layer_bench.jsonl" | head -40
 fi
 if [ -n "${SKIP_E2E:-}" ]; then echo "total: $(( $(date +%s) - t0 )) s"; exit 0; fi
-A=$B/harness/aimicius
 W=/tmp/aimicius-bench; mkdir -p $W
 cat > $W/std-llama.json <<'JSON'
 {"model_type": "llama", "vocab_size": 128256, "hidden_size": 2048, "intermediate_size": 6144,

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <torch/version.h>
+
 #include <fmt/format.h>
 
 #include "runtime/model.h"
@@ -91,18 +93,35 @@ torch::Tensor TrainableModel::layer(int64_t l, const torch::Tensor& x, const tor
   q = rope(q.view({B, T, nq, dk}), cos, sin);
   k = rope(k.view({B, T, nk, dk}), cos, sin);
 
-  // Causal attention per K group in float32, as model.cpp scores: q [B, nk, q_per_k, T, dk].
   const int64_t q_per_k = nq / nk, q_per_v = nq / nv;
-  const torch::Tensor qg = q.to(torch::kFloat32).view({B, T, nk, q_per_k, dk}).permute({0, 2, 3, 1, 4});
-  const torch::Tensor kg = k.to(torch::kFloat32).permute({0, 2, 3, 1}).unsqueeze(2);  // [B, nk, 1, dk, T]
-  torch::Tensor scores = torch::matmul(qg, kg).reshape({B, nq, T, T}) / std::sqrt(static_cast<double>(dk));
-  const torch::Tensor future =
-      torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
-  scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
-  const torch::Tensor probs = torch::softmax(scores, -1).view({B, nv, q_per_v, T, T});
-  const torch::Tensor vh = v.to(torch::kFloat32).permute({0, 2, 1, 3}).unsqueeze(2);  // [B, nv, 1, T, dv]
-  const torch::Tensor out =
-      torch::matmul(probs, vh).view({B, nq, T, dv}).permute({0, 2, 1, 3}).reshape({B, T, nq * dv}).to(compute);
+  torch::Tensor out;  // [B, T, nq * dv] in the compute dtype
+#if TORCH_VERSION_MAJOR >= 2
+  if (x.is_cuda() && dk == dv) {
+    // On CUDA, LibTorch's fused causal SDPA (FlashAttention for bf16, with its backward): the
+    // float32 path below materialises a [B, nq, T, T] score matrix, 4 GB per layer at batch 8 x
+    // 4096 tokens, and spends most of a step on it. Same function (the runtime prefills with the
+    // same SDPA on CUDA), so the checkpoint is the same model either way.
+    const torch::Tensor qh = q.transpose(1, 2);  // [B, nq, T, dk]
+    const torch::Tensor kh = k.transpose(1, 2).repeat_interleave(q_per_k, 1);
+    const torch::Tensor vh = v.transpose(1, 2).repeat_interleave(q_per_v, 1);
+    out = at::scaled_dot_product_attention(qh, kh, vh, {}, 0.0, /*is_causal=*/true)
+              .transpose(1, 2)
+              .reshape({B, T, nq * dv})
+              .to(compute);
+  }
+#endif
+  if (!out.defined()) {
+    // Causal attention per K group in float32, as model.cpp scores: q [B, nk, q_per_k, T, dk].
+    const torch::Tensor qg = q.to(torch::kFloat32).view({B, T, nk, q_per_k, dk}).permute({0, 2, 3, 1, 4});
+    const torch::Tensor kg = k.to(torch::kFloat32).permute({0, 2, 3, 1}).unsqueeze(2);  // [B, nk, 1, dk, T]
+    torch::Tensor scores = torch::matmul(qg, kg).reshape({B, nq, T, T}) / std::sqrt(static_cast<double>(dk));
+    const torch::Tensor future =
+        torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
+    scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
+    const torch::Tensor probs = torch::softmax(scores, -1).view({B, nv, q_per_v, T, T});
+    const torch::Tensor vh = v.to(torch::kFloat32).permute({0, 2, 1, 3}).unsqueeze(2);  // [B, nv, 1, T, dv]
+    out = torch::matmul(probs, vh).view({B, nq, T, dv}).permute({0, 2, 1, 3}).reshape({B, T, nq * dv}).to(compute);
+  }
   torch::Tensor y = x + torch::linear(out, W("self_attn.o_proj.weight"));
 
   const torch::Tensor h2 = rms_norm(y, w(layer_weight(l, "post_attention_layernorm.weight")), c.rms_norm_eps);

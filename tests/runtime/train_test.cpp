@@ -78,6 +78,30 @@ TEST(Train, TrainedCheckpointGivesTheRuntimeTheTrainersLogits) {
   EXPECT_LT((got - want).abs().max().item<double>() / want.abs().max().item<double>(), 1e-5);
 }
 
+// On CUDA the trainer attends with LibTorch's fused SDPA, on the CPU with its own float32 path:
+// the same weights must give the same logits either way (DiffQKV with aug-Q, and GQA).
+TEST(Train, CudaAttentionPathComputesTheCpuPathsLogits) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  for (const char* preset : {"tiny-diffqkv", "tiny-gqa"}) {
+    SCOPED_TRACE(preset);
+    ModelConfig config = preset_config(preset);
+    config.head_dim_v = config.head_dim_qk;  // the fused path needs equal K and V head sizes
+    TrainableModel cpu(config, torch::kCPU, 7);
+    TrainableModel cuda(config, torch::kCUDA, 8);
+    {
+      torch::NoGradGuard no_grad;
+      const auto from = cpu.parameters();
+      const auto to = cuda.parameters();
+      ASSERT_EQ(from.size(), to.size());
+      for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
+    }
+    const torch::Tensor tokens = torch::randint(0, config.vocab_size, {2, 40}, torch::kLong);
+    const torch::Tensor want = cpu.forward(tokens);
+    const torch::Tensor got = cuda.forward(tokens.to(torch::kCUDA)).cpu();
+    EXPECT_LT((got - want).abs().max().item<double>() / want.abs().max().item<double>(), 1e-4);
+  }
+}
+
 TEST(Train, LossFallsOnALearnableCorpusAndRunsAreDeterministic) {
   ScratchDir dir;
   write_corpus(dir.path() / "corpus.jsonl", 300);

@@ -30,6 +30,7 @@
 #endif
 
 namespace aimicius {
+#ifdef AIMICIUS_HAVE_RUNTIME
 namespace {
 
 struct ExampleLoss {
@@ -114,16 +115,15 @@ void print_summary(const std::vector<SuiteLoss>& suites, const AnswerLossOptions
   fmt::print("{}", render_table(t, parse_table_format(o.format)));
 }
 
-#ifdef AIMICIUS_HAVE_RUNTIME
 // The model spec with --device applied: the spec's options are read in order, so a device
 // appended last wins over one the spec holds.
 std::string with_device(const std::string& spec, const std::string& device) {
   if (device.empty()) return spec;
   return spec + (spec.find('?') == std::string::npos ? "?" : "&") + "device=" + device;
 }
-#endif
 
 }  // namespace
+#endif  // AIMICIUS_HAVE_RUNTIME
 
 int command_answer_loss(const GlobalOptions& global, const AnswerLossOptions& o) {
   if (o.model_spec.rfind("local:", 0) != 0)
@@ -163,8 +163,8 @@ int command_answer_loss(const GlobalOptions& global, const AnswerLossOptions& o)
       ExampleLoss e;
       e.id = requests[i].example_id;
       e.bytes = static_cast<int64_t>(answers[i].output.size());
-      if (!answers[i].error.empty()) {
-        e.error = answers[i].error;
+      if (answers[i].error) {
+        e.error = *answers[i].error;
       } else if (answers[i].output.empty()) {
         e.error = "the reference answer is empty: nothing to score";
       } else {

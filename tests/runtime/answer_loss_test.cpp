@@ -45,7 +45,7 @@ class Score : public ::testing::Test {
   void SetUp() override {
     CheckpointOptions opts;
     opts.seed = 5;
-    opts.init_std = 0.3;  // far from uniform, so a wrong position or target shows
+    opts.init_std = 0.12;  // far from uniform (a wrong position or target shows), logits small enough for float32 to match to 1e-4
     write_random_checkpoint(preset_config("tiny-diffqkv"), dir_.path(), opts);
     model_ = LocalModel::load(dir_.path(), {});
   }
@@ -84,35 +84,50 @@ TEST_F(Score, MatchesTheReferenceModelsLogLikelihood) {
 }
 
 // Greedy decoding picks the most likely next token, so as a one-token continuation the greedy
-// token has the smallest NLL of every token in the vocabulary.
-TEST_F(Score, TheGreedyTokenIsTheMostLikelySingleTokenContinuation) {
+// token has the smallest NLL of every token in the vocabulary. Returns how many prompts were also
+// checked through the text entry (when the greedy token is printable ASCII, one byte token): the
+// greedy text and a few other characters score there as their tokens do.
+int check_greedy_is_most_likely(LocalModel& model, const std::filesystem::path& dir,
+                                const std::vector<std::string>& prompts_text) {
   SamplingParams greedy;
   greedy.max_new_tokens = 1;
   greedy.ignore_eos = true;
-  const int32_t vocab = static_cast<int32_t>(model_->config().vocab_size);
-  const auto tok = load_tokenizer(dir_.path());
+  const int32_t vocab = static_cast<int32_t>(model.config().vocab_size);
+  const auto tok = load_tokenizer(dir);
   int checked_text = 0;
-  for (const std::string prompt : {"ls -l", "Command: nvidia-smi", "df -h /", "kubectl get pods", "ip a"}) {
-    const Generation g = model_->generate({prompt}, greedy)[0];
-    ASSERT_EQ(g.tokens.size(), 1u);
+  for (const std::string& prompt : prompts_text) {
+    const Generation g = model.generate({prompt}, greedy)[0];
+    EXPECT_EQ(g.tokens.size(), 1u);
+    if (g.tokens.size() != 1) continue;
     const int32_t best = g.tokens[0];
     const auto p = tok->encode(prompt, true);
     std::vector<std::vector<int32_t>> prompts(vocab, p), conts;
     for (int32_t t = 0; t < vocab; ++t) conts.push_back({t});
-    const auto all = model_->score_tokens(prompts, conts);
+    const auto all = model.score_tokens(prompts, conts);
     for (int32_t t = 0; t < vocab; ++t) {
-      ASSERT_TRUE(all[t].error.empty()) << all[t].error;
+      EXPECT_TRUE(all[t].error.empty()) << all[t].error;
       EXPECT_LE(all[best].nll, all[t].nll) << "prompt \"" << prompt << "\": greedy " << best << " vs " << t;
     }
-    // Through the text entry too, against the other printable ASCII characters (one byte token
-    // each), when the greedy token is one of them.
     if (best < 32 || best > 126) continue;
     ++checked_text;
-    const double greedy_nll = model_->score({prompt}, {g.text})[0].nll;
+    const double greedy_nll = model.score({prompt}, {g.text})[0].nll;
     EXPECT_DOUBLE_EQ(greedy_nll, all[best].nll);
-    for (char c = 32; c < 127; ++c) EXPECT_LE(greedy_nll, model_->score({prompt}, {std::string(1, c)})[0].nll) << c;
+    for (const char c : std::string(" -aZ0|/")) {
+      const double nll = model.score({prompt}, {std::string(1, c)})[0].nll;
+      EXPECT_DOUBLE_EQ(nll, all[static_cast<unsigned char>(c)].nll) << c;
+      EXPECT_LE(greedy_nll, nll) << c;
+    }
   }
-  EXPECT_GT(checked_text, 0) << "no prompt's greedy token was printable ASCII: the text check never ran";
+  return checked_text;
+}
+
+TEST_F(Score, TheGreedyTokenIsTheMostLikelySingleTokenContinuation) {
+  check_greedy_is_most_likely(*model_, dir_.path(), {"ls -l", "df -h /", "ip a"});
+  // The trained bundled model continues these prompts with text, so the text entry is checked too.
+  const auto bundled = std::filesystem::path(AIMICIUS_SOURCE_DIR) / "checkpoints" / "sigma-tiny";
+  auto trained = LocalModel::load(bundled, {});
+  EXPECT_GT(check_greedy_is_most_likely(*trained, bundled, {"Request: show the GPUs\nCommand:", "ls -"}), 0)
+      << "no prompt's greedy token was printable ASCII: the text check never ran";
 }
 
 TEST(ScoreContext, OverLongItemsAreErrorsOfTheirOwn) {

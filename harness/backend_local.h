@@ -23,6 +23,8 @@ class LocalBackend final : public Backend {
   std::string content_hash() const override { return hash_; }
   std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                          const GenerationParams& params) override;
+  // The loaded model, for commands that use the runtime beyond generation (`answer-loss`).
+  runtime::LocalModel& model() const { return *model_; }
 
  private:
   std::string spec_;

@@ -95,6 +95,19 @@ struct EvalLossOptions {
 // Prints one JSON line with the held-out loss. Only in builds with the runtime.
 int command_eval_loss(const EvalLossOptions& options);
 
+struct AnswerLossOptions {
+  std::string model_spec;           // local:DIR[?...]
+  std::vector<std::string> suites;  // empty: every known suite
+  std::string split = "test";
+  std::optional<int64_t> limit;     // first N examples of each suite, as `run --limit`
+  std::filesystem::path out;        // "" = none; else one JSON line per example
+  std::string device;               // "" = the spec's (cpu unless it says otherwise)
+  std::string format = "terminal";  // terminal | md | json (one object per suite)
+};
+// The log-likelihood of each example's reference answer after the suite's prompt, per suite
+// (harness/command_answer_loss.cpp). InputError in builds without the runtime (LibTorch).
+int command_answer_loss(const GlobalOptions& global, const AnswerLossOptions& options);
+
 struct GenerateOptions {
   std::string model_spec;
   std::vector<std::string> prompts;

@@ -164,6 +164,20 @@ int main(int argc, char** argv) {
   gen_cmd->add_option("--seed", gen.params.seed, "Sampling seed")->capture_default_str();
   gen_cmd->add_option("--stop", gen.params.stop, "Stop string (repeatable)");
 
+  AnswerLossOptions answer_loss;
+  auto* answer_loss_cmd = app.add_subcommand(
+      "answer-loss", "A local model's log-likelihood of each example's reference answer after the suite's prompt "
+                     "(nats per answer byte with 95% CI; for models too weak to answer right)");
+  answer_loss_cmd->add_option("--model", answer_loss.model_spec, "local:DIR[?device=cuda&dtype=...]")->required();
+  answer_loss_cmd->add_option("--suite", answer_loss.suites, "Suite(s), repeatable or comma-separated (default: all)")
+      ->delimiter(',');
+  answer_loss_cmd->add_option("--split", answer_loss.split, "Data split")->capture_default_str();
+  answer_loss_cmd->add_option("--limit", answer_loss.limit, "Only the first N examples of each suite");
+  answer_loss_cmd->add_option("--out", answer_loss.out, "Write one JSON line per example here");
+  answer_loss_cmd->add_option("--device", answer_loss.device, "cpu | cuda[:N] (default: the model spec's, else cpu)");
+  answer_loss_cmd->add_option("--format", answer_loss.format, "terminal | md | json (one object per suite)")
+      ->capture_default_str();
+
   auto* bench_cmd = app.add_subcommand("bench", "Benchmarks (results go to docs/PERFORMANCE.md)");
   bench_cmd->require_subcommand(1);
   BenchSandboxOptions bench_sb;
@@ -337,6 +351,7 @@ int main(int argc, char** argv) {
     if (*train_tok_cmd) return command_train_tokenizer(train_tok);
     if (*ckpt_cmd) return command_make_checkpoint(ckpt);
     if (*gen_cmd) return command_generate(gen);
+    if (*answer_loss_cmd) return command_answer_loss(global, answer_loss);
     if (*tok_cmd) {
       tok.add_bos = !tok_no_bos;
       return command_tokenize(tok);

@@ -161,6 +161,59 @@ struct LocalModel::Impl {
     return out;
   }
 
+  // Log-likelihood of each continuation after its prompt (LocalModel::score), one item at a time.
+  std::vector<ContinuationScore> score_ids(const std::vector<std::vector<int32_t>>& prompts,
+                                           const std::vector<std::vector<int32_t>>& continuations) {
+    if (prompts.size() != continuations.size())
+      throw std::invalid_argument(fmt::format("score: {} prompts but {} continuations", prompts.size(), continuations.size()));
+    const int64_t context = model->config().max_position_embeddings;
+    std::vector<ContinuationScore> out(prompts.size());
+    std::lock_guard<std::mutex> lock(mu);
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      ContinuationScore& r = out[i];
+      const auto& prompt = prompts[i];
+      const auto& cont = continuations[i];
+      r.prompt_tokens = static_cast<int64_t>(prompt.size());
+      r.tokens = static_cast<int64_t>(cont.size());
+      if (prompt.empty()) {
+        r.error = "empty prompt (no tokens): the first continuation token has nothing to be predicted from";
+        continue;
+      }
+      if (cont.empty()) {
+        r.error = "empty continuation (no tokens): nothing to score";
+        continue;
+      }
+      if (r.prompt_tokens + r.tokens > context) {
+        r.error = fmt::format("prompt of {} tokens + continuation of {} tokens exceeds the model's context of {} "
+                              "tokens (max_position_embeddings)", r.prompt_tokens, r.tokens, context);
+        continue;
+      }
+      // The last continuation token is only a target: the forward runs over everything before it.
+      std::vector<int64_t> ids(prompt.begin(), prompt.end());
+      ids.insert(ids.end(), cont.begin(), cont.end() - 1);
+      const int64_t length = static_cast<int64_t>(ids.size());
+      KVCache cache = model->make_cache(1, length);
+      const torch::Tensor logits = model->forward(torch::tensor(ids).view({1, -1}), cache, {0}, false)[0];
+      // Position p's logits predict token p + 1: the continuation's tokens are predicted from
+      // positions prompt_tokens - 1 .. length - 1.
+      const torch::Tensor predicting = logits.narrow(0, r.prompt_tokens - 1, r.tokens).to(torch::kFloat32);
+      const torch::Tensor targets =
+          torch::tensor(std::vector<int64_t>(cont.begin(), cont.end())).to(predicting.device()).view({-1, 1});
+      const torch::Tensor logp = torch::log_softmax(predicting, -1).gather(1, targets);
+      r.nll = -logp.to(torch::kFloat64).sum().item<double>();
+    }
+    return out;
+  }
+
+  // A prompt's ids as generate() feeds it: in the chat format under the `chat` option.
+  std::vector<int32_t> encode_prompt(const std::string& prompt, bool add_bos) const {
+    const Tokenizer& tok = text_tokenizer();
+    // The chat text carries its own begin-of-text token where the format has one.
+    if (chat) return tok.encode(apply_chat_template(tok, tokenizer_config, {{"user", prompt}}, true), false);
+    return tok.encode(prompt, add_bos);
+  }
+
   const Tokenizer& text_tokenizer() const {
     if (!tokenizer)
       throw InputError("this checkpoint has no tokenizer.json or tokenizer.model: text generation needs one");
@@ -280,18 +333,23 @@ std::vector<std::vector<int32_t>> LocalModel::generate_tokens(const std::vector<
 }
 
 std::vector<Generation> LocalModel::generate(const std::vector<std::string>& prompts, const SamplingParams& params) {
-  const Tokenizer& tok = impl_->text_tokenizer();
   std::vector<std::vector<int32_t>> ids;
-  for (const auto& p : prompts) {
-    if (impl_->chat) {
-      // The chat text carries its own begin-of-text token where the format has one.
-      const std::string text = apply_chat_template(tok, impl_->tokenizer_config, {{"user", p}}, true);
-      ids.push_back(tok.encode(text, false));
-    } else {
-      ids.push_back(tok.encode(p, params.add_bos));
-    }
-  }
+  for (const auto& p : prompts) ids.push_back(impl_->encode_prompt(p, params.add_bos));
   return impl_->generate_text(ids, params);
+}
+
+std::vector<ContinuationScore> LocalModel::score(const std::vector<std::string>& prompts,
+                                                 const std::vector<std::string>& continuations, bool add_bos) {
+  const Tokenizer& tok = impl_->text_tokenizer();
+  std::vector<std::vector<int32_t>> prompt_ids, continuation_ids;
+  for (const auto& p : prompts) prompt_ids.push_back(impl_->encode_prompt(p, add_bos));
+  for (const auto& c : continuations) continuation_ids.push_back(tok.encode(c, false));
+  return impl_->score_ids(prompt_ids, continuation_ids);
+}
+
+std::vector<ContinuationScore> LocalModel::score_tokens(const std::vector<std::vector<int32_t>>& prompts,
+                                                        const std::vector<std::vector<int32_t>>& continuations) {
+  return impl_->score_ids(prompts, continuations);
 }
 
 std::vector<Generation> LocalModel::generate_chat(const std::vector<std::vector<ChatMessage>>& conversations,

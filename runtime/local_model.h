@@ -52,6 +52,14 @@ struct SamplingParams {
 
 struct ChatMessage;  // runtime/tokenizer/chat_template.h
 
+// The log-likelihood of a continuation given a prompt (LocalModel::score).
+struct ContinuationScore {
+  double nll = 0.0;           // sum of -log p(token | everything before it) over the continuation's tokens, nats
+  int64_t tokens = 0;         // the continuation's tokens
+  int64_t prompt_tokens = 0;  // the prompt's tokens (with the begin-of-text token when added)
+  std::string error;          // non-empty: not scored (does not fit the context, or nothing to score)
+};
+
 struct Generation {
   std::string text;
   std::vector<int32_t> tokens;
@@ -74,6 +82,23 @@ class LocalModel {
   // Token-level entry, for tests: the same loop without the tokenizer (no stop strings).
   std::vector<std::vector<int32_t>> generate_tokens(const std::vector<std::vector<int32_t>>& prompts,
                                                     const SamplingParams& params);
+
+  // Log-likelihood of continuations[i] after prompts[i] (as lm-evaluation-harness' loglikelihood
+  // requests): one prefill over prompt + continuation, float32 log-softmax, summed over the
+  // continuation's positions. The prompt is encoded as generate() encodes it (with the chat format
+  // under the `chat` option) and the continuation on its own, without special tokens, and the ids
+  // are concatenated: the token at the boundary is then always the prompt's last one, so every
+  // continuation of a prompt is scored against the same context, and a continuation's tokens are
+  // what the model would have to emit after that prompt. (With a SentencePiece tokenizer that adds
+  // a dummy-prefix space, that space is part of the continuation's first piece.)
+  // An item longer than the context (max_position_embeddings), an empty continuation or an empty
+  // prompt (nothing to condition on) gets `error`; the other items are scored all the same.
+  // Items are scored one at a time, on the model's device.
+  std::vector<ContinuationScore> score(const std::vector<std::string>& prompts,
+                                       const std::vector<std::string>& continuations, bool add_bos = true);
+  // Token-level entry: the same computation on token ids (no tokenizer needed).
+  std::vector<ContinuationScore> score_tokens(const std::vector<std::vector<int32_t>>& prompts,
+                                              const std::vector<std::vector<int32_t>>& continuations);
 
  private:
   struct Impl;

@@ -8,6 +8,7 @@ t0=$(date +%s)
 bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s"
 export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+export PATH=/opt/deps/usr/bin:$PATH  # bwrap from the carried Debian package (the suites' sandbox)
 B=build-gpu
 A=$B/harness/aimicius
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"

@@ -12,11 +12,13 @@
 # Env: CORPUS_ARGS (e.g. "--optiflow-train 10000 --diagnostics-per-template 1500"), VOCAB (e.g.
 # 4096; unset: byte-level), VARIANTS, SEEDS ("0"), STEPS (2000), BATCH (32), SEQ (512), LR (3e-3),
 # WARMUP (50), EVAL_EVERY (500), PARALLEL (1), ANSWER_SUITES (e.g. "cmdgen,infrawise,optiflow,diagnostics"),
+# RUN_SUITES (seed-0 checkpoints also run `aimicius run` on these suites, RUN_LIMIT examples each,
+# RUN_TOKENS new tokens; not cmdgen: its embedding model does not travel to this machine),
 # KEEP (variant names whose checkpoints come back whole; default: all), SKIP_TESTS=1.
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
 if [ -z "${SKIP_TESTS:-}" ]; then
-  for t in aimicius_gpu_tests aimicius_runtime_tests; do
+  for t in aimicius_gpu_tests aimicius_runtime_tests aimicius_answer_loss_tests; do
     timeout 240 $B/tests/$t > "$OUT/$t.txt" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED) ' "$OUT/$t.txt" | tr '\n' ' ')"
   done
 fi
@@ -47,6 +49,12 @@ train_one() {
       --out "$W/$V/answer_loss.jsonl" --format json > "$W/$V/answer_loss.json" 2> "$W/$V/answer_loss.err"
     echo "answer-loss $V rc=$? at $(( $(date +%s) - t0 )) s"
   fi
+  if [ -n "${RUN_SUITES:-}" ] && [ "$SEED" = 0 ]; then
+    timeout ${RUN_TIMEOUT:-300} $A --db "$W/$V/run.db" run --model "local:$W/$V?device=cuda" --suite "$RUN_SUITES" \
+      --limit ${RUN_LIMIT:-100} --max-new-tokens ${RUN_TOKENS:-256} > "$W/$V/run.txt" 2>&1
+    echo "run $V rc=$? at $(( $(date +%s) - t0 )) s"
+    $A --db "$W/$V/run.db" report --format json --all-metrics > "$W/$V/report.json" 2>> "$W/$V/run.txt"
+  fi
 }
 
 running=0
@@ -69,7 +77,7 @@ for d in "$W"/*/; do
   if [ "$keep" = 1 ]; then tar -cf "$OUT/$V.tar" -C "$W" "$V"; fi
   mkdir -p "$W/results/$V"
   cp "$d"/train_log.json "$d"/train.txt "$W/results/$V/" 2>/dev/null
-  cp "$d"/answer_loss.json* "$d"/answer_loss.err "$W/results/$V/" 2>/dev/null
+  cp "$d"/answer_loss.json* "$d"/answer_loss.err "$d"/run.db "$d"/run.txt "$d"/report.json "$W/results/$V/" 2>/dev/null
 done
 cp /tmp/aimicius-tok/tokenizer.model /tmp/aimicius-tok/tokenizer_report.json "$W/results/" 2>/dev/null
 cp "$CORPUS/manifest.json" "$W/results/corpus-manifest.json"

@@ -59,7 +59,7 @@ train_one() {
 
 running=0
 for SEED in ${SEEDS:-0}; do
-  for C in ${VARIANTS:-sigma-tiny gqa-tiny kcomp-tiny vcomp-tiny augq-tiny}; do
+  for C in ${VARIANTS:-sigma-mini gqa-small kcomp-small vcomp-small augq-small sigma-small}; do
     train_one "$C" "$SEED" &
     running=$((running + 1))
     if [ "$running" -ge "${PARALLEL:-1}" ]; then wait -n; running=$((running - 1)); fi

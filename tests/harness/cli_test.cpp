@@ -73,7 +73,7 @@ TEST_F(Cli, DefaultModelIsTheBundledCheckpointWhereTheRuntimeIsBuilt) {
   const auto r = aimicius("run --suite cmdgen --limit 2 --max-new-tokens 8");
   ASSERT_EQ(r.exit_code, 0) << r.err;
 #ifdef AIMICIUS_HAVE_RUNTIME
-  EXPECT_NE(r.out.find("checkpoints/sigma-tiny"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("checkpoints/sigma-mini"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("oracle"), std::string::npos) << r.out;
 #else
   EXPECT_NE(r.out.find("oracle (references, not a model)"), std::string::npos) << r.out;

@@ -11,9 +11,10 @@ runs of some variants. Comparisons between variants are paired by seed (same see
 weights' draws and the same batches) with a t interval over the seeds. Standard library only."""
 import json, math, os, re, statistics, sys
 
-ORDER = ["gqa-small", "kcomp-small", "vcomp-small", "augq-small", "sigma-small"]
+ORDER = ["gqa-small", "kcomp-small", "vcomp-small", "khalf-small", "vhalf-small", "augq-small", "sigma-small"]
 WHAT = {"gqa-small": "GQA baseline (4 K / 4 V heads)", "kcomp-small": "K compressed (1 K / 4 V)",
-        "vcomp-small": "V compressed (4 K / 1 V)", "augq-small": "GQA + augmented Q",
+        "vcomp-small": "V compressed (4 K / 1 V)", "khalf-small": "K halved (2 K / 4 V)",
+        "vhalf-small": "V halved (4 K / 2 V)", "augq-small": "GQA + augmented Q",
         "sigma-small": "Sigma: K compressed + augmented Q"}
 SUITES = ["cmdgen", "infrawise", "optiflow", "diagnostics"]
 # Generation metrics shown (of the seed-0 `aimicius run`): those not zero for every variant.
@@ -22,6 +23,7 @@ RUN_METRICS = [("infrawise", "workload_accuracy"), ("infrawise", "criterion_accu
                ("diagnostics", "token_jaccard")]
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 PAIRS = [("kcomp-small", "vcomp-small", "V compressed - K compressed"),
+         ("khalf-small", "vhalf-small", "V halved - K halved"),
          ("gqa-small", "kcomp-small", "K compressed - GQA"),
          ("gqa-small", "vcomp-small", "V compressed - GQA"),
          ("gqa-small", "augq-small", "augmented Q - GQA"),
@@ -238,6 +240,11 @@ def reading(runs, long_dir):
          "being worse; at this scale it is not: compressing K to one head cost as much as or more than "
          "compressing V to one head." if not higher else
          "That is the paper's ordering (quality less sensitive to compressing K than V) on those measures."))
+    if "khalf-small" in runs and "vhalf-small" in runs:
+        hl, hh = significant(runs, "khalf-small", "vhalf-small")
+        p(f"- Halving instead (2 of 4 heads, the paper's kind of ratio): against K halved, V halved is "
+          f"significantly lower on: {names(hl)}, higher on: {names(hh)}. "
+          + ("No measure separates them at this scale." if not hl and not hh else ""))
     kl, kh = significant(runs, "gqa-small", "kcomp-small")
     vl, vh = significant(runs, "gqa-small", "vcomp-small")
     p(f"- Against the GQA baseline, K compressed is significantly worse on: {names(kh)} (better on: {names(kl)}); "

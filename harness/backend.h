@@ -50,6 +50,9 @@ struct GenerationRequest {
 struct GenerationResult {
   std::string output;
   std::optional<std::string> error;
+  // The error is that the prompt (with the generation budget) exceeds the model's context: a bad
+  // request, not a server failure (`serve` answers it with 400 context_length_exceeded).
+  bool context_exceeded = false;
   int64_t tokens_in = 0;
   int64_t tokens_out = 0;
   double latency_ms = 0.0;

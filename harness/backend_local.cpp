@@ -102,6 +102,7 @@ std::vector<GenerationResult> LocalBackend::generate(const std::vector<Generatio
     for (size_t j = 0; j < part->size(); ++j) {
       GenerationResult& r = out[(*part)[j]];
       if (!generations[j].error.empty()) r.error = generations[j].error;
+      r.context_exceeded = generations[j].context_exceeded;
       r.output = generations[j].text;
       r.tokens_in = generations[j].prompt_tokens;
       r.tokens_out = static_cast<int64_t>(generations[j].tokens.size());

@@ -235,6 +235,7 @@ struct LocalModel::Impl {
         continue;
       }
       out[i].prompt_tokens = n;
+      out[i].context_exceeded = true;
       out[i].error = fmt::format("prompt of {} tokens + {} new tokens exceeds the model's context of {} tokens "
                                  "(max_position_embeddings)", n, new_tokens, context);
     }

@@ -66,6 +66,7 @@ struct Generation {
   int64_t prompt_tokens = 0;
   std::string finish_reason;  // "eos", "stop", "length"; "" with an error
   std::string error;          // non-empty: not generated (the prompt does not fit the context)
+  bool context_exceeded = false;  // the error is that one (servers answer it as a bad request)
 };
 
 class LocalModel {

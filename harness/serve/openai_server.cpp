@@ -37,6 +37,18 @@ ApiError server_error(const std::string& message, int status = 500, const std::s
   return e;
 }
 
+// A generation's error as the API answers it: a prompt beyond the model's context is the client's
+// (400 context_length_exceeded, as OpenAI answers it), anything else the server's (500).
+ApiError generation_error(size_t index, const GenerationResult& result) {
+  const std::string message = fmt::format("generation failed for prompt {}: {}", index, result.error.value_or(""));
+  if (!result.context_exceeded) return server_error(message);
+  ApiError e;
+  e.status = 400;
+  e.message = message;
+  e.code = "context_length_exceeded";
+  return e;
+}
+
 // The methods of each route, for 405 (a known path asked with another method).
 const char* allowed_methods(const std::string& path) {
   if (path == "/v1/completions" || path == "/v1/chat/completions") return "POST";
@@ -223,7 +235,7 @@ struct OpenAiServer::Impl {
       for (auto& f : futures) results.push_back(f.get());
       for (size_t i = 0; i < results.size(); ++i)
         if (results[i].error) {
-          send_error(res, server_error(fmt::format("generation failed for prompt {}: {}", i, *results[i].error)));
+          send_error(res, generation_error(i, results[i]));
           leave();
           return;
         }
@@ -259,8 +271,7 @@ struct OpenAiServer::Impl {
         {
           std::lock_guard<std::mutex> lock(ch->mu);
           if (result.error) {
-            ApiError e = server_error(fmt::format("generation failed for prompt {}: {}", i, *result.error));
-            out.push_back("data: " + error_body(e) + "\n\n");
+            out.push_back("data: " + error_body(generation_error(i, result)) + "\n\n");
           } else {
             const std::string& sent = ch->streamed[i];
             // Backends stream a prefix of the output (backend.h): send what is left of it.

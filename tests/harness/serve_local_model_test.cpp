@@ -152,6 +152,28 @@ TEST_F(ServeLocalModel, ASeededSampleRepeats) {
   EXPECT_EQ(post("/v1/completions", req)["choices"][0]["text"], post("/v1/completions", req)["choices"][0]["text"]);
 }
 
+// A prompt that does not fit the model's context is the client's error, as OpenAI answers it: 400
+// with code context_length_exceeded (not a 500), plain and streamed; the server goes on serving.
+TEST_F(ServeLocalModel, APromptBeyondTheContextIsABadRequest) {
+  const int64_t context = model_->config().max_position_embeddings;
+  const std::string too_long(static_cast<size_t>(context) + 10, 'x');  // byte-level: one token per byte
+  httplib::Client c("127.0.0.1", port_);
+  c.set_read_timeout(120, 0);
+  auto res = c.Post("/v1/completions", completion(too_long, 4).dump(), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << res->body;
+  const json error = json::parse(res->body).at("error");
+  EXPECT_EQ(error.at("code"), "context_length_exceeded");
+  EXPECT_EQ(error.at("type"), "invalid_request_error");
+  EXPECT_NE(error.at("message").get<std::string>().find("exceeds the model's context"), std::string::npos);
+  json streamed = completion(too_long, 4);
+  streamed["stream"] = true;
+  auto sres = c.Post("/v1/completions", streamed.dump(), "application/json");
+  ASSERT_TRUE(sres);
+  EXPECT_NE(sres->body.find("context_length_exceeded"), std::string::npos) << sres->body;
+  EXPECT_FALSE(post("/v1/completions", completion("nvidia-smi", 4))["choices"][0]["text"].get<std::string>().empty());
+}
+
 #else
 
 TEST(ServeLocalModel, SkippedWithoutTheRuntime) { GTEST_SKIP() << "this build has no LibTorch runtime (local: models)"; }

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <random>
 
+#include <stdlib.h>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -23,6 +25,22 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uint64_t kHeldoutSeed = 0x5eed;
+
+// A fresh temporary folder, removed with everything in it when it goes out of scope.
+struct StagingDir {
+  fs::path path;
+  StagingDir() {
+    std::string tmpl = (fs::temp_directory_path() / "aimicius-train-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("train: cannot create a temporary folder");
+    path = tmpl;
+  }
+  ~StagingDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  StagingDir(const StagingDir&) = delete;
+  StagingDir& operator=(const StagingDir&) = delete;
+};
 
 torch::ScalarType parse_dtype(const std::string& name, const std::string& what) {
   if (name == "f32") return torch::kFloat32;
@@ -113,25 +131,22 @@ TrainReport train_model(const TrainOptions& o, const std::function<void(const st
       parse_dtype(o.compute_dtype.empty() ? (device.is_cuda() ? "bf16" : "f32") : o.compute_dtype, "compute dtype");
   const torch::ScalarType save = parse_dtype(o.save_dtype, "save dtype");
 
-  // The tokenizer the checkpoint will carry, written first so that training tokenizes exactly as
-  // inference will (load_tokenizer reads it back). Files of an earlier tokenizer in `out` go first:
-  // load_tokenizer would prefer a byte-level tokenizer.json to a tokenizer.model beside it.
-  std::error_code ec;
-  fs::create_directories(o.out, ec);
-  if (ec) throw InputError(fmt::format("cannot create {}: {}", o.out.string(), ec.message()));
-  for (const char* stale : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model"}) fs::remove(o.out / stale, ec);
+  // The tokenizer the checkpoint will carry is set up in a staging folder first, so that training
+  // tokenizes exactly as inference will (load_tokenizer reads it back) and `out` is touched only
+  // once the corpus has loaded: a bad corpus or tokenizer leaves an existing checkpoint there whole.
+  const StagingDir staging;
   ModelConfig config = o.config;
   const bool byte_level = o.tokenizer.empty();
   if (byte_level) {
-    write_byte_level_tokenizer(o.out / "tokenizer.json", config.vocab_size);
+    write_byte_level_tokenizer(staging.path / "tokenizer.json", config.vocab_size);
   } else {
     const fs::path model_file = fs::is_directory(o.tokenizer) ? o.tokenizer / "tokenizer.model" : o.tokenizer;
     if (!fs::is_regular_file(model_file))
       throw InputError(fmt::format("train: tokenizer {} is not a tokenizer.model (or a folder holding one)",
                                    o.tokenizer.string()));
-    fs::copy_file(model_file, o.out / "tokenizer.model", fs::copy_options::overwrite_existing);
+    fs::copy_file(model_file, staging.path / "tokenizer.model");
   }
-  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(o.out);
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(staging.path);
   if (!byte_level) {
     if (tokenizer->vocab_size() != config.vocab_size)
       throw InputError(fmt::format("train: the tokenizer {} has {} pieces but the config's vocab_size is {}",
@@ -146,6 +161,14 @@ TrainReport train_model(const TrainOptions& o, const std::function<void(const st
   if (static_cast<int64_t>(data.train.size()) < window || static_cast<int64_t>(data.eval.size()) < window)
     throw InputError(fmt::format("train: the corpus {} is too small for windows of {} tokens ({} train, {} held-out)",
                                  o.corpus.string(), window, data.train.size(), data.eval.size()));
+  // Now `out`: an earlier tokenizer's files go (load_tokenizer would prefer a byte-level
+  // tokenizer.json to a tokenizer.model beside it), the staged SentencePiece model comes in.
+  std::error_code ec;
+  fs::create_directories(o.out, ec);
+  if (ec) throw InputError(fmt::format("cannot create {}: {}", o.out.string(), ec.message()));
+  for (const char* stale : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model"}) fs::remove(o.out / stale, ec);
+  // (write_checkpoint writes the byte-level tokenizer itself.)
+  if (!byte_level) fs::copy_file(staging.path / "tokenizer.model", o.out / "tokenizer.model");
   log(fmt::format("corpus: {} documents, {} bytes: {} train tokens, {} held-out tokens", data.documents, data.bytes,
                   data.train.size(), data.eval.size()));
 

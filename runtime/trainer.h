@@ -6,7 +6,7 @@
 //
 // Invariants: deterministic for a given corpus, options and device (seeded init and batch
 // positions); the eval loss is measured on fixed windows of held-out documents, drawn with a seed
-// of their own, so losses of different runs (variants, seeds) are comparable; nothing but the tokenizer is written to `out` until the
+// of their own, so losses of different runs (variants, seeds) are comparable; nothing is written to `out` until the
 // corpus has loaded and the config has validated.
 #pragma once
 

@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <fstream>
+#include <iterator>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -157,6 +159,38 @@ TEST(Train, BadCorpusLinesAndTooSmallCorporaAreNamed) {
   write_corpus(dir.path() / "small.jsonl", 3);
   o.corpus = dir.path() / "small.jsonl";
   EXPECT_THROW(train_model(o, [](const std::string&) {}), InputError);
+}
+
+// Training into the folder of an existing checkpoint with a bad corpus (or a tokenizer that does
+// not match the config) fails before `out` is touched: the checkpoint there stays whole.
+TEST(Train, AFailedRunLeavesTheCheckpointInOutWhole) {
+  ScratchDir dir;
+  write_corpus(dir.path() / "corpus.jsonl", 200);
+  TrainOptions o = tiny_options(dir.path() / "corpus.jsonl", dir.path() / "ckpt");
+  o.steps = 2;
+  train_model(o, [](const std::string&) {});
+  const auto snapshot = [&] {
+    std::map<std::string, std::string> files;
+    for (const auto& f : std::filesystem::directory_iterator(o.out)) {
+      std::ifstream in(f.path(), std::ios::binary);
+      files[f.path().filename().string()] = std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    return files;
+  };
+  const auto before = snapshot();
+  ASSERT_TRUE(before.count("tokenizer.json") && before.count("model.safetensors"));
+  {
+    std::ofstream bad(dir.path() / "bad.jsonl");
+    bad << "{\"text\": \"ok\"}\n{not json\n";
+  }
+  TrainOptions broken = o;
+  broken.corpus = dir.path() / "bad.jsonl";
+  EXPECT_THROW(train_model(broken, [](const std::string&) {}), InputError);
+  train_corpus_tokenizer(dir.path() / "corpus.jsonl", 360, dir.path() / "tok");
+  TrainOptions mismatched = o;
+  mismatched.tokenizer = dir.path() / "tok";  // 360 pieces against the config's 272
+  EXPECT_THROW(train_model(mismatched, [](const std::string&) {}), InputError);
+  EXPECT_EQ(snapshot(), before);
 }
 
 // A checkpoint trained with a SentencePiece tokenizer (`train --tokenizer`) carries it: the runtime

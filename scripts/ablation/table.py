@@ -41,13 +41,15 @@ def load_runs(folder):
         variant, seed = m.group(1), int(m.group(2) or 0)
         log = json.load(open(os.path.join(path, "train_log.json")))
         loss = {"heldout": log["eval_loss"][-1][1]}
+        counts = {}  # suite -> (scored, skipped)
         for line in open(os.path.join(path, "answer_loss.json")):
             if line.strip():
                 j = json.loads(line)
                 loss[j["suite"]] = j["nats_per_byte"]
+                counts[j["suite"]] = (j["scored"], j["skipped"])
         report_file = os.path.join(path, "report.json")
         report = json.load(open(report_file)) if os.path.exists(report_file) else None
-        runs.setdefault(variant, {})[seed] = {"log": log, "loss": loss, "report": report}
+        runs.setdefault(variant, {})[seed] = {"log": log, "loss": loss, "counts": counts, "report": report}
     return runs
 
 
@@ -126,11 +128,8 @@ def main():
     scored = {}
     for v in variants:
         for r in runs[v].values():
-            for line in open(os.path.join(results, f"{v}" if r["log"]["options"]["seed"] == 0 else
-                                          f"{v}-seed{r['log']['options']['seed']}", "answer_loss.json")):
-                if line.strip():
-                    j = json.loads(line)
-                    scored.setdefault(j["suite"], set()).add((j["scored"], j["skipped"]))
+            for suite, count in r["counts"].items():
+                scored.setdefault(suite, set()).add(count)
     counts = ", ".join(f"{s} " + "/".join(f"{a}" + (f" ({b} skipped)" if b else "") for a, b in sorted(scored.get(s, [])))
                        for s in SUITES)
     p("- Answer loss (`aimicius answer-loss`, lm-evaluation-harness' loglikelihood measure): nats per byte of each "

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 #include "reports/leaderboard_render.h"
 #include "reports/statistics.h"
 

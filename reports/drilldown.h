@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 
 namespace aimicius {
 

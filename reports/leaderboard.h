@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 #include "reports/statistics.h"
 
 namespace aimicius {

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 #include "reports/table.h"
 
 namespace aimicius {

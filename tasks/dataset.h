@@ -11,6 +11,7 @@
 #pragma once
 
 #include "common/jsonl.h"  // read_jsonl_objects, for datasets and replay files
+#include "scorers/example.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -40,13 +41,6 @@ struct Manifest {
 
   // One digest over every file's checksum: changes whenever any data byte changes.
   std::string data_sha256() const;
-};
-
-struct Example {
-  std::string id;
-  std::string split;
-  std::string origin;  // "path/to/file.jsonl:LINE", for error messages
-  nlohmann::json fields;
 };
 
 Manifest read_manifest(const std::filesystem::path& suite_dir);

@@ -10,7 +10,7 @@
 // no row for it, so its mean covers the examples it applies to and says how many.
 //
 // Suites are data: the one implementation is built from datasets/<suite>/suite.json
-// (tasks/suite_definition.h), with the scorers it names (tasks/scorer.h).
+// (tasks/suite_definition.h), with the scorers it names (scorers/scorer.h).
 #pragma once
 
 #include <filesystem>
@@ -22,7 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tasks/dataset.h"
-#include "tasks/scoring.h"
+#include "scorers/scoring.h"
 
 namespace aimicius {
 

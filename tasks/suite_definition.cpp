@@ -10,9 +10,9 @@
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
-#include "tasks/extractors.h"
+#include "tasks/extractors/extractors.h"
 #include "tasks/prompt_template.h"
-#include "tasks/scorer.h"
+#include "scorers/scorer.h"
 
 namespace aimicius {
 namespace fs = std::filesystem;

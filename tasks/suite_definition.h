@@ -20,9 +20,9 @@
 //         "template": "Request: {{request}}\nCommand: {{reference}}\n\n"}
 //     },
 //     "oracle": "{{reference}}",              // the raw output of a perfect model (oracle backend)
-//     "extractor": "command",                 // tasks/extractors.h
+//     "extractor": "command",                 // tasks/extractors/extractors.h
 //     "stop": ["\n"],                         // optional: stop sequences for generating models
-//     "scorers": [{"type": "command", ...parameters}],   // tasks/scorer.h
+//     "scorers": [{"type": "command", ...parameters}],   // scorers/scorer.h
 //     "metrics": [                            // which of the scorers' metrics to report, in order
 //       {"name": "accuracy", "headline": true}, "exact_match", ...],
 //     "subset_field": "platform"              // optional: scores are also reported per value

@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/backend.h"
+#include "harness/backends/backend.h"
 
 namespace aimicius::serve {
 

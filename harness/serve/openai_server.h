@@ -19,7 +19,7 @@
 #include <memory>
 #include <string>
 
-#include "harness/backend.h"
+#include "harness/backends/backend.h"
 #include "harness/serve/openai_protocol.h"
 #include "harness/serve/request_batcher.h"
 

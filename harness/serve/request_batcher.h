@@ -33,7 +33,7 @@
 #include <string>
 #include <thread>
 
-#include "harness/backend.h"
+#include "harness/backends/backend.h"
 
 namespace aimicius::serve {
 

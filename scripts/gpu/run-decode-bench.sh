@@ -2,7 +2,7 @@
 # Issue 6 on the CUDA machine, in one device call: build everything (LibTorch 2.x + the kernels),
 # run the GPU tests (kernels and the runtime's CUDA decode path), the kernel benchmark (copy
 # bandwidth, DiffQKV vs GQA decode attention), the paper's per-layer cost comparison
-# (runtime/tools/layer_cost_bench.cpp), and end-to-end decode tokens/s of Sigma-1.5B-shaped
+# (bench/layer_cost_bench.cpp), and end-to-end decode tokens/s of Sigma-1.5B-shaped
 # (DiffQKV) and STD-1.5B-shaped (GQA) random checkpoints with the kernels (as CUDA graphs, and at
 # batch 1 also without: --no-cuda-graphs), with LibTorch attention (--torch-attention) and, as the peer, Hugging Face transformers `generate` on the GQA weights.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
@@ -17,12 +17,12 @@ echo "after tests: $(( $(date +%s) - t0 )) s"
 if [ -z "${SKIP_KERNEL_BENCH:-}" ]; then
   timeout ${KERNEL_BENCH_TIMEOUT:-150} $B/bench/aimicius-bench-attention > "$OUT/kernel_bench.jsonl" 2> "$OUT/kernel_bench.err"
   echo "kernel bench rc=$? ($(wc -l < "$OUT/kernel_bench.jsonl") lines), at $(( $(date +%s) - t0 )) s"
-  timeout 120 $B/runtime/aimicius_sdpa_decode_bench > "$OUT/sdpa_bench.jsonl" 2> "$OUT/sdpa_bench.err"
+  timeout 120 $B/bench/aimicius_sdpa_decode_bench > "$OUT/sdpa_bench.jsonl" 2> "$OUT/sdpa_bench.err"
   echo "sdpa peer rc=$?, at $(( $(date +%s) - t0 )) s"; cat "$OUT/sdpa_bench.jsonl" | head -20
 fi
 # The paper's per-layer comparison (KV store/load + attention + aug-Q, Sigma vs STD).
 if [ -z "${SKIP_LAYER:-}" ]; then
-  timeout ${LAYER_BENCH_TIMEOUT:-200} $B/runtime/aimicius_layer_cost_bench --batches ${LAYER_BATCHES:-1,16} \
+  timeout ${LAYER_BENCH_TIMEOUT:-200} $B/bench/aimicius_layer_cost_bench --batches ${LAYER_BATCHES:-1,16} \
     > "$OUT/layer_bench.jsonl" 2> "$OUT/layer_bench.err"
   echo "layer bench rc=$?, at $(( $(date +%s) - t0 )) s"; grep -E '"(ratio|kv_cache)"' "$OUT/layer_bench.jsonl" | head -40
 fi
@@ -47,7 +47,7 @@ $A make-checkpoint --config $W/std-llama.json --dtype bf16 --out $W/std > /dev/n
       done
     done
     echo "== hf std batch $B_ prompt ${PROMPT:-2048}"
-    timeout 120 python3 scripts/bench/hf_generate_bench.py $W/std cuda bf16 $B_ ${PROMPT:-2048} ${NEW:-128} 3 2>&1 | tail -1
+    timeout 120 python3 bench/hf_generate_bench.py $W/std cuda bf16 $B_ ${PROMPT:-2048} ${NEW:-128} 3 2>&1 | tail -1
   done
   # Long context: batch 1 at a 32k prompt (batch 32 x 32k does not fit STD's cache in 80 GB).
   for M in sigma std; do
@@ -55,6 +55,6 @@ $A make-checkpoint --config $W/std-llama.json --dtype bf16 --out $W/std > /dev/n
     timeout 150 $A bench generate --checkpoint $W/$M --device cuda --batch 1 --prompt-len 32768 --new-tokens 128 --repeats 3 | tail -1
   done
   echo "== hf std batch 1 prompt 32768"
-  timeout 150 python3 scripts/bench/hf_generate_bench.py $W/std cuda bf16 1 32768 128 3 2>&1 | tail -1
+  timeout 150 python3 bench/hf_generate_bench.py $W/std cuda bf16 1 32768 128 3 2>&1 | tail -1
 } 2>&1 | tee "$OUT/e2e_bench.txt"
 echo "total: $(( $(date +%s) - t0 )) s"

@@ -18,8 +18,8 @@
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
 if [ -z "${SKIP_TESTS:-}" ]; then
-  for t in aimicius_gpu_tests aimicius_runtime_tests aimicius_answer_loss_tests; do
-    timeout 240 $B/tests/$t > "$OUT/$t.txt" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED) ' "$OUT/$t.txt" | tr '\n' ' ')"
+  for t in aimicius_gpu_tests aimicius_runtime_tests aimicius_answer_loss_tests training/aimicius_training_tests; do
+    timeout 240 $B/tests/$t > "$OUT/${t##*/}.txt" 2>&1; echo "$t rc=$? $(grep -E '^\[  (PASSED|FAILED) ' "$OUT/${t##*/}.txt" | tr '\n' ' ')"
   done
 fi
 CORPUS=/tmp/aimicius-corpus

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "scorers/topology/plan_program.h"
+#include "scorers/plan/plan_program.h"
 #include "scorers/topology/relay_schedules.h"
 #include "scorers/topology/simulator.h"
 #include "scorers/topology/sku_generators.h"

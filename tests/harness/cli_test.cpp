@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 #include "model_requirements.h"
 #include "test_support.h"
 

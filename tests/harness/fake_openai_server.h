@@ -25,7 +25,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "harness/loopback_server.h"
+#include "bench/loopback_server.h"
 
 namespace aimicius::testing {
 

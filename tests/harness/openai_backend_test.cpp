@@ -11,13 +11,13 @@
 
 #include "common/errors.h"
 #include "fake_openai_server.h"
-#include "harness/backend_openai.h"
-#include "harness/rate_limiter.h"
-#include "harness/response_cache.h"
-#include "harness/retry_policy.h"
-#include "harness/runner.h"
-#include "harness/spec_query.h"
-#include "harness/synthetic_suite.h"
+#include "harness/backends/backend_openai.h"
+#include "harness/backends/rate_limiter.h"
+#include "harness/store/response_cache.h"
+#include "harness/backends/retry_policy.h"
+#include "harness/runner/runner.h"
+#include "harness/backends/spec_query.h"
+#include "bench/synthetic_suite.h"
 #include "scratch_dir.h"
 
 namespace aimicius {

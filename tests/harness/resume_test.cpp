@@ -8,8 +8,8 @@
 #include <atomic>
 
 #include "common/errors.h"
-#include "harness/backend_oracle.h"
-#include "harness/runner.h"
+#include "harness/backends/backend_oracle.h"
+#include "harness/runner/runner.h"
 #include "test_support.h"
 
 namespace aimicius {

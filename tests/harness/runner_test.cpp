@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
-#include "harness/backend_oracle.h"
-#include "harness/backend_replay.h"
-#include "harness/runner.h"
+#include "harness/backends/backend_oracle.h"
+#include "harness/backends/backend_replay.h"
+#include "harness/runner/runner.h"
 #include "model_requirements.h"
 #include "test_support.h"
 

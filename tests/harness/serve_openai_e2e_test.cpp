@@ -10,13 +10,13 @@
 #include <map>
 #include <thread>
 
-#include "harness/backend.h"
-#include "harness/progress.h"
-#include "harness/runner.h"
+#include "harness/backends/backend.h"
+#include "harness/runner/progress.h"
+#include "harness/runner/runner.h"
 #include "harness/serve/openai_protocol.h"
 #include "harness/serve/openai_server.h"
-#include "harness/store.h"
-#include "harness/synthetic_suite.h"
+#include "harness/store/store.h"
+#include "bench/synthetic_suite.h"
 #include "scratch_dir.h"
 #ifdef AIMICIUS_HAVE_RUNTIME
 #include "runtime/checkpoint_writer.h"

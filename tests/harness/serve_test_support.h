@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "harness/backend.h"
+#include "harness/backends/backend.h"
 
 namespace aimicius::testing {
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
-#include "harness/store.h"
+#include "harness/store/store.h"
 #include "test_support.h"
 
 namespace aimicius {

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/store.h"
+#include "harness/store/store.h"
 
 namespace aimicius::testing {
 

@@ -4,7 +4,7 @@
 // check the plumbing and the comparison; hostsim's own tests check the tools.
 #include <gtest/gtest.h>
 
-#include "scorers/command_execution.h"
+#include "scorers/command/command_execution.h"
 #include "tests/scratch_dir.h"
 
 namespace aimicius {

@@ -3,7 +3,7 @@
 // S_args = multiset F1 where each flag occurrence is one (flag, value) item
 // (value "" if none) and each positional word one item,
 // segment = ((1 + S_flags) / 2 + S_args) / 2, value = sum / T.
-#include "scorers/command_match.h"
+#include "scorers/command/command_match.h"
 
 #include <stdexcept>
 #include <string>

@@ -2,8 +2,9 @@
 // and a plan that tries to reach the host or loops forever is contained and scored 0.
 #include <gtest/gtest.h>
 
-#include "scorers/plan_execution.h"
-#include "scorers/topology/plan_program.h"
+#include "scorers/plan/plan_execution.h"
+#include "tasks/extractors/extract_python.h"
+#include "scorers/plan/plan_program.h"
 #include "scorers/topology/sku_generators.h"
 #include "scorers/topology/solver.h"
 
@@ -19,7 +20,7 @@ class PlanExecution : public ::testing::Test {
     topology::PlanScoreRequest request;
     request.topology = &topology_;
     request.shard_bytes = 64e6;
-    request.answer = answer;
+    request.answer = extract_python(answer);  // the suite's extraction step
     request.reference_latency_us = solved_.best.latency_us;
     return topology::score_plan(request, sandboxed_plan_runner(sandbox_, limits_));
   }

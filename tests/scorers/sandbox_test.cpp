@@ -13,7 +13,7 @@
 #include <chrono>
 #include <thread>
 
-#include "scorers/sandbox.h"
+#include "scorers/sandbox/sandbox.h"
 #include "tests/scratch_dir.h"
 
 namespace aimicius {

@@ -1,6 +1,6 @@
 // Tests for scorers/shell_words: lexing (quotes, escapes, comments, operators,
 // continuations, error positions) and normalize_command's canonical form.
-#include "scorers/shell_words.h"
+#include "scorers/command/shell_words.h"
 
 #include <stdexcept>
 #include <string>

@@ -2,7 +2,7 @@
 // scratch folder through a separate read-write connection (TelemetryDb below), closes it, and only
 // then opens the scorer's read-only SqlDatabase on the file. Expected results are worked out by
 // hand from the rows inserted in kTelemetrySql.
-#include "scorers/sql_execution.h"
+#include "scorers/sql_engine/sql_execution.h"
 
 #include <sqlite3.h>
 

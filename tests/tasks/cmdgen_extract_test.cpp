@@ -1,6 +1,6 @@
 // Tests for tasks/cmdgen/extract_command: one test per selection rule and per
 // cleaning step documented in extract_command.h.
-#include "tasks/cmdgen/extract_command.h"
+#include "tasks/extractors/extract_command.h"
 
 #include <gtest/gtest.h>
 

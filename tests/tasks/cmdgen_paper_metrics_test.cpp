@@ -13,10 +13,10 @@
 //   amd-rocmsmi-001 ""                              empty              everything 0
 #include <gtest/gtest.h>
 
-#include "harness/text_embedder_loader.h"
+#include "harness/runner/text_embedder_loader.h"
 #include "model_requirements.h"
-#include "scorers/command_execution.h"
-#include "scorers/sandbox.h"
+#include "scorers/command/command_execution.h"
+#include "scorers/sandbox/sandbox.h"
 #include "tasks/suite.h"
 #include "test_support.h"
 

@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include "scorers/topology/code_extraction.h"
-#include "scorers/topology/plan_program.h"
-#include "scorers/topology/plan_scorer.h"
+#include "tasks/extractors/extract_python.h"
+#include "scorers/plan/plan_program.h"
+#include "scorers/plan/plan_scorer.h"
 #include "scorers/topology/relay_schedules.h"
 #include "scorers/topology/simulator.h"
 #include "scorers/topology/sku_generators.h"
@@ -34,7 +34,7 @@ class PlanScorerTest : public ::testing::Test {
     PlanScoreRequest request;
     request.topology = &topology_;
     request.shard_bytes = kShardBytes;
-    request.answer = answer;
+    request.answer = extract_python(answer);  // the suite's extraction step
     request.reference_latency_us = solved_.best.latency_us;
     request.baseline_latency_us = baseline;
     return score_plan(request, testing::python_runner());
@@ -141,7 +141,7 @@ TEST_F(PlanScorerTest, TimeoutIsNotExecutable) {
   PlanScoreRequest request;
   request.topology = &topology_;
   request.shard_bytes = kShardBytes;
-  request.answer = "```python\nimport time\ntime.sleep(30)\n```";
+  request.answer = extract_python("```python\nimport time\ntime.sleep(30)\n```");
   request.reference_latency_us = solved_.best.latency_us;
   auto m = by_name(score_plan(request, [](const std::string& program) {
     return testing::run_python_directly(program, 1);

@@ -1,6 +1,6 @@
 // Test helper: a PlanRunner that runs python3 directly (no sandbox) in a fresh temporary
 // directory, with a wall-clock limit via coreutils `timeout`. Only for unit tests of trusted
-// programs; production callers pass a runner backed by the bubblewrap sandbox (scorers/sandbox.h).
+// programs; production callers pass a runner backed by the bubblewrap sandbox (scorers/sandbox/sandbox.h).
 // Exit status 124 from `timeout` is reported as timed_out. The directory is removed afterwards.
 #pragma once
 
@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "scorers/topology/plan_scorer.h"
+#include "scorers/plan/plan_scorer.h"
 
 namespace aimicius::topology::testing {
 

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "scorers/topology/collective_schedules.h"
-#include "scorers/topology/plan_program.h"
+#include "scorers/plan/plan_program.h"
 #include "scorers/topology/relay_schedules.h"
 #include "scorers/topology/ring_search.h"
 #include "scorers/topology/simulator.h"

@@ -15,7 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tasks/diagnostics/extract_sql.h"
+#include "tasks/extractors/extract_sql.h"
 #include "tasks/suite.h"
 #include "tests/scratch_dir.h"
 #include "tests/tasks/diagnostics/diagnostics_test_support.h"

@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tasks/dataset.h"
-#include "tasks/diagnostics/sql_scorer.h"
-#include "tasks/scorer.h"
+#include "scorers/sql/sql_scorer.h"
+#include "scorers/scorer.h"
 
 namespace aimicius::diagnostics_test {
 

@@ -1,7 +1,7 @@
 // Tests of the "sql" answer extractor on model outputs shaped like real ones: fenced blocks with
 // and without info strings, prose around the query, several statements, semicolons inside
 // strings and comments, inline code, lower-case SQL and outputs with no query at all.
-#include "tasks/diagnostics/extract_sql.h"
+#include "tasks/extractors/extract_sql.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // telemetry database. Expected table/column sets and Jaccard values are counted by hand from the
 // query texts (token lists are written out next to each case); execution expectations rely only on
 // facts of the data that the case states (e.g. "not every user ran on that node").
-#include "tasks/diagnostics/sql_scorer.h"
+#include "scorers/sql/sql_scorer.h"
 
 #include <future>
 #include <stdexcept>
@@ -13,9 +13,9 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
-#include "scorers/sql_script_database.h"
-#include "tasks/diagnostics/sql_reads.h"
-#include "tasks/diagnostics/sql_tokens.h"
+#include "scorers/sql_engine/sql_script_database.h"
+#include "scorers/sql/sql_reads.h"
+#include "scorers/sql/sql_tokens.h"
 #include "tests/tasks/diagnostics/diagnostics_test_support.h"
 
 namespace aimicius {

@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 
 #include "tasks/dataset.h"
-#include "tasks/infrawise/dcw_names.h"
-#include "tasks/infrawise/dcw_scorer.h"
-#include "tasks/infrawise/extract_json.h"
+#include "scorers/dcw/dcw_names.h"
+#include "scorers/dcw/dcw_scorer.h"
+#include "tasks/extractors/extract_json.h"
 #include "tasks/suite_definition.h"
 
 namespace aimicius {

@@ -1,5 +1,5 @@
-// Name normalisation and the alias table of the infrawise scorer (tasks/infrawise/dcw_names.h).
-#include "tasks/infrawise/dcw_names.h"
+// Name normalisation and the alias table of the infrawise scorer (scorers/dcw/dcw_names.h).
+#include "scorers/dcw/dcw_names.h"
 
 #include <gtest/gtest.h>
 

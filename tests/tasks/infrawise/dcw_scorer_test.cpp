@@ -5,7 +5,7 @@
 //   1, 2: Alpha X1 ping speed   3: Beta Y2 ping speed   4: Gamma Z3 ping speed
 //   5: Alpha X1 ping delay      6: Beta Y2 sort speed   7: Alpha X1 sort speed
 //   8: Beta Y2 ping delay       9: O'Brien 9 ping speed
-#include "tasks/infrawise/dcw_scorer.h"
+#include "scorers/dcw/dcw_scorer.h"
 
 #include <map>
 #include <thread>
@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
-#include "tasks/infrawise/benchmark_db.h"
+#include "scorers/dcw/benchmark_db.h"
 
 namespace aimicius {
 namespace {

@@ -1,5 +1,5 @@
-// The "json_object" extractor (tasks/infrawise/extract_json.h).
-#include "tasks/infrawise/extract_json.h"
+// The "json_object" extractor (tasks/extractors/extract_json.h).
+#include "tasks/extractors/extract_json.h"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "tasks/dataset.h"
-#include "tasks/optiflow/topology_plan_scorer.h"
-#include "tasks/scorer.h"
+#include "scorers/plan/topology_plan_scorer.h"
+#include "scorers/scorer.h"
 
 namespace aimicius::optiflow::testing {
 

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "scorers/sandbox.h"
+#include "scorers/sandbox/sandbox.h"
 #include "tests/tasks/optiflow/optiflow_test_support.h"
 
 namespace aimicius::optiflow {

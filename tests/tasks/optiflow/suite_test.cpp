@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "scorers/sandbox.h"
+#include "scorers/sandbox/sandbox.h"
 #include "tasks/suite.h"
 #include "tests/tasks/optiflow/optiflow_test_support.h"
 

@@ -1,0 +1,47 @@
+// The `aimicius bench ...` subcommands: each measures one of the project's own code paths and
+// prints a table for docs/PERFORMANCE.md. The CLI (harness/cli/) parses their options; the
+// measuring lives here with the other benchmark programs of bench/.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace aimicius {
+
+struct BenchGenerateOptions {
+  std::filesystem::path checkpoint;
+  std::string device = "cpu";
+  std::string dtype;
+  int64_t selective_v = 0;
+  bool torch_attention = false;  // decode attention with LibTorch ops instead of the CUDA kernels
+  bool no_cuda_graphs = false;   // kernel decode steps without CUDA graphs
+  int64_t batch = 1;
+  int64_t prompt_len = 128;
+  int64_t new_tokens = 64;
+  int repeats = 5;
+  int warmup = 1;
+};
+// Only in builds with the runtime (LibTorch).
+int command_bench_generate(const BenchGenerateOptions& options);
+
+struct BenchSandboxOptions {
+  std::string command = "echo ok";
+  int runs = 200;
+  int jobs = 2;
+  int repeats = 5;
+};
+int command_bench_sandbox(const BenchSandboxOptions& options);
+
+struct BenchApiOptions {
+  std::vector<int> jobs = {1, 8, 64};
+  int examples = 2000;
+  int repeats = 5;
+  int64_t batch_size = 8;
+  std::string format = "terminal";
+};
+// Examples per second of the openai: backend path against an in-process server that answers at once.
+int command_bench_api(const BenchApiOptions& options);
+
+}  // namespace aimicius

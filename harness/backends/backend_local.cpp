@@ -1,0 +1,117 @@
+#include "harness/backends/backend_local.h"
+
+#include <chrono>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "common/sha256.h"
+#include "harness/backends/spec_query.h"
+#include "runtime/local_model.h"
+#include "runtime/tokenizer/chat_template.h"
+
+namespace aimicius {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct LocalSpec {
+  fs::path dir;
+  runtime::LocalModelOptions options;
+};
+
+LocalSpec parse_local_spec(const std::string& spec) {
+  const SpecParts parts = split_spec_options(spec, spec.substr(std::string("local:").size()));
+  LocalSpec out;
+  out.dir = parts.base;
+  if (out.dir.empty()) throw InputError(fmt::format("model spec \"{}\" needs a checkpoint folder: local:DIR", spec));
+  for (const auto& [key, value] : parts.options) {
+    if (key == "device") out.options.device = value;
+    else if (key == "dtype") out.options.dtype = value;
+    else if (key == "chat") out.options.chat = value == "1" || value == "true";
+    else if (key == "selective_v") out.options.selective_v_topk = spec_int(spec, key, value);
+    else
+      throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat)", spec, key));
+  }
+  if (!fs::is_directory(out.dir)) throw InputError(fmt::format("model spec \"{}\": {} is not a folder", spec, out.dir.string()));
+  return out;
+}
+
+// config.json and every weight file, in name order: what decides the model's answers.
+std::string checkpoint_hash(const fs::path& dir) {
+  std::map<std::string, std::string> parts;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    const bool relevant = name == "config.json" || name == "tokenizer.json" || name == "tokenizer.model" ||
+                          (name.size() > 12 && name.substr(name.size() - 12) == ".safetensors");
+    if (relevant && entry.is_regular_file()) parts[name] = sha256_file_hex(entry.path());
+  }
+  std::string joined;
+  for (const auto& [name, h] : parts) joined += name + ":" + h + "\n";
+  return sha256_hex(joined);
+}
+
+}  // namespace
+
+LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
+  const LocalSpec parsed = parse_local_spec(spec);
+  model_ = runtime::LocalModel::load(parsed.dir, parsed.options);
+  hash_ = checkpoint_hash(parsed.dir);
+}
+
+LocalBackend::~LocalBackend() = default;
+
+std::vector<GenerationResult> LocalBackend::generate(const std::vector<GenerationRequest>& batch,
+                                                     const GenerationParams& params) {
+  runtime::SamplingParams sp;
+  sp.max_new_tokens = params.max_new_tokens;
+  sp.temperature = params.temperature;
+  sp.top_k = params.top_k;
+  sp.top_p = params.top_p;
+  sp.seed = params.seed;
+  sp.stop = params.stop;
+  // Plain prompts and chat conversations go to the runtime as two calls (each batched).
+  std::vector<size_t> plain, chat;
+  for (size_t i = 0; i < batch.size(); ++i) (batch[i].messages.empty() ? plain : chat).push_back(i);
+  std::vector<GenerationResult> out(batch.size());
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto* part : {&plain, &chat}) {
+    if (part->empty()) continue;
+    runtime::SamplingParams call = sp;
+    for (size_t i : *part) {
+      // Each example samples from its own stream: results do not depend on batching or --jobs.
+      const std::string h = sha256_hex(fmt::format("{}/{}/{}", params.seed, batch[i].suite, batch[i].example_id));
+      call.prompt_seeds.push_back(std::stoull(h.substr(0, 16), nullptr, 16));
+    }
+    if (params.on_text)
+      call.on_text = [&](size_t j, const std::string& piece) { params.on_text((*part)[j], piece); };
+    std::vector<runtime::Generation> generations;
+    if (part == &plain) {
+      std::vector<std::string> prompts;
+      for (size_t i : *part) prompts.push_back(batch[i].prompt);
+      generations = model_->generate(prompts, call);
+    } else {
+      std::vector<std::vector<runtime::ChatMessage>> conversations;
+      for (size_t i : *part) {
+        conversations.emplace_back();
+        for (const auto& turn : batch[i].messages) conversations.back().push_back({turn.role, turn.content});
+      }
+      generations = model_->generate_chat(conversations, call);
+    }
+    for (size_t j = 0; j < part->size(); ++j) {
+      GenerationResult& r = out[(*part)[j]];
+      if (!generations[j].error.empty()) r.error = generations[j].error;
+      r.context_exceeded = generations[j].context_exceeded;
+      r.output = generations[j].text;
+      r.tokens_in = generations[j].prompt_tokens;
+      r.tokens_out = static_cast<int64_t>(generations[j].tokens.size());
+      r.finish_reason = generations[j].finish_reason == "length" ? "length" : "stop";  // "eos" and "stop"
+    }
+  }
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  for (auto& r : out) r.latency_ms = ms;  // the batch's wall time: every example in it waited that long
+  return out;
+}
+
+}  // namespace aimicius

@@ -1,0 +1,35 @@
+// The `local:` backend: the project's DiffQKV runtime on a checkpoint folder.
+// Spec: local:DIR, optionally with ?device=cpu|cuda[:N]&dtype=f32|bf16|f16&selective_v=K&chat=1
+// (chat=1: prompts go through the checkpoint's chat format, for instruction-tuned models).
+// The content hash covers config.json and every weight file, so a resumed run refuses a
+// checkpoint that changed under it.
+#pragma once
+
+#include <memory>
+
+#include "harness/backends/backend.h"
+
+namespace aimicius::runtime {
+class LocalModel;
+}
+
+namespace aimicius {
+
+class LocalBackend final : public Backend {
+ public:
+  explicit LocalBackend(const std::string& spec);
+  ~LocalBackend() override;
+  std::string spec() const override { return spec_; }
+  std::string content_hash() const override { return hash_; }
+  std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
+                                         const GenerationParams& params) override;
+  // The loaded model, for commands that use the runtime beyond generation (`answer-loss`).
+  runtime::LocalModel& model() const { return *model_; }
+
+ private:
+  std::string spec_;
+  std::string hash_;
+  std::unique_ptr<runtime::LocalModel> model_;
+};
+
+}  // namespace aimicius

@@ -1,0 +1,298 @@
+#include "harness/backends/backend_openai.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/errors.h"
+#include "common/sha256.h"
+#include "harness/backends/http_client.h"
+#include "harness/store/response_cache.h"
+#include "harness/backends/spec_query.h"
+
+namespace aimicius {
+namespace {
+
+using Json = nlohmann::json;
+
+// OpenAI accepts at most four stop sequences; the rest are applied here, to the text.
+constexpr size_t kMaxServerStops = 4;
+
+std::string excerpt(const std::string& text, const std::string& secret) {
+  std::string out = text.substr(0, 300);
+  if (!secret.empty())
+    for (size_t pos; (pos = out.find(secret)) != std::string::npos;) out.replace(pos, secret.size(), "***");
+  for (char& c : out)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text.size() > 300 ? out + "..." : out;
+}
+
+std::string cut_at_stops(std::string text, const std::vector<std::string>& stops) {
+  size_t cut = text.size();
+  for (const auto& s : stops)
+    if (!s.empty()) cut = std::min(cut, text.find(s));
+  text.resize(cut);
+  return text;
+}
+
+struct ParsedAnswer {
+  std::string text;
+  int64_t tokens_in = 0, tokens_out = 0;
+};
+
+// The answer in a response body; nullopt (with `why`) when it is not the JSON the API promises.
+std::optional<ParsedAnswer> parse_answer(const std::string& body, bool chat, std::string& why) {
+  const Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    why = "response is not a JSON object";
+    return std::nullopt;
+  }
+  if (j.contains("error")) {
+    why = "response holds an error object";  // shown in the (masked) body excerpt
+    return std::nullopt;
+  }
+  const auto choices = j.find("choices");
+  if (choices == j.end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object()) {
+    why = "response has no choices";
+    return std::nullopt;
+  }
+  const Json& c = (*choices)[0];
+  ParsedAnswer out;
+  if (chat) {
+    const auto m = c.find("message");
+    if (m == c.end() || !m->is_object() || !m->contains("content")) {
+      why = "choice has no message.content";
+      return std::nullopt;
+    }
+    const Json& content = (*m)["content"];
+    if (content.is_string()) out.text = content.get<std::string>();
+    else if (!content.is_null()) {
+      why = "message.content is not a string";
+      return std::nullopt;
+    }
+  } else {
+    const auto t = c.find("text");
+    if (t == c.end() || !t->is_string()) {
+      why = "choice has no text";
+      return std::nullopt;
+    }
+    out.text = t->get<std::string>();
+  }
+  if (const auto u = j.find("usage"); u != j.end() && u->is_object()) {
+    out.tokens_in = u->value("prompt_tokens", int64_t{0});
+    out.tokens_out = u->value("completion_tokens", int64_t{0});
+  }
+  return out;
+}
+
+Json build_request(const OpenAISpec& spec, const std::string& prompt, const GenerationParams& params) {
+  Json body = {{"model", spec.model},
+               {"temperature", params.temperature},
+               {"top_p", params.top_p},
+               {"max_tokens", params.max_new_tokens},
+               {"seed", params.seed}};
+  if (spec.chat) {
+    Json messages = Json::array();
+    if (!spec.system.empty()) messages.push_back({{"role", "system"}, {"content", spec.system}});
+    messages.push_back({{"role", "user"}, {"content", prompt}});
+    body["messages"] = std::move(messages);
+  } else {
+    body["prompt"] = spec.system.empty() ? prompt : spec.system + "\n\n" + prompt;
+  }
+  if (!params.stop.empty()) {
+    const size_t n = std::min(kMaxServerStops, params.stop.size());
+    body["stop"] = std::vector<std::string>(params.stop.begin(), params.stop.begin() + n);
+  }
+  return body;
+}
+
+uint64_t jitter_bits(const GenerationRequest& r, int attempt) {
+  return std::stoull(sha256_hex(fmt::format("{}/{}/{}", r.suite, r.example_id, attempt)).substr(0, 16), nullptr, 16);
+}
+
+}  // namespace
+
+std::string OpenAISpec::endpoint_url() const {
+  const char* path = chat ? "chat/completions" : "completions";
+  if (azure) return fmt::format("{}/openai/deployments/{}/{}?api-version={}", base_url, model, path, api_version);
+  return fmt::format("{}/{}", base_url, path);
+}
+
+OpenAISpec parse_openai_spec(const std::string& spec) {
+  const std::string prefix = "openai:";
+  const SpecParts parts = split_spec_options(spec, spec.substr(prefix.size()));
+  OpenAISpec out;
+  const auto at = parts.base.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == parts.base.size())
+    throw InputError(fmt::format("model spec \"{}\" needs a model and a URL: openai:MODEL@BASE_URL "
+                                 "(e.g. openai:gpt-4o@https://api.openai.com/v1)",
+                                 spec));
+  out.model = parts.base.substr(0, at);
+  out.base_url = parts.base.substr(at + 1);
+  while (!out.base_url.empty() && out.base_url.back() == '/') out.base_url.pop_back();
+  if (out.base_url.rfind("http://", 0) != 0 && out.base_url.rfind("https://", 0) != 0)
+    throw InputError(fmt::format("model spec \"{}\": the URL must start with http:// or https://", spec));
+  if (out.base_url.find('@') != std::string::npos)
+    throw InputError(fmt::format("model spec \"{}\": no credentials in the URL (the spec is stored with the "
+                                 "run); put the key in an environment variable named by key_env=",
+                                 spec));
+  bool key_env_given = false;
+  for (const auto& [key, value] : parts.options) {
+    if (key == "api") {
+      if (value != "chat" && value != "completions")
+        throw InputError(fmt::format("model spec \"{}\": api must be chat or completions", spec));
+      out.chat = value == "chat";
+    } else if (key == "key_env") {
+      out.key_env = value;
+      key_env_given = true;
+    } else if (key == "system") out.system = value;
+    else if (key == "azure") out.azure = spec_bool(spec, key, value);
+    else if (key == "api_version") out.api_version = value;
+    else if (key == "rpm") out.rpm = spec_double(spec, key, value);
+    else if (key == "tpm") out.tpm = spec_double(spec, key, value);
+    else if (key == "timeout_s") out.timeout_s = spec_double(spec, key, value);
+    else if (key == "retries") out.retry.max_retries = static_cast<int>(spec_int(spec, key, value));
+    else if (key == "base_delay_ms") out.retry.base_delay_ms = spec_double(spec, key, value);
+    else if (key == "max_delay_ms") out.retry.max_delay_ms = spec_double(spec, key, value);
+    else if (key == "price_in") out.price_in = spec_double(spec, key, value);
+    else if (key == "price_out") out.price_out = spec_double(spec, key, value);
+    else
+      throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (api, key_env, system, azure, "
+                                   "api_version, rpm, tpm, timeout_s, retries, base_delay_ms, max_delay_ms, "
+                                   "price_in, price_out)",
+                                   spec, key));
+  }
+  if (out.azure && out.api_version.empty())
+    throw InputError(fmt::format("model spec \"{}\": azure=1 needs api_version=... (e.g. 2024-06-01)", spec));
+  if (out.azure && !key_env_given) out.key_env = "AZURE_OPENAI_API_KEY";
+  if (out.timeout_s <= 0) throw InputError(fmt::format("model spec \"{}\": timeout_s must be positive", spec));
+  if (out.retry.max_retries < 0) throw InputError(fmt::format("model spec \"{}\": retries must be >= 0", spec));
+  if (out.rpm < 0 || out.tpm < 0 || out.price_in < 0 || out.price_out < 0 || out.retry.base_delay_ms < 0 ||
+      out.retry.max_delay_ms < 0)
+    throw InputError(fmt::format("model spec \"{}\": rpm, tpm, prices and delays cannot be negative", spec));
+  return out;
+}
+
+OpenAIBackend::OpenAIBackend(const std::string& spec, std::shared_ptr<ResponseCache> cache)
+    : spec_(spec), parsed_(parse_openai_spec(spec)), url_(parsed_.endpoint_url()), cache_(std::move(cache)),
+      limiter_(parsed_.rpm, parsed_.tpm) {
+  // What decides the answers: the model, where it is served and how it is asked (not the limits,
+  // retries or prices, which a resumed run may change).
+  hash_ = sha256_hex(Json{{"kind", "openai"}, {"model", parsed_.model}, {"url", url_}, {"system", parsed_.system}}.dump());
+  if (const char* key = std::getenv(parsed_.key_env.c_str()); key && *key) api_key_ = key;
+}
+
+OpenAIBackend::~OpenAIBackend() = default;
+
+std::string OpenAIBackend::request_body(const std::string& prompt, const GenerationParams& params) const {
+  return build_request(parsed_, prompt, params).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::unique_ptr<HttpClient> OpenAIBackend::take_client() {
+  {
+    std::lock_guard<std::mutex> lock(clients_mu_);
+    if (!idle_clients_.empty()) {
+      auto c = std::move(idle_clients_.back());
+      idle_clients_.pop_back();
+      return c;
+    }
+  }
+  return std::make_unique<HttpClient>();
+}
+
+void OpenAIBackend::give_back(std::unique_ptr<HttpClient> client) {
+  std::lock_guard<std::mutex> lock(clients_mu_);
+  idle_clients_.push_back(std::move(client));
+}
+
+std::vector<GenerationResult> OpenAIBackend::generate(const std::vector<GenerationRequest>& batch,
+                                                      const GenerationParams& params) {
+  std::vector<GenerationResult> out;
+  out.reserve(batch.size());
+  for (const auto& r : batch) out.push_back(generate_one(r, params));
+  return out;
+}
+
+GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, const GenerationParams& params) {
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed_ms = [&] {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  };
+  Json request_json = build_request(parsed_, request.prompt, params);
+  const std::string body = request_json.dump(-1, ' ', false, Json::error_handler_t::replace);
+  // The canonical request: where it goes and everything it asks (keys sorted, as nlohmann::json
+  // objects are); no credential.
+  const std::string cache_key = sha256_hex(
+      Json{{"url", url_}, {"body", std::move(request_json)}}.dump(-1, ' ', false, Json::error_handler_t::replace));
+  GenerationResult result;
+  std::string why;
+
+  if (cache_) {
+    if (auto hit = cache_->lookup(cache_key)) {
+      if (auto answer = parse_answer(*hit, parsed_.chat, why)) {
+        result.output = cut_at_stops(std::move(answer->text), params.stop);
+        result.tokens_in = answer->tokens_in;
+        result.tokens_out = answer->tokens_out;
+        result.cached = true;
+        result.latency_ms = elapsed_ms();
+        return result;
+      }  // an unreadable entry is asked again and replaced
+    }
+  }
+
+  std::vector<std::string> headers;
+  if (!api_key_.empty())
+    headers.push_back(parsed_.azure ? "api-key: " + api_key_ : "Authorization: Bearer " + api_key_);
+  const int64_t estimated_tokens = static_cast<int64_t>(request.prompt.size() / 4) + params.max_new_tokens;
+  const long timeout_ms = static_cast<long>(parsed_.timeout_s * 1000);
+  const int attempts = parsed_.retry.max_retries + 1;
+  std::string last;
+  int made = 0;
+  std::unique_ptr<HttpClient> client = take_client();
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    if (limiter_.enabled()) limiter_.acquire(estimated_tokens);
+    const HttpResponse resp = client->post_json(url_, body, headers, timeout_ms);
+    ++made;
+    std::optional<std::chrono::milliseconds> server_wait;
+    bool retry = true;
+    if (!resp.completed()) {
+      last = resp.timed_out ? fmt::format("no response within timeout_s={} ({})", parsed_.timeout_s, resp.transport_error)
+                            : fmt::format("connection failed: {}", resp.transport_error);
+      // A broken connection must not be reused for the next attempt.
+      client = std::make_unique<HttpClient>();
+    } else if (resp.status >= 200 && resp.status < 300) {
+      if (auto answer = parse_answer(resp.body, parsed_.chat, why)) {
+        if (limiter_.enabled()) limiter_.settle(estimated_tokens, answer->tokens_in + answer->tokens_out);
+        if (cache_) cache_->put(cache_key, resp.body);
+        give_back(std::move(client));
+        result.output = cut_at_stops(std::move(answer->text), params.stop);
+        result.tokens_in = answer->tokens_in;
+        result.tokens_out = answer->tokens_out;
+        result.cost_usd = (answer->tokens_in * parsed_.price_in + answer->tokens_out * parsed_.price_out) / 1e6;
+        result.latency_ms = elapsed_ms();
+        return result;
+      }
+      last = fmt::format("HTTP {} with a malformed body ({}): {}", resp.status, why, excerpt(resp.body, api_key_));
+    } else {
+      last = fmt::format("HTTP {}: {}", resp.status, excerpt(resp.body, api_key_));
+      if ((resp.status == 401 || resp.status == 403) && api_key_.empty())
+        last += fmt::format(" (the server wants an API key: set ${} or name another variable with key_env=)",
+                            parsed_.key_env);
+      retry = is_retryable_status(resp.status);
+      server_wait = retry_after(resp.headers);
+    }
+    if (!retry) break;
+    if (attempt + 1 < attempts)
+      std::this_thread::sleep_for(backoff_delay(parsed_.retry, attempt, jitter_bits(request, attempt), server_wait));
+  }
+  give_back(std::move(client));
+  result.error = fmt::format("{}/{}: POST {} failed after {} attempt{}: {}", request.suite, request.example_id, url_,
+                             made, made == 1 ? "" : "s", last);
+  result.latency_ms = elapsed_ms();
+  return result;
+}
+
+}  // namespace aimicius

@@ -1,0 +1,93 @@
+// The `openai:` backend: any OpenAI-compatible HTTP API (OpenAI, Azure OpenAI, vLLM, SGLang, TGI,
+// `aimicius serve`).
+//
+// Spec: openai:MODEL@BASE_URL[?key=value&...], e.g. openai:gpt-4o@https://api.openai.com/v1 or
+// openai:sigma@http://127.0.0.1:8000/v1?api=completions. Options (values may use %XX escapes):
+//   api=chat|completions   endpoint (default chat: BASE_URL/chat/completions)
+//   key_env=NAME           environment variable holding the API key (default OPENAI_API_KEY, with
+//                          azure=1 AZURE_OPENAI_API_KEY); unset is fine unless the server asks
+//   system=TEXT            system prompt (chat) or text put before the prompt (completions)
+//   azure=1&api_version=V  Azure deployments: BASE_URL/openai/deployments/MODEL/...?api-version=V,
+//                          key in the api-key header
+//   rpm=N, tpm=N           requests / tokens per minute (default: no limit)
+//   timeout_s=S            per-request limit in seconds (default 120)
+//   retries=N              retries after the first attempt (default 4)
+//   base_delay_ms=MS, max_delay_ms=MS   backoff (defaults 500, 30000)
+//   price_in=USD, price_out=USD         USD per 1M prompt / completion tokens, for the run's cost
+//
+// Invariants:
+// - The API key is read from the environment when the backend is built and goes only into a
+//   request header: never into the spec, the content hash, the cache key, errors or the db (a
+//   server's error text is stored with the key masked).
+// - generate() sends the batch's requests one after another on the calling thread, so at most
+//   --jobs requests are in flight; connections are reused per thread.
+// - Before a request the response cache (when given) is consulted; a hit makes no request, costs
+//   0 and is marked cached. Only successful responses are cached.
+// - A request that fails after its retries is that example's error (naming example, URL, attempts,
+//   last status and body excerpt), never an exception.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "harness/backends/backend.h"
+#include "harness/backends/rate_limiter.h"
+#include "harness/backends/retry_policy.h"
+
+namespace aimicius {
+
+class HttpClient;
+class ResponseCache;
+
+struct OpenAISpec {
+  std::string model;
+  std::string base_url;  // without a trailing '/'
+  bool chat = true;
+  std::string key_env = "OPENAI_API_KEY";
+  std::string system;
+  bool azure = false;
+  std::string api_version;
+  double rpm = 0, tpm = 0;
+  double timeout_s = 120;
+  RetryPolicy retry;
+  double price_in = 0, price_out = 0;  // USD per 1M tokens
+
+  std::string endpoint_url() const;  // the URL requests go to (no credential in it)
+};
+
+// Throws InputError naming the spec for anything malformed or unknown.
+OpenAISpec parse_openai_spec(const std::string& spec);
+
+class OpenAIBackend final : public Backend {
+ public:
+  // `cache` may be null (--no-cache).
+  OpenAIBackend(const std::string& spec, std::shared_ptr<ResponseCache> cache);
+  ~OpenAIBackend() override;
+
+  std::string spec() const override { return spec_; }
+  std::string content_hash() const override { return hash_; }
+  std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
+                                         const GenerationParams& params) override;
+
+  // The JSON body sent for one prompt (public for tests of the wire format).
+  std::string request_body(const std::string& prompt, const GenerationParams& params) const;
+
+ private:
+  GenerationResult generate_one(const GenerationRequest& request, const GenerationParams& params);
+  std::unique_ptr<HttpClient> take_client();
+  void give_back(std::unique_ptr<HttpClient> client);
+
+  std::string spec_;
+  OpenAISpec parsed_;
+  std::string url_;
+  std::string hash_;
+  std::string api_key_;  // may be empty
+  std::shared_ptr<ResponseCache> cache_;
+  RateLimiter limiter_;
+  std::mutex clients_mu_;
+  std::vector<std::unique_ptr<HttpClient>> idle_clients_;  // one per concurrent caller, reused
+};
+
+}  // namespace aimicius

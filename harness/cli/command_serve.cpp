@@ -1,0 +1,160 @@
+// `aimicius serve`: a model behind the OpenAI HTTP API (harness/serve/openai_server.h) until
+// SIGINT or SIGTERM, then a graceful stop and exit 0; a second signal during the stop exits 1 at
+// once (a request that would never end cannot hold the process).
+//
+// Signals: SIGINT and SIGTERM are blocked in every thread the command starts (the mask is set
+// before it starts any, and threads inherit it) and read from a signalfd by one watcher thread
+// owned by the command, which starts the server's graceful shutdown. Threads that libraries
+// started before that hand such a signal back to the signalfd (reroute_to_signalfd). No global
+// flag. The watcher also wakes on a pipe the command writes to when the server ended by itself.
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "harness/cli/commands.h"
+#include "harness/serve/openai_server.h"
+
+namespace aimicius {
+namespace {
+
+// A file descriptor closed with its owner.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Runs on a thread that existed before the command blocked the stop signals: libraries start
+// threads while they load (Debian's LibTorch pulls in OpenBLAS, whose thread pool starts before
+// main), and the kernel hands a process-wide signal to any thread not blocking it. This thread
+// blocks the signal from now on (the mask restored when the handler returns is the one in the
+// context) and sends it again; with every thread blocking it, it waits for the signalfd.
+// Async-signal-safe: sigaddset, getpid and kill only; no state outside its arguments.
+void reroute_to_signalfd(int signo, siginfo_t*, void* context) {
+  sigaddset(&static_cast<ucontext_t*>(context)->uc_sigmask, signo);
+  kill(getpid(), signo);
+}
+
+// Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts) for its lifetime,
+// and reroutes them from threads started earlier (above). Restores both on destruction.
+class BlockedStopSignals {
+ public:
+  BlockedStopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    if (pthread_sigmask(SIG_BLOCK, &set_, &old_mask_) != 0) throw std::runtime_error("pthread_sigmask failed");
+    struct sigaction sa {};
+    sa.sa_sigaction = reroute_to_signalfd;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~BlockedStopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+  }
+  const sigset_t& set() const { return set_; }
+
+ private:
+  sigset_t set_{};
+  sigset_t old_mask_{};
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+std::vector<LoadedSuite> suites_for(const std::string& spec, const GlobalOptions& global) {
+  std::vector<LoadedSuite> suites;
+  if (spec != "oracle") return suites;
+  // The oracle answers (metadata.suite, metadata.example_id) with that example's reference.
+  for (const auto& name : known_suite_names(global.data_dir)) suites.push_back(load_suite(name, global.data_dir, ""));
+  return suites;
+}
+
+}  // namespace
+
+int command_serve(const GlobalOptions& global, const ServeOptions& o) {
+  if (o.max_batch < 1) throw InputError("--max-batch must be at least 1");
+  if (o.batch_window_ms < 0) throw InputError("--batch-window-ms must not be negative");
+  if (o.port < 0 || o.port > 65535) throw InputError(fmt::format("--port {} is not a TCP port", o.port));
+
+  const BlockedStopSignals blocked;  // before any thread exists: every thread inherits the mask
+  const Fd signals(signalfd(-1, &blocked.set(), SFD_CLOEXEC));
+  if (signals.get() < 0) throw std::runtime_error(fmt::format("signalfd: {}", std::strerror(errno)));
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+  const Fd wake_read(pipe_fds[0]), wake_write(pipe_fds[1]);
+
+  auto backend = make_backend(o.model_spec, suites_for(o.model_spec, global));
+  serve::ServerOptions so;
+  so.host = o.host;
+  so.port = o.port;
+  so.model_id = o.served_model_name.empty() ? serve::default_model_id(o.model_spec) : o.served_model_name;
+  so.batching.max_batch = static_cast<size_t>(o.max_batch);
+  so.batching.window = std::chrono::milliseconds(o.batch_window_ms);
+  serve::OpenAiServer server(*backend, so);
+  const int port = server.bind();
+  fmt::print("aimicius serve: model \"{}\" ({}) on http://{}:{}/v1 (max batch {}, window {} ms); "
+             "SIGINT/SIGTERM stops\n",
+             so.model_id, backend->spec(), o.host, port, o.max_batch, o.batch_window_ms);
+  std::fflush(stdout);
+
+  // First signal: a graceful stop (on its own thread, so that the watcher keeps watching); a
+  // second one while requests still run: exit at once, with status 1.
+  std::thread watcher([&] {
+    std::thread stopper;
+    pollfd fds[2] = {{signals.get(), POLLIN, 0}, {wake_read.get(), POLLIN, 0}};
+    for (;;) {
+      if (poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (fds[1].revents) break;  // the server ended
+      if (fds[0].revents) {
+        signalfd_siginfo info{};
+        if (read(signals.get(), &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
+        const char* name = info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+        if (stopper.joinable()) {
+          fmt::print(stderr, "aimicius serve: second {}: exiting without waiting for requests in flight\n", name);
+          std::fflush(stdout);
+          std::_Exit(1);
+        }
+        fmt::print(stderr, "aimicius serve: {}: finishing requests in flight, then stopping (again to force)\n", name);
+        stopper = std::thread([&] { server.shutdown(); });
+      }
+    }
+    if (stopper.joinable()) stopper.join();
+  });
+  const bool stopped = server.serve();
+  const char byte = 0;
+  if (write(wake_write.get(), &byte, 1) != 1) fmt::print(stderr, "aimicius serve: could not wake the signal watcher\n");
+  watcher.join();
+  if (!stopped) throw std::runtime_error(fmt::format("the server on {}:{} stopped listening", o.host, port));
+  const auto stats = server.batcher_stats();
+  fmt::print("aimicius serve: stopped after {} requests in {} backend calls (largest batch {})\n", stats.requests,
+             stats.generate_calls, stats.largest_batch);
+  return 0;
+}
+
+}  // namespace aimicius

@@ -1,0 +1,73 @@
+// `aimicius validate`: checks every example of every split of the requested suites the way an
+// oracle run would, without storing anything: the reference, given as the model's answer, must go
+// through extraction and score 1 on every metric that applies, and each suite's own reference checks
+// must pass (a command runs on its simulated host and prints something, a query returns rows, a
+// plan is valid with the solver's latency, a DCW's results exist). Each failure names the
+// example's file and line. For people adding or editing data (after `aimicius manifest`).
+#include <atomic>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "harness/cli/commands.h"
+
+namespace aimicius {
+
+namespace {
+
+// What is wrong with one example's reference ("" when nothing).
+std::string check_example(const Suite& suite, const Example& ex, const ScoringContext& context) {
+  std::string problem;
+  try {
+    const std::string answer = suite.extract_answer(suite.oracle_output(ex));
+    for (const auto& row : suite.score(ex, answer, context))
+      if (row.value != 1.0) problem += fmt::format(" {}={:.3f}", row.metric, row.value);
+    if (!problem.empty()) problem = "the reference does not score 1:" + problem;
+    for (const auto& p : suite.check_reference(ex, context)) problem += (problem.empty() ? "" : "; ") + p;
+  } catch (const std::exception& e) {
+    problem = e.what();
+  }
+  return problem;
+}
+
+}  // namespace
+
+int command_validate(const GlobalOptions& global, const std::vector<std::string>& suites, int jobs) {
+  if (jobs < 1) throw InputError(fmt::format("--jobs must be at least 1 (got {})", jobs));
+  RunOptions options;
+  options.suites = suites;
+  options.split = "";  // every split
+  options.data_dir = global.data_dir;
+  options.hostsim_binary = global.hostsim_binary;
+  options.encoder_dir = global.encoder_dir;
+  options.hosts_dir = global.hosts_dir;
+  const RunPlan plan = plan_run(options);
+  int64_t checked = 0, failed = 0;
+  for (const auto& loaded : plan.suites) {
+    const Suite& suite = *loaded.suite;
+    // Examples are checked by `jobs` threads (scorers are thread-safe) and reported in file order.
+    std::vector<std::string> problems(loaded.examples.size());
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> workers;
+    for (int j = 0; j < jobs; ++j)
+      workers.emplace_back([&] {
+        for (size_t i = next++; i < loaded.examples.size(); i = next++)
+          problems[i] = check_example(suite, loaded.examples[i], plan.context);
+      });
+    for (auto& w : workers) w.join();
+    for (size_t i = 0; i < problems.size(); ++i) {
+      ++checked;
+      if (problems[i].empty()) continue;
+      ++failed;
+      const Example& ex = loaded.examples[i];
+      fmt::print("{}: {}/{}: {}\n", ex.origin, suite.name(), ex.id, problems[i]);
+    }
+    fmt::print(stderr, "{} v{}: {} examples checked\n", suite.name(), suite.version(), loaded.examples.size());
+  }
+  fmt::print("{} examples, {} failed\n", checked, failed);
+  if (failed) throw InputError(fmt::format("{} of {} examples failed validation", failed, checked));
+  return 0;
+}
+
+}  // namespace aimicius

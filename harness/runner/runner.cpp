@@ -1,0 +1,302 @@
+#include "harness/runner/runner.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "common/sha256.h"
+#include "harness/runner/text_embedder_loader.h"
+
+#ifndef AIMICIUS_VERSION
+#define AIMICIUS_VERSION "dev"
+#endif
+
+namespace aimicius {
+namespace {
+
+// One example after generation, extraction and scoring: everything record_example writes.
+struct Outcome {
+  PredictionRecord prediction;
+  std::vector<ScoreRecord> scores;
+};
+
+// Worker side of a suite: generate a batch, then extract and score each answer (pure functions,
+// so this runs on the worker thread and the writer thread only writes).
+std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<const Example*>& batch,
+                                   Backend& backend, const GenerationParams& params, int64_t run_id,
+                                   const ScoringContext& context) {
+  const Suite& suite = *loaded.suite;
+  std::vector<GenerationRequest> requests;
+  requests.reserve(batch.size());
+  for (const Example* ex : batch) requests.push_back({suite.name(), ex->id, suite.prompt(*ex)});
+
+  std::vector<GenerationResult> results;
+  try {
+    results = backend.generate(requests, params);
+  } catch (const std::exception& e) {
+    // A failing batch is every example's error; the run goes on and the errors are stored.
+    results.assign(batch.size(), GenerationResult{});
+    for (auto& r : results) r.error = fmt::format("backend error: {}", e.what());
+  }
+  if (results.size() != batch.size())
+    throw std::runtime_error(fmt::format("backend {} returned {} results for {} requests",
+                                         backend.spec(), results.size(), batch.size()));
+
+  std::vector<Outcome> out(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Example& ex = *batch[i];
+    GenerationResult& r = results[i];
+    PredictionRecord& p = out[i].prediction;
+    p.run_id = run_id;
+    p.suite = suite.name();
+    p.example_id = ex.id;
+    p.subset = suite.subset(ex);
+    p.prompt_sha256 = sha256_hex(requests[i].prompt);
+    p.raw_output = std::move(r.output);
+    p.answer = r.error ? std::string() : suite.extract_answer(p.raw_output);
+    p.tokens_in = r.tokens_in;
+    p.tokens_out = r.tokens_out;
+    p.latency_ms = r.latency_ms;
+    p.cached = r.cached;
+    p.cost_usd = r.cost_usd;
+    p.error = std::move(r.error);
+    std::vector<ScoreRow> rows;
+    try {
+      rows = suite.score(ex, p.answer, context);
+    } catch (const std::exception& e) {
+      // A scorer failing on a reference is a data or environment problem: stop, naming the example.
+      throw std::runtime_error(fmt::format("{}: example \"{}\": scoring failed: {}", ex.origin, ex.id, e.what()));
+    }
+    for (auto& s : rows) out[i].scores.push_back({std::move(s.metric), s.value, std::move(s.detail)});
+  }
+  return out;
+}
+
+// Runs the pending examples of one suite: `jobs` workers produce, this thread writes.
+void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, const RunOptions& options,
+                   const ScoringContext& context, Backend& backend, Progress& progress) {
+  const std::string name = loaded.suite->name();
+  const auto stored = store.stored_example_ids(run_id, name);
+  const size_t planned = options.limit ? std::min<size_t>(*options.limit, loaded.examples.size())
+                                       : loaded.examples.size();
+  std::vector<std::vector<const Example*>> batches;
+  int64_t already = 0;
+  for (size_t i = 0; i < planned; ++i) {
+    const Example& ex = loaded.examples[i];
+    if (stored.count(ex.id)) {
+      ++already;
+      continue;
+    }
+    if (batches.empty() || static_cast<int64_t>(batches.back().size()) >= options.batch_size)
+      batches.emplace_back();
+    batches.back().push_back(&ex);
+  }
+  progress.start(name, static_cast<int64_t>(planned), already);
+  if (batches.empty()) {
+    progress.finish();
+    return;
+  }
+
+  GenerationParams params;
+  params.seed = options.seed;
+  params.max_new_tokens = options.max_new_tokens;
+  params.temperature = options.temperature;
+  params.stop = loaded.suite->stop_sequences();
+
+  std::mutex mu;
+  std::condition_variable ready;
+  std::deque<Outcome> queue;
+  std::exception_ptr worker_error;
+  std::atomic<size_t> next_batch{0};
+  std::atomic<bool> stop{false};
+  int live_workers = std::max(1, std::min<int>(options.jobs, static_cast<int>(batches.size())));
+
+  auto worker = [&] {
+    try {
+      for (size_t b; !stop && (b = next_batch++) < batches.size();) {
+        auto outcomes = process_batch(loaded, batches[b], backend, params, run_id, context);
+        std::lock_guard<std::mutex> lock(mu);
+        for (auto& o : outcomes) queue.push_back(std::move(o));
+        ready.notify_one();
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!worker_error) worker_error = std::current_exception();
+      stop = true;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    --live_workers;
+    ready.notify_one();
+  };
+
+  std::vector<std::thread> threads;
+  for (int i = 0, n = live_workers; i < n; ++i) threads.emplace_back(worker);
+
+  std::exception_ptr writer_error;
+  try {
+    std::unique_lock<std::mutex> lock(mu);
+    while (true) {
+      ready.wait(lock, [&] { return !queue.empty() || live_workers == 0; });
+      if (queue.empty()) break;
+      Outcome o = std::move(queue.front());
+      queue.pop_front();
+      lock.unlock();
+      store.record_example(o.prediction, o.scores);
+      progress.advance();
+      lock.lock();
+    }
+  } catch (...) {
+    writer_error = std::current_exception();
+    stop = true;
+  }
+  for (auto& t : threads) t.join();
+  if (writer_error) std::rethrow_exception(writer_error);
+  if (worker_error) std::rethrow_exception(worker_error);
+  progress.finish();
+}
+
+}  // namespace
+
+nlohmann::json RunOptions::to_json() const {
+  return {{"suites", suites}, {"model", model_spec},   {"limit", limit ? nlohmann::json(*limit) : nlohmann::json()},
+          {"seed", seed},     {"split", split},        {"batch_size", batch_size},
+          {"jobs", jobs},     {"data_dir", data_dir.string()}, {"max_new_tokens", max_new_tokens},
+          {"temperature", temperature}};
+}
+
+RunOptions RunOptions::from_json(const nlohmann::json& j) {
+  RunOptions o;
+  o.suites = j.at("suites").get<std::vector<std::string>>();
+  o.model_spec = j.at("model").get<std::string>();
+  if (!j.at("limit").is_null()) o.limit = j.at("limit").get<int64_t>();
+  o.seed = j.at("seed").get<uint64_t>();
+  o.split = j.at("split").get<std::string>();
+  o.batch_size = j.at("batch_size").get<int64_t>();
+  o.jobs = j.value("jobs", 1);
+  o.max_new_tokens = j.value("max_new_tokens", int64_t{256});
+  o.temperature = j.value("temperature", 0.0);
+  o.data_dir = j.value("data_dir", "");
+  return o;
+}
+
+RunPlan plan_run(const RunOptions& options) {
+  if (options.jobs < 1) throw InputError(fmt::format("--jobs must be at least 1 (got {})", options.jobs));
+  if (options.limit && *options.limit < 1)
+    throw InputError(fmt::format("--limit must be at least 1 (got {})", *options.limit));
+  if (options.batch_size < 1) throw InputError("batch size must be at least 1");
+  RunPlan plan;
+  plan.options = options;
+  if (plan.options.suites.empty()) plan.options.suites = known_suite_names(options.data_dir);
+  if (plan.options.suites.empty())
+    throw InputError(fmt::format("no suites in {} (a suite is a folder holding a suite.json)", options.data_dir.string()));
+  for (const auto& name : plan.options.suites)
+    plan.suites.push_back(load_suite(name, options.data_dir, options.split));
+  bool executes = false, embeds = false;
+  for (const auto& s : plan.suites) {
+    executes = executes || s.suite->needs_sandbox();
+    embeds = embeds || s.suite->needs_embedder();
+  }
+  if (embeds) {
+    plan.embedder = load_text_embedder(options.encoder_dir);
+    plan.context.embedder = plan.embedder.get();
+  }
+  if (executes) {
+    if (!std::filesystem::exists(options.hostsim_binary))
+      throw InputError(fmt::format("the simulated host tools ({}) are missing: build the aimicius-hostsim target",
+                                   options.hostsim_binary.string()));
+    try {
+      plan.sandbox = std::make_shared<const Sandbox>();
+    } catch (const SandboxUnavailable& e) {
+      throw InputError(e.what());
+    }
+    plan.context.sandbox = plan.sandbox.get();
+    plan.context.hostsim_binary = options.hostsim_binary;
+    plan.context.hosts_dir = options.hosts_dir.empty() ? options.data_dir / "hosts" : options.hosts_dir;
+  }
+  return plan;
+}
+
+namespace {
+
+std::string headline_of(const Suite& suite) {
+  for (const auto& m : suite.metrics())
+    if (m.headline) return m.name;
+  return "";
+}
+
+}  // namespace
+
+int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
+  NewRun run;
+  run.model_spec = backend.spec();
+  run.model_hash = backend.content_hash();
+  run.is_oracle = backend.is_oracle();
+  run.suites = nlohmann::json::object();
+  for (const auto& s : plan.suites) {
+    const size_t n = plan.options.limit ? std::min<size_t>(*plan.options.limit, s.examples.size())
+                                        : s.examples.size();
+    run.suites[s.suite->name()] = {{"version", s.suite->version()},
+                                   {"prompt_version", s.suite->prompt_version()},
+                                   {"data_sha256", s.manifest.data_sha256()},
+                                   {"headline", headline_of(*s.suite)},
+                                   {"examples", n}};
+  }
+  run.config = plan.options.to_json();
+  run.tool_version = AIMICIUS_VERSION;
+  return store.create_run(run);
+}
+
+RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
+                    const std::filesystem::path& hostsim_binary, const std::filesystem::path& encoder_dir,
+                    const std::filesystem::path& hosts_dir) {
+  auto run = store.find_run(run_id);
+  if (!run) throw InputError(fmt::format("no run {} in the database", run_id));
+  if (run->status == kRunComplete) throw InputError(fmt::format("run {} is already complete", run_id));
+  RunOptions options = RunOptions::from_json(run->config);
+  options.data_dir = data_dir;
+  options.jobs = jobs;
+  options.hostsim_binary = hostsim_binary;
+  options.encoder_dir = encoder_dir;
+  options.hosts_dir = hosts_dir;
+  RunPlan plan = plan_run(options);
+  for (const auto& s : plan.suites) {
+    const auto& stored = run->suites.at(s.suite->name());
+    if (stored.at("data_sha256") != s.manifest.data_sha256() ||
+        stored.at("prompt_version") != s.suite->prompt_version())
+      throw InputError(fmt::format("run {}: suite {} changed since the run started (data or prompt); "
+                                   "start a new run instead of resuming",
+                                   run_id, s.suite->name()));
+  }
+  return plan;
+}
+
+void check_resume_backend(const RunRecord& run, const Backend& backend) {
+  if (run.model_hash != backend.content_hash())
+    throw InputError(fmt::format("run {}: model {} changed since the run started (content hash {} != {})",
+                                 run.id, run.model_spec, backend.content_hash(), run.model_hash));
+}
+
+void execute_run(Store& store, int64_t run_id, const RunPlan& plan, Backend& backend, Progress& progress) {
+  try {
+    store.reopen_run(run_id);
+    for (const auto& loaded : plan.suites)
+      execute_suite(store, run_id, loaded, plan.options, plan.context, backend, progress);
+    store.finish_run(run_id, kRunComplete);
+  } catch (const std::exception& e) {
+    try {
+      store.finish_run(run_id, kRunFailed, e.what());
+    } catch (...) {
+      // The store itself is failing; the original error is the one to report.
+    }
+    throw;
+  }
+}
+
+}  // namespace aimicius

@@ -1,0 +1,79 @@
+// Running an evaluation: plan (load and check suites, build the backend), record the run, then
+// feed batches of prompts to the backend from `jobs` worker threads while this thread alone writes
+// results, one transaction per example.
+//
+// Invariants:
+// - Bad input (unknown suite or model, missing or corrupt data) fails in planning, before any run
+//   row exists: no half-made run is left behind.
+// - A run becomes "complete" only when every planned example has a stored prediction; any
+//   exception while executing marks it "failed" (with the reason) and propagates.
+// - Resuming re-plans from the stored options, refuses if the data checksums or the model's
+//   content hash changed, and runs only the examples that have no stored prediction.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/backends/backend.h"
+#include "harness/runner/progress.h"
+#include "harness/store/store.h"
+#include "scorers/sandbox/sandbox.h"
+#include "scorers/text_embedder.h"
+
+namespace aimicius {
+
+struct RunOptions {
+  std::vector<std::string> suites;  // empty: every known suite
+  std::string model_spec = "oracle";
+  std::optional<int64_t> limit;     // first N examples of each suite
+  int jobs = 1;
+  uint64_t seed = 0;
+  std::string split = "test";
+  int64_t batch_size = 8;
+  int64_t max_new_tokens = 256;
+  double temperature = 0.0;
+  std::filesystem::path data_dir;
+  std::filesystem::path hostsim_binary;  // the simulated tools, for suites that execute commands
+  std::filesystem::path encoder_dir;     // the embedding model, for suites with embedding metrics
+  std::filesystem::path hosts_dir;       // host profiles of the simulated tools (default data_dir/hosts)
+
+  // What is stored in runs.config_json and read back by --resume (jobs and data_dir are not part
+  // of a run's identity: a resume may use other values).
+  nlohmann::json to_json() const;
+  static RunOptions from_json(const nlohmann::json& j);
+};
+
+struct RunPlan {
+  RunOptions options;
+  std::vector<LoadedSuite> suites;
+  std::shared_ptr<const Sandbox> sandbox;        // when some suite executes answers
+  std::shared_ptr<const TextEmbedder> embedder;  // when some suite compares embeddings
+  ScoringContext context;                        // points into `sandbox` and `embedder`
+};
+
+// Loads and validates every requested suite, starts the sandbox when a suite executes answers and
+// loads the embedding model when a suite needs it. Throws InputError (also when bubblewrap cannot
+// run: nothing is run unsandboxed).
+RunPlan plan_run(const RunOptions& options);
+
+// Records a new "running" run for the plan and returns its id.
+int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend);
+
+// Re-plans a stored run for --resume. Throws InputError when the run does not exist, is
+// complete, or its data changed since it started.
+RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
+                    const std::filesystem::path& hostsim_binary, const std::filesystem::path& encoder_dir = {},
+                    const std::filesystem::path& hosts_dir = {});
+
+// Checks that `backend` is the one that started the run (same spec and content hash).
+void check_resume_backend(const RunRecord& run, const Backend& backend);
+
+// Executes the pending examples of a run and marks it complete (or failed, rethrowing).
+void execute_run(Store& store, int64_t run_id, const RunPlan& plan, Backend& backend, Progress& progress);
+
+}  // namespace aimicius

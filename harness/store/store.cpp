@@ -1,0 +1,349 @@
+#include "harness/store/store.h"
+
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+
+namespace aimicius {
+namespace {
+
+constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
+
+// Model output is arbitrary bytes and ends up inside JSON details (extracted commands, flags):
+// invalid UTF-8 is replaced (U+FFFD) rather than failing the write.
+std::string to_json_text(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Migration N takes a database from user_version N to N+1. Never edit a shipped entry: append.
+const std::vector<std::string>& migrations() {
+  static const std::vector<std::string> kMigrations = {
+      R"sql(
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        finished_at TEXT,
+        model_spec TEXT NOT NULL,
+        model_hash TEXT NOT NULL,
+        is_oracle INTEGER NOT NULL DEFAULT 0,
+        suites_json TEXT NOT NULL,
+        config_json TEXT NOT NULL,
+        tool_version TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed')),
+        error TEXT
+      );
+      CREATE TABLE predictions (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        suite TEXT NOT NULL,
+        example_id TEXT NOT NULL,
+        prompt_sha256 TEXT NOT NULL,
+        raw_output TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        tokens_in INTEGER NOT NULL DEFAULT 0,
+        tokens_out INTEGER NOT NULL DEFAULT 0,
+        latency_ms REAL NOT NULL DEFAULT 0,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, suite, example_id)
+      );
+      CREATE TABLE scores (
+        run_id INTEGER NOT NULL,
+        suite TEXT NOT NULL,
+        example_id TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        value REAL NOT NULL,
+        detail_json TEXT,
+        PRIMARY KEY (run_id, suite, example_id, metric),
+        FOREIGN KEY (run_id, suite, example_id) REFERENCES predictions(run_id, suite, example_id)
+      );
+      CREATE TABLE api_cache (
+        request_sha256 TEXT PRIMARY KEY,
+        response_json TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      )sql",
+      // 1 -> 2: the example's subset (e.g. cmdgen's platform), for per-subset scores.
+      R"sql(
+      ALTER TABLE predictions ADD COLUMN subset TEXT;
+      )sql",
+      // 2 -> 3: per-example API usage: answered from the response cache, and what it cost.
+      R"sql(
+      ALTER TABLE predictions ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE predictions ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
+      )sql",
+  };
+  return kMigrations;
+}
+
+RunRecord read_run(Statement& st) {
+  RunRecord r;
+  r.id = st.column_int(0);
+  r.created_at = st.column_text(1);
+  r.finished_at = st.column_text(2);
+  r.model_spec = st.column_text(3);
+  r.model_hash = st.column_text(4);
+  r.is_oracle = st.column_int(5) != 0;
+  r.suites = nlohmann::json::parse(st.column_text(6));
+  r.config = nlohmann::json::parse(st.column_text(7));
+  r.tool_version = st.column_text(8);
+  r.status = st.column_text(9);
+  r.error = st.column_text(10);
+  return r;
+}
+
+constexpr const char* kRunColumns =
+    "id, created_at, finished_at, model_spec, model_hash, is_oracle, suites_json, config_json, "
+    "tool_version, status, error";
+
+}  // namespace
+
+Store Store::open_for_write(const std::string& path) {
+  auto db = std::make_unique<SqliteDb>(path, SqliteDb::Mode::kReadWriteCreate);
+  Store store(std::move(db));
+  try {
+    store.db_->exec("PRAGMA foreign_keys = ON");
+    store.db_->exec("PRAGMA journal_mode = WAL");
+    store.db_->exec("PRAGMA synchronous = NORMAL");
+    store.migrate();
+  } catch (const std::runtime_error& e) {
+    throw InputError(fmt::format("cannot write database {}: {}", path, e.what()));
+  }
+  return store;
+}
+
+Store Store::open_for_read(const std::string& path) {
+  if (!std::filesystem::exists(path))
+    throw InputError(fmt::format("no database at {} (run `aimicius run` first, or pass --db)", path));
+  Store store(std::make_unique<SqliteDb>(path, SqliteDb::Mode::kReadOnly));
+  const int version = store.schema_version();
+  if (version != kSchemaVersion)
+    throw InputError(fmt::format("database {} has schema version {}, this aimicius reads {}{}", path,
+                                 version, kSchemaVersion,
+                                 version < kSchemaVersion ? " (open it with `aimicius run` to migrate)" : ""));
+  return store;
+}
+
+int Store::schema_version() {
+  Statement st(*db_, "PRAGMA user_version");
+  st.step();
+  return static_cast<int>(st.column_int(0));
+}
+
+void Store::migrate() {
+  const auto& steps = migrations();
+  int version = schema_version();
+  if (version > static_cast<int>(steps.size()))
+    throw InputError(fmt::format("database {} has schema version {}, newer than this aimicius ({})",
+                                 db_->path(), version, steps.size()));
+  for (; version < static_cast<int>(steps.size()); ++version) {
+    Transaction tx(*db_);
+    db_->exec(steps[version]);
+    db_->exec(fmt::format("PRAGMA user_version = {}", version + 1));
+    tx.commit();
+  }
+}
+
+int64_t Store::create_run(const NewRun& run) {
+  Statement st(*db_, fmt::format("INSERT INTO runs (created_at, model_spec, model_hash, is_oracle, "
+                                 "suites_json, config_json, tool_version, status) "
+                                 "VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6, 'running')",
+                                 kNow));
+  st.bind(1, run.model_spec)
+      .bind(2, run.model_hash)
+      .bind(3, int64_t{run.is_oracle ? 1 : 0})
+      .bind(4, to_json_text(run.suites))
+      .bind(5, to_json_text(run.config))
+      .bind(6, run.tool_version)
+      .run();
+  return db_->last_insert_rowid();
+}
+
+std::optional<RunRecord> Store::find_run(int64_t id) {
+  Statement st(*db_, fmt::format("SELECT {} FROM runs WHERE id = ?1", kRunColumns));
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return read_run(st);
+}
+
+std::vector<RunRecord> Store::list_runs() {
+  Statement st(*db_, fmt::format("SELECT {} FROM runs ORDER BY id", kRunColumns));
+  std::vector<RunRecord> out;
+  while (st.step()) out.push_back(read_run(st));
+  return out;
+}
+
+void Store::finish_run(int64_t id, const std::string& status, const std::string& error) {
+  Statement st(*db_, fmt::format("UPDATE runs SET status = ?1, error = ?2, finished_at = {} WHERE id = ?3",
+                                 kNow));
+  st.bind(1, status).bind(2, error).bind(3, id).run();
+}
+
+void Store::reopen_run(int64_t id) {
+  Statement st(*db_, "UPDATE runs SET status = 'running', error = NULL, finished_at = NULL WHERE id = ?1");
+  st.bind(1, id).run();
+}
+
+std::set<std::string> Store::stored_example_ids(int64_t run_id, const std::string& suite) {
+  Statement st(*db_, "SELECT example_id FROM predictions WHERE run_id = ?1 AND suite = ?2");
+  st.bind(1, run_id).bind(2, suite);
+  std::set<std::string> ids;
+  while (st.step()) ids.insert(st.column_text(0));
+  return ids;
+}
+
+void Store::record_example(const PredictionRecord& p, const std::vector<ScoreRecord>& scores) {
+  Transaction tx(*db_);
+  Statement ins(*db_, fmt::format("INSERT INTO predictions (run_id, suite, example_id, prompt_sha256, "
+                                  "raw_output, answer, tokens_in, tokens_out, latency_ms, error, "
+                                  "subset, cached, cost_usd, created_at) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, {})",
+                                  kNow));
+  ins.bind(1, p.run_id)
+      .bind(2, p.suite)
+      .bind(3, p.example_id)
+      .bind(4, p.prompt_sha256)
+      .bind(5, p.raw_output)
+      .bind(6, p.answer)
+      .bind(7, p.tokens_in)
+      .bind(8, p.tokens_out)
+      .bind(9, p.latency_ms)
+      .bind_optional(10, p.error)
+      .bind_optional(11, p.subset.empty() ? std::nullopt : std::optional<std::string>(p.subset))
+      .bind(12, int64_t{p.cached ? 1 : 0})
+      .bind(13, p.cost_usd)
+      .run();
+  Statement sc(*db_, "INSERT INTO scores (run_id, suite, example_id, metric, value, detail_json) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  for (const auto& s : scores) {
+    sc.reset();
+    sc.bind(1, p.run_id)
+        .bind(2, p.suite)
+        .bind(3, p.example_id)
+        .bind(4, s.metric)
+        .bind(5, s.value)
+        .bind(6, s.detail.is_null() ? std::string("{}") : to_json_text(s.detail))
+        .run();
+  }
+  tx.commit();
+}
+
+std::vector<MetricSummary> Store::metric_summaries(int64_t run_id) {
+  // Metrics keep the order the suite first wrote them in (MIN(rowid)), suites their run order.
+  Statement st(*db_, "SELECT suite, metric, COUNT(*), AVG(value) FROM scores WHERE run_id = ?1 "
+                     "GROUP BY suite, metric ORDER BY MIN(rowid)");
+  st.bind(1, run_id);
+  std::vector<MetricSummary> out;
+  while (st.step())
+    out.push_back({st.column_text(0), st.column_text(1), st.column_int(2), st.column_double(3)});
+  return out;
+}
+
+std::vector<SubsetSummary> Store::subset_summaries(int64_t run_id) {
+  Statement st(*db_, "SELECT s.suite, p.subset, s.metric, COUNT(*), AVG(s.value) FROM scores s "
+                     "JOIN predictions p USING (run_id, suite, example_id) "
+                     "WHERE s.run_id = ?1 AND p.subset IS NOT NULL "
+                     "GROUP BY s.suite, p.subset, s.metric ORDER BY s.suite, p.subset, MIN(s.rowid)");
+  st.bind(1, run_id);
+  std::vector<SubsetSummary> out;
+  while (st.step())
+    out.push_back({st.column_text(0), st.column_text(1), st.column_text(2), st.column_int(3), st.column_double(4)});
+  return out;
+}
+
+std::vector<SuiteCounts> Store::suite_counts(int64_t run_id) {
+  Statement st(*db_, "SELECT suite, COUNT(*), COUNT(error) FROM predictions WHERE run_id = ?1 "
+                     "GROUP BY suite ORDER BY MIN(rowid)");
+  st.bind(1, run_id);
+  std::vector<SuiteCounts> out;
+  while (st.step()) out.push_back({st.column_text(0), st.column_int(1), st.column_int(2)});
+  return out;
+}
+
+std::vector<ExampleError> Store::example_errors(int64_t run_id, int64_t limit) {
+  Statement st(*db_, "SELECT suite, example_id, error FROM predictions WHERE run_id = ?1 AND error IS "
+                     "NOT NULL ORDER BY rowid LIMIT ?2");
+  st.bind(1, run_id).bind(2, limit);
+  std::vector<ExampleError> out;
+  while (st.step()) out.push_back({st.column_text(0), st.column_text(1), st.column_text(2)});
+  return out;
+}
+
+std::map<std::tuple<std::string, std::string, std::string>, double> Store::example_scores(int64_t run_id) {
+  Statement st(*db_, "SELECT suite, example_id, metric, value FROM scores WHERE run_id = ?1");
+  st.bind(1, run_id);
+  std::map<std::tuple<std::string, std::string, std::string>, double> out;
+  while (st.step()) out[{st.column_text(0), st.column_text(1), st.column_text(2)}] = st.column_double(3);
+  return out;
+}
+
+int64_t Store::prediction_count(int64_t run_id) {
+  Statement st(*db_, "SELECT COUNT(*) FROM predictions WHERE run_id = ?1");
+  st.bind(1, run_id).step();
+  return st.column_int(0);
+}
+
+int64_t Store::score_count(int64_t run_id) {
+  Statement st(*db_, "SELECT COUNT(*) FROM scores WHERE run_id = ?1");
+  st.bind(1, run_id).step();
+  return st.column_int(0);
+}
+
+std::vector<StoredExample> Store::stored_examples(int64_t run_id) {
+  std::vector<StoredExample> out;
+  std::map<std::pair<std::string, std::string>, size_t> index;
+  Statement st(*db_, "SELECT suite, example_id, subset, prompt_sha256, raw_output, answer, error FROM predictions "
+                     "WHERE run_id = ?1 ORDER BY rowid");
+  st.bind(1, run_id);
+  while (st.step()) {
+    StoredExample e;
+    e.suite = st.column_text(0);
+    e.example_id = st.column_text(1);
+    e.subset = st.column_text(2);
+    e.prompt_sha256 = st.column_text(3);
+    e.raw_output = st.column_text(4);
+    e.answer = st.column_text(5);
+    if (!st.column_is_null(6)) e.error = st.column_text(6);
+    index[{e.suite, e.example_id}] = out.size();
+    out.push_back(std::move(e));
+  }
+  Statement sc(*db_, "SELECT suite, example_id, metric, value, detail_json FROM scores WHERE run_id = ?1 ORDER BY rowid");
+  sc.bind(1, run_id);
+  while (sc.step()) {
+    auto it = index.find({sc.column_text(0), sc.column_text(1)});
+    if (it == index.end()) continue;  // the foreign key makes this impossible; never invent a row
+    const std::string detail = sc.column_text(4);
+    out[it->second].scores.push_back(
+        {sc.column_text(2), sc.column_double(3),
+         detail.empty() ? nlohmann::json::object() : nlohmann::json::parse(detail, nullptr, false)});
+  }
+  return out;
+}
+
+RunUsage Store::run_usage(int64_t run_id) {
+  Statement st(*db_, "SELECT COUNT(*), COALESCE(SUM(cached), 0), "
+                     "COALESCE(SUM(CASE WHEN cached = 0 THEN tokens_in ELSE 0 END), 0), "
+                     "COALESCE(SUM(CASE WHEN cached = 0 THEN tokens_out ELSE 0 END), 0), "
+                     "COALESCE(SUM(cost_usd), 0) FROM predictions WHERE run_id = ?1");
+  st.bind(1, run_id).step();
+  return {st.column_int(0), st.column_int(1), st.column_int(2), st.column_int(3), st.column_double(4)};
+}
+
+std::optional<std::string> Store::cached_response(const std::string& request_sha256) {
+  Statement st(*db_, "SELECT response_json FROM api_cache WHERE request_sha256 = ?1");
+  st.bind(1, request_sha256);
+  if (!st.step()) return std::nullopt;
+  return st.column_text(0);
+}
+
+void Store::store_response(const std::string& request_sha256, const std::string& response_json) {
+  // A concurrent identical request may have stored it first; the newer body replaces it.
+  Statement st(*db_, fmt::format("INSERT OR REPLACE INTO api_cache (request_sha256, response_json, created_at) "
+                                 "VALUES (?1, ?2, {})",
+                                 kNow));
+  st.bind(1, request_sha256).bind(2, response_json).run();
+}
+
+}  // namespace aimicius

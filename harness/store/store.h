@@ -1,0 +1,173 @@
+// The results store: one SQLite file (default aimicius.db) holding runs, per-example predictions,
+// per-example scores and the API response cache.
+//
+// Invariants:
+// - Schema version lives in PRAGMA user_version; migrations in store.cpp run in order, each in
+//   one transaction, so a database is always at some whole version.
+// - Journal mode WAL; one writer (the process running a run), any number of readers.
+// - (run_id, suite, example_id) is unique in predictions: a resumed run skips what is stored and
+//   can never duplicate an example. An example's prediction and all its scores are written in one
+//   transaction (record_example), so a killed process loses at most the examples in flight.
+// - A run is "complete" only after every planned example is stored; a run that stopped on an
+//   error is "failed"; a process killed mid-run leaves it "running" until `run --resume`.
+// - Usage and cost are stored per example (predictions.tokens_in/out, cached, cost_usd) and a run's
+//   totals are their sums, so a resumed run's totals need no separate bookkeeping. An answer from
+//   the API cache costs nothing and is counted as cached.
+// - api_cache holds response bodies keyed by the sha256 of the canonical request (never a
+//   credential); a Store is one connection used by one thread at a time, so the cache uses its own
+//   Store (see harness/store/response_cache.h).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/sqlite_db.h"
+
+namespace aimicius {
+
+inline constexpr const char* kRunRunning = "running";
+inline constexpr const char* kRunComplete = "complete";
+inline constexpr const char* kRunFailed = "failed";
+
+struct NewRun {
+  std::string model_spec;
+  std::string model_hash;
+  bool is_oracle = false;
+  nlohmann::json suites;  // {suite: {version, prompt_version, data_sha256, examples}}
+  nlohmann::json config;  // the options that define the run (suites, limit, split, seed, ...)
+  std::string tool_version;
+};
+
+struct RunRecord : NewRun {
+  int64_t id = 0;
+  std::string created_at;
+  std::string finished_at;
+  std::string status;
+  std::string error;
+};
+
+struct PredictionRecord {
+  int64_t run_id = 0;
+  std::string suite;
+  std::string example_id;
+  std::string prompt_sha256;
+  std::string raw_output;
+  std::string answer;
+  int64_t tokens_in = 0;
+  int64_t tokens_out = 0;
+  double latency_ms = 0.0;
+  std::optional<std::string> error;
+  std::string subset;  // the example's subset (e.g. "nvidia"), "" when the suite has none
+  bool cached = false;  // answered from the API response cache (no request made)
+  double cost_usd = 0.0;
+};
+
+// A run's API usage: sums over its stored examples.
+struct RunUsage {
+  int64_t examples = 0;
+  int64_t cached = 0;      // examples answered from the response cache
+  int64_t tokens_in = 0;   // over examples not from the cache
+  int64_t tokens_out = 0;
+  double cost_usd = 0.0;
+};
+
+struct ScoreRecord {
+  std::string metric;
+  double value = 0.0;
+  nlohmann::json detail;
+};
+
+struct MetricSummary {
+  std::string suite;
+  std::string metric;
+  int64_t examples = 0;
+  double mean = 0.0;
+};
+
+// A metric's mean over the examples of one subset of a suite.
+struct SubsetSummary {
+  std::string suite;
+  std::string subset;
+  std::string metric;
+  int64_t examples = 0;
+  double mean = 0.0;
+};
+
+struct SuiteCounts {
+  std::string suite;
+  int64_t examples = 0;
+  int64_t errors = 0;
+};
+
+// One stored example with all its scores (reports: statistics and the HTML drill-down).
+struct StoredExample {
+  std::string suite;
+  std::string example_id;
+  std::string subset;  // "" when the suite has none
+  std::string prompt_sha256;
+  std::string raw_output;
+  std::string answer;
+  std::optional<std::string> error;
+  std::vector<ScoreRecord> scores;  // in the order they were written (the suite's metric order)
+};
+
+struct ExampleError {
+  std::string suite;
+  std::string example_id;
+  std::string error;
+};
+
+class Store {
+ public:
+  static constexpr int kSchemaVersion = 3;
+
+  // Opens (creating if needed) and migrates. Throws InputError naming the path when the file
+  // cannot be created or written.
+  static Store open_for_write(const std::string& path);
+  // Opens an existing database for reports. Throws InputError when it does not exist.
+  static Store open_for_read(const std::string& path);
+
+  int schema_version();
+
+  int64_t create_run(const NewRun& run);
+  std::optional<RunRecord> find_run(int64_t id);
+  std::vector<RunRecord> list_runs();
+  void finish_run(int64_t id, const std::string& status, const std::string& error = "");
+  void reopen_run(int64_t id);  // back to "running" for --resume
+
+  std::set<std::string> stored_example_ids(int64_t run_id, const std::string& suite);
+  void record_example(const PredictionRecord& prediction, const std::vector<ScoreRecord>& scores);
+
+  std::vector<MetricSummary> metric_summaries(int64_t run_id);
+  // Per-subset means of the suites that have subsets (by suite, subset, then metric order).
+  std::vector<SubsetSummary> subset_summaries(int64_t run_id);
+  std::vector<SuiteCounts> suite_counts(int64_t run_id);
+  std::vector<ExampleError> example_errors(int64_t run_id, int64_t limit);
+  // (suite, example_id, metric) -> value, for comparisons.
+  std::map<std::tuple<std::string, std::string, std::string>, double> example_scores(int64_t run_id);
+  int64_t prediction_count(int64_t run_id);
+  int64_t score_count(int64_t run_id);
+  RunUsage run_usage(int64_t run_id);
+
+  // The API response cache (request hash -> response body).
+  std::optional<std::string> cached_response(const std::string& request_sha256);
+  void store_response(const std::string& request_sha256, const std::string& response_json);
+
+  // Every stored example of a run with its scores (details parsed), in storage order. Read-only.
+  std::vector<StoredExample> stored_examples(int64_t run_id);
+
+ private:
+  explicit Store(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  void migrate();
+  std::unique_ptr<SqliteDb> db_;
+};
+
+}  // namespace aimicius

@@ -1,0 +1,57 @@
+// Scoring a generated command by running it: candidate and reference run in identical fresh
+// sandboxes on the same simulated host (the project's hostsim tools answering from a host
+// profile), and their behaviour is compared.
+//
+// execution_match = 1 when exit status, normalised stdout and the final work-dir state are all
+// equal. output_similarity = F1 of the multisets of whitespace-separated tokens of the two
+// normalised stdouts (1 when both are empty; 0 when the candidate fails or times out): a graded
+// score for near misses. An empty candidate is not run and scores 0 on both. Normalisation
+// strips trailing spaces per line, "\r", and trailing blank lines.
+// Both outputs are kept in the detail for reports. A reference that does not exit 0 is a data
+// bug: std::invalid_argument with its stderr.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "scorers/sandbox/sandbox.h"
+
+namespace aimicius {
+
+// Where simulated GPU/cluster tools come from inside the sandbox.
+struct SimulatedHost {
+  std::filesystem::path hostsim_binary;  // the aimicius-hostsim multi-call binary
+  std::filesystem::path profile;         // a host profile, datasets/hosts/NAME.json
+  std::vector<std::string> tools;        // names put on PATH, each a link to the binary
+};
+
+// The tools hostsim simulates, by the name a command calls them.
+std::vector<std::string> default_simulated_tools();
+
+// A sandbox request that runs `command` with the host's tools first on PATH and `fixture` in /work.
+SandboxRequest simulated_host_request(const SimulatedHost& host, std::string command,
+                                      const std::vector<SandboxFile>& fixture, const SandboxLimits& limits);
+
+std::string normalize_output(std::string_view text);
+double output_similarity(std::string_view a, std::string_view b);
+
+struct CommandExecutionScore {
+  double execution_match = 0.0;
+  double output_similarity = 0.0;
+  nlohmann::json detail;
+  // For scorers that compare the outputs their own way (e.g. by embeddings): the normalised
+  // stdouts, and whether the candidate ran and exited 0 within its limits.
+  std::string reference_output;
+  std::string candidate_output;
+  bool candidate_succeeded = false;
+};
+
+CommandExecutionScore score_command_execution(const Sandbox& sandbox, const SimulatedHost& host,
+                                              std::string_view candidate, std::string_view reference,
+                                              const std::vector<SandboxFile>& fixture, const SandboxLimits& limits);
+
+}  // namespace aimicius

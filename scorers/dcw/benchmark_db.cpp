@@ -1,0 +1,90 @@
+// BenchmarkDb: connection pool and the fixed retrieval query; see benchmark_db.h.
+#include "scorers/dcw/benchmark_db.h"
+
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+
+namespace aimicius {
+
+std::string sql_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text) {
+    if (c == '\'') quoted += '\'';
+    quoted += c;
+  }
+  return quoted + "'";
+}
+
+BenchmarkDb::BenchmarkDb(const std::filesystem::path& script)
+    : script_(script), built_(std::make_unique<SqlScriptDatabase>(script)) {
+  // Why: a script that runs but lacks a table would otherwise fail on the first answer scored.
+  for (const char* table : {"systems", "workloads", "criteria", "results"}) {
+    try {
+      query(fmt::format("SELECT count(*) FROM {}", table));
+    } catch (const std::runtime_error& error) {
+      throw InputError(fmt::format("{}: the database has no usable table \"{}\": {}", script.string(), table,
+                                   error.what()));
+    }
+  }
+}
+
+std::vector<std::vector<nlohmann::json>> BenchmarkDb::query(const std::string& sql) const {
+  std::optional<SqlDatabase> connection;
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (!idle_.empty()) {
+      connection.emplace(std::move(idle_.back()));
+      idle_.pop_back();
+    }
+  }
+  if (!connection) connection.emplace(SqlDatabase::open(built_->file()));
+  SqlLimits limits;
+  limits.seconds = 10.0;  // Why: generous; the tables are small and a slow CI machine must not flake.
+  SqlResult result = connection->run(sql, limits);
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    idle_.push_back(std::move(*connection));
+  }
+  if (!result.ok)
+    throw std::runtime_error(fmt::format("{}: query failed ({}): {}", script_.string(), result.error, sql));
+  return std::move(result.rows);
+}
+
+std::vector<int64_t> BenchmarkDb::retrieve(const std::vector<std::string>& systems, const std::string& workload,
+                                           const std::string& criterion) const {
+  if (systems.empty()) return {};
+  std::string in_list;
+  for (const std::string& system : systems) in_list += (in_list.empty() ? "" : ", ") + sql_quote(system);
+  const std::string sql = fmt::format(
+      "SELECT id FROM results WHERE workload = {} AND criterion = {} AND system IN ({}) ORDER BY id",
+      sql_quote(workload), sql_quote(criterion), in_list);
+  std::vector<int64_t> ids;
+  for (const auto& row : query(sql)) ids.push_back(row.at(0).get<int64_t>());
+  return ids;
+}
+
+std::vector<int64_t> BenchmarkDb::existing_ids(const std::vector<int64_t>& ids) const {
+  if (ids.empty()) return {};
+  std::string in_list;
+  for (const int64_t id : ids) in_list += (in_list.empty() ? "" : ", ") + std::to_string(id);
+  std::vector<int64_t> found;
+  for (const auto& row : query(fmt::format("SELECT id FROM results WHERE id IN ({}) ORDER BY id", in_list)))
+    found.push_back(row.at(0).get<int64_t>());
+  return found;
+}
+
+std::vector<std::string> BenchmarkDb::names(const std::string& table) const {
+  if (table != "systems" && table != "workloads" && table != "criteria")
+    throw std::invalid_argument("BenchmarkDb::names: unknown table " + table);
+  std::vector<std::string> names;
+  for (const auto& row : query(fmt::format("SELECT name FROM {} ORDER BY rowid", table)))
+    names.push_back(row.at(0).get<std::string>());
+  return names;
+}
+
+}  // namespace aimicius

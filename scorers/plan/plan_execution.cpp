@@ -1,0 +1,23 @@
+#include "scorers/plan/plan_execution.h"
+
+namespace aimicius {
+
+topology::PlanRunner sandboxed_plan_runner(const Sandbox& sandbox, const SandboxLimits& limits) {
+  return [&sandbox, limits](const std::string& program) {
+    SandboxRequest request;
+    request.command = "python3 plan.py";
+    request.files = {{"plan.py", program, false}};
+    request.limits = limits;
+    const SandboxResult r = sandbox.run(request);
+    topology::PlanRunResult out;
+    out.exit_code = r.exit_code;
+    out.term_signal = r.term_signal;
+    out.timed_out = r.timed_out;
+    out.stdout_truncated = r.stdout_truncated;
+    out.stdout_text = r.stdout_text;
+    out.stderr_text = r.stderr_text;
+    return out;
+  };
+}
+
+}  // namespace aimicius

@@ -1,0 +1,688 @@
+// sql_execution implementation: the read-only SQLite connection, the single-statement runner with
+// its time / row / size limits, the ORDER BY detector and the result comparison. The behaviour is
+// specified in sql_execution.h; this file keeps to it.
+//
+// Invariants:
+//   - every sqlite3 / sqlite3_stmt handle is owned by a unique_ptr and released on every path;
+//   - the progress handler points at a QueryClock that lives on run()'s stack, and is removed
+//     (ProgressHandlerGuard) before that frame ends, so the connection never holds a dangling
+//     pointer; the authorizer has no context at all;
+//   - run() reports everything the query causes in SqlResult and never throws;
+//   - SqlResult::rows only holds null, integer, real and valid-UTF-8 string JSON values, so the
+//     scorer's detail always serialises.
+#include "scorers/sql_engine/sql_execution.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+
+namespace aimicius {
+
+void SqlDatabase::ConnectionCloser::operator()(sqlite3* connection) const { sqlite3_close_v2(connection); }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+using Row = std::vector<Json>;
+
+constexpr int kMaxSqlBytes = 100000;
+constexpr int kMaxValueBytes = 16 << 20;
+constexpr int kProgressStepInterval = 1000;  // VM steps between two deadline checks
+constexpr double kMaxSeconds = 1e6;          // clamp for absurd time limits
+constexpr double kRelativeTolerance = 1e-9;
+constexpr std::size_t kDetailRows = 5;
+constexpr std::size_t kDetailStringBytes = 200;
+constexpr int64_t kMatchingBudget = 20000000;  // row comparisons for the greedy multiset matching
+
+constexpr std::array<std::string_view, 5> kDeniedFunctions = {"load_extension", "readfile", "writefile",
+                                                               "edit", "fts3_tokenizer"};
+
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+using StatementHandle = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// The authorizer: only reading queries pass. See the header for the list.
+int authorize_read_only(void* /*context*/, int action, const char* /*arg1*/, const char* arg2,
+                        const char* /*database*/, const char* /*trigger_or_view*/) {
+  switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_FUNCTION: {
+      const std::string_view function_name = arg2 != nullptr ? arg2 : "";
+      for (const auto denied : kDeniedFunctions) {
+        if (equals_ignoring_case(function_name, denied)) return SQLITE_DENY;
+      }
+      return SQLITE_OK;
+    }
+    default:
+      return SQLITE_DENY;
+  }
+}
+
+// The deadline of one run; `expired` records that the progress handler stopped the query.
+struct QueryClock {
+  Clock::time_point deadline;
+  bool expired = false;
+};
+
+int stop_after_deadline(void* context) {
+  auto* clock = static_cast<QueryClock*>(context);
+  if (Clock::now() >= clock->deadline) {
+    clock->expired = true;
+    return 1;
+  }
+  return 0;
+}
+
+class ProgressHandlerGuard {
+ public:
+  ProgressHandlerGuard(sqlite3* connection, QueryClock* clock) : connection_(connection) {
+    sqlite3_progress_handler(connection_, kProgressStepInterval, stop_after_deadline, clock);
+  }
+  ~ProgressHandlerGuard() { sqlite3_progress_handler(connection_, 0, nullptr, nullptr); }
+  ProgressHandlerGuard(const ProgressHandlerGuard&) = delete;
+  ProgressHandlerGuard& operator=(const ProgressHandlerGuard&) = delete;
+
+ private:
+  sqlite3* connection_;
+};
+
+// Position of the first character at or after `pos` that is not whitespace, part of a comment or
+// a ';'. An unterminated block comment runs to the end, as in SQLite.
+std::size_t skip_blank(std::string_view text, std::size_t pos) {
+  while (pos < text.size()) {
+    const char c = text[pos];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ';') {
+      ++pos;
+    } else if (text.compare(pos, 2, "--") == 0) {
+      const auto end = text.find('\n', pos);
+      pos = end == std::string_view::npos ? text.size() : end + 1;
+    } else if (text.compare(pos, 2, "/*") == 0) {
+      const auto end = text.find("*/", pos + 2);
+      pos = end == std::string_view::npos ? text.size() : end + 2;
+    } else {
+      break;
+    }
+  }
+  return pos;
+}
+
+std::string percent_encode_path(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string encoded;
+  for (const char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+                       (byte >= '0' && byte <= '9') || byte == '/' || byte == '-' || byte == '.' ||
+                       byte == '_' || byte == '~';
+    if (plain) {
+      encoded += c;
+    } else {
+      encoded += '%';
+      encoded += kHex[byte >> 4];
+      encoded += kHex[byte & 0xF];
+    }
+  }
+  return encoded;
+}
+
+// Length of the valid UTF-8 sequence starting at text[pos], or 0 when it is not valid.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(pos);
+  std::size_t length = 0;
+  uint32_t code_point = 0;
+  if (lead < 0x80) return 1;
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2;
+    code_point = lead & 0x1F;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3;
+    code_point = lead & 0x0F;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4;
+    code_point = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (pos + length > text.size()) return 0;
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(pos + i) & 0xC0) != 0x80) return 0;
+    code_point = (code_point << 6) | (byte(pos + i) & 0x3F);
+  }
+  static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (code_point < kMinimum[length] || code_point > 0x10FFFF) return 0;   // overlong / too large
+  if (code_point >= 0xD800 && code_point <= 0xDFFF) return 0;            // surrogate
+  return length;
+}
+
+std::string valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::size_t length = utf8_sequence_length(text, pos);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++pos;
+    } else {
+      out.append(text.substr(pos, length));
+      pos += length;
+    }
+  }
+  return out;
+}
+
+std::string hex_of(const unsigned char* bytes, std::size_t size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * size);
+  for (std::size_t i = 0; i < size; ++i) {
+    hex += kHex[bytes[i] >> 4];
+    hex += kHex[bytes[i] & 0xF];
+  }
+  return hex;
+}
+
+// One column of the current row, and the bytes it counts against max_result_bytes.
+Json column_value(sqlite3_stmt* statement, int column, int64_t& value_bytes) {
+  switch (sqlite3_column_type(statement, column)) {
+    case SQLITE_INTEGER:
+      value_bytes = 8;
+      return Json(static_cast<int64_t>(sqlite3_column_int64(statement, column)));
+    case SQLITE_FLOAT:
+      value_bytes = 8;
+      return Json(sqlite3_column_double(statement, column));
+    case SQLITE_TEXT: {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
+      const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, column));
+      value_bytes = static_cast<int64_t>(size);
+      return Json(valid_utf8(std::string_view(text != nullptr ? text : "", text != nullptr ? size : 0)));
+    }
+    case SQLITE_BLOB: {
+      const auto* bytes = static_cast<const unsigned char*>(sqlite3_column_blob(statement, column));
+      const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, column));
+      value_bytes = 2 * static_cast<int64_t>(size);
+      return Json(bytes != nullptr ? hex_of(bytes, size) : std::string());
+    }
+    default:
+      value_bytes = 1;
+      return Json(nullptr);
+  }
+}
+
+// The body of SqlDatabase::run; may throw only std::bad_alloc-like failures, which run() catches.
+void execute_query(sqlite3* connection, std::string_view query, const SqlLimits& limits, SqlResult& result) {
+  if (query.find('\0') != std::string_view::npos) {
+    result.error = "query contains a NUL byte";
+    return;
+  }
+  const std::string_view body = query.substr(skip_blank(query, 0));
+  if (body.empty()) {
+    result.error = "empty query";
+    return;
+  }
+  if (body.size() > static_cast<std::size_t>(kMaxSqlBytes)) {
+    result.error = fmt::format("statement too long ({} bytes, limit {})", body.size(), kMaxSqlBytes);
+    return;
+  }
+
+  const double seconds = std::isnan(limits.seconds) ? 0.0 : std::clamp(limits.seconds, 0.0, kMaxSeconds);
+  QueryClock clock;
+  clock.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const ProgressHandlerGuard progress_guard(connection, &clock);
+
+  sqlite3_stmt* raw_statement = nullptr;
+  const char* tail = nullptr;
+  const int prepare_code =
+      sqlite3_prepare_v2(connection, body.data(), static_cast<int>(body.size()), &raw_statement, &tail);
+  const StatementHandle statement(raw_statement);
+  if (prepare_code != SQLITE_OK) {
+    result.error = clock.expired ? "time limit" : sqlite3_errmsg(connection);
+    return;
+  }
+  if (!statement) {
+    result.error = "empty query";
+    return;
+  }
+  const auto tail_pos = static_cast<std::size_t>(tail - body.data());
+  if (skip_blank(body, tail_pos) != body.size()) {
+    result.error = "multiple statements";
+    return;
+  }
+  if (sqlite3_stmt_readonly(statement.get()) == 0) {
+    result.error = "not authorized: not a read-only statement";
+    return;
+  }
+  const int column_count = sqlite3_column_count(statement.get());
+  if (column_count == 0) {
+    result.error = "not authorized: the statement returns no columns (not a query)";
+    return;
+  }
+  result.prepared = true;
+  for (int column = 0; column < column_count; ++column) {
+    const char* name = sqlite3_column_name(statement.get(), column);
+    result.columns.push_back(valid_utf8(name != nullptr ? name : ""));
+  }
+
+  int64_t result_bytes = 0;
+  while (true) {
+    const int step_code = sqlite3_step(statement.get());
+    if (step_code == SQLITE_DONE) {
+      result.ok = true;
+      return;
+    }
+    if (step_code != SQLITE_ROW) {
+      result.error = clock.expired ? "time limit" : sqlite3_errmsg(connection);
+      return;
+    }
+    if (static_cast<int64_t>(result.rows.size()) >= limits.max_rows) {
+      result.truncated = true;
+      result.error = "row limit";
+      return;
+    }
+    Row row;
+    row.reserve(static_cast<std::size_t>(column_count));
+    int64_t row_bytes = 0;
+    for (int column = 0; column < column_count; ++column) {
+      int64_t value_bytes = 0;
+      row.push_back(column_value(statement.get(), column, value_bytes));
+      row_bytes += value_bytes;
+    }
+    if (result_bytes + row_bytes > limits.max_result_bytes) {
+      result.truncated = true;
+      result.error = "result size limit";
+      return;
+    }
+    result_bytes += row_bytes;
+    result.rows.push_back(std::move(row));
+  }
+}
+
+// ---- comparison -----------------------------------------------------------------------------
+
+bool values_equal(const Json& a, const Json& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
+  if (a.is_number() && b.is_number()) {
+    if (a.is_number_integer() && b.is_number_integer()) return a.get<int64_t>() == b.get<int64_t>();
+    const double x = a.get<double>();
+    const double y = b.get<double>();
+    if (x == y) return true;
+    if (!std::isfinite(x) || !std::isfinite(y)) return false;
+    return std::fabs(x - y) <= kRelativeTolerance * std::max(std::fabs(x), std::fabs(y));
+  }
+  if (a.is_string() && b.is_string()) return a.get_ref<const std::string&>() == b.get_ref<const std::string&>();
+  return false;
+}
+
+bool rows_equal(const Row& a, const Row& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!values_equal(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+// A strict weak order on values: NULL < numbers (by value as double) < strings (bytewise).
+int type_rank(const Json& value) {
+  if (value.is_null()) return 0;
+  if (value.is_number()) return 1;
+  return 2;
+}
+
+int compare_values(const Json& a, const Json& b) {
+  const int rank_a = type_rank(a);
+  const int rank_b = type_rank(b);
+  if (rank_a != rank_b) return rank_a < rank_b ? -1 : 1;
+  if (rank_a == 1) {
+    const double x = a.get<double>();
+    const double y = b.get<double>();
+    return x < y ? -1 : (y < x ? 1 : 0);
+  }
+  if (rank_a == 2) return a.get_ref<const std::string&>().compare(b.get_ref<const std::string&>());
+  return 0;
+}
+
+bool row_less(const Row* a, const Row* b) {
+  const std::size_t common = std::min(a->size(), b->size());
+  for (std::size_t i = 0; i < common; ++i) {
+    const int order = compare_values((*a)[i], (*b)[i]);
+    if (order != 0) return order < 0;
+  }
+  return a->size() < b->size();
+}
+
+struct Comparison {
+  bool match = false;
+  std::string reason;
+  int64_t first_difference = -1;  // ordered comparison only
+};
+
+Comparison compare_ordered(const std::vector<Row>& candidate, const std::vector<Row>& reference) {
+  Comparison comparison;
+  const std::size_t common = std::min(candidate.size(), reference.size());
+  for (std::size_t i = 0; i < common; ++i) {
+    if (!rows_equal(candidate[i], reference[i])) {
+      comparison.reason = candidate.size() == reference.size() ? "rows differ" : "row count differs";
+      comparison.first_difference = static_cast<int64_t>(i);
+      return comparison;
+    }
+  }
+  if (candidate.size() != reference.size()) {
+    comparison.reason = "row count differs";
+    comparison.first_difference = static_cast<int64_t>(common);
+    return comparison;
+  }
+  comparison.match = true;
+  comparison.reason = "match";
+  return comparison;
+}
+
+Comparison compare_multisets(const std::vector<Row>& candidate, const std::vector<Row>& reference) {
+  Comparison comparison;
+  if (candidate.size() != reference.size()) {
+    comparison.reason = "row count differs";
+    return comparison;
+  }
+  std::vector<const Row*> sorted_candidate;
+  std::vector<const Row*> sorted_reference;
+  for (const Row& row : candidate) sorted_candidate.push_back(&row);
+  for (const Row& row : reference) sorted_reference.push_back(&row);
+  std::sort(sorted_candidate.begin(), sorted_candidate.end(), row_less);
+  std::sort(sorted_reference.begin(), sorted_reference.end(), row_less);
+
+  bool aligned = true;
+  for (std::size_t i = 0; i < sorted_candidate.size() && aligned; ++i) {
+    aligned = rows_equal(*sorted_candidate[i], *sorted_reference[i]);
+  }
+  if (aligned) {
+    comparison.match = true;
+    comparison.reason = "match";
+    return comparison;
+  }
+
+  // Greedy tolerant matching: reals within tolerance may sort on different sides of each other.
+  // Partners are searched outward from the same sorted position, where they almost always are.
+  const std::size_t count = sorted_reference.size();
+  std::vector<bool> used(count, false);
+  int64_t budget = kMatchingBudget;
+  for (std::size_t i = 0; i < count; ++i) {
+    bool found = false;
+    for (std::size_t offset = 0; offset < count && !found; ++offset) {
+      for (const int sign : {1, -1}) {
+        if (offset == 0 && sign < 0) continue;
+        if (sign < 0 && offset > i) continue;
+        const std::size_t j = sign > 0 ? i + offset : i - offset;
+        if (j >= count || used[j]) continue;
+        if (--budget < 0) {
+          comparison.reason = "comparison budget exceeded";
+          return comparison;
+        }
+        if (rows_equal(*sorted_candidate[i], *sorted_reference[j])) {
+          used[j] = true;
+          found = true;
+          break;
+        }
+      }
+    }
+    if (!found) {
+      comparison.reason = "rows differ";
+      return comparison;
+    }
+  }
+  comparison.match = true;
+  comparison.reason = "match";
+  return comparison;
+}
+
+// ---- detail ---------------------------------------------------------------------------------
+
+Json shortened(const Json& value) {
+  if (!value.is_string()) return value;
+  const auto& text = value.get_ref<const std::string&>();
+  if (text.size() <= kDetailStringBytes) return value;
+  std::size_t cut = kDetailStringBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+  return Json(text.substr(0, cut) + "...");
+}
+
+Json side_detail(const SqlResult& result) {
+  Json rows = Json::array();
+  for (std::size_t i = 0; i < result.rows.size() && i < kDetailRows; ++i) {
+    Json row = Json::array();
+    for (const Json& value : result.rows[i]) row.push_back(shortened(value));
+    rows.push_back(std::move(row));
+  }
+  return Json{{"ok", result.ok},
+              {"prepared", result.prepared},
+              {"error", result.error.empty() ? Json(nullptr) : Json(valid_utf8(result.error))},
+              {"columns", result.columns},
+              {"column_count", result.columns.size()},
+              {"row_count", result.rows.size()},
+              {"rows", std::move(rows)},
+              {"truncated", result.truncated},
+              {"seconds", result.seconds}};
+}
+
+// ---- ORDER BY detection -----------------------------------------------------------------------
+
+bool is_word_start(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+}
+
+bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9') || c == '$'; }
+
+// Position just past a quoted token that starts at `pos` with `open` and ends with `close`;
+// a doubled `close` inside is an escaped one (not for '[', which has no escape).
+std::size_t skip_quoted(std::string_view text, std::size_t pos, char close) {
+  const bool doubled_escape = close != ']';
+  std::size_t i = pos + 1;
+  while (i < text.size()) {
+    if (text[i] == close) {
+      if (doubled_escape && i + 1 < text.size() && text[i + 1] == close) {
+        i += 2;
+        continue;
+      }
+      return i + 1;
+    }
+    ++i;
+  }
+  return text.size();
+}
+
+// Upper-cased words of the query at parenthesis depth 0; every other depth-0 token (literal,
+// quoted identifier, number, punctuation) is kept as an empty string so adjacency is preserved.
+std::vector<std::string> top_level_tokens(std::string_view query) {
+  std::vector<std::string> tokens;
+  int depth = 0;
+  std::size_t pos = 0;
+  while (pos < query.size()) {
+    const char c = query[pos];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      ++pos;
+    } else if (query.compare(pos, 2, "--") == 0) {
+      const auto end = query.find('\n', pos);
+      pos = end == std::string_view::npos ? query.size() : end + 1;
+    } else if (query.compare(pos, 2, "/*") == 0) {
+      const auto end = query.find("*/", pos + 2);
+      pos = end == std::string_view::npos ? query.size() : end + 2;
+    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      pos = skip_quoted(query, pos, c == '[' ? ']' : c);
+      if (depth == 0) tokens.emplace_back();
+    } else if (c == '(') {
+      if (depth == 0) tokens.emplace_back();
+      ++depth;
+      ++pos;
+    } else if (c == ')') {
+      depth = std::max(0, depth - 1);
+      ++pos;
+    } else if (is_word_start(c)) {
+      const std::size_t start = pos;
+      while (pos < query.size() && is_word_char(query[pos])) ++pos;
+      if (depth == 0) {
+        std::string word(query.substr(start, pos - start));
+        for (char& ch : word) {
+          if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+        }
+        tokens.push_back(std::move(word));
+      }
+    } else if (c >= '0' && c <= '9') {
+      while (pos < query.size() && (is_word_char(query[pos]) || query[pos] == '.')) ++pos;
+      if (depth == 0) tokens.emplace_back();
+    } else {
+      ++pos;
+      if (depth == 0) tokens.emplace_back();
+    }
+  }
+  return tokens;
+}
+
+}  // namespace
+
+bool reference_orders_rows(std::string_view query) {
+  const std::vector<std::string> tokens = top_level_tokens(query);
+  std::size_t last_select = 0;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& word = tokens[i];
+    if (word == "SELECT" || word == "VALUES" || word == "UNION" || word == "INTERSECT" || word == "EXCEPT") {
+      last_select = i;
+    }
+  }
+  for (std::size_t i = last_select; i + 1 < tokens.size(); ++i) {
+    if (tokens[i] == "ORDER" && tokens[i + 1] == "BY") return true;
+  }
+  return false;
+}
+
+SqlDatabase SqlDatabase::open(const std::filesystem::path& file) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::file_status status = fs::status(file, error);
+  if (!fs::exists(status)) {
+    throw InputError(fmt::format("SQL telemetry database '{}' does not exist", file.string()));
+  }
+  if (!fs::is_regular_file(status)) {
+    throw InputError(fmt::format("SQL telemetry database '{}' is not a regular file", file.string()));
+  }
+  fs::path wal_file = file;
+  wal_file += "-wal";
+  if (fs::exists(wal_file, error) && fs::file_size(wal_file, error) > 0 && !error) {
+    throw InputError(fmt::format(
+        "SQL telemetry database '{}' has an uncheckpointed write-ahead log '{}'; checkpoint it first",
+        file.string(), wal_file.string()));
+  }
+  const fs::path absolute_file = fs::absolute(file, error);
+  if (error) {
+    throw InputError(fmt::format("SQL telemetry database '{}': {}", file.string(), error.message()));
+  }
+  // "file://" + "/abs/path": an empty authority, so a path starting with "//" stays a path.
+  const std::string uri = "file://" + percent_encode_path(absolute_file.string()) + "?mode=ro&immutable=1";
+
+  sqlite3* raw_connection = nullptr;
+  const int open_code = sqlite3_open_v2(uri.c_str(), &raw_connection,
+                                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<sqlite3, ConnectionCloser> connection(raw_connection);
+  if (open_code != SQLITE_OK) {
+    throw InputError(fmt::format("cannot open SQL telemetry database '{}': {}", file.string(),
+                                 connection ? sqlite3_errmsg(connection.get()) : sqlite3_errstr(open_code)));
+  }
+  sqlite3* db = connection.get();
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
+#ifdef SQLITE_DBCONFIG_DEFENSIVE
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+#endif
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
+  sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+#endif
+  sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, kMaxSqlBytes);
+  sqlite3_limit(db, SQLITE_LIMIT_LENGTH, kMaxValueBytes);
+  sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+
+  // Opening reads nothing; reading the schema now turns "not a database" into an InputError.
+  {
+    sqlite3_stmt* raw_statement = nullptr;
+    int code = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &raw_statement, nullptr);
+    const StatementHandle statement(raw_statement);
+    if (code == SQLITE_OK) code = sqlite3_step(statement.get());
+    if (code != SQLITE_ROW) {
+      throw InputError(fmt::format("SQL telemetry database '{}' is not a readable SQLite database: {}",
+                                   file.string(), sqlite3_errmsg(db)));
+    }
+  }
+  sqlite3_set_authorizer(db, authorize_read_only, nullptr);
+  return SqlDatabase(file, std::move(connection));
+}
+
+SqlResult SqlDatabase::run(std::string_view query, const SqlLimits& limits) const {
+  SqlResult result;
+  const auto start = Clock::now();
+  try {
+    execute_query(connection_.get(), query, limits, result);
+  } catch (const std::bad_alloc&) {
+    result.ok = false;
+    result.error = "out of memory";
+  } catch (const std::exception& e) {
+    result.ok = false;
+    result.error = fmt::format("internal error while running the query: {}", e.what());
+  }
+  if (!result.ok && result.error.empty()) result.error = "unknown error";
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+SqlScore score_sql(const SqlDatabase& db, std::string_view candidate, std::string_view reference,
+                   const SqlLimits& limits) {
+  const SqlResult reference_result = db.run(reference, limits);
+  if (!reference_result.ok) {
+    throw std::invalid_argument(fmt::format("SQL reference query fails on '{}' ({}): {}", db.file().string(),
+                                            reference_result.error, reference));
+  }
+  const SqlResult candidate_result = db.run(candidate, limits);
+  const bool ordered = reference_orders_rows(reference);
+
+  Comparison comparison;
+  if (!candidate_result.ok) {
+    comparison.reason = "candidate failed";
+  } else if (candidate_result.columns.size() != reference_result.columns.size()) {
+    comparison.reason = "column count differs";
+  } else if (ordered) {
+    comparison = compare_ordered(candidate_result.rows, reference_result.rows);
+  } else {
+    comparison = compare_multisets(candidate_result.rows, reference_result.rows);
+  }
+
+  Json detail = {{"ordered_comparison", ordered},
+                 {"reason", comparison.reason},
+                 {"candidate", side_detail(candidate_result)},
+                 {"reference", side_detail(reference_result)}};
+  if (ordered && comparison.first_difference >= 0) detail["first_difference"] = comparison.first_difference;
+  return SqlScore{comparison.match ? 1.0 : 0.0, candidate_result.prepared ? 1.0 : 0.0, std::move(detail)};
+}
+
+}  // namespace aimicius

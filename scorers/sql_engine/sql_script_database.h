@@ -1,0 +1,32 @@
+// A read-only SQLite database built from SQL text. Suites keep their databases (telemetry,
+// benchmark results) as reviewable .sql scripts under datasets/, sealed by checksum like any data
+// file; a scorer builds the database once, in a private temporary directory, and opens it through
+// SqlDatabase (read-only, authorizer, limits). The directory is removed when the object dies.
+//
+// Invariants: after construction the file is complete and never written again, so any number of
+// SqlDatabase connections (one per thread) may open it. Construction throws InputError naming the
+// script (and SQLite's message) when the script cannot be read or does not execute.
+#pragma once
+
+#include <filesystem>
+
+#include "scorers/sql_engine/sql_execution.h"
+
+namespace aimicius {
+
+class SqlScriptDatabase {
+ public:
+  explicit SqlScriptDatabase(const std::filesystem::path& script);
+  ~SqlScriptDatabase();
+  SqlScriptDatabase(const SqlScriptDatabase&) = delete;
+  SqlScriptDatabase& operator=(const SqlScriptDatabase&) = delete;
+
+  // The built database file (pass to SqlDatabase::open; one connection per thread).
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path file_;
+};
+
+}  // namespace aimicius

@@ -18,12 +18,13 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "common/errors.h"
-#include "harness/backends/backend_openai.h"
-#include "bench/bench_stats.h"
 #include "bench/bench_commands.h"
+#include "bench/bench_stats.h"
 #include "bench/loopback_server.h"
 #include "bench/synthetic_suite.h"
+#include "common/errors.h"
+#include "harness/backends/backend_openai.h"
+#include "harness/runner/runner.h"
 #include "reports/table.h"
 
 namespace aimicius {

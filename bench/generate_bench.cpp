@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "common/errors.h"
-#include "bench/bench_stats.h"
 #include "bench/bench_commands.h"
+#include "bench/bench_stats.h"
+#include "common/errors.h"
 #include "runtime/local_model.h"
 
 namespace aimicius {

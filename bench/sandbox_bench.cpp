@@ -9,13 +9,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include <fmt/format.h>
 
-#include "common/errors.h"
-#include "bench/bench_stats.h"
 #include "bench/bench_commands.h"
+#include "bench/bench_stats.h"
+#include "common/errors.h"
 #include "scorers/sandbox/sandbox.h"
 
 namespace aimicius {

@@ -82,7 +82,7 @@ TEST(Train, TrainedCheckpointGivesTheRuntimeTheTrainersLogits) {
 
 // On CUDA the trainer attends with LibTorch's fused SDPA, on the CPU with its own float32 path:
 // the same weights must give the same logits either way (DiffQKV with aug-Q, and GQA).
-TEST(Train, CudaAttentionPathComputesTheCpuPathsLogits) {
+TEST(TrainCuda, CudaAttentionPathComputesTheCpuPathsLogits) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
   for (const char* preset : {"tiny-diffqkv", "tiny-gqa"}) {
     SCOPED_TRACE(preset);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "scorers/sandbox/sandbox.h"
+#include "tasks/extractors/extract_python.h"
 #include "tests/tasks/optiflow/optiflow_test_support.h"
 
 namespace aimicius::optiflow {
@@ -29,11 +30,12 @@ class OptiflowPerturbed : public ::testing::Test {
     test_ = testing::load_split("test");
   }
 
-  // Scores `answer` on example `id` and checks the rows: names in order, values within 1e-12.
+  // Scores the raw `answer` on example `id`, through the suite's extraction step as a run does, and
+  // checks the rows: names in order, values within 1e-12.
   std::vector<ScoreRow> expect_scores(const std::string& id, const std::string& answer, const Expected& expected) {
     const Example ex = testing::find_example(test_, id);
     scorer_->validate_example(ex);
-    const std::vector<ScoreRow> rows = scorer_->score(ex, answer, context_);
+    const std::vector<ScoreRow> rows = scorer_->score(ex, extract_python(answer), context_);
     EXPECT_EQ(rows.size(), expected.size()) << id;
     for (size_t i = 0; i < std::min(rows.size(), expected.size()); ++i) {
       EXPECT_EQ(rows[i].metric, expected[i].first) << id;

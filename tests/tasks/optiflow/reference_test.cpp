@@ -13,6 +13,7 @@
 
 #include "common/errors.h"
 #include "scorers/sandbox/sandbox.h"
+#include "tasks/extractors/extract_python.h"
 #include "tests/tasks/optiflow/optiflow_test_support.h"
 
 namespace aimicius::optiflow {
@@ -73,7 +74,7 @@ TEST_F(OptiflowReferences, OracleAnswerScoresOneOnEveryMetricOfDev) {
   const auto start = std::chrono::steady_clock::now();
   for_each_parallel(dev, [&](const Example& ex) {
     const std::string answer = "```python\n" + ex.fields.at("reference_program").get<std::string>() + "```";
-    const std::vector<ScoreRow> rows = scorer_->score(ex, answer, context_);
+    const std::vector<ScoreRow> rows = scorer_->score(ex, extract_python(answer), context_);  // as a run extracts
     std::lock_guard<std::mutex> lock(mu);
     for (const ScoreRow& row : rows) {
       if (row.metric == "plan_improved") ++improvement_rows;

@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/sql_lexer.h"
 
 namespace aimicius {
 
@@ -120,15 +121,11 @@ std::size_t skip_blank(std::string_view text, std::size_t pos) {
     const char c = text[pos];
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ';') {
       ++pos;
-    } else if (text.compare(pos, 2, "--") == 0) {
-      const auto end = text.find('\n', pos);
-      pos = end == std::string_view::npos ? text.size() : end + 1;
-    } else if (text.compare(pos, 2, "/*") == 0) {
-      const auto end = text.find("*/", pos + 2);
-      pos = end == std::string_view::npos ? text.size() : end + 2;
-    } else {
-      break;
+      continue;
     }
+    const SqlSpan span = sql_span_at(text, pos);
+    if (!is_sql_comment(span.kind)) break;
+    pos = span.end;
   }
   return pos;
 }
@@ -497,24 +494,6 @@ bool is_word_start(char c) {
 
 bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9') || c == '$'; }
 
-// Position just past a quoted token that starts at `pos` with `open` and ends with `close`;
-// a doubled `close` inside is an escaped one (not for '[', which has no escape).
-std::size_t skip_quoted(std::string_view text, std::size_t pos, char close) {
-  const bool doubled_escape = close != ']';
-  std::size_t i = pos + 1;
-  while (i < text.size()) {
-    if (text[i] == close) {
-      if (doubled_escape && i + 1 < text.size() && text[i + 1] == close) {
-        i += 2;
-        continue;
-      }
-      return i + 1;
-    }
-    ++i;
-  }
-  return text.size();
-}
-
 // Upper-cased words of the query at parenthesis depth 0; every other depth-0 token (literal,
 // quoted identifier, number, punctuation) is kept as an empty string so adjacency is preserved.
 std::vector<std::string> top_level_tokens(std::string_view query) {
@@ -525,15 +504,10 @@ std::vector<std::string> top_level_tokens(std::string_view query) {
     const char c = query[pos];
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
       ++pos;
-    } else if (query.compare(pos, 2, "--") == 0) {
-      const auto end = query.find('\n', pos);
-      pos = end == std::string_view::npos ? query.size() : end + 1;
-    } else if (query.compare(pos, 2, "/*") == 0) {
-      const auto end = query.find("*/", pos + 2);
-      pos = end == std::string_view::npos ? query.size() : end + 2;
-    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
-      pos = skip_quoted(query, pos, c == '[' ? ']' : c);
-      if (depth == 0) tokens.emplace_back();
+    } else if (const SqlSpan span = sql_span_at(query, pos); span.kind != SqlSpanKind::kCode) {
+      // A literal or quoted identifier is a token; a comment is a separator.
+      if (!is_sql_comment(span.kind) && depth == 0) tokens.emplace_back();
+      pos = span.end;
     } else if (c == '(') {
       if (depth == 0) tokens.emplace_back();
       ++depth;

@@ -3,10 +3,11 @@
 // specified in sql_execution.h; this file keeps to it.
 //
 // Invariants:
-//   - every sqlite3 / sqlite3_stmt handle is owned by a unique_ptr and released on every path;
+//   - the connection is a SqliteDb (common/sqlite_db.h) and every sqlite3_stmt handle is owned by
+//     a unique_ptr, so both are released on every path;
 //   - the progress handler points at a QueryClock that lives on run()'s stack, and is removed
 //     (ProgressHandlerGuard) before that frame ends, so the connection never holds a dangling
-//     pointer; the authorizer has no context at all;
+//     pointer; the authorizer's rule (denied functions) captures nothing;
 //   - run() reports everything the query causes in SqlResult and never throws;
 //   - SqlResult::rows only holds null, integer, real and valid-UTF-8 string JSON values, so the
 //     scorer's detail always serialises.
@@ -23,16 +24,12 @@
 #include <new>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 
 #include <fmt/format.h>
 
-#include "common/errors.h"
 #include "common/sql_lexer.h"
 
 namespace aimicius {
-
-void SqlDatabase::ConnectionCloser::operator()(sqlite3* connection) const { sqlite3_close_v2(connection); }
 
 namespace {
 
@@ -66,24 +63,14 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-// The authorizer: only reading queries pass. See the header for the list.
-int authorize_read_only(void* /*context*/, int action, const char* /*arg1*/, const char* arg2,
-                        const char* /*database*/, const char* /*trigger_or_view*/) {
-  switch (action) {
-    case SQLITE_SELECT:
-    case SQLITE_READ:
-    case SQLITE_RECURSIVE:
-      return SQLITE_OK;
-    case SQLITE_FUNCTION: {
-      const std::string_view function_name = arg2 != nullptr ? arg2 : "";
-      for (const auto denied : kDeniedFunctions) {
-        if (equals_ignoring_case(function_name, denied)) return SQLITE_DENY;
-      }
-      return SQLITE_OK;
-    }
-    default:
-      return SQLITE_DENY;
+// This connection's narrowing of the read-only authorizer: no function that reaches files or
+// loads code. See the header for the list.
+bool allow_function(int action, std::string_view /*arg1*/, std::string_view function_name) {
+  if (action != SQLITE_FUNCTION) return true;
+  for (const auto denied : kDeniedFunctions) {
+    if (equals_ignoring_case(function_name, denied)) return false;
   }
+  return true;
 }
 
 // The deadline of one run; `expired` records that the progress handler stopped the query.
@@ -128,25 +115,6 @@ std::size_t skip_blank(std::string_view text, std::size_t pos) {
     pos = span.end;
   }
   return pos;
-}
-
-std::string percent_encode_path(const std::string& path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string encoded;
-  for (const char c : path) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
-                       (byte >= '0' && byte <= '9') || byte == '/' || byte == '-' || byte == '.' ||
-                       byte == '_' || byte == '~';
-    if (plain) {
-      encoded += c;
-    } else {
-      encoded += '%';
-      encoded += kHex[byte >> 4];
-      encoded += kHex[byte & 0xF];
-    }
-  }
-  return encoded;
 }
 
 // Length of the valid UTF-8 sequence starting at text[pos], or 0 when it is not valid.
@@ -554,70 +522,19 @@ bool reference_orders_rows(std::string_view query) {
 }
 
 SqlDatabase SqlDatabase::open(const std::filesystem::path& file) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  const fs::file_status status = fs::status(file, error);
-  if (!fs::exists(status)) {
-    throw InputError(fmt::format("SQL telemetry database '{}' does not exist", file.string()));
-  }
-  if (!fs::is_regular_file(status)) {
-    throw InputError(fmt::format("SQL telemetry database '{}' is not a regular file", file.string()));
-  }
-  fs::path wal_file = file;
-  wal_file += "-wal";
-  if (fs::exists(wal_file, error) && fs::file_size(wal_file, error) > 0 && !error) {
-    throw InputError(fmt::format(
-        "SQL telemetry database '{}' has an uncheckpointed write-ahead log '{}'; checkpoint it first",
-        file.string(), wal_file.string()));
-  }
-  const fs::path absolute_file = fs::absolute(file, error);
-  if (error) {
-    throw InputError(fmt::format("SQL telemetry database '{}': {}", file.string(), error.message()));
-  }
-  // "file://" + "/abs/path": an empty authority, so a path starting with "//" stays a path.
-  const std::string uri = "file://" + percent_encode_path(absolute_file.string()) + "?mode=ro&immutable=1";
-
-  sqlite3* raw_connection = nullptr;
-  const int open_code = sqlite3_open_v2(uri.c_str(), &raw_connection,
-                                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<sqlite3, ConnectionCloser> connection(raw_connection);
-  if (open_code != SQLITE_OK) {
-    throw InputError(fmt::format("cannot open SQL telemetry database '{}': {}", file.string(),
-                                 connection ? sqlite3_errmsg(connection.get()) : sqlite3_errstr(open_code)));
-  }
-  sqlite3* db = connection.get();
-  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
-  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
-#ifdef SQLITE_DBCONFIG_DEFENSIVE
-  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
-#endif
-#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
-  sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
-#endif
-  sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, kMaxSqlBytes);
-  sqlite3_limit(db, SQLITE_LIMIT_LENGTH, kMaxValueBytes);
-  sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
-
-  // Opening reads nothing; reading the schema now turns "not a database" into an InputError.
-  {
-    sqlite3_stmt* raw_statement = nullptr;
-    int code = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &raw_statement, nullptr);
-    const StatementHandle statement(raw_statement);
-    if (code == SQLITE_OK) code = sqlite3_step(statement.get());
-    if (code != SQLITE_ROW) {
-      throw InputError(fmt::format("SQL telemetry database '{}' is not a readable SQLite database: {}",
-                                   file.string(), sqlite3_errmsg(db)));
-    }
-  }
-  sqlite3_set_authorizer(db, authorize_read_only, nullptr);
-  return SqlDatabase(file, std::move(connection));
+  HardenedLimits limits;
+  limits.max_sql_bytes = kMaxSqlBytes;
+  limits.max_value_bytes = kMaxValueBytes;
+  SqliteDb db = SqliteDb::open_hardened(file, "SQL telemetry database", limits);
+  db.set_read_only_rule(allow_function);
+  return SqlDatabase(file, std::move(db));
 }
 
 SqlResult SqlDatabase::run(std::string_view query, const SqlLimits& limits) const {
   SqlResult result;
   const auto start = Clock::now();
   try {
-    execute_query(connection_.get(), query, limits, result);
+    execute_query(db_.handle(), query, limits, result);
   } catch (const std::bad_alloc&) {
     result.ok = false;
     result.error = "out of memory";

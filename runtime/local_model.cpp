@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <functional>
-#include <fstream>
 #include <mutex>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 #include "runtime/model.h"
 #include "runtime/tokenizer/chat_template.h"
 #include "runtime/tokenizer/tokenizer.h"
@@ -314,13 +314,8 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   impl->chat = options.chat;
   if (options.chat && !impl->tokenizer)
     throw InputError(fmt::format("{}: chat formatting needs a tokenizer", dir.string()));
-  if (std::ifstream in(dir / "tokenizer_config.json"); in) {
-    try {
-      impl->tokenizer_config = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw InputError(fmt::format("{}: malformed JSON: {}", (dir / "tokenizer_config.json").string(), e.what()));
-    }
-  }
+  if (std::filesystem::exists(dir / "tokenizer_config.json"))
+    impl->tokenizer_config = read_json_file(dir / "tokenizer_config.json");
   for (int64_t id : impl->model->config().eos_token_ids) impl->eos.push_back(static_cast<int32_t>(id));
   if (impl->eos.empty() && impl->tokenizer) impl->eos = impl->tokenizer->eos_ids();
   return std::unique_ptr<LocalModel>(new LocalModel(std::move(impl)));

@@ -1,12 +1,12 @@
 #include "runtime/model_config.h"
 
-#include <fstream>
 #include <functional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 
 namespace aimicius::runtime {
 namespace {
@@ -125,15 +125,7 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
 
 ModelConfig load_model_config(const std::filesystem::path& dir) {
   const auto path = dir / "config.json";
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("missing {}", path.string()));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("{}: malformed JSON: {}", path.string(), e.what()));
-  }
-  return parse_model_config(j, path.string());
+  return parse_model_config(read_json_file(path), path.string());
 }
 
 nlohmann::ordered_json ModelConfig::to_json() const {

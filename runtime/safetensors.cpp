@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 
 namespace aimicius::runtime {
 namespace fs = std::filesystem;
@@ -65,13 +66,8 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const fs::path& file) {
   if (header_len > kMaxHeaderBytes || header_len > size - 8)
     throw InputError(fmt::format("{}: header length {} exceeds the file ({} bytes): truncated or not safetensors",
                                  where, header_len, size));
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(reinterpret_cast<const char*>(base + 8),
-                                   reinterpret_cast<const char*>(base + 8 + header_len));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("{}: malformed header JSON: {}", where, e.what()));
-  }
+  const nlohmann::json header = parse_json_text(
+      std::string_view(reinterpret_cast<const char*>(base + 8), static_cast<std::size_t>(header_len)), where + ": header");
   if (!header.is_object()) throw InputError(fmt::format("{}: header is not a JSON object", where));
 
   const std::byte* data = base + 8 + header_len;
@@ -135,10 +131,8 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const fs::path& dir) {
   std::vector<fs::path> shard_files;
   std::map<std::string, std::string> weight_map;
   if (fs::exists(index)) {
-    std::ifstream in(index);
-    nlohmann::json j;
+    const nlohmann::json j = read_json_file(index);
     try {
-      j = nlohmann::json::parse(in);
       weight_map = j.at("weight_map").get<std::map<std::string, std::string>>();
     } catch (const std::exception& e) {
       throw InputError(fmt::format("{}: {}", index.string(), e.what()));

@@ -9,6 +9,7 @@
 
 #include "common/errors.h"
 #include "common/json_file.h"
+#include "common/utf8.h"
 #include "runtime/model.h"
 #include "runtime/tokenizer/chat_template.h"
 #include "runtime/tokenizer/tokenizer.h"
@@ -70,15 +71,7 @@ size_t streamable_length(const std::string& text, const std::vector<std::string>
         break;
       }
   n -= hold;
-  for (size_t back = 1; back <= 3 && back <= n; ++back) {
-    const auto c = static_cast<unsigned char>(text[n - back]);
-    if (c < 0x80) break;   // ASCII: nothing unfinished before it matters
-    if (c < 0xC0) continue;  // a continuation byte: look further back for its lead byte
-    const size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-    if (back < need) n -= back;  // lead byte still waiting for continuation bytes
-    break;
-  }
-  return n;
+  return n - unfinished_utf8_tail(std::string_view(text).substr(0, n));
 }
 
 }  // namespace

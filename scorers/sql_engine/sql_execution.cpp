@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 
 #include "common/sql_lexer.h"
+#include "common/utf8.h"
 
 namespace aimicius {
 
@@ -117,52 +118,6 @@ std::size_t skip_blank(std::string_view text, std::size_t pos) {
   return pos;
 }
 
-// Length of the valid UTF-8 sequence starting at text[pos], or 0 when it is not valid.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(pos);
-  std::size_t length = 0;
-  uint32_t code_point = 0;
-  if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2;
-    code_point = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3;
-    code_point = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4;
-    code_point = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (pos + length > text.size()) return 0;
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((byte(pos + i) & 0xC0) != 0x80) return 0;
-    code_point = (code_point << 6) | (byte(pos + i) & 0x3F);
-  }
-  static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code_point < kMinimum[length] || code_point > 0x10FFFF) return 0;   // overlong / too large
-  if (code_point >= 0xD800 && code_point <= 0xDFFF) return 0;            // surrogate
-  return length;
-}
-
-std::string valid_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t pos = 0; pos < text.size();) {
-    const std::size_t length = utf8_sequence_length(text, pos);
-    if (length == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
-      ++pos;
-    } else {
-      out.append(text.substr(pos, length));
-      pos += length;
-    }
-  }
-  return out;
-}
-
 std::string hex_of(const unsigned char* bytes, std::size_t size) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
@@ -187,7 +142,7 @@ Json column_value(sqlite3_stmt* statement, int column, int64_t& value_bytes) {
       const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
       const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, column));
       value_bytes = static_cast<int64_t>(size);
-      return Json(valid_utf8(std::string_view(text != nullptr ? text : "", text != nullptr ? size : 0)));
+      return Json(valid_utf8_bytewise(std::string_view(text != nullptr ? text : "", text != nullptr ? size : 0)));
     }
     case SQLITE_BLOB: {
       const auto* bytes = static_cast<const unsigned char*>(sqlite3_column_blob(statement, column));
@@ -252,7 +207,7 @@ void execute_query(sqlite3* connection, std::string_view query, const SqlLimits&
   result.prepared = true;
   for (int column = 0; column < column_count; ++column) {
     const char* name = sqlite3_column_name(statement.get(), column);
-    result.columns.push_back(valid_utf8(name != nullptr ? name : ""));
+    result.columns.push_back(valid_utf8_bytewise(name != nullptr ? name : ""));
   }
 
   int64_t result_bytes = 0;
@@ -431,9 +386,7 @@ Json shortened(const Json& value) {
   if (!value.is_string()) return value;
   const auto& text = value.get_ref<const std::string&>();
   if (text.size() <= kDetailStringBytes) return value;
-  std::size_t cut = kDetailStringBytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
-  return Json(text.substr(0, cut) + "...");
+  return Json(std::string(truncate_utf8(text, kDetailStringBytes)) + "...");
 }
 
 Json side_detail(const SqlResult& result) {
@@ -445,7 +398,7 @@ Json side_detail(const SqlResult& result) {
   }
   return Json{{"ok", result.ok},
               {"prepared", result.prepared},
-              {"error", result.error.empty() ? Json(nullptr) : Json(valid_utf8(result.error))},
+              {"error", result.error.empty() ? Json(nullptr) : Json(valid_utf8_bytewise(result.error))},
               {"columns", result.columns},
               {"column_count", result.columns.size()},
               {"row_count", result.rows.size()},

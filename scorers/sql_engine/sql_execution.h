@@ -34,7 +34,8 @@
 //     with error "result size limit". rows then holds what was read before the limit.
 //   - Runtime errors (e.g. "integer overflow") give ok=false with SQLite's text.
 //   - Values: NULL -> null, INTEGER -> integer, REAL -> real, TEXT -> string (bytes that are not
-//     valid UTF-8 are replaced by U+FFFD so the value can be serialised), BLOB -> lowercase hex
+//     valid UTF-8 are replaced by U+FFFD, one per byte: valid_utf8_bytewise of common/utf8.h, so
+//     the value can be serialised), BLOB -> lowercase hex
 //     string (so X'41' and the text '41' look alike; the scorer accepts that conflation).
 //
 // score_sql(db, candidate, reference, limits) -> SqlScore

@@ -28,6 +28,17 @@ std::string read_whole_file(const std::filesystem::path& file) {
   throw InputError(fmt::format("{}: malformed JSON at byte {}: {}", where, e.byte, e.what()));
 }
 
+// Json is nlohmann::json or nlohmann::ordered_json: the same parser, two key orders.
+template <typename Json>
+Json parse_file(const std::filesystem::path& file) {
+  const std::string text = read_whole_file(file);
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw_malformed(file.string(), e);
+  }
+}
+
 const char* type_name(nlohmann::json::value_t type) {
   switch (type) {
     case nlohmann::json::value_t::object: return "an object";
@@ -47,22 +58,10 @@ bool has_type(const nlohmann::json& value, nlohmann::json::value_t type) {
 }
 }  // namespace
 
-nlohmann::json read_json_file(const std::filesystem::path& file) {
-  const std::string text = read_whole_file(file);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw_malformed(file.string(), e);
-  }
-}
+nlohmann::json read_json_file(const std::filesystem::path& file) { return parse_file<nlohmann::json>(file); }
 
 nlohmann::ordered_json read_ordered_json_file(const std::filesystem::path& file) {
-  const std::string text = read_whole_file(file);
-  try {
-    return nlohmann::ordered_json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw_malformed(file.string(), e);
-  }
+  return parse_file<nlohmann::ordered_json>(file);
 }
 
 nlohmann::json parse_json_text(std::string_view text, std::string_view where) {

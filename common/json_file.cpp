@@ -24,7 +24,7 @@ std::string read_whole_file(const std::filesystem::path& file) {
 }
 
 // nlohmann's message already names the line and column; the byte offset makes it exact.
-[[noreturn]] void throw_malformed(std::string_view where, const nlohmann::json::parse_error& e) {
+[[noreturn]] void throw_malformed(const std::string& where, const nlohmann::json::parse_error& e) {
   throw InputError(fmt::format("{}: malformed JSON at byte {}: {}", where, e.byte, e.what()));
 }
 
@@ -62,14 +62,6 @@ nlohmann::json read_json_file(const std::filesystem::path& file) { return parse_
 
 nlohmann::ordered_json read_ordered_json_file(const std::filesystem::path& file) {
   return parse_file<nlohmann::ordered_json>(file);
-}
-
-nlohmann::json parse_json_text(std::string_view text, std::string_view where) {
-  try {
-    return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw_malformed(where, e);
-  }
 }
 
 JsonLocation JsonLocation::child(std::string_view key) const {

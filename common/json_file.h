@@ -4,12 +4,12 @@
 //
 // Errors are aimicius::InputError:
 //   "<file>: cannot read the file" (with " (it does not exist)" when it does not);
-//   "<where>: malformed JSON at byte B: <nlohmann's message, which names the line and column>".
+//   "<file>: malformed JSON at byte B: <nlohmann's message, which names the line and column>".
 // JsonLocation then locates errors inside a parsed document: a file name plus a path such as
 // `model.merges[12]`. It is a value; it never owns or points into the JSON.
 //
 // Not for JSON Lines (common/jsonl.h) nor for JSON that is not a file's whole content (a request
-// body, a model's answer), whose errors are not about a file.
+// body, a model's answer, a safetensors header), whose errors are not about a whole file.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -25,10 +25,6 @@ namespace aimicius {
 nlohmann::json read_json_file(const std::filesystem::path& file);
 // The same, keeping the order of object keys (for files rewritten in place, like suite.json).
 nlohmann::ordered_json read_ordered_json_file(const std::filesystem::path& file);
-
-// Parses `text` (for JSON embedded in a file, e.g. a safetensors header); a parse error is an
-// InputError "<where>: malformed JSON at byte B: ...", B counted from the start of `text`.
-nlohmann::json parse_json_text(std::string_view text, std::string_view where);
 
 class JsonLocation {
  public:

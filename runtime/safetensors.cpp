@@ -66,8 +66,14 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const fs::path& file) {
   if (header_len > kMaxHeaderBytes || header_len > size - 8)
     throw InputError(fmt::format("{}: header length {} exceeds the file ({} bytes): truncated or not safetensors",
                                  where, header_len, size));
-  const nlohmann::json header = parse_json_text(
-      std::string_view(reinterpret_cast<const char*>(base + 8), static_cast<std::size_t>(header_len)), where + ": header");
+  // Not read_json_file: the header is part of a binary file, and its errors say "header".
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(reinterpret_cast<const char*>(base + 8),
+                                   reinterpret_cast<const char*>(base + 8 + header_len));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(fmt::format("{}: malformed header JSON: {}", where, e.what()));
+  }
   if (!header.is_object()) throw InputError(fmt::format("{}: header is not a JSON object", where));
 
   const std::byte* data = base + 8 + header_len;

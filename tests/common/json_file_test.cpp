@@ -1,5 +1,5 @@
 // read_json_file and friends on hand-made files: a good file, a missing one, malformed JSON with
-// its exact place, key order kept, text parsed with a caller's place, and JsonLocation's paths.
+// its exact place, key order kept, and JsonLocation's paths.
 #include "common/json_file.h"
 
 #include <gtest/gtest.h>
@@ -43,12 +43,6 @@ TEST(JsonFile, OrderedReadingKeepsTheKeysInFileOrder) {
   testing::write_file(dir / "o.json", "{\"z\": 1, \"a\": 2, \"m\": 3}");
   EXPECT_EQ(read_ordered_json_file(dir / "o.json").dump(), "{\"z\":1,\"a\":2,\"m\":3}");
   EXPECT_EQ(read_json_file(dir / "o.json").dump(), "{\"a\":2,\"m\":3,\"z\":1}");
-}
-
-TEST(JsonFile, TextIsParsedWithTheCallersPlace) {
-  EXPECT_EQ(parse_json_text("[1, 2]", "x")[1], 2);
-  const std::string error = error_of([] { parse_json_text("{\"a\" 1}", "model.safetensors: header"); });
-  EXPECT_EQ(error.rfind("model.safetensors: header: malformed JSON at byte 6: ", 0), 0u) << error;
 }
 
 TEST(JsonFile, JsonLocationNamesThePathInside) {

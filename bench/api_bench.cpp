@@ -11,7 +11,6 @@
 // the harness's own cost.
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <thread>
 
 #include <fmt/format.h>
@@ -23,6 +22,7 @@
 #include "bench/loopback_server.h"
 #include "bench/synthetic_suite.h"
 #include "common/errors.h"
+#include "common/temp_dir.h"
 #include "harness/backends/backend_openai.h"
 #include "harness/runner/runner.h"
 #include "reports/table.h"
@@ -49,19 +49,6 @@ void add_instant_route(httplib::Server& server) {
     res.set_content(reply.dump(), "application/json");
   });
 }
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "aimicius-bench-api-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("bench api: cannot create a temporary folder");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -118,8 +105,8 @@ int command_bench_api(const BenchApiOptions& o) {
   for (int j : o.jobs)
     if (j < 1) throw InputError(fmt::format("bench api: --jobs values must be >= 1 (got {})", j));
   const int max_jobs = *std::max_element(o.jobs.begin(), o.jobs.end());
-  TempDir tmp;
-  write_synthetic_suite(tmp.path / "suites", kSuite, o.examples);
+  const TempDir tmp("aimicius-bench-api-");
+  write_synthetic_suite(tmp.path() / "suites", kSuite, o.examples);
   LoopbackServer server(max_jobs + 4);
   add_instant_route(server.http());
   server.start();
@@ -131,15 +118,15 @@ int command_bench_api(const BenchApiOptions& o) {
   for (int jobs : o.jobs) {
     RunOptions options;
     options.suites = {kSuite};
-    options.data_dir = tmp.path / "suites";
+    options.data_dir = tmp.path() / "suites";
     options.model_spec = fmt::format("openai:bench@http://127.0.0.1:{}/v1?retries=0", server.port());
     options.jobs = jobs;
     options.batch_size = o.batch_size;
     int64_t errors = 0;
-    time_run(tmp.path / "warmup.db", options, errors);  // connections, page cache, allocator
+    time_run(tmp.path() / "warmup.db", options, errors);  // connections, page cache, allocator
     std::vector<double> run_s, backend_s;
     for (int r = 0; r < o.repeats; ++r) {
-      run_s.push_back(time_run(tmp.path / fmt::format("run{}.db", r), options, errors));
+      run_s.push_back(time_run(tmp.path() / fmt::format("run{}.db", r), options, errors));
       total_errors += errors;
       backend_s.push_back(time_backend(options, errors));
       total_errors += errors;

@@ -1,17 +1,66 @@
+// SqliteDb, Statement and Transaction (see sqlite_db.h). The hardened open keeps its checks in
+// the order that gives the most precise error: the file itself, then SQLite's open, then the
+// schema read, and only then the authorizer (which would deny the schema read's own checks).
 #include "common/sqlite_db.h"
+
+#include <stdexcept>
+#include <system_error>
 
 #include <fmt/format.h>
 
 #include "common/errors.h"
 
 namespace aimicius {
+namespace fs = std::filesystem;
+
+namespace {
+
+// A path as the path part of an SQLite URI: bytes other than unreserved ones and '/' become %XX,
+// so '?', '#', '%' and non-ASCII names reach the file system unchanged.
+std::string percent_encode_path(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string encoded;
+  for (const char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+                       (byte >= '0' && byte <= '9') || byte == '/' || byte == '-' || byte == '.' ||
+                       byte == '_' || byte == '~';
+    if (plain) {
+      encoded += c;
+    } else {
+      encoded += '%';
+      encoded += kHex[byte >> 4];
+      encoded += kHex[byte & 0xF];
+    }
+  }
+  return encoded;
+}
+
+// The authorizer of hardened connections: the read-only policy, then the connection's rule.
+int authorize_read_only(void* context, int action, const char* arg1, const char* arg2,
+                        const char* /*database*/, const char* /*trigger_or_view*/) {
+  if (action != SQLITE_SELECT && action != SQLITE_READ && action != SQLITE_RECURSIVE &&
+      action != SQLITE_FUNCTION)
+    return SQLITE_DENY;
+  const auto& rule = *static_cast<const ReadOnlyRule*>(context);
+  if (!rule) return SQLITE_OK;
+  try {
+    return rule(action, arg1 != nullptr ? arg1 : "", arg2 != nullptr ? arg2 : "") ? SQLITE_OK : SQLITE_DENY;
+  } catch (...) {
+    return SQLITE_DENY;  // no exception may cross SQLite's C frames
+  }
+}
+
+void close_connection(sqlite3* db) { sqlite3_close_v2(db); }
+
+}  // namespace
 
 SqliteDb::SqliteDb(const std::string& path, Mode mode) : path_(path) {
   const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
+    close_connection(db_);
     db_ = nullptr;
     throw InputError(fmt::format("cannot open database {}: {}", path, msg));
   }
@@ -19,7 +68,78 @@ SqliteDb::SqliteDb(const std::string& path, Mode mode) : path_(path) {
   sqlite3_busy_timeout(db_, 10000);
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close(db_); }
+SqliteDb SqliteDb::open_hardened(const fs::path& file, std::string_view label, const HardenedLimits& limits) {
+  std::error_code error;
+  const fs::file_status status = fs::status(file, error);
+  if (!fs::exists(status)) throw InputError(fmt::format("{} '{}' does not exist", label, file.string()));
+  if (!fs::is_regular_file(status))
+    throw InputError(fmt::format("{} '{}' is not a regular file", label, file.string()));
+  fs::path wal_file = file;
+  wal_file += "-wal";
+  if (fs::exists(wal_file, error) && fs::file_size(wal_file, error) > 0 && !error) {
+    throw InputError(fmt::format("{} '{}' has an uncheckpointed write-ahead log '{}'; checkpoint it first", label,
+                                 file.string(), wal_file.string()));
+  }
+  const fs::path absolute_file = fs::absolute(file, error);
+  if (error) throw InputError(fmt::format("{} '{}': {}", label, file.string(), error.message()));
+  // "file://" + "/abs/path": an empty authority, so a path starting with "//" stays a path.
+  const std::string uri = "file://" + percent_encode_path(absolute_file.string()) + "?mode=ro&immutable=1";
+
+  sqlite3* raw = nullptr;
+  const int open_code =
+      sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  SqliteDb db(file.string(), raw);  // owns the handle from here on, closing it on every throw
+  if (open_code != SQLITE_OK) {
+    throw InputError(fmt::format("cannot open {} '{}': {}", label, file.string(),
+                                 raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(open_code)));
+  }
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
+#ifdef SQLITE_DBCONFIG_DEFENSIVE
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+#endif
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+#endif
+  if (limits.max_sql_bytes >= 0) sqlite3_limit(raw, SQLITE_LIMIT_SQL_LENGTH, limits.max_sql_bytes);
+  if (limits.max_value_bytes >= 0) sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, limits.max_value_bytes);
+  sqlite3_limit(raw, SQLITE_LIMIT_ATTACHED, 0);
+
+  // Opening reads nothing; reading the schema now turns "not a database" into an InputError.
+  {
+    sqlite3_stmt* statement = nullptr;
+    int code = sqlite3_prepare_v2(raw, "SELECT count(*) FROM sqlite_master", -1, &statement, nullptr);
+    if (code == SQLITE_OK) code = sqlite3_step(statement);
+    sqlite3_finalize(statement);
+    if (code != SQLITE_ROW) {
+      throw InputError(fmt::format("{} '{}' is not a readable SQLite database: {}", label, file.string(),
+                                   sqlite3_errmsg(raw)));
+    }
+  }
+  db.rule_ = std::make_unique<ReadOnlyRule>();
+  sqlite3_set_authorizer(raw, authorize_read_only, db.rule_.get());
+  return db;
+}
+
+SqliteDb::~SqliteDb() { close_connection(db_); }
+
+SqliteDb::SqliteDb(SqliteDb&& other) noexcept
+    : path_(std::move(other.path_)), db_(std::exchange(other.db_, nullptr)), rule_(std::move(other.rule_)) {}
+
+SqliteDb& SqliteDb::operator=(SqliteDb&& other) noexcept {
+  if (this != &other) {
+    close_connection(db_);
+    path_ = std::move(other.path_);
+    db_ = std::exchange(other.db_, nullptr);
+    rule_ = std::move(other.rule_);
+  }
+  return *this;
+}
+
+void SqliteDb::set_read_only_rule(ReadOnlyRule rule) {
+  if (!rule_) throw std::logic_error(fmt::format("database {}: not opened hardened, it has no read-only rule", path_));
+  *rule_ = std::move(rule);
+}
 
 void SqliteDb::fail(const std::string& what) const {
   throw std::runtime_error(fmt::format("database {}: {}: {}", path_, what, sqlite3_errmsg(db_)));

@@ -49,7 +49,6 @@ void append_utf8(char32_t code_point, std::string& out) {
   }
 }
 
-
 std::u32string decode_utf8(std::string_view text) {
   std::u32string out;
   out.reserve(text.size());
@@ -93,6 +92,47 @@ std::string encode_utf8(std::u32string_view text) {
   out.reserve(text.size());
   for (char32_t c : text) append_utf8(c, out);
   return out;
+}
+
+std::string valid_utf8(std::string_view text) { return encode_utf8(decode_utf8(text)); }
+
+std::string valid_utf8_bytewise(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t pos = 0; pos < text.size();) {
+    const DecodedCodePoint decoded = decode_utf8_at(text, pos);
+    if (decoded.code_point == kInvalidCodePoint) {
+      append_utf8(0xFFFD, out);
+    } else {
+      out.append(text.substr(pos, decoded.length));
+    }
+    pos += decoded.length;
+  }
+  return out;
+}
+
+std::size_t unfinished_utf8_tail(std::string_view text) {
+  // Looks back over at most three continuation bytes for the lead byte they belong to.
+  for (std::size_t back = 1; back <= 3 && back <= text.size(); ++back) {
+    const auto byte = static_cast<unsigned char>(text[text.size() - back]);
+    if (byte < 0x80) return 0;     // ASCII: nothing unfinished before it matters
+    if (byte < 0xC0) continue;     // a continuation byte: its lead byte is further back
+    const std::size_t announced = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2;
+    return back < announced ? back : 0;
+  }
+  return 0;
+}
+
+std::string_view truncate_utf8(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  const std::string_view prefix = text.substr(0, max_bytes);
+  return prefix.substr(0, prefix.size() - unfinished_utf8_tail(prefix));
+}
+
+std::size_t utf8_length(std::string_view text) {
+  std::size_t count = 0;
+  for (std::size_t pos = 0; pos < text.size(); pos += decode_utf8_at(text, pos).length) ++count;
+  return count;
 }
 
 }  // namespace aimicius

@@ -1,7 +1,6 @@
 #include "reports/published_tables.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
@@ -9,18 +8,12 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 
 namespace aimicius {
 
 nlohmann::json read_published_figures(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw InputError(fmt::format("cannot read published figures {}", file.string()));
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("{}: malformed JSON: {}", file.string(), e.what()));
-  }
+  nlohmann::json doc = read_json_file(file);
   if (!doc.contains("figures") || !doc["figures"].is_array())
     throw InputError(fmt::format("{}: \"figures\" must be an array", file.string()));
   for (size_t i = 0; i < doc["figures"].size(); ++i) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/utf8.h"
 
 namespace aimicius {
 namespace {
@@ -25,9 +26,7 @@ std::vector<bool> numeric_columns(const Table& t) {
 }
 
 // Display width in terminal columns: counts UTF-8 code points, not bytes.
-size_t display_width(const std::string& s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
+size_t display_width(const std::string& s) { return utf8_length(s); }
 
 std::string pad(const std::string& s, size_t width, bool right) {
   const size_t w = display_width(s);

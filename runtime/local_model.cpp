@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <functional>
-#include <fstream>
 #include <mutex>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
+#include "common/utf8.h"
 #include "runtime/model.h"
 #include "runtime/tokenizer/chat_template.h"
 #include "runtime/tokenizer/tokenizer.h"
@@ -70,15 +71,7 @@ size_t streamable_length(const std::string& text, const std::vector<std::string>
         break;
       }
   n -= hold;
-  for (size_t back = 1; back <= 3 && back <= n; ++back) {
-    const auto c = static_cast<unsigned char>(text[n - back]);
-    if (c < 0x80) break;   // ASCII: nothing unfinished before it matters
-    if (c < 0xC0) continue;  // a continuation byte: look further back for its lead byte
-    const size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-    if (back < need) n -= back;  // lead byte still waiting for continuation bytes
-    break;
-  }
-  return n;
+  return n - unfinished_utf8_tail(std::string_view(text).substr(0, n));
 }
 
 }  // namespace
@@ -314,13 +307,8 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   impl->chat = options.chat;
   if (options.chat && !impl->tokenizer)
     throw InputError(fmt::format("{}: chat formatting needs a tokenizer", dir.string()));
-  if (std::ifstream in(dir / "tokenizer_config.json"); in) {
-    try {
-      impl->tokenizer_config = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw InputError(fmt::format("{}: malformed JSON: {}", (dir / "tokenizer_config.json").string(), e.what()));
-    }
-  }
+  if (std::filesystem::exists(dir / "tokenizer_config.json"))
+    impl->tokenizer_config = read_json_file(dir / "tokenizer_config.json");
   for (int64_t id : impl->model->config().eos_token_ids) impl->eos.push_back(static_cast<int32_t>(id));
   if (impl->eos.empty() && impl->tokenizer) impl->eos = impl->tokenizer->eos_ids();
   return std::unique_ptr<LocalModel>(new LocalModel(std::move(impl)));

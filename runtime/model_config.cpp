@@ -1,12 +1,12 @@
 #include "runtime/model_config.h"
 
-#include <fstream>
 #include <functional>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
+#include "common/named_registry.h"
 
 namespace aimicius::runtime {
 namespace {
@@ -125,15 +125,7 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
 
 ModelConfig load_model_config(const std::filesystem::path& dir) {
   const auto path = dir / "config.json";
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("missing {}", path.string()));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("{}: malformed JSON: {}", path.string(), e.what()));
-  }
-  return parse_model_config(j, path.string());
+  return parse_model_config(read_json_file(path), path.string());
 }
 
 nlohmann::ordered_json ModelConfig::to_json() const {
@@ -192,8 +184,8 @@ ModelConfig make(const char* type, int64_t layers, int64_t hidden, int64_t ffn, 
   return c;
 }
 
-const std::vector<std::pair<std::string, std::function<ModelConfig()>>>& presets() {
-  static const std::vector<std::pair<std::string, std::function<ModelConfig()>>> kPresets = {
+const NamedRegistry<std::function<ModelConfig()>>& presets() {
+  static const NamedRegistry<std::function<ModelConfig()>> kPresets("preset", {
       // The paper's models (Table 14) and its GQA baseline.
       {"sigma-1.5b", [] { return make("diffqkv", 26, 2048, 6144, 128256, 32, 4, 16, 64, 64, 3072, 50000); }},
       {"sigma-10b", [] { return make("diffqkv", 32, 4096, 14336, 128256, 32, 4, 16, 128, 128, 6144, 500000); }},
@@ -206,26 +198,18 @@ const std::vector<std::pair<std::string, std::function<ModelConfig()>>>& presets
       // ~10M parameters: the CPU speed benchmark.
       {"small-diffqkv", [] { return make("diffqkv", 6, 256, 768, 8192, 8, 1, 4, 32, 32, 384, 50000); }},
       {"small-gqa", [] { return make("llama", 6, 256, 768, 8192, 8, 4, 4, 32, 32, 0, 50000); }},
-  };
+  });
   return kPresets;
 }
 
 }  // namespace
 
-std::vector<std::string> preset_names() {
-  std::vector<std::string> names;
-  for (const auto& [n, _] : presets()) names.push_back(n);
-  return names;
-}
+std::vector<std::string> preset_names() { return presets().names(); }
 
 ModelConfig preset_config(const std::string& name) {
-  for (const auto& [n, f] : presets()) {
-    if (n != name) continue;
-    ModelConfig c = f();
-    c.validate("preset " + name);
-    return c;
-  }
-  throw InputError(fmt::format("unknown preset \"{}\" (known: {})", name, fmt::join(preset_names(), ", ")));
+  ModelConfig c = presets().find(name)();
+  c.validate("preset " + name);
+  return c;
 }
 
 }  // namespace aimicius::runtime

@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 
 namespace aimicius::runtime {
 namespace fs = std::filesystem;
@@ -65,6 +66,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const fs::path& file) {
   if (header_len > kMaxHeaderBytes || header_len > size - 8)
     throw InputError(fmt::format("{}: header length {} exceeds the file ({} bytes): truncated or not safetensors",
                                  where, header_len, size));
+  // Not read_json_file: the header is part of a binary file, and its errors say "header".
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(reinterpret_cast<const char*>(base + 8),
@@ -135,10 +137,8 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const fs::path& dir) {
   std::vector<fs::path> shard_files;
   std::map<std::string, std::string> weight_map;
   if (fs::exists(index)) {
-    std::ifstream in(index);
-    nlohmann::json j;
+    const nlohmann::json j = read_json_file(index);
     try {
-      j = nlohmann::json::parse(in);
       weight_map = j.at("weight_map").get<std::map<std::string, std::string>>();
     } catch (const std::exception& e) {
       throw InputError(fmt::format("{}: {}", index.string(), e.what()));

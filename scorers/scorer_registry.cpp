@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/named_registry.h"
 #include "scorers/command/command_scorer.h"
 #include "scorers/plan/topology_plan_scorer.h"
 #include "scorers/dcw/dcw_scorer.h"
@@ -20,30 +21,21 @@ namespace {
 
 using Factory = std::function<std::unique_ptr<Scorer>(const ScorerSpec&)>;
 
-const std::vector<std::pair<std::string, Factory>>& factories() {
-  static const std::vector<std::pair<std::string, Factory>> kFactories = {
+const NamedRegistry<Factory>& factories() {
+  static const NamedRegistry<Factory> kFactories("scorer type", {
       {"command", make_command_scorer},
       {"topology_plan", make_topology_plan_scorer},
       {"dcw", make_dcw_scorer},
       {"sql", make_sql_scorer},
-  };
+  });
   return kFactories;
 }
 
 }  // namespace
 
-std::vector<std::string> known_scorer_types() {
-  std::vector<std::string> names;
-  for (const auto& [name, _] : factories()) names.push_back(name);
-  return names;
-}
+std::vector<std::string> known_scorer_types() { return factories().names(); }
 
-std::unique_ptr<Scorer> make_scorer(const ScorerSpec& spec) {
-  for (const auto& [type, factory] : factories())
-    if (type == spec.type) return factory(spec);
-  throw InputError(fmt::format("{}: unknown scorer type \"{}\" (known: {})", spec.where, spec.type,
-                               fmt::join(known_scorer_types(), ", ")));
-}
+std::unique_ptr<Scorer> make_scorer(const ScorerSpec& spec) { return factories().find(spec.type, spec.where)(spec); }
 
 void check_params(const ScorerSpec& spec, const std::vector<std::string>& allowed) {
   if (!spec.params.is_object()) throw InputError(fmt::format("{}: a scorer must be a JSON object", spec.where));

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 #include "common/sha256.h"
 
 namespace aimicius {
@@ -47,14 +48,7 @@ std::string Manifest::data_sha256() const {
 
 Manifest read_manifest(const fs::path& suite_dir) {
   const fs::path path = suite_dir / "suite.json";
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("missing suite definition {}", path.string()));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("{}: malformed JSON: {}", path.string(), e.what()));
-  }
+  const nlohmann::json j = read_json_file(path);
   const std::string where = path.string();
   Manifest m;
   m.suite = require_string(j, "name", where);
@@ -108,11 +102,7 @@ std::vector<Example> load_examples(const fs::path& suite_dir, const Manifest& ma
 Manifest refresh_manifest(const fs::path& suite_dir) {
   Manifest m = read_manifest(suite_dir);
   const fs::path path = suite_dir / "suite.json";
-  nlohmann::ordered_json j;
-  {
-    std::ifstream in(path);
-    j = nlohmann::ordered_json::parse(in);  // read_manifest has checked it parses
-  }
+  nlohmann::ordered_json j = read_ordered_json_file(path);
   for (size_t i = 0; i < m.files.size(); ++i) {
     auto& f = m.files[i];
     const fs::path file = suite_dir / f.path;

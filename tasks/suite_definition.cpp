@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 #include "tasks/extractors/extractors.h"
 #include "tasks/prompt_template.h"
 #include "scorers/scorer.h"
@@ -260,8 +261,7 @@ std::shared_ptr<const Suite> load_suite_definition(const fs::path& suite_dir) {
     throw InputError(fmt::format("{}: names suite \"{}\", but its folder is \"{}\"", (suite_dir / "suite.json").string(),
                                  manifest.suite, suite_dir.filename().string()));
   verify_resources(suite_dir, manifest);
-  std::ifstream in(suite_dir / "suite.json");
-  const nlohmann::json def = nlohmann::json::parse(in);  // read_manifest has checked it parses
+  const nlohmann::json def = read_json_file(suite_dir / "suite.json");
   return std::make_shared<DataSuite>(suite_dir, def, manifest);
 }
 

@@ -5,13 +5,12 @@
 #include <fstream>
 #include <random>
 
-#include <stdlib.h>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "common/errors.h"
+#include "common/temp_dir.h"
 #include "runtime/checkpoint_writer.h"
 #include "runtime/model.h"
 #include "runtime/safetensors.h"
@@ -25,22 +24,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uint64_t kHeldoutSeed = 0x5eed;
-
-// A fresh temporary folder, removed with everything in it when it goes out of scope.
-struct StagingDir {
-  fs::path path;
-  StagingDir() {
-    std::string tmpl = (fs::temp_directory_path() / "aimicius-train-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("train: cannot create a temporary folder");
-    path = tmpl;
-  }
-  ~StagingDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  StagingDir(const StagingDir&) = delete;
-  StagingDir& operator=(const StagingDir&) = delete;
-};
 
 torch::ScalarType parse_dtype(const std::string& name, const std::string& what) {
   if (name == "f32") return torch::kFloat32;
@@ -134,19 +117,19 @@ TrainReport train_model(const TrainOptions& o, const std::function<void(const st
   // The tokenizer the checkpoint will carry is set up in a staging folder first, so that training
   // tokenizes exactly as inference will (load_tokenizer reads it back) and `out` is touched only
   // once the corpus has loaded: a bad corpus or tokenizer leaves an existing checkpoint there whole.
-  const StagingDir staging;
+  const TempDir staging("aimicius-train-");
   ModelConfig config = o.config;
   const bool byte_level = o.tokenizer.empty();
   if (byte_level) {
-    write_byte_level_tokenizer(staging.path / "tokenizer.json", config.vocab_size);
+    write_byte_level_tokenizer(staging.path() / "tokenizer.json", config.vocab_size);
   } else {
     const fs::path model_file = fs::is_directory(o.tokenizer) ? o.tokenizer / "tokenizer.model" : o.tokenizer;
     if (!fs::is_regular_file(model_file))
       throw InputError(fmt::format("train: tokenizer {} is not a tokenizer.model (or a folder holding one)",
                                    o.tokenizer.string()));
-    fs::copy_file(model_file, staging.path / "tokenizer.model");
+    fs::copy_file(model_file, staging.path() / "tokenizer.model");
   }
-  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(staging.path);
+  const std::unique_ptr<Tokenizer> tokenizer = load_tokenizer(staging.path());
   if (!byte_level) {
     if (tokenizer->vocab_size() != config.vocab_size)
       throw InputError(fmt::format("train: the tokenizer {} has {} pieces but the config's vocab_size is {}",
@@ -168,7 +151,7 @@ TrainReport train_model(const TrainOptions& o, const std::function<void(const st
   if (ec) throw InputError(fmt::format("cannot create {}: {}", o.out.string(), ec.message()));
   for (const char* stale : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model"}) fs::remove(o.out / stale, ec);
   // (write_checkpoint writes the byte-level tokenizer itself.)
-  if (!byte_level) fs::copy_file(staging.path / "tokenizer.model", o.out / "tokenizer.model");
+  if (!byte_level) fs::copy_file(staging.path() / "tokenizer.model", o.out / "tokenizer.model");
   log(fmt::format("corpus: {} documents, {} bytes: {} train tokens, {} held-out tokens", data.documents, data.bytes,
                   data.train.size(), data.eval.size()));
 

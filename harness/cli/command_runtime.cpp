@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 #include "harness/cli/commands.h"
 #include "runtime/checkpoint_writer.h"
 #include "runtime/tokenizer/tokenizer.h"
@@ -17,15 +18,7 @@ runtime::ModelConfig model_config_from(const std::string& preset, const std::fil
   if (preset.empty() == config_file.empty())
     throw InputError(fmt::format("{} needs exactly one of --preset NAME and --config FILE", command));
   if (!preset.empty()) return runtime::preset_config(preset);
-  std::ifstream in(config_file);
-  if (!in) throw InputError(fmt::format("cannot read {}", config_file.string()));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("{}: malformed JSON: {}", config_file.string(), e.what()));
-  }
-  return runtime::parse_model_config(j, config_file.string());
+  return runtime::parse_model_config(read_json_file(config_file), config_file.string());
 }
 
 int command_make_checkpoint(const MakeCheckpointOptions& o) {

@@ -248,8 +248,6 @@ std::string api_finish_reason(const GenerationResult& result) {
   return result.finish_reason == "length" ? "length" : "stop";
 }
 
-std::string valid_utf8(const std::string& text) { return encode_utf8(decode_utf8(text)); }
-
 json completion_response(Endpoint endpoint, const std::string& id, int64_t created, const std::string& model,
                          const std::vector<GenerationResult>& results) {
   json out = head(endpoint, id, created, model, false);

@@ -5,7 +5,7 @@
 // Invariants: a parser either returns a complete ParsedRequest or throws ApiException whose error
 // names the offending field (`param`) and carries the HTTP status to answer with; fields the
 // server cannot honour are refused (400), never silently ignored. Text put into JSON is first
-// made valid UTF-8 (each ill-formed part becomes U+FFFD, as common/utf8.h decodes), so a model's
+// made valid UTF-8 (valid_utf8 of common/utf8.h: each ill-formed part becomes U+FFFD), so a model's
 // raw bytes can never make a response unserialisable, and a text split between stream chunks at
 // character boundaries reads back as the same text.
 #pragma once
@@ -74,9 +74,6 @@ ParsedRequest parse_request(Endpoint endpoint, const std::string& body, const st
 
 // "stop" or "length" for a backend's finish reason ("" means the backend does not know: "stop").
 std::string api_finish_reason(const GenerationResult& result);
-
-// Valid UTF-8: each maximal ill-formed subpart replaced by U+FFFD.
-std::string valid_utf8(const std::string& text);
 
 // The whole (non-streamed) response: one choice per result, in order, and the summed usage.
 nlohmann::json completion_response(Endpoint endpoint, const std::string& id, int64_t created, const std::string& model,

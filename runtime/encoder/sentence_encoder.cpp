@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <numeric>
 #include <stdexcept>
 #include <utility>
@@ -19,6 +18,7 @@
 #include <torch/torch.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 #include "runtime/encoder/wordpiece.h"
 #include "runtime/safetensors.h"
 
@@ -37,16 +37,11 @@ struct BertConfig {
   double layer_norm_eps = 1e-12;
 };
 
-nlohmann::json read_json_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot open {}", file.string()));
-  try {
-    nlohmann::json json = nlohmann::json::parse(in);
-    if (!json.is_object()) throw InputError(fmt::format("{}: not a JSON object", file.string()));
-    return json;
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("{}: malformed JSON: {}", file.string(), e.what()));
-  }
+// A JSON file that must hold an object.
+nlohmann::json read_json_object(const std::filesystem::path& file) {
+  nlohmann::json json = read_json_file(file);
+  if (!json.is_object()) throw InputError(fmt::format("{}: not a JSON object", file.string()));
+  return json;
 }
 
 int64_t positive_int(const nlohmann::json& config, const char* key, const std::filesystem::path& file) {
@@ -57,7 +52,7 @@ int64_t positive_int(const nlohmann::json& config, const char* key, const std::f
 }
 
 BertConfig read_bert_config(const std::filesystem::path& file) {
-  const nlohmann::json json = read_json_file(file);
+  const nlohmann::json json = read_json_object(file);
   BertConfig config;
   config.vocab_size = positive_int(json, "vocab_size", file);
   config.hidden_size = positive_int(json, "hidden_size", file);
@@ -87,7 +82,7 @@ BertConfig read_bert_config(const std::filesystem::path& file) {
 int64_t read_max_seq_length(const std::filesystem::path& model_dir, const BertConfig& config) {
   const std::filesystem::path file = model_dir / "sentence_bert_config.json";
   int64_t max_seq_length = 512;
-  if (std::filesystem::exists(file)) max_seq_length = positive_int(read_json_file(file), "max_seq_length", file);
+  if (std::filesystem::exists(file)) max_seq_length = positive_int(read_json_object(file), "max_seq_length", file);
   max_seq_length = std::min(max_seq_length, config.max_position_embeddings);
   if (max_seq_length < 2) throw InputError(fmt::format("{}: max_seq_length must be at least 2", file.string()));
   return max_seq_length;
@@ -96,7 +91,7 @@ int64_t read_max_seq_length(const std::filesystem::path& model_dir, const BertCo
 void require_mean_pooling(const std::filesystem::path& model_dir) {
   const std::filesystem::path file = model_dir / "1_Pooling" / "config.json";
   if (!std::filesystem::exists(file)) return;
-  const nlohmann::json json = read_json_file(file);
+  const nlohmann::json json = read_json_object(file);
   for (const char* mode : {"pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens"}) {
     if (json.value(mode, false)) throw InputError(fmt::format("{}: {} unsupported (only mean pooling)", file.string(), mode));
   }

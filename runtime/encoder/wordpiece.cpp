@@ -4,15 +4,15 @@
 #include "runtime/encoder/wordpiece.h"
 
 #include <fstream>
-#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
-#include "runtime/encoder/unicode_tables.h"
+#include "common/json_file.h"
 #include "common/utf8.h"
+#include "runtime/encoder/unicode_tables.h"
 
 namespace aimicius::runtime {
 namespace {
@@ -69,14 +69,6 @@ std::vector<std::u32string> basic_tokenize(std::string_view text, const WordPiec
   return words;
 }
 
-std::string read_text_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot open {}", file.string()));
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
-
 // A special token in tokenizer_config.json is either "[UNK]" or {"content": "[UNK]", ...}.
 void read_token_option(const nlohmann::json& config, const char* key, std::string& token,
                        const std::filesystem::path& file) {
@@ -100,12 +92,7 @@ void read_bool_option(const nlohmann::json& config, const char* key, bool& value
 
 WordPieceOptions read_options(const std::filesystem::path& file) {
   WordPieceOptions options;
-  nlohmann::json config;
-  try {
-    config = nlohmann::json::parse(read_text_file(file));
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("{}: malformed JSON: {}", file.string(), e.what()));
-  }
+  const nlohmann::json config = read_json_file(file);
   if (!config.is_object()) throw InputError(fmt::format("{}: not a JSON object", file.string()));
   read_bool_option(config, "do_lower_case", options.do_lower_case, file);
   read_bool_option(config, "tokenize_chinese_chars", options.tokenize_chinese_chars, file);

@@ -17,7 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "runtime/tokenizer/json_file.h"
+#include "common/json_file.h"
 
 namespace aimicius::runtime {
 

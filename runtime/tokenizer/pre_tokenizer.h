@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_file.h"
 #include "runtime/tokenizer/byte_level.h"
-#include "runtime/tokenizer/json_file.h"
 #include "runtime/tokenizer/split_pattern.h"
 #include "runtime/tokenizer/unicode_classifier.h"
 

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "common/errors.h"
-#include "runtime/tokenizer/json_file.h"
+#include "common/json_file.h"
 
 namespace aimicius::runtime {
 

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 #include "runtime/tokenizer/bpe_tokenizer.h"
-#include "runtime/tokenizer/json_file.h"
 #include "runtime/tokenizer/sentencepiece_tokenizer.h"
 #include "runtime/tokenizer/special_tokens.h"
 

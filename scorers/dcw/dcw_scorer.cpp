@@ -2,7 +2,6 @@
 #include "scorers/dcw/dcw_scorer.h"
 
 #include <algorithm>
-#include <fstream>
 #include <iterator>
 #include <optional>
 #include <stdexcept>
@@ -12,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 #include "scorers/dcw/benchmark_db.h"
 #include "scorers/dcw/dcw_answer.h"
 #include "scorers/dcw/dcw_names.h"
@@ -43,10 +43,12 @@ class DcwScorer final : public Scorer {
     const fs::path aliases_file = spec.suite_dir / required_string(spec, "aliases");
     db_ = std::make_unique<BenchmarkDb>(database);
 
-    std::ifstream in(aliases_file);
-    if (!in) throw InputError(fmt::format("{}: cannot read alias file {}", where_, aliases_file.string()));
-    const nlohmann::json aliases = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (aliases.is_discarded()) throw InputError(fmt::format("{}: is not valid JSON", aliases_file.string()));
+    nlohmann::json aliases;
+    try {
+      aliases = read_json_file(aliases_file);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{}: alias file: {}", where_, e.what()));
+    }
     names_ = std::make_unique<NameTable>(aliases, aliases_file.string(), db_->names("systems"),
                                          db_->names("workloads"), db_->names("criteria"));
   }

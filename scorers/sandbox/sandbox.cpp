@@ -27,25 +27,11 @@ namespace {
 
 constexpr const char* kBasePath = "/usr/local/bin:/usr/bin:/bin";
 
-// A temporary host folder holding one run's work dir, removed with everything in it.
-class RunDir {
- public:
-  RunDir() {
-    // Memory-backed (tmpfs) when the machine has /dev/shm: a fresh work dir that never touches disk.
-    const fs::path base = access("/dev/shm", W_OK) == 0 ? fs::path("/dev/shm") : fs::temp_directory_path();
-    std::string tmpl = (base / "aimicius-sandbox-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error(fmt::format("sandbox: mkdtemp failed: {}", std::strerror(errno)));
-    path_ = tmpl;
-  }
-  ~RunDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+// Where each run's work dir is made: memory-backed (tmpfs) when the machine has /dev/shm, so a
+// fresh work dir never touches disk.
+fs::path run_dir_parent() {
+  return access("/dev/shm", W_OK) == 0 ? fs::path("/dev/shm") : fs::temp_directory_path();
+}
 
 void write_host_file(const fs::path& file, const std::string& content, bool executable) {
   fs::create_directories(file.parent_path());
@@ -187,14 +173,17 @@ Sandbox::Sandbox() {
   // A pool of uids per process (processes of one machine rarely share it; 64 slots each).
   uid_base_ = drop_privileges_ ? static_cast<uid_t>(100000 + (getpid() % 4096) * kUidSlots) : 0;
   uid_busy_.assign(kUidSlots, false);
-  std::string tmpl = (fs::temp_directory_path() / "aimicius-sandbox-etc-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw SandboxUnavailable(fmt::format("sandbox: mkdtemp failed: {}", std::strerror(errno)));
-  etc_dir_ = tmpl;
-  fs::permissions(etc_dir_, fs::perms(0755));
-  write_host_file(etc_dir_ / "passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/work:/bin/sh\n",
+  try {
+    etc_dir_.emplace("aimicius-sandbox-etc-");
+  } catch (const std::runtime_error& e) {
+    throw SandboxUnavailable(fmt::format("sandbox: {}", e.what()));
+  }
+  const fs::path& etc = etc_dir_->path();
+  fs::permissions(etc, fs::perms(0755));
+  write_host_file(etc / "passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/work:/bin/sh\n",
                   false);
-  write_host_file(etc_dir_ / "group", "root:x:0:\nnogroup:x:65534:\n", false);
-  write_host_file(etc_dir_ / "hosts", "127.0.0.1 localhost sandbox\n", false);
+  write_host_file(etc / "group", "root:x:0:\nnogroup:x:65534:\n", false);
+  write_host_file(etc / "hosts", "127.0.0.1 localhost sandbox\n", false);
   SandboxRequest probe;
   probe.command = "exit 0";
   probe.limits.wall_seconds = 20;
@@ -223,14 +212,11 @@ void Sandbox::release_uid(uid_t uid) const {
   uid_free_.notify_one();
 }
 
-Sandbox::~Sandbox() {
-  std::error_code ec;
-  fs::remove_all(etc_dir_, ec);
-}
+Sandbox::~Sandbox() = default;
 
 SandboxResult Sandbox::run(const SandboxRequest& request) const {
   const auto start = std::chrono::steady_clock::now();
-  RunDir dir;
+  const TempDir dir("aimicius-sandbox-", run_dir_parent());
   fs::create_directories(dir.path() / "work");
   for (const auto& f : request.files) {
     const fs::path rel = fs::path(f.path).lexically_normal();
@@ -255,7 +241,7 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
     fs::permissions(dir.path(), fs::perms(0755));
   }
 
-  const auto args = bwrap_args(bwrap_, request, dir.path(), etc_dir_);
+  const auto args = bwrap_args(bwrap_, request, dir.path(), etc_dir_->path());
   const int64_t nproc = processes_of(lease.uid ? lease.uid : geteuid()) + request.limits.max_processes;
   std::vector<char*> argv;  // built before the fork: the child must not allocate
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));

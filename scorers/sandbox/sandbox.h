@@ -29,10 +29,13 @@
 #include <mutex>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "common/temp_dir.h"
 
 namespace aimicius {
 
@@ -111,7 +114,7 @@ class Sandbox {
   mutable std::mutex uid_mu_;
   mutable std::condition_variable uid_free_;
   mutable std::vector<bool> uid_busy_;
-  std::filesystem::path etc_dir_;  // the sandbox's /etc (passwd, group, hosts), shared read-only
+  std::optional<TempDir> etc_dir_;  // the sandbox's /etc (passwd, group, hosts), shared read-only
 };
 
 }  // namespace aimicius

@@ -1,33 +1,33 @@
 // sql_reads: which tables and columns a query reads, as SQLite itself resolves them. Used by the
 // diagnostics suite's table_score and column_score (recall of the reference's tables / columns).
 //
-// SqlReadInspector::open(file) opens its OWN connection to an existing database file, read-only
-// and immutable (URI mode=ro&immutable=1), with defensive mode on, untrusted schema and no
-// extension loading. It is separate from SqlDatabase because SqlDatabase installs its own
-// authorizer; this one installs a collecting authorizer instead.
+// SqlReadInspector::open(file) opens its OWN connection to an existing database file through
+// SqliteDb::open_hardened (common/sqlite_db.h: read-only and immutable, defensive mode on,
+// untrusted schema, no extension loading, the read-only authorizer). It is separate from
+// SqlDatabase because SqlDatabase narrows that authorizer with its own rule; this one narrows it
+// with a rule that collects what is read instead.
 //
-// reads(query) prepares the first statement of `query` (never steps it, so nothing runs) with an
-// authorizer that records every SQLITE_READ callback: the table, and (table, column) unless the
+// reads(query) prepares the first statement of `query` (never steps it, so nothing runs) with a
+// rule that records every SQLITE_READ callback: the table, and (table, column) unless the
 // column name is empty (SQLite reports a read with an empty column for a table of which no column
 // is used, e.g. count(*)). Names are lower-cased; `main`/`temp` schema names are dropped. CTE
-// and subquery names never appear: SQLite resolves them to the tables underneath. The authorizer
-// allows only SELECT, READ, RECURSIVE and FUNCTION actions, so a statement that would write or
-// change anything does not prepare. Returns std::nullopt when the statement does not prepare
+// and subquery names never appear: SQLite resolves them to the tables underneath. The read-only
+// authorizer allows only SELECT, READ, RECURSIVE and FUNCTION actions (any function), so a
+// statement that would write or change anything does not prepare. Returns std::nullopt when the statement does not prepare
 // (syntax error, unknown table or column, not a reading statement, empty text).
 //
-// Not thread-safe: one inspector per thread (the authorizer's context is set per call).
+// Not thread-safe: one inspector per thread (the collecting rule is set per call).
 // Movable, not copyable.
 #pragma once
 
 #include <filesystem>
-#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 
-struct sqlite3;
+#include "common/sqlite_db.h"
 
 namespace aimicius {
 
@@ -48,13 +48,10 @@ class SqlReadInspector {
   ~SqlReadInspector() = default;
 
  private:
-  struct ConnectionCloser {
-    void operator()(sqlite3* connection) const;
-  };
-  explicit SqlReadInspector(std::unique_ptr<sqlite3, ConnectionCloser> connection)
-      : connection_(std::move(connection)) {}
+  explicit SqlReadInspector(SqliteDb db) : db_(std::move(db)) {}
 
-  std::unique_ptr<sqlite3, ConnectionCloser> connection_;
+  // mutable: reads() installs its collecting rule on the connection for one prepare.
+  mutable SqliteDb db_;
 };
 
 }  // namespace aimicius

@@ -1,9 +1,12 @@
 // sql_tokens implementation: one left-to-right scan; each branch consumes at least one character,
-// so the loop always ends. Behaviour is specified in sql_tokens.h.
+// so the loop always ends. Comments and quoted spans are found by common/sql_lexer.h; behaviour is
+// specified in sql_tokens.h.
 #include "scorers/sql/sql_tokens.h"
 
 #include <array>
 #include <set>
+
+#include "common/sql_lexer.h"
 
 namespace aimicius {
 namespace {
@@ -18,23 +21,6 @@ std::string lower(std::string_view text) {
   for (char& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
-}
-
-// End (one past) of a quoted run starting at `pos` with quote `open` closing at `close`; a
-// doubled closing quote is an escaped one (SQL rules for '...' and "...").
-std::size_t quoted_end(std::string_view sql, std::size_t pos, char close, bool doubled_escapes) {
-  std::size_t i = pos + 1;
-  while (i < sql.size()) {
-    if (sql[i] == close) {
-      if (doubled_escapes && i + 1 < sql.size() && sql[i + 1] == close) {
-        i += 2;
-        continue;
-      }
-      return i + 1;
-    }
-    ++i;
-  }
-  return sql.size();
 }
 
 std::size_t number_end(std::string_view sql, std::size_t pos) {
@@ -73,24 +59,20 @@ std::vector<std::string> sql_tokens(std::string_view sql) {
     const char c = sql[i];
     if (is_space(c) || c == '(' || c == ')' || c == ',' || c == ';') {
       ++i;
-    } else if (sql.compare(i, 2, "--") == 0) {
-      const auto end = sql.find('\n', i);
-      i = end == std::string_view::npos ? sql.size() : end + 1;
-    } else if (sql.compare(i, 2, "/*") == 0) {
-      const auto end = sql.find("*/", i + 2);
-      i = end == std::string_view::npos ? sql.size() : end + 2;
-    } else if (c == '\'') {
-      const std::size_t end = quoted_end(sql, i, '\'', true);
-      tokens.push_back(lower(sql.substr(i, end - i)));
-      i = end;
-    } else if (c == '"' || c == '`' || c == '[') {
-      const char close = c == '[' ? ']' : c;
-      const std::size_t end = quoted_end(sql, i, close, c != '[');
-      const bool closed = end <= sql.size() && end > i + 1 && sql[end - 1] == close;
-      const std::size_t inner_end = closed ? end - 1 : end;
-      std::string inner = lower(sql.substr(i + 1, inner_end - i - 1));
-      if (!inner.empty()) tokens.push_back(std::move(inner));
-      i = end;
+    } else if (const SqlSpan span = sql_span_at(sql, i); span.kind != SqlSpanKind::kCode) {
+      if (span.kind == SqlSpanKind::kString) {
+        tokens.push_back(lower(sql.substr(i, span.end - i)));
+      } else if (span.kind == SqlSpanKind::kQuotedIdentifier) {
+        // The inner text stops before a final quote character. For an unterminated identifier
+        // that ends in a doubled quote ("ab"" or ```) this drops one of the pair: kept as it was
+        // written, so that the Jaccard scores of stored runs do not move.
+        const char close = sql[i] == '[' ? ']' : sql[i];
+        const bool ends_with_quote = span.end > i + 1 && sql[span.end - 1] == close;
+        const std::size_t inner_end = ends_with_quote ? span.end - 1 : span.end;
+        std::string inner = lower(sql.substr(i + 1, inner_end - i - 1));
+        if (!inner.empty()) tokens.push_back(std::move(inner));
+      }  // a comment is a separator
+      i = span.end;
     } else if (is_word_start(c)) {
       std::size_t end = i + 1;
       while (end < sql.size() && is_word_char(sql[end])) ++end;

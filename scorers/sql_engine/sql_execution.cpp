@@ -3,10 +3,11 @@
 // specified in sql_execution.h; this file keeps to it.
 //
 // Invariants:
-//   - every sqlite3 / sqlite3_stmt handle is owned by a unique_ptr and released on every path;
+//   - the connection is a SqliteDb (common/sqlite_db.h) and every sqlite3_stmt handle is owned by
+//     a unique_ptr, so both are released on every path;
 //   - the progress handler points at a QueryClock that lives on run()'s stack, and is removed
 //     (ProgressHandlerGuard) before that frame ends, so the connection never holds a dangling
-//     pointer; the authorizer has no context at all;
+//     pointer; the authorizer's rule (denied functions) captures nothing;
 //   - run() reports everything the query causes in SqlResult and never throws;
 //   - SqlResult::rows only holds null, integer, real and valid-UTF-8 string JSON values, so the
 //     scorer's detail always serialises.
@@ -23,15 +24,13 @@
 #include <new>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 
 #include <fmt/format.h>
 
-#include "common/errors.h"
+#include "common/sql_lexer.h"
+#include "common/utf8.h"
 
 namespace aimicius {
-
-void SqlDatabase::ConnectionCloser::operator()(sqlite3* connection) const { sqlite3_close_v2(connection); }
 
 namespace {
 
@@ -65,24 +64,14 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-// The authorizer: only reading queries pass. See the header for the list.
-int authorize_read_only(void* /*context*/, int action, const char* /*arg1*/, const char* arg2,
-                        const char* /*database*/, const char* /*trigger_or_view*/) {
-  switch (action) {
-    case SQLITE_SELECT:
-    case SQLITE_READ:
-    case SQLITE_RECURSIVE:
-      return SQLITE_OK;
-    case SQLITE_FUNCTION: {
-      const std::string_view function_name = arg2 != nullptr ? arg2 : "";
-      for (const auto denied : kDeniedFunctions) {
-        if (equals_ignoring_case(function_name, denied)) return SQLITE_DENY;
-      }
-      return SQLITE_OK;
-    }
-    default:
-      return SQLITE_DENY;
+// This connection's narrowing of the read-only authorizer: no function that reaches files or
+// loads code. See the header for the list.
+bool allow_function(int action, std::string_view /*arg1*/, std::string_view function_name) {
+  if (action != SQLITE_FUNCTION) return true;
+  for (const auto denied : kDeniedFunctions) {
+    if (equals_ignoring_case(function_name, denied)) return false;
   }
+  return true;
 }
 
 // The deadline of one run; `expired` records that the progress handler stopped the query.
@@ -120,82 +109,13 @@ std::size_t skip_blank(std::string_view text, std::size_t pos) {
     const char c = text[pos];
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ';') {
       ++pos;
-    } else if (text.compare(pos, 2, "--") == 0) {
-      const auto end = text.find('\n', pos);
-      pos = end == std::string_view::npos ? text.size() : end + 1;
-    } else if (text.compare(pos, 2, "/*") == 0) {
-      const auto end = text.find("*/", pos + 2);
-      pos = end == std::string_view::npos ? text.size() : end + 2;
-    } else {
-      break;
+      continue;
     }
+    const SqlSpan span = sql_span_at(text, pos);
+    if (!is_sql_comment(span.kind)) break;
+    pos = span.end;
   }
   return pos;
-}
-
-std::string percent_encode_path(const std::string& path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string encoded;
-  for (const char c : path) {
-    const auto byte = static_cast<unsigned char>(c);
-    const bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
-                       (byte >= '0' && byte <= '9') || byte == '/' || byte == '-' || byte == '.' ||
-                       byte == '_' || byte == '~';
-    if (plain) {
-      encoded += c;
-    } else {
-      encoded += '%';
-      encoded += kHex[byte >> 4];
-      encoded += kHex[byte & 0xF];
-    }
-  }
-  return encoded;
-}
-
-// Length of the valid UTF-8 sequence starting at text[pos], or 0 when it is not valid.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(pos);
-  std::size_t length = 0;
-  uint32_t code_point = 0;
-  if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2;
-    code_point = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3;
-    code_point = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4;
-    code_point = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (pos + length > text.size()) return 0;
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((byte(pos + i) & 0xC0) != 0x80) return 0;
-    code_point = (code_point << 6) | (byte(pos + i) & 0x3F);
-  }
-  static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code_point < kMinimum[length] || code_point > 0x10FFFF) return 0;   // overlong / too large
-  if (code_point >= 0xD800 && code_point <= 0xDFFF) return 0;            // surrogate
-  return length;
-}
-
-std::string valid_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t pos = 0; pos < text.size();) {
-    const std::size_t length = utf8_sequence_length(text, pos);
-    if (length == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
-      ++pos;
-    } else {
-      out.append(text.substr(pos, length));
-      pos += length;
-    }
-  }
-  return out;
 }
 
 std::string hex_of(const unsigned char* bytes, std::size_t size) {
@@ -222,7 +142,7 @@ Json column_value(sqlite3_stmt* statement, int column, int64_t& value_bytes) {
       const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
       const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, column));
       value_bytes = static_cast<int64_t>(size);
-      return Json(valid_utf8(std::string_view(text != nullptr ? text : "", text != nullptr ? size : 0)));
+      return Json(valid_utf8_bytewise(std::string_view(text != nullptr ? text : "", text != nullptr ? size : 0)));
     }
     case SQLITE_BLOB: {
       const auto* bytes = static_cast<const unsigned char*>(sqlite3_column_blob(statement, column));
@@ -287,7 +207,7 @@ void execute_query(sqlite3* connection, std::string_view query, const SqlLimits&
   result.prepared = true;
   for (int column = 0; column < column_count; ++column) {
     const char* name = sqlite3_column_name(statement.get(), column);
-    result.columns.push_back(valid_utf8(name != nullptr ? name : ""));
+    result.columns.push_back(valid_utf8_bytewise(name != nullptr ? name : ""));
   }
 
   int64_t result_bytes = 0;
@@ -466,9 +386,7 @@ Json shortened(const Json& value) {
   if (!value.is_string()) return value;
   const auto& text = value.get_ref<const std::string&>();
   if (text.size() <= kDetailStringBytes) return value;
-  std::size_t cut = kDetailStringBytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
-  return Json(text.substr(0, cut) + "...");
+  return Json(std::string(truncate_utf8(text, kDetailStringBytes)) + "...");
 }
 
 Json side_detail(const SqlResult& result) {
@@ -480,7 +398,7 @@ Json side_detail(const SqlResult& result) {
   }
   return Json{{"ok", result.ok},
               {"prepared", result.prepared},
-              {"error", result.error.empty() ? Json(nullptr) : Json(valid_utf8(result.error))},
+              {"error", result.error.empty() ? Json(nullptr) : Json(valid_utf8_bytewise(result.error))},
               {"columns", result.columns},
               {"column_count", result.columns.size()},
               {"row_count", result.rows.size()},
@@ -497,24 +415,6 @@ bool is_word_start(char c) {
 
 bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9') || c == '$'; }
 
-// Position just past a quoted token that starts at `pos` with `open` and ends with `close`;
-// a doubled `close` inside is an escaped one (not for '[', which has no escape).
-std::size_t skip_quoted(std::string_view text, std::size_t pos, char close) {
-  const bool doubled_escape = close != ']';
-  std::size_t i = pos + 1;
-  while (i < text.size()) {
-    if (text[i] == close) {
-      if (doubled_escape && i + 1 < text.size() && text[i + 1] == close) {
-        i += 2;
-        continue;
-      }
-      return i + 1;
-    }
-    ++i;
-  }
-  return text.size();
-}
-
 // Upper-cased words of the query at parenthesis depth 0; every other depth-0 token (literal,
 // quoted identifier, number, punctuation) is kept as an empty string so adjacency is preserved.
 std::vector<std::string> top_level_tokens(std::string_view query) {
@@ -525,15 +425,10 @@ std::vector<std::string> top_level_tokens(std::string_view query) {
     const char c = query[pos];
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
       ++pos;
-    } else if (query.compare(pos, 2, "--") == 0) {
-      const auto end = query.find('\n', pos);
-      pos = end == std::string_view::npos ? query.size() : end + 1;
-    } else if (query.compare(pos, 2, "/*") == 0) {
-      const auto end = query.find("*/", pos + 2);
-      pos = end == std::string_view::npos ? query.size() : end + 2;
-    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
-      pos = skip_quoted(query, pos, c == '[' ? ']' : c);
-      if (depth == 0) tokens.emplace_back();
+    } else if (const SqlSpan span = sql_span_at(query, pos); span.kind != SqlSpanKind::kCode) {
+      // A literal or quoted identifier is a token; a comment is a separator.
+      if (!is_sql_comment(span.kind) && depth == 0) tokens.emplace_back();
+      pos = span.end;
     } else if (c == '(') {
       if (depth == 0) tokens.emplace_back();
       ++depth;
@@ -580,70 +475,19 @@ bool reference_orders_rows(std::string_view query) {
 }
 
 SqlDatabase SqlDatabase::open(const std::filesystem::path& file) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  const fs::file_status status = fs::status(file, error);
-  if (!fs::exists(status)) {
-    throw InputError(fmt::format("SQL telemetry database '{}' does not exist", file.string()));
-  }
-  if (!fs::is_regular_file(status)) {
-    throw InputError(fmt::format("SQL telemetry database '{}' is not a regular file", file.string()));
-  }
-  fs::path wal_file = file;
-  wal_file += "-wal";
-  if (fs::exists(wal_file, error) && fs::file_size(wal_file, error) > 0 && !error) {
-    throw InputError(fmt::format(
-        "SQL telemetry database '{}' has an uncheckpointed write-ahead log '{}'; checkpoint it first",
-        file.string(), wal_file.string()));
-  }
-  const fs::path absolute_file = fs::absolute(file, error);
-  if (error) {
-    throw InputError(fmt::format("SQL telemetry database '{}': {}", file.string(), error.message()));
-  }
-  // "file://" + "/abs/path": an empty authority, so a path starting with "//" stays a path.
-  const std::string uri = "file://" + percent_encode_path(absolute_file.string()) + "?mode=ro&immutable=1";
-
-  sqlite3* raw_connection = nullptr;
-  const int open_code = sqlite3_open_v2(uri.c_str(), &raw_connection,
-                                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<sqlite3, ConnectionCloser> connection(raw_connection);
-  if (open_code != SQLITE_OK) {
-    throw InputError(fmt::format("cannot open SQL telemetry database '{}': {}", file.string(),
-                                 connection ? sqlite3_errmsg(connection.get()) : sqlite3_errstr(open_code)));
-  }
-  sqlite3* db = connection.get();
-  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
-  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
-#ifdef SQLITE_DBCONFIG_DEFENSIVE
-  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
-#endif
-#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
-  sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
-#endif
-  sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, kMaxSqlBytes);
-  sqlite3_limit(db, SQLITE_LIMIT_LENGTH, kMaxValueBytes);
-  sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
-
-  // Opening reads nothing; reading the schema now turns "not a database" into an InputError.
-  {
-    sqlite3_stmt* raw_statement = nullptr;
-    int code = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &raw_statement, nullptr);
-    const StatementHandle statement(raw_statement);
-    if (code == SQLITE_OK) code = sqlite3_step(statement.get());
-    if (code != SQLITE_ROW) {
-      throw InputError(fmt::format("SQL telemetry database '{}' is not a readable SQLite database: {}",
-                                   file.string(), sqlite3_errmsg(db)));
-    }
-  }
-  sqlite3_set_authorizer(db, authorize_read_only, nullptr);
-  return SqlDatabase(file, std::move(connection));
+  HardenedLimits limits;
+  limits.max_sql_bytes = kMaxSqlBytes;
+  limits.max_value_bytes = kMaxValueBytes;
+  SqliteDb db = SqliteDb::open_hardened(file, "SQL telemetry database", limits);
+  db.set_read_only_rule(allow_function);
+  return SqlDatabase(file, std::move(db));
 }
 
 SqlResult SqlDatabase::run(std::string_view query, const SqlLimits& limits) const {
   SqlResult result;
   const auto start = Clock::now();
   try {
-    execute_query(connection_.get(), query, limits, result);
+    execute_query(db_.handle(), query, limits, result);
   } catch (const std::bad_alloc&) {
     result.ok = false;
     result.error = "out of memory";

@@ -3,17 +3,16 @@
 // reference's. Also reports "syntax accuracy" (the candidate compiles against the schema).
 //
 // SqlDatabase::open(file)
-//   One connection to an existing database file, opened read-only and immutable
-//   (URI `file://<absolute path, percent-encoded>?mode=ro&immutable=1`: no locks, and no journal,
-//   -wal or -shm file is ever created).
-//   The file must not change while it is open and must hold no uncheckpointed WAL (a non-empty
-//   `<file>-wal` next to it is refused). Throws InputError naming the file when it is missing, is
-//   not a regular file, cannot be opened or is not an SQLite database.
+//   One connection to an existing database file through SqliteDb::open_hardened
+//   (common/sqlite_db.h): read-only and immutable, so the file must not change while it is open
+//   and must hold no uncheckpointed WAL. Throws InputError naming the "SQL telemetry database"
+//   file when it is missing, is not a regular file, cannot be opened or is not an SQLite database.
 //   Defence in depth, on top of the read-only file:
-//     - an authorizer allows only SQLITE_SELECT, SQLITE_READ, SQLITE_RECURSIVE (recursive CTEs)
-//       and SQLITE_FUNCTION except load_extension, readfile, writefile, edit and fts3_tokenizer;
-//       everything else (INSERT/UPDATE/DELETE, CREATE/DROP, ATTACH/DETACH, PRAGMA, BEGIN/COMMIT,
-//       ANALYZE, table-valued pragma_* functions, ...) fails to prepare with SQLite's "not authorized";
+//     - the hardened authorizer allows only SQLITE_SELECT, SQLITE_READ, SQLITE_RECURSIVE
+//       (recursive CTEs) and SQLITE_FUNCTION, and this connection's rule denies the functions
+//       load_extension, readfile, writefile, edit and fts3_tokenizer; everything else
+//       (INSERT/UPDATE/DELETE, CREATE/DROP, ATTACH/DETACH, PRAGMA, BEGIN/COMMIT, ANALYZE,
+//       table-valued pragma_* functions, ...) fails to prepare with SQLite's "not authorized";
 //     - extension loading and triggers are disabled, defensive mode on, schema untrusted;
 //     - limits: SQL text <= 100,000 bytes, any one string/blob <= 16 MiB, no attached databases;
 //     - a statement that SQLite does not report as read-only (sqlite3_stmt_readonly, e.g. VACUUM)
@@ -35,7 +34,8 @@
 //     with error "result size limit". rows then holds what was read before the limit.
 //   - Runtime errors (e.g. "integer overflow") give ok=false with SQLite's text.
 //   - Values: NULL -> null, INTEGER -> integer, REAL -> real, TEXT -> string (bytes that are not
-//     valid UTF-8 are replaced by U+FFFD so the value can be serialised), BLOB -> lowercase hex
+//     valid UTF-8 are replaced by U+FFFD, one per byte: valid_utf8_bytewise of common/utf8.h, so
+//     the value can be serialised), BLOB -> lowercase hex
 //     string (so X'41' and the text '41' look alike; the scorer accepts that conflation).
 //
 // score_sql(db, candidate, reference, limits) -> SqlScore
@@ -82,7 +82,7 @@
 
 #include <nlohmann/json.hpp>
 
-struct sqlite3;  // from <sqlite3.h>, kept out of this header
+#include "common/sqlite_db.h"
 
 namespace aimicius {
 
@@ -117,14 +117,10 @@ class SqlDatabase {
   ~SqlDatabase() = default;
 
  private:
-  struct ConnectionCloser {
-    void operator()(sqlite3* connection) const;
-  };
-  SqlDatabase(std::filesystem::path file, std::unique_ptr<sqlite3, ConnectionCloser> connection)
-      : file_(std::move(file)), connection_(std::move(connection)) {}
+  SqlDatabase(std::filesystem::path file, SqliteDb db) : file_(std::move(file)), db_(std::move(db)) {}
 
   std::filesystem::path file_;
-  std::unique_ptr<sqlite3, ConnectionCloser> connection_;
+  SqliteDb db_;
 };
 
 struct SqlScore {

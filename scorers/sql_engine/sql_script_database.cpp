@@ -1,54 +1,39 @@
+// SqlScriptDatabase (see sql_script_database.h): the script runs in one transaction on a fresh
+// file in a TempDir, through the project's SQLite wrapper; the folder goes with the object, and
+// with it on a failed build.
 #include "scorers/sql_engine/sql_script_database.h"
 
 #include <sqlite3.h>
-#include <stdlib.h>
 
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/sqlite_db.h"
 
 namespace aimicius {
 namespace fs = std::filesystem;
 
-SqlScriptDatabase::SqlScriptDatabase(const fs::path& script) {
+SqlScriptDatabase::SqlScriptDatabase(const fs::path& script) : dir_("aimicius-db-") {
   std::ifstream in(script, std::ios::binary);
   if (!in) throw InputError(fmt::format("cannot read database script {}", script.string()));
   std::stringstream text;
   text << in.rdbuf();
 
-  std::string pattern = (fs::temp_directory_path() / "aimicius-db-XXXXXX").string();
-  if (!mkdtemp(pattern.data()))
-    throw std::runtime_error(fmt::format("cannot create a temporary directory for {}", script.string()));
-  dir_ = pattern;
-  file_ = dir_ / (script.stem().string() + ".sqlite");
-
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(file_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  std::string error;
-  if (rc == SQLITE_OK) {
-    // One transaction: fast, and a failing script leaves nothing half-built behind.
-    char* message = nullptr;
-    const std::string wrapped = "BEGIN;\n" + text.str() + "\n;COMMIT;";
-    rc = sqlite3_exec(db, wrapped.c_str(), nullptr, nullptr, &message);
-    if (rc != SQLITE_OK) error = message ? message : sqlite3_errstr(rc);
-    sqlite3_free(message);
-  } else {
-    error = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  }
-  sqlite3_close(db);
-  if (!error.empty()) {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
+  file_ = dir_.path() / (script.stem().string() + ".sqlite");
+  SqliteDb db(file_.string(), SqliteDb::Mode::kReadWriteCreate);
+  // One transaction: fast, and a failing script leaves nothing half-built behind. sqlite3_exec
+  // rather than SqliteDb::exec: the error names the script, with SQLite's message alone.
+  char* message = nullptr;
+  const std::string wrapped = "BEGIN;\n" + text.str() + "\n;COMMIT;";
+  const int rc = sqlite3_exec(db.handle(), wrapped.c_str(), nullptr, nullptr, &message);
+  const std::string error = rc == SQLITE_OK ? "" : message != nullptr ? message : sqlite3_errstr(rc);
+  sqlite3_free(message);
+  if (rc != SQLITE_OK)
     throw InputError(fmt::format("{}: the database script does not execute: {}", script.string(), error));
-  }
-}
-
-SqlScriptDatabase::~SqlScriptDatabase() {
-  std::error_code ignored;
-  fs::remove_all(dir_, ignored);
 }
 
 }  // namespace aimicius

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 
+#include "common/temp_dir.h"
 #include "scorers/sql_engine/sql_execution.h"
 
 namespace aimicius {
@@ -17,7 +18,6 @@ namespace aimicius {
 class SqlScriptDatabase {
  public:
   explicit SqlScriptDatabase(const std::filesystem::path& script);
-  ~SqlScriptDatabase();
   SqlScriptDatabase(const SqlScriptDatabase&) = delete;
   SqlScriptDatabase& operator=(const SqlScriptDatabase&) = delete;
 
@@ -25,7 +25,7 @@ class SqlScriptDatabase {
   const std::filesystem::path& file() const { return file_; }
 
  private:
-  std::filesystem::path dir_;
+  TempDir dir_;  // removed, with the file, when the object dies
   std::filesystem::path file_;
 };
 

@@ -8,6 +8,8 @@
 #include <optional>
 #include <vector>
 
+#include "common/sql_lexer.h"
+
 namespace aimicius {
 namespace {
 
@@ -164,33 +166,10 @@ std::string_view unfenced_query(std::string_view text, std::size_t start) {
 
 // The text up to the first ';' outside strings, quoted identifiers and comments.
 std::string_view first_statement(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == ';') return text.substr(0, i);
-    if (c == '\'' || c == '"' || c == '`' || c == '[') {
-      const char close = c == '[' ? ']' : c;
-      std::size_t j = i + 1;
-      while (j < text.size()) {
-        if (text[j] == close) {
-          if (close != ']' && j + 1 < text.size() && text[j + 1] == close) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        ++j;
-      }
-      i = j + 1;
-    } else if (text.compare(i, 2, "--") == 0) {
-      const auto end = text.find('\n', i);
-      i = end == std::string_view::npos ? text.size() : end + 1;
-    } else if (text.compare(i, 2, "/*") == 0) {
-      const auto end = text.find("*/", i + 2);
-      i = end == std::string_view::npos ? text.size() : end + 2;
-    } else {
-      ++i;
-    }
+  for (const SqlSpan& span : sql_spans(text)) {
+    if (span.kind != SqlSpanKind::kCode) continue;
+    const auto semicolon = text.substr(span.begin, span.end - span.begin).find(';');
+    if (semicolon != std::string_view::npos) return text.substr(0, span.begin + semicolon);
   }
   return text;
 }

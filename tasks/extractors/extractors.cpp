@@ -2,12 +2,7 @@
 // in the folder of its kind, and one line in the table below.
 #include "tasks/extractors/extractors.h"
 
-#include <utility>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
-#include "common/errors.h"
+#include "common/named_registry.h"
 #include "tasks/extractors/extract_command.h"
 #include "tasks/extractors/extract_json.h"
 #include "tasks/extractors/extract_python.h"
@@ -27,31 +22,22 @@ std::string extract_trimmed(std::string_view raw) {
   return std::string(raw.substr(first, last - first + 1));
 }
 
-const std::vector<std::pair<std::string, Extractor>>& extractors() {
-  static const std::vector<std::pair<std::string, Extractor>> kExtractors = {
+const NamedRegistry<Extractor>& extractors() {
+  static const NamedRegistry<Extractor> kExtractors("extractor", {
       {"raw", extract_raw},
       {"trimmed", extract_trimmed},
       {"command", extract_command},
       {"json_object", extract_json_object},
       {"sql", extract_sql},
       {"python_program", extract_python},
-  };
+  });
   return kExtractors;
 }
 
 }  // namespace
 
-std::vector<std::string> known_extractor_names() {
-  std::vector<std::string> names;
-  for (const auto& [name, _] : extractors()) names.push_back(name);
-  return names;
-}
+std::vector<std::string> known_extractor_names() { return extractors().names(); }
 
-Extractor find_extractor(const std::string& name, const std::string& where) {
-  for (const auto& [known, fn] : extractors())
-    if (known == name) return fn;
-  throw InputError(fmt::format("{}: unknown extractor \"{}\" (known: {})", where, name,
-                               fmt::join(known_extractor_names(), ", ")));
-}
+Extractor find_extractor(const std::string& name, const std::string& where) { return extractors().find(name, where); }
 
 }  // namespace aimicius

@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "common/utf8.h"
 #include "harness/serve/openai_server.h"
 #include "serve_test_support.h"
 #include "scratch_dir.h"

@@ -13,6 +13,7 @@
 #include "harness/backends/backend.h"
 #include "harness/runner/progress.h"
 #include "harness/runner/runner.h"
+#include "common/utf8.h"
 #include "harness/serve/openai_protocol.h"
 #include "harness/serve/openai_server.h"
 #include "harness/store/store.h"

@@ -2,6 +2,7 @@
 // field and message, what valid requests turn into, and the JSON of responses and stream chunks.
 #include <gtest/gtest.h>
 
+#include "common/utf8.h"
 #include "harness/serve/openai_protocol.h"
 
 namespace aimicius::serve {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/sql_lexer.h"
 #include "training/corpus/sources.h"
 #include "common/sqlite_db.h"
 
@@ -39,6 +40,14 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t,") - b + 1);
 }
 
+// Where the "-- comment" of a column line starts: the first line comment outside quotes (a
+// DEFAULT '--' is not one), npos when the line has none.
+std::size_t line_comment_start(std::string_view line) {
+  for (const SqlSpan& span : sql_spans(line))
+    if (span.kind == SqlSpanKind::kLineComment) return span.begin;
+  return std::string::npos;
+}
+
 // schema.sql, one table at a time: "-- comment" lines before CREATE TABLE, then "  column TYPE ...,
 // -- comment" lines up to ");".
 void describe_schema(const std::string& schema, CorpusBuild& build) {
@@ -55,7 +64,7 @@ void describe_schema(const std::string& schema, CorpusBuild& build) {
       table.clear();
       table_comment.clear();
     } else if (!table.empty()) {
-      const auto hash = line.find("--");
+      const auto hash = line_comment_start(line);
       const std::string def = trim(line.substr(0, hash));
       const std::string comment = hash == std::string::npos ? "" : trim(line.substr(hash + 2));
       const auto space = def.find(' ');

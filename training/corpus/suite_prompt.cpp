@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 
 namespace aimicius::corpus {
 namespace fs = std::filesystem;
@@ -35,12 +36,7 @@ std::string string_at(const nlohmann::json& obj, const char* key, const std::str
 SuitePrompt::SuitePrompt(const fs::path& suite_dir) : manifest_(read_manifest(suite_dir)) {
   verify_resources(suite_dir, manifest_);
   const std::string file = (suite_dir / "suite.json").string();
-  nlohmann::json def;
-  try {
-    def = nlohmann::json::parse(read_text(suite_dir / "suite.json"));
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(fmt::format("{}: {}", file, e.what()));
-  }
+  const nlohmann::json def = read_json_file(suite_dir / "suite.json");
   const auto& prompt = def.at("prompt");
   const std::string where = file + ": prompt";
   prompt_ = PromptTemplate(string_at(prompt, "template", where), where + ".template");

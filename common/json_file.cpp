@@ -1,16 +1,44 @@
 // JSON file reading with located errors (see json_file.h).
-#include "runtime/tokenizer/json_file.h"
+#include "common/json_file.h"
 
 #include <fmt/format.h>
 
 #include <fstream>
-#include <sstream>
+#include <iterator>
+#include <system_error>
 
 #include "common/errors.h"
 
-namespace aimicius::runtime {
+namespace aimicius {
 
 namespace {
+
+std::string read_whole_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::error_code ignored;
+    const bool exists = std::filesystem::exists(file, ignored);
+    throw InputError(fmt::format("{}: cannot read the file{}", file.string(), exists ? "" : " (it does not exist)"));
+  }
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// nlohmann's message already names the line and column; the byte offset makes it exact.
+[[noreturn]] void throw_malformed(const std::string& where, const nlohmann::json::parse_error& e) {
+  throw InputError(fmt::format("{}: malformed JSON at byte {}: {}", where, e.byte, e.what()));
+}
+
+// Json is nlohmann::json or nlohmann::ordered_json: the same parser, two key orders.
+template <typename Json>
+Json parse_file(const std::filesystem::path& file) {
+  const std::string text = read_whole_file(file);
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw_malformed(file.string(), e);
+  }
+}
+
 const char* type_name(nlohmann::json::value_t type) {
   switch (type) {
     case nlohmann::json::value_t::object: return "an object";
@@ -30,16 +58,10 @@ bool has_type(const nlohmann::json& value, nlohmann::json::value_t type) {
 }
 }  // namespace
 
-nlohmann::json read_json_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open the file", file.string()));
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  try {
-    return nlohmann::json::parse(contents.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("{}: malformed JSON: {}", file.string(), e.what()));
-  }
+nlohmann::json read_json_file(const std::filesystem::path& file) { return parse_file<nlohmann::json>(file); }
+
+nlohmann::ordered_json read_ordered_json_file(const std::filesystem::path& file) {
+  return parse_file<nlohmann::ordered_json>(file);
 }
 
 JsonLocation JsonLocation::child(std::string_view key) const {
@@ -82,4 +104,4 @@ std::string JsonLocation::optional_string(const nlohmann::json& object, std::str
   return found->get<std::string>();
 }
 
-}  // namespace aimicius::runtime
+}  // namespace aimicius

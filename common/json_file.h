@@ -1,8 +1,15 @@
-// Reading the JSON files of a checkpoint (tokenizer.json, tokenizer_config.json, config.json) with
-// errors that name the file and the JSON path at fault.
+// JSON files read whole, with errors that say where: every reader of a JSON file in the tree
+// (suite.json, checkpoint configs, tokenizer files, published figures, alias tables, ...) goes
+// through read_json_file, so a missing or malformed file is reported one way.
 //
-// JsonLocation is a value: a file name plus a path such as `model.merges[12]`; it never owns or
-// points into the JSON. Every throw here is an aimicius::InputError.
+// Errors are aimicius::InputError:
+//   "<file>: cannot read the file" (with " (it does not exist)" when it does not);
+//   "<file>: malformed JSON at byte B: <nlohmann's message, which names the line and column>".
+// JsonLocation then locates errors inside a parsed document: a file name plus a path such as
+// `model.merges[12]`. It is a value; it never owns or points into the JSON.
+//
+// Not for JSON Lines (common/jsonl.h) nor for JSON that is not a file's whole content (a request
+// body, a model's answer, a safetensors header), whose errors are not about a whole file.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -12,10 +19,12 @@
 #include <string>
 #include <string_view>
 
-namespace aimicius::runtime {
+namespace aimicius {
 
-// Parses a whole file; an unreadable or malformed file is an InputError naming it.
+// Parses the whole file; an unreadable or malformed file is an InputError naming it.
 nlohmann::json read_json_file(const std::filesystem::path& file);
+// The same, keeping the order of object keys (for files rewritten in place, like suite.json).
+nlohmann::ordered_json read_ordered_json_file(const std::filesystem::path& file);
 
 class JsonLocation {
  public:
@@ -43,4 +52,4 @@ class JsonLocation {
   std::string path_;
 };
 
-}  // namespace aimicius::runtime
+}  // namespace aimicius

@@ -1,0 +1,61 @@
+// read_json_file and friends on hand-made files: a good file, a missing one, malformed JSON with
+// its exact place, key order kept, and JsonLocation's paths.
+#include "common/json_file.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "scratch_dir.h"
+
+namespace aimicius {
+namespace {
+
+using testing::error_of;
+
+TEST(JsonFile, ReadsAWholeFile) {
+  testing::ScratchDir dir;
+  testing::write_file(dir / "a.json", "{\"n\": 1, \"list\": [true, null]}\n");
+  const nlohmann::json json = read_json_file(dir / "a.json");
+  EXPECT_EQ(json["n"], 1);
+  EXPECT_EQ(json["list"].size(), 2u);
+}
+
+TEST(JsonFile, AMissingFileIsAnInputErrorNamingIt) {
+  testing::ScratchDir dir;
+  const std::string error = error_of([&] { read_json_file(dir / "none.json"); });
+  EXPECT_EQ(error, (dir / "none.json").string() + ": cannot read the file (it does not exist)");
+}
+
+TEST(JsonFile, MalformedJsonNamesTheFileByteLineAndColumn) {
+  testing::ScratchDir dir;
+  testing::write_file(dir / "bad.json", "{\n  \"a\": 1,\n  \"b\": ]\n}\n");
+  const std::string error = error_of([&] { read_json_file(dir / "bad.json"); });
+  EXPECT_EQ(error.rfind((dir / "bad.json").string() + ": malformed JSON at byte 20: ", 0), 0u) << error;
+  EXPECT_NE(error.find("line 3, column 8"), std::string::npos) << error;
+  // An empty file is malformed too, not an empty document.
+  testing::write_file(dir / "empty.json", "");
+  EXPECT_NE(error_of([&] { read_json_file(dir / "empty.json"); }).find("malformed JSON"), std::string::npos);
+}
+
+TEST(JsonFile, OrderedReadingKeepsTheKeysInFileOrder) {
+  testing::ScratchDir dir;
+  testing::write_file(dir / "o.json", "{\"z\": 1, \"a\": 2, \"m\": 3}");
+  EXPECT_EQ(read_ordered_json_file(dir / "o.json").dump(), "{\"z\":1,\"a\":2,\"m\":3}");
+  EXPECT_EQ(read_json_file(dir / "o.json").dump(), "{\"a\":2,\"m\":3,\"z\":1}");
+}
+
+TEST(JsonFile, JsonLocationNamesThePathInside) {
+  const nlohmann::json doc = nlohmann::json::parse(R"({"model": {"merges": ["a b", 3]}})");
+  const JsonLocation top("tokenizer.json", "");
+  EXPECT_EQ(error_of([&] { top.fail("bad"); }), "tokenizer.json: (top level): bad");
+  const JsonLocation merges = top.child("model").child("merges");
+  EXPECT_EQ(error_of([&] { merges.index(1).fail("expected a string"); }),
+            "tokenizer.json: model.merges[1]: expected a string");
+  EXPECT_EQ(error_of([&] { top.child("model").require(doc["model"], "vocab", nlohmann::json::value_t::object); }),
+            "tokenizer.json: model.vocab: missing");
+  EXPECT_EQ(top.child("model").require(doc["model"], "merges", nlohmann::json::value_t::array).size(), 2u);
+}
+
+}  // namespace
+}  // namespace aimicius

@@ -86,7 +86,7 @@ def violations(root):
 def self_test():
     planted = {
         "tasks/suite.h": '#include "harness/store/store.h"\n',               # up the layers
-        "reports/table.cpp": '#include "harness/cli/commands.h"\n',          # reports -> cli
+        "reports/table.cpp": '#include "harness/cli/command.h"\n',           # reports -> cli
         "harness/store/store.cpp": '#include <torch/torch.h>\n',             # LibTorch outside runtime
         "scorers/fast.cu": "// a kernel\n",                                   # CUDA outside kernels
         "runtime/model.cpp": '#include "kernels/decode_attention.h"\n',      # allowed: no report

@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "harness/store/store.h"
 #include "model_requirements.h"
@@ -41,11 +43,66 @@ class Cli : public ::testing::Test {
   ScratchDir dir_;
 };
 
+// The names of the "Subcommands:" section of a CLI11 help text, in its order. A name line starts
+// with two spaces; a description too long for its column goes on lines indented further.
+std::vector<std::string> listed_subcommands(const std::string& help) {
+  std::vector<std::string> names;
+  std::istringstream in(help);
+  bool in_section = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "Subcommands:") {
+      in_section = true;
+    } else if (in_section && line.rfind("  ", 0) == 0 && line.size() > 2 && line[2] != ' ') {
+      names.push_back(line.substr(2, line.find(' ', 2) - 2));
+    } else if (in_section && !line.empty() && line[0] != ' ') {
+      break;  // the next section
+    }
+  }
+  return names;
+}
+
+// Every subcommand, in the order the CLI declares them, each with a help that exits 0; builds
+// without the runtime (LibTorch) have neither train, eval-loss nor bench generate.
 TEST_F(Cli, HelpListsTheSubcommands) {
   const auto r = aimicius("--help");
   EXPECT_EQ(r.exit_code, 0);
   for (const char* sub : {"run", "list", "show", "report", "compare"})
     EXPECT_NE(r.out.find(sub), std::string::npos) << sub;
+
+  const std::vector<std::string> expected = {
+      "run", "list", "show", "report", "compare", "gate", "make-checkpoint", "generate", "answer-loss", "bench",
+#ifdef AIMICIUS_HAVE_RUNTIME
+      "train",
+#endif
+      "train-tokenizer",
+#ifdef AIMICIUS_HAVE_RUNTIME
+      "eval-loss",
+#endif
+      "tokenize", "published", "validate", "corpus", "manifest", "serve"};
+  const std::vector<std::string> bench_expected = {
+      "sandbox", "api",
+#ifdef AIMICIUS_HAVE_RUNTIME
+      "generate",
+#endif
+  };
+  EXPECT_EQ(listed_subcommands(r.out), expected) << r.out;
+  for (const auto& name : expected) {
+    const auto help = aimicius(name + " --help");
+    EXPECT_EQ(help.exit_code, 0) << name << ": " << help.err;
+    EXPECT_NE(help.out.find("Usage: "), std::string::npos) << name << ": " << help.out;
+    EXPECT_NE(help.out.find(" " + name + " "), std::string::npos) << name << ": " << help.out;
+    if (name == "bench") {
+      EXPECT_EQ(listed_subcommands(help.out), bench_expected) << help.out;
+    }
+  }
+  for (const auto& name : bench_expected) {
+    const auto help = aimicius("bench " + name + " --help");
+    EXPECT_EQ(help.exit_code, 0) << "bench " << name << ": " << help.err;
+    EXPECT_NE(help.out.find(" " + name + " "), std::string::npos) << "bench " << name << ": " << help.out;
+  }
+  // A subcommand is required, and so is bench's: usage errors exit 2.
+  EXPECT_EQ(aimicius("").exit_code, 2);
+  EXPECT_EQ(aimicius("bench").exit_code, 2);
 }
 
 // The table line of `metric` holds `value` (columns are padded to the widest cell).

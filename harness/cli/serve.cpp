@@ -17,16 +17,31 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "common/errors.h"
-#include "harness/cli/commands.h"
+#include "harness/backends/backend.h"
+#include "harness/cli/all_commands.h"
 #include "harness/serve/openai_server.h"
+#include "tasks/suite.h"
 
 namespace aimicius {
 namespace {
+
+struct ServeOptions {
+  std::string model_spec;
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  std::string served_model_name;  // "" : the checkpoint folder's name (serve::default_model_id)
+  int64_t max_batch = 8;
+  int64_t batch_window_ms = 10;
+};
 
 // A file descriptor closed with its owner.
 class Fd {
@@ -92,8 +107,6 @@ std::vector<LoadedSuite> suites_for(const std::string& spec, const GlobalOptions
   return suites;
 }
 
-}  // namespace
-
 int command_serve(const GlobalOptions& global, const ServeOptions& o) {
   if (o.max_batch < 1) throw InputError("--max-batch must be at least 1");
   if (o.batch_window_ms < 0) throw InputError("--batch-window-ms must not be negative");
@@ -156,5 +169,32 @@ int command_serve(const GlobalOptions& global, const ServeOptions& o) {
              stats.generate_calls, stats.largest_batch);
   return 0;
 }
+
+class ServeCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& parent) override {
+    auto* cmd = parent.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API (/v1/completions, "
+                                               "/v1/chat/completions, /v1/models) until SIGINT/SIGTERM");
+    cmd->add_option("--model", options_.model_spec, "Model spec, e.g. local:DIR?device=cuda, replay:FILE.jsonl, oracle")
+        ->required();
+    cmd->add_option("--host", options_.host, "Address to listen on")->capture_default_str();
+    cmd->add_option("--port", options_.port, "TCP port (0: any free port, printed at start)")->capture_default_str();
+    cmd->add_option("--served-model-name", options_.served_model_name,
+                    "Model id clients use (default: the checkpoint folder's name)");
+    cmd->add_option("--max-batch", options_.max_batch, "Requests generated together at most")->capture_default_str();
+    cmd->add_option("--batch-window-ms", options_.batch_window_ms,
+                    "How long a request waits for others to batch with")
+        ->capture_default_str();
+    return cmd;
+  }
+  int run(const GlobalOptions& global) override { return command_serve(global, options_); }
+
+ private:
+  ServeOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_serve_command() { return std::make_unique<ServeCommand>(); }
 
 }  // namespace aimicius

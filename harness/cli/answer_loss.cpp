@@ -12,15 +12,22 @@
 // fixed per suite, so the same model and data print the same numbers. The model must be local:
 // (the runtime), and builds without LibTorch say so.
 #include <cmath>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <random>
+#include <string>
+#include <vector>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
 #include "harness/backends/backend_oracle.h"
-#include "harness/cli/commands.h"
+#include "harness/cli/all_commands.h"
 #include "reports/statistics.h"
 #include "reports/table.h"
 #include "tasks/suite.h"
@@ -30,6 +37,17 @@
 #endif
 
 namespace aimicius {
+
+struct AnswerLossOptions {
+  std::string model_spec;           // local:DIR[?...]
+  std::vector<std::string> suites;  // empty: every known suite
+  std::string split = "test";
+  std::optional<int64_t> limit;     // first N examples of each suite, as `run --limit`
+  std::filesystem::path out;        // "" = none; else one JSON line per example
+  std::string device;               // "" = the spec's (cpu unless it says otherwise)
+  std::string format = "terminal";  // terminal | md | json (one object per suite)
+};
+
 #ifdef AIMICIUS_HAVE_RUNTIME
 namespace {
 
@@ -191,5 +209,34 @@ int command_answer_loss(const GlobalOptions& global, const AnswerLossOptions& o)
   return 0;
 #endif
 }
+
+namespace {
+
+class AnswerLossCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& parent) override {
+    auto* cmd = parent.add_subcommand(
+        "answer-loss", "A local model's log-likelihood of each example's reference answer after the suite's prompt "
+                       "(nats per answer byte with 95% CI; for models too weak to answer right)");
+    cmd->add_option("--model", options_.model_spec, "local:DIR[?device=cuda&dtype=...]")->required();
+    cmd->add_option("--suite", options_.suites, "Suite(s), repeatable or comma-separated (default: all)")
+        ->delimiter(',');
+    cmd->add_option("--split", options_.split, "Data split")->capture_default_str();
+    cmd->add_option("--limit", options_.limit, "Only the first N examples of each suite");
+    cmd->add_option("--out", options_.out, "Write one JSON line per example here");
+    cmd->add_option("--device", options_.device, "cpu | cuda[:N] (default: the model spec's, else cpu)");
+    cmd->add_option("--format", options_.format, "terminal | md | json (one object per suite)")
+        ->capture_default_str();
+    return cmd;
+  }
+  int run(const GlobalOptions& global) override { return command_answer_loss(global, options_); }
+
+ private:
+  AnswerLossOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_answer_loss_command() { return std::make_unique<AnswerLossCommand>(); }
 
 }  // namespace aimicius

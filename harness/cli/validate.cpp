@@ -4,13 +4,22 @@
 // must pass (a command runs on its simulated host and prints something, a query returns rows, a
 // plan is valid with the solver's latency, a DCW's results exist). Each failure names the
 // example's file and line. For people adding or editing data (after `aimicius manifest`).
+// With --corpus DIR it then checks a training corpus' n-gram overlap with the dev/test splits
+// (command_validate_corpus, command_support.h).
 #include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "common/errors.h"
-#include "harness/cli/commands.h"
+#include "harness/cli/all_commands.h"
+#include "harness/cli/command_support.h"
+#include "harness/runner/runner.h"
 
 namespace aimicius {
 
@@ -30,8 +39,6 @@ std::string check_example(const Suite& suite, const Example& ex, const ScoringCo
   }
   return problem;
 }
-
-}  // namespace
 
 int command_validate(const GlobalOptions& global, const std::vector<std::string>& suites, int jobs) {
   if (jobs < 1) throw InputError(fmt::format("--jobs must be at least 1 (got {})", jobs));
@@ -69,5 +76,36 @@ int command_validate(const GlobalOptions& global, const std::vector<std::string>
   if (failed) throw InputError(fmt::format("{} of {} examples failed validation", failed, checked));
   return 0;
 }
+
+class ValidateCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& parent) override {
+    auto* cmd = parent.add_subcommand("validate", "Check every reference of the suites' data: it must score 1 "
+                                                  "on every metric and run where the suite executes");
+    cmd->add_option("--suite", suites_, "Suite(s) (default: all)")->delimiter(',');
+    cmd->add_option("--jobs,-j", jobs_, "Examples checked concurrently")->capture_default_str();
+    cmd->add_option("--corpus", corpus_,
+                    "Also check a training corpus (DIR/corpus.jsonl) for n-gram overlap with the dev/test splits");
+    cmd->add_option("--max-overlap", max_overlap_,
+                    "Largest allowed share of a test split's examples sharing a 13-gram with the corpus")
+        ->capture_default_str();
+    return cmd;
+  }
+  int run(const GlobalOptions& global) override {
+    const int rc = command_validate(global, suites_, jobs_);
+    if (rc != 0 || corpus_.empty()) return rc;
+    return command_validate_corpus(global, suites_, corpus_, max_overlap_);
+  }
+
+ private:
+  std::vector<std::string> suites_;
+  int jobs_ = 2;
+  std::filesystem::path corpus_;
+  double max_overlap_ = 0.01;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_validate_command() { return std::make_unique<ValidateCommand>(); }
 
 }  // namespace aimicius

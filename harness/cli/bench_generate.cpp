@@ -1,0 +1,42 @@
+// `aimicius bench generate`: generation speed of the local runtime on a checkpoint (the measuring
+// is bench/generate_bench.cpp). Only in builds with the runtime (LibTorch): CMake compiles this
+// file there alone, and all_commands.cpp adds it to the `bench` group there alone.
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "bench/bench_commands.h"
+#include "harness/cli/all_commands.h"
+
+namespace aimicius {
+namespace {
+
+class BenchGenerateCommand final : public Command {
+ public:
+  CLI::App* add_to(CLI::App& parent) override {
+    auto* cmd = parent.add_subcommand("generate", "Generation speed of the local runtime on a checkpoint");
+    cmd->add_option("--checkpoint", options_.checkpoint, "Checkpoint folder")->required();
+    cmd->add_option("--device", options_.device, "cpu | cuda[:N]")->capture_default_str();
+    cmd->add_option("--dtype", options_.dtype, "f32 | bf16 | f16 (default: f32 on CPU, bf16 on CUDA)");
+    cmd->add_option("--selective-v", options_.selective_v, "Selective V fetching top-k (0: off)")->capture_default_str();
+    cmd->add_flag("--torch-attention", options_.torch_attention,
+                  "Decode attention with LibTorch ops, not the CUDA kernels (the baseline they are measured against)");
+    cmd->add_flag("--no-cuda-graphs", options_.no_cuda_graphs, "Launch kernel decode steps op by op, without CUDA graphs");
+    cmd->add_option("--batch", options_.batch, "Prompts per batch")->capture_default_str();
+    cmd->add_option("--prompt-len", options_.prompt_len, "Prompt tokens")->capture_default_str();
+    cmd->add_option("--new-tokens", options_.new_tokens, "Tokens generated per prompt")->capture_default_str();
+    cmd->add_option("--repeats", options_.repeats, "Timed repeats (median reported)")->capture_default_str();
+    cmd->add_option("--warmup", options_.warmup, "Untimed warm-up runs")->capture_default_str();
+    return cmd;
+  }
+  int run(const GlobalOptions&) override { return command_bench_generate(options_); }
+
+ private:
+  BenchGenerateOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_bench_generate_command() { return std::make_unique<BenchGenerateCommand>(); }
+
+}  // namespace aimicius

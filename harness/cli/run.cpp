@@ -1,0 +1,111 @@
+// `aimicius run`: evaluates a model on suites and stores every result (harness/runner/), or
+// continues a stopped run (--resume, which excludes the options that define a run: those are
+// the stored run's), then prints the run's score table.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "harness/cli/all_commands.h"
+#include "harness/runner/progress.h"
+#include "harness/runner/runner.h"
+#include "reports/run_tables.h"
+
+namespace aimicius {
+namespace {
+
+struct RunCommandOptions {
+  RunOptions run;
+  std::optional<int64_t> resume;
+  std::string format = "terminal";
+  bool no_cache = false;  // API backends: ask the API even when the db has the answer
+};
+
+int command_run(const GlobalOptions& global, RunCommandOptions options) {
+  const TableFormat format = parse_table_format(options.format);
+  Store store = Store::open_for_write(global.db_path);
+  Progress progress(stderr, Progress::style_for(stderr));
+
+  RunPlan plan;
+  int64_t run_id = 0;
+  std::unique_ptr<Backend> backend;
+  BackendOptions backend_options;
+  if (!options.no_cache) backend_options.cache_db = global.db_path;
+  if (options.resume) {
+    run_id = *options.resume;
+    plan = plan_resume(store, run_id, global.data_dir, options.run.jobs, global.hostsim_binary, global.encoder_dir,
+                       global.hosts_dir);
+    backend = make_backend(plan.options.model_spec, plan.suites, backend_options);
+    check_resume_backend(*store.find_run(run_id), *backend);
+    fmt::print(stderr, "resuming run {} ({}) into {}\n", run_id, backend->spec(), global.db_path);
+  } else {
+    options.run.data_dir = global.data_dir;
+    options.run.hostsim_binary = global.hostsim_binary;
+    options.run.encoder_dir = global.encoder_dir;
+    options.run.hosts_dir = global.hosts_dir;
+    plan = plan_run(options.run);
+    backend = make_backend(plan.options.model_spec, plan.suites, backend_options);
+    run_id = create_run(store, plan, *backend);
+    fmt::print(stderr, "run {} ({}) into {}; if interrupted, continue with `aimicius run --resume {}`\n",
+               run_id, backend->spec(), global.db_path, run_id);
+  }
+  if (global.verbosity > 0)
+    for (const auto& s : plan.suites)
+      fmt::print(stderr, "  {} v{}: {} examples, data sha256 {}\n", s.suite->name(), s.suite->version(),
+                 s.examples.size(), s.manifest.data_sha256());
+
+  execute_run(store, run_id, plan, *backend, progress);
+  const auto run = store.find_run(run_id);
+  fmt::print("{}", render_table(run_score_table(store, *run), format));
+  return 0;
+}
+
+class RunCommand final : public Command {
+ public:
+  explicit RunCommand(const std::string& default_model) { options_.run.model_spec = default_model; }
+
+  CLI::App* add_to(CLI::App& parent) override {
+    auto* cmd = parent.add_subcommand("run", "Evaluate a model on suites and store every result");
+    cmd->add_option("--suite", options_.run.suites, "Suite(s) to run, repeatable or comma-separated (default: all)")
+        ->delimiter(',');
+    cmd->add_option("--model", options_.run.model_spec, "Model spec: oracle | replay:FILE.jsonl | local:DIR[?device=cuda] | openai:MODEL@URL[?...]")
+        ->capture_default_str();
+    cmd->add_option("--limit", limit_, "Only the first N examples of each suite");
+    cmd->add_option("--jobs,-j", options_.run.jobs, "Batches generated concurrently")->capture_default_str();
+    cmd->add_option("--seed", options_.run.seed, "Seed for sampling backends")->capture_default_str();
+    cmd->add_option("--split", options_.run.split, "Data split")->capture_default_str();
+    cmd->add_option("--batch-size", options_.run.batch_size, "Examples per backend call")->capture_default_str();
+    cmd->add_option("--max-new-tokens", options_.run.max_new_tokens, "Generation budget per example")->capture_default_str();
+    cmd->add_option("--temperature", options_.run.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
+    resume_option_ = cmd->add_option("--resume", resume_id_, "Continue run RUN where it stopped");
+    cmd->add_option("--format", options_.format, "Result table: terminal | markdown")->capture_default_str();
+    cmd->add_flag("--no-cache", options_.no_cache, "API models: do not answer from (or fill) the db's response cache");
+    for (const char* name : {"--suite", "--model", "--limit", "--seed", "--split", "--batch-size", "--max-new-tokens",
+                             "--temperature"})
+      resume_option_->excludes(cmd->get_option(name));
+    return cmd;
+  }
+
+  int run(const GlobalOptions& global) override {
+    if (limit_) options_.run.limit = limit_;
+    if (*resume_option_) options_.resume = resume_id_;
+    return command_run(global, options_);
+  }
+
+ private:
+  RunCommandOptions options_;
+  int64_t resume_id_ = 0;
+  std::optional<int64_t> limit_;
+  CLI::Option* resume_option_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_run_command(const std::string& default_model) {
+  return std::make_unique<RunCommand>(default_model);
+}
+
+}  // namespace aimicius

@@ -11,8 +11,9 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
-#include "training/corpus/sources.h"
 #include "common/sqlite_db.h"
+#include "tasks/suite_spec.h"
+#include "training/corpus/sources.h"
 
 namespace aimicius::corpus {
 namespace fs = std::filesystem;

@@ -193,7 +193,6 @@ TEST(SuiteSpec, StructuralMistakesNameTheFileAndKey) {
       {[](nlohmann::json& d) { d["metrics"].push_back("exact_match"); }, "metric \"exact_match\" listed twice"},
       {[](nlohmann::json& d) { d.erase("description"); }, "\"description\" must be a non-empty string"},
       {[](nlohmann::json& d) { d["prompt"]["labels"]["platform"]["amd"] = 1; }, "prompt.labels.platform.amd: expected a string"},
-      {[](nlohmann::json& d) { d["provenance"] = 3; }, "\"provenance\" must be a string"},
   };
   for (const auto& [mutate, expected] : cases) {
     ScratchDir dir;
@@ -212,6 +211,13 @@ TEST(SuiteSpec, StructuralMistakesNameTheFileAndKey) {
   testing::write_file(suite_dir / "suite.json", def.dump());
   const std::string err = error_of([&] { read_suite_spec(suite_dir); });
   EXPECT_NE(err.find("names suite \"maxi\", but its folder is \"mini\""), std::string::npos) << err;
+  // The pinning part is checked as strictly (also by `aimicius manifest`).
+  def["name"] = "mini";
+  def["provenance"] = 3;
+  testing::write_file(suite_dir / "suite.json", def.dump());
+  const std::string pinned = error_of([&] { read_manifest(suite_dir); });
+  EXPECT_EQ(pinned, (suite_dir / "suite.json").string() + ": \"provenance\" must be a string");
+  EXPECT_EQ(error_of([&] { read_suite_spec(suite_dir); }), pinned);
 }
 
 // `aimicius manifest` reads only the pinning part: data can be sealed while the rest of the

@@ -1,16 +1,14 @@
-// The per-example view of runs for the HTML report: what the store kept (raw output, answer,
-// error, scores with their details: the execution outputs live there) joined with what it did not
-// keep (the prompt text and the reference), rebuilt from the suite data on disk.
+// The per-example view of runs for the HTML report, read from the store alone: each example's
+// prompt and reference (stored with its prediction), raw output, answer, error and scores with
+// their details (the execution outputs live there). No dataset is read.
 //
-// Invariants: prompt and reference are shown only when the data on disk is the data the run used
-// (same data_sha256 and prompt_version as the run recorded); otherwise the suite carries a note
-// saying why they are missing, never text from other data. Each rebuilt prompt is also checked
-// against the stored prompt_sha256 (a mismatch is flagged on the example). Failures (an error, or
-// a headline score below 1; any score below 1 when the run recorded no headline) come first, and
-// at most `max_rows` examples per run and suite are kept, with the total.
+// Invariants: a prompt or reference is shown only as the store holds it; rows written before the
+// store kept them (schema version < 4) are counted in DrillSuite::without_texts and shown as not
+// stored, never rebuilt from data on disk (which may not be what the run used). Failures (an
+// error, or a headline score below 1; any score below 1 when the run recorded no headline) come
+// first, and at most `max_rows` examples per run and suite are kept, with the total.
 #pragma once
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -19,10 +17,7 @@
 namespace aimicius {
 
 struct DrillExample {
-  StoredExample stored;
-  std::string prompt;     // "" when not rebuilt (see DrillSuite::data_note)
-  std::string reference;  // the raw output a perfect model gives (the suite's oracle output)
-  bool prompt_mismatch = false;  // rebuilt prompt's sha256 differs from the stored one
+  StoredExample stored;  // with its prompt and reference when the store has them
   bool failed = false;
 };
 
@@ -30,13 +25,12 @@ struct DrillSuite {
   int64_t run_id = 0;
   std::string suite;
   std::string headline;
-  std::string data_note;  // why prompts/references are missing ("" when shown)
-  size_t total = 0;       // stored examples of this run and suite
+  size_t total = 0;          // stored examples of this run and suite
   size_t failures = 0;
+  size_t without_texts = 0;  // of `total`: stored without prompt or reference (older rows)
   std::vector<DrillExample> examples;  // failures first, at most max_rows
 };
 
-std::vector<DrillSuite> build_drilldown(Store& store, const std::vector<RunRecord>& runs,
-                                        const std::filesystem::path& data_dir, size_t max_rows);
+std::vector<DrillSuite> build_drilldown(Store& store, const std::vector<RunRecord>& runs, size_t max_rows);
 
 }  // namespace aimicius

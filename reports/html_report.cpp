@@ -69,14 +69,15 @@ std::string shared_prompt_preamble(const DrillSuite& ds) {
   const std::string* first = nullptr;
   size_t len = 0;
   for (const auto& d : ds.examples) {
-    if (d.prompt.empty()) continue;
+    if (!d.stored.prompt) continue;
+    const std::string& prompt = *d.stored.prompt;
     if (!first) {
-      first = &d.prompt;
-      len = d.prompt.size();
+      first = &prompt;
+      len = prompt.size();
       continue;
     }
     size_t i = 0;
-    while (i < len && i < d.prompt.size() && d.prompt[i] == (*first)[i]) ++i;
+    while (i < len && i < prompt.size() && prompt[i] == (*first)[i]) ++i;
     len = i;
   }
   if (!first) return "";
@@ -197,7 +198,13 @@ std::string render_html_report(const Leaderboard& board, const std::vector<Drill
                                      ? fmt::format("; showing the first {} (failures first; cap {})", ds.examples.size(), options.max_rows)
                                      : "")) +
          "</p>\n";
-    if (!ds.data_note.empty()) h += "<p class=\"warn\">" + html_escape(ds.data_note) + "</p>\n";
+    if (ds.without_texts > 0)
+      h += "<p class=\"warn\">" +
+           html_escape(fmt::format("{} of {} examples were stored without their prompt or reference (written by an "
+                                   "aimicius that did not keep them): shown as not stored. They are not rebuilt "
+                                   "from the suite data, which may not be what the run used.",
+                                   ds.without_texts, ds.total)) +
+           "</p>\n";
     const std::string preamble = shared_prompt_preamble(ds);
     if (!preamble.empty())
       h += fmt::format("<details class=\"preamble\"><summary>shared start of every prompt below ({} bytes)</summary>"
@@ -217,11 +224,10 @@ std::string render_html_report(const Leaderboard& board, const std::vector<Drill
         return "<td><details><summary>" + html_escape(label) + "</summary><pre>" + cut(text, options.max_text) +
                "</pre></details></td>";
       };
-      h += d.prompt.empty() ? std::string("<td class=\"note\">not shown</td>")
-                            : details(d.prompt_mismatch ? "prompt (differs from the stored hash!)" : "prompt",
-                                      preamble.empty() ? d.prompt : "[shared start] " + d.prompt.substr(preamble.size()));
-      h += d.reference.empty() ? std::string("<td class=\"note\">not shown</td>")
-                               : "<td><pre>" + cut(d.reference, options.max_text) + "</pre></td>";
+      const std::string not_stored = "<td class=\"note\">not stored</td>";
+      h += !ex.prompt ? not_stored
+                      : details("prompt", preamble.empty() ? *ex.prompt : "[shared start] " + ex.prompt->substr(preamble.size()));
+      h += !ex.reference ? not_stored : "<td><pre>" + cut(*ex.reference, options.max_text) + "</pre></td>";
       h += "<td><pre>" + cut(ex.answer, options.max_text) + "</pre></td>";
       h += details("raw output", ex.raw_output);
       std::string outputs;

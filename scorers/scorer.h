@@ -1,5 +1,5 @@
 // A scorer: the C++ half of a suite. A suite is data (datasets/<suite>/suite.json, see
-// tasks/suite_definition.h); its "scorers" array names scorer types with parameters, and each
+// tasks/suite_spec.h); its "scorers" array names scorer types with parameters, and each
 // type is a class implementing this interface, found through make_scorer(). A user adds a suite
 // by writing data and suite.json; only a new *kind* of scoring needs C++.
 //

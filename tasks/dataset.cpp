@@ -9,6 +9,7 @@
 #include "common/errors.h"
 #include "common/json_file.h"
 #include "common/sha256.h"
+#include "tasks/suite_spec.h"
 
 namespace aimicius {
 namespace fs = std::filesystem;
@@ -44,30 +45,6 @@ std::string Manifest::data_sha256() const {
   std::string joined;
   for (const auto& f : files) joined += f.path + ":" + f.sha256 + "\n";
   return sha256_hex(joined);
-}
-
-Manifest read_manifest(const fs::path& suite_dir) {
-  const fs::path path = suite_dir / "suite.json";
-  const nlohmann::json j = read_json_file(path);
-  const std::string where = path.string();
-  Manifest m;
-  m.suite = require_string(j, "name", where);
-  m.version = require_string(j, "version", where);
-  m.provenance = j.value("provenance", "");
-  if (!j.contains("files") || !j["files"].is_array() || j["files"].empty())
-    throw InputError(fmt::format("{}: \"files\" must be a non-empty array", where));
-  for (const auto& f : j["files"]) {
-    if (!f.is_object()) throw InputError(fmt::format("{}: each of \"files\" must be an object", where));
-    DatasetFile df;
-    df.path = require_string(f, "path", where);
-    df.split = require_string(f, "split", where);
-    df.sha256 = f.value("sha256", "");
-    df.count = f.value("count", int64_t{0});
-    if (fs::path(df.path).is_absolute() || df.path.find("..") != std::string::npos)
-      throw InputError(fmt::format("{}: data file path must stay inside the suite folder: {}", where, df.path));
-    m.files.push_back(std::move(df));
-  }
-  return m;
 }
 
 std::vector<Example> load_examples(const fs::path& suite_dir, const Manifest& manifest,

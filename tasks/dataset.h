@@ -1,5 +1,6 @@
 // Suite data on disk: a folder per suite holding JSONL files and the suite.json that declares
-// the suite (tasks/suite_definition.h) and pins its files; this file reads the pinning part:
+// the suite and pins its files (tasks/suite_spec.h parses it; read_manifest there reads the
+// pinning part):
 //
 //   {"name": "cmdgen", "version": "1.0.0", "provenance": "...",
 //    "files": [{"path": "test.jsonl", "split": "test", "count": 180, "sha256": "<hex>"}], ...}
@@ -43,20 +44,18 @@ struct Manifest {
   std::string data_sha256() const;
 };
 
-Manifest read_manifest(const std::filesystem::path& suite_dir);
-
 // Loads the examples of `split` (all example splits when empty), in file order, after checking
 // checksums.
 std::vector<Example> load_examples(const std::filesystem::path& suite_dir, const Manifest& manifest,
                                    const std::string& split);
 
-// Recomputes counts and checksums of the files suite.json lists and writes them back into it
-// (its other keys, in their order, are kept).
-// This is how data changes are sealed: `aimicius manifest DIR`.
 // Checks the checksum of every resource file; throws InputError naming the file on a mismatch.
 void verify_resources(const std::filesystem::path& suite_dir, const Manifest& manifest);
 
+// Recomputes counts and checksums of the files suite.json lists and writes them back into it
+// (its other keys, in their order, are kept). Reads the pinning part only (read_manifest), so data
+// can be sealed while the rest of the definition is being edited.
+// This is how data changes are sealed: `aimicius manifest DIR`.
 Manifest refresh_manifest(const std::filesystem::path& suite_dir);
-
 
 }  // namespace aimicius

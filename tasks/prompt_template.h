@@ -1,4 +1,4 @@
-// Prompt templates of suite.json: text with "{{name}}" placeholders (tasks/suite_definition.h
+// Prompt templates of suite.json: text with "{{name}}" placeholders (tasks/suite_spec.h
 // says which names exist). A template is parsed once, when the suite loads, so a malformed one
 // (an unclosed "{{", an empty name) is an error of the suite file, not of the first example.
 //

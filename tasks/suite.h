@@ -10,7 +10,8 @@
 // no row for it, so its mean covers the examples it applies to and says how many.
 //
 // Suites are data: the one implementation is built from datasets/<suite>/suite.json
-// (tasks/suite_definition.h), with the scorers it names (scorers/scorer.h).
+// (parsed by tasks/suite_spec.h, built by tasks/suite_definition.h), with the scorers it names
+// (scorers/scorer.h).
 #pragma once
 
 #include <filesystem>

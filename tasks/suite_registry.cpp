@@ -29,22 +29,31 @@ std::vector<std::string> known_suite_names(const fs::path& data_dir) {
   return found;
 }
 
-std::shared_ptr<const Suite> make_suite(const std::string& name, const fs::path& data_dir) {
+namespace {
+
+// data_dir/name, once `name` is known to be a suite there.
+fs::path known_suite_dir(const std::string& name, const fs::path& data_dir) {
   const auto names = known_suite_names(data_dir);
   if (std::find(names.begin(), names.end(), name) == names.end())
     throw InputError(fmt::format("unknown suite \"{}\" (suites in {}: {})", name, data_dir.string(),
                                  names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
-  return load_suite_definition(data_dir / name);
+  return data_dir / name;
+}
+
+}  // namespace
+
+std::shared_ptr<const Suite> make_suite(const std::string& name, const fs::path& data_dir) {
+  return load_suite_definition(known_suite_dir(name, data_dir));
 }
 
 LoadedSuite load_suite(const std::string& name, const fs::path& data_dir, const std::string& split) {
+  const SuiteSpec spec = read_suite_spec(known_suite_dir(name, data_dir));
   LoadedSuite loaded;
-  loaded.suite = make_suite(name, data_dir);
+  loaded.suite = make_data_suite(spec);
   if (!split.empty() && split == loaded.suite->fewshot_split())
     throw InputError(fmt::format("suite {}: split \"{}\" is the few-shot pool; it is never evaluated", name, split));
-  const auto suite_dir = data_dir / name;
-  loaded.manifest = read_manifest(suite_dir);
-  loaded.examples = load_examples(suite_dir, loaded.manifest, split);
+  loaded.manifest = spec.manifest;
+  loaded.examples = load_examples(spec.dir, loaded.manifest, split);
   for (const auto& ex : loaded.examples) loaded.suite->validate_example(ex);
   return loaded;
 }

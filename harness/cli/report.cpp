@@ -69,7 +69,7 @@ int command_report(const GlobalOptions& global, const ReportOptions& options) {
       HtmlOptions ho;
       ho.source = global.db_path;
       ho.max_rows = options.max_rows;
-      text = render_html_report(board, build_drilldown(store, runs, global.data_dir, options.max_rows), ho);
+      text = render_html_report(board, build_drilldown(store, runs, options.max_rows), ho);
       break;
     }
   }

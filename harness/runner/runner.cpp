@@ -59,6 +59,8 @@ std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<
     p.example_id = ex.id;
     p.subset = suite.subset(ex);
     p.prompt_sha256 = sha256_hex(requests[i].prompt);
+    p.prompt = std::move(requests[i].prompt);  // the backend is done with it
+    p.reference = suite.extract_answer(suite.oracle_output(ex));
     p.raw_output = std::move(r.output);
     p.answer = r.error ? std::string() : suite.extract_answer(p.raw_output);
     p.tokens_in = r.tokens_in;

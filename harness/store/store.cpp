@@ -18,8 +18,10 @@ std::string to_json_text(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+}  // namespace
+
 // Migration N takes a database from user_version N to N+1. Never edit a shipped entry: append.
-const std::vector<std::string>& migrations() {
+const std::vector<std::string>& schema_migrations() {
   static const std::vector<std::string> kMigrations = {
       R"sql(
       CREATE TABLE runs (
@@ -74,9 +76,17 @@ const std::vector<std::string>& migrations() {
       ALTER TABLE predictions ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE predictions ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
       )sql",
+      // 3 -> 4: the prompt text and the reference with each prediction, so reports need no
+      // dataset. NULL in rows written before: reports say "not stored".
+      R"sql(
+      ALTER TABLE predictions ADD COLUMN prompt TEXT;
+      ALTER TABLE predictions ADD COLUMN reference TEXT;
+      )sql",
   };
   return kMigrations;
 }
+
+namespace {
 
 RunRecord read_run(Statement& st) {
   RunRecord r;
@@ -117,13 +127,22 @@ Store Store::open_for_write(const std::string& path) {
 Store Store::open_for_read(const std::string& path) {
   if (!std::filesystem::exists(path))
     throw InputError(fmt::format("no database at {} (run `aimicius run` first, or pass --db)", path));
-  Store store(std::make_unique<SqliteDb>(path, SqliteDb::Mode::kReadOnly));
-  const int version = store.schema_version();
-  if (version != kSchemaVersion)
-    throw InputError(fmt::format("database {} has schema version {}, this aimicius reads {}{}", path,
-                                 version, kSchemaVersion,
-                                 version < kSchemaVersion ? " (open it with `aimicius run` to migrate)" : ""));
-  return store;
+  const int version = Store(std::make_unique<SqliteDb>(path, SqliteDb::Mode::kReadOnly)).schema_version();
+  // A database an older aimicius wrote (version 1 or more: 0 is a file aimicius never set up) is
+  // migrated in place first, so reports read it; the migrations only add tables and columns.
+  if (version >= 1 && version < kSchemaVersion) {
+    try {
+      open_for_write(path);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("database {} has schema version {}, this aimicius reads {} and could not "
+                                   "migrate it: {}",
+                                   path, version, kSchemaVersion, e.what()));
+    }
+  } else if (version != kSchemaVersion) {
+    throw InputError(fmt::format("database {} has schema version {}, this aimicius reads {}", path, version,
+                                 kSchemaVersion));
+  }
+  return Store(std::make_unique<SqliteDb>(path, SqliteDb::Mode::kReadOnly));
 }
 
 int Store::schema_version() {
@@ -133,7 +152,7 @@ int Store::schema_version() {
 }
 
 void Store::migrate() {
-  const auto& steps = migrations();
+  const auto& steps = schema_migrations();
   int version = schema_version();
   if (version > static_cast<int>(steps.size()))
     throw InputError(fmt::format("database {} has schema version {}, newer than this aimicius ({})",
@@ -198,8 +217,8 @@ void Store::record_example(const PredictionRecord& p, const std::vector<ScoreRec
   Transaction tx(*db_);
   Statement ins(*db_, fmt::format("INSERT INTO predictions (run_id, suite, example_id, prompt_sha256, "
                                   "raw_output, answer, tokens_in, tokens_out, latency_ms, error, "
-                                  "subset, cached, cost_usd, created_at) "
-                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, {})",
+                                  "subset, cached, cost_usd, prompt, reference, created_at) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, {})",
                                   kNow));
   ins.bind(1, p.run_id)
       .bind(2, p.suite)
@@ -214,6 +233,8 @@ void Store::record_example(const PredictionRecord& p, const std::vector<ScoreRec
       .bind_optional(11, p.subset.empty() ? std::nullopt : std::optional<std::string>(p.subset))
       .bind(12, int64_t{p.cached ? 1 : 0})
       .bind(13, p.cost_usd)
+      .bind_optional(14, p.prompt)
+      .bind_optional(15, p.reference)
       .run();
   Statement sc(*db_, "INSERT INTO scores (run_id, suite, example_id, metric, value, detail_json) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -291,11 +312,12 @@ int64_t Store::score_count(int64_t run_id) {
   return st.column_int(0);
 }
 
-std::vector<StoredExample> Store::stored_examples(int64_t run_id) {
+std::vector<StoredExample> Store::stored_examples(int64_t run_id, ExampleTexts texts) {
   std::vector<StoredExample> out;
   std::map<std::pair<std::string, std::string>, size_t> index;
-  Statement st(*db_, "SELECT suite, example_id, subset, prompt_sha256, raw_output, answer, error FROM predictions "
-                     "WHERE run_id = ?1 ORDER BY rowid");
+  Statement st(*db_, fmt::format("SELECT suite, example_id, subset, prompt_sha256, raw_output, answer, error, {} "
+                                 "FROM predictions WHERE run_id = ?1 ORDER BY rowid",
+                                 texts == ExampleTexts::kRead ? "prompt, reference" : "NULL, NULL"));
   st.bind(1, run_id);
   while (st.step()) {
     StoredExample e;
@@ -306,6 +328,8 @@ std::vector<StoredExample> Store::stored_examples(int64_t run_id) {
     e.raw_output = st.column_text(4);
     e.answer = st.column_text(5);
     if (!st.column_is_null(6)) e.error = st.column_text(6);
+    if (!st.column_is_null(7)) e.prompt = st.column_text(7);
+    if (!st.column_is_null(8)) e.reference = st.column_text(8);
     index[{e.suite, e.example_id}] = out.size();
     out.push_back(std::move(e));
   }

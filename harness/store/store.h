@@ -8,6 +8,9 @@
 // - (run_id, suite, example_id) is unique in predictions: a resumed run skips what is stored and
 //   can never duplicate an example. An example's prediction and all its scores are written in one
 //   transaction (record_example), so a killed process loses at most the examples in flight.
+// - Each prediction keeps the prompt text sent and the example's reference (what the suite
+//   expects: the oracle output after extraction), written with it, so reports need no dataset.
+//   Rows written before schema version 4 have them NULL ("not stored"): nothing rebuilds them.
 // - A run is "complete" only after every planned example is stored; a run that stopped on an
 //   error is "failed"; a process killed mid-run leaves it "running" until `run --resume`.
 // - Usage and cost are stored per example (predictions.tokens_in/out, cached, cost_usd) and a run's
@@ -59,6 +62,8 @@ struct PredictionRecord {
   std::string suite;
   std::string example_id;
   std::string prompt_sha256;
+  std::optional<std::string> prompt;     // the prompt text sent; nullopt stores NULL
+  std::optional<std::string> reference;  // the suite's expected answer (extracted oracle output)
   std::string raw_output;
   std::string answer;
   int64_t tokens_in = 0;
@@ -113,11 +118,18 @@ struct StoredExample {
   std::string example_id;
   std::string subset;  // "" when the suite has none
   std::string prompt_sha256;
+  // nullopt when not stored (rows written before schema version 4) or not asked for.
+  std::optional<std::string> prompt;
+  std::optional<std::string> reference;
   std::string raw_output;
   std::string answer;
   std::optional<std::string> error;
   std::vector<ScoreRecord> scores;  // in the order they were written (the suite's metric order)
 };
+
+// Whether stored_examples reads each example's prompt and reference (kilobytes per example:
+// only the drill-down needs them).
+enum class ExampleTexts { kSkip, kRead };
 
 struct ExampleError {
   std::string suite;
@@ -127,12 +139,14 @@ struct ExampleError {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;  // == schema_migrations().size()
 
   // Opens (creating if needed) and migrates. Throws InputError naming the path when the file
   // cannot be created or written.
   static Store open_for_write(const std::string& path);
-  // Opens an existing database for reports. Throws InputError when it does not exist.
+  // Opens an existing database for reports; one written by an older aimicius is migrated first.
+  // Throws InputError when it does not exist, is not an aimicius database, is newer than this
+  // aimicius, or is older and cannot be written.
   static Store open_for_read(const std::string& path);
 
   int schema_version();
@@ -161,13 +175,18 @@ class Store {
   std::optional<std::string> cached_response(const std::string& request_sha256);
   void store_response(const std::string& request_sha256, const std::string& response_json);
 
-  // Every stored example of a run with its scores (details parsed), in storage order. Read-only.
-  std::vector<StoredExample> stored_examples(int64_t run_id);
+  // Every stored example of a run with its scores (details parsed), in storage order; with its
+  // prompt and reference when `texts` is kRead (and the row has them). Read-only.
+  std::vector<StoredExample> stored_examples(int64_t run_id, ExampleTexts texts = ExampleTexts::kSkip);
 
  private:
   explicit Store(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   void migrate();
   std::unique_ptr<SqliteDb> db_;
 };
+
+// The schema's migrations, in order: entry N takes a database from user_version N to N+1. Shipped
+// entries never change (tests build databases of an older version from them).
+const std::vector<std::string>& schema_migrations();
 
 }  // namespace aimicius

@@ -26,7 +26,7 @@ ALLOWED = {
     "runtime": ["common", "kernels"],
     "training": ["common", "hostsim", "scorers", "tasks", "runtime", "kernels"],
     "harness/store": ["common"],
-    "reports": ["common", "harness/store", "scorers", "tasks"],
+    "reports": ["common", "harness/store"],
     "harness/backends": ["common", "scorers", "tasks", "runtime", "harness/store"],
     "harness/runner": ["common", "hostsim", "scorers", "tasks", "runtime", "harness/store", "harness/backends"],
     "harness/serve": ["common", "runtime", "harness/backends"],

@@ -129,6 +129,52 @@ TEST(Resume, KilledRunResumesToTheSameRowsWithoutDuplicates) {
   EXPECT_THROW(plan_resume(store, 1, testing::fixture_data_dir(), 1, AIMICIUS_HOSTSIM_BIN), InputError);
 }
 
+// A run stopped midway in a database written before the store kept prompts (schema version 3):
+// `run --resume` migrates it and finishes the run; the old rows keep NULL prompt and reference
+// (never made up), the resumed ones have them.
+TEST(Resume, ARunInAVersionThreeDatabaseResumes) {
+  ScratchDir dir;
+  const std::string db = (dir / "v3.db").string();
+  const RunPlan plan = plan_run(fixture_options());
+  {
+    // A run of the fixture with 4 of its 10 examples stored, then the database taken back to
+    // what schema version 3 was: no prompt and reference columns.
+    Store store = Store::open_for_write(db);
+    OracleBackend oracle(plan.suites);
+    Progress quiet(stderr, Progress::Style::kQuiet);
+    const int64_t id = create_run(store, plan, oracle);
+    execute_run(store, id, plan, oracle, quiet);
+  }
+  {
+    SqliteDb raw(db, SqliteDb::Mode::kReadWriteCreate);
+    raw.exec("DELETE FROM scores WHERE example_id NOT IN ('t01', 't02', 't03', 't04')");
+    raw.exec("DELETE FROM predictions WHERE example_id NOT IN ('t01', 't02', 't03', 't04')");
+    raw.exec("UPDATE runs SET status = 'running', finished_at = NULL");
+    raw.exec("ALTER TABLE predictions DROP COLUMN prompt");
+    raw.exec("ALTER TABLE predictions DROP COLUMN reference");
+    raw.exec("PRAGMA user_version = 3");
+  }
+  Store store = Store::open_for_write(db);
+  EXPECT_EQ(store.schema_version(), Store::kSchemaVersion);
+  const RunPlan resumed = plan_resume(store, 1, testing::fixture_data_dir(), 1, AIMICIUS_HOSTSIM_BIN);
+  CountingBackend counting(resumed.suites);
+  check_resume_backend(*store.find_run(1), counting);
+  Progress quiet(stderr, Progress::Style::kQuiet);
+  execute_run(store, 1, resumed, counting, quiet);
+  EXPECT_EQ(counting.generated, 6);
+  EXPECT_EQ(store.find_run(1)->status, kRunComplete);
+  EXPECT_EQ(store.score_count(1), 10 * 2 + 8 * 2);
+  const auto stored = store.stored_examples(1, ExampleTexts::kRead);
+  ASSERT_EQ(stored.size(), 10u);
+  for (const auto& e : stored) {
+    const bool old_row = e.example_id <= "t04";
+    EXPECT_EQ(!e.prompt, old_row) << e.example_id;
+    EXPECT_EQ(!e.reference, old_row) << e.example_id;
+  }
+  EXPECT_EQ(stored.back().example_id, "t10");
+  EXPECT_NE(stored.back().prompt->find("Request: "), std::string::npos);
+}
+
 TEST(Resume, RefusesWhenDataOrModelChanged) {
   ScratchDir dir;
   const auto suites = testing::copy_fixture_suites(dir);

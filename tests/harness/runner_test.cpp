@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
+#include "common/sha256.h"
 #include "harness/backends/backend_oracle.h"
 #include "harness/backends/backend_replay.h"
 #include "harness/runner/runner.h"
@@ -91,6 +92,37 @@ TEST(Runner, ReplayWithWrongAnswersScoresTheHandCount) {
   EXPECT_NEAR(per_example.at({"cmdgen", "t02", "command_score"}), 11.0 / 15, 1e-12);
   EXPECT_EQ(per_example.at({"cmdgen", "t04", "exact_match"}), 0.0);
   EXPECT_EQ(per_example.at({"cmdgen", "t04", "command_score"}), 1.0);
+}
+
+// Each prediction keeps the prompt sent and the example's reference (the oracle output after
+// extraction), also when the backend failed for it: reports read them from the store alone.
+TEST(Runner, PromptAndReferenceAreStoredWithEachPrediction) {
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "p.db").string());
+  ReplayBackend replay(testing::fixture_file("replay_hand_counted.jsonl"));
+  const Finished f = run_with(store, fixture_options(), replay);
+  const RunPlan plan = plan_run(fixture_options());
+  const Suite& suite = *plan.suites[0].suite;
+  std::map<std::string, const Example*> by_id;
+  for (const auto& ex : plan.suites[0].examples) by_id[ex.id] = &ex;
+  const auto stored = store.stored_examples(f.run_id, ExampleTexts::kRead);
+  ASSERT_EQ(stored.size(), 10u);
+  for (const auto& e : stored) {
+    const Example& ex = *by_id.at(e.example_id);
+    ASSERT_TRUE(e.prompt && e.reference) << e.example_id;
+    EXPECT_EQ(*e.prompt, suite.prompt(ex)) << e.example_id;
+    EXPECT_EQ(sha256_hex(*e.prompt), e.prompt_sha256) << e.example_id;
+    EXPECT_EQ(*e.reference, suite.extract_answer(suite.oracle_output(ex))) << e.example_id;
+  }
+  // By hand: t01's request in the prompt, its command as the reference; t07 (no output: an error)
+  // keeps both too.
+  EXPECT_NE(stored[0].prompt->find("Request: List every GPU with its UUID.\nCommand:"), std::string::npos);
+  EXPECT_EQ(stored[0].reference, std::optional<std::string>("nvidia-smi -L"));
+  ASSERT_EQ(stored[6].example_id, "t07");
+  EXPECT_TRUE(stored[6].error);
+  EXPECT_TRUE(stored[6].prompt && !stored[6].prompt->empty());
+  EXPECT_TRUE(stored[6].reference && !stored[6].reference->empty());
+  EXPECT_NE(*stored[6].reference, stored[6].answer);
 }
 
 TEST(Runner, JobsAndBatchSizeDoNotChangeResults) {

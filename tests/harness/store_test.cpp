@@ -201,6 +201,85 @@ TEST(Store, VersionOneDatabasesGainSubsetsAndKeepTheirRows) {
   EXPECT_EQ(version.column_int(0), Store::kSchemaVersion);
 }
 
+TEST(Store, PromptAndReferenceAreStoredWithThePrediction) {
+  ScratchDir dir;
+  const std::string path = (dir / "a.db").string();
+  {
+    Store s = Store::open_for_write(path);
+    const int64_t run = s.create_run(sample_run());
+    auto p = prediction(run, "e1");
+    p.prompt = "Request: list GPUs\nCommand:";
+    p.reference = "nvidia-smi -L";
+    s.record_example(p, {{"exact_match", 1.0, {}}});
+    s.record_example(prediction(run, "e2"), {{"exact_match", 0.0, {}}});  // none given: NULL
+  }
+  Store s = Store::open_for_read(path);
+  const auto with = s.stored_examples(1, ExampleTexts::kRead);
+  ASSERT_EQ(with.size(), 2u);
+  EXPECT_EQ(with[0].prompt, std::optional<std::string>("Request: list GPUs\nCommand:"));
+  EXPECT_EQ(with[0].reference, std::optional<std::string>("nvidia-smi -L"));
+  EXPECT_FALSE(with[1].prompt);
+  EXPECT_FALSE(with[1].reference);
+  // Not asked for: not read (leaderboards and comparisons need only the scores).
+  const auto without = s.stored_examples(1);
+  ASSERT_EQ(without.size(), 2u);
+  EXPECT_FALSE(without[0].prompt);
+  EXPECT_FALSE(without[0].reference);
+  EXPECT_EQ(without[0].answer, "ans e1");
+}
+
+// A database as schema version 3 left it (built with the shipped migrations 0..2), holding a
+// run: opening it with this Store adds the prompt and reference columns, NULL for the old rows,
+// and keeps every row; a report opens it directly (migrated first).
+TEST(Store, VersionThreeDatabasesGainPromptColumnsAndKeepTheirRows) {
+  ASSERT_EQ(schema_migrations().size(), static_cast<size_t>(Store::kSchemaVersion));
+  ScratchDir dir;
+  const std::string path = (dir / "v3.db").string();
+  {
+    SqliteDb raw(path, SqliteDb::Mode::kReadWriteCreate);
+    for (int v = 0; v < 3; ++v) raw.exec(schema_migrations()[static_cast<size_t>(v)]);
+    raw.exec("PRAGMA user_version = 3");
+    raw.exec("INSERT INTO runs (id, created_at, model_spec, model_hash, suites_json, config_json, tool_version, "
+             "status) VALUES (1, 'then', 'replay:x.jsonl', 'abc', '{\"cmdgen\": {\"headline\": \"exact_match\"}}', "
+             "'{}', 'old', 'complete')");
+    raw.exec("INSERT INTO predictions (run_id, suite, example_id, prompt_sha256, raw_output, answer, subset, "
+             "cached, cost_usd, created_at) VALUES (1, 'cmdgen', 'x', 'h', 'out', 'ans', 'nvidia', 1, 0.5, 'then')");
+    raw.exec("INSERT INTO scores VALUES (1, 'cmdgen', 'x', 'exact_match', 1.0, '{\"k\": 2}')");
+  }
+  Store s = Store::open_for_read(path);
+  EXPECT_EQ(s.schema_version(), Store::kSchemaVersion);
+  ASSERT_EQ(s.list_runs().size(), 1u);
+  EXPECT_EQ(s.list_runs()[0].model_spec, "replay:x.jsonl");
+  const auto rows = s.stored_examples(1, ExampleTexts::kRead);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].example_id, "x");
+  EXPECT_EQ(rows[0].subset, "nvidia");
+  EXPECT_EQ(rows[0].raw_output, "out");
+  EXPECT_EQ(rows[0].answer, "ans");
+  EXPECT_FALSE(rows[0].prompt);  // not stored then: NULL, never made up
+  EXPECT_FALSE(rows[0].reference);
+  ASSERT_EQ(rows[0].scores.size(), 1u);
+  EXPECT_EQ(rows[0].scores[0].detail["k"], 2);
+  EXPECT_EQ(s.run_usage(1).cached, 1);
+  EXPECT_DOUBLE_EQ(s.run_usage(1).cost_usd, 0.5);
+  SqliteDb raw(path, SqliteDb::Mode::kReadOnly);
+  Statement st(raw, "SELECT prompt IS NULL, reference IS NULL FROM predictions");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_int(0), 1);
+  EXPECT_EQ(st.column_int(1), 1);
+}
+
+TEST(Store, AFileAimiciusNeverSetUpIsNotMigratedByAReport) {
+  ScratchDir dir;
+  const std::string path = (dir / "other.db").string();
+  { SqliteDb raw(path, SqliteDb::Mode::kReadWriteCreate); raw.exec("CREATE TABLE notes (t TEXT)"); }
+  EXPECT_THROW(Store::open_for_read(path), InputError);
+  SqliteDb raw(path, SqliteDb::Mode::kReadOnly);
+  Statement st(raw, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'runs'");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_int(0), 0);
+}
+
 TEST(Store, RunUsageSumsApiExamplesAndCountsCachedOnes) {
   ScratchDir dir;
   Store s = Store::open_for_write((dir / "a.db").string());

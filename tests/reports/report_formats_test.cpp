@@ -1,7 +1,7 @@
 // `aimicius report` and `compare` in every format, read back: JSON and CSV parsed and checked
 // against the stored scores (means, CI bounds around them, n, errors, per-subset rows), published
 // figures as their own labelled rows, and the HTML page's structure (self-contained, SVG chart,
-// escaped model text, prompts rebuilt from the suite data or a note when the data changed).
+// escaped model text, prompts and references read from the store alone, or said not stored).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "reports/constructed_runs.h"
+#include "reports/drilldown.h"
 #include "reports/escape.h"
 #include "reports/html_report.h"
 #include "reports/leaderboard.h"
@@ -232,7 +233,8 @@ TEST_F(HtmlReport, SelfContainedWithChartsDrillDownAndEscapes) {
   size_t scripts = 0;
   for (size_t at = 0; (at = html.find("<script", at)) != std::string::npos; ++at) ++scripts;
   EXPECT_EQ(scripts, 1u);
-  // Drill-down: 20 rows (2 runs x 10), the replay's 9 failures marked, prompts rebuilt.
+  // Drill-down: 20 rows (2 runs x 10), the replay's 9 failures marked, prompts and references
+  // from the store.
   size_t rows = 0, fails = 0;
   for (size_t at = 0; (at = html.find("<tr class=\"example ", at)) != std::string::npos; ++at) {
     ++rows;
@@ -240,9 +242,13 @@ TEST_F(HtmlReport, SelfContainedWithChartsDrillDownAndEscapes) {
   }
   EXPECT_EQ(rows, 20u);
   EXPECT_EQ(fails, 9u);
-  EXPECT_NE(html.find("Request: List every GPU with its UUID."), std::string::npos) << "prompt rebuilt from the data";
-  EXPECT_EQ(html.find("differs from the stored hash"), std::string::npos);
-  EXPECT_EQ(html.find("not what run"), std::string::npos);
+  EXPECT_NE(html.find("Request: List every GPU with its UUID."), std::string::npos) << "stored prompt";
+  // t02's reference: the oracle run's reference and answer cells, and the replay run's reference.
+  size_t reference_cells = 0;
+  for (size_t at = 0; (at = html.find("<td><pre>nvidia-smi -i 0 -q -d MEMORY</pre></td>", at)) != std::string::npos; ++at)
+    ++reference_cells;
+  EXPECT_EQ(reference_cells, 3u);
+  EXPECT_EQ(html.find("not stored"), std::string::npos);
   EXPECT_NE(html.find("id=\"only-failures\""), std::string::npos);
 
   // --max-rows caps the drill-down and says so.
@@ -252,7 +258,8 @@ TEST_F(HtmlReport, SelfContainedWithChartsDrillDownAndEscapes) {
   EXPECT_NE(small.find("showing the first 3 (failures first; cap 3)"), std::string::npos);
 }
 
-TEST_F(HtmlReport, ChangedDataIsSaidNotShown) {
+TEST_F(HtmlReport, PromptsComeFromTheStoreNotTheData) {
+  // The data changed since the run (re-sealed): the report shows what the run sent.
   const auto suites = testing::copy_fixture_suites(dir_);
   const auto data = suites / "cmdgen" / "test.jsonl";
   std::string text = testing::read_file(data);
@@ -261,9 +268,41 @@ TEST_F(HtmlReport, ChangedDataIsSaidNotShown) {
   ASSERT_EQ(cli("manifest '" + (suites / "cmdgen").string() + "'").exit_code, 0);
   const auto r = cli("report 1 --format html", suites.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("is not what run 1 used"), std::string::npos);
+  EXPECT_NE(r.out.find("List every GPU with its UUID."), std::string::npos);
   EXPECT_EQ(r.out.find("List all GPUs with their UUIDs"), std::string::npos) << "never text from other data";
-  EXPECT_EQ(r.out.find("List every GPU with its UUID."), std::string::npos);
+  // No data at all: the same page.
+  const auto none = cli("report 1 --format html", (dir_ / "no-such-data").string());
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(none.out, r.out);
+}
+
+// Rows an older aimicius stored have no prompt or reference: said so, per suite and per row.
+TEST(HtmlDrillDown, RowsWithoutStoredTextsAreSaidNotStored) {
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "d.db").string());
+  const int64_t id = testing::add_toy_run(store, "model-a", testing::toy_examples(2, 1));  // no texts
+  store.reopen_run(id);
+  PredictionRecord p;
+  p.run_id = id;
+  p.suite = "toy";
+  p.example_id = "e-new";
+  p.prompt = "Question: <b>which GPU</b>?";
+  p.reference = "GPU 3";
+  p.answer = "the third GPU";
+  store.record_example(p, {{"accuracy", 1.0, {}}, {"similarity", 1.0, {}}});
+  store.finish_run(id, kRunComplete);
+  const std::vector<RunRecord> runs = {*store.find_run(id)};
+  const auto drill = build_drilldown(store, runs, 100);
+  ASSERT_EQ(drill.size(), 1u);
+  EXPECT_EQ(drill[0].total, 3u);
+  EXPECT_EQ(drill[0].without_texts, 2u);
+  const std::string html = render_html_report(build_leaderboard(store, runs, {}), drill, {});
+  EXPECT_NE(html.find("2 of 3 examples were stored without their prompt or reference"), std::string::npos);
+  size_t not_stored = 0;
+  for (size_t at = 0; (at = html.find("<td class=\"note\">not stored</td>", at)) != std::string::npos; ++at) ++not_stored;
+  EXPECT_EQ(not_stored, 4u);  // prompt and reference of the two older rows
+  EXPECT_NE(html.find("Question: &lt;b&gt;which GPU&lt;/b&gt;?"), std::string::npos);
+  EXPECT_NE(html.find("<td><pre>GPU 3</pre></td>"), std::string::npos);
 }
 
 TEST_F(HtmlReport, CompareListsFlipsWithPValues) {

@@ -7,6 +7,7 @@
 #include "tasks/dataset.h"
 #include "tasks/prompt_template.h"
 #include "tasks/suite.h"
+#include "tasks/suite_spec.h"
 #include "test_support.h"
 
 namespace aimicius {
@@ -141,6 +142,114 @@ TEST(SuiteDefinition, ResourcesArePinnedByChecksum) {
   testing::write_file(data / "mini" / "notes.txt", "CHANGED");
   const std::string err = error_of([&] { load_suite("mini", data, "test"); });
   EXPECT_NE(err.find("notes.txt: checksum mismatch"), std::string::npos) << err;
+}
+
+TEST(SuiteSpec, HoldsEveryPartOfTheFile) {
+  ScratchDir dir;
+  nlohmann::json def = mini_definition();
+  def["subset_field"] = "platform";
+  def["provenance"] = "written by the test";
+  const auto suite_dir = write_mini_suite(dir, def) / "mini";
+  const SuiteSpec spec = read_suite_spec(suite_dir);
+  EXPECT_EQ(spec.file, (suite_dir / "suite.json").string());
+  EXPECT_EQ(spec.name(), "mini");
+  EXPECT_EQ(spec.version(), "0.1");
+  EXPECT_EQ(spec.description, "mini suite");
+  EXPECT_EQ(spec.manifest.provenance, "written by the test");
+  ASSERT_EQ(spec.manifest.files.size(), 3u);
+  EXPECT_EQ(spec.manifest.files[2].split, "resource");
+  EXPECT_EQ(spec.manifest.files[0].count, 2);
+  EXPECT_EQ(spec.prompt.version, "p1");
+  EXPECT_EQ(spec.prompt.text.names(), (std::vector<std::string>{"notes", "fewshot", "label:platform", "request"}));
+  EXPECT_EQ(spec.prompt.labels.at("platform").at("amd"), "AMD");
+  EXPECT_EQ(spec.prompt.includes, (std::map<std::string, std::string>{{"notes", "notes.txt"}}));
+  ASSERT_TRUE(spec.prompt.fewshot);
+  EXPECT_EQ(spec.prompt.fewshot->split, "fewshot");
+  EXPECT_EQ(spec.prompt.fewshot->count, 2u);
+  EXPECT_EQ(spec.prompt.fewshot->match, std::vector<std::string>{"platform"});
+  EXPECT_EQ(spec.prompt.fewshot->shot.names(), (std::vector<std::string>{"request", "reference"}));
+  EXPECT_EQ(spec.oracle.names(), std::vector<std::string>{"reference"});
+  EXPECT_EQ(spec.extractor, "command");
+  EXPECT_EQ(spec.stop, std::vector<std::string>{"\n\n"});
+  ASSERT_EQ(spec.scorers.size(), 1u);
+  EXPECT_EQ(spec.scorers[0].type, "command");
+  EXPECT_EQ(spec.scorers[0].params, (nlohmann::json{{"execute", false}, {"embedding", false}}));
+  EXPECT_EQ(spec.scorers[0].where, spec.file + ": scorers[0]");
+  ASSERT_EQ(spec.metrics.size(), 2u);
+  EXPECT_EQ(spec.metrics[0].name, "exact_match");
+  EXPECT_TRUE(spec.metrics[0].headline);
+  EXPECT_EQ(spec.metrics[1].name, "command_score");
+  EXPECT_FALSE(spec.metrics[1].headline);
+  EXPECT_EQ(spec.subset_field, "platform");
+  EXPECT_EQ(read_prompt_includes(spec), (std::map<std::string, std::string>{{"notes", "NOTES"}}));
+}
+
+TEST(SuiteSpec, StructuralMistakesNameTheFileAndKey) {
+  const std::vector<std::pair<std::function<void(nlohmann::json&)>, std::string>> cases = {
+      {[](nlohmann::json& d) { d["prompt"]["fewshot"]["count"] = 0; }, "prompt.fewshot: \"count\" must be at least 1"},
+      {[](nlohmann::json& d) { d["prompt"]["fewshot"]["match"] = "platform"; }, "\"match\" must be a list"},
+      {[](nlohmann::json& d) { d["stop"] = "\n"; }, "\"stop\" must be a list of non-empty strings"},
+      {[](nlohmann::json& d) { d["metrics"][0]["headline"] = "yes"; }, "\"headline\" of \"exact_match\" must be true or false"},
+      {[](nlohmann::json& d) { d["metrics"].push_back("exact_match"); }, "metric \"exact_match\" listed twice"},
+      {[](nlohmann::json& d) { d.erase("description"); }, "\"description\" must be a non-empty string"},
+      {[](nlohmann::json& d) { d["prompt"]["labels"]["platform"]["amd"] = 1; }, "prompt.labels.platform.amd: expected a string"},
+  };
+  for (const auto& [mutate, expected] : cases) {
+    ScratchDir dir;
+    nlohmann::json def = mini_definition();
+    mutate(def);
+    const auto suite_dir = write_mini_suite(dir, def) / "mini";
+    const std::string err = error_of([&] { read_suite_spec(suite_dir); });
+    EXPECT_NE(err.find(expected), std::string::npos) << "expected \"" << expected << "\", got: " << err;
+    EXPECT_EQ(err.rfind((suite_dir / "suite.json").string(), 0), 0u) << "names the file first: " << err;
+  }
+  // The name must be the folder's.
+  ScratchDir dir;
+  const auto suite_dir = write_mini_suite(dir, mini_definition()) / "mini";
+  auto def = nlohmann::json::parse(testing::read_file(suite_dir / "suite.json"));
+  def["name"] = "maxi";
+  testing::write_file(suite_dir / "suite.json", def.dump());
+  const std::string err = error_of([&] { read_suite_spec(suite_dir); });
+  EXPECT_NE(err.find("names suite \"maxi\", but its folder is \"mini\""), std::string::npos) << err;
+  // The pinning part is checked as strictly (also by `aimicius manifest`).
+  def["name"] = "mini";
+  def["provenance"] = 3;
+  testing::write_file(suite_dir / "suite.json", def.dump());
+  const std::string pinned = error_of([&] { read_manifest(suite_dir); });
+  EXPECT_EQ(pinned, (suite_dir / "suite.json").string() + ": \"provenance\" must be a string");
+  EXPECT_EQ(error_of([&] { read_suite_spec(suite_dir); }), pinned);
+}
+
+// `aimicius manifest` reads only the pinning part: data can be sealed while the rest of the
+// definition has a mistake (which loading then names), and the file keeps its keys in order.
+TEST(SuiteSpec, ManifestSealsDataWhileTheDefinitionIsMidEdit) {
+  ScratchDir dir;
+  nlohmann::ordered_json def = nlohmann::ordered_json::parse(mini_definition().dump());
+  def["promt"] = "typo";
+  nlohmann::ordered_json file;
+  file["version"] = "0.1";  // not alphabetical: the order must survive
+  file["name"] = "mini";
+  file["files"] = {{{"path", "test.jsonl"}, {"split", "test"}}};
+  for (const auto& [key, value] : def.items()) file[key] = value;
+  const auto suite_dir = dir / "mini";
+  std::filesystem::create_directories(suite_dir);
+  testing::write_file(suite_dir / "test.jsonl", "{\"id\": \"a1\", \"request\": \"r\", \"reference\": \"x\"}\n");
+  testing::write_file(suite_dir / "suite.json", file.dump(2));
+  const Manifest m = refresh_manifest(suite_dir);
+  ASSERT_EQ(m.files.size(), 1u);
+  EXPECT_EQ(m.files[0].count, 1);
+  EXPECT_EQ(m.files[0].sha256.size(), 64u);
+  const auto sealed = nlohmann::ordered_json::parse(testing::read_file(suite_dir / "suite.json"));
+  std::vector<std::string> keys;
+  for (const auto& [key, _] : sealed.items()) keys.push_back(key);
+  ASSERT_GE(keys.size(), 3u);
+  EXPECT_EQ(keys[0], "version");
+  EXPECT_EQ(keys[1], "name");
+  EXPECT_EQ(sealed["promt"], "typo");
+  EXPECT_EQ(sealed["files"][0]["sha256"], m.files[0].sha256);
+  EXPECT_EQ(read_manifest(suite_dir).files[0].sha256, m.files[0].sha256);
+  const std::string err = error_of([&] { read_suite_spec(suite_dir); });
+  EXPECT_NE(err.find("unknown key \"promt\""), std::string::npos) << err;
 }
 
 TEST(PromptTemplate, RendersFieldsJsonAndExtras) {

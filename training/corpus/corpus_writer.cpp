@@ -14,6 +14,7 @@
 #include "training/corpus/sources.h"
 #include "tasks/dataset.h"
 #include "tasks/suite.h"
+#include "tasks/suite_spec.h"
 
 namespace aimicius::corpus {
 namespace fs = std::filesystem;

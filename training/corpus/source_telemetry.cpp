@@ -12,8 +12,9 @@
 
 #include "common/errors.h"
 #include "common/sql_lexer.h"
-#include "training/corpus/sources.h"
 #include "common/sqlite_db.h"
+#include "tasks/suite_spec.h"
+#include "training/corpus/sources.h"
 
 namespace aimicius::corpus {
 namespace fs = std::filesystem;

@@ -1,6 +1,7 @@
-// A suite's prompt machinery as the corpus needs it, read from datasets/<suite>/suite.json with the
-// suite's own PromptTemplate (tasks/prompt_template.h), so training documents have exactly the
-// shape the model sees at evaluation:
+// A suite's prompt machinery as the corpus needs it: the suite's parsed suite.json (SuiteSpec,
+// tasks/suite_spec.h, the parser the harness uses) rendered with its own PromptTemplates
+// (tasks/prompt_template.h), so training documents have exactly the shape the model sees at
+// evaluation:
 //   - render_prompt: the prompt template with its few-shot block EMPTY (included files inserted);
 //   - render_answer: the oracle template, i.e. the raw output of a perfect model;
 //   - plain_text: the example's own text, without any template wording: the values of the fields
@@ -23,6 +24,7 @@
 
 #include "tasks/dataset.h"
 #include "tasks/prompt_template.h"
+#include "tasks/suite_spec.h"
 
 namespace aimicius::corpus {
 
@@ -31,8 +33,9 @@ class SuitePrompt {
   // Throws InputError naming suite.json and the key at fault.
   explicit SuitePrompt(const std::filesystem::path& suite_dir);
 
-  const Manifest& manifest() const { return manifest_; }
-  const std::string& fewshot_split() const { return fewshot_split_; }
+  const Manifest& manifest() const { return spec_.manifest; }
+  // "" when the suite declares no few-shot pool.
+  std::string fewshot_split() const { return spec_.prompt.fewshot ? spec_.prompt.fewshot->split : ""; }
   std::string render_prompt(const nlohmann::json& fields, const std::string& where) const;
   std::string render_answer(const nlohmann::json& fields, const std::string& where) const;
   std::string plain_text(const nlohmann::json& fields) const;
@@ -43,12 +46,8 @@ class SuitePrompt {
   const std::vector<std::string>& fields() const { return fields_; }
 
  private:
-  Manifest manifest_;
-  PromptTemplate prompt_, shot_, oracle_;
-  bool has_shot_ = false;
-  PromptLabels labels_;
-  std::map<std::string, std::string> includes_;
-  std::string fewshot_split_;
+  SuiteSpec spec_;
+  std::map<std::string, std::string> includes_;  // placeholder -> included file's text
   std::vector<std::string> fields_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "common/errors.h"
 #include "harness/cli/commands.h"
+#include "reports/answer_loss_table.h"
 #include "reports/comparison.h"
 #include "reports/drilldown.h"
 #include "reports/gate.h"
@@ -23,6 +24,16 @@ RunRecord require_run(Store& store, int64_t id) {
   auto run = store.find_run(id);
   if (!run) throw InputError(fmt::format("no run {} in the database", id));
   return *run;
+}
+
+// Leaderboards, comparisons and the gate read scores, which answer-loss runs do not have.
+RunRecord require_evaluation_run(Store& store, int64_t id) {
+  RunRecord run = require_run(store, id);
+  if (run.is_answer_loss())
+    throw InputError(fmt::format("run {} is an answer-loss run: it has log-likelihoods, not scores "
+                                 "(see `aimicius show {}`)",
+                                 id, id));
+  return run;
 }
 
 // DATA_DIR/published/*.json in name order; InputError when there is none.
@@ -95,6 +106,10 @@ int command_show(const GlobalOptions& global, int64_t run_id) {
     fmt::print("  suite     {} v{} ({}), {} examples, data sha256 {}\n", name,
                info.value("version", "?"), info.value("prompt_version", "?"),
                info.value("examples", int64_t{0}), info.value("data_sha256", "?"));
+  if (run.is_answer_loss()) {
+    fmt::print("\n{}", render_answer_loss(answer_loss_summary(store, run), run, "terminal"));
+    return 0;
+  }
   const RunUsage usage = store.run_usage(run_id);
   fmt::print("  usage     {} examples stored ({} from the response cache, no cost); API tokens in {}, out {}; "
              "cost ${:.4f}\n",
@@ -113,11 +128,13 @@ int command_report(const GlobalOptions& global, const ReportOptions& options) {
   Store store = Store::open_for_read(global.db_path);
   std::vector<RunRecord> runs;
   if (!options.run_ids.empty()) {
-    for (int64_t id : options.run_ids) runs.push_back(require_run(store, id));
+    for (int64_t id : options.run_ids) runs.push_back(require_evaluation_run(store, id));
   } else {
-    // Default: the newest complete run of each model (all runs with --all).
+    // Default: the newest complete run of each model (all runs with --all); answer-loss runs
+    // have no scores to rank.
     std::map<std::string, RunRecord> latest;
     for (auto& r : store.list_runs()) {
+      if (r.is_answer_loss()) continue;
       if (options.all_runs) runs.push_back(r);
       else if (r.status == kRunComplete) latest[r.model_spec] = r;
     }
@@ -154,8 +171,8 @@ int command_compare(const GlobalOptions& global, int64_t run_a, int64_t run_b, c
                     const std::filesystem::path& out) {
   const ReportFormat format = parse_report_format(format_name);
   Store store = Store::open_for_read(global.db_path);
-  const RunRecord a = require_run(store, run_a);
-  const RunRecord b = require_run(store, run_b);
+  const RunRecord a = require_evaluation_run(store, run_a);
+  const RunRecord b = require_evaluation_run(store, run_b);
   write_report_output(out, render_comparison(compare_runs(store, a, b, CompareOptions{}), format));
   return 0;
 }
@@ -164,8 +181,8 @@ int command_gate(const GlobalOptions& global, const GateCommandOptions& options)
   if (options.metrics != "headline" && options.metrics != "all")
     throw InputError(fmt::format("--metrics must be headline or all (got \"{}\")", options.metrics));
   Store store = Store::open_for_read(global.db_path);
-  const RunRecord baseline = require_run(store, options.baseline);
-  const RunRecord candidate = require_run(store, options.candidate);
+  const RunRecord baseline = require_evaluation_run(store, options.baseline);
+  const RunRecord candidate = require_evaluation_run(store, options.candidate);
   GateOptions go;
   go.max_drop = options.max_drop;
   go.alpha = options.alpha;

@@ -97,7 +97,8 @@ struct EvalLossOptions {
 int command_eval_loss(const EvalLossOptions& options);
 
 struct AnswerLossOptions {
-  std::string model_spec;           // local:DIR[?...]
+  std::optional<int64_t> resume;    // continue this stored answer-loss run (its options are the run's)
+  std::string model_spec;           // local:DIR[?...]; required unless resuming
   std::vector<std::string> suites;  // empty: every known suite
   std::string split = "test";
   std::optional<int64_t> limit;     // first N examples of each suite, as `run --limit`
@@ -105,8 +106,9 @@ struct AnswerLossOptions {
   std::string device;               // "" = the spec's (cpu unless it says otherwise)
   std::string format = "terminal";  // terminal | md | json (one object per suite)
 };
-// The log-likelihood of each example's reference answer after the suite's prompt, per suite
-// (harness/cli/command_answer_loss.cpp). InputError in builds without the runtime (LibTorch).
+// The log-likelihood of each example's reference answer after the suite's prompt, per suite,
+// stored as an answer-loss run (harness/runner/answer_loss_run.h) and printed from the store.
+// InputError in builds without the runtime (LibTorch).
 int command_answer_loss(const GlobalOptions& global, const AnswerLossOptions& options);
 
 struct GenerateOptions {

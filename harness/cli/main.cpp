@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
   auto* answer_loss_cmd = app.add_subcommand(
       "answer-loss", "A local model's log-likelihood of each example's reference answer after the suite's prompt "
                      "(nats per answer byte with 95% CI; for models too weak to answer right)");
-  answer_loss_cmd->add_option("--model", answer_loss.model_spec, "local:DIR[?device=cuda&dtype=...]")->required();
+  answer_loss_cmd->add_option("--model", answer_loss.model_spec, "local:DIR[?device=cuda&dtype=...] (required unless --resume)");
   answer_loss_cmd->add_option("--suite", answer_loss.suites, "Suite(s), repeatable or comma-separated (default: all)")
       ->delimiter(',');
   answer_loss_cmd->add_option("--split", answer_loss.split, "Data split")->capture_default_str();
@@ -177,6 +177,10 @@ int main(int argc, char** argv) {
   answer_loss_cmd->add_option("--device", answer_loss.device, "cpu | cuda[:N] (default: the model spec's, else cpu)");
   answer_loss_cmd->add_option("--format", answer_loss.format, "terminal | md | json (one object per suite)")
       ->capture_default_str();
+  auto* answer_loss_resume = answer_loss_cmd->add_option(
+      "--resume", answer_loss.resume, "Continue answer-loss run RUN where it stopped (its options are the run's)");
+  for (const char* name : {"--model", "--suite", "--split", "--limit", "--device"})
+    answer_loss_resume->excludes(answer_loss_cmd->get_option(name));
 
   auto* bench_cmd = app.add_subcommand("bench", "Benchmarks (results go to docs/PERFORMANCE.md)");
   bench_cmd->require_subcommand(1);

@@ -1,6 +1,6 @@
 // `aimicius bench api`: what the harness itself costs per example on the API path. An in-process
 // HTTP server on loopback answers every chat completion at once (with the right answer), and the
-// real path runs against it: OpenAIBackend (libcurl, JSON, retry and rate-limit checks) inside
+// real path runs against it: OpenAIBackend (libcurl, JSON, retries; no rate limit, no cache) inside
 // the Runner (workers, extraction, scoring, one SQLite transaction per example) on a generated
 // suite (bench/synthetic_suite.h), for each --jobs value. Reported per jobs value, as medians of
 // the repeats: examples/s and wall ms per example for the whole run, and for the backend alone

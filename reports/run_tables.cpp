@@ -49,7 +49,8 @@ Table runs_table(const std::vector<RunRecord>& runs) {
     std::string suites;
     for (const auto& [name, info] : r.suites.items())
       suites += (suites.empty() ? "" : ", ") + name + "@" + info.value("version", "?");
-    t.rows.push_back({std::to_string(r.id), model_label(r), r.status, r.created_at, suites});
+    const std::string model = r.is_answer_loss() ? model_label(r) + " (answer-loss)" : model_label(r);
+    t.rows.push_back({std::to_string(r.id), model, r.status, r.created_at, suites});
   }
   return t;
 }

@@ -16,7 +16,7 @@ std::string model_label(const RunRecord& run);
 // Suite | Metric | Score | Examples | Errors, for one run.
 Table run_score_table(Store& store, const RunRecord& run);
 
-// Runs | Model | Status | Created | Suites, for `list runs`.
+// Runs | Model | Status | Created | Suites, for `list runs` (answer-loss runs say so after the model).
 Table runs_table(const std::vector<RunRecord>& runs);
 
 }  // namespace aimicius

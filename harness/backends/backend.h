@@ -1,10 +1,17 @@
-// Model backends: batch of prompts in, raw outputs out. The harness never looks inside a backend
-// and suites never know which backend answered.
+// Model backends: batch of prompts in, raw outputs out (generate), or batch of (prompt,
+// continuation) pairs in, log-likelihoods out (loglikelihood). The harness never looks inside a
+// backend and suites never know which backend answered.
 //
-// Invariants: generate() returns exactly one result per request, in request order. A problem with
-// one example (a missing replay line, an API error after retries) is that result's `error`, not an
-// exception: the run stores it and goes on. Exceptions mean the backend itself is unusable.
-// generate() may be called from several worker threads at once (--jobs).
+// Invariants: generate() and loglikelihood() return exactly one result per request, in request
+// order. A problem with one example (a missing replay line, an API error after retries, a prompt
+// longer than the context) is that result's `error`, not an exception: the run stores it and goes
+// on. Exceptions mean the backend itself is unusable. generate() may be called from several worker
+// threads at once (--jobs).
+//
+// Response caching and rate limits are not part of any backend: they are wrappers around any
+// Backend (caching_backend.h, rate_limited_backend.h) that make_backend() puts around the ones that
+// need them. A wrapped backend takes part in caching only through canonical_request(),
+// cache_entry() and read_cache_entry() below, whose defaults suit every backend.
 #pragma once
 
 #include <cstdint>
@@ -61,6 +68,25 @@ struct GenerationResult {
   // "stop" (end of sequence or a stop string), "length" (max_new_tokens reached), or "" when the
   // backend does not know (replay, oracle).
   std::string finish_reason = {};
+  // The answer as the backend received it, when it has such a form (an API's response body): what
+  // the response cache stores for it (see Backend::cache_entry). Empty for the others.
+  std::string raw_response = {};
+};
+
+// One log-likelihood request: how likely the model finds `continuation` right after `prompt`, as
+// lm-evaluation-harness' loglikelihood requests. suite and example_id name it in errors.
+struct LoglikelihoodRequest {
+  std::string suite;
+  std::string example_id;
+  std::string prompt;
+  std::string continuation;
+};
+
+struct LoglikelihoodResult {
+  double nll = 0.0;           // -sum log p over the continuation's tokens, in nats
+  int64_t tokens = 0;         // the continuation's tokens
+  int64_t prompt_tokens = 0;  // the prompt's tokens (with a begin-of-text token when the model adds one)
+  std::optional<std::string> error;  // set: not scored (e.g. longer than the context); nll means nothing
 };
 
 class Backend {
@@ -71,6 +97,24 @@ class Backend {
   virtual bool is_oracle() const { return false; }
   virtual std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                                  const GenerationParams& params) = 0;
+  // The log-likelihood of each continuation after its prompt. Default: every result is the error
+  // "this backend cannot score continuations" (no log-probabilities to read); local: implements it.
+  virtual std::vector<LoglikelihoodResult> loglikelihood(const std::vector<LoglikelihoodRequest>& batch);
+
+  // --- response caching (CachingBackend) ---
+  // The canonical text of a request: everything that decides its answer and never a credential;
+  // the cache key is its sha256. Default: JSON of spec, content hash, suite, example id, prompt,
+  // chat messages and every generation parameter (replay and oracle answer by example, and local:
+  // derives each example's sampling seed from it, so the example belongs to the request).
+  virtual std::string canonical_request(const GenerationRequest& request, const GenerationParams& params) const;
+  // What the cache stores for a successful result: its raw_response when it has one, else the
+  // result's fields as JSON. A backend that sets raw_response reads it back in read_cache_entry.
+  virtual std::string cache_entry(const GenerationResult& result) const;
+  // A stored entry back into the result it was made from (cached, latency and cost are the
+  // cache's to set); nullopt when the entry cannot be read (the cache then asks again and
+  // replaces it). Default: reads what the default cache_entry writes.
+  virtual std::optional<GenerationResult> read_cache_entry(const std::string& entry,
+                                                           const GenerationParams& params) const;
 };
 
 // What a backend may use besides its spec.

@@ -1,3 +1,8 @@
+// make_backend(): a spec string to its backend, with the wrappers it needs around it. Today's
+// composition, kept as it was when the cache and the limits lived inside the openai: backend:
+// only openai: gets them, as CachingBackend(RateLimitedBackend(OpenAIBackend)) — the cache
+// outside, so that an answer from the cache costs no rate budget; the limiter only when the spec
+// says rpm= or tpm=; the cache only when the options name a database (not under --no-cache).
 #include <fmt/format.h>
 
 #include "common/errors.h"
@@ -5,6 +10,8 @@
 #include "harness/backends/backend_openai.h"
 #include "harness/backends/backend_oracle.h"
 #include "harness/backends/backend_replay.h"
+#include "harness/backends/caching_backend.h"
+#include "harness/backends/rate_limited_backend.h"
 #include "harness/store/response_cache.h"
 #ifdef AIMICIUS_HAVE_RUNTIME
 #include "harness/backends/backend_local.h"
@@ -43,9 +50,15 @@ std::unique_ptr<Backend> make_backend(const std::string& spec, const std::vector
     if (arg.empty()) throw InputError("model spec \"replay:\" needs a file: replay:FILE.jsonl");
     return std::make_unique<ReplayBackend>(arg);
   }
-  if (kind == "openai")
-    return std::make_unique<OpenAIBackend>(
-        spec, options.cache_db.empty() ? nullptr : std::make_shared<ResponseCache>(options.cache_db));
+  if (kind == "openai") {
+    std::unique_ptr<Backend> backend = std::make_unique<OpenAIBackend>(spec);
+    const OpenAISpec parsed = parse_openai_spec(spec);  // valid: the backend parsed it already
+    if (parsed.rpm > 0 || parsed.tpm > 0)
+      backend = std::make_unique<RateLimitedBackend>(std::move(backend), parsed.rpm, parsed.tpm);
+    if (!options.cache_db.empty())
+      backend = std::make_unique<CachingBackend>(std::move(backend), std::make_shared<ResponseCache>(options.cache_db));
+    return backend;
+  }
 #ifdef AIMICIUS_HAVE_RUNTIME
   if (kind == "local") return std::make_unique<LocalBackend>(spec);
 #endif

@@ -114,4 +114,21 @@ std::vector<GenerationResult> LocalBackend::generate(const std::vector<Generatio
   return out;
 }
 
+std::vector<LoglikelihoodResult> LocalBackend::loglikelihood(const std::vector<LoglikelihoodRequest>& batch) {
+  std::vector<std::string> prompts, continuations;
+  for (const auto& r : batch) {
+    prompts.push_back(r.prompt);
+    continuations.push_back(r.continuation);
+  }
+  const std::vector<runtime::ContinuationScore> scores = model_->score(prompts, continuations);
+  std::vector<LoglikelihoodResult> out(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    out[i].nll = scores[i].nll;
+    out[i].tokens = scores[i].tokens;
+    out[i].prompt_tokens = scores[i].prompt_tokens;
+    if (!scores[i].error.empty()) out[i].error = scores[i].error;
+  }
+  return out;
+}
+
 }  // namespace aimicius

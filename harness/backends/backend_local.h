@@ -23,8 +23,9 @@ class LocalBackend final : public Backend {
   std::string content_hash() const override { return hash_; }
   std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                          const GenerationParams& params) override;
-  // The loaded model, for commands that use the runtime beyond generation (`answer-loss`).
-  runtime::LocalModel& model() const { return *model_; }
+  // LocalModel::score: each prompt encoded as generate() encodes it (the chat format under chat=1),
+  // the continuation on its own; an item that does not fit the context is that result's error.
+  std::vector<LoglikelihoodResult> loglikelihood(const std::vector<LoglikelihoodRequest>& batch) override;
 
  private:
   std::string spec_;

@@ -10,7 +10,6 @@
 #include "common/errors.h"
 #include "common/sha256.h"
 #include "harness/backends/http_client.h"
-#include "harness/store/response_cache.h"
 #include "harness/backends/spec_query.h"
 
 namespace aimicius {
@@ -176,9 +175,8 @@ OpenAISpec parse_openai_spec(const std::string& spec) {
   return out;
 }
 
-OpenAIBackend::OpenAIBackend(const std::string& spec, std::shared_ptr<ResponseCache> cache)
-    : spec_(spec), parsed_(parse_openai_spec(spec)), url_(parsed_.endpoint_url()), cache_(std::move(cache)),
-      limiter_(parsed_.rpm, parsed_.tpm) {
+OpenAIBackend::OpenAIBackend(const std::string& spec)
+    : spec_(spec), parsed_(parse_openai_spec(spec)), url_(parsed_.endpoint_url()) {
   // What decides the answers: the model, where it is served and how it is asked (not the limits,
   // retries or prices, which a resumed run may change).
   hash_ = sha256_hex(Json{{"kind", "openai"}, {"model", parsed_.model}, {"url", url_}, {"system", parsed_.system}}.dump());
@@ -189,6 +187,27 @@ OpenAIBackend::~OpenAIBackend() = default;
 
 std::string OpenAIBackend::request_body(const std::string& prompt, const GenerationParams& params) const {
   return build_request(parsed_, prompt, params).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string OpenAIBackend::canonical_request(const GenerationRequest& request, const GenerationParams& params) const {
+  // Where it goes and everything it asks (keys sorted, as nlohmann::json objects are); no
+  // credential. Byte for byte the key's text since the cache was built into this backend, so
+  // entries already in databases keep answering: never change it.
+  return Json{{"url", url_}, {"body", build_request(parsed_, request.prompt, params)}}.dump(
+      -1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::optional<GenerationResult> OpenAIBackend::read_cache_entry(const std::string& entry,
+                                                                const GenerationParams& params) const {
+  std::string why;
+  auto answer = parse_answer(entry, parsed_.chat, why);
+  if (!answer) return std::nullopt;
+  GenerationResult result;
+  // The body is the server's, cut only by the stops it was sent: apply them all, as when it came.
+  result.output = cut_at_stops(std::move(answer->text), params.stop);
+  result.tokens_in = answer->tokens_in;
+  result.tokens_out = answer->tokens_out;
+  return result;
 }
 
 std::unique_ptr<HttpClient> OpenAIBackend::take_client() {
@@ -221,39 +240,19 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
   auto elapsed_ms = [&] {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   };
-  Json request_json = build_request(parsed_, request.prompt, params);
-  const std::string body = request_json.dump(-1, ' ', false, Json::error_handler_t::replace);
-  // The canonical request: where it goes and everything it asks (keys sorted, as nlohmann::json
-  // objects are); no credential.
-  const std::string cache_key = sha256_hex(
-      Json{{"url", url_}, {"body", std::move(request_json)}}.dump(-1, ' ', false, Json::error_handler_t::replace));
+  const std::string body = request_body(request.prompt, params);
   GenerationResult result;
   std::string why;
-
-  if (cache_) {
-    if (auto hit = cache_->lookup(cache_key)) {
-      if (auto answer = parse_answer(*hit, parsed_.chat, why)) {
-        result.output = cut_at_stops(std::move(answer->text), params.stop);
-        result.tokens_in = answer->tokens_in;
-        result.tokens_out = answer->tokens_out;
-        result.cached = true;
-        result.latency_ms = elapsed_ms();
-        return result;
-      }  // an unreadable entry is asked again and replaced
-    }
-  }
 
   std::vector<std::string> headers;
   if (!api_key_.empty())
     headers.push_back(parsed_.azure ? "api-key: " + api_key_ : "Authorization: Bearer " + api_key_);
-  const int64_t estimated_tokens = static_cast<int64_t>(request.prompt.size() / 4) + params.max_new_tokens;
   const long timeout_ms = static_cast<long>(parsed_.timeout_s * 1000);
   const int attempts = parsed_.retry.max_retries + 1;
   std::string last;
   int made = 0;
   std::unique_ptr<HttpClient> client = take_client();
   for (int attempt = 0; attempt < attempts; ++attempt) {
-    if (limiter_.enabled()) limiter_.acquire(estimated_tokens);
     const HttpResponse resp = client->post_json(url_, body, headers, timeout_ms);
     ++made;
     std::optional<std::chrono::milliseconds> server_wait;
@@ -265,14 +264,13 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
       client = std::make_unique<HttpClient>();
     } else if (resp.status >= 200 && resp.status < 300) {
       if (auto answer = parse_answer(resp.body, parsed_.chat, why)) {
-        if (limiter_.enabled()) limiter_.settle(estimated_tokens, answer->tokens_in + answer->tokens_out);
-        if (cache_) cache_->put(cache_key, resp.body);
         give_back(std::move(client));
         result.output = cut_at_stops(std::move(answer->text), params.stop);
         result.tokens_in = answer->tokens_in;
         result.tokens_out = answer->tokens_out;
         result.cost_usd = (answer->tokens_in * parsed_.price_in + answer->tokens_out * parsed_.price_out) / 1e6;
         result.latency_ms = elapsed_ms();
+        result.raw_response = resp.body;  // what the response cache stores (read_cache_entry)
         return result;
       }
       last = fmt::format("HTTP {} with a malformed body ({}): {}", resp.status, why, excerpt(resp.body, api_key_));

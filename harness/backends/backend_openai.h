@@ -9,7 +9,8 @@
 //   system=TEXT            system prompt (chat) or text put before the prompt (completions)
 //   azure=1&api_version=V  Azure deployments: BASE_URL/openai/deployments/MODEL/...?api-version=V,
 //                          key in the api-key header
-//   rpm=N, tpm=N           requests / tokens per minute (default: no limit)
+//   rpm=N, tpm=N           requests / tokens per minute (default: no limit); make_backend() puts a
+//                          RateLimitedBackend around the backend for them (rate_limited_backend.h)
 //   timeout_s=S            per-request limit in seconds (default 120)
 //   retries=N              retries after the first attempt (default 4)
 //   base_delay_ms=MS, max_delay_ms=MS   backoff (defaults 500, 30000)
@@ -21,8 +22,10 @@
 //   server's error text is stored with the key masked).
 // - generate() sends the batch's requests one after another on the calling thread, so at most
 //   --jobs requests are in flight; connections are reused per thread.
-// - Before a request the response cache (when given) is consulted; a hit makes no request, costs
-//   0 and is marked cached. Only successful responses are cached.
+// - This backend only speaks HTTP: the response cache and the rate limits are wrappers around it
+//   (caching_backend.h, rate_limited_backend.h). For the cache it keeps the key it has always had
+//   (canonical_request: URL and request body) and stores the response body as received
+//   (raw_response), so entries already in databases keep answering.
 // - A request that fails after its retries is that example's error (naming example, URL, attempts,
 //   last status and body excerpt), never an exception.
 #pragma once
@@ -33,13 +36,11 @@
 #include <vector>
 
 #include "harness/backends/backend.h"
-#include "harness/backends/rate_limiter.h"
 #include "harness/backends/retry_policy.h"
 
 namespace aimicius {
 
 class HttpClient;
-class ResponseCache;
 
 struct OpenAISpec {
   std::string model;
@@ -49,7 +50,7 @@ struct OpenAISpec {
   std::string system;
   bool azure = false;
   std::string api_version;
-  double rpm = 0, tpm = 0;
+  double rpm = 0, tpm = 0;  // read by make_backend() for the RateLimitedBackend around this one
   double timeout_s = 120;
   RetryPolicy retry;
   double price_in = 0, price_out = 0;  // USD per 1M tokens
@@ -62,8 +63,7 @@ OpenAISpec parse_openai_spec(const std::string& spec);
 
 class OpenAIBackend final : public Backend {
  public:
-  // `cache` may be null (--no-cache).
-  OpenAIBackend(const std::string& spec, std::shared_ptr<ResponseCache> cache);
+  explicit OpenAIBackend(const std::string& spec);
   ~OpenAIBackend() override;
 
   std::string spec() const override { return spec_; }
@@ -73,6 +73,12 @@ class OpenAIBackend final : public Backend {
 
   // The JSON body sent for one prompt (public for tests of the wire format).
   std::string request_body(const std::string& prompt, const GenerationParams& params) const;
+
+  // The cache key's text: {"body": the request body, "url": the endpoint}.
+  std::string canonical_request(const GenerationRequest& request, const GenerationParams& params) const override;
+  // A stored response body read as when it came (every stop applied to its text).
+  std::optional<GenerationResult> read_cache_entry(const std::string& entry,
+                                                   const GenerationParams& params) const override;
 
  private:
   GenerationResult generate_one(const GenerationRequest& request, const GenerationParams& params);
@@ -84,8 +90,6 @@ class OpenAIBackend final : public Backend {
   std::string url_;
   std::string hash_;
   std::string api_key_;  // may be empty
-  std::shared_ptr<ResponseCache> cache_;
-  RateLimiter limiter_;
   std::mutex clients_mu_;
   std::vector<std::unique_ptr<HttpClient>> idle_clients_;  // one per concurrent caller, reused
 };

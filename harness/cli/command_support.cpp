@@ -19,6 +19,15 @@ RunRecord require_run(Store& store, int64_t id) {
   return *run;
 }
 
+RunRecord require_evaluation_run(Store& store, int64_t id) {
+  RunRecord run = require_run(store, id);
+  if (run.is_answer_loss())
+    throw InputError(fmt::format("run {} is an answer-loss run: it has log-likelihoods, not scores "
+                                 "(see `aimicius show {}`)",
+                                 id, id));
+  return run;
+}
+
 std::vector<std::filesystem::path> published_files(const std::filesystem::path& data_dir) {
   const auto dir = data_dir / "published";
   std::vector<std::filesystem::path> files;

@@ -17,6 +17,10 @@ namespace aimicius {
 // The run `id` of `store`; InputError when there is none.
 RunRecord require_run(Store& store, int64_t id);
 
+// The run `id`, which must be an evaluation run: leaderboards, comparisons and the gate read
+// scores, which answer-loss runs do not have. InputError otherwise.
+RunRecord require_evaluation_run(Store& store, int64_t id);
+
 // DATA_DIR/published/*.json in name order; InputError when there is none.
 std::vector<std::filesystem::path> published_files(const std::filesystem::path& data_dir);
 

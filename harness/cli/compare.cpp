@@ -21,8 +21,8 @@ int command_compare(const GlobalOptions& global, int64_t run_a, int64_t run_b, c
                     const std::filesystem::path& out) {
   const ReportFormat format = parse_report_format(format_name);
   Store store = Store::open_for_read(global.db_path);
-  const RunRecord a = require_run(store, run_a);
-  const RunRecord b = require_run(store, run_b);
+  const RunRecord a = require_evaluation_run(store, run_a);
+  const RunRecord b = require_evaluation_run(store, run_b);
   write_report_output(out, render_comparison(compare_runs(store, a, b, CompareOptions{}), format));
   return 0;
 }

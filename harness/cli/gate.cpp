@@ -33,8 +33,8 @@ int command_gate(const GlobalOptions& global, const GateCommandOptions& options)
   if (options.metrics != "headline" && options.metrics != "all")
     throw InputError(fmt::format("--metrics must be headline or all (got \"{}\")", options.metrics));
   Store store = Store::open_for_read(global.db_path);
-  const RunRecord baseline = require_run(store, options.baseline);
-  const RunRecord candidate = require_run(store, options.candidate);
+  const RunRecord baseline = require_evaluation_run(store, options.baseline);
+  const RunRecord candidate = require_evaluation_run(store, options.candidate);
   GateOptions go;
   go.max_drop = options.max_drop;
   go.alpha = options.alpha;

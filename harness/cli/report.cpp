@@ -40,11 +40,13 @@ int command_report(const GlobalOptions& global, const ReportOptions& options) {
   Store store = Store::open_for_read(global.db_path);
   std::vector<RunRecord> runs;
   if (!options.run_ids.empty()) {
-    for (int64_t id : options.run_ids) runs.push_back(require_run(store, id));
+    for (int64_t id : options.run_ids) runs.push_back(require_evaluation_run(store, id));
   } else {
-    // Default: the newest complete run of each model (all runs with --all).
+    // Default: the newest complete run of each model (all runs with --all); answer-loss runs
+    // have no scores to rank.
     std::map<std::string, RunRecord> latest;
     for (auto& r : store.list_runs()) {
+      if (r.is_answer_loss()) continue;
       if (options.all_runs) runs.push_back(r);
       else if (r.status == kRunComplete) latest[r.model_spec] = r;
     }

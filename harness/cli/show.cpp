@@ -9,6 +9,7 @@
 #include "harness/cli/all_commands.h"
 #include "harness/cli/command_support.h"
 #include "harness/store/store.h"
+#include "reports/answer_loss_table.h"
 #include "reports/run_tables.h"
 #include "reports/table.h"
 
@@ -27,6 +28,10 @@ int command_show(const GlobalOptions& global, int64_t run_id) {
     fmt::print("  suite     {} v{} ({}), {} examples, data sha256 {}\n", name,
                info.value("version", "?"), info.value("prompt_version", "?"),
                info.value("examples", int64_t{0}), info.value("data_sha256", "?"));
+  if (run.is_answer_loss()) {
+    fmt::print("\n{}", render_answer_loss(answer_loss_summary(store, run), run, "terminal"));
+    return 0;
+  }
   const RunUsage usage = store.run_usage(run_id);
   fmt::print("  usage     {} examples stored ({} from the response cache, no cost); API tokens in {}, out {}; "
              "cost ${:.4f}\n",

@@ -12,11 +12,8 @@
 
 #include "common/errors.h"
 #include "common/sha256.h"
+#include "harness/runner/run_record.h"
 #include "harness/runner/text_embedder_loader.h"
-
-#ifndef AIMICIUS_VERSION
-#define AIMICIUS_VERSION "dev"
-#endif
 
 namespace aimicius {
 namespace {
@@ -86,8 +83,7 @@ void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, cons
                    const ScoringContext& context, Backend& backend, Progress& progress) {
   const std::string name = loaded.suite->name();
   const auto stored = store.stored_example_ids(run_id, name);
-  const size_t planned = options.limit ? std::min<size_t>(*options.limit, loaded.examples.size())
-                                       : loaded.examples.size();
+  const size_t planned = planned_examples(loaded, options.limit);
   std::vector<std::vector<const Example*>> batches;
   int64_t already = 0;
   for (size_t i = 0; i < planned; ++i) {
@@ -225,34 +221,8 @@ RunPlan plan_run(const RunOptions& options) {
   return plan;
 }
 
-namespace {
-
-std::string headline_of(const Suite& suite) {
-  for (const auto& m : suite.metrics())
-    if (m.headline) return m.name;
-  return "";
-}
-
-}  // namespace
-
 int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
-  NewRun run;
-  run.model_spec = backend.spec();
-  run.model_hash = backend.content_hash();
-  run.is_oracle = backend.is_oracle();
-  run.suites = nlohmann::json::object();
-  for (const auto& s : plan.suites) {
-    const size_t n = plan.options.limit ? std::min<size_t>(*plan.options.limit, s.examples.size())
-                                        : s.examples.size();
-    run.suites[s.suite->name()] = {{"version", s.suite->version()},
-                                   {"prompt_version", s.suite->prompt_version()},
-                                   {"data_sha256", s.manifest.data_sha256()},
-                                   {"headline", headline_of(*s.suite)},
-                                   {"examples", n}};
-  }
-  run.config = plan.options.to_json();
-  run.tool_version = AIMICIUS_VERSION;
-  return store.create_run(run);
+  return store.create_run(describe_run(plan.suites, plan.options.limit, backend, plan.options.to_json()));
 }
 
 RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
@@ -260,6 +230,9 @@ RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& d
                     const std::filesystem::path& hosts_dir) {
   auto run = store.find_run(run_id);
   if (!run) throw InputError(fmt::format("no run {} in the database", run_id));
+  if (run->is_answer_loss())
+    throw InputError(fmt::format("run {} is an answer-loss run: continue it with `aimicius answer-loss --resume {}`",
+                                 run_id, run_id));
   if (run->status == kRunComplete) throw InputError(fmt::format("run {} is already complete", run_id));
   RunOptions options = RunOptions::from_json(run->config);
   options.data_dir = data_dir;
@@ -268,14 +241,7 @@ RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& d
   options.encoder_dir = encoder_dir;
   options.hosts_dir = hosts_dir;
   RunPlan plan = plan_run(options);
-  for (const auto& s : plan.suites) {
-    const auto& stored = run->suites.at(s.suite->name());
-    if (stored.at("data_sha256") != s.manifest.data_sha256() ||
-        stored.at("prompt_version") != s.suite->prompt_version())
-      throw InputError(fmt::format("run {}: suite {} changed since the run started (data or prompt); "
-                                   "start a new run instead of resuming",
-                                   run_id, s.suite->name()));
-  }
+  check_suites_unchanged(*run, plan.suites);
   return plan;
 }
 
@@ -286,19 +252,10 @@ void check_resume_backend(const RunRecord& run, const Backend& backend) {
 }
 
 void execute_run(Store& store, int64_t run_id, const RunPlan& plan, Backend& backend, Progress& progress) {
-  try {
-    store.reopen_run(run_id);
+  run_to_completion(store, run_id, [&] {
     for (const auto& loaded : plan.suites)
       execute_suite(store, run_id, loaded, plan.options, plan.context, backend, progress);
-    store.finish_run(run_id, kRunComplete);
-  } catch (const std::exception& e) {
-    try {
-      store.finish_run(run_id, kRunFailed, e.what());
-    } catch (...) {
-      // The store itself is failing; the original error is the one to report.
-    }
-    throw;
-  }
+  });
 }
 
 }  // namespace aimicius

@@ -82,6 +82,24 @@ const std::vector<std::string>& schema_migrations() {
       ALTER TABLE predictions ADD COLUMN prompt TEXT;
       ALTER TABLE predictions ADD COLUMN reference TEXT;
       )sql",
+      // 4 -> 5: answer-loss runs (runs.config kind "answer-loss"): per example, the log-likelihood
+      // of its reference answer after its prompt, in nats (not in `scores`, whose values are in
+      // [0, 1]); position is the example's index in its split, the order the summary reads.
+      R"sql(
+      CREATE TABLE loglikelihoods (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        suite TEXT NOT NULL,
+        example_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        nll REAL,
+        tokens INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, suite, example_id)
+      );
+      )sql",
   };
   return kMigrations;
 }
@@ -353,6 +371,44 @@ RunUsage Store::run_usage(int64_t run_id) {
                      "COALESCE(SUM(cost_usd), 0) FROM predictions WHERE run_id = ?1");
   st.bind(1, run_id).step();
   return {st.column_int(0), st.column_int(1), st.column_int(2), st.column_int(3), st.column_double(4)};
+}
+
+void Store::record_loglikelihood(const LoglikelihoodRecord& r) {
+  Transaction tx(*db_);
+  Statement st(*db_, fmt::format("INSERT INTO loglikelihoods (run_id, suite, example_id, position, nll, tokens, "
+                                 "bytes, prompt_tokens, error, created_at) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {})",
+                                 kNow));
+  st.bind(1, r.run_id).bind(2, r.suite).bind(3, r.example_id).bind(4, r.position);
+  if (r.error.empty()) st.bind(5, r.nll);
+  else st.bind_null(5);
+  st.bind(6, r.tokens)
+      .bind(7, r.bytes)
+      .bind(8, r.prompt_tokens)
+      .bind_optional(9, r.error.empty() ? std::nullopt : std::optional<std::string>(r.error))
+      .run();
+  tx.commit();
+}
+
+std::vector<LoglikelihoodRecord> Store::loglikelihoods(int64_t run_id) {
+  Statement st(*db_, "SELECT suite, example_id, position, nll, tokens, bytes, prompt_tokens, error "
+                     "FROM loglikelihoods WHERE run_id = ?1 ORDER BY rowid");
+  st.bind(1, run_id);
+  std::vector<LoglikelihoodRecord> out;
+  while (st.step()) {
+    LoglikelihoodRecord r;
+    r.run_id = run_id;
+    r.suite = st.column_text(0);
+    r.example_id = st.column_text(1);
+    r.position = st.column_int(2);
+    r.nll = st.column_is_null(3) ? 0.0 : st.column_double(3);
+    r.tokens = st.column_int(4);
+    r.bytes = st.column_int(5);
+    r.prompt_tokens = st.column_int(6);
+    r.error = st.column_text(7);  // "" for NULL
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 std::optional<std::string> Store::cached_response(const std::string& request_sha256) {

@@ -19,6 +19,10 @@
 // - api_cache holds response bodies keyed by the sha256 of the canonical request (never a
 //   credential); a Store is one connection used by one thread at a time, so the cache uses its own
 //   Store (see harness/store/response_cache.h).
+// - A run's kind is in its config ("kind"; absent: an evaluation run). An "answer-loss" run
+//   (harness/runner/answer_loss_run.h) stores no predictions or scores: one row per example in
+//   loglikelihoods (NLL in nats, which is no score in [0, 1]), unique on (run, suite, example) and
+//   written in its own transaction, so it resumes as an evaluation run does.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +44,9 @@ inline constexpr const char* kRunRunning = "running";
 inline constexpr const char* kRunComplete = "complete";
 inline constexpr const char* kRunFailed = "failed";
 
+// runs.config["kind"] of an answer-loss run; evaluation runs have no kind.
+inline constexpr const char* kRunKindAnswerLoss = "answer-loss";
+
 struct NewRun {
   std::string model_spec;
   std::string model_hash;
@@ -55,6 +62,8 @@ struct RunRecord : NewRun {
   std::string finished_at;
   std::string status;
   std::string error;
+
+  bool is_answer_loss() const { return config.is_object() && config.value("kind", "") == kRunKindAnswerLoss; }
 };
 
 struct PredictionRecord {
@@ -131,6 +140,19 @@ struct StoredExample {
 // only the drill-down needs them).
 enum class ExampleTexts { kSkip, kRead };
 
+// One example of an answer-loss run: the log-likelihood of its reference answer after its prompt.
+struct LoglikelihoodRecord {
+  int64_t run_id = 0;
+  std::string suite;
+  std::string example_id;
+  int64_t position = 0;       // the example's index in its suite's split
+  double nll = 0.0;           // nats over the answer's tokens; stored NULL (read 0) with an error
+  int64_t tokens = 0;         // the answer's tokens
+  int64_t bytes = 0;          // the answer's bytes
+  int64_t prompt_tokens = 0;
+  std::string error;          // "" = scored; else why not (stored NULL when "")
+};
+
 struct ExampleError {
   std::string suite;
   std::string example_id;
@@ -139,7 +161,7 @@ struct ExampleError {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 4;  // == schema_migrations().size()
+  static constexpr int kSchemaVersion = 5;  // == schema_migrations().size()
 
   // Opens (creating if needed) and migrates. Throws InputError naming the path when the file
   // cannot be created or written.
@@ -170,6 +192,11 @@ class Store {
   int64_t prediction_count(int64_t run_id);
   int64_t score_count(int64_t run_id);
   RunUsage run_usage(int64_t run_id);
+
+  // Answer-loss runs: one example's row, in its own transaction (unique on run, suite, example).
+  void record_loglikelihood(const LoglikelihoodRecord& record);
+  // Every stored row of a run, in storage order.
+  std::vector<LoglikelihoodRecord> loglikelihoods(int64_t run_id);
 
   // The API response cache (request hash -> response body).
   std::optional<std::string> cached_response(const std::string& request_sha256);

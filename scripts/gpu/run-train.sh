@@ -45,7 +45,8 @@ train_one() {
   mv "$W/$V.train.txt" "$W/$V/train.txt"
   cp "$CORPUS/manifest.json" "$W/$V/corpus-manifest.json"
   if [ -n "${ANSWER_SUITES:-}" ]; then
-    timeout ${ANSWER_TIMEOUT:-300} $A answer-loss --model "local:$W/$V?device=cuda" --suite "$ANSWER_SUITES" --split test \
+    timeout ${ANSWER_TIMEOUT:-300} $A --db "$W/$V/answer_loss.db" answer-loss --model "local:$W/$V?device=cuda" \
+      --suite "$ANSWER_SUITES" --split test \
       --out "$W/$V/answer_loss.jsonl" --format json > "$W/$V/answer_loss.json" 2> "$W/$V/answer_loss.err"
     echo "answer-loss $V rc=$? at $(( $(date +%s) - t0 )) s"
   fi

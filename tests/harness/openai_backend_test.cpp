@@ -1,8 +1,9 @@
 // The openai: backend against a fault-injecting server on loopback (fake_openai_server.h): the
 // exact JSON it sends, retries on 429 (Retry-After honoured), 5xx, timeouts, malformed bodies and
 // dropped connections, no retry on 400/401, errors that name the example and never the key,
-// whole runs where every example ends answered or with a stored error, the response cache, and
-// the rate limiter (counted with an injected clock). Backoff bases are 1 ms so the file runs in
+// whole runs where every example ends answered or with a stored error, the response cache (a
+// wrapper that keeps the key the backend always used), how make_backend composes the wrappers,
+// and the rate limiter (counted with an injected clock). Backoff bases are 1 ms so the file runs in
 // seconds; the only wall-clock assertion is a lower bound (Retry-After).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -11,7 +12,11 @@
 
 #include "common/errors.h"
 #include "fake_openai_server.h"
+#include "common/sha256.h"
 #include "harness/backends/backend_openai.h"
+#include "harness/backends/backend_oracle.h"
+#include "harness/backends/caching_backend.h"
+#include "harness/backends/rate_limited_backend.h"
 #include "harness/backends/rate_limiter.h"
 #include "harness/store/response_cache.h"
 #include "harness/backends/retry_policy.h"
@@ -83,8 +88,7 @@ TEST(OpenAIBackend, ChatRequestCarriesEveryParameterAndTheKeyOnlyInTheHeader) {
   KeyInEnvironment key;
   FakeOpenAIServer server;
   OpenAIBackend backend(spec_for(server, std::string("system=You%20are%20terse&key_env=") + kKeyEnv +
-                                             "&price_in=1000000&price_out=2000000"),
-                        nullptr);
+                                             "&price_in=1000000&price_out=2000000"));
   GenerationParams params;
   params.temperature = 0.7;
   params.top_p = 0.9;
@@ -116,7 +120,7 @@ TEST(OpenAIBackend, ChatRequestCarriesEveryParameterAndTheKeyOnlyInTheHeader) {
 
 TEST(OpenAIBackend, CompletionsRequestPutsTheSystemTextBeforeThePrompt) {
   FakeOpenAIServer server;
-  OpenAIBackend backend(spec_for(server, "api=completions&system=Shell%20only") + "&key_env=AIMICIUS_NO_SUCH_VAR", nullptr);
+  OpenAIBackend backend(spec_for(server, "api=completions&system=Shell%20only") + "&key_env=AIMICIUS_NO_SUCH_VAR");
   const auto r = ask(backend, "Show the driver.");
   ASSERT_FALSE(r.error) << *r.error;
   EXPECT_EQ(r.output, "reply to Shell only\n\nShow the driver.");
@@ -132,8 +136,7 @@ TEST(OpenAIBackend, CompletionsRequestPutsTheSystemTextBeforeThePrompt) {
 TEST(OpenAIBackend, AzureDeploymentUrlAndApiKeyHeader) {
   KeyInEnvironment key;
   FakeOpenAIServer server;
-  OpenAIBackend backend("openai:dep-1@" + server.base_url() + "?azure=1&api_version=2024-06-01&key_env=" + kKeyEnv,
-                        nullptr);
+  OpenAIBackend backend("openai:dep-1@" + server.base_url() + "?azure=1&api_version=2024-06-01&key_env=" + kKeyEnv);
   ASSERT_FALSE(ask(backend, "x").error);
   const auto got = server.requests();
   ASSERT_EQ(got.size(), 1u);
@@ -144,7 +147,7 @@ TEST(OpenAIBackend, AzureDeploymentUrlAndApiKeyHeader) {
 
 TEST(OpenAIBackend, AtMostFourStopsAreSentAndAllAreAppliedToTheText) {
   FakeOpenAIServer server(nullptr, [](const std::string&) { return "nvidia-smi -L S5 rest"; });
-  OpenAIBackend backend(spec_for(server, ""), nullptr);
+  OpenAIBackend backend(spec_for(server, ""));
   GenerationParams params;
   params.stop = {"S1", "S2", "S3", "S4", "S5"};
   const auto r = ask(backend, "p", params);
@@ -158,7 +161,7 @@ TEST(OpenAIBackend, AtMostFourStopsAreSentAndAllAreAppliedToTheText) {
 TEST(OpenAIBackend, RateLimitedThenAnsweredHonoursRetryAfter) {
   FakeOpenAIServer server([](const std::string&, int nth) { return nth == 0 ? Fault::kRateLimited : Fault::kNone; });
   server.set_retry_after("1");
-  OpenAIBackend backend(spec_for(server, "retries=2"), nullptr);
+  OpenAIBackend backend(spec_for(server, "retries=2"));
   const auto r = ask(backend, "p");
   ASSERT_FALSE(r.error) << *r.error;
   const auto got = server.requests();
@@ -169,7 +172,7 @@ TEST(OpenAIBackend, RateLimitedThenAnsweredHonoursRetryAfter) {
 
 TEST(OpenAIBackend, ServerErrorsUntilRetriesRunOutGiveANamedError) {
   FakeOpenAIServer server([](const std::string&, int) { return Fault::kServerError; });
-  OpenAIBackend backend(spec_for(server, "retries=3"), nullptr);
+  OpenAIBackend backend(spec_for(server, "retries=3"));
   const auto r = ask(backend, "p");
   ASSERT_TRUE(r.error);
   EXPECT_EQ(server.count_for("p"), 4);  // the first attempt and 3 retries
@@ -180,7 +183,7 @@ TEST(OpenAIBackend, ServerErrorsUntilRetriesRunOutGiveANamedError) {
 
 TEST(OpenAIBackend, ClientErrorsAreNotRetried) {
   FakeOpenAIServer server([](const std::string&, int) { return Fault::kBadRequest; });
-  OpenAIBackend backend(spec_for(server, "retries=3"), nullptr);
+  OpenAIBackend backend(spec_for(server, "retries=3"));
   const auto r = ask(backend, "p");
   ASSERT_TRUE(r.error);
   EXPECT_EQ(server.count_for("p"), 1);
@@ -190,7 +193,7 @@ TEST(OpenAIBackend, ClientErrorsAreNotRetried) {
 TEST(OpenAIBackend, AnEchoedKeyIsMaskedInTheError) {
   KeyInEnvironment key;
   FakeOpenAIServer server([](const std::string&, int) { return Fault::kUnauthorized; });
-  OpenAIBackend backend(spec_for(server, std::string("retries=3&key_env=") + kKeyEnv), nullptr);
+  OpenAIBackend backend(spec_for(server, std::string("retries=3&key_env=") + kKeyEnv));
   const auto r = ask(backend, "p");
   ASSERT_TRUE(r.error);
   EXPECT_EQ(server.count_for("p"), 1);
@@ -200,7 +203,7 @@ TEST(OpenAIBackend, AnEchoedKeyIsMaskedInTheError) {
 
 TEST(OpenAIBackend, MissingKeyIsNamedWhenTheServerAsksForOne) {
   FakeOpenAIServer server([](const std::string&, int) { return Fault::kUnauthorized; });
-  OpenAIBackend backend(spec_for(server, "key_env=AIMICIUS_NO_SUCH_VAR"), nullptr);
+  OpenAIBackend backend(spec_for(server, "key_env=AIMICIUS_NO_SUCH_VAR"));
   const auto r = ask(backend, "p");
   ASSERT_TRUE(r.error);
   EXPECT_NE(r.error->find("$AIMICIUS_NO_SUCH_VAR"), std::string::npos) << *r.error;
@@ -210,7 +213,7 @@ TEST(OpenAIBackend, SlowResponsesTimeOutAndAreRetried) {
   FakeOpenAIServer server([](const std::string& p, int nth) {
     return p == "slow" || nth == 0 ? Fault::kSlow : Fault::kNone;
   });
-  OpenAIBackend backend(spec_for(server, "retries=1&timeout_s=1"), nullptr);
+  OpenAIBackend backend(spec_for(server, "retries=1&timeout_s=1"));
   const auto once = ask(backend, "slow once");
   ASSERT_FALSE(once.error) << *once.error;
   EXPECT_EQ(server.count_for("slow once"), 2);
@@ -224,7 +227,7 @@ TEST(OpenAIBackend, MalformedBodiesAreRetriedThenNamed) {
   FakeOpenAIServer server([](const std::string& p, int nth) {
     return p == "bad" || nth == 0 ? Fault::kMalformed : Fault::kNone;
   });
-  OpenAIBackend backend(spec_for(server, "retries=2"), nullptr);
+  OpenAIBackend backend(spec_for(server, "retries=2"));
   const auto once = ask(backend, "bad once");
   ASSERT_FALSE(once.error) << *once.error;
   EXPECT_EQ(once.output, "reply to bad once");
@@ -239,7 +242,7 @@ TEST(OpenAIBackend, DroppedConnectionsAreRetriedThenNamed) {
   FakeOpenAIServer server([](const std::string& p, int nth) {
     return p == "drop" || nth == 0 ? Fault::kDrop : Fault::kNone;
   });
-  OpenAIBackend backend(spec_for(server, "retries=1"), nullptr);
+  OpenAIBackend backend(spec_for(server, "retries=1"));
   const auto once = ask(backend, "drop once");
   ASSERT_FALSE(once.error) << *once.error;
   EXPECT_EQ(server.count_for("drop once"), 2);
@@ -250,7 +253,7 @@ TEST(OpenAIBackend, DroppedConnectionsAreRetriedThenNamed) {
 }
 
 TEST(OpenAIBackend, UnreachableServerIsAnErrorPerExample) {
-  OpenAIBackend backend("openai:m@http://127.0.0.1:1/v1?retries=1&base_delay_ms=1", nullptr);
+  OpenAIBackend backend("openai:m@http://127.0.0.1:1/v1?retries=1&base_delay_ms=1");
   const auto r = ask(backend, "p");
   ASSERT_TRUE(r.error);
   EXPECT_NE(r.error->find("after 2 attempts"), std::string::npos) << *r.error;
@@ -447,6 +450,82 @@ TEST(OpenAIRun, CommandLineCachesAndNoCacheAsksAgain) {
   aimicius(run + " --no-cache");
   EXPECT_EQ(server.request_count(), 10u);
   EXPECT_NE(aimicius("show 3").find("(0 from the response cache"), std::string::npos);
+}
+
+// --- the response cache and the rate limits as wrappers ----------------------------------------
+
+// The cache key of an openai: request as it was computed when the cache was built into the
+// backend, written out here so that no change to the wrappers can move it: entries in existing
+// databases must keep answering.
+std::string legacy_openai_key(const std::string& url, const std::string& prompt, const GenerationParams& p) {
+  const nlohmann::json body = {{"model", "gpt-test"},
+                               {"messages", {{{"role", "user"}, {"content", prompt}}}},
+                               {"temperature", p.temperature},
+                               {"top_p", p.top_p},
+                               {"max_tokens", p.max_new_tokens},
+                               {"seed", p.seed},
+                               {"stop", p.stop}};
+  return sha256_hex(nlohmann::json{{"url", url + "/chat/completions"}, {"body", body}}.dump());
+}
+
+TEST(OpenAICache, EntriesWrittenBeforeTheWrappersKeepAnswering) {
+  ScratchDir dir;
+  const std::string db = (dir / "c.db").string();
+  FakeOpenAIServer server(nullptr, [](const std::string& p) { return "live " + p; });
+  GenerationParams params;
+  params.max_new_tokens = 40;
+  params.stop = {"\n"};
+  {
+    ResponseCache old(db);
+    old.put(legacy_openai_key(server.url(), "list gpus", params),
+            R"({"choices": [{"message": {"content": "nvidia-smi -L\nmore"}}], "usage": {"prompt_tokens": 5, "completion_tokens": 4}})");
+  }
+  BackendOptions options;
+  options.cache_db = db;
+  auto backend = make_backend(spec_for(server, "price_in=1"), {}, options);
+  const auto hit = ask(*backend, "list gpus", params);
+  ASSERT_FALSE(hit.error) << *hit.error;
+  EXPECT_EQ(server.request_count(), 0u);
+  EXPECT_TRUE(hit.cached);
+  EXPECT_EQ(hit.output, "nvidia-smi -L");  // every stop applied to the stored body, as when it came
+  EXPECT_EQ(hit.tokens_in, 5);
+  EXPECT_EQ(hit.tokens_out, 4);
+  EXPECT_DOUBLE_EQ(hit.cost_usd, 0.0);
+  // A live answer goes in under the same key, as the server's body.
+  const auto live = ask(*backend, "show the driver", params);
+  EXPECT_EQ(server.request_count(), 1u);
+  EXPECT_FALSE(live.cached);
+  EXPECT_GT(live.cost_usd, 0.0);
+  const auto entry = ResponseCache(db).lookup(legacy_openai_key(server.url(), "show the driver", params));
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(nlohmann::json::parse(*entry).at("choices").at(0).at("message").at("content"), "live show the driver");
+}
+
+TEST(MakeBackend, PutsTheWrappersAroundOpenAIAsTheSpecAndOptionsSay) {
+  ScratchDir dir;
+  BackendOptions cache;
+  cache.cache_db = (dir / "c.db").string();
+  const std::string url = "openai:m@http://127.0.0.1:1/v1";
+  auto plain = make_backend(url, {}, {});
+  EXPECT_NE(dynamic_cast<OpenAIBackend*>(plain.get()), nullptr);
+  auto limited = make_backend(url + "?rpm=60", {}, {});
+  auto* rate = dynamic_cast<RateLimitedBackend*>(limited.get());
+  ASSERT_NE(rate, nullptr);
+  EXPECT_NE(dynamic_cast<OpenAIBackend*>(&rate->inner()), nullptr);
+  // The cache outside the limiter: an answer from the cache costs no rate budget.
+  auto both = make_backend(url + "?tpm=1000", {}, cache);
+  auto* caching = dynamic_cast<CachingBackend*>(both.get());
+  ASSERT_NE(caching, nullptr);
+  auto* inner_rate = dynamic_cast<RateLimitedBackend*>(&caching->inner());
+  ASSERT_NE(inner_rate, nullptr);
+  EXPECT_NE(dynamic_cast<OpenAIBackend*>(&inner_rate->inner()), nullptr);
+  EXPECT_EQ(both->spec(), url + "?tpm=1000");
+  EXPECT_EQ(both->content_hash(), plain->content_hash());  // limits do not change what answers
+  auto cached_only = make_backend(url, {}, cache);
+  ASSERT_NE(dynamic_cast<CachingBackend*>(cached_only.get()), nullptr);
+  EXPECT_NE(dynamic_cast<OpenAIBackend*>(&dynamic_cast<CachingBackend*>(cached_only.get())->inner()), nullptr);
+  // Only openai: is wrapped, as before the wrappers: the others answer without a cache.
+  EXPECT_NE(dynamic_cast<OracleBackend*>(make_backend("oracle", {}, cache).get()), nullptr);
 }
 
 // --- retry policy and rate limiter ------------------------------------------------------------

@@ -1,9 +1,11 @@
 // LocalModel::score (the log-likelihood of a continuation after a prompt) and `aimicius
 // answer-loss` on top of it: score() against the float64 reference model's log-softmax over the
 // same ids, the greedy token as the most likely single-token continuation, over-long items as
-// errors of their own, and the command on the bundled checkpoint. Needs the runtime (LibTorch).
+// errors of their own, and the command on the bundled checkpoint (a stored run that resumes to
+// the same output byte for byte). Needs the runtime (LibTorch).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -12,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/sqlite_db.h"
 #include "runtime/checkpoint_writer.h"
 #include "runtime/local_model.h"
 #include "runtime/reference_model.h"
@@ -162,9 +165,10 @@ TEST(ScoreContext, OverLongItemsAreErrorsOfTheirOwn) {
 // written to --out with a finite positive NLL; --format json gives one object per suite.
 TEST(AnswerLossCommand, ScoresTheBundledCheckpointOnCmdgen) {
   ScratchDir dir;
-  const std::string base = std::string(AIMICIUS_BIN) + " --data-dir " + AIMICIUS_BUNDLED_DATA_DIR +
-                           " answer-loss --model local:" + AIMICIUS_SOURCE_DIR + "/checkpoints/sigma-mini" +
-                           " --suite cmdgen --limit 5";
+  // The command stores its run: in the scratch folder, not the test's working directory.
+  const std::string base = std::string(AIMICIUS_BIN) + " --db " + (dir / "runs.db").string() + " --data-dir " +
+                           AIMICIUS_BUNDLED_DATA_DIR + " answer-loss --model local:" + AIMICIUS_SOURCE_DIR +
+                           "/checkpoints/sigma-mini" + " --suite cmdgen --limit 5";
   const auto out_file = dir / "loss.jsonl";
   const auto run = [](const std::string& cmd) {
     std::string text;
@@ -209,6 +213,56 @@ TEST(AnswerLossCommand, ScoresTheBundledCheckpointOnCmdgen) {
   EXPECT_LT(summary.at("nats_per_token").get<double>(), 0.8 * std::log(4096.0));
   // The terminal table says how many were scored.
   EXPECT_NE(text.find(" 5 "), std::string::npos) << text;
+}
+
+// stdout of a shell command (stderr as the command line says) and its exit status.
+std::pair<int, std::string> shell(const std::string& cmd) {
+  std::string text;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  char buf[4096];
+  for (size_t n; pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0;) text.append(buf, n);
+  const int status = pipe ? pclose(pipe) : -1;
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+// A run killed after two of its four examples were stored (the state a kill leaves: rows
+// committed one per example, the run still "running") resumes to the printed summary and --out
+// file of the uninterrupted run, byte for byte, scoring only the two that were missing; the
+// stored run reads back through `show` and `list runs`, and is no evaluation run to compare.
+TEST(AnswerLossCommand, AResumedRunPrintsAndWritesWhatTheUninterruptedOneDid) {
+  ScratchDir dir;
+  const std::string db = (dir / "runs.db").string();
+  const std::string cli = std::string(AIMICIUS_BIN) + " --db " + db + " --data-dir " + AIMICIUS_BUNDLED_DATA_DIR;
+  const auto whole = shell(cli + " answer-loss --model local:" + AIMICIUS_SOURCE_DIR + "/checkpoints/sigma-mini" +
+                           " --suite cmdgen --limit 4 --format json --out " + (dir / "whole.jsonl").string() + " 2>&1");
+  ASSERT_EQ(whole.first, 0) << whole.second;
+  {
+    SqliteDb raw(db, SqliteDb::Mode::kReadWriteCreate);
+    raw.exec("DELETE FROM loglikelihoods WHERE run_id = 1 AND position >= 2");
+    raw.exec("UPDATE runs SET status = 'running', finished_at = NULL WHERE id = 1");
+  }
+  const auto err = dir / "resume.err";
+  const auto resumed = shell(cli + " -v answer-loss --resume 1 --format json --out " +
+                             (dir / "resumed.jsonl").string() + " 2>" + err.string());
+  ASSERT_EQ(resumed.first, 0) << resumed.second << aimicius::testing::read_file(err);
+  EXPECT_EQ(resumed.second, whole.second);
+  const std::string lines = aimicius::testing::read_file(dir / "whole.jsonl");
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 4);
+  EXPECT_EQ(aimicius::testing::read_file(dir / "resumed.jsonl"), lines);
+  EXPECT_NE(aimicius::testing::read_file(err).find("scoring 2 examples (2 stored already)"), std::string::npos)
+      << aimicius::testing::read_file(err);
+  // Resuming again: the run is complete.
+  EXPECT_EQ(shell(cli + " answer-loss --resume 1 2>&1").first, 2);
+
+  const auto show = shell(cli + " show 1 2>&1");
+  ASSERT_EQ(show.first, 0) << show.second;
+  EXPECT_NE(show.second.find("nats/byte"), std::string::npos) << show.second;
+  EXPECT_NE(show.second.find("\"kind\":\"answer-loss\""), std::string::npos) << show.second;
+  const auto list = shell(cli + " list runs 2>&1");
+  EXPECT_NE(list.second.find("(answer-loss)"), std::string::npos) << list.second;
+  const auto compare = shell(cli + " compare 1 1 2>&1");
+  EXPECT_EQ(compare.first, 2);
+  EXPECT_NE(compare.second.find("run 1 is an answer-loss run"), std::string::npos) << compare.second;
 }
 
 TEST(AnswerLossCommand, RefusesModelsOtherThanLocal) {

@@ -138,7 +138,7 @@ TEST(Resume, ARunInAVersionThreeDatabaseResumes) {
   const RunPlan plan = plan_run(fixture_options());
   {
     // A run of the fixture with 4 of its 10 examples stored, then the database taken back to
-    // what schema version 3 was: no prompt and reference columns.
+    // what schema version 3 was: no prompt and reference columns, no loglikelihoods table.
     Store store = Store::open_for_write(db);
     OracleBackend oracle(plan.suites);
     Progress quiet(stderr, Progress::Style::kQuiet);
@@ -152,6 +152,7 @@ TEST(Resume, ARunInAVersionThreeDatabaseResumes) {
     raw.exec("UPDATE runs SET status = 'running', finished_at = NULL");
     raw.exec("ALTER TABLE predictions DROP COLUMN prompt");
     raw.exec("ALTER TABLE predictions DROP COLUMN reference");
+    raw.exec("DROP TABLE loglikelihoods");  // schema 5's answer-loss table came later too
     raw.exec("PRAGMA user_version = 3");
   }
   Store store = Store::open_for_write(db);

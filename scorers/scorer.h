@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scorers/audit_variant.h"
 #include "scorers/example.h"
 #include "scorers/scoring.h"
 
@@ -50,6 +51,12 @@ class Scorer {
   virtual std::vector<std::string> check_reference(const Example& ex, const ScoringContext& context) const {
     (void)ex;
     (void)context;
+    return {};
+  }
+  // Right and wrong answers derived from the example's reference, for `aimicius audit`
+  // (scorers/audit_variant.h states what right and wrong mean). Empty: the type has no generator.
+  virtual std::vector<AuditVariant> audit_variants(const Example& ex) const {
+    (void)ex;
     return {};
   }
   // Whether score() runs answers in the sandbox / needs the embedding model: the harness then

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tasks/dataset.h"
+#include "scorers/audit_variant.h"
 #include "scorers/scoring.h"
 
 namespace aimicius {
@@ -55,6 +56,11 @@ class Suite {
   virtual std::vector<std::string> check_reference(const Example& ex, const ScoringContext& context) const {
     (void)ex;
     (void)context;
+    return {};
+  }
+  // Right and wrong answers derived from the example's reference (see Scorer::audit_variants).
+  virtual std::vector<AuditVariant> audit_variants(const Example& ex) const {
+    (void)ex;
     return {};
   }
   // The suite's version (from its definition), stored with each run.

@@ -37,6 +37,7 @@ class DataSuite final : public Suite {
   std::vector<ScoreRow> score(const Example& ex, const std::string& answer,
                               const ScoringContext& context) const override;
   std::vector<std::string> check_reference(const Example& ex, const ScoringContext& context) const override;
+  std::vector<AuditVariant> audit_variants(const Example& ex) const override;
   bool needs_sandbox() const override { return needs_sandbox_; }
   bool needs_embedder() const override { return needs_embedder_; }
   std::string fewshot_split() const override { return fewshot() ? fewshot()->split : ""; }
@@ -85,7 +86,7 @@ DataSuite::DataSuite(SuiteSpec spec)
                                    spec_.file, choice.name, fmt::join(names, ", ")));
     }
     metric_order_[choice.name] = metrics_.size();
-    metrics_.push_back({choice.name, it->second.description, choice.headline});
+    metrics_.push_back({choice.name, it->second.description, choice.headline, it->second.paper});
   }
 }
 
@@ -140,6 +141,13 @@ std::vector<std::string> DataSuite::check_reference(const Example& ex, const Sco
   for (const auto& s : scorers_)
     for (auto& p : s->check_reference(ex, context)) problems.push_back(std::move(p));
   return problems;
+}
+
+std::vector<AuditVariant> DataSuite::audit_variants(const Example& ex) const {
+  std::vector<AuditVariant> variants;
+  for (const auto& s : scorers_)
+    for (auto& v : s->audit_variants(ex)) variants.push_back(std::move(v));
+  return variants;
 }
 
 }  // namespace

@@ -41,6 +41,15 @@ std::string run_headline(const RunRecord& run, const std::string& suite) {
   return info.is_object() ? info.value("headline", "") : "";
 }
 
+bool run_paper_metric(const RunRecord& run, const std::string& suite, const std::string& metric) {
+  if (!run.suites.is_object() || !run.suites.contains(suite)) return false;
+  const auto& info = run.suites[suite];
+  if (!info.is_object() || !info.contains("paper_metrics") || !info["paper_metrics"].is_array()) return false;
+  for (const auto& name : info["paper_metrics"])
+    if (name.is_string() && name.get<std::string>() == metric) return true;
+  return false;
+}
+
 Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, const LeaderboardOptions& options) {
   Leaderboard board;
   board.all_metrics = options.all_metrics;
@@ -81,7 +90,9 @@ Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, 
       for (const auto& subset : groups)
         for (const auto& metric : metric_order[suite]) {
           const bool is_headline = metric == headline;
-          if (!options.all_metrics && !headline.empty() && !is_headline) continue;
+          const bool is_paper = run_paper_metric(run, suite, metric);
+          if (!options.all_metrics && !headline.empty() && !is_headline && !(options.paper_metrics && is_paper))
+            continue;
           auto it = values.find({{suite, subset}, metric});
           if (it == values.end()) continue;
           ScoreCell cell;
@@ -89,6 +100,7 @@ Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, 
           cell.subset = subset;
           cell.metric = metric;
           cell.headline = is_headline;
+          cell.paper = is_paper;
           std::mt19937_64 rng(seed_for(options.seed, suite + "/" + subset + "/" + metric));
           cell.stat = bootstrap_mean_ci(it->second, rng, options.resamples);
           cell.examples = counts[{suite, subset}].first;

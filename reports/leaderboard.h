@@ -25,6 +25,7 @@ struct ScoreCell {
   std::string subset;  // "" for the whole suite
   std::string metric;
   bool headline = false;
+  bool paper = false;   // the Sigma paper's definition of the metric (lenient; for published figures)
   MeanCi stat;          // mean, ci low/high, n scored examples
   int64_t errors = 0;   // predictions of this suite/subset that failed to generate
   int64_t examples = 0; // predictions of this suite/subset
@@ -60,6 +61,7 @@ struct Leaderboard {
 
 struct LeaderboardOptions {
   bool all_metrics = false;  // every metric; else each suite's headline metric (subsets too)
+  bool paper_metrics = false;  // with the headlines, also the metrics a run marked as the paper's
   uint64_t seed = kDefaultSeed;
   int resamples = kDefaultResamples;
 };
@@ -68,6 +70,9 @@ Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, 
 
 // The headline metric a run recorded for `suite` ("" when it recorded none).
 std::string run_headline(const RunRecord& run, const std::string& suite);
+// Whether the run recorded `metric` of `suite` as the paper's definition (runs stored before
+// metrics were marked record none, and show no label).
+bool run_paper_metric(const RunRecord& run, const std::string& suite, const std::string& metric);
 
 // The Sigma paper's figures for Sigma and GPT-4 from a published-figures document
 // (reports/published_tables.h reads it): the paper's "cmdgen-nvidia" task becomes suite cmdgen,

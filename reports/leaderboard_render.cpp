@@ -23,6 +23,21 @@ bool any_oracle(const Leaderboard& board) {
 
 std::string subset_text(const std::string& subset) { return subset.empty() ? "(all)" : subset; }
 
+// The metric as tables name it: the paper's lenient definitions are labelled so that nobody reads
+// them as the strict headline.
+std::string metric_label(const ScoreCell& c) { return c.paper ? c.metric + " (paper)" : c.metric; }
+
+bool any_paper(const Leaderboard& board) {
+  for (const auto& r : board.runs)
+    for (const auto& c : r.cells)
+      if (c.paper) return true;
+  return false;
+}
+
+constexpr const char* kRoleNote =
+    "Headline: the strict metric (\"this answer is right\"); (paper): the Sigma paper's definition, lenient by "
+    "design, kept beside it to compare with published figures (docs/VALIDITY.md).";
+
 }  // namespace
 
 ReportFormat parse_report_format(const std::string& name) {
@@ -44,13 +59,17 @@ std::string mean_pm_text(const MeanCi& s) {
 
 Table leaderboard_summary_table(const Leaderboard& board) {
   std::vector<std::pair<std::string, std::string>> columns;
+  std::vector<std::string> labels;
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& r : board.runs)
     for (const auto& c : r.cells)
-      if (c.subset.empty() && seen.insert({c.suite, c.metric}).second) columns.emplace_back(c.suite, c.metric);
+      if (c.subset.empty() && seen.insert({c.suite, c.metric}).second) {
+        columns.emplace_back(c.suite, c.metric);
+        labels.push_back(c.suite + "/" + metric_label(c));
+      }
   Table t;
   t.headers = {"Run", "Model", "Status"};
-  for (const auto& [suite, metric] : columns) t.headers.push_back(suite + "/" + metric);
+  for (const auto& label : labels) t.headers.push_back(label);
   t.headers.push_back("Examples");
   t.headers.push_back("Errors");
   for (const auto& r : board.runs) {
@@ -68,6 +87,7 @@ Table leaderboard_summary_table(const Leaderboard& board) {
   t.notes.push_back("Scores are percentages (mean over examples; errors score 0).");
   t.notes.push_back(fmt::format(kCiNote, board.resamples, board.seed));
   if (!board.all_metrics) t.notes.push_back("Each suite's headline metric; --all-metrics shows every metric.");
+  if (any_paper(board)) t.notes.push_back(kRoleNote);
   if (any_oracle(board))
     t.notes.push_back("oracle: the references themselves, scored to validate extraction and scorers; not a model.");
   return t;
@@ -78,7 +98,7 @@ Table leaderboard_detail_table(const Leaderboard& board) {
   t.headers = {"Run", "Model", "Suite", "Subset", "Metric", "Score", "95% CI", "n", "Examples", "Errors"};
   for (const auto& r : board.runs)
     for (const auto& c : r.cells)
-      t.rows.push_back({std::to_string(r.run.id), model_label(r.run), c.suite, subset_text(c.subset), c.metric,
+      t.rows.push_back({std::to_string(r.run.id), model_label(r.run), c.suite, subset_text(c.subset), metric_label(c),
                         percent_text(c.stat.mean), ci_text(c.stat), std::to_string(c.stat.n),
                         std::to_string(c.examples), std::to_string(c.errors)});
   t.notes.push_back("n: examples scored on the metric (a metric may not apply to every example).");
@@ -128,6 +148,7 @@ nlohmann::json leaderboard_json(const Leaderboard& board) {
                                {"subset", c.subset.empty() ? nlohmann::json() : nlohmann::json(c.subset)},
                                {"metric", c.metric},
                                {"headline", c.headline},
+                               {"paper", c.paper},
                                {"mean", c.stat.mean},
                                {"ci_low", c.stat.low},
                                {"ci_high", c.stat.high},

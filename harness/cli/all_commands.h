@@ -38,6 +38,7 @@ std::unique_ptr<Command> make_eval_loss_command();       // only in builds with 
 std::unique_ptr<Command> make_tokenize_command();
 std::unique_ptr<Command> make_published_command();
 std::unique_ptr<Command> make_validate_command();
+std::unique_ptr<Command> make_audit_command();
 std::unique_ptr<Command> make_corpus_command();
 std::unique_ptr<Command> make_manifest_command();
 std::unique_ptr<Command> make_serve_command();

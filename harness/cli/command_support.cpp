@@ -13,6 +13,13 @@
 
 namespace aimicius {
 
+void set_global_paths(RunOptions& options, const GlobalOptions& global) {
+  options.data_dir = global.data_dir;
+  options.hostsim_binary = global.hostsim_binary;
+  options.encoder_dir = global.encoder_dir;
+  options.hosts_dir = global.hosts_dir;
+}
+
 RunRecord require_run(Store& store, int64_t id) {
   auto run = store.find_run(id);
   if (!run) throw InputError(fmt::format("no run {} in the database", id));

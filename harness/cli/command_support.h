@@ -9,10 +9,15 @@
 #include <vector>
 
 #include "harness/cli/command.h"
+#include "harness/runner/runner.h"
 #include "harness/store/store.h"
 #include "runtime/model_config.h"
 
 namespace aimicius {
+
+// The paths every command that scores takes from the global options (data, simulated tools,
+// encoder, host profiles), copied into run options.
+void set_global_paths(RunOptions& options, const GlobalOptions& global);
 
 // The run `id` of `store`; InputError when there is none.
 RunRecord require_run(Store& store, int64_t id);

@@ -55,6 +55,7 @@ int command_report(const GlobalOptions& global, const ReportOptions& options) {
   if (runs.empty()) throw InputError(fmt::format("no complete runs in {} (try --all)", global.db_path));
   LeaderboardOptions lo;
   lo.all_metrics = options.all_metrics;
+  lo.paper_metrics = options.published;  // published figures use the paper's metrics: show ours beside them
   Leaderboard board = build_leaderboard(store, runs, lo);
   if (options.published)
     for (const auto& file : published_files(global.data_dir))

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "harness/cli/all_commands.h"
+#include "harness/cli/command_support.h"
 #include "harness/runner/progress.h"
 #include "harness/runner/runner.h"
 #include "reports/run_tables.h"
@@ -42,10 +43,7 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
     check_resume_backend(*store.find_run(run_id), *backend);
     fmt::print(stderr, "resuming run {} ({}) into {}\n", run_id, backend->spec(), global.db_path);
   } else {
-    options.run.data_dir = global.data_dir;
-    options.run.hostsim_binary = global.hostsim_binary;
-    options.run.encoder_dir = global.encoder_dir;
-    options.run.hosts_dir = global.hosts_dir;
+    set_global_paths(options.run, global);
     plan = plan_run(options.run);
     backend = make_backend(plan.options.model_spec, plan.suites, backend_options);
     run_id = create_run(store, plan, *backend);

@@ -45,10 +45,7 @@ int command_validate(const GlobalOptions& global, const std::vector<std::string>
   RunOptions options;
   options.suites = suites;
   options.split = "";  // every split
-  options.data_dir = global.data_dir;
-  options.hostsim_binary = global.hostsim_binary;
-  options.encoder_dir = global.encoder_dir;
-  options.hosts_dir = global.hosts_dir;
+  set_global_paths(options, global);
   const RunPlan plan = plan_run(options);
   int64_t checked = 0, failed = 0;
   for (const auto& loaded : plan.suites) {

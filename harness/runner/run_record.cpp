@@ -20,6 +20,14 @@ std::string headline_of(const Suite& suite) {
   return "";
 }
 
+// The suite's metrics that follow the Sigma paper's definitions (reports label them as such).
+nlohmann::json paper_metrics_of(const Suite& suite) {
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& m : suite.metrics())
+    if (m.paper) names.push_back(m.name);
+  return names;
+}
+
 }  // namespace
 
 size_t planned_examples(const LoadedSuite& suite, std::optional<int64_t> limit) {
@@ -38,6 +46,7 @@ NewRun describe_run(const std::vector<LoadedSuite>& suites, std::optional<int64_
                                    {"prompt_version", s.suite->prompt_version()},
                                    {"data_sha256", s.manifest.data_sha256()},
                                    {"headline", headline_of(*s.suite)},
+                                   {"paper_metrics", paper_metrics_of(*s.suite)},
                                    {"examples", planned_examples(s, limit)}};
   run.config = std::move(config);
   run.tool_version = AIMICIUS_VERSION;

@@ -14,6 +14,7 @@
 #include "common/sha256.h"
 #include "harness/runner/run_record.h"
 #include "harness/runner/text_embedder_loader.h"
+#include "scorers/sandbox/sandbox.h"
 
 namespace aimicius {
 namespace {
@@ -69,9 +70,15 @@ std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<
     std::vector<ScoreRow> rows;
     try {
       rows = suite.score(ex, p.answer, context);
+    } catch (const SandboxUnavailable&) {
+      throw;  // the machine cannot execute anything: every later example would fail the same way
     } catch (const std::exception& e) {
-      // A scorer failing on a reference is a data or environment problem: stop, naming the example.
-      throw std::runtime_error(fmt::format("{}: example \"{}\": scoring failed: {}", ex.origin, ex.id, e.what()));
+      // A scorer failing (its reference does not run, its query errors) is a data problem of this
+      // one example: it becomes the example's error, stored with its output, and the run goes on.
+      // Its metrics get no rows, so reports count it as an error rather than as a wrong answer.
+      const std::string why = fmt::format("{}: example \"{}\": scoring failed: {}", ex.origin, ex.id, e.what());
+      p.error = p.error ? *p.error + "; " + why : why;
+      rows.clear();
     }
     for (auto& s : rows) out[i].scores.push_back({std::move(s.metric), s.value, std::move(s.detail)});
   }

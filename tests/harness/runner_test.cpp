@@ -229,9 +229,9 @@ TEST(Runner, MalformedReplayLineNamesFileAndLine) {
 namespace aimicius {
 namespace {
 
-// A reference that cannot run on its simulated host stops the run, naming the example, and the
-// run is left failed, not complete.
-TEST(Runner, AReferenceThatFailsToExecuteNamesTheExample) {
+// A reference that cannot run on its simulated host is that example's error (stored, naming the
+// example and why); the run goes on, scores every other example, and completes.
+TEST(Runner, AReferenceThatFailsToExecuteIsThatExamplesError) {
   ScratchDir dir;
   const auto suites = testing::copy_fixture_suites(dir);
   const auto file = suites / "cmdgen" / "test.jsonl";
@@ -242,17 +242,27 @@ TEST(Runner, AReferenceThatFailsToExecuteNamesTheExample) {
   RunOptions options = fixture_options();
   options.data_dir = suites;
   Store store = Store::open_for_write((dir / "x.db").string());
-  const RunPlan plan = plan_run(options);
-  OracleBackend oracle(plan.suites);
-  Progress quiet(stderr, Progress::Style::kQuiet);
-  const int64_t id = create_run(store, plan, oracle);
-  try {
-    execute_run(store, id, plan, oracle, quiet);
-    FAIL() << "a failing reference was scored";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("test.jsonl:1: example \"t01\""), std::string::npos) << e.what();
-  }
-  EXPECT_EQ(store.find_run(id)->status, kRunFailed);
+  const Finished f = [&] {
+    const RunPlan plan = plan_run(options);
+    OracleBackend oracle(plan.suites);
+    return run_with(store, options, oracle);
+  }();
+  EXPECT_EQ(store.find_run(f.run_id)->status, kRunComplete);
+  const auto errors = store.example_errors(f.run_id, 100);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].error.find("test.jsonl:1: example \"t01\": scoring failed"), std::string::npos)
+      << errors[0].error;
+  EXPECT_NE(errors[0].error.find("exit 4"), std::string::npos) << errors[0].error;
+  // The other nine examples are scored (the oracle answers them right); the failing one has no rows.
+  const auto summaries = store.metric_summaries(f.run_id);
+  bool saw_exact = false;
+  for (const auto& m : summaries)
+    if (m.metric == "exact_match") {
+      saw_exact = true;
+      EXPECT_EQ(m.examples, 9) << "the failing example must not be scored as a wrong answer";
+      EXPECT_DOUBLE_EQ(m.mean, 1.0);
+    }
+  EXPECT_TRUE(saw_exact);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <set>
 #include <sstream>
 
 #include "reports/constructed_runs.h"
@@ -176,6 +177,57 @@ TEST(ReportFormats, PublishedFiguresAreASeparateLabelledRowSet) {
   Leaderboard all = build_leaderboard(store, {*store.find_run(id)}, {});
   add_published_figures(all, doc, false);
   EXPECT_GT(all.published.size(), 20u);
+}
+
+// A run whose headline is strict and whose paper metrics are recorded as such: the headline view
+// shows the headline alone; with paper metrics on (report --published) the paper's metric appears
+// beside it, labelled "(paper)" in text and "paper": true in JSON, and matches the published figures.
+TEST(ReportFormats, PaperMetricsAreLabelledAndShownBesideTheStrictHeadline) {
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "s.db").string());
+  NewRun r;
+  r.model_spec = "local:ckpt";
+  r.suites = {{"cmdgen", {{"headline", "strict_accuracy"}, {"paper_metrics", {"accuracy", "cmd_score"}}}}};
+  r.config = nlohmann::json::object();
+  const int64_t id = store.create_run(r);
+  for (const char* sub : {"nvidia", "amd"}) {
+    PredictionRecord p;
+    p.run_id = id;
+    p.suite = "cmdgen";
+    p.example_id = std::string("x-") + sub;
+    p.subset = sub;
+    store.record_example(p, {{"strict_accuracy", 0.0, {}}, {"accuracy", 1.0, {}}, {"execution_match", 1.0, {}}});
+  }
+  store.finish_run(id, kRunComplete);
+  const RunRecord run = *store.find_run(id);
+  EXPECT_TRUE(run_paper_metric(run, "cmdgen", "accuracy"));
+  EXPECT_FALSE(run_paper_metric(run, "cmdgen", "strict_accuracy"));
+  EXPECT_FALSE(run_paper_metric(run, "toy", "accuracy"));
+
+  const Leaderboard headline_only = build_leaderboard(store, {run}, {});
+  for (const auto& c : headline_only.runs[0].cells) EXPECT_EQ(c.metric, "strict_accuracy");
+
+  LeaderboardOptions with_paper;
+  with_paper.paper_metrics = true;
+  Leaderboard board = build_leaderboard(store, {run}, with_paper);
+  std::set<std::string> metrics;
+  for (const auto& c : board.runs[0].cells) {
+    metrics.insert(c.metric);
+    EXPECT_EQ(c.paper, c.metric == "accuracy") << c.metric;
+    EXPECT_EQ(c.headline, c.metric == "strict_accuracy") << c.metric;
+  }
+  EXPECT_EQ(metrics, (std::set<std::string>{"strict_accuracy", "accuracy"}));  // not execution_match
+  add_published_figures(board, read_published_figures(testing::bundled_data_dir() / "published" /
+                                                      "sigma-2501.13629.json"),
+                        true);
+  EXPECT_EQ(board.published.size(), 4u);  // cmdgen accuracy, GPT-4 and Sigma, two platforms
+  const std::string text = render_leaderboard_text(board, TableFormat::kTerminal);
+  EXPECT_NE(text.find("cmdgen/accuracy (paper)"), std::string::npos) << text;
+  EXPECT_NE(text.find("cmdgen/strict_accuracy"), std::string::npos) << text;
+  EXPECT_EQ(text.find("strict_accuracy (paper)"), std::string::npos) << text;
+  EXPECT_NE(text.find("lenient by design"), std::string::npos) << text;
+  const auto j = leaderboard_json(board);
+  for (const auto& score : j["runs"][0]["scores"]) EXPECT_EQ(score["paper"], score["metric"] == "accuracy");
 }
 
 TEST(ReportFormats, EscapingForHtmlXmlAndCsv) {

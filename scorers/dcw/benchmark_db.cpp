@@ -120,6 +120,10 @@ NameFacts BenchmarkDb::name_facts() const {
   // words of its description) and a criterion (its unit); see datasets/infrawise/README.md.
   for (const char* name : {"gpu_model", "vm_size"})
     for (const auto& [system, text] : column("systems", name)) facts.systems[system].push_back(text);
+  // "8x MI300X": the GPU count as the catalogue writes it.
+  const auto models = column("systems", "gpu_model");
+  for (const auto& [system, count] : column("systems", "gpu_count"))
+    if (models.count(system)) facts.systems[system].push_back(count + "x " + models.at(system));
   for (const auto& [workload, text] : column("workloads", "description")) facts.workloads[workload].push_back(text);
   for (const auto& [criterion, text] : column("criteria", "unit")) facts.criteria[criterion].push_back(text);
   facts.criteria_of_workload = workload_criteria();

@@ -49,8 +49,8 @@ class BenchmarkDb {
   std::map<std::string, std::string> column(const std::string& table, const std::string& column) const;
   // workload -> the criteria it has results for, both in rowid order of their tables.
   std::map<std::string, std::vector<std::string>> workload_criteria() const;
-  // What canonicalisation may match besides names and aliases (dcw_names.h): a system's GPU model and
-  // VM size, a workload's description, a criterion's unit; and each workload's criteria.
+  // What canonicalisation may match besides names and aliases (dcw_names.h): a system's GPU model,
+  // GPU count and VM size, a workload's description, a criterion's unit; and each workload's criteria.
   NameFacts name_facts() const;
 
   const std::filesystem::path& script() const { return script_; }

@@ -2,6 +2,7 @@
 #include "scorers/dcw/dcw_names.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -164,11 +165,25 @@ NameResolution NameTable::resolve(NameKind k, std::string_view name, const std::
     const auto it = criteria_of_workload_.find(*workload);
     if (it != criteria_of_workload_.end()) pool = it->second;
   }
-  for (const std::string& candidate : pool) {
-    const auto it = table.tokens.find(candidate);
-    if (it != table.tokens.end() &&
-        std::includes(it->second.begin(), it->second.end(), forms.tokens.begin(), forms.tokens.end()))
-      resolution.candidates.push_back(candidate);
+  auto consistent = [&](const std::set<std::string>& tokens) {
+    std::vector<std::string> candidates;
+    for (const std::string& candidate : pool) {
+      const auto it = table.tokens.find(candidate);
+      if (it != table.tokens.end() && std::includes(it->second.begin(), it->second.end(), tokens.begin(), tokens.end()))
+        candidates.push_back(candidate);
+    }
+    return candidates;
+  };
+  resolution.candidates = consistent(forms.tokens);
+  // Why: a criterion often repeats its workload's words ("BF16 TFLOPS", "all-reduce busbw"); when
+  // nothing fits, the words of the answer's workload are set aside and the rest must fit.
+  if (resolution.candidates.empty() && k == NameKind::kCriterion && workload) {
+    const auto words = workloads_.tokens.find(*workload);
+    std::set<std::string> rest;
+    if (words != workloads_.tokens.end())
+      std::set_difference(forms.tokens.begin(), forms.tokens.end(), words->second.begin(), words->second.end(),
+                          std::inserter(rest, rest.begin()));
+    if (!rest.empty()) resolution.candidates = consistent(rest);
   }
   if (resolution.candidates.size() == 1) {
     resolution.name = resolution.candidates.front();

@@ -43,7 +43,7 @@ TEST(InfrawiseData, EverySystemHasParaphrasesThatCanonicalise) {
                               "ND96isr-H100", "nd h100v5 node"}},
               {"ND H200 v5", {"H200", "NVIDIA H200", "ND H200v5", "Azure H200 SXM node", "H200 141GB", "NDH200v5"}},
               {"ND MI300X v5", {"MI300X", "AMD MI300X", "AMD Instinct MI300X", "mi300x v5 VMs", "NDMI300Xv5",
-                                "MI300X 192GB"}},
+                                "MI300X 192GB", "8x MI300X"}},
               {"ND A100 v4", {"A100 40GB", "ND A100 v4 VM", "ND96asr", "A100 SXM4 40GB", "NDA100v4"}},
               {"NDm A100 v4", {"NDm-A100-v4 VM", "ND96amsr A100", "NDmA100v4", "Azure NDm A100 v4 VMs", "NDm"}},
               {"NC A100 v4", {"A100 PCIe", "A100 PCIe 80GB", "NC A100 v4 VM", "NCA100v4", "NC96ads_A100"}},
@@ -102,10 +102,11 @@ TEST(InfrawiseData, AmbiguousWorkloadNamesAreNotGuessed) {
 }
 
 TEST(InfrawiseData, EveryCriterionHasParaphrasesThatCanonicaliseWithinItsWorkload) {
-  expect_all(NameKind::kCriterion, {{"bus bandwidth", {"BusBW (GB/s)", "bus bandwidths", "bandwidth", "bandwidth of the bus"}},
+  expect_all(NameKind::kCriterion, {{"bus bandwidth", {"BusBW (GB/s)", "bus bandwidths", "bandwidth", "bandwidth of the bus",
+                                                      "all-reduce busbw"}},
                                     {"latency", {"lat", "latency (\u00b5s)", "latency in us", "usec"}}},
              "all_reduce");
-  expect_all(NameKind::kCriterion, {{"TFLOPS", {"TFLOP per s", "teraflops", "TFLOPs per GPU"}}}, "gemm bf16");
+  expect_all(NameKind::kCriterion, {{"TFLOPS", {"TFLOP per s", "teraflops", "TFLOPs per GPU", "BF16 TFLOPS"}}}, "gemm bf16");
   expect_all(NameKind::kCriterion, {{"memory bandwidth", {"mem BW", "memory bandwidth (GB/s)", "bandwidth"}}},
              "babelstream");
   expect_all(NameKind::kCriterion, {{"network bandwidth", {"network BW", "bandwidth (Gb/s)", "bandwidth"}},
@@ -125,6 +126,10 @@ TEST(InfrawiseData, AmbiguousCriteriaAreNotGuessed) {
   EXPECT_EQ(names.resolve(NameKind::kCriterion, "bandwidth").how, "ambiguous");
   EXPECT_EQ(names.resolve(NameKind::kCriterion, "train", std::string("resnet50 training")).how, "ambiguous");
   EXPECT_EQ(names.resolve(NameKind::kCriterion, "time").how, "ambiguous");
+  // Set-aside workload words do not make a criterion: "write bandwidth" is no ib write criterion alone,
+  // and TFLOPS is no all_reduce criterion.
+  EXPECT_EQ(names.resolve(NameKind::kCriterion, "TFLOPS", std::string("all_reduce")).name, "TFLOPS");
+  EXPECT_EQ(names.resolve(NameKind::kCriterion, "BF16 TFLOPS", std::string("all_reduce")).how, "unknown");
   // algbw is nccl-tests' other figure, not bus bandwidth.
   EXPECT_NE(names.resolve(NameKind::kCriterion, "algbw", std::string("all_reduce")).name,
             std::optional<std::string>("bus bandwidth"));

@@ -2,7 +2,6 @@
 #include "scorers/dcw/dcw_names.h"
 
 #include <algorithm>
-#include <iterator>
 
 #include <fmt/format.h>
 
@@ -175,15 +174,22 @@ NameResolution NameTable::resolve(NameKind k, std::string_view name, const std::
     return candidates;
   };
   resolution.candidates = consistent(forms.tokens);
-  // Why: a criterion often repeats its workload's words ("BF16 TFLOPS", "all-reduce busbw"); when
-  // nothing fits, the words of the answer's workload are set aside and the rest must fit.
+  // Why: a criterion often repeats its workload's words ("BF16 TFLOPS", "write latency"); when nothing
+  // fits, a criterion fits if each token is its own or the workload's, and at least one is its own.
   if (resolution.candidates.empty() && k == NameKind::kCriterion && workload) {
     const auto words = workloads_.tokens.find(*workload);
-    std::set<std::string> rest;
-    if (words != workloads_.tokens.end())
-      std::set_difference(forms.tokens.begin(), forms.tokens.end(), words->second.begin(), words->second.end(),
-                          std::inserter(rest, rest.begin()));
-    if (!rest.empty()) resolution.candidates = consistent(rest);
+    for (const std::string& candidate : pool) {
+      const auto own = table.tokens.find(candidate);
+      if (own == table.tokens.end() || words == workloads_.tokens.end()) continue;
+      bool fits = true;
+      bool some_own = false;
+      for (const std::string& token : forms.tokens) {
+        const bool is_own = own->second.count(token) > 0;
+        some_own = some_own || is_own;
+        fits = fits && (is_own || words->second.count(token) > 0);
+      }
+      if (fits && some_own) resolution.candidates.push_back(candidate);
+    }
   }
   if (resolution.candidates.size() == 1) {
     resolution.name = resolution.candidates.front();

@@ -27,8 +27,8 @@
 //   workload's description, a criterion's unit); the name is canonical X iff X is the only entry so
 //   consistent. Two or more: ambiguous, which is wrong, never a guess ("A100" with four A100
 //   systems). Criteria are matched among the criteria of the answer's workload when it is known;
-//   when no criterion fits, the workload's own tokens are set aside and the rest must fit one
-//   ("BF16 TFLOPS" for gemm bf16, "all-reduce busbw" for all_reduce).
+//   when no criterion fits, one fits whose tokens, with the workload's, hold every token and hold at
+//   least one themselves ("BF16 TFLOPS" for gemm bf16, "write latency" for ib write).
 // Invariant checked at construction: no spelling key names two canonical names of one kind.
 #pragma once
 

@@ -129,7 +129,7 @@ std::vector<std::string> spelled(const std::string& token, const NameVocabulary&
 bool is_filler_token(const std::string& token) {
   static const std::set<std::string> filler = {
       "nvidia", "amd",  "microsoft", "azure", "vm",   "sku",  "node", "server", "system", "instance",
-      "machine", "box", "host",     "gpu",   "cloud", "premise", "instinct", "test", "benchmark",
+      "machine", "box", "host",     "gpu",   "cloud", "premise", "prem", "onprem", "instinct", "test", "benchmark",
       "bench",  "the",  "a",        "an",    "of",   "per",  "for",  "with",   "and",  "on",  "in", "at"};
   return filler.count(token) > 0;
 }

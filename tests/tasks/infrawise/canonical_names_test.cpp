@@ -49,7 +49,8 @@ TEST(InfrawiseData, EverySystemHasParaphrasesThatCanonicalise) {
               {"NC A100 v4", {"A100 PCIe", "A100 PCIe 80GB", "NC A100 v4 VM", "NCA100v4", "NC96ads_A100"}},
               {"NCads H100 v5", {"H100 NVL", "H100 NVL 94GB", "NCads H100", "NC H100 v5 VMs", "NCadsH100v5", "H100NVL"}},
               {"DGX H100", {"DGX-H100 server", "NVIDIA DGXH100 system", "dgx h100 node", "DGX H100 servers"}},
-              {"DGX A100", {"DGX A100 server", "NVIDIA DGX-A100 box", "DGXA100 nodes", "NVIDIA DGX A100 systems"}}});
+              {"DGX A100", {"DGX A100 server", "NVIDIA DGX-A100 box", "DGXA100 nodes", "NVIDIA DGX A100 systems",
+                            "NVIDIA DGX-A100 (on-prem)"}}});
 }
 
 TEST(InfrawiseData, AmbiguousSystemNamesAreNotGuessed) {
@@ -107,10 +108,10 @@ TEST(InfrawiseData, EveryCriterionHasParaphrasesThatCanonicaliseWithinItsWorkloa
                                     {"latency", {"lat", "latency (\u00b5s)", "latency in us", "usec"}}},
              "all_reduce");
   expect_all(NameKind::kCriterion, {{"TFLOPS", {"TFLOP per s", "teraflops", "TFLOPs per GPU", "BF16 TFLOPS"}}}, "gemm bf16");
-  expect_all(NameKind::kCriterion, {{"memory bandwidth", {"mem BW", "memory bandwidth (GB/s)", "bandwidth"}}},
+  expect_all(NameKind::kCriterion, {{"memory bandwidth", {"mem BW", "memory bandwidth (GB/s)", "bandwidth", "triad bandwidth"}}},
              "babelstream");
   expect_all(NameKind::kCriterion, {{"network bandwidth", {"network BW", "bandwidth (Gb/s)", "bandwidth"}},
-                                    {"latency", {"lat", "latency (us)"}}},
+                                    {"latency", {"lat", "latency (us)", "write latency"}}},
              "ib write");
   expect_all(NameKind::kCriterion, {{"tokens per second", {"tokens per sec", "tok/sec", "throughput (tokens/s)"}},
                                     {"time to first token", {"time-to-first-token (ms)", "latency to first token",
@@ -126,10 +127,11 @@ TEST(InfrawiseData, AmbiguousCriteriaAreNotGuessed) {
   EXPECT_EQ(names.resolve(NameKind::kCriterion, "bandwidth").how, "ambiguous");
   EXPECT_EQ(names.resolve(NameKind::kCriterion, "train", std::string("resnet50 training")).how, "ambiguous");
   EXPECT_EQ(names.resolve(NameKind::kCriterion, "time").how, "ambiguous");
-  // Set-aside workload words do not make a criterion: "write bandwidth" is no ib write criterion alone,
-  // and TFLOPS is no all_reduce criterion.
+  // A workload's words help only the workload's own criteria: TFLOPS is no all_reduce criterion, and
+  // words of the workload alone name none.
   EXPECT_EQ(names.resolve(NameKind::kCriterion, "TFLOPS", std::string("all_reduce")).name, "TFLOPS");
   EXPECT_EQ(names.resolve(NameKind::kCriterion, "BF16 TFLOPS", std::string("all_reduce")).how, "unknown");
+  EXPECT_EQ(names.resolve(NameKind::kCriterion, "perftest write", std::string("ib write")).how, "unknown");
   // algbw is nccl-tests' other figure, not bus bandwidth.
   EXPECT_NE(names.resolve(NameKind::kCriterion, "algbw", std::string("all_reduce")).name,
             std::optional<std::string>("bus bandwidth"));

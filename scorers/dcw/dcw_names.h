@@ -23,7 +23,7 @@
 // - resolve(): canonicalisation. First the spelling key of name_forms.h (case, punctuation, spacing,
 //   hyphens, glued digits and letters, plurals, abbreviations) equal to that of a canonical name or
 //   alias: that entry. Otherwise by token sets: the answer's tokens (filler dropped) must all be
-//   tokens of the entry's spellings or facts (NameFacts: a system's GPU model and VM size, a
+//   tokens of the entry's spellings or facts (NameFacts: a system's GPU model, count and VM size, a
 //   workload's description, a criterion's unit); the name is canonical X iff X is the only entry so
 //   consistent. Two or more: ambiguous, which is wrong, never a guess ("A100" with four A100
 //   systems). Criteria are matched among the criteria of the answer's workload when it is known;

@@ -20,11 +20,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "scorers/dcw/dcw_names.h"
 #include "scorers/sql_engine/sql_execution.h"
 #include "scorers/sql_engine/sql_script_database.h"
 
@@ -42,11 +44,20 @@ class BenchmarkDb {
   std::vector<int64_t> existing_ids(const std::vector<int64_t>& ids) const;
   // The `name` column of systems, workloads or criteria, in rowid order.
   std::vector<std::string> names(const std::string& table) const;
+  // name -> the text of `column` in systems, workloads or criteria (rows where it is NULL are left
+  // out; empty when the table has no such column: facts are optional). Throws std::invalid_argument for a table or column name that is not a plain identifier.
+  std::map<std::string, std::string> column(const std::string& table, const std::string& column) const;
+  // workload -> the criteria it has results for, both in rowid order of their tables.
+  std::map<std::string, std::vector<std::string>> workload_criteria() const;
+  // What canonicalisation may match besides names and aliases (dcw_names.h): a system's GPU model,
+  // GPU count and VM size, a workload's description, a criterion's unit; and each workload's criteria.
+  NameFacts name_facts() const;
 
   const std::filesystem::path& script() const { return script_; }
 
  private:
   std::vector<std::vector<nlohmann::json>> query(const std::string& sql) const;
+  SqlResult run(const std::string& sql) const;
 
   std::filesystem::path script_;
   std::unique_ptr<SqlScriptDatabase> built_;

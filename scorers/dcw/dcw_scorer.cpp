@@ -14,6 +14,7 @@
 #include "common/json_file.h"
 #include "scorers/dcw/benchmark_db.h"
 #include "scorers/dcw/dcw_answer.h"
+#include "scorers/dcw/dcw_audit.h"
 #include "scorers/dcw/dcw_names.h"
 
 namespace aimicius {
@@ -23,6 +24,7 @@ namespace fs = std::filesystem;
 
 // A DCW whose names are resolved: nullopt = unknown name (or, for the baseline, see `has_baseline`).
 struct ResolvedDcw {
+  nlohmann::json how = nlohmann::json::object();  // field -> how its name was matched (dcw_names.h)
   std::optional<std::string> target;
   bool has_baseline = false;             // the answer names a baseline (known or not)
   std::optional<std::string> baseline;   // canonical name when known
@@ -38,7 +40,14 @@ nlohmann::json json_or_null(const std::optional<std::string>& value) {
 class DcwScorer final : public Scorer {
  public:
   explicit DcwScorer(const ScorerSpec& spec) : where_(spec.where) {
-    check_params(spec, {"database", "aliases"});
+    check_params(spec, {"database", "aliases", "names"});
+    if (spec.params.contains("names")) {
+      const auto& mode = spec.params.at("names");
+      if (!mode.is_string() || (mode != "canonicalise" && mode != "aliases"))
+        throw InputError(fmt::format("{}: parameter \"names\" must be \"canonicalise\" (the default) or \"aliases\"",
+                                     spec.where));
+      aliases_only_ = mode == "aliases";
+    }
     const fs::path database = spec.suite_dir / required_string(spec, "database");
     const fs::path aliases_file = spec.suite_dir / required_string(spec, "aliases");
     db_ = std::make_unique<BenchmarkDb>(database);
@@ -50,18 +59,26 @@ class DcwScorer final : public Scorer {
       throw InputError(fmt::format("{}: alias file: {}", where_, e.what()));
     }
     names_ = std::make_unique<NameTable>(aliases, aliases_file.string(), db_->names("systems"),
-                                         db_->names("workloads"), db_->names("criteria"));
+                                         db_->names("workloads"), db_->names("criteria"), db_->name_facts());
   }
 
   std::vector<MetricSpec> metrics() const override {
     return {
-        {"target_accuracy", "the target system is right (after normalisation and aliases)", false},
-        {"baseline_accuracy", "the baseline system is right; no baseline matches only a request without one", false},
-        {"workload_accuracy", "the workload is right", false},
-        {"criterion_accuracy", "the criterion is right", false},
-        {"dcw_accuracy", "target, baseline, workload and criterion all right", false},
-        {"result_recall", "every reference benchmark result is retrieved", false},
-        {"result_accuracy", "retrieved results equal the reference results: none missing, none irrelevant", true},
+        {"strict_accuracy",
+         "the answer is right: target, baseline (none when the request has none), workload and criterion all name "
+         "the reference's after canonicalisation; an ambiguous name is wrong",
+         true, false},
+        {"target_accuracy", "paper: the target system is right (after canonicalisation)", false, true},
+        {"baseline_accuracy", "paper: the baseline system is right; no baseline matches only a request without one",
+         false, true},
+        {"workload_accuracy", "paper: the workload is right", false, true},
+        {"criterion_accuracy", "paper: the criterion is right", false, true},
+        {"dcw_accuracy", "paper: target, baseline, workload and criterion all right", false, true},
+        {"result_recall", "paper: every reference benchmark result is retrieved", false, true},
+        {"result_accuracy",
+         "paper: retrieved results equal the reference results (accepts a swapped design, or a baseline without "
+         "results for the workload)",
+         false, true},
     };
   }
 
@@ -104,24 +121,32 @@ class DcwScorer final : public Scorer {
                                   {"baseline", got.has_baseline ? json_or_null(got.baseline) : nullptr},
                                   {"workload", json_or_null(got.workload)},
                                   {"criterion", json_or_null(got.criterion)}};
+    const bool all_right = target_ok && baseline_ok && workload_ok && criterion_ok;
     const nlohmann::json results = {{"retrieved", retrieved}, {"reference", expected},
                                     {"missing", missing}, {"irrelevant", irrelevant}};
     auto value = [](bool ok) { return ok ? 1.0 : 0.0; };
     return {
+        {"strict_accuracy", value(all_right), {{"answer", names}, {"matched_by", got.how}}},
         {"target_accuracy", value(target_ok), {{"answer", names["target"]}}},
         {"baseline_accuracy", value(baseline_ok), {{"answer", names["baseline"]}}},
         {"workload_accuracy", value(workload_ok), {{"answer", names["workload"]}}},
         {"criterion_accuracy", value(criterion_ok), {{"answer", names["criterion"]}}},
-        {"dcw_accuracy", value(target_ok && baseline_ok && workload_ok && criterion_ok), {{"answer", names}}},
+        {"dcw_accuracy", value(all_right), {{"answer", names}}},
         {"result_recall", value(missing.empty()), results},
         {"result_accuracy", value(missing.empty() && irrelevant.empty()), results},
     };
+  }
+
+  std::vector<AuditVariant> audit_variants(const Example& ex) const override {
+    reference_dcw(ex);  // Why: variants are rewrites of a sound reference; a bad one is an InputError here.
+    return dcw_audit_variants(ex.fields.at("reference"), *names_, *db_);
   }
 
   std::vector<std::string> check_reference(const Example& ex, const ScoringContext& context) const override {
     (void)context;
     std::vector<std::string> problems;
     const ResolvedDcw reference = reference_dcw(ex);
+
     const std::vector<int64_t> expected = reference_results(ex);
     const std::vector<int64_t> existing = db_->existing_ids(expected);
     if (existing != expected) {
@@ -146,15 +171,30 @@ class DcwScorer final : public Scorer {
     return spec.params.at(key).get<std::string>();
   }
 
+  // One name: canonicalised, or (names: "aliases") looked up in the alias table alone.
+  std::optional<std::string> name_of(NameKind kind, const std::string& spelling, const char* field,
+                                     const std::optional<std::string>& workload, ResolvedDcw& dcw) const {
+    if (aliases_only_) {
+      std::optional<std::string> name = names_->canonical(kind, spelling);
+      dcw.how[field] = name ? "alias table" : "unknown";
+      return name;
+    }
+    const NameResolution resolution = names_->resolve(kind, spelling, workload);
+    dcw.how[field] = resolution.how;
+    if (!resolution.candidates.empty()) dcw.how[std::string(field) + "_candidates"] = resolution.candidates;
+    return resolution.name;
+  }
+
   ResolvedDcw resolve(const DcwAnswer& answer) const {
     ResolvedDcw dcw;
-    dcw.target = names_->canonical(NameKind::kSystem, answer.target);
+    dcw.target = name_of(NameKind::kSystem, answer.target, "target", std::nullopt, dcw);
     dcw.has_baseline = answer.baseline_state != DcwAnswer::Baseline::kNone;
     dcw.baseline_invalid = answer.baseline_state == DcwAnswer::Baseline::kInvalid;
     if (answer.baseline_state == DcwAnswer::Baseline::kNamed)
-      dcw.baseline = names_->canonical(NameKind::kSystem, answer.baseline);
-    if (answer.workload) dcw.workload = names_->canonical(NameKind::kWorkload, *answer.workload);
-    if (answer.criterion) dcw.criterion = names_->canonical(NameKind::kCriterion, *answer.criterion);
+      dcw.baseline = name_of(NameKind::kSystem, answer.baseline, "baseline", std::nullopt, dcw);
+    if (answer.workload) dcw.workload = name_of(NameKind::kWorkload, *answer.workload, "workload", std::nullopt, dcw);
+    if (answer.criterion)
+      dcw.criterion = name_of(NameKind::kCriterion, *answer.criterion, "criterion", dcw.workload, dcw);
     return dcw;
   }
 
@@ -215,6 +255,7 @@ class DcwScorer final : public Scorer {
   }
 
   std::string where_;
+  bool aliases_only_ = false;
   std::unique_ptr<BenchmarkDb> db_;
   std::unique_ptr<NameTable> names_;
 };

@@ -88,5 +88,79 @@ TEST(NameTable, SameAliasTwiceForOneNameIsFine) {
   EXPECT_EQ(table.canonical(NameKind::kSystem, "alpha"), "Alpha X1");
 }
 
+
+// Canonicalisation (NameTable::resolve) on a small catalogue with facts: two systems share a GPU.
+NameTable facts_table(const nlohmann::json& aliases = nlohmann::json::object()) {
+  NameFacts facts;
+  facts.systems = {{"Alpha X1", {"ZG100 80GB"}}, {"Alpha X2 Pro", {"ZG100 40GB"}}, {"Beta Y2", {"QR7 16GB"}}};
+  facts.criteria = {{"speed", {"ops/s"}}, {"delay", {"us"}}};
+  facts.criteria_of_workload = {{"ping", {"speed", "delay", "bus bandwidth"}}, {"sort", {"speed", "memory bandwidth"}}};
+  return NameTable(aliases, "aliases.json", {"Alpha X1", "Alpha X2 Pro", "Beta Y2"}, {"ping", "sort"},
+                   {"speed", "delay", "bus bandwidth", "memory bandwidth"}, facts);
+}
+
+TEST(NameTableResolve, SpellingsOfANameOrAlias) {
+  const NameTable table = facts_table(nlohmann::json::parse(R"({"systems": {"Beta Y2": ["Bee"]}})"));
+  for (const char* spelling : {"Alpha X1", "alpha-x1", "ALPHA_X1", "AlphaX1", " alpha  x1 "}) {
+    const NameResolution r = table.resolve(NameKind::kSystem, spelling);
+    EXPECT_EQ(r.name, "Alpha X1") << spelling;
+    EXPECT_EQ(r.how, "spelling") << spelling;
+  }
+  EXPECT_EQ(table.resolve(NameKind::kSystem, "BetaY2").name, "Beta Y2");
+  EXPECT_EQ(table.resolve(NameKind::kSystem, "BEES").name, "Beta Y2");  // the alias, plural
+}
+
+TEST(NameTableResolve, DistinguishingTokensPickTheOneConsistentEntry) {
+  const NameTable table = facts_table();
+  auto name = [&](const char* spelling) { return table.resolve(NameKind::kSystem, spelling).name; };
+  EXPECT_EQ(name("ZG100 80GB"), "Alpha X1");
+  EXPECT_EQ(name("ZG100 40 GB"), "Alpha X2 Pro");
+  EXPECT_EQ(name("QR7"), "Beta Y2");
+  EXPECT_EQ(name("NVIDIA Beta-Y2 server"), "Beta Y2");
+  EXPECT_EQ(name("X2 Pro"), "Alpha X2 Pro");
+  EXPECT_EQ(name("Pro"), "Alpha X2 Pro");
+  EXPECT_EQ(table.resolve(NameKind::kSystem, "QR7").how, "tokens");
+}
+
+TEST(NameTableResolve, AmbiguousAndUnknownNamesAreNotGuessed) {
+  const NameTable table = facts_table();
+  const NameResolution zg = table.resolve(NameKind::kSystem, "ZG100");
+  EXPECT_EQ(zg.name, std::nullopt);
+  EXPECT_EQ(zg.how, "ambiguous");
+  EXPECT_EQ(zg.candidates, (std::vector<std::string>{"Alpha X1", "Alpha X2 Pro"}));
+  EXPECT_EQ(table.resolve(NameKind::kSystem, "Alpha").how, "ambiguous");
+  EXPECT_EQ(table.resolve(NameKind::kSystem, "Alpha X3").how, "unknown");
+  EXPECT_EQ(table.resolve(NameKind::kSystem, "ZG100 16GB").how, "unknown");  // no entry has both
+  EXPECT_EQ(table.resolve(NameKind::kSystem, "the VM").how, "unknown");      // filler only
+  EXPECT_EQ(table.resolve(NameKind::kSystem, "").how, "unknown");
+  // Kinds stay apart: a system's GPU is not a workload.
+  EXPECT_EQ(table.resolve(NameKind::kWorkload, "QR7").how, "unknown");
+}
+
+TEST(NameTableResolve, CriteriaAreMatchedWithinTheWorkload) {
+  const NameTable table = facts_table();
+  EXPECT_EQ(table.resolve(NameKind::kCriterion, "bandwidth", std::string("ping")).name, "bus bandwidth");
+  EXPECT_EQ(table.resolve(NameKind::kCriterion, "BW", std::string("sort")).name, "memory bandwidth");
+  EXPECT_EQ(table.resolve(NameKind::kCriterion, "bandwidth").how, "ambiguous");
+  EXPECT_EQ(table.resolve(NameKind::kCriterion, "busbw").name, "bus bandwidth");
+  EXPECT_EQ(table.resolve(NameKind::kCriterion, "latency (\u00b5s)", std::string("ping")).how, "unknown");
+  EXPECT_EQ(table.resolve(NameKind::kCriterion, "delay (\u00b5s)", std::string("ping")).name, "delay");
+  EXPECT_EQ(table.resolve(NameKind::kCriterion, "\u00b5s", std::string("ping")).name, "delay");
+  // A spelling of a canonical name is found whatever the workload says.
+  EXPECT_EQ(table.resolve(NameKind::kCriterion, "Memory-Bandwidth", std::string("ping")).name, "memory bandwidth");
+  EXPECT_EQ(table.criteria_of("sort"), (std::vector<std::string>{"speed", "memory bandwidth"}));
+}
+
+TEST(NameTableResolve, BadFactsAndSpellingCollisionsAreInputErrors) {
+  NameFacts facts;
+  facts.systems = {{"Delta", {"x"}}};
+  EXPECT_THROW(NameTable(nlohmann::json::object(), "aliases.json", {"Alpha X1"}, {"ping"}, {"speed"}, facts), InputError);
+  facts = {};
+  facts.criteria_of_workload = {{"ping", {"rate"}}};
+  EXPECT_THROW(NameTable(nlohmann::json::object(), "aliases.json", {"Alpha X1"}, {"ping"}, {"speed"}, facts), InputError);
+  // "speeds" and "speed" normalise apart but are spelt alike (a plural).
+  expect_input_error(nlohmann::json::parse(R"({"criteria": {"delay": ["speeds"]}})"), "spelt like a name of");
+}
+
 }  // namespace
 }  // namespace aimicius

@@ -17,27 +17,6 @@ namespace {
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 constexpr uint64_t kKickSeed = 0x6f70746966ULL;
 
-// Time of one step made of the transfers src -> dst in `pairs`, on default routes.
-double pairs_step_time(const Topology& topology, const RouteTable& routes,
-                       const std::vector<std::pair<int, int>>& pairs, double shard_bytes) {
-  std::vector<int> load(topology.channels().size(), 0);
-  std::vector<const Route*> hops;
-  hops.reserve(pairs.size());
-  for (const auto& [src, dst] : pairs) {
-    const auto& route = routes.route(src, dst);
-    if (!route) return kInfinity;
-    hops.push_back(&*route);
-    for (int c : route->channels) ++load[c];
-  }
-  double step = 0.0;
-  for (const Route* route : hops) {
-    double share = kInfinity;
-    for (int c : route->channels) share = std::min(share, topology.channels()[c].bandwidth_gbps / load[c]);
-    step = std::max(step, route->latency_us + shard_bytes / (share * 1e3));
-  }
-  return step;
-}
-
 double hop_cost(const Topology& topology, const RouteTable& routes, int src, int dst, double shard_bytes) {
   const auto& route = routes.route(src, dst);
   if (!route) return kInfinity;

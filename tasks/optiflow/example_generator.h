@@ -3,7 +3,7 @@
 // Cases. A case is (split, SKU, shard size, subtask, seed). The SKUs:
 //   - named variants from scorers/topology/sku_generators.h: dgx_h100_like, ndv4_a100_like,
 //     mi250x_like, mi300x_like, pcie_only(4, 6, 8, 12, 16), two_node(2|4|8 GPUs per node,
-//     NVSwitch 300|450 GB/s, NIC 25|50 GB/s): 21 variants, each at every size of kShardSizes;
+//     NVSwitch 300|450 GB/s, NIC 25|50 GB/s): 21 variants, each a candidate at every size of kShardSizes;
 //   - random_topology(seed): one of four families (switch, mesh, pcie, multi_host), 4..16 GPUs,
 //     one shard size drawn per case.
 // Splits: a named variant belongs wholly to one split (its six shard sizes stay together), so

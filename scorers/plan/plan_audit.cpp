@@ -21,19 +21,9 @@ namespace {
 
 std::string path_literal(const std::vector<int>& path) { return fmt::format("[{}]", fmt::join(path, ", ")); }
 
-// A program printing the schedule as {"steps": ...} with keys in another order, compact.
+// A program printing the schedule as {"steps": ...} with keys sorted, compact separators.
 std::string reserialised_program(const Schedule& schedule) {
-  nlohmann::json steps = nlohmann::json::array();
-  for (const Step& step : schedule.steps) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const Transfer& t : step) {
-      nlohmann::json tr = {{"chunk", t.chunk}, {"dst", t.dst}, {"src", t.src}};
-      if (!t.path.empty()) tr["path"] = t.path;
-      out.push_back(std::move(tr));
-    }
-    steps.push_back(std::move(out));
-  }
-  return "import json\n\nPLAN = json.loads('''" + nlohmann::json{{"steps", steps}}.dump() +
+  return "import json\n\nPLAN = json.loads('''" + nlohmann::json{{"steps", to_json(schedule)}}.dump() +
          "''')\nprint(json.dumps({\"steps\": PLAN[\"steps\"]}, sort_keys=True, separators=(\",\", \":\")))\n";
 }
 

@@ -17,7 +17,67 @@ std::string tuple_of(const Transfer& t) {
   return fmt::format("({}, {}, {}, [{}])", t.src, t.dst, t.chunk, fmt::join(t.path, ", "));
 }
 
+// Reads integers and one optional bracketed path from the text of one tuple "(s, d, c[, [p...]])".
+std::optional<Transfer> tuple_from(std::string_view text) {
+  std::vector<int> numbers, path;
+  bool in_path = false;
+  for (size_t i = 0; i < text.size();) {
+    const char ch = text[i];
+    if (ch == '[') {
+      if (in_path || numbers.size() != 3) return std::nullopt;
+      in_path = true;
+      ++i;
+    } else if (ch == ']') {
+      in_path = false;
+      ++i;
+    } else if (ch >= '0' && ch <= '9') {
+      size_t j = i;
+      int value = 0;
+      while (j < text.size() && text[j] >= '0' && text[j] <= '9' && j - i < 9) value = value * 10 + (text[j++] - '0');
+      (in_path ? path : numbers).push_back(value);
+      i = j;
+    } else if (ch == ',' || ch == ' ') {
+      ++i;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (numbers.size() != 3) return std::nullopt;
+  return Transfer{numbers[0], numbers[1], numbers[2], std::move(path)};
+}
+
 }  // namespace
+
+std::optional<Schedule> schedule_from_python(std::string_view program) {
+  const std::string_view open = "STEPS = [\n";
+  const size_t begin = program.find(open);
+  if (begin == std::string_view::npos) return std::nullopt;
+  Schedule schedule;
+  size_t pos = begin + open.size();
+  for (;;) {
+    const size_t eol = program.find('\n', pos);
+    if (eol == std::string_view::npos) return std::nullopt;
+    std::string_view line = program.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (line == "]") break;
+    if (line.size() < 7 || line.substr(0, 5) != "    [" || line.substr(line.size() - 2) != "],") return std::nullopt;
+    line = line.substr(5, line.size() - 7);
+    Step step;
+    while (!line.empty()) {
+      if (line.front() != '(') return std::nullopt;
+      const size_t close = line.find(')');
+      if (close == std::string_view::npos) return std::nullopt;
+      auto transfer = tuple_from(line.substr(1, close - 1));
+      if (!transfer) return std::nullopt;
+      step.push_back(std::move(*transfer));
+      line = line.substr(close + 1);
+      if (line.substr(0, 2) == ", ") line = line.substr(2);
+      else if (!line.empty()) return std::nullopt;
+    }
+    schedule.steps.push_back(std::move(step));
+  }
+  return schedule;
+}
 
 std::string schedule_to_python(const Schedule& schedule, std::string_view title) {
   std::string program;

@@ -38,6 +38,9 @@ std::vector<PlanMetric> score_plan(const PlanScoreRequest& request, const PlanRu
   if (!(request.reference_latency_us > 0.0) || !std::isfinite(request.reference_latency_us))
     throw std::invalid_argument(
         fmt::format("score_plan: reference latency must be > 0, got {}", request.reference_latency_us));
+  const double best = request.best_latency_us.value_or(request.reference_latency_us);
+  if (!(best > 0.0) || !std::isfinite(best))
+    throw std::invalid_argument(fmt::format("score_plan: best-known latency must be > 0, got {}", best));
   if (request.baseline_latency_us && !(*request.baseline_latency_us > 0.0))
     throw std::invalid_argument(
         fmt::format("score_plan: baseline latency must be > 0, got {}", *request.baseline_latency_us));
@@ -98,6 +101,12 @@ std::vector<PlanMetric> score_plan(const PlanScoreRequest& request, const PlanRu
   }
   const nlohmann::json candidate_latency =
       outcome.valid ? nlohmann::json(outcome.latency_us) : nlohmann::json(nullptr);
+  const bool optimal = outcome.valid && outcome.latency_us <= best * (1.0 + kOptimalTolerance);
+  metrics.push_back({"plan_optimal",
+                     optimal ? 1.0 : 0.0,
+                     {{"best_latency_us", best},
+                      {"latency_us", candidate_latency},
+                      {"ratio", outcome.valid ? nlohmann::json(outcome.latency_us / best) : nlohmann::json(nullptr)}}});
   if (request.baseline_latency_us) {
     const double baseline = *request.baseline_latency_us;
     const bool improved = outcome.valid && outcome.latency_us < baseline * (1.0 - 1e-9);

@@ -1,7 +1,8 @@
 // plan_scorer: scores a model's answer to an Optiflow task (a Python program that prints an
 // all-gather schedule) by running it and simulating the schedule.
 //
-// Metrics, in this order (values in [0, 1]; each row's detail is a JSON object):
+// Metrics, in this order (plan_valid, plan_improved, code_* are the Sigma paper's; plan_optimal
+// and latency_ratio are aimicius') (values in [0, 1]; each row's detail is a JSON object):
 //   code_detected    1 iff the answer (the program the suite's "python_program" extractor found
 //                    in the raw output, tasks/extractors/extract_python.h) is not blank.
 //                    detail: {"program_chars"} or {"reason"}.
@@ -17,6 +18,11 @@
 //                    1 iff valid and latency < baseline * (1 - 1e-9) (strictly faster; the
 //                    tiny margin keeps floating-point noise from counting as improvement).
 //                    detail: {"baseline_latency_us", "latency_us" (null when invalid)}.
+//   plan_optimal     1 iff valid and latency <= best_latency_us x (1 + kOptimalTolerance), the
+//                    best-known latency of the example (tasks/optiflow: best_known.h's search);
+//                    the same bar for both subtasks. The suite's headline: "this plan is right".
+//                    detail: {"best_latency_us", "latency_us" (null when invalid), "ratio"
+//                    (latency / best, null when invalid)}.
 //   latency_ratio    reference_latency_us / candidate latency, capped at kMaxLatencyRatio = 1.0
 //                    so the value stays in [0, 1] like every other metric (a plan faster than
 //                    the reference scores 1; the uncapped figure is in the detail); 0 when
@@ -40,6 +46,8 @@
 namespace aimicius::topology {
 
 inline constexpr double kMaxLatencyRatio = 1.0;
+// plan_optimal accepts a plan at most this much slower than the best-known one (1%).
+inline constexpr double kOptimalTolerance = 0.01;
 
 // What running a plan program gave; the caller fills it from its sandbox.
 struct PlanRunResult {
@@ -60,7 +68,8 @@ struct PlanScoreRequest {
   const Topology* topology = nullptr;  // required
   double shard_bytes = 0.0;
   std::string answer;                  // the extracted program ("" or blank: none found)
-  double reference_latency_us = 0.0;   // the solver's plan latency
+  double reference_latency_us = 0.0;   // the reference plan's latency
+  std::optional<double> best_latency_us;  // the best-known latency; nullopt: the reference's
   std::optional<double> baseline_latency_us;  // the plan to improve on (improvement subtask)
 };
 

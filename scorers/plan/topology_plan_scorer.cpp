@@ -14,7 +14,9 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "scorers/plan/plan_audit.h"
 #include "scorers/plan/plan_execution.h"
+#include "scorers/plan/plan_program.h"
 #include "scorers/sandbox/sandbox.h"
 #include "scorers/plan/plan_scorer.h"
 #include "scorers/topology/schedule.h"
@@ -34,6 +36,7 @@ struct PlanExample {
   std::shared_ptr<const topology::Topology> topology;
   double shard_bytes = 0.0;
   double reference_latency_us = 0.0;
+  double best_latency_us = 0.0;  // "best_latency_us", or the reference's latency when absent
   std::string reference_program;
   std::optional<double> baseline_latency_us;
   std::string baseline_program;
@@ -75,11 +78,14 @@ class TopologyPlanScorer : public Scorer {
 
   std::vector<MetricSpec> metrics() const override {
     return {
-        {"code_detected", "the answer holds a Python program", false},
-        {"code_executable", "the program ran in the sandbox and exited with status 0", false},
-        {"plan_valid", "the program printed a schedule that completes the all-gather on the topology", true},
-        {"plan_improved", "improvement subtask: the plan is strictly faster than the given baseline", false},
-        {"latency_ratio", "reference latency / plan latency, capped at 1 (0 when invalid)", false},
+        {"code_detected", "the answer holds a Python program (paper)", false, true},
+        {"code_executable", "the program ran in the sandbox and exited with status 0 (paper)", false, true},
+        {"plan_valid", "the program printed a schedule that completes the all-gather on the topology (paper)",
+         false, true},
+        {"plan_optimal", "a valid plan within 1% of the best-known latency", true, false},
+        {"plan_improved", "improvement subtask: the plan is strictly faster than the given baseline (paper)", false,
+         true},
+        {"latency_ratio", "reference latency / plan latency, capped at 1 (0 when invalid)", false, false},
     };
   }
 
@@ -93,6 +99,7 @@ class TopologyPlanScorer : public Scorer {
     request.shard_bytes = plan.shard_bytes;
     request.answer = answer;
     request.reference_latency_us = plan.reference_latency_us;
+    request.best_latency_us = plan.best_latency_us;
     request.baseline_latency_us = plan.baseline_latency_us;
     std::vector<ScoreRow> rows;
     for (topology::PlanMetric& m : topology::score_plan(request, runner(context)))
@@ -108,6 +115,10 @@ class TopologyPlanScorer : public Scorer {
     if (reference && !within_tolerance(*reference, plan.reference_latency_us))
       problems.push_back(fmt::format("reference_program simulates to {} us, but reference_latency_us is {}",
                                      *reference, plan.reference_latency_us));
+    if (plan.reference_latency_us > plan.best_latency_us * (1.0 + topology::kOptimalTolerance))
+      problems.push_back(fmt::format("reference_latency_us ({} us) is more than {}% above best_latency_us ({} us)",
+                                     plan.reference_latency_us, 100 * topology::kOptimalTolerance,
+                                     plan.best_latency_us));
     if (plan.baseline_latency_us) {
       const auto baseline = simulate_program(plan, plan.baseline_program, run, "baseline_program", problems);
       if (baseline && !within_tolerance(*baseline, *plan.baseline_latency_us))
@@ -118,6 +129,13 @@ class TopologyPlanScorer : public Scorer {
                                        *plan.baseline_latency_us, plan.reference_latency_us));
     }
     return problems;
+  }
+
+  std::vector<AuditVariant> audit_variants(const Example& ex) const override {
+    const PlanExample plan = parse(ex);
+    const std::optional<topology::Schedule> reference = topology::schedule_from_python(plan.reference_program);
+    if (!reference) return {};  // a reference not written by plan_program.h: no derived variants
+    return topology::plan_audit_variants(*plan.topology, plan.shard_bytes, *reference, plan.best_latency_us);
   }
 
   bool needs_sandbox() const override { return true; }
@@ -162,6 +180,12 @@ class TopologyPlanScorer : public Scorer {
                                    ex.origin, ex.id, plan.subtask));
     plan.shard_bytes = positive_number(ex, "shard_bytes");
     plan.reference_latency_us = positive_number(ex, "reference_latency_us");
+    plan.best_latency_us =
+        ex.fields.contains("best_latency_us") ? positive_number(ex, "best_latency_us") : plan.reference_latency_us;
+    if (plan.best_latency_us > plan.reference_latency_us * (1.0 + kLatencyTolerance))
+      throw InputError(fmt::format("{}: example {}: best_latency_us ({}) is above reference_latency_us ({}): the "
+                                   "reference would not be optimal",
+                                   ex.origin, ex.id, plan.best_latency_us, plan.reference_latency_us));
     plan.reference_program = string_field(ex, "reference_program");
     if (plan.subtask == "improvement") {
       plan.baseline_latency_us = positive_number(ex, "baseline_latency_us");

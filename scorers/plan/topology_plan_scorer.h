@@ -12,12 +12,19 @@
 //   topology              topology.h JSON
 //   shard_bytes           number > 0
 //   reference_latency_us  number > 0
+//   best_latency_us       number > 0, <= reference_latency_us (optional; default: the reference's):
+//                         the best-known latency, plan_optimal's bar
 //   reference_program     string (a program printing the reference schedule)
 //   baseline_latency_us, baseline_program   improvement only (and only there)
 //
-// Metrics, in order: code_detected, code_executable, plan_valid, plan_improved (improvement
-// examples only: generation examples have no row), latency_ratio — definitions in plan_scorer.h.
-// The headline is plan_valid (the suite's data card says why).
+// Metrics, in order: code_detected, code_executable, plan_valid, plan_optimal, plan_improved
+// (improvement examples only: generation examples have no row), latency_ratio — definitions in
+// plan_scorer.h. The headline is plan_optimal (a valid plan within 1% of the best-known latency);
+// code_detected, code_executable, plan_valid and plan_improved are the Sigma paper's metrics.
+//
+// audit_variants: plan_audit.h's right rewrites and simulator-checked wrong changes of the
+// reference schedule (read back from reference_program, schedule_from_python); none when the
+// reference program is not in plan_program.h's shape.
 //
 // check_reference runs the reference (and, for improvement, the baseline) program in the sandbox:
 // each must print a valid schedule whose simulated latency equals the stored latency within

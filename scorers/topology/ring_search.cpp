@@ -63,13 +63,13 @@ class DepthFirst {
 
 }  // namespace
 
-double ring_step_time(const Topology& topology, const RouteTable& routes,
-                      const std::vector<int>& order, double shard_bytes) {
-  const int n = static_cast<int>(order.size());
+double pairs_step_time(const Topology& topology, const RouteTable& routes,
+                       const std::vector<std::pair<int, int>>& pairs, double shard_bytes) {
   std::vector<int> load(topology.channels().size(), 0);
   std::vector<const Route*> hops;
-  for (int i = 0; i < n; ++i) {
-    const auto& route = routes.route(order[i], order[(i + 1) % n]);
+  hops.reserve(pairs.size());
+  for (const auto& [src, dst] : pairs) {
+    const auto& route = routes.route(src, dst);
     if (!route) return kInfinity;
     hops.push_back(&*route);
     for (int c : route->channels) ++load[c];
@@ -81,6 +81,14 @@ double ring_step_time(const Topology& topology, const RouteTable& routes,
     step = std::max(step, route->latency_us + shard_bytes / (share * 1e3));
   }
   return step;
+}
+
+double ring_step_time(const Topology& topology, const RouteTable& routes,
+                      const std::vector<int>& order, double shard_bytes) {
+  const int n = static_cast<int>(order.size());
+  std::vector<std::pair<int, int>> hops;
+  for (int i = 0; i < n; ++i) hops.emplace_back(order[i], order[(i + 1) % n]);
+  return pairs_step_time(topology, routes, hops, shard_bytes);
 }
 
 std::optional<RingOrder> best_ring_order(const Topology& topology, const RouteTable& routes,

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "scorers/topology/routing.h"
@@ -29,6 +30,11 @@ struct RingOrder {
   std::vector<int> order;
   double step_time_us = 0.0;
 };
+
+// Time of one step made of the concurrent transfers src -> dst in `pairs`, on default routes,
+// with the simulator's link sharing; +infinity when some pair has no route.
+double pairs_step_time(const Topology& topology, const RouteTable& routes,
+                       const std::vector<std::pair<int, int>>& pairs, double shard_bytes);
 
 // Time of one ring step for `order`; +infinity when some hop has no route.
 double ring_step_time(const Topology& topology, const RouteTable& routes,

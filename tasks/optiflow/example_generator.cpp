@@ -10,9 +10,11 @@
 #include <fmt/format.h>
 
 #include "scorers/plan/plan_program.h"
+#include "scorers/plan/plan_scorer.h"
 #include "scorers/topology/relay_schedules.h"
 #include "scorers/topology/simulator.h"
 #include "scorers/topology/sku_generators.h"
+#include "scorers/topology/best_known.h"
 #include "scorers/topology/solver.h"
 #include "tasks/optiflow/topology_text.h"
 
@@ -61,6 +63,31 @@ std::string fingerprint(const Topology& topology) {
   doc.erase("name");
   return doc.dump();
 }
+
+// True when a program that needs no planning (best_known.h) is within plan_optimal's tolerance of
+// the best-known plan: such an example cannot tell a planner from a fixed program.
+bool trivially_solved(const Topology& topology, int64_t shard_bytes) {
+  const double shard = static_cast<double>(shard_bytes);
+  const double best = topology::best_known_all_gather(topology, shard).best.latency_us;
+  return topology::best_fixed_program_latency(topology, shard) <= best * (1.0 + topology::kOptimalTolerance);
+}
+
+// Admits cases into one split, at most kMaxTriviallySolvedShare of its target count of them
+// trivially solved (first come, first admitted).
+class SplitQuota {
+ public:
+  explicit SplitQuota(int target) : allowed_(static_cast<int>(target * kMaxTriviallySolvedShare)) {}
+  bool admit(const Topology& topology, int64_t shard_bytes) {
+    if (!trivially_solved(topology, shard_bytes)) return true;
+    if (trivial_ >= allowed_) return false;
+    ++trivial_;
+    return true;
+  }
+
+ private:
+  int allowed_;
+  int trivial_ = 0;
+};
 
 int64_t shard_for_seed(uint64_t seed) {
   Draw draw(seed * 0x2545F4914F6CDD1DULL + 7);
@@ -117,10 +144,13 @@ std::vector<CaseSpec> plan_cases() {
   std::vector<ordered_json> variants = named_variants();
   draw.shuffle(variants);
   std::vector<CaseSpec> test, dev, fewshot;
+  SplitQuota test_quota(kTestCount), dev_quota(kDevCount), fewshot_quota(kFewshotCount);
   for (size_t v = 0; v < variants.size(); ++v) {
-    if (!seen_topologies.insert(fingerprint(build_sku(variants[v]))).second)
+    const Topology named = build_sku(variants[v]);
+    if (!seen_topologies.insert(fingerprint(named)).second)
       throw std::logic_error("two named SKU variants build the same topology: " + variants[v].dump());
     for (int64_t shard : kShardSizes) {
+      if (!(v < kDevNamedVariants ? dev_quota : test_quota).admit(named, shard)) continue;
       CaseSpec c;
       c.sku = variants[v];
       c.shard_bytes = shard;
@@ -129,12 +159,13 @@ std::vector<CaseSpec> plan_cases() {
   }
   // Random topologies fill dev first, then test: each split gets its own seeds.
   uint64_t seed = 1;
-  auto fill = [&](std::vector<CaseSpec>& split, size_t target, int max_gpus) {
+  auto fill = [&](std::vector<CaseSpec>& split, size_t target, int max_gpus, SplitQuota& quota) {
     while (split.size() < target) {
       const uint64_t s = seed++;
       const Topology t = topology::random_topology(s);
       if (t.gpu_count() > max_gpus) continue;
       if (!seen_topologies.insert(fingerprint(t)).second) continue;
+      if (!quota.admit(t, shard_for_seed(s))) continue;
       CaseSpec c;
       c.sku = {{"generator", "random_topology"}, {"seed", s}};
       c.shard_bytes = shard_for_seed(s);
@@ -142,10 +173,10 @@ std::vector<CaseSpec> plan_cases() {
     }
   };
   constexpr int kAnyGpuCount = std::numeric_limits<int>::max();
-  fill(dev, kDevCount, kAnyGpuCount);
-  fill(test, kTestCount, kAnyGpuCount);
+  fill(dev, kDevCount, kAnyGpuCount, dev_quota);
+  fill(test, kTestCount, kAnyGpuCount, test_quota);
   seed = kFewshotFirstSeed;
-  fill(fewshot, kFewshotCount, kFewshotMaxGpus);
+  fill(fewshot, kFewshotCount, kFewshotMaxGpus, fewshot_quota);
 
   std::vector<CaseSpec> out;
   finish_split(test, "test", draw, 1'000'000, out);
@@ -159,7 +190,7 @@ ordered_json build_example(const CaseSpec& spec) {
     throw std::logic_error(spec.id + ": unknown subtask " + spec.subtask);
   const Topology topology = build_sku(spec.sku);
   const double shard = static_cast<double>(spec.shard_bytes);
-  const topology::SolverResult solved = topology::solve_all_gather(topology, shard);
+  const topology::BestKnownResult solved = topology::best_known_all_gather(topology, shard);
   const topology::SolvedPlan& best = solved.best;
 
   // The baseline of an improvement case (strategy, latency, program).
@@ -206,6 +237,9 @@ ordered_json build_example(const CaseSpec& spec) {
   ex["reference_latency_us"] = best.latency_us;
   ex["reference_program"] =
       topology::schedule_to_python(best.schedule, "all-gather plan (" + best.strategy + ")");
+  ex["best_latency_us"] = best.latency_us;
+  ex["solver_strategy"] = solved.solver_best.strategy;
+  ex["solver_latency_us"] = solved.solver_best.latency_us;
   if (spec.subtask == "improvement") {
     ex["baseline_strategy"] = baseline_strategy;
     ex["baseline_latency_us"] = baseline_latency;

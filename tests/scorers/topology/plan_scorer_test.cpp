@@ -49,11 +49,12 @@ TEST_F(PlanScorerTest, CorrectPlanInAFenceScoresOne) {
                              schedule_to_python(solved_.best.schedule, "direct") +
                              "```\nIt saturates every NVSwitch link.";
   const auto metrics = score(answer);
-  ASSERT_EQ(metrics.size(), 4u);
+  ASSERT_EQ(metrics.size(), 5u);
   EXPECT_EQ(metrics[0].metric, "code_detected");
   EXPECT_EQ(metrics[1].metric, "code_executable");
   EXPECT_EQ(metrics[2].metric, "plan_valid");
-  EXPECT_EQ(metrics[3].metric, "latency_ratio");
+  EXPECT_EQ(metrics[3].metric, "plan_optimal");
+  EXPECT_EQ(metrics[4].metric, "latency_ratio");
   for (const PlanMetric& m : metrics) EXPECT_DOUBLE_EQ(m.value, 1.0) << m.metric << " " << m.detail.dump();
   EXPECT_DOUBLE_EQ(metrics[2].detail["latency_us"].get<double>(), solved_.best.latency_us);
 }
@@ -73,6 +74,25 @@ print(json.dumps(steps))
   EXPECT_DOUBLE_EQ(m["plan_valid"].value, 1.0) << m["plan_valid"].detail.dump();
   const double ring = 7 * (1.0 + 1e6 / 450e3);
   EXPECT_NEAR(m["latency_ratio"].value, (1.0 + 7e6 / 450e3) / ring, 1e-12);
+  // 7 x 3.22 = 22.6 us against 16.6 us: far beyond plan_optimal's 1%.
+  EXPECT_DOUBLE_EQ(m["plan_optimal"].value, 0.0);
+  EXPECT_NEAR(m["plan_optimal"].detail["ratio"].get<double>(), ring / (1.0 + 7e6 / 450e3), 1e-12);
+}
+
+TEST_F(PlanScorerTest, PlanOptimalAcceptsWithinOnePercentOfTheBestKnownLatency) {
+  // The reference (direct) has latency L; a best-known bar of L / 1.0099 still accepts it, a bar
+  // of L / 1.0101 does not.
+  const std::string answer = "```python\n" + schedule_to_python(solved_.best.schedule, "direct") + "```";
+  const double latency = solved_.best.latency_us;
+  PlanScoreRequest request;
+  request.topology = &topology_;
+  request.shard_bytes = kShardBytes;
+  request.answer = extract_python(answer);
+  request.reference_latency_us = latency;
+  request.best_latency_us = latency / 1.0099;
+  EXPECT_DOUBLE_EQ(by_name(score_plan(request, testing::python_runner()))["plan_optimal"].value, 1.0);
+  request.best_latency_us = latency / 1.0101;
+  EXPECT_DOUBLE_EQ(by_name(score_plan(request, testing::python_runner()))["plan_optimal"].value, 0.0);
 }
 
 TEST_F(PlanScorerTest, ProseWithoutCodeIsNotDetected) {
@@ -125,9 +145,9 @@ TEST_F(PlanScorerTest, ImprovedPlanBeatsASlowBaseline) {
   const std::string improved =
       "```python\n" + schedule_to_python(solved_.best.schedule, "better") + "```";
   auto metrics = score(improved, baseline);
-  ASSERT_EQ(metrics.size(), 5u);
-  EXPECT_EQ(metrics[3].metric, "plan_improved");
-  EXPECT_DOUBLE_EQ(metrics[3].value, 1.0);
+  ASSERT_EQ(metrics.size(), 6u);
+  EXPECT_EQ(metrics[4].metric, "plan_improved");
+  EXPECT_DOUBLE_EQ(metrics[4].value, 1.0);
   // Returning the baseline itself is not an improvement.
   auto same = by_name(score("```python\n" + schedule_to_python(*naive, "same") + "```", baseline));
   EXPECT_DOUBLE_EQ(same["plan_valid"].value, 1.0);

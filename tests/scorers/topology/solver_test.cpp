@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include "scorers/topology/best_known.h"
 #include "scorers/topology/collective_schedules.h"
+#include "scorers/topology/schedule_polish.h"
 #include "scorers/plan/plan_program.h"
 #include "scorers/topology/relay_schedules.h"
 #include "scorers/topology/ring_search.h"
@@ -137,6 +139,56 @@ TEST(PlanProgram, ExplicitPathsSurviveTheRoundTrip) {
   const ScheduleParse parsed = parse_schedule_text(run.stdout_text);
   ASSERT_TRUE(parsed.schedule.has_value()) << parsed.error;
   EXPECT_EQ(to_json(*parsed.schedule), to_json(schedule));
+}
+
+}  // namespace
+}  // namespace aimicius::topology
+
+namespace aimicius::topology {
+namespace {
+
+TEST(BestKnown, NeverSlowerThanSolverRingSearchOrFixedProgramsOnRandomTopologies) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    const Topology t = random_topology(seed);
+    for (double shard : {65536.0, 16777216.0}) {
+      const BestKnownResult best = best_known_all_gather(t, shard);
+      const SimulationResult sim = simulate(t, best.best.schedule, shard);
+      ASSERT_TRUE(sim.valid) << t.name() << ": " << sim.reason;
+      EXPECT_NEAR(sim.latency_us, best.best.latency_us, 1e-9 * sim.latency_us) << t.name();
+      EXPECT_LE(best.best.latency_us, best.solver_best.latency_us * (1 + 1e-12)) << t.name();
+      EXPECT_LE(best.best.latency_us, best_fixed_program_latency(t, shard) * (1 + 1e-12)) << t.name();
+    }
+  }
+}
+
+TEST(BestKnown, RelayThroughAFastGpuBeatsTheSolverOnAnUnevenMesh) {
+  // random_topology(51) is a 4-GPU mesh on which the solver's best (a ring) is 1.2x slower than
+  // a relay schedule whose steps were merged and re-routed (schedule_polish.h).
+  const Topology t = random_topology(51);
+  const BestKnownResult best = best_known_all_gather(t, 268435456.0);
+  EXPECT_LT(best.best.latency_us * 1.1, best.solver_best.latency_us);
+}
+
+TEST(SchedulePolish, NeverSlowerAndStillValid) {
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    const Topology t = random_topology(seed);
+    const RouteTable routes(t);
+    const SolverResult solved = solve_all_gather(t, 4194304.0);
+    for (const SolvedPlan& plan : solved.candidates) {
+      const SimulationResult after = simulate(t, routes, polish(t, routes, plan.schedule, 4194304.0), 4194304.0);
+      ASSERT_TRUE(after.valid) << t.name() << " " << plan.strategy << ": " << after.reason;
+      EXPECT_LE(after.latency_us, plan.latency_us * (1 + 1e-12)) << t.name() << " " << plan.strategy;
+    }
+  }
+}
+
+TEST(PlanProgram, ScheduleIsReadBackFromTheProgramText) {
+  Schedule schedule;
+  schedule.steps = {{Transfer{0, 1, 0, {}}, Transfer{1, 0, 1, {1, 8, 0}}}, {Transfer{2, 3, 2, {}}}};
+  const auto back = schedule_from_python(schedule_to_python(schedule, "round trip"));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(to_json(*back), to_json(schedule));
+  EXPECT_FALSE(schedule_from_python("print('[]')\n").has_value());
 }
 
 }  // namespace

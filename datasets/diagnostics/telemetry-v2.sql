@@ -472,11 +472,25 @@ INSERT INTO xid_errors VALUES
 (100055,'2026-03-04T06:32:24Z','gpu-a100-101',3,154,NULL,'GPU recovery action changed'),
 (100056,'2026-03-04T05:07:48Z','gpu-a100-101',4,13,NULL,'Xid 13 reported'),
 (100057,'2026-03-04T05:47:24Z','gpu-a100-101',0,79,NULL,'Xid 79 reported');
-UPDATE xid_errors SET pid = NULL WHERE error_id = 44;
-UPDATE xid_errors SET pid = NULL WHERE error_id = 39;
-UPDATE xid_errors SET pid = NULL WHERE error_id = 16;
-UPDATE xid_errors SET pid = NULL WHERE error_id = 18;
-UPDATE xid_errors SET pid = NULL WHERE error_id = 2;
+UPDATE xid_errors SET pid = NULL WHERE error_id = 22;
+UPDATE xid_errors SET pid = NULL WHERE error_id = 38;
+UPDATE xid_errors SET pid = NULL WHERE error_id = 11;
+UPDATE xid_errors SET pid = NULL WHERE error_id = 31;
+UPDATE xid_errors SET pid = NULL WHERE error_id = 12;
+UPDATE xid_errors SET pid = NULL WHERE error_id = 26;
+UPDATE xid_errors SET pid = NULL WHERE error_id = 17;
+UPDATE xid_errors SET pid = NULL WHERE error_id = 30;
+
+-- Every second node of a cluster on another VM size of its family (nodes of one cluster are not all alike).
+UPDATE nodes SET vm_size = 'Standard_ND96asrm_v4', cpu_cores = 48, memory_gib = 450 WHERE hostname = 'gpu-a100-002';
+UPDATE nodes SET vm_size = 'Standard_ND96asrm_v4', cpu_cores = 48, memory_gib = 450 WHERE hostname = 'gpu-a100-004';
+UPDATE nodes SET vm_size = 'Standard_ND96asrm_v4', cpu_cores = 48, memory_gib = 450 WHERE hostname = 'gpu-a100-006';
+UPDATE nodes SET vm_size = 'Standard_ND96isr_H100m_v5', cpu_cores = 48, memory_gib = 950 WHERE hostname = 'gpu-h100-002';
+UPDATE nodes SET vm_size = 'Standard_ND96isr_H100m_v5', cpu_cores = 48, memory_gib = 950 WHERE hostname = 'gpu-h100-004';
+UPDATE nodes SET vm_size = 'Standard_ND96isr_H100m_v5', cpu_cores = 48, memory_gib = 950 WHERE hostname = 'gpu-h100-006';
+UPDATE nodes SET vm_size = 'Standard_ND96isr_H100m_v5', cpu_cores = 48, memory_gib = 950 WHERE hostname = 'gpu-h100-008';
+UPDATE nodes SET vm_size = 'Standard_ND96isr_MI300Xm_v5', cpu_cores = 48, memory_gib = 925 WHERE hostname = 'gpu-mi300x-002';
+UPDATE nodes SET vm_size = 'Standard_ND96isr_MI300Xm_v5', cpu_cores = 48, memory_gib = 925 WHERE hostname = 'gpu-mi300x-004';
 
 -- Node events, ECC and InfiniBand readings on the new busy nodes.
 INSERT INTO node_events VALUES

@@ -9,7 +9,8 @@ keep the files small and say plainly what each variant changes.
 Invariants every variant keeps (a right query must stay right on it):
   - the schema and its comments hold: NOT NULL columns stay non-NULL, NULL only where the schema
     allows it (jobs.end_time and jobs.exit_code while RUNNING, xid_errors.pid), enumerated values
-    stay in their lists, xid_errors.xid stays in xid_codes;
+    stay in their lists except the inventory that v2 extends on purpose (clusters, hostnames, GPU
+    models, VM sizes, Xid codes), xid_errors.xid stays in xid_codes;
   - rows are only added or changed, never deleted, so whatever a reference asks about (a node, a
     job, a GPU, a time window) is still there;
   - ids that the schema says increase with time (log_id, event_id, error_id) are renumbered after
@@ -18,15 +19,18 @@ Invariants every variant keeps (a right query must stay right on it):
     in their fixed order, never from the clock or the environment.
 
 What each variant is built to separate (right vs. wrong):
-  v1 ties and duplicates: equal values at the top of MAX/MIN and ORDER BY ... LIMIT rankings
-     (a missing tie-breaker), repeated events and log lines (COUNT vs COUNT(DISTINCT), a dropped
-     DISTINCT);
+  v1 ties, duplicates and siblings: equal values at the top of MAX/MIN and ORDER BY ... LIMIT
+     rankings (a missing tie-breaker), repeated events and log lines (COUNT vs COUNT(DISTINCT), a
+     dropped DISTINCT, MIN vs MAX), ECC / InfiniBand readings one key away from each existing one
+     (a dropped or wrong condition on node, GPU, HCA, counter or error type);
   v2 NULLs, zero-count groups, extra entities and case: running jobs (NULL end_time / exit_code),
      NULL pids, a node with no samples, jobs or events, a new cluster, GPU model, Xid code and
      hostnames that share prefixes with existing ones (too-broad LIKE / model filters), user and job
-     names that differ from existing ones only in case;
-  v3 boundaries and round values: events, submissions, starts and ends exactly on 6-hour
-     boundaries (>= vs >, < vs <=), metric values rounded to multiples of 5 / 100 (thresholds).
+     names that differ from existing ones only in case, nodes of one cluster on two VM sizes, a
+     NULL pid for every Xid code;
+  v3 boundaries and round values: events on every hour boundary and events of every kind on each
+     day boundary, submissions, starts and ends on 2-hour boundaries, samples at the period's end
+     (>= vs >, < vs <=), metric values rounded to multiples of 5 / 100 (thresholds).
 """
 
 import random
@@ -36,7 +40,6 @@ VARIANTS = (1, 2, 3)
 # Tables whose integer id "increases with time" (schema), and the id column.
 TIME_ORDERED_IDS = (("job_logs", "log_id"), ("node_events", "event_id"), ("xid_errors", "error_id"),
                     ("nccl_events", "event_id"))
-BOUNDARY_HOURS = tuple(range(0, 72, 6))  # 00:00, 06:00, 12:00, 18:00 of each day, inside the period
 
 
 class Delta:
@@ -188,24 +191,35 @@ def variant_ties_and_duplicates(rows, rng, delta):
                      "COMPLETED", 0)
     jobs.flush()
 
-    delta.comment("Repeated events: the same Xid, log line or node event again a little later.")
+    delta.comment("Repeated events: every (node, event type) and (node, Xid) pair that occurs once occurs "
+                  "twice, every job's log lines are written twice, some NCCL events repeat.")
     xid_id = next_id(rows["xid_errors"], 100000)
     repeats = []
-    for r in rng.sample(rows["xid_errors"], 12):
-        repeats.append((xid_id, delta.iso(hour_of(r[1]) + 0.25), r[2], r[3], r[4], r[5], r[6]))
-        xid_id += 1
+    pairs = {}
+    for r in rows["xid_errors"]:
+        pairs.setdefault((r[2], r[4]), []).append(r)
+    for key, rs in sorted(pairs.items()):
+        if len(rs) == 1:
+            r = rs[0]
+            repeats.append((xid_id, delta.iso(min(hour_of(r[1]) + 0.25, 71.99)), r[2], r[3], r[4], r[5], r[6]))
+            xid_id += 1
     delta.insert("xid_errors", repeats)
     log_id = next_id(rows["job_logs"], 100000)
     repeats = []
-    for r in rng.sample(rows["job_logs"], 30):
-        repeats.append((log_id, delta.iso(hour_of(r[2]) + 0.1), r[1], r[3], r[4], r[5]))
+    for r in rows["job_logs"]:
+        repeats.append((log_id, delta.iso(min(hour_of(r[2]) + 0.1, 71.99)), r[1], r[3], r[4], r[5]))
         log_id += 1
     delta.insert("job_logs", repeats)
     event_id = next_id(rows["node_events"], 100000)
     repeats = []
-    for r in rng.sample(rows["node_events"], 8):
-        repeats.append((event_id, delta.iso(min(hour_of(r[1]) + 0.05, 71.99)), r[2], r[3], r[4], r[5]))
-        event_id += 1
+    pairs = {}
+    for r in rows["node_events"]:
+        pairs.setdefault((r[2], r[3]), []).append(r)
+    for key, rs in sorted(pairs.items()):
+        if len(rs) == 1:
+            r = rs[0]
+            repeats.append((event_id, delta.iso(min(hour_of(r[1]) + 0.05, 71.99)), r[2], r[3], r[4], r[5]))
+            event_id += 1
     delta.insert("node_events", repeats)
     nccl_id = next_id(rows["nccl_events"], 100000)
     repeats = []
@@ -214,6 +228,32 @@ def variant_ties_and_duplicates(rows, rng, delta):
                        + (r[10] + 1,) + tuple(r[11:]))
         nccl_id += 1
     delta.insert("nccl_events", repeats)
+
+    delta.comment("Siblings of each ECC and InfiniBand reading that differ in one key: another node, GPU or "
+                  "HCA, the other counter, the other error type.")
+    hosts = sorted(cluster_of(rows))
+    existing = {tuple(r[:6]) for r in rows["ecc_errors"]}
+    siblings = []
+    for r in rows["ecc_errors"]:
+        ts, host, gpu, counter, etype, location, count = r
+        for sibling in ((ts, rng.choice([h for h in hosts if h != host]), gpu, counter, etype, location),
+                        (ts, host, (gpu + 1 + rng.randrange(7)) % 8, counter, etype, location),
+                        (ts, host, gpu, "volatile" if counter == "aggregate" else "aggregate", etype, location),
+                        (ts, host, gpu, counter, "double_bit" if etype == "single_bit" else "single_bit", location)):
+            if sibling not in existing:
+                existing.add(sibling)
+                siblings.append(sibling + (rng.randint(1, 9),))
+    delta.insert("ecc_errors", siblings)
+    existing = {tuple(r[:3]) for r in rows["ib_link_errors"]}
+    siblings = []
+    for r in rows["ib_link_errors"]:
+        ts, host, device = r[:3]
+        for sibling in ((ts, rng.choice([h for h in hosts if h != host]), device),
+                        (ts, host, "mlx5_%d" % ((int(device[-1]) + 1 + rng.randrange(7)) % 8))):
+            if sibling not in existing:
+                existing.add(sibling)
+                siblings.append(sibling + (rng.randint(0, 20), rng.randint(0, 2), rng.randint(0, 9)))
+    delta.insert("ib_link_errors", siblings)
 
 
 NEW_CLUSTERS = [
@@ -300,9 +340,18 @@ def variant_nulls_groups_entities(rows, rng, delta):
                            "%s" % (NEW_XID[1] if xid == NEW_XID[0] else "Xid %d reported" % xid)))
             xid_id += 1
     delta.insert("xid_errors", errors)
-    with_pid = [r for r in rows["xid_errors"] if r[5] is not None]
-    for r in rng.sample(with_pid, min(5, len(with_pid))):
-        delta.sql("UPDATE xid_errors SET pid = NULL WHERE error_id = %d;" % r[0])
+    by_code = {}
+    for r in rows["xid_errors"]:
+        if r[5] is not None:
+            by_code.setdefault(r[4], []).append(r)
+    for xid, rs in sorted(by_code.items()):
+        delta.sql("UPDATE xid_errors SET pid = NULL WHERE error_id = %d;" % rng.choice(rs)[0])
+
+    delta.comment("Every second node of a cluster on another VM size of its family (nodes of one cluster "
+                  "are not all alike).")
+    for n in sorted(rows["nodes"])[1::2]:
+        delta.sql("UPDATE nodes SET vm_size = '%s', cpu_cores = %d, memory_gib = %d WHERE hostname = '%s';"
+                  % (n[3].replace("_v", "m_v", 1) if "_v" in n[3] else n[3] + "m", n[6] // 2, n[7] // 2, n[0]))
 
     delta.comment("Node events, ECC and InfiniBand readings on the new busy nodes.")
     event_id = next_id(rows["node_events"], 100000)
@@ -316,18 +365,27 @@ def variant_nulls_groups_entities(rows, rng, delta):
 
 def variant_boundaries(rows, rng, delta):
     delta.comment("Metric values rounded to multiples of 5 (utilization, temperature) and 100 (SM clock) "
-                  "on about one sample in six, so thresholds written as round numbers are hit exactly.")
+                  "on every sample but one in four, so thresholds written as round numbers are hit exactly.")
     delta.sql("UPDATE gpu_metrics SET utilization_pct = CAST(ROUND(utilization_pct / 5.0) * 5 AS INTEGER), "
               "temperature_c = CAST(ROUND(temperature_c / 5.0) * 5 AS INTEGER), "
-              "sm_clock_mhz = CAST(ROUND(sm_clock_mhz / 100.0) * 100 AS INTEGER) WHERE rowid % 6 = 1;")
+              "sm_clock_mhz = CAST(ROUND(sm_clock_mhz / 100.0) * 100 AS INTEGER) WHERE rowid % 4 <> 0;")
+    delta.comment("Samples at the very end of the period (2026-03-05T00:00:00Z), copied from the last hour.")
+    delta.sql("INSERT INTO gpu_metrics SELECT '%s', hostname, gpu_index, utilization_pct, memory_used_mib, "
+              "temperature_c, power_w, sm_clock_mhz FROM gpu_metrics WHERE ts = '%s';" % (delta.iso(72), delta.iso(71)))
 
-    delta.comment("Events exactly on 6-hour boundaries: a copy of a nearby event moved onto the boundary.")
-    for table, ts_index in (("xid_errors", 1), ("node_events", 1), ("job_logs", 2), ("nccl_events", 1)):
+    delta.comment("Events exactly on hour boundaries: a copy of a nearby event moved onto each hour, and "
+                  "of an event of every kind onto each day boundary (the period's end included).")
+    for table, ts_index, kind_index in (("xid_errors", 1, 4), ("node_events", 1, 3), ("job_logs", 2, 4),
+                                        ("nccl_events", 1, 6)):
         base = rows[table]
         new_id = next_id(base, 100000)
         copies = []
-        for b in BOUNDARY_HOURS:
-            near = sorted(base, key=lambda r: (abs(hour_of(r[ts_index]) - b), r[0]))[:3]
+        targets = [(b, None) for b in range(72)]
+        for kind in sorted({r[kind_index] for r in base}):
+            targets.extend((b, kind) for b in (0, 24, 48, 72))
+        for b, kind in targets:
+            pool = [r for r in base if kind is None or r[kind_index] == kind]
+            near = sorted(pool, key=lambda r: (abs(hour_of(r[ts_index]) - b), r[0]))[:3]
             r = rng.choice(near)
             copy = list(r)
             copy[0] = new_id
@@ -343,7 +401,7 @@ def variant_boundaries(rows, rng, delta):
     clusters = cluster_of(rows)
     hosts = sorted(clusters)
     base_jobs = rows["jobs"]
-    for b in BOUNDARY_HOURS[1:]:
+    for b in range(2, 72, 2):
         model = rng.choice(base_jobs)
         host = rng.choice(hosts)
         # one job ends on the boundary, one starts on it, one was submitted on it
@@ -360,7 +418,7 @@ def variant_boundaries(rows, rng, delta):
 
 
 BUILDERS = {
-    1: ("ties and duplicates", variant_ties_and_duplicates),
+    1: ("ties, duplicates and siblings", variant_ties_and_duplicates),
     2: ("NULLs, zero-count groups, extra entities and case", variant_nulls_groups_entities),
     3: ("boundary timestamps and round values", variant_boundaries),
 }

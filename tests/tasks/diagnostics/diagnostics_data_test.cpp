@@ -66,8 +66,10 @@ TEST(DiagnosticsData, SuiteJsonListsTheFilesWithTheirCounts) {
     }
     EXPECT_EQ(file.at("count").get<std::size_t>(), load_split(split).size()) << split;
   }
-  // The database script and the schema shown in the prompt are pinned by checksum too.
-  EXPECT_EQ(resources, (std::set<std::string>{"schema.sql", "telemetry.sql"}));
+  // The database script, its test-suite variants and the schema shown in the prompt are pinned by
+  // checksum too.
+  EXPECT_EQ(resources, (std::set<std::string>{"schema.sql", "telemetry.sql", "telemetry-v1.sql", "telemetry-v2.sql",
+                                              "telemetry-v3.sql"}));
 }
 
 TEST(DiagnosticsData, SuiteLoadsAndItsPromptShowsTheSchemaAndShots) {
@@ -76,7 +78,7 @@ TEST(DiagnosticsData, SuiteLoadsAndItsPromptShowsTheSchemaAndShots) {
   EXPECT_EQ(loaded.suite->fewshot_split(), "fewshot");
   const auto metrics = loaded.suite->metrics();
   ASSERT_FALSE(metrics.empty());
-  EXPECT_EQ(metrics[0].name, "execution_accuracy");
+  EXPECT_EQ(metrics[0].name, "test_suite_accuracy");
   EXPECT_TRUE(metrics[0].headline);
 
   const Example& ex = loaded.examples.front();

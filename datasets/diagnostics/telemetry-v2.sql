@@ -435,6 +435,8 @@ INSERT INTO gpu_metrics VALUES
 ('2026-03-04T23:00:00Z','gpu-a100-101',7,96,40502,69,285.5,1755);
 
 -- Running jobs (NULL end_time and exit_code) on new and existing nodes; users and job names that differ from existing ones only in case.
+
+-- Extremes in other places: in each existing cluster, the longest job of all ended in TIMEOUT; in the new cluster, a completed job longer than any other.
 INSERT INTO jobs VALUES
 (72893,'trt-llm-benchmark','dana','inference','h200-north',1,8,'2026-03-03T23:30:00Z','2026-03-04T00:00:00Z',NULL,'RUNNING',NULL),
 (72894,'dcgm-diag-level3','dana','inference','a100-west',1,8,'2026-03-03T23:30:00Z','2026-03-04T00:00:00Z',NULL,'RUNNING',NULL),
@@ -448,7 +450,11 @@ INSERT INTO jobs VALUES
 (72902,'Diffusion-Xl-Train','farah','research','h100-east',1,8,'2026-03-03T16:40:47Z','2026-03-03T16:58:47Z','2026-03-03T18:58:47Z','COMPLETED',0),
 (72903,'Moe-Routing-Study','goran','research','h100-east',1,8,'2026-03-04T09:28:34Z','2026-03-04T09:46:34Z','2026-03-04T11:46:34Z','COMPLETED',0),
 (72904,'Vit-Huge-Ablation','hana','research','h100-east',1,8,'2026-03-02T21:44:29Z','2026-03-02T22:02:29Z','2026-03-03T00:02:29Z','COMPLETED',0),
-(72905,'Llama3-70B-Pretrain','chen','llm-training','mi300x-west',1,8,'2026-03-03T01:35:31Z','2026-03-03T01:53:31Z','2026-03-03T03:53:31Z','COMPLETED',0);
+(72905,'Llama3-70B-Pretrain','chen','llm-training','mi300x-west',1,8,'2026-03-03T01:35:31Z','2026-03-03T01:53:31Z','2026-03-03T03:53:31Z','COMPLETED',0),
+(72906,'trt-llm-benchmark','dana','inference','a100-south',1,8,'2026-03-02T00:30:00Z','2026-03-02T01:00:00Z','2026-03-04T23:00:00Z','TIMEOUT',143),
+(72907,'llama3-70b-pretrain','bjorn','llm-training','h100-east',1,8,'2026-03-02T00:30:00Z','2026-03-02T01:00:00Z','2026-03-04T23:00:00Z','TIMEOUT',143),
+(72908,'gpu-burn-in','ivan','infra','mi300x-west',1,8,'2026-03-02T00:30:00Z','2026-03-02T01:00:00Z','2026-03-04T23:00:00Z','TIMEOUT',143),
+(72909,'mixtral-8x7b-sft','amara','llm-training','h200-north',1,8,'2026-03-02T00:12:00Z','2026-03-02T00:30:00Z','2026-03-04T23:30:00Z','COMPLETED',0);
 INSERT INTO job_nodes VALUES
 (72893,'gpu-h200-002'),
 (72894,'gpu-a100-101'),
@@ -462,21 +468,25 @@ INSERT INTO job_nodes VALUES
 (72902,'gpu-h100-002'),
 (72903,'gpu-h100-005'),
 (72904,'gpu-h100-004'),
-(72905,'gpu-mi300x-003');
+(72905,'gpu-mi300x-003'),
+(72906,'gpu-a100-001'),
+(72907,'gpu-h100-001'),
+(72908,'gpu-mi300x-001'),
+(72909,'gpu-h200-002');
 
 -- Xid errors on the new nodes: the new code, and NULL pids.
 INSERT INTO xid_errors VALUES
-(100052,'2026-03-04T03:32:24Z','gpu-h200-002',3,154,NULL,'GPU recovery action changed'),
-(100053,'2026-03-04T02:07:48Z','gpu-h200-002',6,13,NULL,'Xid 13 reported'),
-(100054,'2026-03-04T02:47:24Z','gpu-h200-002',1,79,NULL,'Xid 79 reported'),
+(100052,'2026-03-04T03:32:24Z','gpu-h200-002',6,154,NULL,'GPU recovery action changed'),
+(100053,'2026-03-04T02:07:48Z','gpu-h200-002',2,13,NULL,'Xid 13 reported'),
+(100054,'2026-03-04T02:47:24Z','gpu-h200-002',7,79,NULL,'Xid 79 reported'),
 (100055,'2026-03-04T06:32:24Z','gpu-a100-101',3,154,NULL,'GPU recovery action changed'),
-(100056,'2026-03-04T05:07:48Z','gpu-a100-101',4,13,NULL,'Xid 13 reported'),
-(100057,'2026-03-04T05:47:24Z','gpu-a100-101',0,79,NULL,'Xid 79 reported');
-UPDATE xid_errors SET pid = NULL WHERE error_id = 22;
+(100056,'2026-03-04T05:07:48Z','gpu-a100-101',0,13,NULL,'Xid 13 reported'),
+(100057,'2026-03-04T05:47:24Z','gpu-a100-101',5,79,NULL,'Xid 79 reported');
+UPDATE xid_errors SET pid = NULL WHERE error_id = 8;
 UPDATE xid_errors SET pid = NULL WHERE error_id = 38;
-UPDATE xid_errors SET pid = NULL WHERE error_id = 11;
-UPDATE xid_errors SET pid = NULL WHERE error_id = 31;
-UPDATE xid_errors SET pid = NULL WHERE error_id = 12;
+UPDATE xid_errors SET pid = NULL WHERE error_id = 25;
+UPDATE xid_errors SET pid = NULL WHERE error_id = 18;
+UPDATE xid_errors SET pid = NULL WHERE error_id = 39;
 UPDATE xid_errors SET pid = NULL WHERE error_id = 26;
 UPDATE xid_errors SET pid = NULL WHERE error_id = 17;
 UPDATE xid_errors SET pid = NULL WHERE error_id = 30;

@@ -612,6 +612,142 @@ INSERT INTO job_nodes VALUES
 (72996,'gpu-h100-003'),
 (72997,'gpu-h100-005');
 
+-- Xid errors exactly at a job's start, at its end and one hour before its end, on its first node (one job in three; only nodes that have Xids already, so a node without any keeps none), so 'during the job' and 'within an hour' windows have edges.
+INSERT INTO xid_errors VALUES
+(200052,'2026-03-02T00:22:38Z','gpu-a100-001',7,119,NULL,'Xid 119 reported'),
+(200053,'2026-03-02T01:22:38Z','gpu-a100-001',4,95,NULL,'Xid 95 reported'),
+(200054,'2026-03-02T00:22:38Z','gpu-a100-001',6,31,NULL,'Xid 31 reported'),
+(200055,'2026-03-02T01:32:28Z','gpu-h100-001',0,79,NULL,'Xid 79 reported'),
+(200056,'2026-03-02T03:02:03Z','gpu-h100-001',6,119,NULL,'Xid 119 reported'),
+(200057,'2026-03-02T02:02:03Z','gpu-h100-001',7,74,NULL,'Xid 74 reported'),
+(200058,'2026-03-02T02:46:26Z','gpu-h100-004',5,43,NULL,'Xid 43 reported'),
+(200059,'2026-03-02T05:33:16Z','gpu-h100-004',5,74,NULL,'Xid 74 reported'),
+(200060,'2026-03-02T04:33:16Z','gpu-h100-004',2,13,NULL,'Xid 13 reported'),
+(200061,'2026-03-02T05:45:41Z','gpu-h100-004',5,119,NULL,'Xid 119 reported'),
+(200062,'2026-03-02T06:45:41Z','gpu-h100-004',1,119,NULL,'Xid 119 reported'),
+(200063,'2026-03-02T05:45:41Z','gpu-h100-004',6,92,NULL,'Xid 92 reported'),
+(200064,'2026-03-02T05:50:38Z','gpu-h100-005',4,48,NULL,'Xid 48 reported'),
+(200065,'2026-03-02T09:29:34Z','gpu-h100-005',7,74,NULL,'Xid 74 reported'),
+(200066,'2026-03-02T08:29:34Z','gpu-h100-005',2,94,NULL,'Xid 94 reported'),
+(200067,'2026-03-02T15:00:01Z','gpu-h100-002',0,43,NULL,'Xid 43 reported'),
+(200068,'2026-03-02T16:00:01Z','gpu-h100-002',2,48,NULL,'Xid 48 reported'),
+(200069,'2026-03-02T15:00:01Z','gpu-h100-002',4,13,NULL,'Xid 13 reported'),
+(200070,'2026-03-02T15:24:00Z','gpu-h100-006',2,43,NULL,'Xid 43 reported'),
+(200071,'2026-03-02T18:29:00Z','gpu-h100-006',2,45,NULL,'Xid 45 reported'),
+(200072,'2026-03-02T17:29:00Z','gpu-h100-006',7,31,NULL,'Xid 31 reported'),
+(200073,'2026-03-02T12:12:20Z','gpu-a100-001',6,119,NULL,'Xid 119 reported'),
+(200074,'2026-03-02T14:03:02Z','gpu-a100-001',0,31,NULL,'Xid 31 reported'),
+(200075,'2026-03-02T13:03:02Z','gpu-a100-001',5,92,NULL,'Xid 92 reported'),
+(200076,'2026-03-02T16:11:54Z','gpu-h100-002',6,45,NULL,'Xid 45 reported'),
+(200077,'2026-03-02T17:38:40Z','gpu-h100-002',3,92,NULL,'Xid 92 reported'),
+(200078,'2026-03-02T16:38:40Z','gpu-h100-002',5,74,NULL,'Xid 74 reported'),
+(200079,'2026-03-02T15:52:21Z','gpu-a100-002',1,48,NULL,'Xid 48 reported'),
+(200080,'2026-03-02T23:47:52Z','gpu-a100-002',7,45,NULL,'Xid 45 reported'),
+(200081,'2026-03-02T22:47:52Z','gpu-a100-002',3,94,NULL,'Xid 94 reported'),
+(200082,'2026-03-02T18:32:28Z','gpu-h100-006',2,43,NULL,'Xid 43 reported'),
+(200083,'2026-03-03T00:45:02Z','gpu-h100-006',2,63,NULL,'Xid 63 reported'),
+(200084,'2026-03-02T23:45:02Z','gpu-h100-006',6,79,NULL,'Xid 79 reported'),
+(200085,'2026-03-02T19:49:23Z','gpu-a100-001',6,74,NULL,'Xid 74 reported'),
+(200086,'2026-03-02T21:03:27Z','gpu-a100-001',5,31,NULL,'Xid 31 reported'),
+(200087,'2026-03-02T20:03:27Z','gpu-a100-001',6,64,NULL,'Xid 64 reported'),
+(200088,'2026-03-02T23:56:23Z','gpu-a100-002',3,63,NULL,'Xid 63 reported'),
+(200089,'2026-03-03T01:57:19Z','gpu-a100-002',3,95,NULL,'Xid 95 reported'),
+(200090,'2026-03-03T00:57:19Z','gpu-a100-002',3,79,NULL,'Xid 79 reported'),
+(200091,'2026-03-03T01:47:53Z','gpu-a100-003',5,45,NULL,'Xid 45 reported'),
+(200092,'2026-03-03T03:22:31Z','gpu-a100-003',0,63,NULL,'Xid 63 reported'),
+(200093,'2026-03-03T02:22:31Z','gpu-a100-003',5,94,NULL,'Xid 94 reported'),
+(200094,'2026-03-03T05:29:49Z','gpu-h100-003',5,79,NULL,'Xid 79 reported'),
+(200095,'2026-03-03T06:54:45Z','gpu-h100-003',3,45,NULL,'Xid 45 reported'),
+(200096,'2026-03-03T05:54:45Z','gpu-h100-003',7,79,NULL,'Xid 79 reported'),
+(200097,'2026-03-03T07:08:33Z','gpu-a100-005',4,74,NULL,'Xid 74 reported'),
+(200098,'2026-03-03T14:23:43Z','gpu-a100-005',4,92,NULL,'Xid 92 reported'),
+(200099,'2026-03-03T13:23:43Z','gpu-a100-005',0,119,NULL,'Xid 119 reported'),
+(200100,'2026-03-03T10:04:04Z','gpu-h100-003',6,63,NULL,'Xid 63 reported'),
+(200101,'2026-03-03T17:23:47Z','gpu-h100-003',2,31,NULL,'Xid 31 reported'),
+(200102,'2026-03-03T16:23:47Z','gpu-h100-003',1,95,NULL,'Xid 95 reported'),
+(200103,'2026-03-03T11:01:21Z','gpu-h100-004',6,48,NULL,'Xid 48 reported'),
+(200104,'2026-03-03T11:18:02Z','gpu-h100-004',2,79,NULL,'Xid 79 reported'),
+(200105,'2026-03-03T10:18:02Z','gpu-h100-004',0,95,NULL,'Xid 95 reported'),
+(200106,'2026-03-03T15:06:00Z','gpu-h100-004',7,74,NULL,'Xid 74 reported'),
+(200107,'2026-03-03T19:27:36Z','gpu-h100-004',0,45,NULL,'Xid 45 reported'),
+(200108,'2026-03-03T18:27:36Z','gpu-h100-004',5,48,NULL,'Xid 48 reported'),
+(200109,'2026-03-03T19:31:35Z','gpu-h100-004',5,119,NULL,'Xid 119 reported'),
+(200110,'2026-03-04T02:01:28Z','gpu-h100-004',5,92,NULL,'Xid 92 reported'),
+(200111,'2026-03-04T01:01:28Z','gpu-h100-004',3,95,NULL,'Xid 95 reported'),
+(200112,'2026-03-03T20:15:37Z','gpu-h100-005',2,13,NULL,'Xid 13 reported'),
+(200113,'2026-03-04T00:34:52Z','gpu-h100-005',0,92,NULL,'Xid 92 reported'),
+(200114,'2026-03-03T23:34:52Z','gpu-h100-005',1,13,NULL,'Xid 13 reported'),
+(200115,'2026-03-04T01:48:07Z','gpu-h100-003',4,74,NULL,'Xid 74 reported'),
+(200116,'2026-03-04T08:48:19Z','gpu-h100-003',7,74,NULL,'Xid 74 reported'),
+(200117,'2026-03-04T07:48:19Z','gpu-h100-003',0,95,NULL,'Xid 95 reported'),
+(200118,'2026-03-03T20:06:52Z','gpu-a100-006',4,74,NULL,'Xid 74 reported'),
+(200119,'2026-03-04T02:01:15Z','gpu-a100-006',5,13,NULL,'Xid 13 reported'),
+(200120,'2026-03-04T01:01:15Z','gpu-a100-006',2,94,NULL,'Xid 94 reported'),
+(200121,'2026-03-04T00:35:54Z','gpu-a100-001',7,13,NULL,'Xid 13 reported'),
+(200122,'2026-03-04T09:52:25Z','gpu-a100-001',6,74,NULL,'Xid 74 reported'),
+(200123,'2026-03-04T08:52:25Z','gpu-a100-001',0,94,NULL,'Xid 94 reported'),
+(200124,'2026-03-04T02:09:17Z','gpu-a100-006',1,48,NULL,'Xid 48 reported'),
+(200125,'2026-03-04T03:11:38Z','gpu-a100-006',1,74,NULL,'Xid 74 reported'),
+(200126,'2026-03-04T02:11:38Z','gpu-a100-006',5,92,NULL,'Xid 92 reported'),
+(200127,'2026-03-04T02:20:06Z','gpu-h100-002',1,63,NULL,'Xid 63 reported'),
+(200128,'2026-03-04T02:41:31Z','gpu-h100-002',3,63,NULL,'Xid 63 reported'),
+(200129,'2026-03-04T01:41:31Z','gpu-h100-002',6,119,NULL,'Xid 119 reported'),
+(200130,'2026-03-04T03:09:44Z','gpu-a100-003',6,31,NULL,'Xid 31 reported'),
+(200131,'2026-03-04T03:18:12Z','gpu-a100-003',7,63,NULL,'Xid 63 reported'),
+(200132,'2026-03-04T02:18:12Z','gpu-a100-003',3,64,NULL,'Xid 64 reported'),
+(200133,'2026-03-04T05:41:26Z','gpu-a100-003',0,64,NULL,'Xid 64 reported'),
+(200134,'2026-03-04T09:53:23Z','gpu-a100-003',7,43,NULL,'Xid 43 reported'),
+(200135,'2026-03-04T08:53:23Z','gpu-a100-003',2,119,NULL,'Xid 119 reported'),
+(200136,'2026-03-04T06:01:55Z','gpu-h100-002',6,94,NULL,'Xid 94 reported'),
+(200137,'2026-03-04T08:42:38Z','gpu-h100-002',6,94,NULL,'Xid 94 reported'),
+(200138,'2026-03-04T07:42:38Z','gpu-h100-002',0,13,NULL,'Xid 13 reported'),
+(200139,'2026-03-04T10:05:29Z','gpu-a100-003',7,48,NULL,'Xid 48 reported'),
+(200140,'2026-03-04T16:45:12Z','gpu-a100-003',2,92,NULL,'Xid 92 reported'),
+(200141,'2026-03-04T15:45:12Z','gpu-a100-003',4,119,NULL,'Xid 119 reported'),
+(200142,'2026-03-04T10:03:52Z','gpu-h100-002',0,95,NULL,'Xid 95 reported'),
+(200143,'2026-03-04T15:44:08Z','gpu-h100-002',6,31,NULL,'Xid 31 reported'),
+(200144,'2026-03-04T14:44:08Z','gpu-h100-002',4,79,NULL,'Xid 79 reported'),
+(200145,'2026-03-04T11:37:06Z','gpu-a100-005',3,48,NULL,'Xid 48 reported'),
+(200146,'2026-03-04T18:33:48Z','gpu-a100-005',4,45,NULL,'Xid 45 reported'),
+(200147,'2026-03-04T17:33:48Z','gpu-a100-005',0,13,NULL,'Xid 13 reported'),
+(200148,'2026-03-04T16:56:28Z','gpu-a100-003',5,79,NULL,'Xid 79 reported'),
+(200149,'2026-03-04T17:21:33Z','gpu-a100-003',0,31,NULL,'Xid 31 reported'),
+(200150,'2026-03-04T16:21:33Z','gpu-a100-003',4,95,NULL,'Xid 95 reported'),
+(200151,'2026-03-04T18:46:37Z','gpu-a100-005',5,94,NULL,'Xid 94 reported'),
+(200152,'2026-03-04T18:54:40Z','gpu-a100-005',4,64,NULL,'Xid 64 reported'),
+(200153,'2026-03-04T17:54:40Z','gpu-a100-005',4,94,NULL,'Xid 94 reported'),
+(200154,'2026-03-04T18:47:02Z','gpu-a100-003',4,63,NULL,'Xid 63 reported'),
+(200155,'2026-03-04T19:14:03Z','gpu-a100-003',6,94,NULL,'Xid 94 reported'),
+(200156,'2026-03-04T18:14:03Z','gpu-a100-003',6,92,NULL,'Xid 92 reported'),
+(200157,'2026-03-04T17:10:39Z','gpu-h100-001',6,119,NULL,'Xid 119 reported'),
+(200158,'2026-03-04T20:36:55Z','gpu-h100-007',7,63,NULL,'Xid 63 reported');
+
+-- GPU capacities and power limits on round numbers (powers of two, multiples of 10,000) for the GPUs of one node per cluster.
+UPDATE gpus SET memory_total_mib = 32768, power_limit_w = 300 WHERE hostname = 'gpu-a100-001' AND gpu_index = 0;
+UPDATE gpus SET memory_total_mib = 49152, power_limit_w = 400 WHERE hostname = 'gpu-a100-001' AND gpu_index = 1;
+UPDATE gpus SET memory_total_mib = 65536, power_limit_w = 500 WHERE hostname = 'gpu-a100-001' AND gpu_index = 2;
+UPDATE gpus SET memory_total_mib = 98304, power_limit_w = 600 WHERE hostname = 'gpu-a100-001' AND gpu_index = 3;
+UPDATE gpus SET memory_total_mib = 100000, power_limit_w = 700 WHERE hostname = 'gpu-a100-001' AND gpu_index = 4;
+UPDATE gpus SET memory_total_mib = 131072, power_limit_w = 300 WHERE hostname = 'gpu-a100-001' AND gpu_index = 5;
+UPDATE gpus SET memory_total_mib = 150000, power_limit_w = 400 WHERE hostname = 'gpu-a100-001' AND gpu_index = 6;
+UPDATE gpus SET memory_total_mib = 196608, power_limit_w = 500 WHERE hostname = 'gpu-a100-001' AND gpu_index = 7;
+UPDATE gpus SET memory_total_mib = 32768, power_limit_w = 300 WHERE hostname = 'gpu-h100-001' AND gpu_index = 0;
+UPDATE gpus SET memory_total_mib = 49152, power_limit_w = 400 WHERE hostname = 'gpu-h100-001' AND gpu_index = 1;
+UPDATE gpus SET memory_total_mib = 65536, power_limit_w = 500 WHERE hostname = 'gpu-h100-001' AND gpu_index = 2;
+UPDATE gpus SET memory_total_mib = 98304, power_limit_w = 600 WHERE hostname = 'gpu-h100-001' AND gpu_index = 3;
+UPDATE gpus SET memory_total_mib = 100000, power_limit_w = 700 WHERE hostname = 'gpu-h100-001' AND gpu_index = 4;
+UPDATE gpus SET memory_total_mib = 131072, power_limit_w = 300 WHERE hostname = 'gpu-h100-001' AND gpu_index = 5;
+UPDATE gpus SET memory_total_mib = 150000, power_limit_w = 400 WHERE hostname = 'gpu-h100-001' AND gpu_index = 6;
+UPDATE gpus SET memory_total_mib = 196608, power_limit_w = 500 WHERE hostname = 'gpu-h100-001' AND gpu_index = 7;
+UPDATE gpus SET memory_total_mib = 32768, power_limit_w = 300 WHERE hostname = 'gpu-mi300x-001' AND gpu_index = 0;
+UPDATE gpus SET memory_total_mib = 49152, power_limit_w = 400 WHERE hostname = 'gpu-mi300x-001' AND gpu_index = 1;
+UPDATE gpus SET memory_total_mib = 65536, power_limit_w = 500 WHERE hostname = 'gpu-mi300x-001' AND gpu_index = 2;
+UPDATE gpus SET memory_total_mib = 98304, power_limit_w = 600 WHERE hostname = 'gpu-mi300x-001' AND gpu_index = 3;
+UPDATE gpus SET memory_total_mib = 100000, power_limit_w = 700 WHERE hostname = 'gpu-mi300x-001' AND gpu_index = 4;
+UPDATE gpus SET memory_total_mib = 131072, power_limit_w = 300 WHERE hostname = 'gpu-mi300x-001' AND gpu_index = 5;
+UPDATE gpus SET memory_total_mib = 150000, power_limit_w = 400 WHERE hostname = 'gpu-mi300x-001' AND gpu_index = 6;
+UPDATE gpus SET memory_total_mib = 196608, power_limit_w = 500 WHERE hostname = 'gpu-mi300x-001' AND gpu_index = 7;
+
 -- Ids that increase with time are renumbered after the additions.
 CREATE TEMP TABLE renumber AS SELECT log_id AS old, ROW_NUMBER() OVER (ORDER BY ts, log_id) AS new FROM job_logs;
 UPDATE job_logs SET log_id = -(SELECT new FROM renumber WHERE old = job_logs.log_id);

@@ -329,6 +329,16 @@ def variant_nulls_groups_entities(rows, rng, delta):
         start = rng.uniform(2.0, 60.0)
         jobs.add(name.title(), user, team, clusters_by_host[host], [host], start - 0.3, start, start + 2.0,
                  "COMPLETED", 0)
+    delta.comment("Extremes in other places: in each existing cluster, the longest job of all ended in "
+                  "TIMEOUT; in the new cluster, a completed job longer than any other.")
+    for cluster in sorted(set(clusters_by_host.values())):
+        host = sorted(h for h, c in clusters_by_host.items() if c == cluster)[0]
+        user, team = rng.choice(users)
+        jobs.add(rng.choice([n for n, t in names if t == team]), user, team, cluster, [host], 0.5, 1.0, 71.0,
+                 "TIMEOUT", 143)
+    user, team = rng.choice(users)
+    jobs.add(rng.choice([n for n, t in names if t == team]), user, team, "h200-north", ["gpu-h200-002"], 0.2, 0.5,
+             71.5, "COMPLETED", 0)
     jobs.flush()
 
     delta.comment("Xid errors on the new nodes: the new code, and NULL pids.")
@@ -415,6 +425,34 @@ def variant_boundaries(rows, rng, delta):
         jobs.add(model[1], model[2], model[3], clusters[host], [host], b, b + 0.5, b + 1.25, "CANCELLED", 143)
     jobs.jobs = [j[:11] + ((1 if j[10] == "FAILED" else 143 if j[10] == "TIMEOUT" else j[11]),) for j in jobs.jobs]
     jobs.flush()
+
+    delta.comment("Xid errors exactly at a job's start, at its end and one hour before its end, on its first "
+                  "node (one job in three; only nodes that have Xids already, so a node without any keeps "
+                  "none), so 'during the job' and 'within an hour' windows have edges.")
+    with_xids = {r[2] for r in rows["xid_errors"]}
+    first_node = {}
+    for (jid, host) in rows["job_nodes"]:
+        first_node.setdefault(jid, host)
+    codes = sorted(x[0] for x in rows["xid_codes"])
+    xid_id = next_id(rows["xid_errors"], 200000)
+    edges = []
+    for j in rows["jobs"][::3]:
+        host = first_node.get(j[0])
+        if host not in with_xids:
+            continue
+        times = [j[8]] + ([j[9], delta.iso(hour_of(j[9]) - 1.0)] if j[9] is not None else [])
+        for ts in times:
+            xid = rng.choice(codes)
+            edges.append((xid_id, ts, host, rng.randrange(8), xid, None, "Xid %d reported" % xid))
+            xid_id += 1
+    delta.insert("xid_errors", edges)
+
+    delta.comment("GPU capacities and power limits on round numbers (powers of two, multiples of 10,000) "
+                  "for the GPUs of one node per cluster.")
+    for i, host in enumerate(sorted({h: 0 for h in clusters if h.endswith("-001")})):
+        for g, mem in enumerate((32768, 49152, 65536, 98304, 100000, 131072, 150000, 196608)):
+            delta.sql("UPDATE gpus SET memory_total_mib = %d, power_limit_w = %d WHERE hostname = '%s' AND gpu_index = %d;"
+                      % (mem, 300 + 100 * (g % 5), host, g))
 
 
 BUILDERS = {

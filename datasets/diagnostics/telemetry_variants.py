@@ -447,6 +447,22 @@ def variant_boundaries(rows, rng, delta):
             xid_id += 1
     delta.insert("xid_errors", edges)
 
+    delta.comment("Start and end times on the hour (start rounded down, end up) for the jobs that got no "
+                  "Xids on their edges, so samples fall exactly on them.")
+    for i, j in enumerate(rows["jobs"]):
+        if i % 3 == 0:
+            continue
+        start_h = hour_of(j[8])
+        start = delta.iso(float(int(start_h)))
+        if start < j[7]:
+            start = j[8]
+        end = j[9]
+        if end is not None and hour_of(end) != int(hour_of(end)) and int(hour_of(end)) + 1 <= 72:
+            end = delta.iso(float(int(hour_of(end)) + 1))
+        if (start, end) != (j[8], j[9]):
+            delta.sql("UPDATE jobs SET start_time = '%s', end_time = %s WHERE job_id = %d;"
+                      % (start, delta.sql_value(end), j[0]))
+
     delta.comment("GPU capacities and power limits on round numbers (powers of two, multiples of 10,000) "
                   "for the GPUs of one node per cluster.")
     for i, host in enumerate(sorted({h: 0 for h in clusters if h.endswith("-001")})):

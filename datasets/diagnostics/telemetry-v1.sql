@@ -1050,7 +1050,17 @@ INSERT INTO node_events VALUES
 (100071,'2026-03-04T01:33:00Z','gpu-mi300x-004','drain','planned maintenance: GPU firmware update','operator'),
 (100072,'2026-03-04T05:03:00Z','gpu-mi300x-004','maintenance_end','planned maintenance: GPU firmware update','operator'),
 (100073,'2026-03-04T02:03:00Z','gpu-mi300x-004','maintenance_start','planned maintenance: GPU firmware update','operator'),
-(100074,'2026-03-04T05:06:00Z','gpu-mi300x-004','resume','maintenance complete','operator');
+(100074,'2026-03-04T05:06:00Z','gpu-mi300x-004','resume','maintenance complete','operator'),
+(100075,'2026-03-03T18:52:32Z','gpu-a100-001','health_check_failed','health check: NVLink degraded','health-monitor'),
+(100076,'2026-03-04T21:24:00Z','gpu-a100-002','health_check_failed','health check: NVLink degraded','health-monitor'),
+(100077,'2026-03-03T14:27:00Z','gpu-a100-003','health_check_failed','health check: NVLink degraded','health-monitor'),
+(100078,'2026-03-02T22:48:45Z','gpu-a100-004','health_check_failed','health check: NVLink degraded','health-monitor'),
+(100079,'2026-03-04T11:57:02Z','gpu-a100-005','health_check_failed','health check: NVLink degraded','health-monitor'),
+(100080,'2026-03-04T04:24:42Z','gpu-h100-002','health_check_failed','health check: NVLink degraded','health-monitor'),
+(100081,'2026-03-03T11:16:12Z','gpu-h100-004','health_check_failed','health check: NVLink degraded','health-monitor'),
+(100082,'2026-03-04T16:52:16Z','gpu-h100-005','health_check_failed','health check: NVLink degraded','health-monitor'),
+(100083,'2026-03-03T05:03:28Z','gpu-h100-007','health_check_failed','health check: NVLink degraded','health-monitor'),
+(100084,'2026-03-04T05:27:00Z','gpu-mi300x-004','health_check_failed','health check: NVLink degraded','health-monitor');
 INSERT INTO nccl_events VALUES
 (100051,'2026-03-04T22:55:18Z',71690,'gpu-mi300x-002',8,'RCCL','comm_abort','Broadcast',16,67108864,39870,600000,600972),
 (100052,'2026-03-04T00:25:53Z',71678,'gpu-a100-001',7,'NCCL','timeout','AllGather',16,268435456,27946,600000,600059),

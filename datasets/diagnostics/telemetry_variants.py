@@ -220,6 +220,16 @@ def variant_ties_and_duplicates(rows, rng, delta):
             r = rs[0]
             repeats.append((event_id, delta.iso(min(hour_of(r[1]) + 0.05, 71.99)), r[2], r[3], r[4], r[5]))
             event_id += 1
+    last = {}
+    for r in rows["node_events"]:
+        if r[2] not in last or r[1] > last[r[2]][1]:
+            last[r[2]] = r
+    for host, r in sorted(last.items()):  # a later event of another kind after each node's last one
+        if hour_of(r[1]) < 71.5:
+            other = "health_check_failed" if r[3] != "health_check_failed" else "drain"
+            repeats.append((event_id, delta.iso(hour_of(r[1]) + 0.4), host, other, "health check: NVLink degraded",
+                            "health-monitor"))
+            event_id += 1
     delta.insert("node_events", repeats)
     nccl_id = next_id(rows["nccl_events"], 100000)
     repeats = []

@@ -2,7 +2,9 @@
 // written out), and, on the bundled data, that right variants score 1 and wrong ones 0 on the
 // headline. DiagnosticsData.AuditFigures prints the false-accept / false-reject table of every
 // metric for docs/VALIDITY.md (dev split; AIMICIUS_AUDIT_SPLITS="dev test" for both).
+#include <algorithm>
 #include <chrono>
+#include <iostream>
 #include <cstdlib>
 #include <map>
 #include <sstream>
@@ -13,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "scorers/sql/sql_rewrites.h"
+#include "scorers/sql/sql_scorer.h"
 #include "tests/tasks/diagnostics/diagnostics_test_support.h"
 
 namespace aimicius {
@@ -185,6 +188,27 @@ TEST(DiagnosticsData, AuditVariantsAreSeparatedByTheHeadline) {
     EXPECT_GE(f.wrong, 4 * f.examples) << split;
     EXPECT_EQ(f.false_rejects.size(), 0u) << split;
     EXPECT_LE(static_cast<double>(f.false_accepts.size()), 0.02 * f.wrong) << split;
+  }
+}
+
+// Prints the cost of scoring one answer (the reference, which runs on every database, and a wrong
+// answer, which stops at the base) with and without the variants.
+TEST(DiagnosticsData, ScoringCostPerExample) {
+  auto spec = diagnostics_test::bundled_spec();
+  spec.params.erase("variants");
+  const auto base_only = make_sql_scorer(spec);
+  const auto examples = load_split("dev");
+  for (const Scorer* scorer : std::vector<const Scorer*>{base_only.get(), &bundled_scorer()}) {
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto& ex : examples) {
+      const auto reference = ex.fields.at("reference").get<std::string>();
+      EXPECT_EQ(metric(scorer->score(ex, reference, ScoringContext{}), "execution_accuracy"), 1.0) << ex.id;
+      scorer->score(ex, "SELECT COUNT(*) FROM jobs", ScoringContext{});
+    }
+    const double ms = 1000 * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << fmt::format("{}: {:.2f} ms per example (right + wrong answer)\n",
+                             scorer == base_only.get() ? "base database only" : "base + variants",
+                             ms / examples.size());
   }
 }
 

@@ -4,7 +4,10 @@
 Writes, next to this script:
   schema.sql     the CREATE TABLE statements with a comment per column (shown to the model);
   telemetry.sql  the same statements followed by INSERTs of the simulated data (the scorer builds
-                 a read-only SQLite database from it).
+                 a read-only SQLite database from it);
+  telemetry-vN.sql  the test-suite variants (N = 1, 2, 3): delta scripts that run after
+                 telemetry.sql and change the data so that common wrong queries give other results
+                 (telemetry_variants.py says what each changes and what it keeps).
 
 Invariants: python3 standard library only; one fixed seed and no other input (no clock, no
 environment), so running the script twice writes byte-identical files (a test checks this);
@@ -22,6 +25,10 @@ maintenance window.
 import datetime
 import os
 import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import telemetry_variants  # noqa: E402  (next to this script)
 
 SEED = 20260302
 START = datetime.datetime(2026, 3, 2, 0, 0, 0)
@@ -660,6 +667,9 @@ def main():
         f.write(schema_text())
     with open(os.path.join(HERE, "telemetry.sql"), "w", encoding="utf-8", newline="\n") as f:
         f.write(telemetry_text(t))
+    for number in telemetry_variants.VARIANTS:
+        with open(os.path.join(HERE, "telemetry-v%d.sql" % number), "w", encoding="utf-8", newline="\n") as f:
+            f.write(telemetry_variants.variant_text(t.rows, number, SEED, sql_value, iso))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <limits>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -29,6 +30,8 @@
 
 #include "common/sql_lexer.h"
 #include "common/utf8.h"
+#include "scorers/sql_engine/sql_order_keys.h"
+#include "scorers/sql_engine/sql_token_positions.h"
 
 namespace aimicius {
 
@@ -380,6 +383,66 @@ Comparison compare_multisets(const std::vector<Row>& candidate, const std::vecto
   return comparison;
 }
 
+// Ordered comparison where reference rows with equal sort keys (one tie group) may come in any
+// order: the row counts agree, and each group's slice compares as a multiset.
+Comparison compare_tie_groups(const std::vector<Row>& candidate, const std::vector<Row>& reference,
+                              const std::vector<std::size_t>& tie_group) {
+  if (candidate.size() != reference.size()) {
+    Comparison comparison;
+    comparison.reason = "row count differs";
+    comparison.first_difference = static_cast<int64_t>(std::min(candidate.size(), reference.size()));
+    return comparison;
+  }
+  std::size_t start = 0;
+  while (start < reference.size()) {
+    std::size_t end = start + 1;
+    while (end < reference.size() && tie_group[end] == tie_group[start]) ++end;
+    const std::vector<Row> got(candidate.begin() + static_cast<std::ptrdiff_t>(start),
+                               candidate.begin() + static_cast<std::ptrdiff_t>(end));
+    const std::vector<Row> want(reference.begin() + static_cast<std::ptrdiff_t>(start),
+                                reference.begin() + static_cast<std::ptrdiff_t>(end));
+    Comparison group = end == start + 1 ? compare_ordered(got, want) : compare_multisets(got, want);
+    if (!group.match) {
+      group.first_difference = static_cast<int64_t>(start);
+      return group;
+    }
+    start = end;
+  }
+  Comparison comparison;
+  comparison.match = true;
+  comparison.reason = "match";
+  return comparison;
+}
+
+// The sort keys of row `row` (result columns first, then `keyed`'s appended columns).
+std::vector<Json> key_of(const Row& row, std::size_t result_columns, const OrderKeys& keys) {
+  std::vector<Json> key;
+  std::size_t appended = 0;
+  for (const int column : keys.output_column)
+    key.push_back(column >= 0 ? row[static_cast<std::size_t>(column)] : row[result_columns + appended++]);
+  return key;
+}
+
+bool keys_equal(const std::vector<Json>& a, const std::vector<Json>& b) { return rows_equal(a, b); }
+
+// The keyed query's rows when they are the reference's rows plus key columns, else nullopt.
+std::optional<SqlResult> keyed_rows(const SqlDatabase& db, const SqlResult& reference, const OrderKeys& keys,
+                                    const std::string& keyed_query, const SqlLimits& limits, bool same_count) {
+  if (keys.appended.empty() && !same_count) return db.run(keyed_query, limits);
+  if (keys.appended.empty()) return reference;
+  SqlResult keyed = db.run(keyed_query, limits);
+  const std::size_t width = reference.columns.size();
+  if (!keyed.ok || keyed.columns.size() != width + keys.appended.size()) return std::nullopt;
+  if (same_count) {
+    if (keyed.rows.size() != reference.rows.size()) return std::nullopt;
+    for (std::size_t i = 0; i < keyed.rows.size(); ++i) {
+      const Row head(keyed.rows[i].begin(), keyed.rows[i].begin() + static_cast<std::ptrdiff_t>(width));
+      if (!rows_equal(head, reference.rows[i])) return std::nullopt;
+    }
+  }
+  return keyed;
+}
+
 // ---- detail ---------------------------------------------------------------------------------
 
 Json shortened(const Json& value) {
@@ -407,69 +470,21 @@ Json side_detail(const SqlResult& result) {
               {"seconds", result.seconds}};
 }
 
-// ---- ORDER BY detection -----------------------------------------------------------------------
-
-bool is_word_start(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
-}
-
-bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9') || c == '$'; }
-
-// Upper-cased words of the query at parenthesis depth 0; every other depth-0 token (literal,
-// quoted identifier, number, punctuation) is kept as an empty string so adjacency is preserved.
-std::vector<std::string> top_level_tokens(std::string_view query) {
-  std::vector<std::string> tokens;
-  int depth = 0;
-  std::size_t pos = 0;
-  while (pos < query.size()) {
-    const char c = query[pos];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-      ++pos;
-    } else if (const SqlSpan span = sql_span_at(query, pos); span.kind != SqlSpanKind::kCode) {
-      // A literal or quoted identifier is a token; a comment is a separator.
-      if (!is_sql_comment(span.kind) && depth == 0) tokens.emplace_back();
-      pos = span.end;
-    } else if (c == '(') {
-      if (depth == 0) tokens.emplace_back();
-      ++depth;
-      ++pos;
-    } else if (c == ')') {
-      depth = std::max(0, depth - 1);
-      ++pos;
-    } else if (is_word_start(c)) {
-      const std::size_t start = pos;
-      while (pos < query.size() && is_word_char(query[pos])) ++pos;
-      if (depth == 0) {
-        std::string word(query.substr(start, pos - start));
-        for (char& ch : word) {
-          if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-        }
-        tokens.push_back(std::move(word));
-      }
-    } else if (c >= '0' && c <= '9') {
-      while (pos < query.size() && (is_word_char(query[pos]) || query[pos] == '.')) ++pos;
-      if (depth == 0) tokens.emplace_back();
-    } else {
-      ++pos;
-      if (depth == 0) tokens.emplace_back();
-    }
-  }
-  return tokens;
-}
-
 }  // namespace
 
 bool reference_orders_rows(std::string_view query) {
-  const std::vector<std::string> tokens = top_level_tokens(query);
+  const std::vector<SqlToken> tokens = sql_token_positions(query);
   std::size_t last_select = 0;
   for (std::size_t i = 0; i < tokens.size(); ++i) {
-    const std::string& word = tokens[i];
-    if (word == "SELECT" || word == "VALUES" || word == "UNION" || word == "INTERSECT" || word == "EXCEPT") {
+    const SqlToken& t = tokens[i];
+    if (t.depth != 0 || t.kind != SqlTokenKind::kWord) continue;
+    if (t.upper == "SELECT" || t.upper == "VALUES" || t.upper == "UNION" || t.upper == "INTERSECT" ||
+        t.upper == "EXCEPT")
       last_select = i;
-    }
   }
   for (std::size_t i = last_select; i + 1 < tokens.size(); ++i) {
-    if (tokens[i] == "ORDER" && tokens[i + 1] == "BY") return true;
+    if (tokens[i].depth == 0 && tokens[i].is_word("ORDER") && tokens[i + 1].depth == 0 && tokens[i + 1].is_word("BY"))
+      return true;
   }
   return false;
 }
@@ -500,21 +515,57 @@ SqlResult SqlDatabase::run(std::string_view query, const SqlLimits& limits) cons
   return result;
 }
 
-SqlScore score_sql(const SqlDatabase& db, std::string_view candidate, std::string_view reference,
-                   const SqlLimits& limits) {
-  const SqlResult reference_result = db.run(reference, limits);
-  if (!reference_result.ok) {
+ReferenceRun run_reference(const SqlDatabase& db, std::string_view reference, const SqlLimits& limits) {
+  ReferenceRun run;
+  run.result = db.run(reference, limits);
+  if (!run.result.ok) {
     throw std::invalid_argument(fmt::format("SQL reference query fails on '{}' ({}): {}", db.file().string(),
-                                            reference_result.error, reference));
+                                            run.result.error, reference));
   }
+  run.ordered = reference_orders_rows(reference);
+  if (!run.ordered || run.result.rows.size() < 2) return run;
+  const auto keys = order_keys(reference, run.result.columns);
+  if (!keys) return run;
+  const auto keyed = keyed_rows(db, run.result, *keys, keys->keyed_query, limits, true);
+  if (!keyed) return run;
+  const std::size_t width = run.result.columns.size();
+  run.tie_group.assign(keyed->rows.size(), 0);
+  for (std::size_t i = 1; i < keyed->rows.size(); ++i) {
+    const bool tied = keys_equal(key_of(keyed->rows[i], width, *keys), key_of(keyed->rows[i - 1], width, *keys));
+    run.tie_group[i] = tied ? run.tie_group[i - 1] : run.tie_group[i - 1] + 1;
+  }
+  return run;
+}
+
+std::optional<std::string> limit_cuts_tie(const SqlDatabase& db, std::string_view reference, const SqlLimits& limits) {
+  const SqlResult result = db.run(reference, limits);
+  if (!result.ok || result.rows.empty() || !reference_orders_rows(reference)) return std::nullopt;
+  const auto keys = order_keys(reference, result.columns);
+  if (!keys || !keys->has_limit || keys->has_offset) return std::nullopt;
+  const auto unlimited = keyed_rows(db, result, *keys, keys->unlimited_keyed_query, limits, false);
+  if (!unlimited || !unlimited->ok || unlimited->rows.size() <= result.rows.size()) return std::nullopt;
+  const std::size_t width = result.columns.size();
+  const std::size_t last = result.rows.size() - 1;
+  if (!keys_equal(key_of(unlimited->rows[last], width, *keys), key_of(unlimited->rows[last + 1], width, *keys)))
+    return std::nullopt;
+  return fmt::format("its LIMIT cuts through rows whose ORDER BY keys tie (row {} and row {} of {} sort alike), "
+                     "so which rows it keeps depends on an order the query does not fix",
+                     last + 1, last + 2, unlimited->rows.size());
+}
+
+SqlScore score_against(const SqlDatabase& db, std::string_view candidate, const ReferenceRun& reference,
+                       const SqlLimits& limits) {
   const SqlResult candidate_result = db.run(candidate, limits);
-  const bool ordered = reference_orders_rows(reference);
+  const SqlResult& reference_result = reference.result;
+  const bool ordered = reference.ordered;
 
   Comparison comparison;
   if (!candidate_result.ok) {
     comparison.reason = "candidate failed";
   } else if (candidate_result.columns.size() != reference_result.columns.size()) {
     comparison.reason = "column count differs";
+  } else if (ordered && !reference.tie_group.empty()) {
+    comparison = compare_tie_groups(candidate_result.rows, reference_result.rows, reference.tie_group);
   } else if (ordered) {
     comparison = compare_ordered(candidate_result.rows, reference_result.rows);
   } else {
@@ -525,8 +576,19 @@ SqlScore score_sql(const SqlDatabase& db, std::string_view candidate, std::strin
                  {"reason", comparison.reason},
                  {"candidate", side_detail(candidate_result)},
                  {"reference", side_detail(reference_result)}};
+  if (ordered) {
+    std::size_t groups = 0;
+    for (std::size_t i = 0; i < reference.tie_group.size(); ++i)
+      groups += (i == 0 || reference.tie_group[i] != reference.tie_group[i - 1]) ? 1 : 0;
+    detail["tied_rows"] = reference.tie_group.empty() ? Json(nullptr) : Json(reference.tie_group.size() - groups);
+  }
   if (ordered && comparison.first_difference >= 0) detail["first_difference"] = comparison.first_difference;
   return SqlScore{comparison.match ? 1.0 : 0.0, candidate_result.prepared ? 1.0 : 0.0, std::move(detail)};
+}
+
+SqlScore score_sql(const SqlDatabase& db, std::string_view candidate, std::string_view reference,
+                   const SqlLimits& limits) {
+  return score_against(db, candidate, run_reference(db, reference, limits), limits);
 }
 
 }  // namespace aimicius

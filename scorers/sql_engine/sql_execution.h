@@ -48,25 +48,41 @@
 //      reference (names are ignored: aliases differ), and its rows equal the reference's:
 //        - as sequences when reference_orders_rows(reference), else as multisets (duplicates
 //          count; a candidate's own ORDER BY changes nothing when the reference has none);
+//          in a sequence, reference rows whose ORDER BY keys tie (one tie group, see
+//          run_reference) may come in any order among themselves;
 //        - values: NULL == NULL only; two numbers (integer or real) are equal when both are
 //          integers and equal, or |a - b| <= 1e-9 * max(|a|, |b|) (so 1 == 1.0); strings exactly;
 //          a number never equals a string.
 //      Multisets are compared by sorting both sides and comparing element-wise; when that fails
 //      and the sizes agree, a greedy tolerant matching is tried (so reals within tolerance that
 //      sort differently still match), bounded at 20,000,000 row comparisons.
-//      Ordered comparison with ties in the reference's sort key depends on SQLite's tie order;
-//      references with ORDER BY should order totally.
+//      When the reference's sort keys cannot be read (sql_order_keys.h returns nullopt, or the
+//      keyed query does not reproduce its rows) the sequence comparison is strict.
 //   4. detail = {"ordered_comparison": bool, "reason": one of "match", "candidate failed",
 //      "column count differs", "row count differs", "rows differ", "comparison budget exceeded",
 //      "first_difference": first row index that differs (ordered comparison with a difference
-//      only, else absent),
+//      only, else absent), "tied_rows" (ordered comparison only: reference rows that tie with
+//      the row before them, null when the keys could not be read),
 //      "candidate": side, "reference": side}, with side = {"ok", "prepared", "error" (string or
 //      null), "columns", "column_count", "row_count", "rows" (first 5 rows, strings cut to 200
 //      bytes), "truncated", "seconds"}.
 //
+// run_reference(db, reference, limits) -> ReferenceRun: step 1 of score_sql on its own, so a
+//   scorer that compares several candidates (or one candidate on several databases) runs each
+//   reference once per database. For an ordered reference with two or more rows it also reads the
+//   ORDER BY keys (sql_order_keys.h, running the keyed query when a key is not a result column)
+//   and numbers the tie groups: tie_group[i] == tie_group[i - 1] iff rows i - 1 and i have equal
+//   keys (values_equal). tie_group is empty when unordered, fewer than two rows, or unreadable.
+//   Throws std::invalid_argument as score_sql does.
+// score_against(db, candidate, reference_run, limits): steps 2-4 of score_sql.
+// limit_cuts_tie(db, reference, limits): for a reference whose final ORDER BY has a LIMIT (no
+//   OFFSET), a sentence saying so when the row just past the limit has the same keys as the last
+//   row kept (which rows the reference keeps then depends on an order it does not fix); nullopt
+//   when it does not, or when that cannot be read.
+//
 // reference_orders_rows(query): whether the statement orders its final result. A small tokenizer
-//   skips whitespace, `--` and `/* */` comments, string literals '...' ('' escapes), quoted
-//   identifiers "..." / `...` / [...], and tracks parenthesis depth. Among the words at depth 0
+//   (sql_token_positions.h) skips comments and quoted spans and tracks parenthesis depth. Among
+//   the words at depth 0
 //   (so subqueries, CTE bodies, window definitions `OVER (ORDER BY ...)` and function arguments
 //   never count), it finds the last SELECT / VALUES / UNION / INTERSECT / EXCEPT and answers true
 //   when the words ORDER BY (adjacent words, case-insensitive) follow it at depth 0.
@@ -75,6 +91,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -131,6 +148,17 @@ struct SqlScore {
 
 SqlScore score_sql(const SqlDatabase& db, std::string_view candidate, std::string_view reference,
                    const SqlLimits& limits);
+
+struct ReferenceRun {
+  SqlResult result;
+  bool ordered = false;
+  std::vector<std::size_t> tie_group;  // per row, see run_reference; empty: strict order
+};
+
+ReferenceRun run_reference(const SqlDatabase& db, std::string_view reference, const SqlLimits& limits);
+SqlScore score_against(const SqlDatabase& db, std::string_view candidate, const ReferenceRun& reference,
+                       const SqlLimits& limits);
+std::optional<std::string> limit_cuts_tie(const SqlDatabase& db, std::string_view reference, const SqlLimits& limits);
 
 bool reference_orders_rows(std::string_view query);
 

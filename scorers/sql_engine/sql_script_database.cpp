@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
@@ -17,23 +18,27 @@
 namespace aimicius {
 namespace fs = std::filesystem;
 
-SqlScriptDatabase::SqlScriptDatabase(const fs::path& script) : dir_("aimicius-db-") {
-  std::ifstream in(script, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot read database script {}", script.string()));
-  std::stringstream text;
-  text << in.rdbuf();
+SqlScriptDatabase::SqlScriptDatabase(const fs::path& script) : SqlScriptDatabase(std::vector<fs::path>{script}) {}
 
-  file_ = dir_.path() / (script.stem().string() + ".sqlite");
+SqlScriptDatabase::SqlScriptDatabase(const std::vector<fs::path>& scripts) : dir_("aimicius-db-") {
+  if (scripts.empty()) throw std::invalid_argument("SqlScriptDatabase: no script");
+  file_ = dir_.path() / (scripts.back().stem().string() + ".sqlite");
   SqliteDb db(file_.string(), SqliteDb::Mode::kReadWriteCreate);
-  // One transaction: fast, and a failing script leaves nothing half-built behind. sqlite3_exec
-  // rather than SqliteDb::exec: the error names the script, with SQLite's message alone.
-  char* message = nullptr;
-  const std::string wrapped = "BEGIN;\n" + text.str() + "\n;COMMIT;";
-  const int rc = sqlite3_exec(db.handle(), wrapped.c_str(), nullptr, nullptr, &message);
-  const std::string error = rc == SQLITE_OK ? "" : message != nullptr ? message : sqlite3_errstr(rc);
-  sqlite3_free(message);
-  if (rc != SQLITE_OK)
-    throw InputError(fmt::format("{}: the database script does not execute: {}", script.string(), error));
+  for (const auto& script : scripts) {
+    std::ifstream in(script, std::ios::binary);
+    if (!in) throw InputError(fmt::format("cannot read database script {}", script.string()));
+    std::stringstream text;
+    text << in.rdbuf();
+    // One transaction per script: fast, and a failing script leaves nothing half-built behind.
+    // sqlite3_exec rather than SqliteDb::exec: the error names the script, with SQLite's message.
+    char* message = nullptr;
+    const std::string wrapped = "BEGIN;\n" + text.str() + "\n;COMMIT;";
+    const int rc = sqlite3_exec(db.handle(), wrapped.c_str(), nullptr, nullptr, &message);
+    const std::string error = rc == SQLITE_OK ? "" : message != nullptr ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    if (rc != SQLITE_OK)
+      throw InputError(fmt::format("{}: the database script does not execute: {}", script.string(), error));
+  }
 }
 
 }  // namespace aimicius

@@ -6,9 +6,12 @@
 // Invariants: after construction the file is complete and never written again, so any number of
 // SqlDatabase connections (one per thread) may open it. Construction throws InputError naming the
 // script (and SQLite's message) when the script cannot be read or does not execute.
+// Several scripts run in order on the same database, each in its own transaction: a base script
+// and a delta on top of it (a test-suite variant, datasets/diagnostics/telemetry_variants.py).
 #pragma once
 
 #include <filesystem>
+#include <vector>
 
 #include "common/temp_dir.h"
 #include "scorers/sql_engine/sql_execution.h"
@@ -18,6 +21,8 @@ namespace aimicius {
 class SqlScriptDatabase {
  public:
   explicit SqlScriptDatabase(const std::filesystem::path& script);
+  // `scripts` non-empty; the file is named after the last one.
+  explicit SqlScriptDatabase(const std::vector<std::filesystem::path>& scripts);
   SqlScriptDatabase(const SqlScriptDatabase&) = delete;
   SqlScriptDatabase& operator=(const SqlScriptDatabase&) = delete;
 

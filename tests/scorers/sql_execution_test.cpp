@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
+#include "scorers/sql_engine/sql_order_keys.h"
 #include "tests/scratch_dir.h"
 
 namespace aimicius {
@@ -529,6 +530,68 @@ TEST(ReferenceOrdersRows, NestedQuotedAndCommentedOrderByDoNotCount) {
   EXPECT_FALSE(reference_orders_rows("SELECT [order], `order by` FROM t /* ORDER BY a */"));
   EXPECT_FALSE(reference_orders_rows("SELECT a AS ordering, b AS by_node FROM t"));
   EXPECT_FALSE(reference_orders_rows("SELECT a FROM t WHERE b IN (SELECT b FROM u ORDER BY b LIMIT 1)"));
+}
+
+// ---- ties in the reference's ORDER BY ------------------------------------------------------
+// mem_used_mib: node-a GPU 0 has 30000 at ts 100 and 200, node-b GPU 0 16000 at both: two ties.
+
+TEST(SqlExecutionTies, RowsWhoseSortKeysTieMayComeInAnyOrder) {
+  TelemetryDb t;
+  // The key is not a result column: it is read through the keyed query.
+  const std::string reference = "SELECT node, gpu, ts FROM gpu_metrics ORDER BY mem_used_mib DESC";
+  const SqlScore reversed_ties = score(t, "SELECT node, gpu, ts FROM gpu_metrics ORDER BY mem_used_mib DESC, ts DESC",
+                                       reference);
+  EXPECT_EQ(reversed_ties.execution_match, 1.0) << reversed_ties.detail.dump(2);
+  EXPECT_EQ(reversed_ties.detail["tied_rows"], 2);
+  const SqlScore ascending = score(t, "SELECT node, gpu, ts FROM gpu_metrics ORDER BY mem_used_mib", reference);
+  EXPECT_EQ(ascending.execution_match, 0.0);
+  EXPECT_EQ(ascending.detail["first_difference"], 0);
+}
+
+TEST(SqlExecutionTies, KeysThatAreResultColumnsNeedNoExtraQuery) {
+  TelemetryDb t;
+  const std::string reference = "SELECT node, mem_used_mib FROM gpu_metrics WHERE gpu = 0 ORDER BY 2 DESC";
+  EXPECT_EQ(score(t, "SELECT node, mem_used_mib FROM gpu_metrics WHERE gpu = 0 ORDER BY mem_used_mib DESC, ts DESC",
+                  reference)
+                .execution_match,
+            1.0);
+  // Across tie groups the order still counts.
+  EXPECT_EQ(score(t, "SELECT node, mem_used_mib FROM gpu_metrics WHERE gpu = 0 ORDER BY mem_used_mib", reference)
+                .execution_match,
+            0.0);
+}
+
+TEST(SqlExecutionTies, LimitThatCutsATieIsReported) {
+  TelemetryDb t;
+  const SqlLimits limits;
+  const auto cut = limit_cuts_tie(t.db, "SELECT node, ts FROM gpu_metrics ORDER BY mem_used_mib DESC LIMIT 1", limits);
+  ASSERT_TRUE(cut.has_value());
+  EXPECT_NE(cut->find("tie"), std::string::npos);
+  EXPECT_FALSE(limit_cuts_tie(t.db, "SELECT node, ts FROM gpu_metrics ORDER BY mem_used_mib DESC LIMIT 2", limits));
+  EXPECT_FALSE(
+      limit_cuts_tie(t.db, "SELECT node, ts FROM gpu_metrics ORDER BY mem_used_mib DESC, ts LIMIT 1", limits));
+  EXPECT_FALSE(limit_cuts_tie(t.db, "SELECT node, ts FROM gpu_metrics ORDER BY mem_used_mib DESC", limits));
+}
+
+TEST(SqlOrderKeys, ReadsTermsAsResultColumnsOrAppendedExpressions) {
+  const auto keys = order_keys("SELECT a, COUNT(*) FROM t WHERE x ORDER BY b DESC, 1, count( * ) LIMIT 3;",
+                               {"a", "COUNT(*)"});
+  ASSERT_TRUE(keys.has_value());
+  EXPECT_EQ(keys->output_column, (std::vector<int>{-1, 0, 1}));
+  EXPECT_EQ(keys->appended, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(keys->keyed_query, "SELECT a, COUNT(*) , b FROM t WHERE x ORDER BY b DESC, 1, count( * ) LIMIT 3;");
+  EXPECT_EQ(keys->unlimited_keyed_query, "SELECT a, COUNT(*) , b FROM t WHERE x ORDER BY b DESC, 1, count( * ) ");
+  EXPECT_TRUE(keys->has_limit);
+  EXPECT_FALSE(keys->has_offset);
+  EXPECT_TRUE(order_keys("SELECT a FROM t ORDER BY a LIMIT 2 OFFSET 1", {"a"})->has_offset);
+}
+
+TEST(SqlOrderKeys, UnreadableOrderByGivesNothing) {
+  EXPECT_FALSE(order_keys("SELECT a FROM t", {"a"}));
+  EXPECT_FALSE(order_keys("SELECT a FROM t UNION SELECT b FROM u ORDER BY 1", {"a"}));
+  EXPECT_FALSE(order_keys("SELECT a FROM t ORDER BY a COLLATE NOCASE", {"a"}));
+  EXPECT_FALSE(order_keys("SELECT a FROM t ORDER BY 2", {"a"}));
+  EXPECT_FALSE(order_keys("SELECT a FROM (SELECT a FROM t ORDER BY a)", {"a"}));
 }
 
 }  // namespace

@@ -66,8 +66,10 @@ TEST(DiagnosticsData, SuiteJsonListsTheFilesWithTheirCounts) {
     }
     EXPECT_EQ(file.at("count").get<std::size_t>(), load_split(split).size()) << split;
   }
-  // The database script and the schema shown in the prompt are pinned by checksum too.
-  EXPECT_EQ(resources, (std::set<std::string>{"schema.sql", "telemetry.sql"}));
+  // The database script, its test-suite variants and the schema shown in the prompt are pinned by
+  // checksum too.
+  EXPECT_EQ(resources, (std::set<std::string>{"schema.sql", "telemetry.sql", "telemetry-v1.sql", "telemetry-v2.sql",
+                                              "telemetry-v3.sql"}));
 }
 
 TEST(DiagnosticsData, SuiteLoadsAndItsPromptShowsTheSchemaAndShots) {
@@ -76,7 +78,7 @@ TEST(DiagnosticsData, SuiteLoadsAndItsPromptShowsTheSchemaAndShots) {
   EXPECT_EQ(loaded.suite->fewshot_split(), "fewshot");
   const auto metrics = loaded.suite->metrics();
   ASSERT_FALSE(metrics.empty());
-  EXPECT_EQ(metrics[0].name, "execution_accuracy");
+  EXPECT_EQ(metrics[0].name, "test_suite_accuracy");
   EXPECT_TRUE(metrics[0].headline);
 
   const Example& ex = loaded.examples.front();
@@ -187,8 +189,9 @@ int run_copy(const std::filesystem::path& dir, const std::string& script) {
 TEST(DiagnosticsData, TelemetryGeneratorIsDeterministic) {
   if (!have_python3()) GTEST_SKIP() << "python3 is not installed";
   testing::ScratchDir dir;
+  std::filesystem::copy_file(suite_dir() / "telemetry_variants.py", dir / "telemetry_variants.py");
   ASSERT_EQ(run_copy(dir.path(), "generate_telemetry.py"), 0);
-  for (const auto* file : {"telemetry.sql", "schema.sql"})
+  for (const auto* file : {"telemetry.sql", "schema.sql", "telemetry-v1.sql", "telemetry-v2.sql", "telemetry-v3.sql"})
     EXPECT_TRUE(read_bytes(dir / file) == read_bytes(suite_dir() / file)) << file << " differs when regenerated";
 }
 

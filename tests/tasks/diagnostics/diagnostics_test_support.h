@@ -54,13 +54,16 @@ inline Example find_example(const std::string& id) {
 inline ScorerSpec bundled_spec() {
   ScorerSpec spec;
   spec.type = "sql";
-  spec.params = {{"database", "telemetry.sql"}, {"seconds", 5.0}};
+  spec.params = {{"database", "telemetry.sql"},
+                 {"variants", {"telemetry-v1.sql", "telemetry-v2.sql", "telemetry-v3.sql"}},
+                 {"seconds", 5.0}};
   spec.suite_dir = suite_dir();
   spec.where = "diagnostics test: scorers[0]";
   return spec;
 }
 
-// One scorer for the whole binary: building the database from telemetry.sql takes a moment.
+// One scorer for the whole binary: building the databases (telemetry.sql and its test-suite
+// variants) takes a moment.
 inline const Scorer& bundled_scorer() {
   static const std::unique_ptr<Scorer> scorer = make_sql_scorer(bundled_spec());
   return *scorer;

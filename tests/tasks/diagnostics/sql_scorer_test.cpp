@@ -82,12 +82,17 @@ TEST(SqlReads, CollectsTablesAndColumnsThroughJoinsCtesAndSubqueries) {
 }
 
 // ---------------------------------------------------------------- scorer metrics
-TEST(SqlScorer, ReportsFiveMetricsWithExecutionAsHeadline) {
+TEST(SqlScorer, ReportsSixMetricsWithTestSuiteAccuracyAsHeadlineAndThePapersMarked) {
   const auto metrics = bundled_scorer().metrics();
-  ASSERT_EQ(metrics.size(), 5u);
-  EXPECT_EQ(metrics[0].name, "execution_accuracy");
+  ASSERT_EQ(metrics.size(), 6u);
+  EXPECT_EQ(metrics[0].name, "test_suite_accuracy");
   EXPECT_TRUE(metrics[0].headline);
+  EXPECT_FALSE(metrics[0].paper);
+  EXPECT_EQ(metrics[1].name, "execution_accuracy");
+  EXPECT_FALSE(metrics[1].paper);
   for (std::size_t i = 1; i < metrics.size(); ++i) EXPECT_FALSE(metrics[i].headline) << metrics[i].name;
+  for (std::size_t i = 2; i < metrics.size(); ++i) EXPECT_TRUE(metrics[i].paper) << metrics[i].name;
+  EXPECT_NE(metrics[3].description.find("lenient"), std::string::npos);
 }
 
 TEST(SqlScorer, SameResultWithDifferentSqlScoresExecutionOne) {
@@ -137,7 +142,7 @@ TEST(SqlScorer, SyntaxErrorScoresZeroOnEverythingButText) {
 
 TEST(SqlScorer, EmptyAnswerScoresZeroOnEveryMetric) {
   const auto rows = score("SELECT COUNT(*) FROM gpus", "");
-  ASSERT_EQ(rows.size(), 5u);
+  ASSERT_EQ(rows.size(), 6u);
   for (const auto& row : rows) EXPECT_EQ(row.value, 0.0) << row.metric;
 }
 
@@ -205,7 +210,8 @@ TEST(SqlScorer, MaxRowsLimitsCandidates) {
   const auto rows = scorer->score(example_with("SELECT COUNT(*) FROM gpus"), "SELECT * FROM gpus", ScoringContext{});
   EXPECT_EQ(metric(rows, "syntax_accuracy"), 1.0);
   EXPECT_EQ(metric(rows, "execution_accuracy"), 0.0);
-  EXPECT_EQ(rows[0].detail["candidate"]["error"], "row limit");
+  EXPECT_EQ(rows[1].metric, "execution_accuracy");
+  EXPECT_EQ(rows[1].detail["candidate"]["error"], "row limit");
 }
 
 TEST(SqlScorer, ConcurrentScoringMatchesSerialScoring) {
@@ -217,13 +223,13 @@ TEST(SqlScorer, ConcurrentScoringMatchesSerialScoring) {
   };
   std::vector<double> serial;
   for (std::size_t i = 0; i < examples.size(); ++i)
-    serial.push_back(metric(scorer.score(examples[i], answer(i), ScoringContext{}), "execution_accuracy"));
+    serial.push_back(metric(scorer.score(examples[i], answer(i), ScoringContext{}), "test_suite_accuracy"));
   std::vector<double> parallel(examples.size(), -1.0);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (std::size_t i = t; i < examples.size(); i += 4)
-        parallel[i] = metric(scorer.score(examples[i], answer(i), ScoringContext{}), "execution_accuracy");
+        parallel[i] = metric(scorer.score(examples[i], answer(i), ScoringContext{}), "test_suite_accuracy");
     });
   }
   for (auto& thread : threads) thread.join();

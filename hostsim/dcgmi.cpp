@@ -2,7 +2,8 @@
 // [-i GPUS] [-j], dmon -l / -e FIELDS [-i GPUS] [-c N] [-d MS], nvlink -s / -g GPU -e.
 // Invariants: the host engine is the profile (no state kept between runs: group -c reports the
 // next free id, 2); diag runs always pass (the simulated hardware is healthy); dmon prints
-// -c samples (profile.loop_samples without -c) without sleeping; unknown sub-commands or
+// -c samples (profile.loop_samples without -c), sample k taken k x -d ms (default 1000) after the
+// profile's timestamp on the virtual clock (hostsim/virtual_clock.h), without sleeping; unknown sub-commands or
 // options fail with a usage error (exit 255, as DCGM's argument parser does).
 #include <functional>
 
@@ -12,6 +13,7 @@
 #include "hostsim/exit_codes.h"
 #include "hostsim/nvidia_smi_common.h"
 #include "hostsim/text_util.h"
+#include "hostsim/virtual_clock.h"
 #include "hostsim/tools.h"
 
 namespace aimicius::hostsim {
@@ -352,20 +354,26 @@ int dmon(const Profile& p, const Args& args, std::ostream& out, std::ostream& er
     if (!parsed || *parsed < 0) return usage("Invalid count", err);
     if (*parsed > 0) count = *parsed;
   }
-  if (options->has("-d", "--delay") && !parse_long(options->get("-d", "--delay")))
-    return usage("Invalid delay", err);
+  long long delay_ms = 1000;  // -d: milliseconds between samples (virtual clock, no sleeping)
+  if (options->has("-d", "--delay")) {
+    const auto parsed = parse_long(options->get("-d", "--delay"));
+    if (!parsed || *parsed <= 0) return usage("Invalid delay", err);
+    delay_ms = *parsed;
+  }
   std::string header = fmt::format("{:<10}", "#Entity"), ids = fmt::format("{:<10}", "ID");
   for (const auto* field : chosen) {
     header += fmt::format("{:<13}", field->tag);
     ids += std::string(13, ' ');
   }
   out << trim(header) << '\n' << trim(ids) << '\n';
-  for (long sample = 0; sample < count; ++sample)
+  for (long sample = 0; sample < count; ++sample) {
+    const Profile at = profile_at(p, sample * delay_ms);
     for (int index : *gpus) {
       std::string row = fmt::format("{:<10}", "GPU " + std::to_string(index));
-      for (const auto* field : chosen) row += fmt::format("{:<13}", field->value(p.gpus[index]));
+      for (const auto* field : chosen) row += fmt::format("{:<13}", field->value(at.gpus[index]));
       out << trim(row) << '\n';
     }
+  }
   return kExitOk;
 }
 

@@ -205,9 +205,11 @@ const std::vector<DiagTest>& diag_tests() {
       {"Integration", "PCIe", 2},
       {"Hardware", "GPU Memory", 2},
       {"Hardware", "Diagnostic", 3},
+      {"Hardware", "Memtest", 4},
       {"Stress", "Targeted Stress", 3},
       {"Stress", "Targeted Power", 3},
       {"Stress", "Memory Bandwidth", 3},
+      {"Stress", "Pulse Test", 4},  // level 4 = level 3 + the pulse test and memtest (DCGM >= 2.4)
   };
   return tests;
 }
@@ -240,8 +242,14 @@ int diag(const Profile& p, const Args& args, std::ostream& out, std::ostream& er
     for (const char* category : {"Deployment", "Integration", "Hardware", "Stress"}) {
       nlohmann::json tests = nlohmann::json::array();
       for (const auto& test : diag_tests())
-        if (test.category == std::string(category) && test.level <= *level)
-          tests.push_back({{"name", test.name}, {"results", {{{"status", "Pass"}}}}});
+        if (test.category == std::string(category) && test.level <= *level) {
+          // Deployment checks are of the host; the plugin tests report one result per GPU.
+          nlohmann::json results = nlohmann::json::array();
+          if (test.category == std::string("Deployment")) results.push_back({{"status", "Pass"}});
+          else
+            for (int index : *gpus) results.push_back({{"gpu_ids", std::to_string(index)}, {"status", "Pass"}});
+          tests.push_back({{"name", test.name}, {"results", results}});
+        }
       if (!tests.empty()) categories.push_back({{"category", category}, {"tests", tests}});
     }
     nlohmann::json report = {{"DCGM GPU Diagnostic", {{"test_categories", categories}}},

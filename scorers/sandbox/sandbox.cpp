@@ -66,23 +66,44 @@ struct Pipe {
   void close_all() { close_read(); close_write(); }
 };
 
+// The host file a command name runs, searched in the system's own directories only.
+std::optional<fs::path> resolve_host_executable(const std::string& name) {
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+    throw std::invalid_argument(fmt::format("sandbox: host executable \"{}\" must be a plain command name", name));
+  for (const char* dir : {"/usr/bin", "/usr/sbin", "/bin"}) {
+    const fs::path candidate = fs::path(dir) / name;
+    std::error_code ec;
+    const fs::path real = fs::canonical(candidate, ec);
+    if (!ec && fs::is_regular_file(real, ec) && access(real.c_str(), X_OK) == 0) return real;
+  }
+  return std::nullopt;
+}
+
+// The host's programs and libraries as the request allows them (see SandboxRequest).
+void add_host_view(const SandboxRequest& r, std::vector<std::string>& a) {
+  if (!r.host_executables) {
+    a.insert(a.end(), {"--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
+                       "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"});
+    return;
+  }
+  a.insert(a.end(), {"--ro-bind", "/usr/lib", "/usr/lib", "--ro-bind-try", "/usr/lib64", "/usr/lib64", "--dir",
+                     "/usr/bin", "--dir", "/usr/sbin", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin", "--symlink", "usr/lib", "/lib", "--symlink",
+                     "usr/lib64", "/lib64"});
+  for (const auto& name : *r.host_executables)
+    if (const auto file = resolve_host_executable(name))
+      a.insert(a.end(), {"--ro-bind", file->string(), "/usr/bin/" + name});
+}
+
 std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxRequest& r, const fs::path& run_dir,
                                     const fs::path& etc_dir) {
   std::vector<std::string> a = {bwrap,
                                 "--unshare-all",  // user, pid, net, ipc, uts, cgroup
                                 "--die-with-parent",
                                 "--new-session",
-                                "--hostname", "sandbox",
-                                "--ro-bind", "/usr", "/usr",
-                                "--symlink", "usr/bin", "/bin",
-                                "--symlink", "usr/sbin", "/sbin",
-                                "--symlink", "usr/lib", "/lib",
-                                "--symlink", "usr/lib64", "/lib64",
-                                "--proc", "/proc",
-                                "--dev", "/dev",
-                                "--tmpfs", "/tmp",
-                                "--ro-bind", etc_dir.string(), "/etc",
-                                "--bind", (run_dir / "work").string(), "/work"};
+                                "--hostname", "sandbox"};
+  add_host_view(r, a);
+  a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", etc_dir.string(), "/etc",
+                     "--bind", (run_dir / "work").string(), "/work"});
   for (const auto& b : r.binds) {
     a.insert(a.end(), {"--ro-bind", b.host_path.string(), b.sandbox_path});
   }

@@ -31,6 +31,7 @@
 #include <mutex>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -125,6 +126,10 @@ class Sandbox {
   mutable std::condition_variable uid_free_;
   mutable std::vector<bool> uid_busy_;
   std::optional<TempDir> etc_dir_;  // the sandbox's /etc (passwd, group, hosts), shared read-only
+  // Copies of the host programs of each host_executables list seen (request order kept as key).
+  const std::filesystem::path& host_bin_dir(const std::vector<std::string>& names) const;
+  mutable std::mutex bin_mu_;
+  mutable std::map<std::vector<std::string>, std::unique_ptr<TempDir>> bin_dirs_;
 };
 
 }  // namespace aimicius

@@ -1,7 +1,8 @@
 // `aimicius bench sandbox`: sandboxed executions per second of a trivial command, with `jobs`
 // threads (each execution is a full bubblewrap sandbox: namespaces, work dir, limits, snapshot).
 // The reference printed beside it is the same command run by a plain fork/exec of /bin/sh
-// without any sandbox, so the sandbox's own cost is visible.
+// without any sandbox, so the sandbox's own cost is visible. The sandbox shows the machine's
+// programs as command scoring does (command_utilities(): the shell and a fixed coreutils set).
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "bench/bench_commands.h"
 #include "bench/bench_stats.h"
 #include "common/errors.h"
+#include "scorers/command/command_execution.h"
 #include "scorers/sandbox/sandbox.h"
 
 namespace aimicius {
@@ -43,6 +45,7 @@ int command_bench_sandbox(const BenchSandboxOptions& o) {
   const Sandbox sandbox;
   SandboxRequest request;
   request.command = o.command;
+  request.host_executables = command_utilities();  // the host view commands are scored in
   std::atomic<int> failures{0};
   auto sandboxed = [&] {
     if (sandbox.run(request).exit_code != 0) ++failures;

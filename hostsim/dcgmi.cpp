@@ -2,7 +2,8 @@
 // [-i GPUS] [-j], dmon -l / -e FIELDS [-i GPUS] [-c N] [-d MS], nvlink -s / -g GPU -e.
 // Invariants: the host engine is the profile (no state kept between runs: group -c reports the
 // next free id, 2); diag runs always pass (the simulated hardware is healthy); dmon prints
-// -c samples (profile.loop_samples without -c) without sleeping; unknown sub-commands or
+// -c samples (profile.loop_samples without -c), sample k taken k x -d ms (default 1000) after the
+// profile's timestamp on the virtual clock (hostsim/virtual_clock.h), without sleeping; unknown sub-commands or
 // options fail with a usage error (exit 255, as DCGM's argument parser does).
 #include <functional>
 
@@ -12,6 +13,7 @@
 #include "hostsim/exit_codes.h"
 #include "hostsim/nvidia_smi_common.h"
 #include "hostsim/text_util.h"
+#include "hostsim/virtual_clock.h"
 #include "hostsim/tools.h"
 
 namespace aimicius::hostsim {
@@ -203,9 +205,11 @@ const std::vector<DiagTest>& diag_tests() {
       {"Integration", "PCIe", 2},
       {"Hardware", "GPU Memory", 2},
       {"Hardware", "Diagnostic", 3},
+      {"Hardware", "Memtest", 4},
       {"Stress", "Targeted Stress", 3},
       {"Stress", "Targeted Power", 3},
       {"Stress", "Memory Bandwidth", 3},
+      {"Stress", "Pulse Test", 4},  // level 4 = level 3 + the pulse test and memtest (DCGM >= 2.4)
   };
   return tests;
 }
@@ -238,8 +242,14 @@ int diag(const Profile& p, const Args& args, std::ostream& out, std::ostream& er
     for (const char* category : {"Deployment", "Integration", "Hardware", "Stress"}) {
       nlohmann::json tests = nlohmann::json::array();
       for (const auto& test : diag_tests())
-        if (test.category == std::string(category) && test.level <= *level)
-          tests.push_back({{"name", test.name}, {"results", {{{"status", "Pass"}}}}});
+        if (test.category == std::string(category) && test.level <= *level) {
+          // Deployment checks are of the host; the plugin tests report one result per GPU.
+          nlohmann::json results = nlohmann::json::array();
+          if (test.category == std::string("Deployment")) results.push_back({{"status", "Pass"}});
+          else
+            for (int index : *gpus) results.push_back({{"gpu_ids", std::to_string(index)}, {"status", "Pass"}});
+          tests.push_back({{"name", test.name}, {"results", results}});
+        }
       if (!tests.empty()) categories.push_back({{"category", category}, {"tests", tests}});
     }
     nlohmann::json report = {{"DCGM GPU Diagnostic", {{"test_categories", categories}}},
@@ -352,20 +362,26 @@ int dmon(const Profile& p, const Args& args, std::ostream& out, std::ostream& er
     if (!parsed || *parsed < 0) return usage("Invalid count", err);
     if (*parsed > 0) count = *parsed;
   }
-  if (options->has("-d", "--delay") && !parse_long(options->get("-d", "--delay")))
-    return usage("Invalid delay", err);
+  long long delay_ms = 1000;  // -d: milliseconds between samples (virtual clock, no sleeping)
+  if (options->has("-d", "--delay")) {
+    const auto parsed = parse_long(options->get("-d", "--delay"));
+    if (!parsed || *parsed <= 0) return usage("Invalid delay", err);
+    delay_ms = *parsed;
+  }
   std::string header = fmt::format("{:<10}", "#Entity"), ids = fmt::format("{:<10}", "ID");
   for (const auto* field : chosen) {
     header += fmt::format("{:<13}", field->tag);
     ids += std::string(13, ' ');
   }
   out << trim(header) << '\n' << trim(ids) << '\n';
-  for (long sample = 0; sample < count; ++sample)
+  for (long sample = 0; sample < count; ++sample) {
+    const Profile at = profile_at(p, sample * delay_ms);
     for (int index : *gpus) {
       std::string row = fmt::format("{:<10}", "GPU " + std::to_string(index));
-      for (const auto* field : chosen) row += fmt::format("{:<13}", field->value(p.gpus[index]));
+      for (const auto* field : chosen) row += fmt::format("{:<13}", field->value(at.gpus[index]));
       out << trim(row) << '\n';
     }
+  }
   return kExitOk;
 }
 

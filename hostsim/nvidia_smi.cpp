@@ -4,13 +4,17 @@
 // of input arguments" message and exit 2; privileged setters (-pm, -e, -p, -c, -r, -ac, -rac,
 // -lgc, -rgc, -lmc, -rmc, -pl, -mig, -am, -caa) validate their value and then fail as on a
 // non-root account ("Insufficient Permissions", exit 4); looping (-l, -lms) prints
-// profile.loop_samples samples without sleeping; -f writes the output to the named file.
+// profile.loop_samples samples on the virtual clock (sample k at k x interval, each with its own
+// timestamp and figures; hostsim/virtual_clock.h) without sleeping; -f writes the output to the
+// named file.
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "hostsim/exit_codes.h"
+#include "hostsim/virtual_clock.h"
 #include "hostsim/nvidia_smi_common.h"
 #include "hostsim/text_util.h"
 
@@ -78,7 +82,7 @@ struct Request {
   bool help_query_gpu = false, help_query_apps = false;
   std::optional<std::string> ids, file, query_gpu, query_apps, format, unsupported_query;
   std::vector<std::string> display;
-  bool loop = false;
+  long long loop_interval_ms = 0;  // 0: one sample; else the interval of -l (seconds) / -lms
   const OptionSpec* setter = nullptr;
   std::string setter_name, setter_value;
 };
@@ -154,8 +158,13 @@ std::optional<int> parse_request(const Args& args, Request& request, std::ostrea
       case Action::kFile: request.file = *value; break;
       case Action::kLoop:
       case Action::kLoopMs:
-        if (value && (!is_number(*value) || *value == "0")) return invalid_arguments(err);
-        request.loop = true;
+        if (value && (!is_number(*value) || std::stod(*value) <= 0)) return invalid_arguments(err);
+        // -l without a value probes every 5 s (the real default); -lms needs its value in practice,
+        // 1000 ms is assumed without one.
+        request.loop_interval_ms = spec->action == Action::kLoop
+                                       ? std::llround((value ? std::stod(*value) : 5.0) * 1000.0)
+                                       : std::llround(value ? std::stod(*value) : 1000.0);
+        if (request.loop_interval_ms <= 0) return invalid_arguments(err);
         break;
       case Action::kQueryGpu: request.query_gpu = *value; break;
       case Action::kQueryApps: request.query_apps = *value; break;
@@ -209,7 +218,9 @@ int fail_setter(const Profile& profile, const Request& request, const std::vecto
 
 int produce_output(const Profile& profile, const Request& request, const std::vector<int>& gpus, std::ostream& out,
                    std::ostream& err) {
-  const int samples = request.loop ? profile.loop_samples : 1;
+  // Looping: loop_samples samples on the virtual clock (virtual_clock.h), no sleeping.
+  const int samples = request.loop_interval_ms > 0 ? profile.loop_samples : 1;
+  const auto at = [&](int sample) { return profile_at(profile, sample * request.loop_interval_ms); };
   if (request.query_gpu || request.query_apps) {
     if (!request.format) {
       err << "--format must be specified with --query-gpu or --query-compute-apps\n";
@@ -220,9 +231,10 @@ int produce_output(const Profile& profile, const Request& request, const std::ve
     for (int s = 0; s < samples; ++s) {
       CsvFormat sample_format = *format;
       if (s > 0) sample_format.header = false;
+      const Profile sampled = at(s);
       const int status = request.query_gpu
-                             ? print_query_gpu(profile, gpus, *request.query_gpu, sample_format, out, err)
-                             : print_query_compute_apps(profile, gpus, *request.query_apps, sample_format, out, err);
+                             ? print_query_gpu(sampled, gpus, *request.query_gpu, sample_format, out, err)
+                             : print_query_compute_apps(sampled, gpus, *request.query_apps, sample_format, out, err);
       if (status != kExitOk) return status;
     }
     return kExitOk;
@@ -233,16 +245,17 @@ int produce_output(const Profile& profile, const Request& request, const std::ve
   }
   if (request.query) {
     for (int s = 0; s < samples; ++s) {
+      const Profile sampled = at(s);
       if (request.xml) {
         if (!request.display.empty()) return not_simulated("nvidia-smi", "-q -x -d", err);
-        print_query_xml(profile, gpus, out);
-      } else if (const int status = print_query_report(profile, gpus, request.display, out, err)) {
+        print_query_xml(sampled, gpus, out);
+      } else if (const int status = print_query_report(sampled, gpus, request.display, out, err)) {
         return status;
       }
     }
     return kExitOk;
   }
-  for (int s = 0; s < samples; ++s) print_summary_table(profile, gpus, out);
+  for (int s = 0; s < samples; ++s) print_summary_table(at(s), gpus, out);
   return kExitOk;
 }
 

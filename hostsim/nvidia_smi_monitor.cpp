@@ -1,6 +1,7 @@
 // nvidia-smi dmon (device monitoring) and pmon (process monitoring).
-// Invariants: -c N prints N samples; without -c the profile's loop_samples are printed (no
-// sleeping, -d is accepted and ignored); metric groups print in the fixed order p u c v m e t
+// Invariants: -c N prints N samples; without -c the profile's loop_samples are printed; sample k
+// is the host k x (-d seconds, default 1) after the profile's timestamp on the virtual clock
+// (hostsim/virtual_clock.h: its own time and figures, no sleeping); metric groups print in the fixed order p u c v m e t
 // whatever order -s lists them; the two header lines are printed once, before the samples.
 #include <fmt/format.h>
 
@@ -8,6 +9,7 @@
 #include "hostsim/exit_codes.h"
 #include "hostsim/nvidia_smi_common.h"
 #include "hostsim/text_util.h"
+#include "hostsim/virtual_clock.h"
 
 namespace aimicius::hostsim::nvsmi {
 namespace {
@@ -15,6 +17,7 @@ namespace {
 struct MonitorOptions {
   std::vector<int> gpus;
   long count = 0;
+  long long interval_ms = 1000;  // -d (seconds)
   std::string metrics;
   std::string time_prefix;  // "", "D", "T", "DT"
 };
@@ -85,6 +88,7 @@ std::optional<int> parse_monitor(const Profile& profile, const Args& args, const
       options.count = *count;
     } else if (name == "-d" || name == "--delay") {
       if (!parse_long(value) || *parse_long(value) <= 0) return invalid_arguments(err);
+      options.interval_ms = *parse_long(value) * 1000LL;
     } else if (name == "-s" || name == "--select") {
       for (char c : value)
         if (allowed_metrics.find(c) == std::string::npos) return invalid_arguments(err);
@@ -129,12 +133,14 @@ int run_dmon(const Profile& profile, const Args& args, std::ostream& out, std::o
     units += fmt::format(" {:>6}", column->unit);
   }
   out << names << " \n" << units << " \n";
-  for (long sample = 0; sample < options.count; ++sample)
+  for (long sample = 0; sample < options.count; ++sample) {
+    const Profile at = profile_at(profile, sample * options.interval_ms);
     for (int index : options.gpus) {
-      std::string row = prefix_values(profile, options) + fmt::format("{:>5}", index);
-      for (const auto* column : columns) row += fmt::format(" {:>6}", column->value(profile.gpus.at(index)));
+      std::string row = prefix_values(at, options) + fmt::format("{:>5}", index);
+      for (const auto* column : columns) row += fmt::format(" {:>6}", column->value(at.gpus.at(index)));
       out << row << " \n";
     }
+  }
   return kExitOk;
 }
 
@@ -154,18 +160,19 @@ int run_pmon(const Profile& profile, const Args& args, std::ostream& out, std::o
     units += "      %      %      %      %      %      %";
   }
   out << names << "    command \n" << units << "    name \n";
-  for (long sample = 0; sample < options.count; ++sample)
+  for (long sample = 0; sample < options.count; ++sample) {
+    const Profile at = profile_at(profile, sample * options.interval_ms);
     for (int index : options.gpus) {
-      const auto running = processes_on(profile, index);
+      const auto running = processes_on(at, index);
       if (running.empty()) {
-        std::string row = prefix_values(profile, options) + fmt::format("{:>5} {:>11} {:>6}", index, "-", "-");
+        std::string row = prefix_values(at, options) + fmt::format("{:>5} {:>11} {:>6}", index, "-", "-");
         if (mem) row += fmt::format(" {:>6}", "-");
         if (util) row += fmt::format(" {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}", "-", "-", "-", "-", "-", "-");
         out << row << "    -              \n";
         continue;
       }
       for (const auto* process : running) {
-        std::string row = prefix_values(profile, options) +
+        std::string row = prefix_values(at, options) +
                           fmt::format("{:>5} {:>11} {:>6}", index, process->pid, process->type);
         if (mem) row += fmt::format(" {:>6}", process->used_memory_mib);
         if (util)
@@ -174,6 +181,7 @@ int run_pmon(const Profile& profile, const Args& args, std::ostream& out, std::o
         out << row << fmt::format("    {:<15}\n", process->name);
       }
     }
+  }
   return kExitOk;
 }
 

@@ -52,8 +52,24 @@ def dgx_h100():
            ("MIG 1g.20gb", 15, 4, 19.62, 26, 1, 1, 0, 1, 0), ("MIG 2g.20gb", 14, 3, 19.62, 32, 2, 2, 0, 2, 0),
            ("MIG 3g.40gb", 9, 2, 39.50, 60, 3, 3, 0, 3, 0), ("MIG 4g.40gb", 5, 1, 39.50, 64, 4, 4, 0, 4, 0),
            ("MIG 7g.80gb", 0, 1, 79.25, 132, 8, 7, 0, 7, 1)]
-    used = [40962, 40962, 40962, 40962, 0, 0, 0, 512]
-    util = [87, 85, 88, 86, 0, 0, 0, 3]
+    # Every GPU in its own state (so that `-i 2` and `-i 3` print different figures): 0-3 run
+    # one training job (ranks at slightly different load), 4 a notebook, 5 is idle, 6 an
+    # inference server, 7 the DCGM exporter.
+    used = [40962, 41218, 40706, 41474, 2314, 0, 23117, 512]
+    util = [87, 84, 91, 79, 12, 0, 34, 3]
+    mem_util = [41, 39, 44, 36, 3, 0, 18, 0]
+    temp = [52, 53, 58, 51, 36, 31, 44, 33]
+    mem_temp = [58, 59, 64, 57, 41, 37, 50, 39]
+    power = [612.41, 598.73, 641.05, 575.88, 96.12, 69.84, 287.27, 118.36]
+    graphics = [1980, 1965, 1950, 1935, 1410, 345, 1755, 1095]
+    video = [1545, 1530, 1515, 1500, 1110, 765, 1365, 900]
+    dec_util = [0, 0, 0, 0, 0, 0, 12, 0]
+    bar1 = [5, 5, 5, 5, 3, 1, 4, 2]
+    replays = [0, 0, 0, 3, 0, 0, 1, 0]
+    ecc_vol_dram = [0, 0, 2, 0, 0, 1, 0, 0]
+    ecc_agg_dram = [3, 0, 14, 1, 0, 6, 2, 0]
+    ecc_agg_sram = [0, 1, 0, 0, 2, 0, 0, 0]
+    crc = {(3, 5): 2, (6, 11): 1}  # (gpu, link): CRC errors seen on that NVLink
     for i, bus in enumerate(buses):
         numa = 0 if i < 4 else 1
         busy = util[i] > 0
@@ -66,38 +82,37 @@ def dgx_h100():
             "pci_bus_id": "0000:%s:00.0" % bus, "pci_device_id": "0x233010DE", "pci_subsystem_id": "0x16C110DE",
             "pcie_gen_current": 5, "pcie_gen_max": 5, "pcie_width_current": 16, "pcie_width_max": 16,
             "memory_total_mib": 81559, "memory_reserved_mib": 328, "memory_used_mib": used[i],
-            "bar1_total_mib": 131072, "bar1_used_mib": 1,
-            "utilization_gpu": util[i], "utilization_memory": 41 if busy and util[i] > 10 else 0,
-            "temperature_gpu": 52 + i % 3 if util[i] > 10 else 31 + i % 4,
-            "temperature_memory": 58 + i % 3 if util[i] > 10 else 39 + i % 3,
+            "bar1_total_mib": 131072, "bar1_used_mib": bar1[i], "pcie_replay_count": replays[i],
+            "utilization_gpu": util[i], "utilization_memory": mem_util[i], "utilization_decoder": dec_util[i],
+            "temperature_gpu": temp[i], "temperature_memory": mem_temp[i],
             "temperature_shutdown": 92, "temperature_slowdown": 89, "temperature_max_operating": 87,
             "temperature_memory_max": 95,
-            "power_draw_w": [612.41, 598.73, 620.05, 605.88, 71.12, 69.84, 70.27, 118.36][i],
+            "power_draw_w": power[i],
             "power_limit_w": 700.0, "power_default_limit_w": 700.0, "power_min_limit_w": 200.0,
             "power_max_limit_w": 700.0,
-            "clocks": {"graphics_mhz": 1980 if util[i] > 10 else 345, "sm_mhz": 1980 if util[i] > 10 else 345,
-                       "memory_mhz": 2619, "video_mhz": 1545 if util[i] > 10 else 765},
+            "clocks": {"graphics_mhz": graphics[i], "sm_mhz": graphics[i], "memory_mhz": 2619, "video_mhz": video[i]},
             "max_clocks": {"graphics_mhz": 1980, "sm_mhz": 1980, "memory_mhz": 2619, "video_mhz": 1545},
             "application_clocks": {"graphics_mhz": 1980, "memory_mhz": 2619},
             "persistence_mode": True, "ecc_enabled": True,
-            "ecc_volatile": {"sram_correctable": 0, "sram_uncorrectable": 0, "dram_correctable": 2 if i == 2 else 0,
+            "ecc_volatile": {"sram_correctable": 0, "sram_uncorrectable": 0, "dram_correctable": ecc_vol_dram[i],
                              "dram_uncorrectable": 0},
-            "ecc_aggregate": {"sram_correctable": 0, "sram_uncorrectable": 0,
-                              "dram_correctable": 14 if i == 2 else 0, "dram_uncorrectable": 0},
+            "ecc_aggregate": {"sram_correctable": ecc_agg_sram[i], "sram_uncorrectable": 0,
+                              "dram_correctable": ecc_agg_dram[i], "dram_uncorrectable": 0},
             "remapped_rows_correctable": 1 if i == 5 else 0, "remapped_rows_uncorrectable": 0,
             "compute_mode": "Default", "mig_mode": "Disabled", "fan_percent": None,
             "pstate": "P0", "numa_node": numa, "cpu_affinity": "0-55,112-167" if numa == 0 else "56-111,168-223",
             "nvlinks": [{"link": l, "active": True, "speed_gbps": 26.562, "replay_errors": 0, "recovery_errors": 0,
-                         "crc_errors": 0} for l in range(18)],
+                         "crc_errors": crc.get((i, l), 0)} for l in range(18)],
             "mig_profiles": [{"name": n, "id": pid, "instances_total": tot, "memory_gib": mem, "p2p": False,
                               "sm": sm, "ce": ce, "dec": dec, "enc": enc, "jpeg": jpg, "ofa": ofa}
                              for (n, pid, tot, mem, sm, ce, dec, enc, jpg, ofa) in mig],
             "profiling": {"gr_engine_active": util[i] / 100.0, "sm_active": round(util[i] * 0.0091, 3),
                           "sm_occupancy": round(util[i] * 0.0052, 3), "tensor_active": round(util[i] * 0.0061, 3),
-                          "dram_active": round(util[i] * 0.0047, 3), "pcie_tx_bytes": 12845056 if busy else 0,
-                          "pcie_rx_bytes": 25690112 if busy else 0,
-                          "nvlink_tx_bytes": 48318382080 if util[i] > 10 else 0,
-                          "nvlink_rx_bytes": 48318382080 if util[i] > 10 else 0},
+                          "dram_active": round(util[i] * 0.0047, 3),
+                          "pcie_tx_bytes": 12845056 + 1048576 * i if busy else 0,
+                          "pcie_rx_bytes": 25690112 + 2097152 * i if busy else 0,
+                          "nvlink_tx_bytes": 48318382080 + 536870912 * i if i < 4 else 0,
+                          "nvlink_rx_bytes": 48049946624 + 536870912 * i if i < 4 else 0},
         })
         sw = "%02x" % (int(bus, 16) - 3)
         pcis.append(pci("0000:%s:00.0" % sw, "PCI bridge", "0604", "Broadcom / LSI", "1000",
@@ -126,8 +141,12 @@ def dgx_h100():
     nv = [["X" if a == b else "NV18" for b in range(8)] for a in range(8)]
     gpu_nic = [["PXB" if a == n else ("NODE" if (a < 4) == (n < 4) else "SYS") for n in range(8)] for a in range(8)]
     nic_nic = [["X" if a == b else ("NODE" if (a < 4) == (b < 4) else "SYS") for b in range(8)] for a in range(8)]
-    processes = [{"pid": 48211 + i, "name": "python3", "type": "C", "gpu_index": i, "used_memory_mib": 40954,
-                  "sm_percent": util[i], "mem_percent": 41} for i in range(4)]
+    processes = [{"pid": 48211 + i, "name": "python3", "type": "C", "gpu_index": i, "used_memory_mib": used[i] - 8,
+                  "sm_percent": util[i], "mem_percent": mem_util[i]} for i in range(4)]
+    processes.append({"pid": 50312, "name": "/opt/conda/bin/python", "type": "C", "gpu_index": 4,
+                      "used_memory_mib": 2306, "sm_percent": 12, "mem_percent": 3})
+    processes.append({"pid": 49377, "name": "tritonserver", "type": "C", "gpu_index": 6,
+                      "used_memory_mib": 23109, "sm_percent": 34, "mem_percent": 18})
     processes.append({"pid": 51873, "name": "/usr/bin/dcgm-exporter", "type": "C", "gpu_index": 7,
                       "used_memory_mib": 504, "sm_percent": 3, "mem_percent": 0})
     return {
@@ -155,39 +174,49 @@ def dgx_h100():
 def mi250x_node():
     buses = ["c1", "c6", "c9", "ce", "d1", "d6", "d9", "de"]
     gpus, pcis = [], []
+    # Every GCD in its own state: 0-3 run a training job, 6 a small job, 4, 5 and 7 are idle
+    # (each with its own idle figures).
+    used = [52416, 52672, 51904, 53184, 12, 10, 8214, 14]
+    util = [92, 89, 94, 87, 0, 0, 21, 0]
+    mem_util = [37, 35, 39, 33, 0, 0, 8, 0]
+    edge = [44, 42, 46, 41, 31, 30, 36, 32]
+    power = [412.0, None, 398.0, None, 91.0, None, 156.0, None]
+    gtt = [11366400, 11370496, 11358208, 11374592, 5242880, 5246976, 7340032, 5251072]
+    xgmi_err = [0, 0, 0, 2, 0, 0, 0, 0]
     for i, bus in enumerate(buses):
         numa = i // 2 if i < 8 else 3
         primary = i % 2 == 0
-        busy = i < 4
+        busy = util[i] > 0
         gpus.append({
             "index": i, "name": "AMD Instinct MI250X", "brand": "AMD", "architecture": "CDNA2",
             "uuid": "GPU-%016x" % (0x3a7f1c2e5b6d8f90 + i),
             "serial": "PCB0468%06d" % (31210 + i // 2), "vbios_version": "113-D65210-063",
             "pci_bus_id": "0000:%s:00.0" % bus, "pci_device_id": "0x740c", "pcie_gen_current": 4, "pcie_gen_max": 4,
             "pcie_width_current": 16, "pcie_width_max": 16,
-            "memory_total_mib": 65520, "memory_used_mib": 52416 if busy else 10, "utilization_gpu": 92 if busy else 0,
-            "utilization_memory": 37 if busy else 0, "temperature_gpu": 48 if busy else 33,
+            "memory_total_mib": 65520, "memory_used_mib": used[i], "utilization_gpu": util[i],
+            "utilization_memory": mem_util[i], "temperature_gpu": edge[i] + 4,
             "temperature_shutdown": 105, "temperature_slowdown": 100,
             "ecc_enabled": True, "ecc_volatile": {}, "ecc_aggregate": {}, "numa_node": numa,
             "fan_percent": None,
-            "profiling": {"pcie_tx_bytes": 4194304 if busy else 0, "pcie_rx_bytes": 8388608 if busy else 0},
+            "profiling": {"pcie_tx_bytes": 4194304 + 65536 * i if busy else 0,
+                          "pcie_rx_bytes": 8388608 + 131072 * i if busy else 0},
             "amd": {
                 "card_series": "AMD Instinct MI250X", "card_model": "0x740c",
                 "card_vendor": "Advanced Micro Devices, Inc. [AMD/ATI]", "card_sku": "D65210",
                 "subsystem_id": "0x0b0c", "device_rev": "0x01", "gfx_target": "gfx90a",
                 "unique_id": "0x%016x" % (0x6a1d24c1b3e97f0 + i * 0x101), "kfd_id": str(45412 + i * 1013),
                 "market_name": "AMD Instinct MI250X", "node_id": 4 + i, "guid": 45412 + i * 1013,
-                "compute_units": 110, "temp_edge_c": 44 if busy else 31, "temp_junction_c": 48 if busy else 33,
-                "temp_memory_c": 51 if busy else 38,
-                "socket_power_w": (412.0 if busy else 91.0) if primary else None, "max_power_w": 560.0,
+                "compute_units": 110, "temp_edge_c": edge[i], "temp_junction_c": edge[i] + 4,
+                "temp_memory_c": edge[i] + 7 if busy else edge[i] + 6,
+                "socket_power_w": power[i], "max_power_w": 560.0,
                 "perf_level": "auto", "vis_vram_total_bytes": 68702699520,
-                "vis_vram_used_bytes": (52416 if busy else 10) * 1048576, "gtt_total_bytes": 270215475200,
-                "gtt_used_bytes": 11366400, "energy_counter": 40273321881 + i * 1000003,
-                "energy_resolution_uj": 15.259, "xgmi_errors": 0, "pcie_replay_count": 0,
+                "vis_vram_used_bytes": used[i] * 1048576, "gtt_total_bytes": 270215475200,
+                "gtt_used_bytes": gtt[i], "energy_counter": 40273321881 + i * 1000003 + util[i] * 7919,
+                "energy_resolution_uj": 15.259, "xgmi_errors": xgmi_err[i], "pcie_replay_count": 0,
                 "compute_partition": "", "memory_partition": "",
                 "clocks": [{"name": "fclk", "levels_mhz": [400, 1600], "current_level": 1 if busy else 0},
                            {"name": "mclk", "levels_mhz": [400, 700, 1200, 1600], "current_level": 3},
-                           {"name": "sclk", "levels_mhz": [500, 800, 1700], "current_level": 2 if busy else 1},
+                           {"name": "sclk", "levels_mhz": [500, 800, 1700], "current_level": 2 if util[i] > 50 else 1 if busy else 0},
                            {"name": "socclk", "levels_mhz": [666, 857, 1090], "current_level": 2 if busy else 0}],
                 "firmware": [{"name": "ASD", "value": "0x21000090"}, {"name": "CE", "value": "79"},
                              {"name": "ME", "value": "67"}, {"name": "MEC", "value": "79"},
@@ -216,10 +245,10 @@ def mi250x_node():
                        for b in range(8)])
         hops.append([0 if a == b else (1 if a // 2 == b // 2 or (a + b) % 2 == 0 else 2) for b in range(8)])
         link.append(["0" if a == b else "XGMI" for b in range(8)])
-    processes = [{"pid": 4567, "name": "python3", "gpu_index": 0, "used_memory_mib": 52406, "sm_percent": 92},
-                 {"pid": 4568, "name": "python3", "gpu_index": 1, "used_memory_mib": 52406, "sm_percent": 92},
-                 {"pid": 4569, "name": "python3", "gpu_index": 2, "used_memory_mib": 52406, "sm_percent": 92},
-                 {"pid": 4570, "name": "python3", "gpu_index": 3, "used_memory_mib": 52406, "sm_percent": 92}]
+    processes = [{"pid": 4567 + i, "name": "python3", "gpu_index": i, "used_memory_mib": used[i] - 10,
+                  "sm_percent": util[i], "mem_percent": mem_util[i]} for i in range(4)]
+    processes.append({"pid": 6120, "name": "python3", "gpu_index": 6, "used_memory_mib": 8204, "sm_percent": 21,
+                      "mem_percent": 8})
     return {
         "name": "mi250x-node", "hostname": "mi250x-node-03", "platform": "amd",
         "timestamp": "2024-05-14T09:30:00.000", "installed_tools": AMD_TOOLS,

@@ -10,7 +10,6 @@
 namespace aimicius {
 namespace {
 
-constexpr const char* kToolDir = "/opt/aimicius/bin";
 constexpr const char* kBinary = "/opt/aimicius/bin/aimicius-hostsim";
 constexpr const char* kProfile = "/opt/aimicius/host.json";
 
@@ -36,15 +35,42 @@ std::vector<std::string> default_simulated_tools() {
   return names;
 }
 
+const std::vector<std::string>& command_utilities() {
+  static const std::vector<std::string> names = {
+      "sh",   "cat",  "echo",  "printf", "head",  "tail",     "grep",  "egrep",  "fgrep", "sort",
+      "uniq", "wc",   "cut",   "tr",     "sed",   "awk",      "tee",   "xargs",  "ls",    "env",
+      "true", "false", "sleep", "seq",   "paste", "nl",       "tac",   "rev",    "fold",  "expr",
+      "test", "[",    "basename", "dirname", "mkdir", "rm",   "cp",    "mv",     "touch", "column",
+      "comm", "join", "diff",  "cmp",    "od",    "timeout",  "yes",   "which",  "readlink", "stat"};
+  return names;
+}
+
+namespace {
+
+// Where real installations put the tool of that name, besides /usr/bin and /usr/sbin.
+const char* install_dir(const std::string& tool) {
+  if (tool == "nvcc") return "/usr/local/cuda/bin";
+  if (tool == "rocm-smi" || tool == "amd-smi" || tool == "rocminfo" || tool == "rocm_agent_enumerator")
+    return "/opt/rocm/bin";
+  return nullptr;
+}
+
+}  // namespace
+
 SandboxRequest simulated_host_request(const SimulatedHost& host, std::string command,
                                       const std::vector<SandboxFile>& fixture, const SandboxLimits& limits) {
   SandboxRequest r;
   r.command = std::move(command);
   r.files = fixture;
   r.limits = limits;
+  r.host_executables = command_utilities();
   r.binds = {{host.hostsim_binary, kBinary}, {host.profile, kProfile}};
-  for (const auto& tool : host.tools) r.symlinks.emplace_back("aimicius-hostsim", fmt::format("{}/{}", kToolDir, tool));
-  r.path_dirs = {kToolDir};
+  r.dirs = {"/usr/local/cuda/bin", "/opt/rocm/bin"};
+  for (const auto& tool : host.tools) {
+    for (const char* dir : {"/usr/bin", "/usr/sbin"}) r.symlinks.emplace_back(kBinary, fmt::format("{}/{}", dir, tool));
+    if (const char* dir = install_dir(tool)) r.symlinks.emplace_back(kBinary, fmt::format("{}/{}", dir, tool));
+  }
+  r.path_dirs = {"/usr/local/cuda/bin", "/opt/rocm/bin"};
   r.env = {{"AIMICIUS_HOST_PROFILE", kProfile}};
   return r;
 }

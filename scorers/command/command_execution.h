@@ -32,7 +32,19 @@ struct SimulatedHost {
 // The tools hostsim simulates, by the name a command calls them.
 std::vector<std::string> default_simulated_tools();
 
-// A sandbox request that runs `command` with the host's tools first on PATH and `fixture` in /work.
+// The host programs a scored command may use besides the simulated tools: the shell and a fixed
+// set of coreutils and text tools that pipelines around the GPU tools use (`nvidia-smi ... | grep`,
+// `| awk`, `| sort | uniq -c`, `xargs`, `tee FILE`). Nothing else of the host runs (no compilers,
+// interpreters, package tools or the machine's own CUDA/ROCm installation), so what a command does
+// depends on the simulated host alone. Left out on purpose: `date` (the machine's clock, never the
+// simulated host's), interpreters (python3, perl: they run anything), and network tools.
+const std::vector<std::string>& command_utilities();
+
+// A sandbox request that runs `command` on the simulated host, with `fixture` in /work: the host
+// sees command_utilities() from the machine and the simulated tools where real installs put them
+// (/usr/bin and /usr/sbin for every tool, /usr/local/cuda/bin for nvcc, /opt/rocm/bin for the ROCm
+// tools), so `nvidia-smi`, `/usr/bin/nvidia-smi` and `/usr/local/cuda/bin/nvcc` all run the
+// simulation. PATH: /usr/local/cuda/bin:/opt/rocm/bin:/usr/local/bin:/usr/bin:/bin.
 SandboxRequest simulated_host_request(const SimulatedHost& host, std::string command,
                                       const std::vector<SandboxFile>& fixture, const SandboxLimits& limits);
 

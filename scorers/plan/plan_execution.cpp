@@ -8,6 +8,9 @@ topology::PlanRunner sandboxed_plan_runner(const Sandbox& sandbox, const Sandbox
     request.command = "python3 plan.py";
     request.files = {{"plan.py", program, false}};
     request.limits = limits;
+    // The plan program needs the interpreter (with its standard library, under /usr/lib) and
+    // the shell that starts it; no other program of the machine.
+    request.host_executables = std::vector<std::string>{"sh", "python3"};
     const SandboxResult r = sandbox.run(request);
     topology::PlanRunResult out;
     out.exit_code = r.exit_code;

@@ -66,23 +66,47 @@ struct Pipe {
   void close_all() { close_read(); close_write(); }
 };
 
+// The host file a command name runs, searched in the system's own directories only.
+std::optional<fs::path> resolve_host_executable(const std::string& name) {
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+    throw std::invalid_argument(fmt::format("sandbox: host executable \"{}\" must be a plain command name", name));
+  for (const char* dir : {"/usr/bin", "/usr/sbin", "/bin"}) {
+    const fs::path candidate = fs::path(dir) / name;
+    std::error_code ec;
+    const fs::path real = fs::canonical(candidate, ec);
+    if (!ec && fs::is_regular_file(real, ec) && access(real.c_str(), X_OK) == 0) return real;
+  }
+  return std::nullopt;
+}
+
+constexpr const char* kHostBinDir = "/usr/libexec/aimicius-host-bin";
+
+// The host's programs and libraries as the request allows them (see SandboxRequest); `bin_dir`
+// holds the copies of the allowed programs (restricted view only).
+void add_host_view(const SandboxRequest& r, const fs::path* bin_dir, std::vector<std::string>& a) {
+  if (!r.host_executables) {
+    a.insert(a.end(), {"--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
+                       "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"});
+    return;
+  }
+  a.insert(a.end(), {"--ro-bind", "/usr/lib", "/usr/lib", "--ro-bind-try", "/usr/lib64", "/usr/lib64", "--dir",
+                     "/usr/bin", "--dir", "/usr/sbin", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin", "--symlink",
+                     "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--ro-bind", bin_dir->string(), kHostBinDir});
+  for (const auto& name : *r.host_executables)
+    if (fs::exists(*bin_dir / name))
+      a.insert(a.end(), {"--symlink", fmt::format("{}/{}", kHostBinDir, name), "/usr/bin/" + name});
+}
+
 std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxRequest& r, const fs::path& run_dir,
-                                    const fs::path& etc_dir) {
+                                    const fs::path& etc_dir, const fs::path* bin_dir) {
   std::vector<std::string> a = {bwrap,
                                 "--unshare-all",  // user, pid, net, ipc, uts, cgroup
                                 "--die-with-parent",
                                 "--new-session",
-                                "--hostname", "sandbox",
-                                "--ro-bind", "/usr", "/usr",
-                                "--symlink", "usr/bin", "/bin",
-                                "--symlink", "usr/sbin", "/sbin",
-                                "--symlink", "usr/lib", "/lib",
-                                "--symlink", "usr/lib64", "/lib64",
-                                "--proc", "/proc",
-                                "--dev", "/dev",
-                                "--tmpfs", "/tmp",
-                                "--ro-bind", etc_dir.string(), "/etc",
-                                "--bind", (run_dir / "work").string(), "/work"};
+                                "--hostname", "sandbox"};
+  add_host_view(r, bin_dir, a);
+  a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", etc_dir.string(), "/etc",
+                     "--bind", (run_dir / "work").string(), "/work"});
   for (const auto& b : r.binds) {
     a.insert(a.end(), {"--ro-bind", b.host_path.string(), b.sandbox_path});
   }
@@ -212,6 +236,19 @@ void Sandbox::release_uid(uid_t uid) const {
   uid_free_.notify_one();
 }
 
+const fs::path& Sandbox::host_bin_dir(const std::vector<std::string>& names) const {
+  std::lock_guard<std::mutex> lock(bin_mu_);
+  if (auto it = bin_dirs_.find(names); it != bin_dirs_.end()) return it->second->path();
+  auto dir = std::make_unique<TempDir>("aimicius-sandbox-bin-");
+  fs::permissions(dir->path(), fs::perms(0755));
+  for (const auto& name : names)
+    if (const auto file = resolve_host_executable(name)) {
+      fs::copy_file(*file, dir->path() / name, fs::copy_options::overwrite_existing);
+      fs::permissions(dir->path() / name, fs::perms(0755));
+    }
+  return bin_dirs_.emplace(names, std::move(dir)).first->second->path();
+}
+
 Sandbox::~Sandbox() = default;
 
 SandboxResult Sandbox::run(const SandboxRequest& request) const {
@@ -241,7 +278,8 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
     fs::permissions(dir.path(), fs::perms(0755));
   }
 
-  const auto args = bwrap_args(bwrap_, request, dir.path(), etc_dir_->path());
+  const fs::path* bin_dir = request.host_executables ? &host_bin_dir(*request.host_executables) : nullptr;
+  const auto args = bwrap_args(bwrap_, request, dir.path(), etc_dir_->path(), bin_dir);
   const int64_t nproc = processes_of(lease.uid ? lease.uid : geteuid()) + request.limits.max_processes;
   std::vector<char*> argv;  // built before the fork: the child must not allocate
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));

@@ -1,8 +1,10 @@
 // Running untrusted commands (model output) under bubblewrap.
 //
 // Every run gets: new user, PID, network (loopback only), IPC, UTS and cgroup namespaces; a
-// read-only view of /usr (and /bin, /lib, /lib64 through it) and of nothing else of the host
-// (no /home, no /root, no /etc/shadow: /etc holds only a minimal passwd/group/hosts); a fresh
+// read-only view of the host's programs chosen by the request (host_executables: either all of
+// /usr, with /bin, /lib, /lib64 through it, or only the named commands at /usr/bin/NAME plus the
+// shared libraries in /usr/lib and /usr/lib64) and of nothing else of the host (no /home, no
+// /root, no /usr/local, no /opt, no /etc/shadow: /etc holds only a minimal passwd/group/hosts); a fresh
 // work dir /work (a host folder on tmpfs under /dev/shm where it exists, bound in and removed
 // after the run), filled from the request's files, as the current directory; /tmp as tmpfs;
 // a clean environment (PATH, HOME=/work, LANG=C.UTF-8, plus the request's variables); a new
@@ -29,6 +31,7 @@
 #include <mutex>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -66,7 +69,15 @@ struct SandboxBind {
 };
 
 struct SandboxRequest {
-  std::string command;  // run as /bin/sh -c COMMAND in /work
+  std::string command;  // run as /bin/sh -c COMMAND in /work (so host_executables needs "sh")
+  // The host's programs visible inside. nullopt: the whole of the host's /usr (callers that need
+  // a full system: the sandbox's own tests). A list: only these command names, each looked up on
+  // the host in /usr/bin, /usr/sbin, /bin (not PATH: a caller's PATH may point into /root or
+  // /usr/local), resolved through symlinks and bound read-only at /usr/bin/NAME; plus /usr/lib and
+  // /usr/lib64 read-only for the shared libraries (and interpreters' standard libraries) they
+  // load. /usr/bin, /usr/local and /opt of the host are never bound then. A name the host lacks is
+  // left out (running it in the sandbox: "not found", exit 127); a name with '/' is invalid_argument.
+  std::optional<std::vector<std::string>> host_executables;
   std::vector<SandboxFile> files;
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<SandboxBind> binds;     // e.g. the simulated host tools
@@ -115,6 +126,10 @@ class Sandbox {
   mutable std::condition_variable uid_free_;
   mutable std::vector<bool> uid_busy_;
   std::optional<TempDir> etc_dir_;  // the sandbox's /etc (passwd, group, hosts), shared read-only
+  // Copies of the host programs of each host_executables list seen (request order kept as key).
+  const std::filesystem::path& host_bin_dir(const std::vector<std::string>& names) const;
+  mutable std::mutex bin_mu_;
+  mutable std::map<std::vector<std::string>, std::unique_ptr<TempDir>> bin_dirs_;
 };
 
 }  // namespace aimicius

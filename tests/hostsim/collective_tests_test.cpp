@@ -252,6 +252,27 @@ TEST(CollectiveTests, MpirunSingleNode) {
 }
 
 // Perturbed commands: how the output of a near-miss differs from the reference's.
+// -a reports rank 0's, the mean (default), the fastest or the slowest rank's time: by hand for
+// 8 ranks, skews (5r + 2) mod 8 / 8 x 0.8% = 2,7,4,1,6,3,0,5 / 8 x 0.8%, mean 3.5 / 8 x 0.8%.
+TEST(CollectiveTests, AverageOptionPicksTheReportedRank) {
+  const Args base = {"-b", "64M", "-e", "64M", "-g", "8"};
+  auto time_with = [&](const std::string& a) {
+    Args args = base;
+    if (!a.empty()) args.insert(args.end(), {"-a", a});
+    const auto r = testing::run("dgx-h100", "all_reduce_perf", args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return rows_of(r.out).at(0).time;
+  };
+  const double mean = time_with(""), rank0 = time_with("0"), fastest = time_with("2"), slowest = time_with("3");
+  EXPECT_EQ(time_with("1"), mean);
+  const double m = 1 + 0.008 * 3.5 / 8;
+  EXPECT_NEAR(rank0 / mean, (1 + 0.008 * 2 / 8) / m, 3e-4);
+  EXPECT_NEAR(fastest / mean, 1 / m, 3e-4);
+  EXPECT_NEAR(slowest / mean, (1 + 0.008 * 7 / 8) / m, 3e-4);
+  EXPECT_LT(fastest, rank0);
+  EXPECT_LT(rank0, slowest);
+}
+
 TEST(CollectiveTests, PerturbedCommands) {
   const Args reference = {"-b", "8", "-e", "8G", "-f", "2", "-g", "8"};
   const auto ref = testing::run("dgx-h100", "all_reduce_perf", reference);

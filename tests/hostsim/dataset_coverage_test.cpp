@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hostsim/exit_codes.h"
+#include "dataset_commands.h"
 #include "hostsim_test_support.h"
 #include "hostsim/text_util.h"
 
@@ -64,48 +65,12 @@ const ExpectedFailure* find_expected(const std::string& command) {
   return nullptr;
 }
 
-struct DatasetCommand {
-  std::string id, platform, host, command;
-  bool execute = true;
-  std::vector<std::string> words;  // without VAR=value prefixes, first word's path removed
-};
-
-// One split file's commands that start with a simulated tool; a missing file is an error.
-void add_simulated_commands(const std::string& split, std::vector<DatasetCommand>& commands) {
-  const std::string path = std::string(AIMICIUS_CMDGEN_DATA_DIR) + "/" + split;
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (trim(line).empty()) continue;
-    const auto row = nlohmann::json::parse(line);
-    DatasetCommand command{row.at("id"), row.at("platform"), row.value("host", ""), row.at("reference"),
-                           row.value("execute", true), {}};
-    std::istringstream words(command.command);
-    std::string word;
-    while (words >> word) command.words.push_back(word);
-    while (!command.words.empty() && command.words[0].find('=') != std::string::npos && command.words[0][0] != '-')
-      command.words.erase(command.words.begin());
-    if (command.words.empty()) continue;
-    command.words[0] = command.words[0].substr(command.words[0].rfind('/') + 1);
-    if (find_tool(command.words[0])) commands.push_back(command);
-  }
-}
-
-std::vector<DatasetCommand> simulated_commands() {
-  std::vector<DatasetCommand> commands;
-  for (const char* split : {"test.jsonl", "dev.jsonl", "fewshot.jsonl"}) add_simulated_commands(split, commands);
-  return commands;
-}
-
 TEST(DatasetCoverage, SimulatedReferenceCommandsRun) {
-  const auto commands = simulated_commands();
+  const auto commands = testing::simulated_commands();
   ASSERT_GT(commands.size(), 200u);
   int succeeded = 0;
   for (const auto& command : commands) {
-    std::vector<std::string> profiles = {command.platform == "amd" ? "mi250x-node" : "dgx-h100"};
-    if (command.platform == "linux") profiles.push_back("mi250x-node");
-    if (!command.host.empty()) profiles = {command.host};
+    const std::vector<std::string> profiles = testing::candidate_profiles(command);
     testing::Result result;
     bool produced = false;
     for (const auto& profile : profiles) {

@@ -49,7 +49,8 @@ TEST(NvidiaSmiMonitor, DmonSelectedMetrics) {
             "# gpu     sm    mem    enc    dec    jpg    ofa \n"
             "# Idx      %      %      %      %      %      % \n"
             "    0     87     41      0      0      0      0 \n"
-            "    0     87     41      0      0      0      0 \n");
+            // One second later on the virtual clock the job's load has moved (by at most 4 / 3 points).
+            "    0     89     43      0      0      0      0 \n");
   EXPECT_EQ(run("dgx-h100", "nvidia-smi", {"dmon", "-s", "q"}).status, kNvsmiInvalidArgument);
   EXPECT_EQ(run("dgx-h100", "nvidia-smi", {"dmon", "-c", "0"}).status, kNvsmiInvalidArgument);
 }

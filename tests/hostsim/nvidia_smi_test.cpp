@@ -21,8 +21,9 @@ TEST(NvidiaSmi, ListGpus) {
 }
 
 TEST(NvidiaSmi, QueryGpuCsvExact) {
+  // GPU 3 is the training job's fourth rank, with its own memory use (datasets/hosts/README.md).
   EXPECT_EQ(run("dgx-h100", "nvidia-smi", {"-i", "3", "--query-gpu=memory.used,memory.total", "--format=csv,noheader"}).out,
-            "40962 MiB, 81559 MiB\n");
+            "41474 MiB, 81559 MiB\n");
   EXPECT_EQ(run("dgx-h100", "nvidia-smi", {"-i", "0", "--query-gpu=index,clocks.sm,clocks.max.sm",
                                            "--format=csv,noheader,nounits"}).out,
             "0, 1980, 1980\n");

@@ -2,6 +2,10 @@
 // are rejected with a message naming the file.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
+#include "hostsim/text_util.h"
 #include "hostsim_test_support.h"
 
 namespace aimicius::hostsim {
@@ -43,6 +47,47 @@ TEST(HostProfile, ToolNotInstalledIsCommandNotFound) {
   EXPECT_EQ(result.status, 127);
   EXPECT_TRUE(testing::contains(result.err, "command not found"));
   EXPECT_EQ(testing::run("dgx-h100", "rocm-smi", {}).status, 127);
+}
+
+// No two GPUs of a bundled profile print the same figures, so a command for the wrong GPU index
+// prints something else: compared on the printed rows of the tools (identity columns left out).
+TEST(HostProfile, EveryGpuPrintsItsOwnFigures) {
+  for (const char* profile : {"dgx-h100", "pcie-workstation"}) {
+    const auto r = testing::run(profile, "nvidia-smi",
+                                {"--query-gpu=memory.used,utilization.gpu,temperature.gpu,power.draw,clocks.sm,"
+                                 "clocks.video,ecc.errors.corrected.aggregate.total",
+                                 "--format=csv,noheader"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto rows = split(r.out, '\n');
+    std::set<std::string> distinct(rows.begin(), rows.end() - 1);
+    EXPECT_EQ(distinct.size(), bundled(profile).gpus.size()) << profile << "\n" << r.out;
+    const auto apps = testing::run(profile, "nvidia-smi", {"--query-compute-apps=pid,used_memory", "--format=csv"});
+    EXPECT_EQ(apps.status, 0);
+  }
+  // dgx-h100: pairs of GPUs running the same job still differ in each per-GPU report.
+  const auto& dgx = bundled("dgx-h100");
+  for (std::size_t a = 0; a < dgx.gpus.size(); ++a)
+    for (std::size_t b = a + 1; b < dgx.gpus.size(); ++b) {
+      const auto& x = dgx.gpus[a];
+      const auto& y = dgx.gpus[b];
+      EXPECT_NE(x.memory_used_mib, y.memory_used_mib) << a << " " << b;
+      EXPECT_NE(x.temperature_gpu, y.temperature_gpu) << a << " " << b;
+      EXPECT_NE(x.power_draw_w, y.power_draw_w) << a << " " << b;
+      EXPECT_NE(x.clocks.graphics_mhz, y.clocks.graphics_mhz) << a << " " << b;
+      EXPECT_NE(x.serial, y.serial);
+      EXPECT_NE(x.uuid, y.uuid);
+      EXPECT_NE(x.pci_bus_id, y.pci_bus_id);
+    }
+  // mi250x-node: every GCD's rocm-smi temperature/power/memory lines differ.
+  const auto amd = testing::run("mi250x-node", "rocm-smi", {"--showtemp", "--showmeminfo", "vram", "--showuse"});
+  ASSERT_EQ(amd.status, 0) << amd.err;
+  std::map<std::string, std::string> per_device;
+  for (const auto& line : split(amd.out, '\n'))
+    if (line.rfind("GPU[", 0) == 0) per_device[line.substr(0, line.find(']') + 1)] += line.substr(line.find(']') + 1);
+  ASSERT_EQ(per_device.size(), 8u) << amd.out;
+  std::set<std::string> amd_distinct;
+  for (const auto& [device, text] : per_device) amd_distinct.insert(text);
+  EXPECT_EQ(amd_distinct.size(), 8u) << amd.out;
 }
 
 }  // namespace

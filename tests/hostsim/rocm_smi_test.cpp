@@ -15,7 +15,7 @@ TEST(RocmSmi, ShowUseOnOneDevice) {
   EXPECT_EQ(r.status, 0);
   EXPECT_TRUE(contains(r.out, "ROCm System Management Interface"));
   EXPECT_TRUE(contains(r.out, "% time GPU is busy"));
-  EXPECT_TRUE(contains(r.out, "GPU[2]\t\t: GPU use (%): 92\n"));
+  EXPECT_TRUE(contains(r.out, "GPU[2]\t\t: GPU use (%): 94\n"));
   EXPECT_FALSE(contains(r.out, "GPU[1]"));
   EXPECT_TRUE(contains(r.out, "End of ROCm SMI Log"));
   EXPECT_EQ(r.out, run("mi250x-node", "rocm-smi", {"--device", "2", "-u"}).out);

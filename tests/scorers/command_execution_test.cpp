@@ -134,5 +134,33 @@ TEST_F(HostsimExecution, EquivalentSpellingsMatchAndNearMissesDoNot) {
   EXPECT_EQ(bad_flag.detail["candidate"]["exit_code"], 2);
 }
 
+// The host a scored command sees: the simulated tools at the places real installs use, the fixed
+// coreutils set for pipelines, and no other program of the machine.
+TEST_F(HostsimExecution, OnlySimulatedToolsAndCoreutilsRun) {
+  const auto run = [&](const std::string& command) {
+    return sandbox_.run(simulated_host_request(host_, command, {}, SandboxLimits{}));
+  };
+  for (const char* host_program : {"/usr/local/cuda/bin/nvcc -c x.cu", "/usr/bin/python3 -c 1", "python3 -c 1",
+                                   "gcc --version", "cc --version", "perl -e 1", "bash -c true", "curl --version"}) {
+    const auto r = run(host_program);
+    // nvcc by path is the simulated one, which does not compile (64); the others do not exist.
+    EXPECT_EQ(r.exit_code, std::string(host_program).find("nvcc") != std::string::npos ? 64 : 127)
+        << host_program << ": " << r.stderr_text;
+  }
+  const auto grep = run("nvidia-smi -L | grep -c H100");
+  EXPECT_EQ(grep.exit_code, 0) << grep.stderr_text;
+  EXPECT_EQ(grep.stdout_text, "8\n");
+  const auto awk = run("nvidia-smi --query-gpu=index,memory.total --format=csv,noheader,nounits | head -n 2 | "
+                       "awk -F', ' '{s += $2} END {print s}' | tee total.txt");
+  EXPECT_EQ(awk.exit_code, 0) << awk.stderr_text;
+  EXPECT_EQ(awk.stdout_text, "163118\n");
+  EXPECT_EQ(awk.work_dir.at("total.txt"), "163118\n");
+  EXPECT_EQ(score("/usr/bin/nvidia-smi -L", "nvidia-smi -L").execution_match, 1.0);
+  EXPECT_EQ(score("/usr/local/cuda/bin/nvcc --version", "nvcc --version").execution_match, 1.0);
+  EXPECT_EQ(score("/usr/sbin/lspci -d 10de:", "lspci -d 10de:").execution_match, 1.0);
+  const auto which = run("which nvidia-smi nvcc");
+  EXPECT_EQ(which.stdout_text, "/usr/bin/nvidia-smi\n/usr/local/cuda/bin/nvcc\n");
+}
+
 }  // namespace
 }  // namespace aimicius

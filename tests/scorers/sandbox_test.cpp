@@ -72,6 +72,34 @@ TEST(Sandbox, DeletingAndWritingOutsideTheWorkDirFails) {
   EXPECT_FALSE(rm.timed_out);
 }
 
+TEST(Sandbox, HostExecutablesShowOnlyTheNamedProgramsAndTheirLibraries) {
+  SandboxRequest r;
+  r.host_executables = std::vector<std::string>{"sh", "ls", "cat", "awk", "no-such-program-here"};
+  r.command = "ls /usr/bin | cat; echo a b | awk '{print $2}'; ls /usr/local /opt /usr/share 2>/dev/null; "
+              "for p in python3 gcc cc perl /usr/bin/python3 /usr/local/cuda/bin/nvcc; do $p --version >/dev/null "
+              "2>&1; echo \"$p $?\"; done";
+  r.limits.wall_seconds = 5;
+  const SandboxResult res = sandbox().run(r);
+  // Exactly the listed names that the machine has, at /usr/bin/NAME (awk through its alternative).
+  EXPECT_EQ(res.stdout_text.substr(0, res.stdout_text.find("b\n")), "awk\ncat\nls\nsh\n") << res.stdout_text;
+  for (const char* line : {"python3 127", "gcc 127", "cc 127", "perl 127", "/usr/bin/python3 127",
+                           "/usr/local/cuda/bin/nvcc 127"})
+    EXPECT_NE(res.stdout_text.find(line), std::string::npos) << line << "\n" << res.stdout_text << res.stderr_text;
+  EXPECT_EQ(res.stdout_text.find("share"), std::string::npos);
+
+  SandboxRequest python;
+  python.host_executables = std::vector<std::string>{"sh", "python3"};
+  python.command = "python3 -c 'import json, os, sys; print(json.dumps(sorted(os.listdir(\"/usr/bin\"))))'";
+  const SandboxResult py = sandbox().run(python);
+  EXPECT_EQ(py.exit_code, 0) << py.stderr_text;
+  EXPECT_EQ(py.stdout_text, "[\"python3\", \"sh\"]\n");
+
+  SandboxRequest bad;
+  bad.host_executables = std::vector<std::string>{"sh", "../usr/bin/gcc"};
+  bad.command = "true";
+  EXPECT_THROW(sandbox().run(bad), std::invalid_argument);
+}
+
 TEST(Sandbox, ForkBombIsContainedAndTheHostCanStillFork) {
   const auto t0 = std::chrono::steady_clock::now();
   const SandboxResult bomb = run("b() { b | b & }; b; sleep 30", 2.0);

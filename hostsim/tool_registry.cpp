@@ -3,6 +3,7 @@
 
 #include "hostsim/collective_model.h"
 #include "hostsim/exit_codes.h"
+#include "hostsim/grammar/parsed_command.h"
 #include "hostsim/tools.h"
 
 namespace aimicius::hostsim {
@@ -92,7 +93,10 @@ int run_tool(const Profile& profile, const std::string& name, const Args& args, 
     err << name << ": command not found\n";
     return kExitCommandNotFound;
   }
-  return entry->run_env ? entry->run_env(profile, args, env, out, err) : entry->run(profile, args, out, err);
+  // Every spelling the real tool accepts (synonyms, --opt=value, -ovalue, combined flags, option
+  // order) reaches the tool as one canonical argv (hostsim/grammar/parsed_command.h).
+  const Args canonical = grammar::canonical_argv(name, args);
+  return entry->run_env ? entry->run_env(profile, canonical, env, out, err) : entry->run(profile, canonical, out, err);
 }
 
 int not_simulated(const std::string& tool, const std::string& option, std::ostream& err) {

@@ -17,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include "hostsim/grammar/parsed_command.h"
 #include "scorers/command/shell_words.h"
 
 namespace aimicius {
@@ -26,7 +27,7 @@ enum class ItemKind { kFlag, kPositional, kEnv };
 
 struct ArgumentItem {
   ItemKind kind;
-  std::string name;   // flag name; empty for positional and env items
+  std::string name;   // flag name; for positional and env items the nested command's prefix
   std::string value;  // flag value ("" when none), positional word, or NAME=value
 
   bool operator<(const ArgumentItem& other) const {
@@ -42,17 +43,6 @@ struct CommandSegment {
   std::set<std::string> flag_names;
   std::vector<ArgumentItem> argument_items;  // sorted
 };
-
-bool is_env_assignment(const std::string& word) {
-  const std::size_t equals = word.find('=');
-  if (equals == std::string::npos || equals == 0) return false;
-  if (std::isdigit(static_cast<unsigned char>(word[0]))) return false;
-  for (std::size_t i = 0; i < equals; ++i) {
-    const unsigned char c = static_cast<unsigned char>(word[i]);
-    if (!std::isalnum(c) && c != '_') return false;
-  }
-  return true;
-}
 
 bool is_negative_number(const std::string& word) {
   bool seen_digit = false;
@@ -74,49 +64,64 @@ bool is_flag(const std::string& word) {
   return word.size() > 1 && word[0] == '-' && !is_negative_number(word);
 }
 
-std::string basename_of(const std::string& word) {
-  const std::size_t slash = word.find_last_of('/');
-  if (slash == std::string::npos || slash + 1 == word.size()) return word;
-  return word.substr(slash + 1);
-}
-
-CommandSegment parse_segment(const std::vector<std::string>& lexed_words) {
-  const std::vector<std::string> words = drop_leading_sudo(lexed_words);
-  CommandSegment segment;
-  std::size_t index = 0;
-  for (; index < words.size() && is_env_assignment(words[index]); ++index) {
-    segment.argument_items.push_back({ItemKind::kEnv, "", words[index]});
-  }
-  if (index < words.size()) segment.utility = basename_of(words[index++]);
-
+// Words the tool's grammar did not read (an unknown tool, or everything from an unknown option
+// on) are read by the NLC2CMD rule: greedy values, `--name=value` split, `--` ends options.
+void add_unparsed_words(const std::vector<std::string>& words, const std::string& prefix, CommandSegment& segment) {
   bool options_ended = false;
   // Index into argument_items of the flag that may still take a value.
   constexpr std::size_t kNoFlagAwaitingValue = static_cast<std::size_t>(-1);
   std::size_t flag_awaiting_value = kNoFlagAwaitingValue;
-  for (; index < words.size(); ++index) {
-    const std::string& word = words[index];
+  for (const std::string& word : words) {
     if (!options_ended && word == "--") {
       options_ended = true;
       flag_awaiting_value = kNoFlagAwaitingValue;
     } else if (!options_ended && is_flag(word)) {
       const std::size_t equals = word.find('=');
       if (word.compare(0, 2, "--") == 0 && equals != std::string::npos && equals > 2) {
-        const std::string name = word.substr(0, equals);
+        const std::string name = prefix + word.substr(0, equals);
         segment.flag_names.insert(name);
         segment.argument_items.push_back({ItemKind::kFlag, name, word.substr(equals + 1)});
         flag_awaiting_value = kNoFlagAwaitingValue;
       } else {
-        segment.flag_names.insert(word);
-        segment.argument_items.push_back({ItemKind::kFlag, word, ""});
+        segment.flag_names.insert(prefix + word);
+        segment.argument_items.push_back({ItemKind::kFlag, prefix + word, ""});
         flag_awaiting_value = segment.argument_items.size() - 1;
       }
     } else if (flag_awaiting_value != kNoFlagAwaitingValue) {
       segment.argument_items[flag_awaiting_value].value = word;
       flag_awaiting_value = kNoFlagAwaitingValue;
     } else {
-      segment.argument_items.push_back({ItemKind::kPositional, "", word});
+      segment.argument_items.push_back({ItemKind::kPositional, prefix, word});
     }
   }
+}
+
+// The arguments of a parsed command as flags and items; a nested command's (mpirun PROG ...)
+// under the prefix "PROG:" so that they never meet the launcher's own.
+void add_arguments(const grammar::ParsedArgs& args, const std::string& prefix, CommandSegment& segment) {
+  for (const auto& option : grammar::canonical_options(args)) {
+    segment.flag_names.insert(prefix + option.name);
+    segment.argument_items.push_back({ItemKind::kFlag, prefix + option.name, option.value});
+  }
+  for (const auto& word : args.positionals) segment.argument_items.push_back({ItemKind::kPositional, prefix, word});
+  add_unparsed_words(args.rest, prefix, segment);
+  for (const auto& nested : args.nested) {
+    for (const auto& assignment : nested.assignments)
+      segment.argument_items.push_back({ItemKind::kEnv, prefix, assignment});
+    segment.argument_items.push_back({ItemKind::kPositional, prefix, nested.utility});
+    add_arguments(nested.args, prefix + nested.utility + ":", segment);
+  }
+}
+
+// One segment in canonical form: sudo/env dropped, assignments as items, the utility's basename
+// (with its subcommand), options under canonical names with canonical values (parsed_command.h).
+CommandSegment parse_segment(const std::vector<std::string>& lexed_words) {
+  const grammar::ParsedCommand parsed = grammar::parse_command_words(lexed_words);
+  CommandSegment segment;
+  for (const auto& assignment : parsed.assignments) segment.argument_items.push_back({ItemKind::kEnv, "", assignment});
+  segment.utility = parsed.utility;
+  if (!parsed.args.subcommand.empty()) segment.utility += " " + parsed.args.subcommand;
+  add_arguments(parsed.args, "", segment);
   std::sort(segment.argument_items.begin(), segment.argument_items.end());
   return segment;
 }

@@ -9,15 +9,19 @@
 //   1. Both sides are split with split_shell_words. A reference that does not
 //      lex or has no words throws std::invalid_argument (dataset bug); a
 //      candidate that does not lex scores 0 with detail {"error": message}.
-//   2. In every segment a leading `sudo` / `sudo -E` is dropped, then leading
-//      environment assignments (`NAME=value`, NAME = [A-Za-z_][A-Za-z0-9_]*)
-//      are set aside as argument items (kind "env"), so that
-//      `NCCL_DEBUG=INFO mpirun ...` has utility `mpirun`.
+//   2. Each segment is read with its tool's option grammar (hostsim/grammar/parsed_command.h):
+//      a leading `sudo` / `sudo -E` / `env` is dropped, environment assignments (`NAME=value`)
+//      are argument items (kind "env"), the utility is the basename of the first remaining word
+//      (/usr/bin/nvidia-smi == nvidia-smi) followed by its subcommand (`nvidia-smi dmon`).
 //   3. Segments are aligned by position; T = max(#candidate segments,
 //      #reference segments). A segment missing on one side scores 0.
-//   4. utility = basename of the first remaining word (/usr/bin/nvidia-smi ==
-//      nvidia-smi). Different utilities: the segment scores 0.
-//   5. The other words are read left to right:
+//   4. Different utilities (or subcommands): the segment scores 0.
+//   5. Options the grammar reads count under their canonical name with their canonical value
+//      (`--id=0`, `-i0`, `-i 0` are all (-i, 0); `-b 1G` == `-b 1024M`; `-d ECC,MEMORY` ==
+//      `-d MEMORY,ECC` where the tool treats the list as a set; combined flags `-tv` are -t and
+//      -v); positionals are items; a nested command (mpirun PROG ...) adds its utility as a
+//      positional and its options under the prefix "PROG:". Words the grammar does not read (an
+//      unknown tool, or everything from an unknown option on) are read by the NLC2CMD rule:
 //        - `--` ends options: it is not a flag and every later word is positional;
 //        - a flag is a word starting with '-' that is not "-" and not a negative
 //          number (-3, -0.5); combined short flags (`-la`) stay as written;
@@ -37,8 +41,9 @@
 //        F1 = 2|Ac ∩ Ar| / (|Ac| + |Ar|)   (multiset intersection).
 //      segment score = ((1 + S_flags) / 2 + S_args) / 2.
 //   7. value = (sum of segment scores) / T; 0 when the candidate has no segment.
-//   Flag order never matters; a missing flag, an extra flag or a wrong value
-//   each lower the score. Positional order does not matter either (multiset).
+//   Flag order and spelling never matter; a missing flag, an extra flag or a wrong value
+//   each lower the score (one wrong value of four options: 0.875). Positional order does not
+//   matter either (multiset).
 //
 //   detail = {"segment_count": T, "segments": [per segment {
 //     "utility_candidate", "utility_reference" (null when the side is missing),

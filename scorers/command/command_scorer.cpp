@@ -11,6 +11,8 @@
 
 #include "common/cosine.h"
 #include "common/errors.h"
+#include "scorers/command/canonical_command.h"
+#include "scorers/command/command_audit.h"
 #include "scorers/command/command_execution.h"
 #include "scorers/command/command_match.h"
 #include "scorers/command/shell_words.h"
@@ -45,6 +47,39 @@ std::string without_sudo(const std::string& command) {
   return rest;
 }
 
+bool is_word_boundary(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '|' || c == ';' || c == '&' || c == '(' || c == ')'; }
+
+// The command as the sandbox should run it: without a leading sudo, and with absolute paths of
+// simulated tools (/usr/bin/nvidia-smi, /opt/rocm/bin/rocm-smi) reduced to the tool's name, which
+// the sandbox has on PATH; the sandbox holds no host binaries under those paths.
+std::string command_for_execution(const std::string& command, const std::vector<std::string>& tools) {
+  const std::string text = without_sudo(command);
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const bool starts_word = text[i] == '/' && (i == 0 || is_word_boundary(text[i - 1]));
+    if (!starts_word) {
+      out += text[i++];
+      continue;
+    }
+    std::size_t end = i;
+    while (end < text.size() && !is_word_boundary(text[end])) ++end;
+    const std::string word = text.substr(i, end - i);
+    const std::string name = word.substr(word.find_last_of('/') + 1);
+    out += std::find(tools.begin(), tools.end(), name) != tools.end() ? name : word;
+    i = end;
+  }
+  return out;
+}
+
+// The candidate's canonical form for the detail, or null when it does not lex.
+nlohmann::json canonical_form_of(const std::string& command) {
+  try {
+    return canonical_command(command);
+  } catch (const std::invalid_argument&) {
+    return nullptr;
+  }
+}
+
 class CommandScorer final : public Scorer {
  public:
   explicit CommandScorer(const ScorerSpec& spec) {
@@ -67,19 +102,26 @@ class CommandScorer final : public Scorer {
 
   std::vector<MetricSpec> metrics() const override {
     std::vector<MetricSpec> m = {
-        {"exact_match", "command equal to the reference after normalisation", false},
-        {"command_score", "structure-aware score: utility, flag set and values (NLC2CMD-style)", false},
+        {"strict_accuracy",
+         "right answer: same effect as the reference on the simulated host (exit status, output, files) or "
+         "canonically equal to it; canonical equality alone where the reference does not run",
+         true, false},
+        {"canonical_match", "same command as the reference in the tools' canonical form (option grammar)", false,
+         false},
+        {"exact_match", "command equal to the reference after normalisation (paper)", false, true},
+        {"command_score", "structure score over canonical forms: utility, flag set and values (NLC2CMD-style)", false,
+         false},
     };
     if (execute_) {
-      m.push_back({"execution_match", "same exit status, output and files as the reference on the simulated host", false});
-      m.push_back({"output_similarity", "token F1 of the command's output against the reference's", false});
+      m.push_back({"execution_match", "same exit status, output and files as the reference on the simulated host", false, false});
+      m.push_back({"output_similarity", "token F1 of the command's output against the reference's", false, false});
     }
     if (embedding_) {
-      m.push_back({"cmd_score", "cosine of all-MiniLM-L6-v2 embeddings of command and reference (paper)", false});
-      if (execute_) m.push_back({"output_score", "cosine of the embeddings of the two execution outputs (paper)", false});
-      m.push_back({"calibration", "CMD or Output Score above the calibration threshold (paper)", false});
-      if (execute_) m.push_back({"success_ratio", "runs and its output's embedding matches the reference's (paper)", false});
-      m.push_back({"accuracy", "exact match or success (paper's headline)", false});
+      m.push_back({"cmd_score", "cosine of all-MiniLM-L6-v2 embeddings of command and reference (paper)", false, true});
+      if (execute_) m.push_back({"output_score", "cosine of the embeddings of the two execution outputs (paper)", false, true});
+      m.push_back({"calibration", "CMD or Output Score above the calibration threshold (paper)", false, true});
+      if (execute_) m.push_back({"success_ratio", "runs and its output's embedding matches the reference's (paper)", false, true});
+      m.push_back({"accuracy", "exact match or success (paper's headline, lenient)", false, true});
     }
     return m;
   }
@@ -100,6 +142,10 @@ class CommandScorer final : public Scorer {
                                    ex.origin, ex.id, ex.fields.value("platform", "")));
   }
 
+  std::vector<AuditVariant> audit_variants(const Example& ex) const override {
+    return command_audit_variants(ex.fields.at(reference_field_).get<std::string>());
+  }
+
   bool needs_sandbox() const override { return execute_; }
   bool needs_embedder() const override { return embedding_; }
 
@@ -107,7 +153,10 @@ class CommandScorer final : public Scorer {
     const std::string reference = ex.fields.at(reference_field_).get<std::string>();
     CommandScore structure = command_structure_score(answer, reference);
     const double em = exact_match(answer, reference);
+    const double canonical = canonical_match(answer, reference);
     std::vector<ScoreRow> rows = {
+        {"strict_accuracy", canonical, {{"canonical_match", canonical == 1.0}}},
+        {"canonical_match", canonical, {{"reference", canonical_command(reference)}, {"candidate", canonical_form_of(answer)}}},
         {"exact_match", em, nlohmann::json::object()},
         {"command_score", structure.value, std::move(structure.detail)},
     };
@@ -116,11 +165,15 @@ class CommandScorer final : public Scorer {
       if (!context.sandbox) throw std::runtime_error("the command scorer needs a sandbox in the scoring context");
       const std::string host = host_of(ex);
       const SimulatedHost simulated{context.hostsim_binary, context.hosts_dir / (host + ".json"), tools_};
-      exec = score_command_execution(*context.sandbox, simulated, without_sudo(answer), reference, {},
+      exec = score_command_execution(*context.sandbox, simulated, command_for_execution(answer, tools_), reference, {},
                                      SandboxLimits{});
       exec->detail["host"] = host;
       rows.push_back({"execution_match", exec->execution_match, exec->detail});
       rows.push_back({"output_similarity", exec->output_similarity, nlohmann::json::object()});
+      // Right = same effect on the host, or the same command (a canonical equal runs identically:
+      // hostsim canonicalises argv with the same grammar).
+      rows[0].value = exec->execution_match == 1.0 || canonical == 1.0 ? 1.0 : 0.0;
+      rows[0].detail["execution_match"] = exec->execution_match == 1.0;
     }
     if (embedding_) {
       if (!context.embedder) throw std::runtime_error("the command scorer needs an embedding model in the scoring context");

@@ -75,6 +75,8 @@ class ShellLexer {
       copy_backquoted();
     } else if (c == '$' && (peek(1) == '(' || peek(1) == '{')) {
       copy_dollar_group();
+    } else if (c == '{' && peek(1) == '{') {
+      copy_placeholder();
     } else if (c == '|') {
       split_at_operator(peek(1) == '|' ? "||" : "|");
     } else if (c == '&' && peek(1) == '&') {
@@ -181,6 +183,21 @@ class ShellLexer {
         ++pos_;
       }
     }
+  }
+
+  // A tldr-pages style placeholder `{{...}}` is copied verbatim into the current word: its spaces,
+  // quotes and `|` (`{{cmd1|cmd2}}`, `{{[-v|--verbose]}}`) split nothing. Without a closing `}}`
+  // the braces are ordinary characters.
+  void copy_placeholder() {
+    const std::size_t close = text_.find("}}", pos_ + 2);
+    if (close == std::string_view::npos) {
+      append('{');
+      ++pos_;
+      return;
+    }
+    word_in_progress_ = true;
+    word_.append(text_.substr(pos_, close + 2 - pos_));
+    pos_ = close + 2;
   }
 
   // Copies `...` verbatim (backslash pairs included) into the current word.
@@ -321,6 +338,13 @@ std::string rtrim(std::string_view text) {
 }  // namespace
 
 ShellWords split_shell_words(std::string_view command) { return ShellLexer(command).run(); }
+
+std::string shell_quote(const std::string& word) {
+  std::size_t i = 0;
+  while (i < word.size() && std::isdigit(static_cast<unsigned char>(word[i]))) ++i;
+  const bool redirection = i < word.size() && (word[i] == '>' || word[i] == '<' || word.compare(i, 2, "&>") == 0);
+  return redirection ? word : quote_word(word);
+}
 
 std::vector<std::string> drop_leading_sudo(std::vector<std::string> segment_words) {
   if (segment_words.empty() || segment_words.front() != "sudo") return segment_words;

@@ -13,6 +13,8 @@
 //     a line continuation and disappears; a backslash at the very end is kept.
 //   - `$( ... )`, `${ ... }` and `` `...` `` are copied verbatim into the
 //     current word (their inner `|`, `;`, spaces do not split anything).
+//   - `{{ ... }}` (a tldr-pages placeholder) is copied verbatim into the current word: spaces,
+//     quotes and `|` inside it split nothing (`{{cmd1|cmd2}}` is one word, not a pipe).
 //   - unquoted `#` at the start of a word starts a comment up to end of line.
 //   - list/pipeline operators `|`, `||`, `&&`, `;` and an unquoted newline
 //     (recorded as ";") split segments. A single `&` is an ordinary character,
@@ -47,6 +49,11 @@ ShellWords split_shell_words(std::string_view command);
 // [A-Za-z0-9_./=:,+@%^~-]), segments joined by " <operator> ". Never throws: a
 // command that does not lex is returned with its whitespace collapsed.
 std::string normalize_command(std::string_view command);
+
+// A word written so that the shell reads it back as that word: unchanged when it holds only
+// [A-Za-z0-9_./=:,+@%^~-], else single-quoted. Redirection words (`>`, `2>&1`, `>>file`) are
+// returned unchanged, so that written-back commands keep their redirections.
+std::string shell_quote(const std::string& word);
 
 // Returns the segment without a leading `sudo` (and a `-E` right after it).
 // A segment that is only `sudo` is returned unchanged.

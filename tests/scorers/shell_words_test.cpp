@@ -118,6 +118,19 @@ TEST(ShellWords, SubstitutionsAreKeptVerbatimInOneWord) {
   EXPECT_EQ(only_segment("echo ${X:-a b}"), (Words{"echo", "${X:-a b}"}));
 }
 
+TEST(ShellWords, PlaceholdersAreOneWordUnit) {
+  EXPECT_EQ(only_segment("tar -xf {{path/to/archive.tar}}"), (Words{"tar", "-xf", "{{path/to/archive.tar}}"}));
+  EXPECT_EQ(only_segment("{{cmd1|cmd2}} {{[-v|--verbose]}}"), (Words{"{{cmd1|cmd2}}", "{{[-v|--verbose]}}"}));
+  EXPECT_EQ(only_segment("cp {{path/to/file1 path/to/file2 ...}} --target={{dir}}/x"),
+            (Words{"cp", "{{path/to/file1 path/to/file2 ...}}", "--target={{dir}}/x"}));
+  const ShellWords piped = split_shell_words("ps {{aux|-ef}} | grep {{name}}");
+  ASSERT_EQ(piped.segments.size(), 2u);
+  EXPECT_EQ(piped.operators, (Words{"|"}));
+  // Without a closing pair the braces are ordinary characters.
+  EXPECT_EQ(only_segment("echo {{x"), (Words{"echo", "{{x"}));
+  EXPECT_EQ(only_segment("awk '{print $1}'"), (Words{"awk", "{print $1}"}));
+}
+
 TEST(ShellWords, UnterminatedQuotesNameTheProblemAndColumn) {
   // "echo " is 5 characters, so the quote is column 6.
   EXPECT_EQ(lex_error("echo 'abc"), "unterminated single quote at column 6");

@@ -205,6 +205,7 @@ def variant_question_boundaries(rows, rng, delta, columns, references):
     numeric = {table: {c for c, typ in cols if typ.startswith(("INTEGER", "REAL"))} for table, cols in columns.items()}
     current = {table: [list(r) for r in rows[table]] for table in names}
     changed = {table: set() for table in names}  # row indexes already on some boundary
+    used_groups = {}  # (table, column, key columns) -> output keys holding a boundary row
     updates = []  # (table, row index, {column: new value}, original row, role) in order
     delta.comment("Rows on the boundaries of the references' own comparisons (column OP constant): the "
                   "compared value at t - 1, t and t + 1 within the reference's entity / window, the "
@@ -230,7 +231,9 @@ def variant_question_boundaries(rows, rng, delta, columns, references):
                 others = [(c, o, v) for c, o, v in ranges if (c, o, v) != (column, op, t)]
                 step = 1 if isinstance(t, int) else 0.1
                 col = names[table].index(column)
-                used = set()
+                # groups that hold a boundary row of this column already (of this reference or an
+                # earlier one): another boundary row there could hide that edge again
+                used = used_groups.setdefault((table, column, tuple(keys)), set())
                 # t first (the > / >= edge), then the value just inside, then just outside
                 inside = t + step if op in (">", ">=") else t - step
                 outside = t - step if op in (">", ">=") else t + step
@@ -271,6 +274,12 @@ def variant_question_boundaries(rows, rng, delta, columns, references):
                 if not values:
                     continue
                 spread = max(1, (max(values) - min(values)) // 20)
+                low, high = RANGES.get(column, (0, None))
+                room = min(values) - low if which == "MIN" else (None if high is None else high - max(values))
+                if room is not None:  # three steps beyond the extreme must stay in the column's range
+                    spread = min(spread, room // 3)
+                if spread <= 0:
+                    continue
                 for (_, i, change, _, role) in updates[first:]:
                     if column in change:
                         continue

@@ -5,12 +5,13 @@ Writes, next to this script:
   schema.sql     the CREATE TABLE statements with a comment per column (shown to the model);
   telemetry.sql  the same statements followed by INSERTs of the simulated data (the scorer builds
                  a read-only SQLite database from it);
-  telemetry-vN.sql  the test-suite variants (N = 1, 2, 3): delta scripts that run after
+  telemetry-vN.sql  the test-suite variants (N = 1 .. 4): delta scripts that run after
                  telemetry.sql and change the data so that common wrong queries give other results
                  (telemetry_variants.py says what each changes and what it keeps).
 
-Invariants: python3 standard library only; one fixed seed and no other input (no clock, no
-environment), so running the script twice writes byte-identical files (a test checks this);
+Invariants: python3 standard library only; one fixed seed and no other input but the examples'
+reference queries (variant 4 reads test/dev/fewshot.jsonl; make_examples.py reads only
+telemetry.sql, so there is no loop; no clock, no environment), so running the script twice writes byte-identical files (a test checks this);
 timestamps are ISO-8601 UTC text 'YYYY-MM-DDTHH:MM:SSZ' (they sort as text); every value is an
 integer, a real printed with a fixed number of decimals, text, or NULL.
 
@@ -29,6 +30,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import telemetry_variants  # noqa: E402  (next to this script)
+import telemetry_boundaries  # noqa: E402
 
 SEED = 20260302
 START = datetime.datetime(2026, 3, 2, 0, 0, 0)
@@ -667,9 +669,11 @@ def main():
         f.write(schema_text())
     with open(os.path.join(HERE, "telemetry.sql"), "w", encoding="utf-8", newline="\n") as f:
         f.write(telemetry_text(t))
+    columns = {name: [(c, typ) for c, typ, _ in cols] for name, _, cols in SCHEMA}
+    references = telemetry_boundaries.read_references(HERE)
     for number in telemetry_variants.VARIANTS:
         with open(os.path.join(HERE, "telemetry-v%d.sql" % number), "w", encoding="utf-8", newline="\n") as f:
-            f.write(telemetry_variants.variant_text(t.rows, number, SEED, sql_value, iso))
+            f.write(telemetry_variants.variant_text(t.rows, number, SEED, sql_value, iso, columns, references))
 
 
 if __name__ == "__main__":

@@ -30,12 +30,18 @@ What each variant is built to separate (right vs. wrong):
      NULL pid for every Xid code;
   v3 boundaries and round values: events on every hour boundary and events of every kind on each
      day boundary, submissions, starts and ends on 2-hour boundaries, samples at the period's end
-     (>= vs >, < vs <=), metric values rounded to multiples of 5 / 100 (thresholds).
+     (>= vs >, < vs <=), metric values rounded to multiples of 5 / 100 (thresholds);
+  v4 the references' own comparisons (telemetry_boundaries.py): within the entity / window a
+     reference filters on, rows exactly on its constant and one step either side, carrying the
+     extremes of its MIN / MAX (a constant moved by one, > vs >=, MIN vs MAX, a DISTINCT that hid
+     the edge).
 """
 
 import random
 
-VARIANTS = (1, 2, 3)
+import telemetry_boundaries
+
+VARIANTS = (1, 2, 3, 4)
 
 # Tables whose integer id "increases with time" (schema), and the id column.
 TIME_ORDERED_IDS = (("job_logs", "log_id"), ("node_events", "event_id"), ("xid_errors", "error_id"),
@@ -485,13 +491,19 @@ BUILDERS = {
     1: ("ties, duplicates and siblings", variant_ties_and_duplicates),
     2: ("NULLs, zero-count groups, extra entities and case", variant_nulls_groups_entities),
     3: ("boundary timestamps and round values", variant_boundaries),
+    4: ("rows on the boundaries of the references' comparisons", None),
 }
 
 
-def variant_text(rows, number, seed, sql_value, iso):
+def variant_text(rows, number, seed, sql_value, iso, columns=None, references=()):
+    """columns ({table: [(column, type)]}) and references (SQL texts) are what variant 4 reads."""
     about, build = BUILDERS[number]
     delta = Delta(sql_value, iso, number, about)
-    build(rows, random.Random(seed + number), delta)
+    if number == 4:
+        telemetry_boundaries.variant_question_boundaries(rows, random.Random(seed + number), delta, columns,
+                                                         references)
+    else:
+        build(rows, random.Random(seed + number), delta)
     delta.comment("Ids that increase with time are renumbered after the additions.")
     for table, column in TIME_ORDERED_IDS:
         delta.renumber(table, column)

@@ -69,7 +69,7 @@ TEST(DiagnosticsData, SuiteJsonListsTheFilesWithTheirCounts) {
   // The database script, its test-suite variants and the schema shown in the prompt are pinned by
   // checksum too.
   EXPECT_EQ(resources, (std::set<std::string>{"schema.sql", "telemetry.sql", "telemetry-v1.sql", "telemetry-v2.sql",
-                                              "telemetry-v3.sql"}));
+                                              "telemetry-v3.sql", "telemetry-v4.sql"}));
 }
 
 TEST(DiagnosticsData, SuiteLoadsAndItsPromptShowsTheSchemaAndShots) {
@@ -189,9 +189,12 @@ int run_copy(const std::filesystem::path& dir, const std::string& script) {
 TEST(DiagnosticsData, TelemetryGeneratorIsDeterministic) {
   if (!have_python3()) GTEST_SKIP() << "python3 is not installed";
   testing::ScratchDir dir;
-  std::filesystem::copy_file(suite_dir() / "telemetry_variants.py", dir / "telemetry_variants.py");
+  // Variant 4 reads the references of the examples (their comparisons' constants).
+  for (const auto* file : {"telemetry_variants.py", "telemetry_boundaries.py", "test.jsonl", "dev.jsonl", "fewshot.jsonl"})
+    std::filesystem::copy_file(suite_dir() / file, dir / file);
   ASSERT_EQ(run_copy(dir.path(), "generate_telemetry.py"), 0);
-  for (const auto* file : {"telemetry.sql", "schema.sql", "telemetry-v1.sql", "telemetry-v2.sql", "telemetry-v3.sql"})
+  for (const auto* file :
+       {"telemetry.sql", "schema.sql", "telemetry-v1.sql", "telemetry-v2.sql", "telemetry-v3.sql", "telemetry-v4.sql"})
     EXPECT_TRUE(read_bytes(dir / file) == read_bytes(suite_dir() / file)) << file << " differs when regenerated";
 }
 

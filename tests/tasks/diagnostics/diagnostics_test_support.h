@@ -55,7 +55,7 @@ inline ScorerSpec bundled_spec() {
   ScorerSpec spec;
   spec.type = "sql";
   spec.params = {{"database", "telemetry.sql"},
-                 {"variants", {"telemetry-v1.sql", "telemetry-v2.sql", "telemetry-v3.sql"}},
+                 {"variants", {"telemetry-v1.sql", "telemetry-v2.sql", "telemetry-v3.sql", "telemetry-v4.sql"}},
                  {"seconds", 5.0}};
   spec.suite_dir = suite_dir();
   spec.where = "diagnostics test: scorers[0]";

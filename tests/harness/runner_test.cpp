@@ -7,7 +7,6 @@
 #include "harness/backends/backend_oracle.h"
 #include "harness/backends/backend_replay.h"
 #include "harness/runner/runner.h"
-#include "model_requirements.h"
 #include "test_support.h"
 
 namespace aimicius {
@@ -38,14 +37,13 @@ RunOptions fixture_options() {
   return o;
 }
 
-TEST(Runner, OracleScoresFullMarksOnEveryBundledExample) {
-  AIMICIUS_NEED_ENCODER_MODEL();  // cmdgen's embedding metrics
+// The runner's side of an oracle run: every example stored, scored 1 on every metric, no error,
+// the run complete and labelled. (That every bundled reference scores 1 is `aimicius validate`'s
+// check, run over every split by Cli.ValidateChecksEveryBundledReferenceAndNamesBrokenOnes.)
+TEST(Runner, OracleRunStoresEveryExampleWithFullMarks) {
   ScratchDir dir;
   Store store = Store::open_for_write((dir / "o.db").string());
-  RunOptions options;  // every known suite, bundled data
-  options.data_dir = testing::bundled_data_dir();
-  options.hostsim_binary = AIMICIUS_HOSTSIM_BIN;
-  options.encoder_dir = testing::encoder_model_dir();
+  RunOptions options = fixture_options();
   options.jobs = 2;
   const RunPlan plan = plan_run(options);
   OracleBackend oracle(plan.suites);
@@ -56,6 +54,7 @@ TEST(Runner, OracleScoresFullMarksOnEveryBundledExample) {
   EXPECT_TRUE(store.find_run(f.run_id)->is_oracle);
   int64_t examples = 0;
   for (const auto& s : plan.suites) examples += static_cast<int64_t>(s.examples.size());
+  EXPECT_EQ(examples, 10);
   EXPECT_EQ(store.prediction_count(f.run_id), examples);
   EXPECT_TRUE(store.example_errors(f.run_id, 1).empty());
 }

@@ -70,6 +70,8 @@ TEST_F(CmdgenPaperMetrics, PerturbedAnswersScoreTheHandCounts) {
   EXPECT_EQ(s.at("success_ratio"), 1.0);
   EXPECT_EQ(s.at("calibration"), 1.0);
   EXPECT_EQ(s.at("accuracy"), 1.0);  // the paper's accuracy counts a same-output command as right
+  EXPECT_EQ(s.at("strict_accuracy"), 1.0);  // and so does the strict headline: the same command
+  EXPECT_EQ(s.at("canonical_match"), 1.0);
   EXPECT_LT(s.at("cmd_score"), 1.0);
   EXPECT_GT(s.at("cmd_score"), 0.5);  // two spellings of one nvidia-smi command embed close together
 
@@ -86,6 +88,7 @@ TEST_F(CmdgenPaperMetrics, PerturbedAnswersScoreTheHandCounts) {
   EXPECT_EQ(s.at("success_ratio"), 0.0);
   EXPECT_EQ(s.at("accuracy"), 0.0);
   EXPECT_GT(s.at("cmd_score"), 0.9);  // one character apart: the paper's CMD Score barely moves
+  EXPECT_EQ(s.at("strict_accuracy"), 0.0);  // the strict headline does not
   EXPECT_EQ(s.at("calibration"), 1.0);
 
   s = score("nv-smi-007", "nvidia-smi -pm 0");
@@ -97,7 +100,7 @@ TEST_F(CmdgenPaperMetrics, PerturbedAnswersScoreTheHandCounts) {
 
   s = score("amd-rocmsmi-001", "");
   for (const auto& [metric, value] : s) EXPECT_EQ(value, 0.0) << metric;
-  EXPECT_EQ(s.size(), 9u);
+  EXPECT_EQ(s.size(), 11u);  // every metric of the scorer, the empty answer scoring 0 on each
 }
 
 }  // namespace

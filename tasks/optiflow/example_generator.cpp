@@ -185,12 +185,20 @@ std::vector<CaseSpec> plan_cases() {
   return out;
 }
 
-ordered_json build_example(const CaseSpec& spec) {
+ordered_json build_example(const CaseSpec& spec, ReferenceSearch search) {
   if (spec.subtask != "generation" && spec.subtask != "improvement")
     throw std::logic_error(spec.id + ": unknown subtask " + spec.subtask);
   const Topology topology = build_sku(spec.sku);
   const double shard = static_cast<double>(spec.shard_bytes);
-  const topology::BestKnownResult solved = topology::best_known_all_gather(topology, shard);
+  const topology::BestKnownResult solved = [&] {
+    if (search == ReferenceSearch::kBestKnown) return topology::best_known_all_gather(topology, shard);
+    topology::SolverResult solver = topology::solve_all_gather(topology, shard);
+    topology::BestKnownResult r;
+    r.best = solver.best;
+    r.solver_best = solver.best;
+    r.candidates = std::move(solver.candidates);
+    return r;
+  }();
   const topology::SolvedPlan& best = solved.best;
 
   // The baseline of an improvement case (strategy, latency, program).

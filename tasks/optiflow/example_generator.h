@@ -79,8 +79,13 @@ topology::Topology build_sku(const nlohmann::ordered_json& sku);
 // Every case of the dataset, splits in the order test, dev, fewshot, each in file order.
 std::vector<CaseSpec> plan_cases();
 
+// Which plan becomes an example's reference: the best-known search (the dataset: slow, the bar of
+// plan_optimal) or the reference solver alone (solver.h: about a hundred times faster; for
+// training corpora, whose thousands of examples need a good plan, not the best known).
+enum class ReferenceSearch { kBestKnown, kSolver };
+
 // One example line (solver run included).
-nlohmann::ordered_json build_example(const CaseSpec& spec);
+nlohmann::ordered_json build_example(const CaseSpec& spec, ReferenceSearch search = ReferenceSearch::kBestKnown);
 
 // split -> JSONL text of that split (one example per line, '\n' after each).
 std::map<std::string, std::string> generate_dataset();

@@ -3,7 +3,8 @@
 // suite folder, never an evaluation split).
 //   optiflow     tasks/optiflow's build_example on random_topology seeds 2,000,000 + 10000 * seed
 //                + i (dev/test use seeds 1..~300, the few-shot pool 1,000,001..): new topologies,
-//                solver references, the suite's own task texts; shard size and subtask by seed.
+//                the reference solver's plans (not the dataset's slower best-known search), the
+//                suite's own task texts; shard size and subtask by seed.
 //   diagnostics  training/corpus/generators/diagnostics_train.py: the suite's FEW-SHOT templates only
 //                (templates belong to one split), expanded over the simulated telemetry's values.
 //   infrawise    training/corpus/generators/infrawise_train.py: replays the suite generator's draws and
@@ -12,7 +13,7 @@
 // The python drivers run as `python3 -B` (standard library only; -B: no __pycache__ in the data).
 //
 // Decontamination: each generator also makes, in memory, the dev/test examples its suite's
-// generator makes (optiflow: plan_cases() + build_example; the python drivers: the replayed draws,
+// generator makes (optiflow: the committed dev/test files, which its generator reproduces; the python drivers: the replayed draws,
 // or every expansion of the dev/test templates). A train example that shares an identifying
 // 13-gram with one of them (eval_ngrams.h: the contamination check's own rule) is dropped, and the
 // manifest says how many. No evaluation file is read; the check (`validate --corpus`) then
@@ -27,6 +28,8 @@
 #include "training/corpus/eval_ngrams.h"
 #include "training/corpus/sources.h"
 #include "training/corpus/text_normalize.h"
+#include "tasks/dataset.h"
+#include "tasks/suite_spec.h"
 #include "tasks/optiflow/example_generator.h"
 
 namespace aimicius::corpus {
@@ -80,11 +83,15 @@ Pools run_python(const fs::path& script, const std::vector<std::string>& args) {
   return pools;
 }
 
-Pools optiflow_pools(uint64_t seed, int count, std::string& seeds) {
+Pools optiflow_pools(const fs::path& data_dir, uint64_t seed, int count, std::string& seeds) {
   const uint64_t first = kOptiflowTrainFirstSeed + 10000 * seed;  // pools of different seeds never share a topology
   Pools pools;
-  for (const optiflow::CaseSpec& c : optiflow::plan_cases())
-    if (c.split == "dev" || c.split == "test") pools.eval.push_back(nlohmann::json::parse(optiflow::build_example(c).dump()));
+  // The evaluation examples are the committed ones (the generator reproduces them byte for byte,
+  // tests/tasks/optiflow; reading them spares re-running the best-known search on each).
+  const fs::path suite_dir = data_dir / "optiflow";
+  const Manifest manifest = read_manifest(suite_dir);
+  for (const char* split : {"dev", "test"})
+    for (Example& ex : load_examples(suite_dir, manifest, split)) pools.eval.push_back(std::move(ex.fields));
   std::vector<nlohmann::json>& examples = pools.train;
   std::mt19937_64 draw(first);
   for (int i = 0; i < count; ++i) {
@@ -95,7 +102,8 @@ Pools optiflow_pools(uint64_t seed, int count, std::string& seeds) {
     c.shard_bytes = optiflow::kShardSizes[draw() % optiflow::kShardSizes.size()];
     c.subtask = (i % 5 == 1 || i % 5 == 3) ? "improvement" : "generation";
     c.seed = first + i;
-    examples.push_back(nlohmann::json::parse(optiflow::build_example(c).dump()));
+    // The reference solver's plan: a training example needs a good plan, not the best known.
+    examples.push_back(nlohmann::json::parse(optiflow::build_example(c, optiflow::ReferenceSearch::kSolver).dump()));
   }
   seeds = fmt::format("random_topology seeds {}..{}", first, first + count - 1);
   return pools;
@@ -131,7 +139,7 @@ GeneratedPools generate_pools(const CorpusOptions& options, const std::string& s
   pool.suite = suite;
   if (suite == "optiflow") {
     pool.generator = "tasks/optiflow build_example (aimicius-optiflow-gen's generator)";
-    pools = optiflow_pools(options.seed, options.optiflow_train, pool.seeds);
+    pools = optiflow_pools(options.data_dir, options.seed, options.optiflow_train, pool.seeds);
   } else if (suite == "diagnostics") {
     pool.generator = "training/corpus/generators/diagnostics_train.py (few-shot templates of make_examples.py)";
     pools = run_python(options.generators_dir / "diagnostics_train.py",

@@ -100,7 +100,10 @@ TEST_F(RealCorpus, HasEverySourceAndAFewMegabytes) {
   for (const char* want : {"fewshot/cmdgen", "fewshot/infrawise", "fewshot/diagnostics", "hosts", "telemetry/diagnostics",
                            "telemetry/infrawise", "tools/hostsim", "train/optiflow", "train/diagnostics", "train/infrawise"})
     EXPECT_TRUE(sources.count(want)) << want;
-  EXPECT_GE((*manifest_)["text_bytes"].get<int64_t>(), 3'000'000);
+  // Two megabytes at least. (It was three before optiflow's dev/test became mostly random
+  // multi-host topologies: most random train topologies now share a 13-gram with one of them and
+  // the contamination filter drops them, so the optiflow train pool holds few documents.)
+  EXPECT_GE((*manifest_)["text_bytes"].get<int64_t>(), 2'000'000);
   EXPECT_EQ((*manifest_)["corpus_sha256"], sha256_file_hex(*dir_ / "corpus.jsonl"));
 }
 
@@ -150,7 +153,10 @@ TEST_F(RealCorpus, HoldsNoDevOrTestRequestOrReference) {
     const std::string& reference = references[i];
     const bool in_corpus = lines.count(reference) ||
                            (normalise_words(reference).size() >= 8 && blob.find(lower(reference)) != std::string::npos);
-    if (reference_count[{suite, reference}] > 1) {
+    // optiflow's "direct" schedule (every GPU sends its chunk to every other in one step) depends
+    // on the GPU count alone: like a shared reference, it answers a class of problems.
+    const bool class_answer = suite == "optiflow" && ex.fields.value("reference_strategy", "") == "direct";
+    if (reference_count[{suite, reference}] > 1 || class_answer) {
       ++shared;
       shared_in_corpus += in_corpus;
     } else {

@@ -91,7 +91,7 @@ Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, 
         for (const auto& metric : metric_order[suite]) {
           const bool is_headline = metric == headline;
           const bool is_paper = run_paper_metric(run, suite, metric);
-          if (!options.all_metrics && !headline.empty() && !is_headline && !(options.paper_metrics && is_paper))
+          if (!options.all_metrics && !headline.empty() && !is_headline && !options.also_metrics.count({suite, metric}))
             continue;
           auto it = values.find({{suite, subset}, metric});
           if (it == values.end()) continue;
@@ -111,6 +111,14 @@ Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, 
     board.runs.push_back(std::move(rs));
   }
   return board;
+}
+
+std::set<std::pair<std::string, std::string>> published_metrics(const nlohmann::json& doc) {
+  std::set<std::pair<std::string, std::string>> out;
+  for (const auto& f : doc.at("figures"))
+    if (is_compared_model(f.at("model")))
+      out.insert({f.at("suite").get<std::string>(), f.at("metric").get<std::string>()});
+  return out;
 }
 
 void add_published_figures(Leaderboard& board, const nlohmann::json& doc, bool only_matching) {

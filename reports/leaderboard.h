@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,7 +62,9 @@ struct Leaderboard {
 
 struct LeaderboardOptions {
   bool all_metrics = false;  // every metric; else each suite's headline metric (subsets too)
-  bool paper_metrics = false;  // with the headlines, also the metrics a run marked as the paper's
+  // (suite, metric) pairs shown beside the headlines (report --published: the metrics the published
+  // figures are given in, so that each figure has our number next to it).
+  std::set<std::pair<std::string, std::string>> also_metrics;
   uint64_t seed = kDefaultSeed;
   int resamples = kDefaultResamples;
 };
@@ -80,5 +83,9 @@ bool run_paper_metric(const RunRecord& run, const std::string& suite, const std:
 // once, from the first table that lists it. Only metrics present in `board` when
 // `only_matching` (so a leaderboard shows figures next to the columns they match).
 void add_published_figures(Leaderboard& board, const nlohmann::json& doc, bool only_matching);
+
+// The (suite, metric) pairs in which `doc` gives figures of the compared models (Sigma, GPT-4):
+// what a report beside those figures shows next to each suite's headline.
+std::set<std::pair<std::string, std::string>> published_metrics(const nlohmann::json& doc);
 
 }  // namespace aimicius

@@ -55,11 +55,15 @@ int command_report(const GlobalOptions& global, const ReportOptions& options) {
   if (runs.empty()) throw InputError(fmt::format("no complete runs in {} (try --all)", global.db_path));
   LeaderboardOptions lo;
   lo.all_metrics = options.all_metrics;
-  lo.paper_metrics = options.published;  // published figures use the paper's metrics: show ours beside them
-  Leaderboard board = build_leaderboard(store, runs, lo);
+  std::vector<nlohmann::json> published;
   if (options.published)
-    for (const auto& file : published_files(global.data_dir))
-      add_published_figures(board, read_published_figures(file), /*only_matching=*/true);
+    for (const auto& file : published_files(global.data_dir)) {
+      published.push_back(read_published_figures(file));
+      // The figures are given in the paper's metrics: show ours in the same metrics beside them.
+      for (const auto& key : published_metrics(published.back())) lo.also_metrics.insert(key);
+    }
+  Leaderboard board = build_leaderboard(store, runs, lo);
+  for (const auto& doc : published) add_published_figures(board, doc, /*only_matching=*/true);
   std::string text;
   switch (format) {
     case ReportFormat::kTerminal: text = render_leaderboard_text(board, TableFormat::kTerminal); break;

@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 
 namespace aimicius {
 namespace fs = std::filesystem;
@@ -38,16 +39,6 @@ std::string string_at(const nlohmann::json& obj, const char* key, const std::str
   if (it == obj.end() || !it->is_string() || it->get<std::string>().empty())
     throw InputError(fmt::format("{}: \"{}\" must be a non-empty string", where, key));
   return it->get<std::string>();
-}
-
-nlohmann::json parse_suite_file(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("missing suite definition {}", path.string()));
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("{}: malformed JSON: {}", path.string(), e.what()));
-  }
 }
 
 Manifest manifest_of(const nlohmann::json& j, const std::string& where) {
@@ -173,7 +164,7 @@ std::vector<MetricChoice> metrics_of(const nlohmann::json& def, const std::strin
 
 Manifest read_manifest(const fs::path& suite_dir) {
   const fs::path path = suite_dir / "suite.json";
-  return manifest_of(parse_suite_file(path), path.string());
+  return manifest_of(read_json_file(path), path.string());
 }
 
 SuiteSpec read_suite_spec(const fs::path& suite_dir) {
@@ -181,7 +172,7 @@ SuiteSpec read_suite_spec(const fs::path& suite_dir) {
   spec.dir = suite_dir;
   spec.file = (suite_dir / "suite.json").string();
   const std::string& file = spec.file;
-  const nlohmann::json def = parse_suite_file(file);
+  const nlohmann::json def = read_json_file(file);
   spec.manifest = manifest_of(def, file);
   if (spec.manifest.suite != suite_dir.filename().string())
     throw InputError(fmt::format("{}: names suite \"{}\", but its folder is \"{}\"", file, spec.manifest.suite,

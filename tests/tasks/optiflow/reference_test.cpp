@@ -1,19 +1,13 @@
-// Every optiflow reference (and baseline) passes the scorer's check_reference in the real
-// sandbox, the oracle answer scores 1 on every metric, and check_reference catches a stored
-// latency that disagrees with the program or a baseline that is not slower. Skipped, with the
-// reason, where bubblewrap cannot run.
-#include <atomic>
-#include <chrono>
-#include <mutex>
+// check_reference catches a stored optiflow latency that disagrees with the program and a baseline
+// that is not slower (that every bundled reference passes it is `aimicius validate`'s check);
+// malformed examples are input errors. Skipped, with the reason, where bubblewrap cannot run.
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
 #include "scorers/sandbox/sandbox.h"
-#include "tasks/extractors/extract_python.h"
 #include "tests/tasks/optiflow/optiflow_test_support.h"
 
 namespace aimicius::optiflow {
@@ -31,61 +25,10 @@ class OptiflowReferences : public ::testing::Test {
     scorer_ = testing::make_scorer_for_tests();
   }
 
-  // Runs `work` on every example with two threads (the sandboxed python3 start dominates).
-  template <typename Work>
-  void for_each_parallel(const std::vector<Example>& examples, Work work) {
-    std::atomic<size_t> next{0};
-    auto loop = [&] {
-      for (size_t i = next++; i < examples.size(); i = next++) work(examples[i]);
-    };
-    std::thread other(loop);
-    loop();
-    other.join();
-  }
-
   std::unique_ptr<Sandbox> sandbox_;
   ScoringContext context_;
   std::unique_ptr<Scorer> scorer_;
 };
-
-TEST_F(OptiflowReferences, EveryReferenceAndBaselinePassesCheckReference) {
-  std::vector<Example> all;
-  for (const char* split : {"test", "dev", "fewshot"})
-    for (Example& ex : testing::load_split(split)) all.push_back(std::move(ex));
-  for (const Example& ex : all) scorer_->validate_example(ex);
-  std::mutex mu;
-  std::vector<std::string> failures;
-  const auto start = std::chrono::steady_clock::now();
-  for_each_parallel(all, [&](const Example& ex) {
-    const std::vector<std::string> problems = scorer_->check_reference(ex, context_);
-    std::lock_guard<std::mutex> lock(mu);
-    for (const std::string& p : problems) failures.push_back(ex.id + ": " + p);
-  });
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_TRUE(failures.empty()) << failures.size() << " problems, first: " << failures.front();
-  std::cout << "check_reference over " << all.size() << " examples: " << seconds << " s (2 threads)\n";
-}
-
-TEST_F(OptiflowReferences, OracleAnswerScoresOneOnEveryMetricOfDev) {
-  const std::vector<Example> dev = testing::load_split("dev");
-  std::mutex mu;
-  std::vector<std::string> failures;
-  size_t improvement_rows = 0;
-  const auto start = std::chrono::steady_clock::now();
-  for_each_parallel(dev, [&](const Example& ex) {
-    const std::string answer = "```python\n" + ex.fields.at("reference_program").get<std::string>() + "```";
-    const std::vector<ScoreRow> rows = scorer_->score(ex, extract_python(answer), context_);  // as a run extracts
-    std::lock_guard<std::mutex> lock(mu);
-    for (const ScoreRow& row : rows) {
-      if (row.metric == "plan_improved") ++improvement_rows;
-      if (row.value != 1.0) failures.push_back(ex.id + " " + row.metric + ": " + row.detail.dump());
-    }
-  });
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_TRUE(failures.empty()) << failures.front();
-  EXPECT_EQ(improvement_rows, 24u);  // 40% of 60: only improvement examples get the row
-  std::cout << "oracle scoring of " << dev.size() << " dev examples: " << seconds << " s (2 threads)\n";
-}
 
 TEST_F(OptiflowReferences, CheckReferenceReportsAWrongLatencyAndABaselineThatIsNotSlower) {
   // optiflow-test-0047: improvement on dgx_h100_like, 1 MiB shards, baseline greedy_relay.

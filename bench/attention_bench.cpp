@@ -2,10 +2,13 @@
 //
 // Prints JSON lines on stdout (progress and errors on stderr):
 //   {"kind":"copy", ...}        device_copy of 2 GiB: read+write bytes / median time
+//   {"kind":"read", ...}        a read-only stream of 2 GiB (device_xor_checksum): bytes / median time,
+//                               the ceiling of a kernel that only reads (decode attention)
 //   {"kind":"decode", ...}      per shape x batch x context: time, K+V bytes, bandwidth, fraction
+//                               (of copy and of read), and the two-pass kernel's time beside it
 //   {"kind":"skip", ...}        a configuration that does not fit in device memory
-//   {"kind":"sweep", ...}       QB x chunk size x unroll sweep (planner tuning) at batch 1 / 32k and
-//                               128k, batch 8 / 4k, batch 64 / 128k
+//   {"kind":"sweep", ...}       QB x chunk size sweep of the tensor-core pass (planner tuning) at
+//                               batch 1 / 4k, 32k and 128k, batch 8 / 4k, batch 64 / 128k
 //   {"kind":"selective", ...}   selective V fetching (top-100) on the DiffQKV shape
 //   {"kind":"ratio", ...}       DiffQKV / GQA time ratio against the K+V byte ratio
 // Method: inputs are pseudo-random nonzero values filled on the device; before timing, each
@@ -205,12 +208,14 @@ double kv_bytes(const Config& c) {
 int main(int argc, char** argv) {
   int iters = 25;
   DType dtype = DType::kBF16;
+  std::string only;  // "shape:batch:context": that configuration alone, no sweep (for profilers)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--iters" && i + 1 < argc) iters = std::max(20, std::atoi(argv[++i]));
     else if (a == "--fp16") dtype = DType::kFP16;
+    else if (a == "--only" && i + 1 < argc) only = argv[++i];
     else {
-      std::fprintf(stderr, "usage: %s [--iters N (>= 20)] [--fp16]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--iters N (>= 20)] [--fp16] [--only SHAPE:BATCH:CONTEXT]\n", argv[0]);
       return 2;
     }
   }
@@ -242,11 +247,29 @@ int main(int argc, char** argv) {
                   bytes, us, copy_gbs);
       std::fflush(stdout);
     }
+    // Read bandwidth: a read-only stream (what decode attention does) runs faster than a copy.
+    double read_gbs = 0;
+    {
+      const size_t bytes = size_t{2} << 30;
+      Buffer src(bytes), sum(4);
+      ok(aimicius::kernels::fill_random(src.get(), bytes / 2, dtype, 4, stream), "fill");
+      const double us = timer.median_us([&] {
+        ok(aimicius::kernels::device_xor_checksum(src.get(), bytes, static_cast<uint32_t*>(sum.get()), stream),
+           "device_xor_checksum");
+      });
+      read_gbs = bytes / us / 1e3;
+      std::printf("{\"kind\":\"read\",\"bytes\":%zu,\"time_us\":%.1f,\"bandwidth_gbs\":%.1f,"
+                  "\"note\":\"read-only stream, bytes read per second\"}\n",
+                  bytes, us, read_gbs);
+      std::fflush(stdout);
+    }
 
     std::map<std::tuple<std::string, int, int>, double> times;
     for (const ShapeSpec& s : kShapes)
       for (int batch : {1, 8, 64})
         for (int ctx : {4096, 32768, 131072}) {
+          const std::string name = std::string(s.name) + ":" + std::to_string(batch) + ":" + std::to_string(ctx);
+          if (!only.empty() && name != only) continue;
           const Config c{s, batch, ctx};
           size_t free_b = 0, total_b = 0;
           ok(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
@@ -270,39 +293,49 @@ int main(int argc, char** argv) {
             us = timer.median_us(launch);
             times[{s.name, batch, ctx}] = us;
           }
+          // The two-pass CUDA-core kernel on the same inputs, for comparison.
+          const auto tplan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {0, -1, 0, -1, 0});
+          Buffer tws(tplan.workspace_bytes);
+          auto tlaunch = [&] { aimicius::kernels::decode_attention(pr.p, tplan, tws.get(), stream); };
+          tlaunch();
+          ok(cudaStreamSynchronize(stream), "decode_attention (two-pass)");
+          const bool tpassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;
+          all_ok = all_ok && tpassed;
+          const double tus = tpassed ? timer.median_us(tlaunch) : NAN;
           const double gbs = kv_bytes(c) / us / 1e3;
           std::printf("{\"kind\":\"decode\",\"shape\":\"%s\",\"n_q\":%d,\"n_k\":%d,\"n_v\":%d,\"d_k\":%d,\"d_v\":%d,"
-                      "\"batch\":%d,\"context\":%d,\"splits\":%d,\"chunk\":%d,\"deep_unroll\":%d,\"check\":\"%s\",\"check_err_over_bound\":%.3g,"
-                      "\"time_us\":%.1f,\"kv_bytes\":%.0f,\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f}\n",
-                      s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.splits, plan.chunk_tokens, plan.deep_unroll ? 1 : 0,
-                      passed ? "pass" : "FAIL", err, us, kv_bytes(c), gbs, gbs / copy_gbs);
+                      "\"batch\":%d,\"context\":%d,\"kernel\":\"%s\",\"splits\":%d,\"chunk\":%d,\"q_heads_per_block\":%d,"
+                      "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"kv_bytes\":%.0f,"
+                      "\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f,\"fraction_of_read\":%.3f,"
+                      "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%.1f}\n",
+                      s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.tensor_cores ? "tensor_cores" : "two_pass",
+                      plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
+                      kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", tus);
           std::fflush(stdout);
 
-          // Planner tuning: the plan against every QB below the planner's, both unrolls and fixed
-          // chunk sizes, where the table is furthest from the goals (batch 1 at 32k, batch 8 at 4k)
-          // and at 128k.
-          const bool sweep = (batch == 1 && ctx >= 32768) || (batch == 8 && ctx == 4096) || (batch == 64 && ctx == 131072);
+          // Planner tuning (tensor-core pass): the plan against every QB below the planner's and fixed
+          // chunk sizes where the goals are hardest (batch 1, batch 8 at 4k) and at 64 x 128k.
+          const bool sweep = only.empty() && (batch == 1 || (batch == 8 && ctx == 4096) || (batch == 64 && ctx == 131072));
           if (sweep) {
             for (int qb : {0, 1, 2, 4})
-            for (int deep : {0, 1})
               for (int chunk : {0, 64, 128, 256, 512, 1024, 2048, 4096}) {
                 if (qb && s.n_q / s.n_k <= qb) continue;  // QB below the planner's (n_q / n_k) only
-                const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {chunk, deep, qb});
-                if (chunk && sp.chunk_tokens != chunk) continue;  // larger than the score buffer allows
+                if (chunk * 4 > ctx * 2 || (qb && chunk)) continue;  // QB sweeps at the planned chunk only
+                const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {chunk, -1, qb});
                 Buffer sws(sp.workspace_bytes);
                 const double t = timer.median_us(
                     [&] { aimicius::kernels::decode_attention(pr.p, sp, sws.get(), stream); });
                 std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
-                            "\"planned\":%s,\"splits\":%d,\"deep_unroll\":%d,\"q_heads_per_block\":%d,\"time_us\":%.1f,"
-                            "\"fraction_of_copy\":%.3f}\n",
-                            s.name, batch, ctx, sp.chunk_tokens, chunk ? "false" : "true", sp.splits, deep,
+                            "\"planned\":%s,\"splits\":%d,\"q_heads_per_block\":%d,"
+                            "\"time_us\":%.1f,\"fraction_of_copy\":%.3f}\n",
+                            s.name, batch, ctx, sp.chunk_tokens, chunk ? "false" : "true", sp.splits,
                             sp.q_heads_per_block, t,
                             kv_bytes(c) / t / 1e3 / copy_gbs);
               }
             std::fflush(stdout);
           }
 
-          if (s.n_k == 4 && batch <= 8 && ctx <= 32768) {
+          if (only.empty() && s.n_k == 4 && batch <= 8 && ctx <= 32768) {
             const int topk = 100;
             const auto splan = aimicius::kernels::plan_selective_v(pr.p, ctx);
             Buffer sws(splan.workspace_bytes), sel(static_cast<size_t>(batch) * s.n_q * topk * 4);

@@ -1,4 +1,5 @@
-// Planning and launching of the decode-attention kernels (kernel code: decode_attention_impl.cuh).
+// Planning and launching of the decode-attention kernels (kernel code: decode_attention_mma.cuh,
+// the tensor-core split pass; decode_attention_impl.cuh, the two-pass split pass and the combine).
 #include "kernels/decode_attention.h"
 
 #include <algorithm>
@@ -8,7 +9,7 @@
 #include <string>
 
 #include "kernels/cuda_check.h"
-#include "kernels/decode_attention_impl.cuh"
+#include "kernels/decode_attention_kernels.cuh"
 #include "kernels/shape_checks.h"
 
 namespace aimicius::kernels {
@@ -24,17 +25,59 @@ using detail::kMinChunk;
 
 int round_up(int x, int m) { return (x + m - 1) / m * m; }
 
-detail::DecodeKernels kernels_for(const DecodeAttentionParams& p, int qb, bool deep) {
+detail::SplitKind split_kind(const DecodePlan& plan) {
+  if (plan.tensor_cores) return detail::SplitKind::kTensorCore;
+  return plan.deep_unroll ? detail::SplitKind::kTwoPassDeep : detail::SplitKind::kTwoPass;
+}
+
+detail::DecodeKernels kernels_for(const DecodeAttentionParams& p, int qb, detail::SplitKind kind) {
   const int qvb = std::gcd(qb, p.n_q / p.n_v);
-  const detail::DecodeKernels k = p.dtype == DType::kBF16 ? detail::decode_kernels_bf16(p.d_k, p.d_v, qb, qvb, deep)
-                                                          : detail::decode_kernels_fp16(p.d_k, p.d_v, qb, qvb, deep);
+  const detail::DecodeKernels k = p.dtype == DType::kBF16 ? detail::decode_kernels_bf16(p.d_k, p.d_v, qb, qvb, kind)
+                                                          : detail::decode_kernels_fp16(p.d_k, p.d_v, qb, qvb, kind);
   if (!k.split) throw std::logic_error("decode_attention: no kernel instantiated for this shape");
-  // Allow the largest score buffer this QB may plan (above the 48 KB default for QB = 8). A
-  // function attribute, not stream work: legal while a CUDA graph is being captured.
-  cuda_check(cudaFuncSetAttribute(k.split, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(detail::score_buffer_bytes(qb, detail::max_score_floats(qb) / qb))),
+  // Above the 48 KB default: the tensor-core pass's rings, or the largest score buffer this QB may
+  // plan. A function attribute, not stream work: legal while a CUDA graph is being captured.
+  const size_t smem = kind == detail::SplitKind::kTensorCore
+                          ? k.split_smem
+                          : detail::score_buffer_bytes(qb, detail::max_score_floats(qb) / qb);
+  cuda_check(cudaFuncSetAttribute(k.split, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
              "cudaFuncSetAttribute(decode split kernel)");
   return k;
+}
+
+// The tensor-core pass's chunk: of the splittings that fill w whole waves of blocks over all SMs
+// (w = 1..64) and one split, the one with the least estimated time, waves x (chunk + a block's
+// fixed cost in tokens). Blocks do uniform work, so a wave lasts about as long as one block.
+int tensor_core_chunk(int len, int64_t units, int64_t wave) {
+  constexpr int kBlockCostTokens = 32;  // start, q load, pipeline fill, merge and partial write
+  int best = round_up(len, detail::kMmaGranule);
+  int64_t best_cost = ((units + wave - 1) / wave) * (best + kBlockCostTokens);
+  for (int64_t w = 1; w <= 64; ++w) {
+    const int64_t splits = std::max<int64_t>(w * wave / units, 1);
+    const int chunk =
+        std::max(round_up(static_cast<int>((len + splits - 1) / splits), detail::kMmaGranule), detail::kMmaMinChunk);
+    const int64_t blocks = units * ((len + chunk - 1) / chunk);
+    const int64_t cost = ((blocks + wave - 1) / wave) * (chunk + kBlockCostTokens);
+    if (cost < best_cost) best_cost = cost, best = chunk;
+    if (chunk == detail::kMmaMinChunk) break;
+  }
+  return best;
+}
+
+template <typename Kernel>
+void launch(Kernel kernel, dim3 grid, int threads, size_t smem, bool pdl, cudaStream_t stream,
+            const detail::DecodeArgs& a, const char* what) {
+  cudaLaunchConfig_t config = {};
+  config.gridDim = grid;
+  config.blockDim = dim3(threads);
+  config.dynamicSmemBytes = smem;
+  config.stream = stream;
+  cudaLaunchAttribute attribute[1];
+  attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attribute[0].val.programmaticStreamSerializationAllowed = pdl ? 1 : 0;
+  config.attrs = attribute;
+  config.numAttrs = 1;
+  cuda_check(cudaLaunchKernelEx(&config, kernel, a), what);
 }
 
 }  // namespace
@@ -60,28 +103,54 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
     plan.q_heads_per_block = qb;
   }
   plan.deep_unroll = options.deep_unroll != 0;
-  const int max_chunk = detail::max_score_floats(plan.q_heads_per_block) / plan.q_heads_per_block;
+  plan.pdl = options.pdl != 0;
+  plan.tensor_cores = options.tensor_cores != 0;
+  if (plan.tensor_cores) {
+    // Shapes whose slices do not fit a block's shared memory (QB = 8 heads over 8 V heads of 128)
+    // take the two-pass kernel.
+    int device = 0, optin = 0;
+    cuda_check(cudaGetDevice(&device), "cudaGetDevice");
+    cuda_check(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device),
+               "cudaDeviceGetAttribute(shared memory)");
+    const int qvb = std::gcd(plan.q_heads_per_block, p.n_q / p.n_v);
+    plan.tensor_cores = detail::mma_smem_bytes(p.d_k, p.d_v, plan.q_heads_per_block, qvb) <= static_cast<size_t>(optin);
+  }
   const int len = std::max(max_context_len, 1);
-  if (options.chunk_tokens > 0) {
-    plan.chunk_tokens = std::min(round_up(options.chunk_tokens, kChunkGranule), max_chunk);
-  } else {
-    int occupancy = 0;
-    cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-                   &occupancy, kernels_for(p, plan.q_heads_per_block, plan.deep_unroll).split, detail::kDecodeThreads,
-                   detail::score_buffer_bytes(plan.q_heads_per_block, max_chunk)),
-               "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
-    const int64_t wave = static_cast<int64_t>(sm_count) * std::max(occupancy, 1);
-    const int64_t units = static_cast<int64_t>(std::max(p.batch, 1)) * (p.n_q / plan.q_heads_per_block);
-    // Fewest whole waves whose chunks fit the score buffer: per-block work is uniform, so whole
-    // waves keep every SM busy to the end. Splits round down so that the blocks never spill into
-    // a nearly empty extra wave.
-    int chunk = max_chunk;
-    for (int64_t waves = 1; waves <= 64; ++waves) {
-      const int64_t splits = std::max<int64_t>(wave * waves / units, 1);
-      chunk = round_up(static_cast<int>((len + splits - 1) / splits), kChunkGranule);
-      if (chunk <= max_chunk) break;
+  const int qb = plan.q_heads_per_block;
+  if (plan.tensor_cores) {
+    if (options.chunk_tokens > 0) {
+      plan.chunk_tokens = round_up(options.chunk_tokens, detail::kMmaGranule);
+    } else {
+      const detail::DecodeKernels k = kernels_for(p, qb, detail::SplitKind::kTensorCore);
+      int occupancy = 0;
+      cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occupancy, k.split, k.split_threads, k.split_smem),
+                 "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+      const int64_t wave = static_cast<int64_t>(sm_count) * std::max(occupancy, 1);
+      plan.chunk_tokens = tensor_core_chunk(len, static_cast<int64_t>(std::max(p.batch, 1)) * (p.n_q / qb), wave);
     }
-    plan.chunk_tokens = std::clamp(chunk, std::min(kMinChunk, max_chunk), max_chunk);
+  } else {
+    const int max_chunk = detail::max_score_floats(qb) / qb;
+    if (options.chunk_tokens > 0) {
+      plan.chunk_tokens = std::min(round_up(options.chunk_tokens, kChunkGranule), max_chunk);
+    } else {
+      int occupancy = 0;
+      cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occupancy, kernels_for(p, qb, split_kind(plan)).split,
+                                                               detail::kDecodeThreads,
+                                                               detail::score_buffer_bytes(qb, max_chunk)),
+                 "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+      const int64_t wave = static_cast<int64_t>(sm_count) * std::max(occupancy, 1);
+      const int64_t units = static_cast<int64_t>(std::max(p.batch, 1)) * (p.n_q / qb);
+      // Fewest whole waves whose chunks fit the score buffer: per-block work is uniform, so whole
+      // waves keep every SM busy to the end. Splits round down so that the blocks never spill into
+      // a nearly empty extra wave.
+      int chunk = max_chunk;
+      for (int64_t waves = 1; waves <= 64; ++waves) {
+        const int64_t splits = std::max<int64_t>(wave * waves / units, 1);
+        chunk = round_up(static_cast<int>((len + splits - 1) / splits), kChunkGranule);
+        if (chunk <= max_chunk) break;
+      }
+      plan.chunk_tokens = std::clamp(chunk, std::min(kMinChunk, max_chunk), max_chunk);
+    }
   }
   plan.splits = (len + plan.chunk_tokens - 1) / plan.chunk_tokens;
   if (plan.splits > 1) {
@@ -98,10 +167,10 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   check_aligned(p, "decode_attention");
   const int qb = plan.q_heads_per_block;
   if ((qb != 1 && qb != 2 && qb != 4 && qb != 8) || (p.n_q / p.n_k) % qb || plan.chunk_tokens <= 0 || plan.splits <= 0 ||
-      plan.chunk_tokens * plan.q_heads_per_block > detail::max_score_floats(qb))
+      (!plan.tensor_cores && plan.chunk_tokens * plan.q_heads_per_block > detail::max_score_floats(qb)))
     throw std::invalid_argument("decode_attention: the plan was not made for this shape");
   if (plan.splits > 1 && !workspace) throw std::invalid_argument("decode_attention: the plan needs a workspace");
-  const detail::DecodeKernels k = kernels_for(p, plan.q_heads_per_block, plan.deep_unroll);
+  const detail::DecodeKernels k = kernels_for(p, plan.q_heads_per_block, split_kind(plan));
 
   detail::DecodeArgs a{};
   a.q = p.q, a.q_bs = p.q_batch_stride, a.q_hs = p.q_head_stride;
@@ -111,6 +180,7 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   a.out = p.out, a.out_bs = p.out_batch_stride, a.out_hs = p.out_head_stride;
   a.n_q = p.n_q, a.qk = p.n_q / p.n_k, a.qv = p.n_q / p.n_v, a.n_qb = p.n_q / plan.q_heads_per_block;
   a.chunk = plan.chunk_tokens, a.splits = plan.splits;
+  a.min_chunk = k.min_chunk, a.granule = k.granule;
   a.scale_log2 = p.scale * 1.4426950408889634f;
   if (plan.splits > 1) {
     const size_t rows = static_cast<size_t>(p.batch) * p.n_q * plan.splits;
@@ -120,13 +190,12 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   }
   const int64_t blocks = static_cast<int64_t>(plan.splits) * a.n_qb;
   if (blocks > 0x7fffffff) throw std::invalid_argument("decode_attention: grid too large (splits * n_q / QB)");
-  k.split<<<dim3(static_cast<unsigned>(blocks), p.batch), detail::kDecodeThreads,
-            detail::score_buffer_bytes(qb, plan.chunk_tokens), stream>>>(a);
-  cuda_check(cudaGetLastError(), "decode_attention: split kernel launch");
-  if (plan.splits > 1) {
-    k.combine<<<dim3(p.n_q, p.batch), detail::kCombineThreads, 0, stream>>>(a);
-    cuda_check(cudaGetLastError(), "decode_attention: combine kernel launch");
-  }
+  const size_t smem = plan.tensor_cores ? k.split_smem : detail::score_buffer_bytes(qb, plan.chunk_tokens);
+  launch(k.split, dim3(static_cast<unsigned>(blocks), p.batch), k.split_threads, smem, plan.pdl, stream, a,
+         "decode_attention: split kernel launch");
+  if (plan.splits > 1)
+    launch(k.combine, dim3(p.n_q, p.batch), detail::kCombineThreads, 0, plan.pdl, stream, a,
+           "decode_attention: combine kernel launch");
 }
 
 }  // namespace aimicius::kernels

@@ -2,13 +2,20 @@
 // sequence, K with n_k heads of d_k and V with n_v heads of d_v, bf16 or fp16 storage, fp32 math.
 // Reference: kernels/reference/attention_reference.h (reference::decode_attention).
 //
-// How it works (why it is fast): decode attention is memory-bound, so the only thing that matters
-// is reading each K and V row once, at full bandwidth. A block takes QB (up to 8) Q heads that share
-// one K head and one chunk of a sequence's context: it reads each K row of the chunk once for all
-// QB heads (DiffQKV's saving: few K heads, many Q heads per K head), keeps the chunk's scores in
-// shared memory, and reads each V row once for the Q heads of the block that share it. Chunks are
-// independent blocks (so batch 1 at 128k context fills the GPU); each writes its normalised partial
-// output and log-sum-exp to a workspace, and a second kernel combines the chunks.
+// How it works (why it is fast): decode attention is memory-bound, so what matters is reading each
+// K and V row once, with enough bytes in flight to keep the memory system busy, and few enough
+// instructions per byte that the SMs keep up. A block takes QB (up to 8) Q heads that share one K
+// head and one chunk of a sequence's context, so each K row is read once for all QB heads
+// (DiffQKV's saving: few K heads, many Q heads per K head) and each V row once for the heads that
+// share it. In the default (tensor-core) split pass every warp streams its own 16-token slices of
+// the chunk through a ring of asynchronous copies into shared memory and computes scores and
+// p x V with mma instructions, online softmax in registers (decode_attention_mma.cuh). Chunks are
+// independent blocks, planned to fill every SM in whole waves: batch 1 at 4k runs on every SM.
+// Each block writes its normalised partial output and log-sum-exp to a workspace and a second
+// kernel combines the chunks. Both kernels are launched with programmatic dependent launch: the
+// combine pass is scheduled while the split pass ends (and the split pass while the kernel before
+// it ends), and waits there for its inputs. The two-pass CUDA-core kernel (scores of a chunk in
+// shared memory, then V; decode_attention_impl.cuh) stays selectable for comparison.
 //
 // Contract: the caller plans once per shape and maximum context length (plan_decode_attention),
 // provides plan.workspace_bytes of device memory (256-byte aligned, as cudaMalloc gives) and then
@@ -32,25 +39,33 @@ struct DecodePlan {
   int q_heads_per_block = 0;  // QB
   int chunk_tokens = 0;       // context tokens per block for a sequence of max_context_len tokens
   int splits = 0;             // chunks per sequence: ceil(max_context_len / chunk_tokens)
-                              // (a shorter sequence is cut into `splits` smaller chunks, >= 256
-                              // tokens each, so one plan - one CUDA graph - serves every length)
+                              // (a shorter sequence is cut into `splits` smaller chunks, >= 64
+                              // tokens each (256 for the two-pass kernel), so one plan - one CUDA
+                              // graph - serves every length)
   bool deep_unroll = true;    // 8 rows per thread in flight where registers allow (else 4)
+  bool tensor_cores = true;   // the tensor-core split pass (else the two-pass CUDA-core kernel)
+  bool pdl = true;            // programmatic dependent launch: each kernel's launch overlaps the
+                              // previous kernel's end (sm_90; a no-op before)
   size_t workspace_bytes = 0; // 0 when splits == 1 (the blocks write the output directly)
 };
 
 // Overrides of the planner's choices, for tests (many splits) and benchmarks (tuning sweeps).
 struct DecodePlanOptions {
-  int chunk_tokens = 0;  // > 0: this chunk size, rounded up to a multiple of 64, capped at the
-                         // score buffer (8192 / QB tokens; 2048 for QB = 8)
+  int chunk_tokens = 0;  // > 0: this chunk size, rounded up to a multiple of 16 (tensor cores) or
+                         // 64 and capped at the score buffer (8192 / QB tokens; 2048 for QB = 8)
   int deep_unroll = -1;  // -1: the planner's choice; 0 or 1: that variant
   int q_heads_per_block = 0;  // > 0: QB (1, 2, 4 or 8, dividing n_q / n_k); fewer than n_q / n_k
                               // Q heads per block read each K row more than once (through L2)
+  int pdl = -1;               // -1: on; 0: plain launches (for comparisons)
+  int tensor_cores = -1;      // -1: the tensor-core split pass; 0: the two-pass kernel (whose chunks
+                              // are capped by its score buffer, and deep_unroll applies)
 };
 
-// Chooses the chunk size from the SM count, the kernel's occupancy and the context length: the
-// fewest whole waves of blocks over all SMs whose chunks fit the block's shared-memory score
-// buffer (8192 / QB tokens; 2048 for QB = 8), and chunks of 256 tokens at least (per-block costs
-// stay small).
+// Chooses the chunk size from the GPU's SM count, the kernel's occupancy (blocks per SM) and the
+// context length, nothing tuned to one card: for the tensor-core pass, of the splittings that give
+// whole waves of blocks over all SMs, the one whose estimated time (waves x (chunk + a block's
+// fixed cost in tokens)) is least, chunks of 64 tokens at least; for the two-pass kernel, the
+// fewest whole waves whose chunks fit its score buffer, 256 tokens at least.
 // Throws std::invalid_argument on unsupported shapes, std::runtime_error on CUDA errors.
 DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context_len, int sm_count,
                                  const DecodePlanOptions& options = {});

@@ -1,11 +1,11 @@
 // bf16 instantiations of the decode-attention kernels (one file per type: nvcc compiles them in
 // parallel).
-#include "kernels/decode_attention_impl.cuh"
+#include "kernels/decode_attention_kernels.cuh"
 
 namespace aimicius::kernels::detail {
 
-DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb, bool deep) {
-  return pick_decode_kernels<__nv_bfloat16>(dk, dv, qb, qvb, deep);
+DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb, SplitKind kind) {
+  return pick_decode_kernels<__nv_bfloat16>(dk, dv, qb, qvb, kind);
 }
 
 }  // namespace aimicius::kernels::detail

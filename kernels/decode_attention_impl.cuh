@@ -58,6 +58,8 @@ struct DecodeArgs {
   int64_t out_bs, out_hs;
   int n_q, qk, qv, n_qb;
   int chunk, splits;
+  int min_chunk, granule;  // the kernel's chunk rules (sequence_chunk): kMinChunk/kChunkGranule or
+                           // kMmaMinChunk/kMmaGranule
   float scale_log2;       // scale * log2(e)
   float* partial_out;     // [batch, n_q, splits, DV]
   float* partial_lse;     // [batch, n_q, splits], log2 domain
@@ -65,13 +67,13 @@ struct DecodeArgs {
 
 // Tokens per split for a sequence of `len` tokens. The plan's chunk is for the longest context it
 // allows, and a CUDA graph replays one plan at every length: a shorter sequence spreads over the
-// same splits in smaller chunks (whole granules, at least kMinChunk, at most the plan's chunk), so
+// same splits in smaller chunks (whole granules, at least min_chunk, at most the plan's chunk), so
 // that a step early in a long generation still fills the GPU instead of leaving a few blocks to
 // walk long chunks.
 __device__ __forceinline__ int sequence_chunk(const DecodeArgs& a, int len) {
   const int per_split = (len + a.splits - 1) / a.splits;
-  const int granules = (per_split + kChunkGranule - 1) / kChunkGranule * kChunkGranule;
-  return min(a.chunk, max(granules, min(kMinChunk, a.chunk)));
+  const int granules = (per_split + a.granule - 1) / a.granule * a.granule;
+  return min(a.chunk, max(granules, min(a.min_chunk, a.chunk)));
 }
 
 template <typename T>
@@ -85,6 +87,19 @@ __device__ __forceinline__ void store8(T* dst, const float (&f)[8]) {
   *reinterpret_cast<uint4*>(dst) = pack.u;
 }
 
+// Programmatic dependent launch (sm_90): wait until the previous grid has finished and its writes
+// are visible; let the next grid begin launching. Both are no-ops when the launch did not ask for it.
+__device__ __forceinline__ void wait_for_previous_grid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void let_next_grid_launch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
 template <typename T, int DK, int DV, int QB, int QVB, int UK, int UV>
 __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeArgs a) {
   constexpr int NT = kDecodeThreads;
@@ -92,6 +107,8 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
   __shared__ float red[NT * 8];
   __shared__ float warp_m[NT / 32], warp_l[NT / 32], stat_m[QB], stat_l[QB];
 
+  wait_for_previous_grid();  // q and the cache rows are written by the kernels before this one
+  let_next_grid_launch();    // the combine pass may be scheduled now; it waits for this grid's results
   const int qb = blockIdx.x % a.n_qb, s = blockIdx.x / a.n_qb, b = blockIdx.y;
   const int len = a.lens[b];
   const int h0 = qb * QB;
@@ -227,18 +244,24 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
 }
 
 // One block of kCombineThreads per (h, b): out = sum_s 2^(lse_s - M) o_s / sum_s 2^(lse_s - M) over
-// the chunks that hold tokens.
+// the chunks that hold tokens. The weighted sum runs over the splits in parallel (DV / 4 lanes of
+// float4 per partial row, NT / (DV / 4) split lanes, then a sum through shared memory): one split
+// per loop iteration serialised an L2 round trip per split (16 us at 64 splits, ncu on an H200).
 constexpr int kCombineThreads = 128;
 
 template <typename T, int DV>
 __global__ void __launch_bounds__(kCombineThreads) decode_combine_kernel(DecodeArgs a) {
-  __shared__ float red[kCombineThreads / 32];
+  constexpr int NT = kCombineThreads, L = DV / 4, SL = NT / L;
+  __shared__ float red[NT / 32];
+  __shared__ float4 lane_sum[SL][L];
+  wait_for_previous_grid();  // the split pass's partial outputs
+  let_next_grid_launch();
   const int h = blockIdx.x, b = blockIdx.y;
   const int len = a.lens[b];
   T* out = static_cast<T*>(a.out) + b * a.out_bs + h * a.out_hs;
   const int64_t row = static_cast<int64_t>(b) * a.n_q + h;
   if (len > a.splits * a.chunk) {
-    for (int d = threadIdx.x; d < DV; d += kCombineThreads) out[d] = from_float<T>(NAN);
+    for (int d = threadIdx.x; d < DV; d += NT) out[d] = from_float<T>(NAN);
     return;
   }
   const int chunk = sequence_chunk(a, len);
@@ -247,81 +270,46 @@ __global__ void __launch_bounds__(kCombineThreads) decode_combine_kernel(DecodeA
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 
   float m = -INFINITY;
-  for (int s = threadIdx.x; s < valid; s += kCombineThreads) m = fmaxf(m, lse[s]);
+  for (int s = threadIdx.x; s < valid; s += NT) m = fmaxf(m, lse[s]);
 #pragma unroll
   for (int o = 16; o >= 1; o /= 2) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
   if (lane == 0) red[warp] = m;
   __syncthreads();
   m = red[0];
-  for (int w = 1; w < kCombineThreads / 32; ++w) m = fmaxf(m, red[w]);
+  for (int w = 1; w < NT / 32; ++w) m = fmaxf(m, red[w]);
   __syncthreads();
 
   float wsum = 0.0f;
-  for (int s = threadIdx.x; s < valid; s += kCombineThreads) wsum += exp2f(lse[s] - m);
+  for (int s = threadIdx.x; s < valid; s += NT) wsum += exp2f(lse[s] - m);
 #pragma unroll
   for (int o = 16; o >= 1; o /= 2) wsum += __shfl_xor_sync(0xffffffffu, wsum, o);
   if (lane == 0) red[warp] = wsum;
   __syncthreads();
   wsum = 0.0f;
-  for (int w = 0; w < kCombineThreads / 32; ++w) wsum += red[w];
+  for (int w = 0; w < NT / 32; ++w) wsum += red[w];
 
-  const float* part = a.partial_out + row * a.splits * DV;
-  for (int d = threadIdx.x; d < DV; d += kCombineThreads) {
-    float acc = 0.0f;
-    for (int s = 0; s < valid; ++s) acc = fmaf(exp2f(lse[s] - m), part[static_cast<int64_t>(s) * DV + d], acc);
-    out[d] = from_float<T>(valid > 0 ? acc / wsum : 0.0f);
+  const int l4 = threadIdx.x % L, sl = threadIdx.x / L;
+  const float* part = a.partial_out + row * a.splits * DV + l4 * 4;
+  float4 acc = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll 4
+  for (int s = sl; s < valid; s += SL) {
+    const float w = exp2f(lse[s] - m);
+    const float4 v = *reinterpret_cast<const float4*>(part + static_cast<int64_t>(s) * DV);
+    acc.x = fmaf(w, v.x, acc.x), acc.y = fmaf(w, v.y, acc.y), acc.z = fmaf(w, v.z, acc.z), acc.w = fmaf(w, v.w, acc.w);
+  }
+  lane_sum[sl][l4] = acc;
+  __syncthreads();
+  if (threadIdx.x < L) {
+    float4 sum = lane_sum[0][threadIdx.x];
+    for (int i = 1; i < SL; ++i) {
+      const float4 v = lane_sum[i][threadIdx.x];
+      sum.x += v.x, sum.y += v.y, sum.z += v.z, sum.w += v.w;
+    }
+    const float inv = valid > 0 ? 1.0f / wsum : 0.0f;
+    T* o = out + threadIdx.x * 4;
+    o[0] = from_float<T>(sum.x * inv), o[1] = from_float<T>(sum.y * inv);
+    o[2] = from_float<T>(sum.z * inv), o[3] = from_float<T>(sum.w * inv);
   }
 }
-
-using DecodeKernel = void (*)(DecodeArgs);
-
-struct DecodeKernels {
-  DecodeKernel split = nullptr;
-  DecodeKernel combine = nullptr;
-};
-
-// Picks the instantiation for (d_k, d_v, QB, QVB, deep); null kernels when unsupported.
-template <typename T, int DK, int DV, int QB, int QVB>
-DecodeKernel pick_split_unroll(bool deep) {
-  if (deep) return &decode_split_kernel<T, DK, DV, QB, QVB, deep_k_unroll<QB>(), deep_v_unroll<QVB>()>;
-  return &decode_split_kernel<T, DK, DV, QB, QVB, kDecodeUnroll, kDecodeUnroll>;
-}
-
-template <typename T, int DK, int DV, int QB>
-DecodeKernel pick_split_qvb(int qvb, bool deep) {
-  switch (qvb) {
-    case 1: return pick_split_unroll<T, DK, DV, QB, 1>(deep);
-    case 2: if constexpr (QB >= 2) return pick_split_unroll<T, DK, DV, QB, 2>(deep); break;
-    case 4: if constexpr (QB >= 4) return pick_split_unroll<T, DK, DV, QB, 4>(deep); break;
-    case 8: if constexpr (QB >= 8) return pick_split_unroll<T, DK, DV, QB, 8>(deep); break;
-  }
-  return nullptr;
-}
-
-template <typename T, int DK, int DV>
-DecodeKernels pick_dims(int qb, int qvb, bool deep) {
-  DecodeKernels k;
-  switch (qb) {
-    case 1: k.split = pick_split_qvb<T, DK, DV, 1>(qvb, deep); break;
-    case 2: k.split = pick_split_qvb<T, DK, DV, 2>(qvb, deep); break;
-    case 4: k.split = pick_split_qvb<T, DK, DV, 4>(qvb, deep); break;
-    case 8: k.split = pick_split_qvb<T, DK, DV, 8>(qvb, deep); break;
-  }
-  k.combine = &decode_combine_kernel<T, DV>;
-  return k;
-}
-
-template <typename T>
-DecodeKernels pick_decode_kernels(int dk, int dv, int qb, int qvb, bool deep) {
-  if (dk == 64 && dv == 64) return pick_dims<T, 64, 64>(qb, qvb, deep);
-  if (dk == 64 && dv == 128) return pick_dims<T, 64, 128>(qb, qvb, deep);
-  if (dk == 128 && dv == 64) return pick_dims<T, 128, 64>(qb, qvb, deep);
-  if (dk == 128 && dv == 128) return pick_dims<T, 128, 128>(qb, qvb, deep);
-  return {};
-}
-
-// Defined in decode_attention_bf16.cu and decode_attention_fp16.cu.
-DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb, bool deep);
-DecodeKernels decode_kernels_fp16(int dk, int dv, int qb, int qvb, bool deep);
 
 }  // namespace aimicius::kernels::detail

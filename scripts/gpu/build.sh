@@ -23,4 +23,5 @@ TP=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DAIMICIUS_CUDA_ARCHS=90 \
   -DCMAKE_PREFIX_PATH="$TP;/opt/deps/usr" -DCMAKE_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu \
   -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON "${CURL_ARGS[@]}"
-cmake --build build-gpu -j"$(nproc)"
+# BUILD_TARGETS (optional): only these targets, e.g. "aimicius-bench-attention" for a profiling call.
+cmake --build build-gpu -j"$(nproc)" ${BUILD_TARGETS:+--target $BUILD_TARGETS}

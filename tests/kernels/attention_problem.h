@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "kernels/attention_params.h"
+#include "kernels/reference/attention_reference.h"
 #include "kernels/reference/half_bits.h"
 
 namespace aimicius::kernels::testing {
@@ -167,8 +168,23 @@ inline void make_problem(Problem& pr, DType dtype, const Shape& s, std::vector<i
 
 // Largest violation of |got - want| <= atol + rtol * |want| over the valid outputs, as a message
 // (empty when all pass).
+// sum_i p_i |v_i| / l per output element: the attention of the same scores over |V|. An error of
+// relative size e in each p_i (the tensor-core pass rounds p to the storage type before p x V, as
+// FlashAttention does) moves an output by at most e times this.
+inline std::vector<float> attention_magnitude(const Problem& pr) {
+  std::vector<float> abs_v(pr.v.size()), out(pr.out.size());
+  for (size_t i = 0; i < pr.v.size(); ++i) abs_v[i] = std::abs(pr.v[i]);
+  DecodeAttentionParams p = pr.host;
+  p.v_cache = abs_v.data();
+  p.out = out.data();
+  reference::decode_attention(p);
+  return out;
+}
+
+// Element-wise check: |got - want| <= atol + rtol |want| (+ ptol * magnitude[i] when given).
 inline std::string compare_outputs(const Problem& pr, const std::vector<float>& got, const std::vector<float>& want,
-                                   double rtol, double atol) {
+                                   double rtol, double atol, const std::vector<float>* magnitude = nullptr,
+                                   double ptol = 0.0) {
   const DecodeAttentionParams& p = pr.host;
   double worst = 0.0;
   std::string where;
@@ -178,7 +194,7 @@ inline std::string compare_outputs(const Problem& pr, const std::vector<float>& 
       for (int d = 0; d < p.d_v; ++d) {
         const size_t i = b * p.out_batch_stride + h * p.out_head_stride + d;
         const double err = std::abs(static_cast<double>(got[i]) - want[i]);
-        const double bound = atol + rtol * std::abs(want[i]);
+        const double bound = atol + rtol * std::abs(want[i]) + (magnitude ? ptol * (*magnitude)[i] : 0.0);
         if (!(err <= bound)) {
           ++bad;
           if (!(err / bound <= worst)) {
@@ -194,6 +210,8 @@ inline std::string compare_outputs(const Problem& pr, const std::vector<float>& 
 
 // Relative bound for an fp32-accumulated output stored in `dtype` (a bit over one rounding).
 inline double rtol_for(DType dtype) { return dtype == DType::kBF16 ? 1.0 / 128 : 1.0 / 512; }
+// Bound on the relative error of p rounded to `dtype` (twice one rounding), for attention_magnitude.
+inline double ptol_for(DType dtype) { return dtype == DType::kBF16 ? 1.0 / 256 : 1.0 / 1024; }
 constexpr double kAtol = 2e-4;
 
 }  // namespace aimicius::kernels::testing

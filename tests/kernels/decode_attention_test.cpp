@@ -1,7 +1,8 @@
 // decode_attention (split-KV DiffQKV decode attention) against reference::decode_attention, for
 // every supported head-dim pair and storage type, DiffQKV, GQA and uneven head groupings, variable
 // context lengths in a batch (1, lengths that are not multiples of the chunk), forced many-split
-// plans, cache-slot indirection, empty contexts and contexts longer than the plan.
+// plans (hundreds of splits), plain and programmatic-dependent launches, cache-slot indirection,
+// empty contexts and contexts longer than the plan.
 // Skips without a CUDA device.
 #include "kernels/decode_attention.h"
 
@@ -19,8 +20,10 @@ namespace {
 using testing::compare_outputs;
 using testing::DeviceBuffer;
 using testing::have_cuda_device;
+using testing::attention_magnitude;
 using testing::kAtol;
 using testing::Problem;
+using testing::ptol_for;
 using testing::rtol_for;
 using testing::Shape;
 
@@ -29,18 +32,22 @@ using testing::Shape;
 
 // Runs the kernel with the given plan (for `planned_len` tokens; 0: the batch's longest context)
 // and compares with the reference; returns the failure text.
-std::string run_and_compare(Problem& pr, int chunk_override = 0, int deep = -1, int planned_len = 0) {
+std::string run_and_compare(Problem& pr, const DecodePlanOptions& options = {}, int planned_len = 0) {
   const int max_len = planned_len > 0 ? planned_len : *std::max_element(pr.lens.begin(), pr.lens.end());
-  const DecodePlan plan =
-      plan_decode_attention(pr.device, max_len, current_device_sm_count(), DecodePlanOptions{chunk_override, deep});
+  const DecodePlan plan = plan_decode_attention(pr.device, max_len, current_device_sm_count(), options);
   DeviceBuffer ws(plan.workspace_bytes);
   testing::cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");  // NaN if unwritten
   decode_attention(pr.device, plan, ws.get(), nullptr);
   testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
   reference::decode_attention(pr.host);
-  const std::string err = compare_outputs(pr, pr.device_output(), pr.out, rtol_for(pr.device.dtype), kAtol);
+  // The tensor-core pass rounds p to the storage type (the mma operand); the two-pass kernel keeps
+  // it in fp32.
+  const std::vector<float> magnitude = attention_magnitude(pr);
+  const std::string err = compare_outputs(pr, pr.device_output(), pr.out, rtol_for(pr.device.dtype), kAtol,
+                                          plan.tensor_cores ? &magnitude : nullptr, ptol_for(pr.device.dtype));
   if (err.empty()) return "";
-  return "splits " + std::to_string(plan.splits) + " chunk " + std::to_string(plan.chunk_tokens) + ": " + err;
+  return std::string(plan.tensor_cores ? "tensor cores" : "two-pass") + ", splits " + std::to_string(plan.splits) +
+         " chunk " + std::to_string(plan.chunk_tokens) + ": " + err;
 }
 
 const Shape kShapes[] = {
@@ -64,11 +71,14 @@ TEST(DecodeAttention, EveryShapeAndTypeMatchesReference) {
       Problem pr;
       testing::make_problem(pr, dtype, s, {1, 777, 2051, 130}, {}, 4, 2100);
       EXPECT_EQ(run_and_compare(pr), "") << "default plan";
-      EXPECT_EQ(run_and_compare(pr, 64), "") << "chunks of 64 tokens";
-      EXPECT_EQ(run_and_compare(pr, 100000), "") << "largest chunk";
-      EXPECT_EQ(run_and_compare(pr, 0, 0), "") << "4 rows in flight";
-      EXPECT_EQ(run_and_compare(pr, 64, 0), "") << "4 rows in flight, chunks of 64";
-      EXPECT_EQ(run_and_compare(pr, 100000, 1), "") << "deep unroll, largest chunk";
+      EXPECT_EQ(run_and_compare(pr, {64}), "") << "chunks of 64 tokens";
+      EXPECT_EQ(run_and_compare(pr, {48}), "") << "chunks of 48 tokens (3 slices over 4 warps)";
+      EXPECT_EQ(run_and_compare(pr, {100000}), "") << "largest chunk";
+      EXPECT_EQ(run_and_compare(pr, {64, -1, 0, 0}), "") << "plain launches (no programmatic dependent launch)";
+      const int two_pass = 0;
+      EXPECT_EQ(run_and_compare(pr, {0, -1, 0, -1, two_pass}), "") << "two-pass kernel";
+      EXPECT_EQ(run_and_compare(pr, {64, 0, 0, -1, two_pass}), "") << "two-pass, 4 rows in flight, chunks of 64";
+      EXPECT_EQ(run_and_compare(pr, {100000, 1, 0, -1, two_pass}), "") << "two-pass, deep unroll, largest chunk";
     }
 }
 
@@ -79,7 +89,9 @@ TEST(DecodeAttention, LongContextManySplits) {
     testing::make_problem(pr, dtype, {32, 4, 16, 64, 64}, {32773, 5000}, {}, 2, 32800);
     SCOPED_TRACE(dtype_name(dtype));
     EXPECT_EQ(run_and_compare(pr), "");
-    EXPECT_EQ(run_and_compare(pr, 320), "");
+    EXPECT_EQ(run_and_compare(pr, {320}), "");
+    EXPECT_EQ(run_and_compare(pr, {64}), "") << "513 splits: the combine pass loops over more splits than threads";
+    EXPECT_EQ(run_and_compare(pr, {320, -1, 0, -1, 0}), "") << "two-pass kernel";
   }
 }
 
@@ -91,8 +103,9 @@ TEST(DecodeAttention, OnePlanForTheCapacityServesShorterContexts) {
     SCOPED_TRACE(testing::shape_name(s));
     Problem pr;
     testing::make_problem(pr, DType::kBF16, s, {1, 300, 2500, 20000}, {}, 4, 40000);
-    EXPECT_EQ(run_and_compare(pr, 0, -1, 40000), "") << "planned for the capacity";
-    EXPECT_EQ(run_and_compare(pr, 2048, -1, 40000), "") << "largest chunks, planned for the capacity";
+    EXPECT_EQ(run_and_compare(pr, {}, 40000), "") << "planned for the capacity";
+    EXPECT_EQ(run_and_compare(pr, {2048}, 40000), "") << "largest chunks, planned for the capacity";
+    EXPECT_EQ(run_and_compare(pr, {0, -1, 0, -1, 0}, 40000), "") << "two-pass, planned for the capacity";
   }
 }
 
@@ -101,14 +114,21 @@ TEST(DecodeAttention, FewerQHeadsPerBlockThanShareAKHead) {
   Problem pr;
   testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {1, 3000, 1025}, {}, 3, 3000);
   for (int qb : {1, 2, 4}) {
-    const DecodePlan plan = plan_decode_attention(pr.device, 3000, current_device_sm_count(), {0, -1, qb});
-    EXPECT_EQ(plan.q_heads_per_block, qb);
-    DeviceBuffer ws(plan.workspace_bytes);
-    testing::cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");
-    decode_attention(pr.device, plan, ws.get(), nullptr);
-    testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
-    reference::decode_attention(pr.host);
-    EXPECT_EQ(compare_outputs(pr, pr.device_output(), pr.out, rtol_for(DType::kBF16), kAtol), "") << "QB " << qb;
+    for (int tensor_cores : {-1, 0}) {
+      const DecodePlan plan =
+          plan_decode_attention(pr.device, 3000, current_device_sm_count(), {0, -1, qb, -1, tensor_cores});
+      EXPECT_EQ(plan.q_heads_per_block, qb);
+      DeviceBuffer ws(plan.workspace_bytes);
+      testing::cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");
+      decode_attention(pr.device, plan, ws.get(), nullptr);
+      testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
+      reference::decode_attention(pr.host);
+      const std::vector<float> magnitude = attention_magnitude(pr);
+      EXPECT_EQ(compare_outputs(pr, pr.device_output(), pr.out, rtol_for(DType::kBF16), kAtol,
+                                plan.tensor_cores ? &magnitude : nullptr, ptol_for(DType::kBF16)),
+                "")
+          << "QB " << qb << (tensor_cores ? " tensor cores" : " two-pass");
+    }
   }
   EXPECT_THROW(plan_decode_attention(pr.device, 3000, current_device_sm_count(), {0, -1, 3}), std::invalid_argument);
 }
@@ -118,7 +138,8 @@ TEST(DecodeAttention, CacheSlotsAndEmptyContext) {
   Problem pr;
   testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {300, 0, 1000}, {3, 0, 1}, 4, 1024);
   EXPECT_EQ(run_and_compare(pr), "");
-  EXPECT_EQ(run_and_compare(pr, 128), "");
+  EXPECT_EQ(run_and_compare(pr, {128}), "");
+  EXPECT_EQ(run_and_compare(pr, {128, -1, 0, -1, 0}), "") << "two-pass kernel";
   const std::vector<float> got = pr.device_output();
   for (int h = 0; h < 32; ++h)
     for (int d = 0; d < 64; ++d) EXPECT_EQ(got[pr.host.out_batch_stride + h * pr.host.out_head_stride + d], 0.0f);
@@ -127,15 +148,18 @@ TEST(DecodeAttention, CacheSlotsAndEmptyContext) {
 TEST(DecodeAttention, ContextLongerThanPlanGivesNaN) {
   REQUIRE_GPU();
   for (int chunk : {0, 64, 512}) {  // several splits, many, one
-    Problem pr;
-    testing::make_problem(pr, DType::kFP16, {32, 16, 16, 64, 64}, {100, 900}, {}, 2, 1000);
-    const DecodePlan plan = plan_decode_attention(pr.device, 500, current_device_sm_count(), DecodePlanOptions{chunk});
-    DeviceBuffer ws(plan.workspace_bytes);
-    decode_attention(pr.device, plan, ws.get(), nullptr);
-    testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
-    const std::vector<float> got = pr.device_output();
-    EXPECT_FALSE(std::isnan(got[0])) << "chunk " << chunk;
-    EXPECT_TRUE(std::isnan(got[pr.host.out_batch_stride])) << "chunk " << chunk;
+    for (int tensor_cores : {-1, 0}) {
+      Problem pr;
+      testing::make_problem(pr, DType::kFP16, {32, 16, 16, 64, 64}, {100, 900}, {}, 2, 1000);
+      const DecodePlan plan =
+          plan_decode_attention(pr.device, 500, current_device_sm_count(), {chunk, -1, 0, -1, tensor_cores});
+      DeviceBuffer ws(plan.workspace_bytes);
+      decode_attention(pr.device, plan, ws.get(), nullptr);
+      testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
+      const std::vector<float> got = pr.device_output();
+      EXPECT_FALSE(std::isnan(got[0])) << "chunk " << chunk;
+      EXPECT_TRUE(std::isnan(got[pr.host.out_batch_stride])) << "chunk " << chunk;
+    }
   }
 }
 
@@ -149,8 +173,13 @@ TEST(DecodeAttention, PlansFillTheGpuAndRejectBadShapes) {
   const DecodePlan plan = plan_decode_attention(p, 131072, sms);
   EXPECT_EQ(plan.q_heads_per_block, 8);
   EXPECT_GE(plan.splits * 4, sms) << "batch 1 at 128k must give every SM a block";
-  EXPECT_LE(plan.chunk_tokens, 2048);  // the QB = 8 score buffer
+  EXPECT_TRUE(plan.tensor_cores);
   EXPECT_GT(plan.workspace_bytes, 0u);
+  const DecodePlan short_plan = plan_decode_attention(p, 4096, sms);
+  EXPECT_GE(short_plan.splits * 4, sms) << "batch 1 at 4k too (chunks of " << short_plan.chunk_tokens << ")";
+  const DecodePlan two_pass = plan_decode_attention(p, 131072, sms, {0, -1, 0, -1, 0});
+  EXPECT_FALSE(two_pass.tensor_cores);
+  EXPECT_LE(two_pass.chunk_tokens, 2048);  // the QB = 8 score buffer
   p.d_k = 96;
   EXPECT_THROW(plan_decode_attention(p, 1000, sms), std::invalid_argument);
   p.d_k = 64, p.n_k = 5;

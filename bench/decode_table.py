@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Puts the decode-attention kernel bench (aimicius-bench-attention) and its SDPA peer
+(aimicius_sdpa_decode_bench) side by side, as the markdown tables of docs/PERFORMANCE.md, and checks
+issue 17's goals against them:
+  - kernel time <= SDPA's on every GQA shape, batch and context;
+  - DiffQKV >= 0.55 of copy bandwidth at batch 1 / 4k, >= 0.88 at batch 1 / 32k, >= 0.95 from 128k or
+    from batch 8;
+  - DiffQKV time <= 0.75 x SDPA's time on the standard GQA shape from 32k, at every batch.
+
+usage: decode_table.py KERNEL_BENCH.jsonl SDPA_BENCH.jsonl
+"""
+import json
+import sys
+
+
+def read(path, kind):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                row = json.loads(line)
+                if row.get("kind") == kind or kind is None:
+                    rows.append(row)
+    return rows
+
+
+def ctx(c):
+    return f"{c // 1024}k"
+
+
+def main():
+    kernel_path, sdpa_path = sys.argv[1:3]
+    everything = read(kernel_path, None)
+    copy = next(r["bandwidth_gbs"] for r in everything if r["kind"] == "copy")
+    read_bw = next((r["bandwidth_gbs"] for r in everything if r["kind"] == "read"), float("nan"))
+    device = next(r for r in everything if r["kind"] == "device")
+    decode = {(r["shape"], r["batch"], r["context"]): r for r in everything if r["kind"] == "decode"}
+    sdpa = {(r["shape"], r["batch"], r["context"]): r for r in read(sdpa_path, "sdpa_decode")}
+    print(f"{device['name']} ({device['sms']} SMs), {device['dtype']}: copy {copy:.0f} GB/s, read {read_bw:.0f} GB/s\n")
+    print("| shape | batch | context | splits x chunk | kernel (us) | of copy | of read | two-pass (us) | SDPA (us) "
+          "| kernel / SDPA |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    misses = []
+    for key, r in decode.items():
+        shape, batch, context = key
+        s = sdpa.get(key)
+        ratio = r["time_us"] / s["time_us"] if s else None
+        peer = f"{s['time_us']:.1f} | {ratio:.2f}" if s else "- | -"
+        print(f"| {shape} | {batch} | {ctx(context)} | {r['splits']} x {r['chunk']} | {r['time_us']:.1f} | "
+              f"{r['fraction_of_copy']:.2f} | {r.get('fraction_of_read', float('nan')):.2f} | "
+              f"{r.get('two_pass_time_us', float('nan')):.1f} | {peer} |")
+        if r.get("check") != "pass" or r.get("two_pass_check", "pass") != "pass":
+            misses.append(f"{key}: reference check {r.get('check')} (two-pass {r.get('two_pass_check')})")
+        if shape.startswith("gqa") and ratio is not None and ratio > 1.0:
+            misses.append(f"{key}: kernel {r['time_us']:.1f} us > SDPA {s['time_us']:.1f} us")
+        if shape == "diffqkv_sigma":
+            goal = 0.55 if (batch, context) == (1, 4096) else 0.88 if (batch, context) == (1, 32768) else (
+                0.95 if batch >= 8 or context >= 131072 else None)
+            if goal and r["fraction_of_copy"] < goal:
+                misses.append(f"{key}: {r['fraction_of_copy']:.2f} of copy < {goal}")
+            std = sdpa.get(("gqa_std", batch, context))
+            if std and context >= 32768 and r["time_us"] > 0.75 * std["time_us"]:
+                misses.append(f"{key}: DiffQKV {r['time_us']:.1f} us > 0.75 x SDPA gqa_std {std['time_us']:.1f} us")
+    print()
+    for key, r in decode.items():
+        if key[0] == "diffqkv_sigma" and ("gqa_std",) + key[1:] in decode:
+            g = decode[("gqa_std",) + key[1:]]
+            print(f"DiffQKV / GQA std kernel time at batch {key[1]} / {ctx(key[2])}: {r['time_us'] / g['time_us']:.3f} "
+                  f"(K+V bytes 0.625)")
+    print("\ngoals missed:" if misses else "\nevery goal met")
+    for m in misses:
+        print("  " + m)
+
+
+if __name__ == "__main__":
+    main()

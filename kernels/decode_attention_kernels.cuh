@@ -1,0 +1,81 @@
+// The instantiation table of the decode-attention kernels: for a head-dim pair, a QB (Q heads per
+// block) and QVB (Q heads per V slot), the split pass (tensor-core or two-pass) and the combine
+// pass, with the block size and shared memory each needs. Included by one .cu per storage type
+// (decode_attention_bf16.cu, decode_attention_fp16.cu) so that nvcc compiles them in parallel.
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/decode_attention_impl.cuh"
+#include "kernels/decode_attention_mma.cuh"
+
+namespace aimicius::kernels::detail {
+
+using DecodeKernel = void (*)(DecodeArgs);
+
+struct DecodeKernels {
+  DecodeKernel split = nullptr;
+  DecodeKernel combine = nullptr;
+  int split_threads = 0;
+  size_t split_smem = 0;  // the tensor-core pass's; the two-pass kernel's depends on the chunk
+  int min_chunk = 0, granule = 0;
+};
+
+enum class SplitKind { kTensorCore, kTwoPass, kTwoPassDeep };
+
+template <typename T, int DK, int DV, int QB, int QVB>
+DecodeKernels make_kernels(SplitKind kind) {
+  DecodeKernels k;
+  k.combine = &decode_combine_kernel<T, DV>;
+  if (kind == SplitKind::kTensorCore) {
+    k.split = &decode_split_mma_kernel<T, DK, DV, QB, QVB>;
+    k.split_threads = kMmaThreads;
+    k.split_smem = mma_smem_bytes(DK, DV, QB, QVB);
+    k.min_chunk = kMmaMinChunk, k.granule = kMmaGranule;
+  } else {
+    k.split = kind == SplitKind::kTwoPassDeep
+                  ? &decode_split_kernel<T, DK, DV, QB, QVB, deep_k_unroll<QB>(), deep_v_unroll<QVB>()>
+                  : &decode_split_kernel<T, DK, DV, QB, QVB, kDecodeUnroll, kDecodeUnroll>;
+    k.split_threads = kDecodeThreads;
+    k.min_chunk = kMinChunk, k.granule = kChunkGranule;
+  }
+  return k;
+}
+
+template <typename T, int DK, int DV, int QB>
+DecodeKernels pick_qvb(int qvb, SplitKind kind) {
+  switch (qvb) {
+    case 1: return make_kernels<T, DK, DV, QB, 1>(kind);
+    case 2: if constexpr (QB >= 2) return make_kernels<T, DK, DV, QB, 2>(kind); break;
+    case 4: if constexpr (QB >= 4) return make_kernels<T, DK, DV, QB, 4>(kind); break;
+    case 8: if constexpr (QB >= 8) return make_kernels<T, DK, DV, QB, 8>(kind); break;
+  }
+  return {};
+}
+
+template <typename T, int DK, int DV>
+DecodeKernels pick_qb(int qb, int qvb, SplitKind kind) {
+  switch (qb) {
+    case 1: return pick_qvb<T, DK, DV, 1>(qvb, kind);
+    case 2: return pick_qvb<T, DK, DV, 2>(qvb, kind);
+    case 4: return pick_qvb<T, DK, DV, 4>(qvb, kind);
+    case 8: return pick_qvb<T, DK, DV, 8>(qvb, kind);
+  }
+  return {};
+}
+
+// Null kernels when (dk, dv, qb, qvb) has no instantiation.
+template <typename T>
+DecodeKernels pick_decode_kernels(int dk, int dv, int qb, int qvb, SplitKind kind) {
+  if (dk == 64 && dv == 64) return pick_qb<T, 64, 64>(qb, qvb, kind);
+  if (dk == 64 && dv == 128) return pick_qb<T, 64, 128>(qb, qvb, kind);
+  if (dk == 128 && dv == 64) return pick_qb<T, 128, 64>(qb, qvb, kind);
+  if (dk == 128 && dv == 128) return pick_qb<T, 128, 128>(qb, qvb, kind);
+  return {};
+}
+
+// Defined in decode_attention_bf16.cu and decode_attention_fp16.cu.
+DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb, SplitKind kind);
+DecodeKernels decode_kernels_fp16(int dk, int dv, int qb, int qvb, SplitKind kind);
+
+}  // namespace aimicius::kernels::detail

@@ -1,0 +1,312 @@
+// The tensor-core split pass of decode_attention.h (the default kernel). Included by one .cu per
+// storage type after decode_attention_impl.cuh (DecodeArgs, sequence_chunk, the combine pass).
+//
+// Block (qb, s) of sequence b: Q heads h0 .. h0 + QB - 1 (h0 = qb * QB) share K head h0 / qk, and
+// the block reads tokens [s * chunk, min((s + 1) * chunk, len)) of it. The chunk is cut into
+// slices of kStepTokens = 16 tokens; warp w takes slices w, w + kMmaWarps, ... and works alone:
+// - Loads: each warp streams its slices' K rows and the rows of the VB = QB / QVB V heads the
+//   block needs (slot j serves Q heads h0 + j*QVB .. + QVB - 1, which share V head
+//   (h0 + j*QVB) / qv) into its own ring of mma_stages() slices in shared memory, with 16-byte
+//   asynchronous copies (cp.async, L1 bypassed), all but one of them ahead. Rows are stored with
+//   their 16-byte pieces XOR-swizzled by the row index, so that ldmatrix reads 8 rows without bank
+//   conflicts. Tokens past the chunk are zero-filled (no read): their scores are masked to -inf
+//   and their V rows are exact zeros.
+// - Scores: mma.m16n8k16 with the Q heads as the 16 rows (rows QB..15 are zero), the slice's 16
+//   tokens as two n8 tiles, K read by ldmatrix; fp32 accumulators, scaled by scale * log2(e).
+// - Online softmax per Q head in registers (the 4 lanes of a row group share a head; running max
+//   by two shuffles, per-lane partial sums), then p (bf16/fp16) is the A operand of
+//   O += p V (mma, V read by ldmatrix.trans); with several V slots, slot j's mma sees only its own
+//   heads' rows of p. O lives in registers for the whole chunk.
+// - End: the warps' (max, sum, O) are merged through shared memory (the ring is free by then);
+//   the normalised output goes to `out` when there is one split, else the partial output and
+//   log2-sum-exp go to the workspace for the combine pass.
+// Barriers: one __syncwarp per slice; two block barriers at the end.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <type_traits>
+
+#include "kernels/decode_attention_impl.cuh"
+
+namespace aimicius::kernels::detail {
+
+constexpr int kMmaWarps = 4;
+constexpr int kMmaThreads = kMmaWarps * 32;
+constexpr int kStepTokens = 16;  // tokens per slice: one k16 step of p V
+constexpr int kMmaGranule = 16;  // chunks are whole multiples of this many tokens
+constexpr int kMmaMinChunk = 64;
+
+__host__ __device__ constexpr int mma_slice_elems(int dk, int dv, int vb) { return kStepTokens * (dk + vb * dv); }
+// Slices per warp ring (stages - 1 in flight): as many as keep a block's rings within 110 KB, so
+// that two blocks share an SM, between 2 and 4 (DiffQKV's 10 KB slices: 2; GQA d64's 4 KB: 4).
+__host__ __device__ constexpr int mma_stages(int dk, int dv, int vb) {
+  const int per_stage = kMmaWarps * mma_slice_elems(dk, dv, vb) * 2;
+  const int stages = 110 * 1024 / per_stage;
+  return stages < 2 ? 2 : stages > 4 ? 4 : stages;
+}
+// Dynamic shared memory: the warps' rings, or the merge scratch if larger (they share the space).
+__host__ __device__ constexpr size_t mma_smem_bytes(int dk, int dv, int qb, int qvb) {
+  const int vb = qb / qvb;
+  const size_t ring = static_cast<size_t>(kMmaWarps) * mma_stages(dk, dv, vb) * mma_slice_elems(dk, dv, vb) * 2;
+  const size_t merge = static_cast<size_t>(kMmaWarps) * qb * (dv + 2) * sizeof(float);
+  return ring > merge ? ring : merge;
+}
+
+// Element offset of 16-byte piece `chunk` of row `row` in a tile of rows of ROW_CHUNKS pieces.
+template <int ROW_CHUNKS>
+__device__ __forceinline__ int swizzled(int row, int chunk) {
+  static_assert(ROW_CHUNKS >= 8, "the swizzle permutes 8 pieces");
+  return row * ROW_CHUNKS * 8 + ((chunk ^ (row & 7)) * 8);
+}
+
+__device__ __forceinline__ unsigned smem_address(const void* p) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(p));
+}
+__device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool valid) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(smem_address(smem)), "l"(gmem),
+               "r"(valid ? 16 : 0)
+               : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
+}
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_address(p)));
+}
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_address(p)));
+}
+
+// c += A B for one m16n8k16 tile whose A rows 8..15 are zero (a1 = a3 = 0): a0 holds row g's
+// columns 2t, 2t+1 and a2 its columns 2t+8, 2t+9 (g = lane / 4, t = lane % 4).
+template <typename T>
+__device__ __forceinline__ void mma_rows8(float (&c)[4], uint32_t a0, uint32_t a2, uint32_t b0, uint32_t b1) {
+  const uint32_t zero = 0;
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a0), "r"(zero), "r"(a2), "r"(zero), "r"(b0), "r"(b1));
+  } else {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a0), "r"(zero), "r"(a2), "r"(zero), "r"(b0), "r"(b1));
+  }
+}
+
+template <typename T>
+__device__ __forceinline__ uint32_t pack2(float lo, float hi) {
+  uint32_t r;
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    memcpy(&r, &v, 4);
+  } else {
+    const __half2 v = __floats2half2_rn(lo, hi);
+    memcpy(&r, &v, 4);
+  }
+  return r;
+}
+
+// Issues the copies of one slice (tokens [t, t + 16), those >= t1 zero-filled) into `slice`:
+// K rows [16][DK], then V rows [VB][16][DV], each row swizzled.
+template <typename T, int DK, int DV, int VB>
+__device__ __forceinline__ void load_slice(T* slice, const T* k_head, int64_t k_ts, const T* v_slot,
+                                           const int64_t* v_head_offset, int64_t v_ts, int t, int t1, int lane) {
+  constexpr int LK = DK / 8, LV = DV / 8;
+#pragma unroll
+  for (int u = 0; u < kStepTokens * LK / 32; ++u) {
+    const int c = lane + 32 * u, row = c / LK, piece = c % LK;
+    const bool valid = t + row < t1;
+    cp_async16(slice + swizzled<LK>(row, piece), k_head + (valid ? static_cast<int64_t>(t + row) * k_ts : 0) + piece * 8,
+               valid);
+  }
+#pragma unroll
+  for (int j = 0; j < VB; ++j) {
+    const T* v_head = v_slot + v_head_offset[j];
+    T* dst = slice + kStepTokens * DK + j * kStepTokens * DV;
+#pragma unroll
+    for (int u = 0; u < kStepTokens * LV / 32; ++u) {
+      const int c = lane + 32 * u, row = c / LV, piece = c % LV;
+      const bool valid = t + row < t1;
+      cp_async16(dst + swizzled<LV>(row, piece), v_head + (valid ? static_cast<int64_t>(t + row) * v_ts : 0) + piece * 8,
+                 valid);
+    }
+  }
+}
+
+template <typename T, int DK, int DV, int QB, int QVB>
+__global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArgs a) {
+  constexpr int VB = QB / QVB;
+  constexpr int SLICE = mma_slice_elems(DK, DV, VB);
+  constexpr int STAGES = mma_stages(DK, DV, VB);
+  constexpr int LK = DK / 8, LV = DV / 8, KSTEPS = DK / 16, NTILES = DV / 8;
+  extern __shared__ __align__(128) unsigned char smem[];
+  __shared__ int64_t v_head_offset[VB];
+
+  wait_for_previous_grid();  // q and the cache rows are written by the kernels before this one
+  let_next_grid_launch();    // the combine pass may be scheduled now; it waits for this grid's results
+  const int qb = blockIdx.x % a.n_qb, s = blockIdx.x / a.n_qb, b = blockIdx.y;
+  const int len = a.lens[b];
+  const int h0 = qb * QB;
+  const bool single = a.splits == 1;
+  if (len > a.splits * a.chunk) {
+    // Longer than planned: say so loudly (NaN) rather than attend to a truncated context.
+    if (single)
+      for (int i = threadIdx.x; i < QB * DV; i += kMmaThreads)
+        static_cast<T*>(a.out)[b * a.out_bs + (h0 + i / DV) * a.out_hs + i % DV] = from_float<T>(NAN);
+    return;  // the combine pass writes NaN when there are several splits
+  }
+  const int chunk = sequence_chunk(a, len);
+  const int t0 = s * chunk;
+  const int t1 = min(len, t0 + chunk);
+  if (t0 >= t1 && !single) return;  // empty chunk: the combine pass skips it
+  const int n = max(t1 - t0, 0);
+  const int slot = a.slots ? a.slots[b] : b;
+  if (threadIdx.x < VB) v_head_offset[threadIdx.x] = ((h0 + static_cast<int>(threadIdx.x) * QVB) / a.qv) * a.v_hs;
+  __syncthreads();
+
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int g = lane / 4, t = lane % 4;  // fragment row (Q head) and column pair
+  const int slices = (n + kStepTokens - 1) / kStepTokens;
+  const int mine = slices > warp ? (slices - warp + kMmaWarps - 1) / kMmaWarps : 0;  // this warp's slices
+  const T* k_head = static_cast<const T*>(a.k) + slot * a.k_bs + (h0 / a.qk) * a.k_hs;
+  const T* v_slot = static_cast<const T*>(a.v) + slot * a.v_bs;
+  T* ring = reinterpret_cast<T*>(smem) + warp * STAGES * SLICE;
+  auto slice_start = [&](int i) { return t0 + (warp + i * kMmaWarps) * kStepTokens; };
+#pragma unroll
+  for (int st = 0; st < STAGES - 1; ++st) {
+    if (st < mine)
+      load_slice<T, DK, DV, VB>(ring + st * SLICE, k_head, a.k_ts, v_slot, v_head_offset, a.v_ts, slice_start(st), t1,
+                                lane);
+    cp_async_commit();
+  }
+
+  // Q as the A operand: row g (Q head h0 + g) for g < QB, zero rows otherwise. Raw values: the
+  // scale is applied to the fp32 scores.
+  uint32_t qa0[KSTEPS], qa2[KSTEPS];
+  {
+    const T* q_row = static_cast<const T*>(a.q) + b * a.q_bs + (h0 + min(g, QB - 1)) * a.q_hs;
+#pragma unroll
+    for (int k = 0; k < KSTEPS; ++k) {
+      qa0[k] = g < QB ? *reinterpret_cast<const uint32_t*>(q_row + 16 * k + 2 * t) : 0u;
+      qa2[k] = g < QB ? *reinterpret_cast<const uint32_t*>(q_row + 16 * k + 8 + 2 * t) : 0u;
+    }
+  }
+  float o[NTILES][4];
+#pragma unroll
+  for (int j = 0; j < NTILES; ++j) o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.0f;
+  float m_run = -INFINITY, l_run = 0.0f;  // head g's running max (log2 domain) and this lane's partial sum
+
+  for (int i = 0; i < mine; ++i) {
+    cp_async_wait<STAGES - 2>();
+    __syncwarp();  // slice i is in the ring for every lane; slice i - 1 is no longer read
+    if (i + STAGES - 1 < mine)
+      load_slice<T, DK, DV, VB>(ring + ((i + STAGES - 1) % STAGES) * SLICE, k_head, a.k_ts, v_slot,
+                                v_head_offset, a.v_ts, slice_start(i + STAGES - 1), t1, lane);
+    cp_async_commit();
+    const T* ks = ring + (i % STAGES) * SLICE;
+    const T* vs = ks + kStepTokens * DK;
+    const int base = slice_start(i);
+
+    // Scores of the 16 tokens: two n8 tiles, K rows through ldmatrix (4 pieces = 2 k-steps a load).
+    float sc[2][4] = {{0.0f, 0.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 0.0f, 0.0f}};
+#pragma unroll
+    for (int nt = 0; nt < 2; ++nt)
+#pragma unroll
+      for (int k2 = 0; k2 < KSTEPS / 2; ++k2) {
+        uint32_t kb[4];
+        ldmatrix_x4(kb, ks + swizzled<LK>(nt * 8 + (lane & 7), 4 * k2 + (lane >> 3)));
+        mma_rows8<T>(sc[nt], qa0[2 * k2], qa2[2 * k2], kb[0], kb[1]);
+        mma_rows8<T>(sc[nt], qa0[2 * k2 + 1], qa2[2 * k2 + 1], kb[2], kb[3]);
+      }
+    // Tokens base + 2t, +1 (tile 0) and base + 8 + 2t, +1 (tile 1).
+    float sv[4] = {sc[0][0], sc[0][1], sc[1][0], sc[1][1]};
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int token = base + (e / 2) * 8 + 2 * t + (e % 2);
+      sv[e] = token < t1 ? sv[e] * a.scale_log2 : -INFINITY;
+    }
+    float mt = fmaxf(fmaxf(sv[0], sv[1]), fmaxf(sv[2], sv[3]));
+    mt = fmaxf(mt, __shfl_xor_sync(0xffffffffu, mt, 1));
+    mt = fmaxf(mt, __shfl_xor_sync(0xffffffffu, mt, 2));
+    const float m_new = fmaxf(m_run, mt);  // finite: the slice holds at least one token
+    const float alpha = exp2f(m_run - m_new);
+    float p[4];
+#pragma unroll
+    for (int e = 0; e < 4; ++e) p[e] = exp2f(sv[e] - m_new);
+    l_run = l_run * alpha + (p[0] + p[1]) + (p[2] + p[3]);
+    m_run = m_new;
+#pragma unroll
+    for (int j = 0; j < NTILES; ++j) o[j][0] *= alpha, o[j][1] *= alpha;
+    const uint32_t pa0 = pack2<T>(p[0], p[1]), pa2 = pack2<T>(p[2], p[3]);
+
+    // O += p V, one V slot at a time (only its heads' rows of p), 2 n8 tiles a ldmatrix.
+#pragma unroll
+    for (int j = 0; j < VB; ++j) {
+      const bool mine_row = VB == 1 || g / QVB == j;
+      const uint32_t a0 = mine_row ? pa0 : 0u, a2 = mine_row ? pa2 : 0u;
+      const T* vj = vs + j * kStepTokens * DV;
+#pragma unroll
+      for (int jp = 0; jp < NTILES / 2; ++jp) {
+        uint32_t vb[4];
+        ldmatrix_x4_trans(vb, vj + swizzled<LV>((lane & 7) + ((lane >> 3) & 1) * 8, 2 * jp + (lane >> 4)));
+        mma_rows8<T>(o[2 * jp], a0, a2, vb[0], vb[1]);
+        mma_rows8<T>(o[2 * jp + 1], a0, a2, vb[2], vb[3]);
+      }
+    }
+  }
+  cp_async_wait<0>();
+  l_run += __shfl_xor_sync(0xffffffffu, l_run, 1);
+  l_run += __shfl_xor_sync(0xffffffffu, l_run, 2);
+  __syncthreads();  // every warp is done with its ring: the space holds the merge scratch
+
+  // Merge the warps: scratch [warp][QB][DV] of O, then [warp][QB] maxima and sums.
+  float* mo = reinterpret_cast<float*>(smem);
+  float* mm = mo + kMmaWarps * QB * DV;
+  float* ml = mm + kMmaWarps * QB;
+  if (g < QB) {
+#pragma unroll
+    for (int j = 0; j < NTILES; ++j) {
+      mo[(warp * QB + g) * DV + 8 * j + 2 * t] = o[j][0];
+      mo[(warp * QB + g) * DV + 8 * j + 2 * t + 1] = o[j][1];
+    }
+    if (t == 0) mm[warp * QB + g] = m_run, ml[warp * QB + g] = l_run;
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < QB * DV; i += kMmaThreads) {
+    const int h = i / DV, d = i % DV;
+    float m = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < kMmaWarps; ++w) m = fmaxf(m, mm[w * QB + h]);
+    float l = 0.0f, acc = 0.0f;
+    if (m != -INFINITY) {
+#pragma unroll
+      for (int w = 0; w < kMmaWarps; ++w) {
+        const float wgt = exp2f(mm[w * QB + h] - m);  // 0 for a warp that had no tokens
+        l += ml[w * QB + h] * wgt;
+        acc += mo[(w * QB + h) * DV + d] * wgt;
+      }
+    }
+    const float value = l > 0.0f ? acc / l : 0.0f;
+    if (single) {
+      static_cast<T*>(a.out)[b * a.out_bs + (h0 + h) * a.out_hs + d] = from_float<T>(value);
+    } else {
+      const int64_t r = (static_cast<int64_t>(b) * a.n_q + h0 + h) * a.splits + s;
+      a.partial_out[r * DV + d] = value;
+      if (d == 0) a.partial_lse[r] = m + log2f(l);
+    }
+  }
+}
+
+}  // namespace aimicius::kernels::detail

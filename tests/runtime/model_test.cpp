@@ -43,6 +43,14 @@ torch::Tensor as_tensor(const std::vector<int32_t>& ids) {
   return torch::tensor(std::vector<int64_t>(ids.begin(), ids.end())).view({1, -1});
 }
 
+// A checkpoint of `preset` with random weights of scale init_std, written to `dir` and loaded on the CPU.
+std::unique_ptr<Model> random_model(const std::filesystem::path& dir, const char* preset, double init_std) {
+  CheckpointOptions opts;
+  opts.init_std = init_std;
+  write_random_checkpoint(preset_config(preset), dir, opts);
+  return Model::load(dir, {});
+}
+
 struct Shape {
   std::string name;
   ModelConfig config;
@@ -83,10 +91,7 @@ TEST(Model, LogitsMatchTheFloat64ReferenceForEveryAttentionFamily) {
 TEST(Model, CachedDecodeMatchesFullRecomputeAtEveryStep) {
   ScratchDir dir;
   for (const char* preset : {"tiny-diffqkv", "tiny-mqa"}) {
-    CheckpointOptions opts;
-    opts.init_std = 0.2;
-    write_random_checkpoint(preset_config(preset), dir / preset, opts);
-    auto model = Model::load(dir / preset, {});
+    auto model = random_model(dir / preset, preset, 0.2);
     const auto tokens = random_tokens(20, model->config().vocab_size, 5);
     KVCache full = model->make_cache(1, 32);
     const torch::Tensor all = model->forward(as_tensor(tokens), full, {0}, false)[0];
@@ -132,10 +137,7 @@ TEST(Model, BatchedSlotsOfDifferentLengthsMatchSingleSequences) {
 TEST(Model, PaddedPrefillOfDifferentLengthsMatchesPerPromptForwards) {
   ScratchDir dir;
   for (const char* preset : {"tiny-diffqkv", "tiny-mqa"}) {
-    CheckpointOptions opts;
-    opts.init_std = 0.2;
-    write_random_checkpoint(preset_config(preset), dir / preset, opts);
-    auto model = Model::load(dir / preset, {});
+    auto model = random_model(dir / preset, preset, 0.2);
     const int64_t vocab = model->config().vocab_size;
     const std::vector<int64_t> lengths = {9, 1, 17, 4, 17, 12};
     const std::vector<int64_t> slots = {3, 0, 5, 1, 4, 2};  // not in prompt order

@@ -213,7 +213,7 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
 #endif
 
   // Store this step's K and V at each slot's current length; gather each slot's whole context.
-  // (A padded query may see rows past its slot's length: zeros or older rows, finite either way.)
+  // (A padded query may see rows past its slot's length: never written, so zeros.)
   const int64_t max_len = store_rows(cache, index, k, v, slots, padding);
   const torch::Tensor slot_index = torch::tensor(slots, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
   const torch::Tensor keys = cache.k[index].index_select(0, slot_index).narrow(1, 0, max_len).to(torch::kFloat32);

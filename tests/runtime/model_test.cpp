@@ -507,7 +507,8 @@ TEST(ModelCuda, GraphedDecodeStepsMatchEagerSteps) {
 
 
 // Padded prefill on CUDA (SDPA over right-padded rows) against the CPU's per-prompt forwards, in
-// float32 and bf16, with the cache lengths each prompt's own.
+// float32 and bf16, with the cache lengths each prompt's own; then a decode step of every slot
+// (through the kernels where the build has them) reads the rows the prefill stored.
 TEST(ModelCuda, PaddedPrefillMatchesTheCpuPath) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
   aimicius::testing::ScratchDir dir;
@@ -523,14 +524,18 @@ TEST(ModelCuda, PaddedPrefillMatchesTheCpuPath) {
     gpu_opts.device = torch::Device("cuda");
     gpu_opts.dtype = dtype;
     auto gpu = Model::load(dir.path(), gpu_opts);
-    KVCache gc = gpu->make_cache(5, 40);
+    KVCache gc = gpu->make_cache(5, 40), cc = cpu->make_cache(5, 40);
     const torch::Tensor got = gpu->prefill(prompts, gc, {0, 1, 2, 3, 4}).cpu();
-    for (size_t i = 0; i < prompts.size(); ++i) {
-      KVCache cc = cpu->make_cache(1, 40);
-      const torch::Tensor want = cpu->forward(as_tensor(prompts[i]), cc, {0}, true)[0];
+    for (int64_t i = 0; i < 5; ++i) {
+      const torch::Tensor want = cpu->forward(as_tensor(prompts[i]), cc, {i}, true)[0];
       EXPECT_LT(scaled_error(got[i], want), limit) << "dtype " << dtype << " prompt " << i;
     }
     EXPECT_EQ(gc.lengths, lengths);
+    const auto next = torch::tensor(std::vector<int64_t>{3, 30, 99, 150, 271}).view({5, 1});
+    const torch::Tensor step = gpu->forward(next, gc, {0, 1, 2, 3, 4}, true).cpu();
+    const torch::Tensor want_step = cpu->forward(next, cc, {0, 1, 2, 3, 4}, true);
+    for (int64_t i = 0; i < 5; ++i)
+      EXPECT_LT(scaled_error(step[i], want_step[i]), limit) << "dtype " << dtype << " decode after prompt " << i;
   }
 }
 

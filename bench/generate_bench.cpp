@@ -41,8 +41,8 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   if (o.batch < 1 || o.prompt_len < 1 || o.new_tokens < 1 || o.repeats < 1)
     throw InputError("bench generate: --batch, --prompt-len, --new-tokens and --repeats must be at least 1");
   if (o.prompt_len_min < 0 || o.prompt_len_min > o.prompt_len)
-    throw InputError(fmt::format("bench generate: --prompt-len-min {} is not in [0, --prompt-len {}] (0: every prompt --prompt-len long)", o.prompt_len_min,
-                                 o.prompt_len));
+    throw InputError(fmt::format("bench generate: --prompt-len-min {} is not in [0, --prompt-len {}] (0: all "
+                                 "prompts --prompt-len long)", o.prompt_len_min, o.prompt_len));
   if (o.prefill_tokens < 0) throw InputError("bench generate: --prefill-tokens must be at least 0 (0: the default)");
   runtime::LocalModelOptions lo;
   lo.device = o.device;

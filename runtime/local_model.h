@@ -4,8 +4,8 @@
 // Generation: each prompt gets a cache slot; the prompts are prefilled in as few padded forwards
 // as the prefill budget allows (runtime/prefill_plan.h: longest first, bounded padded size and
 // padding), then every unfinished sequence advances together, one token per decode step. Grouping
-// changes no result beyond float rounding: a prompt's padding never reaches its cache or logits. Greedy
-// (temperature 0) is deterministic; sampling (temperature, top-k, top-p) draws from one generator
+// changes nothing beyond float rounding: a prompt's padding never reaches its cache or logits.
+// Greedy (temperature 0) is deterministic; sampling (temperature, top-k, top-p) draws from one generator
 // per prompt, seeded by prompt_seeds[i] when given (the harness derives it from the example, so
 // batching never changes what an example samples), else by (seed, prompt index).
 // A sequence ends at an end-of-sequence token, at a stop string (the text is cut before it), or

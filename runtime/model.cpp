@@ -341,7 +341,8 @@ torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor
     const torch::Tensor h = rms_norm(x, w.post_norm);
     x = x + torch::linear(torch::silu(torch::linear(h, w.gate_proj)) * torch::linear(h, w.up_proj), w.down_proj);
   }
-  if (last_only) x = padding ? x.reshape({B * T, c.hidden_size}).index_select(0, padding->last_rows) : x.select(1, T - 1);
+  if (last_only && padding) x = x.reshape({B * T, c.hidden_size}).index_select(0, padding->last_rows);
+  else if (last_only) x = x.select(1, T - 1);
   return torch::linear(rms_norm(x, final_norm_), lm_head_).to(torch::kFloat32);
 }
 

@@ -8,7 +8,8 @@
 
 namespace aimicius::runtime {
 
-std::vector<std::vector<int64_t>> plan_prefill_groups(const std::vector<int64_t>& lengths, const PrefillLimits& limits) {
+std::vector<std::vector<int64_t>> plan_prefill_groups(const std::vector<int64_t>& lengths,
+                                                      const PrefillLimits& limits) {
   if (limits.max_padded_tokens < 1 || limits.max_padding < 0.0 || limits.max_padding >= 1.0)
     throw std::invalid_argument(fmt::format("prefill limits: {} padded tokens, padding share {} (need >= 1, [0, 1))",
                                             limits.max_padded_tokens, limits.max_padding));

@@ -19,6 +19,8 @@ struct BenchGenerateOptions {
   bool no_cuda_graphs = false;   // kernel decode steps without CUDA graphs
   int64_t batch = 1;
   int64_t prompt_len = 128;
+  int64_t prompt_len_min = 0;  // > 0: prompt lengths drawn uniformly in [this, prompt_len]; 0: all prompt_len
+  int64_t prefill_tokens = 0;  // padded tokens per prefill forward (LocalModelOptions); 0: the default
   int64_t new_tokens = 64;
   int repeats = 5;
   int warmup = 1;

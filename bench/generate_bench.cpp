@@ -1,10 +1,13 @@
 // `aimicius bench generate`: end-to-end generation speed of the local runtime on a checkpoint
-// (real or from make-checkpoint): prompts of a fixed length, a fixed number of new tokens
+// (real or from make-checkpoint): prompts of a fixed length, or of lengths drawn in a range (to
+// measure the padded prefill of prompts of different lengths), a fixed number of new tokens
 // (end-of-sequence ignored), several timed repeats after a warm-up, medians reported.
 // Figures from here go to docs/PERFORMANCE.md with the command that produced them.
 #include <algorithm>
 #include <chrono>
 #include <random>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -14,21 +17,50 @@
 #include "runtime/local_model.h"
 
 namespace aimicius {
+namespace {
+
+// The prompts' lengths: all prompt_len, or uniform in [prompt_len_min, prompt_len], drawn with
+// splitmix64 from seed 1, as bench/hf_generate_bench.py draws them: both prefill the same lengths.
+std::vector<int64_t> prompt_lengths(const BenchGenerateOptions& o) {
+  std::vector<int64_t> lengths(o.batch, o.prompt_len);
+  if (o.prompt_len_min <= 0 || o.prompt_len_min == o.prompt_len) return lengths;
+  const uint64_t span = static_cast<uint64_t>(o.prompt_len - o.prompt_len_min + 1);
+  uint64_t state = 1;
+  for (auto& n : lengths) {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    n = o.prompt_len_min + static_cast<int64_t>((z ^ (z >> 31)) % span);
+  }
+  return lengths;
+}
+
+}  // namespace
 
 int command_bench_generate(const BenchGenerateOptions& o) {
   if (o.batch < 1 || o.prompt_len < 1 || o.new_tokens < 1 || o.repeats < 1)
     throw InputError("bench generate: --batch, --prompt-len, --new-tokens and --repeats must be at least 1");
+  if (o.prompt_len_min < 0 || o.prompt_len_min > o.prompt_len)
+    throw InputError(fmt::format("bench generate: --prompt-len-min {} is not in [0, --prompt-len {}] (0: all "
+                                 "prompts --prompt-len long)", o.prompt_len_min, o.prompt_len));
+  if (o.prefill_tokens < 0) throw InputError("bench generate: --prefill-tokens must be at least 0 (0: the default)");
   runtime::LocalModelOptions lo;
   lo.device = o.device;
   lo.dtype = o.dtype;
   lo.selective_v_topk = o.selective_v;
   lo.cuda_kernels = !o.torch_attention;
   lo.cuda_graphs = !o.no_cuda_graphs;
+  lo.prefill_tokens = o.prefill_tokens;
   auto model = runtime::LocalModel::load(o.checkpoint, lo);
   std::mt19937_64 rng(1);
-  std::vector<std::vector<int32_t>> prompts(o.batch, std::vector<int32_t>(o.prompt_len));
-  for (auto& p : prompts)
-    for (auto& t : p) t = static_cast<int32_t>(rng() % model->config().vocab_size);
+  const std::vector<int64_t> lengths = prompt_lengths(o);
+  std::vector<std::vector<int32_t>> prompts;
+  int64_t prompt_tokens = 0;
+  for (int64_t n : lengths) {
+    prompts.emplace_back(n);
+    for (auto& t : prompts.back()) t = static_cast<int32_t>(rng() % model->config().vocab_size);
+    prompt_tokens += n;
+  }
 
   auto timed = [&](int64_t new_tokens) {
     runtime::SamplingParams sp;
@@ -49,9 +81,12 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   const double decode_tps = o.batch * (o.new_tokens - 1) / std::max(t_total - t_prefill, 1e-9);
   fmt::print("checkpoint {} ({} parameters) device {} dtype {}\n", o.checkpoint.string(),
              model->config().parameter_count(), o.device, o.dtype.empty() ? "default" : o.dtype);
-  fmt::print("batch {} prompt {} new {} repeats {}: prefill {:.4f} s, total {:.4f} s, decode {:.1f} tokens/s, "
-             "end-to-end {:.1f} tokens/s (medians)\n",
-             o.batch, o.prompt_len, o.new_tokens, o.repeats, t_prefill, t_total, decode_tps,
+  const std::string prompt = prompt_tokens == o.batch * o.prompt_len
+                                 ? std::to_string(o.prompt_len)
+                                 : fmt::format("{}..{} ({} tokens)", o.prompt_len_min, o.prompt_len, prompt_tokens);
+  fmt::print("batch {} prompt {} new {} repeats {}: prefill {:.4f} s ({:.0f} prompt tokens/s), total {:.4f} s, "
+             "decode {:.1f} tokens/s, end-to-end {:.1f} tokens/s (medians)\n",
+             o.batch, prompt, o.new_tokens, o.repeats, t_prefill, prompt_tokens / t_prefill, t_total, decode_tps,
              o.batch * o.new_tokens / t_total);
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "common/json_file.h"
 #include "common/utf8.h"
 #include "runtime/model.h"
+#include "runtime/prefill_plan.h"
 #include "runtime/tokenizer/chat_template.h"
 #include "runtime/tokenizer/tokenizer.h"
 
@@ -74,6 +75,19 @@ size_t streamable_length(const std::string& text, const std::vector<std::string>
   return n - unfinished_utf8_tail(std::string_view(text).substr(0, n));
 }
 
+// Each listed row's next token from logits [rows, vocab] on the model's device: greedy takes the
+// argmax there, so only the ids cross to the host; sampling draws on the host from row i's generator.
+void pick_rows(const torch::Tensor& logits, const std::vector<int64_t>& rows, const SamplingParams& p,
+               std::vector<std::mt19937_64>& rngs, std::vector<int32_t>& next) {
+  if (p.temperature <= 0.0) {
+    const torch::Tensor picked = logits.argmax(-1).to(torch::kCPU);
+    for (size_t j = 0; j < rows.size(); ++j) next[rows[j]] = static_cast<int32_t>(picked[j].item<int64_t>());
+    return;
+  }
+  const torch::Tensor host = logits.to(torch::kCPU);
+  for (size_t j = 0; j < rows.size(); ++j) next[rows[j]] = pick_token(host[j], p, rngs[rows[j]]);
+}
+
 }  // namespace
 
 void check_device_spec(const std::string& device, const std::string& dtype) {
@@ -84,6 +98,7 @@ void check_device_spec(const std::string& device, const std::string& dtype) {
 
 struct LocalModel::Impl {
   std::unique_ptr<Model> model;
+  PrefillLimits prefill_limits;
   std::unique_ptr<Tokenizer> tokenizer;
   std::vector<int32_t> eos;
   bool chat = false;
@@ -112,11 +127,7 @@ struct LocalModel::Impl {
       rngs.emplace_back(p.prompt_seeds.empty() ? p.seed * 1000003ull + static_cast<uint64_t>(i) : p.prompt_seeds[i]);
 
     std::vector<int32_t> next(n);
-    for (int64_t i = 0; i < n; ++i) {
-      const torch::Tensor ids = torch::tensor(std::vector<int64_t>(prompts[i].begin(), prompts[i].end())).view({1, -1});
-      const torch::Tensor logits = model->forward(ids, cache, {i}, true).to(torch::kCPU);
-      next[i] = pick_token(logits[0], p, rngs[i]);
-    }
+    prefill(prompts, cache, p, rngs, next);
     std::vector<int64_t> active;
     for (int64_t i = 0; i < n; ++i) active.push_back(i);
     for (int64_t step = 0; step < p.max_new_tokens && !active.empty(); ++step) {
@@ -141,17 +152,21 @@ struct LocalModel::Impl {
       active = still;
       if (active.empty()) break;
       const torch::Tensor ids = torch::tensor(feed).view({-1, 1});
-      const torch::Tensor logits = model->forward(ids, cache, active, true);
-      if (p.temperature <= 0.0) {
-        // Greedy: the argmax on the device, so only the token ids cross to the host.
-        const torch::Tensor picked = logits.argmax(-1).to(torch::kCPU);
-        for (size_t j = 0; j < active.size(); ++j) next[active[j]] = static_cast<int32_t>(picked[j].item<int64_t>());
-      } else {
-        const torch::Tensor host = logits.to(torch::kCPU);
-        for (size_t j = 0; j < active.size(); ++j) next[active[j]] = pick_token(host[j], p, rngs[active[j]]);
-      }
+      pick_rows(model->forward(ids, cache, active, true), active, p, rngs, next);
     }
     return out;
+  }
+
+  // Prompt i into cache slot i, in the groups prefill_limits allows, and its first new token.
+  void prefill(const std::vector<std::vector<int32_t>>& prompts, KVCache& cache, const SamplingParams& p,
+               std::vector<std::mt19937_64>& rngs, std::vector<int32_t>& next) {
+    std::vector<int64_t> lengths;
+    for (const auto& pr : prompts) lengths.push_back(static_cast<int64_t>(pr.size()));
+    for (const auto& group : plan_prefill_groups(lengths, prefill_limits)) {
+      std::vector<std::vector<int32_t>> members;
+      for (int64_t i : group) members.push_back(prompts[i]);
+      pick_rows(model->prefill(members, cache, group), group, p, rngs, next);
+    }
   }
 
   // Log-likelihood of each continuation after its prompt (LocalModel::score), one item at a time.
@@ -302,6 +317,8 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   mo.cuda_graphs = options.cuda_graphs;
   auto impl = std::make_unique<Impl>();
   impl->model = Model::load(dir, mo);
+  impl->prefill_limits.max_padded_tokens =
+      options.prefill_tokens > 0 ? options.prefill_tokens : (cuda ? int64_t{65536} : int64_t{4096});
   if (std::filesystem::exists(dir / "tokenizer.json") || std::filesystem::exists(dir / "tokenizer.model"))
     impl->tokenizer = load_tokenizer(dir);
   impl->chat = options.chat;

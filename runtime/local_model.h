@@ -1,9 +1,11 @@
 // A checkpoint ready to generate text: tokenizer + model + sampling, behind a header with no
 // LibTorch in it, so the harness (the `local:` backend, `aimicius generate`) stays cheap to build.
 //
-// Generation: each prompt gets a cache slot; prompts are prefilled one by one (they differ in
-// length), then every unfinished sequence advances together, one token per decode step. Greedy
-// (temperature 0) is deterministic; sampling (temperature, top-k, top-p) draws from one generator
+// Generation: each prompt gets a cache slot; the prompts are prefilled in as few padded forwards
+// as the prefill budget allows (runtime/prefill_plan.h: longest first, bounded padded size and
+// padding), then every unfinished sequence advances together, one token per decode step. Grouping
+// changes nothing beyond float rounding: a prompt's padding never reaches its cache or logits.
+// Greedy (temperature 0) is deterministic; sampling (temperature, top-k, top-p) draws from one generator
 // per prompt, seeded by prompt_seeds[i] when given (the harness derives it from the example, so
 // batching never changes what an example samples), else by (seed, prompt index).
 // A sequence ends at an end-of-sequence token, at a stop string (the text is cut before it), or
@@ -27,6 +29,10 @@ struct LocalModelOptions {
   int64_t selective_v_topk = 0;
   bool cuda_kernels = true;  // false: decode attention with LibTorch ops (for comparisons)
   bool cuda_graphs = true;   // false: kernel decode steps launched op by op (for comparisons)
+  // Most padded tokens (prompts x the longest of them) per prefill forward; 0: 65536 on CUDA,
+  // 4096 on the CPU (whose attention holds [heads, T, T] float32 scores per prompt). A prompt
+  // longer than this is prefilled alone.
+  int64_t prefill_tokens = 0;
   // Wrap each prompt as one user turn in the checkpoint's chat format (Llama 3, ChatML, or plain
   // "role: content" lines; see tokenizer/chat_template.h) before encoding: for instruction-tuned
   // checkpoints.

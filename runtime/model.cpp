@@ -5,6 +5,7 @@
 #include "runtime/cuda_graph.h"
 #endif
 
+#include <algorithm>
 #include <optional>
 
 #include <torch/version.h>
@@ -144,8 +145,23 @@ torch::Tensor Model::rope(const torch::Tensor& x, const torch::Tensor& cos, cons
   return torch::cat({a * cos - b * sin, b * cos + a * sin}, -1).to(x.scalar_type());
 }
 
+int64_t Model::store_rows(KVCache& cache, int64_t index, const torch::Tensor& k, const torch::Tensor& v,
+                          const std::vector<int64_t>& slots, const Padding* padding) const {
+  const int64_t T = k.size(1);
+  int64_t longest = 0;
+  for (size_t b = 0; b < slots.size(); ++b) {
+    const int64_t start = cache.lengths[slots[b]];  // append() checked the capacity
+    const int64_t rows = padding ? padding->real[b] : T;
+    cache.k[index][slots[b]].narrow(0, start, rows).copy_(k[b].narrow(0, 0, rows));
+    cache.v[index][slots[b]].narrow(0, start, rows).copy_(v[b].narrow(0, 0, rows));
+    longest = std::max(longest, start + rows);
+  }
+  return longest;
+}
+
 torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tensor& h, const torch::Tensor& positions,
-                               KVCache& cache, const std::vector<int64_t>& slots, const DecodeIndex* kernel_step) {
+                               KVCache& cache, const std::vector<int64_t>& slots, const DecodeIndex* kernel_step,
+                               const Padding* padding) {
   const ModelConfig& c = config_;
   const int64_t B = h.size(0), T = h.size(1);
   const int64_t nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads, dk = c.head_dim_qk, dv = c.head_dim_v;
@@ -182,14 +198,12 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
 #if TORCH_VERSION_MAJOR >= 2
   // Prefill of fresh slots on CUDA (every sequence starts at position 0): LibTorch's fused SDPA
   // (FlashAttention-style, causal) on this step's own K and V, expanded to the Q heads; the rows
-  // are stored in the cache for the decode steps that follow.
+  // are stored in the cache for the decode steps that follow. Under right padding the causal mask
+  // alone keeps each real query on real keys (see the top of model.h).
   bool fresh = T > 1 && h.is_cuda();
   for (int64_t b = 0; fresh && b < B; ++b) fresh = cache.lengths[slots[b]] == 0;  // host state: no sync
   if (fresh) {
-    for (int64_t b = 0; b < B; ++b) {
-      cache.k[index][slots[b]].narrow(0, 0, T).copy_(k[b]);
-      cache.v[index][slots[b]].narrow(0, 0, T).copy_(v[b]);
-    }
+    store_rows(cache, index, k, v, slots, padding);
     const torch::Tensor qh = q.transpose(1, 2);                                   // [B, nq, T, dk]
     const torch::Tensor kh = k.transpose(1, 2).repeat_interleave(nq / nk, 1);     // [B, nq, T, dk]
     const torch::Tensor vh = v.transpose(1, 2).repeat_interleave(nq / nv, 1);     // [B, nq, T, dv]
@@ -199,13 +213,8 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
 #endif
 
   // Store this step's K and V at each slot's current length; gather each slot's whole context.
-  int64_t max_len = 0;
-  for (int64_t b = 0; b < B; ++b) {
-    const int64_t start = cache.lengths[slots[b]];  // forward() checked the capacity
-    cache.k[index][slots[b]].narrow(0, start, T).copy_(k[b]);
-    cache.v[index][slots[b]].narrow(0, start, T).copy_(v[b]);
-    max_len = std::max(max_len, start + T);
-  }
+  // (A padded query may see rows past its slot's length: never written, so zeros.)
+  const int64_t max_len = store_rows(cache, index, k, v, slots, padding);
   const torch::Tensor slot_index = torch::tensor(slots, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
   const torch::Tensor keys = cache.k[index].index_select(0, slot_index).narrow(1, 0, max_len).to(torch::kFloat32);
   const torch::Tensor values = cache.v[index].index_select(0, slot_index).narrow(1, 0, max_len).to(torch::kFloat32);
@@ -241,26 +250,59 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   return torch::linear(out, w.o_proj);
 }
 
-torch::Tensor Model::forward(const torch::Tensor& tokens_in, KVCache& cache, const std::vector<int64_t>& slots,
-                             bool last_only) {
-  torch::NoGradGuard no_grad;
-  const ModelConfig& c = config_;
-  if (tokens_in.dim() != 2 || tokens_in.size(0) != static_cast<int64_t>(slots.size()))
+torch::Tensor Model::device_tokens(const torch::Tensor& tokens, size_t slots) const {
+  if (tokens.dim() != 2 || tokens.size(0) != static_cast<int64_t>(slots))
     throw std::invalid_argument("forward: tokens must be [slots, T]");
   // Token ids are checked where they are: on the host (the usual case) this costs no device sync.
-  const torch::Tensor host_tokens = tokens_in.device().is_cpu() ? tokens_in.to(torch::kLong) : tokens_in.to(torch::kCPU, torch::kLong);
-  if (host_tokens.numel() > 0 &&
-      (host_tokens.min().item<int64_t>() < 0 || host_tokens.max().item<int64_t>() >= c.vocab_size))
-    throw std::invalid_argument(fmt::format("forward: token id outside the vocabulary of {}", c.vocab_size));
-  const torch::Tensor tokens = host_tokens.to(options_.device);
-  const int64_t B = tokens.size(0), T = tokens.size(1);
+  const torch::Tensor host = tokens.device().is_cpu() ? tokens.to(torch::kLong) : tokens.to(torch::kCPU, torch::kLong);
+  if (host.numel() > 0 && (host.min().item<int64_t>() < 0 || host.max().item<int64_t>() >= config_.vocab_size))
+    throw std::invalid_argument(fmt::format("forward: token id outside the vocabulary of {}", config_.vocab_size));
+  return host.to(options_.device);
+}
 
+torch::Tensor Model::forward(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
+                             bool last_only) {
+  return append(device_tokens(tokens, slots.size()), cache, slots, nullptr, last_only);
+}
+
+torch::Tensor Model::prefill(const std::vector<std::vector<int32_t>>& prompts, KVCache& cache,
+                             const std::vector<int64_t>& slots) {
+  if (prompts.size() != slots.size())
+    throw std::invalid_argument(fmt::format("prefill: {} prompts for {} slots", prompts.size(), slots.size()));
+  const int64_t B = static_cast<int64_t>(prompts.size());
+  Padding padding;
+  int64_t T = 0;
+  for (const auto& p : prompts) {
+    if (p.empty()) throw std::invalid_argument("prefill: empty prompt (no tokens)");
+    padding.real.push_back(static_cast<int64_t>(p.size()));
+    T = std::max(T, padding.real.back());
+  }
+  // Padded with token 0 (any id in the vocabulary would do: padding never reaches a real row).
+  torch::Tensor host = torch::zeros({B, T}, torch::kLong);
+  int64_t* ids = host.data_ptr<int64_t>();
+  std::vector<int64_t> last_rows(B);
+  for (int64_t b = 0; b < B; ++b) {
+    std::copy(prompts[b].begin(), prompts[b].end(), ids + b * T);
+    last_rows[b] = b * T + padding.real[b] - 1;
+  }
+  const torch::Tensor tokens = device_tokens(host, slots.size());
+  const bool ragged = std::any_of(padding.real.begin(), padding.real.end(), [&](int64_t n) { return n != T; });
+  if (!ragged) return append(tokens, cache, slots, nullptr, true);
+  padding.last_rows = torch::tensor(last_rows, torch::kLong).to(options_.device);
+  return append(tokens, cache, slots, &padding, true);
+}
+
+torch::Tensor Model::append(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
+                            const Padding* padding, bool last_only) {
+  torch::NoGradGuard no_grad;
+  const int64_t B = tokens.size(0), T = tokens.size(1);
   std::vector<int64_t> start(B);
   for (int64_t b = 0; b < B; ++b) {
     start[b] = cache.lengths[slots[b]];
-    if (start[b] + T > cache.capacity())
-      throw std::runtime_error(fmt::format("KV cache slot {} full: {} + {} tokens > capacity {}", slots[b], start[b], T,
-                                           cache.capacity()));
+    const int64_t rows = padding ? padding->real[b] : T;
+    if (start[b] + rows > cache.capacity())
+      throw std::runtime_error(fmt::format("KV cache slot {} full: {} + {} tokens > capacity {}", slots[b], start[b],
+                                           rows, cache.capacity()));
   }
   const torch::Tensor positions =
       torch::tensor(start, torch::kLong).to(options_.device).view({B, 1}) +
@@ -282,23 +324,25 @@ torch::Tensor Model::forward(const torch::Tensor& tokens_in, KVCache& cache, con
   if (kernel_step && options_.cuda_graphs && last_only) logits = decode_with_graph(tokens, positions, cache, *kernel_step);
 #endif
   if (!logits.defined())
-    logits = run_layers(tokens, positions, cache, slots, kernel_step ? &*kernel_step : nullptr, last_only);
-  for (int64_t b = 0; b < B; ++b) cache.lengths[slots[b]] += T;
+    logits = run_layers(tokens, positions, cache, slots, kernel_step ? &*kernel_step : nullptr, padding, last_only);
+  for (int64_t b = 0; b < B; ++b) cache.lengths[slots[b]] += padding ? padding->real[b] : T;
   return logits;
 }
 
 torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
-                                const std::vector<int64_t>& slots, const DecodeIndex* kernel_step, bool last_only) {
+                                const std::vector<int64_t>& slots, const DecodeIndex* kernel_step,
+                                const Padding* padding, bool last_only) {
   const ModelConfig& c = config_;
   const int64_t B = tokens.size(0), T = tokens.size(1);
   torch::Tensor x = embed_.index_select(0, tokens.reshape({-1})).view({B, T, c.hidden_size});
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& w = layers_[l];
-    x = x + attention(w, l, rms_norm(x, w.input_norm), positions, cache, slots, kernel_step);
+    x = x + attention(w, l, rms_norm(x, w.input_norm), positions, cache, slots, kernel_step, padding);
     const torch::Tensor h = rms_norm(x, w.post_norm);
     x = x + torch::linear(torch::silu(torch::linear(h, w.gate_proj)) * torch::linear(h, w.up_proj), w.down_proj);
   }
-  if (last_only) x = x.select(1, T - 1);
+  if (last_only && padding) x = x.reshape({B * T, c.hidden_size}).index_select(0, padding->last_rows);
+  else if (last_only) x = x.select(1, T - 1);
   return torch::linear(rms_norm(x, final_norm_), lm_head_).to(torch::kFloat32);
 }
 
@@ -350,10 +394,10 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const torch:
   fresh->index = DecodeIndex{step.slots_long.clone(), step.positions_long.clone(), step.slots_i32.clone(),
                              step.context_lens_i32.clone()};
   fresh->cache_storage = std::move(storage);
-  const torch::Tensor logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, true);
+  const torch::Tensor logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, nullptr, true);
   try {
     fresh->graph.capture([&] {
-      fresh->logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, true);
+      fresh->logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, nullptr, true);
     });
     g = std::move(fresh);
   } catch (const std::runtime_error&) {

@@ -5,6 +5,12 @@
 // one sequence with its own length; forward() appends T tokens to each listed slot at that slot's
 // current length, so prompts of different lengths share one cache and one decode step.
 //
+// prefill() appends prompts of different lengths in one forward, right-padded to the longest.
+// Padding needs no mask of its own: it comes after every real token of its row, so the causal mask
+// already hides it from them; its K/V rows are never stored and its logits never returned (a
+// slot's length grows by its own prompt's length). The result is the per-prompt forward's within
+// rounding. (Padded queries attend to whatever precedes them; their outputs are discarded.)
+//
 // Invariants: forward() never reads past a slot's length (a causal mask over positions), lengths
 // only grow, and a slot's contents below its length never change. Attention math is done in
 // float32 whatever the storage dtype.
@@ -75,6 +81,12 @@ class Model {
   // (float32), or [B, vocab] for the last position only when `last_only`.
   torch::Tensor forward(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
                         bool last_only);
+  // Appends prompts[b] (non-empty, lengths may differ) to slot slots[b], all in one forward, and
+  // returns the logits [B, vocab] (float32) of each prompt's last token. Prompts of one length
+  // take forward()'s path; otherwise each is right-padded to the longest (see the top of the file).
+  // The caller bounds B x longest (runtime/prefill_plan.h).
+  torch::Tensor prefill(const std::vector<std::vector<int32_t>>& prompts, KVCache& cache,
+                        const std::vector<int64_t>& slots);
 
  private:
   struct Layer {
@@ -86,13 +98,31 @@ class Model {
     torch::Tensor slots_long, positions_long;  // [B]: where this step's K/V rows go
     torch::Tensor slots_i32, context_lens_i32;  // [B]: what the CUDA kernel reads
   };
+  // A forward whose rows have different numbers of real tokens (prefill()): row b's first real[b]
+  // tokens are its own, the rest of its T is padding.
+  struct Padding {
+    std::vector<int64_t> real;
+    torch::Tensor last_rows;  // [B] long on the device: b * T + real[b] - 1, the rows whose logits count
+  };
   Model(ModelConfig config, ModelOptions options, SafetensorsCheckpoint checkpoint);
+  // Checked token ids [B, T] on the model's device (ids in the vocabulary, one row per slot).
+  torch::Tensor device_tokens(const torch::Tensor& tokens, size_t slots) const;
+  // forward() and prefill(): capacity check, positions, the layers, the slots' new lengths.
+  torch::Tensor append(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
+                       const Padding* padding, bool last_only);
   torch::Tensor attention(const Layer& layer, int64_t index, const torch::Tensor& h, const torch::Tensor& positions,
-                          KVCache& cache, const std::vector<int64_t>& slots, const DecodeIndex* kernel_step);
+                          KVCache& cache, const std::vector<int64_t>& slots, const DecodeIndex* kernel_step,
+                          const Padding* padding);
+  // Writes each row's K and V (its real tokens only) at its slot's current length; returns the
+  // longest context after the write.
+  int64_t store_rows(KVCache& cache, int64_t index, const torch::Tensor& k, const torch::Tensor& v,
+                     const std::vector<int64_t>& slots, const Padding* padding) const;
   // Embedding, every layer, and the logits of the last position ([B, vocab] float32 when
-  // last_only); no host work, so a kernel decode step through it can be captured in a graph.
+  // last_only: each row's last real token under padding); no host work, so a kernel decode step
+  // through it can be captured in a graph.
   torch::Tensor run_layers(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
-                           const std::vector<int64_t>& slots, const DecodeIndex* kernel_step, bool last_only);
+                           const std::vector<int64_t>& slots, const DecodeIndex* kernel_step, const Padding* padding,
+                           bool last_only);
   // A kernel decode step replayed from the CUDA graph of its batch size (captured on first use).
   torch::Tensor decode_with_graph(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
                                   const DecodeIndex& step);

@@ -24,6 +24,10 @@ class BenchGenerateCommand final : public Command {
     cmd->add_flag("--no-cuda-graphs", options_.no_cuda_graphs, "Launch kernel decode steps op by op, without CUDA graphs");
     cmd->add_option("--batch", options_.batch, "Prompts per batch")->capture_default_str();
     cmd->add_option("--prompt-len", options_.prompt_len, "Prompt tokens")->capture_default_str();
+    cmd->add_option("--prompt-len-min", options_.prompt_len_min,
+                    "Prompt lengths drawn uniformly in [this, --prompt-len] with a fixed seed (default: --prompt-len)");
+    cmd->add_option("--prefill-tokens", options_.prefill_tokens,
+                    "Most padded tokens per prefill forward (default: 65536 on CUDA, 4096 on the CPU)");
     cmd->add_option("--new-tokens", options_.new_tokens, "Tokens generated per prompt")->capture_default_str();
     cmd->add_option("--repeats", options_.repeats, "Timed repeats (median reported)")->capture_default_str();
     cmd->add_option("--warmup", options_.warmup, "Untimed warm-up runs")->capture_default_str();

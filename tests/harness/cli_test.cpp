@@ -288,6 +288,23 @@ TEST_F(Cli, LocalCheckpointRunsEndToEnd) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("is not a folder"), std::string::npos) << missing.err;
 }
+
+// `bench generate --prompt-len-min` draws the prompt lengths that bench/hf_generate_bench.py draws
+// for the same arguments (157 tokens: its lengths 28, 27, 8, 37, 26, 31), so the two peers
+// prefill the same work; a minimum past --prompt-len is a usage error.
+TEST_F(Cli, BenchGenerateDrawsThePeersPromptLengths) {
+  const auto ckpt = dir_ / "ckpt";
+  const std::string make = std::string("'") + AIMICIUS_BIN + "' make-checkpoint --preset tiny-diffqkv --out '" +
+                           ckpt.string() + "' >/dev/null";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  const std::string bench = "bench generate --checkpoint " + ckpt.string() + " --batch 6 --prompt-len 40 ";
+  const auto r = aimicius(bench + "--prompt-len-min 8 --new-tokens 2 --repeats 1 --warmup 0 --prefill-tokens 64");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("batch 6 prompt 8..40 (157 tokens) new 2"), std::string::npos) << r.out;
+  const auto bad = aimicius(bench + "--prompt-len-min 41");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--prompt-len-min 41"), std::string::npos) << bad.err;
+}
 #endif
 
 }  // namespace

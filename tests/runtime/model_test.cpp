@@ -26,6 +26,12 @@ double relative_error(const torch::Tensor& got, const std::vector<std::vector<do
   return max_diff / max_ref;
 }
 
+// max |got - want| / max |want|, for tensors: BLAS takes different float32 paths for one row and
+// many, so results agree to the data's scale, not element by element.
+double scaled_error(const torch::Tensor& got, const torch::Tensor& want) {
+  return (got - want).abs().max().item<double>() / want.abs().max().item<double>();
+}
+
 std::vector<int32_t> random_tokens(int64_t n, int64_t vocab, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<int32_t> t(n);
@@ -35,6 +41,14 @@ std::vector<int32_t> random_tokens(int64_t n, int64_t vocab, uint64_t seed) {
 
 torch::Tensor as_tensor(const std::vector<int32_t>& ids) {
   return torch::tensor(std::vector<int64_t>(ids.begin(), ids.end())).view({1, -1});
+}
+
+// A checkpoint of `preset` with random weights of scale init_std, written to `dir` and loaded on the CPU.
+std::unique_ptr<Model> random_model(const std::filesystem::path& dir, const char* preset, double init_std) {
+  CheckpointOptions opts;
+  opts.init_std = init_std;
+  write_random_checkpoint(preset_config(preset), dir, opts);
+  return Model::load(dir, {});
 }
 
 struct Shape {
@@ -77,10 +91,7 @@ TEST(Model, LogitsMatchTheFloat64ReferenceForEveryAttentionFamily) {
 TEST(Model, CachedDecodeMatchesFullRecomputeAtEveryStep) {
   ScratchDir dir;
   for (const char* preset : {"tiny-diffqkv", "tiny-mqa"}) {
-    CheckpointOptions opts;
-    opts.init_std = 0.2;
-    write_random_checkpoint(preset_config(preset), dir / preset, opts);
-    auto model = Model::load(dir / preset, {});
+    auto model = random_model(dir / preset, preset, 0.2);
     const auto tokens = random_tokens(20, model->config().vocab_size, 5);
     KVCache full = model->make_cache(1, 32);
     const torch::Tensor all = model->forward(as_tensor(tokens), full, {0}, false)[0];
@@ -118,6 +129,63 @@ TEST(Model, BatchedSlotsOfDifferentLengthsMatchSingleSequences) {
     const torch::Tensor want = model->forward(as_tensor(extended), alone, {0}, true)[0];
     EXPECT_TRUE(torch::allclose(both[row], want, 1e-4, 1e-5)) << "slot " << row;
   }
+}
+
+// Prompts of different lengths prefilled in one padded forward give each prompt's per-prompt
+// last logits and cache rows; the padding reaches neither the cache (rows past each length stay
+// zero) nor the lengths. A second prefill appends to slots that already hold a prefix.
+TEST(Model, PaddedPrefillOfDifferentLengthsMatchesPerPromptForwards) {
+  ScratchDir dir;
+  for (const char* preset : {"tiny-diffqkv", "tiny-mqa"}) {
+    auto model = random_model(dir / preset, preset, 0.2);
+    const int64_t vocab = model->config().vocab_size;
+    const std::vector<int64_t> lengths = {9, 1, 17, 4, 17, 12};
+    const std::vector<int64_t> slots = {3, 0, 5, 1, 4, 2};  // not in prompt order
+    std::vector<std::vector<int32_t>> prompts, tails;
+    for (size_t i = 0; i < lengths.size(); ++i) {
+      prompts.push_back(random_tokens(lengths[i], vocab, 40 + i));
+      tails.push_back(random_tokens(1 + (i * 5) % 7, vocab, 80 + i));
+    }
+    KVCache batched = model->make_cache(6, 32);
+    const torch::Tensor first = model->prefill(prompts, batched, slots);
+    ASSERT_EQ(first.sizes(), (std::vector<int64_t>{6, vocab}));
+    const torch::Tensor second = model->prefill(tails, batched, slots);
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      const int64_t slot = slots[i];
+      KVCache alone = model->make_cache(1, 32);
+      const torch::Tensor want_first = model->forward(as_tensor(prompts[i]), alone, {0}, true)[0];
+      const torch::Tensor want_second = model->forward(as_tensor(tails[i]), alone, {0}, true)[0];
+      EXPECT_LT(scaled_error(first[i], want_first), 1e-4) << preset << " prompt " << i;
+      EXPECT_LT(scaled_error(second[i], want_second), 1e-4) << preset << " tail " << i;
+      const int64_t length = alone.lengths[0];
+      EXPECT_EQ(batched.lengths[slot], length) << preset << " prompt " << i;
+      for (size_t l = 0; l < batched.k.size(); ++l) {
+        EXPECT_LT(scaled_error(batched.k[l][slot].narrow(0, 0, length), alone.k[l][0].narrow(0, 0, length)), 1e-4)
+            << preset << " layer " << l << " prompt " << i;
+        EXPECT_LT(scaled_error(batched.v[l][slot].narrow(0, 0, length), alone.v[l][0].narrow(0, 0, length)), 1e-4)
+            << preset << " layer " << l << " prompt " << i;
+        EXPECT_EQ(batched.k[l][slot].narrow(0, length, 32 - length).abs().max().item<double>(), 0.0)
+            << preset << " layer " << l << " prompt " << i << ": padding stored";
+        EXPECT_EQ(batched.v[l][slot].narrow(0, length, 32 - length).abs().max().item<double>(), 0.0)
+            << preset << " layer " << l << " prompt " << i << ": padding stored";
+      }
+    }
+  }
+}
+
+TEST(Model, PrefillChecksItsPromptsAndTheCapacityOfEachSlot) {
+  ScratchDir dir;
+  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), {});
+  auto model = Model::load(dir.path(), {});
+  KVCache cache = model->make_cache(2, 8);
+  EXPECT_THROW(model->prefill({{1, 2}}, cache, {0, 1}), std::invalid_argument);
+  EXPECT_THROW(model->prefill({{1, 2}, {}}, cache, {0, 1}), std::invalid_argument);
+  EXPECT_THROW(model->prefill({{1, 2}, {1, 100000}}, cache, {0, 1}), std::invalid_argument);
+  // Capacity counts each prompt's own tokens, not the padded length: 8 + 2 fit two slots of 8.
+  model->prefill({std::vector<int32_t>(8, 5), {1, 2}}, cache, {0, 1});
+  EXPECT_EQ(cache.lengths, (std::vector<int64_t>{8, 2}));
+  EXPECT_THROW(model->prefill({{1}, {1}}, cache, {0, 1}), std::runtime_error);
+  EXPECT_EQ(cache.lengths, (std::vector<int64_t>{8, 2}));  // a refused prefill changes nothing
 }
 
 TEST(Model, SelectiveVFetchingIsExactWhenKCoversTheContextAndApproximateOtherwise) {
@@ -219,6 +287,24 @@ TEST_F(Generate, GreedyIsDeterministicAndBatchesMatchSinglePrompts) {
     if (logits.argmax().item<int64_t>() == 257) break;  // eos ends the sequence
     EXPECT_EQ(logits.argmax().item<int64_t>(), t);
     seq.push_back(t);
+  }
+}
+
+// Batched prefill in one group, and in many (a budget smaller than two prompts), generates what
+// each prompt generates alone, prefilled by itself.
+TEST_F(Generate, PrefillGroupsDoNotChangeGreedyGenerations) {
+  SamplingParams p;
+  p.max_new_tokens = 10;
+  p.ignore_eos = true;
+  std::vector<std::vector<int32_t>> prompts;
+  for (int64_t n : {6, 19, 1, 11, 19, 3, 8}) prompts.push_back(random_tokens(n, 256, 200 + n + prompts.size()));
+  std::vector<std::vector<int32_t>> alone;
+  for (const auto& prompt : prompts) alone.push_back(model_->generate_tokens({prompt}, p)[0]);
+  EXPECT_EQ(model_->generate_tokens(prompts, p), alone);
+  for (int64_t budget : {20, 40}) {
+    LocalModelOptions o;
+    o.prefill_tokens = budget;
+    EXPECT_EQ(LocalModel::load(dir_.path(), o)->generate_tokens(prompts, p), alone) << "budget " << budget;
   }
 }
 
@@ -416,6 +502,40 @@ TEST(ModelCuda, GraphedDecodeStepsMatchEagerSteps) {
       EXPECT_LE((la - lb).abs().max().item<double>(), 1e-2 * lb.abs().max().item<double>())
           << "round " << round << " step " << step;
     }
+  }
+}
+
+
+// Padded prefill on CUDA (SDPA over right-padded rows) against the CPU's per-prompt forwards, in
+// float32 and bf16, with the cache lengths each prompt's own; then a decode step of every slot
+// (through the kernels where the build has them) reads the rows the prefill stored.
+TEST(ModelCuda, PaddedPrefillMatchesTheCpuPath) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  aimicius::testing::ScratchDir dir;
+  CheckpointOptions opts;
+  opts.init_std = 0.02;
+  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), opts);
+  const std::vector<int64_t> lengths = {30, 5, 17, 1, 30};
+  std::vector<std::vector<int32_t>> prompts;
+  for (size_t i = 0; i < lengths.size(); ++i) prompts.push_back(random_tokens(lengths[i], 272, 60 + i));
+  auto cpu = Model::load(dir.path(), {});
+  for (const auto& [dtype, limit] : {std::pair{torch::kFloat32, 1e-4}, std::pair{torch::kBFloat16, 3e-2}}) {
+    ModelOptions gpu_opts;
+    gpu_opts.device = torch::Device("cuda");
+    gpu_opts.dtype = dtype;
+    auto gpu = Model::load(dir.path(), gpu_opts);
+    KVCache gc = gpu->make_cache(5, 40), cc = cpu->make_cache(5, 40);
+    const torch::Tensor got = gpu->prefill(prompts, gc, {0, 1, 2, 3, 4}).cpu();
+    for (int64_t i = 0; i < 5; ++i) {
+      const torch::Tensor want = cpu->forward(as_tensor(prompts[i]), cc, {i}, true)[0];
+      EXPECT_LT(scaled_error(got[i], want), limit) << "dtype " << dtype << " prompt " << i;
+    }
+    EXPECT_EQ(gc.lengths, lengths);
+    const auto next = torch::tensor(std::vector<int64_t>{3, 30, 99, 150, 271}).view({5, 1});
+    const torch::Tensor step = gpu->forward(next, gc, {0, 1, 2, 3, 4}, true).cpu();
+    const torch::Tensor want_step = cpu->forward(next, cc, {0, 1, 2, 3, 4}, true);
+    for (int64_t i = 0; i < 5; ++i)
+      EXPECT_LT(scaled_error(step[i], want_step[i]), limit) << "dtype " << dtype << " decode after prompt " << i;
   }
 }
 

@@ -1,5 +1,5 @@
 // The LibTorch-free parts of the runtime: model configs, 16-bit float conversions, safetensors
-// reading and writing (including files that lie), and random checkpoints.
+// reading and writing (including files that lie), random checkpoints, and prefill grouping.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,6 +7,7 @@
 
 #include "common/errors.h"
 #include "runtime/checkpoint_writer.h"
+#include "runtime/prefill_plan.h"
 #include "runtime/safetensors.h"
 #include "runtime/weight_specs.h"
 #include "test_support.h"
@@ -183,6 +184,48 @@ TEST(Checkpoint, RandomCheckpointsLoadSingleAndShardedAndTruncationIsCaught) {
   EXPECT_NE(err.find("truncated"), std::string::npos) << err;
   std::filesystem::remove(dir / "three" / "model-00003-of-00003.safetensors");
   EXPECT_NE(error_of([&] { SafetensorsCheckpoint::open(dir / "three"); }).find("model-00003-of-00003"), std::string::npos);
+}
+
+// Prefill groups ------------------------------------------------------------------------------
+
+TEST(PrefillPlan, EqualLengthsSplitOnlyAtTheTokenBudget) {
+  const std::vector<int64_t> lengths(32, 2048);
+  const auto one = plan_prefill_groups(lengths, {65536, 0.25});
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].size(), 32u);
+  EXPECT_EQ(one[0][0], 0);  // equal lengths keep their order
+  const auto two = plan_prefill_groups(lengths, {32768, 0.25});
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].size(), 16u);
+  EXPECT_EQ(two[1].size(), 16u);
+}
+
+TEST(PrefillPlan, GroupsAreLongestFirstAndBoundedInSizeAndPadding) {
+  const std::vector<int64_t> lengths = {5, 100, 90, 7, 60, 100, 6, 3000};
+  const PrefillLimits limits{350, 0.25};
+  const auto groups = plan_prefill_groups(lengths, limits);
+  // 3000 is alone (over the budget, never refused); 100, 100, 90 pad to 300 tokens, and 60 would
+  // make it 400 (over the budget); 7 after 60 would be 53 padding tokens of 120 (over a quarter).
+  const std::vector<std::vector<int64_t>> want = {{7}, {1, 5, 2}, {4}, {3, 6, 0}};
+  EXPECT_EQ(groups, want);
+  std::vector<int> seen(lengths.size(), 0);
+  for (const auto& g : groups) {
+    int64_t real = 0;
+    for (int64_t i : g) {
+      ++seen[i];
+      real += lengths[i];
+      EXPECT_LE(lengths[i], lengths[g[0]]);
+    }
+    const int64_t padded = static_cast<int64_t>(g.size()) * lengths[g[0]];
+    if (g.size() > 1) {
+      EXPECT_LE(padded, limits.max_padded_tokens);
+      EXPECT_LE(padded - real, limits.max_padding * padded);
+    }
+  }
+  EXPECT_EQ(seen, std::vector<int>(lengths.size(), 1));
+  EXPECT_TRUE(plan_prefill_groups({}, limits).empty());
+  EXPECT_THROW(plan_prefill_groups(lengths, {0, 0.25}), std::invalid_argument);
+  EXPECT_THROW(plan_prefill_groups(lengths, {100, 1.0}), std::invalid_argument);
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 # (DiffQKV) and STD-1.5B-shaped (GQA) random checkpoints with the kernels (as CUDA graphs, and at
 # batch 1 also without: --no-cuda-graphs), with LibTorch attention (--torch-attention) and, as the peer, Hugging Face transformers `generate` on the GQA weights.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
-# SKIP_KERNEL_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1 leave those parts out (one call has 10 minutes).
+# SKIP_KERNEL_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1, SKIP_LONG=1 (the 32k-prompt runs) leave those parts
+# out (one call has 10 minutes). BATCHES, PROMPT, NEW and E2E_MODES (kernels, nographs, torch) set
+# the end-to-end runs.
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
 timeout 240 $B/tests/aimicius_gpu_tests > "$OUT/gpu_tests.txt" 2>&1; echo "kernel tests rc=$?"
@@ -39,6 +41,7 @@ $A make-checkpoint --config $W/std-llama.json --dtype bf16 --out $W/std > /dev/n
   for B_ in ${BATCHES:-1 32}; do
     for M in sigma std; do
       MODES="kernels torch"; [ $B_ = 1 ] && MODES="kernels nographs torch"
+      MODES=${E2E_MODES:-$MODES}
       for MODE in $MODES; do
         FLAG=""; [ $MODE = torch ] && FLAG=--torch-attention; [ $MODE = nographs ] && FLAG=--no-cuda-graphs
         echo "== aimicius $M $MODE batch $B_ prompt ${PROMPT:-2048}"
@@ -50,6 +53,7 @@ $A make-checkpoint --config $W/std-llama.json --dtype bf16 --out $W/std > /dev/n
     timeout 120 python3 bench/hf_generate_bench.py $W/std cuda bf16 $B_ ${PROMPT:-2048} ${NEW:-128} 3 2>&1 | tail -1
   done
   # Long context: batch 1 at a 32k prompt (batch 32 x 32k does not fit STD's cache in 80 GB).
+  [ -n "${SKIP_LONG:-}" ] && exit 0
   for M in sigma std; do
     echo "== aimicius $M kernels batch 1 prompt 32768"
     timeout 150 $A bench generate --checkpoint $W/$M --device cuda --batch 1 --prompt-len 32768 --new-tokens 128 --repeats 3 | tail -1

@@ -147,7 +147,11 @@ std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxReque
   if (drop_to != 0 && (syscall(SYS_setgroups, 0, nullptr) != 0 || syscall(SYS_setresgid, drop_to, drop_to, drop_to) != 0 ||
                        syscall(SYS_setresuid, drop_to, drop_to, drop_to) != 0))
     _exit(126);
-  execv(argv[0], argv);
+  // bwrap itself starts with an empty environment: --clearenv cleans only the command's, and with
+  // a PID namespace bwrap's init process (PID 1 inside, readable at /proc/1/environ) would keep
+  // the harness's, API keys included. The command's environment is set by --setenv alone.
+  char* const empty_environment[] = {nullptr};
+  execve(argv[0], argv, empty_environment);
   _exit(127);
 }
 

@@ -60,6 +60,19 @@ TEST(Sandbox, EnvironmentIsCleanAndHostIsInvisible) {
   EXPECT_NE(read.exit_code, 0);
 }
 
+// Issue 19, item 1: a command read the harness's environment (an API key) through /proc/1/environ,
+// the environment of bwrap's own init process. No process the command can see holds it.
+TEST(Sandbox, NoProcessTheCommandSeesHoldsTheHarnessEnvironment) {
+  setenv("AIMICIUS_SECRET_FOR_TEST", "sk-leak-0123456789", 1);
+  const SandboxResult res =
+      run("for f in /proc/[0-9]*/environ /proc/self/environ; do tr '\\0' '\\n' < \"$f\"; done; ls /proc");
+  unsetenv("AIMICIUS_SECRET_FOR_TEST");
+  EXPECT_EQ(res.stdout_text.find("sk-leak"), std::string::npos) << res.stdout_text;
+  EXPECT_EQ(res.stdout_text.find("AIMICIUS_SECRET_FOR_TEST"), std::string::npos) << res.stdout_text;
+  EXPECT_NE(res.stdout_text.find("PATH="), std::string::npos) << "the command's own environment is readable: "
+                                                              << res.stdout_text << res.stderr_text;
+}
+
 TEST(Sandbox, DeletingAndWritingOutsideTheWorkDirFails) {
   ScratchDir dir;
   testing::write_file(dir / "canary", "alive");

@@ -256,6 +256,17 @@ const fs::path& Sandbox::host_bin_dir(const std::vector<std::string>& names) con
 Sandbox::~Sandbox() = default;
 
 SandboxResult Sandbox::run(const SandboxRequest& request) const {
+  // A NUL byte ends a C string: the shell would run only the text before it, not the answer as
+  // stored. Such a command is not run; it fails like a command the shell rejects.
+  auto has_nul = [](const std::string& text) { return text.find('\0') != std::string::npos; };
+  bool nul = has_nul(request.command);
+  for (const auto& [k, v] : request.env) nul = nul || has_nul(k) || has_nul(v);
+  if (nul) {
+    SandboxResult refused;
+    refused.exit_code = kExitNotRun;
+    refused.stderr_text = "aimicius sandbox: the command contains a NUL byte and was not run\n";
+    return refused;
+  }
   const auto start = std::chrono::steady_clock::now();
   const TempDir dir("aimicius-sandbox-", run_dir_parent());
   fs::create_directories(dir.path() / "work");

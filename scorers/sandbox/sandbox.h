@@ -88,8 +88,12 @@ struct SandboxRequest {
   SandboxLimits limits;
 };
 
+// The exit status of a command that was not run (it holds a NUL byte: see Sandbox::run), as a
+// shell reports a command it cannot execute.
+constexpr int kExitNotRun = 126;
+
 struct SandboxResult {
-  int exit_code = -1;     // when the shell exited normally
+  int exit_code = -1;     // when the shell exited normally; kExitNotRun when not run
   int term_signal = 0;    // when it was killed by a signal
   bool timed_out = false;
   std::string stdout_text;
@@ -109,6 +113,8 @@ class Sandbox {
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
+  // Runs request.command with sh inside a fresh sandbox. A command or environment holding a NUL
+  // byte is not run (exit kExitNotRun, the reason in stderr_text).
   SandboxResult run(const SandboxRequest& request) const;
 
   // The uids sandboxes run as (root only; empty range otherwise), for diagnostics and tests.

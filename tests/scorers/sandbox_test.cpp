@@ -73,6 +73,13 @@ TEST(Sandbox, NoProcessTheCommandSeesHoldsTheHarnessEnvironment) {
                                                               << res.stdout_text << res.stderr_text;
 }
 
+TEST(Sandbox, ACommandWithANulByteIsNotRun) {
+  const SandboxResult res = run(std::string("echo first\0echo second", 23));
+  EXPECT_EQ(res.exit_code, kExitNotRun);
+  EXPECT_EQ(res.stdout_text, "");
+  EXPECT_NE(res.stderr_text.find("NUL byte"), std::string::npos) << res.stderr_text;
+}
+
 TEST(Sandbox, DeletingAndWritingOutsideTheWorkDirFails) {
   ScratchDir dir;
   testing::write_file(dir / "canary", "alive");

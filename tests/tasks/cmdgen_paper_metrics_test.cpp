@@ -75,6 +75,15 @@ TEST_F(CmdgenPaperMetrics, PerturbedAnswersScoreTheHandCounts) {
   EXPECT_LT(s.at("cmd_score"), 1.0);
   EXPECT_GT(s.at("cmd_score"), 0.5);  // two spellings of one nvidia-smi command embed close together
 
+  // Issue 19, item 4: the shell would run only the text before a NUL byte, so this answer scored
+  // 100 although it is not the reference. It is judged as stored: not run, and wrong.
+  s = score("nv-smi-001", std::string("nvidia-smi -L\0 && this is not a command", 39));
+  for (const char* m : {"exact_match", "execution_match", "success_ratio", "accuracy", "strict_accuracy", "canonical_match"})
+    EXPECT_EQ(s.at(m), 0.0) << m;
+  s = score("nv-smi-007", std::string("nvidia-smi -pm 0\0", 17));  // not executed: compared as stored
+  EXPECT_EQ(s.at("exact_match"), 0.0);
+  EXPECT_EQ(s.at("strict_accuracy"), 0.0);
+
   s = score("nv-smi-001", "nvidia-smi --no-such-flag");
   EXPECT_EQ(s.at("exact_match"), 0.0);
   EXPECT_EQ(s.at("execution_match"), 0.0);

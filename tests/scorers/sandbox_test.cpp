@@ -74,7 +74,7 @@ TEST(Sandbox, NoProcessTheCommandSeesHoldsTheHarnessEnvironment) {
 }
 
 TEST(Sandbox, ACommandWithANulByteIsNotRun) {
-  const SandboxResult res = run(std::string("echo first\0echo second", 23));
+  const SandboxResult res = run(std::string("echo first\0echo second", 22));
   EXPECT_EQ(res.exit_code, kExitNotRun);
   EXPECT_EQ(res.stdout_text, "");
   EXPECT_NE(res.stderr_text.find("NUL byte"), std::string::npos) << res.stderr_text;

@@ -60,7 +60,13 @@ std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<
     p.prompt = std::move(requests[i].prompt);  // the backend is done with it
     p.reference = suite.extract_answer(suite.oracle_output(ex));
     p.raw_output = std::move(r.output);
-    p.answer = r.error ? std::string() : suite.extract_answer(p.raw_output);
+    if (!r.error) {
+      try {
+        p.answer = suite.extract_answer(p.raw_output);
+      } catch (const std::exception& e) {  // any output, however strange, is at most this example's error
+        r.error = fmt::format("{}: example \"{}\": answer extraction failed: {}", ex.origin, ex.id, e.what());
+      }
+    }
     p.tokens_in = r.tokens_in;
     p.tokens_out = r.tokens_out;
     p.latency_ms = r.latency_ms;

@@ -113,7 +113,7 @@ ScheduleParse parse_schedule_text(std::string_view text) {
   try {
     const auto strict = nlohmann::json::parse(body.begin(), body.end());
     (void)strict;
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers past double's range
     return failure(fmt::format("stdout is not a JSON schedule: {}", e.what()));
   }
   return failure("stdout is not a JSON schedule");

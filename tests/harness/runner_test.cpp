@@ -7,6 +7,7 @@
 #include "harness/backends/backend_oracle.h"
 #include "harness/backends/backend_replay.h"
 #include "harness/runner/runner.h"
+#include "scorers/sandbox/sandbox.h"
 #include "test_support.h"
 
 namespace aimicius {
@@ -170,6 +171,49 @@ class ShortBackend final : public Backend {
     return {};
   }
 };
+
+// Answers a fixed text for every request.
+class FixedAnswerBackend final : public Backend {
+ public:
+  explicit FixedAnswerBackend(std::string answer) : answer_(std::move(answer)) {}
+  std::string spec() const override { return "fixed"; }
+  std::string content_hash() const override { return "f"; }
+  std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& requests,
+                                         const GenerationParams&) override {
+    std::vector<GenerationResult> out(requests.size());
+    for (auto& r : out) r.output = answer_;
+    return out;
+  }
+
+ private:
+  std::string answer_;
+};
+
+// Issue 19, item 6: an optiflow plan printing a number past double's range aborted the run (and
+// every --resume after it). It is a malformed plan: scored 0, no error, the run completes.
+TEST(Runner, AnOptiflowPlanPrintingAnOverflowingNumberIsJustWrong) {
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "o.db").string());
+  RunOptions options;
+  options.suites = {"optiflow"};
+  options.data_dir = testing::bundled_data_dir();
+  options.limit = 2;
+  options.hostsim_binary = AIMICIUS_HOSTSIM_BIN;
+  FixedAnswerBackend backend("```python\nprint('1e400')\n```");
+  const Finished f = [&] {
+    try {
+      return run_with(store, options, backend);
+    } catch (const SandboxUnavailable& e) {
+      return Finished{-1, {}};
+    }
+  }();
+  if (f.run_id < 0) GTEST_SKIP() << "bubblewrap cannot run here";
+  EXPECT_EQ(store.find_run(f.run_id)->status, kRunComplete);
+  EXPECT_TRUE(store.example_errors(f.run_id, 10).empty());
+  EXPECT_EQ(store.prediction_count(f.run_id), 2);
+  EXPECT_DOUBLE_EQ(f.means.at("plan_valid"), 0.0);
+  EXPECT_DOUBLE_EQ(f.means.at("code_executable"), 1.0);
+}
 
 TEST(Runner, BackendErrorsAreStoredPerExample) {
   ScratchDir dir;

@@ -198,6 +198,9 @@ TEST(ScheduleFormat, MalformedTextIsRejectedWithAReason) {
             "step 0, transfer 0: \"dst\" must be an integer, got 1.5");
   EXPECT_EQ(parse_schedule_text(R"([[{"src":0,"dst":1,"chunk":0,"path":"0-1"}]])").error,
             "step 0, transfer 0: \"path\" must be a list of node ids");
+  // Issue 19, item 6: numbers past double's range threw out of the parser and aborted the run.
+  for (const char* text : {"1e400", R"([[{"src":0,"dst":1e400,"chunk":0}]])", "-1e999\n[[]]x", "[1e400]"})
+    EXPECT_NE(parse_schedule_text(text).error, "") << text;
 }
 
 TEST(ScheduleFormat, AcceptsObjectFormLogLinesAndRoundTrips) {

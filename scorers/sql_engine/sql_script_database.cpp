@@ -17,6 +17,32 @@
 
 namespace aimicius {
 namespace fs = std::filesystem;
+namespace {
+
+// Suite data is untrusted input: a script may build its own tables and rows, and nothing else.
+// ATTACH (and VACUUM INTO, which attaches its target) would write files anywhere; PRAGMAs change
+// how the file is written or read other state.
+int authorize_script(void*, int action, const char*, const char*, const char*, const char*) {
+  switch (action) {
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+    case SQLITE_PRAGMA:
+      return SQLITE_DENY;
+    default:
+      return SQLITE_OK;
+  }
+}
+
+void confine_to_own_file(sqlite3* db) {
+  sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+#ifdef SQLITE_DBCONFIG_DEFENSIVE
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+#endif
+  sqlite3_set_authorizer(db, authorize_script, nullptr);
+}
+
+}  // namespace
 
 SqlScriptDatabase::SqlScriptDatabase(const fs::path& script) : SqlScriptDatabase(std::vector<fs::path>{script}) {}
 
@@ -24,6 +50,7 @@ SqlScriptDatabase::SqlScriptDatabase(const std::vector<fs::path>& scripts) : dir
   if (scripts.empty()) throw std::invalid_argument("SqlScriptDatabase: no script");
   file_ = dir_.path() / (scripts.back().stem().string() + ".sqlite");
   SqliteDb db(file_.string(), SqliteDb::Mode::kReadWriteCreate);
+  confine_to_own_file(db.handle());
   for (const auto& script : scripts) {
     std::ifstream in(script, std::ios::binary);
     if (!in) throw InputError(fmt::format("cannot read database script {}", script.string()));

@@ -2,6 +2,8 @@
 // benchmark results) as reviewable .sql scripts under datasets/, sealed by checksum like any data
 // file; a scorer builds the database once, in a private temporary directory, and opens it through
 // SqlDatabase (read-only, authorizer, limits). The directory is removed when the object dies.
+// The scripts are untrusted too: while they run, ATTACH, DETACH, VACUUM INTO, PRAGMA and
+// extensions are refused, so a script writes its own database file and nothing else.
 //
 // Invariants: after construction the file is complete and never written again, so any number of
 // SqlDatabase connections (one per thread) may open it. Construction throws InputError naming the

@@ -17,6 +17,7 @@
 
 #include "common/errors.h"
 #include "scorers/sql_engine/sql_order_keys.h"
+#include "scorers/sql_engine/sql_script_database.h"
 #include "tests/scratch_dir.h"
 
 namespace aimicius {
@@ -592,6 +593,39 @@ TEST(SqlOrderKeys, UnreadableOrderByGivesNothing) {
   EXPECT_FALSE(order_keys("SELECT a FROM t ORDER BY a COLLATE NOCASE", {"a"}));
   EXPECT_FALSE(order_keys("SELECT a FROM t ORDER BY 2", {"a"}));
   EXPECT_FALSE(order_keys("SELECT a FROM (SELECT a FROM t ORDER BY a)", {"a"}));
+}
+
+}  // namespace
+}  // namespace aimicius
+
+namespace aimicius {
+namespace {
+
+// Issue 19, item 7: suite data is untrusted input too. A database script that leaves its
+// transaction and attaches (or vacuums into) a file outside its folder must fail, naming the
+// script, and write nothing there.
+TEST(SqlScriptDatabase, AScriptCannotWriteOutsideItsOwnDatabase) {
+  testing::ScratchDir dir;
+  const auto outside = dir / "outside.db";
+  const std::string escapes[] = {
+      "CREATE TABLE t(a); COMMIT; ATTACH '" + outside.string() + "' AS x; CREATE TABLE x.stolen(a); BEGIN;",
+      "CREATE TABLE t(a); COMMIT; VACUUM INTO '" + outside.string() + "'; BEGIN;",
+      "CREATE TABLE t(a); SELECT load_extension('/nonexistent');",
+  };
+  for (const std::string& script_text : escapes) {
+    const auto script = dir / "evil.sql";
+    testing::write_file(script, script_text);
+    try {
+      SqlScriptDatabase db(script);
+      ADD_FAILURE() << "the script ran: " << script_text;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("evil.sql"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(outside)) << script_text;
+  }
+  // An ordinary script still builds.
+  testing::write_file(dir / "ok.sql", "CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (1), (2);");
+  EXPECT_NO_THROW(SqlScriptDatabase(dir / "ok.sql"));
 }
 
 }  // namespace

@@ -36,6 +36,8 @@ Json parse_file(const std::filesystem::path& file) {
     return Json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw_malformed(file.string(), e);
+  } catch (const nlohmann::json::exception& e) {  // a number past double's range (out_of_range.406)
+    throw InputError(fmt::format("{}: malformed JSON: {}", file.string(), e.what()));
   }
 }
 

@@ -23,7 +23,7 @@ std::vector<JsonlLine> read_jsonl_objects(const fs::path& file) {
     nlohmann::json value;
     try {
       value = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // syntax, and numbers past double's range
       throw InputError(fmt::format("{}:{}: malformed JSON: {}", file.string(), number, e.what()));
     }
     if (!value.is_object())

@@ -71,7 +71,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const fs::path& file) {
   try {
     header = nlohmann::json::parse(reinterpret_cast<const char*>(base + 8),
                                    reinterpret_cast<const char*>(base + 8 + header_len));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax, and numbers past double's range
     throw InputError(fmt::format("{}: malformed header JSON: {}", where, e.what()));
   }
   if (!header.is_object()) throw InputError(fmt::format("{}: header is not a JSON object", where));

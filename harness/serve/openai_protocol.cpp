@@ -191,6 +191,8 @@ ParsedRequest parse_request(Endpoint endpoint, const std::string& text, const st
     body = json::parse(text);
   } catch (const json::parse_error& e) {
     fail("", fmt::format("malformed JSON in the request body at byte {}: {}", e.byte, e.what()), 400, "invalid_json");
+  } catch (const json::exception& e) {  // a number past double's range (1e999): the client's error too
+    fail("", fmt::format("malformed JSON in the request body: {}", e.what()), 400, "invalid_json");
   }
   if (!body.is_object()) fail("", "the request body must be a JSON object");
 

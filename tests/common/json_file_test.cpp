@@ -1,6 +1,7 @@
 // read_json_file and friends on hand-made files: a good file, a missing one, malformed JSON with
 // its exact place, key order kept, and JsonLocation's paths.
 #include "common/json_file.h"
+#include "common/jsonl.h"
 
 #include <gtest/gtest.h>
 
@@ -36,6 +37,17 @@ TEST(JsonFile, MalformedJsonNamesTheFileByteLineAndColumn) {
   // An empty file is malformed too, not an empty document.
   testing::write_file(dir / "empty.json", "");
   EXPECT_NE(error_of([&] { read_json_file(dir / "empty.json"); }).find("malformed JSON"), std::string::npos);
+  // Issue 19, item 9: a number past double's range escaped as an internal error (exit 1).
+  testing::write_file(dir / "huge.json", "{\"max_position_embeddings\": 1e999}");
+  const std::string huge = error_of([&] { read_json_file(dir / "huge.json"); });
+  EXPECT_EQ(huge.rfind((dir / "huge.json").string() + ": malformed JSON", 0), 0u) << huge;
+}
+
+TEST(Jsonl, ANumberPastDoublesRangeNamesTheFileAndLine) {
+  testing::ScratchDir dir;
+  testing::write_file(dir / "r.jsonl", "{\"id\": \"a\"}\n{\"id\": \"b\", \"x\": -1e400}\n");
+  const std::string error = error_of([&] { read_jsonl_objects(dir / "r.jsonl"); });
+  EXPECT_EQ(error.rfind((dir / "r.jsonl").string() + ":2: malformed JSON", 0), 0u) << error;
 }
 
 TEST(JsonFile, OrderedReadingKeepsTheKeysInFileOrder) {

@@ -32,6 +32,10 @@ TEST(ServeProtocol, MalformedJsonIs400NamingTheByte) {
   const ApiError not_object = error_of(Endpoint::kCompletions, "[1, 2]");
   EXPECT_EQ(not_object.status, 400);
   EXPECT_NE(not_object.message.find("JSON object"), std::string::npos);
+  // Issue 19, item 8: a number past double's range was a 500.
+  const ApiError overflow = error_of(Endpoint::kCompletions, R"({"model": "tiny", "prompt": "x", "temperature": 1e999})");
+  EXPECT_EQ(overflow.status, 400);
+  EXPECT_EQ(overflow.code, "invalid_json");
 }
 
 TEST(ServeProtocol, ModelIsRequiredAndMustBeTheServedOne) {

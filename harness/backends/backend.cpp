@@ -5,10 +5,23 @@
 // characters.
 #include "harness/backends/backend.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/errors.h"
+
 namespace aimicius {
+
+void check_generation_params(const GenerationParams& p) {
+  if (p.max_new_tokens < 1) throw InputError(fmt::format("--max-new-tokens must be at least 1 (got {})", p.max_new_tokens));
+  if (!std::isfinite(p.temperature) || p.temperature < 0)
+    throw InputError(fmt::format("--temperature must be a finite number >= 0 (got {})", p.temperature));
+  if (p.top_k < 0) throw InputError(fmt::format("--top-k must be >= 0 (got {})", p.top_k));
+  if (!std::isfinite(p.top_p) || p.top_p <= 0 || p.top_p > 1)
+    throw InputError(fmt::format("--top-p must be in (0, 1] (got {})", p.top_p));
+}
 
 using Json = nlohmann::json;
 

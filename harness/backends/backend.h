@@ -39,6 +39,11 @@ struct GenerationParams {
   std::function<void(size_t index, const std::string& piece)> on_text;
 };
 
+// Throws InputError naming the option when a parameter is out of range: max_new_tokens >= 1,
+// temperature finite and >= 0, top_k >= 0, top_p in (0, 1]. (NaN passes every comparison: it is
+// checked as not finite.)
+void check_generation_params(const GenerationParams& params);
+
 // One turn of a chat conversation (role "system", "user" or "assistant").
 struct ChatTurn {
   std::string role;

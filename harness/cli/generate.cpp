@@ -23,6 +23,7 @@ struct GenerateOptions {
 
 int command_generate(const GenerateOptions& o) {
   if (o.prompts.empty()) throw InputError("generate needs at least one prompt");
+  check_generation_params(o.params);
   auto backend = make_backend(o.model_spec, {});
   std::vector<GenerationRequest> requests;
   for (size_t i = 0; i < o.prompts.size(); ++i) requests.push_back({"generate", std::to_string(i), o.prompts[i]});

@@ -202,6 +202,12 @@ RunPlan plan_run(const RunOptions& options) {
   if (options.limit && *options.limit < 1)
     throw InputError(fmt::format("--limit must be at least 1 (got {})", *options.limit));
   if (options.batch_size < 1) throw InputError("batch size must be at least 1");
+  {
+    GenerationParams params;
+    params.max_new_tokens = options.max_new_tokens;
+    params.temperature = options.temperature;
+    check_generation_params(params);
+  }
   RunPlan plan;
   plan.options = options;
   if (plan.options.suites.empty()) plan.options.suites = known_suite_names(options.data_dir);

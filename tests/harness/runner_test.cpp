@@ -2,6 +2,8 @@
 // scores what a hand count says, and per-example problems are stored, not fatal.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "common/errors.h"
 #include "common/sha256.h"
 #include "harness/backends/backend_oracle.h"
@@ -246,6 +248,13 @@ TEST(Runner, BadPlansFailBeforeARunExists) {
   RunOptions zero_jobs = fixture_options();
   zero_jobs.jobs = 0;
   EXPECT_THROW(plan_run(zero_jobs), InputError);
+  // Issue 19, item 9: these ran (NaN passes every comparison).
+  RunOptions negative_budget = fixture_options();
+  negative_budget.max_new_tokens = -1;
+  EXPECT_THROW(plan_run(negative_budget), InputError);
+  RunOptions nan_temperature = fixture_options();
+  nan_temperature.temperature = std::nan("");
+  EXPECT_THROW(plan_run(nan_temperature), InputError);
   const RunPlan plan = plan_run(fixture_options());
   EXPECT_THROW(make_backend("gpt4", plan.suites), InputError);
   EXPECT_THROW(make_backend("replay:", plan.suites), InputError);

@@ -1,7 +1,9 @@
 // `aimicius bench generate`: end-to-end generation speed of the local runtime on a checkpoint
 // (real or from make-checkpoint): prompts of a fixed length, or of lengths drawn in a range (to
 // measure the padded prefill of prompts of different lengths), a fixed number of new tokens
-// (end-of-sequence ignored), several timed repeats after a warm-up, medians reported.
+// (end-of-sequence ignored), several timed repeats after a warm-up, medians reported. With
+// --max-active below --batch the prompts go through that many cache slots (continuous batching);
+// the schedule of the last run (decode steps, mean active slots per step) is printed with it.
 // Figures from here go to docs/PERFORMANCE.md with the command that produced them.
 #include <algorithm>
 #include <chrono>
@@ -44,6 +46,7 @@ int command_bench_generate(const BenchGenerateOptions& o) {
     throw InputError(fmt::format("bench generate: --prompt-len-min {} is not in [0, --prompt-len {}] (0: all "
                                  "prompts --prompt-len long)", o.prompt_len_min, o.prompt_len));
   if (o.prefill_tokens < 0) throw InputError("bench generate: --prefill-tokens must be at least 0 (0: the default)");
+  if (o.max_active < 0) throw InputError("bench generate: --max-active must be at least 0 (0: every prompt at once)");
   runtime::LocalModelOptions lo;
   lo.device = o.device;
   lo.dtype = o.dtype;
@@ -62,12 +65,14 @@ int command_bench_generate(const BenchGenerateOptions& o) {
     prompt_tokens += n;
   }
 
+  runtime::ScheduleStats schedule;
   auto timed = [&](int64_t new_tokens) {
     runtime::SamplingParams sp;
     sp.max_new_tokens = new_tokens;
     sp.ignore_eos = true;
+    sp.max_active = o.max_active;
     const auto start = std::chrono::steady_clock::now();
-    model->generate_tokens(prompts, sp);
+    model->generate_tokens(prompts, sp, &schedule);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   for (int i = 0; i < o.warmup; ++i) timed(o.new_tokens);
@@ -88,6 +93,9 @@ int command_bench_generate(const BenchGenerateOptions& o) {
              "decode {:.1f} tokens/s, end-to-end {:.1f} tokens/s (medians)\n",
              o.batch, prompt, o.new_tokens, o.repeats, t_prefill, prompt_tokens / t_prefill, t_total, decode_tps,
              o.batch * o.new_tokens / t_total);
+  fmt::print("schedule: {} slots, {} prefill forwards, {} decode steps, {:.2f} active slots per step (mean)\n",
+             schedule.slots, schedule.prefills, schedule.decode_steps,
+             static_cast<double>(schedule.slot_steps) / std::max<int64_t>(schedule.decode_steps, 1));
   return 0;
 }
 

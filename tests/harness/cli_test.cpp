@@ -305,6 +305,23 @@ TEST_F(Cli, BenchGenerateDrawsThePeersPromptLengths) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--prompt-len-min 41"), std::string::npos) << bad.err;
 }
+
+// `bench generate --max-active 2` runs six prompts through two cache slots and prints the last
+// run's schedule: three waves of 3 tokens (end-of-sequence ignored), 2 decode steps each.
+TEST_F(Cli, BenchGenerateMaxActivePrintsTheSchedule) {
+  const auto ckpt = dir_ / "ckpt";
+  const std::string make = std::string("'") + AIMICIUS_BIN + "' make-checkpoint --preset tiny-diffqkv --out '" +
+                           ckpt.string() + "' >/dev/null";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  const std::string bench = "bench generate --checkpoint " + ckpt.string() + " --batch 6 --prompt-len 20 ";
+  const auto r = aimicius(bench + "--max-active 2 --new-tokens 3 --repeats 1 --warmup 0");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("schedule: 2 slots, 3 prefill forwards, 6 decode steps, 2.00 active slots per step"),
+            std::string::npos) << r.out;
+  const auto bad = aimicius(bench + "--max-active -1");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--max-active"), std::string::npos) << bad.err;
+}
 #endif
 
 }  // namespace

@@ -40,6 +40,13 @@ class Cli : public ::testing::Test {
     if (!std::filesystem::exists(db())) return 0;
     return static_cast<int64_t>(Store::open_for_read(db()).list_runs().size());
   }
+  // A random tiny-diffqkv checkpoint from `aimicius make-checkpoint` (builds with the runtime).
+  std::filesystem::path tiny_checkpoint() {
+    const auto ckpt = dir_ / "ckpt";
+    const auto r = aimicius("make-checkpoint --preset tiny-diffqkv --out '" + ckpt.string() + "'");
+    if (r.exit_code != 0) throw std::runtime_error("make-checkpoint failed: " + r.err);
+    return ckpt;
+  }
   ScratchDir dir_;
 };
 
@@ -266,10 +273,7 @@ namespace {
 // The whole path with the project's runtime: a random checkpoint, a run through local:, stored
 // generations with token counts. (Random weights: the answers are noise, the plumbing is real.)
 TEST_F(Cli, LocalCheckpointRunsEndToEnd) {
-  const auto ckpt = dir_ / "ckpt";
-  const std::string make = std::string("'") + AIMICIUS_BIN + "' make-checkpoint --preset tiny-diffqkv --out '" +
-                           ckpt.string() + "' >/dev/null";
-  ASSERT_EQ(std::system(make.c_str()), 0);
+  const auto ckpt = tiny_checkpoint();
   const auto r = aimicius("run --model local:" + ckpt.string() + " --limit 3 --max-new-tokens 6 --batch-size 2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("exact_match"), std::string::npos);
@@ -293,10 +297,7 @@ TEST_F(Cli, LocalCheckpointRunsEndToEnd) {
 // for the same arguments (157 tokens: its lengths 28, 27, 8, 37, 26, 31), so the two peers
 // prefill the same work; a minimum past --prompt-len is a usage error.
 TEST_F(Cli, BenchGenerateDrawsThePeersPromptLengths) {
-  const auto ckpt = dir_ / "ckpt";
-  const std::string make = std::string("'") + AIMICIUS_BIN + "' make-checkpoint --preset tiny-diffqkv --out '" +
-                           ckpt.string() + "' >/dev/null";
-  ASSERT_EQ(std::system(make.c_str()), 0);
+  const auto ckpt = tiny_checkpoint();
   const std::string bench = "bench generate --checkpoint " + ckpt.string() + " --batch 6 --prompt-len 40 ";
   const auto r = aimicius(bench + "--prompt-len-min 8 --new-tokens 2 --repeats 1 --warmup 0 --prefill-tokens 64");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -309,10 +310,7 @@ TEST_F(Cli, BenchGenerateDrawsThePeersPromptLengths) {
 // `bench generate --max-active 2` runs six prompts through two cache slots and prints the last
 // run's schedule: three waves of 3 tokens (end-of-sequence ignored), 2 decode steps each.
 TEST_F(Cli, BenchGenerateMaxActivePrintsTheSchedule) {
-  const auto ckpt = dir_ / "ckpt";
-  const std::string make = std::string("'") + AIMICIUS_BIN + "' make-checkpoint --preset tiny-diffqkv --out '" +
-                           ckpt.string() + "' >/dev/null";
-  ASSERT_EQ(std::system(make.c_str()), 0);
+  const auto ckpt = tiny_checkpoint();
   const std::string bench = "bench generate --checkpoint " + ckpt.string() + " --batch 6 --prompt-len 20 ";
   const auto r = aimicius(bench + "--max-active 2 --new-tokens 3 --repeats 1 --warmup 0");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -616,6 +616,28 @@ void expect_slots_refilled_at_once(const ScheduleStats& s, size_t prompts) {
   }
 }
 
+// Generates `prompts` one at a time, then through 3 slots: the same tokens, slots refilled at
+// once. Returns the one-at-a-time tokens and the 3-slot schedule.
+std::pair<std::vector<std::vector<int32_t>>, ScheduleStats> expect_three_slots_match_alone(
+    LocalModel& model, const std::vector<std::vector<int32_t>>& prompts, SamplingParams p) {
+  const auto alone = one_at_a_time(model, prompts, p);
+  p.max_active = 3;
+  ScheduleStats stats;
+  EXPECT_EQ(model.generate_tokens(prompts, p, &stats), alone) << "max_new_tokens " << p.max_new_tokens;
+  EXPECT_EQ(stats.slots, 3);
+  expect_slots_refilled_at_once(stats, prompts.size());
+  return {alone, stats};
+}
+
+// `config` with many end-of-sequence ids, so that greedy sequences end early and unevenly, and
+// peaked random weights (init_std 0.3: no near-ties for rounding to flip), written to `dir`.
+void write_uneven_eos_checkpoint(ModelConfig config, const std::filesystem::path& dir) {
+  for (int64_t id = 3; id < 256; id += 9) config.eos_token_ids.push_back(id);
+  CheckpointOptions opts;
+  opts.init_std = 0.3;
+  write_random_checkpoint(config, dir, opts);
+}
+
 // Greedy tokens with 3 slots for 9 prompts are each prompt's tokens generated alone, for short
 // and long budgets; the slots are reused and the longest prompt joins a running batch.
 TEST_F(Generate, ContinuousBatchingMatchesOneAtATimeAndReusesSlots) {
@@ -624,12 +646,7 @@ TEST_F(Generate, ContinuousBatchingMatchesOneAtATimeAndReusesSlots) {
     SamplingParams p;
     p.max_new_tokens = max_new;
     p.ignore_eos = true;
-    const auto alone = one_at_a_time(*model_, prompts, p);
-    p.max_active = 3;
-    ScheduleStats stats;
-    EXPECT_EQ(model_->generate_tokens(prompts, p, &stats), alone) << "max_new_tokens " << max_new;
-    EXPECT_EQ(stats.slots, 3);
-    expect_slots_refilled_at_once(stats, prompts.size());
+    const ScheduleStats stats = expect_three_slots_match_alone(*model_, prompts, p).second;
     std::vector<int> uses(3, 0);
     for (int64_t slot : stats.slot) ++uses[slot];
     EXPECT_EQ(uses, (std::vector<int>{3, 3, 3})) << "every sequence is max_new long: three waves";
@@ -642,22 +659,11 @@ TEST_F(Generate, ContinuousBatchingMatchesOneAtATimeAndReusesSlots) {
 // End-of-sequence ends sequences at different steps: each freed slot takes the next prompt before
 // the next decode step, and the tokens are still each prompt's alone.
 TEST_F(Generate, ContinuousBatchingRefillsSlotsFreedByEndOfSequence) {
-  // The same weights with many end-of-sequence ids, so that greedy sequences end early and unevenly.
   ScratchDir dir;
-  ModelConfig c = preset_config("tiny-diffqkv");
-  for (int64_t id = 3; id < 256; id += 9) c.eos_token_ids.push_back(id);
-  CheckpointOptions opts;
-  opts.init_std = 0.3;
-  write_random_checkpoint(c, dir.path(), opts);
-  auto model = LocalModel::load(dir.path(), {});
-  const auto prompts = nine_prompts();
+  write_uneven_eos_checkpoint(preset_config("tiny-diffqkv"), dir.path());
   SamplingParams p;
   p.max_new_tokens = 16;
-  const auto alone = one_at_a_time(*model, prompts, p);
-  p.max_active = 3;
-  ScheduleStats stats;
-  EXPECT_EQ(model->generate_tokens(prompts, p, &stats), alone);
-  expect_slots_refilled_at_once(stats, prompts.size());
+  const auto [alone, stats] = expect_three_slots_match_alone(*LocalModel::load(dir.path(), {}), nine_prompts(), p);
   std::set<size_t> lengths;
   for (const auto& seq : alone) lengths.insert(seq.size());
   EXPECT_GE(lengths.size(), 3u) << "the checkpoint should end sequences at different lengths";
@@ -760,23 +766,15 @@ TEST(ModelCuda, ContinuousBatchingMatchesOneAtATime) {
   ModelConfig config = preset_config("tiny-diffqkv");
   config.head_dim_qk = 64;
   config.head_dim_v = 128;
-  for (int64_t id = 3; id < 256; id += 9) config.eos_token_ids.push_back(id);  // uneven ends
-  CheckpointOptions opts;
-  opts.init_std = 0.3;  // peaked logits: no near-ties for bf16 rounding to flip
-  write_random_checkpoint(config, dir.path(), opts);
+  write_uneven_eos_checkpoint(config, dir.path());
   LocalModelOptions o;
   o.device = "cuda";
   o.dtype = "bf16";
-  auto model = LocalModel::load(dir.path(), o);
-  const auto prompts = nine_prompts();
   SamplingParams p;
   p.max_new_tokens = 16;
-  const auto alone = one_at_a_time(*model, prompts, p);
-  p.max_active = 3;
-  ScheduleStats stats;
-  EXPECT_EQ(model->generate_tokens(prompts, p, &stats), alone)
-      << "a difference here is either a scheduling bug or a bf16 near-tie (the split plan changes with the batch)";
-  expect_slots_refilled_at_once(stats, prompts.size());
+  // A token difference is a scheduling bug or a bf16 near-tie (the kernels' split plan changes
+  // with the batch size); the checkpoint's peaked logits make the second unlikely.
+  expect_three_slots_match_alone(*LocalModel::load(dir.path(), o), nine_prompts(), p);
 }
 
 }  // namespace

@@ -77,6 +77,11 @@ size_t streamable_length(const std::string& text, const std::vector<std::string>
   return n - unfinished_utf8_tail(std::string_view(text).substr(0, n));
 }
 
+// Prompt i's max_new_tokens: its own when the call gives one per prompt.
+int64_t max_new_tokens_of(const SamplingParams& p, size_t i) {
+  return p.prompt_max_new_tokens.empty() ? p.max_new_tokens : p.prompt_max_new_tokens[i];
+}
+
 // Each listed row's next token from logits [rows, vocab] on the model's device: greedy takes the
 // argmax there, so only the ids cross to the host; sampling draws on the host from row i's generator.
 void pick_rows(const torch::Tensor& logits, const std::vector<int64_t>& rows, const SamplingParams& p,
@@ -136,15 +141,18 @@ struct LocalModel::Impl {
       return {};
     }
     if (p.max_active < 0) throw std::invalid_argument(fmt::format("generate: max_active {} < 0", p.max_active));
-    int64_t longest = 0;
-    for (const auto& pr : prompts) {
-      if (pr.empty()) throw InputError("generate: empty prompt (no tokens)");
-      longest = std::max<int64_t>(longest, static_cast<int64_t>(pr.size()));
-    }
     if (!p.prompt_seeds.empty() && static_cast<int64_t>(p.prompt_seeds.size()) != n)
       throw std::invalid_argument("generate: prompt_seeds must be empty or one per prompt");
+    if (!p.prompt_max_new_tokens.empty() && static_cast<int64_t>(p.prompt_max_new_tokens.size()) != n)
+      throw std::invalid_argument("generate: prompt_max_new_tokens must be empty or one per prompt");
+    int64_t capacity = 0;  // the most any slot will hold: a prompt and its new tokens
+    for (int64_t i = 0; i < n; ++i) {
+      if (prompts[i].empty()) throw InputError("generate: empty prompt (no tokens)");
+      capacity = std::max<int64_t>(capacity, static_cast<int64_t>(prompts[i].size()) +
+                                                 std::max<int64_t>(max_new_tokens_of(p, i), 1));
+    }
     const int64_t slots = p.max_active > 0 ? std::min(p.max_active, n) : n;
-    KVCache cache = model->make_cache(slots, longest + std::max<int64_t>(p.max_new_tokens, 1));
+    KVCache cache = model->make_cache(slots, capacity);
     Schedule s = start_schedule(n, slots, p);
 
     // Tokens not yet accepted: the newly prefilled prompts', or every active one's after a step.
@@ -212,20 +220,21 @@ struct LocalModel::Impl {
   }
 
   // Accepts each listed prompt's pending token, or ends the prompt: at an end-of-sequence token
-  // (not accepted), a stop string, or max_new_tokens. An ended prompt's slot is free at once.
+  // (not accepted), a stop string, or its max_new_tokens. An ended prompt's slot is free at once.
   void accept(const std::vector<int64_t>& pending, Schedule& s, const SamplingParams& p, const StopHit& stop_hit,
               const Finished& finished) {
     for (int64_t i : pending) {
       const char* reason = nullptr;
       std::vector<int32_t>& out = s.out[i];
-      if (p.max_new_tokens <= 0) {
+      const int64_t max_new = max_new_tokens_of(p, i);
+      if (max_new <= 0) {
         reason = "length";
       } else if (!p.ignore_eos && std::find(eos.begin(), eos.end(), s.next[i]) != eos.end()) {
         reason = "eos";
       } else {
         out.push_back(s.next[i]);
         if (stop_hit && stop_hit(static_cast<size_t>(i), out)) reason = "stop";
-        else if (static_cast<int64_t>(out.size()) >= p.max_new_tokens) reason = "length";
+        else if (static_cast<int64_t>(out.size()) >= max_new) reason = "length";
       }
       if (!reason) continue;
       s.active.erase(std::find(s.active.begin(), s.active.end(), i));
@@ -313,11 +322,13 @@ struct LocalModel::Impl {
   // request; the others are generated (the error never costs them their answers).
   std::vector<Generation> generate_text(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params) {
     const int64_t context = model->config().max_position_embeddings;
-    const int64_t new_tokens = std::max<int64_t>(params.max_new_tokens, 1);
+    if (!params.prompt_max_new_tokens.empty() && params.prompt_max_new_tokens.size() != ids.size())
+      throw std::invalid_argument("generate: prompt_max_new_tokens must be empty or one per prompt");
     std::vector<Generation> out(ids.size());
     std::vector<size_t> fit;
     for (size_t i = 0; i < ids.size(); ++i) {
       const int64_t n = static_cast<int64_t>(ids[i].size());
+      const int64_t new_tokens = std::max<int64_t>(max_new_tokens_of(params, i), 1);
       if (n + new_tokens <= context) {
         fit.push_back(i);
         continue;
@@ -333,9 +344,11 @@ struct LocalModel::Impl {
     std::vector<std::vector<int32_t>> fit_ids;
     SamplingParams sub = params;
     sub.prompt_seeds.clear();
+    sub.prompt_max_new_tokens.clear();
     for (size_t i : fit) {
       fit_ids.push_back(ids[i]);
       if (!params.prompt_seeds.empty()) sub.prompt_seeds.push_back(params.prompt_seeds[i]);
+      if (!params.prompt_max_new_tokens.empty()) sub.prompt_max_new_tokens.push_back(params.prompt_max_new_tokens[i]);
     }
     if (params.on_text) sub.on_text = [&](size_t j, const std::string& piece) { params.on_text(fit[j], piece); };
     if (params.on_done) sub.on_done = [&](size_t j, const Generation& g) { params.on_done(fit[j], g); };

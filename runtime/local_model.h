@@ -2,7 +2,7 @@
 // LibTorch in it, so the harness (the `local:` backend, `aimicius generate`) stays cheap to build.
 //
 // Generation (continuous batching): the cache has SamplingParams::max_active slots (default: one
-// per prompt), made once per call for the longest prompt + max_new_tokens. Prompts are admitted in
+// per prompt), made once per call for the longest prompt + its max_new_tokens. Prompts are admitted in
 // order into free slots; the prompts admitted together are prefilled in as few padded forwards as
 // the prefill budget allows (runtime/prefill_plan.h: longest first, bounded padded size and
 // padding); then every active sequence advances together, one token per decode step. A sequence
@@ -53,6 +53,9 @@ struct SamplingParams {
   double top_p = 1.0;        // 1: off
   uint64_t seed = 0;
   std::vector<uint64_t> prompt_seeds;  // empty, or one per prompt
+  // Empty, or one per prompt: its own max_new_tokens (requests with budgets of their own in one
+  // call; benchmarks of sequences that end at different steps).
+  std::vector<int64_t> prompt_max_new_tokens;
   std::vector<std::string> stop;
   bool add_bos = true;
   bool ignore_eos = false;  // benchmarks: always generate max_new_tokens

@@ -593,10 +593,16 @@ std::vector<std::vector<int32_t>> nine_prompts() {
   return prompts;
 }
 
+// Each prompt generated alone, with its own entries of the per-prompt parameters.
 std::vector<std::vector<int32_t>> one_at_a_time(LocalModel& model, const std::vector<std::vector<int32_t>>& prompts,
                                                 const SamplingParams& p) {
   std::vector<std::vector<int32_t>> out;
-  for (const auto& prompt : prompts) out.push_back(model.generate_tokens({prompt}, p)[0]);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    SamplingParams alone = p;
+    if (!p.prompt_seeds.empty()) alone.prompt_seeds = {p.prompt_seeds[i]};
+    if (!p.prompt_max_new_tokens.empty()) alone.prompt_max_new_tokens = {p.prompt_max_new_tokens[i]};
+    out.push_back(model.generate_tokens({prompts[i]}, alone)[0]);
+  }
   return out;
 }
 
@@ -669,6 +675,22 @@ TEST_F(Generate, ContinuousBatchingRefillsSlotsFreedByEndOfSequence) {
   EXPECT_GE(lengths.size(), 3u) << "the checkpoint should end sequences at different lengths";
   std::set<int64_t> admissions(stats.admitted_at.begin(), stats.admitted_at.end());
   EXPECT_GE(admissions.size(), 3u) << "prompts should join at several steps, not in waves";
+}
+
+// Budgets of their own end sequences at different steps without end-of-sequence: each prompt
+// generates exactly its budget, as alone, and freed slots are refilled at several steps.
+TEST_F(Generate, ContinuousBatchingHonoursPerPromptMaxNewTokens) {
+  SamplingParams p;
+  p.ignore_eos = true;
+  p.prompt_max_new_tokens = {3, 9, 1, 14, 5, 2, 7, 11, 4};
+  const auto [alone, stats] = expect_three_slots_match_alone(*model_, nine_prompts(), p);
+  for (size_t i = 0; i < alone.size(); ++i)
+    EXPECT_EQ(static_cast<int64_t>(alone[i].size()), p.prompt_max_new_tokens[i]) << i;
+  std::set<int64_t> admissions(stats.admitted_at.begin(), stats.admitted_at.end());
+  EXPECT_GE(admissions.size(), 4u) << "prompts should join as budgets run out, not in waves";
+  p.prompt_max_new_tokens.pop_back();
+  EXPECT_THROW(model_->generate_tokens(nine_prompts(), p), std::invalid_argument);
+  EXPECT_THROW(model_->generate({"a", "b"}, p), std::invalid_argument);
 }
 
 // Text generation with stop strings and streaming under 3 slots: each prompt's Generation (text,

@@ -32,6 +32,9 @@ class BenchGenerateCommand final : public Command {
                     "Sequences generated at once (cache slots); a finished one's slot takes the next prompt "
                     "(default: all --batch)");
     cmd->add_option("--new-tokens", options_.new_tokens, "Tokens generated per prompt")->capture_default_str();
+    cmd->add_option("--new-tokens-min", options_.new_tokens_min,
+                    "New tokens per prompt drawn uniformly in [this, --new-tokens] with a fixed seed, so that "
+                    "sequences end at different steps (default: --new-tokens)");
     cmd->add_option("--repeats", options_.repeats, "Timed repeats (median reported)")->capture_default_str();
     cmd->add_option("--warmup", options_.warmup, "Untimed warm-up runs")->capture_default_str();
     return cmd;

@@ -22,6 +22,8 @@ struct BenchGenerateOptions {
   int64_t prompt_len_min = 0;  // > 0: prompt lengths drawn uniformly in [this, prompt_len]; 0: all prompt_len
   int64_t prefill_tokens = 0;  // padded tokens per prefill forward (LocalModelOptions); 0: the default
   int64_t new_tokens = 64;
+  int64_t new_tokens_min = 0;  // > 0: each prompt's new tokens drawn uniformly in [this, new_tokens]; 0: all new_tokens
+  int64_t max_active = 0;      // cache slots: sequences generated at once (SamplingParams); 0: --batch
   int repeats = 5;
   int warmup = 1;
 };

@@ -1,7 +1,10 @@
 // `aimicius bench generate`: end-to-end generation speed of the local runtime on a checkpoint
 // (real or from make-checkpoint): prompts of a fixed length, or of lengths drawn in a range (to
-// measure the padded prefill of prompts of different lengths), a fixed number of new tokens
-// (end-of-sequence ignored), several timed repeats after a warm-up, medians reported.
+// measure the padded prefill of prompts of different lengths), a fixed number of new tokens, or
+// numbers drawn in a range (sequences that end at different steps; end-of-sequence ignored),
+// several timed repeats after a warm-up, medians reported. With --max-active below --batch the
+// prompts go through that many cache slots (continuous batching); the schedule of the last run
+// (decode steps, mean active slots per step) is printed with it.
 // Figures from here go to docs/PERFORMANCE.md with the command that produced them.
 #include <algorithm>
 #include <chrono>
@@ -19,20 +22,29 @@
 namespace aimicius {
 namespace {
 
-// The prompts' lengths: all prompt_len, or uniform in [prompt_len_min, prompt_len], drawn with
-// splitmix64 from seed 1, as bench/hf_generate_bench.py draws them: both prefill the same lengths.
-std::vector<int64_t> prompt_lengths(const BenchGenerateOptions& o) {
-  std::vector<int64_t> lengths(o.batch, o.prompt_len);
-  if (o.prompt_len_min <= 0 || o.prompt_len_min == o.prompt_len) return lengths;
-  const uint64_t span = static_cast<uint64_t>(o.prompt_len - o.prompt_len_min + 1);
-  uint64_t state = 1;
-  for (auto& n : lengths) {
+// `count` draws uniform in [lo, hi] with splitmix64 from `seed`, or all hi when lo is 0 or hi: the
+// prompts' lengths (seed 1, as bench/hf_generate_bench.py draws them: both prefill the same
+// lengths) and the prompts' new tokens (seed 2).
+std::vector<int64_t> uniform_draws(int64_t count, int64_t lo, int64_t hi, uint64_t seed) {
+  std::vector<int64_t> out(count, hi);
+  if (lo <= 0 || lo == hi) return out;
+  const uint64_t span = static_cast<uint64_t>(hi - lo + 1);
+  uint64_t state = seed;
+  for (auto& n : out) {
     uint64_t z = (state += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    n = o.prompt_len_min + static_cast<int64_t>((z ^ (z >> 31)) % span);
+    n = lo + static_cast<int64_t>((z ^ (z >> 31)) % span);
   }
-  return lengths;
+  return out;
+}
+
+// "N" when every draw is hi, else "lo..hi (T tokens)".
+std::string draws_text(const std::vector<int64_t>& draws, int64_t lo, int64_t hi) {
+  int64_t total = 0;
+  for (int64_t n : draws) total += n;
+  if (total == hi * static_cast<int64_t>(draws.size())) return std::to_string(hi);
+  return fmt::format("{}..{} ({} tokens)", lo, hi, total);
 }
 
 }  // namespace
@@ -44,6 +56,10 @@ int command_bench_generate(const BenchGenerateOptions& o) {
     throw InputError(fmt::format("bench generate: --prompt-len-min {} is not in [0, --prompt-len {}] (0: all "
                                  "prompts --prompt-len long)", o.prompt_len_min, o.prompt_len));
   if (o.prefill_tokens < 0) throw InputError("bench generate: --prefill-tokens must be at least 0 (0: the default)");
+  if (o.max_active < 0) throw InputError("bench generate: --max-active must be at least 0 (0: every prompt at once)");
+  if (o.new_tokens_min < 0 || o.new_tokens_min > o.new_tokens)
+    throw InputError(fmt::format("bench generate: --new-tokens-min {} is not in [0, --new-tokens {}] (0: every "
+                                 "prompt --new-tokens)", o.new_tokens_min, o.new_tokens));
   runtime::LocalModelOptions lo;
   lo.device = o.device;
   lo.dtype = o.dtype;
@@ -53,7 +69,10 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   lo.prefill_tokens = o.prefill_tokens;
   auto model = runtime::LocalModel::load(o.checkpoint, lo);
   std::mt19937_64 rng(1);
-  const std::vector<int64_t> lengths = prompt_lengths(o);
+  const std::vector<int64_t> lengths = uniform_draws(o.batch, o.prompt_len_min, o.prompt_len, 1);
+  const std::vector<int64_t> budgets = uniform_draws(o.batch, o.new_tokens_min, o.new_tokens, 2);
+  int64_t generated = 0;
+  for (int64_t n : budgets) generated += n;
   std::vector<std::vector<int32_t>> prompts;
   int64_t prompt_tokens = 0;
   for (int64_t n : lengths) {
@@ -62,32 +81,35 @@ int command_bench_generate(const BenchGenerateOptions& o) {
     prompt_tokens += n;
   }
 
-  auto timed = [&](int64_t new_tokens) {
+  runtime::ScheduleStats schedule;
+  auto timed = [&](const std::vector<int64_t>& new_tokens) {
     runtime::SamplingParams sp;
-    sp.max_new_tokens = new_tokens;
+    sp.prompt_max_new_tokens = new_tokens;
     sp.ignore_eos = true;
+    sp.max_active = o.max_active;
     const auto start = std::chrono::steady_clock::now();
-    model->generate_tokens(prompts, sp);
+    model->generate_tokens(prompts, sp, &schedule);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  for (int i = 0; i < o.warmup; ++i) timed(o.new_tokens);
-  // Prefill alone (one new token) and the whole run; decode time is the difference.
+  for (int i = 0; i < o.warmup; ++i) timed(budgets);
+  // Prefill alone (one new token each) and the whole run; decode time is the difference.
   std::vector<double> prefill, total;
   for (int i = 0; i < o.repeats; ++i) {
-    prefill.push_back(timed(1));
-    total.push_back(timed(o.new_tokens));
+    prefill.push_back(timed(std::vector<int64_t>(o.batch, 1)));
+    total.push_back(timed(budgets));
   }
   const double t_prefill = median(prefill), t_total = median(total);
-  const double decode_tps = o.batch * (o.new_tokens - 1) / std::max(t_total - t_prefill, 1e-9);
+  const double decode_tps = static_cast<double>(generated - o.batch) / std::max(t_total - t_prefill, 1e-9);
   fmt::print("checkpoint {} ({} parameters) device {} dtype {}\n", o.checkpoint.string(),
              model->config().parameter_count(), o.device, o.dtype.empty() ? "default" : o.dtype);
-  const std::string prompt = prompt_tokens == o.batch * o.prompt_len
-                                 ? std::to_string(o.prompt_len)
-                                 : fmt::format("{}..{} ({} tokens)", o.prompt_len_min, o.prompt_len, prompt_tokens);
   fmt::print("batch {} prompt {} new {} repeats {}: prefill {:.4f} s ({:.0f} prompt tokens/s), total {:.4f} s, "
              "decode {:.1f} tokens/s, end-to-end {:.1f} tokens/s (medians)\n",
-             o.batch, prompt, o.new_tokens, o.repeats, t_prefill, prompt_tokens / t_prefill, t_total, decode_tps,
-             o.batch * o.new_tokens / t_total);
+             o.batch, draws_text(lengths, o.prompt_len_min, o.prompt_len),
+             draws_text(budgets, o.new_tokens_min, o.new_tokens), o.repeats, t_prefill, prompt_tokens / t_prefill,
+             t_total, decode_tps, generated / t_total);
+  fmt::print("schedule: {} slots, {} prefill forwards, {} decode steps, {:.2f} active slots per step (mean)\n",
+             schedule.slots, schedule.prefills, schedule.decode_steps,
+             static_cast<double>(schedule.slot_steps) / std::max<int64_t>(schedule.decode_steps, 1));
   return 0;
 }
 

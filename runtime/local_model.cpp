@@ -1,9 +1,11 @@
 #include "runtime/local_model.h"
 
 #include <algorithm>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -75,6 +77,11 @@ size_t streamable_length(const std::string& text, const std::vector<std::string>
   return n - unfinished_utf8_tail(std::string_view(text).substr(0, n));
 }
 
+// Prompt i's max_new_tokens: its own when the call gives one per prompt.
+int64_t max_new_tokens_of(const SamplingParams& p, size_t i) {
+  return p.prompt_max_new_tokens.empty() ? p.max_new_tokens : p.prompt_max_new_tokens[i];
+}
+
 // Each listed row's next token from logits [rows, vocab] on the model's device: greedy takes the
 // argmax there, so only the ids cross to the host; sampling draws on the host from row i's generator.
 void pick_rows(const torch::Tensor& logits, const std::vector<int64_t>& rows, const SamplingParams& p,
@@ -105,68 +112,150 @@ struct LocalModel::Impl {
   nlohmann::json tokenizer_config;  // tokenizer_config.json when present (chat format detection)
   std::mutex mu;  // one generation at a time per model: the cache and weights are shared
 
+  // A finished prompt: its index, generated tokens and finish reason ("eos", "stop", "length").
+  using Finished = std::function<void(size_t, const std::vector<int32_t>&, const char*)>;
+  using StopHit = std::function<bool(size_t, const std::vector<int32_t>&)>;
+
+  // One call's scheduling state: which prompt holds which slot, and which prompts wait.
+  // Invariants: a prompt is waiting, active (holding slot_of[i]) or done, in that order; active is
+  // ascending (so with a slot per prompt, decode rows are slots 0.. as before continuous batching);
+  // free_slots and the active prompts' slots partition the cache's slots.
+  struct Schedule {
+    std::vector<std::vector<int32_t>> out;  // per prompt: accepted tokens
+    std::vector<std::mt19937_64> rngs;      // per prompt
+    std::vector<int32_t> next;              // per prompt: the token sampled and not yet accepted
+    std::deque<int64_t> waiting;
+    std::set<int64_t> free_slots;           // lowest first
+    std::vector<int64_t> active;
+    std::vector<int64_t> slot_of;
+    ScheduleStats stats;
+  };
+
   std::vector<std::vector<int32_t>> run(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p,
-                                        const std::function<bool(size_t, const std::vector<int32_t>&)>& stop_hit,
-                                        std::vector<std::string>* reasons) {
+                                        const StopHit& stop_hit, const Finished& finished, ScheduleStats* stats) {
     std::lock_guard<std::mutex> lock(mu);
     torch::NoGradGuard no_grad;
     const int64_t n = static_cast<int64_t>(prompts.size());
-    std::vector<std::vector<int32_t>> out(n);
-    if (reasons) reasons->assign(n, "length");
-    if (n == 0) return out;
-    int64_t longest = 0;
-    for (const auto& pr : prompts) {
-      if (pr.empty()) throw InputError("generate: empty prompt (no tokens)");
-      longest = std::max<int64_t>(longest, static_cast<int64_t>(pr.size()));
+    if (n == 0) {
+      if (stats) *stats = ScheduleStats{};
+      return {};
     }
-    KVCache cache = model->make_cache(n, longest + std::max<int64_t>(p.max_new_tokens, 1));
+    if (p.max_active < 0) throw std::invalid_argument(fmt::format("generate: max_active {} < 0", p.max_active));
     if (!p.prompt_seeds.empty() && static_cast<int64_t>(p.prompt_seeds.size()) != n)
       throw std::invalid_argument("generate: prompt_seeds must be empty or one per prompt");
-    std::vector<std::mt19937_64> rngs;
-    for (int64_t i = 0; i < n; ++i)
-      rngs.emplace_back(p.prompt_seeds.empty() ? p.seed * 1000003ull + static_cast<uint64_t>(i) : p.prompt_seeds[i]);
-
-    std::vector<int32_t> next(n);
-    prefill(prompts, cache, p, rngs, next);
-    std::vector<int64_t> active;
-    for (int64_t i = 0; i < n; ++i) active.push_back(i);
-    for (int64_t step = 0; step < p.max_new_tokens && !active.empty(); ++step) {
-      std::vector<int64_t> still;
-      std::vector<int64_t> feed;
-      for (int64_t i : active) {
-        const int32_t t = next[i];
-        if (!p.ignore_eos && std::find(eos.begin(), eos.end(), t) != eos.end()) {
-          if (reasons) (*reasons)[i] = "eos";
-          continue;
-        }
-        out[i].push_back(t);
-        if (stop_hit && stop_hit(static_cast<size_t>(i), out[i])) {
-          if (reasons) (*reasons)[i] = "stop";
-          continue;
-        }
-        if (step + 1 < p.max_new_tokens) {
-          still.push_back(i);
-          feed.push_back(t);
-        }
-      }
-      active = still;
-      if (active.empty()) break;
-      const torch::Tensor ids = torch::tensor(feed).view({-1, 1});
-      pick_rows(model->forward(ids, cache, active, true), active, p, rngs, next);
+    if (!p.prompt_max_new_tokens.empty() && static_cast<int64_t>(p.prompt_max_new_tokens.size()) != n)
+      throw std::invalid_argument("generate: prompt_max_new_tokens must be empty or one per prompt");
+    int64_t capacity = 0;  // the most any slot will hold: a prompt and its new tokens
+    for (int64_t i = 0; i < n; ++i) {
+      if (prompts[i].empty()) throw InputError("generate: empty prompt (no tokens)");
+      capacity = std::max<int64_t>(capacity, static_cast<int64_t>(prompts[i].size()) +
+                                                 std::max<int64_t>(max_new_tokens_of(p, i), 1));
     }
-    return out;
+    const int64_t slots = p.max_active > 0 ? std::min(p.max_active, n) : n;
+    KVCache cache = model->make_cache(slots, capacity);
+    Schedule s = start_schedule(n, slots, p);
+
+    // Tokens not yet accepted: the newly prefilled prompts', or every active one's after a step.
+    std::vector<int64_t> fresh;
+    for (;;) {
+      const std::vector<int64_t> admitted = admit(prompts, s, cache, p);
+      fresh.insert(fresh.end(), admitted.begin(), admitted.end());
+      accept(fresh, s, p, stop_hit, finished);
+      fresh.clear();
+      if (!s.waiting.empty() && !s.free_slots.empty()) continue;  // refill before decoding
+      if (s.active.empty()) break;  // no free slot would mean an active prompt: nothing waits
+      decode_step(s, cache, p);
+      fresh = s.active;
+    }
+    if (stats) *stats = std::move(s.stats);
+    return std::move(s.out);
   }
 
-  // Prompt i into cache slot i, in the groups prefill_limits allows, and its first new token.
-  void prefill(const std::vector<std::vector<int32_t>>& prompts, KVCache& cache, const SamplingParams& p,
-               std::vector<std::mt19937_64>& rngs, std::vector<int32_t>& next) {
-    std::vector<int64_t> lengths;
-    for (const auto& pr : prompts) lengths.push_back(static_cast<int64_t>(pr.size()));
+  static Schedule start_schedule(int64_t n, int64_t slots, const SamplingParams& p) {
+    Schedule s;
+    s.out.resize(n);
+    for (int64_t i = 0; i < n; ++i) {
+      s.rngs.emplace_back(p.prompt_seeds.empty() ? p.seed * 1000003ull + static_cast<uint64_t>(i) : p.prompt_seeds[i]);
+      s.waiting.push_back(i);
+    }
+    for (int64_t slot = 0; slot < slots; ++slot) s.free_slots.insert(slot);
+    s.next.assign(n, 0);
+    s.slot_of.assign(n, -1);
+    s.stats.slots = slots;
+    s.stats.slot.assign(n, -1);
+    s.stats.admitted_at.assign(n, -1);
+    s.stats.done_at.assign(n, -1);
+    return s;
+  }
+
+  // Waiting prompts into the free slots (emptied first), prefilled in the groups prefill_limits
+  // allows; each gets its first token in s.next. Returns the admitted prompts.
+  std::vector<int64_t> admit(const std::vector<std::vector<int32_t>>& prompts, Schedule& s, KVCache& cache,
+                             const SamplingParams& p) {
+    std::vector<int64_t> admitted, lengths;
+    while (!s.waiting.empty() && !s.free_slots.empty()) {
+      const int64_t i = s.waiting.front(), slot = *s.free_slots.begin();
+      s.waiting.pop_front();
+      s.free_slots.erase(s.free_slots.begin());
+      cache.reset(slot);
+      s.slot_of[i] = s.stats.slot[i] = slot;
+      s.stats.admitted_at[i] = s.stats.decode_steps;
+      admitted.push_back(i);
+      lengths.push_back(static_cast<int64_t>(prompts[i].size()));
+    }
     for (const auto& group : plan_prefill_groups(lengths, prefill_limits)) {
       std::vector<std::vector<int32_t>> members;
-      for (int64_t i : group) members.push_back(prompts[i]);
-      pick_rows(model->prefill(members, cache, group), group, p, rngs, next);
+      std::vector<int64_t> rows, slots;
+      for (int64_t j : group) {
+        rows.push_back(admitted[j]);
+        slots.push_back(s.slot_of[admitted[j]]);
+        members.push_back(prompts[admitted[j]]);
+      }
+      pick_rows(model->prefill(members, cache, slots), rows, p, s.rngs, s.next);
+      ++s.stats.prefills;
     }
+    s.active.insert(s.active.end(), admitted.begin(), admitted.end());
+    std::sort(s.active.begin(), s.active.end());
+    return admitted;
+  }
+
+  // Accepts each listed prompt's pending token, or ends the prompt: at an end-of-sequence token
+  // (not accepted), a stop string, or its max_new_tokens. An ended prompt's slot is free at once.
+  void accept(const std::vector<int64_t>& pending, Schedule& s, const SamplingParams& p, const StopHit& stop_hit,
+              const Finished& finished) {
+    for (int64_t i : pending) {
+      const char* reason = nullptr;
+      std::vector<int32_t>& out = s.out[i];
+      const int64_t max_new = max_new_tokens_of(p, i);
+      if (max_new <= 0) {
+        reason = "length";
+      } else if (!p.ignore_eos && std::find(eos.begin(), eos.end(), s.next[i]) != eos.end()) {
+        reason = "eos";
+      } else {
+        out.push_back(s.next[i]);
+        if (stop_hit && stop_hit(static_cast<size_t>(i), out)) reason = "stop";
+        else if (static_cast<int64_t>(out.size()) >= max_new) reason = "length";
+      }
+      if (!reason) continue;
+      s.active.erase(std::find(s.active.begin(), s.active.end(), i));
+      s.free_slots.insert(s.slot_of[i]);
+      s.slot_of[i] = -1;
+      s.stats.done_at[i] = s.stats.decode_steps;
+      if (finished) finished(static_cast<size_t>(i), out, reason);
+    }
+  }
+
+  // Every active prompt's last accepted token through the model: its next token in s.next.
+  void decode_step(Schedule& s, KVCache& cache, const SamplingParams& p) {
+    std::vector<int64_t> feed, slots;
+    for (int64_t i : s.active) {
+      feed.push_back(s.out[i].back());
+      slots.push_back(s.slot_of[i]);
+    }
+    const torch::Tensor ids = torch::tensor(feed).view({-1, 1});
+    pick_rows(model->forward(ids, cache, slots, true), s.active, p, s.rngs, s.next);
+    ++s.stats.decode_steps;
+    s.stats.slot_steps += static_cast<int64_t>(s.active.size());
   }
 
   // Log-likelihood of each continuation after its prompt (LocalModel::score), one item at a time.
@@ -233,11 +322,13 @@ struct LocalModel::Impl {
   // request; the others are generated (the error never costs them their answers).
   std::vector<Generation> generate_text(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params) {
     const int64_t context = model->config().max_position_embeddings;
-    const int64_t new_tokens = std::max<int64_t>(params.max_new_tokens, 1);
+    if (!params.prompt_max_new_tokens.empty() && params.prompt_max_new_tokens.size() != ids.size())
+      throw std::invalid_argument("generate: prompt_max_new_tokens must be empty or one per prompt");
     std::vector<Generation> out(ids.size());
     std::vector<size_t> fit;
     for (size_t i = 0; i < ids.size(); ++i) {
       const int64_t n = static_cast<int64_t>(ids[i].size());
+      const int64_t new_tokens = std::max<int64_t>(max_new_tokens_of(params, i), 1);
       if (n + new_tokens <= context) {
         fit.push_back(i);
         continue;
@@ -246,24 +337,29 @@ struct LocalModel::Impl {
       out[i].context_exceeded = true;
       out[i].error = fmt::format("prompt of {} tokens + {} new tokens exceeds the model's context of {} tokens "
                                  "(max_position_embeddings)", n, new_tokens, context);
+      if (params.on_done) params.on_done(i, out[i]);
     }
     if (fit.size() == ids.size()) return generate_fitting(ids, params);
     if (fit.empty()) return out;
     std::vector<std::vector<int32_t>> fit_ids;
     SamplingParams sub = params;
     sub.prompt_seeds.clear();
+    sub.prompt_max_new_tokens.clear();
     for (size_t i : fit) {
       fit_ids.push_back(ids[i]);
       if (!params.prompt_seeds.empty()) sub.prompt_seeds.push_back(params.prompt_seeds[i]);
+      if (!params.prompt_max_new_tokens.empty()) sub.prompt_max_new_tokens.push_back(params.prompt_max_new_tokens[i]);
     }
     if (params.on_text) sub.on_text = [&](size_t j, const std::string& piece) { params.on_text(fit[j], piece); };
+    if (params.on_done) sub.on_done = [&](size_t j, const Generation& g) { params.on_done(fit[j], g); };
     std::vector<Generation> done = generate_fitting(fit_ids, sub);
     for (size_t j = 0; j < fit.size(); ++j) out[fit[j]] = std::move(done[j]);
     return out;
   }
 
   // Encoded prompts (that fit the context) to text: stop strings end a sequence (its text cut
-  // before them), and streamed pieces go to p.on_text as they become final.
+  // before them), streamed pieces go to p.on_text as they become final, and each prompt's result
+  // to p.on_done as soon as it ends.
   std::vector<Generation> generate_fitting(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params) {
     const Tokenizer& tok = text_tokenizer();
     std::vector<std::string> texts(ids.size());
@@ -283,20 +379,20 @@ struct LocalModel::Impl {
       }
       return hit;
     };
-    std::vector<std::string> reasons;
-    const auto generated = run(ids, params, stop_hit, &reasons);
     std::vector<Generation> out(ids.size());
-    for (size_t i = 0; i < ids.size(); ++i) {
-      out[i].tokens = generated[i];
-      out[i].prompt_tokens = static_cast<int64_t>(ids[i].size());
-      out[i].finish_reason = reasons[i];
-      std::string text = tok.decode(generated[i], true);
+    auto finished = [&](size_t i, const std::vector<int32_t>& generated, const char* reason) {
+      Generation& g = out[i];
+      g.tokens = generated;
+      g.prompt_tokens = static_cast<int64_t>(ids[i].size());
+      g.finish_reason = reason;
+      g.text = tok.decode(generated, true);
       size_t cut = std::string::npos;
       for (const auto& s : params.stop)
-        if (!s.empty()) cut = std::min(cut, text.find(s));
-      if (cut != std::string::npos) text.resize(cut);
-      out[i].text = std::move(text);
-    }
+        if (!s.empty()) cut = std::min(cut, g.text.find(s));
+      if (cut != std::string::npos) g.text.resize(cut);
+      if (params.on_done) params.on_done(i, g);
+    };
+    run(ids, params, stop_hit, finished, nullptr);
     return out;
   }
 };
@@ -334,8 +430,8 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
 const ModelConfig& LocalModel::config() const { return impl_->model->config(); }
 
 std::vector<std::vector<int32_t>> LocalModel::generate_tokens(const std::vector<std::vector<int32_t>>& prompts,
-                                                              const SamplingParams& params) {
-  return impl_->run(prompts, params, nullptr, nullptr);
+                                                              const SamplingParams& params, ScheduleStats* stats) {
+  return impl_->run(prompts, params, nullptr, nullptr, stats);
 }
 
 std::vector<Generation> LocalModel::generate(const std::vector<std::string>& prompts, const SamplingParams& params) {

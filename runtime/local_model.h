@@ -1,10 +1,15 @@
 // A checkpoint ready to generate text: tokenizer + model + sampling, behind a header with no
 // LibTorch in it, so the harness (the `local:` backend, `aimicius generate`) stays cheap to build.
 //
-// Generation: each prompt gets a cache slot; the prompts are prefilled in as few padded forwards
-// as the prefill budget allows (runtime/prefill_plan.h: longest first, bounded padded size and
-// padding), then every unfinished sequence advances together, one token per decode step. Grouping
-// changes nothing beyond float rounding: a prompt's padding never reaches its cache or logits.
+// Generation (continuous batching): the cache has SamplingParams::max_active slots (default: one
+// per prompt), made once per call for the longest prompt + its max_new_tokens. Prompts are admitted in
+// order into free slots; the prompts admitted together are prefilled in as few padded forwards as
+// the prefill budget allows (runtime/prefill_plan.h: longest first, bounded padded size and
+// padding); then every active sequence advances together, one token per decode step. A sequence
+// that ends frees its slot at once and the next waiting prompt is admitted before the next decode
+// step. The schedule changes nothing beyond float rounding: a prompt's padding never reaches its
+// cache or logits, a reused slot is emptied first, and each prompt samples from its own generator.
+// With max_active >= the prompts, every prompt is admitted at once into slot = its index.
 // Greedy (temperature 0) is deterministic; sampling (temperature, top-k, top-p) draws from one generator
 // per prompt, seeded by prompt_seeds[i] when given (the harness derives it from the example, so
 // batching never changes what an example samples), else by (seed, prompt index).
@@ -39,6 +44,8 @@ struct LocalModelOptions {
   bool chat = false;
 };
 
+struct Generation;  // below
+
 struct SamplingParams {
   int64_t max_new_tokens = 128;
   double temperature = 0.0;  // 0: greedy
@@ -46,14 +53,37 @@ struct SamplingParams {
   double top_p = 1.0;        // 1: off
   uint64_t seed = 0;
   std::vector<uint64_t> prompt_seeds;  // empty, or one per prompt
+  // Empty, or one per prompt: its own max_new_tokens (requests with budgets of their own in one
+  // call; benchmarks of sequences that end at different steps).
+  std::vector<int64_t> prompt_max_new_tokens;
   std::vector<std::string> stop;
   bool add_bos = true;
   bool ignore_eos = false;  // benchmarks: always generate max_new_tokens
+  // Cache slots, i.e. sequences generated at once (0: one per prompt). A per-call choice, not a
+  // load option: the cache is made per call, and a caller (the local: backend, bench generate)
+  // knows how many sequences its device holds for its prompts.
+  int64_t max_active = 0;
   // Streaming (text generation only): called after each decode step with the new text of prompt i
   // that no later token can change: a tail that may still begin a stop string or is an unfinished
   // UTF-8 sequence is held back. The pieces of prompt i concatenate to a prefix of its final
   // Generation::text; generate() returns the rest (the caller sends text.substr(streamed)).
   std::function<void(size_t index, const std::string& piece)> on_text;
+  // Text generation only: called once per prompt with its final Generation as soon as the prompt
+  // is done (a prompt that does not fit the context first, before any generation), so a caller can
+  // store results before the slowest prompt ends. Runs under the model's lock: it must not call
+  // back into this LocalModel.
+  std::function<void(size_t index, const Generation& result)> on_done;
+};
+
+// How one call moved its prompts through the cache slots (LocalModel::generate_tokens).
+struct ScheduleStats {
+  int64_t slots = 0;         // cache slots of the call
+  int64_t prefills = 0;      // prefill forwards (padded groups)
+  int64_t decode_steps = 0;  // forwards of one token per active sequence
+  int64_t slot_steps = 0;    // sequences advanced, summed over decode steps (/ decode_steps: mean active)
+  std::vector<int64_t> slot;         // per prompt: the slot it was generated in
+  std::vector<int64_t> admitted_at;  // per prompt: decode steps run before it was prefilled
+  std::vector<int64_t> done_at;      // per prompt: decode steps run when it ended (its slot freed)
 };
 
 struct ChatMessage;  // runtime/tokenizer/chat_template.h
@@ -86,9 +116,10 @@ class LocalModel {
   // the assistant's generation prompt), whatever the `chat` option says; otherwise as generate().
   std::vector<Generation> generate_chat(const std::vector<std::vector<ChatMessage>>& conversations,
                                         const SamplingParams& params);
-  // Token-level entry, for tests: the same loop without the tokenizer (no stop strings).
+  // Token-level entry, for tests and benchmarks: the same loop without the tokenizer (no stop
+  // strings, no callbacks); `stats`, when given, receives the schedule.
   std::vector<std::vector<int32_t>> generate_tokens(const std::vector<std::vector<int32_t>>& prompts,
-                                                    const SamplingParams& params);
+                                                    const SamplingParams& params, ScheduleStats* stats = nullptr);
 
   // Log-likelihood of continuations[i] after prompts[i] (as lm-evaluation-harness' loglikelihood
   // requests): one prefill over prompt + continuation, float32 log-softmax, summed over the

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
 
 #include <torch/version.h>
 
@@ -88,6 +89,12 @@ int64_t KVCache::used_bytes() const {
   int64_t tokens = 0;
   for (int64_t n : lengths) tokens += n;
   return tokens * (k_token_bytes_ + v_token_bytes_);
+}
+
+void KVCache::reset(int64_t slot) {
+  if (slot < 0 || slot >= slots())
+    throw std::out_of_range(fmt::format("KV cache: no slot {} (the cache has {})", slot, slots()));
+  lengths[slot] = 0;
 }
 
 Model::Model(ModelConfig config, ModelOptions options, SafetensorsCheckpoint checkpoint)
@@ -213,7 +220,8 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
 #endif
 
   // Store this step's K and V at each slot's current length; gather each slot's whole context.
-  // (A padded query may see rows past its slot's length: never written, so zeros.)
+  // (A padded query may see rows past its slot's length: zeros, or a reset slot's old rows; its
+  // output is discarded either way.)
   const int64_t max_len = store_rows(cache, index, k, v, slots, padding);
   const torch::Tensor slot_index = torch::tensor(slots, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
   const torch::Tensor keys = cache.k[index].index_select(0, slot_index).narrow(1, 0, max_len).to(torch::kFloat32);

@@ -12,7 +12,9 @@
 // rounding. (Padded queries attend to whatever precedes them; their outputs are discarded.)
 //
 // Invariants: forward() never reads past a slot's length (a causal mask over positions), lengths
-// only grow, and a slot's contents below its length never change. Attention math is done in
+// only grow except that reset() empties a slot for its next sequence (continuous batching: its old
+// rows stay in place, past the length, where nothing reads them), and a slot's contents below its
+// length never change. Attention math is done in
 // float32 whatever the storage dtype.
 #pragma once
 
@@ -51,6 +53,8 @@ class KVCache {
   int64_t bytes() const;
   // Bytes of K and V that the stored tokens occupy: what a decode step must read.
   int64_t used_bytes() const;
+  // Empties `slot` for a new sequence (its length to 0); the old rows are left, unread.
+  void reset(int64_t slot);
 
   std::vector<torch::Tensor> k;  // per layer [slots, capacity, n_k, d_k]
   std::vector<torch::Tensor> v;  // per layer [slots, capacity, n_v, d_v]

@@ -19,6 +19,7 @@ namespace {
 struct LocalSpec {
   fs::path dir;
   runtime::LocalModelOptions options;
+  int64_t max_active = 0;  // SamplingParams::max_active of every call
 };
 
 LocalSpec parse_local_spec(const std::string& spec) {
@@ -31,9 +32,13 @@ LocalSpec parse_local_spec(const std::string& spec) {
     else if (key == "dtype") out.options.dtype = value;
     else if (key == "chat") out.options.chat = value == "1" || value == "true";
     else if (key == "selective_v") out.options.selective_v_topk = spec_int(spec, key, value);
+    else if (key == "max_active") out.max_active = spec_int(spec, key, value);
     else
-      throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat)", spec, key));
+      throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat, "
+                                   "max_active)", spec, key));
   }
+  if (out.max_active < 0)
+    throw InputError(fmt::format("model spec \"{}\": max_active must be at least 0 (0: the whole batch)", spec));
   if (!fs::is_directory(out.dir)) throw InputError(fmt::format("model spec \"{}\": {} is not a folder", spec, out.dir.string()));
   return out;
 }
@@ -57,6 +62,7 @@ std::string checkpoint_hash(const fs::path& dir) {
 LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
   const LocalSpec parsed = parse_local_spec(spec);
   model_ = runtime::LocalModel::load(parsed.dir, parsed.options);
+  max_active_ = parsed.max_active;
   hash_ = checkpoint_hash(parsed.dir);
 }
 
@@ -71,6 +77,7 @@ std::vector<GenerationResult> LocalBackend::generate(const std::vector<Generatio
   sp.top_p = params.top_p;
   sp.seed = params.seed;
   sp.stop = params.stop;
+  sp.max_active = max_active_;
   // Plain prompts and chat conversations go to the runtime as two calls (each batched).
   std::vector<size_t> plain, chat;
   for (size_t i = 0; i < batch.size(); ++i) (batch[i].messages.empty() ? plain : chat).push_back(i);

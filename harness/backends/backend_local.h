@@ -1,6 +1,8 @@
 // The `local:` backend: the project's DiffQKV runtime on a checkpoint folder.
-// Spec: local:DIR, optionally with ?device=cpu|cuda[:N]&dtype=f32|bf16|f16&selective_v=K&chat=1
-// (chat=1: prompts go through the checkpoint's chat format, for instruction-tuned models).
+// Spec: local:DIR, optionally with ?device=cpu|cuda[:N]&dtype=f32|bf16|f16&selective_v=K&chat=1&max_active=N
+// (chat=1: prompts go through the checkpoint's chat format, for instruction-tuned models;
+// max_active=N: at most N sequences generated at once, a finished one's cache slot taking the
+// next prompt of the batch at once; default: the whole batch at once).
 // The content hash covers config.json and every weight file, so a resumed run refuses a
 // checkpoint that changed under it.
 #pragma once
@@ -31,6 +33,7 @@ class LocalBackend final : public Backend {
   std::string spec_;
   std::string hash_;
   std::unique_ptr<runtime::LocalModel> model_;
+  int64_t max_active_ = 0;
 };
 
 }  // namespace aimicius

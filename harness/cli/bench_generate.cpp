@@ -28,7 +28,13 @@ class BenchGenerateCommand final : public Command {
                     "Prompt lengths drawn uniformly in [this, --prompt-len] with a fixed seed (default: --prompt-len)");
     cmd->add_option("--prefill-tokens", options_.prefill_tokens,
                     "Most padded tokens per prefill forward (default: 65536 on CUDA, 4096 on the CPU)");
+    cmd->add_option("--max-active", options_.max_active,
+                    "Sequences generated at once (cache slots); a finished one's slot takes the next prompt "
+                    "(default: all --batch)");
     cmd->add_option("--new-tokens", options_.new_tokens, "Tokens generated per prompt")->capture_default_str();
+    cmd->add_option("--new-tokens-min", options_.new_tokens_min,
+                    "New tokens per prompt drawn uniformly in [this, --new-tokens] with a fixed seed, so that "
+                    "sequences end at different steps (default: --new-tokens)");
     cmd->add_option("--repeats", options_.repeats, "Timed repeats (median reported)")->capture_default_str();
     cmd->add_option("--warmup", options_.warmup, "Untimed warm-up runs")->capture_default_str();
     return cmd;

@@ -40,6 +40,13 @@ class Cli : public ::testing::Test {
     if (!std::filesystem::exists(db())) return 0;
     return static_cast<int64_t>(Store::open_for_read(db()).list_runs().size());
   }
+  // A random tiny-diffqkv checkpoint from `aimicius make-checkpoint` (builds with the runtime).
+  std::filesystem::path tiny_checkpoint() {
+    const auto ckpt = dir_ / "ckpt";
+    const auto r = aimicius("make-checkpoint --preset tiny-diffqkv --out '" + ckpt.string() + "'");
+    if (r.exit_code != 0) throw std::runtime_error("make-checkpoint failed: " + r.err);
+    return ckpt;
+  }
   ScratchDir dir_;
 };
 
@@ -266,10 +273,7 @@ namespace {
 // The whole path with the project's runtime: a random checkpoint, a run through local:, stored
 // generations with token counts. (Random weights: the answers are noise, the plumbing is real.)
 TEST_F(Cli, LocalCheckpointRunsEndToEnd) {
-  const auto ckpt = dir_ / "ckpt";
-  const std::string make = std::string("'") + AIMICIUS_BIN + "' make-checkpoint --preset tiny-diffqkv --out '" +
-                           ckpt.string() + "' >/dev/null";
-  ASSERT_EQ(std::system(make.c_str()), 0);
+  const auto ckpt = tiny_checkpoint();
   const auto r = aimicius("run --model local:" + ckpt.string() + " --limit 3 --max-new-tokens 6 --batch-size 2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("exact_match"), std::string::npos);
@@ -293,10 +297,7 @@ TEST_F(Cli, LocalCheckpointRunsEndToEnd) {
 // for the same arguments (157 tokens: its lengths 28, 27, 8, 37, 26, 31), so the two peers
 // prefill the same work; a minimum past --prompt-len is a usage error.
 TEST_F(Cli, BenchGenerateDrawsThePeersPromptLengths) {
-  const auto ckpt = dir_ / "ckpt";
-  const std::string make = std::string("'") + AIMICIUS_BIN + "' make-checkpoint --preset tiny-diffqkv --out '" +
-                           ckpt.string() + "' >/dev/null";
-  ASSERT_EQ(std::system(make.c_str()), 0);
+  const auto ckpt = tiny_checkpoint();
   const std::string bench = "bench generate --checkpoint " + ckpt.string() + " --batch 6 --prompt-len 40 ";
   const auto r = aimicius(bench + "--prompt-len-min 8 --new-tokens 2 --repeats 1 --warmup 0 --prefill-tokens 64");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -304,6 +305,29 @@ TEST_F(Cli, BenchGenerateDrawsThePeersPromptLengths) {
   const auto bad = aimicius(bench + "--prompt-len-min 41");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--prompt-len-min 41"), std::string::npos) << bad.err;
+}
+
+// `bench generate --max-active 2` runs six prompts through two cache slots and prints the last
+// run's schedule: three waves of 3 tokens (end-of-sequence ignored), 2 decode steps each; with
+// --new-tokens-min the budgets (2, 3, 1, 1, 2, 1: splitmix64 from seed 2) free slots unevenly,
+// and the prompts with budget 1 pass through a slot on their prefill alone.
+TEST_F(Cli, BenchGenerateMaxActivePrintsTheSchedule) {
+  const auto ckpt = tiny_checkpoint();
+  const std::string bench = "bench generate --checkpoint " + ckpt.string() + " --batch 6 --prompt-len 20 ";
+  const auto r = aimicius(bench + "--max-active 2 --new-tokens 3 --repeats 1 --warmup 0");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("schedule: 2 slots, 3 prefill forwards, 6 decode steps, 2.00 active slots per step"),
+            std::string::npos) << r.out;
+  const auto uneven = aimicius(bench + "--max-active 2 --new-tokens-min 1 --new-tokens 3 --repeats 1 --warmup 0");
+  ASSERT_EQ(uneven.exit_code, 0) << uneven.err;
+  EXPECT_NE(uneven.out.find("batch 6 prompt 20 new 1..3 (10 tokens)"), std::string::npos) << uneven.out;
+  EXPECT_NE(uneven.out.find("schedule: 2 slots, 5 prefill forwards, 2 decode steps, 2.00 active slots per step"),
+            std::string::npos) << uneven.out;
+  for (const char* bad_option : {"--max-active -1", "--new-tokens-min 4 --new-tokens 3"}) {
+    const auto bad = aimicius(bench + bad_option);
+    EXPECT_EQ(bad.exit_code, 2) << bad_option;
+    EXPECT_NE(bad.err.find(std::string(bad_option).substr(0, 12)), std::string::npos) << bad.err;
+  }
 }
 #endif
 

@@ -2,12 +2,14 @@
 // loopback: greedy completions are exactly LocalModel::generate's text, streamed chunks
 // concatenate to the non-streamed answer (also when a stop string cuts it), chat goes through
 // the checkpoint's chat format as LocalModel::generate_chat does, and concurrent (batched)
-// requests answer as single ones. Skipped in builds without the runtime.
+// requests answer as single ones; the local: backend's max_active option (continuous batching)
+// answers a batch as the whole batch at once does. Skipped in builds without the runtime.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <thread>
 
+#include "common/errors.h"
 #include "common/utf8.h"
 #include "harness/serve/openai_server.h"
 #include "serve_test_support.h"
@@ -173,6 +175,26 @@ TEST_F(ServeLocalModel, APromptBeyondTheContextIsABadRequest) {
   ASSERT_TRUE(sres);
   EXPECT_NE(sres->body.find("context_length_exceeded"), std::string::npos) << sres->body;
   EXPECT_FALSE(post("/v1/completions", completion("nvidia-smi", 4))["choices"][0]["text"].get<std::string>().empty());
+}
+
+// local:DIR?max_active=2 generates a batch of six two at a time (slots refilled as sequences end)
+// and answers each request as the default backend, which generates all six at once.
+TEST_F(ServeLocalModel, BackendMaxActiveAnswersAsTheWholeBatch) {
+  auto two_at_a_time = make_backend("local:" + dir_.path().string() + "?max_active=2", {});
+  std::vector<GenerationRequest> batch;
+  for (const char* prompt : {"nvidia-smi -q", "ls", "dmesg | tail", "a", "ibstat mlx5_0", "rocm-smi --showuse"})
+    batch.push_back({"cmdgen", prompt, prompt});
+  GenerationParams params;
+  params.max_new_tokens = 12;
+  params.stop = {"\n"};
+  const auto want = backend_->generate(batch, params), got = two_at_a_time->generate(batch, params);
+  ASSERT_EQ(got.size(), batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ(got[i].output, want[i].output) << i;
+    EXPECT_EQ(got[i].tokens_out, want[i].tokens_out) << i;
+    EXPECT_EQ(got[i].finish_reason, want[i].finish_reason) << i;
+  }
+  EXPECT_THROW(make_backend("local:" + dir_.path().string() + "?max_active=-1", {}), InputError);
 }
 
 #else

@@ -1,5 +1,6 @@
 #include "runtime/model_config.h"
 
+#include <cmath>
 #include <functional>
 
 #include <fmt/format.h>
@@ -64,8 +65,16 @@ void ModelConfig::validate(const std::string& where) const {
   if (aug_q_size < 0)
     throw InputError(fmt::format("{}: \"aug_q_intermediate_size\" is {}, expected 0 (none) or positive", where,
                                  aug_q_size));
-  if (rms_norm_eps <= 0) throw InputError(fmt::format("{}: \"rms_norm_eps\" must be positive", where));
-  if (rope_theta <= 0) throw InputError(fmt::format("{}: \"rope_theta\" must be positive", where));
+  // Written as !(x > 0) so that NaN fails too.
+  if (!(rms_norm_eps > 0) || !std::isfinite(rms_norm_eps))
+    throw InputError(fmt::format("{}: \"rms_norm_eps\" must be a positive number", where));
+  if (!(rope_theta > 0) || !std::isfinite(rope_theta))
+    throw InputError(fmt::format("{}: \"rope_theta\" must be a positive number", where));
+  if (max_position_embeddings <= 0)
+    throw InputError(fmt::format("{}: \"max_position_embeddings\" is {}, expected a positive integer", where,
+                                 max_position_embeddings));
+  if (!rope_scaling.type.empty() && (!(rope_scaling.factor > 0) || !std::isfinite(rope_scaling.factor)))
+    throw InputError(fmt::format("{}: rope_scaling \"factor\" must be a positive number", where));
   if (!rope_scaling.type.empty() && rope_scaling.type != "linear" && rope_scaling.type != "llama3")
     throw InputError(fmt::format("{}: rope_scaling type \"{}\" is not supported (linear, llama3)", where,
                                  rope_scaling.type));

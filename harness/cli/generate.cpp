@@ -29,7 +29,8 @@ int command_generate(const GenerateOptions& o) {
   for (size_t i = 0; i < o.prompts.size(); ++i) requests.push_back({"generate", std::to_string(i), o.prompts[i]});
   const auto results = backend->generate(requests, o.params);
   for (size_t i = 0; i < results.size(); ++i) {
-    if (results[i].error) throw std::runtime_error(fmt::format("prompt {}: {}", i, *results[i].error));
+    // A prompt the model cannot take (too long for its context, ...) is the user's input error.
+    if (results[i].error) throw InputError(fmt::format("prompt {}: {}", i, *results[i].error));
     if (o.prompts.size() > 1) fmt::print("--- prompt {} ({} tokens in, {} out)\n", i, results[i].tokens_in, results[i].tokens_out);
     fmt::print("{}\n", results[i].output);
   }

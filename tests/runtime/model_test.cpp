@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 #include "runtime/checkpoint_writer.h"
 #include "runtime/local_model.h"
 #include "runtime/model.h"
@@ -226,6 +227,18 @@ TEST(Model, KvCacheKeepsKAndVInTheirOwnShapes) {
   EXPECT_EQ(cache.bytes(), 2 * 10 * 1024);
   model->forward(as_tensor(random_tokens(3, 272, 1)), cache, {1}, true);
   EXPECT_EQ(cache.used_bytes(), 3 * 1024);
+}
+
+// Issue 19, item 9: num_hidden_layers 1e9 in config.json allocated 13 GB (the list of expected
+// tensors) before failing. The file is checked first: an InputError naming the missing layer.
+TEST(Model, AConfigClaimingMoreLayersThanTheFileFailsBeforeSizingAnything) {
+  ScratchDir dir;
+  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), {});
+  nlohmann::json config = read_json_file(dir / "config.json");
+  config["num_hidden_layers"] = 1000000000;
+  aimicius::testing::write_file(dir / "config.json", config.dump());
+  const std::string error = aimicius::testing::error_of([&] { Model::load(dir.path(), {}); });
+  EXPECT_NE(error.find("model.layers.999999999."), std::string::npos) << error;
 }
 
 TEST(Model, Bf16CheckpointLoadsOnCpuAsFloat32) {

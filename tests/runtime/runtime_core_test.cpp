@@ -80,6 +80,14 @@ TEST(ModelConfig, InconsistentShapesNameTheField) {
   j = preset_config("tiny-diffqkv").to_json();
   j.erase("hidden_size");
   EXPECT_NE(error_of([&] { parse_model_config(j, "cfg.json"); }).find("\"hidden_size\""), std::string::npos);
+  // Issue 19, item 9: these loaded, and failed later as internal errors.
+  j = preset_config("tiny-diffqkv").to_json();
+  j["max_position_embeddings"] = -1;
+  EXPECT_NE(error_of([&] { parse_model_config(j, "cfg.json"); }).find("\"max_position_embeddings\" is -1"),
+            std::string::npos);
+  j = preset_config("tiny-diffqkv").to_json();
+  j["rms_norm_eps"] = std::nan("");
+  EXPECT_NE(error_of([&] { parse_model_config(j, "cfg.json"); }).find("rms_norm_eps"), std::string::npos);
   j = preset_config("tiny-diffqkv").to_json();
   j["model_type"] = "mamba";
   EXPECT_NE(error_of([&] { parse_model_config(j, "cfg.json"); }).find("mamba"), std::string::npos);

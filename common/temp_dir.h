@@ -1,7 +1,7 @@
 // TempDir: a private temporary folder that lives exactly as long as its owner.
 //
-// The constructor creates a new folder "<parent>/<prefix>XXXXXX" with mkdtemp: a name no other
-// process holds at that moment, mode 0700. The destructor removes the folder and everything in it
+// The constructor creates a new folder "<parent>/<prefix><pid>-XXXXXX" with mkdtemp: a name no
+// other process holds at that moment, mode 0700, that says which process made it. The destructor removes the folder and everything in it
 // and never throws (a folder that cannot be removed is left behind, silently: a destructor has no
 // one to tell). Movable, not copyable; a moved-from TempDir owns nothing and removes nothing.
 //
@@ -28,6 +28,12 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+
+  // Removes the folders "<parent>/<prefix><pid>-XXXXXX" whose process no longer exists: what a
+  // killed process (SIGKILL runs no destructor) left. Folders of live processes, of processes
+  // this one may not signal, and names of any other form are left alone. Returns how many went.
+  static size_t remove_orphans(std::string_view prefix,
+                               const std::filesystem::path& parent = std::filesystem::temp_directory_path());
 
  private:
   void remove() noexcept;

@@ -201,6 +201,11 @@ Sandbox::Sandbox() {
   // A pool of uids per process (processes of one machine rarely share it; 64 slots each).
   uid_base_ = drop_privileges_ ? static_cast<uid_t>(100000 + (getpid() % 4096) * kUidSlots) : 0;
   uid_busy_.assign(kUidSlots, false);
+  // What sandboxes of killed processes left (SIGKILL runs no destructor): their run folders in
+  // memory, their /etc and program views on disk.
+  TempDir::remove_orphans("aimicius-sandbox-", run_dir_parent());
+  TempDir::remove_orphans("aimicius-sandbox-etc-");
+  TempDir::remove_orphans("aimicius-sandbox-bin-");
   try {
     etc_dir_.emplace("aimicius-sandbox-etc-");
   } catch (const std::runtime_error& e) {

@@ -46,7 +46,8 @@ void confine_to_own_file(sqlite3* db) {
 
 SqlScriptDatabase::SqlScriptDatabase(const fs::path& script) : SqlScriptDatabase(std::vector<fs::path>{script}) {}
 
-SqlScriptDatabase::SqlScriptDatabase(const std::vector<fs::path>& scripts) : dir_("aimicius-db-") {
+SqlScriptDatabase::SqlScriptDatabase(const std::vector<fs::path>& scripts)
+    : dir_((TempDir::remove_orphans("aimicius-db-"), TempDir("aimicius-db-"))) {  // what killed runs left first
   if (scripts.empty()) throw std::invalid_argument("SqlScriptDatabase: no script");
   file_ = dir_.path() / (scripts.back().stem().string() + ".sqlite");
   SqliteDb db(file_.string(), SqliteDb::Mode::kReadWriteCreate);

@@ -3,6 +3,8 @@
 #include "common/temp_dir.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -72,6 +74,35 @@ TEST(TempDir, AMissingParentThrowsNamingIt) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(missing.string()), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace aimicius
+
+namespace aimicius {
+namespace {
+
+// Issue 19, item 10: every SIGKILL left sandbox folders in /dev/shm and database copies in $TMPDIR.
+// Folders are named after their process, and the orphans of dead processes are removed.
+TEST(TempDir, OrphansOfDeadProcessesAreRemovedAndNothingElse) {
+  testing::ScratchDir parent;
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  waitpid(child, nullptr, 0);  // reaped: its pid names no process now
+  const std::filesystem::path dead = parent / ("orphan-" + std::to_string(child) + "-abcdef");
+  std::filesystem::create_directories(dead / "work");
+  testing::write_file(dead / "work" / "f.txt", "left by a killed run");
+  const TempDir live("orphan-", parent.path());  // this process's own, in use
+  const std::filesystem::path init_owned = parent / "orphan-1-abcdef";  // pid 1 is alive
+  const std::filesystem::path other_form = parent / "orphan-notapid";
+  const std::filesystem::path other_prefix = parent / ("other-" + std::to_string(child) + "-abcdef");
+  for (const auto& d : {init_owned, other_form, other_prefix}) std::filesystem::create_directories(d);
+
+  EXPECT_EQ(TempDir::remove_orphans("orphan-", parent.path()), 1u);
+  EXPECT_FALSE(std::filesystem::exists(dead));
+  for (const auto& d : {live.path(), init_owned, other_form, other_prefix}) EXPECT_TRUE(std::filesystem::exists(d)) << d;
+  EXPECT_NE(live.path().filename().string().find("orphan-" + std::to_string(getpid()) + "-"), std::string::npos);
 }
 
 }  // namespace

@@ -106,8 +106,8 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const Model
   // The file, not config.json, says how many layers there are: a config that claims more (1e9)
   // must fail here, before anything (the list of expected tensors included) is sized from it.
   ckpt.require(layer_weight(config.num_layers - 1, "input_layernorm.weight"), {config.hidden_size});
-  // Check every tensor's presence and shape before allocating anything.
-  for (const auto& spec : weight_specs(config)) ckpt.require(spec.name, spec.shape);
+  // Check every tensor's presence, shape and dtype before allocating anything.
+  for (const auto& spec : weight_specs(config)) ckpt.require_weight(spec.name, spec.shape);
   std::unique_ptr<Model> m(new Model(std::move(config), options, std::move(ckpt)));
   const ModelConfig& c = m->config_;
   auto get = [&](const std::string& name) {

@@ -187,6 +187,15 @@ const TensorView& SafetensorsCheckpoint::require(const std::string& name, const 
   return *v;
 }
 
+const TensorView& SafetensorsCheckpoint::require_weight(const std::string& name,
+                                                        const std::vector<int64_t>& shape) const {
+  const TensorView& v = require(name, shape);
+  if (v.dtype != DType::kF32 && v.dtype != DType::kF16 && v.dtype != DType::kBF16 && v.dtype != DType::kF64)
+    throw InputError(fmt::format("{}: tensor \"{}\" has dtype {}, expected a float type (F32, F16, BF16, F64)",
+                                 dir_.string(), name, dtype_name(v.dtype)));
+  return v;
+}
+
 std::vector<std::string> SafetensorsCheckpoint::names() const {
   std::vector<std::string> out;
   for (const auto& [name, _] : index_) out.push_back(name);

@@ -67,6 +67,8 @@ class SafetensorsCheckpoint {
   // Throws InputError naming the tensor (and the expected and actual shape) when it is missing or
   // mis-shaped.
   const TensorView& require(const std::string& name, const std::vector<int64_t>& shape) const;
+  // require(), and a floating-point dtype (F32, F16, BF16, F64): a model weight.
+  const TensorView& require_weight(const std::string& name, const std::vector<int64_t>& shape) const;
   std::vector<std::string> names() const;
   const std::filesystem::path& dir() const { return dir_; }
 

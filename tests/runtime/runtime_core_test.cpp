@@ -166,6 +166,16 @@ TEST(Safetensors, FilesThatLieAreRefusedWithTheirName) {
   EXPECT_NE(error_of([&] { SafetensorsFile::open(dir / "none.safetensors"); }).find("none.safetensors"), std::string::npos);
 }
 
+// Issue 19, item 9: a weight stored as integers failed later with an error naming no file.
+TEST(Checkpoint, AWeightOfANonFloatDtypeIsRefusedNamingTheFolderAndTensor) {
+  ScratchDir dir;
+  write_raw(dir / "model.safetensors", R"({"w": {"dtype": "I32", "shape": [2], "data_offsets": [0, 8]}})", 8);
+  const auto ckpt = SafetensorsCheckpoint::open(dir.path());
+  EXPECT_NO_THROW(ckpt.require("w", {2}));
+  const std::string error = error_of([&] { ckpt.require_weight("w", {2}); });
+  EXPECT_NE(error.find(dir.path().string() + ": tensor \"w\" has dtype I32"), std::string::npos) << error;
+}
+
 TEST(Checkpoint, RandomCheckpointsLoadSingleAndShardedAndTruncationIsCaught) {
   ScratchDir dir;
   const ModelConfig c = preset_config("tiny-diffqkv");

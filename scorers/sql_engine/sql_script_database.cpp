@@ -42,12 +42,17 @@ void confine_to_own_file(sqlite3* db) {
   sqlite3_set_authorizer(db, authorize_script, nullptr);
 }
 
+// This build's folder, after removing what the builders of killed processes left.
+TempDir fresh_database_dir() {
+  TempDir::remove_orphans("aimicius-db-");
+  return TempDir("aimicius-db-");
+}
+
 }  // namespace
 
 SqlScriptDatabase::SqlScriptDatabase(const fs::path& script) : SqlScriptDatabase(std::vector<fs::path>{script}) {}
 
-SqlScriptDatabase::SqlScriptDatabase(const std::vector<fs::path>& scripts)
-    : dir_((TempDir::remove_orphans("aimicius-db-"), TempDir("aimicius-db-"))) {  // what killed runs left first
+SqlScriptDatabase::SqlScriptDatabase(const std::vector<fs::path>& scripts) : dir_(fresh_database_dir()) {
   if (scripts.empty()) throw std::invalid_argument("SqlScriptDatabase: no script");
   file_ = dir_.path() / (scripts.back().stem().string() + ".sqlite");
   SqliteDb db(file_.string(), SqliteDb::Mode::kReadWriteCreate);

@@ -30,6 +30,7 @@
 
 #include "common/sql_lexer.h"
 #include "common/utf8.h"
+#include "scorers/sql_engine/sql_linear_functions.h"
 #include "scorers/sql_engine/sql_order_keys.h"
 #include "scorers/sql_engine/sql_token_positions.h"
 
@@ -43,6 +44,7 @@ using Row = std::vector<Json>;
 
 constexpr int kMaxSqlBytes = 100000;
 constexpr int kMaxValueBytes = 16 << 20;
+constexpr int kMaxLikePatternBytes = 256;  // the references' longest is 31
 constexpr int kProgressStepInterval = 1000;  // VM steps between two deadline checks
 constexpr double kMaxSeconds = 1e6;          // clamp for absurd time limits
 constexpr double kRelativeTolerance = 1e-9;
@@ -495,6 +497,11 @@ SqlDatabase SqlDatabase::open(const std::filesystem::path& file) {
   limits.max_value_bytes = kMaxValueBytes;
   SqliteDb db = SqliteDb::open_hardened(file, "SQL telemetry database", limits);
   db.set_read_only_rule(allow_function);
+  // The time limit cannot stop a function call midway: the superlinear built-ins are replaced, and
+  // LIKE/GLOB patterns (linear in the string per pattern byte) are kept short.
+  if (register_linear_string_functions(db.handle()) != SQLITE_OK)
+    throw std::runtime_error(fmt::format("{}: cannot register instr/replace: {}", file.string(), sqlite3_errmsg(db.handle())));
+  sqlite3_limit(db.handle(), SQLITE_LIMIT_LIKE_PATTERN_LENGTH, kMaxLikePatternBytes);
   return SqlDatabase(file, std::move(db));
 }
 

@@ -308,6 +308,42 @@ TEST(SqlExecutionAttack, OversizedValuesAndStatementsAreRefused) {
   EXPECT_EQ(nul.error, "query contains a NUL byte");
 }
 
+// Issue 19, item 5: one call of instr (or replace) over long strings ran for minutes against a
+// 2 s limit: SQLite's progress handler does not fire inside a function, and the built-ins compare
+// at every position. The engine's own instr and replace are linear; the limit holds.
+TEST(SqlExecution, LongStringSearchesEndWithinTheTimeLimit) {
+  TelemetryDb t;
+  SqlLimits limits;
+  limits.seconds = 2.0;
+  // 4 MB of 'a' searched for 2 MB of 'a' then 'b': the worst case of a naive search.
+  const std::string haystack = "replace(hex(zeroblob(2000000)), '0', 'a')";
+  const std::string needle = "replace(hex(zeroblob(1000000)), '0', 'a') || 'b'";
+  for (const std::string& query :
+       {"SELECT instr(" + haystack + ", " + needle + ")", "SELECT length(replace(" + haystack + ", " + needle + ", 'x'))"}) {
+    const auto start = std::chrono::steady_clock::now();
+    const SqlResult r = t.db.run(query, limits);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LT(seconds, 3.0) << query;
+    EXPECT_TRUE(r.ok || r.error == "time limit") << query << ": " << r.error;
+  }
+}
+
+// The engine's instr and replace answer as SQLite's built-ins do: character positions for text
+// (UTF-8), byte positions for blobs, NULL in, NULL out, an empty needle found at 1.
+TEST(SqlExecution, InstrAndReplaceKeepSqlitesMeaning) {
+  TelemetryDb t;
+  const SqlResult r = t.db.run(
+      "SELECT instr('héllo wörld', 'wö'), instr('abc', ''), instr('abc', 'z'), instr(NULL, 'a'), "
+      "instr(x'00ff01ff', x'01ff'), instr(12345, 34), replace('aXbXc', 'X', 'yy'), replace('abc', '', 'z'), "
+      "replace(NULL, 'a', 'b'), replace('aaa', 'aa', 'b'), typeof(replace(x'6161', 'a', 'b'))",
+      SqlLimits{});
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(r.rows.size(), 1u);
+  const nlohmann::json expected = nlohmann::json::parse(R"([7, 1, 0, null, 3, 3, "ayybyyc", "abc", null, "ba", "text"])");
+  ASSERT_EQ(r.rows[0].size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(r.rows[0][i], expected[i]) << "column " << i;
+}
+
 TEST(SqlExecution, TrailingSemicolonsAndCommentsAreOneStatement) {
   TelemetryDb t;
   for (const std::string query : {"SELECT 1;", "  -- leading comment\n SELECT 1 ; ; /* trailing */ -- done",

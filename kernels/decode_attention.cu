@@ -10,6 +10,7 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/decode_attention_kernels.cuh"
+#include "kernels/pdl.cuh"
 #include "kernels/shape_checks.h"
 
 namespace aimicius::kernels {
@@ -62,22 +63,6 @@ int tensor_core_chunk(int len, int64_t units, int64_t wave) {
     if (chunk == detail::kMmaMinChunk) break;
   }
   return best;
-}
-
-template <typename Kernel>
-void launch(Kernel kernel, dim3 grid, int threads, size_t smem, bool pdl, cudaStream_t stream,
-            const detail::DecodeArgs& a, const char* what) {
-  cudaLaunchConfig_t config = {};
-  config.gridDim = grid;
-  config.blockDim = dim3(threads);
-  config.dynamicSmemBytes = smem;
-  config.stream = stream;
-  cudaLaunchAttribute attribute[1];
-  attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attribute[0].val.programmaticStreamSerializationAllowed = pdl ? 1 : 0;
-  config.attrs = attribute;
-  config.numAttrs = 1;
-  cuda_check(cudaLaunchKernelEx(&config, kernel, a), what);
 }
 
 }  // namespace
@@ -191,11 +176,11 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   const int64_t blocks = static_cast<int64_t>(plan.splits) * a.n_qb;
   if (blocks > 0x7fffffff) throw std::invalid_argument("decode_attention: grid too large (splits * n_q / QB)");
   const size_t smem = plan.tensor_cores ? k.split_smem : detail::score_buffer_bytes(qb, plan.chunk_tokens);
-  launch(k.split, dim3(static_cast<unsigned>(blocks), p.batch), k.split_threads, smem, plan.pdl, stream, a,
-         "decode_attention: split kernel launch");
+  detail::launch_kernel(k.split, dim3(static_cast<unsigned>(blocks), p.batch), dim3(k.split_threads), smem, plan.pdl,
+                        stream, "decode_attention: split kernel launch", a);
   if (plan.splits > 1)
-    launch(k.combine, dim3(p.n_q, p.batch), detail::kCombineThreads, 0, plan.pdl, stream, a,
-           "decode_attention: combine kernel launch");
+    detail::launch_kernel(k.combine, dim3(p.n_q, p.batch), dim3(detail::kCombineThreads), 0, plan.pdl, stream,
+                          "decode_attention: combine kernel launch", a);
 }
 
 }  // namespace aimicius::kernels

@@ -22,6 +22,7 @@
 #include <cstdint>
 
 #include "kernels/attention_device.cuh"
+#include "kernels/pdl.cuh"
 
 namespace aimicius::kernels::detail {
 
@@ -87,18 +88,6 @@ __device__ __forceinline__ void store8(T* dst, const float (&f)[8]) {
   *reinterpret_cast<uint4*>(dst) = pack.u;
 }
 
-// Programmatic dependent launch (sm_90): wait until the previous grid has finished and its writes
-// are visible; let the next grid begin launching. Both are no-ops when the launch did not ask for it.
-__device__ __forceinline__ void wait_for_previous_grid() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.wait;" ::: "memory");
-#endif
-}
-__device__ __forceinline__ void let_next_grid_launch() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
-#endif
-}
 
 template <typename T, int DK, int DV, int QB, int QVB, int UK, int UV>
 __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeArgs a) {

@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 
 #include <stdexcept>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -14,7 +15,30 @@ namespace aimicius::runtime {
 struct CudaGraph::Impl {
   at::cuda::CUDAGraph graph;
   bool captured = false;
+  int kernels = 0;
 };
+
+namespace {
+
+// Kernel nodes of the graph being captured on `stream` (LibTorch's CUDAGraph keeps no graph to
+// ask after capture_end, so this asks CUDA just before it).
+int captured_kernels(cudaStream_t stream) {
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  cudaGraph_t graph = nullptr;
+  if (cudaStreamGetCaptureInfo(stream, &status, nullptr, &graph) != cudaSuccess || !graph) return 0;
+  size_t n = 0;
+  if (cudaGraphGetNodes(graph, nullptr, &n) != cudaSuccess) return 0;
+  std::vector<cudaGraphNode_t> nodes(n);
+  if (cudaGraphGetNodes(graph, nodes.data(), &n) != cudaSuccess) return 0;
+  int kernels = 0;
+  for (cudaGraphNode_t node : nodes) {
+    cudaGraphNodeType type;
+    if (cudaGraphNodeGetType(node, &type) == cudaSuccess && type == cudaGraphNodeTypeKernel) ++kernels;
+  }
+  return kernels;
+}
+
+}  // namespace
 
 CudaGraph::CudaGraph() : impl_(std::make_unique<Impl>()) {}
 CudaGraph::~CudaGraph() = default;
@@ -32,6 +56,7 @@ void CudaGraph::capture(const std::function<void()>& body) {
     impl_->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
     try {
       body();
+      impl_->kernels = captured_kernels(side.stream());
     } catch (...) {
       try {
         impl_->graph.capture_end();
@@ -47,6 +72,8 @@ void CudaGraph::capture(const std::function<void()>& body) {
   if (err != cudaSuccess) throw std::runtime_error(fmt::format("cuda graph: {}", cudaGetErrorString(err)));
   impl_->captured = true;
 }
+
+int CudaGraph::kernel_count() const { return impl_->kernels; }
 
 void CudaGraph::replay() {
   if (!impl_->captured) throw std::logic_error("CudaGraph::replay before capture");

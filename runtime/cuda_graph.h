@@ -23,6 +23,8 @@ class CudaGraph {
 
   void capture(const std::function<void()>& body);
   void replay();
+  // Kernel launches recorded by capture() (the kernels one replay runs); 0 before capture.
+  int kernel_count() const;
 
  private:
   struct Impl;

@@ -411,6 +411,7 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   mo.selective_v_topk = options.selective_v_topk;
   mo.cuda_kernels = options.cuda_kernels;
   mo.cuda_graphs = options.cuda_graphs;
+  mo.fused_decode = options.fused_decode;
   auto impl = std::make_unique<Impl>();
   impl->model = Model::load(dir, mo);
   impl->prefill_limits.max_padded_tokens =
@@ -428,6 +429,12 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
 }
 
 const ModelConfig& LocalModel::config() const { return impl_->model->config(); }
+
+DecodePath LocalModel::decode_path(int64_t batch) const {
+  const Model& m = *impl_->model;
+  return DecodePath{m.decode_kernels_active(), m.decode_graphs_active(), m.fused_decode_active(),
+                    m.decode_graph_kernels(batch)};
+}
 
 std::vector<std::vector<int32_t>> LocalModel::generate_tokens(const std::vector<std::vector<int32_t>>& prompts,
                                                               const SamplingParams& params, ScheduleStats* stats) {

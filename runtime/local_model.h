@@ -34,6 +34,7 @@ struct LocalModelOptions {
   int64_t selective_v_topk = 0;
   bool cuda_kernels = true;  // false: decode attention with LibTorch ops (for comparisons)
   bool cuda_graphs = true;   // false: kernel decode steps launched op by op (for comparisons)
+  bool fused_decode = true;  // false: kernel decode steps as LibTorch ops around attention (comparisons)
   // Most padded tokens (prompts x the longest of them) per prefill forward; 0: 65536 on CUDA,
   // 4096 on the CPU (whose attention holds [heads, T, T] float32 scores per prompt). A prompt
   // longer than this is prefilled alone.
@@ -105,12 +106,19 @@ struct Generation {
   bool context_exceeded = false;  // the error is that one (servers answer it as a bad request)
 };
 
+// How decode steps run (for benchmarks and logs).
+struct DecodePath {
+  bool kernels = false, graphs = false, fused = false;
+  int kernels_per_step = 0;  // kernels one graphed step of that batch launches (0: not captured yet)
+};
+
 class LocalModel {
  public:
   static std::unique_ptr<LocalModel> load(const std::filesystem::path& checkpoint_dir, const LocalModelOptions& options);
   ~LocalModel();
 
   const ModelConfig& config() const;
+  DecodePath decode_path(int64_t batch) const;
   std::vector<Generation> generate(const std::vector<std::string>& prompts, const SamplingParams& params);
   // Each conversation rendered with the checkpoint's chat format (the `chat` option's format, with
   // the assistant's generation prompt), whatever the `chat` option says; otherwise as generate().

@@ -2,6 +2,7 @@
 
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
 #include "runtime/cuda_attention.h"
+#include "runtime/cuda_decode_step.h"
 #include "runtime/cuda_graph.h"
 #endif
 
@@ -132,6 +133,14 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const Model
       cuda_decode_supported(c, options.dtype, options.selective_v_topk)) {
     m->cuda_kernels_ = true;
     m->cuda_sm_count_ = cuda_sm_count();
+    // The input widths of every projection of the fused step (RoPE takes any even d_k the
+    // attention kernels take). Decided per batch size: shared memory holds the batch's x rows.
+    const int64_t aug = c.aug_q_size > 0 ? c.aug_q_size : c.hidden_size;
+    for (int64_t b = 1; options.fused_decode && b <= 8; ++b)
+      if (cuda_fused_decode_supported({c.hidden_size, c.intermediate_size, aug, c.num_q_heads * c.head_dim_qk,
+                                       c.num_q_heads * c.head_dim_v},
+                                      b, options.dtype))
+        m->fused_max_batch_ = b;
   }
 #endif
   return m;
@@ -340,11 +349,16 @@ torch::Tensor Model::append(const torch::Tensor& tokens, KVCache& cache, const s
   return logits;
 }
 
+bool Model::fused_step(int64_t batch) const { return batch <= fused_max_batch_; }
+
 torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
                                 const std::vector<int64_t>& slots, const DecodeIndex* kernel_step,
                                 const Padding* padding, bool last_only) {
   const ModelConfig& c = config_;
   const int64_t B = tokens.size(0), T = tokens.size(1);
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+  if (kernel_step && last_only && !padding && fused_step(B)) return run_layers_fused(tokens, cache, *kernel_step);
+#endif
   torch::Tensor x = embed_.index_select(0, tokens.reshape({-1})).view({B, T, c.hidden_size});
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& w = layers_[l];
@@ -358,6 +372,49 @@ torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor
 }
 
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+// One decode step, layer by layer, kernel by kernel (the op-by-op path in run_layers and
+// attention() computes the same; kernels/gemv.h says where each rounds). x is the residual
+// stream [B, hidden]; the output projections add into it in place.
+torch::Tensor Model::run_layers_fused(const torch::Tensor& tokens, KVCache& cache, const DecodeIndex& step) {
+  const ModelConfig& c = config_;
+  const int64_t B = tokens.size(0);
+  const int64_t nq = c.num_q_heads, dk = c.head_dim_qk, dv = c.head_dim_v;
+  const double eps = c.rms_norm_eps;
+  const auto plain = ProjectionInput::kPlain, normed = ProjectionInput::kRmsNorm;
+  const torch::Tensor none;
+  const int sms = cuda_sm_count_;
+  torch::Tensor x = embed_.index_select(0, tokens.reshape({-1})).contiguous();  // [B, hidden]
+  const auto opts = x.options();
+  const torch::Tensor q = torch::empty({B, nq * dk}, opts), k = torch::empty({B, c.num_k_heads * dk}, opts),
+                      v = torch::empty({B, c.num_v_heads * dv}, opts), q_rot = torch::empty({B, nq, dk}, opts),
+                      act = torch::empty({B, c.intermediate_size}, opts);
+  torch::Tensor q_aug, q_aug_act;
+  if (c.aug_q_size > 0) q_aug = torch::empty({B, nq * dk}, opts), q_aug_act = torch::empty({B, c.aug_q_size}, opts);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(dk));
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const Layer& w = layers_[l];
+    cuda_project(x, normed, w.input_norm, eps, ProjectionOutput::kStore,
+                 {{w.q_proj, w.q_bias, q}, {w.k_proj, w.k_bias, k}, {w.v_proj, w.v_bias, v}}, sms);
+    const torch::Tensor* q_in = &q;
+    if (w.q_up.defined()) {  // augmented Q: q = W_down(SiLU(W_gate q) * W_up q)
+      cuda_project(q, plain, none, eps, ProjectionOutput::kSiluGate, {{w.q_gate, none, q_aug_act}, {w.q_up, none, none}},
+                   sms);
+      cuda_project(q_aug_act, plain, none, eps, ProjectionOutput::kStore, {{w.q_down, none, q_aug}}, sms);
+      q_in = &q_aug;
+    }
+    cuda_rope_append(*q_in, k, v, q_rot, cache.k[l], cache.v[l], step.slots_i32, step.context_lens_i32, inv_freq_);
+    const torch::Tensor attn = cuda_decode_attention(q_rot, cache.k[l], cache.v[l], step.context_lens_i32,
+                                                     step.slots_i32, scale, options_.selective_v_topk, cuda_sm_count_);
+    cuda_project(attn.view({B, nq * dv}), plain, none, eps, ProjectionOutput::kAddInto, {{w.o_proj, none, x}}, sms);
+    cuda_project(x, normed, w.post_norm, eps, ProjectionOutput::kSiluGate,
+                 {{w.gate_proj, none, act}, {w.up_proj, none, none}}, sms);
+    cuda_project(act, plain, none, eps, ProjectionOutput::kAddInto, {{w.down_proj, none, x}}, sms);
+  }
+  const torch::Tensor logits = torch::empty({B, c.vocab_size}, opts.dtype(torch::kFloat32));
+  cuda_project(x, normed, final_norm_, eps, ProjectionOutput::kStoreFloat, {{lm_head_, none, logits}}, sms);
+  return logits;
+}
+
 // The static buffers a captured decode step reads (inputs, copied in before each replay) and
 // writes (logits), the cache it was captured on, and the graph.
 struct Model::DecodeGraph {
@@ -419,5 +476,15 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const torch:
   return logits;
 }
 #endif
+
+int Model::decode_graph_kernels(int64_t batch) const {
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+  const auto it = decode_graphs_.find(batch);
+  if (it != decode_graphs_.end() && it->second) return it->second->graph.kernel_count();
+#else
+  (void)batch;
+#endif
+  return 0;
+}
 
 }  // namespace aimicius::runtime

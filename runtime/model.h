@@ -42,6 +42,11 @@ struct ModelOptions {
   // With the kernels: replay each decode step (all layers, for a given batch size) as one CUDA
   // graph instead of launching its ~30 operations per layer one by one.
   bool cuda_graphs = true;
+  // With the kernels, at batch <= kernels::kMaxGemvBatch: each decode step as ~8 fused kernels a
+  // layer (RMSNorm in the projections, QKV in one, RoPE with the cache append, gate/up with SiLU,
+  // residual adds in the output projections; runtime/cuda_decode_step.h) instead of LibTorch ops
+  // around the attention kernel (false: those ops, for comparisons).
+  bool fused_decode = true;
 };
 
 class KVCache {
@@ -80,6 +85,10 @@ class Model {
   // failed: the steps then run eagerly, exact but slower).
   bool decode_kernels_active() const { return cuda_kernels_; }
   bool decode_graphs_active() const { return cuda_kernels_ && options_.cuda_graphs; }
+  bool fused_decode_active() const { return fused_max_batch_ > 0; }
+  // Kernels one decode step of `batch` sequences runs, counted in its CUDA graph (0 before the
+  // first graphed step of that batch size).
+  int decode_graph_kernels(int64_t batch) const;
 
   // Appends tokens [B, T] to cache slots `slots` (B of them) and returns logits [B, T, vocab]
   // (float32), or [B, vocab] for the last position only when `last_only`.
@@ -127,6 +136,10 @@ class Model {
   torch::Tensor run_layers(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
                            const std::vector<int64_t>& slots, const DecodeIndex* kernel_step, const Padding* padding,
                            bool last_only);
+  // A kernel decode step (one token per slot, last_only) through the fused kernels: the same
+  // result as run_layers within fp32 summation order (see kernels/gemv.h on rounding).
+  torch::Tensor run_layers_fused(const torch::Tensor& tokens, KVCache& cache, const DecodeIndex& step);
+  bool fused_step(int64_t batch) const;
   // A kernel decode step replayed from the CUDA graph of its batch size (captured on first use).
   torch::Tensor decode_with_graph(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
                                   const DecodeIndex& step);
@@ -143,6 +156,7 @@ class Model {
   // and the model is on CUDA in bf16/fp16 with a shape they take; else the LibTorch path.
   bool cuda_kernels_ = false;
   int cuda_sm_count_ = 0;
+  int64_t fused_max_batch_ = 0;  // decode steps of up to this many slots run fused (0: never)
   std::map<int64_t, std::shared_ptr<DecodeGraph>> decode_graphs_;  // by batch size
 };
 

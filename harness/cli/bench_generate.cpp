@@ -22,6 +22,8 @@ class BenchGenerateCommand final : public Command {
     cmd->add_flag("--torch-attention", options_.torch_attention,
                   "Decode attention with LibTorch ops, not the CUDA kernels (the baseline they are measured against)");
     cmd->add_flag("--no-cuda-graphs", options_.no_cuda_graphs, "Launch kernel decode steps op by op, without CUDA graphs");
+    cmd->add_flag("--no-fused-decode", options_.no_fused_decode,
+                  "Kernel decode steps as LibTorch ops around the attention kernel, not the fused step");
     cmd->add_option("--batch", options_.batch, "Prompts per batch")->capture_default_str();
     cmd->add_option("--prompt-len", options_.prompt_len, "Prompt tokens")->capture_default_str();
     cmd->add_option("--prompt-len-min", options_.prompt_len_min,

@@ -3,11 +3,13 @@
 # run the GPU tests (kernels and the runtime's CUDA decode path), the kernel benchmark (copy
 # bandwidth, DiffQKV vs GQA decode attention), the paper's per-layer cost comparison
 # (bench/layer_cost_bench.cpp), and end-to-end decode tokens/s of Sigma-1.5B-shaped
-# (DiffQKV) and STD-1.5B-shaped (GQA) random checkpoints with the kernels (as CUDA graphs, and at
-# batch 1 also without: --no-cuda-graphs), with LibTorch attention (--torch-attention) and, as the peer, Hugging Face transformers `generate` on the GQA weights.
+# (DiffQKV) and STD-1.5B-shaped (GQA) random checkpoints with the kernels (the fused step as CUDA
+# graphs; at batch 1 also the unfused step, --no-fused-decode, and no graphs, --no-cuda-graphs),
+# with LibTorch attention (--torch-attention) and, as the peer, Hugging Face transformers
+# `generate` on the GQA weights.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
 # SKIP_KERNEL_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1, SKIP_LONG=1 (the 32k-prompt runs) leave those parts
-# out (one call has 10 minutes). BATCHES, PROMPT, NEW and E2E_MODES (kernels, nographs, torch) set
+# out (one call has 10 minutes). BATCHES, PROMPT, NEW and E2E_MODES (kernels, unfused, nographs, torch) set
 # the end-to-end runs.
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
@@ -40,13 +42,14 @@ $A make-checkpoint --config $W/std-llama.json --dtype bf16 --out $W/std > /dev/n
 {
   for B_ in ${BATCHES:-1 32}; do
     for M in sigma std; do
-      MODES="kernels torch"; [ $B_ = 1 ] && MODES="kernels nographs torch"
+      MODES="kernels torch"; [ $B_ = 1 ] && MODES="kernels unfused nographs torch"
       MODES=${E2E_MODES:-$MODES}
       for MODE in $MODES; do
         FLAG=""; [ $MODE = torch ] && FLAG=--torch-attention; [ $MODE = nographs ] && FLAG=--no-cuda-graphs
+        [ $MODE = unfused ] && FLAG=--no-fused-decode
         echo "== aimicius $M $MODE batch $B_ prompt ${PROMPT:-2048}"
         timeout 120 $A bench generate --checkpoint $W/$M --device cuda --batch $B_ --prompt-len ${PROMPT:-2048} \
-          --new-tokens ${NEW:-128} --repeats 3 $FLAG | tail -1
+          --new-tokens ${NEW:-128} --repeats 3 $FLAG | grep -E '^(batch|decode path)' 
       done
     done
     echo "== hf std batch $B_ prompt ${PROMPT:-2048}"
@@ -56,7 +59,7 @@ $A make-checkpoint --config $W/std-llama.json --dtype bf16 --out $W/std > /dev/n
   [ -n "${SKIP_LONG:-}" ] && exit 0
   for M in sigma std; do
     echo "== aimicius $M kernels batch 1 prompt 32768"
-    timeout 150 $A bench generate --checkpoint $W/$M --device cuda --batch 1 --prompt-len 32768 --new-tokens 128 --repeats 3 | tail -1
+    timeout 150 $A bench generate --checkpoint $W/$M --device cuda --batch 1 --prompt-len 32768 --new-tokens 128 --repeats 3 | grep -E '^(batch|decode path)' 
   done
   echo "== hf std batch 1 prompt 32768"
   timeout 150 python3 bench/hf_generate_bench.py $W/std cuda bf16 1 32768 128 3 2>&1 | tail -1

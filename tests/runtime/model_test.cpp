@@ -521,6 +521,59 @@ TEST(ModelCuda, GraphedDecodeStepsMatchEagerSteps) {
 }
 
 
+// The fused decode step (runtime/cuda_decode_step.h) against the op-by-op kernel step on the same
+// checkpoint: augmented Q and q/k/v biases (a Qwen2-style config), batches 1, 3 and 8 decoding
+// several steps eagerly and as graphs, and a batch past kernels::kMaxGemvBatch, which takes the
+// op-by-op step. The graph of a fused step launches a handful of kernels a layer, fewer than half
+// of the op-by-op step's.
+TEST(ModelCuda, FusedDecodeStepMatchesTheOpByOpStep) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  aimicius::testing::ScratchDir dir;
+  ModelConfig config = preset_config("tiny-diffqkv");
+  config.head_dim_qk = config.head_dim_v = 64;
+  config.qkv_bias = true;
+  CheckpointOptions opts;
+  opts.init_std = 0.02;
+  write_random_checkpoint(config, dir.path(), opts);
+  for (bool graphs : {false, true}) {
+    ModelOptions fused, unfused;
+    fused.device = unfused.device = torch::Device("cuda");
+    fused.dtype = unfused.dtype = torch::kBFloat16;
+    fused.cuda_graphs = unfused.cuda_graphs = graphs;
+    unfused.fused_decode = false;
+    auto a = Model::load(dir.path(), fused);
+    auto b = Model::load(dir.path(), unfused);
+    if (!a->decode_kernels_active()) GTEST_SKIP() << "this build decodes without the CUDA kernels";
+    ASSERT_TRUE(a->fused_decode_active());
+    ASSERT_FALSE(b->fused_decode_active());
+    for (int64_t batch : {1, 3, 8, 9}) {
+      KVCache ca = a->make_cache(batch, 40), cb = b->make_cache(batch, 40);
+      std::vector<int64_t> slots;
+      for (int64_t s = 0; s < batch; ++s) {
+        const auto prompt = as_tensor(random_tokens(2 + 3 * s, config.vocab_size, 50 + s));
+        a->forward(prompt, ca, {s}, true);
+        b->forward(prompt, cb, {s}, true);
+        slots.push_back(s);
+      }
+      for (int step = 0; step < 4; ++step) {
+        std::vector<int64_t> next;
+        for (int64_t s = 0; s < batch; ++s) next.push_back((17 * s + 5 * step + 3) % config.vocab_size);
+        const auto tokens = torch::tensor(next).view({batch, 1});
+        const torch::Tensor la = a->forward(tokens, ca, slots, true).cpu(), lb = b->forward(tokens, cb, slots, true).cpu();
+        EXPECT_LE((la - lb).abs().max().item<double>(), 2e-2 * lb.abs().max().item<double>())
+            << "batch " << batch << " step " << step << " graphs " << graphs;
+      }
+      EXPECT_EQ(ca.lengths, cb.lengths);
+      if (graphs && batch <= 8) {
+        const int fused_kernels = a->decode_graph_kernels(batch), unfused_kernels = b->decode_graph_kernels(batch);
+        EXPECT_GT(fused_kernels, 0);
+        EXPECT_LE(fused_kernels, 10 * config.num_layers + 4) << "batch " << batch;
+        EXPECT_LT(2 * fused_kernels, unfused_kernels) << "batch " << batch;
+      }
+    }
+  }
+}
+
 // Padded prefill on CUDA (SDPA over right-padded rows) against the CPU's per-prompt forwards, in
 // float32 and bf16, with the cache lengths each prompt's own; then a decode step of every slot
 // (through the kernels where the build has them) reads the rows the prefill stored.

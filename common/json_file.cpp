@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <system_error>
@@ -99,11 +101,30 @@ bool JsonLocation::optional_bool(const nlohmann::json& object, std::string_view 
   return found->get<bool>();
 }
 
-std::string JsonLocation::optional_string(const nlohmann::json& object, std::string_view key) const {
+std::string JsonLocation::optional_string(const nlohmann::json& object, std::string_view key,
+                                          std::string_view fallback) const {
   const auto found = object.find(std::string(key));
-  if (found == object.end() || found->is_null()) return {};
+  if (found == object.end() || found->is_null()) return std::string(fallback);
   if (!found->is_string()) child(key).fail("expected a string");
   return found->get<std::string>();
+}
+
+double JsonLocation::optional_number(const nlohmann::json& object, std::string_view key, double fallback) const {
+  const auto found = object.find(std::string(key));
+  if (found == object.end() || found->is_null()) return fallback;
+  if (!found->is_number()) child(key).fail("expected a number");
+  const double value = found->get<double>();
+  if (!std::isfinite(value)) child(key).fail("expected a finite number");
+  return value;
+}
+
+int64_t JsonLocation::optional_int(const nlohmann::json& object, std::string_view key, int64_t fallback) const {
+  const auto found = object.find(std::string(key));
+  if (found == object.end() || found->is_null()) return fallback;
+  if (found->is_number_unsigned() && found->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+    child(key).fail("is out of range (at most 2^63 - 1)");
+  if (!found->is_number_integer()) child(key).fail("expected an integer");
+  return found->get<int64_t>();
 }
 
 }  // namespace aimicius

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -45,7 +46,12 @@ class JsonLocation {
   std::string require_string(const nlohmann::json& object, std::string_view key) const;
   // `object[key]` when present and not null, else `fallback`; a wrong type fails.
   bool optional_bool(const nlohmann::json& object, std::string_view key, bool fallback) const;
-  std::string optional_string(const nlohmann::json& object, std::string_view key) const;
+  std::string optional_string(const nlohmann::json& object, std::string_view key,
+                              std::string_view fallback = "") const;
+  // A finite number (integer or not); an integer (a number with a fractional part fails, as does
+  // one outside int64). Absent or null: `fallback`.
+  double optional_number(const nlohmann::json& object, std::string_view key, double fallback) const;
+  int64_t optional_int(const nlohmann::json& object, std::string_view key, int64_t fallback) const;
 
  private:
   std::string file_;

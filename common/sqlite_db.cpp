@@ -3,6 +3,7 @@
 // schema read, and only then the authorizer (which would deny the schema read's own checks).
 #include "common/sqlite_db.h"
 
+#include <cerrno>
 #include <stdexcept>
 #include <system_error>
 
@@ -53,12 +54,45 @@ int authorize_read_only(void* context, int action, const char* arg1, const char*
 
 void close_connection(sqlite3* db) { sqlite3_close_v2(db); }
 
+// The URI that opens `file` read-only and immutable: no locks, no journal, -wal or -shm file.
+std::string immutable_uri(const fs::path& file) {
+  std::error_code error;
+  const fs::path absolute_file = fs::absolute(file, error);
+  if (error) throw InputError(fmt::format("database '{}': {}", file.string(), error.message()));
+  // "file://" + "/abs/path": an empty authority, so a path starting with "//" stays a path.
+  return "file://" + percent_encode_path(absolute_file.string()) + "?mode=ro&immutable=1";
+}
+
+// Whether the last error is a failed write to the disk: SQLITE_FULL (a short write, or
+// max_page_count reached), SQLITE_IOERR_WRITE (a write that failed: EFBIG past a file size
+// limit, EDQUOT, EIO; SQLite keeps no reliable errno for it), or an I/O error whose errno says
+// the disk is full.
+bool disk_is_full(sqlite3* db, int rc) {
+  const int extended = sqlite3_extended_errcode(db);
+  if ((rc & 0xff) == SQLITE_FULL || (extended & 0xff) == SQLITE_FULL || extended == SQLITE_IOERR_WRITE) return true;
+  if ((rc & 0xff) != SQLITE_IOERR) return false;
+  const int e = sqlite3_system_errno(db);
+  return e == ENOSPC || e == EDQUOT || e == EFBIG;
+}
+
+// The one exception for a failed call: a full disk is the user's to fix (InputError, exit 2;
+// the README's "unwritable database"), anything else is internal.
+[[noreturn]] void throw_failure(sqlite3* db, int rc, const std::string& message) {
+  if (disk_is_full(db, rc))
+    throw InputError(fmt::format("{} (the disk is full, the file reached a size limit, or the disk failed a write; "
+                                 "free space and continue with `--resume`: what was stored is kept)",
+                                 message));
+  throw std::runtime_error(message);
+}
+
 }  // namespace
 
 SqliteDb::SqliteDb(const std::string& path, Mode mode) : path_(path) {
-  const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
-                                            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  const int flags = mode == Mode::kReadWriteCreate ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                    : mode == Mode::kReadOnly      ? SQLITE_OPEN_READONLY
+                                                   : SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+  const std::string name = mode == Mode::kImmutable ? immutable_uri(path) : path;
+  if (sqlite3_open_v2(name.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     close_connection(db_);
     db_ = nullptr;
@@ -80,10 +114,7 @@ SqliteDb SqliteDb::open_hardened(const fs::path& file, std::string_view label, c
     throw InputError(fmt::format("{} '{}' has an uncheckpointed write-ahead log '{}'; checkpoint it first", label,
                                  file.string(), wal_file.string()));
   }
-  const fs::path absolute_file = fs::absolute(file, error);
-  if (error) throw InputError(fmt::format("{} '{}': {}", label, file.string(), error.message()));
-  // "file://" + "/abs/path": an empty authority, so a path starting with "//" stays a path.
-  const std::string uri = "file://" + percent_encode_path(absolute_file.string()) + "?mode=ro&immutable=1";
+  const std::string uri = immutable_uri(file);
 
   sqlite3* raw = nullptr;
   const int open_code =
@@ -142,15 +173,15 @@ void SqliteDb::set_read_only_rule(ReadOnlyRule rule) {
 }
 
 void SqliteDb::fail(const std::string& what) const {
-  throw std::runtime_error(fmt::format("database {}: {}: {}", path_, what, sqlite3_errmsg(db_)));
+  throw_failure(db_, sqlite3_extended_errcode(db_), fmt::format("database {}: {}: {}", path_, what, sqlite3_errmsg(db_)));
 }
 
 void SqliteDb::exec(std::string_view sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw std::runtime_error(fmt::format("database {}: {}: {}", path_, sql.substr(0, 60), msg));
+    throw_failure(db_, rc, fmt::format("database {}: {}: {}", path_, sql.substr(0, 60), msg));
   }
 }
 

@@ -5,7 +5,8 @@
 //
 // Two ways to open:
 //   - SqliteDb(path, mode): the project's own files (the results database, scratch databases),
-//     read-write-create or read-only, trusted.
+//     read-write-create, read-only, or read-only immutable (a file this process cannot write),
+//     trusted.
 //   - SqliteDb::open_hardened(file, label, limits): an existing file that untrusted queries (a
 //     model's SQL) will run on. The file must be a regular file with no uncheckpointed WAL (a
 //     non-empty `<file>-wal` is refused: the connection would not see it). It is opened read-only
@@ -86,7 +87,9 @@ using ReadOnlyRule = std::function<bool(int action, std::string_view arg1, std::
 
 class SqliteDb {
  public:
-  enum class Mode { kReadWriteCreate, kReadOnly };
+  // kImmutable: read-only for a file that no process changes while it is open (no locks, and
+  // no -wal or -shm file is read or created), for databases in places this process cannot write.
+  enum class Mode { kReadWriteCreate, kReadOnly, kImmutable };
   // Throws InputError naming the path when the file cannot be opened in `mode`.
   SqliteDb(const std::string& path, Mode mode);
   // See the top of this file. `label` says what the file is in errors ("SQL telemetry database");
@@ -109,7 +112,9 @@ class SqliteDb {
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_; }
 
-  // Throws std::runtime_error with SQLite's message, the path and `what`.
+  // Throws std::runtime_error with SQLite's message, the path and `what`; InputError when the
+  // disk is full (SQLITE_FULL, or a write failing with ENOSPC, EDQUOT or EFBIG), which the user
+  // fixes. exec() and Statement errors go through the same rule.
   [[noreturn]] void fail(const std::string& what) const;
 
  private:

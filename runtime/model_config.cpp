@@ -19,19 +19,17 @@ int64_t require_int(const nlohmann::json& j, const char* key, const std::string&
   return it->get<int64_t>();
 }
 
-int64_t optional_int(const nlohmann::json& j, const char* key, int64_t fallback, const std::string& where) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer()) throw InputError(fmt::format("{}: \"{}\" must be an integer", where, key));
-  return it->get<int64_t>();
-}
-
-std::vector<int64_t> token_ids(const nlohmann::json& j, const char* key) {
+// An id or a list of ids; anything else fails naming the key.
+std::vector<int64_t> token_ids(const nlohmann::json& j, const char* key, const JsonLocation& at) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return {};
-  if (it->is_number_integer()) return {it->get<int64_t>()};
-  if (it->is_array()) return it->get<std::vector<int64_t>>();
-  return {};
+  if (!it->is_array()) return {at.optional_int(j, key, 0)};
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < it->size(); ++i) {
+    if (!(*it)[i].is_number_integer()) at.child(key).index(i).fail("expected an integer token id");
+    ids.push_back((*it)[i].get<int64_t>());
+  }
+  return ids;
 }
 
 }  // namespace
@@ -86,8 +84,11 @@ void ModelConfig::validate(const std::string& where) const {
 
 ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object", where));
+  // Every optional key through the checked accessors: a value of the wrong JSON type fails naming
+  // the file and the key, never as nlohmann's type_error (an internal error).
+  const JsonLocation at(where, "");
   ModelConfig c;
-  c.model_type = j.value("model_type", "llama");
+  c.model_type = at.optional_string(j, "model_type", "llama");
   const bool diffqkv = c.model_type == "diffqkv";
   const bool gqa_family = c.model_type == "llama" || c.model_type == "qwen2" || c.model_type == "mistral";
   if (!diffqkv && !gqa_family)
@@ -99,35 +100,37 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
   c.num_layers = require_int(j, "num_hidden_layers", where);
   c.num_q_heads = require_int(j, "num_attention_heads", where);
   if (c.num_q_heads <= 0) throw InputError(fmt::format("{}: \"num_attention_heads\" must be positive", where));
-  c.head_dim_qk = optional_int(j, "head_dim", c.hidden_size / c.num_q_heads, where);
+  c.head_dim_qk = at.optional_int(j, "head_dim", c.hidden_size / c.num_q_heads);
   if (diffqkv) {
     c.num_k_heads = require_int(j, "num_key_heads", where);
     c.num_v_heads = require_int(j, "num_value_heads", where);
-    c.head_dim_v = optional_int(j, "v_head_dim", c.head_dim_qk, where);
-    c.aug_q_size = optional_int(j, "aug_q_intermediate_size", 0, where);
+    c.head_dim_v = at.optional_int(j, "v_head_dim", c.head_dim_qk);
+    c.aug_q_size = at.optional_int(j, "aug_q_intermediate_size", 0);
   } else {
     if (j.contains("num_key_heads") || j.contains("num_value_heads"))
       throw InputError(fmt::format("{}: num_key_heads/num_value_heads need model_type \"diffqkv\"", where));
-    c.num_k_heads = c.num_v_heads = optional_int(j, "num_key_value_heads", c.num_q_heads, where);
+    c.num_k_heads = c.num_v_heads = at.optional_int(j, "num_key_value_heads", c.num_q_heads);
     c.head_dim_v = c.head_dim_qk;
-    c.qkv_bias = c.model_type == "qwen2" || j.value("attention_bias", false);
+    c.qkv_bias = c.model_type == "qwen2" || at.optional_bool(j, "attention_bias", false);
   }
-  if (diffqkv) c.qkv_bias = j.value("attention_bias", false);
-  c.rms_norm_eps = j.value("rms_norm_eps", 1e-5);
-  c.rope_theta = j.value("rope_theta", 10000.0);
-  c.tie_word_embeddings = j.value("tie_word_embeddings", false);
-  c.max_position_embeddings = optional_int(j, "max_position_embeddings", 8192, where);
+  if (diffqkv) c.qkv_bias = at.optional_bool(j, "attention_bias", false);
+  c.rms_norm_eps = at.optional_number(j, "rms_norm_eps", 1e-5);
+  c.rope_theta = at.optional_number(j, "rope_theta", 10000.0);
+  c.tie_word_embeddings = at.optional_bool(j, "tie_word_embeddings", false);
+  c.max_position_embeddings = at.optional_int(j, "max_position_embeddings", 8192);
   if (auto it = j.find("rope_scaling"); it != j.end() && it->is_object()) {
     const auto& rs = *it;
-    c.rope_scaling.type = rs.value("rope_type", rs.value("type", ""));
-    c.rope_scaling.factor = rs.value("factor", 1.0);
-    c.rope_scaling.low_freq_factor = rs.value("low_freq_factor", 1.0);
-    c.rope_scaling.high_freq_factor = rs.value("high_freq_factor", 4.0);
-    c.rope_scaling.original_max_position_embeddings = rs.value("original_max_position_embeddings", int64_t{8192});
+    const JsonLocation rs_at = at.child("rope_scaling");
+    c.rope_scaling.type = rs_at.optional_string(rs, "rope_type", rs_at.optional_string(rs, "type"));
+    c.rope_scaling.factor = rs_at.optional_number(rs, "factor", 1.0);
+    c.rope_scaling.low_freq_factor = rs_at.optional_number(rs, "low_freq_factor", 1.0);
+    c.rope_scaling.high_freq_factor = rs_at.optional_number(rs, "high_freq_factor", 4.0);
+    c.rope_scaling.original_max_position_embeddings =
+        rs_at.optional_int(rs, "original_max_position_embeddings", int64_t{8192});
     if (c.rope_scaling.type == "default") c.rope_scaling.type.clear();
   }
-  c.bos_token_ids = token_ids(j, "bos_token_id");
-  c.eos_token_ids = token_ids(j, "eos_token_id");
+  c.bos_token_ids = token_ids(j, "bos_token_id", at);
+  c.eos_token_ids = token_ids(j, "eos_token_id", at);
   c.validate(where);
   return c;
 }

@@ -53,6 +53,13 @@ class Scorer {
     (void)context;
     return {};
   }
+  // Checks, before anything runs, what score() will take from `context` for this example (a host
+  // profile in context.hosts_dir); throws InputError naming ex.origin and the example, so a bad
+  // suite stops the run at its start, not one example at a time as scoring errors.
+  virtual void check_context(const Example& ex, const ScoringContext& context) const {
+    (void)ex;
+    (void)context;
+  }
   // Right and wrong answers derived from the example's reference, for `aimicius audit`
   // (scorers/audit_variant.h states what right and wrong mean). Empty: the type has no generator.
   virtual std::vector<AuditVariant> audit_variants(const Example& ex) const {

@@ -58,6 +58,12 @@ class Suite {
     (void)context;
     return {};
   }
+  // Throws InputError naming the example when the context lacks what scoring it needs (see
+  // Scorer::check_context).
+  virtual void check_context(const Example& ex, const ScoringContext& context) const {
+    (void)ex;
+    (void)context;
+  }
   // Right and wrong answers derived from the example's reference (see Scorer::audit_variants).
   virtual std::vector<AuditVariant> audit_variants(const Example& ex) const {
     (void)ex;

@@ -37,6 +37,9 @@ class DataSuite final : public Suite {
   std::vector<ScoreRow> score(const Example& ex, const std::string& answer,
                               const ScoringContext& context) const override;
   std::vector<std::string> check_reference(const Example& ex, const ScoringContext& context) const override;
+  void check_context(const Example& ex, const ScoringContext& context) const override {
+    for (const auto& s : scorers_) s->check_context(ex, context);
+  }
   std::vector<AuditVariant> audit_variants(const Example& ex) const override;
   bool needs_sandbox() const override { return needs_sandbox_; }
   bool needs_embedder() const override { return needs_embedder_; }

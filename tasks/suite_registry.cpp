@@ -40,21 +40,36 @@ fs::path known_suite_dir(const std::string& name, const fs::path& data_dir) {
   return data_dir / name;
 }
 
+// Suite data is untrusted: a JSON value of a type no check expected surfaces as nlohmann's
+// exception, which is the file's fault (InputError naming `where`), never an internal error.
+// The parsers name the field where they check it; this is the net under all of them.
+template <class F>
+auto blaming(const std::string& where, F body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("{}: {}", where, e.what()));
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const Suite> make_suite(const std::string& name, const fs::path& data_dir) {
-  return load_suite_definition(known_suite_dir(name, data_dir));
+  const fs::path dir = known_suite_dir(name, data_dir);
+  return blaming((dir / "suite.json").string(), [&] { return load_suite_definition(dir); });
 }
 
 LoadedSuite load_suite(const std::string& name, const fs::path& data_dir, const std::string& split) {
-  const SuiteSpec spec = read_suite_spec(known_suite_dir(name, data_dir));
+  const fs::path dir = known_suite_dir(name, data_dir);
+  const SuiteSpec spec = blaming((dir / "suite.json").string(), [&] { return read_suite_spec(dir); });
   LoadedSuite loaded;
-  loaded.suite = make_data_suite(spec);
+  loaded.suite = blaming(spec.file, [&] { return make_data_suite(spec); });
   if (!split.empty() && split == loaded.suite->fewshot_split())
     throw InputError(fmt::format("suite {}: split \"{}\" is the few-shot pool; it is never evaluated", name, split));
   loaded.manifest = spec.manifest;
   loaded.examples = load_examples(spec.dir, loaded.manifest, split);
-  for (const auto& ex : loaded.examples) loaded.suite->validate_example(ex);
+  for (const auto& ex : loaded.examples)
+    blaming(fmt::format("{}: example \"{}\"", ex.origin, ex.id), [&] { loaded.suite->validate_example(ex); });
   return loaded;
 }
 

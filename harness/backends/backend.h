@@ -125,6 +125,9 @@ class Backend {
 // What a backend may use besides its spec.
 struct BackendOptions {
   std::string cache_db;  // database whose api_cache API backends use; empty: no response cache
+  // The data folder of the run: a replay file's lines are checked against its suites and examples
+  // (ReplayBackend::check_keys). Empty: not checked (serve, generate).
+  std::filesystem::path data_dir;
 };
 
 // Parses a model spec ("oracle", "replay:FILE.jsonl", "local:DIR?device=cuda&dtype=bf16",

@@ -48,7 +48,9 @@ std::unique_ptr<Backend> make_backend(const std::string& spec, const std::vector
   const std::string arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
   if (kind == "replay") {
     if (arg.empty()) throw InputError("model spec \"replay:\" needs a file: replay:FILE.jsonl");
-    return std::make_unique<ReplayBackend>(arg);
+    auto replay = std::make_unique<ReplayBackend>(arg);
+    if (!options.data_dir.empty()) replay->check_keys(options.data_dir, suites);
+    return replay;
   }
   if (kind == "openai") {
     std::unique_ptr<Backend> backend = std::make_unique<OpenAIBackend>(spec);

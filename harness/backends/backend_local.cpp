@@ -61,6 +61,12 @@ std::string checkpoint_hash(const fs::path& dir) {
 
 LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
   const LocalSpec parsed = parse_local_spec(spec);
+  // Every use of this backend is text (generate, loglikelihood): a folder without a tokenizer is
+  // refused before its weights are loaded, not found example by example as a run of errors.
+  if (!std::filesystem::exists(parsed.dir / "tokenizer.json") && !std::filesystem::exists(parsed.dir / "tokenizer.model"))
+    throw InputError(fmt::format("{}: the checkpoint folder has no tokenizer.json or tokenizer.model; the local: "
+                                 "backend generates text and needs one",
+                                 parsed.dir.string()));
   model_ = runtime::LocalModel::load(parsed.dir, parsed.options);
   max_active_ = parsed.max_active;
   hash_ = checkpoint_hash(parsed.dir);

@@ -1,9 +1,14 @@
 #include "harness/backends/backend_replay.h"
 
+#include <algorithm>
+#include <set>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/errors.h"
 #include "common/sha256.h"
+#include "tasks/dataset.h"
 
 namespace aimicius {
 
@@ -15,7 +20,7 @@ ReplayBackend::ReplayBackend(const std::filesystem::path& file) : file_(file) {
       if (!v.contains(key) || !v[key].is_string())
         throw InputError(fmt::format("{}: replay line needs a string \"{}\"", where, key));
     auto key = std::make_pair(v["suite"].get<std::string>(), v["example_id"].get<std::string>());
-    if (!outputs_.emplace(key, v["output"].get<std::string>()).second)
+    if (!outputs_.emplace(key, Entry{v["output"].get<std::string>(), line.line_number}).second)
       throw InputError(fmt::format("{}: second output for {}/{}", where, key.first, key.second));
   }
   sha256_ = sha256_file_hex(file);
@@ -30,9 +35,34 @@ std::vector<GenerationResult> ReplayBackend::generate(const std::vector<Generati
       out[i].error = fmt::format("no output for {}/{} in {}", batch[i].suite, batch[i].example_id,
                                  file_.string());
     else
-      out[i].output = it->second;
+      out[i].output = it->second.output;
   }
   return out;
+}
+
+void ReplayBackend::check_keys(const std::filesystem::path& data_dir, const std::vector<LoadedSuite>& suites) const {
+  const auto names = known_suite_names(data_dir);
+  const std::set<std::string> known(names.begin(), names.end());
+  std::map<std::string, std::set<std::string>> ids;  // the run's suites: ids of every split
+  for (const auto& s : suites) {
+    auto& suite_ids = ids[s.suite->name()];
+    for (const auto& ex : load_examples(data_dir / s.suite->name(), s.manifest, "")) suite_ids.insert(ex.id);
+  }
+  std::vector<std::pair<int64_t, std::string>> bad;  // (line, why)
+  for (const auto& [key, entry] : outputs_) {
+    const auto& [suite, id] = key;
+    if (!known.count(suite))
+      bad.emplace_back(entry.line, fmt::format("suite \"{}\" is not a suite of {}", suite, data_dir.string()));
+    else if (const auto it = ids.find(suite); it != ids.end() && !it->second.count(id))
+      bad.emplace_back(entry.line, fmt::format("suite {} has no example \"{}\"", suite, id));
+  }
+  if (bad.empty()) return;
+  std::sort(bad.begin(), bad.end());
+  std::string message = fmt::format("{}: {} line(s) answer nothing in this run's data:", file_.string(), bad.size());
+  for (size_t i = 0; i < bad.size() && i < 10; ++i)
+    message += fmt::format("\n  {}:{}: {}", file_.string(), bad[i].first, bad[i].second);
+  if (bad.size() > 10) message += fmt::format("\n  ... and {} more", bad.size() - 10);
+  throw InputError(message + fmt::format("\n(known suites: {})", fmt::join(names, ", ")));
 }
 
 }  // namespace aimicius

@@ -35,6 +35,7 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
   std::unique_ptr<Backend> backend;
   BackendOptions backend_options;
   if (!options.no_cache) backend_options.cache_db = global.db_path;
+  backend_options.data_dir = global.data_dir;
   if (options.resume) {
     run_id = *options.resume;
     plan = plan_resume(store, run_id, global.data_dir, options.run.jobs, global.hostsim_binary, global.encoder_dir,

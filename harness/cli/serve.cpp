@@ -41,6 +41,8 @@ struct ServeOptions {
   std::string served_model_name;  // "" : the checkpoint folder's name (serve::default_model_id)
   int64_t max_batch = 8;
   int64_t batch_window_ms = 10;
+  int64_t max_connections = 0;             // 0: serve's default (openai_server.h)
+  int64_t max_connections_per_client = 0;  // 0: serve's default
 };
 
 // A file descriptor closed with its owner.
@@ -111,6 +113,11 @@ int command_serve(const GlobalOptions& global, const ServeOptions& o) {
   if (o.max_batch < 1) throw InputError("--max-batch must be at least 1");
   if (o.batch_window_ms < 0) throw InputError("--batch-window-ms must not be negative");
   if (o.port < 0 || o.port > 65535) throw InputError(fmt::format("--port {} is not a TCP port", o.port));
+  if (o.max_connections < 0 || o.max_connections_per_client < 0)
+    throw InputError("--max-connections and --max-connections-per-client must not be negative");
+  if (o.max_connections > 0 && o.max_connections_per_client > o.max_connections)
+    throw InputError(fmt::format("--max-connections-per-client {} is above --max-connections {}",
+                                 o.max_connections_per_client, o.max_connections));
 
   const BlockedStopSignals blocked;  // before any thread exists: every thread inherits the mask
   const Fd signals(signalfd(-1, &blocked.set(), SFD_CLOEXEC));
@@ -126,6 +133,8 @@ int command_serve(const GlobalOptions& global, const ServeOptions& o) {
   so.model_id = o.served_model_name.empty() ? serve::default_model_id(o.model_spec) : o.served_model_name;
   so.batching.max_batch = static_cast<size_t>(o.max_batch);
   so.batching.window = std::chrono::milliseconds(o.batch_window_ms);
+  so.connections.max_connections = static_cast<size_t>(o.max_connections);
+  so.connections.max_connections_per_client = static_cast<size_t>(o.max_connections_per_client);
   serve::OpenAiServer server(*backend, so);
   const int port = server.bind();
   fmt::print("aimicius serve: model \"{}\" ({}) on http://{}:{}/v1 (max batch {}, window {} ms); "
@@ -185,6 +194,11 @@ class ServeCommand final : public Command {
     cmd->add_option("--batch-window-ms", options_.batch_window_ms,
                     "How long a request waits for others to batch with")
         ->capture_default_str();
+    cmd->add_option("--max-connections", options_.max_connections,
+                    "Connections held at once; more are answered 503 (default: max(16, 2 * max-batch + 8))");
+    cmd->add_option("--max-connections-per-client", options_.max_connections_per_client,
+                    "Connections one client address may hold; more are answered 429 (default: three quarters "
+                    "of --max-connections)");
     return cmd;
   }
   int run(const GlobalOptions& global) override { return command_serve(global, options_); }

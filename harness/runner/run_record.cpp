@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "harness/store/run_lock.h"
 
 #ifndef AIMICIUS_VERSION
 #define AIMICIUS_VERSION "dev"
@@ -65,6 +66,7 @@ void check_suites_unchanged(const RunRecord& run, const std::vector<LoadedSuite>
 }
 
 void run_to_completion(Store& store, int64_t run_id, const std::function<void()>& work) {
+  const RunLock held(store.path(), run_id);  // outside the try: a run held elsewhere is not failed here
   try {
     store.reopen_run(run_id);
     work();

@@ -31,8 +31,9 @@ NewRun describe_run(const std::vector<LoadedSuite>& suites, std::optional<int64_
 // run started.
 void check_suites_unchanged(const RunRecord& run, const std::vector<LoadedSuite>& suites);
 
-// Executes a run's `work`: the run is "running" while it works, then "complete"; when the work
-// throws, "failed" with the reason, and the exception propagates.
+// Executes a run's `work` holding the run (harness/store/run_lock.h): the run is "running" while
+// it works, then "complete"; when the work throws, "failed" with the reason, and the exception
+// propagates. When another process holds the run, throws InputError and changes nothing.
 void run_to_completion(Store& store, int64_t run_id, const std::function<void()>& work);
 
 }  // namespace aimicius

@@ -237,6 +237,10 @@ RunPlan plan_run(const RunOptions& options) {
     plan.context.hostsim_binary = options.hostsim_binary;
     plan.context.hosts_dir = options.hosts_dir.empty() ? options.data_dir / "hosts" : options.hosts_dir;
   }
+  // What scoring will need (host profiles) is checked now, for every example: a bad suite stops
+  // here, before a run is created.
+  for (const auto& s : plan.suites)
+    for (const auto& ex : s.examples) s.suite->check_context(ex, plan.context);
   return plan;
 }
 

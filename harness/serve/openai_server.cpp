@@ -94,14 +94,27 @@ std::string default_model_id(const std::string& spec) {
 
 struct OpenAiServer::Impl {
   Impl(Backend& backend, ServerOptions o)
-      : options(std::move(o)), batcher(backend, options.batching), created(static_cast<int64_t>(std::time(nullptr))) {
+      : options(std::move(o)),
+        batcher(backend, options.batching),
+        created(static_cast<int64_t>(std::time(nullptr))),
+        http(with_default_caps(options)) {
     std::random_device rd;
     id_prefix = fmt::format("{:08x}", rd());
-    const size_t threads = options.threads ? options.threads : std::max<size_t>(16, 2 * options.batching.max_batch + 8);
+    const size_t threads = http.worker_threads();
     http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     http.set_payload_max_length(options.max_body_bytes);
-    http.set_keep_alive_timeout(2);  // an idle keep-alive client delays shutdown by at most this
     install_routes();
+  }
+
+  static ConnectionLimits with_default_caps(const ServerOptions& o) {
+    ConnectionLimits c = o.connections;
+    if (c.max_connections == 0)
+      c.max_connections = std::max<size_t>({16, 2 * o.batching.max_batch + 8, c.max_connections_per_client});
+    if (c.max_connections_per_client == 0) {
+      const size_t reserve = std::max<size_t>(2, c.max_connections / 4);  // out of one client's reach
+      c.max_connections_per_client = c.max_connections > reserve ? c.max_connections - reserve : 1;
+    }
+    return c;
   }
 
   ServerOptions options;
@@ -109,7 +122,7 @@ struct OpenAiServer::Impl {
   const int64_t created;
   std::string id_prefix;
   std::atomic<uint64_t> next_id{0};
-  httplib::Server http;
+  GuardedHttpServer http;
 
   mutable std::mutex mu;
   std::condition_variable idle;  // in_flight reached 0

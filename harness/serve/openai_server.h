@@ -10,6 +10,9 @@
 // already in flight (streams included) run to their end; then the listening socket closes, serve()
 // returns, and the batcher stops. Nothing is cut off mid-answer.
 //
+// Slow clients (guarded_http_server.h): a request must arrive whole within a deadline, and
+// connections are capped in total and per client, so /health stays reachable.
+//
 // Invariants: binds to 127.0.0.1 unless told otherwise; one backend call at a time (the batcher's
 // thread); every accepted request is answered exactly once; no global state (the server object
 // owns its threads and counters).
@@ -20,6 +23,7 @@
 #include <string>
 
 #include "harness/backends/backend.h"
+#include "harness/serve/guarded_http_server.h"
 #include "harness/serve/openai_protocol.h"
 #include "harness/serve/request_batcher.h"
 
@@ -32,7 +36,11 @@ struct ServerOptions {
   BatcherOptions batching;
   RequestLimits limits;
   size_t max_body_bytes = 8u << 20;  // larger request bodies get 413
-  size_t threads = 0;                // HTTP worker threads; 0: enough for two full batches and spares
+  // What slow or greedy clients may hold (guarded_http_server.h). A cap of 0 takes the default:
+  // enough connections for two full batches and spares (max(16, 2 * max_batch + 8)), a quarter of
+  // them (at least 2) out of any one client's reach, so that one client trickling bytes leaves
+  // room for the others; the 30 s request deadline lets an 8 MB body arrive at 300 KB/s.
+  ConnectionLimits connections{0, 0};
 };
 
 class OpenAiServer {

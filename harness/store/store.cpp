@@ -142,10 +142,42 @@ Store Store::open_for_write(const std::string& path) {
   return store;
 }
 
+namespace {
+
+// A connection that reads `path` without writing anything. A WAL database opened read-only
+// still needs its -shm file, which SQLite cannot create in a folder (or for a file) this process
+// may not write ("attempt to write a readonly database"): then, if no write-ahead log holds
+// changes to read, the file is opened immutable, which needs no -shm.
+std::unique_ptr<SqliteDb> open_read_only(const std::string& path) {
+  auto db = std::make_unique<SqliteDb>(path, SqliteDb::Mode::kReadOnly);
+  try {
+    Statement(*db, "SELECT count(*) FROM sqlite_master").step();
+    return db;
+  } catch (const std::runtime_error& e) {
+    const int code = sqlite3_errcode(db->handle());
+    if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN) throw InputError(fmt::format("cannot read database {}: {}", path, e.what()));
+    std::error_code error;
+    const std::string wal = path + "-wal";
+    if (std::filesystem::exists(wal, error) && std::filesystem::file_size(wal, error) > 0)
+      throw InputError(fmt::format("cannot read database {}: {} (its write-ahead log {} holds changes that a "
+                                   "reader without write access cannot see: open it once where it is writable)",
+                                   path, e.what(), wal));
+  }
+  db = std::make_unique<SqliteDb>(path, SqliteDb::Mode::kImmutable);
+  try {
+    Statement(*db, "SELECT count(*) FROM sqlite_master").step();
+  } catch (const std::runtime_error& e) {
+    throw InputError(fmt::format("cannot read database {}: {}", path, e.what()));
+  }
+  return db;
+}
+
+}  // namespace
+
 Store Store::open_for_read(const std::string& path) {
   if (!std::filesystem::exists(path))
     throw InputError(fmt::format("no database at {} (run `aimicius run` first, or pass --db)", path));
-  const int version = Store(std::make_unique<SqliteDb>(path, SqliteDb::Mode::kReadOnly)).schema_version();
+  const int version = Store(open_read_only(path)).schema_version();
   // A database an older aimicius wrote (version 1 or more: 0 is a file aimicius never set up) is
   // migrated in place first, so reports read it; the migrations only add tables and columns.
   if (version >= 1 && version < kSchemaVersion) {
@@ -160,7 +192,7 @@ Store Store::open_for_read(const std::string& path) {
     throw InputError(fmt::format("database {} has schema version {}, this aimicius reads {}", path, version,
                                  kSchemaVersion));
   }
-  return Store(std::make_unique<SqliteDb>(path, SqliteDb::Mode::kReadOnly));
+  return Store(open_read_only(path));
 }
 
 int Store::schema_version() {

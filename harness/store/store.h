@@ -172,6 +172,7 @@ class Store {
   static Store open_for_read(const std::string& path);
 
   int schema_version();
+  const std::string& path() const { return db_->path(); }
 
   int64_t create_run(const NewRun& run);
   std::optional<RunRecord> find_run(int64_t id);

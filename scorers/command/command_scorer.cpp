@@ -11,6 +11,7 @@
 
 #include "common/cosine.h"
 #include "common/errors.h"
+#include "common/json_file.h"
 #include "scorers/command/canonical_command.h"
 #include "scorers/command/command_audit.h"
 #include "scorers/command/command_execution.h"
@@ -80,15 +81,22 @@ nlohmann::json canonical_form_of(const std::string& command) {
   }
 }
 
+// An example's field when it is a string, else "" (what the field must be is checked elsewhere).
+std::string string_field(const Example& ex, const char* key) {
+  const auto it = ex.fields.find(key);
+  return it != ex.fields.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 class CommandScorer final : public Scorer {
  public:
   explicit CommandScorer(const ScorerSpec& spec) {
     check_params(spec, {"reference", "hosts", "execute", "embedding", "calibration_threshold", "success_threshold"});
-    reference_field_ = spec.params.value("reference", "reference");
-    execute_ = spec.params.value("execute", true);
-    embedding_ = spec.params.value("embedding", true);
-    calibration_threshold_ = spec.params.value("calibration_threshold", 0.9);
-    success_threshold_ = spec.params.value("success_threshold", 0.99);
+    const JsonLocation at(spec.where, "");  // suite.json is untrusted: wrong types fail naming the key
+    reference_field_ = at.optional_string(spec.params, "reference", "reference");
+    execute_ = at.optional_bool(spec.params, "execute", true);
+    embedding_ = at.optional_bool(spec.params, "embedding", true);
+    calibration_threshold_ = at.optional_number(spec.params, "calibration_threshold", 0.9);
+    success_threshold_ = at.optional_number(spec.params, "success_threshold", 0.99);
     for (double t : {calibration_threshold_, success_threshold_})
       if (!(t > 0.0 && t <= 1.0)) throw InputError(fmt::format("{}: thresholds must be in (0, 1]", spec.where));
     if (spec.params.contains("hosts")) {
@@ -137,9 +145,24 @@ class CommandScorer final : public Scorer {
       throw InputError(fmt::format("{}: example \"{}\": reference is not a valid command line: {}", ex.origin, ex.id,
                                    e.what()));
     }
+    if (auto it = ex.fields.find("execute"); it != ex.fields.end() && !it->is_boolean())
+      throw InputError(fmt::format("{}: example \"{}\": \"execute\" must be true or false", ex.origin, ex.id));
     if (execute_ && executes(ex) && host_of(ex).empty())
       throw InputError(fmt::format("{}: example \"{}\": no host for platform \"{}\" (scorer parameter \"hosts\")",
-                                   ex.origin, ex.id, ex.fields.value("platform", "")));
+                                   ex.origin, ex.id, string_field(ex, "platform")));
+  }
+
+  // The example's host profile must be a file of context.hosts_dir, named by a plain name (suite
+  // data is untrusted: "../x" must not reach outside the folder).
+  void check_context(const Example& ex, const ScoringContext& context) const override {
+    if (!execute_ || !executes(ex)) return;
+    const std::string host = host_of(ex);
+    if (host.empty() || host.find('/') != std::string::npos || host.front() == '.' || host.find('\0') != std::string::npos)
+      throw InputError(fmt::format("{}: example \"{}\": host \"{}\" is not a host profile name", ex.origin, ex.id, host));
+    const auto profile = context.hosts_dir / (host + ".json");
+    if (!std::filesystem::is_regular_file(profile))
+      throw InputError(fmt::format("{}: example \"{}\": no host profile \"{}\" ({} does not exist)", ex.origin, ex.id,
+                                   host, profile.string()));
   }
 
   std::vector<AuditVariant> audit_variants(const Example& ex) const override {
@@ -214,7 +237,7 @@ class CommandScorer final : public Scorer {
  private:
   std::string host_of(const Example& ex) const {
     if (auto it = ex.fields.find("host"); it != ex.fields.end() && it->is_string()) return it->get<std::string>();
-    auto it = hosts_.find(ex.fields.value("platform", ""));
+    auto it = hosts_.find(string_field(ex, "platform"));
     return it == hosts_.end() ? "" : it->second;
   }
 

@@ -138,5 +138,41 @@ TEST(SqliteHardened, OnlyHardenedConnectionsHaveARule) {
   EXPECT_THROW(plain.set_read_only_rule(nullptr), std::logic_error);
 }
 
+// A full disk is the user's to fix (InputError, exit 2), whichever call meets it: here the
+// database's page limit, which SQLite reports as SQLITE_FULL as it does a short write.
+TEST(SqliteDb, AFullDiskIsAnInputError) {
+  testing::ScratchDir dir;
+  SqliteDb db((dir / "full.db").string(), SqliteDb::Mode::kReadWriteCreate);
+  db.exec("CREATE TABLE t(a TEXT)");
+  db.exec("PRAGMA max_page_count = 3");
+  const std::string big(20000, 'x');
+  std::string error = testing::error_of([&] { Statement(db, "INSERT INTO t VALUES (?1)").bind(1, big).run(); });
+  EXPECT_NE(error.find("the disk is full"), std::string::npos) << error;
+  EXPECT_NE(error.find("full.db"), std::string::npos) << error;
+  error = testing::error_of([&] { db.exec("INSERT INTO t VALUES ('" + big + "')"); });
+  EXPECT_NE(error.find("the disk is full"), std::string::npos) << error;
+  // Other failures stay internal errors.
+  try {
+    db.exec("INSERT INTO nowhere VALUES (1)");
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& e) {
+    ADD_FAILURE() << "a missing table is no full disk: " << e.what();
+  } catch (const std::runtime_error&) {
+  }
+}
+
+// An immutable connection reads a database without creating anything beside it.
+TEST(SqliteDb, ImmutableOpenReadsAndWritesNothing) {
+  testing::ScratchDir dir;
+  const auto file = make_database(dir / "db.sqlite");
+  SqliteDb db(file.string(), SqliteDb::Mode::kImmutable);
+  Statement st(db, "SELECT b FROM t");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_text(0), "x");
+  EXPECT_THROW(db.exec("INSERT INTO t VALUES (2, 'y')"), std::runtime_error);
+  EXPECT_FALSE(fs::exists(file.string() + "-shm"));
+  EXPECT_FALSE(fs::exists(file.string() + "-wal"));
+}
+
 }  // namespace
 }  // namespace aimicius

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_fixture.h"
 #include "harness/store/store.h"
 #include "model_requirements.h"
 #include "test_support.h"
@@ -15,40 +16,10 @@
 namespace aimicius {
 namespace {
 
+using testing::Cli;
+using testing::CommandResult;
 using testing::ScratchDir;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-class Cli : public ::testing::Test {
- protected:
-  // Runs aimicius with `args` (shell words) against the fixture data and this test's database.
-  CommandResult aimicius(const std::string& args, const std::string& data_dir = "") {
-    const auto out = dir_ / "stdout.txt";
-    const auto err = dir_ / "stderr.txt";
-    const std::string cmd = std::string("'") + AIMICIUS_BIN + "' --db '" + db() + "' --data-dir '" +
-                            (data_dir.empty() ? testing::fixture_data_dir().string() : data_dir) + "' " +
-                            args + " >'" + out.string() + "' 2>'" + err.string() + "' </dev/null";
-    const int status = std::system(cmd.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_file(out), testing::read_file(err)};
-  }
-  std::string db() const { return (dir_ / "cli.db").string(); }
-  int64_t run_count() {
-    if (!std::filesystem::exists(db())) return 0;
-    return static_cast<int64_t>(Store::open_for_read(db()).list_runs().size());
-  }
-  // A random tiny-diffqkv checkpoint from `aimicius make-checkpoint` (builds with the runtime).
-  std::filesystem::path tiny_checkpoint() {
-    const auto ckpt = dir_ / "ckpt";
-    const auto r = aimicius("make-checkpoint --preset tiny-diffqkv --out '" + ckpt.string() + "'");
-    if (r.exit_code != 0) throw std::runtime_error("make-checkpoint failed: " + r.err);
-    return ckpt;
-  }
-  ScratchDir dir_;
-};
 
 // The names of the "Subcommands:" section of a CLI11 help text, in its order. A name line starts
 // with two spaces; a description too long for its column goes on lines indented further.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
+#include "harness/store/run_lock.h"
 #include "harness/store/store.h"
 #include "test_support.h"
 
@@ -315,6 +316,23 @@ TEST(Store, ApiCacheStoresAndReplacesResponses) {
   ASSERT_TRUE(s.cached_response("k1"));
   EXPECT_EQ(*s.cached_response("k1"), "{\"a\":2}");
   EXPECT_FALSE(s.cached_response("k2"));
+}
+
+// One process at a time on a run: a second hold of the same run fails naming it (as a second
+// process's would: the lock is per open file, not per process), another run is free, and the
+// run is free again once the holder is gone.
+TEST(Store, ARunIsHeldByOneHolderAtATime) {
+  ScratchDir dir;
+  const std::string path = (dir / "lock.db").string();
+  Store::open_for_write(path);
+  {
+    const RunLock first(path, 1);
+    const std::string error = testing::error_of([&] { RunLock second(path, 1); });
+    EXPECT_NE(error.find("run 1 in"), std::string::npos) << error;
+    EXPECT_NE(error.find("is being run or resumed by another process"), std::string::npos) << error;
+    const RunLock other(path, 2);
+  }
+  const RunLock again(path, 1);
 }
 
 }  // namespace

@@ -106,12 +106,14 @@ constexpr int kReleaseFd = 4;    // the wrapper waits for end-of-file here befor
 constexpr int kInfoFd = 5;       // bwrap's --info-fd: the sandbox init's pid as the host sees it
 constexpr int kFirstFileFd = 6;  // then one memory file per request file
 
-// Runs the command as `/bin/sh -c COMMAND` (without the wrapper's descriptors); when it is over,
-// kills every other process of the sandbox (kill -1 in a PID namespace: its processes alone), so
-// nothing changes /work while the harness reads it, reports the status and waits to be released.
-// Its exit status is the command's.
+// Runs the command in a subshell as `/bin/sh -c COMMAND` would (no positional parameters, $0
+// /bin/sh, $$ and $PPID the same, no variable of the wrapper left, without the wrapper's
+// descriptors; a subshell, not another sh: one exec less per run); when it is over, kills every
+// other process of the sandbox (kill -1 in a PID namespace: its processes alone), so nothing
+// changes /work while the harness reads it, reports the status and waits to be released. Its exit
+// status is the command's.
 constexpr const char* kWrapper =
-    "/bin/sh -c \"$1\" /bin/sh 3>&- 4>&-; s=$?; kill -9 -1 2>/dev/null; echo $s >&3; read x <&4; exit $s";
+    "(c=$1; set --; eval \"unset c\n$c\") 3>&- 4>&-; s=$?; kill -9 -1 2>/dev/null; echo $s >&3; read x <&4; exit $s";
 
 // The host file a command name runs, searched in the system's own directories only.
 std::optional<fs::path> resolve_host_executable(const std::string& name) {

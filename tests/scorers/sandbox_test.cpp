@@ -49,6 +49,16 @@ TEST(Sandbox, RunsCommandsWithFilesEnvAndExitCodes) {
   EXPECT_EQ(res.work_dir.at("d"), "<dir>");
 }
 
+// The command runs inside a wrapper (it reads the work dir after it): the command sees what
+// `/bin/sh -c COMMAND` would, and its status is the run's.
+TEST(Sandbox, TheWrapperIsInvisibleToTheCommand) {
+  const SandboxResult res = run("echo \"$0 $# [${c-unset}] $$ $PPID\"; ls /proc/self/fd; exit 7");
+  EXPECT_EQ(res.exit_code, 7);
+  EXPECT_EQ(res.stdout_text, "/bin/sh 0 [unset] 2 1\n0\n1\n2\n3\n") << res.stderr_text;  // 3: ls's own
+  EXPECT_EQ(run("if then").exit_code, 2) << "a syntax error exits 2, as sh -c does";
+  EXPECT_EQ(run("exec false").exit_code, 1);
+}
+
 TEST(Sandbox, EnvironmentIsCleanAndHostIsInvisible) {
   setenv("AIMICIUS_SECRET_FOR_TEST", "leak", 1);
   const SandboxResult env = run("env");

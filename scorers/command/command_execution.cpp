@@ -21,10 +21,12 @@ std::map<std::string, int> token_counts(std::string_view text) {
 }
 
 nlohmann::json run_detail(const SandboxResult& r) {
-  return {{"exit_code", r.exit_code},     {"signal", r.term_signal},
-          {"timed_out", r.timed_out},     {"stdout", r.stdout_text},
-          {"stderr", r.stderr_text},      {"stdout_truncated", r.stdout_truncated},
-          {"wall_seconds", r.wall_seconds}};
+  nlohmann::json detail = {{"exit_code", r.exit_code},     {"signal", r.term_signal},
+                           {"timed_out", r.timed_out},     {"stdout", r.stdout_text},
+                           {"stderr", r.stderr_text},      {"stdout_truncated", r.stdout_truncated},
+                           {"wall_seconds", r.wall_seconds}};
+  if (!r.work_dir_error.empty()) detail["work_dir_error"] = r.work_dir_error;
+  return detail;
 }
 
 }  // namespace
@@ -107,6 +109,9 @@ CommandExecutionScore score_command_execution(const Sandbox& sandbox, const Simu
     throw std::invalid_argument(fmt::format("reference command `{}` failed on {} (exit {}, signal {}{}): {}", reference,
                                             host.profile.filename().string(), ref.exit_code, ref.term_signal,
                                             ref.timed_out ? ", timed out" : "", ref.stderr_text.substr(0, 500)));
+  if (!ref.work_dir_error.empty())
+    throw std::invalid_argument(fmt::format("reference command `{}` on {}: {}", reference,
+                                            host.profile.filename().string(), ref.work_dir_error));
   CommandExecutionScore score;
   score.detail = {{"reference", run_detail(ref)}};
   score.reference_output = normalize_output(ref.stdout_text);
@@ -118,7 +123,8 @@ CommandExecutionScore score_command_execution(const Sandbox& sandbox, const Simu
   const std::string ref_out = normalize_output(ref.stdout_text), cand_out = normalize_output(cand.stdout_text);
   const bool same_status = cand.exit_code == ref.exit_code && cand.term_signal == ref.term_signal && !cand.timed_out;
   const bool same_stdout = cand_out == ref_out;
-  const bool same_files = cand.work_dir == ref.work_dir;
+  // A work dir not read in full (a bound reached, or full) matches nothing: the reference's never is.
+  const bool same_files = cand.work_dir_error.empty() && cand.work_dir == ref.work_dir;
   score.execution_match = same_status && same_stdout && same_files ? 1.0 : 0.0;
   score.output_similarity = cand.exit_code == 0 && !cand.timed_out ? output_similarity(cand_out, ref_out) : 0.0;
   score.candidate_output = cand_out;

@@ -3,12 +3,13 @@
 // profile), and their behaviour is compared.
 //
 // execution_match = 1 when exit status, normalised stdout and the final work-dir state are all
-// equal. output_similarity = F1 of the multisets of whitespace-separated tokens of the two
+// equal; a candidate whose work dir was not read in full (SandboxResult::work_dir_error: a bound
+// of the sandbox reached) has no equal work dir. output_similarity = F1 of the multisets of whitespace-separated tokens of the two
 // normalised stdouts (1 when both are empty; 0 when the candidate fails or times out): a graded
 // score for near misses. An empty candidate is not run and scores 0 on both. Normalisation
 // strips trailing spaces per line, "\r", and trailing blank lines.
 // Both outputs are kept in the detail for reports. A reference that does not exit 0 is a data
-// bug: std::invalid_argument with its stderr.
+// bug: std::invalid_argument with its stderr, as is a reference whose work dir reaches a bound.
 #pragma once
 
 #include <filesystem>

@@ -227,6 +227,7 @@ class CommandScorer final : public Scorer {
     const SandboxResult r = context.sandbox->run(simulated_host_request(simulated, reference, {}, SandboxLimits{}));
     if (r.exit_code != 0 || r.timed_out)
       return {fmt::format("the reference fails on {} (exit {}): {}", host_of(ex), r.exit_code, r.stderr_text.substr(0, 300))};
+    if (!r.work_dir_error.empty()) return {fmt::format("the reference on {}: {}", host_of(ex), r.work_dir_error)};
     // Output or files: a command that writes a file (nvidia-smi -f) is compared by its work dir.
     if (normalize_output(r.stdout_text).empty() && r.work_dir.empty())
       return {fmt::format("the reference prints nothing and writes no file on {}: its execution compares nothing",

@@ -5,8 +5,10 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,9 +18,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <string_view>
 
 #include <fmt/format.h>
+
+#include "scorers/sandbox/work_dir_reader.h"
 
 namespace aimicius {
 namespace fs = std::filesystem;
@@ -27,8 +32,8 @@ namespace {
 
 constexpr const char* kBasePath = "/usr/local/bin:/usr/bin:/bin";
 
-// Where each run's work dir is made: memory-backed (tmpfs) when the machine has /dev/shm, so a
-// fresh work dir never touches disk.
+// Where earlier versions made each run's work dir on the host (now a tmpfs inside the sandbox):
+// what their killed runs left there is still removed at start.
 fs::path run_dir_parent() {
   return access("/dev/shm", W_OK) == 0 ? fs::path("/dev/shm") : fs::temp_directory_path();
 }
@@ -66,6 +71,50 @@ struct Pipe {
   void close_all() { close_read(); close_write(); }
 };
 
+// A descriptor owned by one scope.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f = -1) : fd(f) {}
+  ~Fd() { reset(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  void reset() { if (fd >= 0) close(fd), fd = -1; }
+};
+
+// A request file as an anonymous memory file at offset 0, for bwrap's --file (which copies it
+// into the sandbox's /work).
+int memory_file(const SandboxFile& f) {
+  const int fd = memfd_create("aimicius-sandbox-file", MFD_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(fmt::format("sandbox: memfd_create failed: {}", std::strerror(errno)));
+  for (size_t done = 0; done < f.content.size();) {
+    const ssize_t n = write(fd, f.content.data() + done, f.content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      close(fd);
+      throw std::runtime_error(fmt::format("sandbox: writing {} to memory failed: {}", f.path, std::strerror(errno)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  lseek(fd, 0, SEEK_SET);
+  return fd;
+}
+
+// The descriptors bwrap gets besides stdin/stdout/stderr, at these numbers (exec_child moves
+// them there; the wrapper's redirections need single digits).
+constexpr int kDoneFd = 3;       // the wrapper writes the command's exit status here when it is over
+constexpr int kReleaseFd = 4;    // the wrapper waits for end-of-file here before the sandbox ends
+constexpr int kInfoFd = 5;       // bwrap's --info-fd: the sandbox init's pid as the host sees it
+constexpr int kFirstFileFd = 6;  // then one memory file per request file
+
+// Runs the command in a subshell as `/bin/sh -c COMMAND` would (no positional parameters, $0
+// /bin/sh, $$ and $PPID the same, no variable of the wrapper left, without the wrapper's
+// descriptors; a subshell, not another sh: one exec less per run); when it is over, kills every
+// other process of the sandbox (kill -1 in a PID namespace: its processes alone), so nothing
+// changes /work while the harness reads it, reports the status and waits to be released. Its exit
+// status is the command's.
+constexpr const char* kWrapper =
+    "(c=$1; set --; eval \"unset c\n$c\") 3>&- 4>&-; s=$?; kill -9 -1 2>/dev/null; echo $s >&3; read x <&4; exit $s";
+
 // The host file a command name runs, searched in the system's own directories only.
 std::optional<fs::path> resolve_host_executable(const std::string& name) {
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
@@ -97,39 +146,54 @@ void add_host_view(const SandboxRequest& r, const fs::path* bin_dir, std::vector
       a.insert(a.end(), {"--symlink", fmt::format("{}/{}", kHostBinDir, name), "/usr/bin/" + name});
 }
 
-std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxRequest& r, const fs::path& run_dir,
-                                    const fs::path& etc_dir, const fs::path* bin_dir) {
+std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxRequest& r, const fs::path& etc_dir,
+                                    const fs::path* bin_dir) {
   std::vector<std::string> a = {bwrap,
                                 "--unshare-all",  // user, pid, net, ipc, uts, cgroup
                                 "--die-with-parent",
                                 "--new-session",
+                                "--info-fd", std::to_string(kInfoFd),
                                 "--hostname", "sandbox"};
   add_host_view(r, bin_dir, a);
-  a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", etc_dir.string(), "/etc",
-                     "--bind", (run_dir / "work").string(), "/work"});
+  a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--size", std::to_string(r.limits.tmp_bytes), "--tmpfs", "/tmp",
+                     "--ro-bind", etc_dir.string(), "/etc", "--size", std::to_string(r.limits.work_dir_bytes), "--tmpfs",
+                     "/work"});
+  for (size_t i = 0; i < r.files.size(); ++i)
+    a.insert(a.end(), {"--perms", r.files[i].executable ? "0755" : "0644", "--file",
+                       std::to_string(kFirstFileFd + static_cast<int>(i)),
+                       "/work/" + fs::path(r.files[i].path).lexically_normal().string()});
   for (const auto& b : r.binds) {
     a.insert(a.end(), {"--ro-bind", b.host_path.string(), b.sandbox_path});
   }
   for (const auto& d : r.dirs) a.insert(a.end(), {"--dir", d});
   for (const auto& [target, path] : r.symlinks) a.insert(a.end(), {"--symlink", target, path});
+  // bwrap's own root and /dev are tmpfs mounts without a size: read-only once built, so /work and
+  // /tmp are the only places to write.
+  a.insert(a.end(), {"--remount-ro", "/", "--remount-ro", "/dev"});
   std::string path_var;
   for (const auto& d : r.path_dirs) path_var += d + ":";
   path_var += kBasePath;
   a.insert(a.end(), {"--chdir", "/work", "--clearenv", "--setenv", "PATH", path_var, "--setenv", "HOME", "/work",
                      "--setenv", "LANG", "C.UTF-8", "--setenv", "TMPDIR", "/tmp"});
   for (const auto& [k, v] : r.env) a.insert(a.end(), {"--setenv", k, v});
-  a.insert(a.end(), {"/bin/sh", "-c", r.command});
+  a.insert(a.end(), {"/bin/sh", "-c", kWrapper, "/bin/sh", r.command});
   return a;
 }
 
 // Everything between fork and exec: only async-signal-safe calls.
 // No allocation here either: after _Fork the malloc locks are as another thread may have left them.
+// `pass` (n descriptors) go to 3, 4, ...; `scratch` has room for n; every other descriptor is closed.
 [[noreturn]] void exec_child(char* const* argv, const SandboxLimits& lim, uid_t drop_to, int64_t nproc_limit,
-                             int in_fd, int out_fd, int err_fd) {
+                             int in_fd, int out_fd, int err_fd, const int* pass, int* scratch, int n) {
   setsid();
   dup2(in_fd, 0);
   dup2(out_fd, 1);
   dup2(err_fd, 2);
+  // Out of the way of 3..3+n first (a source may sit on another's target), then into place; then
+  // nothing else of the harness (a database, another run's pipe) reaches bwrap.
+  for (int i = 0; i < n; ++i) scratch[i] = fcntl(pass[i], F_DUPFD_CLOEXEC, 3 + n);
+  for (int i = 0; i < n; ++i) dup2(scratch[i], 3 + i);
+  syscall(SYS_close_range, 3 + n, ~0U, 0);
   auto limit = [](int resource, int64_t value) {
     rlimit rl{static_cast<rlim_t>(value), static_cast<rlim_t>(value)};
     setrlimit(resource, &rl);
@@ -155,27 +219,32 @@ std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxReque
   _exit(127);
 }
 
-void snapshot(const fs::path& work, int64_t cap, std::map<std::string, std::string>& out) {
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(work, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    const std::string rel = fs::relative(it->path(), work, ec).string();
-    const auto status = it->symlink_status(ec);
-    if (fs::is_symlink(status)) {
-      out[rel] = "<symlink -> " + fs::read_symlink(it->path(), ec).string() + ">";
-    } else if (fs::is_directory(status)) {
-      out[rel] = "<dir>";
-    } else if (fs::is_regular_file(status)) {
-      std::ifstream in(it->path(), std::ios::binary);
-      std::string content(static_cast<size_t>(cap), '\0');
-      in.read(content.data(), cap);
-      content.resize(static_cast<size_t>(in.gcount()));
-      if (in.peek() != EOF) content += "<truncated>";
-      out[rel] = std::move(content);
-    } else {
-      out[rel] = "<special>";
-    }
-  }
+// The host pid of the sandbox's init from bwrap's --info-fd JSON, once the number is complete.
+std::optional<pid_t> child_pid(const std::string& info) {
+  const size_t key = info.find("\"child-pid\"");
+  if (key == std::string::npos) return std::nullopt;
+  size_t i = info.find_first_of("0123456789", key);
+  const size_t end = info.find_first_not_of("0123456789", i);
+  if (i == std::string::npos || end == std::string::npos || end - i > 9) return std::nullopt;
+  return static_cast<pid_t>(std::stol(info.substr(i, end - i)));
+}
+
+// The sandbox's /work, opened through its init's root; checked to be that init (a child of our
+// bwrap, whose pid cannot be reused while we have not reaped it). -1 when it is gone.
+int open_sandbox_work_dir(pid_t init, pid_t bwrap) {
+  const Fd proc(open(fmt::format("/proc/{}", init).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (proc.fd < 0) return -1;
+  const Fd stat(openat(proc.fd, "stat", O_RDONLY | O_CLOEXEC));
+  char buf[512];
+  const ssize_t n = stat.fd < 0 ? -1 : read(stat.fd, buf, sizeof buf - 1);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  // "pid (comm) state ppid ...": comm may hold anything, so from its last ')'.
+  const char* close_paren = strrchr(buf, ')');
+  char state = 0;
+  int ppid = 0;
+  if (!close_paren || sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2 || ppid != bwrap) return -1;
+  return openat(proc.fd, "root/work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 }  // namespace
@@ -273,13 +342,12 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
     return refused;
   }
   const auto start = std::chrono::steady_clock::now();
-  const TempDir dir("aimicius-sandbox-", run_dir_parent());
-  fs::create_directories(dir.path() / "work");
+  std::vector<std::unique_ptr<Fd>> file_fds;
   for (const auto& f : request.files) {
     const fs::path rel = fs::path(f.path).lexically_normal();
-    if (rel.is_absolute() || rel.empty() || *rel.begin() == "..")
+    if (rel.is_absolute() || rel.empty() || *rel.begin() == ".." || rel == ".")
       throw std::invalid_argument(fmt::format("sandbox: file path \"{}\" must stay inside the work dir", f.path));
-    write_host_file(dir.path() / "work" / rel, f.content, f.executable);
+    file_fds.push_back(std::make_unique<Fd>(memory_file(f)));
   }
   // As root: this run's own uid, returned to the pool when the run is over (all its processes
   // are gone by then: they die with the PID namespace when bwrap exits).
@@ -290,31 +358,33 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
       if (uid) sandbox->release_uid(uid);
     }
   } lease{this, drop_privileges_ ? acquire_uid() : 0};
-  if (lease.uid) {
-    // The unprivileged user must own its work dir; the run dir itself stays root's.
-    for (const auto& e : fs::recursive_directory_iterator(dir.path() / "work"))
-      if (lchown(e.path().c_str(), lease.uid, lease.uid) != 0) throw std::runtime_error("sandbox: chown failed");
-    if (chown((dir.path() / "work").c_str(), lease.uid, lease.uid) != 0) throw std::runtime_error("sandbox: chown failed");
-    fs::permissions(dir.path(), fs::perms(0755));
-  }
 
   const fs::path* bin_dir = request.host_executables ? &host_bin_dir(*request.host_executables) : nullptr;
-  const auto args = bwrap_args(bwrap_, request, dir.path(), etc_dir_->path(), bin_dir);
+  const auto args = bwrap_args(bwrap_, request, etc_dir_->path(), bin_dir);
   const int64_t nproc = processes_of(lease.uid ? lease.uid : geteuid()) + request.limits.max_processes;
   std::vector<char*> argv;  // built before the fork: the child must not allocate
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  Pipe in, out, err;
+  Pipe in, out, err, done, release, info;
+  std::vector<int> pass = {done.fds[1], release.fds[0], info.fds[1]};  // kDoneFd, kReleaseFd, kInfoFd
+  for (const auto& f : file_fds) pass.push_back(f->fd);                // kFirstFileFd...
+  std::vector<int> scratch(pass.size());
   // _Fork, not fork: fork runs the pthread_atfork handlers, and the threaded OpenBLAS that
   // LibTorch uses registers one that shuts its thread pool down, so a fork from this worker while
   // another thread is inside a GEMM (the sentence encoder scoring) leaves that GEMM waiting for
   // workers that are gone, forever. The child only execs, so it needs no handler.
   const pid_t pid = _Fork();
   if (pid < 0) throw std::runtime_error(fmt::format("sandbox: fork failed: {}", std::strerror(errno)));
-  if (pid == 0) exec_child(argv.data(), request.limits, lease.uid, nproc, in.fds[0], out.fds[1], err.fds[1]);
+  if (pid == 0)
+    exec_child(argv.data(), request.limits, lease.uid, nproc, in.fds[0], out.fds[1], err.fds[1], pass.data(),
+               scratch.data(), static_cast<int>(pass.size()));
   in.close_read();
   out.close_write();
   err.close_write();
+  done.close_write();
+  release.close_read();
+  info.close_write();
+  file_fds.clear();
 
   SandboxResult result;
   // Feed stdin (small by design: nothing in the suites sends more than a pipe buffer).
@@ -324,54 +394,98 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
   }
   in.close_write();
 
-  const auto deadline = start + std::chrono::duration<double>(request.limits.wall_seconds);
+  const auto deadline =
+      start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                  std::chrono::duration<double>(request.limits.wall_seconds));
   const size_t cap = static_cast<size_t>(request.limits.output_cap_bytes);
+  // bwrap's info and the wrapper's status are a few bytes; more is not theirs and is not kept.
+  constexpr size_t kControlCap = 4096;
+  std::string info_text, done_text;
+  bool info_truncated = false, done_truncated = false;
   struct Stream {
     int fd;
     std::string* text;
     bool* truncated;
-  } streams[2] = {{out.fds[0], &result.stdout_text, &result.stdout_truncated},
-                  {err.fds[0], &result.stderr_text, &result.stderr_truncated}};
+    size_t cap;
+  } streams[4] = {{out.fds[0], &result.stdout_text, &result.stdout_truncated, cap},
+                  {err.fds[0], &result.stderr_text, &result.stderr_truncated, cap},
+                  {info.fds[0], &info_text, &info_truncated, kControlCap},
+                  {done.fds[0], &done_text, &done_truncated, kControlCap}};
+  out.fds[0] = err.fds[0] = info.fds[0] = done.fds[0] = -1;  // owned by `streams` from here
+  Stream& done_stream = streams[3];
+  // Reads every open stream until `until()` holds or the deadline passes (timed_out then).
   char buf[1 << 14];
-  int open_streams = 2;
-  while (open_streams > 0) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) {
-      result.timed_out = true;
-      break;
-    }
-    pollfd pfds[2];
-    int n = 0;
-    for (auto& s : streams)
-      if (s.fd >= 0) pfds[n++] = {s.fd, POLLIN, 0};
-    const int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
-    if (poll(pfds, n, wait_ms) < 0 && errno != EINTR) break;
-    for (int i = 0; i < n; ++i) {
-      if (!(pfds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      for (auto& s : streams) {
-        if (s.fd != pfds[i].fd) continue;
+  auto pump = [&](const std::function<bool()>& until) {
+    while (!until()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        result.timed_out = true;
+        return;
+      }
+      pollfd pfds[4];
+      Stream* of[4];
+      int n = 0;
+      for (auto& s : streams)
+        if (s.fd >= 0) of[n] = &s, pfds[n++] = {s.fd, POLLIN, 0};
+      if (n == 0) return;
+      const int wait_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+      if (poll(pfds, n, wait_ms) < 0 && errno != EINTR) return;
+      for (int i = 0; i < n; ++i) {
+        if (!(pfds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        Stream& s = *of[i];
         const ssize_t got = read(s.fd, buf, sizeof buf);
         if (got > 0) {
-          const size_t room = cap > s.text->size() ? cap - s.text->size() : 0;
+          const size_t room = s.cap > s.text->size() ? s.cap - s.text->size() : 0;
           s.text->append(buf, std::min(room, static_cast<size_t>(got)));
           if (static_cast<size_t>(got) > room) {
             // Cap reached: stop listening, like `| head` (the writer gets SIGPIPE).
             *s.truncated = true;
             close(s.fd);
             s.fd = -1;
-            --open_streams;
           }
         } else if (got == 0 || errno != EINTR) {
           close(s.fd);
           s.fd = -1;
-          --open_streams;
         }
       }
     }
+  };
+  // 1. The command, until the wrapper reports it over (or the sandbox ends without it: the
+  //    wrapper was killed, or bwrap failed to start).
+  pump([&] { return done_text.find('\n') != std::string::npos || done_stream.fd < 0; });
+  const bool command_over = done_text.find('\n') != std::string::npos && !result.timed_out;
+  // 2. Its work dir, read while the wrapper waits, within what is left of the time limit. The
+  //    open descriptor keeps the tmpfs alive even if the sandbox ends meanwhile.
+  if (command_over) {
+    pump([&] { return child_pid(info_text).has_value() || streams[2].fd < 0; });
+    const std::optional<pid_t> init = child_pid(info_text);
+    const Fd work(init ? open_sandbox_work_dir(*init, pid) : -1);
+    if (work.fd < 0) {
+      result.work_dir_error = result.timed_out ? "work dir not read: the time limit passed"
+                                               : "work dir not read: the sandbox ended before it could be";
+    } else {
+      const WorkDirRead read =
+          read_work_dir(work.fd,
+                        {request.limits.work_dir_max_entries, request.limits.work_dir_max_depth,
+                         request.limits.work_dir_read_bytes, request.limits.output_cap_bytes},
+                        deadline);
+      result.work_dir = std::move(read.entries);
+      result.work_dir_error = read.over_limit;
+      result.timed_out = result.timed_out || read.timed_out;
+      struct statvfs fs_stat {};
+      if (result.work_dir_error.empty() && fstatvfs(work.fd, &fs_stat) == 0 && fs_stat.f_bavail == 0)
+        result.work_dir_error = fmt::format("work dir full: the command filled its {} bytes", request.limits.work_dir_bytes);
+    }
+  } else {
+    result.work_dir_error = result.timed_out ? "work dir not read: the command ran past the time limit"
+                                             : "work dir not read: the sandbox ended before the command's end was reported";
   }
+  // 3. Release the wrapper; the rest of stdout and stderr (every writer is dead by now) until the
+  //    sandbox ends.
+  release.close_write();
+  if (!result.timed_out) pump([&] { return streams[0].fd < 0 && streams[1].fd < 0; });
   for (auto& s : streams)
     if (s.fd >= 0) close(s.fd);
-  out.fds[0] = err.fds[0] = -1;
 
   // Kill bwrap's process group; the sandboxed tree dies with bwrap (its PID namespace's init
   // has bwrap as parent-death signal source), whatever it forked or detached inside.
@@ -392,7 +506,6 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
   }
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
-  snapshot(dir.path() / "work", request.limits.output_cap_bytes, result.work_dir);
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

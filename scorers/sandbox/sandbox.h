@@ -4,14 +4,22 @@
 // read-only view of the host's programs chosen by the request (host_executables: either all of
 // /usr, with /bin, /lib, /lib64 through it, or only the named commands at /usr/bin/NAME plus the
 // shared libraries in /usr/lib and /usr/lib64) and of nothing else of the host (no /home, no
-// /root, no /usr/local, no /opt, no /etc/shadow: /etc holds only a minimal passwd/group/hosts); a fresh
-// work dir /work (a host folder on tmpfs under /dev/shm where it exists, bound in and removed
-// after the run), filled from the request's files, as the current directory; /tmp as tmpfs;
-// a clean environment (PATH, HOME=/work, LANG=C.UTF-8, plus the request's variables); a new
+// /root, no /usr/local, no /opt, no /etc/shadow: /etc holds only a minimal passwd/group/hosts); a
+// clean environment (PATH, HOME=/work, LANG=C.UTF-8, plus the request's variables); a new
 // session; and death with the parent. Resource limits: CPU seconds, address space, file size,
 // open files and a process count; a wall-clock limit kills the whole sandbox (bwrap and, through
 // its PID namespace, everything inside). stdout and stderr are captured up to a cap each,
 // truncation recorded.
+//
+// Where the command can write, and what comes back of it (issue 19, items 2 and 3): the only
+// writable places are /work (the current directory, filled from the request's files) and /tmp,
+// each a tmpfs of fixed size inside the sandbox (SandboxLimits::work_dir_bytes, tmp_bytes); the
+// sandbox's root and /dev are read-only. Nothing the command writes is on a host folder, so
+// nothing is left on the host when the sandbox ends, however it ends. When the command exits,
+// a wrapper shell around it kills every other process of the sandbox and waits; the harness then
+// reads /work through the sandbox's /proc/PID/root with read_work_dir (work_dir_reader.h: entries,
+// depth, bytes and the run's own deadline all bounded), and lets the sandbox end. A bound reached
+// is in the result (work_dir_error, and timed_out for the deadline), never an exception.
 //
 // Process counts are per uid in Linux (RLIMIT_NPROC), so when aimicius runs as root each running
 // sandbox gets an unprivileged uid of its own from a pool (no two concurrent runs share one): a
@@ -21,7 +29,8 @@
 // Invariants: run() never throws for anything the command does (it is all in the result);
 // it throws SandboxUnavailable when bubblewrap is missing or cannot create namespaces on this
 // machine, so callers stop with a clear error rather than running anything unsandboxed.
-// run() is safe to call from several threads at once.
+// run() is safe to call from several threads at once. Every byte read from the sandbox (stdout,
+// stderr, the work dir, bwrap's own messages) is read up to a cap.
 #pragma once
 
 #include <sys/types.h>
@@ -47,14 +56,28 @@ class SandboxUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Every limit of one sandboxed run, in one place. The defaults are what scoring uses; each value is
+// far above what any suite's reference needs (they print KBs and write at most a few small files)
+// and small enough that 2 x --jobs concurrent runs cannot hurt the machine.
 struct SandboxLimits {
-  double wall_seconds = 10.0;
+  double wall_seconds = 10.0;  // the command, and the harness's read of its work dir, together
   int64_t cpu_seconds = 10;
   int64_t address_space_bytes = int64_t{2} << 30;
   int64_t max_processes = 64;
-  int64_t max_file_bytes = int64_t{16} << 20;
+  int64_t max_file_bytes = int64_t{16} << 20;  // RLIMIT_FSIZE: one file
   int64_t max_open_files = 256;
-  int64_t output_cap_bytes = 64 << 10;  // per stream
+  int64_t output_cap_bytes = 64 << 10;  // per stream, and per file read back from the work dir
+  // The tmpfs sizes of /work and of /tmp: the memory the command can fill with files (one answer
+  // wrote 3.9 GB into the host's /dev/shm before these). 64 MiB each: 4x the largest single file
+  // (max_file_bytes), 128 MiB per run in all.
+  int64_t work_dir_bytes = int64_t{64} << 20;
+  int64_t tmp_bytes = int64_t{64} << 20;
+  // What the harness reads back of /work (read_work_dir): at most this many entries, this deep,
+  // and this many bytes of names and contents in all (8,000 files of 64 KiB grew the harness by
+  // 430 MB before). A reference writes a handful of files a few levels deep.
+  int64_t work_dir_max_entries = 10000;
+  int64_t work_dir_max_depth = 32;
+  int64_t work_dir_read_bytes = int64_t{4} << 20;
 };
 
 struct SandboxFile {
@@ -102,8 +125,13 @@ struct SandboxResult {
   bool stderr_truncated = false;
   double wall_seconds = 0.0;
   // The work dir after the run: regular files (path relative to /work -> content, capped at
-  // limits.output_cap_bytes with "<truncated>" appended) and directories (path -> "<dir>").
+  // limits.output_cap_bytes with "<truncated>" appended), directories (path -> "<dir>"), links
+  // ("<symlink -> TARGET>") and others ("<special>").
   std::map<std::string, std::string> work_dir;
+  // Empty when work_dir is the whole work dir as the command left it. Else why not, in words: a
+  // bound of read_work_dir reached, the work dir full (work_dir_bytes), the time limit, or the
+  // sandbox ended (its wrapper killed) before the work dir could be read.
+  std::string work_dir_error;
 };
 
 class Sandbox {

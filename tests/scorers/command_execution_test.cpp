@@ -86,6 +86,29 @@ TEST_F(CommandExecution, AttacksScoreZeroAndTheRunGoesOn) {
   EXPECT_EQ(score("nvidia-smi -L", "nvidia-smi -L").execution_match, 1.0);
 }
 
+// Issue 19, items 2 and 3: a work dir past the sandbox's bounds is the candidate's result (no
+// match, the bound named in the detail), never the harness's error; the same in a reference is a
+// data bug.
+TEST_F(CommandExecution, AWorkDirPastItsBoundsIsTheCandidatesResult) {
+  SandboxLimits few;
+  few.work_dir_max_entries = 5;
+  const auto s = score_command_execution(
+      sandbox_, host_, "nvidia-smi -L; i=0; while [ $i -lt 50 ]; do : > f$i; i=$((i+1)); done", "nvidia-smi -L", {}, few);
+  EXPECT_EQ(s.execution_match, 0.0);
+  EXPECT_EQ(s.output_similarity, 1.0) << "its output is still the reference's";
+  EXPECT_NE(s.detail["candidate"].value("work_dir_error", "").find("more than 5 entries"), std::string::npos)
+      << s.detail.dump();
+  EXPECT_FALSE(s.detail["reference"].contains("work_dir_error"));
+  SandboxLimits shallow;
+  shallow.work_dir_max_depth = 3;
+  try {
+    score_command_execution(sandbox_, host_, "true", "nvidia-smi -L; mkdir -p a/b/c/d/e/f/g", {}, shallow);
+    ADD_FAILURE() << "a reference past the bounds was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("deeper than 3 levels"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(CommandExecution, BrokenReferenceIsADataBug) {
   EXPECT_THROW(score("true", "nvidia-smi --fail"), std::invalid_argument);
 }

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <map>
+#include <sstream>
 #include <chrono>
 #include <thread>
 
@@ -45,6 +47,16 @@ TEST(Sandbox, RunsCommandsWithFilesEnvAndExitCodes) {
   EXPECT_EQ(res.work_dir.at("made.txt"), "out\n");
   EXPECT_EQ(res.work_dir.at("in/data.txt"), "payload\n");
   EXPECT_EQ(res.work_dir.at("d"), "<dir>");
+}
+
+// The command runs inside a wrapper (it reads the work dir after it): the command sees what
+// `/bin/sh -c COMMAND` would, and its status is the run's.
+TEST(Sandbox, TheWrapperIsInvisibleToTheCommand) {
+  const SandboxResult res = run("echo \"$0 $# [${c-unset}] $$ $PPID\"; ls /proc/self/fd; exit 7");
+  EXPECT_EQ(res.exit_code, 7);
+  EXPECT_EQ(res.stdout_text, "/bin/sh 0 [unset] 2 1\n0\n1\n2\n3\n") << res.stderr_text;  // 3: ls's own
+  EXPECT_EQ(run("if then").exit_code, 2) << "a syntax error exits 2, as sh -c does";
+  EXPECT_EQ(run("exec false").exit_code, 1);
 }
 
 TEST(Sandbox, EnvironmentIsCleanAndHostIsInvisible) {
@@ -223,6 +235,88 @@ TEST(Sandbox, LargeFilesAreCutByTheFileSizeLimit) {
   EXPECT_NE(res.stdout_text.find("rc="), std::string::npos);
   EXPECT_NE(res.stdout_text, "rc=0\n");
   EXPECT_LE(res.work_dir.at("big").size(), (1u << 20) + 16);
+}
+
+// Issue 19, item 2: the harness read the work dir itself after the command, with no bound on its
+// depth or its time: a few thousand nested directories took minutes, and timed_out stayed false.
+TEST(Sandbox, ADeepWorkDirIsReadWithinTheTimeLimit) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const SandboxResult res = run(
+      "p=$(printf 'd/%.0s' $(seq 1000)); for i in 1 2 3; do mkdir -p \"$p\" && cd \"$p\" || exit 1; done; echo made",
+      5.0);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(took, 7.0) << "the work dir's read is part of the example's time limit";
+  EXPECT_TRUE(res.timed_out || res.work_dir_error.find("deeper than 32 levels") != std::string::npos)
+      << res.work_dir_error << res.stderr_text;
+  EXPECT_LE(res.work_dir.size(), 32u);
+}
+
+// Issue 19, item 3: 8,000 small files grew the harness's memory by 430 MB: what it keeps of the
+// work dir is bounded in all, not per file.
+TEST(Sandbox, ManySmallFilesAreReadWithinABoundInAll) {
+  const SandboxResult res =
+      run("x=$(head -c 60000 /dev/zero | tr '\\0' x); i=0; while [ $i -lt 300 ]; do printf %s \"$x\" > f$i; "
+          "i=$((i+1)); done; echo done");
+  EXPECT_EQ(res.stdout_text, "done\n") << res.stderr_text;
+  size_t held = 0;
+  for (const auto& [name, content] : res.work_dir) held += name.size() + content.size();
+  EXPECT_LE(held, size_t{4} << 20) << "the harness holds " << held << " bytes of one run's work dir";
+  EXPECT_NE(res.work_dir_error.find("exceed 4194304 bytes"), std::string::npos) << res.work_dir_error;
+
+  SandboxRequest many;
+  many.command = "i=0; while [ $i -lt 300 ]; do : > f$i; i=$((i+1)); done";
+  many.limits.work_dir_max_entries = 100;
+  const SandboxResult counted = sandbox().run(many);
+  EXPECT_EQ(counted.exit_code, 0);
+  EXPECT_EQ(counted.work_dir.size(), 100u);
+  EXPECT_NE(counted.work_dir_error.find("more than 100 entries"), std::string::npos) << counted.work_dir_error;
+}
+
+// Issue 19, item 3: one answer wrote 3.9 GB into the host's /dev/shm in 9 s. Every place the
+// command can write is a tmpfs of fixed size (or read-only), so the kernel refuses more.
+TEST(Sandbox, EveryWritablePlaceHasAFixedSize) {
+  const SandboxResult res = run(
+      "for d in /work /tmp; do i=0; while [ $i -lt 12 ]; do head -c 8000000 /dev/zero > $d/f$i 2>/dev/null || break; "
+      "i=$((i+1)); done; echo \"$d $(cat $d/f* | wc -c)\"; done; "
+      "for d in / /dev /dev/shm; do echo x > $d/f 2>/dev/null && echo \"$d writable\"; done; rm -f /work/f*");
+  ASSERT_FALSE(res.timed_out);
+  std::istringstream lines(res.stdout_text);
+  std::string dir;
+  int64_t bytes = 0;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(lines >> dir >> bytes) << res.stdout_text;
+    EXPECT_GT(bytes, int64_t{1} << 20) << dir << " is writable";
+    EXPECT_LE(bytes, int64_t{64} << 20) << dir << " took " << bytes << " bytes";
+  }
+  EXPECT_EQ(res.stdout_text.find("writable"), std::string::npos) << res.stdout_text;
+
+  // A full work dir is the command's failure, and named in the result.
+  SandboxRequest fill;
+  fill.command = "head -c 3000000 /dev/zero > big";
+  fill.limits.work_dir_bytes = 1 << 20;
+  const SandboxResult full = sandbox().run(fill);
+  EXPECT_NE(full.exit_code, 0);
+  EXPECT_NE(full.stderr_text.find("No space left"), std::string::npos) << full.stderr_text;
+  EXPECT_LE(full.work_dir.at("big").size(), size_t{1} << 20);
+  EXPECT_NE(full.work_dir_error.find("work dir full"), std::string::npos) << full.work_dir_error;
+}
+
+// The work dir is read as the command left it: what it started in the background is gone by then,
+// and links are reported, never followed out of the sandbox.
+TEST(Sandbox, TheWorkDirIsReadAsTheCommandLeftIt) {
+  const SandboxResult res =
+      run("(sleep 0.5; echo late > late.txt) & echo now > now.txt; ln -s /etc/hostname host; mkfifo pipe; "
+          "mkdir -p a/b; echo deep > a/b/c");
+  EXPECT_EQ(res.exit_code, 0) << res.stderr_text;
+  EXPECT_LT(res.wall_seconds, 3.0);
+  EXPECT_TRUE(res.work_dir_error.empty()) << res.work_dir_error;
+  const std::map<std::string, std::string> expected = {{"now.txt", "now\n"},
+                                                       {"host", "<symlink -> /etc/hostname>"},
+                                                       {"pipe", "<special>"},
+                                                       {"a", "<dir>"},
+                                                       {"a/b", "<dir>"},
+                                                       {"a/b/c", "deep\n"}};
+  EXPECT_EQ(res.work_dir, expected);
 }
 
 TEST(Sandbox, FilesMustStayInsideTheWorkDir) {

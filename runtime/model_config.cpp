@@ -26,11 +26,44 @@ int64_t optional_int(const nlohmann::json& j, const char* key, int64_t fallback,
   return it->get<int64_t>();
 }
 
-std::vector<int64_t> token_ids(const nlohmann::json& j, const char* key) {
+// The optional keys below are typed like optional_int: a value of the wrong type (a string where a
+// number belongs, a number where a string does) is the file's error, never nlohmann's type_error,
+// which the CLI would report as an internal error.
+std::string optional_string(const nlohmann::json& j, const char* key, const std::string& fallback,
+                            const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_string()) throw InputError(fmt::format("{}: \"{}\" must be a string", where, key));
+  return it->get<std::string>();
+}
+
+bool optional_bool(const nlohmann::json& j, const char* key, bool fallback, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) throw InputError(fmt::format("{}: \"{}\" must be true or false", where, key));
+  return it->get<bool>();
+}
+
+double optional_number(const nlohmann::json& j, const char* key, double fallback, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_number()) throw InputError(fmt::format("{}: \"{}\" must be a number", where, key));
+  return it->get<double>();
+}
+
+std::vector<int64_t> token_ids(const nlohmann::json& j, const char* key, const std::string& where) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return {};
   if (it->is_number_integer()) return {it->get<int64_t>()};
-  if (it->is_array()) return it->get<std::vector<int64_t>>();
+  if (it->is_array()) {
+    std::vector<int64_t> ids;
+    for (const auto& id : *it) {
+      if (!id.is_number_integer())
+        throw InputError(fmt::format("{}: \"{}\" must be an integer or a list of integers", where, key));
+      ids.push_back(id.get<int64_t>());
+    }
+    return ids;
+  }
   return {};
 }
 
@@ -87,7 +120,7 @@ void ModelConfig::validate(const std::string& where) const {
 ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object", where));
   ModelConfig c;
-  c.model_type = j.value("model_type", "llama");
+  c.model_type = optional_string(j, "model_type", "llama", where);
   const bool diffqkv = c.model_type == "diffqkv";
   const bool gqa_family = c.model_type == "llama" || c.model_type == "qwen2" || c.model_type == "mistral";
   if (!diffqkv && !gqa_family)
@@ -110,24 +143,26 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
       throw InputError(fmt::format("{}: num_key_heads/num_value_heads need model_type \"diffqkv\"", where));
     c.num_k_heads = c.num_v_heads = optional_int(j, "num_key_value_heads", c.num_q_heads, where);
     c.head_dim_v = c.head_dim_qk;
-    c.qkv_bias = c.model_type == "qwen2" || j.value("attention_bias", false);
+    c.qkv_bias = c.model_type == "qwen2" || optional_bool(j, "attention_bias", false, where);
   }
-  if (diffqkv) c.qkv_bias = j.value("attention_bias", false);
-  c.rms_norm_eps = j.value("rms_norm_eps", 1e-5);
-  c.rope_theta = j.value("rope_theta", 10000.0);
-  c.tie_word_embeddings = j.value("tie_word_embeddings", false);
+  if (diffqkv) c.qkv_bias = optional_bool(j, "attention_bias", false, where);
+  c.rms_norm_eps = optional_number(j, "rms_norm_eps", 1e-5, where);
+  c.rope_theta = optional_number(j, "rope_theta", 10000.0, where);
+  c.tie_word_embeddings = optional_bool(j, "tie_word_embeddings", false, where);
   c.max_position_embeddings = optional_int(j, "max_position_embeddings", 8192, where);
   if (auto it = j.find("rope_scaling"); it != j.end() && it->is_object()) {
     const auto& rs = *it;
-    c.rope_scaling.type = rs.value("rope_type", rs.value("type", ""));
-    c.rope_scaling.factor = rs.value("factor", 1.0);
-    c.rope_scaling.low_freq_factor = rs.value("low_freq_factor", 1.0);
-    c.rope_scaling.high_freq_factor = rs.value("high_freq_factor", 4.0);
-    c.rope_scaling.original_max_position_embeddings = rs.value("original_max_position_embeddings", int64_t{8192});
+    const std::string in_scaling = where + ": rope_scaling";
+    c.rope_scaling.type = optional_string(rs, "rope_type", optional_string(rs, "type", "", in_scaling), in_scaling);
+    c.rope_scaling.factor = optional_number(rs, "factor", 1.0, in_scaling);
+    c.rope_scaling.low_freq_factor = optional_number(rs, "low_freq_factor", 1.0, in_scaling);
+    c.rope_scaling.high_freq_factor = optional_number(rs, "high_freq_factor", 4.0, in_scaling);
+    c.rope_scaling.original_max_position_embeddings =
+        optional_int(rs, "original_max_position_embeddings", 8192, in_scaling);
     if (c.rope_scaling.type == "default") c.rope_scaling.type.clear();
   }
-  c.bos_token_ids = token_ids(j, "bos_token_id");
-  c.eos_token_ids = token_ids(j, "eos_token_id");
+  c.bos_token_ids = token_ids(j, "bos_token_id", where);
+  c.eos_token_ids = token_ids(j, "eos_token_id", where);
   c.validate(where);
   return c;
 }

@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "common/errors.h"
 #include "runtime/checkpoint_writer.h"
@@ -95,6 +98,38 @@ TEST(ModelConfig, InconsistentShapesNameTheField) {
   const ModelConfig c = preset_config("tiny-diffqkv");
   const ModelConfig back = parse_model_config(c.to_json(), "rt");
   EXPECT_EQ(back.to_json(), c.to_json());
+}
+
+// Found by fuzz/model_config_fuzz.cpp: a key of the wrong JSON type escaped as nlohmann's
+// type_error (exit 1, "internal error", naming neither file nor key) instead of an InputError.
+TEST(ModelConfig, WrongJsonTypesAreInputErrorsNamingTheKey) {
+  const std::vector<std::pair<std::string, nlohmann::json>> cases = {
+      {"model_type", 7},
+      {"attention_bias", "yes"},
+      {"rms_norm_eps", "1e-5"},
+      {"rope_theta", nlohmann::json::array()},
+      {"tie_word_embeddings", 1},
+      {"bos_token_id", nlohmann::json::array({1, "two"})},
+      {"eos_token_id", nlohmann::json::array({nlohmann::json::object()})},
+      {"rope_scaling", {{"rope_type", 3}}},
+      {"rope_scaling", {{"factor", "8"}}},
+      {"rope_scaling", {{"original_max_position_embeddings", 8192.5}}},
+  };
+  for (const auto& [key, value] : cases) {
+    nlohmann::json j = preset_config("tiny-diffqkv").to_json();
+    j[key] = value;
+    try {
+      parse_model_config(j, "cfg.json");
+      ADD_FAILURE() << key << " = " << value.dump() << " was accepted";
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("cfg.json"), std::string::npos) << what;
+      const std::string named = value.is_object() ? value.begin().key() : key;
+      EXPECT_NE(what.find("\"" + named + "\""), std::string::npos) << what;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << key << " = " << value.dump() << ": not an InputError: " << e.what();
+    }
+  }
 }
 
 TEST(DType, HalfConversionsRoundToNearestEven) {

@@ -12,8 +12,9 @@
 # Each SIGKILL is one cycle. A difference keeps both dbs under the work folder and counts as a
 # failure; the script exits 1 when there was any.
 #
-# Environment: AIMICIUS_BIN (default build/harness/aimicius; it needs the runtime for local:),
-# AIMICIUS_ENCODER (default models/all-MiniLM-L6-v2), LIMIT (examples per suite, default 3),
+# Data: this tree's datasets/. Environment: AIMICIUS_BIN (default build/harness/aimicius; it needs
+# the runtime for local:; copied into the work folder first), AIMICIUS_ENCODER (default
+# models/all-MiniLM-L6-v2), LIMIT (examples per suite, default 3),
 # SWEEP_DIR (work folder, default a new one under $TMPDIR), SEED (of the delays, default 1).
 set -euo pipefail
 
@@ -26,8 +27,12 @@ work=${SWEEP_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/aimicius-crash-sweep-XXXXXX")}
 RANDOM=${SEED:-1}
 mkdir -p "$work"
 [[ -x $bin ]] || { echo "crash-sweep: no aimicius binary at $bin (set AIMICIUS_BIN)" >&2; exit 2; }
+# The sweep runs a copy: a rebuild of the binary during the sweep (it takes an hour) must not
+# change it or make it vanish while it links.
+cp "$bin" "$work/aimicius"
+bin=$work/aimicius
 
-aim() { "$bin" --encoder "$encoder" "$@"; }
+aim() { "$bin" --encoder "$encoder" --data-dir "$root/datasets" "$@"; }
 
 # The results of the newest run of a db, one line each, in a fixed order (no timings, no ids).
 results() {
@@ -76,7 +81,7 @@ while (( kills < cycles )); do
     delay_ms=$(( (RANDOM * 32768 + RANDOM) % max_ms ))
     # The binary itself in the background (not through a function: $! would be a subshell, and
     # SIGKILL would leave the run going on its own).
-    "$bin" --encoder "$encoder" --db "$db" "${cmd[@]}" > "$work/last.out" 2>&1 &
+    "$bin" --encoder "$encoder" --data-dir "$root/datasets" --db "$db" "${cmd[@]}" > "$work/last.out" 2>&1 &
     pid=$!
     sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
     # A process that has ended but is not reaped yet (state Z) is not killed: it finished.

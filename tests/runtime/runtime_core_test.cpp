@@ -100,8 +100,8 @@ TEST(ModelConfig, InconsistentShapesNameTheField) {
   EXPECT_EQ(back.to_json(), c.to_json());
 }
 
-// Found by fuzz/model_config_fuzz.cpp: a key of the wrong JSON type escaped as nlohmann's
-// type_error (exit 1, "internal error", naming neither file nor key) instead of an InputError.
+// Found writing fuzz/model_config_fuzz.cpp (reading the parser): a key of the wrong JSON type
+// escaped as nlohmann's type_error (exit 1, "internal error", naming neither file nor key).
 TEST(ModelConfig, WrongJsonTypesAreInputErrorsNamingTheKey) {
   const std::vector<std::pair<std::string, nlohmann::json>> cases = {
       {"model_type", 7},

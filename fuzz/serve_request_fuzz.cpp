@@ -8,6 +8,7 @@
 #include "harness/serve/openai_protocol.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace aimicius;
   using namespace aimicius::serve;
   if (size == 0) return 0;
   const Endpoint endpoint = (data[0] & 1) ? Endpoint::kChatCompletions : Endpoint::kCompletions;

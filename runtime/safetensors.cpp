@@ -232,7 +232,9 @@ std::vector<float> to_float_vector(const TensorView& v) {
   std::vector<float> out(n);
   switch (v.dtype) {
     case DType::kF32:
-      std::memcpy(out.data(), v.data, n * 4);
+      // A tensor with a 0 in its shape has no bytes, and memcpy into an empty vector's null data()
+      // is undefined even for 0 bytes (found by fuzz/safetensors_fuzz.cpp under UBSan).
+      if (n > 0) std::memcpy(out.data(), v.data, n * 4);
       break;
     case DType::kF64:
       for (size_t i = 0; i < n; ++i) {

@@ -35,7 +35,18 @@ const NamedRegistry<Factory>& factories() {
 
 std::vector<std::string> known_scorer_types() { return factories().names(); }
 
-std::unique_ptr<Scorer> make_scorer(const ScorerSpec& spec) { return factories().find(spec.type, spec.where)(spec); }
+std::unique_ptr<Scorer> make_scorer(const ScorerSpec& spec) {
+  const Factory& factory = factories().find(spec.type, spec.where);
+  // A parameter of the wrong JSON type ("execute": "yes") is the suite file's mistake: the
+  // scorers read their parameters with nlohmann's typed accessors, whose type_error would reach
+  // the CLI as an internal error (exit 1) naming no file (found with fuzz/suite_json_fuzz.cpp).
+  try {
+    return factory(spec);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("{}: a parameter of scorer \"{}\" has the wrong type: {}", spec.where, spec.type,
+                                 e.what()));
+  }
+}
 
 void check_params(const ScorerSpec& spec, const std::vector<std::string>& allowed) {
   if (!spec.params.is_object()) throw InputError(fmt::format("{}: a scorer must be a JSON object", spec.where));

@@ -1,6 +1,8 @@
 #include "harness/backends/backend_openai.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <thread>
 
@@ -42,6 +44,17 @@ struct ParsedAnswer {
   int64_t tokens_in = 0, tokens_out = 0;
 };
 
+// A token count of the response's "usage": a count is a non-negative integer; anything else (a
+// string, a fraction, 1e30, -5) counts 0 rather than throwing nlohmann's type_error out of
+// generate() or casting an out-of-range double (found writing fuzz/openai_response_fuzz.cpp).
+int64_t usage_count(const Json& usage, const char* key) {
+  const auto it = usage.find(key);
+  if (it == usage.end()) return 0;
+  if (it->is_number_unsigned()) return static_cast<int64_t>(std::min<uint64_t>(it->get<uint64_t>(), INT64_MAX));
+  if (it->is_number_integer()) return std::max<int64_t>(it->get<int64_t>(), 0);
+  return 0;
+}
+
 // The answer in a response body; nullopt (with `why`) when it is not the JSON the API promises.
 std::optional<ParsedAnswer> parse_answer(const std::string& body, bool chat, std::string& why) {
   const Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -81,8 +94,8 @@ std::optional<ParsedAnswer> parse_answer(const std::string& body, bool chat, std
     out.text = t->get<std::string>();
   }
   if (const auto u = j.find("usage"); u != j.end() && u->is_object()) {
-    out.tokens_in = u->value("prompt_tokens", int64_t{0});
-    out.tokens_out = u->value("completion_tokens", int64_t{0});
+    out.tokens_in = usage_count(*u, "prompt_tokens");
+    out.tokens_out = usage_count(*u, "completion_tokens");
   }
   return out;
 }

@@ -42,9 +42,25 @@ std::string plugin_path() {
   return env && *env ? env : AIMICIUS_SPM_PLUGIN_PATH;
 }
 
+// AddressSanitizer refuses RTLD_DEEPBIND (it aborts the process: its interceptors would be
+// bypassed). Sanitized builds (AIMICIUS_SANITIZE, AIMICIUS_FUZZ) never load LibTorch, whose
+// protobuf is what deep binding keeps apart, so they load the plugin without it.
+#if defined(__SANITIZE_ADDRESS__)
+#define AIMICIUS_SPM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AIMICIUS_SPM_ASAN 1
+#endif
+#endif
+#ifdef AIMICIUS_SPM_ASAN
+constexpr int kPluginBinding = 0;
+#else
+constexpr int kPluginBinding = RTLD_DEEPBIND;
+#endif
+
 // dlopen of the plugin; `what` (the model file) names the error.
 void* open_plugin(const std::string& plugin, const std::filesystem::path& what) {
-  void* handle = dlopen(plugin.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  void* handle = dlopen(plugin.c_str(), RTLD_NOW | RTLD_LOCAL | kPluginBinding);
   if (!handle) {
     const char* why = dlerror();
     throw InputError(fmt::format("{}: cannot load the SentencePiece plugin {}: {}", what.string(), plugin,

@@ -238,6 +238,28 @@ TEST(OpenAIBackend, MalformedBodiesAreRetriedThenNamed) {
   EXPECT_NE(always.error->find("malformed body"), std::string::npos) << *always.error;
 }
 
+// Found writing fuzz/openai_response_fuzz.cpp (reading the parser): a "usage" count that is not
+// an integer threw nlohmann's type_error out of the parser (and out of generate(): the whole run
+// stopped with exit 1); 1e30 was cast to an integer (undefined behaviour). A count is a
+// non-negative integer, else 0.
+TEST(OpenAIBackend, UsageCountsOfAnyTypeNeverThrow) {
+  const OpenAIBackend chat("openai:m@http://127.0.0.1:9/v1");
+  const GenerationParams params;
+  for (const char* usage : {R"({"prompt_tokens": "7", "completion_tokens": [1]})",
+                            R"({"prompt_tokens": 1e30, "completion_tokens": 2.5})",
+                            R"({"prompt_tokens": -4, "completion_tokens": null})",
+                            R"({"prompt_tokens": 18446744073709551615, "completion_tokens": {}})"}) {
+    const std::string body =
+        std::string(R"({"choices": [{"message": {"content": "nvidia-smi -L"}}], "usage": )") + usage + "}";
+    std::optional<GenerationResult> result;
+    ASSERT_NO_THROW(result = chat.read_cache_entry(body, params)) << usage;
+    ASSERT_TRUE(result) << usage;
+    EXPECT_EQ(result->output, "nvidia-smi -L");
+    EXPECT_GE(result->tokens_in, 0) << usage;
+    EXPECT_GE(result->tokens_out, 0) << usage;
+  }
+}
+
 TEST(OpenAIBackend, DroppedConnectionsAreRetriedThenNamed) {
   FakeOpenAIServer server([](const std::string& p, int nth) {
     return p == "drop" || nth == 0 ? Fault::kDrop : Fault::kNone;

@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "common/errors.h"
 #include "runtime/checkpoint_writer.h"
@@ -97,6 +100,38 @@ TEST(ModelConfig, InconsistentShapesNameTheField) {
   EXPECT_EQ(back.to_json(), c.to_json());
 }
 
+// Found writing fuzz/model_config_fuzz.cpp (reading the parser): a key of the wrong JSON type
+// escaped as nlohmann's type_error (exit 1, "internal error", naming neither file nor key).
+TEST(ModelConfig, WrongJsonTypesAreInputErrorsNamingTheKey) {
+  const std::vector<std::pair<std::string, nlohmann::json>> cases = {
+      {"model_type", 7},
+      {"attention_bias", "yes"},
+      {"rms_norm_eps", "1e-5"},
+      {"rope_theta", nlohmann::json::array()},
+      {"tie_word_embeddings", 1},
+      {"bos_token_id", nlohmann::json::array({1, "two"})},
+      {"eos_token_id", nlohmann::json::array({nlohmann::json::object()})},
+      {"rope_scaling", {{"rope_type", 3}}},
+      {"rope_scaling", {{"factor", "8"}}},
+      {"rope_scaling", {{"original_max_position_embeddings", 8192.5}}},
+  };
+  for (const auto& [key, value] : cases) {
+    nlohmann::json j = preset_config("tiny-diffqkv").to_json();
+    j[key] = value;
+    try {
+      parse_model_config(j, "cfg.json");
+      ADD_FAILURE() << key << " = " << value.dump() << " was accepted";
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("cfg.json"), std::string::npos) << what;
+      const std::string named = value.is_object() ? value.begin().key() : key;
+      EXPECT_NE(what.find(named), std::string::npos) << what;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << key << " = " << value.dump() << ": not an InputError: " << e.what();
+    }
+  }
+}
+
 TEST(DType, HalfConversionsRoundToNearestEven) {
   EXPECT_EQ(float_to_bf16(1.0f), 0x3f80);
   EXPECT_EQ(bf16_to_float(0x3f80), 1.0f);
@@ -130,6 +165,9 @@ TEST(Safetensors, RoundTripsEveryFloatType) {
   EXPECT_EQ(to_float_vector(ckpt.require("b", {6})), a);
   EXPECT_EQ(to_float_vector(ckpt.require("c", {3, 2})), a);
   EXPECT_EQ(ckpt.require("empty", {0, 4}).nbytes, 0u);
+  // Found by fuzz/safetensors_fuzz.cpp: reading an empty F32 tensor was a memcpy into null, which
+  // the sanitizer build (scripts/sanitize.sh) reports and fails on.
+  EXPECT_TRUE(to_float_vector(ckpt.require("empty", {0, 4})).empty());
   EXPECT_NE(error_of([&] { ckpt.require("a", {3, 2}); }).find("tensor \"a\" has shape [2, 3], expected [3, 2]"),
             std::string::npos);
   EXPECT_NE(error_of([&] { ckpt.require("zz", {1}); }).find("missing tensor \"zz\""), std::string::npos);

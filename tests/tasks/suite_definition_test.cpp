@@ -127,8 +127,9 @@ TEST(SuiteDefinition, MistakesInTheFileAreNamed) {
       {[](nlohmann::json& d) { d["prompt"]["labels"]["platform"].erase("amd"); }, "no prompt label for platform \"amd\""},
       // Found with fuzz/suite_json_fuzz.cpp: a scorer parameter of the wrong JSON type threw
       // nlohmann's type_error (exit 1, no file named) instead of an InputError.
-      {[](nlohmann::json& d) { d["scorers"][0]["execute"] = "yes"; }, "scorers[0]: a parameter of scorer \"command\""},
-      {[](nlohmann::json& d) { d["scorers"][0]["calibration_threshold"] = "0.9"; }, "has the wrong type"},
+      {[](nlohmann::json& d) { d["scorers"][0]["execute"] = "yes"; }, "scorers[0]: execute: expected a boolean"},
+      {[](nlohmann::json& d) { d["scorers"][0]["calibration_threshold"] = "0.9"; },
+       "scorers[0]: calibration_threshold: expected a number"},
   };
   for (const auto& [mutate, expected] : cases) {
     ScratchDir dir;

@@ -179,6 +179,7 @@ TEST(OpenAIBackend, ServerErrorsUntilRetriesRunOutGiveANamedError) {
   for (const std::string& part : std::vector<std::string>{"unit/ex-1", server.url() + "/chat/completions", "after 4 attempts", "HTTP 500",
                                  "The server had an error"})
     EXPECT_NE(r.error->find(part), std::string::npos) << part << " in " << *r.error;
+  EXPECT_TRUE(r.infra_error) << "the service failed, not the model: not judged";
 }
 
 TEST(OpenAIBackend, ClientErrorsAreNotRetried) {
@@ -188,6 +189,7 @@ TEST(OpenAIBackend, ClientErrorsAreNotRetried) {
   ASSERT_TRUE(r.error);
   EXPECT_EQ(server.count_for("p"), 1);
   EXPECT_NE(r.error->find("HTTP 400"), std::string::npos) << *r.error;
+  EXPECT_FALSE(r.infra_error) << "a refused request is the request's error";
 }
 
 TEST(OpenAIBackend, AnEchoedKeyIsMaskedInTheError) {
@@ -325,9 +327,13 @@ TEST(OpenAIRun, MixedFaultsEndAnsweredOrWithAStoredErrorNoneLostNoneDoubled) {
     EXPECT_EQ(server.count_for(r.prompt), expected) << r.prompt;
   }
   EXPECT_EQ(server.request_count(), 4u * 3 + 12u * 2 + 4u);
+  // The four that failed after their retries are not judged (infra_error): the mean is over the
+  // sixteen answered, every one of them right.
+  EXPECT_EQ(store.infra_error_count(id), 4);
   for (const auto& m : store.metric_summaries(id))
     if (m.metric == "exact_match") {
-      EXPECT_DOUBLE_EQ(m.mean, 16.0 / 20.0);  // every answered example is right
+      EXPECT_EQ(m.examples, 16);
+      EXPECT_DOUBLE_EQ(m.mean, 1.0);
     }
 
   // Rerunning asks again only for what failed: answered examples come from the cache.

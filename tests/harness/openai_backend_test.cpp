@@ -6,8 +6,10 @@
 // and the rate limiter (counted with an injected clock). Backoff bases are 1 ms so the file runs in
 // seconds; the only wall-clock assertion is a lower bound (Retry-After).
 #include <gtest/gtest.h>
+
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cstdlib>
 
 #include "common/errors.h"
@@ -456,6 +458,43 @@ TEST(OpenAIRun, CommandLineCachesAndNoCacheAsksAgain) {
   aimicius(run + " --no-cache");
   EXPECT_EQ(server.request_count(), 10u);
   EXPECT_NE(aimicius("show 3").find("(0 from the response cache"), std::string::npos);
+}
+
+// Issue 19: an API that is down is an infrastructure error, not a model scoring 0. The run
+// completes with every example not judged and says how to retry; a plain --resume of it is
+// refused naming --retry-errors; once the API is back, --retry-errors judges exactly those.
+TEST(OpenAIRun, CommandLineRetryErrorsJudgesWhatTheApiFailedOn) {
+  RunFixture fx(4);
+  std::atomic<bool> down{true};
+  FakeOpenAIServer server([&](const std::string&, int) { return down ? Fault::kServerError : Fault::kNone; },
+                          synthetic_reply);
+  auto aimicius = [&](const std::string& args, int expected_exit) {
+    const auto out = fx.dir / "out.txt";
+    const std::string cmd = std::string("'") + AIMICIUS_BIN + "' --db '" + fx.db() + "' --data-dir '" +
+                            (fx.dir / "suites").string() + "' " + args + " >'" + out.string() + "' 2>&1 </dev/null";
+    const int status = std::system(cmd.c_str());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == expected_exit) << args << ": " << testing::read_file(out);
+    return testing::read_file(out);
+  };
+  const std::string first = aimicius("run --suite syn --model '" + spec_for(server, "retries=1&base_delay_ms=1") + "'", 0);
+  EXPECT_NE(first.find("4 examples not judged (infrastructure errors)"), std::string::npos) << first;
+  EXPECT_NE(first.find("aimicius run --resume 1 --retry-errors"), std::string::npos) << first;
+  EXPECT_EQ(Store::open_for_read(fx.db()).infra_error_count(1), 4);
+  EXPECT_NE(aimicius("run --resume 1", 2).find("--retry-errors"), std::string::npos);
+  aimicius("run --retry-errors", 2);  // only with --resume
+  down = false;
+  const size_t before = server.request_count();
+  aimicius("run --resume 1 --retry-errors", 0);
+  EXPECT_EQ(server.request_count() - before, 4u);
+  Store store = Store::open_for_read(fx.db());
+  EXPECT_EQ(store.infra_error_count(1), 0);
+  EXPECT_EQ(store.prediction_count(1), 4);
+  EXPECT_EQ(store.find_run(1)->status, kRunComplete);
+  for (const auto& m : store.metric_summaries(1)) {
+    if (m.metric == "exact_match") {
+      EXPECT_EQ(m.examples, 4);
+    }
+  }
 }
 
 // --- the response cache and the rate limits as wrappers ----------------------------------------

@@ -262,16 +262,16 @@ void Store::reopen_run(int64_t id) {
 }
 
 std::set<std::string> Store::stored_example_ids(int64_t run_id, const std::string& suite) {
-  Statement st(*db_, "SELECT example_id FROM predictions WHERE run_id = ?1 AND suite = ?2");
-  st.bind(1, run_id).bind(2, suite);
-  std::set<std::string> ids;
-  while (st.step()) ids.insert(st.column_text(0));
-  return ids;
+  return example_ids(run_id, suite, "");
 }
 
 std::set<std::string> Store::infra_error_example_ids(int64_t run_id, const std::string& suite) {
-  Statement st(*db_, "SELECT example_id FROM predictions WHERE run_id = ?1 AND suite = ?2 AND status = 'infra_error'");
-  st.bind(1, run_id).bind(2, suite);
+  return example_ids(run_id, suite, kExampleInfraError);
+}
+
+std::set<std::string> Store::example_ids(int64_t run_id, const std::string& suite, const std::string& status) {
+  Statement st(*db_, "SELECT example_id FROM predictions WHERE run_id = ?1 AND suite = ?2 AND (?3 = '' OR status = ?3)");
+  st.bind(1, run_id).bind(2, suite).bind(3, status);
   std::set<std::string> ids;
   while (st.step()) ids.insert(st.column_text(0));
   return ids;

@@ -226,6 +226,8 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  // A suite's stored example ids in a run; with `status` ("" for any) only those with it.
+  std::set<std::string> example_ids(int64_t run_id, const std::string& suite, const std::string& status);
   void migrate();
   std::unique_ptr<SqliteDb> db_;
 };

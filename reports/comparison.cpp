@@ -56,13 +56,22 @@ Comparison compare_runs(Store& store, const RunRecord& a, const RunRecord& b, co
   c.mismatches = run_data_mismatches(a, b);
   std::map<std::tuple<std::string, std::string, std::string>, double> vb;  // suite, example, metric
   std::map<std::string, bool> suites_in_b;
+  std::map<std::string, std::pair<int64_t, int64_t>> not_judged;  // suite -> in A, in B
+  std::vector<std::string> not_judged_order;
+  auto count_not_judged = [&](const StoredExample& ex, bool in_a) {
+    if (!ex.infra_error) return;
+    if (!not_judged.count(ex.suite)) not_judged_order.push_back(ex.suite);
+    ++(in_a ? not_judged[ex.suite].first : not_judged[ex.suite].second);
+  };
   for (const auto& ex : store.stored_examples(b.id)) {
     suites_in_b[ex.suite] = true;
+    count_not_judged(ex, false);
     for (const auto& s : ex.scores) vb[{ex.suite, ex.example_id, s.metric}] = s.value;
   }
   std::vector<std::pair<std::string, std::string>> order;  // A's suite/metric order
   std::map<std::pair<std::string, std::string>, Pairs> pairs;
   for (const auto& ex : store.stored_examples(a.id)) {
+    count_not_judged(ex, true);
     if (!suites_in_b.count(ex.suite)) {
       if (std::find(c.only_in_a.begin(), c.only_in_a.end(), ex.suite) == c.only_in_a.end()) c.only_in_a.push_back(ex.suite);
       continue;
@@ -113,6 +122,12 @@ Comparison compare_runs(Store& store, const RunRecord& a, const RunRecord& b, co
     }
     c.rows.push_back(std::move(m));
   }
+  for (const auto& suite : not_judged_order) {
+    const auto [in_a, in_b] = not_judged[suite];
+    c.not_judged.push_back(fmt::format("{}: {} example{} of run {} and {} of run {} not judged (infrastructure "
+                                       "errors): compared over the examples both runs judged",
+                                       suite, in_a, in_a == 1 ? "" : "s", a.id, in_b, b.id));
+  }
   return c;
 }
 
@@ -140,6 +155,7 @@ Table comparison_table(const Comparison& c, size_t max_ids) {
   }
   for (const auto& s : c.only_in_a) t.notes.push_back(fmt::format("suite {} is in run {} only: not compared", s, c.a.id));
   for (const auto& w : c.mismatches) t.notes.push_back("warning: " + w + ": the runs did not see the same examples");
+  for (const auto& w : c.not_judged) t.notes.push_back("warning: " + w);
   if (c.a.is_oracle || c.b.is_oracle)
     t.notes.push_back("oracle: the references themselves, scored to validate extraction and scorers; not a model.");
   return t;
@@ -170,6 +186,7 @@ nlohmann::json comparison_json(const Comparison& c, size_t max_ids) {
                          {"better_ids", capped(m.better_ids, max_ids)}});
   j["mismatches"] = c.mismatches;
   j["only_in_a"] = c.only_in_a;
+  j["not_judged"] = c.not_judged;
   return j;
 }
 

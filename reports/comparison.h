@@ -37,6 +37,9 @@ struct Comparison {
   std::vector<MetricComparison> rows;
   std::vector<std::string> mismatches;  // suites whose version, prompt or data differ (see below)
   std::vector<std::string> only_in_a;   // suites A has and B lacks
+  // One line per suite where either run has examples not judged (infra_error): the pairs cover
+  // only the examples both runs judged, which the reader must be told.
+  std::vector<std::string> not_judged;
 };
 
 struct CompareOptions {

@@ -216,7 +216,7 @@ std::string render_html_report(const Leaderboard& board, const std::vector<Drill
       const auto& ex = d.stored;
       h += fmt::format("<tr class=\"example {}\">", d.failed ? "fail" : "pass");
       h += td(ex.example_id) + td(ex.subset);
-      h += "<td class=\"status\">" + std::string(d.failed ? "FAIL" : "pass") +
+      h += "<td class=\"status\">" + std::string(ex.infra_error ? "NOT JUDGED (infrastructure error)" : d.failed ? "FAIL" : "pass") +
            (ex.error ? "<br><span class=\"note\">error: " + html_escape(*ex.error) + "</span>" : "") + "</td>";
       h += "<td><code>" + html_escape(scores_text(ex)) + "</code></td>";
       auto details = [&](const std::string& label, const std::string& text) {

@@ -64,6 +64,7 @@ Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, 
     std::map<std::string, std::set<std::string>> subsets;
     std::map<std::pair<Key, std::string>, std::vector<double>> values;
     std::map<Key, std::pair<int64_t, int64_t>> counts;  // examples, errors
+    std::map<std::string, int64_t> not_judged;          // suite -> infra_error examples
     for (const auto& ex : store.stored_examples(run.id)) {
       if (std::find(suites.begin(), suites.end(), ex.suite) == suites.end()) suites.push_back(ex.suite);
       std::vector<Key> keys = {{ex.suite, ""}};
@@ -77,6 +78,7 @@ Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, 
       }
       ++rs.examples;
       if (ex.error) ++rs.errors;
+      if (ex.infra_error) ++not_judged[ex.suite];
       auto& order = metric_order[ex.suite];
       for (const auto& s : ex.scores) {
         if (std::find(order.begin(), order.end(), s.metric) == order.end()) order.push_back(s.metric);
@@ -84,6 +86,7 @@ Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, 
       }
     }
     for (const auto& suite : suites) {
+      if (not_judged[suite]) rs.not_judged.emplace_back(suite, not_judged[suite], counts[{suite, ""}].first);
       const std::string headline = run_headline(run, suite);
       std::vector<std::string> groups = {""};
       groups.insert(groups.end(), subsets[suite].begin(), subsets[suite].end());

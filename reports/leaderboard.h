@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/store/store.h"
+#include <tuple>
+
 #include "reports/statistics.h"
 
 namespace aimicius {
@@ -37,6 +39,8 @@ struct RunScores {
   std::vector<ScoreCell> cells;  // suites in run order, overall cell before its subsets
   int64_t examples = 0;
   int64_t errors = 0;
+  // Per suite (run order), examples stored as infra_error (not judged: in no cell's n) and stored.
+  std::vector<std::tuple<std::string, int64_t, int64_t>> not_judged;  // suite, not judged, examples
 };
 
 // One figure published by a paper, matched to a local (suite, subset, metric).

@@ -84,7 +84,16 @@ Table leaderboard_summary_table(const Leaderboard& board) {
     row.push_back(std::to_string(r.errors));
     t.rows.push_back(std::move(row));
   }
-  t.notes.push_back("Scores are percentages (mean over examples; errors score 0).");
+  t.notes.push_back("Scores are percentages (mean over judged examples; errors score 0).");
+  bool any_not_judged = false;
+  for (const auto& r : board.runs)
+    for (const auto& [suite, not_judged, examples] : r.not_judged) {
+      t.notes.push_back(not_judged_note(suite, not_judged, examples, r.run.id));
+      any_not_judged = true;
+    }
+  if (any_not_judged && board.runs.size() > 1)
+    t.notes.push_back("warning: the runs above were not judged on the same examples (infrastructure errors): "
+                      "their scores cover different example sets");
   t.notes.push_back(fmt::format(kCiNote, board.resamples, board.seed));
   if (!board.all_metrics) t.notes.push_back("Each suite's headline metric; --all-metrics shows every metric.");
   if (any_paper(board)) t.notes.push_back(kRoleNote);
@@ -142,6 +151,8 @@ nlohmann::json leaderboard_json(const Leaderboard& board) {
                           {"suites", r.run.suites},
                           {"examples", r.examples},
                           {"errors", r.errors}};
+    run["not_judged"] = nlohmann::json::object();  // suite -> examples not judged (infrastructure errors)
+    for (const auto& [suite, not_judged, examples] : r.not_judged) run["not_judged"][suite] = not_judged;
     run["scores"] = nlohmann::json::array();
     for (const auto& c : r.cells)
       run["scores"].push_back({{"suite", c.suite},

@@ -19,6 +19,12 @@ std::string model_label(const RunRecord& run) {
   return run.is_oracle ? "oracle (references, not a model)" : run.model_spec;
 }
 
+std::string not_judged_note(const std::string& suite, int64_t not_judged, int64_t examples, int64_t run_id) {
+  return fmt::format("{}: {} example{} not judged (infrastructure errors) in run {}; its scores are over the {} "
+                     "judged (`aimicius run --resume {} --retry-errors` runs them again)",
+                     suite, not_judged, not_judged == 1 ? "" : "s", run_id, examples - not_judged, run_id);
+}
+
 Table run_score_table(Store& store, const RunRecord& run) {
   Table t;
   t.headers = {"Suite", "Metric", "Score", "Examples", "Errors"};
@@ -36,6 +42,8 @@ Table run_score_table(Store& store, const RunRecord& run) {
     t.rows.push_back({m.suite + " · " + m.subset, m.metric, percent(m.mean), std::to_string(m.examples), ""});
   }
   t.notes.push_back(fmt::format("run {} · model {} · {}", run.id, model_label(run), run.status));
+  for (const auto& [suite, c] : counts)
+    if (c.infra_errors) t.notes.push_back(not_judged_note(suite, c.infra_errors, c.examples, run.id));
   if (run.is_oracle) t.notes.push_back(kOracleNote);
   if (run.status != kRunComplete)
     t.notes.push_back(fmt::format("run {} is {}: scores cover the examples stored so far", run.id, run.status));

@@ -13,6 +13,10 @@ namespace aimicius {
 
 std::string model_label(const RunRecord& run);
 
+// "cmdgen: 3 examples not judged (infrastructure errors) in run 7; its scores are over the 40
+// judged" - the one wording every report uses for infra_error examples (store.h).
+std::string not_judged_note(const std::string& suite, int64_t not_judged, int64_t examples, int64_t run_id);
+
 // Suite | Metric | Score | Examples | Errors, for one run.
 Table run_score_table(Store& store, const RunRecord& run);
 

@@ -65,6 +65,10 @@ struct GenerationResult {
   // The error is that the prompt (with the generation budget) exceeds the model's context: a bad
   // request, not a server failure (`serve` answers it with 400 context_length_exceeded).
   bool context_exceeded = false;
+  // The error is the service's or the machine's failure, not the model's answer (an API that
+  // failed after all its retries): the runner stores the example as infra_error (not judged,
+  // retried by `run --resume --retry-errors`) instead of scoring an empty answer.
+  bool infra_error = false;
   int64_t tokens_in = 0;
   int64_t tokens_out = 0;
   double latency_ms = 0.0;

@@ -264,12 +264,12 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
   const int attempts = parsed_.retry.max_retries + 1;
   std::string last;
   int made = 0;
+  bool retry = true;  // false once the server gave an answer that retrying cannot change
   std::unique_ptr<HttpClient> client = take_client();
   for (int attempt = 0; attempt < attempts; ++attempt) {
     const HttpResponse resp = client->post_json(url_, body, headers, timeout_ms);
     ++made;
     std::optional<std::chrono::milliseconds> server_wait;
-    bool retry = true;
     if (!resp.completed()) {
       last = resp.timed_out ? fmt::format("no response within timeout_s={} ({})", parsed_.timeout_s, resp.transport_error)
                             : fmt::format("connection failed: {}", resp.transport_error);
@@ -302,6 +302,9 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
   give_back(std::move(client));
   result.error = fmt::format("{}/{}: POST {} failed after {} attempt{}: {}", request.suite, request.example_id, url_,
                              made, made == 1 ? "" : "s", last);
+  // Every retry spent on a failure that could pass (no connection, timeout, 429, 5xx, a malformed
+  // body) is the service's failure, not the model's answer; a refusal (4xx) is the request's.
+  result.infra_error = retry;
   result.latency_ms = elapsed_ms();
   return result;
 }

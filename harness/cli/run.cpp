@@ -1,6 +1,7 @@
 // `aimicius run`: evaluates a model on suites and stores every result (harness/runner/), or
 // continues a stopped run (--resume, which excludes the options that define a run: those are
-// the stored run's), then prints the run's score table.
+// the stored run's; with --retry-errors it also runs again the examples stored as infra_error,
+// the harness's own failures, even in a complete run), then prints the run's score table.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@ namespace {
 struct RunCommandOptions {
   RunOptions run;
   std::optional<int64_t> resume;
+  bool retry_errors = false;  // with resume: run the infra_error examples again
   std::string format = "terminal";
   bool no_cache = false;  // API backends: ask the API even when the db has the answer
 };
@@ -39,10 +41,13 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
   if (options.resume) {
     run_id = *options.resume;
     plan = plan_resume(store, run_id, global.data_dir, options.run.jobs, global.hostsim_binary, global.encoder_dir,
-                       global.hosts_dir);
+                       global.hosts_dir, options.retry_errors);
     backend = make_backend(plan.options.model_spec, plan.suites, backend_options);
     check_resume_backend(*store.find_run(run_id), *backend);
     fmt::print(stderr, "resuming run {} ({}) into {}\n", run_id, backend->spec(), global.db_path);
+    if (options.retry_errors)
+      fmt::print(stderr, "running again {} example(s) not judged (infrastructure errors)\n",
+                 store.infra_error_count(run_id));
   } else {
     set_global_paths(options.run, global);
     plan = plan_run(options.run);
@@ -59,6 +64,9 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
   execute_run(store, run_id, plan, *backend, progress);
   const auto run = store.find_run(run_id);
   fmt::print("{}", render_table(run_score_table(store, *run), format));
+  if (const int64_t not_judged = store.infra_error_count(run_id))
+    fmt::print(stderr, "{} example(s) not judged (infrastructure errors); once the cause is fixed: "
+                       "`aimicius run --resume {} --retry-errors`\n", not_judged, run_id);
   return 0;
 }
 
@@ -80,6 +88,9 @@ class RunCommand final : public Command {
     cmd->add_option("--max-new-tokens", options_.run.max_new_tokens, "Generation budget per example")->capture_default_str();
     cmd->add_option("--temperature", options_.run.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
     resume_option_ = cmd->add_option("--resume", resume_id_, "Continue run RUN where it stopped");
+    cmd->add_flag("--retry-errors", options_.retry_errors,
+                  "With --resume: run again the examples not judged because of infrastructure errors")
+        ->needs(resume_option_);
     cmd->add_option("--format", options_.format, "Result table: terminal | markdown")->capture_default_str();
     cmd->add_flag("--no-cache", options_.no_cache, "API models: do not answer from (or fill) the db's response cache");
     for (const char* name : {"--suite", "--model", "--limit", "--seed", "--split", "--batch-size", "--max-new-tokens",

@@ -39,9 +39,13 @@ std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<
   try {
     results = backend.generate(requests, params);
   } catch (const std::exception& e) {
-    // A failing batch is every example's error; the run goes on and the errors are stored.
+    // A backend that throws is unusable (backend.h), which says nothing of the model's answers:
+    // every example of the batch is an infra_error; the run goes on and --retry-errors redoes them.
     results.assign(batch.size(), GenerationResult{});
-    for (auto& r : results) r.error = fmt::format("backend error: {}", e.what());
+    for (auto& r : results) {
+      r.error = fmt::format("backend error: {}", e.what());
+      r.infra_error = true;
+    }
   }
   if (results.size() != batch.size())
     throw std::runtime_error(fmt::format("backend {} returned {} results for {} requests",
@@ -73,11 +77,20 @@ std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<
     p.cached = r.cached;
     p.cost_usd = r.cost_usd;
     p.error = std::move(r.error);
+    p.infra_error = r.infra_error;
+    if (p.infra_error) continue;  // no answer to judge: no scores (out of every mean)
     std::vector<ScoreRow> rows;
     try {
       rows = suite.score(ex, p.answer, context);
     } catch (const SandboxUnavailable&) {
       throw;  // the machine cannot execute anything: every later example would fail the same way
+    } catch (const InfraError& e) {
+      // The harness failed on this example (its sandbox, its host, its own limit): not judged.
+      const std::string why = fmt::format("{}: example \"{}\": infrastructure error while scoring: {}", ex.origin,
+                                          ex.id, e.what());
+      p.error = p.error ? *p.error + "; " + why : why;
+      p.infra_error = true;
+      continue;
     } catch (const std::exception& e) {
       // A scorer failing (its reference does not run, its query errors) is a data problem of this
       // one example: it becomes the example's error, stored with its output, and the run goes on.
@@ -93,9 +106,11 @@ std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<
 
 // Runs the pending examples of one suite: `jobs` workers produce, this thread writes.
 void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, const RunOptions& options,
-                   const ScoringContext& context, Backend& backend, Progress& progress) {
+                   const ScoringContext& context, bool retry_infra_errors, Backend& backend, Progress& progress) {
   const std::string name = loaded.suite->name();
-  const auto stored = store.stored_example_ids(run_id, name);
+  auto stored = store.stored_example_ids(run_id, name);
+  if (retry_infra_errors)  // those examples are pending again; record_example replaces their rows
+    for (const auto& id : store.infra_error_example_ids(run_id, name)) stored.erase(id);
   const size_t planned = planned_examples(loaded, options.limit);
   std::vector<std::vector<const Example*>> batches;
   int64_t already = 0;
@@ -250,13 +265,20 @@ int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
 
 RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
                     const std::filesystem::path& hostsim_binary, const std::filesystem::path& encoder_dir,
-                    const std::filesystem::path& hosts_dir) {
+                    const std::filesystem::path& hosts_dir, bool retry_infra_errors) {
   auto run = store.find_run(run_id);
   if (!run) throw InputError(fmt::format("no run {} in the database", run_id));
   if (run->is_answer_loss())
     throw InputError(fmt::format("run {} is an answer-loss run: continue it with `aimicius answer-loss --resume {}`",
                                  run_id, run_id));
-  if (run->status == kRunComplete) throw InputError(fmt::format("run {} is already complete", run_id));
+  if (run->status == kRunComplete) {
+    const int64_t not_judged = store.infra_error_count(run_id);
+    if (not_judged == 0) throw InputError(fmt::format("run {} is already complete", run_id));
+    if (!retry_infra_errors)
+      throw InputError(fmt::format("run {} is complete but {} example{} not judged (infrastructure errors): "
+                                   "run them again with `aimicius run --resume {} --retry-errors`",
+                                   run_id, not_judged, not_judged == 1 ? " was" : "s were", run_id));
+  }
   RunOptions options = RunOptions::from_json(run->config);
   options.data_dir = data_dir;
   options.jobs = jobs;
@@ -265,6 +287,7 @@ RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& d
   options.hosts_dir = hosts_dir;
   RunPlan plan = plan_run(options);
   check_suites_unchanged(*run, plan.suites);
+  plan.retry_infra_errors = retry_infra_errors;
   return plan;
 }
 
@@ -277,7 +300,7 @@ void check_resume_backend(const RunRecord& run, const Backend& backend) {
 void execute_run(Store& store, int64_t run_id, const RunPlan& plan, Backend& backend, Progress& progress) {
   run_to_completion(store, run_id, [&] {
     for (const auto& loaded : plan.suites)
-      execute_suite(store, run_id, loaded, plan.options, plan.context, backend, progress);
+      execute_suite(store, run_id, loaded, plan.options, plan.context, plan.retry_infra_errors, backend, progress);
   });
 }
 

@@ -8,7 +8,13 @@
 // - A run becomes "complete" only when every planned example has a stored prediction; any
 //   exception while executing marks it "failed" (with the reason) and propagates.
 // - Resuming re-plans from the stored options, refuses if the data checksums or the model's
-//   content hash changed, and runs only the examples that have no stored prediction.
+//   content hash changed, and runs only the examples that have no stored prediction (with
+//   --retry-errors, also those stored as infra_error, whose rows are replaced).
+// - An example is infra_error (stored, not judged, no scores) exactly when the harness failed on
+//   it: the backend threw, or flagged its result GenerationResult::infra_error (an API failure
+//   after retries), or scoring threw InfraError (common/errors.h). Anything a model's answer
+//   causes is judged: a wrong or malformed answer scores 0, and a scorer failing on the example's
+//   own data is that example's error.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +60,7 @@ struct RunPlan {
   std::shared_ptr<const Sandbox> sandbox;        // when some suite executes answers
   std::shared_ptr<const TextEmbedder> embedder;  // when some suite compares embeddings
   ScoringContext context;                        // points into `sandbox` and `embedder`
+  bool retry_infra_errors = false;               // resume: run the infra_error examples again
 };
 
 // Loads and validates every requested suite, starts the sandbox when a suite executes answers and
@@ -65,10 +72,11 @@ RunPlan plan_run(const RunOptions& options);
 int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend);
 
 // Re-plans a stored run for --resume. Throws InputError when the run does not exist, is
-// complete, or its data changed since it started.
+// complete (unless `retry_infra_errors` and it has infra_error examples), or its data changed
+// since it started.
 RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
                     const std::filesystem::path& hostsim_binary, const std::filesystem::path& encoder_dir = {},
-                    const std::filesystem::path& hosts_dir = {});
+                    const std::filesystem::path& hosts_dir = {}, bool retry_infra_errors = false);
 
 // Checks that `backend` is the one that started the run (same spec and content hash).
 void check_resume_backend(const RunRecord& run, const Backend& backend);

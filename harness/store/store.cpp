@@ -100,6 +100,12 @@ const std::vector<std::string>& schema_migrations() {
         PRIMARY KEY (run_id, suite, example_id)
       );
       )sql",
+      // 5 -> 6: whether an example was judged or not, because the harness failed on it
+      // (infra_error: no scores, out of every mean's denominator). Earlier rows were all judged.
+      R"sql(
+      ALTER TABLE predictions ADD COLUMN status TEXT NOT NULL DEFAULT 'judged'
+        CHECK (status IN ('judged', 'infra_error'));
+      )sql",
   };
   return kMigrations;
 }
@@ -256,19 +262,42 @@ void Store::reopen_run(int64_t id) {
 }
 
 std::set<std::string> Store::stored_example_ids(int64_t run_id, const std::string& suite) {
-  Statement st(*db_, "SELECT example_id FROM predictions WHERE run_id = ?1 AND suite = ?2");
-  st.bind(1, run_id).bind(2, suite);
+  return example_ids(run_id, suite, "");
+}
+
+std::set<std::string> Store::infra_error_example_ids(int64_t run_id, const std::string& suite) {
+  return example_ids(run_id, suite, kExampleInfraError);
+}
+
+std::set<std::string> Store::example_ids(int64_t run_id, const std::string& suite, const std::string& status) {
+  Statement st(*db_, "SELECT example_id FROM predictions WHERE run_id = ?1 AND suite = ?2 AND (?3 = '' OR status = ?3)");
+  st.bind(1, run_id).bind(2, suite).bind(3, status);
   std::set<std::string> ids;
   while (st.step()) ids.insert(st.column_text(0));
   return ids;
 }
 
+int64_t Store::infra_error_count(int64_t run_id) {
+  Statement st(*db_, "SELECT COUNT(*) FROM predictions WHERE run_id = ?1 AND status = 'infra_error'");
+  st.bind(1, run_id).step();
+  return st.column_int(0);
+}
+
 void Store::record_example(const PredictionRecord& p, const std::vector<ScoreRecord>& scores) {
+  if (p.infra_error && !scores.empty())
+    throw std::logic_error(fmt::format("{}/{}: an infra_error example has no scores", p.suite, p.example_id));
   Transaction tx(*db_);
+  {
+    // A retried infra_error example: its old row goes in the same transaction as the new one, so
+    // a kill in between leaves the old row. (An infra_error row has no scores to delete.)
+    Statement del(*db_, "DELETE FROM predictions WHERE run_id = ?1 AND suite = ?2 AND example_id = ?3 "
+                        "AND status = 'infra_error'");
+    del.bind(1, p.run_id).bind(2, p.suite).bind(3, p.example_id).run();
+  }
   Statement ins(*db_, fmt::format("INSERT INTO predictions (run_id, suite, example_id, prompt_sha256, "
                                   "raw_output, answer, tokens_in, tokens_out, latency_ms, error, "
-                                  "subset, cached, cost_usd, prompt, reference, created_at) "
-                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, {})",
+                                  "subset, cached, cost_usd, prompt, reference, status, created_at) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, {})",
                                   kNow));
   ins.bind(1, p.run_id)
       .bind(2, p.suite)
@@ -285,6 +314,7 @@ void Store::record_example(const PredictionRecord& p, const std::vector<ScoreRec
       .bind(13, p.cost_usd)
       .bind_optional(14, p.prompt)
       .bind_optional(15, p.reference)
+      .bind(16, std::string(p.infra_error ? kExampleInfraError : kExampleJudged))
       .run();
   Statement sc(*db_, "INSERT INTO scores (run_id, suite, example_id, metric, value, detail_json) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -325,11 +355,11 @@ std::vector<SubsetSummary> Store::subset_summaries(int64_t run_id) {
 }
 
 std::vector<SuiteCounts> Store::suite_counts(int64_t run_id) {
-  Statement st(*db_, "SELECT suite, COUNT(*), COUNT(error) FROM predictions WHERE run_id = ?1 "
-                     "GROUP BY suite ORDER BY MIN(rowid)");
+  Statement st(*db_, "SELECT suite, COUNT(*), COUNT(error), SUM(status = 'infra_error') FROM predictions "
+                     "WHERE run_id = ?1 GROUP BY suite ORDER BY MIN(rowid)");
   st.bind(1, run_id);
   std::vector<SuiteCounts> out;
-  while (st.step()) out.push_back({st.column_text(0), st.column_int(1), st.column_int(2)});
+  while (st.step()) out.push_back({st.column_text(0), st.column_int(1), st.column_int(2), st.column_int(3)});
   return out;
 }
 
@@ -365,8 +395,8 @@ int64_t Store::score_count(int64_t run_id) {
 std::vector<StoredExample> Store::stored_examples(int64_t run_id, ExampleTexts texts) {
   std::vector<StoredExample> out;
   std::map<std::pair<std::string, std::string>, size_t> index;
-  Statement st(*db_, fmt::format("SELECT suite, example_id, subset, prompt_sha256, raw_output, answer, error, {} "
-                                 "FROM predictions WHERE run_id = ?1 ORDER BY rowid",
+  Statement st(*db_, fmt::format("SELECT suite, example_id, subset, prompt_sha256, raw_output, answer, error, {}, "
+                                 "status FROM predictions WHERE run_id = ?1 ORDER BY rowid",
                                  texts == ExampleTexts::kRead ? "prompt, reference" : "NULL, NULL"));
   st.bind(1, run_id);
   while (st.step()) {
@@ -380,6 +410,7 @@ std::vector<StoredExample> Store::stored_examples(int64_t run_id, ExampleTexts t
     if (!st.column_is_null(6)) e.error = st.column_text(6);
     if (!st.column_is_null(7)) e.prompt = st.column_text(7);
     if (!st.column_is_null(8)) e.reference = st.column_text(8);
+    e.infra_error = st.column_text(9) == kExampleInfraError;
     index[{e.suite, e.example_id}] = out.size();
     out.push_back(std::move(e));
   }

@@ -19,6 +19,11 @@
 // - api_cache holds response bodies keyed by the sha256 of the canonical request (never a
 //   credential); a Store is one connection used by one thread at a time, so the cache uses its own
 //   Store (see harness/store/response_cache.h).
+// - A prediction's status is "judged" (its answer was scored; a model's wrong, empty or malformed
+//   answer and a per-example data error are judged) or "infra_error" (the harness failed on it:
+//   common/errors.h InfraError; the error column says why). An infra_error example has no scores,
+//   so every metric's mean is over the judged examples alone; record_example replaces an
+//   infra_error row of the same example (`run --resume --retry-errors`), never a judged one.
 // - A run's kind is in its config ("kind"; absent: an evaluation run). An "answer-loss" run
 //   (harness/runner/answer_loss_run.h) stores no predictions or scores: one row per example in
 //   loglikelihoods (NLL in nats, which is no score in [0, 1]), unique on (run, suite, example) and
@@ -43,6 +48,10 @@ namespace aimicius {
 inline constexpr const char* kRunRunning = "running";
 inline constexpr const char* kRunComplete = "complete";
 inline constexpr const char* kRunFailed = "failed";
+
+// predictions.status
+inline constexpr const char* kExampleJudged = "judged";
+inline constexpr const char* kExampleInfraError = "infra_error";
 
 // runs.config["kind"] of an answer-loss run; evaluation runs have no kind.
 inline constexpr const char* kRunKindAnswerLoss = "answer-loss";
@@ -82,6 +91,7 @@ struct PredictionRecord {
   std::string subset;  // the example's subset (e.g. "nvidia"), "" when the suite has none
   bool cached = false;  // answered from the API response cache (no request made)
   double cost_usd = 0.0;
+  bool infra_error = false;  // status "infra_error": not judged (then `error` says why; no scores)
 };
 
 // A run's API usage: sums over its stored examples.
@@ -118,7 +128,8 @@ struct SubsetSummary {
 struct SuiteCounts {
   std::string suite;
   int64_t examples = 0;
-  int64_t errors = 0;
+  int64_t errors = 0;        // predictions with an error, infra errors included
+  int64_t infra_errors = 0;  // examples not judged (status infra_error)
 };
 
 // One stored example with all its scores (reports: statistics and the HTML drill-down).
@@ -133,6 +144,7 @@ struct StoredExample {
   std::string raw_output;
   std::string answer;
   std::optional<std::string> error;
+  bool infra_error = false;         // status infra_error: not judged, no scores
   std::vector<ScoreRecord> scores;  // in the order they were written (the suite's metric order)
 };
 
@@ -161,7 +173,7 @@ struct ExampleError {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 5;  // == schema_migrations().size()
+  static constexpr int kSchemaVersion = 6;  // == schema_migrations().size()
 
   // Opens (creating if needed) and migrates. Throws InputError naming the path when the file
   // cannot be created or written.
@@ -181,6 +193,11 @@ class Store {
   void reopen_run(int64_t id);  // back to "running" for --resume
 
   std::set<std::string> stored_example_ids(int64_t run_id, const std::string& suite);
+  // The examples of a suite stored as infra_error (what --retry-errors runs again).
+  std::set<std::string> infra_error_example_ids(int64_t run_id, const std::string& suite);
+  int64_t infra_error_count(int64_t run_id);
+  // Stores one example (prediction and scores, one transaction); an infra_error row of the same
+  // example is replaced in that transaction. A judged row of it makes this throw (UNIQUE).
   void record_example(const PredictionRecord& prediction, const std::vector<ScoreRecord>& scores);
 
   std::vector<MetricSummary> metric_summaries(int64_t run_id);
@@ -209,6 +226,8 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  // A suite's stored example ids in a run; with `status` ("" for any) only those with it.
+  std::set<std::string> example_ids(int64_t run_id, const std::string& suite, const std::string& status);
   void migrate();
   std::unique_ptr<SqliteDb> db_;
 };

@@ -304,3 +304,36 @@ TEST_F(Cli, BenchGenerateMaxActivePrintsTheSchedule) {
 
 }  // namespace
 }  // namespace aimicius
+
+namespace aimicius {
+namespace {
+
+// `validate --repeat N`: the fixture's references score the same way every time (exit 0); one
+// whose executed output differs between repeats (random bytes on stderr, which no metric compares,
+// so it still scores 1) is listed as flaky with what differed, and the exit code is 1.
+TEST_F(Cli, ValidateRepeatListsFlakyReferences) {
+  const auto steady = aimicius("validate --repeat 2");
+  EXPECT_EQ(steady.exit_code, 0) << steady.out << steady.err;
+  EXPECT_NE(steady.out.find("10 examples, 0 failed, 0 flaky over 2 repeats"), std::string::npos) << steady.out;
+
+  const auto suites = testing::copy_fixture_suites(dir_);
+  const auto file = suites / "cmdgen" / "test.jsonl";
+  std::string text = testing::read_file(file);
+  const std::string steady_reference = "\"reference\": \"nvidia-smi -L\"";
+  text.replace(text.find(steady_reference), steady_reference.size(),
+               "\"reference\": \"nvidia-smi -L; head -c 8 /dev/urandom | od -An -tx1 >&2\"");
+  testing::write_file(file, text);
+  ASSERT_EQ(aimicius("manifest " + (suites / "cmdgen").string()).exit_code, 0);
+  EXPECT_EQ(aimicius("validate", suites.string()).exit_code, 0) << "without --repeat it is a sound reference";
+  const auto flaky = aimicius("validate --repeat 2", suites.string());
+  EXPECT_EQ(flaky.exit_code, 1) << flaky.out << flaky.err;
+  EXPECT_NE(flaky.out.find("test.jsonl:1: cmdgen/t01: flaky: repeat 1 and repeat 2 differ: execution_match detail "
+                           "(outputs) at /candidate/stderr"),
+            std::string::npos)
+      << flaky.out;
+  EXPECT_NE(flaky.out.find("10 examples, 0 failed, 1 flaky over 2 repeats"), std::string::npos) << flaky.out;
+  EXPECT_EQ(aimicius("validate --repeat 0").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace aimicius

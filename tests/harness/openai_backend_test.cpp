@@ -6,8 +6,10 @@
 // and the rate limiter (counted with an injected clock). Backoff bases are 1 ms so the file runs in
 // seconds; the only wall-clock assertion is a lower bound (Retry-After).
 #include <gtest/gtest.h>
+
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cstdlib>
 
 #include "common/errors.h"
@@ -179,6 +181,7 @@ TEST(OpenAIBackend, ServerErrorsUntilRetriesRunOutGiveANamedError) {
   for (const std::string& part : std::vector<std::string>{"unit/ex-1", server.url() + "/chat/completions", "after 4 attempts", "HTTP 500",
                                  "The server had an error"})
     EXPECT_NE(r.error->find(part), std::string::npos) << part << " in " << *r.error;
+  EXPECT_TRUE(r.infra_error) << "the service failed, not the model: not judged";
 }
 
 TEST(OpenAIBackend, ClientErrorsAreNotRetried) {
@@ -188,6 +191,7 @@ TEST(OpenAIBackend, ClientErrorsAreNotRetried) {
   ASSERT_TRUE(r.error);
   EXPECT_EQ(server.count_for("p"), 1);
   EXPECT_NE(r.error->find("HTTP 400"), std::string::npos) << *r.error;
+  EXPECT_FALSE(r.infra_error) << "a refused request is the request's error";
 }
 
 TEST(OpenAIBackend, AnEchoedKeyIsMaskedInTheError) {
@@ -347,9 +351,13 @@ TEST(OpenAIRun, MixedFaultsEndAnsweredOrWithAStoredErrorNoneLostNoneDoubled) {
     EXPECT_EQ(server.count_for(r.prompt), expected) << r.prompt;
   }
   EXPECT_EQ(server.request_count(), 4u * 3 + 12u * 2 + 4u);
+  // The four that failed after their retries are not judged (infra_error): the mean is over the
+  // sixteen answered, every one of them right.
+  EXPECT_EQ(store.infra_error_count(id), 4);
   for (const auto& m : store.metric_summaries(id))
     if (m.metric == "exact_match") {
-      EXPECT_DOUBLE_EQ(m.mean, 16.0 / 20.0);  // every answered example is right
+      EXPECT_EQ(m.examples, 16);
+      EXPECT_DOUBLE_EQ(m.mean, 1.0);
     }
 
   // Rerunning asks again only for what failed: answered examples come from the cache.
@@ -472,6 +480,43 @@ TEST(OpenAIRun, CommandLineCachesAndNoCacheAsksAgain) {
   aimicius(run + " --no-cache");
   EXPECT_EQ(server.request_count(), 10u);
   EXPECT_NE(aimicius("show 3").find("(0 from the response cache"), std::string::npos);
+}
+
+// Issue 19: an API that is down is an infrastructure error, not a model scoring 0. The run
+// completes with every example not judged and says how to retry; a plain --resume of it is
+// refused naming --retry-errors; once the API is back, --retry-errors judges exactly those.
+TEST(OpenAIRun, CommandLineRetryErrorsJudgesWhatTheApiFailedOn) {
+  RunFixture fx(4);
+  std::atomic<bool> down{true};
+  FakeOpenAIServer server([&](const std::string&, int) { return down ? Fault::kServerError : Fault::kNone; },
+                          synthetic_reply);
+  auto aimicius = [&](const std::string& args, int expected_exit) {
+    const auto out = fx.dir / "out.txt";
+    const std::string cmd = std::string("'") + AIMICIUS_BIN + "' --db '" + fx.db() + "' --data-dir '" +
+                            (fx.dir / "suites").string() + "' " + args + " >'" + out.string() + "' 2>&1 </dev/null";
+    const int status = std::system(cmd.c_str());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == expected_exit) << args << ": " << testing::read_file(out);
+    return testing::read_file(out);
+  };
+  const std::string first = aimicius("run --suite syn --model '" + spec_for(server, "retries=1&base_delay_ms=1") + "'", 0);
+  EXPECT_NE(first.find("4 examples not judged (infrastructure errors)"), std::string::npos) << first;
+  EXPECT_NE(first.find("aimicius run --resume 1 --retry-errors"), std::string::npos) << first;
+  EXPECT_EQ(Store::open_for_read(fx.db()).infra_error_count(1), 4);
+  EXPECT_NE(aimicius("run --resume 1", 2).find("--retry-errors"), std::string::npos);
+  aimicius("run --retry-errors", 2);  // only with --resume
+  down = false;
+  const size_t before = server.request_count();
+  aimicius("run --resume 1 --retry-errors", 0);
+  EXPECT_EQ(server.request_count() - before, 4u);
+  Store store = Store::open_for_read(fx.db());
+  EXPECT_EQ(store.infra_error_count(1), 0);
+  EXPECT_EQ(store.prediction_count(1), 4);
+  EXPECT_EQ(store.find_run(1)->status, kRunComplete);
+  for (const auto& m : store.metric_summaries(1)) {
+    if (m.metric == "exact_match") {
+      EXPECT_EQ(m.examples, 4);
+    }
+  }
 }
 
 // --- the response cache and the rate limits as wrappers ----------------------------------------

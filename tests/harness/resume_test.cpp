@@ -153,6 +153,7 @@ TEST(Resume, ARunInAVersionThreeDatabaseResumes) {
     raw.exec("ALTER TABLE predictions DROP COLUMN prompt");
     raw.exec("ALTER TABLE predictions DROP COLUMN reference");
     raw.exec("DROP TABLE loglikelihoods");  // schema 5's answer-loss table came later too
+    raw.exec("ALTER TABLE predictions DROP COLUMN status");  // schema 6
     raw.exec("PRAGMA user_version = 3");
   }
   Store store = Store::open_for_write(db);

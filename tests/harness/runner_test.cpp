@@ -10,6 +10,7 @@
 #include "harness/backends/backend_replay.h"
 #include "harness/runner/runner.h"
 #include "scorers/sandbox/sandbox.h"
+#include "harness/fixed_answer_backend.h"
 #include "test_support.h"
 
 namespace aimicius {
@@ -154,7 +155,7 @@ TEST(Runner, LimitTakesTheFirstExamples) {
   EXPECT_EQ(store.find_run(f.run_id)->suites["cmdgen"]["examples"], 3);
 }
 
-// A backend that throws on every call: each example gets the error, the run still completes.
+// A backend that throws on every call: each example gets the error (infra_error), the run still completes.
 class ThrowingBackend final : public Backend {
  public:
   std::string spec() const override { return "throwing"; }
@@ -174,22 +175,6 @@ class ShortBackend final : public Backend {
   }
 };
 
-// Answers a fixed text for every request.
-class FixedAnswerBackend final : public Backend {
- public:
-  explicit FixedAnswerBackend(std::string answer) : answer_(std::move(answer)) {}
-  std::string spec() const override { return "fixed"; }
-  std::string content_hash() const override { return "f"; }
-  std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& requests,
-                                         const GenerationParams&) override {
-    std::vector<GenerationResult> out(requests.size());
-    for (auto& r : out) r.output = answer_;
-    return out;
-  }
-
- private:
-  std::string answer_;
-};
 
 // Issue 19, item 6: an optiflow plan printing a number past double's range aborted the run (and
 // every --resume after it). It is a malformed plan: scored 0, no error, the run completes.
@@ -201,7 +186,7 @@ TEST(Runner, AnOptiflowPlanPrintingAnOverflowingNumberIsJustWrong) {
   options.data_dir = testing::bundled_data_dir();
   options.limit = 2;
   options.hostsim_binary = AIMICIUS_HOSTSIM_BIN;
-  FixedAnswerBackend backend("```python\nprint('1e400')\n```");
+  testing::FixedAnswerBackend backend("```python\nprint('1e400')\n```");
   const Finished f = [&] {
     try {
       return run_with(store, options, backend);
@@ -226,7 +211,9 @@ TEST(Runner, BackendErrorsAreStoredPerExample) {
   const auto errors = store.example_errors(f.run_id, 100);
   ASSERT_EQ(errors.size(), 10u);
   EXPECT_NE(errors[0].error.find("connection refused"), std::string::npos);
-  EXPECT_DOUBLE_EQ(f.means.at("exact_match"), 0.0);
+  // A backend that throws is unusable, which says nothing of a model's answers: not judged.
+  EXPECT_EQ(store.infra_error_count(f.run_id), 10);
+  EXPECT_TRUE(f.means.empty());
 }
 
 TEST(Runner, BrokenBackendLeavesTheRunFailedNotComplete) {

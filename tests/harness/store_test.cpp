@@ -337,3 +337,73 @@ TEST(Store, ARunIsHeldByOneHolderAtATime) {
 
 }  // namespace
 }  // namespace aimicius
+
+namespace aimicius {
+namespace {
+
+// Issue 19, "infrastructure errors are not model errors": an infra_error example is stored with
+// that status and no scores, so every mean is over the judged examples; retrying it replaces its
+// row in one transaction, and a judged row is never replaced.
+TEST(Store, InfraErrorRowsAreNotJudgedAndARetryReplacesThem) {
+  ScratchDir dir;
+  Store s = Store::open_for_write((dir / "i.db").string());
+  const int64_t run = s.create_run(sample_run());
+  s.record_example(prediction(run, "a"), {{"exact_match", 1.0, {}}});
+  s.record_example(prediction(run, "b"), {{"exact_match", 0.0, {}}});
+  PredictionRecord broken = prediction(run, "c");
+  broken.infra_error = true;
+  broken.error = "sandbox: bwrap failed to start";
+  s.record_example(broken, {});
+  EXPECT_THROW(s.record_example(broken, {{"exact_match", 0.0, {}}}), std::logic_error);  // never scored
+
+  ASSERT_EQ(s.metric_summaries(run).size(), 1u);
+  EXPECT_EQ(s.metric_summaries(run)[0].examples, 2);
+  EXPECT_DOUBLE_EQ(s.metric_summaries(run)[0].mean, 0.5);  // (1 + 0) / 2: c is not a 0
+  ASSERT_EQ(s.suite_counts(run).size(), 1u);
+  EXPECT_EQ(s.suite_counts(run)[0].examples, 3);
+  EXPECT_EQ(s.suite_counts(run)[0].infra_errors, 1);
+  EXPECT_EQ(s.infra_error_count(run), 1);
+  EXPECT_EQ(s.infra_error_example_ids(run, "cmdgen"), std::set<std::string>{"c"});
+  const auto stored = s.stored_examples(run);
+  ASSERT_EQ(stored.size(), 3u);
+  EXPECT_FALSE(stored[0].infra_error);
+  EXPECT_TRUE(stored[2].infra_error);
+
+  // The retry: the judged answer replaces the infra_error row.
+  s.record_example(prediction(run, "c"), {{"exact_match", 1.0, {}}});
+  EXPECT_EQ(s.infra_error_count(run), 0);
+  EXPECT_EQ(s.prediction_count(run), 3);
+  EXPECT_NEAR(s.metric_summaries(run)[0].mean, 2.0 / 3.0, 1e-12);
+  // A judged row stays: writing the example again is refused and changes nothing.
+  EXPECT_THROW(s.record_example(prediction(run, "a"), {{"exact_match", 0.0, {}}}), std::runtime_error);
+  PredictionRecord late_infra = prediction(run, "a");
+  late_infra.infra_error = true;
+  EXPECT_THROW(s.record_example(late_infra, {}), std::runtime_error);
+  EXPECT_NEAR(s.metric_summaries(run)[0].mean, 2.0 / 3.0, 1e-12);
+  EXPECT_EQ(s.infra_error_count(run), 0);
+}
+
+// A version-5 database (before predictions.status) opens, and its rows read as judged.
+TEST(Store, VersionFiveDatabasesGainAStatusAndTheirRowsAreJudged) {
+  ScratchDir dir;
+  const std::string path = (dir / "v5.db").string();
+  {
+    SqliteDb raw(path, SqliteDb::Mode::kReadWriteCreate);
+    for (int v = 0; v < 5; ++v) raw.exec(schema_migrations()[static_cast<size_t>(v)]);
+    raw.exec("PRAGMA user_version = 5");
+    raw.exec("INSERT INTO runs (id, created_at, model_spec, model_hash, suites_json, config_json, tool_version, "
+             "status) VALUES (1, 'then', 'oracle', 'o', '{}', '{}', 'old', 'complete')");
+    raw.exec("INSERT INTO predictions (run_id, suite, example_id, prompt_sha256, raw_output, answer, error, "
+             "created_at) VALUES (1, 'cmdgen', 'x', 'h', '', '', 'backend error: refused', 'then')");
+  }
+  Store s = Store::open_for_read(path);
+  EXPECT_EQ(s.schema_version(), Store::kSchemaVersion);
+  const auto rows = s.stored_examples(1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_FALSE(rows[0].infra_error);
+  EXPECT_EQ(s.infra_error_count(1), 0);
+  EXPECT_EQ(s.suite_counts(1)[0].errors, 1);
+}
+
+}  // namespace
+}  // namespace aimicius

@@ -20,6 +20,7 @@ struct ToyExample {
   double similarity = 0.0;  // continuous metric
   std::string subset;       // "" or e.g. "nvidia"
   bool error = false;
+  bool infra_error = false;  // stored as infra_error: not judged, no scores
   std::string answer = "answer";
 };
 
@@ -52,6 +53,12 @@ inline int64_t add_toy_run(Store& store, const std::string& model, const std::ve
     p.answer = e.answer;
     p.subset = e.subset;
     if (e.error) p.error = "backend error: timeout";
+    if (e.infra_error) {
+      p.infra_error = true;
+      p.error = "sandbox: bwrap failed to start";
+      store.record_example(p, {});
+      continue;
+    }
     store.record_example(p, {{"accuracy", e.accuracy, {{"executed", e.answer}}}, {"similarity", e.similarity, {}}});
   }
   store.finish_run(id, kRunComplete);

@@ -23,6 +23,7 @@
 
 #include <fmt/format.h>
 
+#include "common/errors.h"
 #include "scorers/sandbox/work_dir_reader.h"
 
 namespace aimicius {
@@ -63,7 +64,7 @@ int64_t processes_of(uid_t uid) {
 struct Pipe {
   int fds[2] = {-1, -1};
   Pipe() {
-    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("sandbox: pipe failed");
+    if (pipe2(fds, O_CLOEXEC) != 0) throw InfraError("sandbox: pipe failed");
   }
   ~Pipe() { close_all(); }
   void close_read() { if (fds[0] >= 0) close(fds[0]), fds[0] = -1; }
@@ -85,13 +86,13 @@ struct Fd {
 // into the sandbox's /work).
 int memory_file(const SandboxFile& f) {
   const int fd = memfd_create("aimicius-sandbox-file", MFD_CLOEXEC);
-  if (fd < 0) throw std::runtime_error(fmt::format("sandbox: memfd_create failed: {}", std::strerror(errno)));
+  if (fd < 0) throw InfraError(fmt::format("sandbox: memfd_create failed: {}", std::strerror(errno)));
   for (size_t done = 0; done < f.content.size();) {
     const ssize_t n = write(fd, f.content.data() + done, f.content.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       close(fd);
-      throw std::runtime_error(fmt::format("sandbox: writing {} to memory failed: {}", f.path, std::strerror(errno)));
+      throw InfraError(fmt::format("sandbox: writing {} to memory failed: {}", f.path, std::strerror(errno)));
     }
     done += static_cast<size_t>(n);
   }
@@ -374,7 +375,7 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
   // another thread is inside a GEMM (the sentence encoder scoring) leaves that GEMM waiting for
   // workers that are gone, forever. The child only execs, so it needs no handler.
   const pid_t pid = _Fork();
-  if (pid < 0) throw std::runtime_error(fmt::format("sandbox: fork failed: {}", std::strerror(errno)));
+  if (pid < 0) throw InfraError(fmt::format("sandbox: fork failed: {}", std::strerror(errno)));
   if (pid == 0)
     exec_child(argv.data(), request.limits, lease.uid, nproc, in.fds[0], out.fds[1], err.fds[1], pass.data(),
                scratch.data(), static_cast<int>(pass.size()));

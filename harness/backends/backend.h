@@ -25,6 +25,8 @@
 
 namespace aimicius {
 
+struct GenerationResult;  // below
+
 struct GenerationParams {
   int64_t max_new_tokens = 256;
   double temperature = 0.0;  // 0: greedy
@@ -37,6 +39,17 @@ struct GenerationParams {
   // prefix of that result's `output` (never text a stop string later cuts); the rest of the output
   // arrives with the result. Backends that cannot stream never call it.
   std::function<void(size_t index, const std::string& piece)> on_text;
+  // Sequences a batching backend (local:) keeps in flight at once, refilling a slot as soon as its
+  // sequence ends; 0: the backend's own choice. The runner sets it to --batch-size and hands such a
+  // backend more requests per call (Backend::requests_per_call).
+  int64_t max_active = 0;
+  // When set, a backend whose requests finish at different times calls it once per request with
+  // that request's final result as soon as it is done, from the thread running generate() (before
+  // generate() returns, which still returns every result). The runner scores and stores each
+  // example from it, so a long call keeps the GPU busy while finished examples are judged, and a
+  // killed run loses only the examples still in flight. A backend may deliver none this way; it
+  // must not deliver a result that differs from the one it returns.
+  std::function<void(size_t index, const GenerationResult& result)> on_result;
 };
 
 // Throws InputError naming the option when a parameter is out of range: max_new_tokens >= 1,
@@ -104,6 +117,11 @@ class Backend {
   virtual std::string spec() const = 0;          // as the user wrote it, e.g. "replay:gpt4.jsonl"
   virtual std::string content_hash() const = 0;  // identifies what answers (file or weights hash)
   virtual bool is_oracle() const { return false; }
+  // How many requests the runner hands over per generate() call for a --batch-size of
+  // `batch_size`. Default: batch_size. A backend that batches itself (local: continuous batching
+  // with GenerationParams::max_active sequences in flight) asks for more, so that a finished
+  // sequence's slot is refilled at once instead of waiting for the slowest of its batch.
+  virtual int64_t requests_per_call(int64_t batch_size) const { return batch_size; }
   virtual std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                                  const GenerationParams& params) = 0;
   // The log-likelihood of each continuation after its prompt. Default: every result is the error

@@ -20,6 +20,7 @@ struct LocalSpec {
   fs::path dir;
   runtime::LocalModelOptions options;
   int64_t max_active = 0;  // SamplingParams::max_active of every call
+  bool fixed_length = false;
 };
 
 LocalSpec parse_local_spec(const std::string& spec) {
@@ -33,9 +34,10 @@ LocalSpec parse_local_spec(const std::string& spec) {
     else if (key == "chat") out.options.chat = value == "1" || value == "true";
     else if (key == "selective_v") out.options.selective_v_topk = spec_int(spec, key, value);
     else if (key == "max_active") out.max_active = spec_int(spec, key, value);
+    else if (key == "fixed_length") out.fixed_length = value == "1" || value == "true";
     else
       throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat, "
-                                   "max_active)", spec, key));
+                                   "max_active, fixed_length)", spec, key));
   }
   if (out.max_active < 0)
     throw InputError(fmt::format("model spec \"{}\": max_active must be at least 0 (0: the whole batch)", spec));
@@ -69,10 +71,30 @@ LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
                                  parsed.dir.string()));
   model_ = runtime::LocalModel::load(parsed.dir, parsed.options);
   max_active_ = parsed.max_active;
+  fixed_length_ = parsed.fixed_length;
   hash_ = checkpoint_hash(parsed.dir);
 }
 
 LocalBackend::~LocalBackend() = default;
+
+namespace {
+
+GenerationResult to_result(const runtime::Generation& g) {
+  GenerationResult r;
+  if (!g.error.empty()) r.error = g.error;
+  r.context_exceeded = g.context_exceeded;
+  r.output = g.text;
+  r.tokens_in = g.prompt_tokens;
+  r.tokens_out = static_cast<int64_t>(g.tokens.size());
+  r.finish_reason = g.finish_reason == "length" ? "length" : "stop";  // "eos" and "stop"
+  return r;
+}
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
 
 std::vector<GenerationResult> LocalBackend::generate(const std::vector<GenerationRequest>& batch,
                                                      const GenerationParams& params) {
@@ -83,7 +105,11 @@ std::vector<GenerationResult> LocalBackend::generate(const std::vector<Generatio
   sp.top_p = params.top_p;
   sp.seed = params.seed;
   sp.stop = params.stop;
-  sp.max_active = max_active_;
+  if (fixed_length_) {  // benchmarks: every answer is exactly max_new_tokens long
+    sp.ignore_eos = true;
+    sp.stop.clear();
+  }
+  sp.max_active = max_active_ > 0 ? max_active_ : params.max_active;
   // Plain prompts and chat conversations go to the runtime as two calls (each batched).
   std::vector<size_t> plain, chat;
   for (size_t i = 0; i < batch.size(); ++i) (batch[i].messages.empty() ? plain : chat).push_back(i);
@@ -99,6 +125,13 @@ std::vector<GenerationResult> LocalBackend::generate(const std::vector<Generatio
     }
     if (params.on_text)
       call.on_text = [&](size_t j, const std::string& piece) { params.on_text((*part)[j], piece); };
+    // Each result is final when its sequence ends: its latency is the time from the call's start.
+    call.on_done = [&](size_t j, const runtime::Generation& g) {
+      GenerationResult& r = out[(*part)[j]];
+      r = to_result(g);
+      r.latency_ms = ms_since(start);
+      if (params.on_result) params.on_result((*part)[j], r);
+    };
     std::vector<runtime::Generation> generations;
     if (part == &plain) {
       std::vector<std::string> prompts;
@@ -112,18 +145,8 @@ std::vector<GenerationResult> LocalBackend::generate(const std::vector<Generatio
       }
       generations = model_->generate_chat(conversations, call);
     }
-    for (size_t j = 0; j < part->size(); ++j) {
-      GenerationResult& r = out[(*part)[j]];
-      if (!generations[j].error.empty()) r.error = generations[j].error;
-      r.context_exceeded = generations[j].context_exceeded;
-      r.output = generations[j].text;
-      r.tokens_in = generations[j].prompt_tokens;
-      r.tokens_out = static_cast<int64_t>(generations[j].tokens.size());
-      r.finish_reason = generations[j].finish_reason == "length" ? "length" : "stop";  // "eos" and "stop"
-    }
+    (void)generations;  // every result was filled by on_done, which runs once per prompt
   }
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  for (auto& r : out) r.latency_ms = ms;  // the batch's wall time: every example in it waited that long
   return out;
 }
 

@@ -1,8 +1,15 @@
 // The `local:` backend: the project's DiffQKV runtime on a checkpoint folder.
-// Spec: local:DIR, optionally with ?device=cpu|cuda[:N]&dtype=f32|bf16|f16&selective_v=K&chat=1&max_active=N
+// Spec: local:DIR, optionally with
+// ?device=cpu|cuda[:N]&dtype=f32|bf16|f16&selective_v=K&chat=1&max_active=N&fixed_length=1
 // (chat=1: prompts go through the checkpoint's chat format, for instruction-tuned models;
+// fixed_length=1: benchmarks only (`bench eval`): end-of-sequence tokens and stop strings are
+// ignored, so every answer is exactly max_new_tokens long and a peer can generate the same tokens;
 // max_active=N: at most N sequences generated at once, a finished one's cache slot taking the
-// next prompt of the batch at once; default: the whole batch at once).
+// next prompt of the call at once; default: GenerationParams::max_active, which the runner sets to
+// --batch-size, else the whole call at once).
+// The runner hands this backend a suite's pending examples in few large calls (requests_per_call)
+// and gets each result as soon as its sequence ends (GenerationParams::on_result), so --batch-size
+// means sequences on the device, not a batch that waits for its slowest member.
 // The content hash covers config.json and every weight file, so a resumed run refuses a
 // checkpoint that changed under it.
 #pragma once
@@ -23,6 +30,9 @@ class LocalBackend final : public Backend {
   ~LocalBackend() override;
   std::string spec() const override { return spec_; }
   std::string content_hash() const override { return hash_; }
+  // Many batches' worth per call: the slots are refilled within the call, and finished examples
+  // leave through on_result, so a large call costs neither latency nor what a crash loses.
+  int64_t requests_per_call(int64_t batch_size) const override { return batch_size * 1024; }
   std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                          const GenerationParams& params) override;
   // LocalModel::score: each prompt encoded as generate() encodes it (the chat format under chat=1),
@@ -34,6 +44,7 @@ class LocalBackend final : public Backend {
   std::string hash_;
   std::unique_ptr<runtime::LocalModel> model_;
   int64_t max_active_ = 0;
+  bool fixed_length_ = false;
 };
 
 }  // namespace aimicius

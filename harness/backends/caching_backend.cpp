@@ -57,6 +57,8 @@ std::vector<GenerationResult> CachingBackend::generate(const std::vector<Generat
     GenerationParams call = params;
     if (params.on_text)
       call.on_text = [&](size_t j, const std::string& piece) { params.on_text(ask[j], piece); };
+    if (params.on_result)
+      call.on_result = [&](size_t j, const GenerationResult& r) { params.on_result(ask[j], r); };
     std::vector<GenerationResult> results = inner().generate(requests, call);
     if (results.size() != requests.size())
       throw std::runtime_error(fmt::format("backend {} returned {} results for {} requests", spec(), results.size(),

@@ -24,6 +24,7 @@ std::vector<GenerationResult> RateLimitedBackend::generate(const std::vector<Gen
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     GenerationParams call = params;
     if (params.on_text) call.on_text = [&](size_t, const std::string& piece) { params.on_text(i, piece); };
+    call.on_result = nullptr;  // the result is final only after the wait is added to its latency (below)
     std::vector<GenerationResult> one = inner().generate({batch[i]}, call);
     if (one.size() != 1)
       throw std::runtime_error(fmt::format("backend {} returned {} results for 1 request", spec(), one.size()));

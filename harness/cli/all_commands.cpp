@@ -11,6 +11,7 @@ std::vector<std::unique_ptr<Command>> all_commands(const std::string& default_mo
   bench.push_back(make_bench_api_command());
 #ifdef AIMICIUS_HAVE_RUNTIME
   bench.push_back(make_bench_generate_command());
+  bench.push_back(make_bench_eval_command());
 #endif
 
   std::vector<std::unique_ptr<Command>> commands;

@@ -32,6 +32,7 @@ std::unique_ptr<Command> make_bench_command(std::vector<std::unique_ptr<Command>
 std::unique_ptr<Command> make_bench_sandbox_command();
 std::unique_ptr<Command> make_bench_api_command();
 std::unique_ptr<Command> make_bench_generate_command();  // only in builds with the runtime
+std::unique_ptr<Command> make_bench_eval_command();      // only in builds with the runtime
 std::unique_ptr<Command> make_train_command();           // only in builds with the runtime
 std::unique_ptr<Command> make_train_tokenizer_command();
 std::unique_ptr<Command> make_eval_loss_command();       // only in builds with the runtime

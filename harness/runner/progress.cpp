@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace aimicius {
@@ -25,6 +27,8 @@ void Progress::start(const std::string& label, int64_t total, int64_t already_do
   total_ = total;
   done_ = already_done;
   resumed_ = already_done;
+  tokens_ = 0;
+  generating_seconds_ = -1;
   started_ = last_draw_ = std::chrono::steady_clock::now();
   if (style_ == Style::kLines)
     fmt::print(out_, "{}: {} examples{}\n", label_, total_,
@@ -33,8 +37,10 @@ void Progress::start(const std::string& label, int64_t total, int64_t already_do
     draw(false);
 }
 
-void Progress::advance(int64_t n) {
+void Progress::advance(int64_t n, int64_t tokens, double generating_seconds) {
   done_ += n;
+  tokens_ += tokens;
+  if (generating_seconds >= 0) generating_seconds_ = generating_seconds;
   const auto now = std::chrono::steady_clock::now();
   const auto since = now - last_draw_;
   const bool due = style_ == Style::kBar ? since > std::chrono::milliseconds(100)
@@ -51,9 +57,11 @@ void Progress::draw(bool final_line) {
   const int64_t fresh = done_ - resumed_;
   const double rate = elapsed > 0 ? fresh / elapsed : 0.0;
   const double eta = rate > 0 ? (total_ - done_) / rate : -1;
-  const std::string stats = fmt::format("{}/{} {:.1f} ex/s {} {}", done_, total_, rate,
-                                        final_line ? "in" : "ETA",
-                                        format_duration(final_line ? elapsed : eta));
+  std::string stats = fmt::format("{}/{} {:.1f} ex/s", done_, total_, rate);
+  if (tokens_ > 0 && elapsed > 0) stats += fmt::format(" {:.0f} tok/s", tokens_ / elapsed);
+  if (generating_seconds_ >= 0 && elapsed > 0)
+    stats += fmt::format(" generating {:.0f}%", 100.0 * std::min(1.0, generating_seconds_ / elapsed));
+  stats += fmt::format(" {} {}", final_line ? "in" : "ETA", format_duration(final_line ? elapsed : eta));
   if (style_ == Style::kLines) {
     fmt::print(out_, "{}: {}\n", label_, stats);
   } else {

@@ -16,7 +16,9 @@ class Progress {
 
   Progress(std::FILE* out, Style style) : out_(out), style_(style) {}
   void start(const std::string& label, int64_t total, int64_t already_done);
-  void advance(int64_t n = 1);
+  // `tokens`: tokens the backend generated for these examples; `generating_seconds`: how long,
+  // since start(), at least one backend call was running (its share of the wall time is shown).
+  void advance(int64_t n = 1, int64_t tokens = 0, double generating_seconds = -1);
   void finish();
 
  private:
@@ -28,6 +30,8 @@ class Progress {
   int64_t total_ = 0;
   int64_t done_ = 0;
   int64_t resumed_ = 0;
+  int64_t tokens_ = 0;
+  double generating_seconds_ = -1;  // < 0: not reported
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_draw_;
 };

@@ -25,94 +25,116 @@ struct Outcome {
   std::vector<ScoreRecord> scores;
 };
 
-// Worker side of a suite: generate a batch, then extract and score each answer (pure functions,
-// so this runs on the worker thread and the writer thread only writes).
-std::vector<Outcome> process_batch(const LoadedSuite& loaded, const std::vector<const Example*>& batch,
-                                   Backend& backend, const GenerationParams& params, int64_t run_id,
-                                   const ScoringContext& context) {
-  const Suite& suite = *loaded.suite;
-  std::vector<GenerationRequest> requests;
-  requests.reserve(batch.size());
-  for (const Example* ex : batch) requests.push_back({suite.name(), ex->id, suite.prompt(*ex)});
+// One example's request, built before generation; its prompt is kept for the stored prediction.
+GenerationRequest make_request(const Suite& suite, const Example& ex) { return {suite.name(), ex.id, suite.prompt(ex)}; }
 
-  std::vector<GenerationResult> results;
-  try {
-    results = backend.generate(requests, params);
-  } catch (const std::exception& e) {
-    // A backend that throws is unusable (backend.h), which says nothing of the model's answers:
-    // every example of the batch is an infra_error; the run goes on and --retry-errors redoes them.
-    results.assign(batch.size(), GenerationResult{});
-    for (auto& r : results) {
-      r.error = fmt::format("backend error: {}", e.what());
-      r.infra_error = true;
-    }
-  }
-  if (results.size() != batch.size())
-    throw std::runtime_error(fmt::format("backend {} returned {} results for {} requests",
-                                         backend.spec(), results.size(), batch.size()));
-
-  std::vector<Outcome> out(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const Example& ex = *batch[i];
-    GenerationResult& r = results[i];
-    PredictionRecord& p = out[i].prediction;
-    p.run_id = run_id;
-    p.suite = suite.name();
-    p.example_id = ex.id;
-    p.subset = suite.subset(ex);
-    p.prompt_sha256 = sha256_hex(requests[i].prompt);
-    p.prompt = std::move(requests[i].prompt);  // the backend is done with it
-    p.reference = suite.extract_answer(suite.oracle_output(ex));
-    p.raw_output = std::move(r.output);
-    if (!r.error) {
-      try {
-        p.answer = suite.extract_answer(p.raw_output);
-      } catch (const std::exception& e) {  // any output, however strange, is at most this example's error
-        r.error = fmt::format("{}: example \"{}\": answer extraction failed: {}", ex.origin, ex.id, e.what());
-      }
-    }
-    p.tokens_in = r.tokens_in;
-    p.tokens_out = r.tokens_out;
-    p.latency_ms = r.latency_ms;
-    p.cached = r.cached;
-    p.cost_usd = r.cost_usd;
-    p.error = std::move(r.error);
-    p.infra_error = r.infra_error;
-    if (p.infra_error) continue;  // no answer to judge: no scores (out of every mean)
-    std::vector<ScoreRow> rows;
+// A generated answer to judge: extraction and scoring are pure functions of the example and the
+// result, so this runs on any scoring thread while the writer thread alone writes.
+Outcome judge(const Suite& suite, const Example& ex, const std::string& prompt, GenerationResult r, int64_t run_id,
+              const ScoringContext& context) {
+  Outcome out;
+  PredictionRecord& p = out.prediction;
+  p.run_id = run_id;
+  p.suite = suite.name();
+  p.example_id = ex.id;
+  p.subset = suite.subset(ex);
+  p.prompt_sha256 = sha256_hex(prompt);
+  p.prompt = prompt;
+  p.reference = suite.extract_answer(suite.oracle_output(ex));
+  p.raw_output = std::move(r.output);
+  if (!r.error) {
     try {
-      rows = suite.score(ex, p.answer, context);
-    } catch (const SandboxUnavailable&) {
-      throw;  // the machine cannot execute anything: every later example would fail the same way
-    } catch (const InfraError& e) {
-      // The harness failed on this example (its sandbox, its host, its own limit): not judged.
-      const std::string why = fmt::format("{}: example \"{}\": infrastructure error while scoring: {}", ex.origin,
-                                          ex.id, e.what());
-      p.error = p.error ? *p.error + "; " + why : why;
-      p.infra_error = true;
-      continue;
-    } catch (const std::exception& e) {
-      // A scorer failing (its reference does not run, its query errors) is a data problem of this
-      // one example: it becomes the example's error, stored with its output, and the run goes on.
-      // Its metrics get no rows, so reports count it as an error rather than as a wrong answer.
-      const std::string why = fmt::format("{}: example \"{}\": scoring failed: {}", ex.origin, ex.id, e.what());
-      p.error = p.error ? *p.error + "; " + why : why;
-      rows.clear();
+      p.answer = suite.extract_answer(p.raw_output);
+    } catch (const std::exception& e) {  // any output, however strange, is at most this example's error
+      r.error = fmt::format("{}: example \"{}\": answer extraction failed: {}", ex.origin, ex.id, e.what());
     }
-    for (auto& s : rows) out[i].scores.push_back({std::move(s.metric), s.value, std::move(s.detail)});
   }
+  p.tokens_in = r.tokens_in;
+  p.tokens_out = r.tokens_out;
+  p.latency_ms = r.latency_ms;
+  p.cached = r.cached;
+  p.cost_usd = r.cost_usd;
+  p.error = std::move(r.error);
+  p.infra_error = r.infra_error;
+  if (p.infra_error) return out;  // no answer to judge: no scores (out of every mean)
+  std::vector<ScoreRow> rows;
+  try {
+    rows = suite.score(ex, p.answer, context);
+  } catch (const SandboxUnavailable&) {
+    throw;  // the machine cannot execute anything: every later example would fail the same way
+  } catch (const InfraError& e) {
+    // The harness failed on this example (its sandbox, its host, its own limit): not judged.
+    const std::string why =
+        fmt::format("{}: example \"{}\": infrastructure error while scoring: {}", ex.origin, ex.id, e.what());
+    p.error = p.error ? *p.error + "; " + why : why;
+    p.infra_error = true;
+    return out;
+  } catch (const std::exception& e) {
+    // A scorer failing (its reference does not run, its query errors) is a data problem of this
+    // one example: it becomes the example's error, stored with its output, and the run goes on.
+    // Its metrics get no rows, so reports count it as an error rather than as a wrong answer.
+    const std::string why = fmt::format("{}: example \"{}\": scoring failed: {}", ex.origin, ex.id, e.what());
+    p.error = p.error ? *p.error + "; " + why : why;
+    rows.clear();
+  }
+  for (auto& s : rows) out.scores.push_back({std::move(s.metric), s.value, std::move(s.detail)});
   return out;
 }
 
-// Runs the pending examples of one suite: `jobs` workers produce, this thread writes.
+// How much of the wall time at least one generate() call was running (with --jobs > 1 calls
+// overlap: the union is counted), for the progress line's "generating" share.
+class BusyClock {
+ public:
+  void enter() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (in_flight_++ == 0) since_ = std::chrono::steady_clock::now();
+  }
+  void leave() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--in_flight_ == 0) busy_ += std::chrono::steady_clock::now() - since_;
+  }
+  double busy_seconds() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto busy = busy_;
+    if (in_flight_ > 0) busy += std::chrono::steady_clock::now() - since_;
+    return std::chrono::duration<double>(busy).count();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  int in_flight_ = 0;
+  std::chrono::steady_clock::time_point since_;
+  std::chrono::steady_clock::duration busy_{};
+};
+
+// Thrown from GenerationParams::on_result to end a backend call early when the run stops (another
+// stage failed). Not a std::exception, so that no backend mistakes it for its own failure and
+// turns it into results.
+struct RunStopped {};
+
+// A generated result waiting for a scoring thread.
+struct Generated {
+  const Example* example;
+  std::string prompt;
+  GenerationResult result;
+};
+
+// Runs the pending examples of one suite as a pipeline of three stages with queues between them:
+// `jobs` generation workers (each hands the backend one call of requests_per_call examples and
+// passes each result on as soon as it is final: GenerationParams::on_result, or when the call
+// returns), scoring threads (extraction and execution run while the backend generates), and this
+// thread, the only writer (one transaction per example). An exception in any stage stops the
+// others and is rethrown here after every thread has joined; what was written stays written.
 void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, const RunOptions& options,
                    const ScoringContext& context, bool retry_infra_errors, Backend& backend, Progress& progress) {
-  const std::string name = loaded.suite->name();
+  const Suite& suite = *loaded.suite;
+  const std::string name = suite.name();
   auto stored = store.stored_example_ids(run_id, name);
   if (retry_infra_errors)  // those examples are pending again; record_example replaces their rows
     for (const auto& id : store.infra_error_example_ids(run_id, name)) stored.erase(id);
   const size_t planned = planned_examples(loaded, options.limit);
-  std::vector<std::vector<const Example*>> batches;
+  const int64_t per_call = std::max<int64_t>(1, backend.requests_per_call(options.batch_size));
+  std::vector<std::vector<const Example*>> calls;
   int64_t already = 0;
   for (size_t i = 0; i < planned; ++i) {
     const Example& ex = loaded.examples[i];
@@ -120,12 +142,11 @@ void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, cons
       ++already;
       continue;
     }
-    if (batches.empty() || static_cast<int64_t>(batches.back().size()) >= options.batch_size)
-      batches.emplace_back();
-    batches.back().push_back(&ex);
+    if (calls.empty() || static_cast<int64_t>(calls.back().size()) >= per_call) calls.emplace_back();
+    calls.back().push_back(&ex);
   }
   progress.start(name, static_cast<int64_t>(planned), already);
-  if (batches.empty()) {
+  if (calls.empty()) {
     progress.finish();
     return;
   }
@@ -134,57 +155,132 @@ void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, cons
   params.seed = options.seed;
   params.max_new_tokens = options.max_new_tokens;
   params.temperature = options.temperature;
-  params.stop = loaded.suite->stop_sequences();
+  params.stop = suite.stop_sequences();
+  params.max_active = options.batch_size;
 
   std::mutex mu;
-  std::condition_variable ready;
-  std::deque<Outcome> queue;
-  std::exception_ptr worker_error;
-  std::atomic<size_t> next_batch{0};
+  std::condition_variable to_score_ready, to_write_ready;
+  std::deque<Generated> to_score;
+  std::deque<Outcome> to_write;
+  std::exception_ptr stage_error;
   std::atomic<bool> stop{false};
-  int live_workers = std::max(1, std::min<int>(options.jobs, static_cast<int>(batches.size())));
+  std::atomic<size_t> next_call{0};
+  int generating = std::max(1, std::min<int>(options.jobs, static_cast<int>(calls.size())));
+  // Scoring is CPU work (sandboxed executions, SQLite, embeddings): one thread per core, at least
+  // as many as --jobs so that API runs judge as fast as they receive.
+  const int scorer_count =
+      std::max({1, options.jobs, static_cast<int>(std::min(16u, std::thread::hardware_concurrency()))});
+  int scoring = scorer_count;
+  BusyClock busy;
 
-  auto worker = [&] {
+  auto fail = [&](std::exception_ptr e) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!stage_error) stage_error = e;
+    stop = true;
+    to_score_ready.notify_all();
+    to_write_ready.notify_all();
+  };
+  auto pass_on = [&](Generated g) {
+    std::lock_guard<std::mutex> lock(mu);
+    to_score.push_back(std::move(g));
+    to_score_ready.notify_one();
+  };
+
+  auto generate_worker = [&] {
     try {
-      for (size_t b; !stop && (b = next_batch++) < batches.size();) {
-        auto outcomes = process_batch(loaded, batches[b], backend, params, run_id, context);
-        std::lock_guard<std::mutex> lock(mu);
-        for (auto& o : outcomes) queue.push_back(std::move(o));
-        ready.notify_one();
+      for (size_t c; !stop && (c = next_call++) < calls.size();) {
+        const auto& examples = calls[c];
+        std::vector<GenerationRequest> requests;
+        requests.reserve(examples.size());
+        for (const Example* ex : examples) requests.push_back(make_request(suite, *ex));
+        std::vector<char> passed(examples.size(), 0);
+        GenerationParams call = params;
+        call.on_result = [&](size_t i, const GenerationResult& r) {
+          if (stop) throw RunStopped{};  // another stage failed: end this (possibly suite-long) call now
+          if (i >= examples.size() || passed[i]) return;  // a backend's mistake; the returned result decides
+          passed[i] = 1;
+          pass_on({examples[i], requests[i].prompt, r});
+        };
+        std::vector<GenerationResult> results;
+        busy.enter();
+        try {
+          results = backend.generate(requests, call);
+        } catch (const RunStopped&) {
+          busy.leave();
+          break;
+        } catch (const std::exception& e) {
+          // A backend that throws is unusable (backend.h), which says nothing of the model's
+          // answers: every example not yet passed on is an infra_error; the run goes on and
+          // --retry-errors redoes them.
+          results.assign(examples.size(), GenerationResult{});
+          for (auto& r : results) {
+            r.error = fmt::format("backend error: {}", e.what());
+            r.infra_error = true;
+          }
+        }
+        busy.leave();
+        if (results.size() != examples.size())
+          throw std::runtime_error(fmt::format("backend {} returned {} results for {} requests", backend.spec(),
+                                               results.size(), examples.size()));
+        for (size_t i = 0; i < examples.size(); ++i)
+          if (!passed[i]) pass_on({examples[i], std::move(requests[i].prompt), std::move(results[i])});
       }
     } catch (...) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (!worker_error) worker_error = std::current_exception();
-      stop = true;
+      fail(std::current_exception());
     }
     std::lock_guard<std::mutex> lock(mu);
-    --live_workers;
-    ready.notify_one();
+    --generating;
+    to_score_ready.notify_all();
+  };
+
+  auto score_worker = [&] {
+    try {
+      while (true) {
+        Generated g;
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          to_score_ready.wait(lock, [&] { return stop || !to_score.empty() || generating == 0; });
+          if (stop || to_score.empty()) break;
+          g = std::move(to_score.front());
+          to_score.pop_front();
+        }
+        Outcome o = judge(suite, *g.example, g.prompt, std::move(g.result), run_id, context);
+        std::lock_guard<std::mutex> lock(mu);
+        to_write.push_back(std::move(o));
+        to_write_ready.notify_one();
+      }
+    } catch (...) {
+      fail(std::current_exception());
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    --scoring;
+    to_write_ready.notify_all();
   };
 
   std::vector<std::thread> threads;
-  for (int i = 0, n = live_workers; i < n; ++i) threads.emplace_back(worker);
+  for (int i = 0, n = generating; i < n; ++i) threads.emplace_back(generate_worker);
+  for (int i = 0; i < scorer_count; ++i) threads.emplace_back(score_worker);
 
-  std::exception_ptr writer_error;
   try {
     std::unique_lock<std::mutex> lock(mu);
     while (true) {
-      ready.wait(lock, [&] { return !queue.empty() || live_workers == 0; });
-      if (queue.empty()) break;
-      Outcome o = std::move(queue.front());
-      queue.pop_front();
+      // What is judged is written even after another stage failed: only the writer's own failure
+      // (below) leaves judged examples unwritten, and --resume redoes those.
+      to_write_ready.wait(lock, [&] { return !to_write.empty() || scoring == 0; });
+      if (to_write.empty()) break;
+      Outcome o = std::move(to_write.front());
+      to_write.pop_front();
       lock.unlock();
+      const int64_t tokens = o.prediction.tokens_out;
       store.record_example(o.prediction, o.scores);
-      progress.advance();
+      progress.advance(1, tokens, busy.busy_seconds());
       lock.lock();
     }
   } catch (...) {
-    writer_error = std::current_exception();
-    stop = true;
+    fail(std::current_exception());
   }
   for (auto& t : threads) t.join();
-  if (writer_error) std::rethrow_exception(writer_error);
-  if (worker_error) std::rethrow_exception(worker_error);
+  if (stage_error) std::rethrow_exception(stage_error);
   progress.finish();
 }
 
@@ -236,7 +332,7 @@ RunPlan plan_run(const RunOptions& options) {
     embeds = embeds || s.suite->needs_embedder();
   }
   if (embeds) {
-    plan.embedder = load_text_embedder(options.encoder_dir);
+    plan.embedder = options.embedder ? options.embedder : load_text_embedder(options.encoder_dir);
     plan.context.embedder = plan.embedder.get();
   }
   if (executes) {

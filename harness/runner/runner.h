@@ -47,6 +47,9 @@ struct RunOptions {
   std::filesystem::path hostsim_binary;  // the simulated tools, for suites that execute commands
   std::filesystem::path encoder_dir;     // the embedding model, for suites with embedding metrics
   std::filesystem::path hosts_dir;       // host profiles of the simulated tools (default data_dir/hosts)
+  // Set: the embedding model the scorers use, instead of loading encoder_dir (`bench eval` on a
+  // machine without the model's files). Not part of the stored options.
+  std::shared_ptr<const TextEmbedder> embedder;
 
   // What is stored in runs.config_json and read back by --resume (jobs and data_dir are not part
   // of a run's identity: a resume may use other values).

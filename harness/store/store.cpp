@@ -363,9 +363,17 @@ std::vector<SuiteCounts> Store::suite_counts(int64_t run_id) {
   return out;
 }
 
+// Examples are listed suite by suite (in the order the run started them) and by id within a suite,
+// not in the order they were written: the runner writes them as they are judged, which varies
+// from run to run, and a report or a diff of two runs must not.
+constexpr const char* kExampleOrder =
+    "(SELECT MIN(q.rowid) FROM predictions q WHERE q.run_id = predictions.run_id AND q.suite = predictions.suite), "
+    "example_id";
+
 std::vector<ExampleError> Store::example_errors(int64_t run_id, int64_t limit) {
-  Statement st(*db_, "SELECT suite, example_id, error FROM predictions WHERE run_id = ?1 AND error IS "
-                     "NOT NULL ORDER BY rowid LIMIT ?2");
+  Statement st(*db_, fmt::format("SELECT suite, example_id, error FROM predictions WHERE run_id = ?1 AND error IS "
+                                 "NOT NULL ORDER BY {} LIMIT ?2",
+                                 kExampleOrder));
   st.bind(1, run_id).bind(2, limit);
   std::vector<ExampleError> out;
   while (st.step()) out.push_back({st.column_text(0), st.column_text(1), st.column_text(2)});
@@ -396,8 +404,8 @@ std::vector<StoredExample> Store::stored_examples(int64_t run_id, ExampleTexts t
   std::vector<StoredExample> out;
   std::map<std::pair<std::string, std::string>, size_t> index;
   Statement st(*db_, fmt::format("SELECT suite, example_id, subset, prompt_sha256, raw_output, answer, error, {}, "
-                                 "status FROM predictions WHERE run_id = ?1 ORDER BY rowid",
-                                 texts == ExampleTexts::kRead ? "prompt, reference" : "NULL, NULL"));
+                                 "status, tokens_in, tokens_out FROM predictions WHERE run_id = ?1 ORDER BY {}",
+                                 texts == ExampleTexts::kRead ? "prompt, reference" : "NULL, NULL", kExampleOrder));
   st.bind(1, run_id);
   while (st.step()) {
     StoredExample e;
@@ -411,6 +419,8 @@ std::vector<StoredExample> Store::stored_examples(int64_t run_id, ExampleTexts t
     if (!st.column_is_null(7)) e.prompt = st.column_text(7);
     if (!st.column_is_null(8)) e.reference = st.column_text(8);
     e.infra_error = st.column_text(9) == kExampleInfraError;
+    e.tokens_in = st.column_int(10);
+    e.tokens_out = st.column_int(11);
     index[{e.suite, e.example_id}] = out.size();
     out.push_back(std::move(e));
   }

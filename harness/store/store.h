@@ -145,6 +145,8 @@ struct StoredExample {
   std::string answer;
   std::optional<std::string> error;
   bool infra_error = false;         // status infra_error: not judged, no scores
+  int64_t tokens_in = 0;            // as the backend counted them (0 when it does not count)
+  int64_t tokens_out = 0;
   std::vector<ScoreRecord> scores;  // in the order they were written (the suite's metric order)
 };
 

@@ -60,7 +60,7 @@ TEST_F(Cli, HelpListsTheSubcommands) {
   const std::vector<std::string> bench_expected = {
       "sandbox", "api",
 #ifdef AIMICIUS_HAVE_RUNTIME
-      "generate",
+      "generate", "eval",
 #endif
   };
   EXPECT_EQ(listed_subcommands(r.out), expected) << r.out;

@@ -2,7 +2,9 @@
 // scores what a hand count says, and per-example problems are stored, not fatal.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "common/errors.h"
 #include "common/sha256.h"
@@ -262,8 +264,6 @@ TEST(Runner, MalformedReplayLineNamesFileAndLine) {
   }
 }
 
-}  // namespace
-}  // namespace aimicius
 
 namespace aimicius {
 namespace {
@@ -302,6 +302,92 @@ TEST(Runner, AReferenceThatFailsToExecuteIsThatExamplesError) {
       EXPECT_DOUBLE_EQ(m.mean, 1.0);
     }
   EXPECT_TRUE(saw_exact);
+}
+
+}  // namespace
+}  // namespace aimicius
+
+// A backend that batches itself (as local: does): asks for many requests per call and hands each
+// result over through on_result, out of order, before generate() returns. Answers are the
+// oracle's. After its first result it waits until that example is in the database: the runner
+// stores finished examples while the call goes on (a crash loses only what is in flight).
+class StreamingOracle final : public Backend {
+ public:
+  StreamingOracle(const std::vector<LoadedSuite>& suites, std::string db, int64_t fail_after = -1)
+      : oracle_(suites), db_(std::move(db)), fail_after_(fail_after) {}
+  std::string spec() const override { return "streaming"; }
+  std::string content_hash() const override { return "s"; }
+  int64_t requests_per_call(int64_t batch_size) const override { return batch_size * 100; }
+  std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& requests,
+                                         const GenerationParams& params) override {
+    call_sizes.push_back(static_cast<int64_t>(requests.size()));
+    max_active = params.max_active;
+    GenerationParams plain = params;
+    plain.on_result = nullptr;
+    std::vector<GenerationResult> results = oracle_.generate(requests, plain);
+    for (size_t k = 0; k < results.size(); ++k) {
+      const size_t i = results.size() - 1 - k;  // last first: the runner must not rely on order
+      if (static_cast<int64_t>(k) == fail_after_) throw std::runtime_error("device lost");
+      params.on_result(i, results[i]);
+      if (k == 0) first_stored_during_call = wait_until_stored(requests[i]);
+    }
+    return results;
+  }
+
+  std::vector<int64_t> call_sizes;
+  int64_t max_active = -1;
+  bool first_stored_during_call = false;
+
+ private:
+  bool wait_until_stored(const GenerationRequest& r) const {
+    Store reader = Store::open_for_read(db_);
+    for (int tries = 0; tries < 1000; ++tries) {
+      for (const auto& run : reader.list_runs())
+        if (reader.stored_example_ids(run.id, r.suite).count(r.example_id)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  OracleBackend oracle_;
+  std::string db_;
+  int64_t fail_after_;
+};
+
+// Issue 18: --batch-size is the sequences a self-batching backend keeps in flight, not a batch
+// that waits for its slowest member: the whole suite goes in one call with max_active = batch
+// size, each result is judged and stored as it arrives, and the scores are the oracle's.
+TEST(Runner, SelfBatchingBackendGetsTheSuiteInOneCallAndResultsAreStoredAsTheyFinish) {
+  ScratchDir dir;
+  const std::string db = (dir / "s.db").string();
+  Store store = Store::open_for_write(db);
+  RunOptions options = fixture_options();
+  options.batch_size = 3;
+  const RunPlan plan = plan_run(options);
+  StreamingOracle backend(plan.suites, db);
+  const Finished f = run_with(store, options, backend);
+  EXPECT_EQ(backend.call_sizes, std::vector<int64_t>{10});
+  EXPECT_EQ(backend.max_active, 3);
+  EXPECT_TRUE(backend.first_stored_during_call);
+  EXPECT_EQ(store.prediction_count(f.run_id), 10);
+  ASSERT_FALSE(f.means.empty());
+  for (const auto& [metric, mean] : f.means) EXPECT_DOUBLE_EQ(mean, 1.0) << metric;
+}
+
+// A call that fails half-way keeps what it handed over: those examples are judged (scored 1
+// here), only the rest are infra_error for --retry-errors.
+TEST(Runner, ResultsHandedOverBeforeABackendFailureAreJudged) {
+  ScratchDir dir;
+  const std::string db = (dir / "h.db").string();
+  Store store = Store::open_for_write(db);
+  const RunPlan plan = plan_run(fixture_options());
+  StreamingOracle backend(plan.suites, db, /*fail_after=*/4);
+  const Finished f = run_with(store, fixture_options(), backend);
+  EXPECT_EQ(store.find_run(f.run_id)->status, kRunComplete);
+  EXPECT_EQ(store.prediction_count(f.run_id), 10);
+  EXPECT_EQ(store.infra_error_count(f.run_id), 6);
+  ASSERT_FALSE(f.means.empty());
+  for (const auto& [metric, mean] : f.means) EXPECT_DOUBLE_EQ(mean, 1.0) << metric;
 }
 
 }  // namespace

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Issue 18 on the CUDA machine, in one device call: `aimicius bench eval` (a whole run of the four
+# suites on random-weight Sigma-1.5B- and STD-1.5B-shaped checkpoints, fixed-length answers,
+# greedy, scored and stored as any run) beside its peer, Hugging Face `generate` over the same
+# token ids in batches (bench/hf_eval_bench.py, STD only: transformers has no DiffQKV), and the
+# physical floor at the read bandwidth measured in the same call and the H200's dense BF16 peak
+# (989 TFLOPS, NVIDIA's H200 datasheet figure without sparsity).
+# Usage (device tool, carrying .deps): bash scripts/gpu/run-eval-bench.sh     Results under $OUT.
+# NEW (new tokens, default 64), BATCH (sequences at once, default 64), LIMIT (examples per suite,
+# default all), MODELS (default "std sigma"), REPEATS and HF_REPEATS (default 1), SKIP_HF=1, SKIP_TESTS=1.
+set -uo pipefail
+source "$(dirname "$0")/prologue.sh"
+if [ -z "${SKIP_TESTS:-}" ]; then
+  timeout 200 $B/tests/aimicius_runtime_tests --gtest_filter='ModelCuda.ContinuousBatching*:ModelCuda.FusedDecode*' \
+    > "$OUT/runtime_tests.txt" 2>&1
+  echo "runtime tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/runtime_tests.txt" | head
+fi
+timeout 60 $B/bench/aimicius-bench-attention --only none > "$OUT/bandwidth.jsonl" 2>&1
+READ=$(python3 -c 'import json,sys; print(next(json.loads(l)["bandwidth_gbs"] for l in open(sys.argv[1]) if l.startswith("{") and json.loads(l)["kind"]=="read"))' "$OUT/bandwidth.jsonl")
+echo "read bandwidth: $READ GB/s"
+timeout 60 $A bench sandbox --runs 50 --repeats 1 2>&1 | tail -2  # the suites execute answers in bwrap
+W=/tmp/aimicius-eval; mkdir -p $W
+cat > $W/std-llama.json <<'JSON'
+{"model_type": "llama", "vocab_size": 128256, "hidden_size": 2048, "intermediate_size": 6144,
+ "num_hidden_layers": 26, "num_attention_heads": 32, "num_key_value_heads": 16, "head_dim": 64,
+ "rms_norm_eps": 1e-6, "rope_theta": 50000.0, "max_position_embeddings": 131072, "tie_word_embeddings": false}
+JSON
+[ -d $W/sigma ] || $A make-checkpoint --preset sigma-1.5b --dtype bf16 --out $W/sigma > /dev/null
+[ -d $W/std ] || $A make-checkpoint --config $W/std-llama.json --dtype bf16 --out $W/std > /dev/null
+cp checkpoints/sigma-mini/tokenizer.model $W/sigma/; cp checkpoints/sigma-mini/tokenizer.model $W/std/
+N=${NEW:-64}; BS=${BATCH:-64}
+# models/ (all-MiniLM-L6-v2, 88 MB) is not carried to this machine: a hashing stand-in scores cmdgen's
+# embedding metrics here (bench eval --hashing-embedder).
+EMB=; [ -f models/all-MiniLM-L6-v2/model.safetensors ] || EMB=--hashing-embedder
+LIM=${LIMIT:+--limit $LIMIT}
+for m in ${MODELS:-std sigma}; do
+  for r in $(seq ${REPEATS:-1}); do
+    timeout ${EVAL_TIMEOUT:-300} $A bench eval --model "local:$W/$m?device=cuda" --batch-size $BS --max-new-tokens $N $LIM \
+      --read-gbps $READ --peak-tflops 989 $EMB --prompts-out $W/prompts-$m.jsonl 2> "$OUT/eval-$m-$r.err" | tee -a "$OUT/eval-$m.txt"
+    echo "eval $m repeat $r rc=${PIPESTATUS[0]} at $(( $(date +%s) - t0 )) s"; tail -2 "$OUT/eval-$m-$r.err"
+  done
+done
+if [ -z "${SKIP_HF:-}" ]; then
+  for r in $(seq ${HF_REPEATS:-1}); do
+    timeout ${HF_TIMEOUT:-240} python3 bench/hf_eval_bench.py $W/std $W/prompts-std.jsonl $BS $N 2>&1 | tail -1 | tee -a "$OUT/hf-eval.txt"
+  done
+fi
+echo "total: $(( $(date +%s) - t0 )) s"

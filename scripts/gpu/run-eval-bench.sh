@@ -7,7 +7,8 @@
 # (989 TFLOPS, NVIDIA's H200 datasheet figure without sparsity).
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-eval-bench.sh     Results under $OUT.
 # NEW (new tokens, default 64), BATCH (sequences at once, default 64), LIMIT (examples per suite,
-# default all), MODELS (default "std sigma"), REPEATS and HF_REPEATS (default 1), SKIP_HF=1, SKIP_TESTS=1.
+# default all), MODELS (default "std sigma"), REPEATS and HF_REPEATS (default 1), HF_BATCH (default BATCH;
+# at batch 64 of ~5k-token prompts transformers runs out of memory on the prefill logits), SKIP_HF=1, SKIP_TESTS=1.
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
 if [ -z "${SKIP_TESTS:-}" ]; then
@@ -42,7 +43,7 @@ for m in ${MODELS:-std sigma}; do
 done
 if [ -z "${SKIP_HF:-}" ]; then
   for r in $(seq ${HF_REPEATS:-1}); do
-    timeout ${HF_TIMEOUT:-240} python3 bench/hf_eval_bench.py $W/std $W/prompts-std.jsonl $BS $N 2>&1 | tail -1 | tee -a "$OUT/hf-eval.txt"
+    timeout ${HF_TIMEOUT:-240} python3 bench/hf_eval_bench.py $W/std $W/prompts-std.jsonl ${HF_BATCH:-$BS} $N 2>&1 | tail -1 | tee -a "$OUT/hf-eval.txt"
   done
 fi
 echo "total: $(( $(date +%s) - t0 )) s"

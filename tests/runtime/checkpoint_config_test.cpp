@@ -12,6 +12,8 @@
 
 #include "common/errors.h"
 #include "common/json_file.h"
+#include "common/sha256.h"
+#include "runtime/checkpoint_files.h"
 #include "runtime/model_config.h"
 #include "runtime/rope.h"
 #include "test_support.h"
@@ -252,6 +254,47 @@ TEST(GenerationConfig, EosIdsAsIntOrListDecideTheStopTokens) {
   EXPECT_TRUE(load_generation_config(dir.path()).eos_token_ids.empty());  // absent: nothing
   std::ofstream(dir / "generation_config.json") << R"({"eos_token_id": [5, 6]})";
   EXPECT_EQ(load_generation_config(dir.path()).eos_token_ids, (std::vector<int64_t>{5, 6}));
+}
+
+// The model hash covers every file that changes a prompt or a logit (issue 20: it covered neither
+// tokenizer_config.json nor chat_template.jinja, though both decide the prompt), and no other.
+TEST(CheckpointHash, EveryFileThatChangesAPromptOrALogitChangesTheHashAndNoOtherDoes) {
+  ScratchDir dir;
+  const std::vector<std::string> deciding = {
+      "config.json",         "generation_config.json", "model.safetensors",  "model-00001-of-00002.safetensors",
+      "model.safetensors.index.json", "tokenizer.json", "tokenizer.model", "tokenizer_config.json",
+      "special_tokens_map.json", "chat_template.jinja", "model.Q4_1.gguf"};
+  for (const auto& name : deciding) std::ofstream(dir / name) << "original " << name;
+  for (const char* name : {"README.md", "LICENSE", "training_log.txt"}) std::ofstream(dir / name) << "notes";
+  auto hash = [&] { return checkpoint_content_hash(checkpoint_content_files(dir.path())); };
+  const std::string before = hash();
+  EXPECT_EQ(checkpoint_content_files(dir.path()).size(), deciding.size());
+  for (const auto& name : deciding) {
+    std::ofstream(dir / name) << "changed " << name;
+    EXPECT_NE(hash(), before) << name << " does not change the hash";
+    std::ofstream(dir / name) << "original " << name;
+    EXPECT_EQ(hash(), before) << name;
+  }
+  for (const char* name : {"README.md", "LICENSE", "training_log.txt"}) {
+    std::ofstream(dir / name) << "edited";
+    EXPECT_EQ(hash(), before) << name << " changes the hash";
+  }
+  // A single file (a .gguf checkpoint) is its own list, hashed whole; a missing file is named.
+  EXPECT_EQ(checkpoint_content_files(dir / "model.Q4_1.gguf"), std::vector<std::filesystem::path>{dir / "model.Q4_1.gguf"});
+  const std::string err = error_of([&] { checkpoint_content_hash({dir / "absent.gguf"}); });
+  EXPECT_NE(err.find("absent.gguf"), std::string::npos) << err;
+}
+
+// A folder with only the files hashed before issue 20 keeps its hash, so its runs stay resumable.
+TEST(CheckpointHash, FoldersWithOnlyThePreviouslyHashedFilesKeepTheirHash) {
+  ScratchDir dir;
+  std::ofstream(dir / "config.json") << "{}";
+  std::ofstream(dir / "tokenizer.json") << "tok";
+  std::ofstream(dir / "model.safetensors") << "weights";
+  std::ofstream(dir / "README.md") << "card";
+  const std::string old_formula = sha256_hex("config.json:" + sha256_hex("{}") + "\n" + "model.safetensors:" +
+                                             sha256_hex("weights") + "\n" + "tokenizer.json:" + sha256_hex("tok") + "\n");
+  EXPECT_EQ(checkpoint_content_hash(checkpoint_content_files(dir.path())), old_formula);
 }
 
 }  // namespace

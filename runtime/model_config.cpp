@@ -282,6 +282,13 @@ void ModelConfig::validate(const std::string& where) const {
     throw InputError(fmt::format("{}: dynamic rope with original_max_position_embeddings {} != max_position_embeddings "
                                  "{} is not supported (its frequencies would change within the context)",
                                  where, rope_scaling.original_max_position_embeddings, max_position_embeddings));
+  if (rope_scaling.attention_factor &&
+      (!(*rope_scaling.attention_factor > 0) || !std::isfinite(*rope_scaling.attention_factor)))
+    throw InputError(fmt::format("{}: rope \"attention_factor\" must be a positive number", where));
+  if (rope_scaling.type == "dynamic" && head_dim_qk <= 2)
+    throw InputError(fmt::format("{}: dynamic rope needs head_dim > 2", where));
+  if (rope_scaling.type == "yarn" && !(rope_scaling.beta_fast > 0 && rope_scaling.beta_slow > 0))
+    throw InputError(fmt::format("{}: yarn rope needs positive beta_fast and beta_slow", where));
   if (rope_scaling.type == "llama3" && !(rope_scaling.high_freq_factor > rope_scaling.low_freq_factor))
     throw InputError(fmt::format("{}: llama3 rope needs high_freq_factor > low_freq_factor", where));
   for (int64_t id : bos_token_ids)

@@ -10,11 +10,11 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
-#include "common/json_file.h"
 #include "common/utf8.h"
 #include "runtime/model.h"
 #include "runtime/prefill_plan.h"
 #include "runtime/tokenizer/chat_template.h"
+#include "runtime/tokenizer/tokenizer_config.h"
 #include "runtime/tokenizer/tokenizer.h"
 
 namespace aimicius::runtime {
@@ -109,7 +109,7 @@ struct LocalModel::Impl {
   std::unique_ptr<Tokenizer> tokenizer;
   std::vector<int32_t> eos;
   bool chat = false;
-  nlohmann::json tokenizer_config;  // tokenizer_config.json when present (chat format detection)
+  nlohmann::json tokenizer_config;  // tokenizer_config.json + chat_template.jinja (null: neither)
   std::mutex mu;  // one generation at a time per model: the cache and weights are shared
 
   // A finished prompt: its index, generated tokens and finish reason ("eos", "stop", "length").
@@ -421,9 +421,11 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   impl->chat = options.chat;
   if (options.chat && !impl->tokenizer)
     throw InputError(fmt::format("{}: chat formatting needs a tokenizer", dir.string()));
-  if (std::filesystem::exists(dir / "tokenizer_config.json"))
-    impl->tokenizer_config = read_json_file(dir / "tokenizer_config.json");
-  for (int64_t id : impl->model->config().eos_token_ids) impl->eos.push_back(static_cast<int32_t>(id));
+  impl->tokenizer_config = load_tokenizer_config(dir);  // with chat_template.jinja's template
+  // Stop ids as transformers' generate() takes them: generation_config.json's eos_token_id, else
+  // config.json's; else the tokenizer's.
+  for (int64_t id : stop_token_ids(impl->model->config(), load_generation_config(dir)))
+    impl->eos.push_back(static_cast<int32_t>(id));
   if (impl->eos.empty() && impl->tokenizer) impl->eos = impl->tokenizer->eos_ids();
   return std::unique_ptr<LocalModel>(new LocalModel(std::move(impl)));
 }

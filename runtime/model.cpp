@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "runtime/rope.h"
 #include "runtime/weight_specs.h"
 
 namespace aimicius::runtime {
@@ -51,27 +52,7 @@ torch::Tensor load_weight(const TensorView& view, const ModelOptions& options) {
 
 }  // namespace
 
-torch::Tensor rope_inv_freq(const ModelConfig& c) {
-  const int64_t half = c.head_dim_qk / 2;
-  std::vector<double> f(half);
-  for (int64_t i = 0; i < half; ++i) f[i] = std::pow(c.rope_theta, -(2.0 * i) / c.head_dim_qk);
-  const auto& rs = c.rope_scaling;
-  for (double& v : f) {
-    if (rs.type == "linear") {
-      v /= rs.factor;
-    } else if (rs.type == "llama3") {
-      const double old_len = static_cast<double>(rs.original_max_position_embeddings);
-      const double wavelen = 2.0 * M_PI / v;
-      if (wavelen > old_len / rs.low_freq_factor) {
-        v /= rs.factor;
-      } else if (wavelen >= old_len / rs.high_freq_factor) {
-        const double smooth = (old_len / wavelen - rs.low_freq_factor) / (rs.high_freq_factor - rs.low_freq_factor);
-        v = (1.0 - smooth) * v / rs.factor + smooth * v;
-      }
-    }
-  }
-  return torch::tensor(f, torch::kFloat64);
-}
+torch::Tensor rope_inv_freq(const ModelConfig& c) { return torch::tensor(rope_table(c).inv_freq, torch::kFloat64); }
 
 KVCache::KVCache(const ModelConfig& c, int64_t slots, int64_t capacity, const torch::TensorOptions& options)
     : lengths(slots, 0), capacity_(capacity) {
@@ -127,7 +108,12 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const Model
                                L("self_attn.o_proj.weight"), L("post_attention_layernorm.weight"),
                                L("mlp.gate_proj.weight"), L("mlp.up_proj.weight"), L("mlp.down_proj.weight")});
   }
-  m->inv_freq_ = rope_inv_freq(c).to(options.device);
+  const RopeTable rope = rope_table(c);
+  m->inv_freq_ = torch::tensor(rope.inv_freq, torch::kFloat64).to(options.device);
+  // transformers multiplies cos and sin by the attention scaling (yarn): q.k by its square, which
+  // every path applies to q after RoPE (the fused decode step to its softmax scale), so the KV
+  // cache holds the same rows on every path.
+  m->q_logit_scale_ = rope.attention_scaling * rope.attention_scaling;
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   if (options.cuda_kernels && options.device.is_cuda() &&
       cuda_decode_supported(c, options.dtype, options.selective_v_topk)) {
@@ -198,6 +184,7 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   const torch::Tensor sin = angles.sin().to(torch::kFloat32).unsqueeze(2);
   q = rope(q, cos, sin);
   k = rope(k, cos, sin);
+  if (q_logit_scale_ != 1.0) q = q * q_logit_scale_;
 
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   if (kernel_step) {
@@ -390,7 +377,7 @@ torch::Tensor Model::run_layers_fused(const torch::Tensor& tokens, KVCache& cach
                       act = torch::empty({B, c.intermediate_size}, opts);
   torch::Tensor q_aug, q_aug_act;
   if (c.aug_q_size > 0) q_aug = torch::empty({B, nq * dk}, opts), q_aug_act = torch::empty({B, c.aug_q_size}, opts);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(dk));
+  const double scale = q_logit_scale_ / std::sqrt(static_cast<double>(dk));
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& w = layers_[l];
     cuda_project(x, normed, w.input_norm, eps, ProjectionOutput::kStore,

@@ -70,8 +70,9 @@ class KVCache {
   int64_t k_token_bytes_ = 0, v_token_bytes_ = 0;
 };
 
-// Rotary frequencies [d_k / 2] (float64), HF Llama's, with linear and Llama 3 scaling: shared by
-// the inference model and the trainer so that a trained checkpoint rotates as it was trained.
+// Rotary frequencies [d_k / 2] (float64) of runtime/rope.h (every rope type transformers has for
+// Llama-style models), shared by the inference model and the trainer so that a trained checkpoint
+// rotates as it was trained. (Yarn's attention scaling is not in them: Model applies it to q.)
 torch::Tensor rope_inv_freq(const ModelConfig& c);
 
 class Model {
@@ -151,6 +152,7 @@ class Model {
   ModelOptions options_;
   SafetensorsCheckpoint checkpoint_;  // keeps zero-copy weights mapped
   torch::Tensor embed_, final_norm_, lm_head_, inv_freq_;
+  double q_logit_scale_ = 1.0;  // RoPE attention scaling squared (yarn; runtime/rope.h), applied to q
   std::vector<Layer> layers_;
   // Decode steps use aimicius' CUDA kernels (runtime/cuda_attention.h) when this build has them
   // and the model is on CUDA in bf16/fp16 with a shape they take; else the LibTorch path.

@@ -1,9 +1,21 @@
+// config.json -> ModelConfig, for configs as transformers 4 and 5 write them (see model_config.h).
+//
+// The rule for keys (docs/CHECKPOINTS.md lists every key): a key the runtime reads is read; a key
+// known to change the model (kCheckedKeys) must hold the one setting the runtime implements, else
+// InputError naming the file and key (CLI exit 2); a key known not to change the logits
+// (kHarmlessKeys) passes; any other key passes with one warning naming it. Unknown keys are not
+// refused because every family and transformers release adds bookkeeping keys; the families the
+// runtime accepts (model_type) are closed, and each one's model-changing keys are in the lists,
+// so an unknown key is one the family's transformers code does not read either.
 #include "runtime/model_config.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/errors.h"
 #include "common/json_file.h"
@@ -32,7 +44,195 @@ std::vector<int64_t> token_ids(const nlohmann::json& j, const char* key, const J
   return ids;
 }
 
+bool present(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && !it->is_null();
+}
+
+// The keys of config.json, by what the runtime does with them (docs/CHECKPOINTS.md is the table).
+// Read: shape, norms, RoPE, tokens.
+constexpr const char* kReadKeys[] = {
+    "model_type", "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+    "num_key_value_heads", "head_dim", "num_key_heads", "num_value_heads", "v_head_dim", "aug_q_intermediate_size",
+    "attention_bias", "rms_norm_eps", "rope_theta", "rope_scaling", "rope_parameters", "partial_rotary_factor",
+    "original_max_position_embeddings", "tie_word_embeddings", "max_position_embeddings", "bos_token_id",
+    "eos_token_id"};
+// Checked: they change the model, and the runtime implements one setting of each (the neutral one);
+// any other value is an InputError (check_model_changing_keys).
+constexpr const char* kCheckedKeys[] = {
+    "hidden_act", "hidden_activation", "mlp_bias", "sliding_window", "use_sliding_window", "max_window_layers",
+    "layer_types", "attn_logit_softcapping", "final_logit_softcapping", "use_qk_norm", "qk_norm", "qk_layernorm",
+    "quantization_config", "query_pre_attn_scalar", "embedding_multiplier", "logits_scaling", "residual_multiplier",
+    "attention_multiplier", "num_experts", "num_local_experts", "no_rope_layers", "rope_interleaved"};
+// Harmless: bookkeeping, training-only settings (dropout is off at inference), classification
+// heads' labels, and the generation defaults transformers 4 copied into config.json (the harness
+// sets its own sampling; stop ids come from generation_config.json / eos_token_id).
+constexpr const char* kHarmlessKeys[] = {
+    "architectures", "transformers_version", "torch_dtype", "dtype", "use_cache", "_name_or_path", "auto_map",
+    "initializer_range", "pad_token_id", "sep_token_id", "decoder_start_token_id", "attention_dropout",
+    "hidden_dropout", "embd_pdrop", "resid_pdrop", "mlp_dropout", "pretraining_tp", "output_attentions",
+    "output_hidden_states", "return_dict", "use_return_dict", "tokenizer_class", "id2label", "label2id", "num_labels",
+    "problem_type", "is_encoder_decoder", "is_decoder", "add_cross_attention", "cross_attention_hidden_size",
+    "tie_encoder_decoder", "torchscript", "use_bfloat16", "pruned_heads", "chunk_size_feed_forward",
+    "finetuning_task", "task_specific_params", "prefix", "tf_legacy_loss", "_attn_implementation_autoset",
+    "is_llama_config",
+    "max_length", "min_length", "do_sample", "early_stopping", "num_beams", "num_beam_groups", "diversity_penalty",
+    "temperature", "top_k", "top_p", "typical_p", "repetition_penalty", "length_penalty", "no_repeat_ngram_size",
+    "encoder_no_repeat_ngram_size", "bad_words_ids", "num_return_sequences", "output_scores",
+    "return_dict_in_generate", "forced_bos_token_id", "forced_eos_token_id", "remove_invalid_values",
+    "exponential_decay_length_penalty", "suppress_tokens", "begin_suppress_tokens"};
+
+template <size_t N>
+bool listed(const char* const (&keys)[N], const std::string& key) {
+  return std::find_if(std::begin(keys), std::end(keys), [&](const char* k) { return key == k; }) != std::end(keys);
+}
+
+std::vector<std::string> unrecognised_keys(const nlohmann::json& j) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : j.items())
+    if (!listed(kReadKeys, key) && !listed(kCheckedKeys, key) && !listed(kHarmlessKeys, key)) out.push_back(key);
+  return out;
+}
+
+[[noreturn]] void unsupported(const JsonLocation& at, const std::string& key, const nlohmann::json& value,
+                              const std::string& why) {
+  throw InputError(fmt::format("{}: \"{}\" is {}: {} (the runtime does not implement it; docs/CHECKPOINTS.md)",
+                               at.file(), key, value.dump(), why));
+}
+
+// The checked keys (kCheckedKeys): each must hold the setting the runtime implements.
+void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, const ModelConfig& c) {
+  for (const char* key : {"hidden_act", "hidden_activation"}) {
+    if (!present(j, key)) continue;
+    const std::string act = at.optional_string(j, key);
+    if (act != "silu" && act != "swish") unsupported(at, key, j[key], "the MLP activation is SiLU only");
+  }
+  if (at.optional_bool(j, "mlp_bias", false)) unsupported(at, "mlp_bias", j["mlp_bias"], "MLP projections have no bias");
+  // rope_interleaved (nanotron's exports, e.g. SmolLM2): transformers ignores it and rotates halves,
+  // as the runtime does; true would say the weights expect interleaved pairs.
+  for (const char* key : {"use_qk_norm", "qk_norm", "qk_layernorm", "rope_interleaved"})
+    if (at.optional_bool(j, key, false)) unsupported(at, key, j[key], "no norm on q and k");
+  for (const char* key : {"attn_logit_softcapping", "final_logit_softcapping", "quantization_config",
+                          "query_pre_attn_scalar", "embedding_multiplier", "logits_scaling", "residual_multiplier",
+                          "attention_multiplier", "no_rope_layers"})
+    if (present(j, key)) unsupported(at, key, j[key], "changes the model");
+  for (const char* key : {"num_experts", "num_local_experts"})
+    if (at.optional_int(j, key, 0) > 0) unsupported(at, key, j[key], "mixture-of-experts layers");
+
+  // Sliding-window attention, as transformers decides it per family: Qwen2 only with
+  // use_sliding_window (then layers from max_window_layers on), Mistral always (default window
+  // 4096 when the key is absent), Llama never (its attention ignores the key). A window at least
+  // max_position_embeddings never cuts a context the runtime accepts, so it is no change.
+  int64_t window = 0;  // 0: none
+  bool some_layer_slides = false;
+  if (c.model_type == "qwen2") {
+    if (at.optional_bool(j, "use_sliding_window", false)) {
+      window = at.optional_int(j, "sliding_window", 4096);
+      some_layer_slides = at.optional_int(j, "max_window_layers", 28) < c.num_layers;
+    }
+  } else if (c.model_type == "mistral") {
+    window = j.contains("sliding_window") ? at.optional_int(j, "sliding_window", 0) : 4096;
+    some_layer_slides = true;
+  } else if (c.model_type == "diffqkv" && present(j, "sliding_window")) {
+    unsupported(at, "sliding_window", j["sliding_window"], "diffqkv checkpoints have full attention");
+  }
+  if (present(j, "layer_types")) {
+    const auto& types = j["layer_types"];
+    if (!types.is_array()) at.child("layer_types").fail("expected a list of layer types");
+    some_layer_slides = false;
+    for (size_t i = 0; i < types.size(); ++i) {
+      const std::string t = types[i].is_string() ? types[i].get<std::string>() : "";
+      if (t == "sliding_attention") some_layer_slides = true;
+      else if (t != "full_attention")
+        at.child("layer_types").index(i).fail("expected \"full_attention\" or \"sliding_attention\"");
+    }
+  }
+  if (some_layer_slides && window > 0 && window < c.max_position_embeddings)
+    unsupported(at, "sliding_window", j.value("sliding_window", nlohmann::json(window)),
+                fmt::format("sliding-window attention shorter than max_position_embeddings ({})",
+                            c.max_position_embeddings));
+}
+
+// RoPE: transformers 4 writes rope_theta + rope_scaling ({"type" | "rope_type", parameters});
+// transformers 5 writes rope_parameters ({"rope_type", "rope_theta", parameters}; families with
+// per-layer rotary embeddings nest one object per layer type, which these families never read, so
+// a nested object is refused). As transformers
+// 5 reads them: a non-null rope_scaling wins over rope_parameters; the object's rope_theta wins
+// over the top-level one (default 10000); partial_rotary_factor likewise (only 1 is implemented);
+// llama3 and yarn take original_max_position_embeddings from a top-level key of that name, else
+// from the object, else max_position_embeddings. A key the type does not take is an error, as in
+// transformers' validation.
+void read_rope(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
+  const char* source = present(j, "rope_scaling") ? "rope_scaling" : "rope_parameters";
+  const nlohmann::json params = present(j, source) ? j[source] : nlohmann::json::object();
+  if (!params.is_object()) at.child(source).fail("expected an object");
+  const JsonLocation p_at = at.child(source);
+  for (const char* layer : {"full_attention", "sliding_attention"})
+    if (params.contains(layer))
+      // transformers' Llama, Qwen2 and Mistral have one rotary embedding for all layers and do not
+      // read per-layer-type entries (transformers 5.25 then runs the default theta 10000): which
+      // RoPE such a checkpoint was trained with cannot be told, so it is refused.
+      p_at.child(layer).fail(fmt::format("per-layer-type RoPE is not read by transformers' {} (one rotary "
+                                         "embedding for every layer); write rope_parameters as one object",
+                                         c.model_type));
+  c.rope_theta = p_at.optional_number(params, "rope_theta", at.optional_number(j, "rope_theta", 10000.0));
+  const double partial = p_at.optional_number(params, "partial_rotary_factor",
+                                              at.optional_number(j, "partial_rotary_factor", 1.0));
+  if (partial != 1.0)
+    throw InputError(fmt::format("{}: \"partial_rotary_factor\" is {}: RoPE on part of the head is not implemented",
+                                 at.file(), partial));
+  RopeScaling& rs = c.rope_scaling;
+  rs.type = p_at.optional_string(params, "rope_type", p_at.optional_string(params, "type", "default"));
+  // Each key's JSON type is checked whatever the rope type, so a wrong one names the key.
+  rs.factor = p_at.optional_number(params, "factor", 1.0);
+  rs.low_freq_factor = p_at.optional_number(params, "low_freq_factor", 1.0);
+  rs.high_freq_factor = p_at.optional_number(params, "high_freq_factor", 4.0);
+  rs.original_max_position_embeddings = at.optional_int(
+      j, "original_max_position_embeddings", p_at.optional_int(params, "original_max_position_embeddings", 0));
+  if (present(params, "attention_factor")) rs.attention_factor = p_at.optional_number(params, "attention_factor", 1.0);
+  // transformers: `get("beta_fast") or 32`, so 0 and null mean the default too.
+  rs.beta_fast = p_at.optional_number(params, "beta_fast", 32.0);
+  if (rs.beta_fast == 0) rs.beta_fast = 32.0;
+  rs.beta_slow = p_at.optional_number(params, "beta_slow", 1.0);
+  if (rs.beta_slow == 0) rs.beta_slow = 1.0;
+  rs.mscale = p_at.optional_number(params, "mscale", 0.0);
+  rs.mscale_all_dim = p_at.optional_number(params, "mscale_all_dim", 0.0);
+  rs.truncate = p_at.optional_bool(params, "truncate", true);
+
+  std::vector<std::string> allowed = {"rope_type", "type", "rope_theta", "partial_rotary_factor"};
+  std::vector<std::string> required;
+  if (rs.type == "linear" || rs.type == "dynamic") {
+    allowed.insert(allowed.end(), {"factor", "original_max_position_embeddings"});
+    required = {"factor"};
+  } else if (rs.type == "llama3") {
+    allowed.insert(allowed.end(), {"factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"});
+    required = {"factor", "low_freq_factor", "high_freq_factor"};
+  } else if (rs.type == "yarn") {
+    allowed.insert(allowed.end(), {"factor", "original_max_position_embeddings", "attention_factor", "beta_fast",
+                                   "beta_slow", "mscale", "mscale_all_dim", "truncate"});
+    required = {"factor"};
+  }
+  for (const auto& [key, value] : params.items())
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      p_at.child(key).fail(fmt::format("not a parameter of rope type \"{}\"", rs.type));
+  for (const auto& key : required)
+    if (!present(params, key.c_str())) p_at.child(key).fail(fmt::format("required by rope type \"{}\"", rs.type));
+  if (rs.type == "default") rs.type.clear();
+  // Linear/dynamic keep an original length only as a check (validate()); yarn and llama3 default
+  // to max_position_embeddings as transformers' standardize_rope_params does.
+  if ((rs.type == "llama3" || rs.type == "yarn") && rs.original_max_position_embeddings == 0)
+    rs.original_max_position_embeddings = c.max_position_embeddings;
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, ConfigKeyUse>> config_key_table() {
+  std::vector<std::pair<std::string, ConfigKeyUse>> out;
+  for (const char* k : kReadKeys) out.emplace_back(k, ConfigKeyUse::kRead);
+  for (const char* k : kCheckedKeys) out.emplace_back(k, ConfigKeyUse::kChecked);
+  for (const char* k : kHarmlessKeys) out.emplace_back(k, ConfigKeyUse::kHarmless);
+  return out;
+}
 
 int64_t ModelConfig::parameter_count() const {
   const int64_t aug = aug_q_size > 0 ? 3 * q_size() * aug_q_size : 0;
@@ -73,9 +273,24 @@ void ModelConfig::validate(const std::string& where) const {
                                  max_position_embeddings));
   if (!rope_scaling.type.empty() && (!(rope_scaling.factor > 0) || !std::isfinite(rope_scaling.factor)))
     throw InputError(fmt::format("{}: rope_scaling \"factor\" must be a positive number", where));
-  if (!rope_scaling.type.empty() && rope_scaling.type != "linear" && rope_scaling.type != "llama3")
-    throw InputError(fmt::format("{}: rope_scaling type \"{}\" is not supported (linear, llama3)", where,
+  if (!rope_scaling.type.empty() && rope_scaling.type != "linear" && rope_scaling.type != "dynamic" &&
+      rope_scaling.type != "llama3" && rope_scaling.type != "yarn")
+    throw InputError(fmt::format("{}: rope type \"{}\" is not supported (default, linear, dynamic, llama3, yarn)", where,
                                  rope_scaling.type));
+  if (rope_scaling.type == "dynamic" && rope_scaling.original_max_position_embeddings > 0 &&
+      rope_scaling.original_max_position_embeddings != max_position_embeddings)
+    throw InputError(fmt::format("{}: dynamic rope with original_max_position_embeddings {} != max_position_embeddings "
+                                 "{} is not supported (its frequencies would change within the context)",
+                                 where, rope_scaling.original_max_position_embeddings, max_position_embeddings));
+  if (rope_scaling.attention_factor &&
+      (!(*rope_scaling.attention_factor > 0) || !std::isfinite(*rope_scaling.attention_factor)))
+    throw InputError(fmt::format("{}: rope \"attention_factor\" must be a positive number", where));
+  if (rope_scaling.type == "dynamic" && head_dim_qk <= 2)
+    throw InputError(fmt::format("{}: dynamic rope needs head_dim > 2", where));
+  if (rope_scaling.type == "yarn" && !(rope_scaling.beta_fast > 0 && rope_scaling.beta_slow > 0))
+    throw InputError(fmt::format("{}: yarn rope needs positive beta_fast and beta_slow", where));
+  if (rope_scaling.type == "llama3" && !(rope_scaling.high_freq_factor > rope_scaling.low_freq_factor))
+    throw InputError(fmt::format("{}: llama3 rope needs high_freq_factor > low_freq_factor", where));
   for (int64_t id : bos_token_ids)
     if (id < 0 || id >= vocab_size) throw InputError(fmt::format("{}: bos_token_id {} outside the vocabulary", where, id));
   for (int64_t id : eos_token_ids)
@@ -115,29 +330,45 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
   }
   if (diffqkv) c.qkv_bias = at.optional_bool(j, "attention_bias", false);
   c.rms_norm_eps = at.optional_number(j, "rms_norm_eps", 1e-5);
-  c.rope_theta = at.optional_number(j, "rope_theta", 10000.0);
   c.tie_word_embeddings = at.optional_bool(j, "tie_word_embeddings", false);
   c.max_position_embeddings = at.optional_int(j, "max_position_embeddings", 8192);
-  if (auto it = j.find("rope_scaling"); it != j.end() && it->is_object()) {
-    const auto& rs = *it;
-    const JsonLocation rs_at = at.child("rope_scaling");
-    c.rope_scaling.type = rs_at.optional_string(rs, "rope_type", rs_at.optional_string(rs, "type"));
-    c.rope_scaling.factor = rs_at.optional_number(rs, "factor", 1.0);
-    c.rope_scaling.low_freq_factor = rs_at.optional_number(rs, "low_freq_factor", 1.0);
-    c.rope_scaling.high_freq_factor = rs_at.optional_number(rs, "high_freq_factor", 4.0);
-    c.rope_scaling.original_max_position_embeddings =
-        rs_at.optional_int(rs, "original_max_position_embeddings", int64_t{8192});
-    if (c.rope_scaling.type == "default") c.rope_scaling.type.clear();
-  }
+  read_rope(j, at, c);
+  check_model_changing_keys(j, at, c);
   c.bos_token_ids = token_ids(j, "bos_token_id", at);
   c.eos_token_ids = token_ids(j, "eos_token_id", at);
+  c.unrecognised_keys = unrecognised_keys(j);
   c.validate(where);
   return c;
 }
 
 ModelConfig load_model_config(const std::filesystem::path& dir) {
   const auto path = dir / "config.json";
-  return parse_model_config(read_json_file(path), path.string());
+  ModelConfig c = parse_model_config(read_json_file(path), path.string());
+  if (!c.unrecognised_keys.empty())
+    fmt::print(stderr,
+               "warning: {}: key(s) {} not known to the runtime: read as not changing the model (docs/CHECKPOINTS.md)\n",
+               path.string(), fmt::join(c.unrecognised_keys, ", "));
+  return c;
+}
+
+GenerationConfig parse_generation_config(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object", where));
+  const JsonLocation at(where, "");
+  GenerationConfig g;
+  g.eos_token_ids = token_ids(j, "eos_token_id", at);
+  g.bos_token_ids = token_ids(j, "bos_token_id", at);
+  g.pad_token_ids = token_ids(j, "pad_token_id", at);
+  return g;
+}
+
+GenerationConfig load_generation_config(const std::filesystem::path& dir) {
+  const auto path = dir / "generation_config.json";
+  if (!std::filesystem::exists(path)) return {};
+  return parse_generation_config(read_json_file(path), path.string());
+}
+
+std::vector<int64_t> stop_token_ids(const ModelConfig& config, const GenerationConfig& generation) {
+  return generation.eos_token_ids.empty() ? config.eos_token_ids : generation.eos_token_ids;
 }
 
 nlohmann::ordered_json ModelConfig::to_json() const {
@@ -158,15 +389,30 @@ nlohmann::ordered_json ModelConfig::to_json() const {
   } else {
     j["num_key_value_heads"] = num_k_heads;
     j["head_dim"] = head_dim_qk;
+    if (model_type != "qwen2") j["attention_bias"] = qkv_bias;  // Qwen2's biases come with the type
   }
   j["rms_norm_eps"] = rms_norm_eps;
   j["rope_theta"] = rope_theta;
-  if (!rope_scaling.type.empty())
-    j["rope_scaling"] = {{"rope_type", rope_scaling.type},
-                         {"factor", rope_scaling.factor},
-                         {"low_freq_factor", rope_scaling.low_freq_factor},
-                         {"high_freq_factor", rope_scaling.high_freq_factor},
-                         {"original_max_position_embeddings", rope_scaling.original_max_position_embeddings}};
+  if (!rope_scaling.type.empty()) {
+    // transformers 4's form, with only the keys of the type (each type refuses the others').
+    const RopeScaling& rs = rope_scaling;
+    nlohmann::ordered_json r = {{"rope_type", rs.type}, {"factor", rs.factor}};
+    if (rs.type == "llama3") {
+      r["low_freq_factor"] = rs.low_freq_factor;
+      r["high_freq_factor"] = rs.high_freq_factor;
+    }
+    if ((rs.type == "llama3" || rs.type == "yarn" || rs.type == "dynamic") && rs.original_max_position_embeddings > 0)
+      r["original_max_position_embeddings"] = rs.original_max_position_embeddings;
+    if (rs.type == "yarn") {
+      if (rs.attention_factor) r["attention_factor"] = *rs.attention_factor;
+      r["beta_fast"] = rs.beta_fast;
+      r["beta_slow"] = rs.beta_slow;
+      if (rs.mscale != 0) r["mscale"] = rs.mscale;
+      if (rs.mscale_all_dim != 0) r["mscale_all_dim"] = rs.mscale_all_dim;
+      r["truncate"] = rs.truncate;
+    }
+    j["rope_scaling"] = r;
+  }
   j["tie_word_embeddings"] = tie_word_embeddings;
   j["max_position_embeddings"] = max_position_embeddings;
   if (!bos_token_ids.empty()) j["bos_token_id"] = bos_token_ids.size() == 1 ? nlohmann::ordered_json(bos_token_ids[0]) : nlohmann::ordered_json(bos_token_ids);

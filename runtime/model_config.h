@@ -11,7 +11,11 @@
 // (d_k), v_head_dim (d_v, default head_dim), aug_q_intermediate_size (0 or absent: none),
 // rms_norm_eps, rope_theta, rope_scaling, tie_word_embeddings, max_position_embeddings.
 // Llama / Qwen2 / Mistral configs load as the special case n_k = n_v = num_key_value_heads,
-// d_v = d_k, no augmented Q (Qwen2 adds q/k/v biases).
+// d_v = d_k, no augmented Q (Qwen2 adds q/k/v biases). Configs as transformers 4 writes them
+// (rope_theta + rope_scaling) and as transformers 5 does (rope_parameters, possibly per layer
+// type) give the same ModelConfig. Every key of config.json is read, checked to have the one value
+// the runtime implements, known to be harmless, or reported: the table is docs/CHECKPOINTS.md and
+// the key lists at the top of model_config.cpp.
 //
 // Invariant: a ModelConfig returned by parse/load/preset has passed validate(): every size is
 // positive and the head counts divide as above. Errors name the field and the expected value.
@@ -19,19 +23,29 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace aimicius::runtime {
 
+// RoPE scaling as transformers 4 writes it ("rope_scaling") and transformers 5 ("rope_parameters"):
+// both forms parse to this struct (see model_config.cpp and runtime/rope.h for what each field does).
 struct RopeScaling {
-  std::string type;  // "" (none), "linear", "llama3"
+  std::string type;  // "" (default), "linear", "dynamic", "llama3", "yarn"
   double factor = 1.0;
-  double low_freq_factor = 1.0;
-  double high_freq_factor = 4.0;
-  int64_t original_max_position_embeddings = 8192;
+  double low_freq_factor = 1.0;   // llama3
+  double high_freq_factor = 4.0;  // llama3
+  int64_t original_max_position_embeddings = 0;  // llama3, yarn (0: max_position_embeddings)
+  std::optional<double> attention_factor;        // yarn: given, else computed from mscale
+  double beta_fast = 32.0;                       // yarn
+  double beta_slow = 1.0;                        // yarn
+  double mscale = 0.0;                           // yarn (0: unset)
+  double mscale_all_dim = 0.0;                   // yarn (0: unset)
+  bool truncate = true;                          // yarn
 };
 
 struct ModelConfig {
@@ -54,6 +68,9 @@ struct ModelConfig {
   int64_t max_position_embeddings = 8192;
   std::vector<int64_t> bos_token_ids;
   std::vector<int64_t> eos_token_ids;
+  // Keys of config.json that the runtime neither reads nor knows to be harmless: the loader warns
+  // about them once (model_config.cpp states the rule). Not part of the model's shape.
+  std::vector<std::string> unrecognised_keys;
 
   int64_t q_size() const { return num_q_heads * head_dim_qk; }
   int64_t k_size() const { return num_k_heads * head_dim_qk; }
@@ -70,8 +87,35 @@ struct ModelConfig {
   nlohmann::ordered_json to_json() const;
 };
 
+// Throws InputError naming `where` and the key for a malformed value, for a key that changes the
+// model in a way the runtime does not implement, and for an unsupported rope type.
 ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where);
+// config.json of the folder; prints one warning line to stderr naming any unrecognised keys.
 ModelConfig load_model_config(const std::filesystem::path& checkpoint_dir);
+
+// What the runtime does with each config.json key it knows (docs/CHECKPOINTS.md is the table):
+//   kRead      read into ModelConfig
+//   kChecked   changes the model; only the runtime's one setting (absent, null, false, "silu", a
+//              window no context reaches...) is accepted, any other is an InputError naming the key
+//   kHarmless  does not change the logits (bookkeeping, dropout, generation defaults)
+// Any other key is kept in ModelConfig::unrecognised_keys and warned about by load_model_config.
+enum class ConfigKeyUse { kRead, kChecked, kHarmless };
+std::vector<std::pair<std::string, ConfigKeyUse>> config_key_table();
+
+// generation_config.json (written by transformers 4 and 5 beside config.json): the ids that end a
+// generation and the bos / pad ids. Each field is an int or a list of ints (null: unset).
+struct GenerationConfig {
+  std::vector<int64_t> eos_token_ids;
+  std::vector<int64_t> bos_token_ids;
+  std::vector<int64_t> pad_token_ids;
+};
+GenerationConfig parse_generation_config(const nlohmann::json& j, const std::string& where);
+// The folder's generation_config.json, or an empty GenerationConfig when there is none.
+GenerationConfig load_generation_config(const std::filesystem::path& checkpoint_dir);
+// The ids that end a generation, as transformers' generate() picks them: generation_config.json's
+// eos_token_id when it names any, else config.json's; empty when neither does (the caller then
+// falls back to the tokenizer's).
+std::vector<int64_t> stop_token_ids(const ModelConfig& config, const GenerationConfig& generation);
 
 // Shapes for tests and benchmarks: sigma-1.5b, sigma-10b, std-1.5b (the paper's GQA baseline),
 // and small ones (tiny-diffqkv, tiny-gqa, tiny-mha, tiny-mqa, small-diffqkv, small-gqa).

@@ -1,4 +1,5 @@
 #include "runtime/reference_model.h"
+#include "runtime/rope.h"
 
 #include <cmath>
 
@@ -35,31 +36,6 @@ Vec rms_norm(const Vec& x, const Vec& gain, double eps) {
 
 double silu(double v) { return v / (1.0 + std::exp(-v)); }
 
-// Rotary frequencies, including Llama 3's piecewise rescaling and linear scaling.
-Vec rope_inv_freq(const ModelConfig& c) {
-  const int64_t half = c.head_dim_qk / 2;
-  Vec f(half);
-  for (int64_t i = 0; i < half; ++i) f[i] = 1.0 / std::pow(c.rope_theta, (2.0 * i) / c.head_dim_qk);
-  const auto& rs = c.rope_scaling;
-  if (rs.type == "linear") {
-    for (double& v : f) v /= rs.factor;
-  } else if (rs.type == "llama3") {
-    const double old_len = static_cast<double>(rs.original_max_position_embeddings);
-    const double low_wavelen = old_len / rs.low_freq_factor;
-    const double high_wavelen = old_len / rs.high_freq_factor;
-    for (double& v : f) {
-      const double wavelen = 2.0 * M_PI / v;
-      if (wavelen > low_wavelen) {
-        v /= rs.factor;
-      } else if (wavelen >= high_wavelen) {
-        const double smooth = (old_len / wavelen - rs.low_freq_factor) / (rs.high_freq_factor - rs.low_freq_factor);
-        v = (1.0 - smooth) * v / rs.factor + smooth * v;
-      }
-    }
-  }
-  return f;
-}
-
 // Rotates one head in place: pairs (i, i + d/2), the "rotate half" convention of HF Llama.
 void apply_rope(double* head, int64_t d, int64_t pos, const Vec& inv_freq) {
   const int64_t half = d / 2;
@@ -89,7 +65,10 @@ std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32
   const int64_t T = static_cast<int64_t>(tokens.size()), H = c.hidden_size;
   const int64_t dk = c.head_dim_qk, dv = c.head_dim_v;
   const int64_t q_per_k = c.num_q_heads / c.num_k_heads, q_per_v = c.num_q_heads / c.num_v_heads;
-  const Vec inv_freq = rope_inv_freq(c);
+  const RopeTable rope = rope_table(c);
+  const Vec& inv_freq = rope.inv_freq;
+  // transformers scales cos and sin by the attention scaling (yarn): q.k by its square.
+  const double q_scale = rope.attention_scaling * rope.attention_scaling;
   const Vec& embed = w("model.embed_tokens.weight");
 
   std::vector<Vec> x(T, Vec(H));
@@ -115,6 +94,7 @@ std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32
       k[t] = matvec(W("self_attn.k_proj.weight"), h, c.k_size(), H, c.qkv_bias ? &W("self_attn.k_proj.bias") : nullptr);
       v[t] = matvec(W("self_attn.v_proj.weight"), h, c.v_size(), H, c.qkv_bias ? &W("self_attn.v_proj.bias") : nullptr);
       for (int64_t hq = 0; hq < c.num_q_heads; ++hq) apply_rope(&q[t][hq * dk], dk, t, inv_freq);
+      for (double& x : q[t]) x *= q_scale;
       for (int64_t hk = 0; hk < c.num_k_heads; ++hk) apply_rope(&k[t][hk * dk], dk, t, inv_freq);
     }
     for (int64_t t = 0; t < T; ++t) {

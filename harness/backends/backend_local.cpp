@@ -1,13 +1,13 @@
 #include "harness/backends/backend_local.h"
 
 #include <chrono>
-#include <map>
 
 #include <fmt/format.h>
 
 #include "common/errors.h"
 #include "common/sha256.h"
 #include "harness/backends/spec_query.h"
+#include "runtime/checkpoint_files.h"
 #include "runtime/local_model.h"
 #include "runtime/tokenizer/chat_template.h"
 
@@ -45,20 +45,6 @@ LocalSpec parse_local_spec(const std::string& spec) {
   return out;
 }
 
-// config.json and every weight file, in name order: what decides the model's answers.
-std::string checkpoint_hash(const fs::path& dir) {
-  std::map<std::string, std::string> parts;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    const bool relevant = name == "config.json" || name == "tokenizer.json" || name == "tokenizer.model" ||
-                          (name.size() > 12 && name.substr(name.size() - 12) == ".safetensors");
-    if (relevant && entry.is_regular_file()) parts[name] = sha256_file_hex(entry.path());
-  }
-  std::string joined;
-  for (const auto& [name, h] : parts) joined += name + ":" + h + "\n";
-  return sha256_hex(joined);
-}
-
 }  // namespace
 
 LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
@@ -72,7 +58,7 @@ LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
   model_ = runtime::LocalModel::load(parsed.dir, parsed.options);
   max_active_ = parsed.max_active;
   fixed_length_ = parsed.fixed_length;
-  hash_ = checkpoint_hash(parsed.dir);
+  hash_ = runtime::checkpoint_content_hash(runtime::checkpoint_content_files(parsed.dir));
 }
 
 LocalBackend::~LocalBackend() = default;

@@ -3,6 +3,7 @@
 // recompute at every step, selective V fetching, and generation behaviour.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 
 #include "common/errors.h"
@@ -68,8 +69,15 @@ std::vector<Shape> shapes() {
   qwen.tie_word_embeddings = true;
   out.push_back({"qwen2-bias-tied", qwen});
   ModelConfig scaled = preset_config("tiny-diffqkv");  // Llama 3 RoPE scaling
-  scaled.rope_scaling = {"llama3", 8.0, 1.0, 4.0, 16};
+  scaled.rope_scaling.type = "llama3";
+  scaled.rope_scaling.factor = 8.0;
+  scaled.rope_scaling.original_max_position_embeddings = 16;
   out.push_back({"diffqkv-llama3-rope", scaled});
+  ModelConfig yarn = preset_config("tiny-gqa");  // yarn: its attention scaling (1.139) on every path
+  yarn.rope_scaling.type = "yarn";
+  yarn.rope_scaling.factor = 4.0;
+  yarn.rope_scaling.original_max_position_embeddings = 16;
+  out.push_back({"gqa-yarn-rope", yarn});
   return out;
 }
 
@@ -271,6 +279,35 @@ TEST(Model, MisshapedOrMissingWeightsAreNamed) {
   }
 }
 
+// Issue 20: transformers 5 writes the RoPE base as rope_parameters.rope_theta; read as the
+// transformers-4 form, the same weights give the same logits (SmolLM2's base, 100000).
+TEST(Model, Transformers5ConfigGivesTheLogitsOfTheTransformers4Form) {
+  ScratchDir dir;
+  ModelConfig c = preset_config("tiny-gqa");
+  c.rope_theta = 100000.0;
+  CheckpointOptions opts;
+  opts.init_std = 0.2;
+  write_random_checkpoint(c, dir.path(), opts);
+  const auto tokens = as_tensor(random_tokens(48, c.vocab_size, 5));
+  auto logits = [&] {
+    auto model = Model::load(dir.path(), {});
+    KVCache cache = model->make_cache(1, 64);
+    return model->forward(tokens, cache, {0}, false)[0];
+  };
+  const torch::Tensor t4 = logits();
+  nlohmann::json j = read_json_file(dir / "config.json");
+  ASSERT_EQ(j["rope_theta"], 100000.0);
+  j.erase("rope_theta");
+  j["rope_parameters"] = {{"rope_type", "default"}, {"rope_theta", 100000.0}};
+  j["dtype"] = "float32";
+  j["transformers_version"] = "5.25.0";
+  std::ofstream(dir / "config.json") << j.dump();
+  EXPECT_TRUE(torch::equal(logits(), t4));
+  j.erase("rope_parameters");  // what the runtime read before: base 10000, different logits
+  std::ofstream(dir / "config.json") << j.dump();
+  EXPECT_GT(scaled_error(logits(), t4), 1e-3);
+}
+
 // Generation ---------------------------------------------------------------------------------
 
 class Generate : public ::testing::Test {
@@ -321,6 +358,23 @@ TEST_F(Generate, PrefillGroupsDoNotChangeGreedyGenerations) {
     o.prefill_tokens = budget;
     EXPECT_EQ(LocalModel::load(dir_.path(), o)->generate_tokens(prompts, p), alone) << "budget " << budget;
   }
+}
+
+// transformers' generate() stops at generation_config.json's eos_token_id (Llama 3 Instruct:
+// <|eot_id|>, which config.json does not list); the runtime read only config.json's.
+TEST_F(Generate, StopsAtTheEosIdsOfGenerationConfigJson) {
+  SamplingParams p;
+  p.max_new_tokens = 8;
+  const Generation free = model_->generate({"stop here"}, p)[0];
+  ASSERT_EQ(free.finish_reason, "length");
+  ASSERT_GE(free.tokens.size(), 3u);
+  const int32_t stop = free.tokens[2];
+  std::ofstream(dir_ / "generation_config.json") << nlohmann::json{{"eos_token_id", {stop}}}.dump();
+  const Generation stopped = LocalModel::load(dir_.path(), {})->generate({"stop here"}, p)[0];
+  EXPECT_EQ(stopped.finish_reason, "eos");
+  const auto first = std::find(free.tokens.begin(), free.tokens.end(), stop) - free.tokens.begin();
+  EXPECT_LE(stopped.tokens.size(), static_cast<size_t>(first) + 1);
+  EXPECT_TRUE(std::equal(stopped.tokens.begin(), stopped.tokens.begin() + first, free.tokens.begin()));
 }
 
 TEST_F(Generate, SamplingIsSeededAndMaxTokensHolds) {

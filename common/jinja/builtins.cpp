@@ -4,6 +4,7 @@
 // Names not listed here are a TemplateError, never an empty result.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 #include "common/jinja/renderer.h"
@@ -557,9 +558,16 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
     if (!v.is_number()) fail("filter 'round' needs a number");
     const int64_t precision = a.integer(0, "precision", 0);
     const std::string method = a.string(1, "method", "common");
+    if (method != "common" && method != "ceil" && method != "floor") fail("round: method must be common, ceil or floor");
+    if (method == "common" && precision >= 0 && precision <= 300) {
+      // Python's round(): the exact binary value rounded half-even, as printf rounds it.
+      char buffer[512];
+      std::snprintf(buffer, sizeof buffer, "%.*f", static_cast<int>(precision), v.as_double());
+      return Value::number(std::strtod(buffer, nullptr));
+    }
     const double scale = std::pow(10.0, static_cast<double>(precision));
     const double x = v.as_double() * scale;
-    const double r = method == "ceil" ? std::ceil(x) : method == "floor" ? std::floor(x) : std::round(x);
+    const double r = method == "ceil" ? std::ceil(x) : method == "floor" ? std::floor(x) : std::nearbyint(x);
     return Value::number(r / scale);
   }
   if (name == "indent") {

@@ -274,7 +274,7 @@ void json_string(const std::string& s, bool ensure_ascii, std::string& out) {
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
       default:
-        if (c < 0x20) {
+        if (c < 0x20 || (c == 0x7f && ensure_ascii)) {  // json.dumps escapes all but ' '..'~' then
           char hex[8];
           std::snprintf(hex, sizeof hex, "\\u%04x", c);
           out += hex;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -15,7 +16,12 @@
 namespace aimicius::jinja {
 namespace {
 
-const std::string kDir = AIMICIUS_CHAT_TEMPLATES_DIR;
+// The corpus; the live test reads $AIMICIUS_CHAT_TEMPLATES_DIR instead when it is set, so that
+// templates one may not commit (extracted from a checkpoint) can be checked the same way.
+std::string corpus_dir() {
+  const char* override_dir = std::getenv("AIMICIUS_CHAT_TEMPLATES_DIR");
+  return override_dir && *override_dir ? override_dir : AIMICIUS_CHAT_TEMPLATES_DIR;
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -47,6 +53,7 @@ RenderOptions fixed_clock() {
 
 // Renders one key of expected.json ("family/conversation" or "snippet/name") with the C++ interpreter.
 std::string render_case(const std::string& key) {
+  const std::string kDir = corpus_dir();
   const std::size_t slash = key.find('/');
   const std::string group = key.substr(0, slash), name = key.substr(slash + 1);
   if (group == "snippet") {
@@ -66,7 +73,7 @@ std::string render_case(const std::string& key) {
 }
 
 void check_all(const nlohmann::ordered_json& expected, const std::string& source) {
-  ASSERT_GE(expected.size(), 7u * 7u) << source;
+  ASSERT_GE(expected.size(), corpus_dir() == AIMICIUS_CHAT_TEMPLATES_DIR ? 7u * 7u : 1u) << source;
   for (auto it = expected.begin(); it != expected.end(); ++it) {
     SCOPED_TRACE(it.key() + " (" + source + ")");
     if (it.value().contains("text")) {
@@ -82,14 +89,15 @@ void check_all(const nlohmann::ordered_json& expected, const std::string& source
 }
 
 TEST(Jinja, EveryTemplateAndSnippetMatchesTheJinja2Fixture) {
-  check_all(read_json(kDir + "/expected.json"), "expected.json");
+  check_all(read_json(std::string(AIMICIUS_CHAT_TEMPLATES_DIR) + "/expected.json"), "expected.json");
 }
 
 TEST(Jinja, EveryTemplateAndSnippetMatchesJinja2Live) {
   if (std::system("/usr/bin/python3 -c 'import jinja2' > /dev/null 2>&1") != 0) {
     GTEST_SKIP() << "/usr/bin/python3 with jinja2 (Debian python3-jinja2) not installed: live comparison skipped";
   }
-  FILE* pipe = popen(("/usr/bin/python3 " + kDir + "/render_with_jinja2.py " + kDir).c_str(), "r");
+  const std::string script = std::string(AIMICIUS_CHAT_TEMPLATES_DIR) + "/render_with_jinja2.py";
+  FILE* pipe = popen(("/usr/bin/python3 " + script + " " + corpus_dir()).c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string output;
   char buffer[4096];

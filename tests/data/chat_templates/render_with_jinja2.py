@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Renders every template (*.jinja) of this folder with every conversation of conversations.json
 the way transformers' apply_chat_template does: jinja2's ImmutableSandboxedEnvironment with
-trim_blocks=True, lstrip_blocks=True and the loopcontrols extension; tojson replaced by
+trim_blocks=True, lstrip_blocks=True, the loopcontrols extension and the generation tag; tojson replaced by
 json.dumps(x, ensure_ascii=False, indent, separators, sort_keys); raise_exception and
 strftime_now as globals; render(messages=..., tools=..., documents=None, add_generation_prompt=...,
 **special tokens of special_tokens.json). strftime_now reads a fixed clock (FIXED_NOW) so that the
@@ -25,6 +25,21 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 FIXED_NOW = datetime.datetime(2024, 7, 26, 9, 30, 5)
 
 
+class GenerationTag(jinja2.ext.Extension):
+    """{% generation %}...{% endgeneration %}, which transformers' AssistantTracker extension adds
+    (it records where assistant text is; the output is the body unchanged)."""
+
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return jinja2.nodes.CallBlock(self.call_method("_body", []), [], [], body).set_lineno(lineno)
+
+    def _body(self, caller):
+        return caller()
+
+
 def environment():
     def raise_exception(message):
         raise jinja2.exceptions.TemplateError(message)
@@ -35,7 +50,7 @@ def environment():
     def strftime_now(fmt):
         return FIXED_NOW.strftime(fmt)
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[jinja2.ext.loopcontrols])
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[GenerationTag, jinja2.ext.loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = strftime_now

@@ -263,25 +263,25 @@ class Parser {
     return e;
   }
 
-  ExprPtr parse_or() {
-    ExprPtr left = parse_and();
-    while (is_name("or")) {
+  // A left-associative chain `next (op next)*` where op is one of `ops` (operators, or names such
+  // as "and" when `names`).
+  template <typename Next>
+  ExprPtr left_chain(Expr::Kind kind, std::initializer_list<const char*> ops, bool names, Next next) {
+    ExprPtr left = next();
+    while (true) {
+      const char* matched = nullptr;
+      for (const char* op : ops) {
+        if (names ? is_name(op) : is_op(op)) matched = op;
+      }
+      if (!matched) return left;
       const int line = cur().line;
       advance();
-      left = binary(Expr::Kind::kOr, "or", std::move(left), parse_and(), line);
+      left = binary(kind, matched, std::move(left), next(), line);
     }
-    return left;
   }
 
-  ExprPtr parse_and() {
-    ExprPtr left = parse_not();
-    while (is_name("and")) {
-      const int line = cur().line;
-      advance();
-      left = binary(Expr::Kind::kAnd, "and", std::move(left), parse_not(), line);
-    }
-    return left;
-  }
+  ExprPtr parse_or() { return left_chain(Expr::Kind::kOr, {"or"}, true, [this] { return parse_and(); }); }
+  ExprPtr parse_and() { return left_chain(Expr::Kind::kAnd, {"and"}, true, [this] { return parse_not(); }); }
 
   ExprPtr parse_not() {
     if (is_name("not")) {
@@ -327,46 +327,13 @@ class Parser {
   }
 
   ExprPtr parse_math1() {
-    ExprPtr left = parse_concat();
-    while (is_op("+") || is_op("-")) {
-      const std::string op = cur().text;
-      const int line = cur().line;
-      advance();
-      left = binary(Expr::Kind::kBinary, op, std::move(left), parse_concat(), line);
-    }
-    return left;
+    return left_chain(Expr::Kind::kBinary, {"+", "-"}, false, [this] { return parse_concat(); });
   }
-
-  ExprPtr parse_concat() {
-    ExprPtr left = parse_math2();
-    while (is_op("~")) {
-      const int line = cur().line;
-      advance();
-      left = binary(Expr::Kind::kBinary, "~", std::move(left), parse_math2(), line);
-    }
-    return left;
-  }
-
+  ExprPtr parse_concat() { return left_chain(Expr::Kind::kBinary, {"~"}, false, [this] { return parse_math2(); }); }
   ExprPtr parse_math2() {
-    ExprPtr left = parse_pow();
-    while (is_op("*") || is_op("/") || is_op("//") || is_op("%")) {
-      const std::string op = cur().text;
-      const int line = cur().line;
-      advance();
-      left = binary(Expr::Kind::kBinary, op, std::move(left), parse_pow(), line);
-    }
-    return left;
+    return left_chain(Expr::Kind::kBinary, {"*", "/", "//", "%"}, false, [this] { return parse_pow(); });
   }
-
-  ExprPtr parse_pow() {
-    ExprPtr left = parse_unary(true);
-    while (is_op("**")) {
-      const int line = cur().line;
-      advance();
-      left = binary(Expr::Kind::kBinary, "**", std::move(left), parse_unary(true), line);
-    }
-    return left;
-  }
+  ExprPtr parse_pow() { return left_chain(Expr::Kind::kBinary, {"**"}, false, [this] { return parse_unary(true); }); }
 
   ExprPtr parse_unary(bool with_filter) {
     DepthGuard guard(*this);
@@ -486,6 +453,13 @@ class Parser {
     }
   }
 
+  ExprPtr parse_call(ExprPtr callee, int line) {  // after '('
+    auto call = node(Expr::Kind::kCall, line);
+    call->args.push_back(std::move(callee));
+    parse_call_arguments(*call);
+    return call;
+  }
+
   ExprPtr parse_postfix(ExprPtr e) {
     while (true) {
       const int line = cur().line;
@@ -523,10 +497,7 @@ class Parser {
         expect_op("]");
         e = std::move(slice);
       } else if (skip_op("(")) {
-        auto call = node(Expr::Kind::kCall, line);
-        call->args.push_back(std::move(e));
-        parse_call_arguments(*call);
-        e = std::move(call);
+        e = parse_call(std::move(e), line);
       } else {
         return e;
       }
@@ -557,10 +528,7 @@ class Parser {
         }
         e = std::move(test);
       } else if (skip_op("(")) {
-        auto call = node(Expr::Kind::kCall, line);
-        call->args.push_back(std::move(e));
-        parse_call_arguments(*call);
-        e = std::move(call);
+        e = parse_call(std::move(e), line);
       } else {
         return e;
       }

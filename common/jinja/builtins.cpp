@@ -1,12 +1,13 @@
 // The tests, filters, attribute/method access and globals of the Jinja subset, each as jinja2's
-// (and Python's str/dict methods) behave for the values of value.h. Case mapping (upper, lower,
-// title, capitalize) is ASCII-only; whitespace for strip/split/trim is Python's str.isspace set.
+// (and Python's str/dict methods) behave for the values of value.h. Case mapping is case_map.h's;
+// whitespace for strip/split/trim is Python's str.isspace set.
 // Names not listed here are a TemplateError, never an empty result.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 
+#include "common/jinja/case_map.h"
 #include "common/jinja/renderer.h"
 #include "common/utf8.h"
 
@@ -35,31 +36,6 @@ std::string strip(const std::string& text, const Value& chars, bool left, bool r
     while (e > b && strip_this(s[e - 1])) --e;
   }
   return encode(s.substr(b, e - b));
-}
-
-std::string ascii_map(std::string s, int (*f)(int)) {
-  for (char& c : s) {
-    if (static_cast<unsigned char>(c) < 0x80) c = static_cast<char>(f(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
-std::string capitalize(const std::string& s) {
-  std::string out = ascii_map(s, [](int c) { return std::tolower(c); });
-  if (!out.empty() && static_cast<unsigned char>(out[0]) < 0x80) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
-  return out;
-}
-
-std::string title(const std::string& s) {
-  std::string out = s;
-  bool start = true;
-  for (char& c : out) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    const bool alpha = std::isalpha(u) != 0 || u >= 0x80;
-    if (u < 0x80) c = static_cast<char>(start ? std::toupper(u) : std::tolower(u));
-    start = !alpha;
-  }
-  return out;
 }
 
 std::string replace_all(const std::string& s, const std::string& from, const std::string& to, int64_t count,
@@ -261,9 +237,9 @@ Value Renderer::attribute(const Value& object, const std::string& name) {
         return Value::boolean(false);
       });
     }
-    if (name == "upper") return bound(name, [s](Renderer&, Args&) { return Value::string(ascii_map(s, [](int c) { return std::toupper(c); })); });
-    if (name == "lower") return bound(name, [s](Renderer&, Args&) { return Value::string(ascii_map(s, [](int c) { return std::tolower(c); })); });
-    if (name == "title") return bound(name, [s](Renderer&, Args&) { return Value::string(title(s)); });
+    if (name == "upper") return bound(name, [s](Renderer&, Args&) { return Value::string(to_upper(s)); });
+    if (name == "lower") return bound(name, [s](Renderer&, Args&) { return Value::string(to_lower(s)); });
+    if (name == "title") return bound(name, [s](Renderer&, Args&) { return Value::string(title_case(s)); });
     if (name == "capitalize") return bound(name, [s](Renderer&, Args&) { return Value::string(capitalize(s)); });
     if (name == "replace") {
       return bound(name, [s](Renderer& r, Args& a) {
@@ -401,7 +377,7 @@ bool Renderer::test(const std::string& name, const Value& v, CallArgs& call_args
   if (name == "lower" || name == "upper") {
     if (!v.is_string()) fail("test '" + name + "' needs a string");
     const std::string& s = v.as_string();
-    return s == ascii_map(s, name == "lower" ? [](int c) { return std::tolower(c); } : [](int c) { return std::toupper(c); });
+    return s == (name == "lower" ? to_lower(s) : to_upper(s));
   }
   if (name == "even" || name == "odd" || name == "divisibleby") {
     if (v.kind() != K::kInt && v.kind() != K::kBool) fail("test '" + name + "' needs an integer");
@@ -427,7 +403,7 @@ bool Renderer::test(const std::string& name, const Value& v, CallArgs& call_args
       if (name == "gt" || name == ">") return value_less(other, v);
       if (name == "le" || name == "<=") return !value_less(other, v);
       return !value_less(v, other);
-    } catch (const TemplateError& error) {
+    } catch (const ValueError& error) {
       fail(error.what());
     }
   }
@@ -454,10 +430,10 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
     if (v.is_undefined()) return Value::integer(0);
     fail("object of type '" + v.type_name() + "' has no len()");
   }
-  if (name == "upper") return Value::string(ascii_map(to_str(v), [](int c) { return std::toupper(c); }));
-  if (name == "lower") return Value::string(ascii_map(to_str(v), [](int c) { return std::tolower(c); }));
+  if (name == "upper") return Value::string(to_upper(to_str(v)));
+  if (name == "lower") return Value::string(to_lower(to_str(v)));
   if (name == "capitalize") return Value::string(capitalize(to_str(v)));
-  if (name == "title") return Value::string(title(to_str(v)));
+  if (name == "title") return Value::string(jinja_title(to_str(v)));
   if (name == "string" || name == "safe") return v.is_string() ? v : Value::string(need_string());
   if (name == "tojson") {
     if (v.is_undefined()) fail("Object of type Undefined is not JSON serializable");
@@ -479,7 +455,7 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
     options.sort_keys = a.boolean(99, "sort_keys", false);
     try {
       return string_value(*this, to_json(v, options));
-    } catch (const TemplateError& error) {
+    } catch (const ValueError& error) {
       fail(error.what());
     }
   }
@@ -657,7 +633,7 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
       std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
         return reverse ? value_less(key_of(y), key_of(x)) : value_less(key_of(x), key_of(y));
       });
-    } catch (const TemplateError& error) {
+    } catch (const ValueError& error) {
       fail(error.what());
     }
     return Value::list(std::move(items));

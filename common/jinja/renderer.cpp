@@ -75,7 +75,11 @@ void Renderer::append(std::string& out, const std::string& text) const {
 
 std::string Renderer::render(const Body& body) {
   std::string out;
-  exec(body, out);
+  try {
+    exec(body, out);
+  } catch (const ValueError& error) {
+    fail(error.what());
+  }
   return out;
 }
 
@@ -519,7 +523,7 @@ Value Renderer::eval(const Expr& e) {
             else if (op == ">") result = value_less(right, left);
             else if (op == "<=") result = !value_less(right, left);
             else result = !value_less(left, right);
-          } catch (const TemplateError& error) {
+          } catch (const ValueError& error) {
             fail(error.what());
           }
         }

@@ -17,7 +17,7 @@ const ValueDict kEmptyDict;
 
 void check_depth(int depth) {
   if (depth > kMaxValueDepth) {
-    throw TemplateError("value nested deeper than " + std::to_string(kMaxValueDepth) + " levels");
+    throw ValueError("value nested deeper than " + std::to_string(kMaxValueDepth) + " levels");
   }
 }
 
@@ -352,7 +352,7 @@ void json_value(const Value& value, const JsonOptions& options, int depth, std::
       out += '}';
       return;
     }
-    default: throw TemplateError("Object of type " + value.type_name() + " is not JSON serializable");
+    default: throw ValueError("Object of type " + value.type_name() + " is not JSON serializable");
   }
 }
 
@@ -401,7 +401,7 @@ bool less_at(const Value& a, const Value& b, int depth) {
     }
     return x.size() < y.size();
   }
-  throw TemplateError("'<' not supported between instances of '" + a.type_name() + "' and '" + b.type_name() + "'");
+  throw ValueError("'<' not supported between instances of '" + a.type_name() + "' and '" + b.type_name() + "'");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 // share them freely; a namespace is shared by reference, as in Python. Printing, comparison and
 // JSON follow Python's str(), ==/< and json.dumps exactly for the types above (floats use Python's
 // repr: shortest round-trip digits, scientific below 1e-4 and from 1e16). Nesting deeper than
-// kMaxValueDepth in printing, JSON or comparison is a TemplateError, never a stack overflow.
+// kMaxValueDepth in printing, JSON or comparison is a ValueError, never a stack overflow.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +28,13 @@ namespace aimicius::jinja {
 class TemplateError : public InputError {
  public:
   using InputError::InputError;
+};
+
+// An error of a value operation that has no template context itself (comparison, JSON, nesting,
+// case mapping); the renderer turns it into a TemplateError naming the template and line.
+class ValueError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class Value;
@@ -116,7 +123,7 @@ struct JsonOptions {
 // json.dumps(value, ...) with transformers' defaults (ensure_ascii=False).
 std::string to_json(const Value& value, const JsonOptions& options);
 
-// Python ==, and < (TemplateError when the types do not order).
+// Python ==, and < (ValueError when the types do not order).
 bool values_equal(const Value& a, const Value& b);
 bool value_less(const Value& a, const Value& b);
 

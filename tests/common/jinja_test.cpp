@@ -123,6 +123,9 @@ TEST(Jinja, ErrorsNameTheTemplateAndLine) {
   EXPECT_EQ(error_of("{{ x | no_such_filter }}"), "template t.jinja, line 1: no filter named 'no_such_filter'");
   EXPECT_EQ(error_of("{{ 'abc"), "template t.jinja, line 1: unterminated string");
   EXPECT_EQ(error_of("{{ x.y }}"), "template t.jinja, line 1: 'x' is undefined");
+  // Python lowers İ to two code points: refused, not approximated.
+  EXPECT_EQ(error_of("{{ 'İ'|lower }}"),
+            "template t.jinja, line 1: case mapping of 'İ' is not supported (Python maps it specially)");
 }
 
 TEST(Jinja, HostileTemplatesHitTheLimitsNotTheStack) {

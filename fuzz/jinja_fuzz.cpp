@@ -23,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.limits.max_output_bytes = 1 << 20;
   options.limits.max_loop_iterations = 100000;
   options.limits.max_call_depth = 32;
+  options.limits.max_work_bytes = 16u << 20;
   options.now = [] { return std::tm{}; };
   try {
     const std::string rendered = aimicius::jinja::render_chat_template(

@@ -153,6 +153,7 @@ class Args {
 
 Value string_value(Renderer& r, std::string s) {
   r.check_size(s.size());
+  r.charge_work(s.size());
   return Value::string(std::move(s));
 }
 
@@ -271,7 +272,7 @@ Value Renderer::attribute(const Value& object, const std::string& name) {
           out += v.as_string();
           r.check_size(out.size());
         }
-        return Value::string(std::move(out));
+        return string_value(r, std::move(out));
       });
     }
     if (name == "splitlines") {
@@ -493,7 +494,7 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
       out += to_str(attribute.is_none() ? item : attribute_path(*this, item, to_str(attribute)));
       check_size(out.size());
     }
-    return Value::string(std::move(out));
+    return string_value(*this, std::move(out));
   }
   if (name == "replace") {
     return string_value(*this, replace_all(to_str(v), to_str(a.value(0, "old")), to_str(a.value(1, "new")),

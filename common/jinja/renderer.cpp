@@ -68,8 +68,16 @@ void Renderer::check_size(std::size_t bytes) const {
   }
 }
 
-void Renderer::append(std::string& out, const std::string& text) const {
+void Renderer::charge_work(std::size_t bytes) {
+  work_ += bytes;
+  if (work_ > options_.limits.max_work_bytes) {
+    fail("more than " + std::to_string(options_.limits.max_work_bytes) + " bytes of text and lists built");
+  }
+}
+
+void Renderer::append(std::string& out, const std::string& text) {
   check_size(out.size() + text.size());
+  charge_work(text.size());
   out += text;
 }
 
@@ -123,6 +131,7 @@ Renderer::Flow Renderer::exec(const Body& body, std::string& out) {
       case Stmt::Kind::kSetBlock: {
         std::string captured;
         exec(stmt.bodies[0], captured);
+        charge_work(captured.size());
         assign(stmt.targets[0], Value::string(std::move(captured)));
         break;
       }
@@ -259,6 +268,7 @@ Value Renderer::make_macro(const Stmt& stmt) {
     --r.call_depth_;
     r.scopes_ = std::move(saved);
     r.line_ = saved_line;
+    r.charge_work(out.size());
     return Value::string(std::move(out));
   });
 }
@@ -284,6 +294,7 @@ Value Renderer::eval_binary(const std::string& op, const Value& a, const Value& 
   if (op == "~") {
     std::string joined = to_str(a) + to_str(b);
     check_size(joined.size());
+    charge_work(joined.size());
     return Value::string(std::move(joined));
   }
   if (a.is_undefined()) fail(undefined_message(a));
@@ -302,11 +313,13 @@ Value Renderer::eval_binary(const std::string& op, const Value& a, const Value& 
     if (numbers) return Value::number(a.as_double() + b.as_double());
     if (a.is_string() && b.is_string()) {
       check_size(a.as_string().size() + b.as_string().size());
+      charge_work(a.as_string().size() + b.as_string().size());
       return Value::string(a.as_string() + b.as_string());
     }
     if (a.is_list() && b.is_list()) {
       ValueList joined = a.items();
       check_size(joined.size() + b.items().size());
+      charge_work(16 * (joined.size() + b.items().size()));
       joined.insert(joined.end(), b.items().begin(), b.items().end());
       return Value::list(std::move(joined), a.is_tuple());
     }
@@ -334,6 +347,7 @@ Value Renderer::eval_binary(const std::string& op, const Value& a, const Value& 
       const int64_t n = std::max<int64_t>(0, count->as_int());
       const std::size_t unit = seq->is_string() ? seq->as_string().size() : seq->items().size();
       if (unit != 0 && static_cast<uint64_t>(n) > options_.limits.max_output_bytes / unit) check_size(SIZE_MAX);
+      charge_work(static_cast<std::size_t>(n) * unit * (seq->is_string() ? 1 : 16));
       if (seq->is_string()) {
         std::string out;
         for (int64_t k = 0; k < n; ++k) out += seq->as_string();

@@ -24,6 +24,7 @@ class Renderer {
   const RenderOptions& options() const { return options_; }
   void count_iterations(std::size_t n);
   void check_size(std::size_t bytes) const;
+  void charge_work(std::size_t bytes);  // RenderLimits::max_work_bytes
   Value call(const Value& callee, CallArgs& args);
 
   // Builtins (builtins.cpp).
@@ -45,7 +46,7 @@ class Renderer {
   Value make_macro(const Stmt& stmt);
   Value lookup(const std::string& name) const;
   void assign(const std::string& name, Value value);
-  void append(std::string& out, const std::string& text) const;
+  void append(std::string& out, const std::string& text);
 
   const std::string& name_;
   const RenderOptions& options_;
@@ -53,6 +54,7 @@ class Renderer {
   int line_ = 0;
   int call_depth_ = 0;
   int64_t iterations_ = 0;
+  std::size_t work_ = 0;
 };
 
 // Helpers the builtins share with the renderer.

@@ -15,7 +15,8 @@
 // the template and line, never silent output.
 //
 // Bounded, since templates come from untrusted files: parse nesting (parser.h), loop iterations
-// in total, macro call depth, the size of the output and of every string or list built.
+// in total, macro call depth, the size of the output and of every string or list built, and the
+// total work of building text and lists (RenderLimits).
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,10 @@ struct RenderLimits {
   std::size_t max_output_bytes = 16u << 20;  // also the largest string or list a template may build
   int64_t max_loop_iterations = 1'000'000;   // all loops of one render together
   int max_call_depth = 64;                   // macro calls in progress
+  // Bytes of text written or built (output, captured blocks, macro results, ~ + * join replace)
+  // and list elements copied (16 bytes each), all of one render together: without it a loop that
+  // grows a string or list quadratically would be bounded in size but not in time.
+  std::size_t max_work_bytes = 256u << 20;
 };
 
 struct RenderOptions {

@@ -25,7 +25,7 @@ void check_depth(int depth) {
 
 Value Value::undefined(std::string name) {
   Value v;
-  v.s_ = std::move(name);
+  v.s_ = std::make_shared<const std::string>(std::move(name));
   return v;
 }
 Value Value::none() {
@@ -54,7 +54,7 @@ Value Value::number(double f) {
 Value Value::string(std::string s) {
   Value v;
   v.kind_ = Kind::kString;
-  v.s_ = std::move(s);
+  v.s_ = std::make_shared<const std::string>(std::move(s));
   return v;
 }
 Value Value::list(ValueList items, bool is_tuple) {
@@ -78,9 +78,14 @@ Value Value::namespace_object(ValueDict items) {
 Value Value::function(std::string name, Function fn) {
   Value v;
   v.kind_ = Kind::kFunction;
-  v.s_ = std::move(name);
+  v.s_ = std::make_shared<const std::string>(std::move(name));
   v.fn_ = std::make_shared<const Function>(std::move(fn));
   return v;
+}
+
+const std::string& Value::as_string() const {
+  static const std::string kEmpty;
+  return s_ ? *s_ : kEmpty;
 }
 
 int64_t Value::as_int() const { return kind_ == Kind::kBool ? (b_ ? 1 : 0) : i_; }
@@ -107,7 +112,7 @@ bool Value::truthy() const {
     case Kind::kBool: return b_;
     case Kind::kInt: return i_ != 0;
     case Kind::kFloat: return f_ != 0.0;
-    case Kind::kString: return !s_.empty();
+    case Kind::kString: return !as_string().empty();
     case Kind::kList: return !items().empty();
     case Kind::kDict: return !entries().empty();
     case Kind::kNamespace:

@@ -5,8 +5,8 @@
 // dicts and JSON objects), namespace (the one mutable value: `{% set ns.x = ... %}`) and callables
 // (globals, bound string/dict methods, macros).
 //
-// Invariants: lists and dicts are immutable once built (the renderer copies on change), so values
-// share them freely; a namespace is shared by reference, as in Python. Printing, comparison and
+// Invariants: strings, lists and dicts are immutable once built (the renderer copies on change),
+// so values share them freely; a namespace is shared by reference, as in Python. Printing, comparison and
 // JSON follow Python's str(), ==/< and json.dumps exactly for the types above (floats use Python's
 // repr: shortest round-trip digits, scientific below 1e-4 and from 1e16). Nesting deeper than
 // kMaxValueDepth in printing, JSON or comparison is a ValueError, never a stack overflow.
@@ -80,7 +80,7 @@ class Value {
   bool as_bool() const { return b_; }
   int64_t as_int() const;  // bool and int
   double as_double() const;  // bool, int and float
-  const std::string& as_string() const { return s_; }  // string; the name of an Undefined or function
+  const std::string& as_string() const;  // string; the message of an Undefined; a function's name
   const ValueList& items() const;
   const ValueDict& entries() const;  // dict and namespace
   ValueDict& namespace_entries() const;
@@ -98,7 +98,7 @@ class Value {
   bool is_tuple_ = false;
   int64_t i_ = 0;
   double f_ = 0;
-  std::string s_;
+  std::shared_ptr<const std::string> s_;  // shared: copying a value never copies its text
   std::shared_ptr<const ValueList> list_;
   std::shared_ptr<ValueDict> dict_;
   std::shared_ptr<const Function> fn_;

@@ -144,6 +144,17 @@ TEST(Jinja, HostileTemplatesHitTheLimitsNotTheStack) {
   std::string nested_ifs;
   for (int i = 0; i < 500; ++i) nested_ifs += "{% if true %}";
   EXPECT_NE(error_of(nested_ifs).find("nested deeper"), std::string::npos);
+  // Quadratic growth: each string is under the size cap, the copying is not.
+  RenderOptions little_work;
+  little_work.limits.max_work_bytes = 1 << 20;
+  EXPECT_NE(error_of("{% set ns = namespace(s='') %}{% for i in range(5000) %}{% set ns.s = ns.s ~ 'abcdefgh' %}{% endfor %}",
+                     {}, little_work)
+                .find("bytes of text and lists built"),
+            std::string::npos);
+  EXPECT_NE(error_of("{% set ns = namespace(l=[]) %}{% for i in range(5000) %}{% set ns.l = ns.l + [i] %}{% endfor %}", {},
+                     little_work)
+                .find("bytes of text and lists built"),
+            std::string::npos);
   EXPECT_NE(error_of("{% set ns = namespace(x=[]) %}{% for i in range(400) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x }}")
                 .find("nested deeper"),
             std::string::npos);

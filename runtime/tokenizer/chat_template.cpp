@@ -107,14 +107,15 @@ std::string format_chat(ChatFormat format, const std::vector<ChatMessage>& messa
 }
 
 std::string apply_chat_template(const Tokenizer& tokenizer, const nlohmann::json& config,
-                                const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
+                                const std::vector<ChatMessage>& messages, bool add_generation_prompt,
+                                const std::string& template_origin) {
   const std::string template_text = chat_template_text(config);
   if (template_text.empty()) return format_chat(detect_chat_format(tokenizer, config), messages, add_generation_prompt);
   jinja::ChatTemplateCall call;
   for (const ChatMessage& message : messages) call.messages.push_back({{"role", message.role}, {"content", message.content}});
   call.add_generation_prompt = add_generation_prompt;
   call.special_tokens = chat_template_special_tokens(config);
-  return jinja::render_chat_template(template_text, "tokenizer_config.json chat_template", call);
+  return jinja::render_chat_template(template_text, template_origin, call);
 }
 
 }  // namespace aimicius::runtime

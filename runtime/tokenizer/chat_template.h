@@ -48,8 +48,10 @@ ChatFormat detect_chat_format(const Tokenizer& tokenizer, const nlohmann::json& 
 std::string format_chat(ChatFormat format, const std::vector<ChatMessage>& messages,
                         bool add_generation_prompt);
 
-// The template when the config has one, else the fallback format.
+// The template when the config has one, else the fallback format. `template_origin` is what an
+// error calls the template (e.g. the checkpoint's tokenizer_config.json path).
 std::string apply_chat_template(const Tokenizer& tokenizer, const nlohmann::json& tokenizer_config_or_null,
-                                const std::vector<ChatMessage>& messages, bool add_generation_prompt);
+                                const std::vector<ChatMessage>& messages, bool add_generation_prompt,
+                                const std::string& template_origin = "tokenizer_config.json chat_template");
 
 }  // namespace aimicius::runtime

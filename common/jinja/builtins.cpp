@@ -182,6 +182,7 @@ Value bound(const std::string& name, std::function<Value(Renderer&, Args&)> body
 }  // namespace
 
 Value Renderer::item(const Value& object, const Value& key) {
+  if (object.is_generator()) return Value::undefined("'generator' object is not subscriptable");
   if (object.is_list() || object.is_string()) {
     if (key.kind() != Value::Kind::kInt && key.kind() != Value::Kind::kBool) {
       return key.is_string() ? attribute(object, key.as_string()) : Value::undefined("bad index");
@@ -374,14 +375,19 @@ bool Renderer::test(const std::string& name, const Value& v, CallArgs& call_args
   if (name == "boolean") return v.kind() == K::kBool;
   if (name == "true") return v.kind() == K::kBool && v.as_bool();
   if (name == "false") return v.kind() == K::kBool && !v.as_bool();
-  if (name == "callable") return v.kind() == K::kFunction;
+  if (name == "callable") return v.kind() == K::kFunction || v.is_undefined();  // Undefined has __call__
   if (name == "lower" || name == "upper") {
-    if (!v.is_string()) fail("test '" + name + "' needs a string");
-    const std::string& s = v.as_string();
-    return s == (name == "lower" ? to_lower(s) : to_upper(s));
+    // Python's str(v).islower(): some cased character, and none of the other case.
+    const std::string s = to_str(v);
+    const std::string other = name == "lower" ? to_upper(s) : to_lower(s);
+    return s == (name == "lower" ? to_lower(s) : to_upper(s)) && other != s;
   }
   if (name == "even" || name == "odd" || name == "divisibleby") {
-    if (v.kind() != K::kInt && v.kind() != K::kBool) fail("test '" + name + "' needs an integer");
+    if (!v.is_number()) fail("test '" + name + "' needs a number");
+    if (v.kind() == K::kFloat && name != "divisibleby") {
+      const double m = eval_binary("%", v, Value::integer(2)).as_double();
+      return name == "even" ? m == 0 : m == 1;
+    }
     if (name == "even") return v.as_int() % 2 == 0;
     if (name == "odd") return v.as_int() % 2 != 0;
     const int64_t d = a.integer(0, "num", 0);
@@ -426,6 +432,7 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
   if (name == "trim") return Value::string(strip(need_string(), a.value(0, "chars"), true, true));
   if (name == "length" || name == "count") {
     if (v.is_string()) return Value::integer(static_cast<int64_t>(utf8_length(v.as_string())));
+    if (v.is_generator()) fail("object of type 'generator' has no len()");
     if (v.is_list()) return Value::integer(static_cast<int64_t>(v.items().size()));
     if (v.is_dict() || v.kind() == K::kNamespace) return Value::integer(static_cast<int64_t>(v.entries().size()));
     if (v.is_undefined()) return Value::integer(0);
@@ -465,11 +472,12 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
     if (!v.is_dict()) fail("filter 'items' needs a mapping, not " + v.type_name());
     ValueList out;
     for (const auto& [key, value] : v.entries()) out.push_back(Value::list({Value::string(key), value}, true));
-    return Value::list(std::move(out));
+    return Value::generator(std::move(out));
   }
   if (name == "list") return Value::list(iterate(*this, v));
   if (name == "first" || name == "last") {
     const std::vector<Value> items = iterate(*this, v);
+    if (name == "last" && v.is_generator()) fail("'generator' object is not reversible");
     if (items.empty()) return Value::undefined("No " + name + " item, sequence was empty.");
     return name == "first" ? items.front() : items.back();
   }
@@ -479,9 +487,10 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
       std::reverse(s.begin(), s.end());
       return Value::string(encode(s));
     }
+    if (v.is_generator()) fail("'generator' object is not reversible");
     std::vector<Value> items = iterate(*this, v);
     std::reverse(items.begin(), items.end());
-    return Value::list(std::move(items));
+    return Value::generator(std::move(items));
   }
   if (name == "join") {
     const std::string sep = a.string(0, "d", "");
@@ -500,6 +509,7 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
     return string_value(*this, replace_all(to_str(v), to_str(a.value(0, "old")), to_str(a.value(1, "new")),
                                            a.integer(2, "count", -1), *this));
   }
+  if ((name == "int" || name == "float") && v.is_undefined()) fail(v.as_string());  // int(Undefined) raises
   if (name == "int") {
     const int64_t fallback = a.integer(0, "default", 0);
     if (v.kind() == K::kInt || v.kind() == K::kBool) return Value::integer(v.as_int());
@@ -536,6 +546,7 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
     const int64_t precision = a.integer(0, "precision", 0);
     const std::string method = a.string(1, "method", "common");
     if (method != "common" && method != "ceil" && method != "floor") fail("round: method must be common, ceil or floor");
+    if (method == "common" && precision >= 0 && v.kind() != K::kFloat) return Value::integer(v.as_int());  // round(int, n)
     if (method == "common" && precision >= 0 && precision <= 300) {
       // Python's round(): the exact binary value rounded half-even, as printf rounds it.
       char buffer[512];
@@ -553,7 +564,8 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
                                                     : std::string(static_cast<std::size_t>(std::clamp<int64_t>(width_value.as_int(), 0, 1024)), ' ');
     const bool first = a.boolean(1, "first", false);
     const bool blank = a.boolean(2, "blank", false);
-    const std::string s = to_str(v);
+    if (!v.is_string()) fail("filter 'indent' needs a string, not " + v.type_name());
+    const std::string s = v.as_string();
     std::string out;
     std::size_t start = 0;
     bool is_first = true;
@@ -584,7 +596,7 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
       const bool matched = test_name.is_none() ? subject.truthy() : test(to_str(test_name), subject, test_args);
       if (matched == keep_matches) out.push_back(item);
     }
-    return Value::list(std::move(out));
+    return Value::generator(std::move(out));
   }
   if (name == "map") {
     ValueList out;
@@ -601,20 +613,28 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
         Value mapped = attribute_path(*this, item, to_str(*attr));
         out.push_back(mapped.is_undefined() && fallback ? *fallback : mapped);
       }
-      return Value::list(std::move(out));
+      return Value::generator(std::move(out));
     }
     if (call_args.positional.empty() || !call_args.positional[0].is_string()) fail("map needs a filter name or attribute=");
     const std::string filter_name = call_args.positional[0].as_string();
     CallArgs rest = a.rest(1);
     for (const Value& item : iterate(*this, v)) out.push_back(filter(filter_name, item, rest));
-    return Value::list(std::move(out));
+    return Value::generator(std::move(out));
   }
+  // jinja2 compares strings case-insensitively in unique, sort, dictsort, min and max unless told.
+  const bool case_sensitive = a.boolean(99, "case_sensitive", false);
+  auto fold = [&](const Value& key) { return !case_sensitive && key.is_string() ? Value::string(to_lower(key.as_string())) : key; };
   if (name == "unique") {
-    ValueList out;
+    const Value attr = a.value(99, "attribute", Value::none());
+    ValueList out, keys;
     for (const Value& item : iterate(*this, v)) {
-      if (std::none_of(out.begin(), out.end(), [&](const Value& seen) { return values_equal(seen, item); })) out.push_back(item);
+      const Value key = fold(attr.is_none() ? item : attribute_path(*this, item, to_str(attr)));
+      if (std::none_of(keys.begin(), keys.end(), [&](const Value& seen) { return values_equal(seen, key); })) {
+        keys.push_back(key);
+        out.push_back(item);
+      }
     }
-    return Value::list(std::move(out));
+    return Value::generator(std::move(out));
   }
   if (name == "sort" || name == "dictsort") {
     std::vector<Value> items;
@@ -626,9 +646,10 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
     }
     const bool reverse = a.boolean(name == "sort" ? 0 : 2, "reverse", false);
     const Value attr = a.value(99, "attribute", Value::none());
+    const bool by_value = name == "dictsort" && a.string(1, "by", "key") == "value";
     auto key_of = [&](const Value& item) {
-      if (name == "dictsort") return item.items()[0];
-      return attr.is_none() ? item : attribute_path(*this, item, to_str(attr));
+      if (name == "dictsort") return fold(item.items()[by_value ? 1 : 0]);
+      return fold(attr.is_none() ? item : attribute_path(*this, item, to_str(attr)));
     };
     try {
       std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
@@ -647,13 +668,16 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
       return total;
     }
     if (items.empty()) return Value::undefined("No " + name + " item, sequence was empty.");
+    const Value attr = a.value(99, "attribute", Value::none());
+    auto key_of = [&](const Value& item) { return fold(attr.is_none() ? item : attribute_path(*this, item, to_str(attr))); };
     Value best = items[0];
-    for (const Value& item : items) {
-      if (name == "min" ? value_less(item, best) : value_less(best, item)) best = item;
+    for (std::size_t k = 1; k < items.size(); ++k) {
+      const Value& item = items[k];
+      if (name == "min" ? value_less(key_of(item), key_of(best)) : value_less(key_of(best), key_of(item))) best = item;
     }
     return best;
   }
-  if (name == "wordcount") return Value::integer(static_cast<int64_t>(split(to_str(v), Value::none(), -1, *this).size()));
+  if (name == "wordcount") return Value::integer(word_count(to_str(v)));
   if (name == "escape" || name == "e") {
     std::string out;
     for (const char c : to_str(v)) {

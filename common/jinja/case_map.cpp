@@ -105,6 +105,26 @@ std::string title_case(const std::string& text) {
   });
 }
 
+int64_t word_count(const std::string& text) {
+  int64_t words = 0;
+  bool in_word = false;
+  for (std::size_t i = 0; i < text.size();) {
+    const DecodedCodePoint d = decode_utf8_at(text, i);
+    const char32_t c = d.code_point;
+    bool word;
+    if (c < 0x80) {
+      word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    } else {
+      const locale_t locale = unicode_locale();
+      word = locale && c != kInvalidCodePoint && iswalnum_l(static_cast<wint_t>(c), locale);
+    }
+    if (word && !in_word) ++words;
+    in_word = word;
+    i += d.length;
+  }
+  return words;
+}
+
 std::string jinja_title(const std::string& text) {
   // Words start after '-', whitespace, '(', '{', '[', '<' (jinja2's do_title); each word's first
   // character is upper-cased, the rest lower-cased.

@@ -7,6 +7,7 @@
 // are a ValueError rather than a silently different string. ASCII never needs the tables.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace aimicius::jinja {
@@ -16,5 +17,8 @@ std::string to_lower(const std::string& text);
 std::string capitalize(const std::string& text);
 std::string title_case(const std::string& text);   // str.title()
 std::string jinja_title(const std::string& text);  // the |title filter
+
+// The number of runs of word characters (Python's \w: letters, digits, underscore), as |wordcount.
+int64_t word_count(const std::string& text);
 
 }  // namespace aimicius::jinja

@@ -285,7 +285,9 @@ bool Renderer::contains(const Value& container, const Value& needle) {
       }
       return false;
     case Value::Kind::kDict:
-    case Value::Kind::kNamespace: return needle.is_string() && container.find(needle.as_string()) != nullptr;
+    case Value::Kind::kNamespace:
+      if (needle.is_list() || needle.is_dict()) fail("unhashable type: '" + needle.type_name() + "'");
+      return needle.is_string() && container.find(needle.as_string()) != nullptr;
     default: fail("argument of type '" + container.type_name() + "' is not iterable");
   }
 }
@@ -418,12 +420,14 @@ Value Renderer::slice(const Value& object, const Expr& expr) {
   if (object.is_string()) {
     text = code_points(object.as_string());
     n = static_cast<int64_t>(text.size());
-  } else if (object.is_list()) {
+  } else if (object.is_list() && !object.is_generator()) {
     n = static_cast<int64_t>(object.items().size());
   } else if (object.is_undefined()) {
     fail(undefined_message(object));
+  } else if (object.is_dict()) {
+    fail("unhashable type: 'slice'");
   } else {
-    fail("'" + object.type_name() + "' object is not subscriptable");
+    return Value::undefined("'" + object.type_name() + "' object is not subscriptable");  // jinja2's getitem
   }
   auto clamp = [&](std::optional<int64_t> v, int64_t lo_default, int64_t hi_default) {
     if (!v) return step > 0 ? lo_default : hi_default;

@@ -64,6 +64,12 @@ Value Value::list(ValueList items, bool is_tuple) {
   v.list_ = std::make_shared<const ValueList>(std::move(items));
   return v;
 }
+Value Value::generator(ValueList items) {
+  Value v = list(std::move(items));
+  v.is_generator_ = true;
+  return v;
+}
+
 Value Value::dict(ValueDict items) {
   Value v;
   v.kind_ = Kind::kDict;
@@ -113,7 +119,7 @@ bool Value::truthy() const {
     case Kind::kInt: return i_ != 0;
     case Kind::kFloat: return f_ != 0.0;
     case Kind::kString: return !as_string().empty();
-    case Kind::kList: return !items().empty();
+    case Kind::kList: return is_generator_ || !items().empty();
     case Kind::kDict: return !entries().empty();
     case Kind::kNamespace:
     case Kind::kFunction: return true;
@@ -129,7 +135,7 @@ std::string Value::type_name() const {
     case Kind::kInt: return "int";
     case Kind::kFloat: return "float";
     case Kind::kString: return "str";
-    case Kind::kList: return is_tuple_ ? "tuple" : "list";
+    case Kind::kList: return is_generator_ ? "generator" : is_tuple_ ? "tuple" : "list";
     case Kind::kDict: return "dict";
     case Kind::kNamespace: return "Namespace";
     case Kind::kFunction: return "function";
@@ -211,6 +217,7 @@ std::string print(const Value& value, bool repr, int depth) {
     case Value::Kind::kFloat: return float_repr(value.as_double());
     case Value::Kind::kString: return repr ? repr_string(value.as_string()) : value.as_string();
     case Value::Kind::kList: {
+      if (value.is_generator()) throw ValueError("printing a generator (jinja2 prints '<generator object ...>'): add |list");
       std::string out = value.is_tuple() ? "(" : "[";
       bool first = true;
       for (const Value& item : value.items()) {
@@ -317,6 +324,7 @@ void json_value(const Value& value, const JsonOptions& options, int depth, std::
     }
     case Value::Kind::kString: json_string(value.as_string(), options.ensure_ascii, out); return;
     case Value::Kind::kList: {
+      if (value.is_generator()) throw ValueError("Object of type generator is not JSON serializable");
       if (value.items().empty()) {
         out += "[]";
         return;
@@ -373,6 +381,7 @@ bool equal_at(const Value& a, const Value& b, int depth) {
     case Value::Kind::kNone: return true;
     case Value::Kind::kString: return a.as_string() == b.as_string();
     case Value::Kind::kList: {
+      if (a.is_generator() || b.is_generator()) return &a.items() == &b.items();
       if (a.is_tuple() != b.is_tuple() || a.items().size() != b.items().size()) return false;
       for (std::size_t i = 0; i < a.items().size(); ++i) {
         if (!equal_at(a.items()[i], b.items()[i], depth + 1)) return false;

@@ -64,6 +64,10 @@ class Value {
   static Value number(double f);
   static Value string(std::string s);
   static Value list(ValueList items, bool is_tuple = false);
+  // What jinja2's map/select/reject/unique/reverse/items filters return: a Python generator.
+  // Iterable (for, |list, |join, |first) and always truthy, but printing it, its length, |last and
+  // JSON are errors (jinja2 would print '<generator object ...>'), and it equals only itself.
+  static Value generator(ValueList items);
   static Value dict(ValueDict items);
   static Value namespace_object(ValueDict items);
   static Value function(std::string name, Function fn);
@@ -76,6 +80,7 @@ class Value {
   bool is_dict() const { return kind_ == Kind::kDict; }
   bool is_number() const { return kind_ == Kind::kInt || kind_ == Kind::kFloat || kind_ == Kind::kBool; }
   bool is_tuple() const { return is_tuple_; }
+  bool is_generator() const { return is_generator_; }
 
   bool as_bool() const { return b_; }
   int64_t as_int() const;  // bool and int
@@ -96,6 +101,7 @@ class Value {
   Kind kind_ = Kind::kUndefined;
   bool b_ = false;
   bool is_tuple_ = false;
+  bool is_generator_ = false;
   int64_t i_ = 0;
   double f_ = 0;
   std::shared_ptr<const std::string> s_;  // shared: copying a value never copies its text

@@ -123,6 +123,10 @@ TEST(Jinja, ErrorsNameTheTemplateAndLine) {
   EXPECT_EQ(error_of("{{ x | no_such_filter }}"), "template t.jinja, line 1: no filter named 'no_such_filter'");
   EXPECT_EQ(error_of("{{ 'abc"), "template t.jinja, line 1: unterminated string");
   EXPECT_EQ(error_of("{{ x.y }}"), "template t.jinja, line 1: 'x' is undefined");
+  // jinja2 prints a filter's generator as "<generator object ... at 0x...>": refused, not imitated.
+  EXPECT_EQ(error_of("{{ [1, 2]|select }}"),
+            "template t.jinja, line 1: printing a generator (jinja2 prints '<generator object ...>'): add |list");
+  EXPECT_EQ(error_of("{{ [1]|map('string')|length }}"), "template t.jinja, line 1: object of type 'generator' has no len()");
   // Python lowers İ to two code points: refused, not approximated.
   EXPECT_EQ(error_of("{{ 'İ'|lower }}"),
             "template t.jinja, line 1: case mapping of 'İ' is not supported (Python maps it specially)");

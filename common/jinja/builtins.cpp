@@ -15,10 +15,6 @@ namespace aimicius::jinja {
 
 namespace {
 
-bool is_py_space(char32_t c) {
-  return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
-}
 
 std::string encode(const std::u32string& s) { return encode_utf8(s); }
 
@@ -27,7 +23,7 @@ std::string strip(const std::string& text, const Value& chars, bool left, bool r
   std::u32string set;
   const bool custom = chars.is_string();
   if (custom) set = code_points(chars.as_string());
-  auto strip_this = [&](char32_t c) { return custom ? set.find(c) != std::u32string::npos : is_py_space(c); };
+  auto strip_this = [&](char32_t c) { return custom ? set.find(c) != std::u32string::npos : is_python_space(c); };
   std::size_t b = 0, e = s.size();
   if (left) {
     while (b < e && strip_this(s[b])) ++b;
@@ -77,16 +73,16 @@ std::vector<Value> split(const std::string& text, const Value& sep, int64_t maxs
     const std::u32string s = code_points(text);
     std::size_t i = 0;
     while (i < s.size()) {
-      while (i < s.size() && is_py_space(s[i])) ++i;
+      while (i < s.size() && is_python_space(s[i])) ++i;
       if (i >= s.size()) break;
       if (maxsplit >= 0 && static_cast<int64_t>(parts.size()) >= maxsplit) {
         std::size_t e = s.size();
-        while (e > i && is_py_space(s[e - 1])) --e;
+        while (e > i && is_python_space(s[e - 1])) --e;
         parts.push_back(Value::string(encode(s.substr(i, e - i))));
         break;
       }
       std::size_t j = i;
-      while (j < s.size() && !is_py_space(s[j])) ++j;
+      while (j < s.size() && !is_python_space(s[j])) ++j;
       parts.push_back(Value::string(encode(s.substr(i, j - i))));
       i = j;
     }
@@ -296,7 +292,7 @@ Value Renderer::attribute(const Value& object, const std::string& name) {
       return bound(name, [s, name](Renderer&, Args&) {
         if (s.empty()) return Value::boolean(false);
         for (const char32_t c : code_points(s)) {
-          const bool ok = name == "isspace" ? is_py_space(c)
+          const bool ok = name == "isspace" ? is_python_space(c)
                           : c >= 0x80       ? name != "isdigit"
                           : name == "isdigit" ? std::isdigit(static_cast<int>(c)) != 0
                           : name == "isalpha" ? std::isalpha(static_cast<int>(c)) != 0

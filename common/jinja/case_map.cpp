@@ -105,6 +105,11 @@ std::string title_case(const std::string& text) {
   });
 }
 
+bool is_python_space(char32_t c) {
+  return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
 int64_t word_count(const std::string& text) {
   int64_t words = 0;
   bool in_word = false;
@@ -135,9 +140,7 @@ std::string jinja_title(const std::string& text) {
     const DecodedCodePoint d = decode_utf8_at(text, i);
     const std::string one = text.substr(i, d.length);
     const char32_t c = d.code_point;
-    const bool separator = c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || (c >= 0x09 && c <= 0x0d) ||
-                           (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-                           c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+    const bool separator = c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || is_python_space(c);
     if (separator) {
       out += one;
       word_start = true;

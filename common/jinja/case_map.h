@@ -18,6 +18,9 @@ std::string capitalize(const std::string& text);
 std::string title_case(const std::string& text);   // str.title()
 std::string jinja_title(const std::string& text);  // the |title filter
 
+// Python's str.isspace() for one code point (strip, split, trim, |title's word breaks).
+bool is_python_space(char32_t c);
+
 // The number of runs of word characters (Python's \w: letters, digits, underscore), as |wordcount.
 int64_t word_count(const std::string& text);
 

@@ -1,9 +1,11 @@
-// Llama 3 / ChatML / plain chat prompts (see chat_template.h).
+// Chat prompts from the checkpoint's Jinja template, or the fallback formats (see chat_template.h).
 #include "runtime/tokenizer/chat_template.h"
 
-namespace aimicius::runtime {
+#include <optional>
 
-namespace {
+#include "common/jinja/chat.h"
+
+namespace aimicius::runtime {
 
 std::string chat_template_text(const nlohmann::json& config) {
   if (!config.is_object()) return {};
@@ -22,6 +24,34 @@ std::string chat_template_text(const nlohmann::json& config) {
   }
   return {};
 }
+
+nlohmann::ordered_json chat_template_special_tokens(const nlohmann::json& config) {
+  nlohmann::ordered_json tokens = nlohmann::ordered_json::object();
+  if (!config.is_object()) return tokens;
+  auto token_string = [](const nlohmann::json& value) -> std::optional<std::string> {
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_object() && value.contains("content") && value["content"].is_string()) {
+      return value["content"].get<std::string>();
+    }
+    return std::nullopt;
+  };
+  for (const char* key : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"}) {
+    const auto found = config.find(key);
+    if (found == config.end()) continue;
+    if (const auto text = token_string(*found)) tokens[key] = *text;
+  }
+  const auto extra = config.find("additional_special_tokens");
+  if (extra != config.end() && extra->is_array()) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& item : *extra) {
+      if (const auto text = token_string(item)) list.push_back(*text);
+    }
+    tokens["additional_special_tokens"] = list;
+  }
+  return tokens;
+}
+
+namespace {
 
 bool has_tokens(const Tokenizer& tokenizer, std::initializer_list<const char*> tokens) {
   for (const char* token : tokens) {
@@ -77,8 +107,15 @@ std::string format_chat(ChatFormat format, const std::vector<ChatMessage>& messa
 }
 
 std::string apply_chat_template(const Tokenizer& tokenizer, const nlohmann::json& config,
-                                const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
-  return format_chat(detect_chat_format(tokenizer, config), messages, add_generation_prompt);
+                                const std::vector<ChatMessage>& messages, bool add_generation_prompt,
+                                const std::string& template_origin) {
+  const std::string template_text = chat_template_text(config);
+  if (template_text.empty()) return format_chat(detect_chat_format(tokenizer, config), messages, add_generation_prompt);
+  jinja::ChatTemplateCall call;
+  for (const ChatMessage& message : messages) call.messages.push_back({{"role", message.role}, {"content", message.content}});
+  call.add_generation_prompt = add_generation_prompt;
+  call.special_tokens = chat_template_special_tokens(config);
+  return jinja::render_chat_template(template_text, template_origin, call);
 }
 
 }  // namespace aimicius::runtime

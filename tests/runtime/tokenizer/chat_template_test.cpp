@@ -1,7 +1,8 @@
-// Chat prompts: Llama 3 and ChatML strings for a two-message conversation, the plain fallback, and
-// how the format is picked (vocabulary, chat_template text).
+// Chat prompts: the checkpoint's chat_template rendered as written (common/jinja/), and, for a
+// checkpoint without one, the fallback Llama 3 / ChatML / plain formats picked from the vocabulary.
 #include <gtest/gtest.h>
 
+#include "common/errors.h"
 #include "runtime/tokenizer/bpe_tokenizer.h"
 #include "runtime/tokenizer/chat_template.h"
 #include "tests/runtime/tokenizer/tokenizer_test_support.h"
@@ -36,10 +37,40 @@ TEST(ChatTemplate, Llama3Format) {
             "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou write shell commands.<|eot_id|>"
             "<|start_header_id|>user<|end_header_id|>\n\nList the GPUs.<|eot_id|>"
             "<|start_header_id|>assistant<|end_header_id|>\n\n");
+  // The fixture's own template writes no bos_token and no generation prompt: rendered as it says
+  // (the old guess added <|begin_of_text|> here, which transformers does not).
   EXPECT_EQ(apply_chat_template(*tokenizer, read_fixture_json("llama3_bpe/tokenizer_config.json"),
-                                kConversation, false),
-            "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou write shell commands.<|eot_id|>"
+                                kConversation, true),
+            "<|start_header_id|>system<|end_header_id|>\n\nYou write shell commands.<|eot_id|>"
             "<|start_header_id|>user<|end_header_id|>\n\nList the GPUs.<|eot_id|>");
+}
+
+TEST(ChatTemplate, TheCheckpointsTemplateDecidesWithItsSpecialTokens) {
+  const auto tokenizer = chatml_tokenizer();
+  nlohmann::json config = {
+      {"bos_token", {{"content", "<|im_start|>"}, {"special", true}}},
+      {"eos_token", "<|im_end|>"},
+      {"chat_template",
+       "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+       "{{ '<|im_start|>system\nDefault system<|im_end|>\n' }}{% endif %}"
+       "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + eos_token + '\n' }}{% endfor %}"
+       "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}[{{ bos_token }}]"}};
+  EXPECT_EQ(apply_chat_template(*tokenizer, config, {{"user", "hi"}}, true),
+            "<|im_start|>system\nDefault system<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n"
+            "<|im_start|>assistant\n[<|im_start|>]");
+  EXPECT_EQ(chat_template_special_tokens(config).dump(), R"({"bos_token":"<|im_start|>","eos_token":"<|im_end|>"})");
+}
+
+TEST(ChatTemplate, ATemplateThatRaisesIsAnInputErrorNamingIt) {
+  const auto tokenizer = chatml_tokenizer();
+  const nlohmann::json config = {
+      {"chat_template", "{% if messages[0]['role'] != 'system' %}{{ raise_exception('system first') }}{% endif %}"}};
+  try {
+    apply_chat_template(*tokenizer, config, {{"user", "hi"}}, true);
+    FAIL() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_STREQ(error.what(), "template tokenizer_config.json chat_template, line 1: raise_exception: system first");
+  }
 }
 
 TEST(ChatTemplate, Llama3PromptEncodesItsMarkersAsSpecialTokens) {
@@ -67,7 +98,7 @@ TEST(ChatTemplate, PlainFallbackWithoutMarkers) {
             "system: You write shell commands.\nuser:   List the GPUs.\n\nassistant:");
 }
 
-TEST(ChatTemplate, TemplateTextDecidesBeforeTheVocabulary) {
+TEST(ChatTemplate, FallbackFormatTemplateTextDecidesBeforeTheVocabulary) {
   const auto tokenizer = BpeTokenizer::from_file(tokenizer_fixture("gpt2_bpe/tokenizer.json"));
   const nlohmann::json chatml_config = {
       {"chat_template", "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"}};

@@ -12,6 +12,8 @@
 #include "common/errors.h"
 #include "common/json_file.h"
 #include "common/utf8.h"
+#include "runtime/gguf/gguf_checkpoint.h"
+#include "runtime/gguf/gguf_tokenizer.h"
 #include "runtime/model.h"
 #include "runtime/prefill_plan.h"
 #include "runtime/tokenizer/chat_template.h"
@@ -413,16 +415,24 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   mo.cuda_graphs = options.cuda_graphs;
   mo.fused_decode = options.fused_decode;
   auto impl = std::make_unique<Impl>();
-  impl->model = Model::load(dir, mo);
+  if (const auto gguf_path = gguf::find_gguf(dir)) {
+    // A GGUF checkpoint carries its tokenizer and chat template in its metadata.
+    const auto file = gguf::GgufFile::open(*gguf_path);
+    impl->model = Model::load(*file, mo);
+    impl->tokenizer = gguf::gguf_tokenizer(*file);
+    impl->tokenizer_config = gguf::gguf_tokenizer_config(*file);
+  } else {
+    impl->model = Model::load(dir, mo);
+    if (std::filesystem::exists(dir / "tokenizer.json") || std::filesystem::exists(dir / "tokenizer.model"))
+      impl->tokenizer = load_tokenizer(dir);
+    if (std::filesystem::exists(dir / "tokenizer_config.json"))
+      impl->tokenizer_config = read_json_file(dir / "tokenizer_config.json");
+  }
   impl->prefill_limits.max_padded_tokens =
       options.prefill_tokens > 0 ? options.prefill_tokens : (cuda ? int64_t{65536} : int64_t{4096});
-  if (std::filesystem::exists(dir / "tokenizer.json") || std::filesystem::exists(dir / "tokenizer.model"))
-    impl->tokenizer = load_tokenizer(dir);
   impl->chat = options.chat;
   if (options.chat && !impl->tokenizer)
     throw InputError(fmt::format("{}: chat formatting needs a tokenizer", dir.string()));
-  if (std::filesystem::exists(dir / "tokenizer_config.json"))
-    impl->tokenizer_config = read_json_file(dir / "tokenizer_config.json");
   for (int64_t id : impl->model->config().eos_token_ids) impl->eos.push_back(static_cast<int32_t>(id));
   if (impl->eos.empty() && impl->tokenizer) impl->eos = impl->tokenizer->eos_ids();
   return std::unique_ptr<LocalModel>(new LocalModel(std::move(impl)));

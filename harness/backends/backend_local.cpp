@@ -8,6 +8,7 @@
 #include "common/errors.h"
 #include "common/sha256.h"
 #include "harness/backends/spec_query.h"
+#include "runtime/gguf/gguf_checkpoint.h"
 #include "runtime/local_model.h"
 #include "runtime/tokenizer/chat_template.h"
 
@@ -39,9 +40,13 @@ LocalSpec parse_local_spec(const std::string& spec) {
   }
   if (out.max_active < 0)
     throw InputError(fmt::format("model spec \"{}\": max_active must be at least 0 (0: the whole batch)", spec));
-  if (!fs::is_directory(out.dir)) throw InputError(fmt::format("model spec \"{}\": {} is not a folder", spec, out.dir.string()));
+  if (!fs::is_directory(out.dir) && !runtime::gguf::find_gguf(out.dir))
+    throw InputError(fmt::format("model spec \"{}\": {} is not a folder or a .gguf file", spec, out.dir.string()));
   return out;
 }
+
+// A GGUF checkpoint is one file: weights, tokenizer and chat template together.
+std::string gguf_hash(const fs::path& file) { return sha256_hex("gguf:" + sha256_file_hex(file) + "\n"); }
 
 // config.json and every weight file, in name order: what decides the model's answers.
 std::string checkpoint_hash(const fs::path& dir) {
@@ -61,6 +66,12 @@ std::string checkpoint_hash(const fs::path& dir) {
 
 LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
   const LocalSpec parsed = parse_local_spec(spec);
+  if (const auto gguf_file = runtime::gguf::find_gguf(parsed.dir)) {
+    model_ = runtime::LocalModel::load(*gguf_file, parsed.options);
+    max_active_ = parsed.max_active;
+    hash_ = gguf_hash(*gguf_file);
+    return;
+  }
   // Every use of this backend is text (generate, loglikelihood): a folder without a tokenizer is
   // refused before its weights are loaded, not found example by example as a run of errors.
   if (!std::filesystem::exists(parsed.dir / "tokenizer.json") && !std::filesystem::exists(parsed.dir / "tokenizer.model"))

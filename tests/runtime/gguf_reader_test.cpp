@@ -7,7 +7,9 @@
 #include <fstream>
 
 #include "common/errors.h"
+#include "runtime/gguf/gguf_checkpoint.h"
 #include "runtime/gguf/gguf_file.h"
+#include "runtime/gguf/gguf_tokenizer.h"
 #include "tests/runtime/gguf_test_writer.h"
 
 namespace aimicius::runtime::gguf {
@@ -194,6 +196,27 @@ TEST(GgufReader, OpenNamesTheFile) {
   std::ofstream(file, std::ios::binary | std::ios::trunc).write(good.data(), static_cast<std::streamsize>(good.size()));
   EXPECT_EQ(GgufFile::open(file)->require_int("llama.block_count"), 2);
   std::filesystem::remove_all(dir);
+}
+
+// The fuzz target's seed corpus (fuzz/corpus/gguf/) through the fuzz target's calls: the valid
+// seeds read whole, the truncated ones fail as InputError, never otherwise.
+TEST(GgufReader, FuzzSeedsReadWholeOrFailAsInputError) {
+  int valid = 0, refused = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(AIMICIUS_SOURCE_DIR) + "/fuzz/corpus/gguf")) {
+    try {
+      const auto g = GgufFile::open(entry.path());
+      for (const auto& t : g->tensors()) (void)g->to_float(t);
+      if (g->tensors().empty()) continue;
+      EXPECT_EQ(gguf_model_config(*g).hidden_size, 8) << entry.path();
+      EXPECT_EQ(gguf_tokenizer(*g)->encode("he1", false), (std::vector<int32_t>{3, 5})) << entry.path();
+      ++valid;
+    } catch (const InputError& e) {
+      EXPECT_EQ(entry.path().filename().string().rfind("cut-", 0), 0u) << entry.path() << ": " << e.what();
+      ++refused;
+    }
+  }
+  EXPECT_EQ(valid, 3);
+  EXPECT_EQ(refused, 5);
 }
 
 }  // namespace

@@ -36,9 +36,23 @@ std::vector<float> permute_rows(const std::vector<float>& w, int64_t heads, int6
 // The safetensors checkpoint in `dir` as a GGUF file, written the converter's way; `skip` leaves a
 // tensor out.
 void write_gguf_like_converter(const ModelConfig& c, const std::filesystem::path& dir, const std::filesystem::path& out,
-                               const std::string& skip = "") {
+                               const std::string& skip = "", bool tokenizer = false, bool permute = true) {
   const auto ckpt = SafetensorsCheckpoint::open(dir);
   GgufWriter w;
+  if (tokenizer) {  // "hello" and "Ġw" merge; the rest of the vocabulary is filler
+    std::vector<std::string> tokens = {"<|endoftext|>", "<|im_start|>", "<|im_end|>", "h", "e", "l", "o", "Ġ", "w",
+                                       "r", "d", "he", "ll", "hell", "hello", "Ġw"};
+    std::vector<int32_t> types = {3, 3, 3};
+    while (static_cast<int64_t>(tokens.size()) < c.vocab_size) tokens.push_back("<filler" + std::to_string(tokens.size()) + ">");
+    types.resize(tokens.size(), 1);
+    w.kv_string("tokenizer.ggml.model", "gpt2");
+    w.kv_string("tokenizer.ggml.pre", "gpt2");
+    w.kv_strings("tokenizer.ggml.tokens", tokens);
+    w.kv_i32s("tokenizer.ggml.token_type", types);
+    w.kv_strings("tokenizer.ggml.merges", {"h e", "l l", "he ll", "hell o", "Ġ w"});
+    w.kv_u32("tokenizer.ggml.eos_token_id", 2);
+    w.kv_string("tokenizer.chat_template", "{% for m in messages %}<|im_start|>...{% endfor %}");
+  }
   const std::string a = c.model_type;
   w.kv_string("general.architecture", a);
   w.kv_u32(a + ".context_length", static_cast<uint32_t>(c.max_position_embeddings));
@@ -55,7 +69,7 @@ void write_gguf_like_converter(const ModelConfig& c, const std::filesystem::path
     std::vector<float> v = to_float_vector(*ckpt.find(spec.name));
     const int64_t cols = spec.shape.size() == 2 ? spec.shape[1] : 1;
     const bool q = name.find("attn_q.") != std::string::npos, k = name.find("attn_k.") != std::string::npos;
-    if (c.model_type == "llama" && (q || k)) v = permute_rows(v, q ? c.num_q_heads : c.num_k_heads, c.head_dim_qk, cols);
+    if (permute && c.model_type == "llama" && (q || k)) v = permute_rows(v, q ? c.num_q_heads : c.num_k_heads, c.head_dim_qk, cols);
     std::vector<uint64_t> dims(spec.shape.rbegin(), spec.shape.rend());
     w.tensor_f32(name, dims, v);
   }
@@ -91,8 +105,12 @@ TEST(GgufModel, SameLogitsAsTheSafetensorsCheckpointForLlamaAndQwen2) {
     const std::vector<int64_t> ids = {3, 17, 100, 250, 9, 42, 7, 8, 199, 5};
     const torch::Tensor a = logits_of(*hf, ids), b = logits_of(*gg, ids);
     EXPECT_LT((a - b).abs().max().item<double>(), 1e-5) << c.model_type;
-    // Without undoing the permutation the llama logits would differ: the test can fail.
-    if (c.model_type == "llama") EXPECT_GT(a.abs().max().item<double>(), 1e-3);
+    // The permutation matters: the same file written without it gives other logits.
+    if (c.model_type == "llama") {
+      write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "unpermuted.gguf", "", false, false);
+      const auto wrong = Model::load(dir.path() / "unpermuted.gguf", {});
+      EXPECT_GT((logits_of(*wrong, ids) - a).abs().max().item<double>(), 1e-3);
+    }
   }
 }
 
@@ -110,6 +128,23 @@ TEST(GgufModel, MissingTensorIsAnInputErrorNamingIt) {
     EXPECT_NE(std::string(e.what()).find("blk.1.ffn_up.weight"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("bad.gguf"), std::string::npos) << e.what();
   }
+}
+
+// LocalModel on a GGUF file: the tokenizer from the metadata encodes the prompt, generation runs.
+TEST(GgufModel, LocalModelGeneratesWithTheMetadataTokenizer) {
+  ModelConfig c = preset_config("tiny-gqa");
+  ScratchDir dir;
+  CheckpointOptions opts;
+  opts.write_tokenizer = false;
+  write_random_checkpoint(c, dir.path() / "hf", opts);
+  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "m.gguf", "", true);
+  const auto model = LocalModel::load(dir.path() / "m.gguf", {});
+  SamplingParams p;
+  p.max_new_tokens = 3;
+  const auto out = model->generate({"hello world"}, p);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].error, "");
+  EXPECT_EQ(out[0].prompt_tokens, 6);  // hello, Ġw, o, r, l, d
 }
 
 }  // namespace

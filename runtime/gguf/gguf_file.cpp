@@ -21,6 +21,9 @@ constexpr uint64_t kMaxStringBytes = uint64_t{1} << 30;
 constexpr int kMaxArrayDepth = 4;
 constexpr uint32_t kMaxDims = 4;
 constexpr uint64_t kMaxAlignment = uint64_t{1} << 20;
+// Each array element becomes a Value (~90 bytes): without a cap, a file of 1-byte elements would
+// cost ~90x its size in memory. Real files hold at most a few hundred thousand tokens and merges.
+constexpr uint64_t kMaxArrayElements = uint64_t{1} << 23;
 
 // Reads the header region front to back; every read checks the bytes left first.
 class Cursor {
@@ -75,7 +78,8 @@ uint64_t min_value_bytes(ValueType t) {
 
 bool known_value_type(uint32_t t) { return t <= static_cast<uint32_t>(ValueType::kF64); }
 
-Value read_value(Cursor& c, ValueType type, const std::string& key, int depth) {
+// `elements`: array elements read so far in the file, against kMaxArrayElements.
+Value read_value(Cursor& c, ValueType type, const std::string& key, int depth, uint64_t& elements) {
   Value v;
   v.type = type;
   switch (type) {
@@ -115,8 +119,12 @@ Value read_value(Cursor& c, ValueType type, const std::string& key, int depth) {
         c.fail(fmt::format("metadata \"{}\": array of {} {} values cannot fit in the {} bytes left", key, n,
                            value_type_name(v.element_type), c.left()),
                at);
+      if (n > kMaxArrayElements - elements)
+        c.fail(fmt::format("metadata \"{}\": array of {} elements takes the file past {} array elements in all", key,
+                           n, kMaxArrayElements), at);
+      elements += n;
       v.array.reserve(static_cast<size_t>(n));
-      for (uint64_t k = 0; k < n; ++k) v.array.push_back(read_value(c, v.element_type, key, depth + 1));
+      for (uint64_t k = 0; k < n; ++k) v.array.push_back(read_value(c, v.element_type, key, depth + 1, elements));
       break;
     }
   }
@@ -202,13 +210,14 @@ void GgufFile::parse_all() {
   if (n_kv > c.left() / 13) c.fail(fmt::format("metadata count {} cannot fit in the file", n_kv), 16);
   if (n_tensors > c.left() / 32) c.fail(fmt::format("tensor count {} cannot fit in the file", n_tensors), 8);
 
+  uint64_t array_elements = 0;
   for (uint64_t k = 0; k < n_kv; ++k) {
     const size_t at = c.pos();
     std::string key = c.read_string(fmt::format("metadata key #{}", k));
     const size_t type_at = c.pos();
     const uint32_t type = c.read<uint32_t>(key + " type");
     if (!known_value_type(type)) c.fail(fmt::format("metadata \"{}\": unknown value type {}", key, type), type_at);
-    Value v = read_value(c, static_cast<ValueType>(type), key, 0);
+    Value v = read_value(c, static_cast<ValueType>(type), key, 0, array_elements);
     if (metadata_.count(key)) c.fail(fmt::format("metadata key \"{}\" appears twice", key), at);
     metadata_.emplace(std::move(key), std::move(v));
   }

@@ -13,7 +13,8 @@
 // InputError naming the file, the key or tensor, and the byte offset. Every tensor has 1..4 dims,
 // each >= 1, a type that type_info() knows, a row length that is a multiple of its block, its bytes
 // wholly inside the data region at an aligned offset, and no two tensors overlap. Metadata keys
-// and tensor names are unique. The mapping lives as long as the object; TensorInfo::data points
+// and tensor names are unique. Metadata arrays hold at most 2^23 elements in all (each element is
+// a Value in memory), strings at most 1 GiB. The mapping lives as long as the object; TensorInfo::data points
 // into it.
 #pragma once
 

@@ -130,6 +130,15 @@ TEST(GgufReader, HugeCountsAreRefusedBeforeAllocating) {
   EXPECT_NE(e.find("tokenizer.ggml.tokens"), std::string::npos) << e;
   EXPECT_NE(e.find("at byte"), std::string::npos) << e;
 
+  // 2^24 one-byte elements: a 16 MB file that would take ~1.5 GB as Values.
+  GgufWriter bytes_array;
+  std::string u8s;
+  GgufWriter::put<uint32_t>(u8s, 0);
+  GgufWriter::put<uint64_t>(u8s, 1ull << 24);
+  u8s.append(1ull << 24, '\0');
+  bytes_array.kv_raw("general.blob", 9, u8s);
+  EXPECT_NE(error_of(bytes_array.finish()).find("array elements in all"), std::string::npos);
+
   GgufWriter s;
   std::string long_string;
   GgufWriter::put<uint64_t>(long_string, 1ull << 62);

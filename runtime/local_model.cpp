@@ -11,6 +11,8 @@
 
 #include "common/errors.h"
 #include "common/utf8.h"
+#include "runtime/gguf/gguf_checkpoint.h"
+#include "runtime/gguf/gguf_tokenizer.h"
 #include "runtime/model.h"
 #include "runtime/prefill_plan.h"
 #include "runtime/tokenizer/chat_template.h"
@@ -413,18 +415,28 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   mo.cuda_graphs = options.cuda_graphs;
   mo.fused_decode = options.fused_decode;
   auto impl = std::make_unique<Impl>();
-  impl->model = Model::load(dir, mo);
+  const auto gguf_path = gguf::find_gguf(dir);
+  if (gguf_path) {
+    // A GGUF checkpoint carries its tokenizer and chat template in its metadata.
+    const auto file = gguf::GgufFile::open(*gguf_path);
+    impl->model = Model::load(*file, mo);
+    impl->tokenizer = gguf::gguf_tokenizer(*file);
+    impl->tokenizer_config = gguf::gguf_tokenizer_config(*file);
+  } else {
+    impl->model = Model::load(dir, mo);
+    if (std::filesystem::exists(dir / "tokenizer.json") || std::filesystem::exists(dir / "tokenizer.model"))
+      impl->tokenizer = load_tokenizer(dir);
+    impl->tokenizer_config = load_tokenizer_config(dir);  // with chat_template.jinja's template
+  }
   impl->prefill_limits.max_padded_tokens =
       options.prefill_tokens > 0 ? options.prefill_tokens : (cuda ? int64_t{65536} : int64_t{4096});
-  if (std::filesystem::exists(dir / "tokenizer.json") || std::filesystem::exists(dir / "tokenizer.model"))
-    impl->tokenizer = load_tokenizer(dir);
   impl->chat = options.chat;
   if (options.chat && !impl->tokenizer)
     throw InputError(fmt::format("{}: chat formatting needs a tokenizer", dir.string()));
-  impl->tokenizer_config = load_tokenizer_config(dir);  // with chat_template.jinja's template
   // Stop ids as transformers' generate() takes them: generation_config.json's eos_token_id, else
-  // config.json's; else the tokenizer's.
-  for (int64_t id : stop_token_ids(impl->model->config(), load_generation_config(dir)))
+  // config.json's (a GGUF file's eos/eot ids); else the tokenizer's.
+  for (int64_t id : gguf_path ? impl->model->config().eos_token_ids
+                              : stop_token_ids(impl->model->config(), load_generation_config(dir)))
     impl->eos.push_back(static_cast<int32_t>(id));
   if (impl->eos.empty() && impl->tokenizer) impl->eos = impl->tokenizer->eos_ids();
   return std::unique_ptr<LocalModel>(new LocalModel(std::move(impl)));

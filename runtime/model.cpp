@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "runtime/gguf/gguf_checkpoint.h"
 #include "runtime/rope.h"
 #include "runtime/weight_specs.h"
 
@@ -83,6 +84,7 @@ Model::Model(ModelConfig config, ModelOptions options, SafetensorsCheckpoint che
     : config_(std::move(config)), options_(options), checkpoint_(std::move(checkpoint)) {}
 
 std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const ModelOptions& options) {
+  if (const auto file = gguf::find_gguf(dir)) return load(*gguf::GgufFile::open(*file), options);
   ModelConfig config = load_model_config(dir);
   SafetensorsCheckpoint ckpt = SafetensorsCheckpoint::open(dir);
   // The file, not config.json, says how many layers there are: a config that claims more (1e9)
@@ -91,34 +93,68 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const Model
   // Check every tensor's presence, shape and dtype before allocating anything.
   for (const auto& spec : weight_specs(config)) ckpt.require_weight(spec.name, spec.shape);
   std::unique_ptr<Model> m(new Model(std::move(config), options, std::move(ckpt)));
-  const ModelConfig& c = m->config_;
-  auto get = [&](const std::string& name) {
+  m->assign_weights([&](const std::string& name) {
     const TensorView* view = m->checkpoint_.find(name);
     return view ? load_weight(*view, options) : torch::Tensor();
-  };
-  m->embed_ = get("model.embed_tokens.weight");
-  m->final_norm_ = get("model.norm.weight");
-  m->lm_head_ = c.tie_word_embeddings ? m->embed_ : get("lm_head.weight");
+  });
+  return m;
+}
+
+std::unique_ptr<Model> Model::load(const gguf::GgufFile& file, const ModelOptions& options) {
+  ModelConfig config = gguf::gguf_model_config(file);
+  // As for safetensors: the file's tensors, not its metadata, bound what is sized next.
+  if (!file.find_tensor(fmt::format("blk.{}.attn_norm.weight", config.num_layers - 1)))
+    throw InputError(fmt::format("{}: block_count {} but no tensor blk.{}.attn_norm.weight", file.name(),
+                                 config.num_layers, config.num_layers - 1));
+  for (const auto& spec : weight_specs(config)) {
+    const std::string name = gguf::gguf_tensor_name(spec.name);
+    const gguf::TensorInfo* t = file.find_tensor(name);
+    if (!t) throw InputError(fmt::format("{}: tensor \"{}\" ({}) is missing", file.name(), name, spec.name));
+    if (t->shape() != spec.shape)
+      throw InputError(fmt::format("{}: tensor \"{}\" has shape {}, expected {}", file.name(), name,
+                                   shape_string(t->shape()), shape_string(spec.shape)));
+  }
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& spec : weight_specs(config)) shapes[spec.name] = spec.shape;
+  std::unique_ptr<Model> m(new Model(std::move(config), options, SafetensorsCheckpoint()));
+  m->assign_weights([&](const std::string& name) {
+    const auto shape = shapes.find(name);
+    if (shape == shapes.end()) return torch::Tensor();
+    auto values = gguf::to_runtime_weight(file, m->config_, name, shape->second);
+    if (!values) return torch::Tensor();
+    // Dequantised once at load to the run's dtype (the mapping is not kept).
+    const torch::Tensor t = torch::from_blob(values->data(), shape->second, torch::kFloat32);
+    return t.to(options.device, options.dtype, /*non_blocking=*/false, /*copy=*/true);
+  });
+  return m;
+}
+
+void Model::assign_weights(const std::function<torch::Tensor(const std::string&)>& get) {
+  const ModelConfig& c = config_;
+  const ModelOptions& options = options_;
+  embed_ = get("model.embed_tokens.weight");
+  final_norm_ = get("model.norm.weight");
+  lm_head_ = c.tie_word_embeddings ? embed_ : get("lm_head.weight");
   for (int64_t l = 0; l < c.num_layers; ++l) {
     auto L = [&](const char* s) { return get(layer_weight(l, s)); };
-    m->layers_.push_back(Layer{L("input_layernorm.weight"), L("self_attn.q_proj.weight"), L("self_attn.q_proj.bias"),
-                               L("self_attn.q_up_proj.weight"), L("self_attn.q_gate_proj.weight"),
-                               L("self_attn.q_down_proj.weight"), L("self_attn.k_proj.weight"),
-                               L("self_attn.k_proj.bias"), L("self_attn.v_proj.weight"), L("self_attn.v_proj.bias"),
-                               L("self_attn.o_proj.weight"), L("post_attention_layernorm.weight"),
-                               L("mlp.gate_proj.weight"), L("mlp.up_proj.weight"), L("mlp.down_proj.weight")});
+    layers_.push_back(Layer{L("input_layernorm.weight"), L("self_attn.q_proj.weight"), L("self_attn.q_proj.bias"),
+                            L("self_attn.q_up_proj.weight"), L("self_attn.q_gate_proj.weight"),
+                            L("self_attn.q_down_proj.weight"), L("self_attn.k_proj.weight"),
+                            L("self_attn.k_proj.bias"), L("self_attn.v_proj.weight"), L("self_attn.v_proj.bias"),
+                            L("self_attn.o_proj.weight"), L("post_attention_layernorm.weight"),
+                            L("mlp.gate_proj.weight"), L("mlp.up_proj.weight"), L("mlp.down_proj.weight")});
   }
   const RopeTable rope = rope_table(c);
-  m->inv_freq_ = torch::tensor(rope.inv_freq, torch::kFloat64).to(options.device);
+  inv_freq_ = torch::tensor(rope.inv_freq, torch::kFloat64).to(options.device);
   // transformers multiplies cos and sin by the attention scaling (yarn): q.k by its square, which
   // every path applies to q after RoPE (the fused decode step to its softmax scale), so the KV
   // cache holds the same rows on every path.
-  m->q_logit_scale_ = rope.attention_scaling * rope.attention_scaling;
+  q_logit_scale_ = rope.attention_scaling * rope.attention_scaling;
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   if (options.cuda_kernels && options.device.is_cuda() &&
       cuda_decode_supported(c, options.dtype, options.selective_v_topk)) {
-    m->cuda_kernels_ = true;
-    m->cuda_sm_count_ = cuda_sm_count();
+    cuda_kernels_ = true;
+    cuda_sm_count_ = cuda_sm_count();
     // The input widths of every projection of the fused step (RoPE takes any even d_k the
     // attention kernels take). Decided per batch size: shared memory holds the batch's x rows.
     const int64_t aug = c.aug_q_size > 0 ? c.aug_q_size : c.hidden_size;
@@ -126,10 +162,9 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const Model
       if (cuda_fused_decode_supported({c.hidden_size, c.intermediate_size, aug, c.num_q_heads * c.head_dim_qk,
                                        c.num_q_heads * c.head_dim_v},
                                       b, options.dtype))
-        m->fused_max_batch_ = b;
+        fused_max_batch_ = b;
   }
 #endif
-  return m;
 }
 
 KVCache Model::make_cache(int64_t slots, int64_t capacity) const {

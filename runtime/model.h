@@ -21,10 +21,12 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
 
+#include "runtime/gguf/gguf_file.h"
 #include "runtime/model_config.h"
 #include "runtime/safetensors.h"
 
@@ -77,7 +79,11 @@ torch::Tensor rope_inv_freq(const ModelConfig& c);
 
 class Model {
  public:
+  // A safetensors checkpoint folder, or a GGUF checkpoint (a .gguf file, or a folder holding exactly
+  // one and no config.json: runtime/gguf/gguf_checkpoint.h).
   static std::unique_ptr<Model> load(const std::filesystem::path& checkpoint_dir, const ModelOptions& options);
+  // A GGUF checkpoint, its weights dequantised to options.dtype at load.
+  static std::unique_ptr<Model> load(const gguf::GgufFile& file, const ModelOptions& options);
   const ModelConfig& config() const { return config_; }
   const ModelOptions& options() const { return options_; }
 
@@ -119,6 +125,9 @@ class Model {
     torch::Tensor last_rows;  // [B] long on the device: b * T + real[b] - 1, the rows whose logits count
   };
   Model(ModelConfig config, ModelOptions options, SafetensorsCheckpoint checkpoint);
+  // Every weight by its runtime name (weight_specs.h; an undefined tensor when the checkpoint has
+  // none), then the rotary table and the CUDA decode path: the part both checkpoint formats share.
+  void assign_weights(const std::function<torch::Tensor(const std::string&)>& get);
   // Checked token ids [B, T] on the model's device (ids in the vocabulary, one row per slot).
   torch::Tensor device_tokens(const torch::Tensor& tokens, size_t slots) const;
   // forward() and prefill(): capacity check, positions, the layers, the slots' new lengths.

@@ -8,6 +8,7 @@
 #include "common/sha256.h"
 #include "harness/backends/spec_query.h"
 #include "runtime/checkpoint_files.h"
+#include "runtime/gguf/gguf_checkpoint.h"
 #include "runtime/local_model.h"
 #include "runtime/tokenizer/chat_template.h"
 
@@ -41,7 +42,8 @@ LocalSpec parse_local_spec(const std::string& spec) {
   }
   if (out.max_active < 0)
     throw InputError(fmt::format("model spec \"{}\": max_active must be at least 0 (0: the whole batch)", spec));
-  if (!fs::is_directory(out.dir)) throw InputError(fmt::format("model spec \"{}\": {} is not a folder", spec, out.dir.string()));
+  if (!fs::is_directory(out.dir) && !runtime::gguf::find_gguf(out.dir))
+    throw InputError(fmt::format("model spec \"{}\": {} is not a folder or a .gguf file", spec, out.dir.string()));
   return out;
 }
 
@@ -49,16 +51,20 @@ LocalSpec parse_local_spec(const std::string& spec) {
 
 LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
   const LocalSpec parsed = parse_local_spec(spec);
+  // A GGUF checkpoint is one file holding weights, tokenizer and chat template.
+  const auto gguf_file = runtime::gguf::find_gguf(parsed.dir);
   // Every use of this backend is text (generate, loglikelihood): a folder without a tokenizer is
   // refused before its weights are loaded, not found example by example as a run of errors.
-  if (!std::filesystem::exists(parsed.dir / "tokenizer.json") && !std::filesystem::exists(parsed.dir / "tokenizer.model"))
+  if (!gguf_file && !std::filesystem::exists(parsed.dir / "tokenizer.json") &&
+      !std::filesystem::exists(parsed.dir / "tokenizer.model"))
     throw InputError(fmt::format("{}: the checkpoint folder has no tokenizer.json or tokenizer.model; the local: "
                                  "backend generates text and needs one",
                                  parsed.dir.string()));
-  model_ = runtime::LocalModel::load(parsed.dir, parsed.options);
+  const fs::path checkpoint = gguf_file ? *gguf_file : parsed.dir;
+  model_ = runtime::LocalModel::load(checkpoint, parsed.options);
   max_active_ = parsed.max_active;
   fixed_length_ = parsed.fixed_length;
-  hash_ = runtime::checkpoint_content_hash(runtime::checkpoint_content_files(parsed.dir));
+  hash_ = runtime::checkpoint_content_hash(runtime::checkpoint_content_files(checkpoint));
 }
 
 LocalBackend::~LocalBackend() = default;

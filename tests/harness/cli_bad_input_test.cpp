@@ -222,6 +222,23 @@ TEST_F(Cli, WrongJsonTypesInConfigJsonExitTwoNamingTheKey) {
     EXPECT_TRUE(has(r.err, expected)) << patch << ": " << r.err;
   }
 }
+
+// A malformed GGUF file (local:FILE.gguf, or a folder holding it): exit 2 naming the file and
+// what is wrong, no run created.
+TEST_F(Cli, AMalformedGgufExitsTwoNamingTheFile) {
+  const auto bad = dir_ / "bad.gguf";
+  // Magic, version 3, 1 tensor, then a metadata count no file could hold.
+  testing::write_file(bad, std::string("GGUF\x03\0\0\0\x01\0\0\0\0\0\0\0\xff\xff\xff\xff\xff\xff\xff\x0f", 24));
+  const auto g = aimicius("generate --model local:" + bad.string() + " hi");
+  EXPECT_EQ(g.exit_code, 2) << g.err;
+  EXPECT_TRUE(has(g.err, bad.string() + ": malformed GGUF at byte 16: metadata count")) << g.err;
+  fs::create_directories(dir_ / "ggufdir");
+  testing::write_file(dir_ / "ggufdir" / "m.gguf", "GGUF\x01");
+  const auto r = aimicius("run --model local:" + (dir_ / "ggufdir").string() + " --limit 1");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(has(r.err, (dir_ / "ggufdir" / "m.gguf").string())) << r.err;
+  EXPECT_EQ(run_count(), 0);
+}
 #endif
 
 }  // namespace

@@ -1,0 +1,170 @@
+#include "runtime/gguf/gguf_checkpoint.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "common/errors.h"
+#include "runtime/safetensors.h"
+
+namespace aimicius::runtime::gguf {
+namespace fs = std::filesystem;
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// `<arch>.` keys read below, and keys that do not change the computation (or are checked).
+const std::set<std::string> kUnderstoodKeys = {
+    "context_length", "embedding_length", "block_count", "feed_forward_length", "attention.head_count",
+    "attention.head_count_kv", "rope.freq_base", "attention.layer_norm_rms_epsilon", "vocab_size",
+    "rope.dimension_count", "attention.key_length", "attention.value_length", "rope.scaling.type",
+    "rope.scaling.factor", "rope.scaling.original_context_length", "rope.scaling.finetuned",
+    "expert_count", "expert_used_count", "pooling_type"};
+
+}  // namespace
+
+std::optional<fs::path> find_gguf(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) {
+    if (ends_with(path.filename().string(), ".gguf")) return path;
+    return std::nullopt;
+  }
+  if (!fs::is_directory(path, ec)) return std::nullopt;
+  std::vector<fs::path> found;
+  for (const auto& entry : fs::directory_iterator(path)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "config.json" || ends_with(name, ".safetensors")) return std::nullopt;
+    if (ends_with(name, ".gguf") && entry.is_regular_file()) found.push_back(entry.path());
+  }
+  if (found.empty()) return std::nullopt;
+  if (found.size() > 1) {
+    std::vector<std::string> names;
+    for (const auto& f : found) names.push_back(f.filename().string());
+    std::sort(names.begin(), names.end());
+    throw InputError(fmt::format("{}: the folder holds several GGUF files ({}); name one: local:FILE.gguf",
+                                 path.string(), fmt::join(names, ", ")));
+  }
+  return found.front();
+}
+
+ModelConfig gguf_model_config(const GgufFile& f) {
+  const std::string arch = f.require_string("general.architecture");
+  if (arch != "llama" && arch != "qwen2")
+    throw InputError(fmt::format("{}: architecture \"{}\" is not supported (llama, qwen2)", f.name(), arch));
+  const std::string p = arch + ".";
+  for (const auto& [key, value] : f.metadata())
+    if (key.rfind(p, 0) == 0 && !kUnderstoodKeys.count(key.substr(p.size())))
+      throw InputError(fmt::format("{}: metadata \"{}\" is not understood by this runtime and may change the "
+                                   "model; refusing to run it", f.name(), key));
+  ModelConfig c;
+  c.model_type = arch;
+  c.hidden_size = f.require_int(p + "embedding_length");
+  c.num_layers = f.require_int(p + "block_count");
+  c.intermediate_size = f.require_int(p + "feed_forward_length");
+  c.num_q_heads = f.require_int(p + "attention.head_count");
+  c.num_k_heads = c.num_v_heads = f.optional_int(p + "attention.head_count_kv").value_or(c.num_q_heads);
+  c.max_position_embeddings = f.optional_int(p + "context_length").value_or(c.max_position_embeddings);
+  c.rms_norm_eps = f.optional_float(p + "attention.layer_norm_rms_epsilon").value_or(1e-5);
+  c.rope_theta = f.optional_float(p + "rope.freq_base").value_or(10000.0);
+  if (c.num_q_heads <= 0 || c.hidden_size <= 0)
+    throw InputError(fmt::format("{}: {}attention.head_count and embedding_length must be positive", f.name(), p));
+  c.head_dim_qk = f.optional_int(p + "attention.key_length").value_or(c.hidden_size / c.num_q_heads);
+  c.head_dim_v = f.optional_int(p + "attention.value_length").value_or(c.head_dim_qk);
+  if (c.head_dim_v != c.head_dim_qk)
+    throw InputError(fmt::format("{}: key_length {} != value_length {} is not supported", f.name(), c.head_dim_qk,
+                                 c.head_dim_v));
+  if (const auto rot = f.optional_int(p + "rope.dimension_count"); rot && *rot != c.head_dim_qk)
+    throw InputError(fmt::format("{}: {}rope.dimension_count {} != head dim {} (partial rotary) is not supported",
+                                 f.name(), p, *rot, c.head_dim_qk));
+  if (f.optional_int(p + "expert_count").value_or(0) > 0)
+    throw InputError(fmt::format("{}: mixture-of-experts models are not supported", f.name()));
+  const std::string scaling = f.optional_string(p + "rope.scaling.type").value_or("none");
+  if (scaling == "linear") {
+    c.rope_scaling.type = "linear";
+    c.rope_scaling.factor = f.optional_float(p + "rope.scaling.factor").value_or(1.0);
+  } else if (scaling != "none") {
+    throw InputError(fmt::format("{}: {}rope.scaling.type \"{}\" is not supported (none, linear)", f.name(), p, scaling));
+  }
+  if (f.find_tensor("rope_freqs.weight"))
+    throw InputError(fmt::format("{}: rope_freqs.weight (llama3-style RoPE factors) is not supported yet", f.name()));
+  c.qkv_bias = arch == "qwen2";
+  const Value* tokens = f.find("tokenizer.ggml.tokens");
+  if (tokens && tokens->type == ValueType::kArray) c.vocab_size = static_cast<int64_t>(tokens->array.size());
+  const TensorInfo* embd = f.find_tensor("token_embd.weight");
+  if (!embd || embd->dims.size() != 2 || embd->dims[0] != c.hidden_size)
+    throw InputError(fmt::format("{}: tensor token_embd.weight is missing or not [vocab, {}]", f.name(), c.hidden_size));
+  if (c.vocab_size == 0) c.vocab_size = embd->dims[1];
+  if (embd->dims[1] != c.vocab_size)
+    throw InputError(fmt::format("{}: token_embd.weight has {} rows but the token list {} entries", f.name(),
+                                 embd->dims[1], c.vocab_size));
+  if (const auto v = f.optional_int(p + "vocab_size"); v && *v != c.vocab_size)
+    throw InputError(fmt::format("{}: {}vocab_size {} != {} tokens", f.name(), p, *v, c.vocab_size));
+  c.tie_word_embeddings = f.find_tensor("output.weight") == nullptr;
+  if (const auto bos = f.optional_int("tokenizer.ggml.bos_token_id")) c.bos_token_ids = {*bos};
+  for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"})
+    if (const auto id = f.optional_int(key);
+        id && std::find(c.eos_token_ids.begin(), c.eos_token_ids.end(), *id) == c.eos_token_ids.end())
+      c.eos_token_ids.push_back(*id);
+  c.validate(f.name());
+  return c;
+}
+
+std::string gguf_tensor_name(const std::string& n) {
+  if (n == "model.embed_tokens.weight") return "token_embd.weight";
+  if (n == "model.norm.weight") return "output_norm.weight";
+  if (n == "lm_head.weight") return "output.weight";
+  static const std::pair<const char*, const char*> kLayer[] = {
+      {"input_layernorm.weight", "attn_norm.weight"},    {"self_attn.q_proj.weight", "attn_q.weight"},
+      {"self_attn.q_proj.bias", "attn_q.bias"},          {"self_attn.k_proj.weight", "attn_k.weight"},
+      {"self_attn.k_proj.bias", "attn_k.bias"},          {"self_attn.v_proj.weight", "attn_v.weight"},
+      {"self_attn.v_proj.bias", "attn_v.bias"},          {"self_attn.o_proj.weight", "attn_output.weight"},
+      {"post_attention_layernorm.weight", "ffn_norm.weight"}, {"mlp.gate_proj.weight", "ffn_gate.weight"},
+      {"mlp.up_proj.weight", "ffn_up.weight"},           {"mlp.down_proj.weight", "ffn_down.weight"}};
+  const std::string prefix = "model.layers.";
+  if (n.rfind(prefix, 0) != 0) return "";
+  const size_t dot = n.find('.', prefix.size());
+  if (dot == std::string::npos) return "";
+  const std::string layer = n.substr(prefix.size(), dot - prefix.size()), rest = n.substr(dot + 1);
+  for (const auto& [hf, gg] : kLayer)
+    if (rest == hf) return "blk." + layer + "." + gg;
+  return "";
+}
+
+void unpermute_rope_rows(std::vector<float>& w, int64_t heads, int64_t head_dim, int64_t cols) {
+  // The file's row h*hd + 2*i + s holds HF's row h*hd + s*hd/2 + i.
+  std::vector<float> out(w.size());
+  const int64_t half = head_dim / 2;
+  for (int64_t h = 0; h < heads; ++h)
+    for (int64_t i = 0; i < half; ++i)
+      for (int64_t s = 0; s < 2; ++s) {
+        const float* src = w.data() + (h * head_dim + 2 * i + s) * cols;
+        std::copy(src, src + cols, out.data() + (h * head_dim + s * half + i) * cols);
+      }
+  w.swap(out);
+}
+
+std::optional<std::vector<float>> to_runtime_weight(const GgufFile& f, const ModelConfig& c,
+                                                    const std::string& runtime_name,
+                                                    const std::vector<int64_t>& shape) {
+  const std::string name = gguf_tensor_name(runtime_name);
+  const TensorInfo* t = name.empty() ? nullptr : f.find_tensor(name);
+  if (!t) return std::nullopt;
+  if (t->shape() != shape)
+    throw InputError(fmt::format("{}: tensor \"{}\" has shape {}, expected {} for {}", f.name(), name,
+                                 shape_string(t->shape()), shape_string(shape), runtime_name));
+  std::vector<float> w = f.to_float(*t);
+  if (c.model_type == "llama") {
+    const int64_t cols = shape.size() == 2 ? shape[1] : 1;
+    if (ends_with(name, "attn_q.weight") || ends_with(name, "attn_q.bias"))
+      unpermute_rope_rows(w, c.num_q_heads, c.head_dim_qk, cols);
+    else if (ends_with(name, "attn_k.weight") || ends_with(name, "attn_k.bias"))
+      unpermute_rope_rows(w, c.num_k_heads, c.head_dim_qk, cols);
+  }
+  return w;
+}
+
+}  // namespace aimicius::runtime::gguf

@@ -1,0 +1,108 @@
+#include "runtime/gguf/gguf_tokenizer.h"
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "runtime/tokenizer/bpe_tokenizer.h"
+#include "runtime/tokenizer/known_split_patterns.h"
+
+namespace aimicius::runtime::gguf {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kTokenControl = 3, kTokenUserDefined = 4;
+
+const std::vector<Value>& require_array(const GgufFile& f, const std::string& key, ValueType element) {
+  const Value* v = f.find(key);
+  if (!v) throw InputError(fmt::format("{}: metadata \"{}\" is missing", f.name(), key));
+  if (v->type != ValueType::kArray || v->element_type != element)
+    throw InputError(fmt::format("{}: metadata \"{}\" must be an array of {}", f.name(), key, value_type_name(element)));
+  return v->array;
+}
+
+json split_step(KnownSplitPattern pattern) {
+  return {{"type", "Split"},
+          {"pattern", {{"Regex", std::string(known_pattern_source(pattern))}}},
+          {"behavior", "Isolated"},
+          {"invert", false}};
+}
+
+json byte_level(bool use_regex) {
+  return {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", use_regex}};
+}
+
+json pre_tokenizer_for(const GgufFile& f, const std::string& pre) {
+  if (pre == "default" || pre == "gpt2" || pre == "gpt-2") return byte_level(true);
+  if (pre == "smollm")
+    return {{"type", "Sequence"},
+            {"pretokenizers", json::array({{{"type", "Digits"}, {"individual_digits", true}}, byte_level(true)})}};
+  if (pre == "llama-bpe" || pre == "llama3")
+    return {{"type", "Sequence"}, {"pretokenizers", json::array({split_step(KnownSplitPattern::kLlama3), byte_level(false)})}};
+  if (pre == "qwen2")
+    return {{"type", "Sequence"}, {"pretokenizers", json::array({split_step(KnownSplitPattern::kQwen2), byte_level(false)})}};
+  throw InputError(fmt::format("{}: tokenizer.ggml.pre \"{}\" is not supported (default, gpt2, smollm, llama-bpe, "
+                               "qwen2)", f.name(), pre));
+}
+
+}  // namespace
+
+json gguf_tokenizer_json(const GgufFile& f) {
+  const std::string model = f.require_string("tokenizer.ggml.model");
+  if (model != "gpt2")
+    throw InputError(fmt::format("{}: tokenizer.ggml.model \"{}\" is not supported (gpt2: byte-level BPE)", f.name(),
+                                 model));
+  const std::string pre = f.optional_string("tokenizer.ggml.pre").value_or("default");
+  const auto& tokens = require_array(f, "tokenizer.ggml.tokens", ValueType::kString);
+  const auto& merges = require_array(f, "tokenizer.ggml.merges", ValueType::kString);
+  const Value* types = f.find("tokenizer.ggml.token_type");
+  if (types && (types->type != ValueType::kArray || types->element_type != ValueType::kI32 ||
+                types->array.size() != tokens.size()))
+    throw InputError(fmt::format("{}: tokenizer.ggml.token_type must be an int32 array, one per token", f.name()));
+  json vocab = json::object();
+  json added = json::array();
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& t = tokens[i].s;
+    if (vocab.contains(t)) throw InputError(fmt::format("{}: token \"{}\" appears twice in tokenizer.ggml.tokens", f.name(), t));
+    vocab[t] = i;
+    const int64_t type = types ? types->array[i].i : 1;
+    if ((type == kTokenControl || type == kTokenUserDefined) && !t.empty())
+      added.push_back({{"id", i}, {"content", t}, {"special", type == kTokenControl}, {"normalized", false}});
+  }
+  json merge_list = json::array();
+  for (const auto& m : merges) merge_list.push_back(m.s);
+  json root = {{"model", {{"type", "BPE"}, {"vocab", std::move(vocab)}, {"merges", std::move(merge_list)},
+                          {"ignore_merges", pre == "llama-bpe" || pre == "llama3"}}},
+               {"added_tokens", std::move(added)},
+               {"pre_tokenizer", pre_tokenizer_for(f, pre)},
+               {"decoder", {{"type", "ByteLevel"}}}};
+  return root;
+}
+
+std::unique_ptr<Tokenizer> gguf_tokenizer(const GgufFile& f) {
+  auto tokenizer = std::make_unique<BpeTokenizer>(gguf_tokenizer_json(f), f.name() + " (tokenizer.ggml.*)");
+  SpecialTokenIds ids;
+  const auto check = [&](const std::string& key) -> std::optional<int32_t> {
+    const auto id = f.optional_int(key);
+    if (!id) return std::nullopt;
+    if (*id < 0 || *id >= tokenizer->vocab_size())
+      throw InputError(fmt::format("{}: metadata \"{}\" = {} is not a token id", f.name(), key, *id));
+    return static_cast<int32_t>(*id);
+  };
+  ids.bos = check("tokenizer.ggml.bos_token_id");
+  for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"})
+    if (const auto id = check(key); id && std::find(ids.eos.begin(), ids.eos.end(), *id) == ids.eos.end())
+      ids.eos.push_back(*id);
+  ids.add_bos_token = f.optional_bool("tokenizer.ggml.add_bos_token");
+  tokenizer->set_special_tokens(std::move(ids));
+  return tokenizer;
+}
+
+nlohmann::json gguf_tokenizer_config(const GgufFile& f) {
+  json out = json::object();
+  if (const auto t = f.optional_string("tokenizer.chat_template")) out["chat_template"] = *t;
+  if (const auto b = f.optional_bool("tokenizer.ggml.add_bos_token")) out["add_bos_token"] = *b;
+  return out;
+}
+
+}  // namespace aimicius::runtime::gguf

@@ -20,11 +20,13 @@ struct LocalSpec {
   fs::path dir;
   runtime::LocalModelOptions options;
   int64_t max_active = 0;  // SamplingParams::max_active of every call
+  PromptStyle prompt_style;
 };
 
 LocalSpec parse_local_spec(const std::string& spec) {
   const SpecParts parts = split_spec_options(spec, spec.substr(std::string("local:").size()));
   LocalSpec out;
+  std::string fewshot;  // "" until given: the default follows chat
   out.dir = parts.base;
   if (out.dir.empty()) throw InputError(fmt::format("model spec \"{}\" needs a checkpoint folder: local:DIR", spec));
   for (const auto& [key, value] : parts.options) {
@@ -33,10 +35,12 @@ LocalSpec parse_local_spec(const std::string& spec) {
     else if (key == "chat") out.options.chat = value == "1" || value == "true";
     else if (key == "selective_v") out.options.selective_v_topk = spec_int(spec, key, value);
     else if (key == "max_active") out.max_active = spec_int(spec, key, value);
+    else if (key == "fewshot") fewshot = value;
     else
       throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat, "
-                                   "max_active)", spec, key));
+                                   "max_active, fewshot)", spec, key));
   }
+  out.prompt_style = make_prompt_style(spec, out.options.chat, fewshot);
   if (out.max_active < 0)
     throw InputError(fmt::format("model spec \"{}\": max_active must be at least 0 (0: the whole batch)", spec));
   if (!fs::is_directory(out.dir)) throw InputError(fmt::format("model spec \"{}\": {} is not a folder", spec, out.dir.string()));
@@ -69,6 +73,7 @@ LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
                                  parsed.dir.string()));
   model_ = runtime::LocalModel::load(parsed.dir, parsed.options);
   max_active_ = parsed.max_active;
+  prompt_style_ = parsed.prompt_style;
   hash_ = checkpoint_hash(parsed.dir);
 }
 

@@ -21,6 +21,7 @@ class BackendWrapper : public Backend {
   std::string spec() const override { return inner_->spec(); }
   std::string content_hash() const override { return inner_->content_hash(); }
   bool is_oracle() const override { return inner_->is_oracle(); }
+  PromptStyle prompt_style() const override { return inner_->prompt_style(); }
   std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                          const GenerationParams& params) override {
     return inner_->generate(batch, params);

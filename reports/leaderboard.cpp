@@ -77,7 +77,7 @@ std::vector<LeaderboardRun> newest_complete_runs(const std::vector<RunRecord>& r
   return out;
 }
 
-std::string run_generation_note(const RunRecord& run) {
+std::string run_generation_note(const RunRecord& run, const std::set<std::string>& shown) {
   if (!run.config.is_object() || !run.config.contains("prompt_style")) return "";
   const auto& style = run.config["prompt_style"];
   std::string note = fmt::format("run {}: prompts {}", run.id,
@@ -88,7 +88,7 @@ std::string run_generation_note(const RunRecord& run) {
                                      : std::string("as plain text, few-shot inline"));
   if (run.suites.is_object())
     for (const auto& [suite, info] : run.suites.items()) {
-      if (!info.is_object() || !info.contains("generation")) continue;
+      if (!info.is_object() || !info.contains("generation") || (!shown.empty() && !shown.count(suite))) continue;
       const auto& g = info["generation"];
       std::vector<std::string> stops;
       for (const auto& stop : g.value("stop", nlohmann::json::array())) stops.push_back(nlohmann::json(stop).dump());

@@ -89,8 +89,9 @@ Leaderboard build_leaderboard(Store& store, const std::vector<LeaderboardRun>& r
 std::vector<LeaderboardRun> newest_complete_runs(const std::vector<RunRecord>& runs);
 
 // One line saying how a run built its prompts and what it generated with (runs.config.prompt_style,
-// runs.suites[s].generation), or "" for a run stored before runs recorded them.
-std::string run_generation_note(const RunRecord& run);
+// runs.suites[s].generation) for the suites in `shown` (empty: all), or "" for a run stored before
+// runs recorded them.
+std::string run_generation_note(const RunRecord& run, const std::set<std::string>& shown = {});
 
 // The headline metric a run recorded for `suite` ("" when it recorded none).
 std::string run_headline(const RunRecord& run, const std::string& suite);

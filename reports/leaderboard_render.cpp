@@ -94,8 +94,11 @@ Table leaderboard_summary_table(const Leaderboard& board) {
   if (any_not_judged && board.runs.size() > 1)
     t.notes.push_back("warning: the runs above were not judged on the same examples (infrastructure errors): "
                       "their scores cover different example sets");
-  for (const auto& r : board.runs)
-    if (const std::string note = run_generation_note(r.run); !note.empty()) t.notes.push_back(note);
+  for (const auto& r : board.runs) {
+    std::set<std::string> shown;
+    for (const auto& c : r.cells) shown.insert(c.suite);
+    if (const std::string note = run_generation_note(r.run, shown); !note.empty()) t.notes.push_back(note);
+  }
   t.notes.push_back(fmt::format(kCiNote, board.resamples, board.seed));
   if (!board.all_metrics) t.notes.push_back("Each suite's headline metric; --all-metrics shows every metric.");
   if (any_paper(board)) t.notes.push_back(kRoleNote);

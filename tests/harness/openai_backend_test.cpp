@@ -458,11 +458,12 @@ TEST(OpenAIRun, ResumeAsksOnlyForWhatIsNeitherStoredNorCached) {
     id = create_run(store, plan, *backend);
     const LoadedSuite& syn = plan.suites.at(0);
     std::vector<GenerationRequest> first;
-    for (int i = 0; i < 4; ++i) first.push_back({"syn", syn.examples[i].id, syn.suite->prompt(syn.examples[i])});
+    for (int i = 0; i < 4; ++i) first.push_back(build_request(*syn.suite, syn.examples[i], backend->prompt_style()));
     GenerationParams params;  // as the runner asks (the cache key covers every parameter)
-    params.max_new_tokens = options.max_new_tokens;
+    const SuiteGeneration generation = suite_generation(*syn.suite, options, backend->prompt_style());
+    params.max_new_tokens = generation.max_new_tokens;
     params.seed = options.seed;
-    params.stop = syn.suite->stop_sequences();
+    params.stop = generation.stop;
     const auto results = backend->generate(first, params);
     for (int i = 0; i < 2; ++i) {
       PredictionRecord p;

@@ -90,6 +90,9 @@ TEST(LeaderboardSelection, TheReportSaysHowPromptsWereBuiltAndTheLimits) {
   EXPECT_EQ(run_generation_note(run), "run " + std::to_string(id) +
                                           ": prompts as chat, few-shot as user/assistant turns; cmdgen: "
                                           "max_new_tokens 96, stop [\"\\n\"]");
+  // Only the suites a board shows from the run are described.
+  EXPECT_EQ(run_generation_note(run, {"diagnostics"}),
+            "run " + std::to_string(id) + ": prompts as chat, few-shot as user/assistant turns");
   const std::string text =
       render_leaderboard_text(build_leaderboard(store, newest_complete_runs(store.list_runs()), {}), TableFormat::kMarkdown);
   EXPECT_NE(text.find("few-shot as user/assistant turns"), std::string::npos) << text;

@@ -414,5 +414,25 @@ TEST(Runner, ResumeRefusesAnotherPromptStyle) {
   EXPECT_THROW(check_resume_backend(run, inline_chat), InputError);
 }
 
+// fewshot= in a local: spec: turns need chat=1; the error comes before any weight is read.
+TEST(Runner, FewshotTurnsNeedAChatModel) {
+  const auto err = [](const std::string& spec) {
+    try {
+      make_backend(spec, {});
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+#ifdef AIMICIUS_HAVE_RUNTIME  // local: exists only where the runtime is built
+  EXPECT_NE(err("local:/no/such/dir?fewshot=turns").find("fewshot=turns needs a chat model"), std::string::npos);
+  EXPECT_NE(err("local:/no/such/dir?chat=1&fewshot=rows").find("fewshot must be turns or inline"), std::string::npos);
+#endif
+  (void)err;
+  EXPECT_EQ(make_prompt_style("s", true, "").fewshot, FewshotLayout::kTurns);
+  EXPECT_EQ(make_prompt_style("s", false, "").fewshot, FewshotLayout::kInline);
+  EXPECT_EQ(make_prompt_style("s", true, "inline").fewshot, FewshotLayout::kInline);
+}
+
 }  // namespace
 }  // namespace aimicius

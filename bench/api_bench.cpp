@@ -78,10 +78,10 @@ double time_backend(const RunOptions& options, int64_t& errors) {
   std::vector<std::vector<GenerationRequest>> batches;
   for (const auto& ex : loaded.examples) {
     if (batches.empty() || static_cast<int64_t>(batches.back().size()) >= options.batch_size) batches.emplace_back();
-    batches.back().push_back({kSuite, ex.id, loaded.suite->prompt(ex)});
+    batches.back().push_back(build_request(*loaded.suite, ex, backend->prompt_style()));  // as the runner builds it
   }
   GenerationParams params;
-  params.stop = loaded.suite->stop_sequences();
+  params.stop = suite_generation(*loaded.suite, options, backend->prompt_style()).stop;
   std::atomic<size_t> next{0};
   std::atomic<int64_t> failed{0};
   const auto start = std::chrono::steady_clock::now();

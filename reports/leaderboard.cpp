@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace aimicius {
 namespace {
@@ -51,11 +52,58 @@ bool run_paper_metric(const RunRecord& run, const std::string& suite, const std:
 }
 
 Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, const LeaderboardOptions& options) {
+  std::vector<LeaderboardRun> all;
+  for (const auto& r : runs) all.push_back({r, {}});
+  return build_leaderboard(store, all, options);
+}
+
+std::vector<LeaderboardRun> newest_complete_runs(const std::vector<RunRecord>& runs) {
+  std::map<std::pair<std::string, std::string>, const RunRecord*> newest;  // (model, suite) -> run
+  for (const auto& r : runs) {
+    if (r.status != kRunComplete || r.is_answer_loss() || !r.suites.is_object()) continue;
+    for (const auto& [suite, _] : r.suites.items()) {
+      const RunRecord*& slot = newest[{r.model_spec, suite}];
+      if (!slot || slot->id < r.id) slot = &r;
+    }
+  }
+  std::map<int64_t, LeaderboardRun> chosen;
+  for (const auto& [key, run] : newest) {
+    auto& entry = chosen[run->id];
+    entry.run = *run;
+    entry.suites.insert(key.second);
+  }
+  std::vector<LeaderboardRun> out;
+  for (auto& [_, entry] : chosen) out.push_back(std::move(entry));
+  return out;
+}
+
+std::string run_generation_note(const RunRecord& run, const std::set<std::string>& shown) {
+  if (!run.config.is_object() || !run.config.contains("prompt_style")) return "";
+  const auto& style = run.config["prompt_style"];
+  std::string note = fmt::format("run {}: prompts {}", run.id,
+                                 style.value("chat", false)
+                                     ? fmt::format("as chat, few-shot {}", style.value("fewshot", std::string("?")) == "turns"
+                                                                                ? "as user/assistant turns"
+                                                                                : "inline in the user turn")
+                                     : std::string("as plain text, few-shot inline"));
+  if (run.suites.is_object())
+    for (const auto& [suite, info] : run.suites.items()) {
+      if (!info.is_object() || !info.contains("generation") || (!shown.empty() && !shown.count(suite))) continue;
+      const auto& g = info["generation"];
+      std::vector<std::string> stops;
+      for (const auto& stop : g.value("stop", nlohmann::json::array())) stops.push_back(nlohmann::json(stop).dump());
+      note += fmt::format("; {}: max_new_tokens {}, stop [{}]", suite, g.value("max_new_tokens", int64_t{0}),
+                          fmt::join(stops, ", "));
+    }
+  return note;
+}
+
+Leaderboard build_leaderboard(Store& store, const std::vector<LeaderboardRun>& runs, const LeaderboardOptions& options) {
   Leaderboard board;
   board.all_metrics = options.all_metrics;
   board.seed = options.seed;
   board.resamples = options.resamples;
-  for (const auto& run : runs) {
+  for (const auto& [run, only] : runs) {
     RunScores rs;
     rs.run = run;
     using Key = std::pair<std::string, std::string>;  // suite, subset
@@ -66,6 +114,7 @@ Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, 
     std::map<Key, std::pair<int64_t, int64_t>> counts;  // examples, errors
     std::map<std::string, int64_t> not_judged;          // suite -> infra_error examples
     for (const auto& ex : store.stored_examples(run.id)) {
+      if (!only.empty() && !only.count(ex.suite)) continue;
       if (std::find(suites.begin(), suites.end(), ex.suite) == suites.end()) suites.push_back(ex.suite);
       std::vector<Key> keys = {{ex.suite, ""}};
       if (!ex.subset.empty()) {

@@ -75,6 +75,24 @@ struct LeaderboardOptions {
 
 Leaderboard build_leaderboard(Store& store, const std::vector<RunRecord>& runs, const LeaderboardOptions& options);
 
+// A run and the suites of it a leaderboard shows (empty: all of them).
+struct LeaderboardRun {
+  RunRecord run;
+  std::set<std::string> suites;
+};
+Leaderboard build_leaderboard(Store& store, const std::vector<LeaderboardRun>& runs, const LeaderboardOptions& options);
+
+// What `report` shows by default: for each model (its spec) and each suite, the newest complete
+// evaluation run that holds that suite (runs are newer by id). A model evaluated one suite per run
+// so shows every suite, each from its own run; a run none of whose suites is the newest is left
+// out. In run id order.
+std::vector<LeaderboardRun> newest_complete_runs(const std::vector<RunRecord>& runs);
+
+// One line saying how a run built its prompts and what it generated with (runs.config.prompt_style,
+// runs.suites[s].generation) for the suites in `shown` (empty: all), or "" for a run stored before
+// runs recorded them.
+std::string run_generation_note(const RunRecord& run, const std::set<std::string>& shown = {});
+
 // The headline metric a run recorded for `suite` ("" when it recorded none).
 std::string run_headline(const RunRecord& run, const std::string& suite);
 // Whether the run recorded `metric` of `suite` as the paper's definition (runs stored before

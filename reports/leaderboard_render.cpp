@@ -94,6 +94,11 @@ Table leaderboard_summary_table(const Leaderboard& board) {
   if (any_not_judged && board.runs.size() > 1)
     t.notes.push_back("warning: the runs above were not judged on the same examples (infrastructure errors): "
                       "their scores cover different example sets");
+  for (const auto& r : board.runs) {
+    std::set<std::string> shown;
+    for (const auto& c : r.cells) shown.insert(c.suite);
+    if (const std::string note = run_generation_note(r.run, shown); !note.empty()) t.notes.push_back(note);
+  }
   t.notes.push_back(fmt::format(kCiNote, board.resamples, board.seed));
   if (!board.all_metrics) t.notes.push_back("Each suite's headline metric; --all-metrics shows every metric.");
   if (any_paper(board)) t.notes.push_back(kRoleNote);
@@ -151,6 +156,8 @@ nlohmann::json leaderboard_json(const Leaderboard& board) {
                           {"suites", r.run.suites},
                           {"examples", r.examples},
                           {"errors", r.errors}};
+    if (r.run.config.is_object() && r.run.config.contains("prompt_style"))
+      run["prompt_style"] = r.run.config["prompt_style"];  // chat, fewshot layout (suites hold the generation)
     run["not_judged"] = nlohmann::json::object();  // suite -> examples not judged (infrastructure errors)
     for (const auto& [suite, not_judged, examples] : r.not_judged) run["not_judged"][suite] = not_judged;
     run["scores"] = nlohmann::json::array();

@@ -37,6 +37,17 @@ std::vector<std::string> PromptTemplate::names() const {
   return out;
 }
 
+std::optional<std::pair<PromptTemplate, PromptTemplate>> PromptTemplate::split_at(const std::string& name) const {
+  for (size_t i = 0; i < pieces_.size(); ++i) {
+    if (!pieces_[i].placeholder || pieces_[i].text != name) continue;
+    std::pair<PromptTemplate, PromptTemplate> parts;
+    parts.first.pieces_.assign(pieces_.begin(), pieces_.begin() + static_cast<std::ptrdiff_t>(i));
+    parts.second.pieces_.assign(pieces_.begin() + static_cast<std::ptrdiff_t>(i) + 1, pieces_.end());
+    return parts;
+  }
+  return std::nullopt;
+}
+
 std::string PromptTemplate::render(const nlohmann::json& fields, const PromptLabels& labels,
                                    const std::map<std::string, std::string>& extra,
                                    const std::string& where) const {

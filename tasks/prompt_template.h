@@ -10,8 +10,10 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +33,11 @@ class PromptTemplate {
 
   // The names its placeholders use ("label:platform" for a label), in order of appearance.
   std::vector<std::string> names() const;
+
+  // The template before and after the first placeholder `name` (which neither part holds), or
+  // nullopt when no placeholder has that name. Rendering both around the placeholder's text gives
+  // what render() gives.
+  std::optional<std::pair<PromptTemplate, PromptTemplate>> split_at(const std::string& name) const;
 
  private:
   struct Piece {

@@ -14,14 +14,17 @@
 // (scorers/scorer.h).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "tasks/chat_turns.h"
 #include "tasks/dataset.h"
 #include "scorers/audit_variant.h"
 #include "scorers/scoring.h"
@@ -41,10 +44,20 @@ class Suite {
   // Throws InputError naming ex.origin when a required field is missing or malformed.
   virtual void validate_example(const Example& ex) const = 0;
   virtual std::string prompt(const Example& ex) const = 0;
+  // The prompt as chat turns with the few-shot examples as user/assistant turns
+  // (tasks/chat_turns.h); a suite without few-shot examples gives one user turn holding prompt(ex).
+  virtual std::vector<ChatTurn> prompt_turns(const Example& ex) const { return {{"user", prompt(ex)}}; }
   // The raw output a perfect model would give; used by the `oracle` backend only.
   virtual std::string oracle_output(const Example& ex) const = 0;
   // Where a generating model should stop (the extraction copes with more, this saves tokens).
-  virtual std::vector<std::string> stop_sequences() const { return {}; }
+  // `chat`: the model answers a chat conversation, whose answers are laid out differently (a
+  // fenced block after a sentence) and end at the model's end of turn, so a suite may stop less.
+  virtual std::vector<std::string> stop_sequences(bool chat = false) const {
+    (void)chat;
+    return {};
+  }
+  // The generation budget the suite's data needs (its longest reference fits), when it states one.
+  virtual std::optional<int64_t> max_new_tokens() const { return std::nullopt; }
   virtual std::string extract_answer(std::string_view raw_output) const = 0;
   virtual std::vector<ScoreRow> score(const Example& ex, const std::string& answer,
                                       const ScoringContext& context) const = 0;

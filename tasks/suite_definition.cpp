@@ -10,6 +10,7 @@
 #include "common/errors.h"
 #include "common/json_file.h"
 #include "tasks/extractors/extractors.h"
+#include "tasks/extractors/reasoning.h"
 
 namespace aimicius {
 namespace fs = std::filesystem;
@@ -29,11 +30,18 @@ class DataSuite final : public Suite {
   std::vector<MetricSpec> metrics() const override { return metrics_; }
   void validate_example(const Example& ex) const override;
   std::string prompt(const Example& ex) const override;
+  std::vector<ChatTurn> prompt_turns(const Example& ex) const override;
   std::string oracle_output(const Example& ex) const override {
     return spec_.oracle.render(ex.fields, spec_.prompt.labels, includes_, ex.origin);
   }
-  std::vector<std::string> stop_sequences() const override { return spec_.stop; }
-  std::string extract_answer(std::string_view raw_output) const override { return extractor_(raw_output); }
+  std::vector<std::string> stop_sequences(bool chat) const override {
+    return chat && spec_.chat_stop ? *spec_.chat_stop : spec_.stop;
+  }
+  std::optional<int64_t> max_new_tokens() const override { return spec_.max_new_tokens; }
+  // Reasoning is not the answer: it is removed before the suite's extractor looks (reasoning.h).
+  std::string extract_answer(std::string_view raw_output) const override {
+    return extractor_(strip_reasoning(raw_output));
+  }
   std::vector<ScoreRow> score(const Example& ex, const std::string& answer,
                               const ScoringContext& context) const override;
   std::vector<std::string> check_reference(const Example& ex, const ScoringContext& context) const override;
@@ -52,10 +60,14 @@ class DataSuite final : public Suite {
 
  private:
   const std::optional<FewshotSpec>& fewshot() const { return spec_.prompt.fewshot; }
+  // The few-shot examples of `ex`, in pool order (see suite_spec.h: selection).
+  std::vector<const Example*> shots_of(const Example& ex) const;
 
   SuiteSpec spec_;
   std::map<std::string, std::string> includes_;  // placeholder name -> file text
   std::vector<Example> fewshot_pool_;            // empty when no few-shot pool is declared
+  // The prompt template around "{{fewshot}}": the instruction and the request (chat_turns.h).
+  std::optional<std::pair<PromptTemplate, PromptTemplate>> instruction_and_request_;
   Extractor extractor_ = nullptr;
   std::vector<std::unique_ptr<Scorer>> scorers_;
   std::vector<MetricSpec> metrics_;
@@ -67,7 +79,10 @@ DataSuite::DataSuite(SuiteSpec spec)
     : spec_(std::move(spec)),
       includes_(read_prompt_includes(spec_)),
       extractor_(find_extractor(spec_.extractor, spec_.file + ": extractor")) {
-  if (fewshot()) fewshot_pool_ = load_examples(spec_.dir, spec_.manifest, fewshot()->split);
+  if (fewshot()) {
+    fewshot_pool_ = load_examples(spec_.dir, spec_.manifest, fewshot()->split);
+    instruction_and_request_ = spec_.prompt.text.split_at("fewshot");  // suite_spec checked it is used
+  }
 
   // Scorers, then the metrics reported from them.
   std::map<std::string, MetricSpec> produced;
@@ -106,25 +121,53 @@ void DataSuite::validate_example(const Example& ex) const {
   for (const auto& s : scorers_) s->validate_example(ex);
 }
 
+std::vector<const Example*> DataSuite::shots_of(const Example& ex) const {
+  std::vector<const Example*> shots;
+  if (!fewshot()) return shots;
+  const FewshotSpec& fewshot_spec = *fewshot();
+  for (const auto& shot : fewshot_pool_) {
+    if (shots.size() == fewshot_spec.count) break;
+    if (shot.id == ex.id) continue;
+    bool same = true;
+    for (const auto& field : fewshot_spec.match)
+      same = same && shot.fields.value(field, nlohmann::json()) == ex.fields.value(field, nlohmann::json());
+    if (same) shots.push_back(&shot);
+  }
+  return shots;
+}
+
 std::string DataSuite::prompt(const Example& ex) const {
   std::map<std::string, std::string> extra = includes_;
   if (fewshot()) {
-    const FewshotSpec& fewshot_spec = *fewshot();
     std::string shots;
-    size_t used = 0;
-    for (const auto& shot : fewshot_pool_) {
-      if (used == fewshot_spec.count) break;
-      if (shot.id == ex.id) continue;
-      bool same = true;
-      for (const auto& field : fewshot_spec.match)
-        same = same && shot.fields.value(field, nlohmann::json()) == ex.fields.value(field, nlohmann::json());
-      if (!same) continue;
-      shots += fewshot_spec.shot.render(shot.fields, spec_.prompt.labels, includes_, shot.origin);
-      ++used;
-    }
+    for (const Example* shot : shots_of(ex))
+      shots += fewshot()->shot.render(shot->fields, spec_.prompt.labels, includes_, shot->origin);
     extra["fewshot"] = std::move(shots);
   }
   return spec_.prompt.text.render(ex.fields, spec_.prompt.labels, extra, ex.origin);
+}
+
+// Chat templates put their own separators between turns: a turn's trailing blank lines (the
+// inline layout's separators) are not part of what it says.
+std::string without_trailing_space(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r' || text.back() == '\t'))
+    text.pop_back();
+  return text;
+}
+
+std::vector<ChatTurn> DataSuite::prompt_turns(const Example& ex) const {
+  if (!instruction_and_request_) return {{"user", without_trailing_space(prompt(ex))}};
+  const auto& [instruction, request] = *instruction_and_request_;
+  const PromptLabels& labels = spec_.prompt.labels;
+  std::vector<ChatTurn> turns;
+  std::string system = without_trailing_space(instruction.render(ex.fields, labels, includes_, ex.origin));
+  if (!system.empty()) turns.push_back({"system", std::move(system)});
+  for (const Example* shot : shots_of(ex)) {
+    turns.push_back({"user", without_trailing_space(request.render(shot->fields, labels, includes_, shot->origin))});
+    turns.push_back({"assistant", without_trailing_space(oracle_output(*shot))});
+  }
+  turns.push_back({"user", without_trailing_space(request.render(ex.fields, labels, includes_, ex.origin))});
+  return turns;
 }
 
 std::vector<ScoreRow> DataSuite::score(const Example& ex, const std::string& answer,

@@ -21,7 +21,8 @@ namespace {
 // The keys each object of the format may hold: a typo must not be silently ignored.
 const std::vector<std::string> kSuiteKeys = {"name",      "version", "description", "provenance",
                                              "files",     "prompt",  "oracle",      "extractor",
-                                             "stop",      "scorers", "metrics",     "subset_field"};
+                                             "stop",      "scorers", "metrics",     "subset_field",
+                                             "chat_stop", "max_new_tokens"};
 const std::vector<std::string> kPromptKeys = {"version", "template", "labels", "includes", "fewshot"};
 const std::vector<std::string> kFewshotKeys = {"split", "count", "match", "template"};
 const std::vector<std::string> kMetricKeys = {"name", "headline"};
@@ -185,6 +186,13 @@ SuiteSpec read_suite_spec(const fs::path& suite_dir) {
   spec.oracle = PromptTemplate(string_at(def, "oracle", file), file + ": oracle");
   spec.extractor = string_at(def, "extractor", file);
   if (def.contains("stop")) spec.stop = string_list(def["stop"], file, "stop");
+  if (def.contains("chat_stop")) spec.chat_stop = string_list(def["chat_stop"], file, "chat_stop");
+  if (def.contains("max_new_tokens")) {
+    const auto& v = def["max_new_tokens"];
+    if (!v.is_number_integer() || v.get<int64_t>() < 1)
+      throw InputError(fmt::format("{}: \"max_new_tokens\" must be an integer >= 1", file));
+    spec.max_new_tokens = v.get<int64_t>();
+  }
   if (!def.contains("scorers") || !def["scorers"].is_array() || def["scorers"].empty())
     throw InputError(fmt::format("{}: \"scorers\" must be a non-empty array", file));
   for (size_t i = 0; i < def["scorers"].size(); ++i) {

@@ -23,6 +23,8 @@
 //     "oracle": "{{reference}}",              // the raw output of a perfect model (oracle backend)
 //     "extractor": "command",                 // tasks/extractors/extractors.h
 //     "stop": ["\n"],                         // optional: stop sequences for generating models
+//     "chat_stop": [],                        // optional: the same for chat models (default: "stop")
+//     "max_new_tokens": 64,                   // optional: generation budget (the longest reference fits)
 //     "scorers": [{"type": "command", ...parameters}],   // scorers/scorer.h
 //     "metrics": [                            // which of the scorers' metrics to report, in order
 //       {"name": "accuracy", "headline": true}, "exact_match", ...],
@@ -50,6 +52,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -93,6 +96,8 @@ struct SuiteSpec {
   PromptTemplate oracle;
   std::string extractor;                // a name of tasks/extractors/extractors.h
   std::vector<std::string> stop;
+  std::optional<std::vector<std::string>> chat_stop;  // absent: chat models stop at `stop` too
+  std::optional<int64_t> max_new_tokens;              // absent: the run's default
   std::vector<ScorerSpec> scorers;      // type and parameters; where names scorers[i]
   std::vector<MetricChoice> metrics;    // in report order, exactly one headline
   std::string subset_field;             // "" when none

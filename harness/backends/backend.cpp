@@ -23,6 +23,19 @@ void check_generation_params(const GenerationParams& p) {
     throw InputError(fmt::format("--top-p must be in (0, 1] (got {})", p.top_p));
 }
 
+PromptStyle make_prompt_style(const std::string& spec, bool chat, const std::string& fewshot) {
+  PromptStyle style;
+  style.chat = chat;
+  if (fewshot.empty()) style.fewshot = chat ? FewshotLayout::kTurns : FewshotLayout::kInline;
+  else if (fewshot == "turns") style.fewshot = FewshotLayout::kTurns;
+  else if (fewshot == "inline") style.fewshot = FewshotLayout::kInline;
+  else throw InputError(fmt::format("model spec \"{}\": fewshot must be turns or inline (got \"{}\")", spec, fewshot));
+  if (style.fewshot == FewshotLayout::kTurns && !chat)
+    throw InputError(fmt::format("model spec \"{}\": fewshot=turns needs a chat model (local: chat=1, openai: api=chat)",
+                                 spec));
+  return style;
+}
+
 using Json = nlohmann::json;
 
 std::vector<LoglikelihoodResult> Backend::loglikelihood(const std::vector<LoglikelihoodRequest>& batch) {

@@ -57,11 +57,18 @@ struct GenerationParams {
 // checked as not finite.)
 void check_generation_params(const GenerationParams& params);
 
-// One turn of a chat conversation (role "system", "user" or "assistant").
-struct ChatTurn {
-  std::string role;
-  std::string content;
+// How a backend wants its prompts: as one text, or as a chat conversation (the model's chat
+// template renders it), and then with the few-shot examples inline in the one user turn or as
+// user/assistant turns (tasks/chat_turns.h). Chosen by the model spec; the run records it.
+struct PromptStyle {
+  bool chat = false;
+  FewshotLayout fewshot = FewshotLayout::kInline;
 };
+
+// The style of a spec whose model is chat (`chat`) or not, with its fewshot= option's value ("":
+// not given, so turns for chat and inline otherwise). Throws InputError naming the spec for a value
+// other than turns or inline, and for turns without chat (a plain-text model has no turns).
+PromptStyle make_prompt_style(const std::string& spec, bool chat, const std::string& fewshot);
 
 struct GenerationRequest {
   std::string suite;
@@ -122,6 +129,8 @@ class Backend {
   // with GenerationParams::max_active sequences in flight) asks for more, so that a finished
   // sequence's slot is refilled at once instead of waiting for the slowest of its batch.
   virtual int64_t requests_per_call(int64_t batch_size) const { return batch_size; }
+  // How the runner builds this backend's prompts (default: plain text, few-shot inline).
+  virtual PromptStyle prompt_style() const { return {}; }
   virtual std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                                  const GenerationParams& params) = 0;
   // The log-likelihood of each continuation after its prompt. Default: every result is the error

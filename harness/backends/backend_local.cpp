@@ -22,11 +22,13 @@ struct LocalSpec {
   runtime::LocalModelOptions options;
   int64_t max_active = 0;  // SamplingParams::max_active of every call
   bool fixed_length = false;
+  PromptStyle prompt_style;
 };
 
 LocalSpec parse_local_spec(const std::string& spec) {
   const SpecParts parts = split_spec_options(spec, spec.substr(std::string("local:").size()));
   LocalSpec out;
+  std::string fewshot;  // "" until given: the default follows chat
   out.dir = parts.base;
   if (out.dir.empty()) throw InputError(fmt::format("model spec \"{}\" needs a checkpoint folder: local:DIR", spec));
   for (const auto& [key, value] : parts.options) {
@@ -36,10 +38,12 @@ LocalSpec parse_local_spec(const std::string& spec) {
     else if (key == "selective_v") out.options.selective_v_topk = spec_int(spec, key, value);
     else if (key == "max_active") out.max_active = spec_int(spec, key, value);
     else if (key == "fixed_length") out.fixed_length = value == "1" || value == "true";
+    else if (key == "fewshot") fewshot = value;
     else
       throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat, "
-                                   "max_active, fixed_length)", spec, key));
+                                   "max_active, fixed_length, fewshot)", spec, key));
   }
+  out.prompt_style = make_prompt_style(spec, out.options.chat, fewshot);
   if (out.max_active < 0)
     throw InputError(fmt::format("model spec \"{}\": max_active must be at least 0 (0: the whole batch)", spec));
   if (!fs::is_directory(out.dir) && !runtime::gguf::find_gguf(out.dir))
@@ -64,6 +68,7 @@ LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
   model_ = runtime::LocalModel::load(checkpoint, parsed.options);
   max_active_ = parsed.max_active;
   fixed_length_ = parsed.fixed_length;
+  prompt_style_ = parsed.prompt_style;
   hash_ = runtime::checkpoint_content_hash(runtime::checkpoint_content_files(checkpoint));
 }
 

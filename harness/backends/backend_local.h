@@ -1,7 +1,8 @@
 // The `local:` backend: the project's DiffQKV runtime on a checkpoint folder.
 // Spec: local:DIR, optionally with
-// ?device=cpu|cuda[:N]&dtype=f32|bf16|f16&selective_v=K&chat=1&max_active=N&fixed_length=1
-// (chat=1: prompts go through the checkpoint's chat format, for instruction-tuned models;
+// ?device=cpu|cuda[:N]&dtype=f32|bf16|f16&selective_v=K&chat=1&max_active=N&fewshot=turns|inline&fixed_length=1
+// (chat=1: prompts go through the checkpoint's chat format, for instruction-tuned models, with the
+// few-shot examples as user/assistant turns unless fewshot=inline (backend.h PromptStyle);
 // fixed_length=1: benchmarks only (`bench eval`): end-of-sequence tokens and stop strings are
 // ignored, so every answer is exactly max_new_tokens long and a peer can generate the same tokens;
 // max_active=N: at most N sequences generated at once, a finished one's cache slot taking the
@@ -33,6 +34,7 @@ class LocalBackend final : public Backend {
   // Many batches' worth per call: the slots are refilled within the call, and finished examples
   // leave through on_result, so a large call costs neither latency nor what a crash loses.
   int64_t requests_per_call(int64_t batch_size) const override { return batch_size * 1024; }
+  PromptStyle prompt_style() const override { return prompt_style_; }
   std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                          const GenerationParams& params) override;
   // LocalModel::score: each prompt encoded as generate() encodes it (the chat format under chat=1),
@@ -45,6 +47,7 @@ class LocalBackend final : public Backend {
   std::unique_ptr<runtime::LocalModel> model_;
   int64_t max_active_ = 0;
   bool fixed_length_ = false;
+  PromptStyle prompt_style_;
 };
 
 }  // namespace aimicius

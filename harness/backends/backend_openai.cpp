@@ -100,13 +100,28 @@ std::optional<ParsedAnswer> parse_answer(const std::string& body, bool chat, std
   return out;
 }
 
-Json build_request(const OpenAISpec& spec, const std::string& prompt, const GenerationParams& params) {
+// The body for a prompt, or for chat turns when the request has them (few-shot as turns): the
+// spec's system= text then opens the system turn. A request without turns gives the body it
+// always gave (the response cache's keys depend on it).
+Json build_request(const OpenAISpec& spec, const GenerationRequest& request, const GenerationParams& params) {
+  const std::string& prompt = request.prompt;
   Json body = {{"model", spec.model},
                {"temperature", params.temperature},
                {"top_p", params.top_p},
                {"max_tokens", params.max_new_tokens},
                {"seed", params.seed}};
-  if (spec.chat) {
+  if (spec.chat && !request.messages.empty()) {
+    Json messages = Json::array();
+    bool system_said = spec.system.empty();
+    for (const auto& turn : request.messages) {
+      std::string content = turn.content;
+      if (!system_said && turn.role == "system") content = spec.system + "\n\n" + content;
+      else if (!system_said) messages.push_back({{"role", "system"}, {"content", spec.system}});
+      system_said = true;
+      messages.push_back({{"role", turn.role}, {"content", std::move(content)}});
+    }
+    body["messages"] = std::move(messages);
+  } else if (spec.chat) {
     Json messages = Json::array();
     if (!spec.system.empty()) messages.push_back({{"role", "system"}, {"content", spec.system}});
     messages.push_back({{"role", "user"}, {"content", prompt}});
@@ -152,6 +167,7 @@ OpenAISpec parse_openai_spec(const std::string& spec) {
                                  "run); put the key in an environment variable named by key_env=",
                                  spec));
   bool key_env_given = false;
+  std::string fewshot;  // "" until given: the default follows api
   for (const auto& [key, value] : parts.options) {
     if (key == "api") {
       if (value != "chat" && value != "completions")
@@ -171,12 +187,14 @@ OpenAISpec parse_openai_spec(const std::string& spec) {
     else if (key == "max_delay_ms") out.retry.max_delay_ms = spec_double(spec, key, value);
     else if (key == "price_in") out.price_in = spec_double(spec, key, value);
     else if (key == "price_out") out.price_out = spec_double(spec, key, value);
+    else if (key == "fewshot") fewshot = value;
     else
       throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (api, key_env, system, azure, "
                                    "api_version, rpm, tpm, timeout_s, retries, base_delay_ms, max_delay_ms, "
-                                   "price_in, price_out)",
+                                   "price_in, price_out, fewshot)",
                                    spec, key));
   }
+  out.prompt_style = make_prompt_style(spec, out.chat, fewshot);
   if (out.azure && out.api_version.empty())
     throw InputError(fmt::format("model spec \"{}\": azure=1 needs api_version=... (e.g. 2024-06-01)", spec));
   if (out.azure && !key_env_given) out.key_env = "AZURE_OPENAI_API_KEY";
@@ -199,14 +217,18 @@ OpenAIBackend::OpenAIBackend(const std::string& spec)
 OpenAIBackend::~OpenAIBackend() = default;
 
 std::string OpenAIBackend::request_body(const std::string& prompt, const GenerationParams& params) const {
-  return build_request(parsed_, prompt, params).dump(-1, ' ', false, Json::error_handler_t::replace);
+  return request_body(GenerationRequest{"", "", prompt}, params);
+}
+
+std::string OpenAIBackend::request_body(const GenerationRequest& request, const GenerationParams& params) const {
+  return build_request(parsed_, request, params).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string OpenAIBackend::canonical_request(const GenerationRequest& request, const GenerationParams& params) const {
   // Where it goes and everything it asks (keys sorted, as nlohmann::json objects are); no
   // credential. Byte for byte the key's text since the cache was built into this backend, so
   // entries already in databases keep answering: never change it.
-  return Json{{"url", url_}, {"body", build_request(parsed_, request.prompt, params)}}.dump(
+  return Json{{"url", url_}, {"body", build_request(parsed_, request, params)}}.dump(
       -1, ' ', false, Json::error_handler_t::replace);
 }
 
@@ -253,7 +275,7 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
   auto elapsed_ms = [&] {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   };
-  const std::string body = request_body(request.prompt, params);
+  const std::string body = request_body(request, params);
   GenerationResult result;
   std::string why;
 

@@ -54,6 +54,7 @@ struct OpenAISpec {
   double timeout_s = 120;
   RetryPolicy retry;
   double price_in = 0, price_out = 0;  // USD per 1M tokens
+  PromptStyle prompt_style;            // chat follows api=; fewshot=turns|inline (default: turns for chat)
 
   std::string endpoint_url() const;  // the URL requests go to (no credential in it)
 };
@@ -71,8 +72,12 @@ class OpenAIBackend final : public Backend {
   std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                          const GenerationParams& params) override;
 
-  // The JSON body sent for one prompt (public for tests of the wire format).
+  PromptStyle prompt_style() const override { return parsed_.prompt_style; }
+
+  // The JSON body sent for one prompt, or one request with its chat turns (public for tests of
+  // the wire format).
   std::string request_body(const std::string& prompt, const GenerationParams& params) const;
+  std::string request_body(const GenerationRequest& request, const GenerationParams& params) const;
 
   // The cache key's text: {"body": the request body, "url": the endpoint}.
   std::string canonical_request(const GenerationRequest& request, const GenerationParams& params) const override;

@@ -22,6 +22,7 @@ class BackendWrapper : public Backend {
   std::string content_hash() const override { return inner_->content_hash(); }
   bool is_oracle() const override { return inner_->is_oracle(); }
   int64_t requests_per_call(int64_t batch_size) const override { return inner_->requests_per_call(batch_size); }
+  PromptStyle prompt_style() const override { return inner_->prompt_style(); }
   std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                          const GenerationParams& params) override {
     return inner_->generate(batch, params);

@@ -134,7 +134,7 @@ int command_bench_eval(const GlobalOptions& global, BenchEvalOptions options) {
 
   fmt::print("bench eval: {} (batch size {}, max new tokens {}): {} examples ({} not generated), {:.0f} prompt "
              "tokens, {:.0f} generated; load {:.1f} s, wall {:.2f} s: {:.1f} examples/s, {:.0f} generated tokens/s\n",
-             spec, options.run.batch_size, options.run.max_new_tokens, examples, errors, in.prompt_tokens,
+             spec, options.run.batch_size, *options.run.max_new_tokens, examples, errors, in.prompt_tokens,
              in.generated_tokens, load_s, wall_s, examples / wall_s, in.generated_tokens / wall_s);
 
   const double b = static_cast<double>(options.elem_bytes);

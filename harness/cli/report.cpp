@@ -1,5 +1,5 @@
 // `aimicius report`: the leaderboard of stored runs with 95% CIs (reports/leaderboard.h) in any
-// format, by default over the newest complete run of each model, optionally beside the Sigma
+// format, by default over the newest complete run of each model and suite, optionally beside the Sigma
 // paper's published figures; HTML adds a per-example drill-down.
 #include <cstdint>
 #include <filesystem>
@@ -38,19 +38,16 @@ struct ReportOptions {
 int command_report(const GlobalOptions& global, const ReportOptions& options) {
   const ReportFormat format = parse_report_format(options.format);
   Store store = Store::open_for_read(global.db_path);
-  std::vector<RunRecord> runs;
+  std::vector<LeaderboardRun> runs;
   if (!options.run_ids.empty()) {
-    for (int64_t id : options.run_ids) runs.push_back(require_evaluation_run(store, id));
+    for (int64_t id : options.run_ids) runs.push_back({require_evaluation_run(store, id), {}});
+  } else if (options.all_runs) {
+    for (auto& r : store.list_runs())
+      if (!r.is_answer_loss()) runs.push_back({std::move(r), {}});
   } else {
-    // Default: the newest complete run of each model (all runs with --all); answer-loss runs
-    // have no scores to rank.
-    std::map<std::string, RunRecord> latest;
-    for (auto& r : store.list_runs()) {
-      if (r.is_answer_loss()) continue;
-      if (options.all_runs) runs.push_back(r);
-      else if (r.status == kRunComplete) latest[r.model_spec] = r;
-    }
-    for (auto& [_, r] : latest) runs.push_back(std::move(r));
+    // Default: per model and suite, the newest complete run (reports/leaderboard.h); answer-loss
+    // runs have no scores to rank.
+    runs = newest_complete_runs(store.list_runs());
   }
   if (runs.empty()) throw InputError(fmt::format("no complete runs in {} (try --all)", global.db_path));
   LeaderboardOptions lo;
@@ -63,6 +60,8 @@ int command_report(const GlobalOptions& global, const ReportOptions& options) {
       for (const auto& key : published_metrics(published.back())) lo.also_metrics.insert(key);
     }
   Leaderboard board = build_leaderboard(store, runs, lo);
+  std::vector<RunRecord> run_records;
+  for (const auto& r : runs) run_records.push_back(r.run);
   for (const auto& doc : published) add_published_figures(board, doc, /*only_matching=*/true);
   std::string text;
   switch (format) {
@@ -76,7 +75,7 @@ int command_report(const GlobalOptions& global, const ReportOptions& options) {
       HtmlOptions ho;
       ho.source = global.db_path;
       ho.max_rows = options.max_rows;
-      text = render_html_report(board, build_drilldown(store, runs, options.max_rows), ho);
+      text = render_html_report(board, build_drilldown(store, run_records, options.max_rows), ho);
       break;
     }
   }
@@ -87,8 +86,8 @@ int command_report(const GlobalOptions& global, const ReportOptions& options) {
 class ReportCommand final : public Command {
  public:
   CLI::App* add_to(CLI::App& parent) override {
-    auto* cmd = parent.add_subcommand("report", "Leaderboard of stored runs with 95% CIs (default: newest complete run per model)");
-    cmd->add_option("run_ids", options_.run_ids, "Run ids to include (default: newest complete run per model)");
+    auto* cmd = parent.add_subcommand("report", "Leaderboard of stored runs with 95% CIs (default: newest complete run per model and suite)");
+    cmd->add_option("run_ids", options_.run_ids, "Run ids to include (default: newest complete run per model and suite)");
     cmd->add_option("--runs", options_.run_ids, "Run ids to include (comma-separated)")->delimiter(',');
     cmd->add_flag("--all", options_.all_runs, "Every run, complete or not");
     cmd->add_flag("--all-metrics", options_.all_metrics, "Every metric of every suite, not only the headlines");

@@ -85,7 +85,8 @@ class RunCommand final : public Command {
     cmd->add_option("--seed", options_.run.seed, "Seed for sampling backends")->capture_default_str();
     cmd->add_option("--split", options_.run.split, "Data split")->capture_default_str();
     cmd->add_option("--batch-size", options_.run.batch_size, "Examples per backend call")->capture_default_str();
-    cmd->add_option("--max-new-tokens", options_.run.max_new_tokens, "Generation budget per example")->capture_default_str();
+    cmd->add_option("--max-new-tokens", options_.run.max_new_tokens,
+                    "Generation budget per example (default: each suite's own, suite.json max_new_tokens)");
     cmd->add_option("--temperature", options_.run.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
     resume_option_ = cmd->add_option("--resume", resume_id_, "Continue run RUN where it stopped");
     cmd->add_flag("--retry-errors", options_.retry_errors,

@@ -25,9 +25,6 @@ struct Outcome {
   std::vector<ScoreRecord> scores;
 };
 
-// One example's request, built before generation; its prompt is kept for the stored prediction.
-GenerationRequest make_request(const Suite& suite, const Example& ex) { return {suite.name(), ex.id, suite.prompt(ex)}; }
-
 // A generated answer to judge: extraction and scoring are pure functions of the example and the
 // result, so this runs on any scoring thread while the writer thread alone writes.
 Outcome judge(const Suite& suite, const Example& ex, const std::string& prompt, GenerationResult r, int64_t run_id,
@@ -151,11 +148,13 @@ void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, cons
     return;
   }
 
+  const PromptStyle style = backend.prompt_style();
+  SuiteGeneration generation = suite_generation(*loaded.suite, options, style);
   GenerationParams params;
   params.seed = options.seed;
-  params.max_new_tokens = options.max_new_tokens;
+  params.max_new_tokens = generation.max_new_tokens;
   params.temperature = options.temperature;
-  params.stop = suite.stop_sequences();
+  params.stop = std::move(generation.stop);
   params.max_active = options.batch_size;
 
   std::mutex mu;
@@ -192,7 +191,7 @@ void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, cons
         const auto& examples = calls[c];
         std::vector<GenerationRequest> requests;
         requests.reserve(examples.size());
-        for (const Example* ex : examples) requests.push_back(make_request(suite, *ex));
+        for (const Example* ex : examples) requests.push_back(build_request(suite, *ex, style));
         std::vector<char> passed(examples.size(), 0);
         GenerationParams call = params;
         call.on_result = [&](size_t i, const GenerationResult& r) {
@@ -284,12 +283,34 @@ void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, cons
   progress.finish();
 }
 
+nlohmann::json prompt_style_json(const PromptStyle& style) {
+  return {{"chat", style.chat}, {"fewshot", std::string(fewshot_layout_name(style.fewshot))}};
+}
+
 }  // namespace
+
+SuiteGeneration suite_generation(const Suite& suite, const RunOptions& options, const PromptStyle& style) {
+  SuiteGeneration g;
+  g.max_new_tokens = options.max_new_tokens.value_or(suite.max_new_tokens().value_or(kDefaultMaxNewTokens));
+  g.stop = suite.stop_sequences(style.chat);
+  return g;
+}
+
+GenerationRequest build_request(const Suite& suite, const Example& ex, const PromptStyle& style) {
+  GenerationRequest request{suite.name(), ex.id, ""};
+  if (style.chat && style.fewshot == FewshotLayout::kTurns) {
+    request.messages = suite.prompt_turns(ex);
+    request.prompt = render_turns_plain(request.messages);
+  } else {
+    request.prompt = suite.prompt(ex);  // a chat backend sends it as the one user turn
+  }
+  return request;
+}
 
 nlohmann::json RunOptions::to_json() const {
   return {{"suites", suites}, {"model", model_spec},   {"limit", limit ? nlohmann::json(*limit) : nlohmann::json()},
           {"seed", seed},     {"split", split},        {"batch_size", batch_size},
-          {"jobs", jobs},     {"data_dir", data_dir.string()}, {"max_new_tokens", max_new_tokens},
+          {"jobs", jobs},     {"data_dir", data_dir.string()}, {"max_new_tokens", max_new_tokens ? nlohmann::json(*max_new_tokens) : nlohmann::json()},
           {"temperature", temperature}};
 }
 
@@ -302,7 +323,11 @@ RunOptions RunOptions::from_json(const nlohmann::json& j) {
   o.split = j.at("split").get<std::string>();
   o.batch_size = j.at("batch_size").get<int64_t>();
   o.jobs = j.value("jobs", 1);
-  o.max_new_tokens = j.value("max_new_tokens", int64_t{256});
+  // Runs stored before suites stated their budgets hold the value they ran with (256 by default).
+  if (j.contains("max_new_tokens") && !j.at("max_new_tokens").is_null())
+    o.max_new_tokens = j.at("max_new_tokens").get<int64_t>();
+  else if (!j.contains("max_new_tokens"))
+    o.max_new_tokens = kDefaultMaxNewTokens;
   o.temperature = j.value("temperature", 0.0);
   o.data_dir = j.value("data_dir", "");
   return o;
@@ -315,7 +340,7 @@ RunPlan plan_run(const RunOptions& options) {
   if (options.batch_size < 1) throw InputError("batch size must be at least 1");
   {
     GenerationParams params;
-    params.max_new_tokens = options.max_new_tokens;
+    params.max_new_tokens = options.max_new_tokens.value_or(kDefaultMaxNewTokens);
     params.temperature = options.temperature;
     check_generation_params(params);
   }
@@ -356,7 +381,15 @@ RunPlan plan_run(const RunOptions& options) {
 }
 
 int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
-  return store.create_run(describe_run(plan.suites, plan.options.limit, backend, plan.options.to_json()));
+  const PromptStyle style = backend.prompt_style();
+  nlohmann::json config = plan.options.to_json();
+  config["prompt_style"] = prompt_style_json(style);
+  NewRun run = describe_run(plan.suites, plan.options.limit, backend, std::move(config));
+  for (const auto& s : plan.suites) {
+    const SuiteGeneration g = suite_generation(*s.suite, plan.options, style);
+    run.suites[s.suite->name()]["generation"] = {{"max_new_tokens", g.max_new_tokens}, {"stop", g.stop}};
+  }
+  return store.create_run(run);
 }
 
 RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir, int jobs,
@@ -391,6 +424,11 @@ void check_resume_backend(const RunRecord& run, const Backend& backend) {
   if (run.model_hash != backend.content_hash())
     throw InputError(fmt::format("run {}: model {} changed since the run started (content hash {} != {})",
                                  run.id, run.model_spec, backend.content_hash(), run.model_hash));
+  if (run.config.is_object() && run.config.contains("prompt_style") &&
+      run.config.at("prompt_style") != prompt_style_json(backend.prompt_style()))
+    throw InputError(fmt::format("run {}: model {} builds its prompts differently now ({} != {} recorded)", run.id,
+                                 run.model_spec, prompt_style_json(backend.prompt_style()).dump(),
+                                 run.config.at("prompt_style").dump()));
 }
 
 void execute_run(Store& store, int64_t run_id, const RunPlan& plan, Backend& backend, Progress& progress) {

@@ -33,6 +33,8 @@
 
 namespace aimicius {
 
+constexpr int64_t kDefaultMaxNewTokens = 256;
+
 struct RunOptions {
   std::vector<std::string> suites;  // empty: every known suite
   std::string model_spec = "oracle";
@@ -41,7 +43,9 @@ struct RunOptions {
   uint64_t seed = 0;
   std::string split = "test";
   int64_t batch_size = 8;
-  int64_t max_new_tokens = 256;
+  // --max-new-tokens: the budget of every suite when given; else each suite's own (suite.json
+  // max_new_tokens), or kDefaultMaxNewTokens for a suite that states none.
+  std::optional<int64_t> max_new_tokens;
   double temperature = 0.0;
   std::filesystem::path data_dir;
   std::filesystem::path hostsim_binary;  // the simulated tools, for suites that execute commands
@@ -66,6 +70,19 @@ struct RunPlan {
   bool retry_infra_errors = false;               // resume: run the infra_error examples again
 };
 
+// What a suite's examples are generated with in a run: the budget and the stop strings (the
+// suite's chat ones when the backend answers chat turns). Recorded per suite in the run's row
+// (runs.suites[suite].generation) with the backend's PromptStyle (runs.config.prompt_style).
+struct SuiteGeneration {
+  int64_t max_new_tokens = kDefaultMaxNewTokens;
+  std::vector<std::string> stop;
+};
+SuiteGeneration suite_generation(const Suite& suite, const RunOptions& options, const PromptStyle& style);
+
+// The request for one example in `style`: the prompt text, or (chat with few-shot as turns) the
+// suite's chat turns with their plain rendering as the prompt (what the store keeps).
+GenerationRequest build_request(const Suite& suite, const Example& ex, const PromptStyle& style);
+
 // Loads and validates every requested suite, starts the sandbox when a suite executes answers and
 // loads the embedding model when a suite needs it. Throws InputError (also when bubblewrap cannot
 // run: nothing is run unsandboxed).
@@ -81,7 +98,8 @@ RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& d
                     const std::filesystem::path& hostsim_binary, const std::filesystem::path& encoder_dir = {},
                     const std::filesystem::path& hosts_dir = {}, bool retry_infra_errors = false);
 
-// Checks that `backend` is the one that started the run (same spec and content hash).
+// Checks that `backend` is the one that started the run (same spec and content hash, and the same
+// prompt style when the run recorded one).
 void check_resume_backend(const RunRecord& run, const Backend& backend);
 
 // Executes the pending examples of a run and marks it complete (or failed, rethrowing).

@@ -69,10 +69,22 @@ std::size_t run_length(std::string_view text, std::size_t start, char c) {
   return end - start;
 }
 
+// Fence info strings that say "this is a shell command" (lower case).
+bool is_shell_info(std::string_view info) {
+  std::string lower;
+  for (char c : trim(info)) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* tag : {"bash", "sh", "shell", "console", "zsh", "shell-session", "terminal", "cmd"})
+    if (lower == tag) return true;
+  return false;
+}
+
 // Rule a. Why: markdown code fences are the most explicit "this is the
-// command" signal a chat model gives.
+// command" signal a chat model gives. A block tagged as shell wins over the
+// others (a chat answer may show sample output in a ```text block before the
+// command); among equals, the first.
 std::optional<std::string> first_fenced_block(std::string_view text) {
   const std::vector<std::string_view> lines = split_lines(text);
+  std::optional<std::string> first;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::string_view opening = trim(lines[i]);
     if (!starts_with(opening, "```") && !starts_with(opening, "~~~")) continue;
@@ -82,10 +94,12 @@ std::optional<std::string> first_fenced_block(std::string_view text) {
     const std::string_view after_fence = opening.substr(fence_length);
     // Why: some models write a whole block on one line: ```nvidia-smi -L```.
     if (after_fence.size() > fence_length && ends_with(after_fence, fence)) {
-      return std::string(after_fence.substr(0, after_fence.size() - fence_length));
+      if (!first) first = std::string(after_fence.substr(0, after_fence.size() - fence_length));
+      continue;
     }
     std::vector<std::string_view> body;
-    for (std::size_t j = i + 1; j < lines.size(); ++j) {
+    std::size_t j = i + 1;
+    for (; j < lines.size(); ++j) {
       const std::string_view candidate_close = trim(lines[j]);
       const bool closes = !candidate_close.empty() &&
                           run_length(candidate_close, 0, fence_char) == candidate_close.size() &&
@@ -93,9 +107,12 @@ std::optional<std::string> first_fenced_block(std::string_view text) {
       if (closes) break;
       body.push_back(lines[j]);
     }
-    return join_lines(body, 0);  // an unclosed fence (truncated answer) runs to the end
+    std::string block = join_lines(body, 0);  // an unclosed fence (truncated answer) runs to the end
+    if (is_shell_info(after_fence)) return block;
+    if (!first) first = std::move(block);
+    i = j;  // on after the closing fence
   }
-  return std::nullopt;
+  return first;
 }
 
 // Rule b. Why: "$ cmd" is how terminals and docs show a command to type.

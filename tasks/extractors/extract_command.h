@@ -5,9 +5,10 @@
 // randomness, no locale-dependent behaviour beyond ASCII classification.
 //
 // Which part of the answer holds the command (first rule that applies):
-//   a. the body of the first fenced code block (``` or ~~~, any info string
-//      such as bash/sh/shell/console/zsh is ignored; an unclosed fence runs to
-//      the end; a one-line ```cmd``` counts too);
+//   a. the body of the first fenced code block (``` or ~~~) whose info string
+//      is a shell (bash, sh, shell, console, zsh, shell-session, terminal, cmd;
+//      any case), else of the first fenced block of any kind (an unclosed fence
+//      runs to the end; a one-line ```cmd``` counts too);
 //   b. the text from the first line that starts with the prompt "$ ";
 //   c. if the first non-empty line is prose (see below) and the answer has
 //      inline `code` spans: the longest span (first on ties) on the first line

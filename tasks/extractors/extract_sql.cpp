@@ -138,6 +138,13 @@ std::optional<std::size_t> query_start(std::string_view text) {
   for (const auto& line : split_lines(text)) {
     std::size_t pos = line.begin;
     while (pos < line.end && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+    // A leading label ("SQL: SELECT ...", as the prompt's own "SQL:" invites) is not the query.
+    for (const std::string_view label : {std::string_view("sql:"), std::string_view("query:")})
+      if (starts_with_ignoring_case(text.substr(pos, line.end - pos), label)) {
+        pos += label.size();
+        while (pos < line.end && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+        break;
+      }
     if (word_at(text, pos, "select", false)) return pos;
     if (word_at(text, pos, "with", false) && opens_cte(text, pos)) return pos;
   }

@@ -6,7 +6,7 @@
 //      fence or the end) whose info string starts with "sql" or "sqlite" (any case), else the body
 //      of the first fenced block of any kind; a one-line ```SELECT ...``` counts too;
 //   b. otherwise the text from the first SELECT or WITH keyword that starts a line (after
-//      spaces; any case), else the first upper-case SELECT word anywhere, else the first WITH
+//      spaces and an optional "SQL:" or "Query:" label, any case; any case), else the first upper-case SELECT word anywhere, else the first WITH
 //      (any case) that opens a common table expression (WITH [RECURSIVE] name AS / name( ...).
 //      Unfenced text ends at a blank line (prose after the query) or, when the keyword directly
 //      follows a backtick (`SELECT ...`), at the next backtick.

@@ -135,6 +135,33 @@ TEST(OpenAIBackend, CompletionsRequestPutsTheSystemTextBeforeThePrompt) {
   EXPECT_EQ(got[0].body.at("model"), "gpt-test");
 }
 
+// Few-shot as turns: the request's turns are the messages, the spec's system= text opening the
+// system turn; fewshot= is checked against api=.
+TEST(OpenAIBackend, ChatTurnsAreSentAsMessages) {
+  EXPECT_EQ(parse_openai_spec("openai:m@http://h/v1").prompt_style.fewshot, FewshotLayout::kTurns);
+  EXPECT_EQ(parse_openai_spec("openai:m@http://h/v1?fewshot=inline").prompt_style.fewshot, FewshotLayout::kInline);
+  EXPECT_FALSE(parse_openai_spec("openai:m@http://h/v1?api=completions").prompt_style.chat);
+  EXPECT_THROW(parse_openai_spec("openai:m@http://h/v1?api=completions&fewshot=turns"), InputError);
+  EXPECT_THROW(parse_openai_spec("openai:m@http://h/v1?fewshot=multiturn"), InputError);
+
+  OpenAIBackend backend("openai:m@http://127.0.0.1:9/v1?system=Be%20brief");  // nothing is sent
+  GenerationRequest request{"s", "e", "plain"};
+  request.messages = {{"system", "Write commands."}, {"user", "Request: a"}, {"assistant", "ls"}, {"user", "Request: b"}};
+  const auto body = nlohmann::json::parse(backend.request_body(request, GenerationParams{}));
+  const nlohmann::json expected = {{{"role", "system"}, {"content", "Be brief\n\nWrite commands."}},
+                                   {{"role", "user"}, {"content", "Request: a"}},
+                                   {{"role", "assistant"}, {"content", "ls"}},
+                                   {{"role", "user"}, {"content", "Request: b"}}};
+  EXPECT_EQ(body.at("messages"), expected) << body.dump();
+  // Without a system turn of its own, system= becomes one.
+  request.messages = {{"user", "Request: b"}};
+  EXPECT_EQ(nlohmann::json::parse(backend.request_body(request, GenerationParams{})).at("messages"),
+            (nlohmann::json{{{"role", "system"}, {"content", "Be brief"}}, {{"role", "user"}, {"content", "Request: b"}}}));
+  // A request without turns is the body it always was (response cache keys depend on it).
+  EXPECT_EQ(backend.request_body(GenerationRequest{"s", "e", "plain"}, GenerationParams{}),
+            backend.request_body("plain", GenerationParams{}));
+}
+
 TEST(OpenAIBackend, AzureDeploymentUrlAndApiKeyHeader) {
   KeyInEnvironment key;
   FakeOpenAIServer server;
@@ -431,11 +458,12 @@ TEST(OpenAIRun, ResumeAsksOnlyForWhatIsNeitherStoredNorCached) {
     id = create_run(store, plan, *backend);
     const LoadedSuite& syn = plan.suites.at(0);
     std::vector<GenerationRequest> first;
-    for (int i = 0; i < 4; ++i) first.push_back({"syn", syn.examples[i].id, syn.suite->prompt(syn.examples[i])});
+    for (int i = 0; i < 4; ++i) first.push_back(build_request(*syn.suite, syn.examples[i], backend->prompt_style()));
     GenerationParams params;  // as the runner asks (the cache key covers every parameter)
-    params.max_new_tokens = options.max_new_tokens;
+    const SuiteGeneration generation = suite_generation(*syn.suite, options, backend->prompt_style());
+    params.max_new_tokens = generation.max_new_tokens;
     params.seed = options.seed;
-    params.stop = syn.suite->stop_sequences();
+    params.stop = generation.stop;
     const auto results = backend->generate(first, params);
     for (int i = 0; i < 2; ++i) {
       PredictionRecord p;

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <thread>
 
 #include "common/errors.h"
+#include "common/json_file.h"
 #include "common/sha256.h"
 #include "harness/backends/backend_oracle.h"
 #include "harness/backends/backend_replay.h"
@@ -302,6 +304,134 @@ TEST(Runner, AReferenceThatFailsToExecuteIsThatExamplesError) {
       EXPECT_DOUBLE_EQ(m.mean, 1.0);
     }
   EXPECT_TRUE(saw_exact);
+}
+
+// A backend that answers like the oracle's text "nvidia-smi" and keeps what it was asked.
+class RecordingBackend final : public Backend {
+ public:
+  explicit RecordingBackend(PromptStyle style) : style_(style) {}
+  std::string spec() const override { return "recording"; }
+  std::string content_hash() const override { return "r"; }
+  PromptStyle prompt_style() const override { return style_; }
+  std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& requests,
+                                         const GenerationParams& params) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.insert(requests_.end(), requests.begin(), requests.end());
+    params_.push_back(params);
+    return std::vector<GenerationResult>(requests.size());
+  }
+  std::vector<GenerationRequest> requests_;
+  std::vector<GenerationParams> params_;
+
+ private:
+  PromptStyle style_;
+  std::mutex mu_;
+};
+
+// Few-shot as turns on the bundled cmdgen suite (3 shots): 1 system + 3 x (user, assistant) + 1 user;
+// inline is the suite's one prompt text, as it always was.
+TEST(Runner, ChatRequestsCarryFewshotAsTurnsAndInlineIsThePromptText) {
+  const LoadedSuite cmdgen = load_suite("cmdgen", testing::bundled_data_dir(), "test");
+  const Example& ex = cmdgen.examples.front();
+  const GenerationRequest turns = build_request(*cmdgen.suite, ex, {true, FewshotLayout::kTurns});
+  ASSERT_EQ(turns.messages.size(), 1u + 2u * 3u + 1u);
+  EXPECT_EQ(turns.messages[0].role, "system");
+  EXPECT_NE(turns.messages[0].content.find("You operate GPU clusters."), std::string::npos);
+  EXPECT_EQ(turns.messages[0].content.find("Request:"), std::string::npos);  // the instruction alone
+  for (size_t i = 1; i + 1 < turns.messages.size(); i += 2) {
+    EXPECT_EQ(turns.messages[i].role, "user");
+    EXPECT_EQ(turns.messages[i].content.rfind("Request: ", 0), 0u) << turns.messages[i].content;
+    EXPECT_EQ(turns.messages[i + 1].role, "assistant");
+    // The assistant turn is a bare command, as the suite's extractor expects it.
+    EXPECT_EQ(cmdgen.suite->extract_answer(turns.messages[i + 1].content), turns.messages[i + 1].content);
+  }
+  EXPECT_EQ(turns.messages.back().role, "user");
+  EXPECT_EQ(turns.messages.back().content, "Request: " + ex.fields.at("request").get<std::string>() + "\nCommand:");
+  EXPECT_EQ(turns.prompt, render_turns_plain(turns.messages));
+  for (const PromptStyle inline_style : {PromptStyle{}, PromptStyle{true, FewshotLayout::kInline}}) {
+    const GenerationRequest plain = build_request(*cmdgen.suite, ex, inline_style);
+    EXPECT_TRUE(plain.messages.empty());
+    EXPECT_EQ(plain.prompt, cmdgen.suite->prompt(ex));
+  }
+}
+
+// The budget and stops come from suite.json unless --max-new-tokens is given; the run records the
+// prompt style and each suite's effective values.
+TEST(Runner, GenerationLimitsComeFromTheSuiteAndAreRecorded) {
+  ScratchDir dir;
+  const auto data = testing::copy_fixture_suites(dir);
+  {
+    auto def = read_json_file(data / "cmdgen" / "suite.json");
+    def["max_new_tokens"] = 48;
+    def["stop"] = {"\n"};
+    def["chat_stop"] = nlohmann::json::array();
+    testing::write_file(data / "cmdgen" / "suite.json", def.dump(1));
+  }
+  Store store = Store::open_for_write((dir / "g.db").string());
+  RunOptions options = fixture_options();
+  options.data_dir = data;
+  options.limit = 2;
+  for (const bool chat : {false, true}) {
+    RecordingBackend backend({chat, chat ? FewshotLayout::kTurns : FewshotLayout::kInline});
+    const Finished f = run_with(store, options, backend);
+    ASSERT_FALSE(backend.params_.empty());
+    EXPECT_EQ(backend.params_[0].max_new_tokens, 48);
+    EXPECT_EQ(backend.params_[0].stop, chat ? std::vector<std::string>{} : std::vector<std::string>{"\n"});
+    const auto run = *store.find_run(f.run_id);
+    EXPECT_EQ(run.config.at("prompt_style"),
+              (nlohmann::json{{"chat", chat}, {"fewshot", chat ? "turns" : "inline"}}));
+    EXPECT_TRUE(run.config.at("max_new_tokens").is_null());
+    EXPECT_EQ(run.suites.at("cmdgen").at("generation").at("max_new_tokens"), 48);
+    // Chat, a suite without shots: one user turn holding the prompt.
+    if (chat) {
+      ASSERT_EQ(backend.requests_[0].messages.size(), 1u);
+      EXPECT_EQ(backend.requests_[0].messages[0].role, "user");
+    }
+  }
+  options.max_new_tokens = 7;  // --max-new-tokens overrides the suite's own
+  RecordingBackend backend({});
+  const Finished f = run_with(store, options, backend);
+  EXPECT_EQ(backend.params_[0].max_new_tokens, 7);
+  EXPECT_EQ(store.find_run(f.run_id)->suites.at("cmdgen").at("generation").at("max_new_tokens"), 7);
+  EXPECT_EQ(RunOptions::from_json(store.find_run(f.run_id)->config).max_new_tokens, 7);
+  // A run stored before the budget could be absent ran with 256, and resumes so.
+  EXPECT_EQ(RunOptions::from_json({{"suites", {"cmdgen"}}, {"model", "m"}, {"limit", nullptr}, {"seed", 0},
+                                   {"split", "test"}, {"batch_size", 8}})
+                .max_new_tokens,
+            kDefaultMaxNewTokens);
+}
+
+// A resumed run refuses a backend that builds its prompts another way than the run recorded.
+TEST(Runner, ResumeRefusesAnotherPromptStyle) {
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "s.db").string());
+  RecordingBackend chat({true, FewshotLayout::kTurns});
+  const RunPlan plan = plan_run(fixture_options());
+  const int64_t id = create_run(store, plan, chat);
+  const auto run = *store.find_run(id);
+  EXPECT_NO_THROW(check_resume_backend(run, chat));
+  RecordingBackend inline_chat({true, FewshotLayout::kInline});
+  EXPECT_THROW(check_resume_backend(run, inline_chat), InputError);
+}
+
+// fewshot= in a local: spec: turns need chat=1; the error comes before any weight is read.
+TEST(Runner, FewshotTurnsNeedAChatModel) {
+  const auto err = [](const std::string& spec) {
+    try {
+      make_backend(spec, {});
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+#ifdef AIMICIUS_HAVE_RUNTIME  // local: exists only where the runtime is built
+  EXPECT_NE(err("local:/no/such/dir?fewshot=turns").find("fewshot=turns needs a chat model"), std::string::npos);
+  EXPECT_NE(err("local:/no/such/dir?chat=1&fewshot=rows").find("fewshot must be turns or inline"), std::string::npos);
+#endif
+  (void)err;
+  EXPECT_EQ(make_prompt_style("s", true, "").fewshot, FewshotLayout::kTurns);
+  EXPECT_EQ(make_prompt_style("s", false, "").fewshot, FewshotLayout::kInline);
+  EXPECT_EQ(make_prompt_style("s", true, "inline").fewshot, FewshotLayout::kInline);
 }
 
 }  // namespace

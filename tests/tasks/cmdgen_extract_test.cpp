@@ -34,6 +34,26 @@ TEST(ExtractCommand, FirstFenceWins) {
             "nvidia-smi topo -m");
 }
 
+// What chat models write: prose, then sample output in a ```text block, then the command in a
+// ```bash block. The shell-tagged block wins wherever it is: it says "this is the command".
+TEST(ExtractCommand, AShellTaggedBlockWinsOverAnEarlierOtherBlock) {
+  EXPECT_EQ(extract_command("The output will look like this:\n```text\nGPU 0: NVIDIA H100\n```\n"
+                            "To get it, run the following command:\n```bash\nnvidia-smi -L\n```\nDone."),
+            "nvidia-smi -L");
+  // No shell tag anywhere: the first block, as before.
+  EXPECT_EQ(extract_command("```\nnvidia-smi -L\n```\nthen\n```text\nGPU 0\n```"), "nvidia-smi -L");
+  // A closed earlier block's body is not read as a fence opening.
+  EXPECT_EQ(extract_command("```text\n```\n```sh\nrocm-smi --showuse\n```"), "rocm-smi --showuse");
+}
+
+TEST(ExtractCommand, ChatAnswerWithALabelledCommand) {
+  EXPECT_EQ(extract_command("Command: nvidia-smi --query-gpu=name --format=csv"),
+            "nvidia-smi --query-gpu=name --format=csv");
+  EXPECT_EQ(extract_command("Sure! Here is the command you need:\n\n```bash\n$ nvidia-smi -q -d ECC\n```\n\n"
+                            "It prints the ECC error counters of every GPU."),
+            "nvidia-smi -q -d ECC");
+}
+
 TEST(ExtractCommand, ConsoleFenceDropsPromptAndOutput) {
   EXPECT_EQ(extract_command("```console\n$ nvidia-smi -L\nGPU 0: NVIDIA H100 80GB HBM3\n```"),
             "nvidia-smi -L");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
+#include "tasks/chat_turns.h"
 #include "tasks/dataset.h"
 #include "tasks/prompt_template.h"
 #include "tasks/suite.h"
@@ -262,6 +263,88 @@ TEST(PromptTemplate, RendersFieldsJsonAndExtras) {
   EXPECT_EQ(t.render({{"x", "X"}, {"y", {{"k", 1}}}}, {}, {{"extra", "E"}}, "ex"), "a X b {\"k\":1} c E {single} }}");
   EXPECT_EQ(t.names(), (std::vector<std::string>{"x", "y", "extra"}));
   EXPECT_THROW(PromptTemplate("{{}}", "here"), InputError);
+}
+
+// Few-shot as turns (tasks/chat_turns.h): the instruction (the template before "{{fewshot}}") is
+// the system turn, each shot a user turn (the request part with the shot's fields) and an
+// assistant turn (its oracle answer), then the example's request: 1 + 2 * shots + 1 turns.
+TEST(SuiteDefinition, FewshotAsTurnsGivesSystemThenUserAssistantPairsThenTheRequest) {
+  ScratchDir dir;
+  nlohmann::json def = mini_definition();
+  def["prompt"]["fewshot"]["count"] = 3;
+  def["prompt"]["template"] = "Write one command for {{label:platform}}.\n\n{{fewshot}}Request: {{request}}\nCommand:\n";
+  def["prompt"]["fewshot"]["template"] = "Request: {{request}}\nCommand: {{reference}}\n\n";
+  def["prompt"].erase("includes");
+  const LoadedSuite loaded = load_suite("mini", write_mini_suite(dir, def), "test");
+  const Suite& suite = *loaded.suite;
+  const auto turns = suite.prompt_turns(loaded.examples[0]);  // nvidia: three shots in the pool
+  ASSERT_EQ(turns.size(), 1u + 2u * 3u + 1u);
+  EXPECT_EQ(turns[0].role, "system");
+  EXPECT_EQ(turns[0].content, "Write one command for NV.");
+  const std::vector<std::pair<std::string, std::string>> shots = {
+      {"nv shot 1", "nvidia-smi"}, {"nv shot 2", "nvidia-smi -q"}, {"nv shot 3", "nvidia-smi topo -m"}};
+  for (size_t i = 0; i < shots.size(); ++i) {
+    EXPECT_EQ(turns[1 + 2 * i].role, "user");
+    EXPECT_EQ(turns[1 + 2 * i].content, "Request: " + shots[i].first + "\nCommand:");
+    EXPECT_EQ(turns[2 + 2 * i].role, "assistant");
+    // The oracle's form, which the suite's extractor reads back as the reference.
+    EXPECT_EQ(turns[2 + 2 * i].content, "```\n" + shots[i].second + "\n```");
+    EXPECT_EQ(suite.extract_answer(turns[2 + 2 * i].content), shots[i].second);
+  }
+  EXPECT_EQ(turns.back().role, "user");
+  EXPECT_EQ(turns.back().content, "Request: list GPUs\nCommand:");
+  // The amd example has one shot in the pool: 1 + 2 + 1.
+  EXPECT_EQ(suite.prompt_turns(loaded.examples[1]).size(), 4u);
+  // Inline stays the one prompt text, shots inside it.
+  EXPECT_EQ(suite.prompt(loaded.examples[1]),
+            "Write one command for AMD.\n\nRequest: amd shot 1\nCommand: rocm-smi\n\nRequest: show use\nCommand:\n");
+  EXPECT_EQ(render_turns_plain({{"system", "a"}, {"user", "b"}}), "<|system|>\na\n<|user|>\nb\n");
+}
+
+TEST(SuiteDefinition, ASuiteWithoutFewshotIsOneUserTurn) {
+  ScratchDir dir;
+  nlohmann::json def = mini_definition();
+  def["prompt"].erase("fewshot");
+  def["prompt"]["template"] = "{{notes}}|On {{label:platform}}: {{request}}\n\n";
+  const LoadedSuite loaded = load_suite("mini", write_mini_suite(dir, def), "test");
+  const auto turns = loaded.suite->prompt_turns(loaded.examples[0]);
+  ASSERT_EQ(turns.size(), 1u);
+  EXPECT_EQ(turns[0].role, "user");
+  EXPECT_EQ(turns[0].content, "NOTES|On NV: list GPUs");
+}
+
+// suite.json states its generation budget and, apart, the stops of chat answers.
+TEST(SuiteDefinition, GenerationLimitsComeFromTheFile) {
+  ScratchDir dir;
+  nlohmann::json def = mini_definition();
+  {
+    const LoadedSuite loaded = load_suite("mini", write_mini_suite(dir, def), "test");
+    EXPECT_FALSE(loaded.suite->max_new_tokens().has_value());
+    EXPECT_EQ(loaded.suite->stop_sequences(true), std::vector<std::string>{"\n\n"});  // chat: same when not stated
+  }
+  def["max_new_tokens"] = 96;
+  def["chat_stop"] = nlohmann::json::array();
+  ScratchDir other;
+  const LoadedSuite loaded = load_suite("mini", write_mini_suite(other, def), "test");
+  EXPECT_EQ(loaded.suite->max_new_tokens(), 96);
+  EXPECT_EQ(loaded.suite->stop_sequences(false), std::vector<std::string>{"\n\n"});
+  EXPECT_TRUE(loaded.suite->stop_sequences(true).empty());
+  for (const nlohmann::json bad : {nlohmann::json(0), nlohmann::json("64"), nlohmann::json(1.5)}) {
+    ScratchDir third;
+    def["max_new_tokens"] = bad;
+    const std::string err = error_of([&] { load_suite("mini", write_mini_suite(third, def), "test"); });
+    EXPECT_NE(err.find("\"max_new_tokens\" must be an integer >= 1"), std::string::npos) << err;
+  }
+}
+
+// Reasoning is removed before extraction, for every suite (tasks/extractors/reasoning.h).
+TEST(SuiteDefinition, ThinkBlocksAreNotTheAnswer) {
+  ScratchDir dir;
+  const LoadedSuite loaded = load_suite("mini", write_mini_suite(dir, mini_definition()), "test");
+  const Suite& suite = *loaded.suite;
+  EXPECT_EQ(suite.extract_answer("<think>maybe `rm -rf /`? no.</think>\n```bash\nnvidia-smi -L\n```"), "nvidia-smi -L");
+  EXPECT_EQ(suite.extract_answer("<think>the user wants GPUs, `nvidia-smi -q`"), "");  // cut before answering
+  EXPECT_EQ(suite.extract_answer("the template opened it\n`ls`\n</think>\nnvidia-smi -L"), "nvidia-smi -L");
 }
 
 }  // namespace

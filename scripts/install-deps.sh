@@ -12,9 +12,11 @@ packages=(
   libtorch-dev libopenblas0-pthread bubblewrap python3-pip unzip
 )
 # --tests adds what only the tests need: chromium renders the HTML report in a test (about 290 MB
-# installed, so not for the main job; the test skips without it).
+# installed, so not for the main job; the test skips without it); python3-jinja2 renders the chat
+# templates of tests/data/chat_templates live, as transformers does, for the Jinja interpreter's
+# comparison test (which also skips without it).
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(chromium)
+  packages+=(chromium python3-jinja2)
 fi
 
 missing=()

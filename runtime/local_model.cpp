@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/jinja/template.h"
 #include "common/utf8.h"
 #include "runtime/gguf/gguf_checkpoint.h"
 #include "runtime/gguf/gguf_tokenizer.h"
@@ -112,6 +113,7 @@ struct LocalModel::Impl {
   std::vector<int32_t> eos;
   bool chat = false;
   nlohmann::json tokenizer_config;  // tokenizer_config.json + chat_template.jinja (null: neither)
+  std::string template_origin;      // what errors call the chat template (its file, or the GGUF key)
   std::mutex mu;  // one generation at a time per model: the cache and weights are shared
 
   // A finished prompt: its index, generated tokens and finish reason ("eos", "stop", "length").
@@ -309,7 +311,7 @@ struct LocalModel::Impl {
   std::vector<int32_t> encode_prompt(const std::string& prompt, bool add_bos) const {
     const Tokenizer& tok = text_tokenizer();
     // The chat text carries its own begin-of-text token where the format has one.
-    if (chat) return tok.encode(apply_chat_template(tok, tokenizer_config, {{"user", prompt}}, true), false);
+    if (chat) return tok.encode(apply_chat_template(tok, tokenizer_config, {{"user", prompt}}, true, template_origin), false);
     return tok.encode(prompt, add_bos);
   }
 
@@ -433,6 +435,14 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   impl->chat = options.chat;
   if (options.chat && !impl->tokenizer)
     throw InputError(fmt::format("{}: chat formatting needs a tokenizer", dir.string()));
+  impl->template_origin = gguf_path ? fmt::format("{} (tokenizer.chat_template)", gguf_path->string())
+                          : std::filesystem::exists(dir / "chat_template.jinja")
+                              ? (dir / "chat_template.jinja").string()
+                              : fmt::format("{} (chat_template)", (dir / "tokenizer_config.json").string());
+  // Under chat, a template that does not parse is the checkpoint's error, found now (exit 2 before
+  // a run starts), not on the first prompt.
+  if (const std::string text = chat_template_text(impl->tokenizer_config); options.chat && !text.empty())
+    jinja::Template(text, impl->template_origin);
   // Stop ids as transformers' generate() takes them: generation_config.json's eos_token_id, else
   // config.json's (a GGUF file's eos/eot ids); else the tokenizer's.
   for (int64_t id : gguf_path ? impl->model->config().eos_token_ids
@@ -480,7 +490,7 @@ std::vector<Generation> LocalModel::generate_chat(const std::vector<std::vector<
   const Tokenizer& tok = impl_->text_tokenizer();
   std::vector<std::vector<int32_t>> ids;
   for (const auto& messages : conversations)
-    ids.push_back(tok.encode(apply_chat_template(tok, impl_->tokenizer_config, messages, true), false));
+    ids.push_back(tok.encode(apply_chat_template(tok, impl_->tokenizer_config, messages, true, impl_->template_origin), false));
   return impl_->generate_text(ids, params);
 }
 

@@ -102,6 +102,20 @@ nlohmann::json gguf_tokenizer_config(const GgufFile& f) {
   json out = json::object();
   if (const auto t = f.optional_string("tokenizer.chat_template")) out["chat_template"] = *t;
   if (const auto b = f.optional_bool("tokenizer.ggml.add_bos_token")) out["add_bos_token"] = *b;
+  // The special tokens' strings, which chat templates print ({{ bos_token }}), as transformers
+  // restates them from the ids when it reads a GGUF file. An id outside the vocabulary is left
+  // out here (gguf_tokenizer refuses it when the tokenizer is built).
+  const Value* tokens = f.find("tokenizer.ggml.tokens");
+  if (tokens && tokens->type == ValueType::kArray && tokens->element_type == ValueType::kString) {
+    const std::pair<const char*, const char*> names[] = {{"tokenizer.ggml.bos_token_id", "bos_token"},
+                                                         {"tokenizer.ggml.eos_token_id", "eos_token"},
+                                                         {"tokenizer.ggml.unknown_token_id", "unk_token"},
+                                                         {"tokenizer.ggml.padding_token_id", "pad_token"}};
+    for (const auto& [key, name] : names) {
+      const auto id = f.optional_int(key);
+      if (id && *id >= 0 && static_cast<size_t>(*id) < tokens->array.size()) out[name] = tokens->array[*id].s;
+    }
+  }
   return out;
 }
 

@@ -13,7 +13,8 @@
 // Any other `pre`, and tokenizer.ggml.model "llama" (SentencePiece) or others, are InputErrors
 // naming the file and the value. bos / eos / add_bos_token come from tokenizer.ggml.*.
 //
-// gguf_tokenizer_config restates tokenizer.chat_template and add_bos_token as the
+// gguf_tokenizer_config restates tokenizer.chat_template, add_bos_token and the special tokens'
+// strings (bos_token, eos_token, unk_token, pad_token, from their ids) as the
 // tokenizer_config.json object that runtime/tokenizer/chat_template.h reads, so a GGUF checkpoint's
 // own template reaches the chat formatting as a folder's does.
 #pragma once

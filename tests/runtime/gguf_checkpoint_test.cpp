@@ -163,6 +163,10 @@ TEST(GgufCheckpoint, TokenizerAndChatTemplateFromMetadata) {
   const auto cfg = gguf_tokenizer_config(*g);
   EXPECT_EQ(cfg["chat_template"], "{% for m in messages %}{{ m['content'] }}{% endfor %}");
   EXPECT_EQ(cfg["add_bos_token"], false);
+  // The special tokens' strings, which templates print ({{ bos_token }}), come from their ids.
+  EXPECT_EQ(cfg["bos_token"], "<|im_start|>");
+  EXPECT_EQ(cfg["eos_token"], "<|im_end|>");
+  EXPECT_FALSE(cfg.contains("pad_token"));
 
   GgufWriter bad;
   bad.kv_string("tokenizer.ggml.model", "llama");

@@ -36,7 +36,8 @@ std::vector<float> permute_rows(const std::vector<float>& w, int64_t heads, int6
 // The safetensors checkpoint in `dir` as a GGUF file, written the converter's way; `skip` leaves a
 // tensor out.
 void write_gguf_like_converter(const ModelConfig& c, const std::filesystem::path& dir, const std::filesystem::path& out,
-                               const std::string& skip = "", bool tokenizer = false, bool permute = true) {
+                               const std::string& skip = "", bool tokenizer = false, bool permute = true,
+                               const std::string& chat_template = "{% for m in messages %}<|im_start|>...{% endfor %}") {
   const auto ckpt = SafetensorsCheckpoint::open(dir);
   GgufWriter w;
   if (tokenizer) {  // "hello" and "Ġw" merge; the rest of the vocabulary is filler
@@ -51,7 +52,7 @@ void write_gguf_like_converter(const ModelConfig& c, const std::filesystem::path
     w.kv_i32s("tokenizer.ggml.token_type", types);
     w.kv_strings("tokenizer.ggml.merges", {"h e", "l l", "he ll", "hell o", "Ġ w"});
     w.kv_u32("tokenizer.ggml.eos_token_id", 2);
-    w.kv_string("tokenizer.chat_template", "{% for m in messages %}<|im_start|>...{% endfor %}");
+    w.kv_string("tokenizer.chat_template", chat_template);
   }
   const std::string a = c.model_type;
   w.kv_string("general.architecture", a);
@@ -145,6 +146,27 @@ TEST(GgufModel, LocalModelGeneratesWithTheMetadataTokenizer) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].error, "");
   EXPECT_EQ(out[0].prompt_tokens, 6);  // hello, Ġw, o, r, l, d
+}
+
+// A chat template that does not parse is the checkpoint's error when chat formatting is asked
+// for, at load (exit 2 before a run starts), naming the file; without chat it is not read.
+TEST(GgufModel, AChatTemplateThatDoesNotParseFailsTheLoadUnderChat) {
+  ModelConfig c = preset_config("tiny-gqa");
+  ScratchDir dir;
+  CheckpointOptions opts;
+  opts.write_tokenizer = false;
+  write_random_checkpoint(c, dir.path() / "hf", opts);
+  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "m.gguf", "", true, true,
+                            "{% for m in messages %}{{ m['content'] }}");  // no endfor
+  LocalModelOptions chat;
+  chat.chat = true;
+  try {
+    LocalModel::load(dir.path() / "m.gguf", chat);
+    FAIL() << "a template without endfor loaded";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("m.gguf"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(LocalModel::load(dir.path() / "m.gguf", {}));
 }
 
 }  // namespace

@@ -31,14 +31,8 @@ if [ -z "${SKIP_LAYER:-}" ]; then
   echo "layer bench rc=$?, at $(( $(date +%s) - t0 )) s"; grep -E '"(ratio|kv_cache)"' "$OUT/layer_bench.jsonl" | head -40
 fi
 if [ -n "${SKIP_E2E:-}" ]; then echo "total: $(( $(date +%s) - t0 )) s"; exit 0; fi
-W=/tmp/aimicius-bench; mkdir -p $W
-cat > $W/std-llama.json <<'JSON'
-{"model_type": "llama", "vocab_size": 128256, "hidden_size": 2048, "intermediate_size": 6144,
- "num_hidden_layers": 26, "num_attention_heads": 32, "num_key_value_heads": 16, "head_dim": 64,
- "rms_norm_eps": 1e-6, "rope_theta": 50000.0, "max_position_embeddings": 131072, "tie_word_embeddings": false}
-JSON
-$A make-checkpoint --preset sigma-1.5b --dtype bf16 --out $W/sigma > /dev/null
-$A make-checkpoint --config $W/std-llama.json --dtype bf16 --out $W/std > /dev/null
+W=/tmp/aimicius-bench
+source "$(dirname "$0")/bench-checkpoints.sh"; make_bench_checkpoints $W
 {
   for B_ in ${BATCHES:-1 32}; do
     for M in sigma std; do

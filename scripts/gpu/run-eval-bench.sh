@@ -20,14 +20,8 @@ timeout 60 $B/bench/aimicius-bench-attention --only none > "$OUT/bandwidth.jsonl
 READ=$(python3 -c 'import json,sys; print(next(json.loads(l)["bandwidth_gbs"] for l in open(sys.argv[1]) if l.startswith("{") and json.loads(l)["kind"]=="read"))' "$OUT/bandwidth.jsonl")
 echo "read bandwidth: $READ GB/s"
 timeout 60 $A bench sandbox --runs 50 --repeats 1 2>&1 | tail -2  # the suites execute answers in bwrap
-W=/tmp/aimicius-eval; mkdir -p $W
-cat > $W/std-llama.json <<'JSON'
-{"model_type": "llama", "vocab_size": 128256, "hidden_size": 2048, "intermediate_size": 6144,
- "num_hidden_layers": 26, "num_attention_heads": 32, "num_key_value_heads": 16, "head_dim": 64,
- "rms_norm_eps": 1e-6, "rope_theta": 50000.0, "max_position_embeddings": 131072, "tie_word_embeddings": false}
-JSON
-[ -d $W/sigma ] || $A make-checkpoint --preset sigma-1.5b --dtype bf16 --out $W/sigma > /dev/null
-[ -d $W/std ] || $A make-checkpoint --config $W/std-llama.json --dtype bf16 --out $W/std > /dev/null
+W=/tmp/aimicius-eval
+source "$(dirname "$0")/bench-checkpoints.sh"; make_bench_checkpoints $W
 cp checkpoints/sigma-mini/tokenizer.model $W/sigma/; cp checkpoints/sigma-mini/tokenizer.model $W/std/
 N=${NEW:-64}; BS=${BATCH:-64}
 # models/ (all-MiniLM-L6-v2, 88 MB) is not carried to this machine: a hashing stand-in scores cmdgen's

@@ -115,12 +115,19 @@ TEST(GgufModel, SameLogitsAsTheSafetensorsCheckpointForLlamaAndQwen2) {
   }
 }
 
-TEST(GgufModel, MissingTensorIsAnInputErrorNamingIt) {
+// A random tiny-gqa checkpoint in dir/hf (no tokenizer: a GGUF file brings its own), for tests
+// that write it out as a GGUF file.
+ModelConfig write_tiny_checkpoint(const ScratchDir& dir) {
   ModelConfig c = preset_config("tiny-gqa");
-  ScratchDir dir;
   CheckpointOptions opts;
   opts.write_tokenizer = false;
   write_random_checkpoint(c, dir.path() / "hf", opts);
+  return c;
+}
+
+TEST(GgufModel, MissingTensorIsAnInputErrorNamingIt) {
+  ScratchDir dir;
+  const ModelConfig c = write_tiny_checkpoint(dir);
   write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "bad.gguf", "blk.1.ffn_up.weight");
   try {
     Model::load(dir.path() / "bad.gguf", {});
@@ -133,11 +140,8 @@ TEST(GgufModel, MissingTensorIsAnInputErrorNamingIt) {
 
 // LocalModel on a GGUF file: the tokenizer from the metadata encodes the prompt, generation runs.
 TEST(GgufModel, LocalModelGeneratesWithTheMetadataTokenizer) {
-  ModelConfig c = preset_config("tiny-gqa");
   ScratchDir dir;
-  CheckpointOptions opts;
-  opts.write_tokenizer = false;
-  write_random_checkpoint(c, dir.path() / "hf", opts);
+  const ModelConfig c = write_tiny_checkpoint(dir);
   write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "m.gguf", "", true);
   const auto model = LocalModel::load(dir.path() / "m.gguf", {});
   SamplingParams p;
@@ -151,11 +155,8 @@ TEST(GgufModel, LocalModelGeneratesWithTheMetadataTokenizer) {
 // A chat template that does not parse is the checkpoint's error when chat formatting is asked
 // for, at load (exit 2 before a run starts), naming the file; without chat it is not read.
 TEST(GgufModel, AChatTemplateThatDoesNotParseFailsTheLoadUnderChat) {
-  ModelConfig c = preset_config("tiny-gqa");
   ScratchDir dir;
-  CheckpointOptions opts;
-  opts.write_tokenizer = false;
-  write_random_checkpoint(c, dir.path() / "hf", opts);
+  const ModelConfig c = write_tiny_checkpoint(dir);
   write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "m.gguf", "", true, true,
                             "{% for m in messages %}{{ m['content'] }}");  // no endfor
   LocalModelOptions chat;

@@ -9,6 +9,7 @@ warmed up first); scoring is not part of it (aimicius' wall time includes its sc
 
 usage: hf_eval_bench.py CHECKPOINT PROMPTS.jsonl BATCH NEW_TOKENS [DTYPE]
 prints: hf eval: N examples, P prompt tokens, G generated; wall W s: X examples/s, Y generated tokens/s
+(and on stderr "hf progress: D of N examples at T s" after each batch)
 """
 import json
 import sys
@@ -46,6 +47,9 @@ def main():
         for i in range(0, len(prompts), batch):
             group = prompts[i:i + batch]
             generated += run(group) * len(group)
+            # Progress, so that a run stopped by a time limit still says how far it got.
+            print(f"hf progress: {i + len(group)} of {len(prompts)} examples at "
+                  f"{time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
         torch.cuda.synchronize()
         wall = time.perf_counter() - start
     tokens_in = sum(len(p) for p in prompts)

@@ -248,10 +248,8 @@ int open_sandbox_work_dir(pid_t init, pid_t bwrap) {
   return openat(proc.fd, "root/work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-}  // namespace
-
-Sandbox::Sandbox() {
-  // The system's bwrap first; else the first on PATH (e.g. a Debian package unpacked elsewhere).
+// The system's bwrap first; else the first on PATH (e.g. a Debian package unpacked elsewhere).
+std::string find_bwrap() {
   std::vector<std::string> candidates = {"/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap"};
   if (const char* path = std::getenv("PATH"))
     for (std::string_view rest = path; !rest.empty();) {
@@ -260,13 +258,16 @@ Sandbox::Sandbox() {
       rest.remove_prefix(std::min(colon + 1, rest.size()));
     }
   for (const auto& candidate : candidates)
-    if (access(candidate.c_str(), X_OK) == 0) {
-      bwrap_ = candidate;
-      break;
-    }
-  if (bwrap_.empty())
-    throw SandboxUnavailable("bubblewrap (bwrap) is not installed: run scripts/install-deps.sh (Debian package "
-                             "bubblewrap); generated commands are never run unsandboxed");
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  throw SandboxUnavailable("bubblewrap (bwrap) is not installed: run scripts/install-deps.sh (Debian package "
+                           "bubblewrap); generated commands are never run unsandboxed");
+}
+
+}  // namespace
+
+Sandbox::Sandbox() : Sandbox(find_bwrap()) {}
+
+Sandbox::Sandbox(std::string bwrap) : bwrap_(std::move(bwrap)) {
   drop_privileges_ = geteuid() == 0;
   // A pool of uids per process (processes of one machine rarely share it; 64 slots each).
   uid_base_ = drop_privileges_ ? static_cast<uid_t>(100000 + (getpid() % 4096) * kUidSlots) : 0;
@@ -290,7 +291,12 @@ Sandbox::Sandbox() {
   SandboxRequest probe;
   probe.command = "exit 0";
   probe.limits.wall_seconds = 20;
-  const SandboxResult r = run(probe);
+  SandboxResult r;
+  try {
+    r = run(probe);
+  } catch (const InfraError& e) {
+    throw SandboxUnavailable(fmt::format("{}; generated commands are never run unsandboxed", e.what()));
+  }
   if (r.exit_code != 0)
     throw SandboxUnavailable(fmt::format("bubblewrap cannot create its namespaces on this machine (exit {}, signal "
                                          "{}): {}; generated commands are never run unsandboxed",
@@ -478,9 +484,13 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
         result.work_dir_error = fmt::format("work dir full: the command filled its {} bytes", request.limits.work_dir_bytes);
     }
   } else {
+    // Whether bwrap set the sandbox up at all: it reports the sandbox's init on the info fd before
+    // the command starts, so without that report nothing of the command ran (checked below).
+    if (!result.timed_out) pump([&] { return child_pid(info_text).has_value() || streams[2].fd < 0; });
     result.work_dir_error = result.timed_out ? "work dir not read: the command ran past the time limit"
                                              : "work dir not read: the sandbox ended before the command's end was reported";
   }
+  const bool sandbox_started = command_over || child_pid(info_text).has_value();
   // 3. Release the wrapper; the rest of stdout and stderr (every writer is dead by now) until the
   //    sandbox ends.
   release.close_write();
@@ -507,6 +517,15 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
   }
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
+  if (!sandbox_started) {
+    // The harness's failure, not the answer's: bwrap ran nothing (its own message is on stderr).
+    const std::string message = result.stderr_text.substr(0, result.stderr_text.find('\n'));
+    throw InfraError(fmt::format("sandbox: bubblewrap did not start the sandbox ({}): {}",
+                                 result.timed_out ? "no report within the time limit"
+                                 : result.term_signal ? fmt::format("killed by signal {}", result.term_signal)
+                                                      : fmt::format("exit {}", result.exit_code),
+                                 message.empty() ? "no message" : message));
+  }
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -28,7 +28,9 @@
 //
 // Invariants: run() never throws for anything the command does (it is all in the result);
 // it throws SandboxUnavailable when bubblewrap is missing or cannot create namespaces on this
-// machine, so callers stop with a clear error rather than running anything unsandboxed.
+// machine, so callers stop with a clear error rather than running anything unsandboxed, and
+// InfraError when a sandbox that worked before does not start (bwrap never reported the
+// sandbox's init: nothing of the command ran, so the example is not judged on it).
 // run() is safe to call from several threads at once. Every byte read from the sandbox (stdout,
 // stderr, the work dir, bwrap's own messages) is read up to a cap.
 #pragma once
@@ -138,6 +140,8 @@ class Sandbox {
  public:
   // Finds bwrap and checks once that it can create the namespaces; throws SandboxUnavailable.
   Sandbox();
+  // The same with this bwrap program (tests: a wrapper that fails on demand).
+  explicit Sandbox(std::string bwrap);
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;

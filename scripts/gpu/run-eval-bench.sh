@@ -37,7 +37,9 @@ for m in ${MODELS:-std sigma}; do
 done
 if [ -z "${SKIP_HF:-}" ]; then
   for r in $(seq ${HF_REPEATS:-1}); do
-    timeout ${HF_TIMEOUT:-240} python3 bench/hf_eval_bench.py $W/std $W/prompts-std.jsonl ${HF_BATCH:-$BS} $N 2>&1 | tail -1 | tee -a "$OUT/hf-eval.txt"
+    timeout ${HF_TIMEOUT:-240} python3 bench/hf_eval_bench.py $W/std $W/prompts-std.jsonl ${HF_BATCH:-$BS} $N \
+      > "$OUT/hf-eval-$r.txt" 2>&1
+    echo "hf repeat $r rc=$?"; grep -E "^hf (eval|progress)" "$OUT/hf-eval-$r.txt" | tail -2
   done
 fi
 echo "total: $(( $(date +%s) - t0 )) s"

@@ -10,11 +10,14 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <chrono>
 #include <thread>
 
+#include "common/errors.h"
 #include "scorers/sandbox/sandbox.h"
 #include "tests/scratch_dir.h"
 
@@ -219,6 +222,36 @@ TEST(Sandbox, KillingTheParentAndEveryoneDoesNotReachTheHost) {
   EXPECT_FALSE(res.timed_out);
   EXPECT_EQ(kill(parent, 0), 0) << "the test runner was killed from inside the sandbox";
   EXPECT_EQ(run("echo still-here").stdout_text, "still-here\n");
+}
+
+// A sandbox that worked and then does not start (user namespaces exhausted, bwrap removed) is the
+// harness's failure: an InfraError naming bwrap's message, never a result that an answer is judged
+// on. The fake bwrap runs the real one until told to fail.
+TEST(Sandbox, BubblewrapFailingToStartIsAnInfraErrorNotAResult) {
+  if (access("/usr/bin/bwrap", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/bwrap to wrap";
+  ScratchDir dir;
+  const std::filesystem::path fake = dir.path() / "bwrap", fail = dir.path() / "fail";
+  {
+    std::ofstream out(fake);
+    out << "#!/bin/sh\nif [ -e '" << fail.string()
+        << "' ]; then echo 'bwrap: setting up uid map: Permission denied' >&2; exit 1; fi\nexec /usr/bin/bwrap \"$@\"\n";
+  }
+  std::filesystem::permissions(fake, std::filesystem::perms(0755));
+  const Sandbox wrapped(fake.string());
+  SandboxRequest r;
+  r.command = "echo ran";
+  r.limits.wall_seconds = 5.0;
+  EXPECT_EQ(wrapped.run(r).stdout_text, "ran\n");
+  std::ofstream(fail).put('x');
+  try {
+    wrapped.run(r);
+    ADD_FAILURE() << "a sandbox that did not start gave a result";
+  } catch (const InfraError& e) {
+    EXPECT_NE(std::string(e.what()).find("setting up uid map: Permission denied"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("exit 1"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(fail);
+  EXPECT_EQ(wrapped.run(r).stdout_text, "ran\n") << "the next run starts again";
 }
 
 TEST(Sandbox, HugeAllocationFailsInsideOnly) {

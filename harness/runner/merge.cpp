@@ -127,9 +127,11 @@ MergeSummary merge_shards(const std::string& out_path, const std::vector<std::st
                                    value_at(identity, d)));
   }
 
-  Store out = Store::open_for_write(out_path);
+  // Nothing is created or written before the checks below pass: OUT is opened only when it exists.
+  std::optional<Store> existing;
+  if (std::filesystem::exists(out_path)) existing.emplace(Store::open_for_write(out_path));
   std::optional<RunRecord> merged;
-  for (auto& r : out.list_runs())
+  for (auto& r : existing ? existing->list_runs() : std::vector<RunRecord>{})
     if (!r.is_answer_loss() && r.config.is_object() && r.config.contains("merged_shards") &&
         r.config.at("merged_shards").value("count", int64_t{0}) == count && identity_of(r, true) == identity) {
       merged = std::move(r);
@@ -148,6 +150,7 @@ MergeSummary merge_shards(const std::string& out_path, const std::vector<std::st
                                  summary.missing.size() == 1 ? "" : "s", labels(summary.missing, count),
                                  summary.missing.size() == 1 ? "is" : "are", summary.missing.size() == 1 ? "it" : "them"));
 
+  Store out = existing ? std::move(*existing) : Store::open_for_write(out_path);
   if (!merged) {
     NewRun run;
     run.model_spec = first.run.model_spec;

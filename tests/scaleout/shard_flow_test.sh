@@ -9,7 +9,8 @@
 #   k8s    the Indexed Job's container command once per JOB_COMPLETION_INDEX with the manifest's
 #          own environment (output folder, scripts and model pointed here), N from the manifest
 #          (completions = parallelism = AIMICIUS_SHARDS is checked), then the merge Job's command.
-# Each mode checks that the merged run equals the unsharded one (every prediction and score), is
+# Each mode checks that the merged run equals the unsharded one (every prediction and score, the
+# scores' details less execution timings), is
 # complete, and that merging again adds nothing.
 #
 #   shard_flow_test.sh local|slurm|k8s AIMICIUS_BIN SOURCE_DIR [PYTHON]
@@ -81,7 +82,8 @@ case $mode in
     mkdir -p "$tmp/fakebin"
     cat >"$tmp/fakebin/sbatch" <<'FAKE'
 #!/bin/bash
-n=$(($(wc -l <"$SBATCH_LOG" 2>/dev/null || echo 0) + 101))
+touch "$SBATCH_LOG"
+n=$(($(wc -l <"$SBATCH_LOG") + 101))
 echo "$* | shards=$AIMICIUS_SHARDS model=$AIMICIUS_MODEL args=$AIMICIUS_ARGS" >>"$SBATCH_LOG"
 echo "$n;cluster"
 FAKE
@@ -139,6 +141,13 @@ compare() {
   "$python" - "$tmp/whole.db" "$AIMICIUS_OUT/merged.db" "$n" <<'PY'
 import json, sqlite3, sys
 whole, merged, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+TIMINGS = {"seconds", "wall_seconds"}  # how long an execution took: differs between any two runs
+def untimed(j):
+    if isinstance(j, dict):
+        return {k: untimed(v) for k, v in j.items() if k not in TIMINGS}
+    if isinstance(j, list):
+        return [untimed(v) for v in j]
+    return j
 def run_of(db, merged_run):
     c = sqlite3.connect(db)
     runs = [r for r in c.execute("SELECT id, status, suites_json, config_json FROM runs")
@@ -147,7 +156,8 @@ def run_of(db, merged_run):
     rid, status, suites, config = runs[0]
     preds = sorted(c.execute("SELECT suite, example_id, subset, prompt_sha256, prompt, reference, raw_output, answer, "
                              "error, status FROM predictions WHERE run_id = ?", (rid,)))
-    scores = sorted(c.execute("SELECT suite, example_id, metric, value, detail_json FROM scores WHERE run_id = ?", (rid,)))
+    scores = sorted((s, e, m, v, json.dumps(untimed(json.loads(d)), sort_keys=True)) for s, e, m, v, d in
+                    c.execute("SELECT suite, example_id, metric, value, detail_json FROM scores WHERE run_id = ?", (rid,)))
     return status, json.loads(suites), json.loads(config), preds, scores
 ws, wsuites, wconfig, wpreds, wscores = run_of(whole, False)
 ms, msuites, mconfig, mpreds, mscores = run_of(merged, True)

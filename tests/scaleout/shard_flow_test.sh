@@ -14,6 +14,7 @@
 # complete, and that merging again adds nothing.
 #
 #   shard_flow_test.sh local|slurm|k8s AIMICIUS_BIN SOURCE_DIR [PYTHON]
+# Exit 77 (ctest: skipped) for k8s when PYTHON cannot read YAML.
 set -euo pipefail
 
 mode=$1
@@ -34,6 +35,11 @@ fail() {
   echo "FAIL: $*" >&2
   exit 1
 }
+
+if [ "$mode" = k8s ] && ! "$python" -c 'import yaml' 2>/dev/null; then
+  echo "SKIP: $python has no yaml module (Debian: python3-yaml) to read the manifests" >&2
+  exit 77
+fi
 
 # The reference: the same run, unsharded.
 "$bin" --data-dir "$src/datasets" --db "$tmp/whole.db" run --model oracle --limit 3 >/dev/null 2>"$tmp/whole.err" ||

@@ -115,6 +115,10 @@ struct LocalModel::Impl {
   nlohmann::json tokenizer_config;  // tokenizer_config.json + chat_template.jinja (null: neither)
   std::string template_origin;      // what errors call the chat template (its file, or the GGUF key)
   std::mutex mu;  // one generation at a time per model: the cache and weights are shared
+  // The model's device, made current for each call: the CUDA kernels launch on the current
+  // device's stream, and with one model per GPU (`run --devices`) the calling thread's current
+  // device is not necessarily the model's.
+  torch::Device device = torch::kCPU;
 
   // A finished prompt: its index, generated tokens and finish reason ("eos", "stop", "length").
   using Finished = std::function<void(size_t, const std::vector<int32_t>&, const char*)>;
@@ -138,6 +142,7 @@ struct LocalModel::Impl {
   std::vector<std::vector<int32_t>> run(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p,
                                         const StopHit& stop_hit, const Finished& finished, ScheduleStats* stats) {
     std::lock_guard<std::mutex> lock(mu);
+    const c10::DeviceGuard on_device(device);
     torch::NoGradGuard no_grad;
     const int64_t n = static_cast<int64_t>(prompts.size());
     if (n == 0) {
@@ -270,6 +275,7 @@ struct LocalModel::Impl {
     const int64_t context = model->config().max_position_embeddings;
     std::vector<ContinuationScore> out(prompts.size());
     std::lock_guard<std::mutex> lock(mu);
+    const c10::DeviceGuard on_device(device);
     torch::NoGradGuard no_grad;
     for (size_t i = 0; i < prompts.size(); ++i) {
       ContinuationScore& r = out[i];
@@ -417,6 +423,7 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   mo.cuda_graphs = options.cuda_graphs;
   mo.fused_decode = options.fused_decode;
   auto impl = std::make_unique<Impl>();
+  impl->device = mo.device;
   const auto gguf_path = gguf::find_gguf(dir);
   if (gguf_path) {
     // A GGUF checkpoint carries its tokenizer and chat template in its metadata.

@@ -35,6 +35,30 @@ std::string percent_decode(const std::string& spec, const std::string& value) {
 
 }  // namespace
 
+std::string with_spec_option(const std::string& spec, const std::string& key, const std::string& value) {
+  const auto q = spec.find('?');
+  if (q == std::string::npos) return spec + "?" + key + "=" + value;
+  std::string out = spec.substr(0, q);
+  char sep = '?';
+  bool replaced = false;
+  size_t pos = q + 1;
+  while (pos <= spec.size()) {
+    const size_t amp = std::min(spec.find('&', pos), spec.size());
+    std::string item = spec.substr(pos, amp - pos);
+    pos = amp + 1;
+    if (item.empty()) continue;
+    if (item.compare(0, key.size() + 1, key + "=") == 0) {
+      if (replaced) continue;  // a repeated key: the one value now
+      item = key + "=" + value;
+      replaced = true;
+    }
+    out += sep + item;
+    sep = '&';
+  }
+  if (!replaced) out += sep + key + "=" + value;
+  return out;
+}
+
 SpecParts split_spec_options(const std::string& spec, const std::string& text) {
   SpecParts out;
   const auto q = text.find('?');

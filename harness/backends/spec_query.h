@@ -20,6 +20,11 @@ struct SpecParts {
 // `spec` is only used in error messages; `text` is the part after "KIND:".
 SpecParts split_spec_options(const std::string& spec, const std::string& text);
 
+// `spec` ("KIND:ARG?..." or "KIND:ARG") with its option `key` set to `value` (which must need no
+// %-escape): an existing `key=...` item is replaced in place, else `key=value` is appended. The
+// other items are kept byte for byte.
+std::string with_spec_option(const std::string& spec, const std::string& key, const std::string& value);
+
 // Typed readers for option values; errors name the spec and the option.
 long long spec_int(const std::string& spec, const std::string& key, const std::string& value);
 double spec_double(const std::string& spec, const std::string& key, const std::string& value);

@@ -16,6 +16,7 @@ std::vector<std::unique_ptr<Command>> all_commands(const std::string& default_mo
 
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(make_run_command(default_model));
+  commands.push_back(make_merge_command());
   commands.push_back(make_list_command());
   commands.push_back(make_show_command());
   commands.push_back(make_report_command());

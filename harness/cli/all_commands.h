@@ -19,6 +19,7 @@ namespace aimicius {
 std::vector<std::unique_ptr<Command>> all_commands(const std::string& default_model);
 
 std::unique_ptr<Command> make_run_command(const std::string& default_model);
+std::unique_ptr<Command> make_merge_command();
 std::unique_ptr<Command> make_list_command();
 std::unique_ptr<Command> make_show_command();
 std::unique_ptr<Command> make_report_command();

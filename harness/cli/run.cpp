@@ -1,7 +1,9 @@
 // `aimicius run`: evaluates a model on suites and stores every result (harness/runner/), or
 // continues a stopped run (--resume, which excludes the options that define a run: those are
 // the stored run's; with --retry-errors it also runs again the examples stored as infra_error,
-// the harness's own failures, even in a complete run), then prints the run's score table.
+// the harness's own failures, even in a complete run), then prints the run's score table. --shard K/N
+// runs one shard of the examples (harness/runner/shard.h; `aimicius merge` joins the shards) and
+// --devices one local: runtime per device (harness/backends/device_pool_backend.h).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,6 +14,7 @@
 
 #include "harness/cli/all_commands.h"
 #include "harness/cli/command_support.h"
+#include "harness/backends/device_pool_backend.h"
 #include "harness/runner/progress.h"
 #include "harness/runner/runner.h"
 #include "reports/run_tables.h"
@@ -26,6 +29,13 @@ struct RunCommandOptions {
   std::string format = "terminal";
   bool no_cache = false;  // API backends: ask the API even when the db has the answer
 };
+
+// The run's model: one backend, or with --devices one replica per device behind one backend.
+std::unique_ptr<Backend> run_backend(const std::string& spec, const std::vector<std::string>& devices,
+                                     const RunPlan& plan, const BackendOptions& options) {
+  if (devices.empty()) return make_backend(spec, plan.suites, options);
+  return make_backend_on_devices(spec, devices, plan.suites, options);
+}
 
 int command_run(const GlobalOptions& global, RunCommandOptions options) {
   const TableFormat format = parse_table_format(options.format);
@@ -42,7 +52,7 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
     run_id = *options.resume;
     plan = plan_resume(store, run_id, global.data_dir, options.run.jobs, global.hostsim_binary, global.encoder_dir,
                        global.hosts_dir, options.retry_errors);
-    backend = make_backend(plan.options.model_spec, plan.suites, backend_options);
+    backend = run_backend(plan.options.model_spec, options.run.devices, plan, backend_options);
     check_resume_backend(*store.find_run(run_id), *backend);
     fmt::print(stderr, "resuming run {} ({}) into {}\n", run_id, backend->spec(), global.db_path);
     if (options.retry_errors)
@@ -51,10 +61,11 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
   } else {
     set_global_paths(options.run, global);
     plan = plan_run(options.run);
-    backend = make_backend(plan.options.model_spec, plan.suites, backend_options);
+    backend = run_backend(plan.options.model_spec, options.run.devices, plan, backend_options);
     run_id = create_run(store, plan, *backend);
-    fmt::print(stderr, "run {} ({}) into {}; if interrupted, continue with `aimicius run --resume {}`\n",
-               run_id, backend->spec(), global.db_path, run_id);
+    fmt::print(stderr, "run {} ({}{}) into {}; if interrupted, continue with `aimicius run --resume {}`\n",
+               run_id, backend->spec(), plan.options.shard ? ", shard " + plan.options.shard->label() : "",
+               global.db_path, run_id);
   }
   if (global.verbosity > 0)
     for (const auto& s : plan.suites)
@@ -88,6 +99,13 @@ class RunCommand final : public Command {
     cmd->add_option("--max-new-tokens", options_.run.max_new_tokens,
                     "Generation budget per example (default: each suite's own, suite.json max_new_tokens)");
     cmd->add_option("--temperature", options_.run.temperature, "Sampling temperature (0: greedy)")->capture_default_str();
+    cmd->add_option("--shard", shard_,
+                    "Run only shard K of N of the examples (K/N, 0 <= K < N; split by example identity); "
+                    "join the shards' databases with `aimicius merge`");
+    cmd->add_option("--devices", options_.run.devices,
+                    "local: models: one runtime per device over the run's examples, e.g. 0,1 (cuda:0, cuda:1) "
+                    "or cpu,cpu")
+        ->delimiter(',');
     resume_option_ = cmd->add_option("--resume", resume_id_, "Continue run RUN where it stopped");
     cmd->add_flag("--retry-errors", options_.retry_errors,
                   "With --resume: run again the examples not judged because of infrastructure errors")
@@ -95,13 +113,14 @@ class RunCommand final : public Command {
     cmd->add_option("--format", options_.format, "Result table: terminal | markdown")->capture_default_str();
     cmd->add_flag("--no-cache", options_.no_cache, "API models: do not answer from (or fill) the db's response cache");
     for (const char* name : {"--suite", "--model", "--limit", "--seed", "--split", "--batch-size", "--max-new-tokens",
-                             "--temperature"})
+                             "--temperature", "--shard"})
       resume_option_->excludes(cmd->get_option(name));
     return cmd;
   }
 
   int run(const GlobalOptions& global) override {
     if (limit_) options_.run.limit = limit_;
+    if (!shard_.empty()) options_.run.shard = parse_shard(shard_);
     if (*resume_option_) options_.resume = resume_id_;
     return command_run(global, options_);
   }
@@ -110,6 +129,7 @@ class RunCommand final : public Command {
   RunCommandOptions options_;
   int64_t resume_id_ = 0;
   std::optional<int64_t> limit_;
+  std::string shard_;
   CLI::Option* resume_option_ = nullptr;
 };
 

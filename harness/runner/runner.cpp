@@ -1,5 +1,6 @@
 #include "harness/runner/runner.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -308,10 +309,19 @@ GenerationRequest build_request(const Suite& suite, const Example& ex, const Pro
 }
 
 nlohmann::json RunOptions::to_json() const {
-  return {{"suites", suites}, {"model", model_spec},   {"limit", limit ? nlohmann::json(*limit) : nlohmann::json()},
+  nlohmann::json j = {{"suites", suites}, {"model", model_spec},   {"limit", limit ? nlohmann::json(*limit) : nlohmann::json()},
           {"seed", seed},     {"split", split},        {"batch_size", batch_size},
           {"jobs", jobs},     {"data_dir", data_dir.string()}, {"max_new_tokens", max_new_tokens ? nlohmann::json(*max_new_tokens) : nlohmann::json()},
           {"temperature", temperature}};
+  if (shard) j["shard"] = shard->to_json();
+  if (!devices.empty()) j["devices"] = devices;
+  return j;
+}
+
+nlohmann::json run_identity_config(const nlohmann::json& config) {
+  nlohmann::json identity = config;
+  for (const char* key : {"jobs", "devices", "data_dir", "shard", "merged_shards"}) identity.erase(key);
+  return identity;
 }
 
 RunOptions RunOptions::from_json(const nlohmann::json& j) {
@@ -330,6 +340,7 @@ RunOptions RunOptions::from_json(const nlohmann::json& j) {
     o.max_new_tokens = kDefaultMaxNewTokens;
   o.temperature = j.value("temperature", 0.0);
   o.data_dir = j.value("data_dir", "");
+  if (j.contains("shard")) o.shard = Shard::from_json(j.at("shard"));
   return o;
 }
 
@@ -349,8 +360,18 @@ RunPlan plan_run(const RunOptions& options) {
   if (plan.options.suites.empty()) plan.options.suites = known_suite_names(options.data_dir);
   if (plan.options.suites.empty())
     throw InputError(fmt::format("no suites in {} (a suite is a folder holding a suite.json)", options.data_dir.string()));
-  for (const auto& name : plan.options.suites)
-    plan.suites.push_back(load_suite(name, options.data_dir, options.split));
+  for (const auto& name : plan.options.suites) {
+    LoadedSuite loaded = load_suite(name, options.data_dir, options.split);
+    const size_t planned = planned_examples(loaded, options.limit);
+    plan.unsharded_examples[name] = planned;
+    if (options.shard) {  // the --limit cut first, then the split: the shards' union is the whole run
+      loaded.examples.resize(planned);
+      auto& exs = loaded.examples;
+      exs.erase(std::remove_if(exs.begin(), exs.end(), [&](const Example& ex) { return !in_shard(options.shard, name, ex.id); }),
+                exs.end());
+    }
+    plan.suites.push_back(std::move(loaded));
+  }
   bool executes = false, embeds = false;
   for (const auto& s : plan.suites) {
     executes = executes || s.suite->needs_sandbox();
@@ -388,6 +409,7 @@ int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
   for (const auto& s : plan.suites) {
     const SuiteGeneration g = suite_generation(*s.suite, plan.options, style);
     run.suites[s.suite->name()]["generation"] = {{"max_new_tokens", g.max_new_tokens}, {"stop", g.stop}};
+    if (plan.options.shard) run.suites[s.suite->name()]["unsharded_examples"] = plan.unsharded_examples.at(s.suite->name());
   }
   return store.create_run(run);
 }

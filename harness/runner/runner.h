@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 
 #include "harness/backends/backend.h"
 #include "harness/runner/progress.h"
+#include "harness/runner/shard.h"
 #include "harness/store/store.h"
 #include "scorers/sandbox/sandbox.h"
 #include "scorers/text_embedder.h"
@@ -47,6 +49,12 @@ struct RunOptions {
   // max_new_tokens), or kDefaultMaxNewTokens for a suite that states none.
   std::optional<int64_t> max_new_tokens;
   double temperature = 0.0;
+  // --shard K/N: only the examples of shard K (shard.h), after the --limit cut. Part of the stored
+  // options (config "shard"), so a resume runs the same shard; merge.h joins the N shards' runs.
+  std::optional<Shard> shard;
+  // --devices: one runtime per device over the run's examples (device_pool_backend.h); like jobs,
+  // not part of a run's identity (a resume or another shard may use other devices).
+  std::vector<std::string> devices;
   std::filesystem::path data_dir;
   std::filesystem::path hostsim_binary;  // the simulated tools, for suites that execute commands
   std::filesystem::path encoder_dir;     // the embedding model, for suites with embedding metrics
@@ -55,20 +63,29 @@ struct RunOptions {
   // machine without the model's files). Not part of the stored options.
   std::shared_ptr<const TextEmbedder> embedder;
 
-  // What is stored in runs.config_json and read back by --resume (jobs and data_dir are not part
-  // of a run's identity: a resume may use other values).
+  // What is stored in runs.config_json and read back by --resume (jobs, devices and data_dir are
+  // not part of a run's identity: a resume may use other values; see run_identity_config).
   nlohmann::json to_json() const;
   static RunOptions from_json(const nlohmann::json& j);
 };
 
 struct RunPlan {
   RunOptions options;
+  // With a shard: each suite's examples are the shard's (after the --limit cut), and
+  // unsharded_examples holds, per suite, what the whole run plans (recorded as the run's
+  // suites[suite].unsharded_examples, which merge.h checks a merged run against).
   std::vector<LoadedSuite> suites;
+  std::map<std::string, size_t> unsharded_examples;
   std::shared_ptr<const Sandbox> sandbox;        // when some suite executes answers
   std::shared_ptr<const TextEmbedder> embedder;  // when some suite compares embeddings
   ScoringContext context;                        // points into `sandbox` and `embedder`
   bool retry_infra_errors = false;               // resume: run the infra_error examples again
 };
+
+// The part of a stored run config that defines what the run computes: the config less what may
+// differ between processes of one run (jobs, devices, data_dir, and the shard itself). Two shards
+// of one run, a resume and its run, have equal identities.
+nlohmann::json run_identity_config(const nlohmann::json& config);
 
 // What a suite's examples are generated with in a run: the budget and the stop strings (the
 // suite's chat ones when the backend answers chat turns). Recorded per suite in the run's row

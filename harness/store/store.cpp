@@ -261,6 +261,82 @@ void Store::reopen_run(int64_t id) {
   st.bind(1, id).run();
 }
 
+void Store::set_run_config(int64_t id, const nlohmann::json& config) {
+  Statement st(*db_, "UPDATE runs SET config_json = ?1 WHERE id = ?2");
+  st.bind(1, to_json_text(config)).bind(2, id).run();
+}
+
+namespace {
+
+// The other database attached to a connection as "other" while it lives (ATTACH is refused
+// inside a transaction, so this wraps one).
+class Attached {
+ public:
+  Attached(SqliteDb& db, const std::string& path) : db_(db) {
+    Statement(db_, "ATTACH DATABASE ?1 AS other").bind(1, path).run();
+  }
+  ~Attached() {
+    try {
+      db_.exec("DETACH DATABASE other");
+    } catch (...) {
+      // The connection is closing or failing; the error that got here is the one to report.
+    }
+  }
+  Attached(const Attached&) = delete;
+  Attached& operator=(const Attached&) = delete;
+
+ private:
+  SqliteDb& db_;
+};
+
+}  // namespace
+
+int64_t Store::copy_examples(const std::string& from_path, int64_t from_run, int64_t into_run) {
+  const int64_t before = prediction_count(into_run);
+  Attached other(*db_, from_path);
+  Transaction tx(*db_);
+  {
+    // A retried example: judged there, infra_error here (the shard was resumed with --retry-errors
+    // after an earlier merge). An infra_error row has no scores.
+    Statement del(*db_, "DELETE FROM main.predictions WHERE run_id = ?1 AND status = 'infra_error' AND EXISTS "
+                        "(SELECT 1 FROM other.predictions o WHERE o.run_id = ?2 AND o.suite = predictions.suite "
+                        "AND o.example_id = predictions.example_id AND o.status = 'judged')");
+    del.bind(1, into_run).bind(2, from_run).run();
+  }
+  {
+    Statement clash(*db_, "SELECT o.suite, o.example_id FROM other.predictions o JOIN main.predictions m "
+                          "ON m.run_id = ?1 AND m.suite = o.suite AND m.example_id = o.example_id "
+                          "WHERE o.run_id = ?2 AND (m.prompt_sha256 IS NOT o.prompt_sha256 OR "
+                          "m.raw_output IS NOT o.raw_output OR m.status IS NOT o.status) LIMIT 1");
+    clash.bind(1, into_run).bind(2, from_run);
+    if (clash.step())
+      throw InputError(fmt::format("{} (run {}) and {} (run {}) hold different results for {} example \"{}\": "
+                                   "they are not shards of one run",
+                                   from_path, from_run, db_->path(), into_run, clash.column_text(0),
+                                   clash.column_text(1)));
+  }
+  Statement(*db_, "INSERT INTO main.predictions (run_id, suite, example_id, prompt_sha256, raw_output, answer, "
+                  "tokens_in, tokens_out, latency_ms, error, created_at, subset, cached, cost_usd, prompt, reference, "
+                  "status) SELECT ?1, suite, example_id, prompt_sha256, raw_output, answer, tokens_in, tokens_out, "
+                  "latency_ms, error, created_at, subset, cached, cost_usd, prompt, reference, status "
+                  "FROM other.predictions o WHERE o.run_id = ?2 AND NOT EXISTS (SELECT 1 FROM main.predictions m "
+                  "WHERE m.run_id = ?1 AND m.suite = o.suite AND m.example_id = o.example_id) ORDER BY o.rowid")
+      .bind(1, into_run)
+      .bind(2, from_run)
+      .run();
+  Statement(*db_, "INSERT INTO main.scores (run_id, suite, example_id, metric, value, detail_json) "
+                  "SELECT ?1, suite, example_id, metric, value, detail_json FROM other.scores o WHERE o.run_id = ?2 "
+                  "AND NOT EXISTS (SELECT 1 FROM main.scores m WHERE m.run_id = ?1 AND m.suite = o.suite AND "
+                  "m.example_id = o.example_id AND m.metric = o.metric) ORDER BY o.rowid")
+      .bind(1, into_run)
+      .bind(2, from_run)
+      .run();
+  db_->exec("INSERT OR IGNORE INTO main.api_cache (request_sha256, response_json, created_at) "
+            "SELECT request_sha256, response_json, created_at FROM other.api_cache");
+  tx.commit();
+  return prediction_count(into_run) - before;
+}
+
 std::set<std::string> Store::stored_example_ids(int64_t run_id, const std::string& suite) {
   return example_ids(run_id, suite, "");
 }

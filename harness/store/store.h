@@ -193,6 +193,16 @@ class Store {
   std::vector<RunRecord> list_runs();
   void finish_run(int64_t id, const std::string& status, const std::string& error = "");
   void reopen_run(int64_t id);  // back to "running" for --resume
+  void set_run_config(int64_t id, const nlohmann::json& config);  // merge: the shards merged so far
+
+  // Merging shards (harness/runner/merge.h): copies run `from_run` of the aimicius database at
+  // `from_path` (at this schema version) into run `into_run` of this one, in one transaction:
+  // every prediction with all its columns (status, usage, created_at) and its scores, and the API
+  // cache entries this database lacks. An example already in `into_run` with the same prompt hash,
+  // raw output and status is left as it is (merging twice changes nothing); an infra_error row
+  // there that the other database has judged is replaced; any other difference throws InputError
+  // naming the example and both files. Returns the number of examples added.
+  int64_t copy_examples(const std::string& from_path, int64_t from_run, int64_t into_run);
 
   std::set<std::string> stored_example_ids(int64_t run_id, const std::string& suite);
   // The examples of a suite stored as infra_error (what --retry-errors runs again).

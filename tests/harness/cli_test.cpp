@@ -48,7 +48,7 @@ TEST_F(Cli, HelpListsTheSubcommands) {
     EXPECT_NE(r.out.find(sub), std::string::npos) << sub;
 
   const std::vector<std::string> expected = {
-      "run", "list", "show", "report", "compare", "gate", "make-checkpoint", "generate", "answer-loss", "bench",
+      "run", "merge", "list", "show", "report", "compare", "gate", "make-checkpoint", "generate", "answer-loss", "bench",
 #ifdef AIMICIUS_HAVE_RUNTIME
       "train",
 #endif

@@ -47,7 +47,7 @@ void add_into(float* x, const float* y, int64_t n) {
 }  // namespace
 
 CpuTransformer::CpuTransformer(const gguf::GgufFile& f, const ModelConfig& c, int threads, Isa isa)
-    : config_(c), threads_(std::max(1, threads)), kernels_(&kernels(isa)) {
+    : config_(c), pool_(threads), kernels_(&kernels(isa)) {
   if (c.aug_q_size > 0) throw std::logic_error("CpuTransformer: augmented Q is not supported");
   const int64_t H = c.hidden_size, F = c.intermediate_size, dk = c.head_dim_qk, dv = c.head_dim_v;
   const int64_t nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads;
@@ -88,20 +88,21 @@ int64_t CpuTransformer::weight_bytes() const {
   return n;
 }
 
-void CpuTransformer::rms_norm(const float* x, const std::vector<float>& gain, int64_t rows, float* out) const {
+void CpuTransformer::rms_norm(const float* x, const std::vector<float>& gain, int64_t rows, float* out) {
   const int64_t H = config_.hidden_size;
   const float eps = static_cast<float>(config_.rms_norm_eps);
-#pragma omp parallel for num_threads(threads_) schedule(static) if (rows > 16)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * H;
-    float ss = 0;
-    for (int64_t i = 0; i < H; ++i) ss += xr[i] * xr[i];
-    const float inv = 1.0f / std::sqrt(ss / static_cast<float>(H) + eps);
-    for (int64_t i = 0; i < H; ++i) out[r * H + i] = gain[i] * (xr[i] * inv);
-  }
+  pool_.parallel_for(rows, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * H;
+      float ss = 0;
+      for (int64_t i = 0; i < H; ++i) ss += xr[i] * xr[i];
+      const float inv = 1.0f / std::sqrt(ss / static_cast<float>(H) + eps);
+      for (int64_t i = 0; i < H; ++i) out[r * H + i] = gain[i] * (xr[i] * inv);
+    }
+  }, 16);
 }
 
-void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logits) const {
+void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logits) {
   const ModelConfig& c = config_;
   const KernelTable& K = *kernels_;
   const int64_t H = c.hidden_size, F = c.intermediate_size, dk = c.head_dim_qk, dv = c.head_dim_v;
@@ -131,21 +132,21 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
   int64_t max_keys = 0;
   for (int64_t b = 0; b < B; ++b) max_keys = std::max(max_keys, batch.start[b] + batch.real[b]);
 
-#pragma omp parallel for num_threads(threads_) schedule(static) if (N > 16)
-  for (int64_t n = 0; n < N; ++n) {
-    const int64_t id = batch.tokens[n];
-    if (id < 0 || id >= c.vocab_size) continue;  // Model checked the ids; padding is id 0
-    embed_.row(id, x.data() + n * H);
-  }
+  pool_.parallel_for(N, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      const int64_t id = batch.tokens[n];
+      if (id >= 0 && id < c.vocab_size) embed_.row(id, x.data() + n * H);  // Model checked the ids; padding is id 0
+    }
+  }, 16);
 
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& L = layers_[l];
     float* kc = batch.k_cache[l];
     float* vc = batch.v_cache[l];
     rms_norm(x.data(), L.attn_norm, N, h.data());
-    matmul(L.qkv, h.data(), N, qkv.data(), threads_, K, scratch);
-#pragma omp parallel for num_threads(threads_) schedule(static) if (R > 16)
-    for (int64_t i = 0; i < R; ++i) {
+    matmul(L.qkv, h.data(), N, qkv.data(), pool_, K, scratch);
+    pool_.parallel_for(R, [&](int64_t i0, int64_t i1) {
+     for (int64_t i = i0; i < i1; ++i) {
       const int64_t n = real_rows[i], b = n / T, t = n % T;
       float* row = qkv.data() + n * qkv_w;
       if (!L.qkv_bias.empty()) add_into(row, L.qkv_bias.data(), qkv_w);
@@ -162,12 +163,12 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
       const int64_t pos = batch.start[b] + t;
       std::copy(row + nq * dk, row + (nq + nk) * dk, kc + (batch.slot[b] * batch.capacity + pos) * nk * dk);
       std::copy(row + (nq + nk) * dk, row + qkv_w, vc + (batch.slot[b] * batch.capacity + pos) * nv * dv);
-    }
-#pragma omp parallel num_threads(threads_)
-    {
+     }
+    }, 16);
+    // One (query, head) an item; a decode step's few short ones stay on this thread.
+    pool_.parallel_for(R * nq, [&](int64_t i0, int64_t i1) {
       std::vector<float> scores(max_keys);
-#pragma omp for schedule(static)
-      for (int64_t item = 0; item < R * nq; ++item) {
+      for (int64_t item = i0; item < i1; ++item) {
         const int64_t n = real_rows[item / nq], head = item % nq, b = n / T;
         const int64_t keys = batch.start[b] + n % T + 1;
         const float* base_k = kc + batch.slot[b] * batch.capacity * nk * dk + head / (nq / nk) * dk;
@@ -175,14 +176,15 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
         K.attend(qkv.data() + n * qkv_w + head * dk, base_k, nk * dk, base_v, nv * dv, keys, dk, dv, q_scale_,
                  scores.data(), attn.data() + n * nq * dv + head * dv);
       }
-    }
-    matmul(L.o, attn.data(), N, proj.data(), threads_, K, scratch);
+    }, R * max_keys < 4096 ? R * nq : 0);
+    matmul(L.o, attn.data(), N, proj.data(), pool_, K, scratch);
     add_into(x.data(), proj.data(), N * H);
     rms_norm(x.data(), L.ffn_norm, N, h.data());
-    matmul(L.gate_up, h.data(), N, gu.data(), threads_, K, scratch);
-#pragma omp parallel for num_threads(threads_) schedule(static) if (N > 16)
-    for (int64_t n = 0; n < N; ++n) K.silu_mul(gu.data() + n * 2 * F, gu.data() + n * 2 * F + F, F, act.data() + n * F);
-    matmul(L.down, act.data(), N, proj.data(), threads_, K, scratch);
+    matmul(L.gate_up, h.data(), N, gu.data(), pool_, K, scratch);
+    pool_.parallel_for(N, [&](int64_t n0, int64_t n1) {
+      for (int64_t n = n0; n < n1; ++n) K.silu_mul(gu.data() + n * 2 * F, gu.data() + n * 2 * F + F, F, act.data() + n * F);
+    }, 16);
+    matmul(L.down, act.data(), N, proj.data(), pool_, K, scratch);
     add_into(x.data(), proj.data(), N * H);
   }
 
@@ -196,7 +198,7 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
   std::vector<float> picked(O * H);
   for (int64_t i = 0; i < O; ++i) std::copy(x.data() + out_rows[i] * H, x.data() + (out_rows[i] + 1) * H, picked.data() + i * H);
   rms_norm(picked.data(), final_norm_, O, h.data());
-  matmul(c.tie_word_embeddings ? embed_ : lm_head_, h.data(), O, logits, threads_, K, scratch);
+  matmul(c.tie_word_embeddings ? embed_ : lm_head_, h.data(), O, logits, pool_, K, scratch);
 }
 
 }  // namespace aimicius::runtime::cpu

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "runtime/cpu/kernels.h"
+#include "runtime/cpu/thread_pool.h"
 #include "runtime/cpu/weight_matrix.h"
 #include "runtime/gguf/gguf_file.h"
 #include "runtime/model_config.h"
@@ -44,9 +45,9 @@ class CpuTransformer {
 
   // Logits float32: [rows, vocab] of each row's last real token when last_only, else [rows * T,
   // vocab] (a padding position's logits are meaningless).
-  void forward(const CpuBatch& batch, bool last_only, float* logits) const;
+  void forward(const CpuBatch& batch, bool last_only, float* logits);
 
-  int threads() const { return threads_; }
+  int threads() const { return pool_.size(); }
   const char* isa_name() const { return kernels_->name; }
   // Bytes of weights held (quantised formats as stored).
   int64_t weight_bytes() const;
@@ -56,10 +57,10 @@ class CpuTransformer {
     std::vector<float> attn_norm, ffn_norm, qkv_bias;  // bias empty when the model has none
     WeightMatrix qkv, o, gate_up, down;
   };
-  void rms_norm(const float* x, const std::vector<float>& gain, int64_t rows, float* out) const;
+  void rms_norm(const float* x, const std::vector<float>& gain, int64_t rows, float* out);
 
   ModelConfig config_;
-  int threads_;
+  ThreadPool pool_;
   const KernelTable* kernels_;
   WeightMatrix embed_, lm_head_;  // lm_head_ empty when tied (embed_ is the output projection)
   std::vector<float> final_norm_;

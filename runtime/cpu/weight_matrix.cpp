@@ -56,27 +56,26 @@ WeightMatrix stack_rows(const std::vector<const WeightMatrix*>& parts) {
   return m;
 }
 
-void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, int threads, const KernelTable& k,
+void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, ThreadPool& pool, const KernelTable& k,
             std::vector<QBlock8>& scratch) {
   const int64_t blocks = w.cols / kBlock;
-  if (w.quantized() && static_cast<int64_t>(scratch.size()) < tokens * blocks) scratch.resize(tokens * blocks);
+  QBlock8* acts = nullptr;
+  if (w.quantized()) {
+    if (static_cast<int64_t>(scratch.size()) < tokens * blocks) scratch.resize(tokens * blocks);
+    acts = scratch.data();
+    pool.parallel_for(tokens, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) k.quantize_row(x + t * w.cols, w.cols, acts + t * blocks);
+    }, 4);
+  }
   // Work items: tiles of up to 64 activation rows x chunks of weight rows. One activation row
-  // (decode): each thread takes a few contiguous row chunks. Many rows (prefill): 32 weight rows a
+  // (decode): each thread takes one contiguous run of rows. Many rows (prefill): 32 weight rows a
   // chunk, whose bytes stay in cache while a tile's rows pass over them.
   const int64_t tile = 64;
   const int64_t tiles = (tokens + tile - 1) / tile;
-  const int64_t chunk = tokens <= 4 ? std::max<int64_t>(8, (w.rows + 4 * threads - 1) / (4 * threads)) : 32;
+  const int64_t chunk = tokens <= 4 ? std::max<int64_t>(8, (w.rows + pool.size() - 1) / pool.size()) : 32;
   const int64_t chunks = (w.rows + chunk - 1) / chunk;
-  const int64_t items = tiles * chunks;
-  QBlock8* acts = scratch.data();
-#pragma omp parallel num_threads(threads)
-  {
-    if (w.quantized()) {
-#pragma omp for schedule(static)
-      for (int64_t t = 0; t < tokens; ++t) k.quantize_row(x + t * w.cols, w.cols, acts + t * blocks);
-    }
-#pragma omp for schedule(static)
-    for (int64_t item = 0; item < items; ++item) {
+  pool.parallel_for(tiles * chunks, [&](int64_t i0, int64_t i1) {
+    for (int64_t item = i0; item < i1; ++item) {
       const int64_t t0 = item / chunks * tile, nt = std::min(tile, tokens - t0);
       const int64_t r0 = item % chunks * chunk, r1 = std::min(w.rows, r0 + chunk);
       float* yt = y + t0 * w.rows;
@@ -90,7 +89,7 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, int
         default: k.matmul_f32(w.floats(), w.cols, r0, r1, x + t0 * w.cols, nt, yt, w.rows); break;
       }
     }
-  }
+  });
 }
 
 }  // namespace aimicius::runtime::cpu

@@ -4,8 +4,7 @@
 //
 // Invariants: `data` holds rows * row_bytes bytes; cols is a multiple of 32 for the quantised
 // formats; rows are in the runtime's order (llama's permuted q/k rows already undone at load).
-// matmul() is the one place the CPU path splits work over threads (OpenMP, the same libgomp pool
-// LibTorch's CPU ops use), `threads` of them.
+// matmul() splits its work over the pool's threads (runtime/cpu/thread_pool.h).
 #pragma once
 
 #include <cstddef>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "runtime/cpu/kernels.h"
+#include "runtime/cpu/thread_pool.h"
 #include "runtime/gguf/ggml_types.h"
 
 namespace aimicius::runtime::cpu {
@@ -39,9 +39,9 @@ WeightMatrix quantized_matrix(gguf::GgmlType type, const uint8_t* bytes, int64_t
 // share a kernel format, else float32.
 WeightMatrix stack_rows(const std::vector<const WeightMatrix*>& parts);
 
-// y [tokens, w.rows] = x [tokens, w.cols] . w^T, on `threads` threads with the given kernels.
+// y [tokens, w.rows] = x [tokens, w.cols] . w^T, on the pool's threads with the given kernels.
 // `scratch` is reused between calls for the activations' int8 blocks.
-void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, int threads, const KernelTable& k,
+void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, ThreadPool& pool, const KernelTable& k,
             std::vector<QBlock8>& scratch);
 
 }  // namespace aimicius::runtime::cpu

@@ -8,7 +8,9 @@
 // (plus 1e-4 of float32 accumulation slack).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <thread>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -95,7 +97,8 @@ void check_product(GgmlType type) {
     const std::vector<float> x = random_floats(tokens * cols, rng);
     std::vector<QBlock8> scratch;
     std::vector<float> ref(tokens * rows);
-    matmul(w, x.data(), tokens, ref.data(), 1, kernels(Isa::kScalar), scratch);
+    ThreadPool one(1), two(2);
+    matmul(w, x.data(), tokens, ref.data(), one, kernels(Isa::kScalar), scratch);
     // Against dequantised weights . unrounded activations, in float64, within the rounding bound.
     std::vector<float> wrow(cols);
     for (int64_t r = 0; r < rows; ++r) {
@@ -116,9 +119,9 @@ void check_product(GgmlType type) {
       }
     }
     for (Isa isa : vector_isas())
-      for (int threads : {1, 2}) {
+      for (ThreadPool* pool : {&one, &two}) {
         std::vector<float> got(tokens * rows);
-        matmul(w, x.data(), tokens, got.data(), threads, kernels(isa), scratch);
+        matmul(w, x.data(), tokens, got.data(), *pool, kernels(isa), scratch);
         for (int64_t i = 0; i < tokens * rows; ++i)
           ASSERT_NEAR(got[i], ref[i], 1e-5 * (std::abs(ref[i]) + 1)) << kernels(isa).name << " tokens " << tokens << " at " << i;
       }
@@ -134,10 +137,11 @@ TEST(CpuKernels, Float32ProductMatchesFloat64) {
   const std::vector<float> wv = random_floats(rows * cols, rng), x = random_floats(tokens * cols, rng);
   const WeightMatrix w = float_matrix(wv, rows, cols);
   std::vector<QBlock8> scratch;
+  ThreadPool pool(2);
   for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
     if (!isa_supported(isa)) continue;
     std::vector<float> y(tokens * rows);
-    matmul(w, x.data(), tokens, y.data(), 2, kernels(isa), scratch);
+    matmul(w, x.data(), tokens, y.data(), pool, kernels(isa), scratch);
     for (int64_t t = 0; t < tokens; ++t)
       for (int64_t r = 0; r < rows; ++r) {
         double exact = 0;
@@ -205,6 +209,24 @@ TEST(CpuKernels, SiluMulMatchesFloat64) {
       EXPECT_NEAR(out[i], want, 1e-6 * (std::abs(want) + 1)) << kernels(isa).name << " at " << i;
     }
   }
+}
+
+TEST(CpuThreadPool, RunsEveryIndexOncePerJobAndSplitsRangesWhole) {
+  ThreadPool pool(3);
+  ASSERT_EQ(pool.size(), 3);
+  for (int round = 0; round < 200; ++round) {  // many short jobs, as a decode runs them
+    std::vector<std::atomic<int>> hits(3);
+    pool.run([&](int i) { hits[i].fetch_add(1); });
+    for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "round " << round;
+  }
+  std::vector<std::atomic<int>> covered(101);
+  pool.parallel_for(101, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) covered[i].fetch_add(1);
+  });
+  for (auto& c : covered) EXPECT_EQ(c.load(), 1);
+  std::thread::id caller = std::this_thread::get_id(), ran;
+  pool.parallel_for(10, [&](int64_t, int64_t) { ran = std::this_thread::get_id(); }, 16);  // below the bound: serial
+  EXPECT_EQ(ran, caller);
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <iostream>
 
 #include "common/errors.h"
 #include "runtime/checkpoint_writer.h"
@@ -237,9 +236,10 @@ TEST(GgufModel, QuantizedCpuPathMatchesTheDequantisedModel) {
   torch::NoGradGuard no_grad;
   const std::vector<int64_t> ids = {3, 17, 100, 250, 9, 42, 7, 8, 199, 5, 77, 31};
   const torch::Tensor a = logits_of(*q, ids), b = logits_of(*f, ids);
+  // Measured: 5.5e-3 worst over 12 positions x 272 logits whose std is 0.16 (the int8 rounding of
+  // each block of activations, through two layers); the bound leaves 3.6x.
   const double worst = (a - b).abs().max().item<double>();
-  std::cout << "quantised vs dequantised, worst logit difference " << worst << ", logit std " << b.std().item<double>() << "\n";
-  EXPECT_LT(worst, 1e-2);
+  EXPECT_LT(worst, 2e-2);
   EXPECT_GT(b.std().item<double>(), 0.1);  // the logits are not all alike: the comparison means something
   EXPECT_TRUE(torch::equal(a.argmax(-1), b.argmax(-1)));
 

@@ -7,17 +7,21 @@
 #     GGUF     default models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 #     THREADS  default 2
 #   environment: LLAMACPP_DIR (default /work/llamacpp: where the sdist is unpacked and built),
-#                AIMICIUS (default build/harness/aimicius), REPEATS (default 5)
+#                AIMICIUS (default build/harness/aimicius), REPEATS (default 3),
+#                DEQUANTIZED (default 1: also the dequantised LibTorch path, the "before")
 #
 # Prints llama-bench's pp2048 / tg128 rows, then aimicius bench generate's decode (prompt 64, 128
-# new tokens) and prefill of a 2,048-token prompt, quantised and dequantised (?quantized=0).
+# new tokens) and prefill of a 2,048-token prompt on the quantised CPU path, then (DEQUANTIZED=1) the
+# same on the dequantised path (--dequantized, i.e. local:FILE.gguf?quantized=0). The machine's load
+# average is printed before each, since a shared machine changes both programs' figures.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 gguf=${1:-$root/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf}
 threads=${2:-2}
 dir=${LLAMACPP_DIR:-/work/llamacpp}
 aimicius=${AIMICIUS:-$root/build/harness/aimicius}
-repeats=${REPEATS:-5}
+repeats=${REPEATS:-3}
+dequantized=${DEQUANTIZED:-1}
 
 bench=$(find "$dir" -path '*/build/bin/llama-bench' -type f 2>/dev/null | head -n1 || true)
 if [[ -z $bench ]]; then
@@ -33,12 +37,16 @@ if [[ -z $bench ]]; then
   cd "$root"
 fi
 
-echo "== machine: $(nproc) cores usable, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(date -u +%F)"
-echo "== llama.cpp ($bench), $threads threads"
+echo "== machine: $(nproc) CPUs usable, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(date -u '+%F %T') UTC"
+echo "== llama.cpp ($bench), $threads threads, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$bench" -m "$gguf" -t "$threads" -p 2048 -n 128 -r "$repeats"
-for q in 1 0; do
-  echo "== aimicius local:$gguf?quantized=$q, decode: prompt 64, 128 new tokens"
-  "$aimicius" bench generate --checkpoint "$gguf?quantized=$q" --prompt-len 64 --new-tokens 128 --repeats "$repeats"
-  echo "== aimicius quantized=$q, prefill: prompt 2048, 1 new token"
-  "$aimicius" bench generate --checkpoint "$gguf?quantized=$q" --prompt-len 2048 --new-tokens 1 --repeats "$repeats"
+modes=("")
+[[ $dequantized == 1 ]] && modes+=("--dequantized")
+for mode in "${modes[@]}"; do
+  echo "== aimicius ${mode:-quantised}, decode: prompt 64, 128 new tokens, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$aimicius" bench generate --checkpoint "$gguf" $mode --threads "$threads" --prompt-len 64 --new-tokens 128 \
+    --repeats "$repeats"
+  echo "== aimicius ${mode:-quantised}, prefill: prompt 2048, 1 new token, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$aimicius" bench generate --checkpoint "$gguf" $mode --threads "$threads" --prompt-len 2048 --new-tokens 1 \
+    --repeats "$repeats" --warmup 0
 done

@@ -39,6 +39,11 @@ struct KernelTable {
                       const QBlock8* a, int64_t tokens, float* y, int64_t ldy);
   void (*matmul_q4_1)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
                       const QBlock8* a, int64_t tokens, float* y, int64_t ldy);
+  // Q4_1 against exactly 8 activation rows (prefill): the 8 rows' int sums of a block go into one
+  // vector (lane = row), so scales and offsets apply once per block for all 8. `ds` holds, per block,
+  // the 8 rows' d then their s (16 floats); y as matmul_q4_1's.
+  void (*matmul_q4_1_x8)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                         const QBlock8* a, const float* ds, float* y, int64_t ldy);
   // The same for float32 weights [rows, cols] and float activations [tokens, cols].
   void (*matmul_f32)(const float* w, int64_t cols, int64_t r0, int64_t r1, const float* x, int64_t tokens, float* y,
                      int64_t ldy);

@@ -215,6 +215,33 @@ void row_q4_1_avx(const uint8_t* row, int64_t blocks, const QBlock8* a, float* o
   for (int i = 0; i < NT; ++i) out[i] = hsum(acc[i]) + mins[i];
 }
 
+void matmul_q4_1_x8_avx(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                        const QBlock8* a, const float* ds, float* y, int64_t ldy) {
+  const __m128i low = _mm_set1_epi8(0xF);
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w + r * row_bytes;
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (int64_t b = 0; b < blocks; ++b) {
+      const uint8_t* blk = row + b * 20;
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 4));
+      const __m256i wq = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), low), _mm_and_si128(raw, low));
+      __m256i i[8];
+      for (int k = 0; k < 8; ++k)
+        i[k] = dot_u8s8(wq, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[k * blocks + b].q)));
+      // Lane k of `sum` = all of i[k]'s lanes: hadd pairs within 128-bit halves, then add the halves.
+      const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(i[0], i[1]), _mm256_hadd_epi32(i[2], i[3]));
+      const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(i[4], i[5]), _mm256_hadd_epi32(i[6], i[7]));
+      const __m256i sum = _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20), _mm256_permute2x128_si256(h0, h1, 0x31));
+      const float* d = ds + b * 16;
+      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(_mm256_set1_ps(half_at(blk)), _mm256_loadu_ps(d)), acc);
+      accm = _mm256_fmadd_ps(_mm256_set1_ps(half_at(blk + 2)), _mm256_loadu_ps(d + 8), accm);
+    }
+    float out[8];
+    _mm256_storeu_ps(out, _mm256_add_ps(acc, accm));
+    for (int k = 0; k < 8; ++k) y[k * ldy + r] = out[k];
+  }
+}
+
 float dot_avx(const float* a, const float* b, int64_t n) {
   __m256 acc = _mm256_setzero_ps();
   int64_t i = 0;
@@ -350,6 +377,16 @@ void matmul_q4_1(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, in
 #endif
 }
 
+void matmul_q4_1_x8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const QBlock8* a,
+                    const float* ds, float* y, int64_t ldy) {
+#if defined(__AVX2__)
+  matmul_q4_1_x8_avx(w, row_bytes, r0, r1, blocks, a, ds, y, ldy);
+#else
+  (void)ds;  // the scalar rows read d and s from the blocks themselves
+  matmul_q4_1(w, row_bytes, r0, r1, blocks, a, 8, y, ldy);
+#endif
+}
+
 void matmul_f32(const float* w, int64_t cols, int64_t r0, int64_t r1, const float* x, int64_t tokens, float* y,
                 int64_t ldy) {
   for (int64_t t = 0; t < tokens; ++t)
@@ -380,7 +417,7 @@ void silu_mul(const float* g, const float* u, int64_t n, float* out) {
 }  // namespace
 
 const KernelTable& table() {
-  static constexpr KernelTable t{AIMICIUS_CPU_KERNEL_NAME, quantize_row, matmul_q8_0, matmul_q4_1, matmul_f32, attend, silu_mul};
+  static constexpr KernelTable t{AIMICIUS_CPU_KERNEL_NAME, quantize_row, matmul_q8_0, matmul_q4_1, matmul_q4_1_x8, matmul_f32, attend, silu_mul};
   return t;
 }
 

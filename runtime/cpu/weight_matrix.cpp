@@ -74,6 +74,17 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
   const int64_t tiles = (tokens + tile - 1) / tile;
   const int64_t chunk = tokens <= 4 ? std::max<int64_t>(8, (w.rows + pool.size() - 1) / pool.size()) : 32;
   const int64_t chunks = (w.rows + chunk - 1) / chunk;
+  // Q4_1 with whole groups of 8 rows: each group's d and s per block side by side for the x8 kernel.
+  const bool x8 = w.type == gguf::GgmlType::kQ4_1 && tokens >= 8;
+  std::vector<float> ds;
+  if (x8) {
+    ds.resize(tokens / 8 * blocks * 16);
+    for (int64_t t = 0; t < tokens / 8 * 8; ++t)
+      for (int64_t b = 0; b < blocks; ++b) {
+        ds[(t / 8 * blocks + b) * 16 + t % 8] = acts[t * blocks + b].d;
+        ds[(t / 8 * blocks + b) * 16 + 8 + t % 8] = acts[t * blocks + b].s;
+      }
+  }
   pool.parallel_for(tiles * chunks, [&](int64_t i0, int64_t i1) {
     for (int64_t item = i0; item < i1; ++item) {
       const int64_t t0 = item / chunks * tile, nt = std::min(tile, tokens - t0);
@@ -83,9 +94,16 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
         case gguf::GgmlType::kQ8_0:
           k.matmul_q8_0(w.data.data(), w.row_bytes, r0, r1, blocks, acts + t0 * blocks, nt, yt, w.rows);
           break;
-        case gguf::GgmlType::kQ4_1:
-          k.matmul_q4_1(w.data.data(), w.row_bytes, r0, r1, blocks, acts + t0 * blocks, nt, yt, w.rows);
+        case gguf::GgmlType::kQ4_1: {
+          int64_t t = 0;  // tiles start at multiples of 64, so a tile's groups of 8 are the matrix's
+          for (; x8 && t + 8 <= nt; t += 8)
+            k.matmul_q4_1_x8(w.data.data(), w.row_bytes, r0, r1, blocks, acts + (t0 + t) * blocks,
+                             ds.data() + (t0 + t) / 8 * blocks * 16, yt + t * w.rows, w.rows);
+          if (t < nt)
+            k.matmul_q4_1(w.data.data(), w.row_bytes, r0, r1, blocks, acts + (t0 + t) * blocks, nt - t,
+                          yt + t * w.rows, w.rows);
           break;
+        }
         default: k.matmul_f32(w.floats(), w.cols, r0, r1, x + t0 * w.cols, nt, yt, w.rows); break;
       }
     }

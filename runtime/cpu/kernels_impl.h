@@ -4,8 +4,9 @@
 // fallback for shapes the vector code does not take (head dims not a multiple of 8).
 //
 // Invariant: this file includes no standard header with inline functions (only <immintrin.h> and
-// C types), and everything it defines is in an anonymous namespace inside KERNEL_NS, so no inline
-// function compiled for AVX-512 can be merged into code that runs on a CPU without it.
+// C types), and everything it defines is in an anonymous namespace inside AIMICIUS_CPU_KERNEL_NS
+// (but table(), named by that per-ISA namespace), so no inline function compiled for AVX-512 can be
+// merged into code that runs on a CPU without it.
 #ifndef AIMICIUS_CPU_KERNEL_NS
 #error "define AIMICIUS_CPU_KERNEL_NS before including kernels_impl.h"
 #endif

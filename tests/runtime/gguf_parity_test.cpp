@@ -76,9 +76,11 @@ TEST(GgufParity, SmolLM2MatchesHuggingFaceOnTheSameGguf) {
 // continuations agree token for token (printed; where two logits are within the rounding, a token
 // flips and the continuations part from there).
 // Measured (2026-12-04, AVX-512 kernels, 2 threads): worst |logit difference| 0.72 over the six
-// prompts' whole vocabularies (top logits ~15-40); every top-1 equal; 3 of 6 greedy continuations
-// equal in full, 69 of 96 tokens before each one's first difference.
-constexpr double kQuantizedTolerance = 1.0;
+// prompts' whole vocabularies (top logits ~15-40) with the 4-row Q4_1 kernel, 1.02 with the 8-row
+// one, which sums the same integers in another float order: a last-bit change can flip an int8
+// rounding in a later layer, so the difference moves by tenths between kernels; every top-1 equal;
+// 3 of 6 greedy continuations equal in full, 66-69 of 96 tokens before each one's first difference.
+constexpr double kQuantizedTolerance = 2.0;
 
 TEST(GgufParity, SmolLM2QuantizedCpuPathAgreesWithTheDequantisedPath) {
   const fs::path dir = fs::path(AIMICIUS_SOURCE_DIR) / "models" / "smollm2";

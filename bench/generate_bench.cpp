@@ -68,6 +68,8 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   lo.cuda_graphs = !o.no_cuda_graphs;
   lo.fused_decode = !o.no_fused_decode;
   lo.prefill_tokens = o.prefill_tokens;
+  lo.quantized = !o.dequantized;
+  lo.threads = o.threads;
   auto model = runtime::LocalModel::load(o.checkpoint, lo);
   std::mt19937_64 rng(1);
   const std::vector<int64_t> lengths = uniform_draws(o.batch, o.prompt_len_min, o.prompt_len, 1);
@@ -109,8 +111,10 @@ int command_bench_generate(const BenchGenerateOptions& o) {
              draws_text(budgets, o.new_tokens_min, o.new_tokens), o.repeats, t_prefill, prompt_tokens / t_prefill,
              t_total, decode_tps, generated / t_total);
   const runtime::DecodePath path = model->decode_path(std::min(o.batch, o.max_active > 0 ? o.max_active : o.batch));
-  fmt::print("decode path: kernels {}, graphs {}, fused {}, kernels per step {}\n", path.kernels, path.graphs,
-             path.fused, path.kernels_per_step > 0 ? std::to_string(path.kernels_per_step) : "-");
+  fmt::print("decode path: kernels {}, graphs {}, fused {}, kernels per step {}, CPU quantised path {}\n",
+             path.kernels, path.graphs, path.fused,
+             path.kernels_per_step > 0 ? std::to_string(path.kernels_per_step) : "-",
+             path.cpu.empty() ? "off" : path.cpu);
   fmt::print("schedule: {} slots, {} prefill forwards, {} decode steps, {:.2f} active slots per step (mean)\n",
              schedule.slots, schedule.prefills, schedule.decode_steps,
              static_cast<double>(schedule.slot_steps) / std::max<int64_t>(schedule.decode_steps, 1));

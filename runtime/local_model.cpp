@@ -422,6 +422,8 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   mo.cuda_kernels = options.cuda_kernels;
   mo.cuda_graphs = options.cuda_graphs;
   mo.fused_decode = options.fused_decode;
+  mo.cpu_quantized = options.quantized;
+  mo.threads = options.threads;
   auto impl = std::make_unique<Impl>();
   impl->device = mo.device;
   const auto gguf_path = gguf::find_gguf(dir);
@@ -464,7 +466,7 @@ const ModelConfig& LocalModel::config() const { return impl_->model->config(); }
 DecodePath LocalModel::decode_path(int64_t batch) const {
   const Model& m = *impl_->model;
   return DecodePath{m.decode_kernels_active(), m.decode_graphs_active(), m.fused_decode_active(),
-                    m.decode_graph_kernels(batch)};
+                    m.decode_graph_kernels(batch), m.cpu_path()};
 }
 
 std::vector<std::vector<int32_t>> LocalModel::generate_tokens(const std::vector<std::vector<int32_t>>& prompts,

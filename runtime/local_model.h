@@ -35,6 +35,10 @@ struct LocalModelOptions {
   bool cuda_kernels = true;  // false: decode attention with LibTorch ops (for comparisons)
   bool cuda_graphs = true;   // false: kernel decode steps launched op by op (for comparisons)
   bool fused_decode = true;  // false: kernel decode steps as LibTorch ops around attention (comparisons)
+  // A GGUF checkpoint on the CPU in float32: weights kept quantised, the plain CPU path
+  // (runtime/cpu/); false: dequantised to float32 at load, LibTorch ops (comparisons).
+  bool quantized = true;
+  int threads = 0;  // threads of the CPU path (0: the CPUs this process may use)
   // Most padded tokens (prompts x the longest of them) per prefill forward; 0: 65536 on CUDA,
   // 4096 on the CPU (whose attention holds [heads, T, T] float32 scores per prompt). A prompt
   // longer than this is prefilled alone.
@@ -110,6 +114,7 @@ struct Generation {
 struct DecodePath {
   bool kernels = false, graphs = false, fused = false;
   int kernels_per_step = 0;  // kernels one graphed step of that batch launches (0: not captured yet)
+  std::string cpu;  // "" on the LibTorch path; else the plain CPU path's kernels and threads
 };
 
 class LocalModel {

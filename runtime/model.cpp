@@ -17,6 +17,8 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "runtime/cpu/cpu_threads.h"
+#include "runtime/cpu/cpu_transformer.h"
 #include "runtime/gguf/gguf_checkpoint.h"
 #include "runtime/rope.h"
 #include "runtime/weight_specs.h"
@@ -83,6 +85,12 @@ void KVCache::reset(int64_t slot) {
 Model::Model(ModelConfig config, ModelOptions options, SafetensorsCheckpoint checkpoint)
     : config_(std::move(config)), options_(options), checkpoint_(std::move(checkpoint)) {}
 
+Model::~Model() = default;
+
+std::string Model::cpu_path() const {
+  return cpu_ ? fmt::format("{}, {} threads", cpu_->isa_name(), cpu_->threads()) : "";
+}
+
 std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const ModelOptions& options) {
   if (const auto file = gguf::find_gguf(dir)) return load(*gguf::GgufFile::open(*file), options);
   ModelConfig config = load_model_config(dir);
@@ -117,6 +125,12 @@ std::unique_ptr<Model> Model::load(const gguf::GgufFile& file, const ModelOption
   std::map<std::string, std::vector<int64_t>> shapes;
   for (const auto& spec : weight_specs(config)) shapes[spec.name] = spec.shape;
   std::unique_ptr<Model> m(new Model(std::move(config), options, SafetensorsCheckpoint()));
+  if (options.cpu_quantized && options.device.is_cpu() && options.dtype == torch::kFloat32 &&
+      options.selective_v_topk == 0 && m->config_.aug_q_size == 0) {
+    const int threads = options.threads > 0 ? options.threads : cpu::usable_cpu_count();
+    m->cpu_ = std::make_unique<cpu::CpuTransformer>(file, m->config_, threads, cpu::best_isa());
+    return m;
+  }
   m->assign_weights([&](const std::string& name) {
     const auto shape = shapes.find(name);
     if (shape == shapes.end()) return torch::Tensor();
@@ -378,6 +392,7 @@ torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor
                                 const Padding* padding, bool last_only) {
   const ModelConfig& c = config_;
   const int64_t B = tokens.size(0), T = tokens.size(1);
+  if (cpu_) return run_layers_cpu(tokens, cache, slots, padding, last_only);
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   if (kernel_step && last_only && !padding && fused_step(B)) return run_layers_fused(tokens, cache, *kernel_step);
 #endif
@@ -391,6 +406,29 @@ torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor
   if (last_only && padding) x = x.reshape({B * T, c.hidden_size}).index_select(0, padding->last_rows);
   else if (last_only) x = x.select(1, T - 1);
   return torch::linear(rms_norm(x, final_norm_), lm_head_).to(torch::kFloat32);
+}
+
+torch::Tensor Model::run_layers_cpu(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
+                                    const Padding* padding, bool last_only) {
+  const int64_t B = tokens.size(0), T = tokens.size(1);
+  const torch::Tensor ids = tokens.to(torch::kLong).contiguous();
+  std::vector<int64_t> start(B), real(B);
+  for (int64_t b = 0; b < B; ++b) {
+    start[b] = cache.lengths[slots[b]];  // append() updates the lengths after the forward
+    real[b] = padding ? padding->real[b] : T;
+  }
+  cpu::CpuBatch batch;
+  batch.tokens = ids.data_ptr<int64_t>();
+  batch.rows = B, batch.T = T, batch.start = start.data(), batch.real = real.data(), batch.slot = slots.data();
+  batch.capacity = cache.capacity();
+  for (int64_t l = 0; l < config_.num_layers; ++l) {  // the cache is float32, contiguous (make_cache)
+    batch.k_cache.push_back(cache.k[l].data_ptr<float>());
+    batch.v_cache.push_back(cache.v[l].data_ptr<float>());
+  }
+  torch::Tensor logits = last_only ? torch::empty({B, config_.vocab_size}, torch::kFloat32)
+                                   : torch::empty({B, T, config_.vocab_size}, torch::kFloat32);
+  cpu_->forward(batch, last_only, logits.data_ptr<float>());
+  return logits;
 }
 
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "runtime/gguf/gguf_file.h"
@@ -31,6 +32,10 @@
 #include "runtime/safetensors.h"
 
 namespace aimicius::runtime {
+
+namespace cpu {
+class CpuTransformer;
+}
 
 struct ModelOptions {
   torch::Device device = torch::kCPU;
@@ -49,6 +54,13 @@ struct ModelOptions {
   // residual adds in the output projections; runtime/cuda_decode_step.h) instead of LibTorch ops
   // around the attention kernel (false: those ops, for comparisons).
   bool fused_decode = true;
+  // A GGUF model on the CPU in float32 (and no selective V): run every forward through the plain
+  // CPU path on the weights as stored (Q8_0 / Q4_1 kept quantised, activations quantised to int8
+  // per block; runtime/cpu/cpu_transformer.h) instead of dequantising every weight to float32 for
+  // LibTorch's ops (false: that path, for comparisons and the parity tests).
+  bool cpu_quantized = true;
+  // Threads of the CPU path (0: the CPUs this process may use, runtime/cpu/cpu_threads.h).
+  int threads = 0;
 };
 
 class KVCache {
@@ -82,7 +94,8 @@ class Model {
   // A safetensors checkpoint folder, or a GGUF checkpoint (a .gguf file, or a folder holding exactly
   // one and no config.json: runtime/gguf/gguf_checkpoint.h).
   static std::unique_ptr<Model> load(const std::filesystem::path& checkpoint_dir, const ModelOptions& options);
-  // A GGUF checkpoint, its weights dequantised to options.dtype at load.
+  // A GGUF checkpoint: on the plain CPU path with its weights as stored (options.cpu_quantized),
+  // else its weights dequantised to options.dtype at load.
   static std::unique_ptr<Model> load(const gguf::GgufFile& file, const ModelOptions& options);
   const ModelConfig& config() const { return config_; }
   const ModelOptions& options() const { return options_; }
@@ -93,6 +106,9 @@ class Model {
   bool decode_kernels_active() const { return cuda_kernels_; }
   bool decode_graphs_active() const { return cuda_kernels_ && options_.cuda_graphs; }
   bool fused_decode_active() const { return fused_max_batch_ > 0; }
+  // "" on the LibTorch path; else the CPU path's kernels and threads ("avx512, 2 threads").
+  std::string cpu_path() const;
+  ~Model();
   // Kernels one decode step of `batch` sequences runs, counted in its CUDA graph (0 before the
   // first graphed step of that batch size).
   int decode_graph_kernels(int64_t batch) const;
@@ -150,6 +166,9 @@ class Model {
   // result as run_layers within fp32 summation order (see kernels/gemv.h on rounding).
   torch::Tensor run_layers_fused(const torch::Tensor& tokens, KVCache& cache, const DecodeIndex& step);
   bool fused_step(int64_t batch) const;
+  // run_layers on the plain CPU path (cpu_ set): the same result within int8 activation rounding.
+  torch::Tensor run_layers_cpu(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
+                               const Padding* padding, bool last_only);
   // A kernel decode step replayed from the CUDA graph of its batch size (captured on first use).
   torch::Tensor decode_with_graph(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
                                   const DecodeIndex& step);
@@ -169,6 +188,9 @@ class Model {
   int cuda_sm_count_ = 0;
   int64_t fused_max_batch_ = 0;  // decode steps of up to this many slots run fused (0: never)
   std::map<int64_t, std::shared_ptr<DecodeGraph>> decode_graphs_;  // by batch size
+  // Set when a GGUF model runs on the plain CPU path (ModelOptions::cpu_quantized): then no
+  // LibTorch weight above is loaded and every forward goes through it.
+  std::unique_ptr<cpu::CpuTransformer> cpu_;
 };
 
 }  // namespace aimicius::runtime

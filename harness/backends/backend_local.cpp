@@ -37,13 +37,17 @@ LocalSpec parse_local_spec(const std::string& spec) {
     else if (key == "chat") out.options.chat = value == "1" || value == "true";
     else if (key == "selective_v") out.options.selective_v_topk = spec_int(spec, key, value);
     else if (key == "max_active") out.max_active = spec_int(spec, key, value);
+    else if (key == "quantized") out.options.quantized = value == "1" || value == "true";
+    else if (key == "threads") out.options.threads = static_cast<int>(spec_int(spec, key, value));
     else if (key == "fixed_length") out.fixed_length = value == "1" || value == "true";
     else if (key == "fewshot") fewshot = value;
     else
       throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat, "
-                                   "max_active, fixed_length, fewshot)", spec, key));
+                                   "max_active, fixed_length, fewshot, quantized, threads)", spec, key));
   }
   out.prompt_style = make_prompt_style(spec, out.options.chat, fewshot);
+  if (out.options.threads < 0)
+    throw InputError(fmt::format("model spec \"{}\": threads must be at least 0 (0: the CPUs this process may use)", spec));
   if (out.max_active < 0)
     throw InputError(fmt::format("model spec \"{}\": max_active must be at least 0 (0: the whole batch)", spec));
   if (!fs::is_directory(out.dir) && !runtime::gguf::find_gguf(out.dir))

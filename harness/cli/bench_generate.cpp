@@ -24,6 +24,11 @@ class BenchGenerateCommand final : public Command {
     cmd->add_flag("--no-cuda-graphs", options_.no_cuda_graphs, "Launch kernel decode steps op by op, without CUDA graphs");
     cmd->add_flag("--no-fused-decode", options_.no_fused_decode,
                   "Kernel decode steps as LibTorch ops around the attention kernel, not the fused step");
+    cmd->add_flag("--dequantized", options_.dequantized,
+                  "A GGUF checkpoint on the CPU: dequantise its weights to float32 at load and run LibTorch ops "
+                  "(the path before the quantised CPU kernels; local:FILE.gguf?quantized=0)");
+    cmd->add_option("--threads", options_.threads, "Threads of the quantised CPU path (0: the CPUs this process may use)")
+        ->capture_default_str();
     cmd->add_option("--batch", options_.batch, "Prompts per batch")->capture_default_str();
     cmd->add_option("--prompt-len", options_.prompt_len, "Prompt tokens")->capture_default_str();
     cmd->add_option("--prompt-len-min", options_.prompt_len_min,

@@ -134,17 +134,37 @@ std::string gguf_tensor_name(const std::string& n) {
   return "";
 }
 
-void unpermute_rope_rows(std::vector<float>& w, int64_t heads, int64_t head_dim, int64_t cols) {
-  // The file's row h*hd + 2*i + s holds HF's row h*hd + s*hd/2 + i.
-  std::vector<float> out(w.size());
+namespace {
+
+// The file's row h*hd + 2*i + s holds HF's row h*hd + s*hd/2 + i.
+template <typename T>
+void unpermute_rows(std::vector<T>& w, int64_t heads, int64_t head_dim, int64_t row_size) {
+  std::vector<T> out(w.size());
   const int64_t half = head_dim / 2;
   for (int64_t h = 0; h < heads; ++h)
     for (int64_t i = 0; i < half; ++i)
       for (int64_t s = 0; s < 2; ++s) {
-        const float* src = w.data() + (h * head_dim + 2 * i + s) * cols;
-        std::copy(src, src + cols, out.data() + (h * head_dim + s * half + i) * cols);
+        const T* src = w.data() + (h * head_dim + 2 * i + s) * row_size;
+        std::copy(src, src + row_size, out.data() + (h * head_dim + s * half + i) * row_size);
       }
   w.swap(out);
+}
+
+}  // namespace
+
+void unpermute_rope_rows(std::vector<float>& w, int64_t heads, int64_t head_dim, int64_t cols) {
+  unpermute_rows(w, heads, head_dim, cols);
+}
+
+void unpermute_rope_rows(std::vector<uint8_t>& rows, int64_t heads, int64_t head_dim, int64_t row_bytes) {
+  unpermute_rows(rows, heads, head_dim, row_bytes);
+}
+
+int64_t permuted_rope_heads(const ModelConfig& c, const std::string& name) {
+  if (c.model_type != "llama") return 0;
+  if (ends_with(name, "attn_q.weight") || ends_with(name, "attn_q.bias")) return c.num_q_heads;
+  if (ends_with(name, "attn_k.weight") || ends_with(name, "attn_k.bias")) return c.num_k_heads;
+  return 0;
 }
 
 std::optional<std::vector<float>> to_runtime_weight(const GgufFile& f, const ModelConfig& c,
@@ -157,13 +177,8 @@ std::optional<std::vector<float>> to_runtime_weight(const GgufFile& f, const Mod
     throw InputError(fmt::format("{}: tensor \"{}\" has shape {}, expected {} for {}", f.name(), name,
                                  shape_string(t->shape()), shape_string(shape), runtime_name));
   std::vector<float> w = f.to_float(*t);
-  if (c.model_type == "llama") {
-    const int64_t cols = shape.size() == 2 ? shape[1] : 1;
-    if (ends_with(name, "attn_q.weight") || ends_with(name, "attn_q.bias"))
-      unpermute_rope_rows(w, c.num_q_heads, c.head_dim_qk, cols);
-    else if (ends_with(name, "attn_k.weight") || ends_with(name, "attn_k.bias"))
-      unpermute_rope_rows(w, c.num_k_heads, c.head_dim_qk, cols);
-  }
+  if (const int64_t heads = permuted_rope_heads(c, name))
+    unpermute_rope_rows(w, heads, c.head_dim_qk, shape.size() == 2 ? shape[1] : 1);
   return w;
 }
 

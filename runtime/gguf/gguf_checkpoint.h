@@ -41,7 +41,13 @@ std::optional<std::vector<float>> to_runtime_weight(const GgufFile& file, const 
                                                     const std::string& runtime_name,
                                                     const std::vector<int64_t>& shape);
 
+// The heads whose rows llama.cpp permuted in GGUF tensor `gguf_name` (attn_q / attn_k, weight or
+// bias, of a `llama` model), or 0 when it did not.
+int64_t permuted_rope_heads(const ModelConfig& config, const std::string& gguf_name);
+
 // Undoes llama.cpp's permute of a [heads * head_dim, cols] projection (rows interleaved per head).
 void unpermute_rope_rows(std::vector<float>& w, int64_t heads, int64_t head_dim, int64_t cols);
+// The same on rows of `row_bytes` bytes each (a quantised tensor's rows as stored).
+void unpermute_rope_rows(std::vector<uint8_t>& rows, int64_t heads, int64_t head_dim, int64_t row_bytes);
 
 }  // namespace aimicius::runtime::gguf

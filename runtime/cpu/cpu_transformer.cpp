@@ -1,0 +1,204 @@
+#include "runtime/cpu/cpu_transformer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+#include "runtime/gguf/gguf_checkpoint.h"
+#include "runtime/rope.h"
+#include "runtime/safetensors.h"
+#include "runtime/weight_specs.h"
+
+namespace aimicius::runtime::cpu {
+namespace {
+
+// Runtime weight `name` [rows, cols]: the file's rows as stored when a kernel takes its type, else
+// float32; llama's permuted q/k rows put back either way.
+WeightMatrix load_matrix(const gguf::GgufFile& f, const ModelConfig& c, const std::string& name, int64_t rows,
+                         int64_t cols) {
+  const std::string gguf_name = gguf::gguf_tensor_name(name);
+  const gguf::TensorInfo* t = f.find_tensor(gguf_name);
+  if (!t) throw InputError(fmt::format("{}: tensor \"{}\" ({}) is missing", f.name(), gguf_name, name));
+  if (t->shape() != std::vector<int64_t>{rows, cols})
+    throw InputError(fmt::format("{}: tensor \"{}\" has shape {}, expected [{}, {}]", f.name(), gguf_name,
+                                 shape_string(t->shape()), rows, cols));
+  if (t->type == gguf::GgmlType::kQ8_0 || t->type == gguf::GgmlType::kQ4_1) {
+    WeightMatrix m = quantized_matrix(t->type, reinterpret_cast<const uint8_t*>(t->data), rows, cols);
+    if (const int64_t heads = gguf::permuted_rope_heads(c, gguf_name))
+      gguf::unpermute_rope_rows(m.data, heads, c.head_dim_qk, m.row_bytes);
+    return m;
+  }
+  return float_matrix(*gguf::to_runtime_weight(f, c, name, {rows, cols}), rows, cols);
+}
+
+std::vector<float> load_vector(const gguf::GgufFile& f, const ModelConfig& c, const std::string& name, int64_t n) {
+  auto v = gguf::to_runtime_weight(f, c, name, {n});
+  if (!v) throw InputError(fmt::format("{}: tensor \"{}\" ({}) is missing", f.name(), gguf::gguf_tensor_name(name), name));
+  return *v;
+}
+
+void add_into(float* x, const float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+}  // namespace
+
+CpuTransformer::CpuTransformer(const gguf::GgufFile& f, const ModelConfig& c, int threads, Isa isa)
+    : config_(c), pool_(threads), kernels_(&kernels(isa)) {
+  if (c.aug_q_size > 0) throw std::logic_error("CpuTransformer: augmented Q is not supported");
+  const int64_t H = c.hidden_size, F = c.intermediate_size, dk = c.head_dim_qk, dv = c.head_dim_v;
+  const int64_t nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads;
+  embed_ = load_matrix(f, c, "model.embed_tokens.weight", c.vocab_size, H);
+  if (!c.tie_word_embeddings) lm_head_ = load_matrix(f, c, "lm_head.weight", c.vocab_size, H);
+  final_norm_ = load_vector(f, c, "model.norm.weight", H);
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    auto name = [&](const char* s) { return layer_weight(l, s); };
+    Layer L;
+    L.attn_norm = load_vector(f, c, name("input_layernorm.weight"), H);
+    L.ffn_norm = load_vector(f, c, name("post_attention_layernorm.weight"), H);
+    const WeightMatrix q = load_matrix(f, c, name("self_attn.q_proj.weight"), nq * dk, H),
+                       k = load_matrix(f, c, name("self_attn.k_proj.weight"), nk * dk, H),
+                       v = load_matrix(f, c, name("self_attn.v_proj.weight"), nv * dv, H);
+    L.qkv = stack_rows({&q, &k, &v});
+    if (c.qkv_bias) {
+      for (const auto& [b, n] : {std::pair{"self_attn.q_proj.bias", nq * dk}, std::pair{"self_attn.k_proj.bias", nk * dk},
+                                 std::pair{"self_attn.v_proj.bias", nv * dv}}) {
+        const std::vector<float> part = load_vector(f, c, name(b), n);
+        L.qkv_bias.insert(L.qkv_bias.end(), part.begin(), part.end());
+      }
+    }
+    L.o = load_matrix(f, c, name("self_attn.o_proj.weight"), H, nq * dv);
+    const WeightMatrix gate = load_matrix(f, c, name("mlp.gate_proj.weight"), F, H),
+                       up = load_matrix(f, c, name("mlp.up_proj.weight"), F, H);
+    L.gate_up = stack_rows({&gate, &up});
+    L.down = load_matrix(f, c, name("mlp.down_proj.weight"), H, F);
+    layers_.push_back(std::move(L));
+  }
+  const RopeTable rope = rope_table(c);
+  inv_freq_ = rope.inv_freq;
+  q_scale_ = static_cast<float>(rope.attention_scaling * rope.attention_scaling / std::sqrt(static_cast<double>(dk)));
+}
+
+int64_t CpuTransformer::weight_bytes() const {
+  int64_t n = static_cast<int64_t>(embed_.data.size() + lm_head_.data.size());
+  for (const Layer& L : layers_) n += static_cast<int64_t>(L.qkv.data.size() + L.o.data.size() + L.gate_up.data.size() + L.down.data.size());
+  return n;
+}
+
+void CpuTransformer::rms_norm(const float* x, const std::vector<float>& gain, int64_t rows, float* out) {
+  const int64_t H = config_.hidden_size;
+  const float eps = static_cast<float>(config_.rms_norm_eps);
+  pool_.parallel_for(rows, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * H;
+      float ss = 0;
+      for (int64_t i = 0; i < H; ++i) ss += xr[i] * xr[i];
+      const float inv = 1.0f / std::sqrt(ss / static_cast<float>(H) + eps);
+      for (int64_t i = 0; i < H; ++i) out[r * H + i] = gain[i] * (xr[i] * inv);
+    }
+  }, 16);
+}
+
+void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logits) {
+  const ModelConfig& c = config_;
+  const KernelTable& K = *kernels_;
+  const int64_t H = c.hidden_size, F = c.intermediate_size, dk = c.head_dim_qk, dv = c.head_dim_v;
+  const int64_t nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads, half = dk / 2;
+  const int64_t B = batch.rows, T = batch.T, N = B * T;
+  const int64_t qkv_w = (nq + nk) * dk + nv * dv;
+  if (static_cast<int64_t>(batch.k_cache.size()) != c.num_layers || static_cast<int64_t>(batch.v_cache.size()) != c.num_layers)
+    throw std::logic_error("CpuTransformer::forward: one K and one V cache per layer");
+
+  std::vector<float> x(N * H), h(N * H), qkv(N * qkv_w), attn(N * nq * dv, 0.0f), proj(N * H), gu(N * 2 * F),
+      act(N * F);
+  std::vector<QBlock8> scratch;
+  // Rows that are real tokens (n = b * T + t, t < real[b]), and their rotation tables.
+  std::vector<int64_t> real_rows;
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < batch.real[b]; ++t) real_rows.push_back(b * T + t);
+  const int64_t R = static_cast<int64_t>(real_rows.size());
+  std::vector<float> cos_t(N * half), sin_t(N * half);
+  for (int64_t n : real_rows) {
+    const double pos = static_cast<double>(batch.start[n / T] + n % T);
+    for (int64_t i = 0; i < half; ++i) {
+      const double a = pos * inv_freq_[i];
+      cos_t[n * half + i] = static_cast<float>(std::cos(a));
+      sin_t[n * half + i] = static_cast<float>(std::sin(a));
+    }
+  }
+  int64_t max_keys = 0;
+  for (int64_t b = 0; b < B; ++b) max_keys = std::max(max_keys, batch.start[b] + batch.real[b]);
+
+  pool_.parallel_for(N, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      const int64_t id = batch.tokens[n];
+      if (id >= 0 && id < c.vocab_size) embed_.row(id, x.data() + n * H);  // Model checked the ids; padding is id 0
+    }
+  }, 16);
+
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const Layer& L = layers_[l];
+    float* kc = batch.k_cache[l];
+    float* vc = batch.v_cache[l];
+    rms_norm(x.data(), L.attn_norm, N, h.data());
+    matmul(L.qkv, h.data(), N, qkv.data(), pool_, K, scratch);
+    pool_.parallel_for(R, [&](int64_t i0, int64_t i1) {
+     for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = real_rows[i], b = n / T, t = n % T;
+      float* row = qkv.data() + n * qkv_w;
+      if (!L.qkv_bias.empty()) add_into(row, L.qkv_bias.data(), qkv_w);
+      const float* cs = cos_t.data() + n * half;
+      const float* sn = sin_t.data() + n * half;
+      for (int64_t head = 0; head < nq + nk; ++head) {  // q heads then k heads: rotate pairs (i, i + d/2)
+        float* v = row + head * dk;
+        for (int64_t j = 0; j < half; ++j) {
+          const float a = v[j], bb = v[j + half];
+          v[j] = a * cs[j] - bb * sn[j];
+          v[j + half] = bb * cs[j] + a * sn[j];
+        }
+      }
+      const int64_t pos = batch.start[b] + t;
+      std::copy(row + nq * dk, row + (nq + nk) * dk, kc + (batch.slot[b] * batch.capacity + pos) * nk * dk);
+      std::copy(row + (nq + nk) * dk, row + qkv_w, vc + (batch.slot[b] * batch.capacity + pos) * nv * dv);
+     }
+    }, 16);
+    // One (query, head) an item; a decode step's few short ones stay on this thread.
+    pool_.parallel_for(R * nq, [&](int64_t i0, int64_t i1) {
+      std::vector<float> scores(max_keys);
+      for (int64_t item = i0; item < i1; ++item) {
+        const int64_t n = real_rows[item / nq], head = item % nq, b = n / T;
+        const int64_t keys = batch.start[b] + n % T + 1;
+        const float* base_k = kc + batch.slot[b] * batch.capacity * nk * dk + head / (nq / nk) * dk;
+        const float* base_v = vc + batch.slot[b] * batch.capacity * nv * dv + head / (nq / nv) * dv;
+        K.attend(qkv.data() + n * qkv_w + head * dk, base_k, nk * dk, base_v, nv * dv, keys, dk, dv, q_scale_,
+                 scores.data(), attn.data() + n * nq * dv + head * dv);
+      }
+    }, R * max_keys < 4096 ? R * nq : 0);
+    matmul(L.o, attn.data(), N, proj.data(), pool_, K, scratch);
+    add_into(x.data(), proj.data(), N * H);
+    rms_norm(x.data(), L.ffn_norm, N, h.data());
+    matmul(L.gate_up, h.data(), N, gu.data(), pool_, K, scratch);
+    pool_.parallel_for(N, [&](int64_t n0, int64_t n1) {
+      for (int64_t n = n0; n < n1; ++n) K.silu_mul(gu.data() + n * 2 * F, gu.data() + n * 2 * F + F, F, act.data() + n * F);
+    }, 16);
+    matmul(L.down, act.data(), N, proj.data(), pool_, K, scratch);
+    add_into(x.data(), proj.data(), N * H);
+  }
+
+  // The output rows: each row's last real token, or every position.
+  std::vector<int64_t> out_rows;
+  if (last_only)
+    for (int64_t b = 0; b < B; ++b) out_rows.push_back(b * T + batch.real[b] - 1);
+  else
+    for (int64_t n = 0; n < N; ++n) out_rows.push_back(n);
+  const int64_t O = static_cast<int64_t>(out_rows.size());
+  std::vector<float> picked(O * H);
+  for (int64_t i = 0; i < O; ++i) std::copy(x.data() + out_rows[i] * H, x.data() + (out_rows[i] + 1) * H, picked.data() + i * H);
+  rms_norm(picked.data(), final_norm_, O, h.data());
+  matmul(c.tie_word_embeddings ? embed_ : lm_head_, h.data(), O, logits, pool_, K, scratch);
+}
+
+}  // namespace aimicius::runtime::cpu

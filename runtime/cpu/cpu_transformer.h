@@ -1,0 +1,72 @@
+// The Llama/Qwen2 forward on the CPU as plain loops over the kernels of runtime/cpu/kernels.h, for
+// GGUF checkpoints whose weights stay quantised (Q8_0 and Q4_1 as stored; every other type
+// dequantised to float32 at load). Used by runtime/model.cpp instead of its LibTorch ops when a GGUF
+// model runs on the CPU in float32 (ModelOptions::cpu_quantized): at 135M parameters LibTorch's
+// per-op cost alone was most of a decode step (docs/PERFORMANCE.md).
+//
+// Per layer: RMSNorm, one product for q|k|v (stacked rows, + biases), RoPE (rotate-half, the
+// runtime's frequencies and attention scaling), K/V rows written into the caller's cache, attention
+// of each real query over its slot's context (one query at a time: no [T, T] buffer), the output
+// projection added to the residual, RMSNorm, one product for gate|up, SiLU(gate) * up, down added.
+// The activations of every product are quantised to int8 blocks (kernels.h says what that rounds).
+//
+// Invariants: a row's padding (tokens past real[b]) is never written to the cache and never
+// attended from; nothing reads a cache row at or past start[b] + real[b] of its own slot except the
+// rows this forward wrote; no aug-Q (GGUF files have none); threads as given (no global setting).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "runtime/cpu/kernels.h"
+#include "runtime/cpu/thread_pool.h"
+#include "runtime/cpu/weight_matrix.h"
+#include "runtime/gguf/gguf_file.h"
+#include "runtime/model_config.h"
+
+namespace aimicius::runtime::cpu {
+
+// B rows of T token slots for one forward, and where their K/V go.
+struct CpuBatch {
+  const int64_t* tokens = nullptr;  // [rows, T]
+  int64_t rows = 0, T = 0;
+  const int64_t* start = nullptr;   // per row: the cache position of its first token
+  const int64_t* real = nullptr;    // per row: its real tokens (<= T); the rest is padding
+  const int64_t* slot = nullptr;    // per row: its cache slot
+  // Per layer: K [slots, capacity, n_k, d_k] and V [slots, capacity, n_v, d_v], float32, contiguous.
+  std::vector<float*> k_cache, v_cache;
+  int64_t capacity = 0;
+};
+
+class CpuTransformer {
+ public:
+  // The weights of `file` (checked by the caller against weight_specs(config)).
+  CpuTransformer(const gguf::GgufFile& file, const ModelConfig& config, int threads, Isa isa);
+
+  // Logits float32: [rows, vocab] of each row's last real token when last_only, else [rows * T,
+  // vocab] (a padding position's logits are meaningless).
+  void forward(const CpuBatch& batch, bool last_only, float* logits);
+
+  int threads() const { return pool_.size(); }
+  const char* isa_name() const { return kernels_->name; }
+  // Bytes of weights held (quantised formats as stored).
+  int64_t weight_bytes() const;
+
+ private:
+  struct Layer {
+    std::vector<float> attn_norm, ffn_norm, qkv_bias;  // bias empty when the model has none
+    WeightMatrix qkv, o, gate_up, down;
+  };
+  void rms_norm(const float* x, const std::vector<float>& gain, int64_t rows, float* out);
+
+  ModelConfig config_;
+  ThreadPool pool_;
+  const KernelTable* kernels_;
+  WeightMatrix embed_, lm_head_;  // lm_head_ empty when tied (embed_ is the output projection)
+  std::vector<float> final_norm_;
+  std::vector<double> inv_freq_;  // RoPE frequencies (runtime/rope.h); angles in float64 as runtime/model.cpp
+  float q_scale_ = 1.0f;  // RoPE attention scaling squared (yarn) / sqrt(d_k)
+  std::vector<Layer> layers_;
+};
+
+}  // namespace aimicius::runtime::cpu

@@ -1,0 +1,67 @@
+// CPU kernels for GGUF weights kept quantised: matrix x (vector | small matrix) products with the
+// activations quantised per block of 32 to int8, float32 products for the other weight types, and
+// one query's attention over a cached context. No LibTorch, no threads: callers split rows and
+// queries over threads (runtime/cpu/quant_matmul.h, cpu_transformer.h).
+//
+// Activation blocks (the format is llama.cpp's Q8_1 idea, held here in float32): 32 values x as
+// int8 q = round_half_even(x / d) with d = max|x| / 127, and s = d * sum(q), so that a weight
+// block's offset (Q4_1's m) multiplies s instead of every value.
+//   Q8_0 weight block . activation block = d_w * d_a * sum(q_w * q_a)
+//   Q4_1 weight block . activation block = d_w * d_a * sum(nibble * q_a) + m_w * s_a
+// Integer sums are exact; only the float accumulation order differs between the ISAs. Against a
+// float product with unrounded activations the error is the activation rounding: per value at most
+// d_a / 2, i.e. max|x| / 254 of its block.
+//
+// Every kernel exists in three builds of one source (kernels_impl.h): the portable scalar one (the
+// reference the tests compare against), AVX2+FMA+F16C, and AVX-512 (F/BW/VL/VNNI: int8 dots by
+// VPDPBUSD on 256-bit vectors). best_kernels() picks by __builtin_cpu_supports at run time.
+#pragma once
+
+#include <cstdint>
+
+namespace aimicius::runtime::cpu {
+
+constexpr int64_t kBlock = 32;
+
+struct QBlock8 {
+  float d;  // scale
+  float s;  // d * sum(q)
+  int8_t q[kBlock];
+};
+
+struct KernelTable {
+  const char* name;
+  // One row of `cols` floats (a multiple of kBlock) to cols / kBlock blocks.
+  void (*quantize_row)(const float* x, int64_t cols, QBlock8* out);
+  // y[t * ldy + r] = row r of the quantised matrix (row_bytes apart) . activation row t, for rows
+  // [r0, r1) and `tokens` activation rows of `blocks` blocks each (contiguous).
+  void (*matmul_q8_0)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                      const QBlock8* a, int64_t tokens, float* y, int64_t ldy);
+  void (*matmul_q4_1)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                      const QBlock8* a, int64_t tokens, float* y, int64_t ldy);
+  // Q4_1 against exactly 8 activation rows (prefill): the 8 rows' int sums of a block go into one
+  // vector (lane = row), so scales and offsets apply once per block for all 8. `ds` holds, per block,
+  // the 8 rows' d then their s (16 floats); y as matmul_q4_1's.
+  void (*matmul_q4_1_x8)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                         const QBlock8* a, const float* ds, float* y, int64_t ldy);
+  // The same for float32 weights [rows, cols] and float activations [tokens, cols].
+  void (*matmul_f32)(const float* w, int64_t cols, int64_t r0, int64_t r1, const float* x, int64_t tokens, float* y,
+                     int64_t ldy);
+  // out[dv] = softmax(scale * q . k_j, j < keys) . v_j; k_j = k + j * k_stride (dk floats), v_j
+  // likewise; `scores` holds `keys` floats of scratch.
+  void (*attend)(const float* q, const float* k, int64_t k_stride, const float* v, int64_t v_stride, int64_t keys,
+                 int64_t dk, int64_t dv, float scale, float* scores, float* out);
+  // out[i] = silu(gate[i]) * up[i], i < n (SwiGLU).
+  void (*silu_mul)(const float* gate, const float* up, int64_t n, float* out);
+};
+
+enum class Isa { kScalar, kAvx2, kAvx512 };
+
+// The kernels of `isa`, or the scalar ones where this CPU (or build) lacks it.
+const KernelTable& kernels(Isa isa);
+// The fastest ISA this CPU runs (and this build has).
+Isa best_isa();
+bool isa_supported(Isa isa);
+inline const KernelTable& best_kernels() { return kernels(best_isa()); }
+
+}  // namespace aimicius::runtime::cpu

@@ -1,0 +1,426 @@
+// The source of every CPU kernel (runtime/cpu/kernels.h), compiled once per ISA: kernels_scalar.cpp
+// (no flags), kernels_avx2.cpp (-mavx2 -mfma -mf16c), kernels_avx512.cpp (plus AVX-512 F/BW/VL/VNNI).
+// The compiler's ISA macros pick the vector code; the scalar code under it is the reference and the
+// fallback for shapes the vector code does not take (head dims not a multiple of 8).
+//
+// Invariant: this file includes no standard header with inline functions (only <immintrin.h> and
+// C types), and everything it defines is in an anonymous namespace inside AIMICIUS_CPU_KERNEL_NS
+// (but table(), named by that per-ISA namespace), so no inline function compiled for AVX-512 can be
+// merged into code that runs on a CPU without it.
+#ifndef AIMICIUS_CPU_KERNEL_NS
+#error "define AIMICIUS_CPU_KERNEL_NS before including kernels_impl.h"
+#endif
+
+#include <stdint.h>
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#include "runtime/cpu/kernels.h"
+
+namespace aimicius::runtime::cpu {
+float f16_value(uint16_t h);  // kernels.cpp: the portable conversion (gguf::f16_to_float)
+
+namespace AIMICIUS_CPU_KERNEL_NS {
+namespace {
+
+inline float half_at(const uint8_t* p) {
+  const uint16_t h = static_cast<uint16_t>(p[0] | (p[1] << 8));
+#if defined(__F16C__)
+  return _cvtsh_ss(h);
+#else
+  return f16_value(h);
+#endif
+}
+
+inline float max_f(float a, float b) { return a > b ? a : b; }
+inline float abs_f(float a) { return a < 0 ? -a : a; }
+
+// ---- scalar parts (the reference) ----------------------------------------------------------------
+
+[[maybe_unused]] void quantize_row_scalar(const float* x, int64_t cols, QBlock8* out) {
+  for (int64_t b = 0; b < cols / kBlock; ++b) {
+    const float* v = x + b * kBlock;
+    float amax = 0;
+    for (int j = 0; j < kBlock; ++j) amax = max_f(amax, abs_f(v[j]));
+    const float d = amax / 127.0f, id = d != 0 ? 1.0f / d : 0.0f;
+    int sum = 0;
+    for (int j = 0; j < kBlock; ++j) {
+      const int q = static_cast<int>(__builtin_nearbyintf(v[j] * id));  // ties to even, as the vector code
+      out[b].q[j] = static_cast<int8_t>(q);
+      sum += q;
+    }
+    out[b].d = d;
+    out[b].s = d * static_cast<float>(sum);
+  }
+}
+
+[[maybe_unused]] float row_q8_0_scalar(const uint8_t* row, int64_t blocks, const QBlock8* a) {
+  float acc = 0;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * 34;
+    const int8_t* q = reinterpret_cast<const int8_t*>(blk + 2);
+    int isum = 0;
+    for (int j = 0; j < kBlock; ++j) isum += q[j] * a[b].q[j];
+    acc += half_at(blk) * a[b].d * static_cast<float>(isum);
+  }
+  return acc;
+}
+
+[[maybe_unused]] float row_q4_1_scalar(const uint8_t* row, int64_t blocks, const QBlock8* a) {
+  float acc = 0;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * 20;
+    const uint8_t* qs = blk + 4;
+    int isum = 0;
+    for (int j = 0; j < 16; ++j) isum += (qs[j] & 0xF) * a[b].q[j] + (qs[j] >> 4) * a[b].q[j + 16];
+    acc += half_at(blk) * a[b].d * static_cast<float>(isum) + half_at(blk + 2) * a[b].s;
+  }
+  return acc;
+}
+
+[[maybe_unused]] float dot_scalar(const float* a, const float* b, int64_t n) {
+  float acc = 0;
+  for (int64_t i = 0; i < n; ++i) acc += a[i] * b[i];
+  return acc;
+}
+
+[[maybe_unused]] void attend_scalar(const float* q, const float* k, int64_t ks, const float* v, int64_t vs, int64_t keys, int64_t dk,
+                   int64_t dv, float scale, float* p, float* out) {
+  float mx = -__builtin_inff();
+  for (int64_t j = 0; j < keys; ++j) {
+    p[j] = scale * dot_scalar(q, k + j * ks, dk);
+    mx = max_f(mx, p[j]);
+  }
+  float sum = 0;
+  for (int64_t j = 0; j < keys; ++j) sum += (p[j] = __builtin_expf(p[j] - mx));
+  for (int64_t c = 0; c < dv; ++c) out[c] = 0;
+  for (int64_t j = 0; j < keys; ++j)
+    for (int64_t c = 0; c < dv; ++c) out[c] += p[j] * v[j * vs + c];
+  const float inv = 1.0f / sum;
+  for (int64_t c = 0; c < dv; ++c) out[c] *= inv;
+}
+
+// ---- vector parts ----------------------------------------------------------------------------------
+#if defined(__AVX2__)
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// The four sums of a0..a3's lanes.
+inline __m128 hsum4(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+// Unsigned x signed bytes, summed in fours to int32 lanes.
+inline __m256i dot_u8s8(__m256i u, __m256i s) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+  return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+#else
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+#endif
+}
+
+// e^x for x <= 0 (softmax after subtracting the maximum): 2^n * p(r), x = n ln2 + r, |r| <= ln2/2,
+// p of degree 6 (relative error ~2e-7); x below -87 gives 0.
+inline __m256 exp_nonpositive(__m256 x) {
+  const __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_LT_OQ);
+  x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187e-06f), r);
+  __m256 p = _mm256_set1_ps(1.0f / 720);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_andnot_ps(tiny, _mm256_mul_ps(p, _mm256_castsi256_ps(e)));
+}
+
+void quantize_row_avx(const float* x, int64_t cols, QBlock8* out) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int64_t b = 0; b < cols / kBlock; ++b) {
+    const float* v = x + b * kBlock;
+    __m256 v0 = _mm256_loadu_ps(v), v1 = _mm256_loadu_ps(v + 8), v2 = _mm256_loadu_ps(v + 16),
+           v3 = _mm256_loadu_ps(v + 24);
+    __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                             _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float d = _mm_cvtss_f32(m4) / 127.0f, id = d != 0 ? 1.0f / d : 0.0f;
+    const __m256 mul = _mm256_set1_ps(id);
+    // cvtps rounds to nearest even (the default MXCSR mode), as the scalar code's nearbyint.
+    const __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, mul)), i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, mul)),
+                  i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, mul)), i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, mul));
+    const __m256i sum = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
+    __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+    s4 = _mm_hadd_epi32(s4, s4);
+    s4 = _mm_hadd_epi32(s4, s4);
+    // packs works within 128-bit lanes: the permute puts the 32 bytes back in order.
+    const __m256i q = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[b].q),
+                        _mm256_permutevar8x32_epi32(q, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    out[b].d = d;
+    out[b].s = d * static_cast<float>(_mm_cvtsi128_si32(s4));
+  }
+}
+
+// One weight row against NT activation rows (`blocks` apart): NT dot products.
+template <int NT>
+void row_q8_0_avx(const uint8_t* row, int64_t blocks, const QBlock8* a, float* out) {
+  __m256 acc[NT];
+  for (int i = 0; i < NT; ++i) acc[i] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * 34;
+    const float d = half_at(blk);
+    const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2));
+    const __m256i wabs = _mm256_sign_epi8(w, w);
+    for (int i = 0; i < NT; ++i) {
+      const QBlock8& x = a[i * blocks + b];
+      const __m256i q = _mm256_sign_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q)), w);
+      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_u8s8(wabs, q)), _mm256_set1_ps(d * x.d), acc[i]);
+    }
+  }
+  for (int i = 0; i < NT; ++i) out[i] = hsum(acc[i]);
+}
+
+template <int NT>
+void row_q4_1_avx(const uint8_t* row, int64_t blocks, const QBlock8* a, float* out) {
+  __m256 acc[NT];
+  float mins[NT];
+  for (int i = 0; i < NT; ++i) acc[i] = _mm256_setzero_ps(), mins[i] = 0;
+  const __m128i low = _mm_set1_epi8(0xF);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * 20;
+    const float d = half_at(blk), m = half_at(blk + 2);
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 4));
+    const __m256i w = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), low), _mm_and_si128(raw, low));
+    for (int i = 0; i < NT; ++i) {
+      const QBlock8& x = a[i * blocks + b];
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q));
+      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_u8s8(w, q)), _mm256_set1_ps(d * x.d), acc[i]);
+      mins[i] += m * x.s;
+    }
+  }
+  for (int i = 0; i < NT; ++i) out[i] = hsum(acc[i]) + mins[i];
+}
+
+void matmul_q4_1_x8_avx(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                        const QBlock8* a, const float* ds, float* y, int64_t ldy) {
+  const __m128i low = _mm_set1_epi8(0xF);
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w + r * row_bytes;
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (int64_t b = 0; b < blocks; ++b) {
+      const uint8_t* blk = row + b * 20;
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 4));
+      const __m256i wq = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), low), _mm_and_si128(raw, low));
+      __m256i i[8];
+      for (int k = 0; k < 8; ++k)
+        i[k] = dot_u8s8(wq, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[k * blocks + b].q)));
+      // Lane k of `sum` = all of i[k]'s lanes: hadd pairs within 128-bit halves, then add the halves.
+      const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(i[0], i[1]), _mm256_hadd_epi32(i[2], i[3]));
+      const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(i[4], i[5]), _mm256_hadd_epi32(i[6], i[7]));
+      const __m256i sum = _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20), _mm256_permute2x128_si256(h0, h1, 0x31));
+      const float* d = ds + b * 16;
+      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(_mm256_set1_ps(half_at(blk)), _mm256_loadu_ps(d)), acc);
+      accm = _mm256_fmadd_ps(_mm256_set1_ps(half_at(blk + 2)), _mm256_loadu_ps(d + 8), accm);
+    }
+    float out[8];
+    _mm256_storeu_ps(out, _mm256_add_ps(acc, accm));
+    for (int k = 0; k < 8; ++k) y[k * ldy + r] = out[k];
+  }
+}
+
+float dot_avx(const float* a, const float* b, int64_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+  float s = hsum(acc);
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+void attend_avx(const float* q, const float* k, int64_t ks, const float* v, int64_t vs, int64_t keys, int64_t dk,
+                int64_t dv, float scale, float* p, float* out) {
+  // Scores four keys at a time (one horizontal reduction for four), then exp, then V.
+  int64_t j = 0;
+  const __m128 sc4 = _mm_set1_ps(scale);
+  for (; j + 4 <= keys; j += 4) {
+    const float *k0 = k + j * ks, *k1 = k0 + ks, *k2 = k1 + ks, *k3 = k2 + ks;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int64_t c = 0; c < dk; c += 8) {
+      const __m256 qv = _mm256_loadu_ps(q + c);
+      a0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + c), a0);
+      a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k1 + c), a1);
+      a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k2 + c), a2);
+      a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k3 + c), a3);
+    }
+    _mm_storeu_ps(p + j, _mm_mul_ps(sc4, hsum4(a0, a1, a2, a3)));
+  }
+  for (; j < keys; ++j) p[j] = scale * dot_avx(q, k + j * ks, dk);
+  float mx = -__builtin_inff();
+  for (j = 0; j < keys; ++j) mx = max_f(mx, p[j]);
+  const __m256 mxv = _mm256_set1_ps(mx);
+  __m256 sumv = _mm256_setzero_ps();
+  for (j = 0; j + 8 <= keys; j += 8) {
+    const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(p + j), mxv));
+    _mm256_storeu_ps(p + j, e);
+    sumv = _mm256_add_ps(sumv, e);
+  }
+  float sum = hsum(sumv);
+  for (; j < keys; ++j) sum += (p[j] = __builtin_expf(p[j] - mx));
+  for (int64_t c = 0; c < dv; ++c) out[c] = 0;
+  for (j = 0; j + 4 <= keys; j += 4) {
+    const float *v0 = v + j * vs, *v1 = v0 + vs, *v2 = v1 + vs, *v3 = v2 + vs;
+    const __m256 p0 = _mm256_set1_ps(p[j]), p1 = _mm256_set1_ps(p[j + 1]), p2 = _mm256_set1_ps(p[j + 2]),
+                 p3 = _mm256_set1_ps(p[j + 3]);
+    for (int64_t c = 0; c < dv; c += 8) {
+      __m256 o = _mm256_loadu_ps(out + c);
+      o = _mm256_fmadd_ps(p0, _mm256_loadu_ps(v0 + c), o);
+      o = _mm256_fmadd_ps(p1, _mm256_loadu_ps(v1 + c), o);
+      o = _mm256_fmadd_ps(p2, _mm256_loadu_ps(v2 + c), o);
+      o = _mm256_fmadd_ps(p3, _mm256_loadu_ps(v3 + c), o);
+      _mm256_storeu_ps(out + c, o);
+    }
+  }
+  for (; j < keys; ++j)
+    for (int64_t c = 0; c < dv; ++c) out[c] += p[j] * v[j * vs + c];
+  const __m256 inv = _mm256_set1_ps(1.0f / sum);
+  for (int64_t c = 0; c < dv; c += 8) _mm256_storeu_ps(out + c, _mm256_mul_ps(inv, _mm256_loadu_ps(out + c)));
+}
+
+void silu_mul_avx(const float* g, const float* u, int64_t n, float* out) {
+  // silu(g) = g * sigmoid(g), sigmoid from e = exp(-|g|) <= 1: 1 / (1 + e) for g >= 0, e / (1 + e) below.
+  const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 gv = _mm256_loadu_ps(g + i);
+    const __m256 e = exp_nonpositive(_mm256_or_ps(gv, sign));
+    const __m256 num = _mm256_blendv_ps(one, e, gv);  // blendv picks e where g's sign bit is set
+    const __m256 sig = _mm256_div_ps(num, _mm256_add_ps(one, e));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(gv, sig), _mm256_loadu_ps(u + i)));
+  }
+  for (; i < n; ++i) out[i] = g[i] / (1.0f + __builtin_expf(-g[i])) * u[i];
+}
+
+#endif  // __AVX2__
+
+[[maybe_unused]] void silu_mul_scalar(const float* g, const float* u, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = g[i] / (1.0f + __builtin_expf(-g[i])) * u[i];
+}
+
+// ---- the table's entries -----------------------------------------------------------------------------
+
+void quantize_row(const float* x, int64_t cols, QBlock8* out) {
+#if defined(__AVX2__)
+  quantize_row_avx(x, cols, out);
+#else
+  quantize_row_scalar(x, cols, out);
+#endif
+}
+
+// Rows outer within each group of up to four activation rows: the weight rows of [r0, r1) are read
+// once per group (the caller keeps r1 - r0 small enough for them to stay in cache).
+template <typename Row1, typename Row2, typename Row3, typename Row4>
+void matmul_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const QBlock8* a,
+                 int64_t tokens, float* y, int64_t ldy, Row1 row1, Row2 row2, Row3 row3, Row4 row4) {
+  for (int64_t t = 0; t < tokens; t += 4) {
+    const int64_t nt = tokens - t < 4 ? tokens - t : 4;
+    const QBlock8* at = a + t * blocks;
+    for (int64_t r = r0; r < r1; ++r) {
+      const uint8_t* row = w + r * row_bytes;
+      float out[4];
+      if (nt == 4) row4(row, blocks, at, out);
+      else if (nt == 3) row3(row, blocks, at, out);
+      else if (nt == 2) row2(row, blocks, at, out);
+      else row1(row, blocks, at, out);
+      for (int64_t i = 0; i < nt; ++i) y[(t + i) * ldy + r] = out[i];
+    }
+  }
+}
+
+template <float (*Row)(const uint8_t*, int64_t, const QBlock8*), int NT>
+[[maybe_unused]] void row_scalar(const uint8_t* row, int64_t blocks, const QBlock8* a, float* out) {
+  for (int i = 0; i < NT; ++i) out[i] = Row(row, blocks, a + i * blocks);
+}
+
+void matmul_q8_0(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const QBlock8* a,
+                 int64_t tokens, float* y, int64_t ldy) {
+#if defined(__AVX2__)
+  matmul_rows(w, row_bytes, r0, r1, blocks, a, tokens, y, ldy, row_q8_0_avx<1>, row_q8_0_avx<2>, row_q8_0_avx<3>,
+              row_q8_0_avx<4>);
+#else
+  matmul_rows(w, row_bytes, r0, r1, blocks, a, tokens, y, ldy, row_scalar<row_q8_0_scalar, 1>,
+              row_scalar<row_q8_0_scalar, 2>, row_scalar<row_q8_0_scalar, 3>, row_scalar<row_q8_0_scalar, 4>);
+#endif
+}
+
+void matmul_q4_1(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const QBlock8* a,
+                 int64_t tokens, float* y, int64_t ldy) {
+#if defined(__AVX2__)
+  matmul_rows(w, row_bytes, r0, r1, blocks, a, tokens, y, ldy, row_q4_1_avx<1>, row_q4_1_avx<2>, row_q4_1_avx<3>,
+              row_q4_1_avx<4>);
+#else
+  matmul_rows(w, row_bytes, r0, r1, blocks, a, tokens, y, ldy, row_scalar<row_q4_1_scalar, 1>,
+              row_scalar<row_q4_1_scalar, 2>, row_scalar<row_q4_1_scalar, 3>, row_scalar<row_q4_1_scalar, 4>);
+#endif
+}
+
+void matmul_q4_1_x8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const QBlock8* a,
+                    const float* ds, float* y, int64_t ldy) {
+#if defined(__AVX2__)
+  matmul_q4_1_x8_avx(w, row_bytes, r0, r1, blocks, a, ds, y, ldy);
+#else
+  (void)ds;  // the scalar rows read d and s from the blocks themselves
+  matmul_q4_1(w, row_bytes, r0, r1, blocks, a, 8, y, ldy);
+#endif
+}
+
+void matmul_f32(const float* w, int64_t cols, int64_t r0, int64_t r1, const float* x, int64_t tokens, float* y,
+                int64_t ldy) {
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t r = r0; r < r1; ++r)
+#if defined(__AVX2__)
+      y[t * ldy + r] = dot_avx(w + r * cols, x + t * cols, cols);
+#else
+      y[t * ldy + r] = dot_scalar(w + r * cols, x + t * cols, cols);
+#endif
+}
+
+void attend(const float* q, const float* k, int64_t ks, const float* v, int64_t vs, int64_t keys, int64_t dk,
+            int64_t dv, float scale, float* p, float* out) {
+#if defined(__AVX2__)
+  if (dk % 8 == 0 && dv % 8 == 0) return attend_avx(q, k, ks, v, vs, keys, dk, dv, scale, p, out);
+#endif
+  attend_scalar(q, k, ks, v, vs, keys, dk, dv, scale, p, out);
+}
+
+void silu_mul(const float* g, const float* u, int64_t n, float* out) {
+#if defined(__AVX2__)
+  silu_mul_avx(g, u, n, out);
+#else
+  silu_mul_scalar(g, u, n, out);
+#endif
+}
+
+}  // namespace
+
+const KernelTable& table() {
+  static constexpr KernelTable t{AIMICIUS_CPU_KERNEL_NAME, quantize_row, matmul_q8_0, matmul_q4_1, matmul_q4_1_x8, matmul_f32, attend, silu_mul};
+  return t;
+}
+
+}  // namespace AIMICIUS_CPU_KERNEL_NS
+}  // namespace aimicius::runtime::cpu

@@ -1,0 +1,113 @@
+#include "runtime/cpu/weight_matrix.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace aimicius::runtime::cpu {
+
+bool kernel_type(gguf::GgmlType type) {
+  return type == gguf::GgmlType::kF32 || type == gguf::GgmlType::kQ8_0 || type == gguf::GgmlType::kQ4_1;
+}
+
+void WeightMatrix::row(int64_t r, float* out) const { gguf::dequantize_row(type, reinterpret_cast<const std::byte*>(data.data()) + r * row_bytes, cols, out); }
+
+WeightMatrix float_matrix(const std::vector<float>& values, int64_t rows, int64_t cols) {
+  if (static_cast<int64_t>(values.size()) != rows * cols)
+    throw std::logic_error(fmt::format("float_matrix: {} values for [{}, {}]", values.size(), rows, cols));
+  WeightMatrix m;
+  m.rows = rows, m.cols = cols, m.row_bytes = cols * 4;
+  m.data.resize(values.size() * 4);
+  std::memcpy(m.data.data(), values.data(), m.data.size());
+  return m;
+}
+
+WeightMatrix quantized_matrix(gguf::GgmlType type, const uint8_t* bytes, int64_t rows, int64_t cols) {
+  const auto info = gguf::type_info(static_cast<uint32_t>(type));
+  if (!kernel_type(type) || !info || cols % info->block_elements != 0)
+    throw std::logic_error(fmt::format("quantized_matrix: type {} with {} columns", static_cast<int>(type), cols));
+  WeightMatrix m;
+  m.type = type, m.rows = rows, m.cols = cols, m.row_bytes = cols / info->block_elements * info->block_bytes;
+  m.data.assign(bytes, bytes + rows * m.row_bytes);
+  return m;
+}
+
+WeightMatrix stack_rows(const std::vector<const WeightMatrix*>& parts) {
+  bool same = true;
+  for (const WeightMatrix* p : parts) same = same && p->type == parts.front()->type && p->cols == parts.front()->cols;
+  if (!same) {  // mixed formats: one float32 matrix
+    std::vector<float> values;
+    for (const WeightMatrix* p : parts) {
+      std::vector<float> row(p->cols);
+      for (int64_t r = 0; r < p->rows; ++r) {
+        p->row(r, row.data());
+        values.insert(values.end(), row.begin(), row.end());
+      }
+    }
+    return float_matrix(values, static_cast<int64_t>(values.size()) / parts.front()->cols, parts.front()->cols);
+  }
+  WeightMatrix m = *parts.front();
+  for (size_t i = 1; i < parts.size(); ++i) {
+    m.rows += parts[i]->rows;
+    m.data.insert(m.data.end(), parts[i]->data.begin(), parts[i]->data.end());
+  }
+  return m;
+}
+
+void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, ThreadPool& pool, const KernelTable& k,
+            std::vector<QBlock8>& scratch) {
+  const int64_t blocks = w.cols / kBlock;
+  QBlock8* acts = nullptr;
+  if (w.quantized()) {
+    if (static_cast<int64_t>(scratch.size()) < tokens * blocks) scratch.resize(tokens * blocks);
+    acts = scratch.data();
+    pool.parallel_for(tokens, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) k.quantize_row(x + t * w.cols, w.cols, acts + t * blocks);
+    }, 4);
+  }
+  // Work items: tiles of up to 64 activation rows x chunks of weight rows. One activation row
+  // (decode): each thread takes one contiguous run of rows. Many rows (prefill): 32 weight rows a
+  // chunk, whose bytes stay in cache while a tile's rows pass over them.
+  const int64_t tile = 64;
+  const int64_t tiles = (tokens + tile - 1) / tile;
+  const int64_t chunk = tokens <= 4 ? std::max<int64_t>(8, (w.rows + pool.size() - 1) / pool.size()) : 32;
+  const int64_t chunks = (w.rows + chunk - 1) / chunk;
+  // Q4_1 with whole groups of 8 rows: each group's d and s per block side by side for the x8 kernel.
+  const bool x8 = w.type == gguf::GgmlType::kQ4_1 && tokens >= 8;
+  std::vector<float> ds;
+  if (x8) {
+    ds.resize(tokens / 8 * blocks * 16);
+    for (int64_t t = 0; t < tokens / 8 * 8; ++t)
+      for (int64_t b = 0; b < blocks; ++b) {
+        ds[(t / 8 * blocks + b) * 16 + t % 8] = acts[t * blocks + b].d;
+        ds[(t / 8 * blocks + b) * 16 + 8 + t % 8] = acts[t * blocks + b].s;
+      }
+  }
+  pool.parallel_for(tiles * chunks, [&](int64_t i0, int64_t i1) {
+    for (int64_t item = i0; item < i1; ++item) {
+      const int64_t t0 = item / chunks * tile, nt = std::min(tile, tokens - t0);
+      const int64_t r0 = item % chunks * chunk, r1 = std::min(w.rows, r0 + chunk);
+      float* yt = y + t0 * w.rows;
+      switch (w.type) {
+        case gguf::GgmlType::kQ8_0:
+          k.matmul_q8_0(w.data.data(), w.row_bytes, r0, r1, blocks, acts + t0 * blocks, nt, yt, w.rows);
+          break;
+        case gguf::GgmlType::kQ4_1: {
+          int64_t t = 0;  // tiles start at multiples of 64, so a tile's groups of 8 are the matrix's
+          for (; x8 && t + 8 <= nt; t += 8)
+            k.matmul_q4_1_x8(w.data.data(), w.row_bytes, r0, r1, blocks, acts + (t0 + t) * blocks,
+                             ds.data() + (t0 + t) / 8 * blocks * 16, yt + t * w.rows, w.rows);
+          if (t < nt)
+            k.matmul_q4_1(w.data.data(), w.row_bytes, r0, r1, blocks, acts + (t0 + t) * blocks, nt - t,
+                          yt + t * w.rows, w.rows);
+          break;
+        }
+        default: k.matmul_f32(w.floats(), w.cols, r0, r1, x + t0 * w.cols, nt, yt, w.rows); break;
+      }
+    }
+  });
+}
+
+}  // namespace aimicius::runtime::cpu

@@ -1,0 +1,233 @@
+// The CPU kernels (runtime/cpu/kernels.h, weight_matrix.h): every ISA this machine has against the
+// portable scalar build, and the quantised products against dequantise-then-multiply in float64.
+//
+// Tolerances: the vector builds sum the same exact integer block sums in another float order, so
+// they match the scalar build to 1e-5 relative. Against float64 with unrounded activations the
+// error is the int8 rounding of the activations: each value moves by at most d_a / 2 (d_a = its
+// block's max|x| / 127), so |y - exact| <= sum_j |w_j| d_a(j) / 2, which the test computes per output
+// (plus 1e-4 of float32 accumulation slack).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <thread>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "runtime/cpu/kernels.h"
+#include "runtime/cpu/weight_matrix.h"
+#include "runtime/gguf/ggml_types.h"
+
+namespace aimicius::runtime::cpu {
+namespace {
+
+using gguf::GgmlType;
+
+std::vector<Isa> vector_isas() {
+  std::vector<Isa> out;
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512})
+    if (isa_supported(isa)) out.push_back(isa);
+  return out;
+}
+
+// A random normal half-float in roughly [2^-9, 2^-5) (the size of real block scales).
+uint16_t random_half(std::mt19937& rng, bool negative_too) {
+  const uint16_t exp = static_cast<uint16_t>(6 + rng() % 4), mant = static_cast<uint16_t>(rng() % 1024);
+  const uint16_t sign = negative_too && rng() % 2 ? 0x8000 : 0;
+  return static_cast<uint16_t>(sign | (exp << 10) | mant);
+}
+
+void put_half(uint8_t* p, uint16_t h) {
+  p[0] = static_cast<uint8_t>(h & 0xFF);
+  p[1] = static_cast<uint8_t>(h >> 8);
+}
+
+// Random rows of a Q8_0 or Q4_1 tensor as the file stores them.
+WeightMatrix random_matrix(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng) {
+  const int64_t block_bytes = type == GgmlType::kQ8_0 ? 34 : 20;
+  std::vector<uint8_t> bytes(rows * cols / kBlock * block_bytes);
+  for (size_t b = 0; b < bytes.size() / block_bytes; ++b) {
+    uint8_t* blk = bytes.data() + b * block_bytes;
+    put_half(blk, random_half(rng, false));
+    if (type == GgmlType::kQ4_1) put_half(blk + 2, random_half(rng, true));
+    for (int64_t i = type == GgmlType::kQ8_0 ? 2 : 4; i < block_bytes; ++i) blk[i] = static_cast<uint8_t>(rng());
+  }
+  return quantized_matrix(type, bytes.data(), rows, cols);
+}
+
+std::vector<float> random_floats(int64_t n, std::mt19937& rng, float scale = 1.0f) {
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> out(n);
+  for (float& v : out) v = dist(rng);
+  return out;
+}
+
+TEST(CpuKernels, QuantizeRowIsTheSameOnEveryIsa) {
+  std::mt19937 rng(1);
+  std::vector<float> x = random_floats(256, rng, 3.0f);
+  x[5] = 0.0f;
+  std::fill(x.begin() + 32, x.begin() + 64, 0.0f);  // an all-zero block: d = 0, q = 0
+  std::vector<QBlock8> ref(8), got(8);
+  kernels(Isa::kScalar).quantize_row(x.data(), 256, ref.data());
+  EXPECT_EQ(ref[1].d, 0.0f);
+  for (int b = 0; b < 8; ++b) {
+    int sum = 0;
+    for (int j = 0; j < kBlock; ++j) {
+      sum += ref[b].q[j];
+      EXPECT_LE(std::abs(x[b * kBlock + j] - ref[b].d * ref[b].q[j]), ref[b].d / 2 * 1.0001f);
+    }
+    EXPECT_FLOAT_EQ(ref[b].s, ref[b].d * static_cast<float>(sum));
+  }
+  for (Isa isa : vector_isas()) {
+    kernels(isa).quantize_row(x.data(), 256, got.data());
+    for (int b = 0; b < 8; ++b) {
+      EXPECT_EQ(got[b].d, ref[b].d) << kernels(isa).name;
+      EXPECT_EQ(got[b].s, ref[b].s) << kernels(isa).name;
+      EXPECT_EQ(0, std::memcmp(got[b].q, ref[b].q, kBlock)) << kernels(isa).name << " block " << b;
+    }
+  }
+}
+
+void check_product(GgmlType type) {
+  std::mt19937 rng(static_cast<unsigned>(type) + 7);
+  const int64_t rows = 37, cols = 192;  // rows not a multiple of any chunk
+  const WeightMatrix w = random_matrix(type, rows, cols, rng);
+  for (int64_t tokens : {1, 3, 5, 70}) {  // the 4-row groups, their remainders, two tiles of 64
+    const std::vector<float> x = random_floats(tokens * cols, rng);
+    std::vector<QBlock8> scratch;
+    std::vector<float> ref(tokens * rows);
+    ThreadPool one(1), two(2);
+    matmul(w, x.data(), tokens, ref.data(), one, kernels(Isa::kScalar), scratch);
+    // Against dequantised weights . unrounded activations, in float64, within the rounding bound.
+    std::vector<float> wrow(cols);
+    for (int64_t r = 0; r < rows; ++r) {
+      w.row(r, wrow.data());
+      for (int64_t t = 0; t < tokens; ++t) {
+        double exact = 0, bound = 0;
+        for (int64_t b = 0; b < cols / kBlock; ++b) {
+          double amax = 0;
+          for (int64_t j = 0; j < kBlock; ++j) amax = std::max(amax, std::abs(double(x[t * cols + b * kBlock + j])));
+          for (int64_t j = 0; j < kBlock; ++j) {
+            const int64_t i = b * kBlock + j;
+            exact += double(wrow[i]) * x[t * cols + i];
+            bound += std::abs(double(wrow[i])) * amax / 127 / 2;
+          }
+        }
+        EXPECT_LE(std::abs(ref[t * rows + r] - exact), bound * 1.0001 + 1e-4 * std::abs(exact) + 1e-6)
+            << "row " << r << " token " << t;
+      }
+    }
+    for (Isa isa : vector_isas())
+      for (ThreadPool* pool : {&one, &two}) {
+        std::vector<float> got(tokens * rows);
+        matmul(w, x.data(), tokens, got.data(), *pool, kernels(isa), scratch);
+        for (int64_t i = 0; i < tokens * rows; ++i)
+          ASSERT_NEAR(got[i], ref[i], 1e-5 * (std::abs(ref[i]) + 1)) << kernels(isa).name << " tokens " << tokens << " at " << i;
+      }
+  }
+}
+
+TEST(CpuKernels, Q8_0ProductMatchesScalarAndDequantisedFloat) { check_product(GgmlType::kQ8_0); }
+TEST(CpuKernels, Q4_1ProductMatchesScalarAndDequantisedFloat) { check_product(GgmlType::kQ4_1); }
+
+TEST(CpuKernels, Float32ProductMatchesFloat64) {
+  std::mt19937 rng(3);
+  const int64_t rows = 9, cols = 100, tokens = 6;  // cols not a multiple of 8: the vector code's tail
+  const std::vector<float> wv = random_floats(rows * cols, rng), x = random_floats(tokens * cols, rng);
+  const WeightMatrix w = float_matrix(wv, rows, cols);
+  std::vector<QBlock8> scratch;
+  ThreadPool pool(2);
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    if (!isa_supported(isa)) continue;
+    std::vector<float> y(tokens * rows);
+    matmul(w, x.data(), tokens, y.data(), pool, kernels(isa), scratch);
+    for (int64_t t = 0; t < tokens; ++t)
+      for (int64_t r = 0; r < rows; ++r) {
+        double exact = 0;
+        for (int64_t i = 0; i < cols; ++i) exact += double(wv[r * cols + i]) * x[t * cols + i];
+        EXPECT_NEAR(y[t * rows + r], exact, 1e-4) << kernels(isa).name;
+      }
+  }
+}
+
+TEST(CpuKernels, StackedRowsAreThePartsInOrder) {
+  std::mt19937 rng(4);
+  const WeightMatrix a = random_matrix(GgmlType::kQ4_1, 3, 64, rng), b = random_matrix(GgmlType::kQ4_1, 2, 64, rng),
+                     c = random_matrix(GgmlType::kQ8_0, 2, 64, rng);
+  const WeightMatrix same = stack_rows({&a, &b});
+  EXPECT_EQ(same.type, GgmlType::kQ4_1);
+  EXPECT_EQ(same.rows, 5);
+  const WeightMatrix mixed = stack_rows({&a, &c});  // formats differ: float32
+  EXPECT_EQ(mixed.type, GgmlType::kF32);
+  std::vector<float> want(64), got(64);
+  b.row(1, want.data());
+  same.row(4, got.data());
+  EXPECT_EQ(want, got);
+  c.row(0, want.data());
+  mixed.row(3, got.data());
+  EXPECT_EQ(want, got);
+}
+
+TEST(CpuKernels, AttentionMatchesFloat64Softmax) {
+  std::mt19937 rng(5);
+  for (int64_t dk : {64, 12}) {  // 12: the scalar fallback inside the vector builds
+    const int64_t keys = 37, stride = 3 * dk;  // rows of a [keys, 3 heads, dk] cache, head 1
+    const std::vector<float> q = random_floats(dk, rng), kv = random_floats(keys * stride, rng),
+                             vv = random_floats(keys * stride, rng);
+    const float scale = 1.0f / std::sqrt(float(dk));
+    std::vector<double> s(keys), want(dk, 0.0);
+    double mx = -1e300, sum = 0;
+    for (int64_t j = 0; j < keys; ++j) {
+      for (int64_t i = 0; i < dk; ++i) s[j] += double(q[i]) * kv[j * stride + dk + i];
+      s[j] *= scale;
+      mx = std::max(mx, s[j]);
+    }
+    for (int64_t j = 0; j < keys; ++j) sum += (s[j] = std::exp(s[j] - mx));
+    for (int64_t j = 0; j < keys; ++j)
+      for (int64_t i = 0; i < dk; ++i) want[i] += s[j] / sum * vv[j * stride + dk + i];
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+      if (!isa_supported(isa)) continue;
+      std::vector<float> scores(keys), out(dk);
+      kernels(isa).attend(q.data(), kv.data() + dk, stride, vv.data() + dk, stride, keys, dk, dk, scale, scores.data(),
+                          out.data());
+      for (int64_t i = 0; i < dk; ++i) EXPECT_NEAR(out[i], want[i], 2e-5) << kernels(isa).name << " dk " << dk;
+    }
+  }
+}
+
+TEST(CpuKernels, SiluMulMatchesFloat64) {
+  std::mt19937 rng(6);
+  std::vector<float> g = random_floats(37, rng, 6.0f), u = random_floats(37, rng);
+  g[0] = 0.0f, g[1] = -100.0f, g[2] = 100.0f;
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    if (!isa_supported(isa)) continue;
+    std::vector<float> out(37);
+    kernels(isa).silu_mul(g.data(), u.data(), 37, out.data());
+    for (int i = 0; i < 37; ++i) {
+      const double want = double(g[i]) / (1 + std::exp(-double(g[i]))) * u[i];
+      EXPECT_NEAR(out[i], want, 1e-6 * (std::abs(want) + 1)) << kernels(isa).name << " at " << i;
+    }
+  }
+}
+
+TEST(CpuThreadPool, RunsEveryIndexOncePerJobAndSplitsRangesWhole) {
+  ThreadPool pool(3);
+  ASSERT_EQ(pool.size(), 3);
+  for (int round = 0; round < 200; ++round) {  // many short jobs, as a decode runs them
+    std::vector<std::atomic<int>> hits(3);
+    pool.run([&](int i) { hits[i].fetch_add(1); });
+    for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "round " << round;
+  }
+  std::vector<std::atomic<int>> covered(101);
+  pool.parallel_for(101, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) covered[i].fetch_add(1);
+  });
+  for (auto& c : covered) EXPECT_EQ(c.load(), 1);
+  std::thread::id caller = std::this_thread::get_id(), ran;
+  pool.parallel_for(10, [&](int64_t, int64_t) { ran = std::this_thread::get_id(); }, 16);  // below the bound: serial
+  EXPECT_EQ(ran, caller);
+}
+
+}  // namespace
+}  // namespace aimicius::runtime::cpu

@@ -64,6 +64,7 @@ std::vector<int64_t> PrefixStore::provide(const std::vector<int64_t>& admitted, 
                                           Model& model, KVCache& cache, const PrefillLimits& limits,
                                           ScheduleStats& stats) {
   std::vector<int64_t> held(admitted.size(), 0);
+  if (plan_.prefixes.empty()) return held;  // reuse off, or nothing shared (prefix_of may be empty)
   // Admitted prompts by their prefix, and the prefixes they need that are not held yet (with
   // their missing ancestors), in preorder.
   std::map<int64_t, std::vector<size_t>> users;

@@ -4,7 +4,9 @@
 // numbers drawn in a range (sequences that end at different steps; end-of-sequence ignored),
 // several timed repeats after a warm-up, medians reported. With --max-active below --batch the
 // prompts go through that many cache slots (continuous batching); the schedule of the last run
-// (decode steps, mean active slots per step) is printed with it.
+// (decode steps, mean active slots per step) is printed with it. --shared-prefix N makes every
+// prompt begin with the same N tokens (a suite's few-shot block), so that the prefill line shows
+// what shared-prefix reuse saves (--no-prefix-reuse: the reference, every prompt prefilled whole).
 // Figures from here go to docs/PERFORMANCE.md with the command that produced them.
 #include <algorithm>
 #include <chrono>
@@ -57,6 +59,10 @@ int command_bench_generate(const BenchGenerateOptions& o) {
                                  "prompts --prompt-len long)", o.prompt_len_min, o.prompt_len));
   if (o.prefill_tokens < 0) throw InputError("bench generate: --prefill-tokens must be at least 0 (0: the default)");
   if (o.max_active < 0) throw InputError("bench generate: --max-active must be at least 0 (0: every prompt at once)");
+  const int64_t shortest = o.prompt_len_min > 0 ? o.prompt_len_min : o.prompt_len;
+  if (o.shared_prefix < 0 || o.shared_prefix >= shortest)
+    throw InputError(fmt::format("bench generate: --shared-prefix {} must be in [0, the shortest prompt's {} tokens)",
+                                 o.shared_prefix, shortest));
   if (o.new_tokens_min < 0 || o.new_tokens_min > o.new_tokens)
     throw InputError(fmt::format("bench generate: --new-tokens-min {} is not in [0, --new-tokens {}] (0: every "
                                  "prompt --new-tokens)", o.new_tokens_min, o.new_tokens));
@@ -78,9 +84,12 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   for (int64_t n : budgets) generated += n;
   std::vector<std::vector<int32_t>> prompts;
   int64_t prompt_tokens = 0;
+  std::vector<int32_t> shared(o.shared_prefix);
+  for (auto& t : shared) t = static_cast<int32_t>(rng() % model->config().vocab_size);
   for (int64_t n : lengths) {
     prompts.emplace_back(n);
     for (auto& t : prompts.back()) t = static_cast<int32_t>(rng() % model->config().vocab_size);
+    std::copy(shared.begin(), shared.end(), prompts.back().begin());
     prompt_tokens += n;
   }
 
@@ -90,6 +99,7 @@ int command_bench_generate(const BenchGenerateOptions& o) {
     sp.prompt_max_new_tokens = new_tokens;
     sp.ignore_eos = true;
     sp.max_active = o.max_active;
+    sp.prefix_reuse = !o.no_prefix_reuse;
     const auto start = std::chrono::steady_clock::now();
     model->generate_tokens(prompts, sp, &schedule);
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -118,6 +128,7 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   fmt::print("schedule: {} slots, {} prefill forwards, {} decode steps, {:.2f} active slots per step (mean)\n",
              schedule.slots, schedule.prefills, schedule.decode_steps,
              static_cast<double>(schedule.slot_steps) / std::max<int64_t>(schedule.decode_steps, 1));
+  fmt::print("{}\n", schedule.prefill_summary());
   return 0;
 }
 

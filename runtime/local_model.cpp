@@ -15,7 +15,11 @@
 #include "runtime/gguf/gguf_checkpoint.h"
 #include "runtime/gguf/gguf_tokenizer.h"
 #include "runtime/model.h"
+#include "runtime/device_memory.h"
 #include "runtime/prefill_plan.h"
+#include "runtime/prefix_plan.h"
+#include "runtime/prefix_store.h"
+#include "runtime/slot_budget.h"
 #include "runtime/tokenizer/chat_template.h"
 #include "runtime/tokenizer/tokenizer_config.h"
 #include "runtime/tokenizer/tokenizer.h"
@@ -154,20 +158,29 @@ struct LocalModel::Impl {
       throw std::invalid_argument("generate: prompt_seeds must be empty or one per prompt");
     if (!p.prompt_max_new_tokens.empty() && static_cast<int64_t>(p.prompt_max_new_tokens.size()) != n)
       throw std::invalid_argument("generate: prompt_max_new_tokens must be empty or one per prompt");
-    int64_t capacity = 0;  // the most any slot will hold: a prompt and its new tokens
+    int64_t capacity = 0, longest = 0;  // the most any slot will hold: a prompt and its new tokens
     for (int64_t i = 0; i < n; ++i) {
       if (prompts[i].empty()) throw InputError("generate: empty prompt (no tokens)");
+      longest = std::max<int64_t>(longest, static_cast<int64_t>(prompts[i].size()));
       capacity = std::max<int64_t>(capacity, static_cast<int64_t>(prompts[i].size()) +
                                                  std::max<int64_t>(max_new_tokens_of(p, i), 1));
     }
-    const int64_t slots = p.max_active > 0 ? std::min(p.max_active, n) : n;
-    KVCache cache = model->make_cache(slots, capacity);
-    Schedule s = start_schedule(n, slots, p);
+    const PrefixPlan plan = p.prefix_reuse ? plan_shared_prefixes(prompts, PrefixLimits{}) : PrefixPlan{};
+    const int64_t store_slots = PrefixStore::slots_needed(plan);
+    std::string reason;
+    const int64_t slots = p.auto_max_active ? auto_slots(n, capacity, longest, store_slots, p.max_active, reason)
+                          : p.max_active > 0 ? std::min(p.max_active, n)
+                                             : n;
+    KVCache cache = model->make_cache(slots + store_slots, capacity);
+    Schedule s = start_schedule(n, slots, p, plan);
+    PrefixStore store(plan, prompts, slots, store_slots);
+    s.stats.prefix_slots = store_slots;
+    s.stats.slots_reason = std::move(reason);
 
     // Tokens not yet accepted: the newly prefilled prompts', or every active one's after a step.
     std::vector<int64_t> fresh;
     for (;;) {
-      const std::vector<int64_t> admitted = admit(prompts, s, cache, p);
+      const std::vector<int64_t> admitted = admit(prompts, s, cache, p, store);
       fresh.insert(fresh.end(), admitted.begin(), admitted.end());
       accept(fresh, s, p, stop_hit, finished);
       fresh.clear();
@@ -180,13 +193,39 @@ struct LocalModel::Impl {
     return std::move(s.out);
   }
 
-  static Schedule start_schedule(int64_t n, int64_t slots, const SamplingParams& p) {
+  // Slots for auto_max_active: the device's free memory over a slot's K/V bytes, less the
+  // activations of the largest prefill forward (every element of its widest tensors in float32:
+  // residual stream and norms, the MLP's gate/up/product, q with augmented Q, and the K/V of the
+  // context expanded to the query heads), the prefix store's slots and a 10% margin.
+  int64_t auto_slots(int64_t prompts, int64_t capacity, int64_t longest, int64_t store_slots, int64_t cap,
+                     std::string& reason) const {
+    const ModelConfig& c = model->config();
+    const ModelOptions& o = model->options();
+    const int64_t elem = static_cast<int64_t>(c10::elementSize(o.dtype));
+    const int64_t per_token = 4 * c.hidden_size + 3 * c.intermediate_size + 2 * c.q_size() + 2 * c.aug_q_size +
+                              c.num_q_heads * (c.head_dim_qk + c.head_dim_v);
+    SlotBudgetInput in;
+    in.free_bytes = free_device_bytes(o.device.str());
+    in.activation_bytes = prefill_limits.max_padded_tokens * per_token * 4;
+    in.kv_bytes_per_token = c.kv_bytes_per_token(elem);
+    in.capacity_tokens = capacity;
+    in.longest_prompt = longest;
+    in.extra_slots = store_slots;
+    in.prompts = prompts;
+    in.cap = cap;
+    SlotBudget budget = choose_slot_budget(in);
+    reason = std::move(budget.reason);
+    return budget.slots;
+  }
+
+  // Prompts wait in call order, or in the prefix plan's order when it has prefixes (each prefix's
+  // prompts one after another, so the store holds few prefixes at once).
+  static Schedule start_schedule(int64_t n, int64_t slots, const SamplingParams& p, const PrefixPlan& plan) {
     Schedule s;
     s.out.resize(n);
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = 0; i < n; ++i)
       s.rngs.emplace_back(p.prompt_seeds.empty() ? p.seed * 1000003ull + static_cast<uint64_t>(i) : p.prompt_seeds[i]);
-      s.waiting.push_back(i);
-    }
+    for (int64_t j = 0; j < n; ++j) s.waiting.push_back(plan.prefixes.empty() ? j : plan.order[j]);
     for (int64_t slot = 0; slot < slots; ++slot) s.free_slots.insert(slot);
     s.next.assign(n, 0);
     s.slot_of.assign(n, -1);
@@ -197,32 +236,38 @@ struct LocalModel::Impl {
     return s;
   }
 
-  // Waiting prompts into the free slots (emptied first), prefilled in the groups prefill_limits
-  // allows; each gets its first token in s.next. Returns the admitted prompts.
+  // Waiting prompts into the free slots (emptied first; with a slot per prompt, slot = its index),
+  // given their shared prefixes' rows (PrefixStore), the rest prefilled in the groups
+  // prefill_limits allows; each gets its first token in s.next. Returns the admitted prompts.
   std::vector<int64_t> admit(const std::vector<std::vector<int32_t>>& prompts, Schedule& s, KVCache& cache,
-                             const SamplingParams& p) {
-    std::vector<int64_t> admitted, lengths;
+                             const SamplingParams& p, PrefixStore& store) {
+    const bool slot_per_prompt = s.stats.slots == static_cast<int64_t>(prompts.size());
+    std::vector<int64_t> admitted, slots;
     while (!s.waiting.empty() && !s.free_slots.empty()) {
-      const int64_t i = s.waiting.front(), slot = *s.free_slots.begin();
+      const int64_t i = s.waiting.front();
+      const auto free = slot_per_prompt ? s.free_slots.find(i) : s.free_slots.begin();
+      const int64_t slot = *free;
       s.waiting.pop_front();
-      s.free_slots.erase(s.free_slots.begin());
+      s.free_slots.erase(free);
       cache.reset(slot);
       s.slot_of[i] = s.stats.slot[i] = slot;
       s.stats.admitted_at[i] = s.stats.decode_steps;
       admitted.push_back(i);
-      lengths.push_back(static_cast<int64_t>(prompts[i].size()));
+      slots.push_back(slot);
     }
-    for (const auto& group : plan_prefill_groups(lengths, prefill_limits)) {
-      std::vector<std::vector<int32_t>> members;
-      std::vector<int64_t> rows, slots;
-      for (int64_t j : group) {
-        rows.push_back(admitted[j]);
-        slots.push_back(s.slot_of[admitted[j]]);
-        members.push_back(prompts[admitted[j]]);
-      }
-      pick_rows(model->prefill(members, cache, slots), rows, p, s.rngs, s.next);
-      ++s.stats.prefills;
+    const std::vector<int64_t> held = store.provide(admitted, slots, *model, cache, prefill_limits, s.stats);
+    std::vector<std::vector<int32_t>> rest;
+    for (size_t j = 0; j < admitted.size(); ++j) {
+      const auto& tokens = prompts[admitted[j]];
+      rest.emplace_back(tokens.begin() + held[j], tokens.end());
+      s.stats.prompt_tokens_prefilled += static_cast<int64_t>(rest.back().size());
     }
+    s.stats.prefills += prefill_groups(*model, cache, prefill_limits, rest, slots, held,
+                                       [&](const std::vector<int64_t>& group, const torch::Tensor& logits) {
+                                         std::vector<int64_t> rows;
+                                         for (int64_t j : group) rows.push_back(admitted[j]);
+                                         pick_rows(logits, rows, p, s.rngs, s.next);
+                                       });
     s.active.insert(s.active.end(), admitted.begin(), admitted.end());
     std::sort(s.active.begin(), s.active.end());
     return admitted;
@@ -330,7 +375,8 @@ struct LocalModel::Impl {
   // Encoded prompts to text. A prompt that cannot fit the model's context (max_position_embeddings)
   // together with max_new_tokens gets an error of its own, as an OpenAI server answers such a
   // request; the others are generated (the error never costs them their answers).
-  std::vector<Generation> generate_text(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params) {
+  std::vector<Generation> generate_text(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params,
+                                        ScheduleStats* stats) {
     const int64_t context = model->config().max_position_embeddings;
     if (!params.prompt_max_new_tokens.empty() && params.prompt_max_new_tokens.size() != ids.size())
       throw std::invalid_argument("generate: prompt_max_new_tokens must be empty or one per prompt");
@@ -349,8 +395,11 @@ struct LocalModel::Impl {
                                  "(max_position_embeddings)", n, new_tokens, context);
       if (params.on_done) params.on_done(i, out[i]);
     }
-    if (fit.size() == ids.size()) return generate_fitting(ids, params);
-    if (fit.empty()) return out;
+    if (fit.size() == ids.size()) return generate_fitting(ids, params, stats);
+    if (fit.empty()) {
+      if (stats) *stats = ScheduleStats{};
+      return out;
+    }
     std::vector<std::vector<int32_t>> fit_ids;
     SamplingParams sub = params;
     sub.prompt_seeds.clear();
@@ -362,7 +411,7 @@ struct LocalModel::Impl {
     }
     if (params.on_text) sub.on_text = [&](size_t j, const std::string& piece) { params.on_text(fit[j], piece); };
     if (params.on_done) sub.on_done = [&](size_t j, const Generation& g) { params.on_done(fit[j], g); };
-    std::vector<Generation> done = generate_fitting(fit_ids, sub);
+    std::vector<Generation> done = generate_fitting(fit_ids, sub, stats);
     for (size_t j = 0; j < fit.size(); ++j) out[fit[j]] = std::move(done[j]);
     return out;
   }
@@ -370,7 +419,8 @@ struct LocalModel::Impl {
   // Encoded prompts (that fit the context) to text: stop strings end a sequence (its text cut
   // before them), streamed pieces go to p.on_text as they become final, and each prompt's result
   // to p.on_done as soon as it ends.
-  std::vector<Generation> generate_fitting(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params) {
+  std::vector<Generation> generate_fitting(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params,
+                                           ScheduleStats* stats) {
     const Tokenizer& tok = text_tokenizer();
     std::vector<std::string> texts(ids.size());
     std::vector<size_t> streamed(ids.size(), 0);
@@ -402,7 +452,7 @@ struct LocalModel::Impl {
       if (cut != std::string::npos) g.text.resize(cut);
       if (params.on_done) params.on_done(i, g);
     };
-    run(ids, params, stop_hit, finished, nullptr);
+    run(ids, params, stop_hit, finished, stats);
     return out;
   }
 };
@@ -474,10 +524,11 @@ std::vector<std::vector<int32_t>> LocalModel::generate_tokens(const std::vector<
   return impl_->run(prompts, params, nullptr, nullptr, stats);
 }
 
-std::vector<Generation> LocalModel::generate(const std::vector<std::string>& prompts, const SamplingParams& params) {
+std::vector<Generation> LocalModel::generate(const std::vector<std::string>& prompts, const SamplingParams& params,
+                                             ScheduleStats* stats) {
   std::vector<std::vector<int32_t>> ids;
   for (const auto& p : prompts) ids.push_back(impl_->encode_prompt(p, params.add_bos));
-  return impl_->generate_text(ids, params);
+  return impl_->generate_text(ids, params, stats);
 }
 
 std::vector<ContinuationScore> LocalModel::score(const std::vector<std::string>& prompts,
@@ -495,12 +546,33 @@ std::vector<ContinuationScore> LocalModel::score_tokens(const std::vector<std::v
 }
 
 std::vector<Generation> LocalModel::generate_chat(const std::vector<std::vector<ChatMessage>>& conversations,
-                                                  const SamplingParams& params) {
+                                                  const SamplingParams& params, ScheduleStats* stats) {
   const Tokenizer& tok = impl_->text_tokenizer();
   std::vector<std::vector<int32_t>> ids;
   for (const auto& messages : conversations)
     ids.push_back(tok.encode(apply_chat_template(tok, impl_->tokenizer_config, messages, true, impl_->template_origin), false));
-  return impl_->generate_text(ids, params);
+  return impl_->generate_text(ids, params, stats);
+}
+
+void ScheduleStats::add_counts(const ScheduleStats& o) {
+  slots = std::max(slots, o.slots);
+  prefix_slots = std::max(prefix_slots, o.prefix_slots);
+  prefills += o.prefills;
+  decode_steps += o.decode_steps;
+  slot_steps += o.slot_steps;
+  prompt_tokens_prefilled += o.prompt_tokens_prefilled;
+  prefixes += o.prefixes;
+  prefix_tokens_prefilled += o.prefix_tokens_prefilled;
+  prefix_tokens_reused += o.prefix_tokens_reused;
+}
+
+std::string ScheduleStats::prefill_summary() const {
+  const int64_t prompt_tokens = prompt_tokens_prefilled + prefix_tokens_reused;
+  return fmt::format("prefill: {} prompt tokens + {} prefix tokens prefilled, {} reused from {} shared prefixes "
+                     "({:.1f}% of the prompts' {} tokens), {} prefix slots",
+                     prompt_tokens_prefilled, prefix_tokens_prefilled, prefix_tokens_reused, prefixes,
+                     prompt_tokens > 0 ? 100.0 * static_cast<double>(prefix_tokens_reused) / static_cast<double>(prompt_tokens) : 0.0,
+                     prompt_tokens, prefix_slots);
 }
 
 }  // namespace aimicius::runtime

@@ -2,7 +2,8 @@
 // LibTorch in it, so the harness (the `local:` backend, `aimicius generate`) stays cheap to build.
 //
 // Generation (continuous batching): the cache has SamplingParams::max_active slots (default: one
-// per prompt), made once per call for the longest prompt + its max_new_tokens. Prompts are admitted in
+// per prompt; auto_max_active: as many as the device's free memory holds, runtime/slot_budget.h),
+// made once per call for the longest prompt + its max_new_tokens. Prompts are admitted in
 // order into free slots; the prompts admitted together are prefilled in as few padded forwards as
 // the prefill budget allows (runtime/prefill_plan.h: longest first, bounded padded size and
 // padding); then every active sequence advances together, one token per decode step. A sequence
@@ -10,6 +11,19 @@
 // step. The schedule changes nothing beyond float rounding: a prompt's padding never reaches its
 // cache or logits, a reused slot is emptied first, and each prompt samples from its own generator.
 // With max_active >= the prompts, every prompt is admitted at once into slot = its index.
+//
+// Shared-prefix reuse (SamplingParams::prefix_reuse, on by default): the call's prompts (token ids
+// after the chat format) are planned for the prefixes several of them share (runtime/prefix_plan.h:
+// at least 32 tokens, shared by at least 2 prompts, nested at most 4 deep). Prompts are then
+// admitted in sorted token order (each prefix's prompts one after another) instead of call order.
+// Each shared prefix is prefilled once into a store slot (a child from a copy of its parent's rows
+// plus its own tokens), when the first prompt that needs it is admitted; an admitted prompt's slot
+// starts as a copy of its prefix's rows (at most its length - 1, so its last token is always
+// prefilled and gives its first logits) and only the rest of the prompt is prefilled. A store slot
+// is freed when the last prompt and child prefix that need it have taken their copy. Memory: the
+// store is at most 4 extra slots of the call's capacity (one per nesting level), in the same cache.
+// Reuse changes the answers by float rounding only (the same positions, the same causal rows).
+//
 // Greedy (temperature 0) is deterministic; sampling (temperature, top-k, top-p) draws from one generator
 // per prompt, seeded by prompt_seeds[i] when given (the harness derives it from the example, so
 // batching never changes what an example samples), else by (seed, prompt index).
@@ -68,6 +82,12 @@ struct SamplingParams {
   // load option: the cache is made per call, and a caller (the local: backend, bench generate)
   // knows how many sequences its device holds for its prompts.
   int64_t max_active = 0;
+  // Choose max_active from the device's free memory (runtime/slot_budget.h: free bytes less a 10%
+  // margin and a prefill forward's activations, over a slot's K/V bytes); max_active > 0 then caps
+  // the choice. ScheduleStats::slots_reason says how it was chosen.
+  bool auto_max_active = false;
+  // Compute the K/V of prefixes shared by several prompts once (see the top of this file).
+  bool prefix_reuse = true;
   // Streaming (text generation only): called after each decode step with the new text of prompt i
   // that no later token can change: a tail that may still begin a stop string or is an unfinished
   // UTF-8 sequence is held back. The pieces of prompt i concatenate to a prefix of its final
@@ -89,6 +109,21 @@ struct ScheduleStats {
   std::vector<int64_t> slot;         // per prompt: the slot it was generated in
   std::vector<int64_t> admitted_at;  // per prompt: decode steps run before it was prefilled
   std::vector<int64_t> done_at;      // per prompt: decode steps run when it ended (its slot freed)
+  // Shared-prefix reuse: prompt tokens prefilled into their own slots, prefix tokens prefilled
+  // once into the store, and rows copied from the store into prompts' slots (prefill saved).
+  // Without reuse, prompt_tokens_prefilled is every prompt's length and the rest is 0.
+  int64_t prompt_tokens_prefilled = 0;
+  int64_t prefixes = 0;      // shared prefixes computed
+  int64_t prefix_slots = 0;  // cache slots of the prefix store (besides `slots`)
+  int64_t prefix_tokens_prefilled = 0;
+  int64_t prefix_tokens_reused = 0;
+  std::string slots_reason;  // auto_max_active: the choice and the numbers behind it; else empty
+
+  // Adds another call's counts (slots and prefix_slots: the largest; per-prompt vectors: left out).
+  void add_counts(const ScheduleStats& other);
+  // "prefill: P prompt tokens + Q prefix tokens prefilled, R reused from N shared prefixes (X% of
+  // the prompts' tokens)": the line bench commands print.
+  std::string prefill_summary() const;
 };
 
 struct ChatMessage;  // runtime/tokenizer/chat_template.h
@@ -124,11 +159,13 @@ class LocalModel {
 
   const ModelConfig& config() const;
   DecodePath decode_path(int64_t batch) const;
-  std::vector<Generation> generate(const std::vector<std::string>& prompts, const SamplingParams& params);
+  // `stats`, when given, receives the schedule of the prompts that fit the context.
+  std::vector<Generation> generate(const std::vector<std::string>& prompts, const SamplingParams& params,
+                                   ScheduleStats* stats = nullptr);
   // Each conversation rendered with the checkpoint's chat format (the `chat` option's format, with
   // the assistant's generation prompt), whatever the `chat` option says; otherwise as generate().
   std::vector<Generation> generate_chat(const std::vector<std::vector<ChatMessage>>& conversations,
-                                        const SamplingParams& params);
+                                        const SamplingParams& params, ScheduleStats* stats = nullptr);
   // Token-level entry, for tests and benchmarks: the same loop without the tokenizer (no stop
   // strings, no callbacks); `stats`, when given, receives the schedule.
   std::vector<std::vector<int32_t>> generate_tokens(const std::vector<std::vector<int32_t>>& prompts,

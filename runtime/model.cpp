@@ -82,6 +82,24 @@ void KVCache::reset(int64_t slot) {
   lengths[slot] = 0;
 }
 
+void KVCache::copy_prefix(int64_t from, const std::vector<int64_t>& to, int64_t length) {
+  if (from < 0 || from >= slots() || length < 0 || length > lengths[from])
+    throw std::out_of_range(fmt::format("KV cache: cannot copy {} rows of slot {} (the cache has {} slots; it holds {})",
+                                        length, from, slots(), from >= 0 && from < slots() ? lengths[from] : 0));
+  for (int64_t slot : to)
+    if (slot < 0 || slot >= slots() || slot == from)
+      throw std::out_of_range(fmt::format("KV cache: cannot copy slot {}'s prefix into slot {}", from, slot));
+  if (to.empty()) return;
+  const torch::Tensor index =
+      torch::tensor(to, torch::TensorOptions().dtype(torch::kLong)).to(k.empty() ? torch::kCPU : k[0].device());
+  // One write per layer and tensor, whatever the number of destinations: the rows broadcast over them.
+  for (size_t l = 0; l < k.size(); ++l) {
+    k[l].narrow(1, 0, length).index_put_({index}, k[l][from].narrow(0, 0, length).clone());
+    v[l].narrow(1, 0, length).index_put_({index}, v[l][from].narrow(0, 0, length).clone());
+  }
+  for (int64_t slot : to) lengths[slot] = length;
+}
+
 Model::Model(ModelConfig config, ModelOptions options, SafetensorsCheckpoint checkpoint)
     : config_(std::move(config)), options_(options), checkpoint_(std::move(checkpoint)) {}
 
@@ -263,6 +281,23 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
     const torch::Tensor kh = k.transpose(1, 2).repeat_interleave(nq / nk, 1);     // [B, nq, T, dk]
     const torch::Tensor vh = v.transpose(1, 2).repeat_interleave(nq / nv, 1);     // [B, nq, T, dv]
     const torch::Tensor out = at::scaled_dot_product_attention(qh, kh, vh, {}, 0.0, /*is_causal=*/true);
+    return torch::linear(out.transpose(1, 2).reshape({B, T, nq * dv}), w.o_proj);
+  }
+  // Prefill after rows the slots already hold (a reused shared prefix, KVCache::copy_prefix) on
+  // CUDA: the fused SDPA over each slot's stored context under the positional causal mask of the
+  // path below, in the storage dtype, so that [B, heads, T, context] float32 scores are never
+  // materialised. (Key 0 is visible to every query, so no row is fully masked.)
+  if (T > 1 && h.is_cuda()) {
+    const int64_t max_len = store_rows(cache, index, k, v, slots, padding);
+    const torch::Tensor slot_index = torch::tensor(slots, torch::TensorOptions().dtype(torch::kLong)).to(h.device());
+    const torch::Tensor keys = cache.k[index].index_select(0, slot_index).narrow(1, 0, max_len);    // [B, L, nk, dk]
+    const torch::Tensor values = cache.v[index].index_select(0, slot_index).narrow(1, 0, max_len);  // [B, L, nv, dv]
+    const torch::Tensor key_pos = torch::arange(max_len, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
+    const torch::Tensor visible = key_pos.view({1, 1, 1, max_len}) <= positions.view({B, 1, T, 1});  // [B, 1, T, L]
+    const torch::Tensor qh = q.transpose(1, 2);                                            // [B, nq, T, dk]
+    const torch::Tensor kh = keys.permute({0, 2, 1, 3}).repeat_interleave(nq / nk, 1);     // [B, nq, L, dk]
+    const torch::Tensor vh = values.permute({0, 2, 1, 3}).repeat_interleave(nq / nv, 1);   // [B, nq, L, dv]
+    const torch::Tensor out = at::scaled_dot_product_attention(qh, kh, vh, visible, 0.0, /*is_causal=*/false);
     return torch::linear(out.transpose(1, 2).reshape({B, T, nq * dv}), w.o_proj);
   }
 #endif

@@ -5,6 +5,9 @@
 // one sequence with its own length; forward() appends T tokens to each listed slot at that slot's
 // current length, so prompts of different lengths share one cache and one decode step.
 //
+// A slot may start from rows copied from another slot (KVCache::copy_prefix: a shared prompt
+// prefix), and forward()/prefill() then append after them like after any earlier tokens.
+//
 // prefill() appends prompts of different lengths in one forward, right-padded to the longest.
 // Padding needs no mask of its own: it comes after every real token of its row, so the causal mask
 // already hides it from them; its K/V rows are never stored and its logits never returned (a
@@ -74,6 +77,10 @@ class KVCache {
   int64_t used_bytes() const;
   // Empties `slot` for a new sequence (its length to 0); the old rows are left, unread.
   void reset(int64_t slot);
+  // Starts each slot of `to` as a copy of slot `from`'s first `length` rows (a shared prefix
+  // computed once, runtime/prefix_plan.h): their lengths become `length`; `from` is unchanged.
+  // Rows are per position, so any length up to from's is a valid prefix of its sequence.
+  void copy_prefix(int64_t from, const std::vector<int64_t>& to, int64_t length);
 
   std::vector<torch::Tensor> k;  // per layer [slots, capacity, n_k, d_k]
   std::vector<torch::Tensor> v;  // per layer [slots, capacity, n_v, d_v]

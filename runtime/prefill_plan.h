@@ -6,6 +6,10 @@
 // times its longest length) stays within the token budget, and its padding within the allowed
 // share of that size, except for a group of one prompt (a prompt is never refused for its length:
 // alone it has no padding, and its size is what a per-prompt prefill costs anyway).
+// With `held` (tokens each prompt's cache slot already holds: a reused shared prefix, see
+// runtime/prefix_plan.h), lengths are the tokens still to prefill, and a group's attention reads
+// each member's held + new rows: members times the longest held + length stays within the same
+// budget too, so a group of suffixes never reads more K/V than a group of whole prompts would.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +23,8 @@ struct PrefillLimits {
 };
 
 // Groups of prompt indices (into `lengths`), each group longest first, groups longest first.
-std::vector<std::vector<int64_t>> plan_prefill_groups(const std::vector<int64_t>& lengths, const PrefillLimits& limits);
+// `held`: empty (nothing held), or one per prompt.
+std::vector<std::vector<int64_t>> plan_prefill_groups(const std::vector<int64_t>& lengths, const PrefillLimits& limits,
+                                                      const std::vector<int64_t>& held = {});
 
 }  // namespace aimicius::runtime

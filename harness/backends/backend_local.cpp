@@ -21,6 +21,8 @@ struct LocalSpec {
   fs::path dir;
   runtime::LocalModelOptions options;
   int64_t max_active = 0;  // SamplingParams::max_active of every call
+  bool auto_max_active = false;
+  bool prefix_reuse = true;
   bool fixed_length = false;
   PromptStyle prompt_style;
 };
@@ -36,20 +38,22 @@ LocalSpec parse_local_spec(const std::string& spec) {
     else if (key == "dtype") out.options.dtype = value;
     else if (key == "chat") out.options.chat = value == "1" || value == "true";
     else if (key == "selective_v") out.options.selective_v_topk = spec_int(spec, key, value);
+    else if (key == "max_active" && value == "auto") out.auto_max_active = true;
     else if (key == "max_active") out.max_active = spec_int(spec, key, value);
     else if (key == "quantized") out.options.quantized = value == "1" || value == "true";
     else if (key == "threads") out.options.threads = static_cast<int>(spec_int(spec, key, value));
+    else if (key == "prefix_reuse") out.prefix_reuse = value == "1" || value == "true";
     else if (key == "fixed_length") out.fixed_length = value == "1" || value == "true";
     else if (key == "fewshot") fewshot = value;
     else
       throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat, "
-                                   "max_active, fixed_length, fewshot, quantized, threads)", spec, key));
+                                   "max_active, prefix_reuse, fixed_length, fewshot, quantized, threads)", spec, key));
   }
   out.prompt_style = make_prompt_style(spec, out.options.chat, fewshot);
   if (out.options.threads < 0)
     throw InputError(fmt::format("model spec \"{}\": threads must be at least 0 (0: the CPUs this process may use)", spec));
   if (out.max_active < 0)
-    throw InputError(fmt::format("model spec \"{}\": max_active must be at least 0 (0: the whole batch)", spec));
+    throw InputError(fmt::format("model spec \"{}\": max_active must be at least 0 (0: the whole batch) or auto", spec));
   if (!fs::is_directory(out.dir) && !runtime::gguf::find_gguf(out.dir))
     throw InputError(fmt::format("model spec \"{}\": {} is not a folder or a .gguf file", spec, out.dir.string()));
   return out;
@@ -71,6 +75,8 @@ LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
   const fs::path checkpoint = gguf_file ? *gguf_file : parsed.dir;
   model_ = runtime::LocalModel::load(checkpoint, parsed.options);
   max_active_ = parsed.max_active;
+  auto_max_active_ = parsed.auto_max_active;
+  prefix_reuse_ = parsed.prefix_reuse;
   fixed_length_ = parsed.fixed_length;
   prompt_style_ = parsed.prompt_style;
   hash_ = runtime::checkpoint_content_hash(runtime::checkpoint_content_files(checkpoint));
@@ -111,6 +117,9 @@ std::vector<GenerationResult> LocalBackend::generate(const std::vector<Generatio
     sp.stop.clear();
   }
   sp.max_active = max_active_ > 0 ? max_active_ : params.max_active;
+  sp.auto_max_active = auto_max_active_;
+  if (auto_max_active_) sp.max_active = 0;  // memory decides, not --batch-size
+  sp.prefix_reuse = prefix_reuse_;
   // Plain prompts and chat conversations go to the runtime as two calls (each batched).
   std::vector<size_t> plain, chat;
   for (size_t i = 0; i < batch.size(); ++i) (batch[i].messages.empty() ? plain : chat).push_back(i);
@@ -134,21 +143,38 @@ std::vector<GenerationResult> LocalBackend::generate(const std::vector<Generatio
       if (params.on_result) params.on_result((*part)[j], r);
     };
     std::vector<runtime::Generation> generations;
+    runtime::ScheduleStats stats;
     if (part == &plain) {
       std::vector<std::string> prompts;
       for (size_t i : *part) prompts.push_back(batch[i].prompt);
-      generations = model_->generate(prompts, call);
+      generations = model_->generate(prompts, call, &stats);
     } else {
       std::vector<std::vector<runtime::ChatMessage>> conversations;
       for (size_t i : *part) {
         conversations.emplace_back();
         for (const auto& turn : batch[i].messages) conversations.back().push_back({turn.role, turn.content});
       }
-      generations = model_->generate_chat(conversations, call);
+      generations = model_->generate_chat(conversations, call, &stats);
     }
+    record(stats);
     (void)generations;  // every result was filled by on_done, which runs once per prompt
   }
   return out;
+}
+
+void LocalBackend::record(const runtime::ScheduleStats& stats) {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  totals_.add_counts(stats);
+  // The automatic choice is printed once per backend (calls of one run choose alike).
+  if (!stats.slots_reason.empty() && !reason_printed_) {
+    fmt::print(stderr, "local: {}\n", stats.slots_reason);
+    reason_printed_ = true;
+  }
+}
+
+runtime::ScheduleStats LocalBackend::schedule_totals() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  return totals_;
 }
 
 std::vector<LoglikelihoodResult> LocalBackend::loglikelihood(const std::vector<LoglikelihoodRequest>& batch) {

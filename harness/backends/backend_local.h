@@ -1,13 +1,19 @@
 // The `local:` backend: the project's DiffQKV runtime on a checkpoint folder.
 // Spec: local:DIR, optionally with
-// ?device=cpu|cuda[:N]&dtype=f32|bf16|f16&selective_v=K&chat=1&max_active=N&fewshot=turns|inline&fixed_length=1
+// ?device=cpu|cuda[:N]&dtype=f32|bf16|f16&selective_v=K&chat=1&max_active=N|auto&prefix_reuse=0
+// &fewshot=turns|inline&fixed_length=1
 // (chat=1: prompts go through the checkpoint's chat format, for instruction-tuned models, with the
 // few-shot examples as user/assistant turns unless fewshot=inline (backend.h PromptStyle);
 // fixed_length=1: benchmarks only (`bench eval`): end-of-sequence tokens and stop strings are
 // ignored, so every answer is exactly max_new_tokens long and a peer can generate the same tokens;
 // max_active=N: at most N sequences generated at once, a finished one's cache slot taking the
 // next prompt of the call at once; default: GenerationParams::max_active, which the runner sets to
-// --batch-size, else the whole call at once).
+// --batch-size, else the whole call at once; max_active=auto: as many as the device's free memory
+// holds for the call's longest prompt + max_new_tokens (runtime/slot_budget.h), --batch-size
+// ignored, the choice and its numbers printed to stderr once;
+// prefix_reuse=0: every prompt prefilled whole, not from the K/V of the prefix (instruction and
+// few-shot block) it shares with others (runtime/local_model.h; on by default, same answers
+// within float rounding). The spec, with these keys, is recorded in the run's config.)
 // The runner hands this backend a suite's pending examples in few large calls (requests_per_call)
 // and gets each result as soon as its sequence ends (GenerationParams::on_result), so --batch-size
 // means sequences on the device, not a batch that waits for its slowest member.
@@ -16,12 +22,11 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+
+#include "runtime/local_model.h"
 
 #include "harness/backends/backend.h"
-
-namespace aimicius::runtime {
-class LocalModel;
-}
 
 namespace aimicius {
 
@@ -40,13 +45,22 @@ class LocalBackend final : public Backend {
   // LocalModel::score: each prompt encoded as generate() encodes it (the chat format under chat=1),
   // the continuation on its own; an item that does not fit the context is that result's error.
   std::vector<LoglikelihoodResult> loglikelihood(const std::vector<LoglikelihoodRequest>& batch) override;
+  // The schedules of every generate() call so far, added up (ScheduleStats::add_counts): what
+  // `bench eval` prints of prefix reuse.
+  runtime::ScheduleStats schedule_totals() const;
 
  private:
+  void record(const runtime::ScheduleStats& stats);
   std::string spec_;
   std::string hash_;
   std::unique_ptr<runtime::LocalModel> model_;
   int64_t max_active_ = 0;
+  bool auto_max_active_ = false;
+  bool prefix_reuse_ = true;
   bool fixed_length_ = false;
+  mutable std::mutex stats_mu_;  // generate() runs on several worker threads
+  runtime::ScheduleStats totals_;
+  bool reason_printed_ = false;
   PromptStyle prompt_style_;
 };
 

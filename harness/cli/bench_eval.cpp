@@ -29,6 +29,7 @@
 #include "common/errors.h"
 #include "common/temp_dir.h"
 #include "harness/backends/backend.h"
+#include "harness/backends/backend_local.h"
 #include "harness/cli/all_commands.h"
 #include "harness/cli/command_support.h"
 #include "harness/runner/runner.h"
@@ -136,6 +137,8 @@ int command_bench_eval(const GlobalOptions& global, BenchEvalOptions options) {
              "tokens, {:.0f} generated; load {:.1f} s, wall {:.2f} s: {:.1f} examples/s, {:.0f} generated tokens/s\n",
              spec, options.run.batch_size, *options.run.max_new_tokens, examples, errors, in.prompt_tokens,
              in.generated_tokens, load_s, wall_s, examples / wall_s, in.generated_tokens / wall_s);
+  if (const auto* local = dynamic_cast<const LocalBackend*>(backend.get()))
+    fmt::print("bench eval {}\n", local->schedule_totals().prefill_summary());
 
   const double b = static_cast<double>(options.elem_bytes);
   const double embed = static_cast<double>(config.vocab_size) * config.hidden_size * (config.tie_word_embeddings ? 1 : 2);

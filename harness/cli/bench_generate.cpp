@@ -38,6 +38,11 @@ class BenchGenerateCommand final : public Command {
     cmd->add_option("--max-active", options_.max_active,
                     "Sequences generated at once (cache slots); a finished one's slot takes the next prompt "
                     "(default: all --batch)");
+    cmd->add_option("--shared-prefix", options_.shared_prefix,
+                    "The first N tokens of every prompt are the same, as a suite's instruction and few-shot block")
+        ->capture_default_str();
+    cmd->add_flag("--no-prefix-reuse", options_.no_prefix_reuse,
+                  "Prefill every prompt whole, not from the K/V of the prefix it shares with others");
     cmd->add_option("--new-tokens", options_.new_tokens, "Tokens generated per prompt")->capture_default_str();
     cmd->add_option("--new-tokens-min", options_.new_tokens_min,
                     "New tokens per prompt drawn uniformly in [this, --new-tokens] with a fixed seed, so that "

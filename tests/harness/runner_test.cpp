@@ -16,6 +16,10 @@
 #include "scorers/sandbox/sandbox.h"
 #include "harness/fixed_answer_backend.h"
 #include "test_support.h"
+#ifdef AIMICIUS_HAVE_RUNTIME
+#include "harness/backends/backend_local.h"
+#include "runtime/checkpoint_writer.h"
+#endif
 
 namespace aimicius {
 namespace {
@@ -519,6 +523,44 @@ TEST(Runner, ResultsHandedOverBeforeABackendFailureAreJudged) {
   ASSERT_FALSE(f.means.empty());
   for (const auto& [metric, mean] : f.means) EXPECT_DOUBLE_EQ(mean, 1.0) << metric;
 }
+
+#ifdef AIMICIUS_HAVE_RUNTIME
+// A local: run stores the same predictions with prefix_reuse on (the default) and off: the
+// suite's prompts share their instruction and few-shot block, which was computed once and
+// reused (the backend's schedule totals), and no stored output changed. The spec is recorded.
+TEST(Runner, LocalPrefixReuseStoresTheSamePredictions) {
+  ScratchDir dir;
+  runtime::CheckpointOptions opts;
+  opts.init_std = 0.3;  // peaked logits: greedy text is not a run of one token
+  runtime::write_random_checkpoint(runtime::preset_config("tiny-diffqkv"), dir / "ckpt", opts);
+  Store store = Store::open_for_write((dir / "p.db").string());
+  std::vector<std::vector<StoredExample>> stored;
+  for (const char* reuse : {"", "?prefix_reuse=0"}) {
+    RunOptions o = fixture_options();
+    o.model_spec = "local:" + (dir / "ckpt").string() + reuse;
+    o.max_new_tokens = 8;
+    o.batch_size = 2;
+    LocalBackend backend(o.model_spec);
+    const Finished f = run_with(store, o, backend);
+    const runtime::ScheduleStats totals = backend.schedule_totals();
+    if (*reuse == '\0') {
+      EXPECT_GE(totals.prefixes, 1);
+      EXPECT_GT(totals.prefix_tokens_reused, 0) << totals.prefill_summary();
+    } else {
+      EXPECT_EQ(totals.prefix_tokens_reused, 0);
+    }
+    EXPECT_EQ(store.find_run(f.run_id)->model_spec, o.model_spec);
+    stored.push_back(store.stored_examples(f.run_id, ExampleTexts::kSkip));
+  }
+  ASSERT_EQ(stored[0].size(), stored[1].size());
+  ASSERT_FALSE(stored[0].empty());
+  for (size_t i = 0; i < stored[0].size(); ++i) {
+    EXPECT_EQ(stored[0][i].example_id, stored[1][i].example_id);
+    EXPECT_EQ(stored[0][i].raw_output, stored[1][i].raw_output) << stored[0][i].example_id;
+    EXPECT_EQ(stored[0][i].tokens_out, stored[1][i].tokens_out) << stored[0][i].example_id;
+  }
+}
+#endif
 
 }  // namespace
 }  // namespace aimicius

@@ -883,6 +883,180 @@ TEST_F(Generate, MaxActiveOfAtLeastThePromptsIsOneBatch) {
   EXPECT_THROW(model_->generate_tokens(prompts, p), std::invalid_argument);
 }
 
+// Shared-prefix reuse ------------------------------------------------------------------------
+
+std::vector<int32_t> joined(std::vector<int32_t> a, const std::vector<int32_t>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// Prompts sharing prefixes of different lengths (40 tokens; 40 + 35 nested in it; 50 elsewhere),
+// one equal to a prefix, two sharing nothing; call order mixes them.
+std::vector<std::vector<int32_t>> prefix_prompts() {
+  const auto a = random_tokens(40, 256, 500), ab = joined(a, random_tokens(35, 256, 501)),
+             c = random_tokens(50, 256, 502);
+  return {joined(a, random_tokens(5, 256, 510)),  joined(ab, random_tokens(3, 256, 511)), random_tokens(20, 256, 512),
+          joined(c, random_tokens(4, 256, 513)),  a,                                       joined(ab, random_tokens(12, 256, 514)),
+          joined(a, random_tokens(9, 256, 515)),  random_tokens(33, 256, 516),             joined(c, random_tokens(6, 256, 517))};
+}
+
+// A prefix's rows copied into slots that then prefill different suffixes in one padded forward:
+// each prompt's last logits are those of the whole prompt prefilled fresh (the padded path with
+// slots that already hold rows).
+TEST(Model, PaddedPrefillAfterCopiedPrefixRowsMatchesWholePrompts) {
+  ScratchDir dir;
+  auto model = random_model(dir.path(), "tiny-diffqkv", 0.2);
+  const auto prefix = random_tokens(30, 256, 7);
+  const std::vector<std::vector<int32_t>> suffixes = {random_tokens(9, 256, 8), random_tokens(2, 256, 9),
+                                                      random_tokens(5, 256, 10)};
+  KVCache cache = model->make_cache(4, 64);
+  model->prefill({prefix}, cache, {3});
+  cache.copy_prefix(3, {0, 1, 2}, 30);
+  EXPECT_EQ(cache.lengths, (std::vector<int64_t>{30, 30, 30, 30}));
+  const torch::Tensor got = model->prefill(suffixes, cache, {0, 1, 2});
+  for (size_t b = 0; b < suffixes.size(); ++b) {
+    KVCache alone = model->make_cache(1, 64);
+    const torch::Tensor want = model->prefill({joined(prefix, suffixes[b])}, alone, {0})[0];
+    EXPECT_LT(scaled_error(got[b], want), 1e-5) << b;
+    EXPECT_EQ(cache.lengths[b], 30 + static_cast<int64_t>(suffixes[b].size()));
+  }
+  EXPECT_THROW(cache.copy_prefix(3, {0}, 31), std::out_of_range);
+  EXPECT_THROW(cache.copy_prefix(3, {3}, 5), std::out_of_range);
+}
+
+// The same on CUDA (where a prefill after held rows takes the masked SDPA path): the suffixes'
+// last logits match the CPU's whole prompts, in f32 and bf16.
+TEST(ModelCuda, PaddedPrefillAfterCopiedPrefixRowsMatchesTheCpuPath) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  ScratchDir dir;
+  const auto prefix = random_tokens(30, 256, 7);
+  const std::vector<std::vector<int32_t>> suffixes = {random_tokens(9, 256, 8), random_tokens(2, 256, 9)};
+  for (const auto& [dtype, init_std, limit] : {std::tuple{torch::kFloat32, 0.2, 1e-4}, std::tuple{torch::kBFloat16, 0.02, 3e-2}}) {
+    const auto ckpt = dir / (dtype == torch::kFloat32 ? "f32" : "bf16");
+    CheckpointOptions opts;
+    opts.init_std = init_std;
+    write_random_checkpoint(preset_config("tiny-diffqkv"), ckpt, opts);
+    auto cpu = Model::load(ckpt, {});
+    ModelOptions gpu_opts;
+    gpu_opts.device = torch::Device("cuda");
+    gpu_opts.dtype = dtype;
+    auto gpu = Model::load(ckpt, gpu_opts);
+    KVCache cache = gpu->make_cache(3, 64);
+    gpu->prefill({prefix}, cache, {2});
+    cache.copy_prefix(2, {0, 1}, 30);
+    const torch::Tensor got = gpu->prefill(suffixes, cache, {0, 1}).cpu();
+    for (size_t b = 0; b < suffixes.size(); ++b) {
+      KVCache alone = cpu->make_cache(1, 64);
+      const torch::Tensor want = cpu->prefill({joined(prefix, suffixes[b])}, alone, {0})[0];
+      EXPECT_LT(scaled_error(got[b], want), limit) << "dtype " << dtype << " prompt " << b;
+    }
+  }
+}
+
+// Reuse on and off: the same greedy tokens, with a slot per prompt and through 3 slots (slots
+// reused, prefixes freed and computed again as their prompts pass); the stats count the rows
+// copied (each prompt min(prefix, length - 1)) and the prefix tokens prefilled once.
+TEST_F(Generate, PrefixReuseKeepsGreedyTokensAndCountsWhatItSaves) {
+  const auto prompts = prefix_prompts();
+  int64_t total = 0;
+  for (const auto& p : prompts) total += static_cast<int64_t>(p.size());
+  for (int64_t max_active : {0, 3}) {
+    SamplingParams p;
+    p.max_new_tokens = 7;
+    p.max_active = max_active;
+    p.prefix_reuse = false;
+    ScheduleStats off_stats, on_stats;
+    const auto off = model_->generate_tokens(prompts, p, &off_stats);
+    p.prefix_reuse = true;
+    const auto on = model_->generate_tokens(prompts, p, &on_stats);
+    EXPECT_EQ(on, off) << "max_active " << max_active;
+    EXPECT_EQ(off_stats.prompt_tokens_prefilled, total);
+    EXPECT_EQ(off_stats.prefix_tokens_reused + off_stats.prefixes + off_stats.prefix_slots, 0);
+    // a: 40 + 40 + 39 (the prompt equal to it); ab: 75 + 75; c: 50 + 50.
+    EXPECT_EQ(on_stats.prefix_tokens_reused, 369) << max_active;
+    EXPECT_EQ(on_stats.prompt_tokens_prefilled, total - 369);
+    EXPECT_EQ(on_stats.prefixes, 3);
+    EXPECT_EQ(on_stats.prefix_tokens_prefilled, 40 + 35 + 50);
+    EXPECT_EQ(on_stats.prefix_slots, 2) << "two levels";
+    EXPECT_EQ(on_stats.slots, max_active == 0 ? 9 : 3);
+    if (max_active == 0)
+      for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(on_stats.slot[i], static_cast<int64_t>(i));
+    EXPECT_NE(on_stats.prefill_summary().find("369 reused from 3 shared prefixes"), std::string::npos)
+        << on_stats.prefill_summary();
+  }
+}
+
+// Sampled tokens come from each prompt's own generator: reuse (and the order it admits prompts
+// in) does not change them beyond rounding.
+TEST_F(Generate, PrefixReuseDoesNotChangeSampledTokens) {
+  const auto prompts = prefix_prompts();
+  SamplingParams p;
+  p.max_new_tokens = 6;
+  p.temperature = 0.8;
+  p.seed = 3;
+  p.max_active = 2;
+  p.prefix_reuse = false;
+  const auto off = model_->generate_tokens(prompts, p);
+  p.prefix_reuse = true;
+  EXPECT_EQ(model_->generate_tokens(prompts, p), off);
+}
+
+// Text with stop strings and streaming: the same Generations with reuse on and off (prompts
+// sharing a long instruction, through 2 slots), and the shared block was reused.
+TEST_F(Generate, PrefixReuseKeepsTextAndStopStrings) {
+  const std::string instruction =
+      "You answer with one shell command for the GPU host described below. Examples: list GPUs -> nvidia-smi -L; "
+      "show topology -> nvidia-smi topo -m.\nQuestion: ";
+  std::vector<std::string> prompts;
+  for (const char* q : {"show clocks", "reset gpu 0", "ib status", "x", "show processes using the GPU"})
+    prompts.push_back(instruction + q + "\nAnswer:");
+  prompts.push_back("a prompt sharing nothing");
+  SamplingParams p;
+  p.max_new_tokens = 20;
+  p.max_active = 2;
+  p.prefix_reuse = false;
+  const auto off = model_->generate(prompts, p);
+  const std::string sample = off[0].text + off[1].text;
+  ASSERT_GE(sample.size(), 6u);
+  p.stop = {sample.substr(2, 1), sample.substr(5, 1)};
+  const auto off_stopped = model_->generate(prompts, p);
+  p.prefix_reuse = true;
+  ScheduleStats stats;
+  std::vector<std::string> streamed(prompts.size());
+  p.on_text = [&](size_t i, const std::string& piece) { streamed[i] += piece; };
+  const auto on_stopped = model_->generate(prompts, p, &stats);
+  bool stopped = false;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    EXPECT_EQ(on_stopped[i].text, off_stopped[i].text) << i;
+    EXPECT_EQ(on_stopped[i].tokens, off_stopped[i].tokens) << i;
+    EXPECT_EQ(on_stopped[i].finish_reason, off_stopped[i].finish_reason) << i;
+    EXPECT_EQ(on_stopped[i].text.compare(0, streamed[i].size(), streamed[i]), 0) << i;
+    stopped |= on_stopped[i].finish_reason == "stop";
+  }
+  EXPECT_TRUE(stopped) << "no prompt reached a stop string: the test checks nothing about them";
+  EXPECT_EQ(stats.prefixes, 1);
+  EXPECT_GE(stats.prefix_tokens_reused, 5 * 32);
+}
+
+// max_active=auto on the CPU: a number of slots from MemAvailable, at least one, at most the
+// prompts, capped by max_active; the reason says so; the tokens are unchanged.
+TEST_F(Generate, AutoMaxActiveChoosesFromMemoryAndKeepsTokens) {
+  const auto prompts = nine_prompts();
+  SamplingParams p;
+  p.max_new_tokens = 4;
+  const auto want = model_->generate_tokens(prompts, p);
+  p.auto_max_active = true;
+  ScheduleStats stats;
+  EXPECT_EQ(model_->generate_tokens(prompts, p, &stats), want);
+  EXPECT_EQ(stats.slots, 9) << "a tiny model's cache fits every prompt";
+  EXPECT_EQ(stats.slots_reason.rfind("max_active 9: ", 0), 0u) << stats.slots_reason;
+  EXPECT_NE(stats.slots_reason.find("all prompts fit"), std::string::npos) << stats.slots_reason;
+  p.max_active = 2;
+  EXPECT_EQ(model_->generate_tokens(prompts, p, &stats), want);
+  EXPECT_EQ(stats.slots, 2);
+  EXPECT_NE(stats.slots_reason.find("capped at 2"), std::string::npos) << stats.slots_reason;
+}
+
 // A reset slot is written from position 0 again and reads none of its old rows.
 TEST(Model, ResetSlotStartsItsSequenceAfresh) {
   ScratchDir dir;

@@ -1,0 +1,39 @@
+// How many sequences (KV-cache slots) one generate() call can hold at once, from the memory the
+// device has free: `max_active=auto` (SamplingParams::auto_max_active). Pure arithmetic, so the
+// choice is tested without a device; runtime/device_memory.h measures the free bytes.
+//
+// slots = floor((free x (1 - margin) - activations) / per_slot) - extra_slots, where per_slot is
+// a slot's K and V bytes for the call's longest prompt plus its new tokens (the cache is made for
+// that capacity) and extra_slots are the prefix store's slots of the same size; then clamped to
+// [1, prompts] (never 0: a device too small for one slot still gets one, and the cache's
+// allocation then fails with the device's own error; never more than there are prompts) and to
+// `cap` when cap > 0. The reason says which numbers decided, in one line, for the log.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace aimicius::runtime {
+
+struct SlotBudgetInput {
+  int64_t free_bytes = 0;          // free on the device now (CUDA) or available (CPU)
+  double margin = 0.10;            // share of free_bytes left alone (allocator slack, fragmentation)
+  int64_t activation_bytes = 0;    // reserved for the largest forward's activations (a prefill group)
+  int64_t kv_bytes_per_token = 0;  // K and V over all layers, one token
+  int64_t capacity_tokens = 0;     // tokens one slot holds: the longest prompt + its new tokens
+  int64_t longest_prompt = 0;      // of capacity_tokens, the prompt's part (for the reason)
+  int64_t extra_slots = 0;         // slots of the same size held besides the sequences' (prefix store)
+  int64_t prompts = 0;             // sequences the call has
+  int64_t cap = 0;                 // > 0: at most this many
+};
+
+struct SlotBudget {
+  int64_t slots = 1;
+  std::string reason;  // "max_active 96: 41.0 GiB free, 0.38 GiB KV per sequence (4,096 + 64 tokens), ..."
+};
+
+// Throws std::invalid_argument for a negative byte count, a margin outside [0, 1), or a capacity,
+// per-token size or prompt count below 1.
+SlotBudget choose_slot_budget(const SlotBudgetInput& in);
+
+}  // namespace aimicius::runtime

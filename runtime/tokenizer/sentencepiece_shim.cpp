@@ -48,6 +48,18 @@ void* aimicius_spm_load(const std::string& path, std::string* error) {
   return p;
 }
 
+// The same from a serialized ModelProto (a model rebuilt from another file's vocabulary).
+void* aimicius_spm_load_proto(const std::string& bytes, std::string* error) {
+  auto* p = new Processor();
+  const auto status = p->LoadFromSerializedProto(bytes);
+  if (!status.ok()) {
+    *error = status.ToString();
+    delete p;
+    return nullptr;
+  }
+  return p;
+}
+
 void aimicius_spm_destroy(void* p) { delete static_cast<Processor*>(p); }
 
 bool aimicius_spm_encode(const void* p, std::string_view text, std::vector<int>* ids, std::string* error) {

@@ -34,6 +34,7 @@ std::vector<std::unique_ptr<Command>> all_commands(const std::string& default_mo
   commands.push_back(make_eval_loss_command());
 #endif
   commands.push_back(make_tokenize_command());
+  commands.push_back(make_prompts_command());
   commands.push_back(make_published_command());
   commands.push_back(make_validate_command());
   commands.push_back(make_audit_command());

@@ -38,6 +38,7 @@ std::unique_ptr<Command> make_train_command();           // only in builds with 
 std::unique_ptr<Command> make_train_tokenizer_command();
 std::unique_ptr<Command> make_eval_loss_command();       // only in builds with the runtime
 std::unique_ptr<Command> make_tokenize_command();
+std::unique_ptr<Command> make_prompts_command();
 std::unique_ptr<Command> make_published_command();
 std::unique_ptr<Command> make_validate_command();
 std::unique_ptr<Command> make_audit_command();

@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <unordered_set>
+
 #include "common/errors.h"
 #include "runtime/tokenizer/bpe_tokenizer.h"
 #include "runtime/tokenizer/known_split_patterns.h"
+#include "runtime/tokenizer/sentencepiece_tokenizer.h"
 
 namespace aimicius::runtime::gguf {
 namespace {
@@ -12,6 +16,15 @@ namespace {
 using nlohmann::json;
 
 constexpr int64_t kTokenControl = 3, kTokenUserDefined = 4;
+
+// tokenizer.ggml.token_type when present (one int32 per token), else nullptr.
+const Value* token_types(const GgufFile& f, size_t tokens) {
+  const Value* types = f.find("tokenizer.ggml.token_type");
+  if (types && (types->type != ValueType::kArray || types->element_type != ValueType::kI32 ||
+                types->array.size() != tokens))
+    throw InputError(fmt::format("{}: tokenizer.ggml.token_type must be an int32 array, one per token", f.name()));
+  return types;
+}
 
 const std::vector<Value>& require_array(const GgufFile& f, const std::string& key, ValueType element) {
   const Value* v = f.find(key);
@@ -50,15 +63,12 @@ json pre_tokenizer_for(const GgufFile& f, const std::string& pre) {
 json gguf_tokenizer_json(const GgufFile& f) {
   const std::string model = f.require_string("tokenizer.ggml.model");
   if (model != "gpt2")
-    throw InputError(fmt::format("{}: tokenizer.ggml.model \"{}\" is not supported (gpt2: byte-level BPE)", f.name(),
-                                 model));
+    throw InputError(fmt::format("{}: tokenizer.ggml.model \"{}\" is not byte-level BPE (gpt2): it has no "
+                                 "tokenizer.json form", f.name(), model));
   const std::string pre = f.optional_string("tokenizer.ggml.pre").value_or("default");
   const auto& tokens = require_array(f, "tokenizer.ggml.tokens", ValueType::kString);
   const auto& merges = require_array(f, "tokenizer.ggml.merges", ValueType::kString);
-  const Value* types = f.find("tokenizer.ggml.token_type");
-  if (types && (types->type != ValueType::kArray || types->element_type != ValueType::kI32 ||
-                types->array.size() != tokens.size()))
-    throw InputError(fmt::format("{}: tokenizer.ggml.token_type must be an int32 array, one per token", f.name()));
+  const Value* types = token_types(f, tokens.size());
   json vocab = json::object();
   json added = json::array();
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -79,8 +89,70 @@ json gguf_tokenizer_json(const GgufFile& f) {
   return root;
 }
 
+GgufSentencePiece gguf_sentencepiece(const GgufFile& f) {
+  const std::string model = f.require_string("tokenizer.ggml.model");
+  if (model != "llama")
+    throw InputError(fmt::format("{}: tokenizer.ggml.model \"{}\" is not SentencePiece (llama)", f.name(), model));
+  const auto& tokens = require_array(f, "tokenizer.ggml.tokens", ValueType::kString);
+  const auto& scores = require_array(f, "tokenizer.ggml.scores", ValueType::kF32);
+  if (scores.size() != tokens.size())
+    throw InputError(fmt::format("{}: tokenizer.ggml.scores has {} values for {} tokens", f.name(), scores.size(),
+                                 tokens.size()));
+  const Value* types = token_types(f, tokens.size());
+  GgufSentencePiece out;
+  out.rules.prefix_space_first = f.optional_bool("tokenizer.ggml.add_space_prefix").value_or(true);
+  std::optional<int32_t> first_unknown;
+  std::unordered_set<std::string> seen;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& t = tokens[i].s;
+    const int64_t type = types ? types->array[i].i : static_cast<int64_t>(PieceType::kNormal);
+    if (type < static_cast<int64_t>(PieceType::kNormal) || type > static_cast<int64_t>(PieceType::kByte))
+      throw InputError(fmt::format("{}: tokenizer.ggml.token_type[{}] = {} is not a token type (1-6)", f.name(), i, type));
+    if (t.empty()) throw InputError(fmt::format("{}: tokenizer.ggml.tokens[{}] is empty", f.name(), i));
+    if (!seen.insert(t).second)
+      throw InputError(fmt::format("{}: token \"{}\" appears twice in tokenizer.ggml.tokens", f.name(), t));
+    const auto piece_type = static_cast<PieceType>(type);
+    out.model.pieces.push_back({t, static_cast<float>(scores[i].f), piece_type});
+    if (piece_type == PieceType::kByte) out.model.byte_fallback = true;
+    if (piece_type == PieceType::kUnknown && !first_unknown) first_unknown = static_cast<int32_t>(i);
+    // As transformers adds them: control tokens as special added tokens, user-defined ones as plain.
+    if (piece_type == PieceType::kControl || piece_type == PieceType::kUserDefined)
+      out.rules.added_tokens.push_back({static_cast<int32_t>(i), t, piece_type == PieceType::kControl});
+  }
+  // SentencePiece needs exactly one unknown piece: the one the metadata names, else the one typed so.
+  const auto unk = f.optional_int("tokenizer.ggml.unknown_token_id");
+  if (unk && (*unk < 0 || static_cast<size_t>(*unk) >= tokens.size()))
+    throw InputError(fmt::format("{}: metadata \"tokenizer.ggml.unknown_token_id\" = {} is not a token id", f.name(), *unk));
+  out.model.unk_id = unk ? static_cast<int32_t>(*unk) : first_unknown.value_or(-1);
+  if (out.model.unk_id < 0)
+    throw InputError(fmt::format("{}: the SentencePiece vocabulary has no unknown token (tokenizer.ggml.unknown_token_id, "
+                                 "or a token of type 2)", f.name()));
+  for (auto& p : out.model.pieces)
+    if (p.type == PieceType::kUnknown) p.type = PieceType::kControl;  // only the chosen one stays unknown
+  auto& unk_piece = out.model.pieces[out.model.unk_id];
+  if (unk_piece.type == PieceType::kControl || unk_piece.type == PieceType::kUserDefined)
+    out.rules.added_tokens.erase(std::remove_if(out.rules.added_tokens.begin(), out.rules.added_tokens.end(),
+                                                [&](const AddedToken& t) { return t.id == out.model.unk_id; }),
+                                 out.rules.added_tokens.end());
+  unk_piece.type = PieceType::kUnknown;
+  out.rules.unknown_id = out.model.unk_id;
+  out.model.bos_id = static_cast<int32_t>(f.optional_int("tokenizer.ggml.bos_token_id").value_or(-1));
+  out.model.eos_id = static_cast<int32_t>(f.optional_int("tokenizer.ggml.eos_token_id").value_or(-1));
+  out.model.pad_id = static_cast<int32_t>(f.optional_int("tokenizer.ggml.padding_token_id").value_or(-1));
+  out.rules.add_eos = f.optional_bool("tokenizer.ggml.add_eos_token").value_or(false);
+  return out;
+}
+
 std::unique_ptr<Tokenizer> gguf_tokenizer(const GgufFile& f) {
-  auto tokenizer = std::make_unique<BpeTokenizer>(gguf_tokenizer_json(f), f.name() + " (tokenizer.ggml.*)");
+  std::unique_ptr<Tokenizer> tokenizer;
+  if (f.require_string("tokenizer.ggml.model") == "llama") {
+    GgufSentencePiece spm = gguf_sentencepiece(f);
+    tokenizer = std::make_unique<SentencePieceTokenizer>(
+        SentencePieceModel::Serialized{serialize_sentencepiece_model(spm.model), f.name() + " (tokenizer.ggml.*)"},
+        std::move(spm.rules));
+  } else {
+    tokenizer = std::make_unique<BpeTokenizer>(gguf_tokenizer_json(f), f.name() + " (tokenizer.ggml.*)");
+  }
   SpecialTokenIds ids;
   const auto check = [&](const std::string& key) -> std::optional<int32_t> {
     const auto id = f.optional_int(key);
@@ -93,7 +165,9 @@ std::unique_ptr<Tokenizer> gguf_tokenizer(const GgufFile& f) {
   for (const char* key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"})
     if (const auto id = check(key); id && std::find(ids.eos.begin(), ids.eos.end(), *id) == ids.eos.end())
       ids.eos.push_back(*id);
+  // transformers: a SentencePiece vocabulary adds bos unless the file says otherwise (llama.cpp too).
   ids.add_bos_token = f.optional_bool("tokenizer.ggml.add_bos_token");
+  if (!ids.add_bos_token && f.require_string("tokenizer.ggml.model") == "llama") ids.add_bos_token = true;
   tokenizer->set_special_tokens(std::move(ids));
   return tokenizer;
 }

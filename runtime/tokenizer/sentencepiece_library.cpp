@@ -18,6 +18,7 @@ namespace aimicius::runtime {
 
 struct SentencePieceModel::Api {
   void* (*load)(const std::string&, std::string*);
+  void* (*load_proto)(const std::string&, std::string*);
   void (*destroy)(void*);
   bool (*encode)(const void*, std::string_view, std::vector<int>*, std::string*);
   bool (*decode)(const void*, const std::vector<int>&, std::string*, std::string*);
@@ -71,24 +72,38 @@ void* open_plugin(const std::string& plugin, const std::filesystem::path& what) 
 
 }  // namespace
 
+void SentencePieceModel::bind_api(const std::string& plugin) {
+  bind(handle_, "aimicius_spm_load", api_->load, plugin);
+  bind(handle_, "aimicius_spm_load_proto", api_->load_proto, plugin);
+  bind(handle_, "aimicius_spm_destroy", api_->destroy, plugin);
+  bind(handle_, "aimicius_spm_encode", api_->encode, plugin);
+  bind(handle_, "aimicius_spm_decode", api_->decode, plugin);
+  bind(handle_, "aimicius_spm_piece_size", api_->piece_size, plugin);
+  bind(handle_, "aimicius_spm_bos_id", api_->bos_id, plugin);
+  bind(handle_, "aimicius_spm_eos_id", api_->eos_id, plugin);
+  bind(handle_, "aimicius_spm_is_control", api_->is_control, plugin);
+  bind(handle_, "aimicius_spm_piece_to_id", api_->piece_to_id, plugin);
+  bind(handle_, "aimicius_spm_id_to_piece", api_->id_to_piece, plugin);
+}
+
 SentencePieceModel::SentencePieceModel(const std::filesystem::path& model_file)
     : model_file_(model_file), api_(std::make_unique<Api>()) {
+  open_model(model_file.string(), false, "model");
+}
+
+SentencePieceModel::SentencePieceModel(const Serialized& model) : model_file_(model.name), api_(std::make_unique<Api>()) {
+  open_model(model.bytes, true, "vocabulary");
+}
+
+void SentencePieceModel::open_model(const std::string& path_or_bytes, bool serialized, const char* what) {
   const std::string plugin = plugin_path();
-  handle_ = open_plugin(plugin, model_file);
+  handle_ = open_plugin(plugin, model_file_);
   try {
-    bind(handle_, "aimicius_spm_load", api_->load, plugin);
-    bind(handle_, "aimicius_spm_destroy", api_->destroy, plugin);
-    bind(handle_, "aimicius_spm_encode", api_->encode, plugin);
-    bind(handle_, "aimicius_spm_decode", api_->decode, plugin);
-    bind(handle_, "aimicius_spm_piece_size", api_->piece_size, plugin);
-    bind(handle_, "aimicius_spm_bos_id", api_->bos_id, plugin);
-    bind(handle_, "aimicius_spm_eos_id", api_->eos_id, plugin);
-    bind(handle_, "aimicius_spm_is_control", api_->is_control, plugin);
-    bind(handle_, "aimicius_spm_piece_to_id", api_->piece_to_id, plugin);
-    bind(handle_, "aimicius_spm_id_to_piece", api_->id_to_piece, plugin);
+    bind_api(plugin);
     std::string error;
-    model_ = api_->load(model_file.string(), &error);
-    if (!model_) throw InputError(fmt::format("{}: not a loadable SentencePiece model: {}", model_file.string(), error));
+    model_ = (serialized ? api_->load_proto : api_->load)(path_or_bytes, &error);
+    if (!model_)
+      throw InputError(fmt::format("{}: not a loadable SentencePiece {}: {}", model_file_.string(), what, error));
   } catch (...) {
     dlclose(handle_);
     throw;

@@ -16,6 +16,13 @@ class SentencePieceModel {
   // Loads the plugin (path: $AIMICIUS_SPM_PLUGIN, else the one this build made) and the model.
   // Throws InputError naming the model file, or the plugin when it cannot be loaded.
   explicit SentencePieceModel(const std::filesystem::path& model_file);
+  // A model from the bytes of a serialized ModelProto (sentencepiece_proto.h); `name` (the file
+  // the vocabulary came from) names it in errors.
+  struct Serialized {
+    std::string bytes;
+    std::string name;
+  };
+  explicit SentencePieceModel(const Serialized& model);
   ~SentencePieceModel();
   SentencePieceModel(const SentencePieceModel&) = delete;
   SentencePieceModel& operator=(const SentencePieceModel&) = delete;
@@ -31,7 +38,11 @@ class SentencePieceModel {
 
  private:
   struct Api;
-  std::filesystem::path model_file_;
+  void bind_api(const std::string& plugin);
+  // Opens the plugin and loads the model (a file path, or the serialized bytes).
+  void open_model(const std::string& path_or_bytes, bool serialized, const char* what);
+
+  std::filesystem::path model_file_;  // or the name of a serialized model
   void* handle_ = nullptr;  // dlopen handle of the plugin
   std::unique_ptr<Api> api_;
   void* model_ = nullptr;   // the plugin's processor

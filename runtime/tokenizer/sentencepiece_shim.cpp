@@ -33,19 +33,30 @@ class VectorSentences : public sentencepiece::SentenceIterator {
   const std::vector<std::string>& sentences_;
   size_t next_ = 0;
 };
-}  // namespace
 
-extern "C" {
-
-void* aimicius_spm_load(const std::string& path, std::string* error) {
+// A new processor loaded by `load`, or nullptr with the status in *error.
+template <typename Load>
+void* loaded_or_null(Load load, std::string* error) {
   auto* p = new Processor();
-  const auto status = p->Load(path);
+  const auto status = load(*p);
   if (!status.ok()) {
     *error = status.ToString();
     delete p;
     return nullptr;
   }
   return p;
+}
+}  // namespace
+
+extern "C" {
+
+void* aimicius_spm_load(const std::string& path, std::string* error) {
+  return loaded_or_null([&](Processor& p) { return p.Load(path); }, error);
+}
+
+// The same from a serialized ModelProto (a model rebuilt from another file's vocabulary).
+void* aimicius_spm_load_proto(const std::string& bytes, std::string* error) {
+  return loaded_or_null([&](Processor& p) { return p.LoadFromSerializedProto(bytes); }, error);
 }
 
 void aimicius_spm_destroy(void* p) { delete static_cast<Processor*>(p); }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_fixture.h"
 #include "harness/store/store.h"
 #include "model_requirements.h"
@@ -56,7 +58,7 @@ TEST_F(Cli, HelpListsTheSubcommands) {
 #ifdef AIMICIUS_HAVE_RUNTIME
       "eval-loss",
 #endif
-      "tokenize", "published", "validate", "audit", "corpus", "manifest", "serve"};
+      "tokenize", "prompts", "published", "validate", "audit", "corpus", "manifest", "serve"};
   const std::vector<std::string> bench_expected = {
       "sandbox", "api",
 #ifdef AIMICIUS_HAVE_RUNTIME
@@ -142,6 +144,37 @@ TEST_F(Cli, ReportsShowAndCompareReadTheStore) {
   const auto runs = aimicius("list runs");
   EXPECT_EQ(runs.exit_code, 0);
   EXPECT_NE(runs.out.find("cmdgen@0.0.1-test"), std::string::npos) << runs.out;
+}
+
+// `prompts` prints the requests a run would send, one JSON line per example, without a model.
+TEST_F(Cli, PromptsPrintsTheRequestsARunSends) {
+  const auto plain = aimicius("prompts --suite cmdgen --limit 2");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  std::istringstream lines(plain.out);
+  std::vector<nlohmann::json> requests;
+  for (std::string line; std::getline(lines, line);) requests.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(requests.size(), 2u) << plain.out;
+  EXPECT_EQ(requests[0]["suite"], "cmdgen");
+  EXPECT_EQ(requests[0]["example_id"], "t01");
+  EXPECT_EQ(requests[1]["example_id"], "t02");
+  EXPECT_NE(requests[0]["prompt"].get<std::string>().find("Request: List every GPU with its UUID.\nCommand:"),
+            std::string::npos) << requests[0]["prompt"];
+  EXPECT_FALSE(requests[0].contains("messages"));
+  EXPECT_TRUE(requests[0]["stop"].is_array());
+  EXPECT_GT(requests[0]["max_new_tokens"].get<int64_t>(), 0);
+  EXPECT_EQ(run_count(), 0);  // nothing is stored
+
+  const auto chat = aimicius("prompts --suite cmdgen --limit 1 --chat");
+  ASSERT_EQ(chat.exit_code, 0) << chat.err;
+  const auto request = nlohmann::json::parse(chat.out);
+  ASSERT_TRUE(request["messages"].is_array()) << chat.out;
+  EXPECT_EQ(request["messages"].back()["role"], "user");
+  EXPECT_NE(request["messages"].back()["content"].get<std::string>().find("List every GPU with its UUID."),
+            std::string::npos) << chat.out;
+
+  const auto bad = aimicius("prompts --suite cmdgen --fewshot turns");  // turns need a chat model
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("fewshot=turns needs a chat model"), std::string::npos) << bad.err;
 }
 
 TEST_F(Cli, BadInputExitsWithTwoAndLeavesNoRun) {

@@ -42,6 +42,12 @@ class GgufWriter {
     put<uint64_t>(kv_, v.size());
     for (int32_t x : v) put(kv_, x);
   }
+  void kv_f32s(const std::string& key, const std::vector<float>& v) {
+    header(key, 9);
+    put<uint32_t>(kv_, 6);
+    put<uint64_t>(kv_, v.size());
+    for (float x : v) put(kv_, x);
+  }
   // A raw key/value (for hostile files): the key, then `value_bytes` as given.
   void kv_raw(const std::string& key, uint32_t type, const std::string& value_bytes) {
     header(key, type);

@@ -7,14 +7,17 @@
 # (989 TFLOPS, NVIDIA's H200 datasheet figure without sparsity).
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-eval-bench.sh     Results under $OUT.
 # NEW (new tokens, default 64), BATCH (sequences at once, default 64), LIMIT (examples per suite,
-# default all), MODELS (default "std sigma"), REPEATS and HF_REPEATS (default 1), HF_BATCH (default BATCH;
+# default all), MODELS (default "std sigma"), PREFIX_REUSE (the local: spec's prefix_reuse values to run,
+# default 1; "1 0" runs both), REPEATS and HF_REPEATS (default 1), HF_BATCH (default BATCH;
 # at batch 64 of ~5k-token prompts transformers runs out of memory on the prefill logits), SKIP_HF=1, SKIP_TESTS=1.
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
 if [ -z "${SKIP_TESTS:-}" ]; then
-  timeout 200 $B/tests/aimicius_runtime_tests --gtest_filter='ModelCuda.ContinuousBatching*:ModelCuda.FusedDecode*' \
-    > "$OUT/runtime_tests.txt" 2>&1
+  timeout 200 $B/tests/aimicius_runtime_tests --gtest_filter='ModelCuda*:Generate*' > "$OUT/runtime_tests.txt" 2>&1
   echo "runtime tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/runtime_tests.txt" | head
+  # Two runtimes on one GPU (run --devices 0,0) answer a run as one does.
+  timeout 120 $B/tests/aimicius_tests --gtest_filter='DevicePoolLocal.*' > "$OUT/device_pool_tests.txt" 2>&1
+  echo "device pool tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/device_pool_tests.txt" | head
 fi
 timeout 60 $B/bench/aimicius-bench-attention --only none > "$OUT/bandwidth.jsonl" 2>&1
 READ=$(python3 -c 'import json,sys; print(next(json.loads(l)["bandwidth_gbs"] for l in open(sys.argv[1]) if l.startswith("{") and json.loads(l)["kind"]=="read"))' "$OUT/bandwidth.jsonl")
@@ -29,10 +32,14 @@ N=${NEW:-64}; BS=${BATCH:-64}
 EMB=; [ -f models/all-MiniLM-L6-v2/model.safetensors ] || EMB=--hashing-embedder
 LIM=${LIMIT:+--limit $LIMIT}
 for m in ${MODELS:-std sigma}; do
-  for r in $(seq ${REPEATS:-1}); do
-    timeout ${EVAL_TIMEOUT:-300} $A bench eval --model "local:$W/$m?device=cuda" --batch-size $BS --max-new-tokens $N $LIM \
-      --read-gbps $READ --peak-tflops 989 $EMB --prompts-out $W/prompts-$m.jsonl 2> "$OUT/eval-$m-$r.err" | tee -a "$OUT/eval-$m.txt"
-    echo "eval $m repeat $r rc=${PIPESTATUS[0]} at $(( $(date +%s) - t0 )) s"; tail -2 "$OUT/eval-$m-$r.err"
+  for pr in ${PREFIX_REUSE:-1}; do
+    for r in $(seq ${REPEATS:-1}); do
+      echo "== eval $m prefix_reuse=$pr repeat $r" | tee -a "$OUT/eval-$m.txt"
+      timeout ${EVAL_TIMEOUT:-300} $A bench eval --model "local:$W/$m?device=cuda&prefix_reuse=$pr" --batch-size $BS \
+        --max-new-tokens $N $LIM --read-gbps $READ --peak-tflops 989 $EMB --prompts-out $W/prompts-$m.jsonl \
+        2> "$OUT/eval-$m-$pr-$r.err" | tee -a "$OUT/eval-$m.txt"
+      echo "eval $m prefix_reuse=$pr repeat $r rc=${PIPESTATUS[0]} at $(( $(date +%s) - t0 )) s"; tail -2 "$OUT/eval-$m-$pr-$r.err"
+    done
   done
 done
 if [ -z "${SKIP_HF:-}" ]; then

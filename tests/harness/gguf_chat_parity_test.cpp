@@ -106,6 +106,10 @@ TEST(GgufChatParity, SmolLM2SuiteChatsMatchHuggingFace) {
   // Generation, one call per suite (a call has one list of stop strings).
   runtime::LocalModelOptions options;
   options.chat = true;
+  // The dequantised float32 path: transformers dequantises the file's weights to float32, so this
+  // compares templates, tokenizers and the model with the same numbers. The quantised CPU path
+  // (int8 activations) is checked against this one by GgufParity.SmolLM2QuantizedCpuPath*.
+  options.quantized = false;
   const auto model = runtime::LocalModel::load(*file, options);
   // The same end-of-sequence ids as transformers' generation config.
   std::vector<int64_t> eos = model->config().eos_token_ids;

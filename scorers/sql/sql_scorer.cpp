@@ -386,7 +386,14 @@ class SqlScorer : public Scorer {
         return connections;
       }
     }
-    return std::make_unique<Connections>(open_connections());  // opened outside the lock
+    // Opened outside the lock. The files were built and opened once at load, so failing to open them
+    // now (a full /tmp, a descriptor limit, a file removed under the run) is the machine's fault,
+    // not the answer's: an InfraError, stored as infra_error and redone by --retry-errors.
+    try {
+      return std::make_unique<Connections>(open_connections());
+    } catch (const std::exception& e) {
+      throw InfraError(fmt::format("SQL scoring: cannot open the suite's telemetry database again: {}", e.what()));
+    }
   }
 
   void release(std::unique_ptr<Connections> connections) const {

@@ -4,6 +4,8 @@
 // facts of the data that the case states (e.g. "not every user ran on that node").
 #include "scorers/sql/sql_scorer.h"
 
+#include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <stdexcept>
 #include <string>
@@ -13,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
+#include "common/temp_dir.h"
 #include "scorers/sql_engine/sql_script_database.h"
 #include "scorers/sql/sql_reads.h"
 #include "scorers/sql/sql_tokens.h"
@@ -235,6 +238,55 @@ TEST(SqlScorer, ConcurrentScoringMatchesSerialScoring) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(parallel, serial);
   for (std::size_t i = 0; i < examples.size(); i += 2) EXPECT_EQ(serial[i], 1.0) << examples[i].id;
+}
+
+// The telemetry databases are built and opened at load; a scoring thread that needs more connections
+// opens them again. If that fails (here: the built files removed under the run; in life a full /tmp
+// or a descriptor limit), nothing of the answer ran, so it is an InfraError (stored as infra_error,
+// redone by --retry-errors), not the answer's score. Four answers that each hold their connections
+// for a while (a query that runs into the time limit) need four sets at once: the pooled set serves
+// one, the other three must open their own.
+TEST(SqlScorer, DatabasesThatCannotBeReopenedForScoringAreAnInfraError) {
+  const TempDir scratch("sql-scorer-test");
+  const char* old_tmpdir = std::getenv("TMPDIR");
+  const std::string saved = old_tmpdir ? old_tmpdir : "";
+  ASSERT_EQ(setenv("TMPDIR", scratch.path().c_str(), 1), 0);
+  auto spec = bundled_spec();
+  spec.params["seconds"] = 0.5;
+  const auto scorer = make_sql_scorer(spec);
+  if (old_tmpdir) setenv("TMPDIR", saved.c_str(), 1); else unsetenv("TMPDIR");
+  int removed = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(scratch.path()))
+    if (entry.is_regular_file()) removed += std::filesystem::remove(entry.path()) ? 1 : 0;
+  ASSERT_EQ(removed, 5) << "the base telemetry database and its four variants, built under TMPDIR";
+
+  const std::string slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c";
+  std::vector<std::future<std::string>> outcomes;
+  for (int t = 0; t < 4; ++t)
+    outcomes.push_back(std::async(std::launch::async, [&] {
+      try {
+        scorer->score(example_with("SELECT COUNT(*) FROM gpus"), slow, ScoringContext{});
+        return std::string("scored");
+      } catch (const InfraError& e) {
+        return std::string("infra: ") + e.what();
+      } catch (const std::exception& e) {
+        return std::string("other: ") + e.what();
+      }
+    }));
+  int scored = 0, infra = 0;
+  for (auto& outcome : outcomes) {
+    const std::string got = outcome.get();
+    if (got == "scored") {
+      ++scored;
+    } else {
+      ASSERT_EQ(got.rfind("infra: ", 0), 0u) << got;
+      EXPECT_NE(got.find("telemetry"), std::string::npos) << got;
+      ++infra;
+    }
+  }
+  EXPECT_GE(scored, 1) << "the set opened at load still serves";
+  EXPECT_GE(infra, 1) << "the answers overlapped, so some thread had to open the removed files";
+  EXPECT_EQ(scored + infra, 4);
 }
 
 }  // namespace

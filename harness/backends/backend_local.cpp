@@ -36,14 +36,14 @@ LocalSpec parse_local_spec(const std::string& spec) {
   for (const auto& [key, value] : parts.options) {
     if (key == "device") out.options.device = value;
     else if (key == "dtype") out.options.dtype = value;
-    else if (key == "chat") out.options.chat = value == "1" || value == "true";
+    else if (key == "chat") out.options.chat = spec_bool(spec, key, value);
     else if (key == "selective_v") out.options.selective_v_topk = spec_int(spec, key, value);
     else if (key == "max_active" && value == "auto") out.auto_max_active = true;
     else if (key == "max_active") out.max_active = spec_int(spec, key, value);
-    else if (key == "quantized") out.options.quantized = value == "1" || value == "true";
+    else if (key == "quantized") out.options.quantized = spec_bool(spec, key, value);
     else if (key == "threads") out.options.threads = static_cast<int>(spec_int(spec, key, value));
-    else if (key == "prefix_reuse") out.prefix_reuse = value == "1" || value == "true";
-    else if (key == "fixed_length") out.fixed_length = value == "1" || value == "true";
+    else if (key == "prefix_reuse") out.prefix_reuse = spec_bool(spec, key, value);
+    else if (key == "fixed_length") out.fixed_length = spec_bool(spec, key, value);
     else if (key == "fewshot") fewshot = value;
     else
       throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat, "

@@ -48,6 +48,9 @@ class LocalBackend final : public Backend {
   // The schedules of every generate() call so far, added up (ScheduleStats::add_counts): what
   // `bench eval` prints of prefix reuse.
   runtime::ScheduleStats schedule_totals() const;
+  // How the model's decode steps of `batch` sequences run (LocalModel::decode_path): the spec's
+  // device, quantized and threads options as the runtime took them.
+  runtime::DecodePath decode_path(int64_t batch) const { return model_->decode_path(batch); }
 
  private:
   void record(const runtime::ScheduleStats& stats);

@@ -1,0 +1,69 @@
+// The local: backend's spec options as the runtime takes them, on the bundled SmolLM2 GGUF (the
+// quantised CPU path by default, `quantized=0` the dequantised LibTorch path, `threads=N` the CPU
+// path's threads), and values that are not what an option takes refused before any weight is read.
+// Label data: it needs models/smollm2/*.gguf (scripts/fetch-models.sh) and skips without it,
+// unless AIMICIUS_REQUIRE_MODELS=1. Built where the runtime is (local: needs LibTorch).
+#include <gtest/gtest.h>
+
+#ifdef AIMICIUS_HAVE_RUNTIME
+
+#include <filesystem>
+#include <string>
+
+#include "common/errors.h"
+#include "harness/backends/backend_local.h"
+#include "model_requirements.h"
+#include "runtime/gguf/gguf_checkpoint.h"
+
+namespace aimicius {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string smollm2_spec() {
+  const fs::path dir = fs::path(AIMICIUS_SOURCE_DIR) / "models" / "smollm2";
+  const auto file = fs::is_directory(dir) ? runtime::gguf::find_gguf(dir) : std::nullopt;
+  return file ? "local:" + file->string() : "";
+}
+
+#define NEED_SMOLLM2(spec)                                                                     \
+  if ((spec).empty()) {                                                                        \
+    if (testing::models_required()) FAIL() << "models/smollm2 has no .gguf and AIMICIUS_REQUIRE_MODELS=1"; \
+    GTEST_SKIP() << "models/smollm2/*.gguf is absent (scripts/fetch-models.sh puts it there)";  \
+  }
+
+TEST(LocalSpec, QuantizedAndThreadsReachTheRuntime) {
+  const std::string spec = smollm2_spec();
+  NEED_SMOLLM2(spec);
+  const LocalBackend quantised(spec + "?threads=1");
+  EXPECT_NE(quantised.decode_path(1).cpu.find(", 1 threads"), std::string::npos) << quantised.decode_path(1).cpu;
+  const LocalBackend two_threads(spec + "?threads=2&quantized=1");
+  EXPECT_NE(two_threads.decode_path(1).cpu.find(", 2 threads"), std::string::npos) << two_threads.decode_path(1).cpu;
+  const LocalBackend dequantised(spec + "?quantized=0");
+  EXPECT_EQ(dequantised.decode_path(1).cpu, "") << "quantized=0 is the LibTorch float32 path";
+}
+
+TEST(LocalSpec, ValuesAnOptionDoesNotTakeAreInputErrorsNamingIt) {
+  const std::string spec = smollm2_spec();
+  NEED_SMOLLM2(spec);
+  const auto refused = [&](const std::string& options, const std::string& needle) {
+    try {
+      LocalBackend backend(spec + "?" + options);
+      ADD_FAILURE() << options << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << options << ": " << e.what();
+    }
+  };
+  // Booleans are 1/true or 0/false: "yes" used to mean false without a word.
+  refused("quantized=yes", "quantized must be 1/true or 0/false");
+  refused("chat=on", "chat must be 1/true or 0/false");
+  refused("prefix_reuse=off", "prefix_reuse must be 1/true or 0/false");
+  refused("fixed_length=2", "fixed_length must be 1/true or 0/false");
+  refused("threads=-1", "threads must be at least 0");
+  refused("threads=two", "threads");
+  refused("quantised=1", "unknown option \"quantised\"");
+}
+
+}  // namespace
+}  // namespace aimicius
+#endif  // AIMICIUS_HAVE_RUNTIME

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -14,6 +15,11 @@
 
 namespace aimicius::runtime::cpu {
 namespace {
+
+// Attention work: real rows [first, first + count) of one sequence x query-head group `group`.
+struct AttentionItem {
+  int64_t first, count, group;
+};
 
 // Runtime weight `name` [rows, cols]: the file's rows as stored when a kernel takes its type, else
 // float32; llama's permuted q/k rows put back either way.
@@ -132,6 +138,23 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
   int64_t max_keys = 0;
   for (int64_t b = 0; b < B; ++b) max_keys = std::max(max_keys, batch.start[b] + batch.real[b]);
 
+  // Attention work, the same for every layer: tiles of up to `tile` consecutive real tokens of one
+  // sequence, times groups of `group` query heads that read the same K head and V head. An item's
+  // queries (tile x group of them) walk their K/V rows together (KernelTable::attend), so a decode
+  // step reads each K/V head once, not once per query head, and a prefill tile reads it once for
+  // its tokens.
+  const int64_t group = std::gcd(nq / nk, nq / nv), groups = nq / group;
+  const int64_t tile = std::max<int64_t>(1, std::min<int64_t>(8, kMaxQueries / group));
+  std::vector<AttentionItem> items;
+  for (int64_t i = 0; i < R;) {
+    const int64_t b = real_rows[i] / T;
+    int64_t end = i;
+    while (end < R && end - i < tile && real_rows[end] / T == b) ++end;
+    for (int64_t g = 0; g < groups; ++g) items.push_back({i, end - i, g});
+    i = end;
+  }
+  std::vector<std::vector<float>> scores(pool_.size(), std::vector<float>(tile * group * max_keys));
+
   pool_.parallel_for(N, [&](int64_t n0, int64_t n1) {
     for (int64_t n = n0; n < n1; ++n) {
       const int64_t id = batch.tokens[n];
@@ -165,18 +188,33 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
       std::copy(row + (nq + nk) * dk, row + qkv_w, vc + (batch.slot[b] * batch.capacity + pos) * nv * dv);
      }
     }, 16);
-    // One (query, head) an item; a decode step's few short ones stay on this thread.
-    pool_.parallel_for(R * nq, [&](int64_t i0, int64_t i1) {
-      std::vector<float> scores(max_keys);
-      for (int64_t item = i0; item < i1; ++item) {
-        const int64_t n = real_rows[item / nq], head = item % nq, b = n / T;
-        const int64_t keys = batch.start[b] + n % T + 1;
-        const float* base_k = kc + batch.slot[b] * batch.capacity * nk * dk + head / (nq / nk) * dk;
-        const float* base_v = vc + batch.slot[b] * batch.capacity * nv * dv + head / (nq / nv) * dv;
-        K.attend(qkv.data() + n * qkv_w + head * dk, base_k, nk * dk, base_v, nv * dv, keys, dk, dv, q_scale_,
-                 scores.data(), attn.data() + n * nq * dv + head * dv);
+    // One tile of tokens x one head group an item (see `items` above); items are dealt to the
+    // threads in turn, so the long rows at the end of a causal prefill are shared out evenly; a
+    // decode step's few short ones stay on this thread.
+    const auto attend_items = [&](int thread, int64_t step) {
+      const float* qp[kMaxQueries];
+      float* op[kMaxQueries];
+      int64_t kk[kMaxQueries];
+      for (size_t x = static_cast<size_t>(thread); x < items.size(); x += static_cast<size_t>(step)) {
+        const AttentionItem& it = items[x];
+        const int64_t b = real_rows[it.first] / T, head0 = it.group * group;
+        int64_t queries = 0;
+        for (int64_t i = it.first; i < it.first + it.count; ++i) {
+          const int64_t n = real_rows[i];
+          for (int64_t head = head0; head < head0 + group; ++head, ++queries) {
+            qp[queries] = qkv.data() + n * qkv_w + head * dk;
+            op[queries] = attn.data() + n * nq * dv + head * dv;
+            kk[queries] = batch.start[b] + n % T + 1;
+          }
+        }
+        const float* base_k = kc + batch.slot[b] * batch.capacity * nk * dk + head0 / (nq / nk) * dk;
+        const float* base_v = vc + batch.slot[b] * batch.capacity * nv * dv + head0 / (nq / nv) * dv;
+        K.attend(queries, qp, kk, base_k, nk * dk, base_v, nv * dv, dk, dv, q_scale_, scores[thread].data(), max_keys,
+                 op);
       }
-    }, R * max_keys < 4096 ? R * nq : 0);
+    };
+    if (R * max_keys < 4096) attend_items(0, 1);
+    else pool_.run([&](int thread) { attend_items(thread, pool_.size()); });
     matmul(L.o, attn.data(), N, proj.data(), pool_, K, scratch);
     add_into(x.data(), proj.data(), N * H);
     rms_norm(x.data(), L.ffn_norm, N, h.data());

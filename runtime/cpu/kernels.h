@@ -22,6 +22,8 @@
 namespace aimicius::runtime::cpu {
 
 constexpr int64_t kBlock = 32;
+// The most queries one attend() call takes (a tile of tokens times the query heads of a K/V head).
+constexpr int64_t kMaxQueries = 256;
 
 struct QBlock8 {
   float d;  // scale
@@ -47,10 +49,13 @@ struct KernelTable {
   // The same for float32 weights [rows, cols] and float activations [tokens, cols].
   void (*matmul_f32)(const float* w, int64_t cols, int64_t r0, int64_t r1, const float* x, int64_t tokens, float* y,
                      int64_t ldy);
-  // out[dv] = softmax(scale * q . k_j, j < keys) . v_j; k_j = k + j * k_stride (dk floats), v_j
-  // likewise; `scores` holds `keys` floats of scratch.
-  void (*attend)(const float* q, const float* k, int64_t k_stride, const float* v, int64_t v_stride, int64_t keys,
-                 int64_t dk, int64_t dv, float scale, float* scores, float* out);
+  // For each of `queries` (at most kMaxQueries) queries sharing one K/V stream (the query heads of
+  // one K/V head, for one token or a few of one sequence): out[i][dv] = softmax(scale * q[i] . k_j,
+  // j < keys[i]) . v_j, with k_j = k + j * k_stride (dk floats) and v_j likewise. `scores` holds
+  // queries rows of `scores_stride` (>= every keys[i]) floats of scratch.
+  void (*attend)(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t k_stride,
+                 const float* v, int64_t v_stride, int64_t dk, int64_t dv, float scale, float* scores,
+                 int64_t scores_stride, float* const* out);
   // out[i] = silu(gate[i]) * up[i], i < n (SwiGLU).
   void (*silu_mul)(const float* gate, const float* up, int64_t n, float* out);
 };

@@ -252,12 +252,27 @@ float dot_avx(const float* a, const float* b, int64_t n) {
   return s;
 }
 
-void attend_avx(const float* q, const float* k, int64_t ks, const float* v, int64_t vs, int64_t keys, int64_t dk,
-                int64_t dv, float scale, float* p, float* out) {
-  // Scores four keys at a time (one horizontal reduction for four), then exp, then V.
-  int64_t j = 0;
+// Scores of keys [j0, j1) (j0 a multiple of 4) into p[j0..j1): eight then four keys at a time (each
+// key its own accumulator, reduced four keys at a time); keys past the last group of four one by one.
+void scores_avx(const float* q, const float* k, int64_t ks, int64_t j0, int64_t j1, int64_t dk, float scale, float* p) {
+  int64_t j = j0;
   const __m128 sc4 = _mm_set1_ps(scale);
-  for (; j + 4 <= keys; j += 4) {
+  for (; j + 8 <= j1; j += 8) {
+    const float* k0 = k + j * ks;
+    // The r loops are unrolled by pragma: at -O2 GCC keeps a[] in memory otherwise, and each
+    // FMA then waits on the store of the one before.
+    __m256 a[8];
+#pragma GCC unroll 8
+    for (int r = 0; r < 8; ++r) a[r] = _mm256_setzero_ps();
+    for (int64_t c = 0; c < dk; c += 8) {
+      const __m256 qv = _mm256_loadu_ps(q + c);
+#pragma GCC unroll 8
+      for (int r = 0; r < 8; ++r) a[r] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + r * ks + c), a[r]);
+    }
+    _mm_storeu_ps(p + j, _mm_mul_ps(sc4, hsum4(a[0], a[1], a[2], a[3])));
+    _mm_storeu_ps(p + j + 4, _mm_mul_ps(sc4, hsum4(a[4], a[5], a[6], a[7])));
+  }
+  for (; j + 4 <= j1; j += 4) {
     const float *k0 = k + j * ks, *k1 = k0 + ks, *k2 = k1 + ks, *k3 = k2 + ks;
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (int64_t c = 0; c < dk; c += 8) {
@@ -269,9 +284,14 @@ void attend_avx(const float* q, const float* k, int64_t ks, const float* v, int6
     }
     _mm_storeu_ps(p + j, _mm_mul_ps(sc4, hsum4(a0, a1, a2, a3)));
   }
-  for (; j < keys; ++j) p[j] = scale * dot_avx(q, k + j * ks, dk);
+  for (; j < j1; ++j) p[j] = scale * dot_avx(q, k + j * ks, dk);
+}
+
+// p[0..keys) to e^(p - max) in place; returns their sum.
+float exp_row_avx(float* p, int64_t keys) {
   float mx = -__builtin_inff();
-  for (j = 0; j < keys; ++j) mx = max_f(mx, p[j]);
+  int64_t j = 0;
+  for (; j < keys; ++j) mx = max_f(mx, p[j]);
   const __m256 mxv = _mm256_set1_ps(mx);
   __m256 sumv = _mm256_setzero_ps();
   for (j = 0; j + 8 <= keys; j += 8) {
@@ -281,24 +301,68 @@ void attend_avx(const float* q, const float* k, int64_t ks, const float* v, int6
   }
   float sum = hsum(sumv);
   for (; j < keys; ++j) sum += (p[j] = __builtin_expf(p[j] - mx));
-  for (int64_t c = 0; c < dv; ++c) out[c] = 0;
-  for (j = 0; j + 4 <= keys; j += 4) {
-    const float *v0 = v + j * vs, *v1 = v0 + vs, *v2 = v1 + vs, *v3 = v2 + vs;
-    const __m256 p0 = _mm256_set1_ps(p[j]), p1 = _mm256_set1_ps(p[j + 1]), p2 = _mm256_set1_ps(p[j + 2]),
-                 p3 = _mm256_set1_ps(p[j + 3]);
-    for (int64_t c = 0; c < dv; c += 8) {
-      __m256 o = _mm256_loadu_ps(out + c);
-      o = _mm256_fmadd_ps(p0, _mm256_loadu_ps(v0 + c), o);
-      o = _mm256_fmadd_ps(p1, _mm256_loadu_ps(v1 + c), o);
-      o = _mm256_fmadd_ps(p2, _mm256_loadu_ps(v2 + c), o);
-      o = _mm256_fmadd_ps(p3, _mm256_loadu_ps(v3 + c), o);
-      _mm256_storeu_ps(out + c, o);
-    }
+  return sum;
+}
+
+// out[c0 .. c0 + 8 N) += p[j] * v_j for j in [j0, j1), in key order, the N x 8 outputs held in
+// registers (independent accumulators: the adds of one key do not wait on each other).
+template <int N>
+void weighted_values_n(const float* p, const float* v, int64_t vs, int64_t j0, int64_t j1, float* out) {
+  __m256 o[N];  // in registers only if the r loops are unrolled (see scores_avx)
+#pragma GCC unroll 8
+  for (int r = 0; r < N; ++r) o[r] = _mm256_loadu_ps(out + 8 * r);
+  for (int64_t j = j0; j < j1; ++j) {
+    const __m256 pj = _mm256_set1_ps(p[j]);
+    const float* vj = v + j * vs;
+#pragma GCC unroll 8
+    for (int r = 0; r < N; ++r) o[r] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(vj + 8 * r), o[r]);
   }
-  for (; j < keys; ++j)
-    for (int64_t c = 0; c < dv; ++c) out[c] += p[j] * v[j * vs + c];
-  const __m256 inv = _mm256_set1_ps(1.0f / sum);
-  for (int64_t c = 0; c < dv; c += 8) _mm256_storeu_ps(out + c, _mm256_mul_ps(inv, _mm256_loadu_ps(out + c)));
+#pragma GCC unroll 8
+  for (int r = 0; r < N; ++r) _mm256_storeu_ps(out + 8 * r, o[r]);
+}
+
+// out[dv] += p[j] * v_j for j in [j0, j1) (dv a multiple of 8), 64 outputs at a time.
+void weighted_values_avx(const float* p, const float* v, int64_t vs, int64_t j0, int64_t j1, int64_t dv, float* out) {
+  int64_t c = 0;
+  for (; c + 64 <= dv; c += 64) weighted_values_n<8>(p, v + c, vs, j0, j1, out + c);
+  switch ((dv - c) / 8) {
+    case 7: weighted_values_n<7>(p, v + c, vs, j0, j1, out + c); break;
+    case 6: weighted_values_n<6>(p, v + c, vs, j0, j1, out + c); break;
+    case 5: weighted_values_n<5>(p, v + c, vs, j0, j1, out + c); break;
+    case 4: weighted_values_n<4>(p, v + c, vs, j0, j1, out + c); break;
+    case 3: weighted_values_n<3>(p, v + c, vs, j0, j1, out + c); break;
+    case 2: weighted_values_n<2>(p, v + c, vs, j0, j1, out + c); break;
+    case 1: weighted_values_n<1>(p, v + c, vs, j0, j1, out + c); break;
+    default: break;
+  }
+}
+
+// Queries sharing one K/V stream walk it together, kKeyBlock keys at a time: a block's K (then V)
+// rows are read from memory once and stay in L1 while every query that sees them uses them. Each
+// query's result is the same, bit for bit, as attending alone (the same sums in the same order).
+constexpr int64_t kKeyBlock = 64;
+
+void attend_avx(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t ks,
+                const float* v, int64_t vs, int64_t dk, int64_t dv, float scale, float* p, int64_t ps,
+                float* const* out) {
+  int64_t most = 0;
+  for (int64_t i = 0; i < queries; ++i) most = keys[i] > most ? keys[i] : most;
+  for (int64_t j0 = 0; j0 < most; j0 += kKeyBlock)
+    for (int64_t i = 0; i < queries; ++i)
+      if (keys[i] > j0) scores_avx(q[i], k, ks, j0, j0 + kKeyBlock < keys[i] ? j0 + kKeyBlock : keys[i], dk, scale, p + i * ps);
+  float sums[kMaxQueries];
+  for (int64_t i = 0; i < queries; ++i) {
+    sums[i] = exp_row_avx(p + i * ps, keys[i]);
+    for (int64_t c = 0; c < dv; ++c) out[i][c] = 0;
+  }
+  for (int64_t j0 = 0; j0 < most; j0 += kKeyBlock)
+    for (int64_t i = 0; i < queries; ++i)
+      if (keys[i] > j0)
+        weighted_values_avx(p + i * ps, v, vs, j0, j0 + kKeyBlock < keys[i] ? j0 + kKeyBlock : keys[i], dv, out[i]);
+  for (int64_t i = 0; i < queries; ++i) {
+    const __m256 inv = _mm256_set1_ps(1.0f / sums[i]);
+    for (int64_t c = 0; c < dv; c += 8) _mm256_storeu_ps(out[i] + c, _mm256_mul_ps(inv, _mm256_loadu_ps(out[i] + c)));
+  }
 }
 
 void silu_mul_avx(const float* g, const float* u, int64_t n, float* out) {
@@ -399,12 +463,12 @@ void matmul_f32(const float* w, int64_t cols, int64_t r0, int64_t r1, const floa
 #endif
 }
 
-void attend(const float* q, const float* k, int64_t ks, const float* v, int64_t vs, int64_t keys, int64_t dk,
-            int64_t dv, float scale, float* p, float* out) {
+void attend(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t ks, const float* v,
+            int64_t vs, int64_t dk, int64_t dv, float scale, float* p, int64_t ps, float* const* out) {
 #if defined(__AVX2__)
-  if (dk % 8 == 0 && dv % 8 == 0) return attend_avx(q, k, ks, v, vs, keys, dk, dv, scale, p, out);
+  if (dk % 8 == 0 && dv % 8 == 0) return attend_avx(queries, q, keys, k, ks, v, vs, dk, dv, scale, p, ps, out);
 #endif
-  attend_scalar(q, k, ks, v, vs, keys, dk, dv, scale, p, out);
+  for (int64_t i = 0; i < queries; ++i) attend_scalar(q[i], k, ks, v, vs, keys[i], dk, dv, scale, p + i * ps, out[i]);
 }
 
 void silu_mul(const float* g, const float* u, int64_t n, float* out) {

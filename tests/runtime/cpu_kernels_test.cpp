@@ -169,29 +169,48 @@ TEST(CpuKernels, StackedRowsAreThePartsInOrder) {
   EXPECT_EQ(want, got);
 }
 
+// Several queries over one K/V stream, each with its own number of keys (a causal tile: 1 to 150
+// keys, across the 64-key blocks the vector kernels walk together), against float64; and each
+// query's result equal, bit for bit, to the same query attended alone.
 TEST(CpuKernels, AttentionMatchesFloat64Softmax) {
   std::mt19937 rng(5);
   for (int64_t dk : {64, 12}) {  // 12: the scalar fallback inside the vector builds
-    const int64_t keys = 37, stride = 3 * dk;  // rows of a [keys, 3 heads, dk] cache, head 1
-    const std::vector<float> q = random_floats(dk, rng), kv = random_floats(keys * stride, rng),
-                             vv = random_floats(keys * stride, rng);
+    const int64_t most = 150, stride = 3 * dk;  // rows of a [keys, 3 heads, dk] cache, head 1
+    const std::vector<int64_t> keys = {1, 37, 64, 65, 130, 150, 3};
+    const int64_t queries = static_cast<int64_t>(keys.size());
+    const std::vector<float> q = random_floats(queries * dk, rng), kv = random_floats(most * stride, rng),
+                             vv = random_floats(most * stride, rng);
     const float scale = 1.0f / std::sqrt(float(dk));
-    std::vector<double> s(keys), want(dk, 0.0);
-    double mx = -1e300, sum = 0;
-    for (int64_t j = 0; j < keys; ++j) {
-      for (int64_t i = 0; i < dk; ++i) s[j] += double(q[i]) * kv[j * stride + dk + i];
-      s[j] *= scale;
-      mx = std::max(mx, s[j]);
+    std::vector<std::vector<double>> want(queries, std::vector<double>(dk, 0.0));
+    for (int64_t i = 0; i < queries; ++i) {
+      std::vector<double> s(keys[i]);
+      double mx = -1e300, sum = 0;
+      for (int64_t j = 0; j < keys[i]; ++j) {
+        for (int64_t c = 0; c < dk; ++c) s[j] += double(q[i * dk + c]) * kv[j * stride + dk + c];
+        s[j] *= scale;
+        mx = std::max(mx, s[j]);
+      }
+      for (int64_t j = 0; j < keys[i]; ++j) sum += (s[j] = std::exp(s[j] - mx));
+      for (int64_t j = 0; j < keys[i]; ++j)
+        for (int64_t c = 0; c < dk; ++c) want[i][c] += s[j] / sum * vv[j * stride + dk + c];
     }
-    for (int64_t j = 0; j < keys; ++j) sum += (s[j] = std::exp(s[j] - mx));
-    for (int64_t j = 0; j < keys; ++j)
-      for (int64_t i = 0; i < dk; ++i) want[i] += s[j] / sum * vv[j * stride + dk + i];
     for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
       if (!isa_supported(isa)) continue;
-      std::vector<float> scores(keys), out(dk);
-      kernels(isa).attend(q.data(), kv.data() + dk, stride, vv.data() + dk, stride, keys, dk, dk, scale, scores.data(),
-                          out.data());
-      for (int64_t i = 0; i < dk; ++i) EXPECT_NEAR(out[i], want[i], 2e-5) << kernels(isa).name << " dk " << dk;
+      std::vector<float> scores(queries * most), out(queries * dk), alone(dk);
+      std::vector<const float*> qp;
+      std::vector<float*> op;
+      for (int64_t i = 0; i < queries; ++i) qp.push_back(q.data() + i * dk), op.push_back(out.data() + i * dk);
+      kernels(isa).attend(queries, qp.data(), keys.data(), kv.data() + dk, stride, vv.data() + dk, stride, dk, dk, scale,
+                          scores.data(), most, op.data());
+      for (int64_t i = 0; i < queries; ++i) {
+        for (int64_t c = 0; c < dk; ++c)
+          EXPECT_NEAR(out[i * dk + c], want[i][c], 2e-5) << kernels(isa).name << " dk " << dk << " query " << i;
+        float* one = alone.data();
+        kernels(isa).attend(1, &qp[i], &keys[i], kv.data() + dk, stride, vv.data() + dk, stride, dk, dk, scale,
+                            scores.data(), most, &one);
+        for (int64_t c = 0; c < dk; ++c)
+          ASSERT_EQ(out[i * dk + c], alone[c]) << kernels(isa).name << " dk " << dk << " query " << i << " alone";
+      }
     }
   }
 }

@@ -14,9 +14,10 @@ packages=(
 # --tests adds what only the tests need: chromium renders the HTML report in a test (about 290 MB
 # installed, so not for the main job; the test skips without it); python3-jinja2 renders the chat
 # templates of tests/data/chat_templates live, as transformers does, for the Jinja interpreter's
-# comparison test (which also skips without it).
+# comparison test (which also skips without it); shellcheck and python3-yaml lint the Slurm and
+# Kubernetes files in Scaleout.LintClusterFiles (without them it only runs bash -n and greps).
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(chromium python3-jinja2)
+  packages+=(chromium python3-jinja2 shellcheck python3-yaml)
 fi
 
 missing=()

@@ -144,6 +144,8 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
   // step reads each K/V head once, not once per query head, and a prefill tile reads it once for
   // its tokens.
   const int64_t group = std::gcd(nq / nk, nq / nv), groups = nq / group;
+  if (group > kMaxQueries)  // KernelTable::attend takes at most kMaxQueries queries a call
+    throw std::logic_error(fmt::format("CpuTransformer: {} query heads share a K/V head (at most {})", group, kMaxQueries));
   const int64_t tile = std::max<int64_t>(1, std::min<int64_t>(8, kMaxQueries / group));
   std::vector<AttentionItem> items;
   for (int64_t i = 0; i < R;) {

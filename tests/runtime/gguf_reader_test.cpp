@@ -48,7 +48,8 @@ GgufWriter small_file() {
 
 TEST(GgufReader, ReadsEveryValueTypeAndTensorsInV2AndV3) {
   for (uint32_t version : {2u, 3u}) {
-    const auto g = parse(small_file().finish(version));
+    const std::string bytes = small_file().finish(version);  // the parsed file views these bytes
+    const auto g = parse(bytes);
     EXPECT_EQ(g->version(), version);
     EXPECT_EQ(g->require_string("general.architecture"), "llama");
     EXPECT_EQ(g->require_int("llama.block_count"), 2);
@@ -74,7 +75,8 @@ TEST(GgufReader, ReadsEveryValueTypeAndTensorsInV2AndV3) {
 TEST(GgufReader, HonoursGeneralAlignment) {
   GgufWriter w = small_file();
   w.kv_u32("general.alignment", 64);
-  const auto g = parse(w.finish(3, 64));
+  const std::string bytes = w.finish(3, 64);  // the parsed file views these bytes
+  const auto g = parse(bytes);
   EXPECT_EQ(g->alignment(), 64u);
   EXPECT_EQ(g->data_offset() % 64, 0u);
   EXPECT_EQ(g->to_float(*g->find_tensor("y")), (std::vector<float>{-1, -2, -3}));

@@ -37,7 +37,6 @@
 namespace aimicius {
 namespace {
 
-namespace fs = std::filesystem;
 
 // Where two id sequences first differ (their common length when one is a prefix of the other).
 size_t first_difference(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
@@ -56,16 +55,11 @@ std::string describe_difference(const std::vector<int32_t>& got, const std::vect
 }
 
 TEST(GgufChatParity, SmolLM2SuiteChatsMatchHuggingFace) {
-  const fs::path dir = fs::path(AIMICIUS_SOURCE_DIR) / "models" / "smollm2";
-  const auto file = fs::is_directory(dir) ? runtime::gguf::find_gguf(dir) : std::nullopt;
-  if (!file) {
-    if (testing::models_required()) FAIL() << dir << " has no .gguf and AIMICIUS_REQUIRE_MODELS=1";
-    GTEST_SKIP() << "models/smollm2/*.gguf is absent (scripts/fetch-models.sh puts it there)";
-  }
+  AIMICIUS_NEED_SMOLLM2(file);
   std::ifstream in(std::string(AIMICIUS_TEST_DATA_DIR) + "/gguf/smollm2_chat_parity.json");
   ASSERT_TRUE(in);
   const auto fixture = nlohmann::json::parse(in);
-  ASSERT_EQ(file->filename().string(), fixture["file"].get<std::string>());
+  ASSERT_EQ(file.filename().string(), fixture["file"].get<std::string>());
   const auto& cases = fixture["cases"];
   ASSERT_EQ(cases.size(), 20u);
 
@@ -93,7 +87,7 @@ TEST(GgufChatParity, SmolLM2SuiteChatsMatchHuggingFace) {
   }
 
   // Prompt ids: the file's template and tokenizer, as LocalModel::generate_chat encodes them.
-  const auto g = runtime::gguf::GgufFile::open(*file);
+  const auto g = runtime::gguf::GgufFile::open(file);
   const auto tok = runtime::gguf::gguf_tokenizer(*g);
   const auto config = runtime::gguf::gguf_tokenizer_config(*g);
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -110,7 +104,7 @@ TEST(GgufChatParity, SmolLM2SuiteChatsMatchHuggingFace) {
   // compares templates, tokenizers and the model with the same numbers. The quantised CPU path
   // (int8 activations) is checked against this one by GgufParity.SmolLM2QuantizedCpuPath*.
   options.quantized = false;
-  const auto model = runtime::LocalModel::load(*file, options);
+  const auto model = runtime::LocalModel::load(file, options);
   // The same end-of-sequence ids as transformers' generation config.
   std::vector<int64_t> eos = model->config().eos_token_ids;
   std::sort(eos.begin(), eos.end());

@@ -7,34 +7,18 @@
 
 #ifdef AIMICIUS_HAVE_RUNTIME
 
-#include <filesystem>
 #include <string>
 
 #include "common/errors.h"
 #include "harness/backends/backend_local.h"
 #include "model_requirements.h"
-#include "runtime/gguf/gguf_checkpoint.h"
 
 namespace aimicius {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string smollm2_spec() {
-  const fs::path dir = fs::path(AIMICIUS_SOURCE_DIR) / "models" / "smollm2";
-  const auto file = fs::is_directory(dir) ? runtime::gguf::find_gguf(dir) : std::nullopt;
-  return file ? "local:" + file->string() : "";
-}
-
-#define NEED_SMOLLM2(spec)                                                                     \
-  if ((spec).empty()) {                                                                        \
-    if (testing::models_required()) FAIL() << "models/smollm2 has no .gguf and AIMICIUS_REQUIRE_MODELS=1"; \
-    GTEST_SKIP() << "models/smollm2/*.gguf is absent (scripts/fetch-models.sh puts it there)";  \
-  }
-
 TEST(LocalSpec, QuantizedAndThreadsReachTheRuntime) {
-  const std::string spec = smollm2_spec();
-  NEED_SMOLLM2(spec);
+  AIMICIUS_NEED_SMOLLM2(file);
+  const std::string spec = "local:" + file.string();
   const LocalBackend quantised(spec + "?threads=1");
   EXPECT_NE(quantised.decode_path(1).cpu.find(", 1 threads"), std::string::npos) << quantised.decode_path(1).cpu;
   const LocalBackend two_threads(spec + "?threads=2&quantized=1");
@@ -44,8 +28,8 @@ TEST(LocalSpec, QuantizedAndThreadsReachTheRuntime) {
 }
 
 TEST(LocalSpec, ValuesAnOptionDoesNotTakeAreInputErrorsNamingIt) {
-  const std::string spec = smollm2_spec();
-  NEED_SMOLLM2(spec);
+  AIMICIUS_NEED_SMOLLM2(file);
+  const std::string spec = "local:" + file.string();
   const auto refused = [&](const std::string& options, const std::string& needle) {
     try {
       LocalBackend backend(spec + "?" + options);

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "common/errors.h"
+#include "model_requirements.h"
 #include "runtime/gguf/gguf_checkpoint.h"
 #include "runtime/gguf/gguf_tokenizer.h"
 #include "tests/runtime/gguf_test_writer.h"
@@ -199,17 +200,9 @@ TEST(GgufCheckpoint, FindGgufResolvesFilesAndFolders) {
   fs::remove_all(dir);
 }
 
-// The bundled SmolLM2 file when scripts/fetch-models.sh has put it in models/smollm2/.
-std::optional<fs::path> smollm2_file() {
-  const fs::path dir = fs::path(AIMICIUS_SOURCE_DIR) / "models" / "smollm2";
-  if (!fs::is_directory(dir)) return std::nullopt;
-  return find_gguf(dir);
-}
-
 TEST(GgufCheckpoint, SmolLM2FileConfigAndTokenizer) {
-  const auto file = smollm2_file();
-  if (!file) GTEST_SKIP() << "models/smollm2/*.gguf is absent (scripts/fetch-models.sh puts it there)";
-  const auto g = GgufFile::open(*file);
+  AIMICIUS_NEED_SMOLLM2(file);
+  const auto g = GgufFile::open(file);
   const ModelConfig c = gguf_model_config(*g);
   EXPECT_EQ(c.hidden_size, 576);
   EXPECT_EQ(c.num_layers, 30);

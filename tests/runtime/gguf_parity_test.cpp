@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model_requirements.h"
 #include "runtime/gguf/gguf_checkpoint.h"
 #include "runtime/gguf/gguf_tokenizer.h"
 #include "runtime/model.h"
@@ -30,14 +31,12 @@ namespace fs = std::filesystem;
 constexpr double kLogitTolerance = 5e-4;
 
 TEST(GgufParity, SmolLM2MatchesHuggingFaceOnTheSameGguf) {
-  const fs::path dir = fs::path(AIMICIUS_SOURCE_DIR) / "models" / "smollm2";
-  const auto file = fs::is_directory(dir) ? gguf::find_gguf(dir) : std::nullopt;
-  if (!file) GTEST_SKIP() << "models/smollm2/*.gguf is absent (scripts/fetch-models.sh puts it there)";
+  AIMICIUS_NEED_SMOLLM2(file);
   std::ifstream in(std::string(AIMICIUS_TEST_DATA_DIR) + "/gguf/smollm2_parity.json");
   ASSERT_TRUE(in);
   const auto fixture = nlohmann::json::parse(in);
-  ASSERT_EQ(file->filename().string(), fixture["file"].get<std::string>());
-  const auto g = gguf::GgufFile::open(*file);
+  ASSERT_EQ(file.filename().string(), fixture["file"].get<std::string>());
+  const auto g = gguf::GgufFile::open(file);
   const auto tok = gguf::gguf_tokenizer(*g);
   ModelOptions dequantised;
   dequantised.cpu_quantized = false;
@@ -83,13 +82,11 @@ TEST(GgufParity, SmolLM2MatchesHuggingFaceOnTheSameGguf) {
 constexpr double kQuantizedTolerance = 2.0;
 
 TEST(GgufParity, SmolLM2QuantizedCpuPathAgreesWithTheDequantisedPath) {
-  const fs::path dir = fs::path(AIMICIUS_SOURCE_DIR) / "models" / "smollm2";
-  const auto file = fs::is_directory(dir) ? gguf::find_gguf(dir) : std::nullopt;
-  if (!file) GTEST_SKIP() << "models/smollm2/*.gguf is absent (scripts/fetch-models.sh puts it there)";
+  AIMICIUS_NEED_SMOLLM2(file);
   std::ifstream in(std::string(AIMICIUS_TEST_DATA_DIR) + "/gguf/smollm2_parity.json");
   ASSERT_TRUE(in);
   const auto fixture = nlohmann::json::parse(in);
-  const auto g = gguf::GgufFile::open(*file);
+  const auto g = gguf::GgufFile::open(file);
   const auto tok = gguf::gguf_tokenizer(*g);
   ModelOptions dequantised;
   dequantised.cpu_quantized = false;

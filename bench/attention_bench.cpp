@@ -4,11 +4,19 @@
 //   {"kind":"copy", ...}        device_copy of 2 GiB: read+write bytes / median time
 //   {"kind":"read", ...}        a read-only stream of 2 GiB (device_xor_checksum): bytes / median time,
 //                               the ceiling of a kernel that only reads (decode attention)
+//   {"kind":"launch", ...}      one launch of a kernel that reads 64 bytes, timed like the others:
+//                               the fixed cost below which no single-kernel call can go
+//   (each "decode" row also carries head_major_time_us: the planned kernel on the same caches read
+//   as [batch, heads, context, d], the layout torch SDPA's row is timed on, where the runtime's is
+//   [batch, context, heads, d]; and read_same_bytes_us: one read-only kernel over as many bytes as
+//   the configuration's K + V, timed alone after the same scrub, up to 1 GiB: the ceiling at that
+//   size, fixed costs included)
 //   {"kind":"decode", ...}      per shape x batch x context: time, K+V bytes, bandwidth, fraction
 //                               (of copy and of read), and the two-pass kernel's time beside it
 //   {"kind":"skip", ...}        a configuration that does not fit in device memory
 //   {"kind":"sweep", ...}       QB x chunk size sweep of the tensor-core pass (planner tuning) at
-//                               batch 1 / 4k, 32k and 128k, batch 8 / 4k, batch 64 / 128k
+//                               batch 1 / 4k, 32k and 128k, batch 8 / 4k, batch 64 / 128k, and
+//                               cluster launches of 4, 8 and 16 splits ("cluster":true) there
 //   {"kind":"selective", ...}   selective V fetching (top-100) on the DiffQKV shape
 //   {"kind":"ratio", ...}       DiffQKV / GQA time ratio against the K+V byte ratio
 // Method: inputs are pseudo-random nonzero values filled on the device; before timing, each
@@ -199,6 +207,14 @@ struct Problem {
   }
 };
 
+// A JSON number, or null for NaN (a failed check, a size not measured).
+std::string json_number(double v) {
+  if (std::isnan(v)) return "null";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", v);
+  return text;
+}
+
 double kv_bytes(const Config& c) {
   return static_cast<double>(c.batch) * c.ctx * (c.s.n_k * c.s.d_k + c.s.n_v * c.s.d_v) * 2.0;
 }
@@ -209,13 +225,16 @@ int main(int argc, char** argv) {
   int iters = 25;
   DType dtype = DType::kBF16;
   std::string only;  // "shape:batch:context": that configuration alone, no sweep (for profilers)
+  bool sweeps = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--iters" && i + 1 < argc) iters = std::max(20, std::atoi(argv[++i]));
     else if (a == "--fp16") dtype = DType::kFP16;
     else if (a == "--only" && i + 1 < argc) only = argv[++i];
+    else if (a == "--no-sweep") sweeps = false;
     else {
-      std::fprintf(stderr, "usage: %s [--iters N (>= 20)] [--fp16] [--only SHAPE:BATCH:CONTEXT]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--iters N (>= 20)] [--fp16] [--only SHAPE:BATCH:CONTEXT] [--no-sweep]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -264,6 +283,17 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
 
+    // The fixed cost of one kernel launch timed alone (a 64-byte read).
+    Buffer stream_src(size_t{1} << 30), stream_sink(4);
+    ok(cudaMemset(stream_src.get(), 1, stream_src.bytes()), "memset");
+    auto read_stream = [&](size_t bytes) {
+      ok(aimicius::kernels::device_read_stream(stream_src.get(), bytes, static_cast<uint32_t*>(stream_sink.get()), stream),
+         "device_read_stream");
+    };
+    const double launch_us = timer.median_us([&] { read_stream(64); });
+    std::printf("{\"kind\":\"launch\",\"time_us\":%.2f,\"note\":\"one kernel reading 64 bytes, timed alone\"}\n",
+                launch_us);
+
     std::map<std::tuple<std::string, int, int>, double> times;
     for (const ShapeSpec& s : kShapes)
       for (int batch : {1, 8, 64})
@@ -302,20 +332,38 @@ int main(int argc, char** argv) {
           const bool tpassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;
           all_ok = all_ok && tpassed;
           const double tus = tpassed ? timer.median_us(tlaunch) : NAN;
+          // The same caches read head-major, as SDPA's peer row reads its own.
+          DecodeAttentionParams hm = pr.p;
+          hm.k_head_stride = static_cast<int64_t>(ctx) * s.d_k, hm.k_token_stride = s.d_k;
+          hm.v_head_stride = static_cast<int64_t>(ctx) * s.d_v, hm.v_token_stride = s.d_v;
+          const auto hplan = aimicius::kernels::plan_decode_attention(hm, ctx, sms);
+          Buffer hws(hplan.workspace_bytes);
+          auto hlaunch = [&] { aimicius::kernels::decode_attention(hm, hplan, hws.get(), stream); };
+          hlaunch();
+          ok(cudaStreamSynchronize(stream), "decode_attention (head-major)");
+          const bool hpassed = check_sample(hm, ctx, nullptr, 0) <= 1.0;
+          all_ok = all_ok && hpassed;
+          const double hus = hpassed ? timer.median_us(hlaunch) : NAN;
+          const size_t same_bytes = static_cast<size_t>(kv_bytes(c)) / 64 * 64;
+          const double read_same_us =
+              same_bytes <= stream_src.bytes() ? timer.median_us([&] { read_stream(same_bytes); }) : NAN;
           const double gbs = kv_bytes(c) / us / 1e3;
           std::printf("{\"kind\":\"decode\",\"shape\":\"%s\",\"n_q\":%d,\"n_k\":%d,\"n_v\":%d,\"d_k\":%d,\"d_v\":%d,"
                       "\"batch\":%d,\"context\":%d,\"kernel\":\"%s\",\"splits\":%d,\"chunk\":%d,\"q_heads_per_block\":%d,"
                       "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"kv_bytes\":%.0f,"
                       "\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f,\"fraction_of_read\":%.3f,"
-                      "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%.1f}\n",
+                      "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%.1f,\"cluster\":%s,\"head_major_check\":\"%s\","
+                      "\"head_major_time_us\":%s,\"read_same_bytes_us\":%s}\n",
                       s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.tensor_cores ? "tensor_cores" : "two_pass",
                       plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
-                      kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", tus);
+                      kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", tus,
+                      plan.cluster ? "true" : "false", hpassed ? "pass" : "FAIL", json_number(hus).c_str(),
+                      json_number(read_same_us).c_str());
           std::fflush(stdout);
 
           // Planner tuning (tensor-core pass): the plan against every QB below the planner's and fixed
           // chunk sizes where the goals are hardest (batch 1, batch 8 at 4k) and at 64 x 128k.
-          const bool sweep = only.empty() && (batch == 1 || (batch == 8 && ctx == 4096) || (batch == 64 && ctx == 131072));
+          const bool sweep = sweeps && only.empty() && (batch == 1 || (batch == 8 && ctx == 4096) || (batch == 64 && ctx == 131072));
           if (sweep) {
             for (int qb : {0, 1, 2, 4})
               for (int chunk : {0, 64, 128, 256, 512, 1024, 2048, 4096}) {
@@ -326,11 +374,30 @@ int main(int argc, char** argv) {
                 const double t = timer.median_us(
                     [&] { aimicius::kernels::decode_attention(pr.p, sp, sws.get(), stream); });
                 std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
-                            "\"planned\":%s,\"splits\":%d,\"q_heads_per_block\":%d,"
+                            "\"planned\":%s,\"splits\":%d,\"q_heads_per_block\":%d,\"cluster\":%s,"
                             "\"time_us\":%.1f,\"fraction_of_copy\":%.3f}\n",
                             s.name, batch, ctx, sp.chunk_tokens, chunk ? "false" : "true", sp.splits,
-                            sp.q_heads_per_block, t,
+                            sp.q_heads_per_block, sp.cluster ? "true" : "false", t,
                             kv_bytes(c) / t / 1e3 / copy_gbs);
+              }
+            // Cluster launches (the combine in distributed shared memory), checked, then timed.
+            for (int qb : {0, 1, 2, 4})
+              for (int splits : {4, 8, 16}) {
+                if (qb && s.n_q / s.n_k <= qb) continue;
+                aimicius::kernels::DecodePlanOptions o;
+                o.q_heads_per_block = qb, o.cluster = 1, o.cluster_splits = splits;
+                const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, o);
+                auto claunch = [&] { aimicius::kernels::decode_attention(pr.p, sp, nullptr, stream); };
+                claunch();
+                ok(cudaStreamSynchronize(stream), "decode_attention (cluster)");
+                const bool cpassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;
+                all_ok = all_ok && cpassed;
+                const double t = cpassed ? timer.median_us(claunch) : NAN;
+                std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
+                            "\"planned\":false,\"splits\":%d,\"q_heads_per_block\":%d,\"cluster\":true,"
+                            "\"check\":\"%s\",\"time_us\":%s,\"fraction_of_copy\":%.3f}\n",
+                            s.name, batch, ctx, sp.chunk_tokens, sp.splits, sp.q_heads_per_block,
+                            cpassed ? "pass" : "FAIL", json_number(t).c_str(), cpassed ? kv_bytes(c) / t / 1e3 / copy_gbs : 0.0);
               }
             std::fflush(stdout);
           }

@@ -2,10 +2,13 @@
 // speed comparison (arXiv 2501.13629, section on efficiency), reproduced with aimicius' decode path.
 //
 // What is timed, per decode step and per attention layer, exactly as the runtime runs it
-// (runtime/model.cpp, kernel decode path):
-//   store   this step's K and V rows scattered into the cache (index_put_, one per cache);
+// (runtime/model.cpp): at batch <= 8 the fused decode step (runtime/cuda_decode_step.h), above it
+// the op-by-op kernel path ("path" in the output):
+//   store   this step's K and V rows into the cache: fused, RoPE of q and k and the append in one
+//           kernel (cuda_rope_append); op by op, index_put_ per cache (RoPE not counted);
 //   attend  K/V load + attention over the context: the project's decode kernel (cuda_decode_attention);
-//   aug_q   the augmented-Q MLP W_down(SiLU(W_gate q) * W_up q) (Sigma only; 0 for STD).
+//   aug_q   the augmented-Q MLP W_down(SiLU(W_gate q) * W_up q) (Sigma only; 0 for STD): fused, two
+//           matrix-vector kernels (gate and up with SiLU in one, then down); op by op, three linears.
 // Projections, RoPE, the FFN and the LM head are the same in both models and are not part of the
 // paper's comparison, so they are left out.
 //
@@ -54,6 +57,7 @@
 
 #include "kernels/device_copy.h"
 #include "runtime/cuda_attention.h"
+#include "runtime/cuda_decode_step.h"
 #include "runtime/cuda_graph.h"
 
 namespace {
@@ -120,8 +124,12 @@ struct Layers {
   std::vector<torch::Tensor> k, v;  // [batch, capacity, n, d] per layer
   torch::Tensor q_in, w_gate, w_up, w_down, k_new, v_new, q_heads;
   torch::Tensor slots_long, slots_i32, lens_i32, pos_long;
+  bool fused = false;  // the runtime's fused decode step runs at this batch size
+  torch::Tensor q_flat, k_flat, v_flat, inv_freq, aug_act, q_aug, none;  // the fused step's buffers
+  int sms = 0;
 
-  Layers(const Shape& shape, int64_t b, int64_t cap, int64_t layers) : s(shape), batch(b), capacity(cap) {
+  Layers(const Shape& shape, int64_t b, int64_t cap, int64_t layers, int sm_count)
+      : s(shape), batch(b), capacity(cap), sms(sm_count) {
     const auto bf = torch::TensorOptions().dtype(torch::kBFloat16).device(torch::kCUDA);
     for (int64_t l = 0; l < layers; ++l) {
       k.push_back(torch::randn({b, cap, s.n_k, s.d}, bf));
@@ -141,6 +149,12 @@ struct Layers {
     slots_i32 = slots_long.to(torch::kInt);
     lens_i32 = torch::zeros({b}, slots_i32.options());
     pos_long = torch::zeros({b}, i64);
+    fused = aimicius::runtime::cuda_fused_decode_supported({kHidden, s.aug_q > 0 ? s.aug_q : kHidden}, b, torch::kBFloat16);
+    q_flat = torch::randn({b, s.n_q * s.d}, bf);
+    k_flat = k_new.reshape({b, s.n_k * s.d});
+    v_flat = v_new.reshape({b, s.n_v * s.d});
+    inv_freq = torch::pow(10000.0, -torch::arange(0, s.d, 2, torch::TensorOptions().dtype(torch::kDouble)) / s.d).cuda();
+    if (s.aug_q > 0) aug_act = torch::empty({b, s.aug_q}, bf), q_aug = torch::empty({b, kHidden}, bf);
   }
 
   // The step reads context_len tokens: the new token is stored at context_len - 1.
@@ -149,11 +163,24 @@ struct Layers {
     pos_long.fill_(context_len - 1);
   }
   void store(int64_t l) {
+    if (fused) {
+      aimicius::runtime::cuda_rope_append(q_flat, k_flat, v_flat, q_heads, k[l], v[l], slots_i32, lens_i32, inv_freq);
+      return;
+    }
     k[l].index_put_({slots_long, pos_long}, k_new);
     v[l].index_put_({slots_long, pos_long}, v_new);
   }
-  torch::Tensor aug_q() const {
-    return torch::linear(torch::silu(torch::linear(q_in, w_gate)) * torch::linear(q_in, w_up), w_down);
+  void aug_q() {
+    using aimicius::runtime::ProjectionInput;
+    using aimicius::runtime::ProjectionOutput;
+    if (!fused) {
+      torch::linear(torch::silu(torch::linear(q_in, w_gate)) * torch::linear(q_in, w_up), w_down);
+      return;
+    }
+    aimicius::runtime::cuda_project(q_in, ProjectionInput::kPlain, none, 0.0, ProjectionOutput::kSiluGate,
+                                    {{w_gate, none, aug_act}, {w_up, none, none}}, sms);
+    aimicius::runtime::cuda_project(aug_act, ProjectionInput::kPlain, none, 0.0, ProjectionOutput::kStore,
+                                    {{w_down, none, q_aug}}, sms);
   }
   torch::Tensor attend(int64_t l, int sms) const {
     return aimicius::runtime::cuda_decode_attention(q_heads, k[l], v[l], lens_i32, slots_i32,
@@ -266,7 +293,7 @@ int main(int argc, char** argv) {
     const int64_t layers = std::clamp<int64_t>(static_cast<int64_t>(kCacheBudgetBytes / per_layer_bytes), 1, kModelLayers);
     std::map<std::string, std::map<int64_t, double>> cost;  // model -> context -> total us per layer
     for (const Shape* s : {&kSigma, &kStd}) {
-      Layers m(*s, batch, max_context, layers);
+      Layers m(*s, batch, max_context, layers, sms);
       for (int64_t context : grid) {
         m.set_context(context);
         const double err = check_attention(m, context, sms);
@@ -275,11 +302,11 @@ int main(int argc, char** argv) {
         const StepCost c = measure_step(m, context, sms);
         cost[s->name][context] = c.total_us;
         const double kv_bytes = static_cast<double>(batch) * context * (s->n_k + s->n_v) * s->d * 2;
-        std::printf("{\"kind\":\"step\",\"model\":\"%s\",\"batch\":%ld,\"layers\":%ld,\"context\":%ld,"
+        std::printf("{\"kind\":\"step\",\"model\":\"%s\",\"path\":\"%s\",\"batch\":%ld,\"layers\":%ld,\"context\":%ld,"
                     "\"store_us\":%.2f,\"attend_us\":%.2f,\"aug_q_us\":%.2f,\"total_us\":%.2f,\"kv_bytes\":%.0f,"
                     "\"aug_q_weight_bytes\":%ld,\"attend_fraction_of_copy\":%.3f,\"check_rel_err\":%.2e,\"check\":\"%s\"}\n",
-                    s->name, static_cast<long>(batch), static_cast<long>(layers), static_cast<long>(context),
-                    c.store_us, c.attend_us, c.aug_q_us, c.total_us, kv_bytes,
+                    s->name, m.fused ? "fused" : "ops", static_cast<long>(batch), static_cast<long>(layers),
+                    static_cast<long>(context), c.store_us, c.attend_us, c.aug_q_us, c.total_us, kv_bytes,
                     static_cast<long>(3 * s->aug_q * kHidden * 2), kv_bytes / c.attend_us / 1e3 / copy_gbs, err,
                     ok ? "pass" : "FAIL");
         std::fflush(stdout);

@@ -17,4 +17,10 @@ namespace aimicius::kernels {
 
 cudaError_t device_xor_checksum(const void* src, size_t bytes, uint32_t* out, cudaStream_t stream);
 
+// The read ceiling for a benchmark: one kernel launch that reads `bytes` once (four 16-byte loads in
+// flight per thread, every SM busy) and XORs them into *sink without resetting it first, so the
+// launch is the only stream work (unlike device_xor_checksum's memset). The value is meaningless.
+// src 16-byte aligned, bytes a multiple of 64.
+cudaError_t device_read_stream(const void* src, size_t bytes, uint32_t* sink, cudaStream_t stream);
+
 }  // namespace aimicius::kernels

@@ -10,16 +10,20 @@
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
 # SKIP_KERNEL_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1, SKIP_LONG=1 (the 32k-prompt runs) leave those parts
 # out (one call has 10 minutes). BATCHES, PROMPT, NEW and E2E_MODES (kernels, unfused, nographs, torch) set
-# the end-to-end runs.
+# the end-to-end runs. GPU_TEST_FILTER limits the kernel tests (gtest filter), SKIP_RUNTIME_TESTS=1
+# leaves out the runtime's; KERNEL_BENCH_ARGS go to aimicius-bench-attention (--no-sweep).
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
-timeout 240 $B/tests/aimicius_gpu_tests > "$OUT/gpu_tests.txt" 2>&1; echo "kernel tests rc=$?"
-grep -E "^\[  (PASSED|FAILED) " "$OUT/gpu_tests.txt"
-timeout 240 $B/tests/aimicius_runtime_tests --gtest_filter='ModelCuda*:Generat*' > "$OUT/runtime_tests.txt" 2>&1
-echo "runtime tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/runtime_tests.txt" | head
+timeout 240 $B/tests/aimicius_gpu_tests --gtest_filter="${GPU_TEST_FILTER:-*}" > "$OUT/gpu_tests.txt" 2>&1
+echo "kernel tests rc=$?"; grep -E "^\[  (PASSED|FAILED) " "$OUT/gpu_tests.txt"
+if [ -z "${SKIP_RUNTIME_TESTS:-}" ]; then
+  timeout 240 $B/tests/aimicius_runtime_tests --gtest_filter='ModelCuda*:Generat*' > "$OUT/runtime_tests.txt" 2>&1
+  echo "runtime tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/runtime_tests.txt" | head
+fi
 echo "after tests: $(( $(date +%s) - t0 )) s"
 if [ -z "${SKIP_KERNEL_BENCH:-}" ]; then
-  timeout ${KERNEL_BENCH_TIMEOUT:-150} $B/bench/aimicius-bench-attention > "$OUT/kernel_bench.jsonl" 2> "$OUT/kernel_bench.err"
+  timeout ${KERNEL_BENCH_TIMEOUT:-150} $B/bench/aimicius-bench-attention ${KERNEL_BENCH_ARGS:-} > "$OUT/kernel_bench.jsonl" \
+    2> "$OUT/kernel_bench.err"
   echo "kernel bench rc=$? ($(wc -l < "$OUT/kernel_bench.jsonl") lines), at $(( $(date +%s) - t0 )) s"
   timeout 120 $B/bench/aimicius_sdpa_decode_bench > "$OUT/sdpa_bench.jsonl" 2> "$OUT/sdpa_bench.err"
   echo "sdpa peer rc=$?, at $(( $(date +%s) - t0 )) s"; cat "$OUT/sdpa_bench.jsonl" | head -20

@@ -37,6 +37,10 @@ TEST(DeviceChecksum, RejectsMisalignedOrPartialWords) {
   auto* o = static_cast<uint32_t*>(out.get());
   EXPECT_EQ(device_xor_checksum(static_cast<char*>(buf.get()) + 4, 16, o, nullptr), cudaErrorInvalidValue);
   EXPECT_EQ(device_xor_checksum(buf.get(), 6, o, nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(device_read_stream(static_cast<char*>(buf.get()) + 16, 48, o, nullptr), cudaErrorInvalidValue);
+  EXPECT_EQ(device_read_stream(buf.get(), 48, o, nullptr), cudaErrorInvalidValue) << "not a multiple of 64 bytes";
+  EXPECT_EQ(device_read_stream(buf.get(), 64, o, nullptr), cudaSuccess);
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
 }
 
 }  // namespace

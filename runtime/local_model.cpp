@@ -1,6 +1,7 @@
 #include "runtime/local_model.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -241,6 +242,7 @@ struct LocalModel::Impl {
   // prefill_limits allows; each gets its first token in s.next. Returns the admitted prompts.
   std::vector<int64_t> admit(const std::vector<std::vector<int32_t>>& prompts, Schedule& s, KVCache& cache,
                              const SamplingParams& p, PrefixStore& store) {
+    const auto start = std::chrono::steady_clock::now();
     const bool slot_per_prompt = s.stats.slots == static_cast<int64_t>(prompts.size());
     std::vector<int64_t> admitted, slots;
     while (!s.waiting.empty() && !s.free_slots.empty()) {
@@ -270,6 +272,7 @@ struct LocalModel::Impl {
                                        });
     s.active.insert(s.active.end(), admitted.begin(), admitted.end());
     std::sort(s.active.begin(), s.active.end());
+    s.stats.admit_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return admitted;
   }
 
@@ -301,6 +304,7 @@ struct LocalModel::Impl {
 
   // Every active prompt's last accepted token through the model: its next token in s.next.
   void decode_step(Schedule& s, KVCache& cache, const SamplingParams& p) {
+    const auto start = std::chrono::steady_clock::now();
     std::vector<int64_t> feed, slots;
     for (int64_t i : s.active) {
       feed.push_back(s.out[i].back());
@@ -310,6 +314,7 @@ struct LocalModel::Impl {
     pick_rows(model->forward(ids, cache, slots, true), s.active, p, s.rngs, s.next);
     ++s.stats.decode_steps;
     s.stats.slot_steps += static_cast<int64_t>(s.active.size());
+    s.stats.decode_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
   // Log-likelihood of each continuation after its prompt (LocalModel::score), one item at a time.
@@ -564,6 +569,15 @@ void ScheduleStats::add_counts(const ScheduleStats& o) {
   prefixes += o.prefixes;
   prefix_tokens_prefilled += o.prefix_tokens_prefilled;
   prefix_tokens_reused += o.prefix_tokens_reused;
+  admit_seconds += o.admit_seconds;
+  decode_seconds += o.decode_seconds;
+}
+
+std::string ScheduleStats::time_summary() const {
+  return fmt::format("time in the model: admitting {:.2f} s ({} prefill forwards), decoding {:.2f} s ({} steps, {:.1f} "
+                     "prompts a step on average)",
+                     admit_seconds, prefills, decode_seconds, decode_steps,
+                     decode_steps > 0 ? static_cast<double>(slot_steps) / static_cast<double>(decode_steps) : 0.0);
 }
 
 std::string ScheduleStats::prefill_summary() const {

@@ -118,12 +118,20 @@ struct ScheduleStats {
   int64_t prefix_tokens_prefilled = 0;
   int64_t prefix_tokens_reused = 0;
   std::string slots_reason;  // auto_max_active: the choice and the numbers behind it; else empty
+  // Wall time inside the model (the first token of each is read back, so on a GPU this is its work
+  // plus the host's share): admitting prompts (prefix rows copied, the rest prefilled, the first
+  // token picked) and decode steps (a token for every active prompt).
+  double admit_seconds = 0;
+  double decode_seconds = 0;
 
   // Adds another call's counts (slots and prefix_slots: the largest; per-prompt vectors: left out).
   void add_counts(const ScheduleStats& other);
   // "prefill: P prompt tokens + Q prefix tokens prefilled, R reused from N shared prefixes (X% of
   // the prompts' tokens)": the line bench commands print.
   std::string prefill_summary() const;
+  // "time in the model: admitting A s (P prefill forwards), decoding D s (N steps, X prompts a step
+  // on average)".
+  std::string time_summary() const;
 };
 
 struct ChatMessage;  // runtime/tokenizer/chat_template.h

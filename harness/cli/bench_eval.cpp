@@ -137,8 +137,10 @@ int command_bench_eval(const GlobalOptions& global, BenchEvalOptions options) {
              "tokens, {:.0f} generated; load {:.1f} s, wall {:.2f} s: {:.1f} examples/s, {:.0f} generated tokens/s\n",
              spec, options.run.batch_size, *options.run.max_new_tokens, examples, errors, in.prompt_tokens,
              in.generated_tokens, load_s, wall_s, examples / wall_s, in.generated_tokens / wall_s);
-  if (const auto* local = dynamic_cast<const LocalBackend*>(backend.get()))
+  if (const auto* local = dynamic_cast<const LocalBackend*>(backend.get())) {
     fmt::print("bench eval {}\n", local->schedule_totals().prefill_summary());
+    fmt::print("bench eval {}\n", local->schedule_totals().time_summary());
+  }
 
   const double b = static_cast<double>(options.elem_bytes);
   const double embed = static_cast<double>(config.vocab_size) * config.hidden_size * (config.tie_word_embeddings ? 1 : 2);

@@ -1,6 +1,7 @@
 // The LibTorch runtime against the independent float64 reference (runtime/reference_model.h):
 // logits of random checkpoints of every attention family, KV-cached decode against full
 // recompute at every step, selective V fetching, and generation behaviour.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -983,6 +984,11 @@ TEST_F(Generate, PrefixReuseKeepsGreedyTokensAndCountsWhatItSaves) {
       for (size_t i = 0; i < prompts.size(); ++i) EXPECT_EQ(on_stats.slot[i], static_cast<int64_t>(i));
     EXPECT_NE(on_stats.prefill_summary().find("369 reused from 3 shared prefixes"), std::string::npos)
         << on_stats.prefill_summary();
+    // Time in the model is counted for both phases, and the step count matches the summary.
+    EXPECT_GT(on_stats.admit_seconds, 0.0);
+    EXPECT_GT(on_stats.decode_seconds, 0.0);
+    EXPECT_NE(on_stats.time_summary().find(fmt::format("({} steps,", on_stats.decode_steps)), std::string::npos)
+        << on_stats.time_summary();
   }
 }
 

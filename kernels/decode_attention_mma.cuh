@@ -22,8 +22,9 @@
 //   log2-sum-exp go to the workspace for the combine pass - or, in a cluster launch
 //   (DecodeArgs::cluster), they stay in this block's shared memory and the cluster's blocks
 //   combine them through distributed shared memory, each block a share of the QB x DV outputs
-//   (cluster_combine): no workspace round trip and no second kernel, which is most of the fixed
-//   cost of a call at batch 1 and short contexts.
+//   (cluster_combine): no workspace round trip and no second kernel. Measured on the H200 it saves
+//   under 1 us where it helps at all (batch 1, short contexts) and is slower from batch 8, so the
+//   planner never picks it (docs/PERFORMANCE.md, decode kernels, "What was tried" 4).
 // Barriers: one __syncwarp per slice; two block barriers at the end (two cluster barriers more in a
 // cluster launch: the partials are visible, then no block leaves while another still reads it).
 #pragma once

@@ -289,7 +289,9 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   // 2's own causal rule when queries are fewer than keys, the one torch's causal_lower_right uses),
   // so each new token sees the whole held prefix and the new tokens up to itself. A masked fused
   // SDPA over the whole group (below) cannot use FlashAttention: in bench eval its prefill ran at a
-  // fifth of the fresh path's tokens per second.
+  // fifth of the fresh path's tokens per second. Only in builds with the project's kernels: they
+  // target sm_90, where FlashAttention runs (it needs sm_80 or newer).
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   if (T > 1 && h.is_cuda() && dk == dv && (h.scalar_type() == torch::kBFloat16 || h.scalar_type() == torch::kHalf)) {
     std::vector<int64_t> held(B);
     for (int64_t b = 0; b < B; ++b) held[b] = cache.lengths[slots[b]];  // before store_rows appends
@@ -309,9 +311,11 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
     }
     return torch::linear(out.reshape({B, T, nq * dv}), w.o_proj);
   }
-  // The same with a positional causal mask, for unequal head dims: the fused SDPA over each slot's
-  // stored context in the storage dtype, so that [B, heads, T, context] float32 scores are never
-  // materialised. (Key 0 is visible to every query, so no row is fully masked.)
+#endif
+  // The same with a positional causal mask, for unequal head dims or builds without the kernels:
+  // the fused SDPA over each slot's stored context in the storage dtype, so that [B, heads, T,
+  // context] float32 scores are never materialised. (Key 0 is visible to every query, so no row is
+  // fully masked.)
   if (T > 1 && h.is_cuda()) {
     const int64_t max_len = store_rows(cache, index, k, v, slots, padding);
     const torch::Tensor slot_index = torch::tensor(slots, torch::TensorOptions().dtype(torch::kLong)).to(h.device());

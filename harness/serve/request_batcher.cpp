@@ -66,8 +66,11 @@ void RequestBatcher::loop() {
       if (queue_.empty()) return;  // stopping, nothing left
       const auto deadline = queue_.front().arrived + options_.window;
       cv_.wait_until(lock, deadline, [&] { return stopping_ || queue_.size() >= options_.max_batch; });
-      // The oldest request and every queued one that can share its call, oldest first.
-      const GenerationParams& lead = queue_.front().item.params;
+      // The oldest request and every queued one that can share its call, oldest first. The lead's
+      // parameters are copied: the loop moves the lead out of the queue and erases it first, and a
+      // reference would then compare the others with freed memory (moved-from stop strings read as
+      // none, so a request without stops joined a lead that had some; found by ASan).
+      const GenerationParams lead = queue_.front().item.params;
       for (auto it = queue_.begin(); it != queue_.end() && group.size() < options_.max_batch;) {
         if (batchable(lead, it->item.params)) {
           group.push_back(std::move(*it));

@@ -81,6 +81,29 @@ TEST(ServeBatcher, DifferentParametersNeverShareACall) {
   EXPECT_EQ(calls[3][0].prompt, "d");
 }
 
+// The lead request leaves the queue first: the others must still be compared with its own
+// parameters (its stop strings), not with what is left of it.
+TEST(ServeBatcher, RequestsWithoutTheLeadsStopStringsNeverShareItsCall) {
+  CountingBackend backend;
+  backend.hold();
+  RequestBatcher batcher(backend, {8, std::chrono::milliseconds(0)});
+  auto first = batcher.submit(item("first"));
+  ASSERT_TRUE(backend.wait_entered(1));
+  BatchItem lead = item("lead", 8);
+  lead.params.stop = {"STOP-AT-THIS-LONG-MARKER", "and another stop string that is not short"};
+  auto a = batcher.submit(std::move(lead));
+  auto b = batcher.submit(item("plain", 8));  // no stop strings
+  ASSERT_TRUE(aimicius::testing::eventually([&] { return batcher.pending() == 2; }));
+  backend.release();
+  a.get();
+  b.get();
+  first.get();
+  const auto calls = backend.calls();
+  ASSERT_EQ(calls.size(), 3u) << "first | lead | plain";
+  EXPECT_EQ(calls[1].size(), 1u);
+  EXPECT_EQ(calls[2][0].prompt, "plain");
+}
+
 TEST(ServeBatcher, BatchableComparesEverySamplingParameter) {
   GenerationParams a;
   EXPECT_TRUE(batchable(a, a));

@@ -12,6 +12,13 @@
 
 #include <torch/version.h>
 
+// at::_flash_attention_forward with seqused_k (LibTorch 2.5 on): the varlen prefill below.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+#define AIMICIUS_TORCH_HAS_VARLEN_FLASH 1
+#else
+#define AIMICIUS_TORCH_HAS_VARLEN_FLASH 0
+#endif
+
 #include <cmath>
 
 #include <fmt/format.h>
@@ -25,6 +32,47 @@
 
 namespace aimicius::runtime {
 namespace {
+
+#if defined(AIMICIUS_RUNTIME_CUDA_KERNELS) && AIMICIUS_TORCH_HAS_VARLEN_FLASH
+// Attention of a prefill, B sequences in one varlen FlashAttention 2 call. Row b's first real[b]
+// queries (q [B, T, nq, d], right-padded) are packed; its keys are its slot's cache rows
+// [0, held[b] + real[b]), read in place: the cache [slots, capacity, n_kv, d] is one array of
+// slots x capacity rows, cu_seqlens_k[b] names the slot's first row and seqused_k[b] how many it
+// uses (FlashAttention 2 reads a sequence's keys from cu_seqlens_k[b] for seqused_k[b] rows, so
+// the starts need not be increasing). Causal is FlashAttention's rule, aligned to the last key:
+// each new token sees the held rows and the new ones up to itself. Nothing is gathered, and K/V
+// are not expanded to the query heads. Returns [B, T, nq, d], zeros on padding rows.
+torch::Tensor varlen_flash_prefill(const torch::Tensor& q, const torch::Tensor& k_cache, const torch::Tensor& v_cache,
+                                   const std::vector<int64_t>& slots, const std::vector<int64_t>& held,
+                                   const std::vector<int64_t>& real) {
+  const int64_t B = q.size(0), T = q.size(1), nq = q.size(2), d = q.size(3);
+  const int64_t rows_per_slot = k_cache.size(1), all_rows = k_cache.size(0) * rows_per_slot;
+  std::vector<int64_t> query_rows;
+  std::vector<int32_t> cu_q = {0}, cu_k, used;
+  int64_t max_q = 0, max_k = 0;
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t t = 0; t < real[b]; ++t) query_rows.push_back(b * T + t);
+    cu_q.push_back(cu_q.back() + static_cast<int32_t>(real[b]));
+    cu_k.push_back(static_cast<int32_t>(slots[b] * rows_per_slot));
+    used.push_back(static_cast<int32_t>(held[b] + real[b]));
+    max_q = std::max(max_q, real[b]);
+    max_k = std::max(max_k, held[b] + real[b]);
+  }
+  cu_k.push_back(static_cast<int32_t>(all_rows));  // read only where seqused_k is absent
+  const auto dev = q.device();
+  const torch::Tensor rows = torch::tensor(query_rows, torch::kLong).to(dev);
+  const torch::Tensor packed = q.reshape({B * T, nq, d}).index_select(0, rows);
+  const auto result = at::_flash_attention_forward(
+      packed, k_cache.view({all_rows, k_cache.size(2), d}), v_cache.view({all_rows, v_cache.size(2), d}),
+      torch::tensor(cu_q, torch::kInt).to(dev), torch::tensor(cu_k, torch::kInt).to(dev), max_q, max_k, 0.0,
+      /*is_causal=*/true, /*return_debug_mask=*/false, std::optional<double>(), std::optional<int64_t>(),
+      std::optional<int64_t>(), torch::tensor(used, torch::kInt).to(dev));
+  torch::Tensor out = torch::zeros({B * T, nq, d}, q.options());
+  out.index_copy_(0, rows, std::get<0>(result));
+  return out.view({B, T, nq, d});
+}
+#endif
+
 
 torch::ScalarType torch_dtype(DType d) {
   switch (d) {
@@ -165,15 +213,20 @@ void Model::assign_weights(const std::function<torch::Tensor(const std::string&)
   const ModelConfig& c = config_;
   const ModelOptions& options = options_;
   embed_ = get("model.embed_tokens.weight");
-  final_norm_ = get("model.norm.weight");
+  // Gemma (transformers' form): the gain is 1 + weight in float32 (rms_norm() multiplies in float32).
+  const auto norm = [&](const std::string& name) {
+    torch::Tensor w = get(name);
+    return c.norm_gain_plus_one && w.defined() ? w.to(torch::kFloat32) + 1.0 : w;
+  };
+  final_norm_ = norm("model.norm.weight");
   lm_head_ = c.tie_word_embeddings ? embed_ : get("lm_head.weight");
   for (int64_t l = 0; l < c.num_layers; ++l) {
     auto L = [&](const char* s) { return get(layer_weight(l, s)); };
-    layers_.push_back(Layer{L("input_layernorm.weight"), L("self_attn.q_proj.weight"), L("self_attn.q_proj.bias"),
+    layers_.push_back(Layer{norm(layer_weight(l, "input_layernorm.weight")), L("self_attn.q_proj.weight"), L("self_attn.q_proj.bias"),
                             L("self_attn.q_up_proj.weight"), L("self_attn.q_gate_proj.weight"),
                             L("self_attn.q_down_proj.weight"), L("self_attn.k_proj.weight"),
                             L("self_attn.k_proj.bias"), L("self_attn.v_proj.weight"), L("self_attn.v_proj.bias"),
-                            L("self_attn.o_proj.weight"), L("post_attention_layernorm.weight"),
+                            L("self_attn.o_proj.weight"), norm(layer_weight(l, "post_attention_layernorm.weight")),
                             L("mlp.gate_proj.weight"), L("mlp.up_proj.weight"), L("mlp.down_proj.weight")});
   }
   const RopeTable rope = rope_table(c);
@@ -185,12 +238,15 @@ void Model::assign_weights(const std::function<torch::Tensor(const std::string&)
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   if (options.cuda_kernels && options.device.is_cuda() &&
       cuda_decode_supported(c, options.dtype, options.selective_v_topk)) {
+    // The fused step's kernels compute SwiGLU with plain gains on the unscaled embedding: Gemma's
+    // variants take the op-by-op path (its attention still runs the project's kernels).
+    const bool fusable = c.mlp_activation == MlpActivation::kSilu && !c.scale_embedding && !c.norm_gain_plus_one;
     cuda_kernels_ = true;
     cuda_sm_count_ = cuda_sm_count();
     // The input widths of every projection of the fused step (RoPE takes any even d_k the
     // attention kernels take). Decided per batch size: shared memory holds the batch's x rows.
     const int64_t aug = c.aug_q_size > 0 ? c.aug_q_size : c.hidden_size;
-    for (int64_t b = 1; options.fused_decode && b <= 8; ++b)
+    for (int64_t b = 1; options.fused_decode && fusable && b <= 8; ++b)
       if (cuda_fused_decode_supported({c.hidden_size, c.intermediate_size, aug, c.num_q_heads * c.head_dim_qk,
                                        c.num_q_heads * c.head_dim_v},
                                       b, options.dtype))
@@ -206,7 +262,23 @@ KVCache Model::make_cache(int64_t slots, int64_t capacity) const {
 torch::Tensor Model::rms_norm(const torch::Tensor& x, const torch::Tensor& gain) const {
   const torch::Tensor xf = x.to(torch::kFloat32);
   const torch::Tensor normed = xf * torch::rsqrt(xf.pow(2).mean(-1, true) + config_.rms_norm_eps);
+  // Llama rounds before the gain; Gemma multiplies by its float32 gain (1 + w), then rounds.
+  if (config_.norm_gain_plus_one) return (normed * gain).to(x.scalar_type());
   return gain * normed.to(x.scalar_type());
+}
+
+torch::Tensor Model::embed(const torch::Tensor& tokens) const {
+  torch::Tensor x = embed_.index_select(0, tokens.reshape({-1}));
+  if (!config_.scale_embedding) return x;
+  // transformers multiplies by sqrt(hidden_size) rounded to the weights' dtype (bf16: 45.25 for 2048).
+  return x * torch::scalar_tensor(std::sqrt(static_cast<double>(config_.hidden_size)), x.options());
+}
+
+torch::Tensor Model::mlp(const Layer& w, const torch::Tensor& h) const {
+  const torch::Tensor gate = torch::linear(h, w.gate_proj);
+  const torch::Tensor act =
+      config_.mlp_activation == MlpActivation::kGeluTanh ? torch::gelu(gate, "tanh") : torch::silu(gate);
+  return torch::linear(act * torch::linear(h, w.up_proj), w.down_proj);
 }
 
 // x [B, T, heads, d]; cos/sin [B, T, 1, d/2] in float32. Rotates pairs (i, i + d/2).
@@ -266,6 +338,25 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   }
 #else
   (void)kernel_step;
+#endif
+
+#if defined(AIMICIUS_RUNTIME_CUDA_KERNELS) && AIMICIUS_TORCH_HAS_VARLEN_FLASH
+  // Prefill on CUDA, fresh slots or after held rows, when K and V have one head count and one head
+  // dim (FlashAttention's GQA): one varlen FlashAttention call reads each slot's rows where they
+  // lie in the cache (varlen_flash_prefill below). Sigma's n_k != n_v takes the paths after it.
+  if (T > 1 && h.is_cuda() && dk == dv && nk == nv &&
+      (h.scalar_type() == torch::kBFloat16 || h.scalar_type() == torch::kHalf)) {
+    std::vector<int64_t> held(B), real(B);
+    for (int64_t b = 0; b < B; ++b) {
+      held[b] = cache.lengths[slots[b]];  // host state, before store_rows appends
+      real[b] = padding ? padding->real[b] : T;
+    }
+    if (*std::max_element(real.begin(), real.end()) > 1) {
+      store_rows(cache, index, k, v, slots, padding);
+      const torch::Tensor out = varlen_flash_prefill(q, cache.k[index], cache.v[index], slots, held, real);
+      return torch::linear(out.view({B, T, nq * dv}), w.o_proj);
+    }
+  }
 #endif
 
 #if TORCH_VERSION_MAJOR >= 2
@@ -460,12 +551,12 @@ torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   if (kernel_step && last_only && !padding && fused_step(B)) return run_layers_fused(tokens, cache, *kernel_step);
 #endif
-  torch::Tensor x = embed_.index_select(0, tokens.reshape({-1})).view({B, T, c.hidden_size});
+  torch::Tensor x = embed(tokens).view({B, T, c.hidden_size});
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& w = layers_[l];
     x = x + attention(w, l, rms_norm(x, w.input_norm), positions, cache, slots, kernel_step, padding);
     const torch::Tensor h = rms_norm(x, w.post_norm);
-    x = x + torch::linear(torch::silu(torch::linear(h, w.gate_proj)) * torch::linear(h, w.up_proj), w.down_proj);
+    x = x + mlp(w, h);
   }
   if (last_only && padding) x = x.reshape({B * T, c.hidden_size}).index_select(0, padding->last_rows);
   else if (last_only) x = x.select(1, T - 1);
@@ -507,7 +598,7 @@ torch::Tensor Model::run_layers_fused(const torch::Tensor& tokens, KVCache& cach
   const auto plain = ProjectionInput::kPlain, normed = ProjectionInput::kRmsNorm;
   const torch::Tensor none;
   const int sms = cuda_sm_count_;
-  torch::Tensor x = embed_.index_select(0, tokens.reshape({-1})).contiguous();  // [B, hidden]
+  torch::Tensor x = embed(tokens).contiguous();  // [B, hidden]
   const auto opts = x.options();
   const torch::Tensor q = torch::empty({B, nq * dk}, opts), k = torch::empty({B, c.num_k_heads * dk}, opts),
                       v = torch::empty({B, c.num_v_heads * dv}, opts), q_rot = torch::empty({B, nq, dk}, opts),

@@ -181,6 +181,11 @@ class Model {
                                   const DecodeIndex& step);
   struct DecodeGraph;
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& gain) const;
+  // The embedding rows of `tokens` (any shape) as [tokens.numel(), hidden], scaled where the family
+  // scales them (Gemma).
+  torch::Tensor embed(const torch::Tensor& tokens) const;
+  // down(act(gate h) * up h), act as the config says (SwiGLU or GeGLU).
+  torch::Tensor mlp(const Layer& w, const torch::Tensor& h) const;
   torch::Tensor rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) const;
 
   ModelConfig config_;

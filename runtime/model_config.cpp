@@ -56,11 +56,11 @@ constexpr const char* kReadKeys[] = {
     "num_key_value_heads", "head_dim", "num_key_heads", "num_value_heads", "v_head_dim", "aug_q_intermediate_size",
     "attention_bias", "rms_norm_eps", "rope_theta", "rope_scaling", "rope_parameters", "partial_rotary_factor",
     "original_max_position_embeddings", "tie_word_embeddings", "max_position_embeddings", "bos_token_id",
-    "eos_token_id"};
+    "eos_token_id", "hidden_act"};
 // Checked: they change the model, and the runtime implements one setting of each (the neutral one);
 // any other value is an InputError (check_model_changing_keys).
 constexpr const char* kCheckedKeys[] = {
-    "hidden_act", "hidden_activation", "mlp_bias", "sliding_window", "use_sliding_window", "max_window_layers",
+    "hidden_activation", "use_bidirectional_attention", "mlp_bias", "sliding_window", "use_sliding_window", "max_window_layers",
     "layer_types", "attn_logit_softcapping", "final_logit_softcapping", "use_qk_norm", "qk_norm", "qk_layernorm",
     "quantization_config", "query_pre_attn_scalar", "embedding_multiplier", "logits_scaling", "residual_multiplier",
     "attention_multiplier", "num_experts", "num_local_experts", "no_rope_layers", "rope_interleaved"};
@@ -101,12 +101,30 @@ std::vector<std::string> unrecognised_keys(const nlohmann::json& j) {
 }
 
 // The checked keys (kCheckedKeys): each must hold the setting the runtime implements.
-void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, const ModelConfig& c) {
-  for (const char* key : {"hidden_act", "hidden_activation"}) {
-    if (!present(j, key)) continue;
+// The MLP activation (hidden_act), as transformers 5 reads it: Gemma's legacy "gelu" means the
+// tanh approximation (GemmaConfig rewrites it); elsewhere "gelu" is the exact erf form, which the
+// runtime does not implement. transformers 4 read Gemma's hidden_activation instead, so that key,
+// when set, must name the same activation (else the two releases would run different models).
+void read_activation(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
+  const bool gemma = c.model_type == "gemma";
+  auto parse = [&](const char* key) {
     const std::string act = at.optional_string(j, key);
-    if (act != "silu" && act != "swish") unsupported(at, key, j[key], "the MLP activation is SiLU only");
-  }
+    if (act == "silu" || act == "swish") return MlpActivation::kSilu;
+    if (act == "gelu_pytorch_tanh" || act == "gelu_python_tanh" || act == "gelu_new" || (gemma && act == "gelu"))
+      return MlpActivation::kGeluTanh;
+    unsupported(at, key, j[key], "the MLP activation is SiLU or GELU's tanh approximation only");
+  };
+  c.mlp_activation = gemma ? MlpActivation::kGeluTanh : MlpActivation::kSilu;  // the families' defaults
+  if (present(j, "hidden_act")) c.mlp_activation = parse("hidden_act");
+  if (present(j, "hidden_activation") && parse("hidden_activation") != c.mlp_activation)
+    unsupported(at, "hidden_activation", j["hidden_activation"],
+                "it differs from hidden_act (transformers 4 and 5 would run different activations)");
+}
+
+// The checked keys (kCheckedKeys): each must hold the setting the runtime implements.
+void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, const ModelConfig& c) {
+  if (at.optional_bool(j, "use_bidirectional_attention", false))
+    unsupported(at, "use_bidirectional_attention", j["use_bidirectional_attention"], "attention is causal");
   if (at.optional_bool(j, "mlp_bias", false)) unsupported(at, "mlp_bias", j["mlp_bias"], "MLP projections have no bias");
   // rope_interleaved (nanotron's exports, e.g. SmolLM2): transformers ignores it and rotates halves,
   // as the runtime does; true would say the weights expect interleaved pairs.
@@ -305,17 +323,19 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
   ModelConfig c;
   c.model_type = at.optional_string(j, "model_type", "llama");
   const bool diffqkv = c.model_type == "diffqkv";
-  const bool gqa_family = c.model_type == "llama" || c.model_type == "qwen2" || c.model_type == "mistral";
+  const bool gemma = c.model_type == "gemma";
+  const bool gqa_family = c.model_type == "llama" || c.model_type == "qwen2" || c.model_type == "mistral" || gemma;
   if (!diffqkv && !gqa_family)
-    throw InputError(fmt::format("{}: model_type \"{}\" is not supported (diffqkv, llama, qwen2, mistral)", where,
-                                 c.model_type));
+    throw InputError(fmt::format("{}: model_type \"{}\" is not supported (diffqkv, llama, qwen2, mistral, gemma)",
+                                 where, c.model_type));
   c.vocab_size = require_int(j, "vocab_size", where);
   c.hidden_size = require_int(j, "hidden_size", where);
   c.intermediate_size = require_int(j, "intermediate_size", where);
   c.num_layers = require_int(j, "num_hidden_layers", where);
   c.num_q_heads = require_int(j, "num_attention_heads", where);
   if (c.num_q_heads <= 0) throw InputError(fmt::format("{}: \"num_attention_heads\" must be positive", where));
-  c.head_dim_qk = at.optional_int(j, "head_dim", c.hidden_size / c.num_q_heads);
+  // GemmaConfig's defaults differ from Llama's: head_dim 256, eps 1e-6, tied embeddings.
+  c.head_dim_qk = at.optional_int(j, "head_dim", gemma ? 256 : c.hidden_size / c.num_q_heads);
   if (diffqkv) {
     c.num_k_heads = require_int(j, "num_key_heads", where);
     c.num_v_heads = require_int(j, "num_value_heads", where);
@@ -329,8 +349,10 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
     c.qkv_bias = c.model_type == "qwen2" || at.optional_bool(j, "attention_bias", false);
   }
   if (diffqkv) c.qkv_bias = at.optional_bool(j, "attention_bias", false);
-  c.rms_norm_eps = at.optional_number(j, "rms_norm_eps", 1e-5);
-  c.tie_word_embeddings = at.optional_bool(j, "tie_word_embeddings", false);
+  c.rms_norm_eps = at.optional_number(j, "rms_norm_eps", gemma ? 1e-6 : 1e-5);
+  c.tie_word_embeddings = at.optional_bool(j, "tie_word_embeddings", gemma);
+  c.scale_embedding = c.norm_gain_plus_one = gemma;
+  read_activation(j, at, c);
   c.max_position_embeddings = at.optional_int(j, "max_position_embeddings", 8192);
   read_rope(j, at, c);
   check_model_changing_keys(j, at, c);
@@ -391,6 +413,7 @@ nlohmann::ordered_json ModelConfig::to_json() const {
     j["head_dim"] = head_dim_qk;
     if (model_type != "qwen2") j["attention_bias"] = qkv_bias;  // Qwen2's biases come with the type
   }
+  j["hidden_act"] = mlp_activation == MlpActivation::kGeluTanh ? "gelu_pytorch_tanh" : "silu";
   j["rms_norm_eps"] = rms_norm_eps;
   j["rope_theta"] = rope_theta;
   if (!rope_scaling.type.empty()) {

@@ -10,8 +10,9 @@
 // vocab_size, num_attention_heads (n_q), num_key_heads (n_k), num_value_heads (n_v), head_dim
 // (d_k), v_head_dim (d_v, default head_dim), aug_q_intermediate_size (0 or absent: none),
 // rms_norm_eps, rope_theta, rope_scaling, tie_word_embeddings, max_position_embeddings.
-// Llama / Qwen2 / Mistral configs load as the special case n_k = n_v = num_key_value_heads,
-// d_v = d_k, no augmented Q (Qwen2 adds q/k/v biases). Configs as transformers 4 writes them
+// Llama / Qwen2 / Mistral / Gemma configs load as the special case n_k = n_v = num_key_value_heads,
+// d_v = d_k, no augmented Q (Qwen2 adds q/k/v biases; Gemma scales the token embedding by
+// sqrt(hidden_size), uses 1 + weight as every RMSNorm gain and GeGLU in the MLP). Configs as transformers 4 writes them
 // (rope_theta + rope_scaling) and as transformers 5 does (rope_parameters, possibly per layer
 // type) give the same ModelConfig. Every key of config.json is read, checked to have the one value
 // the runtime implements, known to be harmless, or reported: the table is docs/CHECKPOINTS.md and
@@ -48,6 +49,12 @@ struct RopeScaling {
   bool truncate = true;                          // yarn
 };
 
+// The MLP's gate activation: down(act(gate x) * up x).
+enum class MlpActivation {
+  kSilu,      // SwiGLU: Llama, Qwen2, Mistral, DiffQKV
+  kGeluTanh,  // GeGLU with GELU's tanh approximation (transformers' gelu_pytorch_tanh): Gemma
+};
+
 struct ModelConfig {
   std::string model_type = "diffqkv";
   int64_t vocab_size = 0;
@@ -61,6 +68,13 @@ struct ModelConfig {
   int64_t head_dim_v = 0;
   int64_t aug_q_size = 0;  // 0: no augmented Q
   bool qkv_bias = false;   // Qwen2
+  MlpActivation mlp_activation = MlpActivation::kSilu;
+  // Gemma: the looked-up embedding row is multiplied by sqrt(hidden_size) (rounded to the run's
+  // dtype first, as transformers does); the output projection (tied) uses the table unscaled.
+  bool scale_embedding = false;
+  // Gemma as transformers stores it: each RMSNorm's gain is 1 + weight, and the product is taken in
+  // float32 before rounding to the run's dtype. Gemma's GGUF files store 1 + weight already (false).
+  bool norm_gain_plus_one = false;
   double rms_norm_eps = 1e-5;
   double rope_theta = 10000.0;
   RopeScaling rope_scaling;

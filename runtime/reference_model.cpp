@@ -35,6 +35,7 @@ Vec rms_norm(const Vec& x, const Vec& gain, double eps) {
 }
 
 double silu(double v) { return v / (1.0 + std::exp(-v)); }
+double gelu_tanh(double v) { return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v))); }
 
 // Rotates one head in place: pairs (i, i + d/2), the "rotate half" convention of HF Llama.
 void apply_rope(double* head, int64_t d, int64_t pos, const Vec& inv_freq) {
@@ -54,7 +55,12 @@ ReferenceModel::ReferenceModel(const std::filesystem::path& dir) : config_(load_
   const auto ckpt = SafetensorsCheckpoint::open(dir);
   for (const auto& spec : weight_specs(config_)) {
     const auto values = to_float_vector(ckpt.require(spec.name, spec.shape));
-    weights_[spec.name] = Vec(values.begin(), values.end());
+    Vec& w = weights_[spec.name] = Vec(values.begin(), values.end());
+    // Gemma's RMSNorm gains are 1 + weight (every norm weight name ends so).
+    const std::string suffix = "norm.weight";
+    if (config_.norm_gain_plus_one && spec.name.size() >= suffix.size() &&
+        spec.name.compare(spec.name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      for (double& v : w) v += 1.0;
   }
 }
 
@@ -75,7 +81,8 @@ std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32
   for (int64_t t = 0; t < T; ++t) {
     if (tokens[t] < 0 || tokens[t] >= c.vocab_size)
       throw InputError(fmt::format("token id {} at position {} outside the vocabulary", tokens[t], t));
-    for (int64_t i = 0; i < H; ++i) x[t][i] = embed[tokens[t] * H + i];
+    const double scale = c.scale_embedding ? std::sqrt(static_cast<double>(H)) : 1.0;  // Gemma
+    for (int64_t i = 0; i < H; ++i) x[t][i] = embed[tokens[t] * H + i] * scale;
   }
 
   for (int64_t l = 0; l < c.num_layers; ++l) {
@@ -120,7 +127,8 @@ std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32
       const Vec gate = matvec(W("mlp.gate_proj.weight"), h, c.intermediate_size, H);
       const Vec up = matvec(W("mlp.up_proj.weight"), h, c.intermediate_size, H);
       Vec mid(c.intermediate_size);
-      for (int64_t i = 0; i < c.intermediate_size; ++i) mid[i] = silu(gate[i]) * up[i];
+      const auto act = c.mlp_activation == MlpActivation::kGeluTanh ? gelu_tanh : silu;
+      for (int64_t i = 0; i < c.intermediate_size; ++i) mid[i] = act(gate[i]) * up[i];
       const Vec down = matvec(W("mlp.down_proj.weight"), mid, H, c.intermediate_size);
       for (int64_t i = 0; i < H; ++i) x[t][i] += down[i];
     }

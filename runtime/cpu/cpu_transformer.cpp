@@ -46,6 +46,14 @@ std::vector<float> load_vector(const gguf::GgufFile& f, const ModelConfig& c, co
   return *v;
 }
 
+// An RMSNorm gain as rms_norm() multiplies by it: 1 + weight where the config says so.
+std::vector<float> load_norm(const gguf::GgufFile& f, const ModelConfig& c, const std::string& name, int64_t n) {
+  std::vector<float> g = load_vector(f, c, name, n);
+  if (c.norm_gain_plus_one)
+    for (float& v : g) v += 1.0f;
+  return g;
+}
+
 void add_into(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] += y[i];
 }
@@ -59,12 +67,12 @@ CpuTransformer::CpuTransformer(const gguf::GgufFile& f, const ModelConfig& c, in
   const int64_t nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads;
   embed_ = load_matrix(f, c, "model.embed_tokens.weight", c.vocab_size, H);
   if (!c.tie_word_embeddings) lm_head_ = load_matrix(f, c, "lm_head.weight", c.vocab_size, H);
-  final_norm_ = load_vector(f, c, "model.norm.weight", H);
+  final_norm_ = load_norm(f, c, "model.norm.weight", H);
   for (int64_t l = 0; l < c.num_layers; ++l) {
     auto name = [&](const char* s) { return layer_weight(l, s); };
     Layer L;
-    L.attn_norm = load_vector(f, c, name("input_layernorm.weight"), H);
-    L.ffn_norm = load_vector(f, c, name("post_attention_layernorm.weight"), H);
+    L.attn_norm = load_norm(f, c, name("input_layernorm.weight"), H);
+    L.ffn_norm = load_norm(f, c, name("post_attention_layernorm.weight"), H);
     const WeightMatrix q = load_matrix(f, c, name("self_attn.q_proj.weight"), nq * dk, H),
                        k = load_matrix(f, c, name("self_attn.k_proj.weight"), nk * dk, H),
                        v = load_matrix(f, c, name("self_attn.v_proj.weight"), nv * dv, H);
@@ -157,12 +165,16 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
   }
   std::vector<std::vector<float>> scores(pool_.size(), std::vector<float>(tile * group * max_keys));
 
+  const float embed_scale = c.scale_embedding ? std::sqrt(static_cast<float>(H)) : 1.0f;  // Gemma
   pool_.parallel_for(N, [&](int64_t n0, int64_t n1) {
     for (int64_t n = n0; n < n1; ++n) {
       const int64_t id = batch.tokens[n];
       if (id >= 0 && id < c.vocab_size) embed_.row(id, x.data() + n * H);  // Model checked the ids; padding is id 0
+      if (embed_scale != 1.0f)
+        for (int64_t i = 0; i < H; ++i) x[n * H + i] *= embed_scale;
     }
   }, 16);
+  const auto gated = c.mlp_activation == MlpActivation::kGeluTanh ? K.gelu_tanh_mul : K.silu_mul;
 
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& L = layers_[l];
@@ -222,7 +234,7 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
     rms_norm(x.data(), L.ffn_norm, N, h.data());
     matmul(L.gate_up, h.data(), N, gu.data(), pool_, K, scratch);
     pool_.parallel_for(N, [&](int64_t n0, int64_t n1) {
-      for (int64_t n = n0; n < n1; ++n) K.silu_mul(gu.data() + n * 2 * F, gu.data() + n * 2 * F + F, F, act.data() + n * F);
+      for (int64_t n = n0; n < n1; ++n) gated(gu.data() + n * 2 * F, gu.data() + n * 2 * F + F, F, act.data() + n * F);
     }, 16);
     matmul(L.down, act.data(), N, proj.data(), pool_, K, scratch);
     add_into(x.data(), proj.data(), N * H);

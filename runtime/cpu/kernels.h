@@ -58,6 +58,8 @@ struct KernelTable {
                  int64_t scores_stride, float* const* out);
   // out[i] = silu(gate[i]) * up[i], i < n (SwiGLU).
   void (*silu_mul)(const float* gate, const float* up, int64_t n, float* out);
+  // out[i] = gelu(gate[i]) * up[i] with GELU's tanh approximation (GeGLU: Gemma).
+  void (*gelu_tanh_mul)(const float* gate, const float* up, int64_t n, float* out);
 };
 
 enum class Isa { kScalar, kAvx2, kAvx512 };

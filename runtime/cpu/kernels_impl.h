@@ -37,6 +37,14 @@ inline float half_at(const uint8_t* p) {
 inline float max_f(float a, float b) { return a > b ? a : b; }
 inline float abs_f(float a) { return a < 0 ? -a : a; }
 
+// GELU's tanh approximation, 0.5 x (1 + tanh(y)) with y = sqrt(2/pi) (x + 0.044715 x^3), written
+// as x sigmoid(2y) (the same function; an overflowing exp gives the right limit 0).
+constexpr float kSqrt2OverPi = 0.7978845608028654f, kGeluCubic = 0.044715f;
+inline float gelu_tanh_scalar(float x) {
+  const float y = kSqrt2OverPi * (x + kGeluCubic * x * x * x);
+  return x / (1.0f + __builtin_expf(-2.0f * y));
+}
+
 // ---- scalar parts (the reference) ----------------------------------------------------------------
 
 [[maybe_unused]] void quantize_row_scalar(const float* x, int64_t cols, QBlock8* out) {
@@ -365,24 +373,43 @@ void attend_avx(int64_t queries, const float* const* q, const int64_t* keys, con
   }
 }
 
+// sigmoid(z) from e = exp(-|z|) <= 1: 1 / (1 + e) for z >= 0, e / (1 + e) below.
+inline __m256 sigmoid_avx(__m256 z) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 e = exp_nonpositive(_mm256_or_ps(z, _mm256_set1_ps(-0.0f)));
+  const __m256 num = _mm256_blendv_ps(one, e, z);  // blendv picks e where z's sign bit is set
+  return _mm256_div_ps(num, _mm256_add_ps(one, e));
+}
+
 void silu_mul_avx(const float* g, const float* u, int64_t n, float* out) {
-  // silu(g) = g * sigmoid(g), sigmoid from e = exp(-|g|) <= 1: 1 / (1 + e) for g >= 0, e / (1 + e) below.
-  const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 gv = _mm256_loadu_ps(g + i);
-    const __m256 e = exp_nonpositive(_mm256_or_ps(gv, sign));
-    const __m256 num = _mm256_blendv_ps(one, e, gv);  // blendv picks e where g's sign bit is set
-    const __m256 sig = _mm256_div_ps(num, _mm256_add_ps(one, e));
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(gv, sig), _mm256_loadu_ps(u + i)));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(gv, sigmoid_avx(gv)), _mm256_loadu_ps(u + i)));
   }
   for (; i < n; ++i) out[i] = g[i] / (1.0f + __builtin_expf(-g[i])) * u[i];
+}
+
+void gelu_tanh_mul_avx(const float* g, const float* u, int64_t n, float* out) {
+  // 0.5 x (1 + tanh(y)) = x sigmoid(2y), y = sqrt(2/pi) (x + 0.044715 x^3).
+  const __m256 a = _mm256_set1_ps(2.0f * kSqrt2OverPi), b = _mm256_set1_ps(2.0f * kSqrt2OverPi * kGeluCubic);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(g + i);
+    const __m256 z = _mm256_mul_ps(x, _mm256_fmadd_ps(_mm256_mul_ps(x, x), b, a));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(x, sigmoid_avx(z)), _mm256_loadu_ps(u + i)));
+  }
+  for (; i < n; ++i) out[i] = gelu_tanh_scalar(g[i]) * u[i];
 }
 
 #endif  // __AVX2__
 
 [[maybe_unused]] void silu_mul_scalar(const float* g, const float* u, int64_t n, float* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = g[i] / (1.0f + __builtin_expf(-g[i])) * u[i];
+}
+
+[[maybe_unused]] void gelu_tanh_mul_scalar(const float* g, const float* u, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = gelu_tanh_scalar(g[i]) * u[i];
 }
 
 // ---- the table's entries -----------------------------------------------------------------------------
@@ -479,10 +506,19 @@ void silu_mul(const float* g, const float* u, int64_t n, float* out) {
 #endif
 }
 
+void gelu_tanh_mul(const float* g, const float* u, int64_t n, float* out) {
+#if defined(__AVX2__)
+  gelu_tanh_mul_avx(g, u, n, out);
+#else
+  gelu_tanh_mul_scalar(g, u, n, out);
+#endif
+}
+
 }  // namespace
 
 const KernelTable& table() {
-  static constexpr KernelTable t{AIMICIUS_CPU_KERNEL_NAME, quantize_row, matmul_q8_0, matmul_q4_1, matmul_q4_1_x8, matmul_f32, attend, silu_mul};
+  static constexpr KernelTable t{AIMICIUS_CPU_KERNEL_NAME, quantize_row, matmul_q8_0, matmul_q4_1, matmul_q4_1_x8, matmul_f32, attend, silu_mul,
+                                     gelu_tanh_mul};
   return t;
 }
 

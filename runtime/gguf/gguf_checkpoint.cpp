@@ -53,8 +53,8 @@ std::optional<fs::path> find_gguf(const fs::path& path) {
 
 ModelConfig gguf_model_config(const GgufFile& f) {
   const std::string arch = f.require_string("general.architecture");
-  if (arch != "llama" && arch != "qwen2")
-    throw InputError(fmt::format("{}: architecture \"{}\" is not supported (llama, qwen2)", f.name(), arch));
+  if (arch != "llama" && arch != "qwen2" && arch != "gemma")
+    throw InputError(fmt::format("{}: architecture \"{}\" is not supported (llama, qwen2, gemma)", f.name(), arch));
   const std::string p = arch + ".";
   for (const auto& [key, value] : f.metadata())
     if (key.rfind(p, 0) == 0 && !kUnderstoodKeys.count(key.substr(p.size())))
@@ -92,6 +92,12 @@ ModelConfig gguf_model_config(const GgufFile& f) {
   if (f.find_tensor("rope_freqs.weight"))
     throw InputError(fmt::format("{}: rope_freqs.weight (llama3-style RoPE factors) is not supported yet", f.name()));
   c.qkv_bias = arch == "qwen2";
+  // Gemma as llama.cpp runs it: GeGLU, the embedding scaled by sqrt(hidden_size); its converter
+  // stores each norm's 1 + weight, so the gains are used as stored (norm_gain_plus_one false).
+  if (arch == "gemma") {
+    c.mlp_activation = MlpActivation::kGeluTanh;
+    c.scale_embedding = true;
+  }
   const Value* tokens = f.find("tokenizer.ggml.tokens");
   if (tokens && tokens->type == ValueType::kArray) c.vocab_size = static_cast<int64_t>(tokens->array.size());
   const TensorInfo* embd = f.find_tensor("token_embd.weight");

@@ -12,8 +12,11 @@ pack_out() {
   local loose
   loose=$(find "$OUT" -type f ! -name '*.tgz' | wc -l)
   if (( loose > 0 )); then
-    tar czf "$OUT/results-$(date +%s%N).tgz" -C "$OUT" --exclude='*.tgz' . &&
-      find "$OUT" -mindepth 1 ! -name '*.tgz' -delete
+    # Written beside $OUT, then moved in: tar reading a folder it writes into warns "file changed".
+    local tmp
+    tmp=$(mktemp /tmp/results-XXXXXX.tgz)
+    tar czf "$tmp" -C "$OUT" --exclude='*.tgz' . && find "$OUT" -mindepth 1 ! -name '*.tgz' -delete &&
+      mv "$tmp" "$OUT/results-$(date +%s%N).tgz"
   fi
 }
 trap pack_out EXIT

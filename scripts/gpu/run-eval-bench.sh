@@ -9,11 +9,12 @@
 # NEW (new tokens, default 64), BATCH (sequences at once, default 64), LIMIT (examples per suite,
 # default all), MODELS (default "std sigma"), PREFIX_REUSE (the local: spec's prefix_reuse values to run,
 # default 1; "1 0" runs both), REPEATS and HF_REPEATS (default 1), HF_BATCH (default BATCH;
-# at batch 64 of ~5k-token prompts transformers runs out of memory on the prefill logits), SKIP_HF=1, SKIP_TESTS=1.
+# at batch 64 of ~5k-token prompts transformers runs out of memory on the prefill logits), SKIP_HF=1, SKIP_TESTS=1,
+# RUNTIME_TEST_FILTER (the GPU runtime tests run first; default ModelCuda*:Generate*:GemmaCuda*).
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
 if [ -z "${SKIP_TESTS:-}" ]; then
-  timeout 200 $B/tests/aimicius_runtime_tests --gtest_filter='ModelCuda*:Generate*' > "$OUT/runtime_tests.txt" 2>&1
+  timeout 200 $B/tests/aimicius_runtime_tests --gtest_filter="${RUNTIME_TEST_FILTER:-ModelCuda*:Generate*:GemmaCuda*}" > "$OUT/runtime_tests.txt" 2>&1
   echo "runtime tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/runtime_tests.txt" | head
   # Two runtimes on one GPU (run --devices 0,0) answer a run as one does.
   timeout 120 $B/tests/aimicius_tests --gtest_filter='DevicePoolLocal.*' > "$OUT/device_pool_tests.txt" 2>&1

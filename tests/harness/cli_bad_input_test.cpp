@@ -207,7 +207,7 @@ TEST_F(Cli, WrongJsonTypesInConfigJsonExitTwoNamingTheKey) {
       {R"({"rope_scaling": {"rope_type": "linear", "factor": "x"}})", "rope_scaling.factor: expected a number"},
       // Issue 20: keys that change the model in a way the runtime does not implement, and RoPE
       // forms it cannot follow, are refused naming the key (they were ignored: wrong answers).
-      {R"({"hidden_act": "gelu"})", "\"hidden_act\" is \"gelu\": the MLP activation is SiLU only"},
+      {R"({"hidden_act": "gelu"})", "\"hidden_act\" is \"gelu\": the MLP activation is SiLU or GELU's tanh"},
       {R"({"mlp_bias": true})", "\"mlp_bias\" is true"},
       {R"({"rope_parameters": {"rope_type": "longrope", "rope_theta": 10000.0}})",
        "rope type \"longrope\" is not supported"},

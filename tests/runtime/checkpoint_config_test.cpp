@@ -47,7 +47,7 @@ TEST(Rope, EveryRopeTypeMatchesTransformersWithinOnePpm) {
 // Issue 20: transformers 5 writes rope_parameters.rope_theta and no rope_theta; the runtime read
 // only rope_theta and ran base 10000 instead of SmolLM2's 100000, without a word.
 TEST(CheckpointConfig, Transformers4And5FormsGiveTheSameModelConfig) {
-  for (const char* name : {"smollm2", "qwen2.5", "llama3.1", "qwen2.5-yarn"}) {
+  for (const char* name : {"smollm2", "qwen2.5", "llama3.1", "qwen2.5-yarn", "gemma-2b"}) {
     const nlohmann::json t4 = config_fixture(std::string(name) + "-t4");
     const nlohmann::json t5 = config_fixture(std::string(name) + "-t5");
     ASSERT_FALSE(t5.contains("rope_theta")) << name << ": the fixture should be transformers 5's form";
@@ -107,8 +107,8 @@ struct CheckedCase {
 
 const std::vector<CheckedCase>& checked_cases() {
   static const std::vector<CheckedCase> cases = {
-      {"hidden_act", "silu", "gelu"},
       {"hidden_activation", "swish", "gelu_pytorch_tanh"},
+      {"use_bidirectional_attention", nullptr, true},
       {"mlp_bias", false, true},
       {"use_qk_norm", false, true},
       {"qk_norm", nullptr, true},
@@ -171,6 +171,42 @@ TEST(CheckpointConfig, EveryCheckedKeyAcceptsTheRuntimesSettingAndRefusesAnother
     if (use == ConfigKeyUse::kChecked) EXPECT_TRUE(covered.count(key)) << key << " has no case";
 }
 
+// Gemma as transformers 5 reads it: GeGLU (the legacy "gelu" of its official configs meaning the
+// tanh form), the embedding scale, 1 + weight gains, and GemmaConfig's own defaults where a key is
+// absent (head_dim 256, tied embeddings, eps 1e-6). hidden_act is read for every family; exact-erf
+// "gelu" outside Gemma, and a hidden_activation that disagrees with it, are refused.
+TEST(CheckpointConfig, GemmaAndTheMlpActivationAreReadAsTransformersDoes) {
+  const ModelConfig g = parse_model_config(config_fixture("gemma-2b-t4"), "g");
+  EXPECT_EQ(g.mlp_activation, MlpActivation::kGeluTanh);
+  EXPECT_TRUE(g.scale_embedding);
+  EXPECT_TRUE(g.norm_gain_plus_one);
+  EXPECT_EQ(g.head_dim_qk, 256);
+  EXPECT_EQ(g.num_k_heads, 1);
+  nlohmann::json bare = config_fixture("gemma-2b-t4");
+  for (const char* key : {"head_dim", "tie_word_embeddings", "rms_norm_eps", "hidden_act", "hidden_activation"})
+    bare.erase(key);
+  const ModelConfig d = parse_model_config(bare, "g");
+  EXPECT_EQ(d.head_dim_qk, 256);
+  EXPECT_TRUE(d.tie_word_embeddings);
+  EXPECT_EQ(d.rms_norm_eps, 1e-6);
+  EXPECT_EQ(d.mlp_activation, MlpActivation::kGeluTanh);
+
+  nlohmann::json llama = config_fixture("smollm2-t5");
+  EXPECT_EQ(parse_model_config(llama, "l").mlp_activation, MlpActivation::kSilu);
+  EXPECT_FALSE(parse_model_config(llama, "l").scale_embedding);
+  llama["hidden_act"] = "gelu_pytorch_tanh";  // LlamaMLP applies ACT2FN[hidden_act]: GeGLU
+  EXPECT_EQ(parse_model_config(llama, "l").mlp_activation, MlpActivation::kGeluTanh);
+  llama["hidden_act"] = "gelu";  // the exact erf form outside Gemma
+  std::string err = error_of([&] { parse_model_config(llama, "l.json"); });
+  EXPECT_NE(err.find("\"hidden_act\" is \"gelu\""), std::string::npos) << err;
+  llama["hidden_act"] = "relu";
+  EXPECT_NE(error_of([&] { parse_model_config(llama, "l.json"); }).find("hidden_act"), std::string::npos);
+  nlohmann::json gemma = config_fixture("gemma-2b-t5");
+  gemma["hidden_activation"] = "silu";  // transformers 4 would run SiLU, 5 GeGLU
+  err = error_of([&] { parse_model_config(gemma, "g.json"); });
+  EXPECT_NE(err.find("hidden_activation"), std::string::npos) << err;
+}
+
 TEST(CheckpointConfig, MistralSlidesByDefaultAsTransformersDoes) {
   nlohmann::json j = config_fixture("smollm2-t4");
   j["model_type"] = "mistral";
@@ -215,7 +251,7 @@ TEST(CheckpointConfig, ReadKeysInBothFormsReachTheModelConfig) {
       {"vocab_size", 50000}, {"hidden_size", 1152}, {"intermediate_size", 1024}, {"num_hidden_layers", 3},
       {"num_attention_heads", 3}, {"num_key_value_heads", 1}, {"head_dim", 32}, {"attention_bias", true},
       {"rms_norm_eps", 1e-6}, {"tie_word_embeddings", false}, {"max_position_embeddings", 2048},
-      {"bos_token_id", 0}, {"eos_token_id", {2, 0}}, {"model_type", "qwen2"}};
+      {"bos_token_id", 0}, {"eos_token_id", {2, 0}}, {"model_type", "qwen2"}, {"hidden_act", "gelu_new"}};
   for (const char* name : {"smollm2-t4", "smollm2-t5"}) {
     const nlohmann::json base = config_fixture(name);
     const auto before = parse_model_config(base, name).to_json();

@@ -230,6 +230,23 @@ TEST(CpuKernels, SiluMulMatchesFloat64) {
   }
 }
 
+// GeGLU (Gemma): gelu's tanh form, as transformers' gelu_pytorch_tanh, times up.
+TEST(CpuKernels, GeluTanhMulMatchesFloat64) {
+  std::mt19937 rng(7);
+  std::vector<float> g = random_floats(37, rng, 6.0f), u = random_floats(37, rng);
+  g[0] = 0.0f, g[1] = -100.0f, g[2] = 100.0f, g[3] = -3.0f;
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    if (!isa_supported(isa)) continue;
+    std::vector<float> out(37);
+    kernels(isa).gelu_tanh_mul(g.data(), u.data(), 37, out.data());
+    for (int i = 0; i < 37; ++i) {
+      const double x = g[i];
+      const double want = 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))) * u[i];
+      EXPECT_NEAR(out[i], want, 1e-6 * (std::abs(want) + 1)) << kernels(isa).name << " at " << i;
+    }
+  }
+}
+
 TEST(CpuThreadPool, RunsEveryIndexOncePerJobAndSplitsRangesWhole) {
   ThreadPool pool(3);
   ASSERT_EQ(pool.size(), 3);

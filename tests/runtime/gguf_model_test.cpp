@@ -16,116 +16,15 @@
 #include "runtime/model.h"
 #include "runtime/safetensors.h"
 #include "runtime/weight_specs.h"
-#include "tests/runtime/gguf_test_writer.h"
+#include "tests/runtime/gguf_model_writer.h"
 #include "test_support.h"
 
 namespace aimicius::runtime {
 namespace {
 
 using aimicius::testing::ScratchDir;
-using test::GgufWriter;
-
-// llama.cpp's converter permute: rows [heads, 2, hd/2] -> [heads, hd/2, 2].
-std::vector<float> permute_rows(const std::vector<float>& w, int64_t heads, int64_t hd, int64_t cols) {
-  std::vector<float> out(w.size());
-  for (int64_t h = 0; h < heads; ++h)
-    for (int64_t s = 0; s < 2; ++s)
-      for (int64_t i = 0; i < hd / 2; ++i)
-        std::copy_n(w.begin() + ((h * 2 + s) * (hd / 2) + i) * cols, cols,
-                    out.begin() + ((h * (hd / 2) + i) * 2 + s) * cols);
-  return out;
-}
-
-// float32 -> IEEE half, mantissa truncated (the files only need some half; readers dequantise its bits).
-uint16_t to_half(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  const uint32_t sign = (b >> 16) & 0x8000;
-  const int exp = static_cast<int>((b >> 23) & 0xFF) - 127 + 15;
-  if (exp <= 0) return static_cast<uint16_t>(sign);  // tiny: signed zero
-  return static_cast<uint16_t>(sign | (std::min(exp, 30) << 10) | ((b >> 13) & 0x3FF));
-}
-
-void put_half(std::string& out, float f) {
-  const uint16_t h = to_half(f);
-  out.push_back(static_cast<char>(h & 0xFF));
-  out.push_back(static_cast<char>(h >> 8));
-}
-
-// Rows of 32-value blocks as llama.cpp's quantize writes them (ggml_types.h has the layouts):
-// Q8_0 (d = max|x| / 127) or Q4_1 (d = (max - min) / 15, m = min).
-std::string quantize_blocks(const std::vector<float>& v, gguf::GgmlType type) {
-  std::string out;
-  for (size_t b = 0; b < v.size(); b += 32) {
-    const float* x = v.data() + b;
-    float lo = x[0], hi = x[0], amax = 0;
-    for (int j = 0; j < 32; ++j) lo = std::min(lo, x[j]), hi = std::max(hi, x[j]), amax = std::max(amax, std::abs(x[j]));
-    if (type == gguf::GgmlType::kQ8_0) {
-      const float d = amax / 127;
-      put_half(out, d);
-      for (int j = 0; j < 32; ++j) out.push_back(static_cast<char>(d > 0 ? std::lround(x[j] / d) : 0));
-    } else {
-      const float d = (hi - lo) / 15;
-      put_half(out, d);
-      put_half(out, lo);
-      auto nib = [&](float y) { return d > 0 ? static_cast<int>(std::clamp<long>(std::lround((y - lo) / d), 0, 15)) : 0; };
-      for (int j = 0; j < 16; ++j) out.push_back(static_cast<char>(nib(x[j]) | (nib(x[j + 16]) << 4)));
-    }
-  }
-  return out;
-}
-
-// The safetensors checkpoint in `dir` as a GGUF file, written the converter's way; `skip` leaves a
-// tensor out. `quantized`: the embedding as Q8_0 and every other matrix as Q4_1 (SmolLM2's Q4_1
-// file's types), norms float32.
-void write_gguf_like_converter(const ModelConfig& c, const std::filesystem::path& dir, const std::filesystem::path& out,
-                               const std::string& skip = "", bool tokenizer = false, bool permute = true,
-                               const std::string& chat_template = "{% for m in messages %}<|im_start|>...{% endfor %}",
-                               bool quantized = false) {
-  const auto ckpt = SafetensorsCheckpoint::open(dir);
-  GgufWriter w;
-  if (tokenizer) {  // "hello" and "Ġw" merge; the rest of the vocabulary is filler
-    std::vector<std::string> tokens = {"<|endoftext|>", "<|im_start|>", "<|im_end|>", "h", "e", "l", "o", "Ġ", "w",
-                                       "r", "d", "he", "ll", "hell", "hello", "Ġw"};
-    std::vector<int32_t> types = {3, 3, 3};
-    while (static_cast<int64_t>(tokens.size()) < c.vocab_size) tokens.push_back("<filler" + std::to_string(tokens.size()) + ">");
-    types.resize(tokens.size(), 1);
-    w.kv_string("tokenizer.ggml.model", "gpt2");
-    w.kv_string("tokenizer.ggml.pre", "gpt2");
-    w.kv_strings("tokenizer.ggml.tokens", tokens);
-    w.kv_i32s("tokenizer.ggml.token_type", types);
-    w.kv_strings("tokenizer.ggml.merges", {"h e", "l l", "he ll", "hell o", "Ġ w"});
-    w.kv_u32("tokenizer.ggml.eos_token_id", 2);
-    w.kv_string("tokenizer.chat_template", chat_template);
-  }
-  const std::string a = c.model_type;
-  w.kv_string("general.architecture", a);
-  w.kv_u32(a + ".context_length", static_cast<uint32_t>(c.max_position_embeddings));
-  w.kv_u32(a + ".embedding_length", static_cast<uint32_t>(c.hidden_size));
-  w.kv_u32(a + ".block_count", static_cast<uint32_t>(c.num_layers));
-  w.kv_u32(a + ".feed_forward_length", static_cast<uint32_t>(c.intermediate_size));
-  w.kv_u32(a + ".attention.head_count", static_cast<uint32_t>(c.num_q_heads));
-  w.kv_u32(a + ".attention.head_count_kv", static_cast<uint32_t>(c.num_k_heads));
-  w.kv_f32(a + ".rope.freq_base", static_cast<float>(c.rope_theta));
-  w.kv_f32(a + ".attention.layer_norm_rms_epsilon", static_cast<float>(c.rms_norm_eps));
-  for (const auto& spec : weight_specs(c)) {
-    const std::string name = gguf::gguf_tensor_name(spec.name);
-    if (name == skip) continue;
-    std::vector<float> v = to_float_vector(*ckpt.find(spec.name));
-    const int64_t cols = spec.shape.size() == 2 ? spec.shape[1] : 1;
-    const bool q = name.find("attn_q.") != std::string::npos, k = name.find("attn_k.") != std::string::npos;
-    if (permute && c.model_type == "llama" && (q || k)) v = permute_rows(v, q ? c.num_q_heads : c.num_k_heads, c.head_dim_qk, cols);
-    std::vector<uint64_t> dims(spec.shape.rbegin(), spec.shape.rend());
-    if (quantized && spec.shape.size() == 2) {
-      const auto type = name == "token_embd.weight" ? gguf::GgmlType::kQ8_0 : gguf::GgmlType::kQ4_1;
-      w.tensor(name, dims, static_cast<uint32_t>(type), quantize_blocks(v, type));
-    } else {
-      w.tensor_f32(name, dims, v);
-    }
-  }
-  const std::string bytes = w.finish();
-  std::ofstream(out, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using test::GgufWriteOptions;
+using test::write_gguf_like_converter;
 
 torch::Tensor logits_of(Model& m, const std::vector<int64_t>& ids) {
   KVCache cache = m.make_cache(1, 64);
@@ -157,7 +56,9 @@ TEST(GgufModel, SameLogitsAsTheSafetensorsCheckpointForLlamaAndQwen2) {
     EXPECT_LT((a - b).abs().max().item<double>(), 1e-5) << c.model_type;
     // The permutation matters: the same file written without it gives other logits.
     if (c.model_type == "llama") {
-      write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "unpermuted.gguf", "", false, false);
+      GgufWriteOptions unpermuted;
+      unpermuted.permute = false;
+      write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "unpermuted.gguf", unpermuted);
       const auto wrong = Model::load(dir.path() / "unpermuted.gguf", {});
       EXPECT_GT((logits_of(*wrong, ids) - a).abs().max().item<double>(), 1e-3);
     }
@@ -177,7 +78,9 @@ ModelConfig write_tiny_checkpoint(const ScratchDir& dir) {
 TEST(GgufModel, MissingTensorIsAnInputErrorNamingIt) {
   ScratchDir dir;
   const ModelConfig c = write_tiny_checkpoint(dir);
-  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "bad.gguf", "blk.1.ffn_up.weight");
+  GgufWriteOptions missing;
+  missing.skip = "blk.1.ffn_up.weight";
+  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "bad.gguf", missing);
   try {
     Model::load(dir.path() / "bad.gguf", {});
     ADD_FAILURE() << "no error";
@@ -191,7 +94,9 @@ TEST(GgufModel, MissingTensorIsAnInputErrorNamingIt) {
 TEST(GgufModel, LocalModelGeneratesWithTheMetadataTokenizer) {
   ScratchDir dir;
   const ModelConfig c = write_tiny_checkpoint(dir);
-  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "m.gguf", "", true);
+  GgufWriteOptions with_tokenizer;
+  with_tokenizer.tokenizer = true;
+  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "m.gguf", with_tokenizer);
   const auto model = LocalModel::load(dir.path() / "m.gguf", {});
   SamplingParams p;
   p.max_new_tokens = 3;
@@ -206,8 +111,10 @@ TEST(GgufModel, LocalModelGeneratesWithTheMetadataTokenizer) {
 TEST(GgufModel, AChatTemplateThatDoesNotParseFailsTheLoadUnderChat) {
   ScratchDir dir;
   const ModelConfig c = write_tiny_checkpoint(dir);
-  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "m.gguf", "", true, true,
-                            "{% for m in messages %}{{ m['content'] }}");  // no endfor
+  GgufWriteOptions broken_template;
+  broken_template.tokenizer = true;
+  broken_template.chat_template = "{% for m in messages %}{{ m['content'] }}";  // no endfor
+  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "m.gguf", broken_template);
   LocalModelOptions chat;
   chat.chat = true;
   try {
@@ -226,7 +133,9 @@ TEST(GgufModel, AChatTemplateThatDoesNotParseFailsTheLoadUnderChat) {
 TEST(GgufModel, QuantizedCpuPathMatchesTheDequantisedModel) {
   ScratchDir dir;
   ModelConfig c = write_tiny_checkpoint(dir);
-  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "q.gguf", "", false, true, "", true);
+  GgufWriteOptions quantized;
+  quantized.quantized = true;
+  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "q.gguf", quantized);
   ModelOptions plain;
   plain.cpu_quantized = false;
   const auto q = Model::load(dir.path() / "q.gguf", {});

@@ -634,10 +634,14 @@ TEST(ModelCuda, FusedDecodeStepMatchesTheOpByOpStep) {
 // (through the kernels where the build has them) reads the rows the prefill stored.
 TEST(ModelCuda, PaddedPrefillMatchesTheCpuPath) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  // tiny-gqa (n_k = n_v, d_k = d_v) prefills through the varlen FlashAttention call in bf16;
+  // tiny-diffqkv through the per-sequence paths.
+  for (const char* preset : {"tiny-diffqkv", "tiny-gqa"}) {
+  SCOPED_TRACE(preset);
   aimicius::testing::ScratchDir dir;
   CheckpointOptions opts;
   opts.init_std = 0.02;
-  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), opts);
+  write_random_checkpoint(preset_config(preset), dir.path(), opts);
   const std::vector<int64_t> lengths = {30, 5, 17, 1, 30};
   std::vector<std::vector<int32_t>> prompts;
   for (size_t i = 0; i < lengths.size(); ++i) prompts.push_back(random_tokens(lengths[i], 272, 60 + i));
@@ -659,6 +663,7 @@ TEST(ModelCuda, PaddedPrefillMatchesTheCpuPath) {
     const torch::Tensor want_step = cpu->forward(next, cc, {0, 1, 2, 3, 4}, true);
     for (int64_t i = 0; i < 5; ++i)
       EXPECT_LT(scaled_error(step[i], want_step[i]), limit) << "dtype " << dtype << " decode after prompt " << i;
+  }
   }
 }
 
@@ -932,11 +937,13 @@ TEST(ModelCuda, PaddedPrefillAfterCopiedPrefixRowsMatchesTheCpuPath) {
   ScratchDir dir;
   const auto prefix = random_tokens(30, 256, 7);
   const std::vector<std::vector<int32_t>> suffixes = {random_tokens(9, 256, 8), random_tokens(2, 256, 9)};
+  for (const char* preset : {"tiny-diffqkv", "tiny-gqa"})  // per-sequence FlashAttention / one varlen call
   for (const auto& [dtype, init_std, limit] : {std::tuple{torch::kFloat32, 0.2, 1e-4}, std::tuple{torch::kBFloat16, 0.02, 3e-2}}) {
-    const auto ckpt = dir / (dtype == torch::kFloat32 ? "f32" : "bf16");
+    SCOPED_TRACE(preset);
+    const auto ckpt = dir / (std::string(preset) + (dtype == torch::kFloat32 ? "-f32" : "-bf16"));
     CheckpointOptions opts;
     opts.init_std = init_std;
-    write_random_checkpoint(preset_config("tiny-diffqkv"), ckpt, opts);
+    write_random_checkpoint(preset_config(preset), ckpt, opts);
     auto cpu = Model::load(ckpt, {});
     ModelOptions gpu_opts;
     gpu_opts.device = torch::Device("cuda");

@@ -190,6 +190,7 @@ struct LocalModel::Impl {
       decode_step(s, cache, p);
       fresh = s.active;
     }
+    s.stats.phase_seconds = model->take_phase_seconds();  // empty unless phase_times
     if (stats) *stats = std::move(s.stats);
     return std::move(s.out);
   }
@@ -479,6 +480,7 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   mo.fused_decode = options.fused_decode;
   mo.cpu_quantized = options.quantized;
   mo.threads = options.threads;
+  mo.phase_times = options.phase_times;
   auto impl = std::make_unique<Impl>();
   impl->device = mo.device;
   const auto gguf_path = gguf::find_gguf(dir);
@@ -496,6 +498,7 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   }
   impl->prefill_limits.max_padded_tokens =
       options.prefill_tokens > 0 ? options.prefill_tokens : (cuda ? int64_t{65536} : int64_t{4096});
+  impl->prefill_limits.held_read_in_place = impl->model->prefill_reads_cache_in_place();
   impl->chat = options.chat;
   if (options.chat && !impl->tokenizer)
     throw InputError(fmt::format("{}: chat formatting needs a tokenizer", dir.string()));
@@ -571,13 +574,17 @@ void ScheduleStats::add_counts(const ScheduleStats& o) {
   prefix_tokens_reused += o.prefix_tokens_reused;
   admit_seconds += o.admit_seconds;
   decode_seconds += o.decode_seconds;
+  for (const auto& [phase, seconds] : o.phase_seconds) phase_seconds[phase] += seconds;
 }
 
 std::string ScheduleStats::time_summary() const {
+  std::string phases;
+  for (const auto& [phase, seconds] : phase_seconds) phases += fmt::format("; {} {:.2f} s", phase, seconds);
   return fmt::format("time in the model: admitting {:.2f} s ({} prefill forwards), decoding {:.2f} s ({} steps, {:.1f} "
                      "prompts a step on average)",
                      admit_seconds, prefills, decode_seconds, decode_steps,
-                     decode_steps > 0 ? static_cast<double>(slot_steps) / static_cast<double>(decode_steps) : 0.0);
+                     decode_steps > 0 ? static_cast<double>(slot_steps) / static_cast<double>(decode_steps) : 0.0) +
+         phases;
 }
 
 std::string ScheduleStats::prefill_summary() const {

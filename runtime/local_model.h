@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +58,10 @@ struct LocalModelOptions {
   // 4096 on the CPU (whose attention holds [heads, T, T] float32 scores per prompt). A prompt
   // longer than this is prefilled alone.
   int64_t prefill_tokens = 0;
+  // Diagnostics (ModelOptions::phase_times): time each phase of the forwards, synchronising the
+  // device between them; ScheduleStats::phase_seconds has the sums. Slower, and decode steps run
+  // without CUDA graphs.
+  bool phase_times = false;
   // Wrap each prompt as one user turn in the checkpoint's chat format (Llama 3, ChatML, or plain
   // "role: content" lines; see tokenizer/chat_template.h) before encoding: for instruction-tuned
   // checkpoints.
@@ -123,6 +128,8 @@ struct ScheduleStats {
   // token picked) and decode steps (a token for every active prompt).
   double admit_seconds = 0;
   double decode_seconds = 0;
+  // LocalModelOptions::phase_times: seconds per forward phase (Model::take_phase_seconds).
+  std::map<std::string, double> phase_seconds;
 
   // Adds another call's counts (slots and prefix_slots: the largest; per-prompt vectors: left out).
   void add_counts(const ScheduleStats& other);
@@ -130,7 +137,7 @@ struct ScheduleStats {
   // the prompts' tokens)": the line bench commands print.
   std::string prefill_summary() const;
   // "time in the model: admitting A s (P prefill forwards), decoding D s (N steps, X prompts a step
-  // on average)".
+  // on average)", then "; PHASE S s" for each timed phase.
   std::string time_summary() const;
 };
 

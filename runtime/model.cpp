@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include <torch/cuda.h>
 #include <torch/version.h>
 
 // at::_flash_attention_forward with seqused_k (LibTorch 2.5 on): the varlen prefill below.
@@ -32,46 +33,6 @@
 
 namespace aimicius::runtime {
 namespace {
-
-#if defined(AIMICIUS_RUNTIME_CUDA_KERNELS) && AIMICIUS_TORCH_HAS_VARLEN_FLASH
-// Attention of a prefill, B sequences in one varlen FlashAttention 2 call. Row b's first real[b]
-// queries (q [B, T, nq, d], right-padded) are packed; its keys are its slot's cache rows
-// [0, held[b] + real[b]), read in place: the cache [slots, capacity, n_kv, d] is one array of
-// slots x capacity rows, cu_seqlens_k[b] names the slot's first row and seqused_k[b] how many it
-// uses (FlashAttention 2 reads a sequence's keys from cu_seqlens_k[b] for seqused_k[b] rows, so
-// the starts need not be increasing). Causal is FlashAttention's rule, aligned to the last key:
-// each new token sees the held rows and the new ones up to itself. Nothing is gathered, and K/V
-// are not expanded to the query heads. Returns [B, T, nq, d], zeros on padding rows.
-torch::Tensor varlen_flash_prefill(const torch::Tensor& q, const torch::Tensor& k_cache, const torch::Tensor& v_cache,
-                                   const std::vector<int64_t>& slots, const std::vector<int64_t>& held,
-                                   const std::vector<int64_t>& real) {
-  const int64_t B = q.size(0), T = q.size(1), nq = q.size(2), d = q.size(3);
-  const int64_t rows_per_slot = k_cache.size(1), all_rows = k_cache.size(0) * rows_per_slot;
-  std::vector<int64_t> query_rows;
-  std::vector<int32_t> cu_q = {0}, cu_k, used;
-  int64_t max_q = 0, max_k = 0;
-  for (int64_t b = 0; b < B; ++b) {
-    for (int64_t t = 0; t < real[b]; ++t) query_rows.push_back(b * T + t);
-    cu_q.push_back(cu_q.back() + static_cast<int32_t>(real[b]));
-    cu_k.push_back(static_cast<int32_t>(slots[b] * rows_per_slot));
-    used.push_back(static_cast<int32_t>(held[b] + real[b]));
-    max_q = std::max(max_q, real[b]);
-    max_k = std::max(max_k, held[b] + real[b]);
-  }
-  cu_k.push_back(static_cast<int32_t>(all_rows));  // read only where seqused_k is absent
-  const auto dev = q.device();
-  const torch::Tensor rows = torch::tensor(query_rows, torch::kLong).to(dev);
-  const torch::Tensor packed = q.reshape({B * T, nq, d}).index_select(0, rows);
-  const auto result = at::_flash_attention_forward(
-      packed, k_cache.view({all_rows, k_cache.size(2), d}), v_cache.view({all_rows, v_cache.size(2), d}),
-      torch::tensor(cu_q, torch::kInt).to(dev), torch::tensor(cu_k, torch::kInt).to(dev), max_q, max_k, 0.0,
-      /*is_causal=*/true, /*return_debug_mask=*/false, std::optional<double>(), std::optional<int64_t>(),
-      std::optional<int64_t>(), torch::tensor(used, torch::kInt).to(dev));
-  torch::Tensor out = torch::zeros({B * T, nq, d}, q.options());
-  out.index_copy_(0, rows, std::get<0>(result));
-  return out.view({B, T, nq, d});
-}
-#endif
 
 
 torch::ScalarType torch_dtype(DType d) {
@@ -267,6 +228,37 @@ torch::Tensor Model::rms_norm(const torch::Tensor& x, const torch::Tensor& gain)
   return gain * normed.to(x.scalar_type());
 }
 
+void Model::phase_start() {
+  if (!options_.phase_times) return;
+  if (options_.device.is_cuda()) torch::cuda::synchronize();
+  phase_last_ = std::chrono::steady_clock::now();
+}
+
+void Model::phase_mark(const char* phase, bool prefill) {
+  if (!options_.phase_times) return;
+  if (options_.device.is_cuda()) torch::cuda::synchronize();
+  const auto now = std::chrono::steady_clock::now();
+  phase_seconds_[std::string(prefill ? "prefill " : "decode ") + phase] +=
+      std::chrono::duration<double>(now - phase_last_).count();
+  phase_last_ = now;
+}
+
+std::map<std::string, double> Model::take_phase_seconds() {
+  std::map<std::string, double> out;
+  out.swap(phase_seconds_);
+  return out;
+}
+
+bool Model::prefill_reads_cache_in_place() const {
+#if defined(AIMICIUS_RUNTIME_CUDA_KERNELS) && AIMICIUS_TORCH_HAS_VARLEN_FLASH
+  const ModelConfig& c = config_;
+  return cuda_kernels_ && c.head_dim_qk == c.head_dim_v && c.num_k_heads == c.num_v_heads &&
+         (options_.dtype == torch::kBFloat16 || options_.dtype == torch::kHalf);
+#else
+  return false;
+#endif
+}
+
 torch::Tensor Model::embed(const torch::Tensor& tokens) const {
   torch::Tensor x = embed_.index_select(0, tokens.reshape({-1}));
   if (!config_.scale_embedding) return x;
@@ -324,6 +316,7 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   q = rope(q, cos, sin);
   k = rope(k, cos, sin);
   if (q_logit_scale_ != 1.0) q = q * q_logit_scale_;
+  phase_mark("q/k/v projections and RoPE", T > 1);
 
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   if (kernel_step) {
@@ -338,25 +331,6 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   }
 #else
   (void)kernel_step;
-#endif
-
-#if defined(AIMICIUS_RUNTIME_CUDA_KERNELS) && AIMICIUS_TORCH_HAS_VARLEN_FLASH
-  // Prefill on CUDA, fresh slots or after held rows, when K and V have one head count and one head
-  // dim (FlashAttention's GQA): one varlen FlashAttention call reads each slot's rows where they
-  // lie in the cache (varlen_flash_prefill below). Sigma's n_k != n_v takes the paths after it.
-  if (T > 1 && h.is_cuda() && dk == dv && nk == nv &&
-      (h.scalar_type() == torch::kBFloat16 || h.scalar_type() == torch::kHalf)) {
-    std::vector<int64_t> held(B), real(B);
-    for (int64_t b = 0; b < B; ++b) {
-      held[b] = cache.lengths[slots[b]];  // host state, before store_rows appends
-      real[b] = padding ? padding->real[b] : T;
-    }
-    if (*std::max_element(real.begin(), real.end()) > 1) {
-      store_rows(cache, index, k, v, slots, padding);
-      const torch::Tensor out = varlen_flash_prefill(q, cache.k[index], cache.v[index], slots, held, real);
-      return torch::linear(out.view({B, T, nq * dv}), w.o_proj);
-    }
-  }
 #endif
 
 #if TORCH_VERSION_MAJOR >= 2
@@ -532,7 +506,9 @@ torch::Tensor Model::append(const torch::Tensor& tokens, KVCache& cache, const s
 
   torch::Tensor logits;
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
-  if (kernel_step && options_.cuda_graphs && last_only) logits = decode_with_graph(tokens, positions, cache, *kernel_step);
+  // (Not under phase_times: its device synchronisations cannot be captured.)
+  if (kernel_step && options_.cuda_graphs && !options_.phase_times && last_only)
+    logits = decode_with_graph(tokens, positions, cache, *kernel_step);
 #endif
   if (!logits.defined())
     logits = run_layers(tokens, positions, cache, slots, kernel_step ? &*kernel_step : nullptr, padding, last_only);
@@ -551,16 +527,33 @@ torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   if (kernel_step && last_only && !padding && fused_step(B)) return run_layers_fused(tokens, cache, *kernel_step);
 #endif
+#if defined(AIMICIUS_RUNTIME_CUDA_KERNELS) && AIMICIUS_TORCH_HAS_VARLEN_FLASH
+  if (T > 1 && !kernel_step && prefill_reads_cache_in_place() &&
+      (!padding || *std::max_element(padding->real.begin(), padding->real.end()) > 1))
+    return run_layers_packed(tokens, cache, slots, padding, last_only);
+#endif
+  const bool prefill = T > 1;
+  phase_start();
   torch::Tensor x = embed(tokens).view({B, T, c.hidden_size});
+  phase_mark("embedding", prefill);
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& w = layers_[l];
-    x = x + attention(w, l, rms_norm(x, w.input_norm), positions, cache, slots, kernel_step, padding);
+    const torch::Tensor normed = rms_norm(x, w.input_norm);
+    phase_mark("norms and residual adds", prefill);
+    const torch::Tensor attended = attention(w, l, normed, positions, cache, slots, kernel_step, padding);
+    phase_mark("attention and output projection", prefill);
+    x = x + attended;
     const torch::Tensor h = rms_norm(x, w.post_norm);
-    x = x + mlp(w, h);
+    phase_mark("norms and residual adds", prefill);
+    const torch::Tensor m = mlp(w, h);
+    phase_mark("MLP", prefill);
+    x = x + m;
   }
   if (last_only && padding) x = x.reshape({B * T, c.hidden_size}).index_select(0, padding->last_rows);
   else if (last_only) x = x.select(1, T - 1);
-  return torch::linear(rms_norm(x, final_norm_), lm_head_).to(torch::kFloat32);
+  const torch::Tensor logits = torch::linear(rms_norm(x, final_norm_), lm_head_).to(torch::kFloat32);
+  phase_mark("output head", prefill);
+  return logits;
 }
 
 torch::Tensor Model::run_layers_cpu(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
@@ -585,6 +578,102 @@ torch::Tensor Model::run_layers_cpu(const torch::Tensor& tokens, KVCache& cache,
   cpu_->forward(batch, last_only, logits.data_ptr<float>());
   return logits;
 }
+
+#if defined(AIMICIUS_RUNTIME_CUDA_KERNELS) && AIMICIUS_TORCH_HAS_VARLEN_FLASH
+namespace {
+
+// Device copies of a packed prefill's index arrays (host vectors of int32 / int64).
+torch::Tensor to_device(const std::vector<int32_t>& v, torch::Device dev) {
+  return torch::tensor(v, torch::kInt).to(dev, /*non_blocking=*/true);
+}
+torch::Tensor to_device(const std::vector<int64_t>& v, torch::Device dev) {
+  return torch::tensor(v, torch::kLong).to(dev, /*non_blocking=*/true);
+}
+
+}  // namespace
+
+// A prefill on the in-place path (prefill_reads_cache_in_place), fresh slots or after rows they
+// hold: the real tokens of all B sequences packed into one stream of R rows, so that no padding
+// row is computed by any layer. Per layer, RoPE of q and k and the append of the K/V rows to each
+// slot (at held[b] + t) are one kernel (kernels/rope_append.h, whose rounding is the op path's),
+// and attention is one varlen FlashAttention 2 call that reads each sequence's keys where they lie
+// in the cache: the cache [slots, capacity, n_kv, d] is one array of slots x capacity rows,
+// cu_seqlens_k[b] names the slot's first row and seqused_k[b] how many it uses (FlashAttention 2
+// reads a sequence's keys from cu_seqlens_k[b] for seqused_k[b] rows, so the starts need not be
+// increasing), and causal is FlashAttention's rule aligned to the last key, so each new token sees
+// the held rows and the new ones up to itself. Nothing is gathered or expanded to the query heads.
+torch::Tensor Model::run_layers_packed(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
+                                       const Padding* padding, bool last_only) {
+  const ModelConfig& c = config_;
+  const int64_t B = tokens.size(0), T = tokens.size(1);
+  const int64_t nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads, dk = c.head_dim_qk, dv = c.head_dim_v;
+  const int64_t capacity = cache.capacity(), all_rows = cache.slots() * capacity;
+  std::vector<int64_t> rows, last;
+  std::vector<int32_t> row_slot, row_context, cu_q = {0}, cu_k, used;
+  int64_t max_q = 0, max_k = 0;
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t held = cache.lengths[slots[b]], real = padding ? padding->real[b] : T;  // before the append
+    for (int64_t t = 0; t < real; ++t) {
+      rows.push_back(b * T + t);
+      row_slot.push_back(static_cast<int32_t>(slots[b]));
+      row_context.push_back(static_cast<int32_t>(held + t + 1));
+    }
+    cu_q.push_back(cu_q.back() + static_cast<int32_t>(real));
+    cu_k.push_back(static_cast<int32_t>(slots[b] * capacity));
+    used.push_back(static_cast<int32_t>(held + real));
+    if (real > 0) last.push_back(cu_q.back() - 1);
+    max_q = std::max(max_q, real);
+    max_k = std::max(max_k, held + real);
+  }
+  cu_k.push_back(static_cast<int32_t>(all_rows));  // read only where seqused_k is absent
+  const int64_t R = static_cast<int64_t>(rows.size());
+  const auto dev = options_.device;
+  const torch::Tensor rows_d = to_device(rows, dev), slot_d = to_device(row_slot, dev),
+                      context_d = to_device(row_context, dev), cu_q_d = to_device(cu_q, dev),
+                      cu_k_d = to_device(cu_k, dev), used_d = to_device(used, dev);
+  const double scale = q_logit_scale_ / std::sqrt(static_cast<double>(dk));
+  // kernels/rope_append launches one block row per token: at most 65535 a call.
+  constexpr int64_t kRopeRows = 65535;
+
+  phase_start();
+  torch::Tensor x = embed(tokens.reshape({-1}).index_select(0, rows_d));  // [R, hidden]
+  phase_mark("embedding", true);
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const Layer& w = layers_[l];
+    const torch::Tensor h = rms_norm(x, w.input_norm);
+    phase_mark("norms and residual adds", true);
+    torch::Tensor q = torch::linear(h, w.q_proj, w.q_bias);
+    if (w.q_up.defined()) q = torch::linear(torch::silu(torch::linear(q, w.q_gate)) * torch::linear(q, w.q_up), w.q_down);
+    const torch::Tensor k = torch::linear(h, w.k_proj, w.k_bias), v = torch::linear(h, w.v_proj, w.v_bias);
+    const torch::Tensor q_rot = torch::empty({R, nq, dk}, q.options());
+    for (int64_t r0 = 0; r0 < R; r0 += kRopeRows) {
+      const int64_t n = std::min(kRopeRows, R - r0);
+      cuda_rope_append(q.narrow(0, r0, n), k.narrow(0, r0, n), v.narrow(0, r0, n), q_rot.narrow(0, r0, n),
+                       cache.k[l], cache.v[l], slot_d.narrow(0, r0, n), context_d.narrow(0, r0, n), inv_freq_);
+    }
+    phase_mark("q/k/v projections and RoPE", true);
+    const auto attended = at::_flash_attention_forward(
+        q_rot, cache.k[l].view({all_rows, nk, dk}), cache.v[l].view({all_rows, nv, dv}), cu_q_d, cu_k_d, max_q, max_k,
+        0.0, /*is_causal=*/true, /*return_debug_mask=*/false, std::optional<double>(scale), std::optional<int64_t>(),
+        std::optional<int64_t>(), used_d);
+    x = x + torch::linear(std::get<0>(attended).view({R, nq * dv}), w.o_proj);
+    phase_mark("attention and output projection", true);
+    const torch::Tensor m = mlp(w, rms_norm(x, w.post_norm));
+    phase_mark("MLP", true);
+    x = x + m;
+  }
+  torch::Tensor logits;
+  if (last_only) {
+    logits = torch::linear(rms_norm(x.index_select(0, to_device(last, dev)), final_norm_), lm_head_).to(torch::kFloat32);
+  } else {  // every position: padding rows' logits are zeros (their values are never read)
+    logits = torch::zeros({B * T, c.vocab_size}, x.options().dtype(torch::kFloat32));
+    logits.index_copy_(0, rows_d, torch::linear(rms_norm(x, final_norm_), lm_head_).to(torch::kFloat32));
+    logits = logits.view({B, T, c.vocab_size});
+  }
+  phase_mark("output head", true);
+  return logits;
+}
+#endif
 
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
 // One decode step, layer by layer, kernel by kernel (the op-by-op path in run_layers and

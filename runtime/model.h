@@ -23,6 +23,7 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -64,6 +65,11 @@ struct ModelOptions {
   bool cpu_quantized = true;
   // Threads of the CPU path (0: the CPUs this process may use, runtime/cpu/cpu_threads.h).
   int threads = 0;
+  // Diagnostics: time the phases of each LibTorch-path forward (embedding, norms, projections and
+  // RoPE, attention with its output projection, MLP, output head), synchronising the device at
+  // every boundary, so that each phase's time is its own (the overlap between them is lost: the
+  // whole is slower). Read with take_phase_seconds(). Graphed and fused decode steps are not split.
+  bool phase_times = false;
 };
 
 class KVCache {
@@ -115,6 +121,13 @@ class Model {
   bool fused_decode_active() const { return fused_max_batch_ > 0; }
   // "" on the LibTorch path; else the CPU path's kernels and threads ("avx512, 2 threads").
   std::string cpu_path() const;
+  // Whether a prefill's attention reads the rows its slots already hold where they lie in the
+  // cache (one varlen FlashAttention call: CUDA, bf16/f16, n_k = n_v, d_k = d_v, LibTorch >= 2.5),
+  // so that a prefill group's cost does not grow with them (runtime/prefill_plan.h).
+  bool prefill_reads_cache_in_place() const;
+  // ModelOptions::phase_times: seconds per phase ("prefill mlp", "decode attention", ...) since the
+  // last call; then zero.
+  std::map<std::string, double> take_phase_seconds();
   ~Model();
   // Kernels one decode step of `batch` sequences runs, counted in its CUDA graph (0 before the
   // first graphed step of that batch size).
@@ -173,6 +186,11 @@ class Model {
   // result as run_layers within fp32 summation order (see kernels/gemv.h on rounding).
   torch::Tensor run_layers_fused(const torch::Tensor& tokens, KVCache& cache, const DecodeIndex& step);
   bool fused_step(int64_t batch) const;
+  // A prefill with every sequence's real tokens packed (no padding row computed), RoPE and the K/V
+  // append fused, attention in one varlen FlashAttention call over the cache in place; on the
+  // path prefill_reads_cache_in_place() names. The same result as run_layers within bf16 rounding.
+  torch::Tensor run_layers_packed(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
+                                  const Padding* padding, bool last_only);
   // run_layers on the plain CPU path (cpu_ set): the same result within int8 activation rounding.
   torch::Tensor run_layers_cpu(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
                                const Padding* padding, bool last_only);
@@ -181,6 +199,10 @@ class Model {
                                   const DecodeIndex& step);
   struct DecodeGraph;
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& gain) const;
+  // ModelOptions::phase_times: the time since the last mark (device synchronised) to `phase`,
+  // under "prefill " or "decode "; phase_start() sets the first mark. No-ops otherwise.
+  void phase_start();
+  void phase_mark(const char* phase, bool prefill);
   // The embedding rows of `tokens` (any shape) as [tokens.numel(), hidden], scaled where the family
   // scales them (Gemma).
   torch::Tensor embed(const torch::Tensor& tokens) const;
@@ -200,6 +222,8 @@ class Model {
   int cuda_sm_count_ = 0;
   int64_t fused_max_batch_ = 0;  // decode steps of up to this many slots run fused (0: never)
   std::map<int64_t, std::shared_ptr<DecodeGraph>> decode_graphs_;  // by batch size
+  std::map<std::string, double> phase_seconds_;                    // ModelOptions::phase_times
+  std::chrono::steady_clock::time_point phase_last_;
   // Set when a GGUF model runs on the plain CPU path (ModelOptions::cpu_quantized): then no
   // LibTorch weight above is loaded and every forward goes through it.
   std::unique_ptr<cpu::CpuTransformer> cpu_;

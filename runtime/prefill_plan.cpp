@@ -29,7 +29,7 @@ std::vector<std::vector<int64_t>> plan_prefill_groups(const std::vector<int64_t>
       const int64_t padded = members * longest;
       const int64_t padding = padded - (real + lengths[i]);
       const int64_t read = members * std::max(widest, context(i));
-      if (padded <= limits.max_padded_tokens && read <= limits.max_padded_tokens &&
+      if (padded <= limits.max_padded_tokens && (limits.held_read_in_place || read <= limits.max_padded_tokens) &&
           padding <= limits.max_padding * static_cast<double>(padded)) {
         groups.back().push_back(i);
         real += lengths[i];

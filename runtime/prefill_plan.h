@@ -9,7 +9,8 @@
 // With `held` (tokens each prompt's cache slot already holds: a reused shared prefix, see
 // runtime/prefix_plan.h), lengths are the tokens still to prefill, and a group's attention reads
 // each member's held + new rows: members times the longest held + length stays within the same
-// budget too, so a group of suffixes never reads more K/V than a group of whole prompts would.
+// budget too, so a group of suffixes never reads more K/V than a group of whole prompts would
+// (unless the model reads held rows in place: PrefillLimits::held_read_in_place).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,10 @@ namespace aimicius::runtime {
 struct PrefillLimits {
   int64_t max_padded_tokens = 65536;  // members x longest length, per group
   double max_padding = 0.25;          // padding tokens / padded tokens, per group
+  // The model's prefill reads held rows where they lie in the cache (Model::
+  // prefill_reads_cache_in_place): then held rows cost a group nothing to gather, and only the
+  // padded new tokens count against max_padded_tokens.
+  bool held_read_in_place = false;
 };
 
 // Groups of prompt indices (into `lengths`), each group longest first, groups longest first.

@@ -45,9 +45,10 @@ LocalSpec parse_local_spec(const std::string& spec) {
     else if (key == "prefix_reuse") out.prefix_reuse = spec_bool(spec, key, value);
     else if (key == "fixed_length") out.fixed_length = spec_bool(spec, key, value);
     else if (key == "fewshot") fewshot = value;
+    else if (key == "phase_times") out.options.phase_times = spec_bool(spec, key, value);
     else
       throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat, "
-                                   "max_active, prefix_reuse, fixed_length, fewshot, quantized, threads)", spec, key));
+                                   "max_active, prefix_reuse, fixed_length, fewshot, quantized, threads, phase_times)", spec, key));
   }
   out.prompt_style = make_prompt_style(spec, out.options.chat, fewshot);
   if (out.options.threads < 0)

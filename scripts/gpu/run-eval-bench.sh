@@ -10,7 +10,8 @@
 # default all), MODELS (default "std sigma"), PREFIX_REUSE (the local: spec's prefix_reuse values to run,
 # default 1; "1 0" runs both), REPEATS and HF_REPEATS (default 1), HF_BATCH (default BATCH;
 # at batch 64 of ~5k-token prompts transformers runs out of memory on the prefill logits), SKIP_HF=1, SKIP_TESTS=1,
-# RUNTIME_TEST_FILTER (the GPU runtime tests run first; default ModelCuda*:Generate*:GemmaCuda*).
+# RUNTIME_TEST_FILTER (the GPU runtime tests run first; default ModelCuda*:Generate*:GemmaCuda*),
+# SPEC_OPTIONS (appended to the local: spec, e.g. "&phase_times=1" for the time of each phase).
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
 if [ -z "${SKIP_TESTS:-}" ]; then
@@ -36,7 +37,7 @@ for m in ${MODELS:-std sigma}; do
   for pr in ${PREFIX_REUSE:-1}; do
     for r in $(seq ${REPEATS:-1}); do
       echo "== eval $m prefix_reuse=$pr repeat $r" | tee -a "$OUT/eval-$m.txt"
-      timeout ${EVAL_TIMEOUT:-300} $A bench eval --model "local:$W/$m?device=cuda&prefix_reuse=$pr" --batch-size $BS \
+      timeout ${EVAL_TIMEOUT:-300} $A bench eval --model "local:$W/$m?device=cuda&prefix_reuse=$pr${SPEC_OPTIONS:-}" --batch-size $BS \
         --max-new-tokens $N $LIM --read-gbps $READ --peak-tflops 989 $EMB --prompts-out $W/prompts-$m.jsonl \
         2> "$OUT/eval-$m-$pr-$r.err" | tee -a "$OUT/eval-$m.txt"
       echo "eval $m prefix_reuse=$pr repeat $r rc=${PIPESTATUS[0]} at $(( $(date +%s) - t0 )) s"; tail -2 "$OUT/eval-$m-$pr-$r.err"

@@ -629,19 +629,35 @@ TEST(ModelCuda, FusedDecodeStepMatchesTheOpByOpStep) {
   }
 }
 
+// Shapes for the prefill tests on CUDA: tiny-diffqkv (n_k != n_v, d_k != d_v: the per-sequence
+// paths) and "gqa-64", tiny-gqa with 64-wide heads, which the decode kernels take, so that its bf16
+// prefill runs packed with the fused RoPE append and one varlen FlashAttention call
+// (Model::prefill_reads_cache_in_place).
+ModelConfig prefill_test_config(const std::string& name) {
+  if (name != "gqa-64") return preset_config(name);
+  ModelConfig c = preset_config("tiny-gqa");
+  c.head_dim_qk = c.head_dim_v = 64;
+  return c;
+}
+
+// The packed path is the one taken wherever the build and shape allow it.
+void expect_packed_prefill_where_possible(const Model& gpu, const std::string& name, torch::ScalarType dtype) {
+  if (gpu.decode_kernels_active() && name == "gqa-64" && dtype == torch::kBFloat16)
+    EXPECT_TRUE(gpu.prefill_reads_cache_in_place()) << name;
+  if (name != "gqa-64" || dtype != torch::kBFloat16) EXPECT_FALSE(gpu.prefill_reads_cache_in_place()) << name;
+}
+
 // Padded prefill on CUDA (SDPA over right-padded rows) against the CPU's per-prompt forwards, in
 // float32 and bf16, with the cache lengths each prompt's own; then a decode step of every slot
 // (through the kernels where the build has them) reads the rows the prefill stored.
 TEST(ModelCuda, PaddedPrefillMatchesTheCpuPath) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
-  // tiny-gqa (n_k = n_v, d_k = d_v) prefills through the varlen FlashAttention call in bf16;
-  // tiny-diffqkv through the per-sequence paths.
-  for (const char* preset : {"tiny-diffqkv", "tiny-gqa"}) {
+  for (const char* preset : {"tiny-diffqkv", "gqa-64"}) {
   SCOPED_TRACE(preset);
   aimicius::testing::ScratchDir dir;
   CheckpointOptions opts;
   opts.init_std = 0.02;
-  write_random_checkpoint(preset_config(preset), dir.path(), opts);
+  write_random_checkpoint(prefill_test_config(preset), dir.path(), opts);
   const std::vector<int64_t> lengths = {30, 5, 17, 1, 30};
   std::vector<std::vector<int32_t>> prompts;
   for (size_t i = 0; i < lengths.size(); ++i) prompts.push_back(random_tokens(lengths[i], 272, 60 + i));
@@ -651,6 +667,7 @@ TEST(ModelCuda, PaddedPrefillMatchesTheCpuPath) {
     gpu_opts.device = torch::Device("cuda");
     gpu_opts.dtype = dtype;
     auto gpu = Model::load(dir.path(), gpu_opts);
+    expect_packed_prefill_where_possible(*gpu, preset, dtype);
     KVCache gc = gpu->make_cache(5, 40), cc = cpu->make_cache(5, 40);
     const torch::Tensor got = gpu->prefill(prompts, gc, {0, 1, 2, 3, 4}).cpu();
     for (int64_t i = 0; i < 5; ++i) {
@@ -937,18 +954,19 @@ TEST(ModelCuda, PaddedPrefillAfterCopiedPrefixRowsMatchesTheCpuPath) {
   ScratchDir dir;
   const auto prefix = random_tokens(30, 256, 7);
   const std::vector<std::vector<int32_t>> suffixes = {random_tokens(9, 256, 8), random_tokens(2, 256, 9)};
-  for (const char* preset : {"tiny-diffqkv", "tiny-gqa"})  // per-sequence FlashAttention / one varlen call
+  for (const char* preset : {"tiny-diffqkv", "gqa-64"})  // per-sequence FlashAttention / packed, one varlen call
   for (const auto& [dtype, init_std, limit] : {std::tuple{torch::kFloat32, 0.2, 1e-4}, std::tuple{torch::kBFloat16, 0.02, 3e-2}}) {
     SCOPED_TRACE(preset);
     const auto ckpt = dir / (std::string(preset) + (dtype == torch::kFloat32 ? "-f32" : "-bf16"));
     CheckpointOptions opts;
     opts.init_std = init_std;
-    write_random_checkpoint(preset_config(preset), ckpt, opts);
+    write_random_checkpoint(prefill_test_config(preset), ckpt, opts);
     auto cpu = Model::load(ckpt, {});
     ModelOptions gpu_opts;
     gpu_opts.device = torch::Device("cuda");
     gpu_opts.dtype = dtype;
     auto gpu = Model::load(ckpt, gpu_opts);
+    expect_packed_prefill_where_possible(*gpu, preset, dtype);
     KVCache cache = gpu->make_cache(3, 64);
     gpu->prefill({prefix}, cache, {2});
     cache.copy_prefix(2, {0, 1}, 30);
@@ -997,6 +1015,28 @@ TEST_F(Generate, PrefixReuseKeepsGreedyTokensAndCountsWhatItSaves) {
     EXPECT_NE(on_stats.time_summary().find(fmt::format("({} steps,", on_stats.decode_steps)), std::string::npos)
         << on_stats.time_summary();
   }
+}
+
+// phase_times: each phase of the forwards is timed and summed by name, prefill and decode apart,
+// and the summary line names them; the tokens are the same as without.
+TEST_F(Generate, PhaseTimesNameEachPhaseAndChangeNoToken) {
+  LocalModelOptions timed;
+  timed.phase_times = true;
+  const auto model = LocalModel::load(dir_.path(), timed);
+  const auto prompts = prefix_prompts();
+  SamplingParams p;
+  p.max_new_tokens = 4;
+  ScheduleStats stats;
+  EXPECT_EQ(model->generate_tokens(prompts, p, &stats), model_->generate_tokens(prompts, p));
+  for (const char* phase : {"prefill MLP", "prefill attention and output projection", "prefill q/k/v projections and RoPE",
+                            "decode MLP", "decode output head"}) {
+    ASSERT_TRUE(stats.phase_seconds.count(phase)) << phase;
+    EXPECT_GT(stats.phase_seconds.at(phase), 0.0) << phase;
+  }
+  EXPECT_NE(stats.time_summary().find("; prefill MLP "), std::string::npos) << stats.time_summary();
+  ScheduleStats untimed;
+  model_->generate_tokens(prompts, p, &untimed);
+  EXPECT_TRUE(untimed.phase_seconds.empty());
 }
 
 // Sampled tokens come from each prompt's own generator: reuse (and the order it admits prompts
@@ -1091,19 +1131,22 @@ TEST(Model, ResetSlotStartsItsSequenceAfresh) {
 // greedy tokens are each prompt's alone. Skips without a GPU.
 TEST(ModelCuda, ContinuousBatchingMatchesOneAtATime) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
-  ScratchDir dir;
-  ModelConfig config = preset_config("tiny-diffqkv");
-  config.head_dim_qk = 64;
-  config.head_dim_v = 128;
-  write_uneven_eos_checkpoint(config, dir.path());
-  LocalModelOptions o;
-  o.device = "cuda";
-  o.dtype = "bf16";
-  SamplingParams p;
-  p.max_new_tokens = 16;
-  // A token difference is a scheduling bug or a bf16 near-tie (the kernels' split plan changes
-  // with the batch size); the checkpoint's peaked logits make the second unlikely.
-  expect_three_slots_match_alone(*LocalModel::load(dir.path(), o), nine_prompts(), p);
+  ModelConfig diffqkv = preset_config("tiny-diffqkv");
+  diffqkv.head_dim_qk = 64;
+  diffqkv.head_dim_v = 128;
+  // gqa-64: its admissions prefill packed, through one varlen FlashAttention call.
+  for (const ModelConfig& config : {diffqkv, prefill_test_config("gqa-64")}) {
+    ScratchDir dir;
+    write_uneven_eos_checkpoint(config, dir.path());
+    LocalModelOptions o;
+    o.device = "cuda";
+    o.dtype = "bf16";
+    SamplingParams p;
+    p.max_new_tokens = 16;
+    // A token difference is a scheduling bug or a bf16 near-tie (the kernels' split plan changes
+    // with the batch size); the checkpoint's peaked logits make the second unlikely.
+    expect_three_slots_match_alone(*LocalModel::load(dir.path(), o), nine_prompts(), p);
+  }
 }
 
 }  // namespace

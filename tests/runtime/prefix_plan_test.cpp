@@ -122,6 +122,17 @@ TEST(PrefillPlan, HeldRowsCountAgainstTheBudget) {
   EXPECT_THROW(plan_prefill_groups(lengths, {400, 0.25}, {1, 2}), std::invalid_argument);
 }
 
+// A model that reads held rows in place (one varlen FlashAttention call) pays nothing per held row:
+// only the padded new tokens count.
+TEST(PrefillPlan, HeldRowsReadInPlaceCountNothing) {
+  const std::vector<int64_t> lengths(8, 10), held(8, 90);
+  PrefillLimits in_place{400, 0.25};
+  in_place.held_read_in_place = true;
+  EXPECT_EQ(plan_prefill_groups(lengths, in_place, held), plan_prefill_groups(lengths, {400, 0.25}));
+  in_place.max_padded_tokens = 40;  // the new tokens still do
+  EXPECT_EQ(plan_prefill_groups(lengths, in_place, held).size(), 2u);
+}
+
 TEST(SlotBudget, FreeMemoryOverPerSequenceBytes) {
   SlotBudgetInput in;
   in.free_bytes = int64_t{100} << 30;  // 100 GiB

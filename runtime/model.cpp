@@ -7,6 +7,7 @@
 #endif
 
 #include <algorithm>
+#include <numeric>
 #include <optional>
 #include <stdexcept>
 
@@ -252,7 +253,7 @@ std::map<std::string, double> Model::take_phase_seconds() {
 bool Model::prefill_reads_cache_in_place() const {
 #if defined(AIMICIUS_RUNTIME_CUDA_KERNELS) && AIMICIUS_TORCH_HAS_VARLEN_FLASH
   const ModelConfig& c = config_;
-  return cuda_kernels_ && c.head_dim_qk == c.head_dim_v && c.num_k_heads == c.num_v_heads &&
+  return cuda_kernels_ && c.head_dim_qk == c.head_dim_v &&
          (options_.dtype == torch::kBFloat16 || options_.dtype == torch::kHalf);
 #else
   return false;
@@ -652,11 +653,26 @@ torch::Tensor Model::run_layers_packed(const torch::Tensor& tokens, KVCache& cac
                        cache.k[l], cache.v[l], slot_d.narrow(0, r0, n), context_d.narrow(0, r0, n), inv_freq_);
     }
     phase_mark("q/k/v projections and RoPE", true);
-    const auto attended = at::_flash_attention_forward(
-        q_rot, cache.k[l].view({all_rows, nk, dk}), cache.v[l].view({all_rows, nv, dv}), cu_q_d, cu_k_d, max_q, max_k,
-        0.0, /*is_causal=*/true, /*return_debug_mask=*/false, std::optional<double>(scale), std::optional<int64_t>(),
-        std::optional<int64_t>(), used_d);
-    x = x + torch::linear(std::get<0>(attended).view({R, nq * dv}), w.o_proj);
+    const torch::Tensor keys = cache.k[l].view({all_rows, nk, dk}), values = cache.v[l].view({all_rows, nv, dv});
+    auto flash = [&](const torch::Tensor& qs, const torch::Tensor& ks, const torch::Tensor& vs) {
+      return std::get<0>(at::_flash_attention_forward(qs, ks, vs, cu_q_d, cu_k_d, max_q, max_k, 0.0, /*is_causal=*/true,
+                                                       /*return_debug_mask=*/false, std::optional<double>(scale),
+                                                       std::optional<int64_t>(), std::optional<int64_t>(), used_d));
+    };
+    torch::Tensor attended;
+    if (nk == nv) {
+      attended = flash(q_rot, keys, values);  // GQA: FlashAttention shares each K/V head itself
+    } else {
+      // DiffQKV (n_k != n_v): FlashAttention takes one head count for K and V, so the query heads
+      // go in runs of `run` that share both their K head and their V head, one call per run over
+      // that K head and that V head (views of the cache, not copies).
+      const int64_t q_per_k = nq / nk, q_per_v = nq / nv, run = std::gcd(q_per_k, q_per_v);
+      attended = torch::empty({R, nq, dv}, q_rot.options());
+      for (int64_t h0 = 0; h0 < nq; h0 += run)
+        attended.narrow(1, h0, run).copy_(flash(q_rot.narrow(1, h0, run).contiguous(), keys.narrow(1, h0 / q_per_k, 1),
+                                                values.narrow(1, h0 / q_per_v, 1)));
+    }
+    x = x + torch::linear(attended.view({R, nq * dv}), w.o_proj);
     phase_mark("attention and output projection", true);
     const torch::Tensor m = mlp(w, rms_norm(x, w.post_norm));
     phase_mark("MLP", true);

@@ -122,7 +122,7 @@ class Model {
   // "" on the LibTorch path; else the CPU path's kernels and threads ("avx512, 2 threads").
   std::string cpu_path() const;
   // Whether a prefill's attention reads the rows its slots already hold where they lie in the
-  // cache (one varlen FlashAttention call: CUDA, bf16/f16, n_k = n_v, d_k = d_v, LibTorch >= 2.5),
+  // cache (varlen FlashAttention: CUDA with the project's kernels, bf16/f16, d_k = d_v, LibTorch >= 2.5),
   // so that a prefill group's cost does not grow with them (runtime/prefill_plan.h).
   bool prefill_reads_cache_in_place() const;
   // ModelOptions::phase_times: seconds per phase ("prefill mlp", "decode attention", ...) since the

@@ -629,22 +629,24 @@ TEST(ModelCuda, FusedDecodeStepMatchesTheOpByOpStep) {
   }
 }
 
-// Shapes for the prefill tests on CUDA: tiny-diffqkv (n_k != n_v, d_k != d_v: the per-sequence
-// paths) and "gqa-64", tiny-gqa with 64-wide heads, which the decode kernels take, so that its bf16
-// prefill runs packed with the fused RoPE append and one varlen FlashAttention call
-// (Model::prefill_reads_cache_in_place).
+// Shapes for the prefill tests on CUDA: tiny-diffqkv (d_k != d_v: the per-sequence paths), and
+// "gqa-64" and "diffqkv-64", tiny-gqa and tiny-diffqkv with 64-wide heads, which the decode kernels
+// take, so that their bf16 prefill runs packed with the fused RoPE append and varlen FlashAttention
+// (Model::prefill_reads_cache_in_place): one call for GQA, one per run of query heads sharing a K
+// and a V head for DiffQKV (n_k 2, n_v 4 of 8: runs of 2).
 ModelConfig prefill_test_config(const std::string& name) {
-  if (name != "gqa-64") return preset_config(name);
-  ModelConfig c = preset_config("tiny-gqa");
+  if (name != "gqa-64" && name != "diffqkv-64") return preset_config(name);
+  ModelConfig c = preset_config(name == "gqa-64" ? "tiny-gqa" : "tiny-diffqkv");
   c.head_dim_qk = c.head_dim_v = 64;
   return c;
 }
 
 // The packed path is the one taken wherever the build and shape allow it.
 void expect_packed_prefill_where_possible(const Model& gpu, const std::string& name, torch::ScalarType dtype) {
-  if (gpu.decode_kernels_active() && name == "gqa-64" && dtype == torch::kBFloat16)
+  const bool shape = name == "gqa-64" || name == "diffqkv-64";
+  if (gpu.decode_kernels_active() && shape && dtype == torch::kBFloat16)
     EXPECT_TRUE(gpu.prefill_reads_cache_in_place()) << name;
-  if (name != "gqa-64" || dtype != torch::kBFloat16) EXPECT_FALSE(gpu.prefill_reads_cache_in_place()) << name;
+  if (!shape || dtype != torch::kBFloat16) EXPECT_FALSE(gpu.prefill_reads_cache_in_place()) << name;
 }
 
 // Padded prefill on CUDA (SDPA over right-padded rows) against the CPU's per-prompt forwards, in
@@ -652,7 +654,7 @@ void expect_packed_prefill_where_possible(const Model& gpu, const std::string& n
 // (through the kernels where the build has them) reads the rows the prefill stored.
 TEST(ModelCuda, PaddedPrefillMatchesTheCpuPath) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
-  for (const char* preset : {"tiny-diffqkv", "gqa-64"}) {
+  for (const char* preset : {"tiny-diffqkv", "gqa-64", "diffqkv-64"}) {
   SCOPED_TRACE(preset);
   aimicius::testing::ScratchDir dir;
   CheckpointOptions opts;
@@ -954,7 +956,7 @@ TEST(ModelCuda, PaddedPrefillAfterCopiedPrefixRowsMatchesTheCpuPath) {
   ScratchDir dir;
   const auto prefix = random_tokens(30, 256, 7);
   const std::vector<std::vector<int32_t>> suffixes = {random_tokens(9, 256, 8), random_tokens(2, 256, 9)};
-  for (const char* preset : {"tiny-diffqkv", "gqa-64"})  // per-sequence FlashAttention / packed, one varlen call
+  for (const char* preset : {"tiny-diffqkv", "gqa-64", "diffqkv-64"})  // per-sequence FlashAttention / packed
   for (const auto& [dtype, init_std, limit] : {std::tuple{torch::kFloat32, 0.2, 1e-4}, std::tuple{torch::kBFloat16, 0.02, 3e-2}}) {
     SCOPED_TRACE(preset);
     const auto ckpt = dir / (std::string(preset) + (dtype == torch::kFloat32 ? "-f32" : "-bf16"));
@@ -1134,8 +1136,8 @@ TEST(ModelCuda, ContinuousBatchingMatchesOneAtATime) {
   ModelConfig diffqkv = preset_config("tiny-diffqkv");
   diffqkv.head_dim_qk = 64;
   diffqkv.head_dim_v = 128;
-  // gqa-64: its admissions prefill packed, through one varlen FlashAttention call.
-  for (const ModelConfig& config : {diffqkv, prefill_test_config("gqa-64")}) {
+  // gqa-64 and diffqkv-64: their admissions prefill packed, through varlen FlashAttention.
+  for (const ModelConfig& config : {diffqkv, prefill_test_config("gqa-64"), prefill_test_config("diffqkv-64")}) {
     ScratchDir dir;
     write_uneven_eos_checkpoint(config, dir.path());
     LocalModelOptions o;

@@ -85,6 +85,23 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
         ds[(t / 8 * blocks + b) * 16 + 8 + t % 8] = acts[t * blocks + b].s;
       }
   }
+  // Where the ISA has it, whole groups of 16 rows go to the x16 kernel: their int8 quads transposed
+  // (per block, quad c of row k at [c][k]) and their d and s per block side by side.
+  const bool x16 = x8 && k.matmul_q4_1_x16 != nullptr && tokens >= 16;
+  const int64_t groups16 = x16 ? tokens / 16 : 0;
+  std::vector<int32_t> aq(groups16 * blocks * 128);
+  std::vector<float> ds16(groups16 * blocks * 32);
+  pool.parallel_for(groups16, [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; ++g)
+      for (int64_t b = 0; b < blocks; ++b)
+        for (int64_t row = 0; row < 16; ++row) {
+          const QBlock8& blk = acts[(g * 16 + row) * blocks + b];
+          int32_t* quads = aq.data() + (g * blocks + b) * 128 + row;
+          for (int64_t c = 0; c < 8; ++c) std::memcpy(quads + c * 16, blk.q + 4 * c, 4);
+          ds16[(g * blocks + b) * 32 + row] = blk.d;
+          ds16[(g * blocks + b) * 32 + 16 + row] = blk.s;
+        }
+  }, 1);
   pool.parallel_for(tiles * chunks, [&](int64_t i0, int64_t i1) {
     for (int64_t item = i0; item < i1; ++item) {
       const int64_t t0 = item / chunks * tile, nt = std::min(tile, tokens - t0);
@@ -95,7 +112,10 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
           k.matmul_q8_0(w.data.data(), w.row_bytes, r0, r1, blocks, acts + t0 * blocks, nt, yt, w.rows);
           break;
         case gguf::GgmlType::kQ4_1: {
-          int64_t t = 0;  // tiles start at multiples of 64, so a tile's groups of 8 are the matrix's
+          int64_t t = 0;  // tiles start at multiples of 64, so a tile's groups of 16 and 8 are the matrix's
+          for (; x16 && t0 + t + 16 <= groups16 * 16 && t + 16 <= nt; t += 16)
+            k.matmul_q4_1_x16(w.data.data(), w.row_bytes, r0, r1, blocks, aq.data() + (t0 + t) / 16 * blocks * 128,
+                              ds16.data() + (t0 + t) / 16 * blocks * 32, yt + t * w.rows, w.rows);
           for (; x8 && t + 8 <= nt; t += 8)
             k.matmul_q4_1_x8(w.data.data(), w.row_bytes, r0, r1, blocks, acts + (t0 + t) * blocks,
                              ds.data() + (t0 + t) / 8 * blocks * 16, yt + t * w.rows, w.rows);

@@ -128,6 +128,28 @@ void check_product(GgmlType type) {
   }
 }
 
+// The x16 kernel (512-bit VNNI, transposed activations) does per row the x8 kernel's arithmetic:
+// with it and without it (the same table, its x16 entry cleared) the products are the same floats,
+// for token counts that mix groups of 16, groups of 8 and a remainder, across tiles of 64.
+TEST(CpuKernels, Q4_1SixteenRowKernelGivesTheEightRowKernelsFloats) {
+  if (!isa_supported(Isa::kAvx512) || kernels(Isa::kAvx512).matmul_q4_1_x16 == nullptr)
+    GTEST_SKIP() << "this CPU or build has no 512-bit VNNI: the x16 kernel is not used here";
+  std::mt19937 rng(11);
+  const int64_t rows = 45, cols = 320;
+  const WeightMatrix w = random_matrix(GgmlType::kQ4_1, rows, cols, rng);
+  KernelTable without = kernels(Isa::kAvx512);
+  without.matmul_q4_1_x16 = nullptr;
+  for (int64_t tokens : {16, 40, 93, 160}) {
+    const std::vector<float> x = random_floats(tokens * cols, rng);
+    std::vector<QBlock8> scratch;
+    ThreadPool two(2);
+    std::vector<float> with16(tokens * rows), with8(tokens * rows);
+    matmul(w, x.data(), tokens, with16.data(), two, kernels(Isa::kAvx512), scratch);
+    matmul(w, x.data(), tokens, with8.data(), two, without, scratch);
+    EXPECT_EQ(with16, with8) << "tokens " << tokens;
+  }
+}
+
 TEST(CpuKernels, Q8_0ProductMatchesScalarAndDequantisedFloat) { check_product(GgmlType::kQ8_0); }
 TEST(CpuKernels, Q4_1ProductMatchesScalarAndDequantisedFloat) { check_product(GgmlType::kQ4_1); }
 

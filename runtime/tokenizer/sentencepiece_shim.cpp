@@ -12,6 +12,7 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <string_view>
@@ -34,17 +35,17 @@ class VectorSentences : public sentencepiece::SentenceIterator {
   size_t next_ = 0;
 };
 
-// A new processor loaded by `load`, or nullptr with the status in *error.
+// A new processor loaded by `load`, or nullptr with the status in *error. Owned until returned:
+// a load that throws (protobuf's version check does) frees it too.
 template <typename Load>
 void* loaded_or_null(Load load, std::string* error) {
-  auto* p = new Processor();
+  auto p = std::make_unique<Processor>();
   const auto status = load(*p);
   if (!status.ok()) {
     *error = status.ToString();
-    delete p;
     return nullptr;
   }
-  return p;
+  return p.release();
 }
 }  // namespace
 

@@ -35,7 +35,6 @@
 namespace aimicius::runtime {
 namespace {
 
-
 torch::ScalarType torch_dtype(DType d) {
   switch (d) {
     case DType::kF32: return torch::kFloat32;
@@ -267,6 +266,12 @@ torch::Tensor Model::embed(const torch::Tensor& tokens) const {
   return x * torch::scalar_tensor(std::sqrt(static_cast<double>(config_.hidden_size)), x.options());
 }
 
+torch::Tensor Model::project_q(const Layer& w, const torch::Tensor& h) const {
+  const torch::Tensor q = torch::linear(h, w.q_proj, w.q_bias);
+  if (!w.q_up.defined()) return q;
+  return torch::linear(torch::silu(torch::linear(q, w.q_gate)) * torch::linear(q, w.q_up), w.q_down);  // augmented Q
+}
+
 torch::Tensor Model::mlp(const Layer& w, const torch::Tensor& h) const {
   const torch::Tensor gate = torch::linear(h, w.gate_proj);
   const torch::Tensor act =
@@ -303,8 +308,7 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   const int64_t B = h.size(0), T = h.size(1);
   const int64_t nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads, dk = c.head_dim_qk, dv = c.head_dim_v;
 
-  torch::Tensor q = torch::linear(h, w.q_proj, w.q_bias);
-  if (w.q_up.defined()) q = torch::linear(torch::silu(torch::linear(q, w.q_gate)) * torch::linear(q, w.q_up), w.q_down);
+  torch::Tensor q = project_q(w, h);
   torch::Tensor k = torch::linear(h, w.k_proj, w.k_bias);
   torch::Tensor v = torch::linear(h, w.v_proj, w.v_bias);
   q = q.view({B, T, nq, dk});
@@ -529,8 +533,7 @@ torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor
   if (kernel_step && last_only && !padding && fused_step(B)) return run_layers_fused(tokens, cache, *kernel_step);
 #endif
 #if defined(AIMICIUS_RUNTIME_CUDA_KERNELS) && AIMICIUS_TORCH_HAS_VARLEN_FLASH
-  if (T > 1 && !kernel_step && prefill_reads_cache_in_place() &&
-      (!padding || *std::max_element(padding->real.begin(), padding->real.end()) > 1))
+  if (T > 1 && !kernel_step && prefill_reads_cache_in_place())
     return run_layers_packed(tokens, cache, slots, padding, last_only);
 #endif
   const bool prefill = T > 1;
@@ -643,8 +646,7 @@ torch::Tensor Model::run_layers_packed(const torch::Tensor& tokens, KVCache& cac
     const Layer& w = layers_[l];
     const torch::Tensor h = rms_norm(x, w.input_norm);
     phase_mark("norms and residual adds", true);
-    torch::Tensor q = torch::linear(h, w.q_proj, w.q_bias);
-    if (w.q_up.defined()) q = torch::linear(torch::silu(torch::linear(q, w.q_gate)) * torch::linear(q, w.q_up), w.q_down);
+    const torch::Tensor q = project_q(w, h);
     const torch::Tensor k = torch::linear(h, w.k_proj, w.k_bias), v = torch::linear(h, w.v_proj, w.v_bias);
     const torch::Tensor q_rot = torch::empty({R, nq, dk}, q.options());
     for (int64_t r0 = 0; r0 < R; r0 += kRopeRows) {

@@ -206,6 +206,8 @@ class Model {
   // The embedding rows of `tokens` (any shape) as [tokens.numel(), hidden], scaled where the family
   // scales them (Gemma).
   torch::Tensor embed(const torch::Tensor& tokens) const;
+  // q = W_Q h (+ bias), then the augmented-Q MLP where the layer has one (model_config.h).
+  torch::Tensor project_q(const Layer& w, const torch::Tensor& h) const;
   // down(act(gate h) * up h), act as the config says (SwiGLU or GeGLU).
   torch::Tensor mlp(const Layer& w, const torch::Tensor& h) const;
   torch::Tensor rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) const;

@@ -100,7 +100,6 @@ std::vector<std::string> unrecognised_keys(const nlohmann::json& j) {
                                at.file(), key, value.dump(), why));
 }
 
-// The checked keys (kCheckedKeys): each must hold the setting the runtime implements.
 // The MLP activation (hidden_act), as transformers 5 reads it: Gemma's legacy "gelu" means the
 // tanh approximation (GemmaConfig rewrites it); elsewhere "gelu" is the exact erf form, which the
 // runtime does not implement. transformers 4 read Gemma's hidden_activation instead, so that key,

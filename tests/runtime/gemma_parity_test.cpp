@@ -106,6 +106,29 @@ TEST(GemmaParity, Float64ReferenceGivesTransformersLogits) {
   }
 }
 
+// The same checkpoint with its config.json in the form transformers 4 wrote Gemma's (the official
+// configs' legacy hidden_act "gelu" beside hidden_activation, top-level rope_theta, rope_scaling
+// null, none of transformers 5's keys) gives transformers 5's logits: the two forms are one model.
+TEST(GemmaParity, TheTransformers4FormOfTheConfigGivesTheSameLogits) {
+  torch::NoGradGuard no_grad;
+  nlohmann::json t4 = read_json_file(kCheckpoint / "config.json");
+  ASSERT_TRUE(t4.contains("rope_parameters")) << "the fixture should be transformers 5's form";
+  t4["rope_theta"] = t4["rope_parameters"]["rope_theta"];
+  t4["rope_scaling"] = nullptr;
+  for (const char* key : {"rope_parameters", "use_bidirectional_attention", "dtype"}) t4.erase(key);
+  t4["hidden_act"] = "gelu";
+  t4["hidden_activation"] = "gelu_pytorch_tanh";
+  t4["torch_dtype"] = "float32";
+  t4["transformers_version"] = "4.38.0";
+  ScratchDir dir;
+  std::filesystem::copy(kCheckpoint / "model.safetensors", dir.path() / "model.safetensors");
+  std::ofstream(dir.path() / "config.json") << t4.dump();
+  EXPECT_EQ(load_model_config(dir.path()).to_json(), load_model_config(kCheckpoint).to_json());
+  const auto m = Model::load(dir.path(), {});
+  for (const ParityCase& p : parity_cases())
+    expect_logits_near(all_logits(*m, p.ids), p.logits, 2e-4, "transformers-4 config");
+}
+
 // Each Gemma difference, turned off alone, moves the logits well past the parity bound: the test
 // above would catch the runtime missing any one of them.
 TEST(GemmaParity, EachGemmaDifferenceMatters) {

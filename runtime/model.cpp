@@ -605,7 +605,8 @@ torch::Tensor to_device(const std::vector<int64_t>& v, torch::Device dev) {
 // cu_seqlens_k[b] names the slot's first row and seqused_k[b] how many it uses (FlashAttention 2
 // reads a sequence's keys from cu_seqlens_k[b] for seqused_k[b] rows, so the starts need not be
 // increasing), and causal is FlashAttention's rule aligned to the last key, so each new token sees
-// the held rows and the new ones up to itself. Nothing is gathered or expanded to the query heads.
+// the held rows and the new ones up to itself. Nothing is gathered or copied: DiffQKV's calls (below)
+// broadcast a shared head by a stride-0 view.
 torch::Tensor Model::run_layers_packed(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
                                        const Padding* padding, bool last_only) {
   const ModelConfig& c = config_;
@@ -664,10 +665,21 @@ torch::Tensor Model::run_layers_packed(const torch::Tensor& tokens, KVCache& cac
     torch::Tensor attended;
     if (nk == nv) {
       attended = flash(q_rot, keys, values);  // GQA: FlashAttention shares each K/V head itself
+    } else if (nk % nv == 0 || nv % nk == 0) {
+      // DiffQKV (n_k != n_v): FlashAttention takes one head count for K and V. With one count a
+      // multiple of the other, the query heads of each of the fewer heads (Sigma: each K head's 8)
+      // go in one call, where that single head is broadcast (a stride-0 view, nothing copied) to
+      // the count of the other's heads it spans: min(n_k, n_v) calls a layer.
+      const int64_t groups = std::min(nk, nv), qg = nq / groups, kg = nk / groups, vg = nv / groups;
+      const int64_t heads = std::max(kg, vg);
+      attended = torch::empty({R, nq, dv}, q_rot.options());
+      for (int64_t g = 0; g < groups; ++g)
+        attended.narrow(1, g * qg, qg).copy_(flash(q_rot.narrow(1, g * qg, qg).contiguous(),
+                                                   keys.narrow(1, g * kg, kg).expand({all_rows, heads, dk}),
+                                                   values.narrow(1, g * vg, vg).expand({all_rows, heads, dv})));
     } else {
-      // DiffQKV (n_k != n_v): FlashAttention takes one head count for K and V, so the query heads
-      // go in runs of `run` that share both their K head and their V head, one call per run over
-      // that K head and that V head (views of the cache, not copies).
+      // Neither count a multiple of the other: the query heads go in runs of `run` that share both
+      // their K head and their V head, one call per run over that K head and that V head (views).
       const int64_t q_per_k = nq / nk, q_per_v = nq / nv, run = std::gcd(q_per_k, q_per_v);
       attended = torch::empty({R, nq, dv}, q_rot.options());
       for (int64_t h0 = 0; h0 < nq; h0 += run)

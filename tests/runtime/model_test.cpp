@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -630,20 +631,26 @@ TEST(ModelCuda, FusedDecodeStepMatchesTheOpByOpStep) {
 }
 
 // Shapes for the prefill tests on CUDA: tiny-diffqkv (d_k != d_v: the per-sequence paths), and
-// "gqa-64" and "diffqkv-64", tiny-gqa and tiny-diffqkv with 64-wide heads, which the decode kernels
-// take, so that their bf16 prefill runs packed with the fused RoPE append and varlen FlashAttention
-// (Model::prefill_reads_cache_in_place): one call for GQA, one per run of query heads sharing a K
-// and a V head for DiffQKV (n_k 2, n_v 4 of 8: runs of 2).
+// tiny-gqa and tiny-diffqkv with 64-wide heads, which the decode kernels take, so that their bf16
+// prefill runs packed with the fused RoPE append and varlen FlashAttention
+// (Model::prefill_reads_cache_in_place), each through one of its attention calls: "gqa-64" one call
+// a layer; "diffqkv-64" (8 Q, 2 K, 4 V heads) one call per K head, its head broadcast over the V
+// heads it spans; "diffqkv-64-more-k" (8 Q, 4 K, 2 V) one per V head, the V head broadcast;
+// "diffqkv-64-coprime" (12 Q, 4 K, 3 V: neither a multiple of the other) one per query head.
+const std::vector<std::string> kPackedShapes = {"gqa-64", "diffqkv-64", "diffqkv-64-more-k", "diffqkv-64-coprime"};
+
 ModelConfig prefill_test_config(const std::string& name) {
-  if (name != "gqa-64" && name != "diffqkv-64") return preset_config(name);
+  if (std::find(kPackedShapes.begin(), kPackedShapes.end(), name) == kPackedShapes.end()) return preset_config(name);
   ModelConfig c = preset_config(name == "gqa-64" ? "tiny-gqa" : "tiny-diffqkv");
   c.head_dim_qk = c.head_dim_v = 64;
+  if (name == "diffqkv-64-more-k") c.num_k_heads = 4, c.num_v_heads = 2;
+  if (name == "diffqkv-64-coprime") c.num_q_heads = 12, c.num_k_heads = 4, c.num_v_heads = 3;
   return c;
 }
 
 // The packed path is the one taken wherever the build and shape allow it.
 void expect_packed_prefill_where_possible(const Model& gpu, const std::string& name, torch::ScalarType dtype) {
-  const bool shape = name == "gqa-64" || name == "diffqkv-64";
+  const bool shape = std::find(kPackedShapes.begin(), kPackedShapes.end(), name) != kPackedShapes.end();
   if (gpu.decode_kernels_active() && shape && dtype == torch::kBFloat16)
     EXPECT_TRUE(gpu.prefill_reads_cache_in_place()) << name;
   if (!shape || dtype != torch::kBFloat16) EXPECT_FALSE(gpu.prefill_reads_cache_in_place()) << name;
@@ -654,7 +661,7 @@ void expect_packed_prefill_where_possible(const Model& gpu, const std::string& n
 // (through the kernels where the build has them) reads the rows the prefill stored.
 TEST(ModelCuda, PaddedPrefillMatchesTheCpuPath) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
-  for (const char* preset : {"tiny-diffqkv", "gqa-64", "diffqkv-64"}) {
+  for (const char* preset : {"tiny-diffqkv", "gqa-64", "diffqkv-64", "diffqkv-64-more-k", "diffqkv-64-coprime"}) {
   SCOPED_TRACE(preset);
   aimicius::testing::ScratchDir dir;
   CheckpointOptions opts;
@@ -956,7 +963,7 @@ TEST(ModelCuda, PaddedPrefillAfterCopiedPrefixRowsMatchesTheCpuPath) {
   ScratchDir dir;
   const auto prefix = random_tokens(30, 256, 7);
   const std::vector<std::vector<int32_t>> suffixes = {random_tokens(9, 256, 8), random_tokens(2, 256, 9)};
-  for (const char* preset : {"tiny-diffqkv", "gqa-64", "diffqkv-64"})  // per-sequence FlashAttention / packed
+  for (const char* preset : {"tiny-diffqkv", "gqa-64", "diffqkv-64", "diffqkv-64-more-k", "diffqkv-64-coprime"})  // per-sequence FlashAttention / packed
   for (const auto& [dtype, init_std, limit] : {std::tuple{torch::kFloat32, 0.2, 1e-4}, std::tuple{torch::kBFloat16, 0.02, 3e-2}}) {
     SCOPED_TRACE(preset);
     const auto ckpt = dir / (std::string(preset) + (dtype == torch::kFloat32 ? "-f32" : "-bf16"));
@@ -1136,8 +1143,9 @@ TEST(ModelCuda, ContinuousBatchingMatchesOneAtATime) {
   ModelConfig diffqkv = preset_config("tiny-diffqkv");
   diffqkv.head_dim_qk = 64;
   diffqkv.head_dim_v = 128;
-  // gqa-64 and diffqkv-64: their admissions prefill packed, through varlen FlashAttention.
-  for (const ModelConfig& config : {diffqkv, prefill_test_config("gqa-64"), prefill_test_config("diffqkv-64")}) {
+  // The packed shapes: their admissions prefill packed, through varlen FlashAttention.
+  for (const ModelConfig& config : {diffqkv, prefill_test_config("gqa-64"), prefill_test_config("diffqkv-64"),
+                                    prefill_test_config("diffqkv-64-more-k")}) {
     ScratchDir dir;
     write_uneven_eos_checkpoint(config, dir.path());
     LocalModelOptions o;

@@ -7,7 +7,8 @@
 # (LibTorch around the kernels: the fused decode step, graphs, the packed prefill).
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-compute-sanitizer.sh    Results under $OUT.
 # KERNEL_FILTER and RUNTIME_FILTER (gtest filters), TOOLS (default "memcheck racecheck synccheck
-# initcheck"), FILTER_<tool> (that tool's own kernel-test filter), SAN_TIMEOUT (seconds per run, default
+# initcheck"), FILTER_<tool> (that tool's own kernel-test filter), SUITES ("DecodeAttention Gemv ...": one
+# run per suite and tool instead), SAN_TIMEOUT (seconds per run, default
 # 150; the runs go side by side), SKIP_RUNTIME_SAN=1, SKIP_RUNTIME_TESTS=1 (the plain run before).
 # Only this machine kind's Firecracker runtime lets compute-sanitizer attach (KINDS.md).
 set -uo pipefail
@@ -31,10 +32,19 @@ sanitize() {
 }
 # The runs share the GPU side by side (the sanitizers' cost is on the host's 16 cores; no test here
 # times anything), so the call lasts as long as the slowest one.
+# With SUITES, each tool runs once per test suite: a finding stops the CUDA context of its process
+# (every later test of that process then fails), so separate processes keep one kernel's finding
+# from hiding another's.
 KF=${KERNEL_FILTER:-*}
 for tool in ${TOOLS:-memcheck racecheck synccheck initcheck}; do
   per_tool="FILTER_$tool"  # FILTER_racecheck=...: this tool's own filter (racecheck is the slowest)
-  sanitize "$tool" kernels $B/tests/aimicius_gpu_tests "${!per_tool:-$KF}" > "$OUT/san-$tool-kernels.line" &
+  if [ -n "${SUITES:-}" ]; then
+    for suite in $SUITES; do
+      sanitize "$tool" "kernels-$suite" $B/tests/aimicius_gpu_tests "$suite.*" > "$OUT/san-$tool-kernels-$suite.line" &
+    done
+  else
+    sanitize "$tool" kernels $B/tests/aimicius_gpu_tests "${!per_tool:-$KF}" > "$OUT/san-$tool-kernels.line" &
+  fi
 done
 [ -z "${SKIP_RUNTIME_SAN:-}" ] &&
   sanitize memcheck runtime $B/tests/aimicius_runtime_tests "${RUNTIME_FILTER:-ModelCuda*}" > "$OUT/san-memcheck-runtime.line" &

@@ -215,15 +215,13 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   const int chunk = sequence_chunk(a, len);
   const int t0 = s * chunk;
   const int t1 = min(len, t0 + chunk);
-  if (threadIdx.x < VB) v_head_offset[threadIdx.x] = ((h0 + static_cast<int>(threadIdx.x) * QVB) / a.qv) * a.v_hs;
-  __syncthreads();
   // Empty chunk: the combine pass skips it; a cluster's block goes on with no tokens (its partial
-  // is empty, weight 0) because the others wait for it at the cluster barrier. (The block leaves
-  // after the barrier above, not before it: compute-sanitizer's synccheck reported that barrier as
-  // divergent when a conditional exit preceded it, though the exit is the whole block's.)
+  // is empty, weight 0) because the others wait for it at the cluster barrier.
   if (t0 >= t1 && !single && !a.cluster) return;
   const int n = max(t1 - t0, 0);
   const int slot = a.slots ? a.slots[b] : b;
+  if (threadIdx.x < VB) v_head_offset[threadIdx.x] = ((h0 + static_cast<int>(threadIdx.x) * QVB) / a.qv) * a.v_hs;
+  __syncthreads();
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int g = lane / 4, t = lane % 4;  // fragment row (Q head) and column pair

@@ -28,7 +28,7 @@ sanitize() {
     "$binary" --gtest_filter="$filter" > "$OUT/san-$tool-$name.txt" 2>&1
   local rc=$?
   echo "$tool $name rc=$rc at $(( $(date +%s) - t0 )) s: $(grep -E '^========= (ERROR SUMMARY|RACECHECK SUMMARY)' "$OUT/san-$tool-$name.txt" | tail -1)" \
-    "| $(grep -cE '^\[       OK \]' "$OUT/san-$tool-$name.txt") tests ok, $(grep -cE '^\[  FAILED  \] [A-Z]' "$OUT/san-$tool-$name.txt") failed"
+    "| $(grep -cE '^\[       OK \]' "$OUT/san-$tool-$name.txt") tests ok, $(grep -cE '^\[  FAILED  \] .* \([0-9]+ ms\)$' "$OUT/san-$tool-$name.txt") failed"
 }
 # The runs share the GPU side by side (the sanitizers' cost is on the host's 16 cores; no test here
 # times anything), so the call lasts as long as the slowest one.

@@ -183,12 +183,18 @@ void Model::assign_weights(const std::function<torch::Tensor(const std::string&)
   lm_head_ = c.tie_word_embeddings ? embed_ : get("lm_head.weight");
   for (int64_t l = 0; l < c.num_layers; ++l) {
     auto L = [&](const char* s) { return get(layer_weight(l, s)); };
+    // With sandwich norms, post_attention_layernorm is the attention output's norm and
+    // pre_feedforward_layernorm the MLP input's (the role post_attention_layernorm has elsewhere).
+    const torch::Tensor post_attention = norm(layer_weight(l, "post_attention_layernorm.weight"));
     layers_.push_back(Layer{norm(layer_weight(l, "input_layernorm.weight")), L("self_attn.q_proj.weight"), L("self_attn.q_proj.bias"),
                             L("self_attn.q_up_proj.weight"), L("self_attn.q_gate_proj.weight"),
                             L("self_attn.q_down_proj.weight"), L("self_attn.k_proj.weight"),
                             L("self_attn.k_proj.bias"), L("self_attn.v_proj.weight"), L("self_attn.v_proj.bias"),
-                            L("self_attn.o_proj.weight"), norm(layer_weight(l, "post_attention_layernorm.weight")),
-                            L("mlp.gate_proj.weight"), L("mlp.up_proj.weight"), L("mlp.down_proj.weight")});
+                            L("self_attn.o_proj.weight"),
+                            c.sandwich_norms ? norm(layer_weight(l, "pre_feedforward_layernorm.weight")) : post_attention,
+                            L("mlp.gate_proj.weight"), L("mlp.up_proj.weight"), L("mlp.down_proj.weight"),
+                            c.sandwich_norms ? post_attention : torch::Tensor(),
+                            c.sandwich_norms ? norm(layer_weight(l, "post_feedforward_layernorm.weight")) : torch::Tensor()});
   }
   const RopeTable rope = rope_table(c);
   inv_freq_ = torch::tensor(rope.inv_freq, torch::kFloat64).to(options.device);
@@ -197,7 +203,9 @@ void Model::assign_weights(const std::function<torch::Tensor(const std::string&)
   // cache holds the same rows on every path.
   q_logit_scale_ = rope.attention_scaling * rope.attention_scaling;
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
-  if (options.cuda_kernels && options.device.is_cuda() &&
+  // The kernels (and the fused SDPA/FlashAttention paths) compute plain softmax attention: Gemma 2's
+  // softcap, scale and windows run the op-by-op path (attention() below).
+  if (options.cuda_kernels && options.device.is_cuda() && c.plain_attention() &&
       cuda_decode_supported(c, options.dtype, options.selective_v_topk)) {
     // The fused step's kernels compute SwiGLU with plain gains on the unscaled embedding: Gemma's
     // variants take the op-by-op path (its attention still runs the project's kernels).
@@ -343,7 +351,7 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   // (FlashAttention-style, causal) on this step's own K and V, expanded to the Q heads; the rows
   // are stored in the cache for the decode steps that follow. Under right padding the causal mask
   // alone keeps each real query on real keys (see the top of model.h).
-  bool fresh = T > 1 && h.is_cuda();
+  bool fresh = T > 1 && h.is_cuda() && c.plain_attention();
   for (int64_t b = 0; fresh && b < B; ++b) fresh = cache.lengths[slots[b]] == 0;  // host state: no sync
   if (fresh) {
     store_rows(cache, index, k, v, slots, padding);
@@ -362,7 +370,8 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   // fifth of the fresh path's tokens per second. Only in builds with the project's kernels: they
   // target sm_90, where FlashAttention runs (it needs sm_80 or newer).
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
-  if (T > 1 && h.is_cuda() && dk == dv && (h.scalar_type() == torch::kBFloat16 || h.scalar_type() == torch::kHalf)) {
+  if (T > 1 && h.is_cuda() && c.plain_attention() && dk == dv &&
+      (h.scalar_type() == torch::kBFloat16 || h.scalar_type() == torch::kHalf)) {
     std::vector<int64_t> held(B);
     for (int64_t b = 0; b < B; ++b) held[b] = cache.lengths[slots[b]];  // before store_rows appends
     store_rows(cache, index, k, v, slots, padding);
@@ -386,7 +395,7 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   // the fused SDPA over each slot's stored context in the storage dtype, so that [B, heads, T,
   // context] float32 scores are never materialised. (Key 0 is visible to every query, so no row is
   // fully masked.)
-  if (T > 1 && h.is_cuda()) {
+  if (T > 1 && h.is_cuda() && c.plain_attention()) {
     const int64_t max_len = store_rows(cache, index, k, v, slots, padding);
     const torch::Tensor slot_index = torch::tensor(slots, torch::TensorOptions().dtype(torch::kLong)).to(h.device());
     const torch::Tensor keys = cache.k[index].index_select(0, slot_index).narrow(1, 0, max_len);    // [B, L, nk, dk]
@@ -413,11 +422,15 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   const int64_t q_per_k = nq / nk, q_per_v = nq / nv;
   const torch::Tensor qg = q.to(torch::kFloat32).view({B, T, nk, q_per_k, dk}).permute({0, 2, 3, 1, 4});
   const torch::Tensor kg = keys.permute({0, 2, 3, 1}).unsqueeze(2);  // [B, nk, 1, dk, L]
-  torch::Tensor scores = torch::matmul(qg, kg).reshape({B, nq, T, max_len}) / std::sqrt(static_cast<double>(dk));
+  torch::Tensor scores = torch::matmul(qg, kg).reshape({B, nq, T, max_len}) * c.attention_scale();
+  if (c.attn_logit_softcap > 0) scores = torch::tanh(scores / c.attn_logit_softcap) * c.attn_logit_softcap;
 
-  // Causal mask per slot: key j is visible to query t iff j <= position(b, t).
+  // Causal mask per slot: key j is visible to query t iff j <= position(b, t), and in a sliding
+  // layer iff also j > position(b, t) - window.
   const torch::Tensor key_pos = torch::arange(max_len, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
-  const torch::Tensor visible = key_pos.view({1, 1, 1, max_len}) <= positions.view({B, 1, T, 1});
+  torch::Tensor visible = key_pos.view({1, 1, 1, max_len}) <= positions.view({B, 1, T, 1});
+  if (const int64_t window = c.window_of(index); window > 0)
+    visible = visible.logical_and(key_pos.view({1, 1, 1, max_len}) > positions.view({B, 1, T, 1}) - window);
   scores = scores.masked_fill(visible.logical_not(), -std::numeric_limits<float>::infinity());
 
   torch::Tensor out;  // [B, nq, T, dv]
@@ -544,18 +557,21 @@ torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor
     const Layer& w = layers_[l];
     const torch::Tensor normed = rms_norm(x, w.input_norm);
     phase_mark("norms and residual adds", prefill);
-    const torch::Tensor attended = attention(w, l, normed, positions, cache, slots, kernel_step, padding);
+    torch::Tensor attended = attention(w, l, normed, positions, cache, slots, kernel_step, padding);
     phase_mark("attention and output projection", prefill);
+    if (w.attn_out_norm.defined()) attended = rms_norm(attended, w.attn_out_norm);
     x = x + attended;
     const torch::Tensor h = rms_norm(x, w.post_norm);
     phase_mark("norms and residual adds", prefill);
-    const torch::Tensor m = mlp(w, h);
+    torch::Tensor m = mlp(w, h);
     phase_mark("MLP", prefill);
+    if (w.mlp_out_norm.defined()) m = rms_norm(m, w.mlp_out_norm);
     x = x + m;
   }
   if (last_only && padding) x = x.reshape({B * T, c.hidden_size}).index_select(0, padding->last_rows);
   else if (last_only) x = x.select(1, T - 1);
-  const torch::Tensor logits = torch::linear(rms_norm(x, final_norm_), lm_head_).to(torch::kFloat32);
+  torch::Tensor logits = torch::linear(rms_norm(x, final_norm_), lm_head_).to(torch::kFloat32);
+  if (c.final_logit_softcap > 0) logits = torch::tanh(logits / c.final_logit_softcap) * c.final_logit_softcap;
   phase_mark("output head", prefill);
   return logits;
 }

@@ -147,7 +147,10 @@ class Model {
  private:
   struct Layer {
     torch::Tensor input_norm, q_proj, q_bias, q_up, q_gate, q_down, k_proj, k_bias, v_proj, v_bias, o_proj;
-    torch::Tensor post_norm, gate_proj, up_proj, down_proj;
+    torch::Tensor post_norm, gate_proj, up_proj, down_proj;  // post_norm: the MLP's input norm
+    // Sandwich norms (ModelConfig::sandwich_norms, Gemma 2): the attention's and the MLP's output
+    // norms, applied before each residual add; undefined otherwise.
+    torch::Tensor attn_out_norm, mlp_out_norm;
   };
   // Device index tensors of one decode step, built once per forward for every layer.
   struct DecodeIndex {

@@ -75,7 +75,7 @@ constexpr const char* kHarmlessKeys[] = {
     "problem_type", "is_encoder_decoder", "is_decoder", "add_cross_attention", "cross_attention_hidden_size",
     "tie_encoder_decoder", "torchscript", "use_bfloat16", "pruned_heads", "chunk_size_feed_forward",
     "finetuning_task", "task_specific_params", "prefix", "tf_legacy_loss", "_attn_implementation_autoset",
-    "is_llama_config",
+    "is_llama_config", "cache_implementation",
     "max_length", "min_length", "do_sample", "early_stopping", "num_beams", "num_beam_groups", "diversity_penalty",
     "temperature", "top_k", "top_p", "typical_p", "repetition_penalty", "length_penalty", "no_repeat_ngram_size",
     "encoder_no_repeat_ngram_size", "bad_words_ids", "num_return_sequences", "output_scores",
@@ -105,7 +105,7 @@ std::vector<std::string> unrecognised_keys(const nlohmann::json& j) {
 // runtime does not implement. transformers 4 read Gemma's hidden_activation instead, so that key,
 // when set, must name the same activation (else the two releases would run different models).
 void read_activation(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
-  const bool gemma = c.model_type == "gemma";
+  const bool gemma = c.model_type == "gemma" || c.model_type == "gemma2";
   auto parse = [&](const char* key) {
     const std::string act = at.optional_string(j, key);
     if (act == "silu" || act == "swish") return MlpActivation::kSilu;
@@ -129,10 +129,13 @@ void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, 
   // as the runtime does; true would say the weights expect interleaved pairs.
   for (const char* key : {"use_qk_norm", "qk_norm", "qk_layernorm", "rope_interleaved"})
     if (at.optional_bool(j, key, false)) unsupported(at, key, j[key], "no norm on q and k");
+  const bool gemma2 = c.model_type == "gemma2";  // reads its softcaps, scale and windows (read_gemma2)
   for (const char* key : {"attn_logit_softcapping", "final_logit_softcapping", "quantization_config",
                           "query_pre_attn_scalar", "embedding_multiplier", "logits_scaling", "residual_multiplier",
                           "attention_multiplier", "no_rope_layers"})
-    if (present(j, key)) unsupported(at, key, j[key], "changes the model");
+    if (present(j, key) && !(gemma2 && (std::string(key) == "attn_logit_softcapping" || std::string(key) == "final_logit_softcapping" ||
+                                        std::string(key) == "query_pre_attn_scalar")))
+      unsupported(at, key, j[key], "changes the model");
   for (const char* key : {"num_experts", "num_local_experts"})
     if (at.optional_int(j, key, 0) > 0) unsupported(at, key, j[key], "mixture-of-experts layers");
 
@@ -140,6 +143,7 @@ void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, 
   // use_sliding_window (then layers from max_window_layers on), Mistral always (default window
   // 4096 when the key is absent), Llama never (its attention ignores the key). A window at least
   // max_position_embeddings never cuts a context the runtime accepts, so it is no change.
+  if (gemma2) return;  // its windows are read (read_gemma2)
   int64_t window = 0;  // 0: none
   bool some_layer_slides = false;
   if (c.model_type == "qwen2") {
@@ -168,6 +172,43 @@ void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, 
     unsupported(at, "sliding_window", j.value("sliding_window", nlohmann::json(window)),
                 fmt::format("sliding-window attention shorter than max_position_embeddings ({})",
                             c.max_position_embeddings));
+}
+
+// Gemma 2's attention, as Gemma2Config defaults and transformers 4 and 5 run it: softcaps 50 (scores)
+// and 30 (logits) when the keys are absent, none when null; query_pre_attn_scalar 256; window 4096
+// (null: none) on the layers layer_types names "sliding_attention", by default the even ones (the
+// rule of transformers 4's layers and of transformers 5's default layer_types).
+void read_gemma2(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
+  auto cap = [&](const char* key, double fallback) {
+    if (!j.contains(key)) return fallback;
+    if (j[key].is_null()) return 0.0;
+    const double v = at.optional_number(j, key, fallback);
+    if (!(v > 0) || !std::isfinite(v)) at.child(key).fail("expected a positive number or null");
+    return v;
+  };
+  c.attn_logit_softcap = cap("attn_logit_softcapping", 50.0);
+  c.final_logit_softcap = cap("final_logit_softcapping", 30.0);
+  c.query_pre_attn_scalar = at.optional_number(j, "query_pre_attn_scalar", 256.0);
+  if (!(c.query_pre_attn_scalar > 0) || !std::isfinite(c.query_pre_attn_scalar))
+    at.child("query_pre_attn_scalar").fail("expected a positive number");
+  c.sliding_window = j.contains("sliding_window") && j["sliding_window"].is_null() ? 0 : at.optional_int(j, "sliding_window", 4096);
+  if (c.sliding_window < 0) at.child("sliding_window").fail("expected a positive window or null");
+  c.layer_slides.assign(static_cast<size_t>(std::max<int64_t>(c.num_layers, 0)), false);
+  if (present(j, "layer_types")) {
+    const auto& types = j["layer_types"];
+    if (!types.is_array() || static_cast<int64_t>(types.size()) != c.num_layers)
+      at.child("layer_types").fail(fmt::format("expected a list of {} layer types (num_hidden_layers)", c.num_layers));
+    for (size_t i = 0; i < types.size(); ++i) {
+      const std::string t = types[i].is_string() ? types[i].get<std::string>() : "";
+      if (t != "sliding_attention" && t != "full_attention")
+        at.child("layer_types").index(i).fail("expected \"full_attention\" or \"sliding_attention\"");
+      c.layer_slides[i] = t == "sliding_attention";
+    }
+  } else {
+    for (size_t i = 0; i < c.layer_slides.size(); ++i) c.layer_slides[i] = i % 2 == 0;
+  }
+  if (c.sliding_window == 0) c.layer_slides.assign(c.layer_slides.size(), false);
+  c.sandwich_norms = true;
 }
 
 // RoPE: transformers 4 writes rope_theta + rope_scaling ({"type" | "rope_type", parameters});
@@ -255,8 +296,23 @@ int64_t ModelConfig::parameter_count() const {
   const int64_t aug = aug_q_size > 0 ? 3 * q_size() * aug_q_size : 0;
   const int64_t attn = hidden_size * (q_size() + k_size() + v_size()) + o_in_size() * hidden_size + aug;
   const int64_t mlp = 3 * hidden_size * intermediate_size;
-  const int64_t per_layer = attn + mlp + 2 * hidden_size;
+  const int64_t per_layer = attn + mlp + (sandwich_norms ? 4 : 2) * hidden_size;
   return num_layers * per_layer + vocab_size * hidden_size * (tie_word_embeddings ? 1 : 2) + hidden_size;
+}
+
+double ModelConfig::attention_scale() const {
+  return 1.0 / std::sqrt(query_pre_attn_scalar > 0 ? query_pre_attn_scalar : static_cast<double>(head_dim_qk));
+}
+
+int64_t ModelConfig::window_of(int64_t layer) const {
+  return layer >= 0 && layer < static_cast<int64_t>(layer_slides.size()) && layer_slides[layer] ? sliding_window : 0;
+}
+
+bool ModelConfig::plain_attention() const {
+  if (attn_logit_softcap != 0 || query_pre_attn_scalar != 0) return false;
+  for (int64_t l = 0; l < num_layers; ++l)
+    if (window_of(l) > 0) return false;
+  return true;
 }
 
 void ModelConfig::validate(const std::string& where) const {
@@ -308,6 +364,14 @@ void ModelConfig::validate(const std::string& where) const {
     throw InputError(fmt::format("{}: yarn rope needs positive beta_fast and beta_slow", where));
   if (rope_scaling.type == "llama3" && !(rope_scaling.high_freq_factor > rope_scaling.low_freq_factor))
     throw InputError(fmt::format("{}: llama3 rope needs high_freq_factor > low_freq_factor", where));
+  for (const auto& [name, value] : {std::pair{"attn_logit_softcapping", attn_logit_softcap},
+                                     std::pair{"final_logit_softcapping", final_logit_softcap},
+                                     std::pair{"query_pre_attn_scalar", query_pre_attn_scalar}})
+    if (!(value >= 0) || !std::isfinite(value))
+      throw InputError(fmt::format("{}: \"{}\" must be a positive number (or absent)", where, name));
+  if (sliding_window < 0) throw InputError(fmt::format("{}: \"sliding_window\" is {}, expected >= 0", where, sliding_window));
+  if (!layer_slides.empty() && static_cast<int64_t>(layer_slides.size()) != num_layers)
+    throw InputError(fmt::format("{}: {} layer types for {} layers", where, layer_slides.size(), num_layers));
   for (int64_t id : bos_token_ids)
     if (id < 0 || id >= vocab_size) throw InputError(fmt::format("{}: bos_token_id {} outside the vocabulary", where, id));
   for (int64_t id : eos_token_ids)
@@ -322,10 +386,12 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
   ModelConfig c;
   c.model_type = at.optional_string(j, "model_type", "llama");
   const bool diffqkv = c.model_type == "diffqkv";
-  const bool gemma = c.model_type == "gemma";
+  // Gemma 2 is Gemma (embedding scale, 1 + w gains, GeGLU, its defaults) plus read_gemma2's parts.
+  const bool gemma2 = c.model_type == "gemma2";
+  const bool gemma = c.model_type == "gemma" || gemma2;
   const bool gqa_family = c.model_type == "llama" || c.model_type == "qwen2" || c.model_type == "mistral" || gemma;
   if (!diffqkv && !gqa_family)
-    throw InputError(fmt::format("{}: model_type \"{}\" is not supported (diffqkv, llama, qwen2, mistral, gemma)",
+    throw InputError(fmt::format("{}: model_type \"{}\" is not supported (diffqkv, llama, qwen2, mistral, gemma, gemma2)",
                                  where, c.model_type));
   c.vocab_size = require_int(j, "vocab_size", where);
   c.hidden_size = require_int(j, "hidden_size", where);
@@ -354,6 +420,7 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
   read_activation(j, at, c);
   c.max_position_embeddings = at.optional_int(j, "max_position_embeddings", 8192);
   read_rope(j, at, c);
+  if (gemma2) read_gemma2(j, at, c);
   check_model_changing_keys(j, at, c);
   c.bos_token_ids = token_ids(j, "bos_token_id", at);
   c.eos_token_ids = token_ids(j, "eos_token_id", at);
@@ -434,6 +501,15 @@ nlohmann::ordered_json ModelConfig::to_json() const {
       r["truncate"] = rs.truncate;
     }
     j["rope_scaling"] = r;
+  }
+  if (model_type == "gemma2") {  // every key written, none left to Gemma2Config's defaults
+    j["attn_logit_softcapping"] = attn_logit_softcap > 0 ? nlohmann::ordered_json(attn_logit_softcap) : nlohmann::ordered_json();
+    j["final_logit_softcapping"] = final_logit_softcap > 0 ? nlohmann::ordered_json(final_logit_softcap) : nlohmann::ordered_json();
+    j["query_pre_attn_scalar"] = query_pre_attn_scalar > 0 ? query_pre_attn_scalar : static_cast<double>(head_dim_qk);
+    j["sliding_window"] = sliding_window > 0 ? nlohmann::ordered_json(sliding_window) : nlohmann::ordered_json();
+    nlohmann::ordered_json types = nlohmann::ordered_json::array();
+    for (int64_t l = 0; l < num_layers; ++l) types.push_back(window_of(l) > 0 ? "sliding_attention" : "full_attention");
+    j["layer_types"] = types;
   }
   j["tie_word_embeddings"] = tie_word_embeddings;
   j["max_position_embeddings"] = max_position_embeddings;

@@ -10,9 +10,10 @@
 // vocab_size, num_attention_heads (n_q), num_key_heads (n_k), num_value_heads (n_v), head_dim
 // (d_k), v_head_dim (d_v, default head_dim), aug_q_intermediate_size (0 or absent: none),
 // rms_norm_eps, rope_theta, rope_scaling, tie_word_embeddings, max_position_embeddings.
-// Llama / Qwen2 / Mistral / Gemma configs load as the special case n_k = n_v = num_key_value_heads,
+// Llama / Qwen2 / Mistral / Gemma / Gemma 2 configs load as the special case n_k = n_v = num_key_value_heads,
 // d_v = d_k, no augmented Q (Qwen2 adds q/k/v biases; Gemma scales the token embedding by
-// sqrt(hidden_size), uses 1 + weight as every RMSNorm gain and GeGLU in the MLP). Configs as transformers 4 writes them
+// sqrt(hidden_size), uses 1 + weight as every RMSNorm gain and GeGLU in the MLP; Gemma 2 adds the
+// softcaps, sliding layers and sandwich norms below). Configs as transformers 4 writes them
 // (rope_theta + rope_scaling) and as transformers 5 does (rope_parameters, possibly per layer
 // type) give the same ModelConfig. Every key of config.json is read, checked to have the one value
 // the runtime implements, known to be harmless, or reported: the table is docs/CHECKPOINTS.md and
@@ -75,6 +76,18 @@ struct ModelConfig {
   // Gemma as transformers stores it: each RMSNorm's gain is 1 + weight, and the product is taken in
   // float32 before rounding to the run's dtype. Gemma's GGUF files store 1 + weight already (false).
   bool norm_gain_plus_one = false;
+  // Gemma 2: attention scores and the final logits capped smoothly, cap * tanh(x / cap) (0: none);
+  // scores scaled by 1 / sqrt(query_pre_attn_scalar) instead of 1 / sqrt(head_dim) (0: head_dim);
+  // the layers that slide (layer_slides[l]) let query i see keys j with i - sliding_window < j <= i
+  // only; and "sandwich" norms: the attention output and the MLP output each pass their own RMSNorm
+  // before the residual add (post_attention_layernorm is then the attention output's norm,
+  // pre_feedforward_layernorm the MLP input's, post_feedforward_layernorm the MLP output's).
+  double attn_logit_softcap = 0;
+  double final_logit_softcap = 0;
+  double query_pre_attn_scalar = 0;
+  int64_t sliding_window = 0;
+  std::vector<bool> layer_slides;  // one per layer, or empty: no layer slides
+  bool sandwich_norms = false;
   double rms_norm_eps = 1e-5;
   double rope_theta = 10000.0;
   RopeScaling rope_scaling;
@@ -95,6 +108,13 @@ struct ModelConfig {
     return num_layers * (k_size() + v_size()) * elem_bytes;
   }
   int64_t parameter_count() const;
+  // The factor q.k is multiplied by before the softcap and the softmax.
+  double attention_scale() const;
+  // Layer l's window (0: it sees its whole context).
+  int64_t window_of(int64_t layer) const;
+  // Attention as softmax(q.k / sqrt(head_dim)) over the whole causal context in every layer: what
+  // the fused CUDA paths (SDPA, FlashAttention, the decode kernels) compute. False for Gemma 2.
+  bool plain_attention() const;
 
   // Throws InputError naming the field and what was expected; `where` names the source.
   void validate(const std::string& where) const;

@@ -1,6 +1,7 @@
 #include "runtime/reference_model.h"
 #include "runtime/rope.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -106,37 +107,48 @@ std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32
     }
     for (int64_t t = 0; t < T; ++t) {
       Vec attn(c.o_in_size(), 0.0);
+      // Keys first..t: the whole prefix, or the last `window` positions in a sliding layer.
+      const int64_t window = c.window_of(l), first = window > 0 ? std::max<int64_t>(0, t - window + 1) : 0;
       for (int64_t hq = 0; hq < c.num_q_heads; ++hq) {
         const int64_t hk = hq / q_per_k, hv = hq / q_per_v;
-        Vec scores(t + 1);
+        Vec scores(t + 1, 0.0);
         double max_score = -INFINITY;
-        for (int64_t s = 0; s <= t; ++s) {
+        for (int64_t s = first; s <= t; ++s) {
           double dot = 0;
           for (int64_t i = 0; i < dk; ++i) dot += q[t][hq * dk + i] * k[s][hk * dk + i];
-          scores[s] = dot / std::sqrt(static_cast<double>(dk));
+          scores[s] = dot * c.attention_scale();
+          if (c.attn_logit_softcap > 0) scores[s] = std::tanh(scores[s] / c.attn_logit_softcap) * c.attn_logit_softcap;
           max_score = std::max(max_score, scores[s]);
         }
         double denom = 0;
-        for (double& sc : scores) denom += (sc = std::exp(sc - max_score));
-        for (int64_t s = 0; s <= t; ++s)
+        for (int64_t s = first; s <= t; ++s) denom += (scores[s] = std::exp(scores[s] - max_score));
+        for (int64_t s = first; s <= t; ++s)
           for (int64_t i = 0; i < dv; ++i) attn[hq * dv + i] += scores[s] / denom * v[s][hv * dv + i];
       }
-      const Vec o = matvec(W("self_attn.o_proj.weight"), attn, H, c.o_in_size());
+      Vec o = matvec(W("self_attn.o_proj.weight"), attn, H, c.o_in_size());
+      // Sandwich norms (Gemma 2): post_attention_layernorm on the attention output, then the MLP
+      // between pre_ and post_feedforward_layernorm.
+      if (c.sandwich_norms) o = rms_norm(o, W("post_attention_layernorm.weight"), c.rms_norm_eps);
       for (int64_t i = 0; i < H; ++i) x[t][i] += o[i];
-      const Vec h = rms_norm(x[t], W("post_attention_layernorm.weight"), c.rms_norm_eps);
+      const Vec h = rms_norm(x[t], W(c.sandwich_norms ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"),
+                             c.rms_norm_eps);
       const Vec gate = matvec(W("mlp.gate_proj.weight"), h, c.intermediate_size, H);
       const Vec up = matvec(W("mlp.up_proj.weight"), h, c.intermediate_size, H);
       Vec mid(c.intermediate_size);
       const auto act = c.mlp_activation == MlpActivation::kGeluTanh ? gelu_tanh : silu;
       for (int64_t i = 0; i < c.intermediate_size; ++i) mid[i] = act(gate[i]) * up[i];
-      const Vec down = matvec(W("mlp.down_proj.weight"), mid, H, c.intermediate_size);
+      Vec down = matvec(W("mlp.down_proj.weight"), mid, H, c.intermediate_size);
+      if (c.sandwich_norms) down = rms_norm(down, W("post_feedforward_layernorm.weight"), c.rms_norm_eps);
       for (int64_t i = 0; i < H; ++i) x[t][i] += down[i];
     }
   }
   const Vec& head = c.tie_word_embeddings ? embed : w("lm_head.weight");
   std::vector<Vec> logits(T);
-  for (int64_t t = 0; t < T; ++t)
+  for (int64_t t = 0; t < T; ++t) {
     logits[t] = matvec(head, rms_norm(x[t], w("model.norm.weight"), c.rms_norm_eps), c.vocab_size, H);
+    if (c.final_logit_softcap > 0)
+      for (double& z : logits[t]) z = std::tanh(z / c.final_logit_softcap) * c.final_logit_softcap;
+  }
   return logits;
 }
 

@@ -25,6 +25,10 @@ std::vector<WeightSpec> weight_specs(const ModelConfig& c) {
     if (c.qkv_bias) specs.push_back({layer_weight(l, "self_attn.v_proj.bias"), {c.v_size()}});
     specs.push_back({layer_weight(l, "self_attn.o_proj.weight"), {h, c.o_in_size()}});
     specs.push_back({layer_weight(l, "post_attention_layernorm.weight"), {h}, true});
+    if (c.sandwich_norms) {  // Gemma 2: the MLP's input and output norms (model_config.h)
+      specs.push_back({layer_weight(l, "pre_feedforward_layernorm.weight"), {h}, true});
+      specs.push_back({layer_weight(l, "post_feedforward_layernorm.weight"), {h}, true});
+    }
     specs.push_back({layer_weight(l, "mlp.gate_proj.weight"), {c.intermediate_size, h}});
     specs.push_back({layer_weight(l, "mlp.up_proj.weight"), {c.intermediate_size, h}});
     specs.push_back({layer_weight(l, "mlp.down_proj.weight"), {h, c.intermediate_size}});

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/errors.h"
 #include "runtime/model.h"
 #include "runtime/weight_specs.h"
 
@@ -37,6 +38,12 @@ torch::Tensor rope(const torch::Tensor& x, const torch::Tensor& cos, const torch
 TrainableModel::TrainableModel(const ModelConfig& config, torch::Device device, uint64_t seed, double init_std)
     : config_(config), device_(device) {
   config_.validate("train");
+  // This forward is the DiffQKV/Llama one (SwiGLU, plain gains and embedding, softmax attention over
+  // the whole context): a Gemma-family config trained here would be saved as a model it is not.
+  if (config_.mlp_activation != MlpActivation::kSilu || config_.scale_embedding || config_.norm_gain_plus_one ||
+      config_.sandwich_norms || config_.final_logit_softcap > 0 || !config_.plain_attention())
+    throw InputError(fmt::format("train: model_type \"{}\" is not trainable here (diffqkv, llama, qwen2, mistral only)",
+                                 config_.model_type));
   torch::manual_seed(seed);
   const double out_std = init_std / std::sqrt(2.0 * static_cast<double>(config_.num_layers));
   for (const WeightSpec& spec : weight_specs(config_)) {

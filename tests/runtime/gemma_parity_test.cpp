@@ -18,6 +18,7 @@
 #include "runtime/model.h"
 #include "runtime/reference_model.h"
 #include "tests/runtime/gguf_model_writer.h"
+#include "tests/runtime/parity_fixture.h"
 #include "test_support.h"
 
 namespace aimicius::runtime {
@@ -27,52 +28,11 @@ using aimicius::testing::ScratchDir;
 
 const std::filesystem::path kCheckpoint = std::filesystem::path(AIMICIUS_TEST_DATA_DIR) / "gemma";
 
-struct ParityCase {
-  std::vector<int64_t> ids;
-  torch::Tensor logits;  // [T, vocab] float32, transformers'
-  std::vector<int64_t> greedy;
-};
-
-std::vector<ParityCase> parity_cases() {
-  const nlohmann::json j = read_json_file(kCheckpoint / "parity.json");
-  std::vector<ParityCase> out;
-  for (const auto& c : j.at("cases")) {
-    ParityCase p;
-    p.ids = c.at("ids").get<std::vector<int64_t>>();
-    std::vector<float> flat;
-    for (const auto& row : c.at("logits"))
-      for (const auto& v : row) flat.push_back(v.get<float>());
-    p.logits = torch::tensor(flat).view({static_cast<int64_t>(p.ids.size()), -1});
-    p.greedy = c.at("greedy").get<std::vector<int64_t>>();
-    out.push_back(std::move(p));
-  }
-  return out;
-}
-
-torch::Tensor all_logits(Model& m, const std::vector<int64_t>& ids) {
-  KVCache cache = m.make_cache(1, 64);
-  return m.forward(torch::tensor(ids).view({1, -1}), cache, {0}, false)[0];
-}
-
-// Greedy decoding through the KV cache: prefill, then one token a step.
-std::vector<int64_t> greedy(Model& m, const std::vector<int64_t>& ids, int steps) {
-  KVCache cache = m.make_cache(1, 64);
-  torch::Tensor logits = m.forward(torch::tensor(ids).view({1, -1}), cache, {0}, true);
-  std::vector<int64_t> out;
-  for (int i = 0; i < steps; ++i) {
-    out.push_back(logits[0].argmax().item<int64_t>());
-    logits = m.forward(torch::tensor({out.back()}).view({1, 1}), cache, {0}, true);
-  }
-  return out;
-}
-
-// The largest |logit| difference, against the logits' own spread (the bound means something only
-// when the logits are far from alike).
-void expect_logits_near(const torch::Tensor& got, const torch::Tensor& want, double tol, const std::string& what) {
-  ASSERT_EQ(got.sizes(), want.sizes()) << what;
-  EXPECT_GT(want.std().item<double>(), 0.5) << what;
-  EXPECT_LT((got - want).abs().max().item<double>(), tol) << what;
-}
+std::vector<test::ParityCase> parity_cases() { return test::read_parity_cases(kCheckpoint); }
+using test::all_logits;
+using test::expect_logits_near;
+using test::greedy;
+using test::ParityCase;
 
 TEST(GemmaParity, TheCheckpointReadsAsTransformersRunsIt) {
   const ModelConfig c = load_model_config(kCheckpoint);

@@ -52,6 +52,23 @@ TrainOptions tiny_options(const std::filesystem::path& corpus, const std::filesy
   return o;
 }
 
+// The trainer's forward is the DiffQKV/Llama one: a Gemma-family shape is refused by name rather
+// than trained as a different model and saved under its model_type.
+TEST(Train, GemmaFamilyShapesAreRefused) {
+  for (const char* type : {"gemma", "gemma2"}) {
+    nlohmann::json j = preset_config("tiny-gqa").to_json();
+    j["model_type"] = type;
+    const ModelConfig gemma = parse_model_config(j, "gemma.json");
+    try {
+      TrainableModel m(gemma, torch::kCPU, 1);
+      ADD_FAILURE() << type << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(type), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NO_THROW(TrainableModel(preset_config("tiny-gqa"), torch::kCPU, 1));
+}
+
 TEST(Train, TrainedCheckpointGivesTheRuntimeTheTrainersLogits) {
   ScratchDir dir;
   write_corpus(dir.path() / "corpus.jsonl", 200);

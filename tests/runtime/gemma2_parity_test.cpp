@@ -1,0 +1,179 @@
+// Gemma 2 as Hugging Face transformers runs it: tests/data/gemma2 holds a tiny checkpoint written by
+// transformers 5 itself and its logits and greedy continuations computed by transformers (eager
+// attention; scripts/fixtures/gemma_parity_fixtures.py DIR gemma2 made them once). Beyond Gemma
+// (tests/runtime/gemma_parity_test.cpp), Gemma 2 caps attention scores and the final logits
+// (cap * tanh(x / cap)), scales scores by 1 / sqrt(query_pre_attn_scalar), lets every other layer
+// attend over a sliding window only, and puts an RMSNorm on the attention's and the MLP's outputs
+// ("sandwich" norms). The fixture's window (4) is shorter than its sequences (8 and 12 tokens) and
+// its caps near the values they cap, so each of these moves its logits (checked below).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/errors.h"
+#include "common/json_file.h"
+#include "runtime/checkpoint_writer.h"
+#include "runtime/model.h"
+#include "runtime/reference_model.h"
+#include "tests/runtime/parity_fixture.h"
+#include "test_support.h"
+
+namespace aimicius::runtime {
+namespace {
+
+using aimicius::testing::ScratchDir;
+using test::all_logits;
+using test::expect_logits_near;
+using test::greedy;
+using test::ParityCase;
+
+const std::filesystem::path kCheckpoint = std::filesystem::path(AIMICIUS_TEST_DATA_DIR) / "gemma2";
+
+std::vector<ParityCase> parity_cases() { return test::read_parity_cases(kCheckpoint); }
+
+// The fixture's weights under a config.json edited by `edit`.
+std::unique_ptr<Model> load_with_config(const ScratchDir& dir, const std::function<void(nlohmann::json&)>& edit) {
+  nlohmann::json j = read_json_file(kCheckpoint / "config.json");
+  edit(j);
+  std::filesystem::copy(kCheckpoint / "model.safetensors", dir.path() / "model.safetensors",
+                        std::filesystem::copy_options::overwrite_existing);
+  std::ofstream(dir.path() / "config.json") << j.dump();
+  return Model::load(dir.path(), {});
+}
+
+TEST(Gemma2Parity, TheCheckpointReadsAsTransformersRunsIt) {
+  const ModelConfig c = load_model_config(kCheckpoint);
+  EXPECT_EQ(c.model_type, "gemma2");
+  EXPECT_EQ(c.mlp_activation, MlpActivation::kGeluTanh);
+  EXPECT_TRUE(c.scale_embedding && c.norm_gain_plus_one && c.tie_word_embeddings && c.sandwich_norms);
+  EXPECT_EQ(c.attn_logit_softcap, 2.0);
+  EXPECT_EQ(c.final_logit_softcap, 3.0);
+  EXPECT_DOUBLE_EQ(c.attention_scale(), 1.0 / std::sqrt(24.0));
+  EXPECT_EQ(c.sliding_window, 4);
+  EXPECT_EQ(c.layer_slides, (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(c.window_of(0), 4);
+  EXPECT_EQ(c.window_of(1), 0);
+  EXPECT_FALSE(c.plain_attention());  // the CUDA kernels and fused SDPA paths stand aside
+  // Written back (make-checkpoint, write_random_checkpoint) and read again: the same model.
+  EXPECT_EQ(parse_model_config(c.to_json(), "round trip").to_json(), c.to_json());
+}
+
+TEST(Gemma2Parity, LibTorchModelGivesTransformersLogitsAndGreedyTokens) {
+  torch::NoGradGuard no_grad;
+  const auto m = Model::load(kCheckpoint, {});
+  for (const ParityCase& p : parity_cases()) {
+    expect_logits_near(all_logits(*m, p.ids), p.logits, 2e-4, "libtorch");
+    // Through the KV cache one token a step: the window and the caps on the decode path too.
+    EXPECT_EQ(greedy(*m, p.ids, static_cast<int>(p.greedy.size())), p.greedy);
+  }
+}
+
+TEST(Gemma2Parity, Float64ReferenceGivesTransformersLogits) {
+  const ReferenceModel ref(kCheckpoint);
+  for (const ParityCase& p : parity_cases()) {
+    const std::vector<int32_t> ids(p.ids.begin(), p.ids.end());
+    std::vector<float> flat;
+    for (const auto& row : ref.forward(ids))
+      for (double v : row) flat.push_back(static_cast<float>(v));
+    expect_logits_near(torch::tensor(flat).view(p.logits.sizes()), p.logits, 2e-4, "reference");
+  }
+}
+
+// transformers 4's form of the config: no layer_types (its layers slide on even indices, the rule
+// of transformers 5's default too), top-level rope_theta, cache_implementation "hybrid".
+TEST(Gemma2Parity, TheTransformers4FormOfTheConfigGivesTheSameLogits) {
+  torch::NoGradGuard no_grad;
+  ScratchDir dir;
+  const auto m = load_with_config(dir, [](nlohmann::json& j) {
+    j["rope_theta"] = j["rope_parameters"]["rope_theta"];
+    for (const char* key : {"rope_parameters", "layer_types", "use_bidirectional_attention", "dtype"}) j.erase(key);
+    j["cache_implementation"] = "hybrid";
+    j["torch_dtype"] = "float32";
+    j["transformers_version"] = "4.42.0";
+  });
+  EXPECT_EQ(m->config().to_json(), load_model_config(kCheckpoint).to_json());
+  for (const ParityCase& p : parity_cases()) expect_logits_near(all_logits(*m, p.ids), p.logits, 2e-4, "transformers 4");
+}
+
+// Each Gemma 2 part, turned off alone, moves the logits well past the parity bound.
+TEST(Gemma2Parity, EachGemma2DifferenceMatters) {
+  torch::NoGradGuard no_grad;
+  const ParityCase p = parity_cases().at(0);  // 12 tokens: past the window of 4
+  const std::pair<const char*, nlohmann::json> variants[] = {
+      {"attn_logit_softcapping", nullptr},
+      {"final_logit_softcapping", nullptr},
+      {"query_pre_attn_scalar", 16},  // = head_dim: the usual scale
+      {"sliding_window", nullptr},
+      {"layer_types", {"full_attention", "full_attention", "sliding_attention"}},
+  };
+  for (const auto& [key, value] : variants) {
+    ScratchDir dir;
+    const auto m = load_with_config(dir, [&](nlohmann::json& j) { j[key] = value; });
+    EXPECT_GT((all_logits(*m, p.ids) - p.logits).abs().max().item<double>(), 0.1) << key;
+  }
+}
+
+TEST(Gemma2Parity, MalformedGemma2KeysAreNamed) {
+  const nlohmann::json base = read_json_file(kCheckpoint / "config.json");
+  const std::pair<const char*, nlohmann::json> bad[] = {
+      {"attn_logit_softcapping", -1.0},
+      {"final_logit_softcapping", "30"},
+      {"query_pre_attn_scalar", 0},
+      {"sliding_window", -4},
+      {"layer_types", {"sliding_attention"}},  // fewer than the 3 layers
+      {"layer_types", {"full_attention", "chunked_attention", "full_attention"}},
+  };
+  for (const auto& [key, value] : bad) {
+    nlohmann::json j = base;
+    j[key] = value;
+    try {
+      parse_model_config(j, "g2.json");
+      ADD_FAILURE() << key << " = " << value.dump() << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  }
+}
+
+// A random Gemma 2 of the fixture's shape from the project's own writer: LibTorch and the float64
+// reference agree, on a sequence longer than the window (so both implement the same window).
+TEST(Gemma2Parity, WrittenCheckpointsRunTheSameOnLibTorchAndTheReference) {
+  torch::NoGradGuard no_grad;
+  ModelConfig c = load_model_config(kCheckpoint);
+  c.layer_slides = {false, true, true};
+  ScratchDir dir;
+  CheckpointOptions opts;
+  opts.init_std = 0.3;
+  opts.write_tokenizer = false;
+  write_random_checkpoint(c, dir.path(), opts);
+  const std::vector<int64_t> ids = {2, 9, 31, 4, 77, 60, 60, 12, 5, 40};
+  const auto m = Model::load(dir.path(), {});
+  EXPECT_EQ(m->config().layer_slides, c.layer_slides);
+  const ReferenceModel ref(dir.path());
+  std::vector<float> flat;
+  for (const auto& row : ref.forward(std::vector<int32_t>(ids.begin(), ids.end())))
+    for (double v : row) flat.push_back(static_cast<float>(v));
+  const torch::Tensor want = torch::tensor(flat).view({static_cast<int64_t>(ids.size()), -1});
+  EXPECT_LT((all_logits(*m, ids) - want).abs().max().item<double>(), 2e-4);
+}
+
+// On CUDA (the op-by-op path: plain_attention() is false, so neither the kernels nor SDPA run):
+// transformers' logits in float32. Skips without a GPU.
+TEST(Gemma2Cuda, LogitsMatchTransformers) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  torch::NoGradGuard no_grad;
+  ModelOptions gpu;
+  gpu.device = torch::Device("cuda");
+  const auto m = Model::load(kCheckpoint, gpu);
+  EXPECT_FALSE(m->decode_kernels_active());
+  for (const ParityCase& p : parity_cases()) {
+    expect_logits_near(all_logits(*m, p.ids).cpu(), p.logits, 2e-3, "cuda f32");
+    EXPECT_EQ(greedy(*m, p.ids, static_cast<int>(p.greedy.size())), p.greedy);
+  }
+}
+
+}  // namespace
+}  // namespace aimicius::runtime

@@ -1,0 +1,68 @@
+// The transformers parity fixtures of the model-family tests (tests/data/<family>/parity.json,
+// written by scripts/fixtures/*_parity_fixtures.py): token sequences, transformers' logits for
+// every position, and its greedy continuation; and the checks the tests make against them.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/json_file.h"
+#include "runtime/model.h"
+
+namespace aimicius::test {
+
+struct ParityCase {
+  std::vector<int64_t> ids;
+  torch::Tensor logits;  // [T, vocab] float32, transformers'
+  std::vector<int64_t> greedy;
+};
+
+inline std::vector<ParityCase> read_parity_cases(const std::filesystem::path& checkpoint) {
+  const nlohmann::json j = read_json_file(checkpoint / "parity.json");
+  std::vector<ParityCase> out;
+  for (const auto& c : j.at("cases")) {
+    ParityCase p;
+    p.ids = c.at("ids").get<std::vector<int64_t>>();
+    std::vector<float> flat;
+    for (const auto& row : c.at("logits"))
+      for (const auto& v : row) flat.push_back(v.get<float>());
+    p.logits = torch::tensor(flat).view({static_cast<int64_t>(p.ids.size()), -1});
+    p.greedy = c.at("greedy").get<std::vector<int64_t>>();
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// Every position's logits of one sequence, prefilled at once into a fresh cache.
+inline torch::Tensor all_logits(runtime::Model& m, const std::vector<int64_t>& ids) {
+  runtime::KVCache cache = m.make_cache(1, 64);
+  return m.forward(torch::tensor(ids).view({1, -1}), cache, {0}, false)[0];
+}
+
+// Greedy decoding through the KV cache: prefill, then one token a step.
+inline std::vector<int64_t> greedy(runtime::Model& m, const std::vector<int64_t>& ids, int steps) {
+  runtime::KVCache cache = m.make_cache(1, 64);
+  torch::Tensor logits = m.forward(torch::tensor(ids).view({1, -1}), cache, {0}, true);
+  std::vector<int64_t> out;
+  for (int i = 0; i < steps; ++i) {
+    out.push_back(logits[0].argmax().item<int64_t>());
+    logits = m.forward(torch::tensor({out.back()}).view({1, 1}), cache, {0}, true);
+  }
+  return out;
+}
+
+// The largest |logit| difference, against the logits' own spread (the bound means something only
+// when the logits are far from alike).
+inline void expect_logits_near(const torch::Tensor& got, const torch::Tensor& want, double tol, const std::string& what) {
+  ASSERT_EQ(got.sizes(), want.sizes()) << what;
+  EXPECT_GT(want.std().item<double>(), 0.5) << what;
+  EXPECT_LT((got - want).abs().max().item<double>(), tol) << what;
+}
+
+}  // namespace aimicius::test

@@ -142,7 +142,7 @@ std::unique_ptr<Model> Model::load(const gguf::GgufFile& file, const ModelOption
     throw InputError(fmt::format("{}: block_count {} but no tensor blk.{}.attn_norm.weight", file.name(),
                                  config.num_layers, config.num_layers - 1));
   for (const auto& spec : weight_specs(config)) {
-    const std::string name = gguf::gguf_tensor_name(spec.name);
+    const std::string name = gguf::gguf_tensor_name(spec.name, config.sandwich_norms);
     const gguf::TensorInfo* t = file.find_tensor(name);
     if (!t) throw InputError(fmt::format("{}: tensor \"{}\" ({}) is missing", file.name(), name, spec.name));
     if (t->shape() != spec.shape)

@@ -25,7 +25,7 @@ struct AttentionItem {
 // float32; llama's permuted q/k rows put back either way.
 WeightMatrix load_matrix(const gguf::GgufFile& f, const ModelConfig& c, const std::string& name, int64_t rows,
                          int64_t cols) {
-  const std::string gguf_name = gguf::gguf_tensor_name(name);
+  const std::string gguf_name = gguf::gguf_tensor_name(name, c.sandwich_norms);
   const gguf::TensorInfo* t = f.find_tensor(gguf_name);
   if (!t) throw InputError(fmt::format("{}: tensor \"{}\" ({}) is missing", f.name(), gguf_name, name));
   if (t->shape() != std::vector<int64_t>{rows, cols})
@@ -42,7 +42,9 @@ WeightMatrix load_matrix(const gguf::GgufFile& f, const ModelConfig& c, const st
 
 std::vector<float> load_vector(const gguf::GgufFile& f, const ModelConfig& c, const std::string& name, int64_t n) {
   auto v = gguf::to_runtime_weight(f, c, name, {n});
-  if (!v) throw InputError(fmt::format("{}: tensor \"{}\" ({}) is missing", f.name(), gguf::gguf_tensor_name(name), name));
+  if (!v)
+    throw InputError(fmt::format("{}: tensor \"{}\" ({}) is missing", f.name(), gguf::gguf_tensor_name(name, c.sandwich_norms),
+                                 name));
   return *v;
 }
 
@@ -72,7 +74,12 @@ CpuTransformer::CpuTransformer(const gguf::GgufFile& f, const ModelConfig& c, in
     auto name = [&](const char* s) { return layer_weight(l, s); };
     Layer L;
     L.attn_norm = load_norm(f, c, name("input_layernorm.weight"), H);
-    L.ffn_norm = load_norm(f, c, name("post_attention_layernorm.weight"), H);
+    // With sandwich norms post_attention_layernorm is the attention output's norm (model_config.h).
+    L.ffn_norm = load_norm(f, c, name(c.sandwich_norms ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"), H);
+    if (c.sandwich_norms) {
+      L.attn_out_norm = load_norm(f, c, name("post_attention_layernorm.weight"), H);
+      L.ffn_out_norm = load_norm(f, c, name("post_feedforward_layernorm.weight"), H);
+    }
     const WeightMatrix q = load_matrix(f, c, name("self_attn.q_proj.weight"), nq * dk, H),
                        k = load_matrix(f, c, name("self_attn.k_proj.weight"), nk * dk, H),
                        v = load_matrix(f, c, name("self_attn.v_proj.weight"), nv * dv, H);
@@ -93,7 +100,7 @@ CpuTransformer::CpuTransformer(const gguf::GgufFile& f, const ModelConfig& c, in
   }
   const RopeTable rope = rope_table(c);
   inv_freq_ = rope.inv_freq;
-  q_scale_ = static_cast<float>(rope.attention_scaling * rope.attention_scaling / std::sqrt(static_cast<double>(dk)));
+  q_scale_ = static_cast<float>(rope.attention_scaling * rope.attention_scaling * c.attention_scale());
 }
 
 int64_t CpuTransformer::weight_bytes() const {
@@ -155,14 +162,23 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
   if (group > kMaxQueries)  // KernelTable::attend takes at most kMaxQueries queries a call
     throw std::logic_error(fmt::format("CpuTransformer: {} query heads share a K/V head (at most {})", group, kMaxQueries));
   const int64_t tile = std::max<int64_t>(1, std::min<int64_t>(8, kMaxQueries / group));
-  std::vector<AttentionItem> items;
-  for (int64_t i = 0; i < R;) {
-    const int64_t b = real_rows[i] / T;
-    int64_t end = i;
-    while (end < R && end - i < tile && real_rows[end] / T == b) ++end;
-    for (int64_t g = 0; g < groups; ++g) items.push_back({i, end - i, g});
-    i = end;
-  }
+  const auto make_items = [&](int64_t tokens_per_item) {
+    std::vector<AttentionItem> out;
+    for (int64_t i = 0; i < R;) {
+      const int64_t b = real_rows[i] / T;
+      int64_t end = i;
+      while (end < R && end - i < tokens_per_item && real_rows[end] / T == b) ++end;
+      for (int64_t g = 0; g < groups; ++g) out.push_back({i, end - i, g});
+      i = end;
+    }
+    return out;
+  };
+  const std::vector<AttentionItem> items = make_items(tile);
+  // A sliding layer (Gemma 2) where a window cuts: one token an item, whose keys start at its
+  // window's first position (the K/V pointers move there; the kernel sees only the window).
+  bool window_cuts = false;
+  for (int64_t l = 0; l < c.num_layers; ++l) window_cuts |= c.window_of(l) > 0 && max_keys > c.window_of(l);
+  const std::vector<AttentionItem> token_items = window_cuts ? make_items(1) : std::vector<AttentionItem>{};
   std::vector<std::vector<float>> scores(pool_.size(), std::vector<float>(tile * group * max_keys));
 
   const float embed_scale = c.scale_embedding ? std::sqrt(static_cast<float>(H)) : 1.0f;  // Gemma
@@ -205,31 +221,41 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
     // One tile of tokens x one head group an item (see `items` above); items are dealt to the
     // threads in turn, so the long rows at the end of a causal prefill are shared out evenly; a
     // decode step's few short ones stay on this thread.
+    const int64_t window = c.window_of(l);
+    const std::vector<AttentionItem>& layer_items = window > 0 && window_cuts ? token_items : items;
+    const float softcap = static_cast<float>(c.attn_logit_softcap);
     const auto attend_items = [&](int thread, int64_t step) {
       const float* qp[kMaxQueries];
       float* op[kMaxQueries];
       int64_t kk[kMaxQueries];
-      for (size_t x = static_cast<size_t>(thread); x < items.size(); x += static_cast<size_t>(step)) {
-        const AttentionItem& it = items[x];
+      for (size_t x = static_cast<size_t>(thread); x < layer_items.size(); x += static_cast<size_t>(step)) {
+        const AttentionItem& it = layer_items[x];
         const int64_t b = real_rows[it.first] / T, head0 = it.group * group;
+        // Keys from `first` on: 0, or (one token an item) where the token's window begins.
+        const int64_t last_pos = batch.start[b] + real_rows[it.first] % T;
+        const int64_t first = window > 0 && it.count == 1 ? std::max<int64_t>(0, last_pos + 1 - window) : 0;
         int64_t queries = 0;
         for (int64_t i = it.first; i < it.first + it.count; ++i) {
           const int64_t n = real_rows[i];
           for (int64_t head = head0; head < head0 + group; ++head, ++queries) {
             qp[queries] = qkv.data() + n * qkv_w + head * dk;
             op[queries] = attn.data() + n * nq * dv + head * dv;
-            kk[queries] = batch.start[b] + n % T + 1;
+            kk[queries] = batch.start[b] + n % T + 1 - first;
           }
         }
-        const float* base_k = kc + batch.slot[b] * batch.capacity * nk * dk + head0 / (nq / nk) * dk;
-        const float* base_v = vc + batch.slot[b] * batch.capacity * nv * dv + head0 / (nq / nv) * dv;
-        K.attend(queries, qp, kk, base_k, nk * dk, base_v, nv * dv, dk, dv, q_scale_, scores[thread].data(), max_keys,
-                 op);
+        const float* base_k = kc + (batch.slot[b] * batch.capacity + first) * nk * dk + head0 / (nq / nk) * dk;
+        const float* base_v = vc + (batch.slot[b] * batch.capacity + first) * nv * dv + head0 / (nq / nv) * dv;
+        K.attend(queries, qp, kk, base_k, nk * dk, base_v, nv * dv, dk, dv, q_scale_, softcap, scores[thread].data(),
+                 max_keys, op);
       }
     };
     if (R * max_keys < 4096) attend_items(0, 1);
     else pool_.run([&](int thread) { attend_items(thread, pool_.size()); });
     matmul(L.o, attn.data(), N, proj.data(), pool_, K, scratch);
+    if (!L.attn_out_norm.empty()) {  // sandwich norm: the attention output normed, then added
+      rms_norm(proj.data(), L.attn_out_norm, N, h.data());
+      proj.swap(h);
+    }
     add_into(x.data(), proj.data(), N * H);
     rms_norm(x.data(), L.ffn_norm, N, h.data());
     matmul(L.gate_up, h.data(), N, gu.data(), pool_, K, scratch);
@@ -237,6 +263,10 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
       for (int64_t n = n0; n < n1; ++n) gated(gu.data() + n * 2 * F, gu.data() + n * 2 * F + F, F, act.data() + n * F);
     }, 16);
     matmul(L.down, act.data(), N, proj.data(), pool_, K, scratch);
+    if (!L.ffn_out_norm.empty()) {
+      rms_norm(proj.data(), L.ffn_out_norm, N, h.data());
+      proj.swap(h);
+    }
     add_into(x.data(), proj.data(), N * H);
   }
 
@@ -251,6 +281,8 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
   for (int64_t i = 0; i < O; ++i) std::copy(x.data() + out_rows[i] * H, x.data() + (out_rows[i] + 1) * H, picked.data() + i * H);
   rms_norm(picked.data(), final_norm_, O, h.data());
   matmul(c.tie_word_embeddings ? embed_ : lm_head_, h.data(), O, logits, pool_, K, scratch);
+  if (const float cap = static_cast<float>(c.final_logit_softcap); cap > 0)
+    for (int64_t i = 0; i < O * c.vocab_size; ++i) logits[i] = cap * std::tanh(logits[i] / cap);
 }
 
 }  // namespace aimicius::runtime::cpu

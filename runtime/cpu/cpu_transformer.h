@@ -8,6 +8,8 @@
 // runtime's frequencies and attention scaling), K/V rows written into the caller's cache, attention
 // of each real query over its slot's context (one query at a time: no [T, T] buffer), the output
 // projection added to the residual, RMSNorm, one product for gate|up, SiLU(gate) * up, down added.
+// Gemma 2 (ModelConfig): the scores softcapped, a sliding layer's queries over their window only,
+// the attention and MLP outputs normed before their residual adds, the logits softcapped.
 // The activations of every product are quantised to int8 blocks (kernels.h says what that rounds).
 //
 // Invariants: a row's padding (tokens past real[b]) is never written to the cache and never
@@ -55,6 +57,7 @@ class CpuTransformer {
  private:
   struct Layer {
     std::vector<float> attn_norm, ffn_norm, qkv_bias;  // bias empty when the model has none
+    std::vector<float> attn_out_norm, ffn_out_norm;     // sandwich norms (Gemma 2); empty otherwise
     WeightMatrix qkv, o, gate_up, down;
   };
   void rms_norm(const float* x, const std::vector<float>& gain, int64_t rows, float* out);

@@ -58,11 +58,12 @@ struct KernelTable {
   void (*matmul_f32)(const float* w, int64_t cols, int64_t r0, int64_t r1, const float* x, int64_t tokens, float* y,
                      int64_t ldy);
   // For each of `queries` (at most kMaxQueries) queries sharing one K/V stream (the query heads of
-  // one K/V head, for one token or a few of one sequence): out[i][dv] = softmax(scale * q[i] . k_j,
-  // j < keys[i]) . v_j, with k_j = k + j * k_stride (dk floats) and v_j likewise. `scores` holds
-  // queries rows of `scores_stride` (>= every keys[i]) floats of scratch.
+  // one K/V head, for one token or a few of one sequence): out[i][dv] = softmax(s_ij, j < keys[i])
+  // . v_j with s_ij = scale * q[i] . k_j, or softcap * tanh(that / softcap) when softcap > 0 (Gemma
+  // 2), k_j = k + j * k_stride (dk floats) and v_j likewise. `scores` holds queries rows of
+  // `scores_stride` (>= every keys[i]) floats of scratch.
   void (*attend)(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t k_stride,
-                 const float* v, int64_t v_stride, int64_t dk, int64_t dv, float scale, float* scores,
+                 const float* v, int64_t v_stride, int64_t dk, int64_t dv, float scale, float softcap, float* scores,
                  int64_t scores_stride, float* const* out);
   // out[i] = silu(gate[i]) * up[i], i < n (SwiGLU).
   void (*silu_mul)(const float* gate, const float* up, int64_t n, float* out);

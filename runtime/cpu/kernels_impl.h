@@ -94,13 +94,17 @@ inline float gelu_tanh_scalar(float x) {
   return acc;
 }
 
+// s = cap * tanh(s / cap) over a row of scores (Gemma 2's attention softcap).
+inline void softcap_row(float* p, int64_t n, float cap) {
+  for (int64_t j = 0; j < n; ++j) p[j] = cap * __builtin_tanhf(p[j] / cap);
+}
+
 [[maybe_unused]] void attend_scalar(const float* q, const float* k, int64_t ks, const float* v, int64_t vs, int64_t keys, int64_t dk,
-                   int64_t dv, float scale, float* p, float* out) {
+                   int64_t dv, float scale, float softcap, float* p, float* out) {
   float mx = -__builtin_inff();
-  for (int64_t j = 0; j < keys; ++j) {
-    p[j] = scale * dot_scalar(q, k + j * ks, dk);
-    mx = max_f(mx, p[j]);
-  }
+  for (int64_t j = 0; j < keys; ++j) p[j] = scale * dot_scalar(q, k + j * ks, dk);
+  if (softcap > 0) softcap_row(p, keys, softcap);
+  for (int64_t j = 0; j < keys; ++j) mx = max_f(mx, p[j]);
   float sum = 0;
   for (int64_t j = 0; j < keys; ++j) sum += (p[j] = __builtin_expf(p[j] - mx));
   for (int64_t c = 0; c < dv; ++c) out[c] = 0;
@@ -392,13 +396,15 @@ void weighted_values_avx(const float* p, const float* v, int64_t vs, int64_t j0,
 constexpr int64_t kKeyBlock = 64;
 
 void attend_avx(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t ks,
-                const float* v, int64_t vs, int64_t dk, int64_t dv, float scale, float* p, int64_t ps,
+                const float* v, int64_t vs, int64_t dk, int64_t dv, float scale, float softcap, float* p, int64_t ps,
                 float* const* out) {
   int64_t most = 0;
   for (int64_t i = 0; i < queries; ++i) most = keys[i] > most ? keys[i] : most;
   for (int64_t j0 = 0; j0 < most; j0 += kKeyBlock)
     for (int64_t i = 0; i < queries; ++i)
       if (keys[i] > j0) scores_avx(q[i], k, ks, j0, j0 + kKeyBlock < keys[i] ? j0 + kKeyBlock : keys[i], dk, scale, p + i * ps);
+  if (softcap > 0)
+    for (int64_t i = 0; i < queries; ++i) softcap_row(p + i * ps, keys[i], softcap);
   float sums[kMaxQueries];
   for (int64_t i = 0; i < queries; ++i) {
     sums[i] = exp_row_avx(p + i * ps, keys[i]);
@@ -539,11 +545,12 @@ void matmul_f32(const float* w, int64_t cols, int64_t r0, int64_t r1, const floa
 }
 
 void attend(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t ks, const float* v,
-            int64_t vs, int64_t dk, int64_t dv, float scale, float* p, int64_t ps, float* const* out) {
+            int64_t vs, int64_t dk, int64_t dv, float scale, float softcap, float* p, int64_t ps, float* const* out) {
 #if defined(__AVX2__)
-  if (dk % 8 == 0 && dv % 8 == 0) return attend_avx(queries, q, keys, k, ks, v, vs, dk, dv, scale, p, ps, out);
+  if (dk % 8 == 0 && dv % 8 == 0) return attend_avx(queries, q, keys, k, ks, v, vs, dk, dv, scale, softcap, p, ps, out);
 #endif
-  for (int64_t i = 0; i < queries; ++i) attend_scalar(q[i], k, ks, v, vs, keys[i], dk, dv, scale, p + i * ps, out[i]);
+  for (int64_t i = 0; i < queries; ++i)
+    attend_scalar(q[i], k, ks, v, vs, keys[i], dk, dv, scale, softcap, p + i * ps, out[i]);
 }
 
 void silu_mul(const float* g, const float* u, int64_t n, float* out) {

@@ -24,6 +24,9 @@ const std::set<std::string> kUnderstoodKeys = {
     "rope.dimension_count", "attention.key_length", "attention.value_length", "rope.scaling.type",
     "rope.scaling.factor", "rope.scaling.original_context_length", "rope.scaling.finetuned",
     "expert_count", "expert_used_count", "pooling_type"};
+// Understood for gemma2 only (elsewhere they would change the model unread).
+const std::set<std::string> kGemma2Keys = {"attn_logit_softcapping", "final_logit_softcapping",
+                                           "attention.sliding_window"};
 
 }  // namespace
 
@@ -53,11 +56,12 @@ std::optional<fs::path> find_gguf(const fs::path& path) {
 
 ModelConfig gguf_model_config(const GgufFile& f) {
   const std::string arch = f.require_string("general.architecture");
-  if (arch != "llama" && arch != "qwen2" && arch != "gemma")
-    throw InputError(fmt::format("{}: architecture \"{}\" is not supported (llama, qwen2, gemma)", f.name(), arch));
+  if (arch != "llama" && arch != "qwen2" && arch != "gemma" && arch != "gemma2")
+    throw InputError(fmt::format("{}: architecture \"{}\" is not supported (llama, qwen2, gemma, gemma2)", f.name(), arch));
   const std::string p = arch + ".";
   for (const auto& [key, value] : f.metadata())
-    if (key.rfind(p, 0) == 0 && !kUnderstoodKeys.count(key.substr(p.size())))
+    if (key.rfind(p, 0) == 0 && !kUnderstoodKeys.count(key.substr(p.size())) &&
+        !(arch == "gemma2" && kGemma2Keys.count(key.substr(p.size()))))
       throw InputError(fmt::format("{}: metadata \"{}\" is not understood by this runtime and may change the "
                                    "model; refusing to run it", f.name(), key));
   ModelConfig c;
@@ -94,9 +98,22 @@ ModelConfig gguf_model_config(const GgufFile& f) {
   c.qkv_bias = arch == "qwen2";
   // Gemma as llama.cpp runs it: GeGLU, the embedding scaled by sqrt(hidden_size); its converter
   // stores each norm's 1 + weight, so the gains are used as stored (norm_gain_plus_one false).
-  if (arch == "gemma") {
+  if (arch == "gemma" || arch == "gemma2") {
     c.mlp_activation = MlpActivation::kGeluTanh;
     c.scale_embedding = true;
+  }
+  // Gemma 2 as llama.cpp runs it: the caps from the metadata (absent: none), the window on the even
+  // layers (its swa pattern 2), and q scaled by 1 / sqrt(head_dim) except in the 46-layer (27B)
+  // model, 1 / sqrt(hidden / heads): llama.cpp's rule, which matches the official configs'
+  // query_pre_attn_scalar (256, 256, 144) that the file does not carry.
+  if (arch == "gemma2") {
+    c.attn_logit_softcap = f.optional_float(p + "attn_logit_softcapping").value_or(0.0);
+    c.final_logit_softcap = f.optional_float(p + "final_logit_softcapping").value_or(0.0);
+    c.query_pre_attn_scalar = static_cast<double>(c.num_layers == 46 ? c.hidden_size / c.num_q_heads : c.head_dim_qk);
+    c.sliding_window = f.optional_int(p + "attention.sliding_window").value_or(0);
+    c.layer_slides.assign(static_cast<size_t>(std::max<int64_t>(c.num_layers, 0)), false);
+    for (size_t l = 0; c.sliding_window > 0 && l < c.layer_slides.size(); l += 2) c.layer_slides[l] = true;
+    c.sandwich_norms = true;
   }
   const Value* tokens = f.find("tokenizer.ggml.tokens");
   if (tokens && tokens->type == ValueType::kArray) c.vocab_size = static_cast<int64_t>(tokens->array.size());
@@ -119,7 +136,7 @@ ModelConfig gguf_model_config(const GgufFile& f) {
   return c;
 }
 
-std::string gguf_tensor_name(const std::string& n) {
+std::string gguf_tensor_name(const std::string& n, bool sandwich_norms) {
   if (n == "model.embed_tokens.weight") return "token_embd.weight";
   if (n == "model.norm.weight") return "output_norm.weight";
   if (n == "lm_head.weight") return "output.weight";
@@ -135,6 +152,13 @@ std::string gguf_tensor_name(const std::string& n) {
   const size_t dot = n.find('.', prefix.size());
   if (dot == std::string::npos) return "";
   const std::string layer = n.substr(prefix.size(), dot - prefix.size()), rest = n.substr(dot + 1);
+  static const std::pair<const char*, const char*> kSandwich[] = {
+      {"post_attention_layernorm.weight", "post_attention_norm.weight"},
+      {"pre_feedforward_layernorm.weight", "ffn_norm.weight"},
+      {"post_feedforward_layernorm.weight", "post_ffw_norm.weight"}};
+  if (sandwich_norms)
+    for (const auto& [hf, gg] : kSandwich)
+      if (rest == hf) return "blk." + layer + "." + gg;
   for (const auto& [hf, gg] : kLayer)
     if (rest == hf) return "blk." + layer + "." + gg;
   return "";
@@ -176,7 +200,7 @@ int64_t permuted_rope_heads(const ModelConfig& c, const std::string& name) {
 std::optional<std::vector<float>> to_runtime_weight(const GgufFile& f, const ModelConfig& c,
                                                     const std::string& runtime_name,
                                                     const std::vector<int64_t>& shape) {
-  const std::string name = gguf_tensor_name(runtime_name);
+  const std::string name = gguf_tensor_name(runtime_name, c.sandwich_norms);
   const TensorInfo* t = name.empty() ? nullptr : f.find_tensor(name);
   if (!t) return std::nullopt;
   if (t->shape() != shape)

@@ -32,8 +32,11 @@ std::optional<std::filesystem::path> find_gguf(const std::filesystem::path& path
 
 ModelConfig gguf_model_config(const GgufFile& file);
 
-// The GGUF tensor name that holds runtime weight `runtime_name`, or "" when it has none.
-std::string gguf_tensor_name(const std::string& runtime_name);
+// The GGUF tensor name that holds runtime weight `runtime_name`, or "" when it has none. With
+// sandwich norms (Gemma 2) llama.cpp names the norms by role: post_attention_layernorm (the
+// attention output's) is post_attention_norm, pre_feedforward_layernorm is ffn_norm and
+// post_feedforward_layernorm post_ffw_norm; elsewhere post_attention_layernorm is ffn_norm.
+std::string gguf_tensor_name(const std::string& runtime_name, bool sandwich_norms = false);
 
 // Runtime weight `runtime_name` as float32 (row-major, the runtime's shape), or nothing when the
 // file lacks it. InputError naming the file and tensor when its shape is not `shape`.

@@ -196,6 +196,7 @@ TEST(CpuKernels, StackedRowsAreThePartsInOrder) {
 // query's result equal, bit for bit, to the same query attended alone.
 TEST(CpuKernels, AttentionMatchesFloat64Softmax) {
   std::mt19937 rng(5);
+  for (float softcap : {0.0f, 1.5f})  // 1.5: Gemma 2's cap * tanh(score / cap), near the scores' size
   for (int64_t dk : {64, 12}) {  // 12: the scalar fallback inside the vector builds
     const int64_t most = 150, stride = 3 * dk;  // rows of a [keys, 3 heads, dk] cache, head 1
     const std::vector<int64_t> keys = {1, 37, 64, 65, 130, 150, 3};
@@ -210,6 +211,7 @@ TEST(CpuKernels, AttentionMatchesFloat64Softmax) {
       for (int64_t j = 0; j < keys[i]; ++j) {
         for (int64_t c = 0; c < dk; ++c) s[j] += double(q[i * dk + c]) * kv[j * stride + dk + c];
         s[j] *= scale;
+        if (softcap > 0) s[j] = softcap * std::tanh(s[j] / softcap);
         mx = std::max(mx, s[j]);
       }
       for (int64_t j = 0; j < keys[i]; ++j) sum += (s[j] = std::exp(s[j] - mx));
@@ -223,13 +225,14 @@ TEST(CpuKernels, AttentionMatchesFloat64Softmax) {
       std::vector<float*> op;
       for (int64_t i = 0; i < queries; ++i) qp.push_back(q.data() + i * dk), op.push_back(out.data() + i * dk);
       kernels(isa).attend(queries, qp.data(), keys.data(), kv.data() + dk, stride, vv.data() + dk, stride, dk, dk, scale,
-                          scores.data(), most, op.data());
+                          softcap, scores.data(), most, op.data());
       for (int64_t i = 0; i < queries; ++i) {
         for (int64_t c = 0; c < dk; ++c)
-          EXPECT_NEAR(out[i * dk + c], want[i][c], 2e-5) << kernels(isa).name << " dk " << dk << " query " << i;
+          EXPECT_NEAR(out[i * dk + c], want[i][c], 2e-5)
+              << kernels(isa).name << " dk " << dk << " query " << i << " softcap " << softcap;
         float* one = alone.data();
         kernels(isa).attend(1, &qp[i], &keys[i], kv.data() + dk, stride, vv.data() + dk, stride, dk, dk, scale,
-                            scores.data(), most, &one);
+                            softcap, scores.data(), most, &one);
         for (int64_t c = 0; c < dk; ++c)
           ASSERT_EQ(out[i * dk + c], alone[c]) << kernels(isa).name << " dk " << dk << " query " << i << " alone";
       }

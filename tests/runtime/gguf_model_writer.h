@@ -79,8 +79,8 @@ struct GgufWriteOptions {
 };
 
 // The safetensors checkpoint in `dir` as a GGUF file, written the way llama.cpp's converter writes
-// the family: names mapped, llama's q/k rows permuted, Gemma's norms stored as 1 + weight and its
-// head_dim as key_length; norms float32.
+// the family: names mapped, llama's q/k rows permuted, Gemma's (and Gemma 2's) norms stored as
+// 1 + weight and its head_dim as key_length, Gemma 2's caps and window as metadata; norms float32.
 inline void write_gguf_like_converter(const runtime::ModelConfig& c, const std::filesystem::path& dir,
                                       const std::filesystem::path& out, const GgufWriteOptions& o = {}) {
   const auto ckpt = runtime::SafetensorsCheckpoint::open(dir);
@@ -113,8 +113,13 @@ inline void write_gguf_like_converter(const runtime::ModelConfig& c, const std::
     w.kv_u32(a + ".attention.key_length", static_cast<uint32_t>(c.head_dim_qk));
     w.kv_u32(a + ".attention.value_length", static_cast<uint32_t>(c.head_dim_v));
   }
+  if (a == "gemma2") {  // the converter's three Gemma 2 keys (the layers that slide are llama.cpp's rule)
+    w.kv_f32(a + ".attn_logit_softcapping", static_cast<float>(c.attn_logit_softcap));
+    w.kv_f32(a + ".final_logit_softcapping", static_cast<float>(c.final_logit_softcap));
+    w.kv_u32(a + ".attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
+  }
   for (const auto& spec : runtime::weight_specs(c)) {
-    const std::string name = runtime::gguf::gguf_tensor_name(spec.name);
+    const std::string name = runtime::gguf::gguf_tensor_name(spec.name, c.sandwich_norms);
     if (name == o.skip) continue;
     std::vector<float> v = runtime::to_float_vector(*ckpt.find(spec.name));
     const int64_t cols = spec.shape.size() == 2 ? spec.shape[1] : 1;

@@ -129,13 +129,13 @@ void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, 
   // as the runtime does; true would say the weights expect interleaved pairs.
   for (const char* key : {"use_qk_norm", "qk_norm", "qk_layernorm", "rope_interleaved"})
     if (at.optional_bool(j, key, false)) unsupported(at, key, j[key], "no norm on q and k");
-  const bool gemma2 = c.model_type == "gemma2";  // reads its softcaps, scale and windows (read_gemma2)
-  for (const char* key : {"attn_logit_softcapping", "final_logit_softcapping", "quantization_config",
-                          "query_pre_attn_scalar", "embedding_multiplier", "logits_scaling", "residual_multiplier",
+  const bool gemma2 = c.model_type == "gemma2";  // reads its caps, scale and windows (read_gemma2)
+  if (!gemma2)
+    for (const char* key : {"attn_logit_softcapping", "final_logit_softcapping", "query_pre_attn_scalar"})
+      if (present(j, key)) unsupported(at, key, j[key], "changes the model (read for gemma2 only)");
+  for (const char* key : {"quantization_config", "embedding_multiplier", "logits_scaling", "residual_multiplier",
                           "attention_multiplier", "no_rope_layers"})
-    if (present(j, key) && !(gemma2 && (std::string(key) == "attn_logit_softcapping" || std::string(key) == "final_logit_softcapping" ||
-                                        std::string(key) == "query_pre_attn_scalar")))
-      unsupported(at, key, j[key], "changes the model");
+    if (present(j, key)) unsupported(at, key, j[key], "changes the model");
   for (const char* key : {"num_experts", "num_local_experts"})
     if (at.optional_int(j, key, 0) > 0) unsupported(at, key, j[key], "mixture-of-experts layers");
 

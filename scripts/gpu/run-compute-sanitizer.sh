@@ -14,7 +14,7 @@
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
 if [ -z "${SKIP_RUNTIME_TESTS:-}" ]; then
-  timeout 200 $B/tests/aimicius_runtime_tests --gtest_filter="${RUNTIME_TEST_FILTER:-ModelCuda*:Generat*:GemmaCuda*}" \
+  timeout 200 $B/tests/aimicius_runtime_tests --gtest_filter="${RUNTIME_TEST_FILTER:-ModelCuda*:Generat*:GemmaCuda*:Gemma2Cuda*}" \
     > "$OUT/runtime_tests.txt" 2>&1
   echo "runtime tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/runtime_tests.txt" | head
 fi

@@ -10,12 +10,12 @@
 # default all), MODELS (default "std sigma"), PREFIX_REUSE (the local: spec's prefix_reuse values to run,
 # default 1; "1 0" runs both), REPEATS and HF_REPEATS (default 1), HF_BATCH (default BATCH;
 # at batch 64 of ~5k-token prompts transformers runs out of memory on the prefill logits), SKIP_HF=1, SKIP_TESTS=1,
-# RUNTIME_TEST_FILTER (the GPU runtime tests run first; default ModelCuda*:Generate*:GemmaCuda*),
+# RUNTIME_TEST_FILTER (the GPU runtime tests run first; default ModelCuda*:Generate*:GemmaCuda*:Gemma2Cuda*),
 # SPEC_OPTIONS (appended to the local: spec, e.g. "&phase_times=1" for the time of each phase).
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
 if [ -z "${SKIP_TESTS:-}" ]; then
-  timeout 200 $B/tests/aimicius_runtime_tests --gtest_filter="${RUNTIME_TEST_FILTER:-ModelCuda*:Generate*:GemmaCuda*}" > "$OUT/runtime_tests.txt" 2>&1
+  timeout 200 $B/tests/aimicius_runtime_tests --gtest_filter="${RUNTIME_TEST_FILTER:-ModelCuda*:Generate*:GemmaCuda*:Gemma2Cuda*}" > "$OUT/runtime_tests.txt" 2>&1
   echo "runtime tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/runtime_tests.txt" | head
   # Two runtimes on one GPU (run --devices 0,0) answer a run as one does.
   timeout 120 $B/tests/aimicius_tests --gtest_filter='DevicePoolLocal.*' > "$OUT/device_pool_tests.txt" 2>&1

@@ -56,12 +56,12 @@ constexpr const char* kReadKeys[] = {
     "num_key_value_heads", "head_dim", "num_key_heads", "num_value_heads", "v_head_dim", "aug_q_intermediate_size",
     "attention_bias", "rms_norm_eps", "rope_theta", "rope_scaling", "rope_parameters", "partial_rotary_factor",
     "original_max_position_embeddings", "tie_word_embeddings", "max_position_embeddings", "bos_token_id",
-    "eos_token_id", "hidden_act"};
+    "eos_token_id", "hidden_act", "sliding_window", "use_sliding_window", "max_window_layers", "layer_types"};
 // Checked: they change the model, and the runtime implements one setting of each (the neutral one);
 // any other value is an InputError (check_model_changing_keys).
 constexpr const char* kCheckedKeys[] = {
-    "hidden_activation", "use_bidirectional_attention", "mlp_bias", "sliding_window", "use_sliding_window", "max_window_layers",
-    "layer_types", "attn_logit_softcapping", "final_logit_softcapping", "use_qk_norm", "qk_norm", "qk_layernorm",
+    "hidden_activation", "use_bidirectional_attention", "mlp_bias",
+    "attn_logit_softcapping", "final_logit_softcapping", "use_qk_norm", "qk_norm", "qk_layernorm",
     "quantization_config", "query_pre_attn_scalar", "embedding_multiplier", "logits_scaling", "residual_multiplier",
     "attention_multiplier", "num_experts", "num_local_experts", "no_rope_layers", "rope_interleaved"};
 // Harmless: bookkeeping, training-only settings (dropout is off at inference), classification
@@ -138,40 +138,53 @@ void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, 
     if (present(j, key)) unsupported(at, key, j[key], "changes the model");
   for (const char* key : {"num_experts", "num_local_experts"})
     if (at.optional_int(j, key, 0) > 0) unsupported(at, key, j[key], "mixture-of-experts layers");
+}
 
-  // Sliding-window attention, as transformers decides it per family: Qwen2 only with
-  // use_sliding_window (then layers from max_window_layers on), Mistral always (default window
-  // 4096 when the key is absent), Llama never (its attention ignores the key). A window at least
-  // max_position_embeddings never cuts a context the runtime accepts, so it is no change.
-  if (gemma2) return;  // its windows are read (read_gemma2)
-  int64_t window = 0;  // 0: none
-  bool some_layer_slides = false;
-  if (c.model_type == "qwen2") {
-    if (at.optional_bool(j, "use_sliding_window", false)) {
-      window = at.optional_int(j, "sliding_window", 4096);
-      some_layer_slides = at.optional_int(j, "max_window_layers", 28) < c.num_layers;
-    }
-  } else if (c.model_type == "mistral") {
-    window = j.contains("sliding_window") ? at.optional_int(j, "sliding_window", 0) : 4096;
-    some_layer_slides = true;
-  } else if (c.model_type == "diffqkv" && present(j, "sliding_window")) {
-    unsupported(at, "sliding_window", j["sliding_window"], "diffqkv checkpoints have full attention");
-  }
+// Sliding-window attention of Qwen2 and Mistral as transformers 5 reads it: Qwen2 slides only with
+// use_sliding_window, on the layers layer_types names (absent: from max_window_layers on, default
+// 28); Mistral on every layer unless sliding_window is null (absent: 4096; it ignores layer_types);
+// Llama never (its attention ignores the key); diffqkv checkpoints have full attention. A window of
+// at least max_position_embeddings never cuts a context the runtime accepts: read as none, so the
+// fused CUDA paths (ModelConfig::plain_attention) stay. Gemma 2 reads its own (read_gemma2).
+void read_windows(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
+  if (c.model_type == "gemma2") return;
+  std::vector<bool> typed;  // layer_types, where given (its entries are checked for every family)
   if (present(j, "layer_types")) {
     const auto& types = j["layer_types"];
     if (!types.is_array()) at.child("layer_types").fail("expected a list of layer types");
-    some_layer_slides = false;
     for (size_t i = 0; i < types.size(); ++i) {
       const std::string t = types[i].is_string() ? types[i].get<std::string>() : "";
-      if (t == "sliding_attention") some_layer_slides = true;
-      else if (t != "full_attention")
+      if (t != "sliding_attention" && t != "full_attention")
         at.child("layer_types").index(i).fail("expected \"full_attention\" or \"sliding_attention\"");
+      typed.push_back(t == "sliding_attention");
     }
   }
-  if (some_layer_slides && window > 0 && window < c.max_position_embeddings)
-    unsupported(at, "sliding_window", j.value("sliding_window", nlohmann::json(window)),
-                fmt::format("sliding-window attention shorter than max_position_embeddings ({})",
-                            c.max_position_embeddings));
+  auto window_key = [&](int64_t absent) -> int64_t {
+    if (!j.contains("sliding_window")) return absent;
+    if (j["sliding_window"].is_null()) return 0;
+    const int64_t w = at.optional_int(j, "sliding_window", absent);
+    if (w <= 0) at.child("sliding_window").fail("expected a positive window or null");
+    return w;
+  };
+  int64_t window = 0;
+  std::vector<bool> slides(static_cast<size_t>(std::max<int64_t>(c.num_layers, 0)), false);
+  if (c.model_type == "qwen2" && at.optional_bool(j, "use_sliding_window", false)) {
+    window = window_key(4096);
+    const int64_t from = at.optional_int(j, "max_window_layers", 28);
+    if (!typed.empty() && static_cast<int64_t>(typed.size()) != c.num_layers)
+      at.child("layer_types").fail(fmt::format("expected {} entries (num_hidden_layers)", c.num_layers));
+    for (int64_t l = 0; l < c.num_layers; ++l) slides[l] = typed.empty() ? l >= from : typed[l];
+  } else if (c.model_type == "mistral") {
+    window = window_key(4096);
+    slides.assign(slides.size(), true);
+  } else if (c.model_type == "diffqkv" && present(j, "sliding_window")) {
+    unsupported(at, "sliding_window", j["sliding_window"], "diffqkv checkpoints have full attention");
+  }
+  if (window > 0 && window < c.max_position_embeddings &&
+      std::find(slides.begin(), slides.end(), true) != slides.end()) {
+    c.sliding_window = window;
+    c.layer_slides = slides;
+  }
 }
 
 // Gemma 2's attention, as Gemma2Config defaults and transformers 4 and 5 run it: softcaps 50 (scores)
@@ -421,6 +434,7 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
   c.max_position_embeddings = at.optional_int(j, "max_position_embeddings", 8192);
   read_rope(j, at, c);
   if (gemma2) read_gemma2(j, at, c);
+  read_windows(j, at, c);
   check_model_changing_keys(j, at, c);
   c.bos_token_ids = token_ids(j, "bos_token_id", at);
   c.eos_token_ids = token_ids(j, "eos_token_id", at);
@@ -501,6 +515,16 @@ nlohmann::ordered_json ModelConfig::to_json() const {
       r["truncate"] = rs.truncate;
     }
     j["rope_scaling"] = r;
+  }
+  // Windows as each family reads them back (read_windows): Mistral's absent key would mean 4096.
+  const bool slides = std::find(layer_slides.begin(), layer_slides.end(), true) != layer_slides.end();
+  if (model_type == "mistral") j["sliding_window"] = slides ? nlohmann::ordered_json(sliding_window) : nlohmann::ordered_json();
+  if (model_type == "qwen2" && slides) {
+    j["use_sliding_window"] = true;
+    j["sliding_window"] = sliding_window;
+    nlohmann::ordered_json types = nlohmann::ordered_json::array();
+    for (int64_t l = 0; l < num_layers; ++l) types.push_back(window_of(l) > 0 ? "sliding_attention" : "full_attention");
+    j["layer_types"] = types;
   }
   if (model_type == "gemma2") {  // every key written, none left to Gemma2Config's defaults
     j["attn_logit_softcapping"] = attn_logit_softcap > 0 ? nlohmann::ordered_json(attn_logit_softcap) : nlohmann::ordered_json();

@@ -78,8 +78,8 @@ struct ModelConfig {
   bool norm_gain_plus_one = false;
   // Gemma 2: attention scores and the final logits capped smoothly, cap * tanh(x / cap) (0: none);
   // scores scaled by 1 / sqrt(query_pre_attn_scalar) instead of 1 / sqrt(head_dim) (0: head_dim);
-  // the layers that slide (layer_slides[l]) let query i see keys j with i - sliding_window < j <= i
-  // only; and "sandwich" norms: the attention output and the MLP output each pass their own RMSNorm
+  // the layers that slide (layer_slides[l]; also Mistral's and Qwen2's windows) let query i see
+  // keys j with i - sliding_window < j <= i only; and "sandwich" norms: the attention output and the MLP output each pass their own RMSNorm
   // before the residual add (post_attention_layernorm is then the attention output's norm,
   // pre_feedforward_layernorm the MLP input's, post_feedforward_layernorm the MLP output's).
   double attn_logit_softcap = 0;
@@ -129,8 +129,8 @@ ModelConfig load_model_config(const std::filesystem::path& checkpoint_dir);
 
 // What the runtime does with each config.json key it knows (docs/CHECKPOINTS.md is the table):
 //   kRead      read into ModelConfig
-//   kChecked   changes the model; only the runtime's one setting (absent, null, false, "silu", a
-//              window no context reaches...) is accepted, any other is an InputError naming the key
+//   kChecked   changes the model; only the runtime's one setting (absent, null, false, "silu"...)
+//              is accepted, any other is an InputError naming the key
 //   kHarmless  does not change the logits (bookkeeping, dropout, generation defaults)
 // Any other key is kept in ModelConfig::unrecognised_keys and warned about by load_model_config.
 enum class ConfigKeyUse { kRead, kChecked, kHarmless };

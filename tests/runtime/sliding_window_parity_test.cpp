@@ -1,0 +1,109 @@
+// Sliding-window attention of Mistral and Qwen2 as transformers runs it: tests/data/mistral-window
+// holds a tiny Mistral written by transformers 5.25 with a window of 4 (Mistral v0.1's every-layer
+// window, shortened so that it cuts 8- and 12-token sequences) and transformers' logits and greedy
+// tokens for them (eager attention; scripts/fixtures/gemma_parity_fixtures.py DIR mistral). The
+// window is the one Gemma 2 uses (model_config.h: query i sees keys i - window < j <= i); which
+// layers slide is each family's rule, read from config.json as transformers 5 reads it.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/errors.h"
+#include "common/json_file.h"
+#include "runtime/model.h"
+#include "runtime/reference_model.h"
+#include "tests/runtime/parity_fixture.h"
+#include "test_support.h"
+
+namespace aimicius::runtime {
+namespace {
+
+using aimicius::testing::ScratchDir;
+using test::all_logits;
+using test::expect_logits_near;
+using test::greedy;
+using test::ParityCase;
+
+const std::filesystem::path kCheckpoint = std::filesystem::path(AIMICIUS_TEST_DATA_DIR) / "mistral-window";
+
+TEST(SlidingWindowParity, MistralWithAWindowGivesTransformersLogitsAndGreedyTokens) {
+  torch::NoGradGuard no_grad;
+  const ModelConfig c = load_model_config(kCheckpoint);
+  EXPECT_EQ(c.sliding_window, 4);
+  EXPECT_EQ(c.layer_slides, (std::vector<bool>{true, true}));
+  EXPECT_FALSE(c.plain_attention());
+  const auto m = Model::load(kCheckpoint, {});
+  const ReferenceModel ref(kCheckpoint);
+  for (const ParityCase& p : test::read_parity_cases(kCheckpoint)) {
+    expect_logits_near(all_logits(*m, p.ids), p.logits, 2e-4, "libtorch");
+    EXPECT_EQ(greedy(*m, p.ids, static_cast<int>(p.greedy.size())), p.greedy);  // decode past the window
+    std::vector<float> flat;
+    for (const auto& row : ref.forward(std::vector<int32_t>(p.ids.begin(), p.ids.end())))
+      for (double v : row) flat.push_back(static_cast<float>(v));
+    expect_logits_near(torch::tensor(flat).view(p.logits.sizes()), p.logits, 2e-4, "reference");
+  }
+  // Without the window (Mistral v0.2+ writes null) the same weights give other logits.
+  ScratchDir dir;
+  nlohmann::json j = read_json_file(kCheckpoint / "config.json");
+  j["sliding_window"] = nullptr;
+  std::filesystem::copy(kCheckpoint / "model.safetensors", dir.path() / "model.safetensors");
+  std::ofstream(dir.path() / "config.json") << j.dump();
+  const auto full = Model::load(dir.path(), {});
+  const ParityCase p = test::read_parity_cases(kCheckpoint).at(0);
+  EXPECT_GT((all_logits(*full, p.ids) - p.logits).abs().max().item<double>(), 0.1);
+}
+
+// Which layers slide, family by family, as transformers 5's configs decide it.
+TEST(SlidingWindowParity, EachFamilysRuleForWhichLayersSlide) {
+  nlohmann::json base = read_json_file(kCheckpoint / "config.json");
+  base["num_hidden_layers"] = 4;
+  base["max_position_embeddings"] = 32768;
+  auto read = [&](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json j = base;
+    edit(j);
+    return parse_model_config(j, "cfg.json");
+  };
+  // Mistral: every layer, 4096 when the key is absent, none when null; layer_types ignored.
+  ModelConfig c = read([](nlohmann::json& j) { j.erase("sliding_window"); });
+  EXPECT_EQ(c.sliding_window, 4096);
+  EXPECT_EQ(c.layer_slides, std::vector<bool>(4, true));
+  EXPECT_TRUE(read([](nlohmann::json& j) { j["sliding_window"] = nullptr; }).plain_attention());
+  EXPECT_TRUE(read([](nlohmann::json& j) { j["sliding_window"] = 32768; }).plain_attention());  // never cuts
+  c = read([](nlohmann::json& j) { j["layer_types"] = {"full_attention", "full_attention", "full_attention", "full_attention"}; });
+  EXPECT_EQ(c.layer_slides, std::vector<bool>(4, true));
+  // Qwen2: only with use_sliding_window, from max_window_layers on, or where layer_types says.
+  auto qwen2 = [&](const std::function<void(nlohmann::json&)>& edit) {
+    return read([&](nlohmann::json& j) {
+      j["model_type"] = "qwen2";
+      j["sliding_window"] = 4096;
+      edit(j);
+    });
+  };
+  EXPECT_TRUE(qwen2([](nlohmann::json&) {}).plain_attention());
+  c = qwen2([](nlohmann::json& j) { j["use_sliding_window"] = true, j["max_window_layers"] = 2; });
+  EXPECT_EQ(c.layer_slides, (std::vector<bool>{false, false, true, true}));
+  EXPECT_EQ(c.window_of(3), 4096);
+  c = qwen2([](nlohmann::json& j) {
+    j["use_sliding_window"] = true;
+    j["layer_types"] = {"sliding_attention", "full_attention", "sliding_attention", "full_attention"};
+  });
+  EXPECT_EQ(c.layer_slides, (std::vector<bool>{true, false, true, false}));
+  EXPECT_TRUE(qwen2([](nlohmann::json& j) { j["use_sliding_window"] = true, j["max_window_layers"] = 4; }).plain_attention());
+  // Llama: its attention ignores the key.
+  EXPECT_TRUE(read([](nlohmann::json& j) { j["model_type"] = "llama", j["sliding_window"] = 16; }).plain_attention());
+  // Malformed: named.
+  for (const auto& bad : {nlohmann::json(-4), nlohmann::json("4096")}) {
+    try {
+      read([&](nlohmann::json& j) { j["sliding_window"] = bad; });
+      ADD_FAILURE() << bad.dump() << " accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("sliding_window"), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace aimicius::runtime

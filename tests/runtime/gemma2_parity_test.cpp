@@ -74,13 +74,8 @@ TEST(Gemma2Parity, LibTorchModelGivesTransformersLogitsAndGreedyTokens) {
 
 TEST(Gemma2Parity, Float64ReferenceGivesTransformersLogits) {
   const ReferenceModel ref(kCheckpoint);
-  for (const ParityCase& p : parity_cases()) {
-    const std::vector<int32_t> ids(p.ids.begin(), p.ids.end());
-    std::vector<float> flat;
-    for (const auto& row : ref.forward(ids))
-      for (double v : row) flat.push_back(static_cast<float>(v));
-    expect_logits_near(torch::tensor(flat).view(p.logits.sizes()), p.logits, 2e-4, "reference");
-  }
+  for (const ParityCase& p : parity_cases())
+    expect_logits_near(test::reference_logits(ref, p.ids), p.logits, 2e-4, "reference");
 }
 
 // transformers 4's form of the config: no layer_types (its layers slide on even indices, the rule
@@ -153,11 +148,7 @@ TEST(Gemma2Parity, WrittenCheckpointsRunTheSameOnLibTorchAndTheReference) {
   const std::vector<int64_t> ids = {2, 9, 31, 4, 77, 60, 60, 12, 5, 40};
   const auto m = Model::load(dir.path(), {});
   EXPECT_EQ(m->config().layer_slides, c.layer_slides);
-  const ReferenceModel ref(dir.path());
-  std::vector<float> flat;
-  for (const auto& row : ref.forward(std::vector<int32_t>(ids.begin(), ids.end())))
-    for (double v : row) flat.push_back(static_cast<float>(v));
-  const torch::Tensor want = torch::tensor(flat).view({static_cast<int64_t>(ids.size()), -1});
+  const torch::Tensor want = test::reference_logits(ReferenceModel(dir.path()), ids);
   EXPECT_LT((all_logits(*m, ids) - want).abs().max().item<double>(), 2e-4);
 }
 

@@ -57,13 +57,8 @@ TEST(GemmaParity, LibTorchModelGivesTransformersLogitsAndGreedyTokens) {
 
 TEST(GemmaParity, Float64ReferenceGivesTransformersLogits) {
   const ReferenceModel ref(kCheckpoint);
-  for (const ParityCase& p : parity_cases()) {
-    const std::vector<int32_t> ids(p.ids.begin(), p.ids.end());
-    std::vector<float> flat;
-    for (const auto& row : ref.forward(ids))
-      for (double v : row) flat.push_back(static_cast<float>(v));
-    expect_logits_near(torch::tensor(flat).view(p.logits.sizes()), p.logits, 2e-4, "reference");
-  }
+  for (const ParityCase& p : parity_cases())
+    expect_logits_near(test::reference_logits(ref, p.ids), p.logits, 2e-4, "reference");
 }
 
 // The same checkpoint with its config.json in the form transformers 4 wrote Gemma's (the official

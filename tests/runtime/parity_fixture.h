@@ -14,6 +14,7 @@
 
 #include "common/json_file.h"
 #include "runtime/model.h"
+#include "runtime/reference_model.h"
 
 namespace aimicius::test {
 
@@ -55,6 +56,14 @@ inline std::vector<int64_t> greedy(runtime::Model& m, const std::vector<int64_t>
     logits = m.forward(torch::tensor({out.back()}).view({1, 1}), cache, {0}, true);
   }
   return out;
+}
+
+// The float64 reference's logits [T, vocab] for one sequence, as float32.
+inline torch::Tensor reference_logits(const runtime::ReferenceModel& ref, const std::vector<int64_t>& ids) {
+  std::vector<float> flat;
+  for (const auto& row : ref.forward(std::vector<int32_t>(ids.begin(), ids.end())))
+    for (double v : row) flat.push_back(static_cast<float>(v));
+  return torch::tensor(flat).view({static_cast<int64_t>(ids.size()), -1});
 }
 
 // The largest |logit| difference, against the logits' own spread (the bound means something only

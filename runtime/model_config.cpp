@@ -129,7 +129,7 @@ void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, 
   // as the runtime does; true would say the weights expect interleaved pairs.
   for (const char* key : {"use_qk_norm", "qk_norm", "qk_layernorm", "rope_interleaved"})
     if (at.optional_bool(j, key, false)) unsupported(at, key, j[key], "no norm on q and k");
-  const bool gemma2 = c.model_type == "gemma2";  // reads its caps, scale and windows (read_gemma2)
+  const bool gemma2 = c.model_type == "gemma2";  // reads its caps and scale (read_gemma2)
   if (!gemma2)
     for (const char* key : {"attn_logit_softcapping", "final_logit_softcapping", "query_pre_attn_scalar"})
       if (present(j, key)) unsupported(at, key, j[key], "changes the model (read for gemma2 only)");
@@ -140,14 +140,14 @@ void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, 
     if (at.optional_int(j, key, 0) > 0) unsupported(at, key, j[key], "mixture-of-experts layers");
 }
 
-// Sliding-window attention of Qwen2 and Mistral as transformers 5 reads it: Qwen2 slides only with
+// Sliding-window attention as transformers 5 reads it per family: Qwen2 slides only with
 // use_sliding_window, on the layers layer_types names (absent: from max_window_layers on, default
 // 28); Mistral on every layer unless sliding_window is null (absent: 4096; it ignores layer_types);
-// Llama never (its attention ignores the key); diffqkv checkpoints have full attention. A window of
-// at least max_position_embeddings never cuts a context the runtime accepts: read as none, so the
-// fused CUDA paths (ModelConfig::plain_attention) stay. Gemma 2 reads its own (read_gemma2).
+// Gemma 2 on the layers layer_types names (absent: the even ones, transformers 4's rule and 5's
+// default), window 4096 when absent; Llama never (its attention ignores the key); diffqkv
+// checkpoints have full attention. A window of at least max_position_embeddings never cuts a
+// context the runtime accepts: read as none, so the fused CUDA paths (plain_attention) stay.
 void read_windows(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
-  if (c.model_type == "gemma2") return;
   std::vector<bool> typed;  // layer_types, where given (its entries are checked for every family)
   if (present(j, "layer_types")) {
     const auto& types = j["layer_types"];
@@ -168,12 +168,14 @@ void read_windows(const nlohmann::json& j, const JsonLocation& at, ModelConfig& 
   };
   int64_t window = 0;
   std::vector<bool> slides(static_cast<size_t>(std::max<int64_t>(c.num_layers, 0)), false);
-  if (c.model_type == "qwen2" && at.optional_bool(j, "use_sliding_window", false)) {
+  const bool qwen2 = c.model_type == "qwen2" && at.optional_bool(j, "use_sliding_window", false);
+  if (qwen2 || c.model_type == "gemma2") {
     window = window_key(4096);
-    const int64_t from = at.optional_int(j, "max_window_layers", 28);
+    const int64_t from = qwen2 ? at.optional_int(j, "max_window_layers", 28) : 0;
     if (!typed.empty() && static_cast<int64_t>(typed.size()) != c.num_layers)
       at.child("layer_types").fail(fmt::format("expected {} entries (num_hidden_layers)", c.num_layers));
-    for (int64_t l = 0; l < c.num_layers; ++l) slides[l] = typed.empty() ? l >= from : typed[l];
+    for (int64_t l = 0; l < c.num_layers; ++l)
+      slides[l] = !typed.empty() ? typed[l] : qwen2 ? l >= from : l % 2 == 0;
   } else if (c.model_type == "mistral") {
     window = window_key(4096);
     slides.assign(slides.size(), true);
@@ -187,10 +189,9 @@ void read_windows(const nlohmann::json& j, const JsonLocation& at, ModelConfig& 
   }
 }
 
-// Gemma 2's attention, as Gemma2Config defaults and transformers 4 and 5 run it: softcaps 50 (scores)
-// and 30 (logits) when the keys are absent, none when null; query_pre_attn_scalar 256; window 4096
-// (null: none) on the layers layer_types names "sliding_attention", by default the even ones (the
-// rule of transformers 4's layers and of transformers 5's default layer_types).
+// Gemma 2's caps, scale and norms, as Gemma2Config defaults and transformers 4 and 5 run them:
+// softcaps 50 (scores) and 30 (logits) when the keys are absent, none when null;
+// query_pre_attn_scalar 256; sandwich norms. Its windows: read_windows.
 void read_gemma2(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
   auto cap = [&](const char* key, double fallback) {
     if (!j.contains(key)) return fallback;
@@ -204,23 +205,6 @@ void read_gemma2(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c
   c.query_pre_attn_scalar = at.optional_number(j, "query_pre_attn_scalar", 256.0);
   if (!(c.query_pre_attn_scalar > 0) || !std::isfinite(c.query_pre_attn_scalar))
     at.child("query_pre_attn_scalar").fail("expected a positive number");
-  c.sliding_window = j.contains("sliding_window") && j["sliding_window"].is_null() ? 0 : at.optional_int(j, "sliding_window", 4096);
-  if (c.sliding_window < 0) at.child("sliding_window").fail("expected a positive window or null");
-  c.layer_slides.assign(static_cast<size_t>(std::max<int64_t>(c.num_layers, 0)), false);
-  if (present(j, "layer_types")) {
-    const auto& types = j["layer_types"];
-    if (!types.is_array() || static_cast<int64_t>(types.size()) != c.num_layers)
-      at.child("layer_types").fail(fmt::format("expected a list of {} layer types (num_hidden_layers)", c.num_layers));
-    for (size_t i = 0; i < types.size(); ++i) {
-      const std::string t = types[i].is_string() ? types[i].get<std::string>() : "";
-      if (t != "sliding_attention" && t != "full_attention")
-        at.child("layer_types").index(i).fail("expected \"full_attention\" or \"sliding_attention\"");
-      c.layer_slides[i] = t == "sliding_attention";
-    }
-  } else {
-    for (size_t i = 0; i < c.layer_slides.size(); ++i) c.layer_slides[i] = i % 2 == 0;
-  }
-  if (c.sliding_window == 0) c.layer_slides.assign(c.layer_slides.size(), false);
   c.sandwich_norms = true;
 }
 

@@ -42,6 +42,20 @@ TEST(SlidingWindowParity, MistralWithAWindowGivesTransformersLogitsAndGreedyToke
     EXPECT_EQ(greedy(*m, p.ids, static_cast<int>(p.greedy.size())), p.greedy);  // decode past the window
     expect_logits_near(test::reference_logits(ref, p.ids), p.logits, 2e-4, "reference");
   }
+  // The config in transformers 4's form (top-level rope_theta, torch_dtype) and in 5's
+  // (rope_parameters) read as one model, window included (a non-default base, so a key read
+  // from the wrong place shows).
+  nlohmann::json t5 = read_json_file(kCheckpoint / "config.json");
+  t5["rope_parameters"]["rope_theta"] = 50000.0;
+  nlohmann::json t4 = t5;
+  t4["rope_theta"] = 50000.0;
+  for (const char* key : {"rope_parameters", "dtype"}) t4.erase(key);
+  t4["torch_dtype"] = "float32";
+  t4["transformers_version"] = "4.34.0";
+  const ModelConfig c4 = parse_model_config(t4, "t4.json");
+  EXPECT_EQ(c4.rope_theta, 50000.0);
+  EXPECT_EQ(c4.layer_slides, c.layer_slides);
+  EXPECT_EQ(c4.to_json(), parse_model_config(t5, "t5.json").to_json());
   // Without the window (Mistral v0.2+ writes null) the same weights give other logits.
   ScratchDir dir;
   nlohmann::json j = read_json_file(kCheckpoint / "config.json");

@@ -12,10 +12,10 @@ using testing::contains;
 using testing::profile_path;
 using testing::run_shell;
 
-std::filesystem::path work_dir() {
-  auto dir = std::filesystem::temp_directory_path() / ("aimicius-hostsim-work-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return dir;
+// One scratch folder per test process, removed when it exits.
+const std::filesystem::path& work_dir() {
+  static const aimicius::testing::ScratchDir dir;
+  return dir.path();
 }
 
 TEST(HostsimBinary, SymlinkAndExplicitToolGiveSameOutput) {

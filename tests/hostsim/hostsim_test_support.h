@@ -13,6 +13,7 @@
 
 #include "hostsim/profile_load.h"
 #include "hostsim/tools.h"
+#include "../scratch_dir.h"
 
 namespace aimicius::hostsim::testing {
 
@@ -43,25 +44,26 @@ inline Result run(const std::string& profile, const std::string& tool, const Arg
 
 inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-// A directory holding symlinks named after every simulated tool, pointing at the binary.
-inline std::filesystem::path tool_bin_dir() {
-  static const std::filesystem::path dir = [] {
-    auto path = std::filesystem::temp_directory_path() / ("aimicius-hostsim-bin-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(path);
+// A directory of symlinks named after every simulated tool, pointing at `binary`; one per test
+// process, removed when it exits (ScratchDir), like every other scratch folder of the tests.
+inline const std::filesystem::path& tool_links(const std::string& binary = AIMICIUS_HOSTSIM_BIN) {
+  static const aimicius::testing::ScratchDir dir;
+  static const bool linked = [&] {
     for (const auto& tool : simulated_tools()) {
       std::error_code ignored;
-      std::filesystem::create_symlink(AIMICIUS_HOSTSIM_BIN, path / tool.name, ignored);
+      std::filesystem::create_symlink(binary, dir / tool.name, ignored);
     }
-    return path;
+    return true;
   }();
-  return dir;
+  (void)linked;
+  return dir.path();
 }
 
 // Runs `command` with sh in `work_dir`, PATH starting with the tool symlinks.
 inline Result run_shell(const std::string& profile_file, const std::string& command,
                         const std::filesystem::path& work_dir) {
   const auto out_file = work_dir / ".stdout", err_file = work_dir / ".stderr";
-  const std::string script = "cd '" + work_dir.string() + "' && PATH='" + tool_bin_dir().string() +
+  const std::string script = "cd '" + work_dir.string() + "' && PATH='" + tool_links().string() +
                              ":/usr/bin:/bin' AIMICIUS_HOST_PROFILE='" + profile_file + "' sh -c '" + [&] {
                                std::string quoted;
                                for (char c : command) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);

@@ -55,20 +55,8 @@ std::string env_or(const char* name, const std::string& fallback) {
   return value && *value ? value : fallback;
 }
 
-// A folder of symlinks named after the simulated tools pointing at the hostsim binary under test.
-fs::path tools_dir() {
-  static const fs::path dir = [] {
-    const std::string binary = env_or("AIMICIUS_VISIBILITY_HOSTSIM", AIMICIUS_HOSTSIM_BIN);
-    auto path = fs::temp_directory_path() / ("aimicius-visibility-bin-" + std::to_string(::getpid()));
-    fs::create_directories(path);
-    for (const auto& tool : simulated_tools()) {
-      std::error_code ignored;
-      fs::create_symlink(binary, path / tool.name, ignored);
-    }
-    return path;
-  }();
-  return dir;
-}
+// The symlinked tools point at the hostsim binary under test (another build's, when set).
+const fs::path& tools_dir() { return testing::tool_links(env_or("AIMICIUS_VISIBILITY_HOSTSIM", AIMICIUS_HOSTSIM_BIN)); }
 
 struct Outcome {
   int status = -1;

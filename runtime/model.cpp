@@ -194,7 +194,9 @@ void Model::assign_weights(const std::function<torch::Tensor(const std::string&)
                             c.sandwich_norms ? norm(layer_weight(l, "pre_feedforward_layernorm.weight")) : post_attention,
                             L("mlp.gate_proj.weight"), L("mlp.up_proj.weight"), L("mlp.down_proj.weight"),
                             c.sandwich_norms ? post_attention : torch::Tensor(),
-                            c.sandwich_norms ? norm(layer_weight(l, "post_feedforward_layernorm.weight")) : torch::Tensor()});
+                            c.sandwich_norms ? norm(layer_weight(l, "post_feedforward_layernorm.weight")) : torch::Tensor(),
+                            c.qk_norm ? norm(layer_weight(l, "self_attn.q_norm.weight")) : torch::Tensor(),
+                            c.qk_norm ? norm(layer_weight(l, "self_attn.k_norm.weight")) : torch::Tensor()});
   }
   const RopeTable rope = rope_table(c);
   inv_freq_ = torch::tensor(rope.inv_freq, torch::kFloat64).to(options.device);
@@ -202,6 +204,8 @@ void Model::assign_weights(const std::function<torch::Tensor(const std::string&)
   // every path applies to q after RoPE (the fused decode step to its softmax scale), so the KV
   // cache holds the same rows on every path.
   q_logit_scale_ = rope.attention_scaling * rope.attention_scaling;
+  for (int64_t l = 0; l < c.num_layers && !local_inv_freq_.defined(); ++l)
+    if (c.local_rope(l)) local_inv_freq_ = torch::tensor(layer_rope_table(c, l).inv_freq, torch::kFloat64).to(options.device);
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   // The kernels (and the fused SDPA/FlashAttention paths) compute plain softmax attention: Gemma 2's
   // softcap, scale and windows run the op-by-op path (attention() below).
@@ -209,7 +213,10 @@ void Model::assign_weights(const std::function<torch::Tensor(const std::string&)
       cuda_decode_supported(c, options.dtype, options.selective_v_topk)) {
     // The fused step's kernels compute SwiGLU with plain gains on the unscaled embedding: Gemma's
     // variants take the op-by-op path (its attention still runs the project's kernels).
-    const bool fusable = c.mlp_activation == MlpActivation::kSilu && !c.scale_embedding && !c.norm_gain_plus_one;
+    // Its QKV kernel rotates q and k straight from the projection: q/k norms and a second RoPE
+    // (plain_qk false: Qwen3, Gemma 3) take the op-by-op step too.
+    const bool fusable =
+        c.mlp_activation == MlpActivation::kSilu && !c.scale_embedding && !c.norm_gain_plus_one && c.plain_qk();
     cuda_kernels_ = true;
     cuda_sm_count_ = cuda_sm_count();
     // The input widths of every projection of the fused step (RoPE takes any even d_k the
@@ -260,7 +267,8 @@ std::map<std::string, double> Model::take_phase_seconds() {
 bool Model::prefill_reads_cache_in_place() const {
 #if defined(AIMICIUS_RUNTIME_CUDA_KERNELS) && AIMICIUS_TORCH_HAS_VARLEN_FLASH
   const ModelConfig& c = config_;
-  return cuda_kernels_ && c.head_dim_qk == c.head_dim_v &&
+  // (Its RoPE-and-append kernel rotates q and k as projected: plain_qk.)
+  return cuda_kernels_ && c.head_dim_qk == c.head_dim_v && c.plain_qk() &&
          (options_.dtype == torch::kBFloat16 || options_.dtype == torch::kHalf);
 #else
   return false;
@@ -322,13 +330,18 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   q = q.view({B, T, nq, dk});
   k = k.view({B, T, nk, dk});
   v = v.view({B, T, nv, dv});
+  if (w.q_norm.defined()) {  // Qwen3 / Gemma 3: each head normed over head_dim before RoPE
+    q = rms_norm(q, w.q_norm);
+    k = rms_norm(k, w.k_norm);
+  }
 
-  const torch::Tensor angles = positions.to(torch::kFloat64).unsqueeze(-1) * inv_freq_;  // [B, T, d/2]
+  const bool local = c.local_rope(index);  // Gemma 3's sliding layers rotate with their own base
+  const torch::Tensor angles = positions.to(torch::kFloat64).unsqueeze(-1) * (local ? local_inv_freq_ : inv_freq_);
   const torch::Tensor cos = angles.cos().to(torch::kFloat32).unsqueeze(2);
   const torch::Tensor sin = angles.sin().to(torch::kFloat32).unsqueeze(2);
   q = rope(q, cos, sin);
   k = rope(k, cos, sin);
-  if (q_logit_scale_ != 1.0) q = q * q_logit_scale_;
+  if (!local && q_logit_scale_ != 1.0) q = q * q_logit_scale_;
   phase_mark("q/k/v projections and RoPE", T > 1);
 
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS

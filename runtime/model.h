@@ -151,6 +151,8 @@ class Model {
     // Sandwich norms (ModelConfig::sandwich_norms, Gemma 2): the attention's and the MLP's output
     // norms, applied before each residual add; undefined otherwise.
     torch::Tensor attn_out_norm, mlp_out_norm;
+    // q/k norms (ModelConfig::qk_norm: Qwen3, Gemma 3): gains of head_dim; undefined otherwise.
+    torch::Tensor q_norm, k_norm;
   };
   // Device index tensors of one decode step, built once per forward for every layer.
   struct DecodeIndex {
@@ -220,6 +222,8 @@ class Model {
   SafetensorsCheckpoint checkpoint_;  // keeps zero-copy weights mapped
   torch::Tensor embed_, final_norm_, lm_head_, inv_freq_;
   double q_logit_scale_ = 1.0;  // RoPE attention scaling squared (yarn; runtime/rope.h), applied to q
+  // The local-RoPE layers' frequencies (ModelConfig::local_rope: Gemma 3); undefined without them.
+  torch::Tensor local_inv_freq_;
   std::vector<Layer> layers_;
   // Decode steps use aimicius' CUDA kernels (runtime/cuda_attention.h) when this build has them
   // and the model is on CUDA in bf16/fp16 with a shape they take; else the LibTorch path.

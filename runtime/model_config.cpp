@@ -56,7 +56,8 @@ constexpr const char* kReadKeys[] = {
     "num_key_value_heads", "head_dim", "num_key_heads", "num_value_heads", "v_head_dim", "aug_q_intermediate_size",
     "attention_bias", "rms_norm_eps", "rope_theta", "rope_scaling", "rope_parameters", "partial_rotary_factor",
     "original_max_position_embeddings", "tie_word_embeddings", "max_position_embeddings", "bos_token_id",
-    "eos_token_id", "hidden_act", "sliding_window", "use_sliding_window", "max_window_layers", "layer_types"};
+    "eos_token_id", "hidden_act", "sliding_window", "use_sliding_window", "max_window_layers", "layer_types",
+    "sliding_window_pattern", "rope_local_base_freq"};
 // Checked: they change the model, and the runtime implements one setting of each (the neutral one);
 // any other value is an InputError (check_model_changing_keys).
 constexpr const char* kCheckedKeys[] = {
@@ -67,6 +68,8 @@ constexpr const char* kCheckedKeys[] = {
 // Harmless: bookkeeping, training-only settings (dropout is off at inference), classification
 // heads' labels, and the generation defaults transformers 4 copied into config.json (the harness
 // sets its own sampling; stop ids come from generation_config.json / eos_token_id).
+// _sliding_window_pattern is transformers 5's private copy of Gemma 3's pattern, written beside the
+// layer_types it reads.
 constexpr const char* kHarmlessKeys[] = {
     "architectures", "transformers_version", "torch_dtype", "dtype", "use_cache", "_name_or_path", "auto_map",
     "initializer_range", "pad_token_id", "sep_token_id", "decoder_start_token_id", "attention_dropout",
@@ -75,7 +78,7 @@ constexpr const char* kHarmlessKeys[] = {
     "problem_type", "is_encoder_decoder", "is_decoder", "add_cross_attention", "cross_attention_hidden_size",
     "tie_encoder_decoder", "torchscript", "use_bfloat16", "pruned_heads", "chunk_size_feed_forward",
     "finetuning_task", "task_specific_params", "prefix", "tf_legacy_loss", "_attn_implementation_autoset",
-    "is_llama_config", "cache_implementation",
+    "is_llama_config", "cache_implementation", "_sliding_window_pattern",
     "max_length", "min_length", "do_sample", "early_stopping", "num_beams", "num_beam_groups", "diversity_penalty",
     "temperature", "top_k", "top_p", "typical_p", "repetition_penalty", "length_penalty", "no_repeat_ngram_size",
     "encoder_no_repeat_ngram_size", "bad_words_ids", "num_return_sequences", "output_scores",
@@ -105,7 +108,7 @@ std::vector<std::string> unrecognised_keys(const nlohmann::json& j) {
 // runtime does not implement. transformers 4 read Gemma's hidden_activation instead, so that key,
 // when set, must name the same activation (else the two releases would run different models).
 void read_activation(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
-  const bool gemma = c.model_type == "gemma" || c.model_type == "gemma2";
+  const bool gemma = c.model_type == "gemma" || c.model_type == "gemma2" || c.model_type == "gemma3_text";
   auto parse = [&](const char* key) {
     const std::string act = at.optional_string(j, key);
     if (act == "silu" || act == "swish") return MlpActivation::kSilu;
@@ -129,10 +132,9 @@ void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, 
   // as the runtime does; true would say the weights expect interleaved pairs.
   for (const char* key : {"use_qk_norm", "qk_norm", "qk_layernorm", "rope_interleaved"})
     if (at.optional_bool(j, key, false)) unsupported(at, key, j[key], "no norm on q and k");
-  const bool gemma2 = c.model_type == "gemma2";  // reads its caps and scale (read_gemma2)
-  if (!gemma2)
+  if (c.model_type != "gemma2" && c.model_type != "gemma3_text")  // they read caps and scale (read_gemma_caps)
     for (const char* key : {"attn_logit_softcapping", "final_logit_softcapping", "query_pre_attn_scalar"})
-      if (present(j, key)) unsupported(at, key, j[key], "changes the model (read for gemma2 only)");
+      if (present(j, key)) unsupported(at, key, j[key], "changes the model (read for gemma2 and gemma3_text only)");
   for (const char* key : {"quantization_config", "embedding_multiplier", "logits_scaling", "residual_multiplier",
                           "attention_multiplier", "no_rope_layers"})
     if (present(j, key)) unsupported(at, key, j[key], "changes the model");
@@ -144,7 +146,9 @@ void check_model_changing_keys(const nlohmann::json& j, const JsonLocation& at, 
 // use_sliding_window, on the layers layer_types names (absent: from max_window_layers on, default
 // 28); Mistral on every layer unless sliding_window is null (absent: 4096; it ignores layer_types);
 // Gemma 2 on the layers layer_types names (absent: the even ones, transformers 4's rule and 5's
-// default), window 4096 when absent; Llama never (its attention ignores the key); diffqkv
+// default), window 4096 when absent; Gemma 3 likewise, absent layer_types read from
+// sliding_window_pattern (default 6: layer l slides unless (l + 1) is a multiple of it), and its
+// sliding layers rotate with the local RoPE even where their window never cuts; Qwen3 as Qwen2; Llama never (its attention ignores the key); diffqkv
 // checkpoints have full attention. A window of at least max_position_embeddings never cuts a
 // context the runtime accepts: read as none, so the fused CUDA paths (plain_attention) stay.
 void read_windows(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
@@ -168,14 +172,18 @@ void read_windows(const nlohmann::json& j, const JsonLocation& at, ModelConfig& 
   };
   int64_t window = 0;
   std::vector<bool> slides(static_cast<size_t>(std::max<int64_t>(c.num_layers, 0)), false);
-  const bool qwen2 = c.model_type == "qwen2" && at.optional_bool(j, "use_sliding_window", false);
-  if (qwen2 || c.model_type == "gemma2") {
+  const bool qwen = (c.model_type == "qwen2" || c.model_type == "qwen3") && at.optional_bool(j, "use_sliding_window", false);
+  const bool gemma3 = c.model_type == "gemma3_text";
+  if (qwen || c.model_type == "gemma2" || gemma3) {
     window = window_key(4096);
-    const int64_t from = qwen2 ? at.optional_int(j, "max_window_layers", 28) : 0;
+    const int64_t from = qwen ? at.optional_int(j, "max_window_layers", 28) : 0;
+    const int64_t pattern = gemma3 ? at.optional_int(j, "sliding_window_pattern", 6) : 2;
+    if (pattern <= 0) at.child("sliding_window_pattern").fail("expected a positive integer");
     if (!typed.empty() && static_cast<int64_t>(typed.size()) != c.num_layers)
       at.child("layer_types").fail(fmt::format("expected {} entries (num_hidden_layers)", c.num_layers));
     for (int64_t l = 0; l < c.num_layers; ++l)
-      slides[l] = !typed.empty() ? typed[l] : qwen2 ? l >= from : l % 2 == 0;
+      slides[l] = !typed.empty() ? typed[l] : qwen ? l >= from : gemma3 ? (l + 1) % pattern != 0 : l % 2 == 0;
+    if (gemma3) c.local_rope_layers = slides;
   } else if (c.model_type == "mistral") {
     window = window_key(4096);
     slides.assign(slides.size(), true);
@@ -189,10 +197,12 @@ void read_windows(const nlohmann::json& j, const JsonLocation& at, ModelConfig& 
   }
 }
 
-// Gemma 2's caps, scale and norms, as Gemma2Config defaults and transformers 4 and 5 run them:
-// softcaps 50 (scores) and 30 (logits) when the keys are absent, none when null;
-// query_pre_attn_scalar 256; sandwich norms. Its windows: read_windows.
-void read_gemma2(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
+// Gemma 2's and 3's caps, scale and norms, as Gemma2Config / Gemma3TextConfig defaults and
+// transformers 4 and 5 run them: softcaps (Gemma 2: 50 on the scores and 30 on the logits when the
+// keys are absent; Gemma 3: none), none when null; query_pre_attn_scalar 256; sandwich norms.
+// Their windows: read_windows.
+void read_gemma_caps(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
+  const bool gemma2 = c.model_type == "gemma2";
   auto cap = [&](const char* key, double fallback) {
     if (!j.contains(key)) return fallback;
     if (j[key].is_null()) return 0.0;
@@ -200,43 +210,29 @@ void read_gemma2(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c
     if (!(v > 0) || !std::isfinite(v)) at.child(key).fail("expected a positive number or null");
     return v;
   };
-  c.attn_logit_softcap = cap("attn_logit_softcapping", 50.0);
-  c.final_logit_softcap = cap("final_logit_softcapping", 30.0);
+  c.attn_logit_softcap = cap("attn_logit_softcapping", gemma2 ? 50.0 : 0.0);
+  c.final_logit_softcap = cap("final_logit_softcapping", gemma2 ? 30.0 : 0.0);
   c.query_pre_attn_scalar = at.optional_number(j, "query_pre_attn_scalar", 256.0);
   if (!(c.query_pre_attn_scalar > 0) || !std::isfinite(c.query_pre_attn_scalar))
     at.child("query_pre_attn_scalar").fail("expected a positive number");
   c.sandwich_norms = true;
 }
 
-// RoPE: transformers 4 writes rope_theta + rope_scaling ({"type" | "rope_type", parameters});
-// transformers 5 writes rope_parameters ({"rope_type", "rope_theta", parameters}; families with
-// per-layer rotary embeddings nest one object per layer type, which these families never read, so
-// a nested object is refused). As transformers
-// 5 reads them: a non-null rope_scaling wins over rope_parameters; the object's rope_theta wins
-// over the top-level one (default 10000); partial_rotary_factor likewise (only 1 is implemented);
-// llama3 and yarn take original_max_position_embeddings from a top-level key of that name, else
-// from the object, else max_position_embeddings. A key the type does not take is an error, as in
-// transformers' validation.
-void read_rope(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
-  const char* source = present(j, "rope_scaling") ? "rope_scaling" : "rope_parameters";
-  const nlohmann::json params = present(j, source) ? j[source] : nlohmann::json::object();
-  if (!params.is_object()) at.child(source).fail("expected an object");
-  const JsonLocation p_at = at.child(source);
-  for (const char* layer : {"full_attention", "sliding_attention"})
-    if (params.contains(layer))
-      // transformers' Llama, Qwen2 and Mistral have one rotary embedding for all layers and do not
-      // read per-layer-type entries (transformers 5.25 then runs the default theta 10000): which
-      // RoPE such a checkpoint was trained with cannot be told, so it is refused.
-      p_at.child(layer).fail(fmt::format("per-layer-type RoPE is not read by transformers' {} (one rotary "
-                                         "embedding for every layer); write rope_parameters as one object",
-                                         c.model_type));
-  c.rope_theta = p_at.optional_number(params, "rope_theta", at.optional_number(j, "rope_theta", 10000.0));
+// One RoPE object ({"rope_type" | "type", "rope_theta", parameters}) into a base and a scaling:
+// the object's rope_theta wins over `theta_fallback`; partial_rotary_factor likewise over the
+// top-level key (only 1 is implemented); llama3 and yarn take original_max_position_embeddings
+// from a top-level key of that name, else from the object, else max_position_embeddings. A key
+// the type does not take is an error, as in transformers' validation.
+void read_rope_object(const nlohmann::json& j, const JsonLocation& at, const nlohmann::json& params,
+                      const JsonLocation& p_at, double theta_fallback, const ModelConfig& c, double& theta,
+                      RopeScaling& rs) {
+  if (!params.is_object()) p_at.fail("expected an object");
+  theta = p_at.optional_number(params, "rope_theta", theta_fallback);
   const double partial = p_at.optional_number(params, "partial_rotary_factor",
                                               at.optional_number(j, "partial_rotary_factor", 1.0));
   if (partial != 1.0)
     throw InputError(fmt::format("{}: \"partial_rotary_factor\" is {}: RoPE on part of the head is not implemented",
                                  at.file(), partial));
-  RopeScaling& rs = c.rope_scaling;
   rs.type = p_at.optional_string(params, "rope_type", p_at.optional_string(params, "type", "default"));
   // Each key's JSON type is checked whatever the rope type, so a wrong one names the key.
   rs.factor = p_at.optional_number(params, "factor", 1.0);
@@ -279,6 +275,61 @@ void read_rope(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) 
     rs.original_max_position_embeddings = c.max_position_embeddings;
 }
 
+// RoPE: transformers 4 writes rope_theta + rope_scaling ({"type" | "rope_type", parameters});
+// transformers 5 writes rope_parameters ({"rope_type", "rope_theta", parameters}). As transformers
+// 5 reads them: a non-null rope_scaling wins over rope_parameters; the object's rope_theta wins
+// over the top-level one (default 10000). Families with one rotary embedding for every layer
+// (all but Gemma 3) refuse an object per layer type: transformers does not read it there.
+// Gemma 3 (Gemma3TextConfig): rope_parameters holds one object per layer type, "full_attention"
+// (its rope_theta defaulting to the top-level rope_theta, else 1e6; a rope_scaling merged into it)
+// and "sliding_attention" (rope_theta defaulting to rope_local_base_freq, else 10000); absent
+// objects are the default RoPE. The sliding layers' RoPE must be unscaled (no Gemma 3 scales it).
+void read_rope(const nlohmann::json& j, const JsonLocation& at, ModelConfig& c) {
+  if (c.model_type == "gemma3_text") {
+    nlohmann::json full = nlohmann::json::object(), sliding = nlohmann::json::object();
+    if (present(j, "rope_parameters")) {
+      const auto& rp = j["rope_parameters"];
+      if (!rp.is_object()) at.child("rope_parameters").fail("expected an object");
+      for (const auto& [key, value] : rp.items()) {
+        if (key != "full_attention" && key != "sliding_attention")
+          at.child("rope_parameters").child(key).fail("Gemma 3 takes one object per layer type: \"full_attention\" "
+                                                      "and \"sliding_attention\"");
+        if (!value.is_null()) (key == "full_attention" ? full : sliding) = value;
+      }
+    }
+    JsonLocation full_at = at.child("rope_parameters").child("full_attention");
+    if (present(j, "rope_scaling")) {
+      if (!j["rope_scaling"].is_object()) at.child("rope_scaling").fail("expected an object");
+      if (!full.is_object()) full_at.fail("expected an object");
+      full.update(j["rope_scaling"]);  // as Gemma3TextConfig: rope_scaling updates the full layers' object
+      full_at = at.child("rope_scaling");
+    }
+    read_rope_object(j, at, full, full_at, at.optional_number(j, "rope_theta", 1e6), c, c.rope_theta, c.rope_scaling);
+    RopeScaling local;
+    read_rope_object(j, at, sliding, at.child("rope_parameters").child("sliding_attention"),
+                     at.optional_number(j, "rope_local_base_freq", 10000.0), c, c.local_rope_theta, local);
+    if (!local.type.empty())
+      at.child("rope_parameters").child("sliding_attention").fail(
+          fmt::format("rope type \"{}\" on the sliding layers is not implemented (their RoPE is unscaled)", local.type));
+    return;
+  }
+  if (present(j, "rope_local_base_freq"))
+    unsupported(at, "rope_local_base_freq", j["rope_local_base_freq"], "a second RoPE is read for gemma3_text only");
+  const char* source = present(j, "rope_scaling") ? "rope_scaling" : "rope_parameters";
+  const nlohmann::json params = present(j, source) ? j[source] : nlohmann::json::object();
+  const JsonLocation p_at = at.child(source);
+  if (!params.is_object()) p_at.fail("expected an object");
+  for (const char* layer : {"full_attention", "sliding_attention"})
+    if (params.contains(layer))
+      // transformers' Llama, Qwen2 and Mistral have one rotary embedding for all layers and do not
+      // read per-layer-type entries (transformers 5.25 then runs the default theta 10000): which
+      // RoPE such a checkpoint was trained with cannot be told, so it is refused.
+      p_at.child(layer).fail(fmt::format("per-layer-type RoPE is not read by transformers' {} (one rotary "
+                                         "embedding for every layer); write rope_parameters as one object",
+                                         c.model_type));
+  read_rope_object(j, at, params, p_at, at.optional_number(j, "rope_theta", 10000.0), c, c.rope_theta, c.rope_scaling);
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, ConfigKeyUse>> config_key_table() {
@@ -293,7 +344,7 @@ int64_t ModelConfig::parameter_count() const {
   const int64_t aug = aug_q_size > 0 ? 3 * q_size() * aug_q_size : 0;
   const int64_t attn = hidden_size * (q_size() + k_size() + v_size()) + o_in_size() * hidden_size + aug;
   const int64_t mlp = 3 * hidden_size * intermediate_size;
-  const int64_t per_layer = attn + mlp + (sandwich_norms ? 4 : 2) * hidden_size;
+  const int64_t per_layer = attn + mlp + (sandwich_norms ? 4 : 2) * hidden_size + (qk_norm ? 2 * head_dim_qk : 0);
   return num_layers * per_layer + vocab_size * hidden_size * (tie_word_embeddings ? 1 : 2) + hidden_size;
 }
 
@@ -303,6 +354,18 @@ double ModelConfig::attention_scale() const {
 
 int64_t ModelConfig::window_of(int64_t layer) const {
   return layer >= 0 && layer < static_cast<int64_t>(layer_slides.size()) && layer_slides[layer] ? sliding_window : 0;
+}
+
+bool ModelConfig::local_rope(int64_t layer) const {
+  return local_rope_theta > 0 && layer >= 0 && layer < static_cast<int64_t>(local_rope_layers.size()) &&
+         local_rope_layers[layer];
+}
+
+bool ModelConfig::plain_qk() const {
+  if (qk_norm) return false;
+  for (int64_t l = 0; l < num_layers; ++l)
+    if (local_rope(l)) return false;
+  return true;
 }
 
 bool ModelConfig::plain_attention() const {
@@ -369,6 +432,10 @@ void ModelConfig::validate(const std::string& where) const {
   if (sliding_window < 0) throw InputError(fmt::format("{}: \"sliding_window\" is {}, expected >= 0", where, sliding_window));
   if (!layer_slides.empty() && static_cast<int64_t>(layer_slides.size()) != num_layers)
     throw InputError(fmt::format("{}: {} layer types for {} layers", where, layer_slides.size(), num_layers));
+  if (!local_rope_layers.empty() && static_cast<int64_t>(local_rope_layers.size()) != num_layers)
+    throw InputError(fmt::format("{}: {} local-RoPE layer types for {} layers", where, local_rope_layers.size(), num_layers));
+  if (!(local_rope_theta >= 0) || !std::isfinite(local_rope_theta))
+    throw InputError(fmt::format("{}: the sliding layers' rope_theta must be a positive number", where));
   for (int64_t id : bos_token_ids)
     if (id < 0 || id >= vocab_size) throw InputError(fmt::format("{}: bos_token_id {} outside the vocabulary", where, id));
   for (int64_t id : eos_token_ids)
@@ -383,21 +450,29 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
   ModelConfig c;
   c.model_type = at.optional_string(j, "model_type", "llama");
   const bool diffqkv = c.model_type == "diffqkv";
-  // Gemma 2 is Gemma (embedding scale, 1 + w gains, GeGLU, its defaults) plus read_gemma2's parts.
-  const bool gemma2 = c.model_type == "gemma2";
-  const bool gemma = c.model_type == "gemma" || gemma2;
-  const bool gqa_family = c.model_type == "llama" || c.model_type == "qwen2" || c.model_type == "mistral" || gemma;
+  // Gemma 2 and 3 are Gemma (embedding scale, 1 + w gains, GeGLU, its defaults) plus
+  // read_gemma_caps's parts; Gemma 3 and Qwen3 norm q and k.
+  const bool gemma3 = c.model_type == "gemma3_text", qwen3 = c.model_type == "qwen3";
+  const bool capped = c.model_type == "gemma2" || gemma3;
+  const bool gemma = c.model_type == "gemma" || capped;
+  const bool gqa_family =
+      c.model_type == "llama" || c.model_type == "qwen2" || qwen3 || c.model_type == "mistral" || gemma;
+  if (c.model_type == "gemma3")
+    throw InputError(fmt::format("{}: model_type \"gemma3\" is Gemma 3's image-text model (its text model's config "
+                                 "nested in text_config): only the text-only form, model_type \"gemma3_text\" "
+                                 "(Gemma3ForCausalLM), or a GGUF file of it, is supported", where));
   if (!diffqkv && !gqa_family)
-    throw InputError(fmt::format("{}: model_type \"{}\" is not supported (diffqkv, llama, qwen2, mistral, gemma, gemma2)",
-                                 where, c.model_type));
+    throw InputError(fmt::format("{}: model_type \"{}\" is not supported (diffqkv, llama, qwen2, qwen3, mistral, gemma, "
+                                 "gemma2, gemma3_text)", where, c.model_type));
   c.vocab_size = require_int(j, "vocab_size", where);
   c.hidden_size = require_int(j, "hidden_size", where);
   c.intermediate_size = require_int(j, "intermediate_size", where);
   c.num_layers = require_int(j, "num_hidden_layers", where);
   c.num_q_heads = require_int(j, "num_attention_heads", where);
   if (c.num_q_heads <= 0) throw InputError(fmt::format("{}: \"num_attention_heads\" must be positive", where));
-  // GemmaConfig's defaults differ from Llama's: head_dim 256, eps 1e-6, tied embeddings.
-  c.head_dim_qk = at.optional_int(j, "head_dim", gemma ? 256 : c.hidden_size / c.num_q_heads);
+  // GemmaConfig's defaults differ from Llama's: head_dim 256, eps 1e-6, tied embeddings; Qwen3Config's:
+  // head_dim 128, eps 1e-6.
+  c.head_dim_qk = at.optional_int(j, "head_dim", gemma ? 256 : qwen3 ? 128 : c.hidden_size / c.num_q_heads);
   if (diffqkv) {
     c.num_k_heads = require_int(j, "num_key_heads", where);
     c.num_v_heads = require_int(j, "num_value_heads", where);
@@ -411,13 +486,14 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
     c.qkv_bias = c.model_type == "qwen2" || at.optional_bool(j, "attention_bias", false);
   }
   if (diffqkv) c.qkv_bias = at.optional_bool(j, "attention_bias", false);
-  c.rms_norm_eps = at.optional_number(j, "rms_norm_eps", gemma ? 1e-6 : 1e-5);
+  c.rms_norm_eps = at.optional_number(j, "rms_norm_eps", gemma || qwen3 ? 1e-6 : 1e-5);
+  c.qk_norm = gemma3 || qwen3;
   c.tie_word_embeddings = at.optional_bool(j, "tie_word_embeddings", gemma);
   c.scale_embedding = c.norm_gain_plus_one = gemma;
   read_activation(j, at, c);
-  c.max_position_embeddings = at.optional_int(j, "max_position_embeddings", 8192);
+  c.max_position_embeddings = at.optional_int(j, "max_position_embeddings", gemma3 ? 131072 : qwen3 ? 32768 : 8192);
   read_rope(j, at, c);
-  if (gemma2) read_gemma2(j, at, c);
+  if (capped) read_gemma_caps(j, at, c);
   read_windows(j, at, c);
   check_model_changing_keys(j, at, c);
   c.bos_token_ids = token_ids(j, "bos_token_id", at);
@@ -503,21 +579,24 @@ nlohmann::ordered_json ModelConfig::to_json() const {
   // Windows as each family reads them back (read_windows): Mistral's absent key would mean 4096.
   const bool slides = std::find(layer_slides.begin(), layer_slides.end(), true) != layer_slides.end();
   if (model_type == "mistral") j["sliding_window"] = slides ? nlohmann::ordered_json(sliding_window) : nlohmann::ordered_json();
-  if (model_type == "qwen2" && slides) {
+  if ((model_type == "qwen2" || model_type == "qwen3") && slides) {
     j["use_sliding_window"] = true;
     j["sliding_window"] = sliding_window;
     nlohmann::ordered_json types = nlohmann::ordered_json::array();
     for (int64_t l = 0; l < num_layers; ++l) types.push_back(window_of(l) > 0 ? "sliding_attention" : "full_attention");
     j["layer_types"] = types;
   }
-  if (model_type == "gemma2") {  // every key written, none left to Gemma2Config's defaults
+  if (model_type == "gemma2" || model_type == "gemma3_text") {  // every key written, none left to the defaults
     j["attn_logit_softcapping"] = attn_logit_softcap > 0 ? nlohmann::ordered_json(attn_logit_softcap) : nlohmann::ordered_json();
     j["final_logit_softcapping"] = final_logit_softcap > 0 ? nlohmann::ordered_json(final_logit_softcap) : nlohmann::ordered_json();
     j["query_pre_attn_scalar"] = query_pre_attn_scalar > 0 ? query_pre_attn_scalar : static_cast<double>(head_dim_qk);
     j["sliding_window"] = sliding_window > 0 ? nlohmann::ordered_json(sliding_window) : nlohmann::ordered_json();
     nlohmann::ordered_json types = nlohmann::ordered_json::array();
-    for (int64_t l = 0; l < num_layers; ++l) types.push_back(window_of(l) > 0 ? "sliding_attention" : "full_attention");
+    // Gemma 3's local-RoPE layers are its sliding layers, also where the window never cuts.
+    for (int64_t l = 0; l < num_layers; ++l)
+      types.push_back(window_of(l) > 0 || local_rope(l) ? "sliding_attention" : "full_attention");
     j["layer_types"] = types;
+    if (model_type == "gemma3_text") j["rope_local_base_freq"] = local_rope_theta > 0 ? local_rope_theta : rope_theta;
   }
   j["tie_word_embeddings"] = tie_word_embeddings;
   j["max_position_embeddings"] = max_position_embeddings;

@@ -10,13 +10,15 @@
 // vocab_size, num_attention_heads (n_q), num_key_heads (n_k), num_value_heads (n_v), head_dim
 // (d_k), v_head_dim (d_v, default head_dim), aug_q_intermediate_size (0 or absent: none),
 // rms_norm_eps, rope_theta, rope_scaling, tie_word_embeddings, max_position_embeddings.
-// Llama / Qwen2 / Mistral / Gemma / Gemma 2 configs load as the special case n_k = n_v = num_key_value_heads,
-// d_v = d_k, no augmented Q (Qwen2 adds q/k/v biases; Gemma scales the token embedding by
-// sqrt(hidden_size), uses 1 + weight as every RMSNorm gain and GeGLU in the MLP; Gemma 2 adds the
-// softcaps, sliding layers and sandwich norms below). Configs as transformers 4 writes them
-// (rope_theta + rope_scaling) and as transformers 5 does (rope_parameters, possibly per layer
-// type) give the same ModelConfig. Every key of config.json is read, checked to have the one value
-// the runtime implements, known to be harmless, or reported: the table is docs/CHECKPOINTS.md and
+// Llama / Qwen2 / Qwen3 / Mistral / Gemma / Gemma 2 / Gemma 3 configs load as the special case
+// n_k = n_v = num_key_value_heads, d_v = d_k, no augmented Q (Qwen2 adds q/k/v biases; Qwen3 norms
+// q and k; Gemma scales the token embedding by sqrt(hidden_size), uses 1 + weight as every RMSNorm
+// gain and GeGLU in the MLP; Gemma 2 adds the softcaps, sliding layers and sandwich norms below;
+// Gemma 3 is Gemma 2 without the caps by default, plus q/k norms and a second RoPE for its sliding
+// layers). Configs as transformers 4 writes them (rope_theta + rope_scaling) and as transformers 5
+// does (rope_parameters, per layer type for Gemma 3) give the same ModelConfig. Every key of
+// config.json is read, checked to have the one value the runtime implements, known to be
+// harmless, or reported: the table is docs/CHECKPOINTS.md and
 // the key lists at the top of model_config.cpp.
 //
 // Invariant: a ModelConfig returned by parse/load/preset has passed validate(): every size is
@@ -88,6 +90,15 @@ struct ModelConfig {
   int64_t sliding_window = 0;
   std::vector<bool> layer_slides;  // one per layer, or empty: no layer slides
   bool sandwich_norms = false;
+  // Qwen3, Gemma 3: q and k each pass an RMSNorm over head_dim after their projection and before
+  // RoPE (self_attn.q_norm / self_attn.k_norm: one gain of head_dim shared by every head, 1 + weight
+  // where norm_gain_plus_one says so).
+  bool qk_norm = false;
+  // Gemma 3: the layers local_rope_layers names (its sliding layers, whether or not their window
+  // cuts) rotate with base local_rope_theta and no scaling; the others with rope_theta and
+  // rope_scaling. 0 / empty: one RoPE for every layer.
+  double local_rope_theta = 0;
+  std::vector<bool> local_rope_layers;
   double rms_norm_eps = 1e-5;
   double rope_theta = 10000.0;
   RopeScaling rope_scaling;
@@ -115,6 +126,11 @@ struct ModelConfig {
   // Attention as softmax(q.k / sqrt(head_dim)) over the whole causal context in every layer: what
   // the fused CUDA paths (SDPA, FlashAttention, the decode kernels) compute. False for Gemma 2.
   bool plain_attention() const;
+  // Whether layer l rotates with the local RoPE (local_rope_theta).
+  bool local_rope(int64_t layer) const;
+  // q and k as the fused CUDA kernels make them (the projection, then one RoPE for every layer):
+  // false with qk_norm or a local RoPE, whose q and k the op-by-op path makes.
+  bool plain_qk() const;
 
   // Throws InputError naming the field and what was expected; `where` names the source.
   void validate(const std::string& where) const;

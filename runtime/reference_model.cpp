@@ -72,10 +72,6 @@ std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32
   const int64_t T = static_cast<int64_t>(tokens.size()), H = c.hidden_size;
   const int64_t dk = c.head_dim_qk, dv = c.head_dim_v;
   const int64_t q_per_k = c.num_q_heads / c.num_k_heads, q_per_v = c.num_q_heads / c.num_v_heads;
-  const RopeTable rope = rope_table(c);
-  const Vec& inv_freq = rope.inv_freq;
-  // transformers scales cos and sin by the attention scaling (yarn): q.k by its square.
-  const double q_scale = rope.attention_scaling * rope.attention_scaling;
   const Vec& embed = w("model.embed_tokens.weight");
 
   std::vector<Vec> x(T, Vec(H));
@@ -88,6 +84,18 @@ std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32
 
   for (int64_t l = 0; l < c.num_layers; ++l) {
     auto W = [&](const std::string& s) -> const Vec& { return w(layer_weight(l, s)); };
+    // The layer's RoPE (Gemma 3's sliding layers have their own); transformers scales cos and sin
+    // by the attention scaling (yarn): q.k by its square.
+    const RopeTable rope = layer_rope_table(c, l);
+    const Vec& inv_freq = rope.inv_freq;
+    const double q_scale = rope.attention_scaling * rope.attention_scaling;
+    // Qwen3 / Gemma 3: each head of q and of k normed over head_dim before RoPE.
+    const auto norm_heads = [&](Vec& x, int64_t heads, const char* gain) {
+      for (int64_t hd = 0; hd < heads; ++hd) {
+        const Vec normed = rms_norm(Vec(x.begin() + hd * dk, x.begin() + (hd + 1) * dk), W(gain), c.rms_norm_eps);
+        std::copy(normed.begin(), normed.end(), x.begin() + hd * dk);
+      }
+    };
     std::vector<Vec> q(T), k(T), v(T);
     for (int64_t t = 0; t < T; ++t) {
       const Vec h = rms_norm(x[t], W("input_layernorm.weight"), c.rms_norm_eps);
@@ -101,6 +109,10 @@ std::vector<std::vector<double>> ReferenceModel::forward(const std::vector<int32
       }
       k[t] = matvec(W("self_attn.k_proj.weight"), h, c.k_size(), H, c.qkv_bias ? &W("self_attn.k_proj.bias") : nullptr);
       v[t] = matvec(W("self_attn.v_proj.weight"), h, c.v_size(), H, c.qkv_bias ? &W("self_attn.v_proj.bias") : nullptr);
+      if (c.qk_norm) {
+        norm_heads(q[t], c.num_q_heads, "self_attn.q_norm.weight");
+        norm_heads(k[t], c.num_k_heads, "self_attn.k_norm.weight");
+      }
       for (int64_t hq = 0; hq < c.num_q_heads; ++hq) apply_rope(&q[t][hq * dk], dk, t, inv_freq);
       for (double& x : q[t]) x *= q_scale;
       for (int64_t hk = 0; hk < c.num_k_heads; ++hk) apply_rope(&k[t][hk * dk], dk, t, inv_freq);

@@ -89,4 +89,11 @@ RopeTable rope_table(const ModelConfig& c, int64_t seq_len) {
   return t;
 }
 
+RopeTable layer_rope_table(const ModelConfig& c, int64_t layer) {
+  if (!c.local_rope(layer)) return rope_table(c);
+  RopeTable t;  // Gemma 3's sliding layers: the default frequencies of their own base, unscaled
+  t.inv_freq = default_inv_freq(c.local_rope_theta, c.head_dim_qk);
+  return t;
+}
+
 }  // namespace aimicius::runtime

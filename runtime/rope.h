@@ -37,5 +37,8 @@ struct RopeTable {
 // `seq_len`: the longest sequence the frequencies serve (only "dynamic" reads it; 0: the model's
 // max_position_embeddings).
 RopeTable rope_table(const ModelConfig& config, int64_t seq_len = 0);
+// Layer `layer`'s table: rope_table(config), or for a local-RoPE layer (ModelConfig::local_rope,
+// Gemma 3's sliding layers) the default frequencies of local_rope_theta, unscaled.
+RopeTable layer_rope_table(const ModelConfig& config, int64_t layer);
 
 }  // namespace aimicius::runtime

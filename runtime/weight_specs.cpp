@@ -23,6 +23,10 @@ std::vector<WeightSpec> weight_specs(const ModelConfig& c) {
     if (c.qkv_bias) specs.push_back({layer_weight(l, "self_attn.k_proj.bias"), {c.k_size()}});
     specs.push_back({layer_weight(l, "self_attn.v_proj.weight"), {c.v_size(), h}});
     if (c.qkv_bias) specs.push_back({layer_weight(l, "self_attn.v_proj.bias"), {c.v_size()}});
+    if (c.qk_norm) {  // Qwen3, Gemma 3: one gain over head_dim for q's heads and one for k's
+      specs.push_back({layer_weight(l, "self_attn.q_norm.weight"), {c.head_dim_qk}, true});
+      specs.push_back({layer_weight(l, "self_attn.k_norm.weight"), {c.head_dim_qk}, true});
+    }
     specs.push_back({layer_weight(l, "self_attn.o_proj.weight"), {h, c.o_in_size()}});
     specs.push_back({layer_weight(l, "post_attention_layernorm.weight"), {h}, true});
     if (c.sandwich_norms) {  // Gemma 2: the MLP's input and output norms (model_config.h)

@@ -10,6 +10,7 @@
 //   model.layers.L.self_attn.q_down_proj.weight     [n_q*d_k, aug]      (augmented Q only)
 //   model.layers.L.self_attn.k_proj.weight          [n_k*d_k, hidden]   (+ .bias with qkv_bias)
 //   model.layers.L.self_attn.v_proj.weight          [n_v*d_v, hidden]   (+ .bias with qkv_bias)
+//   model.layers.L.self_attn.{q,k}_norm.weight      [d_k]               (qk_norm only)
 //   model.layers.L.self_attn.o_proj.weight          [hidden, n_q*d_v]
 //   model.layers.L.post_attention_layernorm.weight  [hidden]
 //   model.layers.L.mlp.{gate,up}_proj.weight        [ffn, hidden]

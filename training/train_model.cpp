@@ -39,9 +39,10 @@ TrainableModel::TrainableModel(const ModelConfig& config, torch::Device device, 
     : config_(config), device_(device) {
   config_.validate("train");
   // This forward is the DiffQKV/Llama one (SwiGLU, plain gains and embedding, softmax attention over
-  // the whole context): a Gemma-family config trained here would be saved as a model it is not.
+  // the whole context, q and k as projected): a Gemma-family or Qwen3 config trained here would be
+  // saved as a model it is not.
   if (config_.mlp_activation != MlpActivation::kSilu || config_.scale_embedding || config_.norm_gain_plus_one ||
-      config_.sandwich_norms || config_.final_logit_softcap > 0 || !config_.plain_attention())
+      config_.sandwich_norms || config_.final_logit_softcap > 0 || !config_.plain_attention() || !config_.plain_qk())
     throw InputError(fmt::format("train: model_type \"{}\" is not trainable here (diffqkv, llama, qwen2, mistral only)",
                                  config_.model_type));
   torch::manual_seed(seed);

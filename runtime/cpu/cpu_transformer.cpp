@@ -56,6 +56,14 @@ std::vector<float> load_norm(const gguf::GgufFile& f, const ModelConfig& c, cons
   return g;
 }
 
+// One head's q or k (d values) normed in place, as CpuTransformer::rms_norm normalises a row.
+void head_norm(float* v, const std::vector<float>& gain, int64_t d, float eps) {
+  float ss = 0;
+  for (int64_t i = 0; i < d; ++i) ss += v[i] * v[i];
+  const float inv = 1.0f / std::sqrt(ss / static_cast<float>(d) + eps);
+  for (int64_t i = 0; i < d; ++i) v[i] = gain[i] * (v[i] * inv);
+}
+
 void add_into(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] += y[i];
 }
@@ -91,6 +99,10 @@ CpuTransformer::CpuTransformer(const gguf::GgufFile& f, const ModelConfig& c, in
         L.qkv_bias.insert(L.qkv_bias.end(), part.begin(), part.end());
       }
     }
+    if (c.qk_norm) {
+      L.q_norm = load_norm(f, c, name("self_attn.q_norm.weight"), dk);
+      L.k_norm = load_norm(f, c, name("self_attn.k_norm.weight"), dk);
+    }
     L.o = load_matrix(f, c, name("self_attn.o_proj.weight"), H, nq * dv);
     const WeightMatrix gate = load_matrix(f, c, name("mlp.gate_proj.weight"), F, H),
                        up = load_matrix(f, c, name("mlp.up_proj.weight"), F, H);
@@ -101,6 +113,12 @@ CpuTransformer::CpuTransformer(const gguf::GgufFile& f, const ModelConfig& c, in
   const RopeTable rope = rope_table(c);
   inv_freq_ = rope.inv_freq;
   q_scale_ = static_cast<float>(rope.attention_scaling * rope.attention_scaling * c.attention_scale());
+  for (int64_t l = 0; l < c.num_layers && local_inv_freq_.empty(); ++l)
+    if (c.local_rope(l)) {
+      const RopeTable local = layer_rope_table(c, l);
+      local_inv_freq_ = local.inv_freq;
+      local_q_scale_ = static_cast<float>(local.attention_scaling * local.attention_scaling * c.attention_scale());
+    }
 }
 
 int64_t CpuTransformer::weight_bytes() const {
@@ -141,15 +159,21 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
   for (int64_t b = 0; b < B; ++b)
     for (int64_t t = 0; t < batch.real[b]; ++t) real_rows.push_back(b * T + t);
   const int64_t R = static_cast<int64_t>(real_rows.size());
-  std::vector<float> cos_t(N * half), sin_t(N * half);
-  for (int64_t n : real_rows) {
-    const double pos = static_cast<double>(batch.start[n / T] + n % T);
-    for (int64_t i = 0; i < half; ++i) {
-      const double a = pos * inv_freq_[i];
-      cos_t[n * half + i] = static_cast<float>(std::cos(a));
-      sin_t[n * half + i] = static_cast<float>(std::sin(a));
+  // Per real row: cos and sin of its position, for the model's RoPE and (Gemma 3) the local one.
+  const auto rotations = [&](const std::vector<double>& inv_freq, std::vector<float>& cos_t, std::vector<float>& sin_t) {
+    cos_t.resize(N * half), sin_t.resize(N * half);
+    for (int64_t n : real_rows) {
+      const double pos = static_cast<double>(batch.start[n / T] + n % T);
+      for (int64_t i = 0; i < half; ++i) {
+        const double a = pos * inv_freq[i];
+        cos_t[n * half + i] = static_cast<float>(std::cos(a));
+        sin_t[n * half + i] = static_cast<float>(std::sin(a));
+      }
     }
-  }
+  };
+  std::vector<float> cos_t, sin_t, local_cos, local_sin;
+  rotations(inv_freq_, cos_t, sin_t);
+  if (!local_inv_freq_.empty()) rotations(local_inv_freq_, local_cos, local_sin);
   int64_t max_keys = 0;
   for (int64_t b = 0; b < B; ++b) max_keys = std::max(max_keys, batch.start[b] + batch.real[b]);
 
@@ -198,15 +222,17 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
     float* vc = batch.v_cache[l];
     rms_norm(x.data(), L.attn_norm, N, h.data());
     matmul(L.qkv, h.data(), N, qkv.data(), pool_, K, scratch);
+    const bool local = c.local_rope(l);
     pool_.parallel_for(R, [&](int64_t i0, int64_t i1) {
      for (int64_t i = i0; i < i1; ++i) {
       const int64_t n = real_rows[i], b = n / T, t = n % T;
       float* row = qkv.data() + n * qkv_w;
       if (!L.qkv_bias.empty()) add_into(row, L.qkv_bias.data(), qkv_w);
-      const float* cs = cos_t.data() + n * half;
-      const float* sn = sin_t.data() + n * half;
+      const float* cs = (local ? local_cos : cos_t).data() + n * half;
+      const float* sn = (local ? local_sin : sin_t).data() + n * half;
       for (int64_t head = 0; head < nq + nk; ++head) {  // q heads then k heads: rotate pairs (i, i + d/2)
         float* v = row + head * dk;
+        if (!L.q_norm.empty()) head_norm(v, head < nq ? L.q_norm : L.k_norm, dk, static_cast<float>(c.rms_norm_eps));
         for (int64_t j = 0; j < half; ++j) {
           const float a = v[j], bb = v[j + half];
           v[j] = a * cs[j] - bb * sn[j];
@@ -245,8 +271,8 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
         }
         const float* base_k = kc + (batch.slot[b] * batch.capacity + first) * nk * dk + head0 / (nq / nk) * dk;
         const float* base_v = vc + (batch.slot[b] * batch.capacity + first) * nv * dv + head0 / (nq / nv) * dv;
-        K.attend(queries, qp, kk, base_k, nk * dk, base_v, nv * dv, dk, dv, q_scale_, softcap, scores[thread].data(),
-                 max_keys, op);
+        K.attend(queries, qp, kk, base_k, nk * dk, base_v, nv * dv, dk, dv, local ? local_q_scale_ : q_scale_, softcap,
+                 scores[thread].data(), max_keys, op);
       }
     };
     if (R * max_keys < 4096) attend_items(0, 1);

@@ -9,7 +9,9 @@
 // of each real query over its slot's context (one query at a time: no [T, T] buffer), the output
 // projection added to the residual, RMSNorm, one product for gate|up, SiLU(gate) * up, down added.
 // Gemma 2 (ModelConfig): the scores softcapped, a sliding layer's queries over their window only,
-// the attention and MLP outputs normed before their residual adds, the logits softcapped.
+// the attention and MLP outputs normed before their residual adds, the logits softcapped. Qwen3
+// and Gemma 3: each head of q and k normed before RoPE; Gemma 3's sliding layers rotate with their
+// own base.
 // The activations of every product are quantised to int8 blocks (kernels.h says what that rounds).
 //
 // Invariants: a row's padding (tokens past real[b]) is never written to the cache and never
@@ -57,7 +59,8 @@ class CpuTransformer {
  private:
   struct Layer {
     std::vector<float> attn_norm, ffn_norm, qkv_bias;  // bias empty when the model has none
-    std::vector<float> attn_out_norm, ffn_out_norm;     // sandwich norms (Gemma 2); empty otherwise
+    std::vector<float> attn_out_norm, ffn_out_norm;     // sandwich norms (Gemma 2 and 3); empty otherwise
+    std::vector<float> q_norm, k_norm;                  // per-head q/k gains (Qwen3, Gemma 3); empty otherwise
     WeightMatrix qkv, o, gate_up, down;
   };
   void rms_norm(const float* x, const std::vector<float>& gain, int64_t rows, float* out);
@@ -67,8 +70,11 @@ class CpuTransformer {
   const KernelTable* kernels_;
   WeightMatrix embed_, lm_head_;  // lm_head_ empty when tied (embed_ is the output projection)
   std::vector<float> final_norm_;
-  std::vector<double> inv_freq_;  // RoPE frequencies (runtime/rope.h); angles in float64 as runtime/model.cpp
-  float q_scale_ = 1.0f;  // RoPE attention scaling squared (yarn) / sqrt(d_k)
+  // RoPE frequencies (runtime/rope.h; angles in float64 as runtime/model.cpp) and the q scale
+  // (RoPE attention scaling squared (yarn) x ModelConfig::attention_scale), for the layers with
+  // the model's RoPE and (Gemma 3's sliding layers) with the local one.
+  std::vector<double> inv_freq_, local_inv_freq_;
+  float q_scale_ = 1.0f, local_q_scale_ = 1.0f;
   std::vector<Layer> layers_;
 };
 

@@ -24,9 +24,12 @@ const std::set<std::string> kUnderstoodKeys = {
     "rope.dimension_count", "attention.key_length", "attention.value_length", "rope.scaling.type",
     "rope.scaling.factor", "rope.scaling.original_context_length", "rope.scaling.finetuned",
     "expert_count", "expert_used_count", "pooling_type"};
-// Understood for gemma2 only (elsewhere they would change the model unread).
-const std::set<std::string> kGemma2Keys = {"attn_logit_softcapping", "final_logit_softcapping",
-                                           "attention.sliding_window"};
+// Understood for gemma2 and gemma3 only (elsewhere they would change the model unread).
+const std::set<std::string> kGemmaKeys = {"attn_logit_softcapping", "final_logit_softcapping",
+                                          "attention.sliding_window"};
+// Understood for gemma3 only: its sliding layers' RoPE base and (where a converter writes it) the
+// period of its full layers.
+const std::set<std::string> kGemma3Keys = {"rope.freq_base_swa", "attention.sliding_window_pattern"};
 
 }  // namespace
 
@@ -56,12 +59,14 @@ std::optional<fs::path> find_gguf(const fs::path& path) {
 
 ModelConfig gguf_model_config(const GgufFile& f) {
   const std::string arch = f.require_string("general.architecture");
-  if (arch != "llama" && arch != "qwen2" && arch != "gemma" && arch != "gemma2")
-    throw InputError(fmt::format("{}: architecture \"{}\" is not supported (llama, qwen2, gemma, gemma2)", f.name(), arch));
+  const bool gemma3 = arch == "gemma3", capped = arch == "gemma2" || gemma3;
+  if (arch != "llama" && arch != "qwen2" && arch != "qwen3" && arch != "gemma" && !capped)
+    throw InputError(fmt::format("{}: architecture \"{}\" is not supported (llama, qwen2, qwen3, gemma, gemma2, gemma3)",
+                                 f.name(), arch));
   const std::string p = arch + ".";
   for (const auto& [key, value] : f.metadata())
     if (key.rfind(p, 0) == 0 && !kUnderstoodKeys.count(key.substr(p.size())) &&
-        !(arch == "gemma2" && kGemma2Keys.count(key.substr(p.size()))))
+        !(capped && kGemmaKeys.count(key.substr(p.size()))) && !(gemma3 && kGemma3Keys.count(key.substr(p.size()))))
       throw InputError(fmt::format("{}: metadata \"{}\" is not understood by this runtime and may change the "
                                    "model; refusing to run it", f.name(), key));
   ModelConfig c;
@@ -95,10 +100,13 @@ ModelConfig gguf_model_config(const GgufFile& f) {
   }
   if (f.find_tensor("rope_freqs.weight"))
     throw InputError(fmt::format("{}: rope_freqs.weight (llama3-style RoPE factors) is not supported yet", f.name()));
-  c.qkv_bias = arch == "qwen2";
+  // Qwen2 has q/k/v biases; other families where the file holds them (attention_bias).
+  c.qkv_bias = arch == "qwen2" || f.find_tensor("blk.0.attn_q.bias") != nullptr;
+  c.qk_norm = arch == "qwen3" || gemma3;
   // Gemma as llama.cpp runs it: GeGLU, the embedding scaled by sqrt(hidden_size); its converter
-  // stores each norm's 1 + weight, so the gains are used as stored (norm_gain_plus_one false).
-  if (arch == "gemma" || arch == "gemma2") {
+  // stores each norm's 1 + weight (the q/k norms' too), so the gains are used as stored
+  // (norm_gain_plus_one false).
+  if (arch == "gemma" || capped) {
     c.mlp_activation = MlpActivation::kGeluTanh;
     c.scale_embedding = true;
   }
@@ -106,13 +114,27 @@ ModelConfig gguf_model_config(const GgufFile& f) {
   // layers (its swa pattern 2), and q scaled by 1 / sqrt(head_dim) except in the 46-layer (27B)
   // model, 1 / sqrt(hidden / heads): llama.cpp's rule, which matches the official configs'
   // query_pre_attn_scalar (256, 256, 144) that the file does not carry.
-  if (arch == "gemma2") {
+  // Gemma 3 likewise, without caps unless the metadata has them: the window on five layers of six
+  // (llama.cpp's swa pattern 6; a converter's sliding_window_pattern where given), which rotate
+  // with base rope.freq_base_swa (absent: 10000, llama.cpp's value) and no scaling; no window in the
+  // file: every layer full, with the one RoPE (as llama.cpp); 1 / sqrt(head_dim) but for the
+  // 62-layer (27B) model, 1 / sqrt(hidden / heads).
+  if (capped) {
     c.attn_logit_softcap = f.optional_float(p + "attn_logit_softcapping").value_or(0.0);
     c.final_logit_softcap = f.optional_float(p + "final_logit_softcapping").value_or(0.0);
-    c.query_pre_attn_scalar = static_cast<double>(c.num_layers == 46 ? c.hidden_size / c.num_q_heads : c.head_dim_qk);
+    const int64_t big = gemma3 ? 62 : 46;
+    c.query_pre_attn_scalar = static_cast<double>(c.num_layers == big ? c.hidden_size / c.num_q_heads : c.head_dim_qk);
     c.sliding_window = f.optional_int(p + "attention.sliding_window").value_or(0);
+    const int64_t pattern = gemma3 ? f.optional_int(p + "attention.sliding_window_pattern").value_or(6) : 2;
+    if (pattern <= 0)
+      throw InputError(fmt::format("{}: {}attention.sliding_window_pattern {} must be positive", f.name(), p, pattern));
     c.layer_slides.assign(static_cast<size_t>(std::max<int64_t>(c.num_layers, 0)), false);
-    for (size_t l = 0; c.sliding_window > 0 && l < c.layer_slides.size(); l += 2) c.layer_slides[l] = true;
+    for (size_t l = 0; c.sliding_window > 0 && l < c.layer_slides.size(); ++l)
+      c.layer_slides[l] = gemma3 ? (l + 1) % pattern != 0 : l % 2 == 0;
+    if (gemma3 && c.sliding_window > 0) {
+      c.local_rope_theta = f.optional_float(p + "rope.freq_base_swa").value_or(10000.0);
+      c.local_rope_layers = c.layer_slides;
+    }
     c.sandwich_norms = true;
   }
   const Value* tokens = f.find("tokenizer.ggml.tokens");
@@ -146,7 +168,8 @@ std::string gguf_tensor_name(const std::string& n, bool sandwich_norms) {
       {"self_attn.k_proj.bias", "attn_k.bias"},          {"self_attn.v_proj.weight", "attn_v.weight"},
       {"self_attn.v_proj.bias", "attn_v.bias"},          {"self_attn.o_proj.weight", "attn_output.weight"},
       {"post_attention_layernorm.weight", "ffn_norm.weight"}, {"mlp.gate_proj.weight", "ffn_gate.weight"},
-      {"mlp.up_proj.weight", "ffn_up.weight"},           {"mlp.down_proj.weight", "ffn_down.weight"}};
+      {"mlp.up_proj.weight", "ffn_up.weight"},           {"mlp.down_proj.weight", "ffn_down.weight"},
+      {"self_attn.q_norm.weight", "attn_q_norm.weight"}, {"self_attn.k_norm.weight", "attn_k_norm.weight"}};
   const std::string prefix = "model.layers.";
   if (n.rfind(prefix, 0) != 0) return "";
   const size_t dot = n.find('.', prefix.size());

@@ -79,8 +79,10 @@ struct GgufWriteOptions {
 };
 
 // The safetensors checkpoint in `dir` as a GGUF file, written the way llama.cpp's converter writes
-// the family: names mapped, llama's q/k rows permuted, Gemma's (and Gemma 2's) norms stored as
-// 1 + weight and its head_dim as key_length, Gemma 2's caps and window as metadata; norms float32.
+// the family: names mapped, llama's q/k rows permuted, Gemma's (Gemma 2's, Gemma 3's) norms stored
+// as 1 + weight and its head_dim as key_length, Gemma 2's caps and window as metadata, Gemma 3's
+// window, sliding layers' base and full-layer period (as a converter that writes them does), and
+// linear RoPE scaling; norms float32.
 inline void write_gguf_like_converter(const runtime::ModelConfig& c, const std::filesystem::path& dir,
                                       const std::filesystem::path& out, const GgufWriteOptions& o = {}) {
   const auto ckpt = runtime::SafetensorsCheckpoint::open(dir);
@@ -99,7 +101,7 @@ inline void write_gguf_like_converter(const runtime::ModelConfig& c, const std::
     w.kv_u32("tokenizer.ggml.eos_token_id", 2);
     w.kv_string("tokenizer.chat_template", o.chat_template);
   }
-  const std::string a = c.model_type;
+  const std::string a = c.model_type == "gemma3_text" ? "gemma3" : c.model_type;
   w.kv_string("general.architecture", a);
   w.kv_u32(a + ".context_length", static_cast<uint32_t>(c.max_position_embeddings));
   w.kv_u32(a + ".embedding_length", static_cast<uint32_t>(c.hidden_size));
@@ -117,6 +119,17 @@ inline void write_gguf_like_converter(const runtime::ModelConfig& c, const std::
     w.kv_f32(a + ".attn_logit_softcapping", static_cast<float>(c.attn_logit_softcap));
     w.kv_f32(a + ".final_logit_softcapping", static_cast<float>(c.final_logit_softcap));
     w.kv_u32(a + ".attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
+  }
+  if (a == "gemma3") {  // the period: the first full layer's index + 1
+    w.kv_u32(a + ".attention.sliding_window", static_cast<uint32_t>(c.sliding_window));
+    int64_t period = 1;
+    while (period <= c.num_layers && c.local_rope(period - 1)) ++period;
+    w.kv_u32(a + ".attention.sliding_window_pattern", static_cast<uint32_t>(period));
+    w.kv_f32(a + ".rope.freq_base_swa", static_cast<float>(c.local_rope_theta));
+  }
+  if (c.rope_scaling.type == "linear") {
+    w.kv_string(a + ".rope.scaling.type", "linear");
+    w.kv_f32(a + ".rope.scaling.factor", static_cast<float>(c.rope_scaling.factor));
   }
   for (const auto& spec : runtime::weight_specs(c)) {
     const std::string name = runtime::gguf::gguf_tensor_name(spec.name, c.sandwich_norms);

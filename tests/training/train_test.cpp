@@ -54,8 +54,8 @@ TrainOptions tiny_options(const std::filesystem::path& corpus, const std::filesy
 
 // The trainer's forward is the DiffQKV/Llama one: a Gemma-family shape is refused by name rather
 // than trained as a different model and saved under its model_type.
-TEST(Train, GemmaFamilyShapesAreRefused) {
-  for (const char* type : {"gemma", "gemma2"}) {
+TEST(Train, GemmaFamilyAndQwen3ShapesAreRefused) {
+  for (const char* type : {"gemma", "gemma2", "gemma3_text", "qwen3"}) {
     nlohmann::json j = preset_config("tiny-gqa").to_json();
     j["model_type"] = type;
     const ModelConfig gemma = parse_model_config(j, "gemma.json");

@@ -73,7 +73,7 @@ std::string render_case(const std::string& key) {
 }
 
 void check_all(const nlohmann::ordered_json& expected, const std::string& source) {
-  ASSERT_GE(expected.size(), corpus_dir() == AIMICIUS_CHAT_TEMPLATES_DIR ? 7u * 7u : 1u) << source;
+  ASSERT_GE(expected.size(), corpus_dir() == AIMICIUS_CHAT_TEMPLATES_DIR ? 8u * 7u : 1u) << source;
   for (auto it = expected.begin(); it != expected.end(); ++it) {
     SCOPED_TRACE(it.key() + " (" + source + ")");
     if (it.value().contains("text")) {

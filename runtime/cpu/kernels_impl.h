@@ -342,8 +342,21 @@ void scores_avx(const float* q, const float* k, int64_t ks, int64_t j0, int64_t 
 
 // p[0..keys) to e^(p - max) in place; returns their sum.
 float exp_row_avx(float* p, int64_t keys) {
-  float mx = -__builtin_inff();
+  // The maximum, 32 lanes a step (a scalar chain of maxss waits ~3 cycles an element: it was 14%
+  // of a long prefill's attention); a maximum does not depend on the order it is taken in.
+  __m256 m0 = _mm256_set1_ps(-__builtin_inff()), m1 = m0, m2 = m0, m3 = m0;
   int64_t j = 0;
+  for (; j + 32 <= keys; j += 32) {
+    m0 = _mm256_max_ps(m0, _mm256_loadu_ps(p + j));
+    m1 = _mm256_max_ps(m1, _mm256_loadu_ps(p + j + 8));
+    m2 = _mm256_max_ps(m2, _mm256_loadu_ps(p + j + 16));
+    m3 = _mm256_max_ps(m3, _mm256_loadu_ps(p + j + 24));
+  }
+  const __m256 m = _mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3));
+  __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+  m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+  m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+  float mx = _mm_cvtss_f32(m4);
   for (; j < keys; ++j) mx = max_f(mx, p[j]);
   const __m256 mxv = _mm256_set1_ps(mx);
   __m256 sumv = _mm256_setzero_ps();
@@ -395,14 +408,105 @@ void weighted_values_avx(const float* p, const float* v, int64_t vs, int64_t j0,
 // query's result is the same, bit for bit, as attending alone (the same sums in the same order).
 constexpr int64_t kKeyBlock = 64;
 
+// Up to how many queries with the same keys share each K and V load in registers (grouped_*
+// below): 3 with AVX-512VL's 32 vector registers (3 x 8 accumulators, 3 broadcasts or query rows,
+// one load), 1 with AVX2's 16.
+#if defined(__AVX512VL__)
+constexpr int kGroup = 3;
+#else
+constexpr int kGroup = 1;
+#endif
+
+// scores_avx's eight-key step for G queries at once: each K row is loaded once for all G (instead
+// of once per query: the single-query loop issues more loads than FMAs). Each (query, key) sum is
+// accumulated and reduced as scores_avx does, so the scores are bit for bit its scores. Keys
+// [j0, j1) (j0 a multiple of 8); returns the first key not done (the caller finishes each query).
+template <int G>
+int64_t grouped_scores_avx(const float* const* q, const float* k, int64_t ks, int64_t j0, int64_t j1, int64_t dk,
+                           float scale, float* const* p) {
+  const __m128 sc4 = _mm_set1_ps(scale);
+  int64_t j = j0;
+  for (; j + 8 <= j1; j += 8) {
+    const float* k0 = k + j * ks;
+    __m256 a[G][8];
+#pragma GCC unroll 8
+    for (int g = 0; g < G; ++g)
+#pragma GCC unroll 8
+      for (int r = 0; r < 8; ++r) a[g][r] = _mm256_setzero_ps();
+    for (int64_t c = 0; c < dk; c += 8) {
+      __m256 qv[G];
+#pragma GCC unroll 8
+      for (int g = 0; g < G; ++g) qv[g] = _mm256_loadu_ps(q[g] + c);
+#pragma GCC unroll 8
+      for (int r = 0; r < 8; ++r) {
+        const __m256 kv = _mm256_loadu_ps(k0 + r * ks + c);
+#pragma GCC unroll 8
+        for (int g = 0; g < G; ++g) a[g][r] = _mm256_fmadd_ps(qv[g], kv, a[g][r]);
+      }
+    }
+#pragma GCC unroll 8
+    for (int g = 0; g < G; ++g) {
+      _mm_storeu_ps(p[g] + j, _mm_mul_ps(sc4, hsum4(a[g][0], a[g][1], a[g][2], a[g][3])));
+      _mm_storeu_ps(p[g] + j + 4, _mm_mul_ps(sc4, hsum4(a[g][4], a[g][5], a[g][6], a[g][7])));
+    }
+  }
+  return j;
+}
+
+// weighted_values_n<8> for G queries at once: each V row's 64 values loaded once for all G; each
+// query's sums in weighted_values_n's order (so bit for bit its result).
+template <int G>
+void grouped_values_64(const float* const* p, const float* v, int64_t vs, int64_t j0, int64_t j1, float* const* out) {
+  __m256 o[G][8];
+#pragma GCC unroll 8
+  for (int g = 0; g < G; ++g)
+#pragma GCC unroll 8
+    for (int r = 0; r < 8; ++r) o[g][r] = _mm256_loadu_ps(out[g] + 8 * r);
+  for (int64_t j = j0; j < j1; ++j) {
+    __m256 pj[G];
+#pragma GCC unroll 8
+    for (int g = 0; g < G; ++g) pj[g] = _mm256_set1_ps(p[g][j]);
+    const float* vj = v + j * vs;
+#pragma GCC unroll 8
+    for (int r = 0; r < 8; ++r) {
+      const __m256 vv = _mm256_loadu_ps(vj + 8 * r);
+#pragma GCC unroll 8
+      for (int g = 0; g < G; ++g) o[g][r] = _mm256_fmadd_ps(pj[g], vv, o[g][r]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int g = 0; g < G; ++g)
+#pragma GCC unroll 8
+    for (int r = 0; r < 8; ++r) _mm256_storeu_ps(out[g] + 8 * r, o[g][r]);
+}
+
+// How many queries from i on (at most kGroup) see the same keys, so can share loads.
+inline int same_keys_run(int64_t queries, const int64_t* keys, int64_t i) {
+  int n = 1;
+  while (n < kGroup && i + n < queries && keys[i + n] == keys[i]) ++n;
+  return n;
+}
+
 void attend_avx(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t ks,
                 const float* v, int64_t vs, int64_t dk, int64_t dv, float scale, float softcap, float* p, int64_t ps,
                 float* const* out) {
   int64_t most = 0;
   for (int64_t i = 0; i < queries; ++i) most = keys[i] > most ? keys[i] : most;
   for (int64_t j0 = 0; j0 < most; j0 += kKeyBlock)
-    for (int64_t i = 0; i < queries; ++i)
-      if (keys[i] > j0) scores_avx(q[i], k, ks, j0, j0 + kKeyBlock < keys[i] ? j0 + kKeyBlock : keys[i], dk, scale, p + i * ps);
+    for (int64_t i = 0; i < queries;) {
+      const int n = same_keys_run(queries, keys, i);
+      const int64_t j1 = j0 + kKeyBlock < keys[i] ? j0 + kKeyBlock : keys[i];
+      int64_t done = j0;  // the keys the group's shared loads covered; each query finishes alone
+      if (keys[i] > j0 && n > 1) {
+        float* rows[kGroup];
+        for (int g = 0; g < n; ++g) rows[g] = p + (i + g) * ps;
+        done = n == 3 ? grouped_scores_avx<3>(q + i, k, ks, j0, j1, dk, scale, rows)
+                      : grouped_scores_avx<2>(q + i, k, ks, j0, j1, dk, scale, rows);
+      }
+      for (int g = 0; g < n; ++g)
+        if (keys[i + g] > done) scores_avx(q[i + g], k, ks, done, j1, dk, scale, p + (i + g) * ps);
+      i += n;
+    }
   if (softcap > 0)
     for (int64_t i = 0; i < queries; ++i) softcap_row(p + i * ps, keys[i], softcap);
   float sums[kMaxQueries];
@@ -411,9 +515,24 @@ void attend_avx(int64_t queries, const float* const* q, const int64_t* keys, con
     for (int64_t c = 0; c < dv; ++c) out[i][c] = 0;
   }
   for (int64_t j0 = 0; j0 < most; j0 += kKeyBlock)
-    for (int64_t i = 0; i < queries; ++i)
-      if (keys[i] > j0)
-        weighted_values_avx(p + i * ps, v, vs, j0, j0 + kKeyBlock < keys[i] ? j0 + kKeyBlock : keys[i], dv, out[i]);
+    for (int64_t i = 0; i < queries;) {
+      const int n = same_keys_run(queries, keys, i);
+      const int64_t j1 = j0 + kKeyBlock < keys[i] ? j0 + kKeyBlock : keys[i];
+      if (keys[i] > j0 && n > 1 && dv % 64 == 0) {
+        const float* rows[kGroup];
+        for (int g = 0; g < n; ++g) rows[g] = p + (i + g) * ps;
+        for (int64_t c = 0; c < dv; c += 64) {
+          float* outs[kGroup];
+          for (int g = 0; g < n; ++g) outs[g] = out[i + g] + c;
+          if (n == 3) grouped_values_64<3>(rows, v + c, vs, j0, j1, outs);
+          else grouped_values_64<2>(rows, v + c, vs, j0, j1, outs);
+        }
+      } else {
+        for (int g = 0; g < n; ++g)
+          if (keys[i + g] > j0) weighted_values_avx(p + (i + g) * ps, v, vs, j0, j1, dv, out[i + g]);
+      }
+      i += n;
+    }
   for (int64_t i = 0; i < queries; ++i) {
     const __m256 inv = _mm256_set1_ps(1.0f / sums[i]);
     for (int64_t c = 0; c < dv; c += 8) _mm256_storeu_ps(out[i] + c, _mm256_mul_ps(inv, _mm256_loadu_ps(out[i] + c)));

@@ -199,7 +199,9 @@ TEST(CpuKernels, AttentionMatchesFloat64Softmax) {
   for (float softcap : {0.0f, 1.5f})  // 1.5: Gemma 2's cap * tanh(score / cap), near the scores' size
   for (int64_t dk : {64, 12}) {  // 12: the scalar fallback inside the vector builds
     const int64_t most = 150, stride = 3 * dk;  // rows of a [keys, 3 heads, dk] cache, head 1
-    const std::vector<int64_t> keys = {1, 37, 64, 65, 130, 150, 3};
+    // Runs of equal counts (2, 3, 4) as the query heads of one token have: the 512-bit build
+    // shares each K and V load among up to three of them (kernels_impl.h, grouped_*).
+    const std::vector<int64_t> keys = {1, 37, 37, 64, 65, 65, 65, 130, 150, 150, 150, 150, 3};
     const int64_t queries = static_cast<int64_t>(keys.size());
     const std::vector<float> q = random_floats(queries * dk, rng), kv = random_floats(most * stride, rng),
                              vv = random_floats(most * stride, rng);

@@ -7,11 +7,13 @@
 
 #include <string>
 
+#include "scorers/sql_engine/sql_execution.h"
+
 namespace aimicius {
 
 namespace {
 
-constexpr std::size_t kMaxQueryBytes = 100000;  // as SqlDatabase's limit
+constexpr std::size_t kMaxQueryBytes = kMaxSqlStatementBytes;
 
 std::string lower(std::string_view text) {
   std::string out(text);

@@ -14,11 +14,13 @@
 //       (INSERT/UPDATE/DELETE, CREATE/DROP, ATTACH/DETACH, PRAGMA, BEGIN/COMMIT, ANALYZE,
 //       table-valued pragma_* functions, ...) fails to prepare with SQLite's "not authorized";
 //     - extension loading and triggers are disabled, defensive mode on, schema untrusted;
-//     - limits: SQL text <= 100,000 bytes, any one string/blob <= 16 MiB, no attached databases;
+//     - limits: SQL text <= kMaxSqlStatementBytes (16 KiB), any one string/blob <= 1 MiB, no
+//       attached databases (why these sizes: sql_execution.cpp);
 //     - a statement that SQLite does not report as read-only (sqlite3_stmt_readonly, e.g. VACUUM)
 //       or that returns no columns (e.g. REINDEX) is refused before its first step, also with an
 //       error starting "not authorized".
-//   Not thread-safe: use one SqlDatabase per thread. Movable, not copyable.
+//   Queries run on a thread of the SqlDatabase's own (SqlQueryThread, sql_query_thread.h), which
+//   holds the connection. Not thread-safe: use one SqlDatabase per thread. Movable, not copyable.
 //
 // SqlDatabase::run(query, limits) -> SqlResult; never throws for anything the query does.
 //   - Leading whitespace, comments and `;` are skipped; the query must then be ONE statement:
@@ -27,7 +29,11 @@
 //   - `prepared` is true when that single statement compiled and passed the authorizer and the
 //     read-only checks; a prepare failure leaves ok=false, prepared=false, error = SQLite's text.
 //   - Wall time from the start of prepare is bounded by limits.seconds through a progress handler
-//     (checked every 1000 VM steps): error "time limit".
+//     (checked every 100 VM steps, where the VM jumps back): error "time limit". SQLite cannot
+//     stop inside one function call or along straight-line code, so run() itself gives up on a
+//     query still running kGraceSeconds (plus a tenth of the limit) after its limit, answers
+//     "time limit", and leaves that connection to end the query on its own thread; the next run()
+//     opens a new connection. run() thus returns within limit x 1.1 + kGraceSeconds.
 //   - At most limits.max_rows rows are kept; one more row stops reading: ok=false,
 //     truncated=true, error "row limit". Values are counted in bytes (text: its length, blob: its
 //     hex length, numbers 8, NULL 1); passing limits.max_result_bytes stops reading the same way
@@ -103,6 +109,9 @@
 
 namespace aimicius {
 
+// The longest statement SqlDatabase runs (and SqlReadInspector reads); longer ones are errors.
+inline constexpr int kMaxSqlStatementBytes = 16 << 10;
+
 struct SqlLimits {
   double seconds = 2.0;                 // wall time for prepare + all steps of one query
   int64_t max_rows = 10000;             // rows kept; one more is "row limit"
@@ -119,25 +128,30 @@ struct SqlResult {
   double seconds = 0.0;    // wall time of prepare + steps
 };
 
+class SqlQueryThread;
+
 class SqlDatabase {
  public:
+  static constexpr double kGraceSeconds = 0.2;  // see run() above
+
   static SqlDatabase open(const std::filesystem::path& file);
 
   SqlResult run(std::string_view query, const SqlLimits& limits) const;
 
   const std::filesystem::path& file() const { return file_; }
 
-  SqlDatabase(SqlDatabase&&) noexcept = default;
-  SqlDatabase& operator=(SqlDatabase&&) noexcept = default;
+  SqlDatabase(SqlDatabase&&) noexcept;
+  SqlDatabase& operator=(SqlDatabase&&) noexcept;
   SqlDatabase(const SqlDatabase&) = delete;
   SqlDatabase& operator=(const SqlDatabase&) = delete;
-  ~SqlDatabase() = default;
+  ~SqlDatabase();
 
  private:
-  SqlDatabase(std::filesystem::path file, SqliteDb db) : file_(std::move(file)), db_(std::move(db)) {}
+  explicit SqlDatabase(std::filesystem::path file);
 
   std::filesystem::path file_;
-  SqliteDb db_;
+  // The connection's thread; replaced by a new one (a new connection) when run() gave up on it.
+  mutable std::unique_ptr<SqlQueryThread> thread_;
 };
 
 struct SqlScore {

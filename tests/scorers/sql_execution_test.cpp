@@ -13,9 +13,11 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "common/errors.h"
+#include "common/utf8.h"
 #include "scorers/sql_engine/sql_order_keys.h"
 #include "scorers/sql_engine/sql_script_database.h"
 #include "tests/scratch_dir.h"
@@ -319,9 +321,9 @@ TEST(SqlExecution, LongStringSearchesEndWithinTheTimeLimit) {
   TelemetryDb t;
   SqlLimits limits;
   limits.seconds = 2.0;
-  // 4 MB of 'a' searched for 2 MB of 'a' then 'b': the worst case of a naive search.
-  const std::string haystack = "replace(hex(zeroblob(2000000)), '0', 'a')";
-  const std::string needle = "replace(hex(zeroblob(1000000)), '0', 'a') || 'b'";
+  // 1 MB of 'a' searched for 0.5 MB of 'a' then 'b': the worst case of a naive search.
+  const std::string haystack = "replace(hex(zeroblob(500000)), '0', 'a')";
+  const std::string needle = "replace(hex(zeroblob(250000)), '0', 'a') || 'b'";
   for (const std::string& query :
        {"SELECT instr(" + haystack + ", " + needle + ")", "SELECT length(replace(" + haystack + ", " + needle + ", 'x'))"}) {
     const auto start = std::chrono::steady_clock::now();
@@ -346,6 +348,169 @@ TEST(SqlExecution, InstrAndReplaceKeepSqlitesMeaning) {
   const nlohmann::json expected = nlohmann::json::parse(R"([7, 1, 0, null, 3, 3, "ayybyyc", "abc", null, "ba", "text"])");
   ASSERT_EQ(r.rows[0].size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(r.rows[0][i], expected[i]) << "column " << i;
+}
+
+// printf('%.*c', N, 'x') loops N times inside one call in SQLite 3.40, past the length limit and
+// past any time limit (8 s for N = 2e9). The engine's printf and format answer NULL at once there
+// (the built-in's own answer for a too-big result).
+TEST(SqlExecution, HugeCharacterRepeatsInPrintfEndAtOnce) {
+  TelemetryDb t;
+  SqlLimits limits;
+  limits.seconds = 2.0;
+  for (const std::string query :
+       {"SELECT printf('%.*c', 2000000000, 'x')", "SELECT format('%!.*c', 2000000000, 'x')",
+        "SELECT printf('%-*.*c', 5, -2000000000, 'x')", "SELECT printf('%.2000000000c%.*c', 'a', 3, 'b')",
+        "SELECT printf(printf('%s', '%.*c'), (SELECT 1999999999), 'x')",
+        "SELECT printf('%.600000c%.600000c', 'x', 'y')"}) {  // 1.2 MB of repeats past the 1 MiB limit
+    const auto start = std::chrono::steady_clock::now();
+    const SqlResult r = t.db.run(query, limits);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LT(seconds, 2.0) << query;  // the time limit; the built-in's loop ran 8 s
+    ASSERT_TRUE(r.ok) << query << ": " << r.error;
+    EXPECT_EQ(r.rows, std::vector<std::vector<json>>({{json(nullptr)}})) << query;
+  }
+}
+
+// Each call answers as on a connection without the engine's functions (SQLite's built-ins), byte
+// for byte.
+void expect_builtin_answers(const std::vector<std::string>& calls) {
+  TelemetryDb t;
+  sqlite3* plain = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &plain), SQLITE_OK);
+  sqlite3_limit(plain, SQLITE_LIMIT_LENGTH, 1 << 20);  // the engine's value limit
+  for (const std::string& call : calls) {
+    const SqlResult ours = t.db.run("SELECT " + call, SqlLimits{});
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(plain, ("SELECT " + call).c_str(), -1, &stmt, nullptr), SQLITE_OK) << call;
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW) << call;
+    json want;
+    switch (sqlite3_column_type(stmt, 0)) {
+      case SQLITE_NULL: want = nullptr; break;
+      case SQLITE_INTEGER: want = sqlite3_column_int64(stmt, 0); break;
+      default:  // as the engine reports text: bytes that are not UTF-8 become U+FFFD
+        want = valid_utf8_bytewise(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
+                                               static_cast<size_t>(sqlite3_column_bytes(stmt, 0))));
+    }
+    sqlite3_finalize(stmt);
+    ASSERT_TRUE(ours.ok) << call << ": " << ours.error;
+    EXPECT_EQ(ours.rows, std::vector<std::vector<json>>({{want}})) << call;
+  }
+  sqlite3_close(plain);
+}
+
+TEST(SqlExecution, PrintfAndFormatKeepSqlitesMeaning) {
+  expect_builtin_answers(
+      {"printf('%d|%5.2f|%-6s|%%|%x', 42, 3.14159, 'ab', 255)", "format('%q %Q %w', 'it''s', NULL, 'a\"b')",
+       "printf('%.*c|%*c|%5.3c|%-4c|', 3, 'x', 4, 'y', 'z', 'w')", "printf('%c%c', 'héllo', NULL)",
+       "printf('%.*c', -3, 'x')", "printf('%.3c', 'é')", "printf('%!.20e|%,d|%lld|%i', 1.5, 1234567, 9, 7)",
+       "printf('%.*s|%*d', 2, 'abcdef', -5, 12)", "printf('%n%s%T%s', 'a', 'b')", "printf('%y %d', 1)",
+       "printf('trailing %')", "printf('%s')", "printf()", "printf(NULL, 1)", "printf(12, 3)",
+       "printf('%.1048576c', 'x') IS NULL", "length(printf('%.1048575c', 'x'))", "printf('%r %p', 3, 255)",
+       "printf('%*.*d|%.*z', 8, 4, 17, 2, 'abcd')", "format('%10.4c|%.0c|%.1c', 'a', 'b', 'c')"});
+}
+
+// trim(X, Y) tried every character of Y at every step: 40 KB by a 40 KB set took 3.5 s in one call
+// (1 MB by 1 MB: hours). The engine's trims look characters up; the limit holds.
+TEST(SqlExecution, TrimByALongSetEndsAtOnce) {
+  TelemetryDb t;
+  SqlLimits limits;
+  limits.seconds = 2.0;
+  const std::string x = "replace(hex(zeroblob(500000)), '0', 'a')";  // 1 MB of 'a'
+  const std::string set = "replace(hex(zeroblob(500000)), '0', 'b') || 'a'";
+  for (const char* fn : {"trim", "ltrim", "rtrim"}) {
+    const std::string query = std::string("SELECT length(") + fn + "(" + x + ", " + set + "))";
+    const auto start = std::chrono::steady_clock::now();
+    const SqlResult r = t.db.run(query, limits);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LT(seconds, 2.0) << fn;  // the time limit; the built-in's scan: hours
+    ASSERT_TRUE(r.ok) << fn << ": " << r.error;
+    EXPECT_EQ(r.rows, std::vector<std::vector<json>>({{json(0)}})) << fn;
+  }
+}
+
+TEST(SqlExecution, TrimKeepsSqlitesMeaning) {
+  expect_builtin_answers(
+      {"trim('  a b  ')", "ltrim('  a b  ')", "rtrim('  a b  ')", "trim('xxaxx', 'x')", "trim('abcba', 'ab')",
+       "ltrim('héhéa', 'hé')", "rtrim('aéé', 'é')", "trim('é', x'a9')", "rtrim('aé', x'a9' || 'é')",
+       "rtrim('aé', 'é' || x'a9')", "trim(NULL, 'a')", "trim('a', NULL)", "trim('abc', '')", "trim(12321, 1)",
+       "typeof(trim(12321, 3))", "trim(x'616263', 'a')", "trim('aXa', 'a' || x'00' || 'X')",
+       "trim(x'c3' || 'abc' || x'c3', x'c3')", "trim('aaa', 'a')", "ltrim('', 'a')", "trim('  ')",
+       "rtrim('abc' || x'e0808080808080', x'e0808080808080')", "ltrim('ééa', x'c3a9c3a9')",
+       // Sets past 8 characters (looked up by bytes): the first character of the set in its order
+       // wins where a 1-byte and a 2-byte one both match.
+       "ltrim('éa', x'c3' || '12345678' || 'é')", "ltrim('éa', 'é12345678' || x'c3')",
+       "trim('  héllo wörld!!', ' !abcdefgh')", "rtrim('wörldöö', 'abcdefghijö')",
+       "trim('xyz' || x'e0808080808080', x'e0808080808080' || 'abcdefghijxz')",
+       "ltrim('a€b€', '€abcdefghijklmnop')", "trim(printf('%.100c', 'q'), 'abcdefghijklmnopq')"});
+}
+
+TEST(SqlExecution, JsonPatchKeepsSqlitesMeaning) {
+  expect_builtin_answers(
+      {"json_patch('{\"a\":1,\"b\":{\"c\":2}}', '{\"b\":{\"c\":null,\"d\":[3]},\"e\":\"x\"}')",
+       "json_patch('[1,2]', '{\"a\":1}')", "json_patch('{\"a\":1}', '7')", "json_patch(NULL, '{}')",
+       "json_patch('{}', NULL)",
+       // the result is JSON to the functions that take it (SQLite's subtype), not a quoted string
+       "json_object('p', json_patch('{\"x\":1}', '{\"y\":2}'))", "json_array(json_patch('{}', '{}'), 1)",
+       "json_patch('{\"a\":1}', '{\"a\":1}') -> '$.a'", "typeof(json_patch('{\"a\":1}', '{}'))"});
+}
+
+// json_patch compares every key of one object with every key of the other: two objects of 40,000
+// keys took 9.9 s in one call. Past 4M key pairs the engine's json_patch refuses at once.
+TEST(SqlExecution, JsonPatchOfManyKeysEndsAtOnce) {
+  TelemetryDb t;
+  SqlLimits limits;
+  limits.seconds = 2.0;
+  const auto object = [](const std::string& key) {  // {"KEY1":1,"KEY2":1,...}
+    return "(WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 40000) "
+           "SELECT '{' || group_concat('\"" + key + "' || i || '\":1') || '}' FROM c)";
+  };
+  const std::string query = "SELECT json_patch(" + object("a") + ", " + object("b") + ")";
+  const auto start = std::chrono::steady_clock::now();
+  const SqlResult r = t.db.run(query, limits);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 1.0);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("json_patch: objects with too many keys"), std::string::npos) << r.error;
+  // Small objects still merge.
+  const SqlResult small = t.db.run("SELECT json_patch('{\"a\":1}', '{\"b\":2}')", limits);
+  ASSERT_TRUE(small.ok) << small.error;
+  EXPECT_EQ(small.rows.at(0).at(0), "{\"a\":1,\"b\":2}");
+}
+
+// SQLite checks the time limit only where its program jumps back, so a statement's straight-line
+// work (every call in one row's expressions) runs to its end past the limit: at the old 100 KB x
+// 16 MB limits, 300 nested calls ran 45 s against a 2 s limit. That work is now bounded by the
+// statement and value limits (the heaviest statement that fits runs ~1.8 s against 1 s), and run()
+// gives up on the query at limit x 1.1 + grace, leaving it to its thread and connection; the next
+// query runs on a new connection.
+TEST(SqlExecution, StraightLineWorkEndsAtTheTimeLimit) {
+  TelemetryDb t;
+  SqlLimits limits;
+  limits.seconds = 0.2;  // the straight line below is ~1-2 s of work on one core
+  std::string straight = "SELECT 0";
+  for (int k = 0;; ++k) {
+    const std::string term = fmt::format(" + length(hex(hex(hex(zeroblob({})))))", 126000 + k);
+    if (straight.size() + term.size() > static_cast<size_t>(kMaxSqlStatementBytes)) break;
+    straight += term;
+  }
+  std::string per_row = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT sum(0";
+  for (int k = 0; k < 20; ++k) per_row += fmt::format(" + length(hex(hex(hex(zeroblob(126000 + i % 2 + {})))))", k);
+  per_row += ") FROM c";
+  for (const std::string& query : {straight, per_row, straight}) {
+    const auto start = std::chrono::steady_clock::now();
+    const SqlResult r = t.db.run(query, limits);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(r.error, "time limit") << query.substr(0, 120);
+    EXPECT_LT(seconds, limits.seconds * 1.1 + SqlDatabase::kGraceSeconds + 0.5) << query.substr(0, 120);
+    const SqlResult next = t.db.run("SELECT count(*) FROM jobs", SqlLimits{});
+    ASSERT_TRUE(next.ok) << next.error;
+    EXPECT_EQ(next.rows.at(0).at(0), 4);
+  }
+  // With time to finish, the same statement answers (the limits leave it room to run).
+  limits.seconds = 30.0;
+  const SqlResult finished = t.db.run(straight, limits);
+  ASSERT_TRUE(finished.ok) << finished.error;
+  EXPECT_LT(finished.seconds, 10.0);
 }
 
 TEST(SqlExecution, TrailingSemicolonsAndCommentsAreOneStatement) {

@@ -833,5 +833,33 @@ TEST(SqlScriptDatabase, AScriptCannotWriteOutsideItsOwnDatabase) {
   EXPECT_NO_THROW(SqlScriptDatabase(dir / "ok.sql"));
 }
 
+// A script that never ends, or that writes without end (into its own file or the temp schema), is
+// an error naming it, within its limits.
+TEST(SqlScriptDatabase, AScriptThatNeverEndsOrFillsTheDiskIsAnError) {
+  testing::ScratchDir dir;
+  SqlScriptLimits limits;
+  limits.seconds = 0.5;
+  limits.max_database_bytes = 4 << 20;
+  const std::string endless = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) ";
+  const std::pair<std::string, std::string> cases[] = {
+      {"CREATE TABLE t(a); " + endless + "SELECT count(*) FROM c;", "did not finish within 0.5 s"},
+      {"CREATE TABLE t(b); " + endless + "INSERT INTO t SELECT zeroblob(100000) FROM c;", "at most 4 MiB"},
+      {"CREATE TEMP TABLE t(b); " + endless + "INSERT INTO t SELECT randomblob(100000) FROM c;", "at most 4 MiB"},
+      {"CREATE TABLE t(b); INSERT INTO t VALUES (zeroblob(20000000));", "too big"},
+  };
+  for (const auto& [script_text, expected] : cases) {
+    testing::write_file(dir / "endless.sql", script_text);
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      SqlScriptDatabase db(dir / "endless.sql", limits);
+      ADD_FAILURE() << "the script ran: " << script_text;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("endless.sql"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0) << script_text;
+  }
+}
+
 }  // namespace
 }  // namespace aimicius

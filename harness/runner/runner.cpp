@@ -7,6 +7,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>
@@ -165,12 +166,18 @@ void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, cons
   std::exception_ptr stage_error;
   std::atomic<bool> stop{false};
   std::atomic<size_t> next_call{0};
-  int generating = std::max(1, std::min<int>(options.jobs, static_cast<int>(calls.size())));
+  const int generator_count = std::max(1, std::min<int>(options.jobs, static_cast<int>(calls.size())));
   // Scoring is CPU work (sandboxed executions, SQLite, embeddings): one thread per core, at least
-  // as many as --jobs so that API runs judge as fast as they receive.
-  const int scorer_count =
-      std::max({1, options.jobs, static_cast<int>(std::min(16u, std::thread::hardware_concurrency()))});
-  int scoring = scorer_count;
+  // as many as --jobs so that API runs judge as fast as they receive, never more than examples.
+  size_t example_count = 0;
+  for (const auto& call : calls) example_count += call.size();
+  const int scorer_count = std::max(
+      1, std::min(static_cast<int>(std::min<size_t>(example_count, kMaxJobs)),
+                  std::max(options.jobs, static_cast<int>(std::min(16u, std::thread::hardware_concurrency())))));
+  // Workers running, guarded by `mu`: counted as each one starts, so that a thread the system
+  // refuses leaves the others a count they can reach 0 from.
+  int generating = 0;
+  int scoring = 0;
   BusyClock busy;
 
   auto fail = [&](std::exception_ptr e) {
@@ -258,8 +265,27 @@ void execute_suite(Store& store, int64_t run_id, const LoadedSuite& loaded, cons
   };
 
   std::vector<std::thread> threads;
-  for (int i = 0, n = generating; i < n; ++i) threads.emplace_back(generate_worker);
-  for (int i = 0; i < scorer_count; ++i) threads.emplace_back(score_worker);
+  const auto start = [&](int& running, const auto& worker) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++running;
+    }
+    try {
+      threads.emplace_back(worker);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu);
+      --running;
+      throw;
+    }
+  };
+  try {
+    for (int i = 0; i < generator_count; ++i) start(generating, generate_worker);
+    for (int i = 0; i < scorer_count; ++i) start(scoring, score_worker);
+  } catch (const std::system_error& e) {  // the process's thread limit: the started ones end, then the error
+    fail(std::make_exception_ptr(InputError(fmt::format(
+        "cannot start {} generation and {} scoring threads ({} started): {}; use a smaller --jobs", generator_count,
+        scorer_count, threads.size(), e.what()))));
+  }
 
   try {
     std::unique_lock<std::mutex> lock(mu);
@@ -346,6 +372,8 @@ RunOptions RunOptions::from_json(const nlohmann::json& j) {
 
 RunPlan plan_run(const RunOptions& options) {
   if (options.jobs < 1) throw InputError(fmt::format("--jobs must be at least 1 (got {})", options.jobs));
+  if (options.jobs > kMaxJobs)
+    throw InputError(fmt::format("--jobs must be at most {} (got {}): each job is a thread", kMaxJobs, options.jobs));
   if (options.limit && *options.limit < 1)
     throw InputError(fmt::format("--limit must be at least 1 (got {})", *options.limit));
   if (options.batch_size < 1) throw InputError("batch size must be at least 1");

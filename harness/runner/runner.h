@@ -37,11 +37,15 @@ namespace aimicius {
 
 constexpr int64_t kDefaultMaxNewTokens = 256;
 
+// --jobs at most: each job is a generation thread (and a scoring one); far above what an API's
+// rate limits or a machine's cores make useful, and below the process's thread limit.
+inline constexpr int kMaxJobs = 1024;
+
 struct RunOptions {
   std::vector<std::string> suites;  // empty: every known suite
   std::string model_spec = "oracle";
   std::optional<int64_t> limit;     // first N examples of each suite
-  int jobs = 1;
+  int jobs = 1;  // 1..kMaxJobs
   uint64_t seed = 0;
   std::string split = "test";
   int64_t batch_size = 8;

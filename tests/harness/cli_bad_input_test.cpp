@@ -51,6 +51,19 @@ TEST_F(Cli, ReplayLinesThatAnswerNothingExitTwoNamingTheLines) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// --jobs past what a process can start (100,000 threads) aborted the run with "terminate called"
+// (exit 134), leaving it half-made; now it is refused before the run starts, and a --jobs far above
+// the examples starts no more scoring threads than there are examples.
+TEST_F(Cli, AbsurdJobCountsExitTwoBeforeTheRunStarts) {
+  auto r = aimicius("run --model oracle --suite cmdgen --limit 1 --jobs 100000");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(has(r.err, "--jobs must be at most 1024 (got 100000)")) << r.err;
+  EXPECT_EQ(run_count(), 0);
+  r = aimicius("run --model oracle --suite cmdgen --limit 2 --jobs 1024");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(run_count(), 1);
+}
+
 // A cmdgen example whose host profile the hosts folder lacks: found when the run is planned,
 // naming the example, not example by example at scoring time.
 TEST_F(Cli, AMissingHostProfileStopsTheRunBeforeItStarts) {

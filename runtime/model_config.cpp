@@ -384,6 +384,8 @@ void ModelConfig::validate(const std::string& where) const {
       {"v_head_dim", head_dim_v}};
   for (const auto& [name, value] : positive)
     if (value <= 0) throw InputError(fmt::format("{}: \"{}\" is {}, expected a positive integer", where, name, value));
+  if (num_layers > kMaxLayers)
+    throw InputError(fmt::format("{}: \"num_hidden_layers\" is {}, expected at most {}", where, num_layers, kMaxLayers));
   if (num_q_heads % num_k_heads != 0)
     throw InputError(fmt::format("{}: \"num_key_heads\" is {}, expected a divisor of num_attention_heads ({})", where,
                                  num_k_heads, num_q_heads));
@@ -468,6 +470,8 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& where
   c.hidden_size = require_int(j, "hidden_size", where);
   c.intermediate_size = require_int(j, "intermediate_size", where);
   c.num_layers = require_int(j, "num_hidden_layers", where);
+  if (c.num_layers > kMaxLayers)  // before read_windows makes a table of them
+    throw InputError(fmt::format("{}: \"num_hidden_layers\" is {}, expected at most {}", where, c.num_layers, kMaxLayers));
   c.num_q_heads = require_int(j, "num_attention_heads", where);
   if (c.num_q_heads <= 0) throw InputError(fmt::format("{}: \"num_attention_heads\" must be positive", where));
   // GemmaConfig's defaults differ from Llama's: head_dim 256, eps 1e-6, tied embeddings; Qwen3Config's:

@@ -58,6 +58,10 @@ enum class MlpActivation {
   kGeluTanh,  // GeGLU with GELU's tanh approximation (transformers' gelu_pytorch_tanh): Gemma
 };
 
+// The most layers a config may state: per-layer tables are made while a config is read (sliding
+// windows, RoPE kinds), before any weight is; real models have at most a few hundred.
+inline constexpr int64_t kMaxLayers = 4096;
+
 struct ModelConfig {
   std::string model_type = "diffqkv";
   int64_t vocab_size = 0;

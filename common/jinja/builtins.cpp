@@ -508,8 +508,14 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
   if ((name == "int" || name == "float") && v.is_undefined()) fail(v.as_string());  // int(Undefined) raises
   if (name == "int") {
     const int64_t fallback = a.integer(0, "default", 0);
+    // Python's int() of a finite float; its ints have no bound, this interpreter's are 64-bit: past
+    // them the render stops, as integer overflow in arithmetic does (casting would be undefined).
+    const auto truncated = [&](double d) -> int64_t {
+      if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) fail("integer overflow");
+      return static_cast<int64_t>(d);
+    };
     if (v.kind() == K::kInt || v.kind() == K::kBool) return Value::integer(v.as_int());
-    if (v.kind() == K::kFloat) return std::isfinite(v.as_double()) ? Value::integer(static_cast<int64_t>(v.as_double())) : Value::integer(fallback);
+    if (v.kind() == K::kFloat) return std::isfinite(v.as_double()) ? Value::integer(truncated(v.as_double())) : Value::integer(fallback);
     if (v.is_string()) {
       const std::string s = strip(v.as_string(), Value(), true, true);
       char* end = nullptr;
@@ -517,7 +523,7 @@ Value Renderer::filter(const std::string& name, const Value& v, CallArgs& call_a
       const long long i = std::strtoll(s.c_str(), &end, 10);
       if (!s.empty() && end == s.c_str() + s.size() && errno == 0) return Value::integer(i);
       const double d = std::strtod(s.c_str(), &end);
-      if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(d)) return Value::integer(static_cast<int64_t>(d));
+      if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(d)) return Value::integer(truncated(d));
     }
     return Value::integer(fallback);
   }

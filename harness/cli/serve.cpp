@@ -13,6 +13,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -109,12 +110,42 @@ std::vector<LoadedSuite> suites_for(const std::string& spec, const GlobalOptions
   return suites;
 }
 
+// Far above what one process serves usefully; each connection is a worker thread (100M asked for
+// 100M threads and hung the start).
+constexpr int64_t kMaxBatch = 1024;
+constexpr int64_t kMaxConnections = 4096;
+
+// The watcher thread's handle: stop() wakes it (the pipe) and joins it; the destructor does so on
+// the ways out of command_serve that did not.
+class WatcherThread {
+ public:
+  WatcherThread(int wake_fd, std::thread thread) : wake_fd_(wake_fd), thread_(std::move(thread)) {}
+  ~WatcherThread() { stop(); }
+  void stop() {
+    if (!thread_.joinable()) return;
+    const char byte = 0;
+    if (write(wake_fd_, &byte, 1) != 1) fmt::print(stderr, "aimicius serve: could not wake the signal watcher\n");
+    thread_.join();
+  }
+  WatcherThread(const WatcherThread&) = delete;
+  WatcherThread& operator=(const WatcherThread&) = delete;
+
+ private:
+  int wake_fd_;
+  std::thread thread_;
+};
+
 int command_serve(const GlobalOptions& global, const ServeOptions& o) {
-  if (o.max_batch < 1) throw InputError("--max-batch must be at least 1");
+  if (o.max_batch < 1 || o.max_batch > kMaxBatch)
+    throw InputError(fmt::format("--max-batch must be between 1 and {} (got {})", kMaxBatch, o.max_batch));
   if (o.batch_window_ms < 0) throw InputError("--batch-window-ms must not be negative");
   if (o.port < 0 || o.port > 65535) throw InputError(fmt::format("--port {} is not a TCP port", o.port));
   if (o.max_connections < 0 || o.max_connections_per_client < 0)
     throw InputError("--max-connections and --max-connections-per-client must not be negative");
+  if (o.max_connections > kMaxConnections || o.max_connections_per_client > kMaxConnections)
+    throw InputError(fmt::format("--max-connections and --max-connections-per-client must be at most {} (each "
+                                 "connection is a thread)",
+                                 kMaxConnections));
   if (o.max_connections > 0 && o.max_connections_per_client > o.max_connections)
     throw InputError(fmt::format("--max-connections-per-client {} is above --max-connections {}",
                                  o.max_connections_per_client, o.max_connections));
@@ -125,6 +156,42 @@ int command_serve(const GlobalOptions& global, const ServeOptions& o) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
   const Fd wake_read(pipe_fds[0]), wake_write(pipe_fds[1]);
+
+  // The server, once it serves; until then (loading a model can take minutes) a stop signal ends
+  // the process at once: nothing is held yet.
+  std::atomic<serve::OpenAiServer*> serving{nullptr};
+  // First signal while serving: a graceful stop (on its own thread, so that the watcher keeps
+  // watching); a second one while requests still run: exit at once, with status 1.
+  WatcherThread watcher(wake_write.get(), std::thread([&] {
+    std::thread stopper;
+    pollfd fds[2] = {{signals.get(), POLLIN, 0}, {wake_read.get(), POLLIN, 0}};
+    for (;;) {
+      if (poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (fds[1].revents) break;  // the command is leaving
+      if (fds[0].revents) {
+        signalfd_siginfo info{};
+        if (read(signals.get(), &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
+        const char* name = info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+        serve::OpenAiServer* server = serving.load();
+        if (server == nullptr) {
+          fmt::print(stderr, "aimicius serve: {} before serving: exiting\n", name);
+          std::fflush(stdout);
+          std::_Exit(128 + static_cast<int>(info.ssi_signo));
+        }
+        if (stopper.joinable()) {
+          fmt::print(stderr, "aimicius serve: second {}: exiting without waiting for requests in flight\n", name);
+          std::fflush(stdout);
+          std::_Exit(1);
+        }
+        fmt::print(stderr, "aimicius serve: {}: finishing requests in flight, then stopping (again to force)\n", name);
+        stopper = std::thread([server] { server->shutdown(); });
+      }
+    }
+    if (stopper.joinable()) stopper.join();
+  }));
 
   auto backend = make_backend(o.model_spec, suites_for(o.model_spec, global));
   serve::ServerOptions so;
@@ -141,37 +208,9 @@ int command_serve(const GlobalOptions& global, const ServeOptions& o) {
              "SIGINT/SIGTERM stops\n",
              so.model_id, backend->spec(), o.host, port, o.max_batch, o.batch_window_ms);
   std::fflush(stdout);
-
-  // First signal: a graceful stop (on its own thread, so that the watcher keeps watching); a
-  // second one while requests still run: exit at once, with status 1.
-  std::thread watcher([&] {
-    std::thread stopper;
-    pollfd fds[2] = {{signals.get(), POLLIN, 0}, {wake_read.get(), POLLIN, 0}};
-    for (;;) {
-      if (poll(fds, 2, -1) < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      if (fds[1].revents) break;  // the server ended
-      if (fds[0].revents) {
-        signalfd_siginfo info{};
-        if (read(signals.get(), &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
-        const char* name = info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
-        if (stopper.joinable()) {
-          fmt::print(stderr, "aimicius serve: second {}: exiting without waiting for requests in flight\n", name);
-          std::fflush(stdout);
-          std::_Exit(1);
-        }
-        fmt::print(stderr, "aimicius serve: {}: finishing requests in flight, then stopping (again to force)\n", name);
-        stopper = std::thread([&] { server.shutdown(); });
-      }
-    }
-    if (stopper.joinable()) stopper.join();
-  });
+  serving.store(&server);  // (a bind() that throws leaves it null: the watcher never sees a dead server)
   const bool stopped = server.serve();
-  const char byte = 0;
-  if (write(wake_write.get(), &byte, 1) != 1) fmt::print(stderr, "aimicius serve: could not wake the signal watcher\n");
-  watcher.join();
+  watcher.stop();  // before `server` ends: the watcher's stopper thread holds a pointer to it
   if (!stopped) throw std::runtime_error(fmt::format("the server on {}:{} stopped listening", o.host, port));
   const auto stats = server.batcher_stats();
   fmt::print("aimicius serve: stopped after {} requests in {} backend calls (largest batch {})\n", stats.requests,

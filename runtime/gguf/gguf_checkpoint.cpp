@@ -73,6 +73,9 @@ ModelConfig gguf_model_config(const GgufFile& f) {
   c.model_type = arch;
   c.hidden_size = f.require_int(p + "embedding_length");
   c.num_layers = f.require_int(p + "block_count");
+  if (c.num_layers > kMaxLayers)  // before the per-layer tables below
+    throw InputError(fmt::format("{}: metadata \"{}block_count\" is {}, expected at most {}", f.name(), p, c.num_layers,
+                                 kMaxLayers));
   c.intermediate_size = f.require_int(p + "feed_forward_length");
   c.num_q_heads = f.require_int(p + "attention.head_count");
   c.num_k_heads = c.num_v_heads = f.optional_int(p + "attention.head_count_kv").value_or(c.num_q_heads);

@@ -162,6 +162,12 @@ TEST(Jinja, HostileTemplatesHitTheLimitsNotTheStack) {
   EXPECT_NE(error_of("{% set ns = namespace(x=[]) %}{% for i in range(400) %}{% set ns.x = [ns.x] %}{% endfor %}{{ ns.x }}")
                 .find("nested deeper"),
             std::string::npos);
+  // int() of a float or a numeric string past 64 bits (Python's ints have none): stopped like
+  // arithmetic overflow; the cast was undefined behaviour (found by the jinja fuzz target).
+  for (const char* source : {"{{ 3e20|int }}", "{{ -9.3e18|int }}", "{{ '1e300'|int }}", "{{ (2.0 ** 63)|int }}"})
+    EXPECT_EQ(error_of(source), "template t.jinja, line 1: integer overflow") << source;
+  EXPECT_EQ(Template("{{ 9.2e18|int }} {{ -9223372036854775808.0|int }} {{ '2.5e3'|int }}", "t.jinja").render({}, {}),
+            "9200000000000000000 -9223372036854775808 2500");
 }
 
 TEST(Jinja, ChatTemplateGetsTransformersVariables) {

@@ -240,15 +240,24 @@ TEST(Model, KvCacheKeepsKAndVInTheirOwnShapes) {
 }
 
 // Issue 19, item 9: num_hidden_layers 1e9 in config.json allocated 13 GB (the list of expected
-// tensors) before failing. The file is checked first: an InputError naming the missing layer.
+// tensors) before failing. The file is checked first: an InputError naming the missing layer; and
+// past kMaxLayers the config itself is refused (111111111111112 asked the config reader for a
+// 14 TB table of sliding layers: found by the model_config fuzz target).
 TEST(Model, AConfigClaimingMoreLayersThanTheFileFailsBeforeSizingAnything) {
   ScratchDir dir;
   write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), {});
   nlohmann::json config = read_json_file(dir / "config.json");
-  config["num_hidden_layers"] = 1000000000;
+  config["num_hidden_layers"] = kMaxLayers;
   aimicius::testing::write_file(dir / "config.json", config.dump());
-  const std::string error = aimicius::testing::error_of([&] { Model::load(dir.path(), {}); });
-  EXPECT_NE(error.find("model.layers.999999999."), std::string::npos) << error;
+  std::string error = aimicius::testing::error_of([&] { Model::load(dir.path(), {}); });
+  EXPECT_NE(error.find(fmt::format("model.layers.{}.", kMaxLayers - 1)), std::string::npos) << error;
+  for (const int64_t layers : {kMaxLayers + 1, int64_t{111111111111112}}) {
+    config["num_hidden_layers"] = layers;
+    aimicius::testing::write_file(dir / "config.json", config.dump());
+    error = aimicius::testing::error_of([&] { Model::load(dir.path(), {}); });
+    EXPECT_NE(error.find(fmt::format("\"num_hidden_layers\" is {}, expected at most 4096", layers)), std::string::npos)
+        << error;
+  }
 }
 
 TEST(Model, Bf16CheckpointLoadsOnCpuAsFloat32) {

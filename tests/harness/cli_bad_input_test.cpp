@@ -64,6 +64,17 @@ TEST_F(Cli, AbsurdJobCountsExitTwoBeforeTheRunStarts) {
   EXPECT_EQ(run_count(), 1);
 }
 
+// serve's worker pool has a thread per connection: --max-batch 1e8 (connections 2e8 by default)
+// hung the start making threads, deaf to SIGTERM. Both are bounded and refused at once.
+TEST_F(Cli, ServeRefusesBatchAndConnectionCountsPastItsThreads) {
+  auto r = aimicius("serve --model oracle --port 0 --max-batch 100000000");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(has(r.err, "--max-batch must be between 1 and 1024 (got 100000000)")) << r.err;
+  r = aimicius("serve --model oracle --port 0 --max-connections 100000000");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(has(r.err, "must be at most 4096 (each connection is a thread)")) << r.err;
+}
+
 // A cmdgen example whose host profile the hosts folder lacks: found when the run is planned,
 // naming the example, not example by example at scoring time.
 TEST_F(Cli, AMissingHostProfileStopsTheRunBeforeItStarts) {

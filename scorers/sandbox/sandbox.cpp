@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -346,6 +347,18 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
     SandboxResult refused;
     refused.exit_code = kExitNotRun;
     refused.stderr_text = "aimicius sandbox: the command contains a NUL byte and was not run\n";
+    return refused;
+  }
+  // Too long for exec (see kMaxCommandBytes): the answer's failure, not the sandbox's.
+  size_t longest = request.command.size();
+  for (const auto& [k, v] : request.env) longest = std::max({longest, k.size(), v.size()});
+  if (longest > kMaxCommandBytes) {
+    SandboxResult refused;
+    refused.exit_code = kExitNotRun;
+    refused.stderr_text = fmt::format(
+        "aimicius sandbox: the command or a variable is {} bytes, more than the {} a command may have, and was not "
+        "run\n",
+        longest, kMaxCommandBytes);
     return refused;
   }
   const auto start = std::chrono::steady_clock::now();

@@ -75,6 +75,22 @@ TEST_F(Cli, ServeRefusesBatchAndConnectionCountsPastItsThreads) {
   EXPECT_TRUE(has(r.err, "must be at most 4096 (each connection is a thread)")) << r.err;
 }
 
+// A 50 MB answer to a cmdgen example was stored as an infrastructure error (bwrap could not be
+// exec'd with it) and so left out of the score: a model could drop the examples it fails by
+// answering at length. It is the answer's failure: judged, and wrong.
+TEST_F(Cli, AnAnswerTooLongToExecuteIsJudgedWrongNotLeftOut) {
+  const auto replay = dir_ / "replay.jsonl";
+  testing::write_file(replay, nlohmann::json{{"suite", "cmdgen"}, {"example_id", "t01"},
+                                             {"output", "nvidia-smi -L " + std::string(300000, 'x')}}
+                                      .dump() +
+                                  "\n");
+  const auto r = aimicius("run --model replay:" + replay.string() + " --limit 1");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(has(r.out + r.err, "infrastructure")) << r.out << r.err;
+  ASSERT_EQ(run_count(), 1);
+  EXPECT_EQ(Store::open_for_read(db()).infra_error_count(1), 0);
+}
+
 // A cmdgen example whose host profile the hosts folder lacks: found when the run is planned,
 // naming the example, not example by example at scoring time.
 TEST_F(Cli, AMissingHostProfileStopsTheRunBeforeItStarts) {

@@ -361,6 +361,23 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
         longest, kMaxCommandBytes);
     return refused;
   }
+  // Files bwrap cannot copy into /work (past the one-file size limit it runs under, or the work
+  // dir's size) would stop it before the sandbox starts: also the answer's failure (a plan program
+  // of that size), so not run.
+  int64_t file_bytes = 0, largest_file = 0;
+  for (const auto& f : request.files) {
+    file_bytes += static_cast<int64_t>(f.content.size());
+    largest_file = std::max(largest_file, static_cast<int64_t>(f.content.size()));
+  }
+  if (largest_file > request.limits.max_file_bytes || file_bytes > request.limits.work_dir_bytes / 2) {
+    SandboxResult refused;
+    refused.exit_code = kExitNotRun;
+    refused.stderr_text = fmt::format(
+        "aimicius sandbox: the files to run with are {} bytes (largest {}), more than the work dir takes ({} a file, {} "
+        "in all), and were not run\n",
+        file_bytes, largest_file, request.limits.max_file_bytes, request.limits.work_dir_bytes / 2);
+    return refused;
+  }
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<Fd>> file_fds;
   for (const auto& f : request.files) {

@@ -106,6 +106,17 @@ TEST(Sandbox, ACommandTooLongToExecIsNotRunAndSaysSo) {
   const SandboxResult long_ok = run("echo " + std::string(60000, 'a') + " | wc -c");
   EXPECT_EQ(long_ok.exit_code, 0) << long_ok.stderr_text;
   EXPECT_EQ(long_ok.stdout_text, "60001\n");
+  // A file past the one-file limit (a plan program of 20 MB) stopped bwrap the same way.
+  SandboxRequest request;
+  request.command = "wc -c < big.py";
+  request.files = {{"big.py", std::string(20 << 20, '#'), false}};
+  const SandboxResult big_file = sandbox().run(request);
+  EXPECT_EQ(big_file.exit_code, kExitNotRun);
+  EXPECT_NE(big_file.stderr_text.find("more than the work dir takes"), std::string::npos) << big_file.stderr_text;
+  request.files = {{"big.py", std::string(1 << 20, '#'), false}};
+  const SandboxResult ok_file = sandbox().run(request);
+  EXPECT_EQ(ok_file.exit_code, 0) << ok_file.stderr_text;
+  EXPECT_EQ(ok_file.stdout_text, "1048576\n");
 }
 
 TEST(Sandbox, DeletingAndWritingOutsideTheWorkDirFails) {

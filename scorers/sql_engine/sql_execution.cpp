@@ -28,6 +28,7 @@
 
 #include <fmt/format.h>
 
+#include "common/errors.h"
 #include "common/sql_lexer.h"
 #include "common/utf8.h"
 #include "scorers/sql_engine/sql_linear_functions.h"
@@ -559,18 +560,19 @@ SqlResult SqlDatabase::run(std::string_view query, const SqlLimits& limits) cons
   const double seconds = limit_seconds(limits);
   const auto give_up_at =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds * 1.1 + kGraceSeconds));
-  std::optional<SqlResult> result;
-  try {
-    if (!thread_ || thread_->spent())
+  if (!thread_ || thread_->spent()) {
+    // The file opened once already: failing now (a descriptor limit, the file removed under the
+    // run) is the machine's fault, not the query's.
+    try {
       thread_ = std::make_unique<SqlQueryThread>(open_connection(file_), run_on_connection);
-    result = thread_->run(query, limits, give_up_at);
-    if (!result) {
-      result.emplace();
-      result->error = "time limit";
+    } catch (const std::exception& e) {
+      throw InfraError(fmt::format("SQL scoring: cannot open '{}' again: {}", file_.string(), e.what()));
     }
-  } catch (const std::exception& e) {  // opening the next connection failed (the file is gone?)
+  }
+  std::optional<SqlResult> result = thread_->run(query, limits, give_up_at);
+  if (!result) {
     result.emplace();
-    result->error = fmt::format("internal error: cannot open a connection to '{}': {}", file_.string(), e.what());
+    result->error = "time limit";
   }
   result->seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return std::move(*result);

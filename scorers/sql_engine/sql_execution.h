@@ -22,7 +22,8 @@
 //   Queries run on a thread of the SqlDatabase's own (SqlQueryThread, sql_query_thread.h), which
 //   holds the connection. Not thread-safe: use one SqlDatabase per thread. Movable, not copyable.
 //
-// SqlDatabase::run(query, limits) -> SqlResult; never throws for anything the query does.
+// SqlDatabase::run(query, limits) -> SqlResult; never throws for anything the query does (only
+//   InfraError, when the connection that replaces a given-up one cannot be opened).
 //   - Leading whitespace, comments and `;` are skipped; the query must then be ONE statement:
 //     after it only whitespace, comments and `;` may follow, else error "multiple statements".
 //     Empty query -> error "empty query"; a NUL byte -> error "query contains a NUL byte".

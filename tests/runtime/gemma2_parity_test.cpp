@@ -37,12 +37,7 @@ std::vector<ParityCase> parity_cases() { return test::read_parity_cases(kCheckpo
 
 // The fixture's weights under a config.json edited by `edit`.
 std::unique_ptr<Model> load_with_config(const ScratchDir& dir, const std::function<void(nlohmann::json&)>& edit) {
-  nlohmann::json j = read_json_file(kCheckpoint / "config.json");
-  edit(j);
-  std::filesystem::copy(kCheckpoint / "model.safetensors", dir.path() / "model.safetensors",
-                        std::filesystem::copy_options::overwrite_existing);
-  std::ofstream(dir.path() / "config.json") << j.dump();
-  return Model::load(dir.path(), {});
+  return test::load_with_edited_config(kCheckpoint, dir.path(), edit);
 }
 
 TEST(Gemma2Parity, TheCheckpointReadsAsTransformersRunsIt) {

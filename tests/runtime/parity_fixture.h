@@ -7,6 +7,9 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -72,6 +75,18 @@ inline void expect_logits_near(const torch::Tensor& got, const torch::Tensor& wa
   ASSERT_EQ(got.sizes(), want.sizes()) << what;
   EXPECT_GT(want.std().item<double>(), 0.5) << what;
   EXPECT_LT((got - want).abs().max().item<double>(), tol) << what;
+}
+
+// The checkpoint's weights in `dir` under its config.json edited by `edit`, loaded.
+inline std::unique_ptr<runtime::Model> load_with_edited_config(const std::filesystem::path& checkpoint,
+                                                               const std::filesystem::path& dir,
+                                                               const std::function<void(nlohmann::json&)>& edit) {
+  nlohmann::json j = read_json_file(checkpoint / "config.json");
+  edit(j);
+  std::filesystem::copy(checkpoint / "model.safetensors", dir / "model.safetensors",
+                        std::filesystem::copy_options::overwrite_existing);
+  std::ofstream(dir / "config.json") << j.dump();
+  return runtime::Model::load(dir, {});
 }
 
 }  // namespace aimicius::test

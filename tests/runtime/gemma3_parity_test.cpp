@@ -63,10 +63,7 @@ TEST(Gemma3Parity, TheCheckpointReadsAsTransformersRunsIt) {
 TEST(Gemma3Parity, LibTorchModelGivesTransformersLogitsAndGreedyTokens) {
   torch::NoGradGuard no_grad;
   const auto m = Model::load(kCheckpoint, {});
-  for (const ParityCase& p : parity_cases()) {
-    expect_logits_near(all_logits(*m, p.ids), p.logits, 2e-4, "libtorch");
-    EXPECT_EQ(greedy(*m, p.ids, static_cast<int>(p.greedy.size())), p.greedy);  // through the KV cache
-  }
+  test::expect_cases_match(*m, parity_cases(), 2e-4, "libtorch");
 }
 
 TEST(Gemma3Parity, Float64ReferenceGivesTransformersLogits) {
@@ -185,10 +182,7 @@ TEST(Gemma3Cuda, LogitsMatchTransformers) {
   gpu.device = torch::Device("cuda");
   const auto m = Model::load(kCheckpoint, gpu);
   EXPECT_FALSE(m->decode_kernels_active());
-  for (const ParityCase& p : parity_cases()) {
-    expect_logits_near(all_logits(*m, p.ids).cpu(), p.logits, 2e-3, "cuda f32");
-    EXPECT_EQ(greedy(*m, p.ids, static_cast<int>(p.greedy.size())), p.greedy);
-  }
+  test::expect_cases_match(*m, parity_cases(), 2e-3, "cuda f32");
 }
 
 }  // namespace

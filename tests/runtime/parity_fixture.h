@@ -77,6 +77,16 @@ inline void expect_logits_near(const torch::Tensor& got, const torch::Tensor& wa
   EXPECT_LT((got - want).abs().max().item<double>(), tol) << what;
 }
 
+// Every case's logits within `tolerance` of transformers', and its greedy tokens (through the KV
+// cache) equal, on `m` (on any device); `label` names the path in failures.
+inline void expect_cases_match(runtime::Model& m, const std::vector<ParityCase>& cases, double tolerance,
+                               const std::string& label) {
+  for (const ParityCase& p : cases) {
+    expect_logits_near(all_logits(m, p.ids).cpu(), p.logits, tolerance, label);
+    EXPECT_EQ(greedy(m, p.ids, static_cast<int>(p.greedy.size())), p.greedy) << label;
+  }
+}
+
 // The checkpoint's weights in `dir` under its config.json edited by `edit`, loaded.
 inline std::unique_ptr<runtime::Model> load_with_edited_config(const std::filesystem::path& checkpoint,
                                                                const std::filesystem::path& dir,

@@ -52,10 +52,7 @@ TEST(Qwen3Parity, TheCheckpointReadsAsTransformersRunsIt) {
 TEST(Qwen3Parity, LibTorchModelGivesTransformersLogitsAndGreedyTokens) {
   torch::NoGradGuard no_grad;
   const auto m = Model::load(kCheckpoint, {});
-  for (const ParityCase& p : parity_cases()) {
-    expect_logits_near(all_logits(*m, p.ids), p.logits, 2e-4, "libtorch");
-    EXPECT_EQ(greedy(*m, p.ids, static_cast<int>(p.greedy.size())), p.greedy);  // through the KV cache
-  }
+  test::expect_cases_match(*m, parity_cases(), 2e-4, "libtorch");
 }
 
 TEST(Qwen3Parity, Float64ReferenceGivesTransformersLogits) {
@@ -139,10 +136,7 @@ TEST(Qwen3Cuda, LogitsMatchTransformers) {
   ModelOptions gpu;
   gpu.device = torch::Device("cuda");
   const auto m = Model::load(kCheckpoint, gpu);
-  for (const ParityCase& p : parity_cases()) {
-    expect_logits_near(all_logits(*m, p.ids).cpu(), p.logits, 2e-3, "cuda f32");
-    EXPECT_EQ(greedy(*m, p.ids, static_cast<int>(p.greedy.size())), p.greedy);
-  }
+  test::expect_cases_match(*m, parity_cases(), 2e-3, "cuda f32");
 }
 
 }  // namespace

@@ -39,40 +39,21 @@
 #include <tuple>
 #include <vector>
 
-#include "kernels/device_fill.h"
+#include "bench/cuda_bench_util.h"
 #include "kernels/decode_attention.h"
 #include "kernels/device_checksum.h"
-#include "kernels/device_copy.h"
+#include "kernels/device_fill.h"
 #include "kernels/reference/attention_reference.h"
 #include "kernels/reference/half_bits.h"
 #include "kernels/selective_v.h"
 
 namespace {
 
+using aimicius::bench::Buffer;
+using aimicius::bench::ok;
+using aimicius::bench::Timer;
 using aimicius::kernels::DecodeAttentionParams;
 using aimicius::kernels::DType;
-
-void ok(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
-}
-
-class Buffer {
- public:
-  explicit Buffer(size_t bytes) : bytes_(bytes) {
-    if (bytes) ok(cudaMalloc(&p_, bytes), ("cudaMalloc " + std::to_string(bytes)).c_str());
-  }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  ~Buffer() {
-    if (p_) cudaFree(p_);
-  }
-  void* get() const { return p_; }
-  size_t bytes() const { return bytes_; }
-
- private:
-  void* p_ = nullptr;
-  size_t bytes_ = 0;
-};
 
 struct ShapeSpec {
   const char* name;
@@ -84,40 +65,6 @@ const ShapeSpec kShapes[] = {
     {"diffqkv_sigma", 32, 4, 16, 64, 64},
     {"gqa_std", 32, 16, 16, 64, 64},
     {"gqa_d128", 32, 8, 8, 128, 128},
-};
-
-struct Timer {
-  cudaStream_t stream;
-  Buffer* flush;
-  Buffer* sink;  // the scrub's 4-byte checksum
-  int iters;
-
-  // Median time in microseconds of `launch`, each run timed alone after the L2 is scrubbed.
-  double median_us(const std::function<void()>& launch) const {
-    for (int i = 0; i < 3; ++i) launch();
-    std::vector<cudaEvent_t> ev(2 * iters);
-    for (auto& e : ev) ok(cudaEventCreate(&e), "cudaEventCreate");
-    for (int i = 0; i < iters; ++i) {
-      // Read (not write) a buffer 4x the L2: the timed launch then finds clean lines to evict,
-      // not dirty ones whose write-back it would pay for.
-      if (flush)
-        ok(aimicius::kernels::device_xor_checksum(flush->get(), flush->bytes(), static_cast<uint32_t*>(sink->get()), stream),
-           "L2 scrub");
-      ok(cudaEventRecord(ev[2 * i], stream), "cudaEventRecord");
-      launch();
-      ok(cudaEventRecord(ev[2 * i + 1], stream), "cudaEventRecord");
-    }
-    ok(cudaStreamSynchronize(stream), "timing run");
-    std::vector<double> t(iters);
-    for (int i = 0; i < iters; ++i) {
-      float ms = 0;
-      ok(cudaEventElapsedTime(&ms, ev[2 * i], ev[2 * i + 1]), "cudaEventElapsedTime");
-      t[i] = ms * 1000.0;
-    }
-    for (auto& e : ev) cudaEventDestroy(e);
-    std::sort(t.begin(), t.end());
-    return t[iters / 2];
-  }
 };
 
 float to_float(uint16_t bits, DType t) {
@@ -251,37 +198,8 @@ int main(int argc, char** argv) {
     std::printf("{\"kind\":\"device\",\"name\":\"%s\",\"sms\":%d,\"l2_bytes\":%d,\"dtype\":\"%s\",\"iters\":%d}\n",
                 prop.name, sms, prop.l2CacheSize, aimicius::kernels::dtype_name(dtype), iters);
 
-    // Copy bandwidth: bytes read + bytes written per second.
-    double copy_gbs = 0;
-    {
-      const size_t bytes = size_t{2} << 30;
-      Buffer src(bytes), dst(bytes);
-      ok(cudaMemset(src.get(), 1, bytes), "memset");
-      const double us = timer.median_us([&] {
-        ok(aimicius::kernels::device_copy(src.get(), dst.get(), bytes, stream), "device_copy");
-      });
-      copy_gbs = 2.0 * bytes / us / 1e3;
-      std::printf("{\"kind\":\"copy\",\"bytes\":%zu,\"time_us\":%.1f,\"bandwidth_gbs\":%.1f,"
-                  "\"note\":\"read+write bytes per second\"}\n",
-                  bytes, us, copy_gbs);
-      std::fflush(stdout);
-    }
-    // Read bandwidth: a read-only stream (what decode attention does) runs faster than a copy.
-    double read_gbs = 0;
-    {
-      const size_t bytes = size_t{2} << 30;
-      Buffer src(bytes), sum(4);
-      ok(aimicius::kernels::fill_random(src.get(), bytes / 2, dtype, 4, stream), "fill");
-      const double us = timer.median_us([&] {
-        ok(aimicius::kernels::device_xor_checksum(src.get(), bytes, static_cast<uint32_t*>(sum.get()), stream),
-           "device_xor_checksum");
-      });
-      read_gbs = bytes / us / 1e3;
-      std::printf("{\"kind\":\"read\",\"bytes\":%zu,\"time_us\":%.1f,\"bandwidth_gbs\":%.1f,"
-                  "\"note\":\"read-only stream, bytes read per second\"}\n",
-                  bytes, us, read_gbs);
-      std::fflush(stdout);
-    }
+    const double copy_gbs = aimicius::bench::measure_copy_gbs(timer);
+    const double read_gbs = aimicius::bench::measure_read_gbs(timer, dtype);
 
     // The fixed cost of one kernel launch timed alone (a 64-byte read).
     Buffer stream_src(size_t{1} << 30), stream_sink(4);

@@ -7,7 +7,8 @@
 // - Loads: each warp streams its slices' K rows and the rows of the VB = QB / QVB V heads the
 //   block needs (slot j serves Q heads h0 + j*QVB .. + QVB - 1, which share V head
 //   (h0 + j*QVB) / qv) into its own ring of mma_stages() slices in shared memory, with 16-byte
-//   asynchronous copies (cp.async, L1 bypassed), all but one of them ahead. Rows are stored with
+//   asynchronous copies (cp.async, L1 bypassed), the whole ring in flight: a slice's buffer is
+//   refilled as soon as every lane has read it, before the wait for the next. Rows are stored with
 //   their 16-byte pieces XOR-swizzled by the row index, so that ldmatrix reads 8 rows without bank
 //   conflicts. Tokens past the chunk are zero-filled (no read): their scores are masked to -inf
 //   and their V rows are exact zeros.
@@ -25,7 +26,7 @@
 //   (cluster_combine): no workspace round trip and no second kernel. Measured on the H200 it saves
 //   under 1 us where it helps at all (batch 1, short contexts) and is slower from batch 8, so the
 //   planner never picks it (docs/PERFORMANCE.md, decode kernels, "What was tried" 4).
-// Barriers: one __syncwarp per slice; two block barriers at the end (two cluster barriers more in a
+// Barriers: two __syncwarp per slice (the buffer is free; the slice has landed); two block barriers at the end (two cluster barriers more in a
 // cluster launch: the partials are visible, then no block leaves while another still reads it).
 #pragma once
 
@@ -46,7 +47,7 @@ constexpr int kMmaGranule = 16;  // chunks are whole multiples of this many toke
 constexpr int kMmaMinChunk = 64;
 
 __host__ __device__ constexpr int mma_slice_elems(int dk, int dv, int vb) { return kStepTokens * (dk + vb * dv); }
-// Slices per warp ring (stages - 1 in flight): as many as keep a block's rings within 110 KB, so
+// Slices per warp ring (all in flight while a warp waits): as many as keep a block's rings within 110 KB, so
 // that two blocks share an SM, between 2 and 4 (DiffQKV's 10 KB slices: 2; GQA d64's 4 KB: 4).
 __host__ __device__ constexpr int mma_stages(int dk, int dv, int vb) {
   const int per_stage = kMmaWarps * mma_slice_elems(dk, dv, vb) * 2;
@@ -193,7 +194,6 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   constexpr int STAGES = mma_stages(DK, DV, VB);
   constexpr int LK = DK / 8, LV = DV / 8, KSTEPS = DK / 16, NTILES = DV / 8;
   extern __shared__ __align__(128) unsigned char smem[];
-  __shared__ int64_t v_head_offset[VB];
 
   wait_for_previous_grid();  // q and the cache rows are written by the kernels before this one
   let_next_grid_launch();    // the combine pass may be scheduled now; it waits for this grid's results
@@ -220,8 +220,11 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   if (t0 >= t1 && !single && !a.cluster) return;
   const int n = max(t1 - t0, 0);
   const int slot = a.slots ? a.slots[b] : b;
-  if (threadIdx.x < VB) v_head_offset[threadIdx.x] = ((h0 + static_cast<int>(threadIdx.x) * QVB) / a.qv) * a.v_hs;
-  __syncthreads();
+  // Each thread computes the VB offsets itself (registers: the loops over j are unrolled), so no
+  // barrier precedes the stream.
+  int64_t v_head_offset[VB];
+#pragma unroll
+  for (int j = 0; j < VB; ++j) v_head_offset[j] = ((h0 + j * QVB) / a.qv) * a.v_hs;
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int g = lane / 4, t = lane % 4;  // fragment row (Q head) and column pair
@@ -256,12 +259,16 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   float m_run = -INFINITY, l_run = 0.0f;  // head g's running max (log2 domain) and this lane's partial sum
 
   for (int i = 0; i < mine; ++i) {
-    cp_async_wait<STAGES - 2>();
-    __syncwarp();  // slice i is in the ring for every lane; slice i - 1 is no longer read
+    // Slice i - 1's buffer is free once every lane has read it: refill it with slice
+    // i + STAGES - 1 before waiting for slice i, so that the whole ring is in flight during the
+    // wait (waiting first left one buffer idle: DiffQKV's two-slice ring had one slice in flight).
+    __syncwarp();
     if (i + STAGES - 1 < mine)
       load_slice<T, DK, DV, VB>(ring + ((i + STAGES - 1) % STAGES) * SLICE, k_head, a.k_ts, v_slot,
                                 v_head_offset, a.v_ts, slice_start(i + STAGES - 1), t1, lane);
     cp_async_commit();
+    cp_async_wait<STAGES - 1>();  // groups 0..i done: slice i is in this lane's part of the ring
+    __syncwarp();                 // ... and in every lane's
     const T* ks = ring + (i % STAGES) * SLICE;
     const T* vs = ks + kStepTokens * DK;
     const int base = slice_start(i);

@@ -107,9 +107,16 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   for (int i = 0; i < o.warmup; ++i) timed(budgets);
   // Prefill alone (one new token each) and the whole run; decode time is the difference.
   std::vector<double> prefill, total;
+  const int64_t path_batch = std::min(o.batch, o.max_active > 0 ? o.max_active : o.batch);
+  int64_t graph_steps = 0;  // graphed decode steps of the timed whole runs, and their device time
+  double graph_seconds = 0.0;
   for (int i = 0; i < o.repeats; ++i) {
     prefill.push_back(timed(std::vector<int64_t>(o.batch, 1)));
+    const runtime::DecodePath before = model->decode_path(path_batch);
     total.push_back(timed(budgets));
+    const runtime::DecodePath after = model->decode_path(path_batch);
+    graph_steps += after.graph_steps - before.graph_steps;
+    graph_seconds += after.graph_gpu_seconds - before.graph_gpu_seconds;
   }
   const double t_prefill = median(prefill), t_total = median(total);
   const double decode_tps = static_cast<double>(generated - o.batch) / std::max(t_total - t_prefill, 1e-9);
@@ -120,11 +127,20 @@ int command_bench_generate(const BenchGenerateOptions& o) {
              o.batch, draws_text(lengths, o.prompt_len_min, o.prompt_len),
              draws_text(budgets, o.new_tokens_min, o.new_tokens), o.repeats, t_prefill, prompt_tokens / t_prefill,
              t_total, decode_tps, generated / t_total);
-  const runtime::DecodePath path = model->decode_path(std::min(o.batch, o.max_active > 0 ? o.max_active : o.batch));
+  const runtime::DecodePath path = model->decode_path(path_batch);
   fmt::print("decode path: kernels {}, graphs {}, fused {}, kernels per step {}, CPU quantised path {}\n",
              path.kernels, path.graphs, path.fused,
              path.kernels_per_step > 0 ? std::to_string(path.kernels_per_step) : "-",
              path.cpu.empty() ? "off" : path.cpu);
+  if (graph_steps > 0 && schedule.decode_steps > 0) {
+    // Device time of a graphed step (CUDA events around each replay) against the decode wall time
+    // per step: what the host's work between steps adds.
+    const double gpu_ms = 1e3 * graph_seconds / static_cast<double>(graph_steps);
+    const double wall_ms = 1e3 * (t_total - t_prefill) / static_cast<double>(schedule.decode_steps);
+    fmt::print("decode graphs: {} steps timed, {:.3f} ms of device time per step against {:.3f} ms of wall time "
+               "per step (device {:.0f}%)\n",
+               graph_steps, gpu_ms, wall_ms, 100.0 * gpu_ms / wall_ms);
+  }
   fmt::print("schedule: {} slots, {} prefill forwards, {} decode steps, {:.2f} active slots per step (mean)\n",
              schedule.slots, schedule.prefills, schedule.decode_steps,
              static_cast<double>(schedule.slot_steps) / std::max<int64_t>(schedule.decode_steps, 1));

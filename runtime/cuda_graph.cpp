@@ -16,6 +16,31 @@ struct CudaGraph::Impl {
   at::cuda::CUDAGraph graph;
   bool captured = false;
   int kernels = 0;
+  // Replay timing: events around the last replay (read at the next replay or gpu_seconds(), when
+  // they have completed) and the sum of the replays read so far.
+  cudaEvent_t start = nullptr, stop = nullptr;
+  bool pending = false;
+  int64_t timed_replays = 0;
+  double seconds = 0.0;
+
+  ~Impl() {
+    if (start) cudaEventDestroy(start);
+    if (stop) cudaEventDestroy(stop);
+  }
+  // Adds the last replay's device time once its stop event has completed (wait: block until then).
+  void collect(bool wait) {
+    if (!pending) return;
+    if (wait ? cudaEventSynchronize(stop) != cudaSuccess : cudaEventQuery(stop) != cudaSuccess) {
+      (void)cudaGetLastError();  // not ready yet (cudaErrorNotReady is not a sticky error)
+      return;
+    }
+    float ms = 0.0f;
+    if (cudaEventElapsedTime(&ms, start, stop) == cudaSuccess) {
+      seconds += ms / 1e3;
+      ++timed_replays;
+    }
+    pending = false;
+  }
 };
 
 namespace {
@@ -77,7 +102,24 @@ int CudaGraph::kernel_count() const { return impl_->kernels; }
 
 void CudaGraph::replay() {
   if (!impl_->captured) throw std::logic_error("CudaGraph::replay before capture");
-  impl_->graph.replay();
+  Impl& g = *impl_;
+  // The previous replay's events: done by now in a step loop that reads each step's result, so
+  // this does not wait in practice; it must not be re-recorded before it is read.
+  g.collect(/*wait=*/true);
+  if (!g.start) {
+    if (cudaEventCreate(&g.start) != cudaSuccess || cudaEventCreate(&g.stop) != cudaSuccess)
+      throw std::runtime_error("cuda graph: cudaEventCreate failed");
+  }
+  const cudaStream_t stream = at::cuda::getCurrentCUDAStream().stream();
+  if (cudaEventRecord(g.start, stream) != cudaSuccess) throw std::runtime_error("cuda graph: cudaEventRecord failed");
+  g.graph.replay();
+  if (cudaEventRecord(g.stop, stream) != cudaSuccess) throw std::runtime_error("cuda graph: cudaEventRecord failed");
+  g.pending = true;
+}
+
+CudaGraph::ReplayTime CudaGraph::replay_time() const {
+  impl_->collect(/*wait=*/false);
+  return {impl_->timed_replays, impl_->seconds};
 }
 
 }  // namespace aimicius::runtime

@@ -9,6 +9,7 @@
 // operation that cannot be captured, such as a host synchronisation), leaving nothing captured.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -25,6 +26,13 @@ class CudaGraph {
   void replay();
   // Kernel launches recorded by capture() (the kernels one replay runs); 0 before capture.
   int kernel_count() const;
+  // Device time of the replays so far (CUDA events around each; a replay still running is not
+  // counted yet): with the wall time of a step loop, the share the host's work adds.
+  struct ReplayTime {
+    int64_t replays = 0;
+    double seconds = 0.0;
+  };
+  ReplayTime replay_time() const;
 
  private:
   struct Impl;

@@ -523,8 +523,16 @@ const ModelConfig& LocalModel::config() const { return impl_->model->config(); }
 
 DecodePath LocalModel::decode_path(int64_t batch) const {
   const Model& m = *impl_->model;
-  return DecodePath{m.decode_kernels_active(), m.decode_graphs_active(), m.fused_decode_active(),
-                    m.decode_graph_kernels(batch), m.cpu_path()};
+  DecodePath path;
+  path.kernels = m.decode_kernels_active();
+  path.graphs = m.decode_graphs_active();
+  path.fused = m.fused_decode_active();
+  path.kernels_per_step = m.decode_graph_kernels(batch);
+  path.cpu = m.cpu_path();
+  const Model::DecodeGpuTime t = m.decode_graph_time();
+  path.graph_steps = t.steps;
+  path.graph_gpu_seconds = t.seconds;
+  return path;
 }
 
 std::vector<std::vector<int32_t>> LocalModel::generate_tokens(const std::vector<std::vector<int32_t>>& prompts,

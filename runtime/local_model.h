@@ -164,6 +164,9 @@ struct Generation {
 struct DecodePath {
   bool kernels = false, graphs = false, fused = false;
   int kernels_per_step = 0;  // kernels one graphed step of that batch launches (0: not captured yet)
+  // Graphed decode steps so far (all batch sizes) and their device time (CUDA events).
+  int64_t graph_steps = 0;
+  double graph_gpu_seconds = 0.0;
   std::string cpu;  // "" on the LibTorch path; else the plain CPU path's kernels and threads
 };
 

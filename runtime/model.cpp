@@ -466,19 +466,37 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   return torch::linear(out, w.o_proj);
 }
 
-torch::Tensor Model::device_tokens(const torch::Tensor& tokens, size_t slots) const {
+torch::Tensor Model::checked_host_tokens(const torch::Tensor& tokens, size_t slots) const {
   if (tokens.dim() != 2 || tokens.size(0) != static_cast<int64_t>(slots))
     throw std::invalid_argument("forward: tokens must be [slots, T]");
   // Token ids are checked where they are: on the host (the usual case) this costs no device sync.
-  const torch::Tensor host = tokens.device().is_cpu() ? tokens.to(torch::kLong) : tokens.to(torch::kCPU, torch::kLong);
+  const torch::Tensor host =
+      (tokens.device().is_cpu() ? tokens.to(torch::kLong) : tokens.to(torch::kCPU, torch::kLong)).contiguous();
   if (host.numel() > 0 && (host.min().item<int64_t>() < 0 || host.max().item<int64_t>() >= config_.vocab_size))
     throw std::invalid_argument(fmt::format("forward: token id outside the vocabulary of {}", config_.vocab_size));
-  return host.to(options_.device);
+  return host;
 }
 
 torch::Tensor Model::forward(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
                              bool last_only) {
-  return append(device_tokens(tokens, slots.size()), cache, slots, nullptr, last_only);
+  return append_host(checked_host_tokens(tokens, slots.size()), cache, slots, last_only);
+}
+
+torch::Tensor Model::append_host(const torch::Tensor& host_tokens, KVCache& cache, const std::vector<int64_t>& slots,
+                                 bool last_only) {
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+  // A kernel decode step replayed from its graph: the inputs go over in two transfers, no device
+  // tensor is built on the host's side. (Not under phase_times: its device synchronisations
+  // cannot be captured.)
+  if (cuda_kernels_ && host_tokens.size(1) == 1 && options_.cuda_graphs && !options_.phase_times && last_only) {
+    torch::NoGradGuard no_grad;
+    const std::vector<int64_t> start = start_rows(cache, slots, nullptr, 1);
+    const torch::Tensor logits = decode_with_graph(host_tokens, start, slots, cache);
+    for (int64_t slot : slots) cache.lengths[slot] += 1;
+    return logits;
+  }
+#endif
+  return append(host_tokens.to(options_.device), cache, slots, nullptr, last_only);
 }
 
 torch::Tensor Model::prefill(const std::vector<std::vector<int32_t>>& prompts, KVCache& cache,
@@ -501,25 +519,31 @@ torch::Tensor Model::prefill(const std::vector<std::vector<int32_t>>& prompts, K
     std::copy(prompts[b].begin(), prompts[b].end(), ids + b * T);
     last_rows[b] = b * T + padding.real[b] - 1;
   }
-  const torch::Tensor tokens = device_tokens(host, slots.size());
+  const torch::Tensor checked = checked_host_tokens(host, slots.size());
   const bool ragged = std::any_of(padding.real.begin(), padding.real.end(), [&](int64_t n) { return n != T; });
-  if (!ragged) return append(tokens, cache, slots, nullptr, true);
+  if (!ragged) return append_host(checked, cache, slots, true);
   padding.last_rows = torch::tensor(last_rows, torch::kLong).to(options_.device);
-  return append(tokens, cache, slots, &padding, true);
+  return append(checked.to(options_.device), cache, slots, &padding, true);
 }
 
-torch::Tensor Model::append(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
-                            const Padding* padding, bool last_only) {
-  torch::NoGradGuard no_grad;
-  const int64_t B = tokens.size(0), T = tokens.size(1);
-  std::vector<int64_t> start(B);
-  for (int64_t b = 0; b < B; ++b) {
+std::vector<int64_t> Model::start_rows(const KVCache& cache, const std::vector<int64_t>& slots, const Padding* padding,
+                                       int64_t T) const {
+  std::vector<int64_t> start(slots.size());
+  for (size_t b = 0; b < slots.size(); ++b) {
     start[b] = cache.lengths[slots[b]];
     const int64_t rows = padding ? padding->real[b] : T;
     if (start[b] + rows > cache.capacity())
       throw std::runtime_error(fmt::format("KV cache slot {} full: {} + {} tokens > capacity {}", slots[b], start[b],
                                            rows, cache.capacity()));
   }
+  return start;
+}
+
+torch::Tensor Model::append(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
+                            const Padding* padding, bool last_only) {
+  torch::NoGradGuard no_grad;
+  const int64_t B = tokens.size(0), T = tokens.size(1);
+  const std::vector<int64_t> start = start_rows(cache, slots, padding, T);
   const torch::Tensor positions =
       torch::tensor(start, torch::kLong).to(options_.device).view({B, 1}) +
       torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(options_.device)).view({1, T});
@@ -535,14 +559,8 @@ torch::Tensor Model::append(const torch::Tensor& tokens, KVCache& cache, const s
                               torch::tensor(lens32, i32).to(options_.device)};
   }
 
-  torch::Tensor logits;
-#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
-  // (Not under phase_times: its device synchronisations cannot be captured.)
-  if (kernel_step && options_.cuda_graphs && !options_.phase_times && last_only)
-    logits = decode_with_graph(tokens, positions, cache, *kernel_step);
-#endif
-  if (!logits.defined())
-    logits = run_layers(tokens, positions, cache, slots, kernel_step ? &*kernel_step : nullptr, padding, last_only);
+  const torch::Tensor logits =
+      run_layers(tokens, positions, cache, slots, kernel_step ? &*kernel_step : nullptr, padding, last_only);
   for (int64_t b = 0; b < B; ++b) cache.lengths[slots[b]] += padding ? padding->real[b] : T;
   return logits;
 }
@@ -781,6 +799,9 @@ torch::Tensor Model::run_layers_fused(const torch::Tensor& tokens, KVCache& cach
 // The static buffers a captured decode step reads (inputs, copied in before each replay) and
 // writes (logits), the cache it was captured on, and the graph.
 struct Model::DecodeGraph {
+  // The step's inputs, written by one transfer each before a replay: [3, B] long (token, position,
+  // slot) and [2, B] int (slot, context length); the tensors below are views of their rows.
+  torch::Tensor inputs_long, inputs_int;
   torch::Tensor tokens, positions;  // [B, 1]
   DecodeIndex index;
   torch::Tensor logits;             // [B, vocab] float32, rewritten by each replay
@@ -801,35 +822,47 @@ std::vector<const void*> cache_storage_of(const KVCache& cache) {
 
 }  // namespace
 
-torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
-                                       const DecodeIndex& step) {
-  const int64_t B = tokens.size(0);
+torch::Tensor Model::decode_with_graph(const torch::Tensor& host_tokens, const std::vector<int64_t>& start,
+                                       const std::vector<int64_t>& slots, KVCache& cache) {
+  const int64_t B = host_tokens.size(0);
+  // The inputs staged in page-locked memory (LibTorch's caching host allocator keeps each buffer
+  // until its asynchronous copy is done), so each goes over in one transfer the host need not wait for.
+  const auto pinned = [](torch::ScalarType type) { return torch::TensorOptions().dtype(type).pinned_memory(true); };
+  torch::Tensor staged_long = torch::empty({3, B}, pinned(torch::kLong)), staged_int = torch::empty({2, B}, pinned(torch::kInt));
+  int64_t* l = staged_long.data_ptr<int64_t>();
+  int32_t* i = staged_int.data_ptr<int32_t>();
+  const int64_t* ids = host_tokens.data_ptr<int64_t>();
+  for (int64_t b = 0; b < B; ++b) {
+    l[b] = ids[b], l[B + b] = start[b], l[2 * B + b] = slots[b];
+    i[b] = static_cast<int32_t>(slots[b]), i[B + b] = static_cast<int32_t>(start[b] + 1);
+  }
   std::shared_ptr<DecodeGraph>& g = decode_graphs_[B];
   std::vector<const void*> storage = cache_storage_of(cache);
   if (g && g->cache_storage == storage) {
-    g->tokens.copy_(tokens);
-    g->positions.copy_(positions);
-    g->index.slots_long.copy_(step.slots_long);
-    g->index.positions_long.copy_(step.positions_long);
-    g->index.slots_i32.copy_(step.slots_i32);
-    g->index.context_lens_i32.copy_(step.context_lens_i32);
+    g->inputs_long.copy_(staged_long, /*non_blocking=*/true);
+    g->inputs_int.copy_(staged_int, /*non_blocking=*/true);
     g->graph.replay();
     return g->logits.clone();
   }
-  // First step of this batch size on this cache: run it eagerly on static copies of the inputs
-  // (also the warm-up that capture needs), then capture the same step for the next ones. The
-  // capture itself executes nothing, so this step's K/V rows are written exactly once.
+  // First step of this batch size on this cache: run it eagerly on the static inputs (also the
+  // warm-up that capture needs), then capture the same step for the next ones. The capture itself
+  // executes nothing, so this step's K/V rows are written exactly once.
   auto fresh = std::make_shared<DecodeGraph>();
-  fresh->tokens = tokens.clone();
-  fresh->positions = positions.clone();
-  fresh->index = DecodeIndex{step.slots_long.clone(), step.positions_long.clone(), step.slots_i32.clone(),
-                             step.context_lens_i32.clone()};
+  fresh->inputs_long = staged_long.to(options_.device);
+  fresh->inputs_int = staged_int.to(options_.device);
+  fresh->tokens = fresh->inputs_long[0].view({B, 1});
+  fresh->positions = fresh->inputs_long[1].view({B, 1});
+  fresh->index = DecodeIndex{fresh->inputs_long[2], fresh->inputs_long[1], fresh->inputs_int[0], fresh->inputs_int[1]};
   fresh->cache_storage = std::move(storage);
   const torch::Tensor logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, nullptr, true);
   try {
     fresh->graph.capture([&] {
       fresh->logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, nullptr, true);
     });
+    if (g) {  // a graph of an earlier cache: its time stays in the total
+      const CudaGraph::ReplayTime t = g->graph.replay_time();
+      retired_graph_time_.steps += t.replays, retired_graph_time_.seconds += t.seconds;
+    }
     g = std::move(fresh);
   } catch (const std::runtime_error&) {
     // Not capturable here (e.g. an operation this LibTorch cannot capture): stay eager for this
@@ -839,6 +872,18 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const torch:
   return logits;
 }
 #endif
+
+Model::DecodeGpuTime Model::decode_graph_time() const {
+  DecodeGpuTime total = retired_graph_time_;
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+  for (const auto& [batch, g] : decode_graphs_) {
+    if (!g) continue;
+    const CudaGraph::ReplayTime t = g->graph.replay_time();
+    total.steps += t.replays, total.seconds += t.seconds;
+  }
+#endif
+  return total;
+}
 
 int Model::decode_graph_kernels(int64_t batch) const {
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS

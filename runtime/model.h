@@ -132,6 +132,13 @@ class Model {
   // Kernels one decode step of `batch` sequences runs, counted in its CUDA graph (0 before the
   // first graphed step of that batch size).
   int decode_graph_kernels(int64_t batch) const;
+  // Device time of the decode steps replayed from CUDA graphs so far (every batch size): against
+  // the wall time of those steps, what the host's work per step adds.
+  struct DecodeGpuTime {
+    int64_t steps = 0;
+    double seconds = 0.0;
+  };
+  DecodeGpuTime decode_graph_time() const;
 
   // Appends tokens [B, T] to cache slots `slots` (B of them) and returns logits [B, T, vocab]
   // (float32), or [B, vocab] for the last position only when `last_only`.
@@ -169,8 +176,17 @@ class Model {
   // Every weight by its runtime name (weight_specs.h; an undefined tensor when the checkpoint has
   // none), then the rotary table and the CUDA decode path: the part both checkpoint formats share.
   void assign_weights(const std::function<torch::Tensor(const std::string&)>& get);
-  // Checked token ids [B, T] on the model's device (ids in the vocabulary, one row per slot).
-  torch::Tensor device_tokens(const torch::Tensor& tokens, size_t slots) const;
+  // Checked token ids [B, T] as a contiguous long tensor on the host (ids in the vocabulary, one
+  // row per slot).
+  torch::Tensor checked_host_tokens(const torch::Tensor& tokens, size_t slots) const;
+  // Where each slot's new rows start (its length now), after checking that T rows (padding's real
+  // ones) fit its capacity.
+  std::vector<int64_t> start_rows(const KVCache& cache, const std::vector<int64_t>& slots, const Padding* padding,
+                                  int64_t T) const;
+  // forward() and prefill()'s unpadded case from checked host tokens: a graphed decode step when
+  // one applies, else append() on the tokens moved to the device.
+  torch::Tensor append_host(const torch::Tensor& host_tokens, KVCache& cache, const std::vector<int64_t>& slots,
+                            bool last_only);
   // forward() and prefill(): capacity check, positions, the layers, the slots' new lengths.
   torch::Tensor append(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
                        const Padding* padding, bool last_only);
@@ -199,9 +215,10 @@ class Model {
   // run_layers on the plain CPU path (cpu_ set): the same result within int8 activation rounding.
   torch::Tensor run_layers_cpu(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
                                const Padding* padding, bool last_only);
-  // A kernel decode step replayed from the CUDA graph of its batch size (captured on first use).
-  torch::Tensor decode_with_graph(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
-                                  const DecodeIndex& step);
+  // A kernel decode step (host token ids [B, 1], each slot's start row) replayed from the CUDA graph
+  // of its batch size (captured on first use); the caller advances the slots' lengths.
+  torch::Tensor decode_with_graph(const torch::Tensor& host_tokens, const std::vector<int64_t>& start,
+                                  const std::vector<int64_t>& slots, KVCache& cache);
   struct DecodeGraph;
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& gain) const;
   // ModelOptions::phase_times: the time since the last mark (device synchronised) to `phase`,
@@ -231,6 +248,7 @@ class Model {
   int cuda_sm_count_ = 0;
   int64_t fused_max_batch_ = 0;  // decode steps of up to this many slots run fused (0: never)
   std::map<int64_t, std::shared_ptr<DecodeGraph>> decode_graphs_;  // by batch size
+  DecodeGpuTime retired_graph_time_;  // replays of graphs since replaced (a new cache)
   std::map<std::string, double> phase_seconds_;                    // ModelOptions::phase_times
   std::chrono::steady_clock::time_point phase_last_;
   // Set when a GGUF model runs on the plain CPU path (ModelOptions::cpu_quantized): then no

@@ -8,16 +8,16 @@
 # with LibTorch attention (--torch-attention) and, as the peer, Hugging Face transformers
 # `generate` on the GQA weights.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
-# SKIP_KERNEL_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1, SKIP_LONG=1 (the 32k-prompt runs) leave those parts
+# SKIP_KERNEL_BENCH=1, SKIP_GEMV_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1, SKIP_LONG=1 (the 32k-prompt runs) leave those parts
 # out (one call has 10 minutes). BATCHES, PROMPT, NEW and E2E_MODES (kernels, unfused, nographs, torch) set
-# the end-to-end runs. GPU_TEST_FILTER limits the kernel tests (gtest filter), SKIP_RUNTIME_TESTS=1
-# leaves out the runtime's; KERNEL_BENCH_ARGS go to aimicius-bench-attention (--no-sweep).
+# the end-to-end runs. GPU_TEST_FILTER limits the kernel tests (gtest filter), RUNTIME_TEST_FILTER sets
+# the runtime's (default ModelCuda*:Generat*), SKIP_RUNTIME_TESTS=1 leaves them out; KERNEL_BENCH_ARGS go to aimicius-bench-attention (--no-sweep).
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
 timeout 240 $B/tests/aimicius_gpu_tests --gtest_filter="${GPU_TEST_FILTER:-*}" > "$OUT/gpu_tests.txt" 2>&1
 echo "kernel tests rc=$?"; grep -E "^\[  (PASSED|FAILED) " "$OUT/gpu_tests.txt"
 if [ -z "${SKIP_RUNTIME_TESTS:-}" ]; then
-  timeout 240 $B/tests/aimicius_runtime_tests --gtest_filter='ModelCuda*:Generat*' > "$OUT/runtime_tests.txt" 2>&1
+  timeout 240 $B/tests/aimicius_runtime_tests --gtest_filter="${RUNTIME_TEST_FILTER:-ModelCuda*:Generat*}" > "$OUT/runtime_tests.txt" 2>&1
   echo "runtime tests rc=$?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/runtime_tests.txt" | head
 fi
 echo "after tests: $(( $(date +%s) - t0 )) s"
@@ -27,6 +27,12 @@ if [ -z "${SKIP_KERNEL_BENCH:-}" ]; then
   echo "kernel bench rc=$? ($(wc -l < "$OUT/kernel_bench.jsonl") lines), at $(( $(date +%s) - t0 )) s"
   timeout 120 $B/bench/aimicius_sdpa_decode_bench > "$OUT/sdpa_bench.jsonl" 2> "$OUT/sdpa_bench.err"
   echo "sdpa peer rc=$?, at $(( $(date +%s) - t0 )) s"; cat "$OUT/sdpa_bench.jsonl" | head -20
+fi
+# The decode step's matrix-vector products, alone and as the step's chain (bench/gemv_bench.cpp).
+if [ -z "${SKIP_GEMV_BENCH:-}" ]; then
+  timeout ${GEMV_BENCH_TIMEOUT:-150} $B/bench/aimicius-bench-gemv > "$OUT/gemv_bench.jsonl" 2> "$OUT/gemv_bench.err"
+  echo "gemv bench rc=$? ($(wc -l < "$OUT/gemv_bench.jsonl") lines), at $(( $(date +%s) - t0 )) s"
+  grep '"step"' "$OUT/gemv_bench.jsonl"
 fi
 # The paper's per-layer comparison (KV store/load + attention + aug-Q, Sigma vs STD).
 if [ -z "${SKIP_LAYER:-}" ]; then
@@ -47,7 +53,7 @@ source "$(dirname "$0")/bench-checkpoints.sh"; make_bench_checkpoints $W
         [ $MODE = unfused ] && FLAG=--no-fused-decode
         echo "== aimicius $M $MODE batch $B_ prompt ${PROMPT:-2048}"
         timeout 120 $A bench generate --checkpoint $W/$M --device cuda --batch $B_ --prompt-len ${PROMPT:-2048} \
-          --new-tokens ${NEW:-128} --repeats 3 $FLAG | grep -E '^(batch|decode path)' 
+          --new-tokens ${NEW:-128} --repeats 3 $FLAG | grep -E '^(batch|decode path|decode graphs)' 
       done
     done
     echo "== hf std batch $B_ prompt ${PROMPT:-2048}"
@@ -57,7 +63,7 @@ source "$(dirname "$0")/bench-checkpoints.sh"; make_bench_checkpoints $W
   [ -n "${SKIP_LONG:-}" ] && exit 0
   for M in sigma std; do
     echo "== aimicius $M kernels batch 1 prompt 32768"
-    timeout 150 $A bench generate --checkpoint $W/$M --device cuda --batch 1 --prompt-len 32768 --new-tokens 128 --repeats 3 | grep -E '^(batch|decode path)' 
+    timeout 150 $A bench generate --checkpoint $W/$M --device cuda --batch 1 --prompt-len 32768 --new-tokens 128 --repeats 3 | grep -E '^(batch|decode path|decode graphs)' 
   done
   echo "== hf std batch 1 prompt 32768"
   timeout 150 python3 bench/hf_generate_bench.py $W/std cuda bf16 1 32768 128 3 2>&1 | tail -1

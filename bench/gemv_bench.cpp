@@ -3,15 +3,15 @@
 //
 // Why: at batch 1 a step of Sigma-1.5B reads ~4 GB of weights through 157 gemv launches, which were
 // 80% of its kernel time at 62% of copy bandwidth (docs/PERFORMANCE.md, the step profile). This
-// program says how far each product and the chain are from the read ceiling, and compares launch
-// grids (GemvParams::blocks_per_sm, fit_grid) on the same weights.
+// program says how far each product and the chain are from the read ceiling. (Launch grids of one
+// block per SM, or only as many blocks as the rows need, were compared on 2026-12-05: 10-13%
+// slower and equal; docs/PERFORMANCE.md.)
 //
 // Prints JSON lines on stdout (progress and errors on stderr):
 //   {"kind":"device"|"copy"|"read"|"launch", ...}  as aimicius-bench-attention prints them
-//   {"kind":"gemv", ...}  one product of the model's layer (first layer's weights), per grid
-//                         variant: median time, weight bytes, fraction of read bandwidth,
-//                         read_same_bytes_us (one read-only kernel over as many bytes, timed alike)
-//                         and same_bits (its outputs equal the default grid's, bit for bit)
+//   {"kind":"gemv", ...}  one product of the model's layer (first layer's weights): median time,
+//                         weight bytes, fraction of read bandwidth, and read_same_bytes_us (one
+//                         read-only kernel over as many bytes, timed alike)
 //   {"kind":"step", ...}  every gemv of one decode step (26 layers' own weights, then the LM head)
 //                         captured in one CUDA graph with programmatic dependent launch, replayed:
 //                         median time, kernels, bytes, the read floor (bytes / read bandwidth) and
@@ -21,14 +21,13 @@
 // vocab 128256, 26 layers; Sigma's augmented Q (3072) and 4 K / 16 V heads of 64, STD's 16 / 16.
 // Inputs are pseudo-random nonzero values filled on the device; each timed launch follows an L2
 // scrub (bench/cuda_bench_util.h); medians of --iters (default 25).
-// Exit status: 0 when every variant's outputs equal the default grid's, 1 otherwise.
+// Exit status: 0, or 1 when a CUDA call fails.
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -95,13 +94,6 @@ int total_rows(const OpShape& op) {
   return n;
 }
 
-struct Grid {
-  const char* name;
-  int blocks_per_sm;
-  bool fit_grid;
-};
-const Grid kGrids[] = {{"2_per_sm", 2, false}, {"1_per_sm", 1, false}, {"2_per_sm_fit", 2, true}, {"1_per_sm_fit", 1, true}};
-
 // Device memory of one op instance: weights (one buffer, segments back to back), an input, a norm
 // gain and outputs per segment. Inputs are random; outputs are written by the product.
 class OpBuffers {
@@ -118,7 +110,7 @@ class OpBuffers {
     }
   }
   // x: the input to read (null: this op's own random input).
-  GemvParams params(DType dtype, const void* x, int sm_count, const Grid& grid) const {
+  GemvParams params(DType dtype, const void* x, int sm_count) const {
     GemvParams p;
     p.dtype = dtype;
     p.batch = 1;
@@ -129,8 +121,6 @@ class OpBuffers {
     p.norm_eps = 1e-6f;
     p.output = op_.output;
     p.sm_count = sm_count;
-    p.blocks_per_sm = grid.blocks_per_sm;
-    p.fit_grid = grid.fit_grid;
     const char* w = static_cast<const char*>(weights_.get());
     for (size_t s = 0; s < op_.rows.size(); ++s) {
       p.segments[s].weight = w;
@@ -142,7 +132,6 @@ class OpBuffers {
     return p;
   }
   void* out(int s) const { return outs_[s]->get(); }
-  size_t out_bytes(int s) const { return outs_[s]->bytes(); }
   size_t weight_bytes() const { return weights_.bytes(); }
 
  private:
@@ -150,12 +139,6 @@ class OpBuffers {
   Buffer weights_, x_, gain_;
   std::vector<std::unique_ptr<Buffer>> outs_;
 };
-
-std::vector<char> download(const void* p, size_t bytes) {
-  std::vector<char> h(bytes);
-  ok(cudaMemcpy(h.data(), p, bytes, cudaMemcpyDeviceToHost), "download");
-  return h;
-}
 
 }  // namespace
 
@@ -171,7 +154,6 @@ int main(int argc, char** argv) {
     }
   }
   const DType dtype = DType::kBF16;
-  bool all_same = true;
   try {
     cudaDeviceProp prop{};
     ok(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
@@ -196,36 +178,20 @@ int main(int argc, char** argv) {
                 timer.median_us([&] { read_stream(64); }));
 
     for (const ModelShape& m : kModels) {
-      // Each product alone, on its own weights, per grid; outputs compared with the default grid's.
+      // Each product alone, on its own weights.
       std::vector<OpShape> ops = layer_ops(m);
       ops.push_back(lm_head_op(m));
       uint64_t seed = 1000;
       for (const OpShape& op : ops) {
         OpBuffers buf(op, dtype, seed += 10, stream);
         const double read_same_us = timer.median_us([&] { read_stream(buf.weight_bytes() / 64 * 64); });
-        std::vector<std::vector<char>> base;
-        for (const Grid& grid : kGrids) {
-          const GemvParams p = buf.params(dtype, nullptr, sms, grid);
-          aimicius::kernels::gemv(p, stream);  // outputs once (kAddInto adds into them: compare first)
-          ok(cudaStreamSynchronize(stream), "gemv");
-          std::vector<std::vector<char>> outs;
-          for (size_t s = 0; s < op.rows.size(); ++s) outs.push_back(download(buf.out(s), buf.out_bytes(s)));
-          bool same = true;
-          if (base.empty()) {
-            base = outs;
-          } else if (op.output != GemvOutput::kAddInto) {  // an add-into's outputs hold every earlier run
-            same = outs == base;
-          }
-          all_same = all_same && same;
-          const double us = timer.median_us([&] { aimicius::kernels::gemv(p, stream); });
-          const double gbs = buf.weight_bytes() / us / 1e3;
-          std::printf("{\"kind\":\"gemv\",\"model\":\"%s\",\"op\":\"%s\",\"rows\":%d,\"k\":%d,\"grid\":\"%s\","
-                      "\"time_us\":%.2f,\"weight_bytes\":%zu,\"bandwidth_gbs\":%.1f,\"fraction_of_read\":%.3f,"
-                      "\"read_same_bytes_us\":%.2f,\"same_bits\":%s}\n",
-                      m.name, op.name, total_rows(op), op.k, grid.name, us, buf.weight_bytes(), gbs, gbs / read_gbs, read_same_us,
-                      same ? "true" : "false");
-          std::fflush(stdout);
-        }
+        const GemvParams p = buf.params(dtype, nullptr, sms);
+        const double us = timer.median_us([&] { aimicius::kernels::gemv(p, stream); });
+        const double gbs = buf.weight_bytes() / us / 1e3;
+        std::printf("{\"kind\":\"gemv\",\"model\":\"%s\",\"op\":\"%s\",\"rows\":%d,\"k\":%d,\"time_us\":%.2f,"
+                    "\"weight_bytes\":%zu,\"bandwidth_gbs\":%.1f,\"fraction_of_read\":%.3f,\"read_same_bytes_us\":%.2f}\n",
+                    m.name, op.name, total_rows(op), op.k, us, buf.weight_bytes(), gbs, gbs / read_gbs, read_same_us);
+        std::fflush(stdout);
       }
 
       // The whole step's chain: every layer on its own weights (so nothing is served from L2), the
@@ -244,43 +210,39 @@ int main(int argc, char** argv) {
       ok(aimicius::kernels::fill_random(x.get(), m.hidden, dtype, 77, stream), "fill x");
       ok(aimicius::kernels::fill_random(attn.get(), static_cast<size_t>(m.n_q) * m.d, dtype, 78, stream), "fill attn");
       ok(cudaStreamSynchronize(stream), "fill");
-      for (const Grid& grid : kGrids) {
-        cudaGraph_t graph;
-        ok(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "begin capture");
-        const size_t per_layer = lops.size();
-        for (size_t i = 0; i < layers.size(); ++i) {
-          const OpShape& op = lops[i % per_layer];
-          const std::string name = op.name;
-          // Where this product's input comes from in the step: x for the normed ones, q (qkv's
-          // first output) for aug-Q, its activation for aug_q_down, attention's output for o_proj,
-          // the MLP activation for down.
-          const void* in = x.get();
-          if (name == "aug_q_gate_up") in = layers[i - 1]->out(0);
-          if (name == "aug_q_down" || name == "down") in = layers[i - 1]->out(0);
-          if (name == "o_proj") in = attn.get();
-          GemvParams p = layers[i]->params(dtype, in, sms, grid);
-          if (op.output == GemvOutput::kAddInto) p.segments[0].out = x.get();  // the residual
-          aimicius::kernels::gemv(p, stream);
-        }
-        aimicius::kernels::gemv(head.params(dtype, x.get(), sms, grid), stream);
-        ok(cudaStreamEndCapture(stream, &graph), "end capture");
-        cudaGraphExec_t exec;
-        ok(cudaGraphInstantiate(&exec, graph, 0), "graph instantiate");
-        const double us = timer.median_us([&] { ok(cudaGraphLaunch(exec, stream), "graph launch"); });
-        const double floor_us = step_bytes / read_gbs / 1e3;
-        std::printf("{\"kind\":\"step\",\"model\":\"%s\",\"grid\":\"%s\",\"kernels\":%zu,\"time_us\":%.1f,"
-                    "\"weight_bytes\":%zu,\"read_floor_us\":%.1f,\"fraction_of_read\":%.3f}\n",
-                    m.name, grid.name, layers.size() + 1, us, step_bytes, floor_us, floor_us / us);
-        std::fflush(stdout);
-        cudaGraphExecDestroy(exec);
-        cudaGraphDestroy(graph);
+      cudaGraph_t graph;
+      ok(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "begin capture");
+      const size_t per_layer = lops.size();
+      for (size_t i = 0; i < layers.size(); ++i) {
+        const OpShape& op = lops[i % per_layer];
+        const std::string name = op.name;
+        // Where this product's input comes from in the step: x for the normed ones, q (qkv's
+        // first output) for aug-Q, its activation for aug_q_down, attention's output for o_proj,
+        // the MLP activation for down.
+        const void* in = x.get();
+        if (name == "aug_q_gate_up" || name == "aug_q_down" || name == "down") in = layers[i - 1]->out(0);
+        if (name == "o_proj") in = attn.get();
+        GemvParams p = layers[i]->params(dtype, in, sms);
+        if (op.output == GemvOutput::kAddInto) p.segments[0].out = x.get();  // the residual
+        aimicius::kernels::gemv(p, stream);
       }
+      aimicius::kernels::gemv(head.params(dtype, x.get(), sms), stream);
+      ok(cudaStreamEndCapture(stream, &graph), "end capture");
+      cudaGraphExec_t exec;
+      ok(cudaGraphInstantiate(&exec, graph, 0), "graph instantiate");
+      const double us = timer.median_us([&] { ok(cudaGraphLaunch(exec, stream), "graph launch"); });
+      const double floor_us = step_bytes / read_gbs / 1e3;
+      std::printf("{\"kind\":\"step\",\"model\":\"%s\",\"kernels\":%zu,\"time_us\":%.1f,"
+                  "\"weight_bytes\":%zu,\"read_floor_us\":%.1f,\"fraction_of_read\":%.3f}\n",
+                  m.name, layers.size() + 1, us, step_bytes, floor_us, floor_us / us);
+      std::fflush(stdout);
+      cudaGraphExecDestroy(exec);
+      cudaGraphDestroy(graph);
     }
     cudaStreamDestroy(stream);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "aimicius-bench-gemv: %s\n", e.what());
     return 1;
   }
-  if (!all_same) std::fprintf(stderr, "aimicius-bench-gemv: a grid variant's outputs differ from the default's\n");
-  return all_same ? 0 : 1;
+  return 0;
 }

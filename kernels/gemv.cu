@@ -27,7 +27,7 @@ using detail::to_float8;
 constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
 constexpr int kUnroll = 4;       // 16-byte loads in flight per lane and row (8 for a single row)
-constexpr int kBlocksPerSm = kGemvMaxBlocksPerSm;  // blocks resident per SM (registers allow it: launch bounds)
+constexpr int kBlocksPerSm = 2;  // blocks resident per SM (registers allow it: launch bounds)
 constexpr size_t kMaxSmem = 200 * 1024;  // x rows in shared memory; H100/H200 give 227 KB a block
 
 struct GemvArgs {
@@ -315,8 +315,6 @@ size_t smem_bytes(const GemvParams& p) { return static_cast<size_t>(batch_bucket
 std::string validate_gemv_params(const GemvParams& p, bool need_pointers) {
   if (p.dtype != DType::kBF16 && p.dtype != DType::kFP16) return "dtype must be bf16 or fp16";
   if (p.batch < 1 || p.batch > kMaxGemvBatch) return "batch " + std::to_string(p.batch) + " is not in 1.." + std::to_string(kMaxGemvBatch);
-  if (p.blocks_per_sm < 1 || p.blocks_per_sm > kGemvMaxBlocksPerSm)
-    return "blocks_per_sm " + std::to_string(p.blocks_per_sm) + " is not in 1.." + std::to_string(kGemvMaxBlocksPerSm);
   if (p.k <= 0 || p.k % 8 != 0) return "k = " + std::to_string(p.k) + " is not a positive multiple of 8";
   if (smem_bytes(p) > kMaxSmem) return "k = " + std::to_string(p.k) + " at batch " + std::to_string(p.batch) + " does not fit shared memory";
   const int need = p.output == GemvOutput::kSiluGate ? 2 : 1;
@@ -376,13 +374,7 @@ void gemv(const GemvParams& p, cudaStream_t stream) {
   }
   if (pair) a.total_rows = p.segments[0].rows;
   int64_t blocks = (a.total_rows + kWarps - 1) / kWarps;
-  if (p.sm_count > 0) {
-    blocks = std::min<int64_t>(blocks, int64_t{p.sm_count} * p.blocks_per_sm);
-    if (p.fit_grid) {
-      const int64_t rows_per_warp = (a.total_rows + kWarps * blocks - 1) / (kWarps * blocks);
-      blocks = (a.total_rows + kWarps * rows_per_warp - 1) / (kWarps * rows_per_warp);
-    }
-  }
+  if (p.sm_count > 0) blocks = std::min<int64_t>(blocks, int64_t{p.sm_count} * kBlocksPerSm);
   detail::launch_kernel(kernel, dim3(static_cast<unsigned>(blocks)), dim3(kThreads), smem, p.pdl, stream, "gemv: kernel launch", a);
 }
 

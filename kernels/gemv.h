@@ -27,7 +27,6 @@
 namespace aimicius::kernels {
 
 constexpr int kMaxGemvBatch = 8;
-constexpr int kGemvMaxBlocksPerSm = 2;  // the kernel's launch bounds
 constexpr int kMaxGemvSegments = 3;
 
 enum class GemvInput {
@@ -63,18 +62,9 @@ struct GemvParams {
   GemvSegment segments[kMaxGemvSegments];
   int n_segments = 0;
   bool pdl = true;  // launched with programmatic dependent launch
-  // > 0: the GPU's SM count: at most blocks_per_sm blocks per SM, each warp walking several rows;
-  // 0: one warp per row (for tests of the plain layout).
+  // > 0: the GPU's SM count: as many blocks as are resident at once (2 per SM), each warp walking
+  // several rows; 0: one warp per row (for tests of the plain layout).
   int sm_count = 0;
-  // 1 or 2 (kGemvMaxBlocksPerSm). Two fill an SM's registers; one leaves half of them to the next
-  // kernel's blocks, which programmatic dependent launch can then start (and their first weight
-  // loads issue) while this kernel's last rows are summed.
-  int blocks_per_sm = 2;
-  // With sm_count > 0: launch the fewest blocks that keep the most rows any warp has (3,328 rows
-  // over 2,112 warps: 1,664 warps of 2 rows, not 1,216 of 2 and 896 of 1), so that SM slots the
-  // work does not need are free for the next kernel. Results are the same bits either way: a row is
-  // always one warp's, summed in the same order.
-  bool fit_grid = false;
 };
 
 // Empty when p satisfies the contract above (pointers only when need_pointers); else what is wrong.

@@ -15,8 +15,7 @@
 //                               (of copy and of read), and the two-pass kernel's time beside it
 //   {"kind":"skip", ...}        a configuration that does not fit in device memory
 //   {"kind":"sweep", ...}       QB x chunk size sweep of the tensor-core pass (planner tuning) at
-//                               batch 1 / 4k, 32k and 128k, batch 8 / 4k, batch 64 / 128k, and
-//                               cluster launches of 4, 8 and 16 splits ("cluster":true) there
+//                               batch 1 / 4k, 32k and 128k, batch 8 / 4k, batch 64 / 128k
 //   {"kind":"selective", ...}   selective V fetching (top-100) on the DiffQKV shape
 //   {"kind":"ratio", ...}       DiffQKV / GQA time ratio against the K+V byte ratio
 // Method: inputs are pseudo-random nonzero values filled on the device; before timing, each
@@ -270,12 +269,12 @@ int main(int argc, char** argv) {
                       "\"batch\":%d,\"context\":%d,\"kernel\":\"%s\",\"splits\":%d,\"chunk\":%d,\"q_heads_per_block\":%d,"
                       "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"kv_bytes\":%.0f,"
                       "\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f,\"fraction_of_read\":%.3f,"
-                      "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%.1f,\"cluster\":%s,\"head_major_check\":\"%s\","
+                      "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%.1f,\"head_major_check\":\"%s\","
                       "\"head_major_time_us\":%s,\"read_same_bytes_us\":%s}\n",
                       s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.tensor_cores ? "tensor_cores" : "two_pass",
                       plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
                       kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", tus,
-                      plan.cluster ? "true" : "false", hpassed ? "pass" : "FAIL", json_number(hus).c_str(),
+                      hpassed ? "pass" : "FAIL", json_number(hus).c_str(),
                       json_number(read_same_us).c_str());
           std::fflush(stdout);
 
@@ -292,30 +291,11 @@ int main(int argc, char** argv) {
                 const double t = timer.median_us(
                     [&] { aimicius::kernels::decode_attention(pr.p, sp, sws.get(), stream); });
                 std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
-                            "\"planned\":%s,\"splits\":%d,\"q_heads_per_block\":%d,\"cluster\":%s,"
+                            "\"planned\":%s,\"splits\":%d,\"q_heads_per_block\":%d,"
                             "\"time_us\":%.1f,\"fraction_of_copy\":%.3f}\n",
                             s.name, batch, ctx, sp.chunk_tokens, chunk ? "false" : "true", sp.splits,
-                            sp.q_heads_per_block, sp.cluster ? "true" : "false", t,
+                            sp.q_heads_per_block, t,
                             kv_bytes(c) / t / 1e3 / copy_gbs);
-              }
-            // Cluster launches (the combine in distributed shared memory), checked, then timed.
-            for (int qb : {0, 1, 2, 4})
-              for (int splits : {4, 8, 16}) {
-                if (qb && s.n_q / s.n_k <= qb) continue;
-                aimicius::kernels::DecodePlanOptions o;
-                o.q_heads_per_block = qb, o.cluster = 1, o.cluster_splits = splits;
-                const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, o);
-                auto claunch = [&] { aimicius::kernels::decode_attention(pr.p, sp, nullptr, stream); };
-                claunch();
-                ok(cudaStreamSynchronize(stream), "decode_attention (cluster)");
-                const bool cpassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;
-                all_ok = all_ok && cpassed;
-                const double t = cpassed ? timer.median_us(claunch) : NAN;
-                std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
-                            "\"planned\":false,\"splits\":%d,\"q_heads_per_block\":%d,\"cluster\":true,"
-                            "\"check\":\"%s\",\"time_us\":%s,\"fraction_of_copy\":%.3f}\n",
-                            s.name, batch, ctx, sp.chunk_tokens, sp.splits, sp.q_heads_per_block,
-                            cpassed ? "pass" : "FAIL", json_number(t).c_str(), cpassed ? kv_bytes(c) / t / 1e3 / copy_gbs : 0.0);
               }
             std::fflush(stdout);
           }

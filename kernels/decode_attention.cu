@@ -65,57 +65,6 @@ int tensor_core_chunk(int len, int64_t units, int64_t wave) {
   return best;
 }
 
-// Clusters of `splits` blocks of this kernel that run at once (0: such a cluster does not fit).
-int64_t clusters_fit(detail::DecodeKernel split, size_t smem, int splits) {
-  cudaLaunchConfig_t config = {};
-  config.gridDim = dim3(static_cast<unsigned>(splits * 64), 1);
-  config.blockDim = dim3(detail::kMmaThreads);
-  config.dynamicSmemBytes = smem;
-  cudaLaunchAttribute attribute[1];
-  attribute[0].id = cudaLaunchAttributeClusterDimension;
-  attribute[0].val.clusterDim.x = static_cast<unsigned>(splits);
-  attribute[0].val.clusterDim.y = attribute[0].val.clusterDim.z = 1;
-  config.attrs = attribute;
-  config.numAttrs = 1;
-  int clusters = 0;
-  if (cudaOccupancyMaxActiveClusters(&clusters, split, &config) != cudaSuccess) {
-    (void)cudaGetLastError();  // an unsupported cluster size is "none fits", not a sticky error
-    return 0;
-  }
-  return clusters;
-}
-
-bool device_has_clusters() {
-  int device = 0, major = 0;
-  cuda_check(cudaGetDevice(&device), "cudaGetDevice");
-  cuda_check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device), "cudaDeviceGetAttribute(cc)");
-  return major >= 9;
-}
-
-// Replaces `plan` (a tensor-core plan) by a cluster launch: options.cluster_splits splits, or as
-// many as 16 that hold 64 tokens each, the chunk raised to options.chunk_tokens if that is larger.
-// Not the planner's choice: on the H200 it was never faster than the best plan with a combine pass
-// (docs/PERFORMANCE.md, "What was tried" 4); kept selectable for that comparison.
-void plan_cluster(const DecodeAttentionParams& p, int len, const DecodePlanOptions& options, DecodePlan& plan) {
-  const int splits = options.cluster_splits > 0
-                         ? options.cluster_splits
-                         : std::clamp((len + detail::kMmaMinChunk - 1) / detail::kMmaMinChunk, 2, detail::kMaxClusterSplits);
-  if (splits < 2 || splits > detail::kMaxClusterSplits)
-    throw std::invalid_argument("plan_decode_attention: cluster_splits must be 2 to 16");
-  int chunk = std::max(round_up((len + splits - 1) / splits, detail::kMmaGranule), detail::kMmaMinChunk);
-  if (options.chunk_tokens > 0) chunk = std::max(chunk, plan.chunk_tokens);
-  const detail::DecodeKernels k = kernels_for(p, plan.q_heads_per_block, detail::SplitKind::kTensorCore);
-  // Clusters of up to 16 (Hopper's non-portable size); a function attribute, kept for later launches.
-  cuda_check(cudaFuncSetAttribute(k.split, cudaFuncAttributeNonPortableClusterSizeAllowed, 1),
-             "cudaFuncSetAttribute(decode split kernel, cluster size)");
-  if (clusters_fit(k.split, k.split_smem, splits) == 0)
-    throw std::invalid_argument("plan_decode_attention: a cluster of " + std::to_string(splits) +
-                                " blocks does not fit this device");
-  plan.cluster = true;
-  plan.splits = splits;
-  plan.chunk_tokens = chunk;
-}
-
 }  // namespace
 
 int current_device_sm_count() {
@@ -189,12 +138,7 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
     }
   }
   plan.splits = (len + plan.chunk_tokens - 1) / plan.chunk_tokens;
-  if (options.cluster == 1) {
-    if (!plan.tensor_cores || !device_has_clusters())
-      throw std::invalid_argument("plan_decode_attention: cluster launches need the tensor-core pass on sm_90");
-    plan_cluster(p, len, options, plan);
-  }
-  if (plan.splits > 1 && !plan.cluster) {
+  if (plan.splits > 1) {
     const size_t rows = static_cast<size_t>(p.batch) * p.n_q * plan.splits;
     const size_t out_bytes = rows * p.d_v * sizeof(float);
     plan.workspace_bytes = (out_bytes + 255) / 256 * 256 + rows * sizeof(float);
@@ -210,9 +154,7 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   if ((qb != 1 && qb != 2 && qb != 4 && qb != 8) || (p.n_q / p.n_k) % qb || plan.chunk_tokens <= 0 || plan.splits <= 0 ||
       (!plan.tensor_cores && plan.chunk_tokens * plan.q_heads_per_block > detail::max_score_floats(qb)))
     throw std::invalid_argument("decode_attention: the plan was not made for this shape");
-  if (plan.cluster && (!plan.tensor_cores || plan.splits < 2 || plan.splits > detail::kMaxClusterSplits))
-    throw std::invalid_argument("decode_attention: a cluster plan needs the tensor-core pass and 2 to 16 splits");
-  if (plan.splits > 1 && !plan.cluster && !workspace)
+  if (plan.splits > 1 && !workspace)
     throw std::invalid_argument("decode_attention: the plan needs a workspace");
   const detail::DecodeKernels k = kernels_for(p, plan.q_heads_per_block, split_kind(plan));
 
@@ -226,7 +168,7 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   a.chunk = plan.chunk_tokens, a.splits = plan.splits;
   a.min_chunk = k.min_chunk, a.granule = k.granule;
   a.scale_log2 = p.scale * 1.4426950408889634f;
-  if (plan.splits > 1 && !plan.cluster) {
+  if (plan.splits > 1) {
     const size_t rows = static_cast<size_t>(p.batch) * p.n_q * plan.splits;
     const size_t out_bytes = (rows * p.d_v * sizeof(float) + 255) / 256 * 256;
     a.partial_out = static_cast<float*>(workspace);
@@ -235,11 +177,9 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   const int64_t blocks = static_cast<int64_t>(plan.splits) * a.n_qb;
   if (blocks > 0x7fffffff) throw std::invalid_argument("decode_attention: grid too large (splits * n_q / QB)");
   const size_t smem = plan.tensor_cores ? k.split_smem : detail::score_buffer_bytes(qb, plan.chunk_tokens);
-  a.cluster = plan.cluster ? 1 : 0;
-  detail::launch_kernel_in_clusters(k.split, dim3(static_cast<unsigned>(blocks), p.batch), dim3(k.split_threads), smem,
-                                    plan.pdl, plan.cluster ? plan.splits : 0, stream,
-                                    "decode_attention: split kernel launch", a);
-  if (plan.splits > 1 && !plan.cluster)
+  detail::launch_kernel(k.split, dim3(static_cast<unsigned>(blocks), p.batch), dim3(k.split_threads), smem, plan.pdl,
+                        stream, "decode_attention: split kernel launch", a);
+  if (plan.splits > 1)
     detail::launch_kernel(k.combine, dim3(p.n_q, p.batch), dim3(detail::kCombineThreads), 0, plan.pdl, stream,
                           "decode_attention: combine kernel launch", a);
 }

@@ -46,11 +46,7 @@ struct DecodePlan {
   bool tensor_cores = true;   // the tensor-core split pass (else the two-pass CUDA-core kernel)
   bool pdl = true;            // programmatic dependent launch: each kernel's launch overlaps the
                               // previous kernel's end (sm_90; a no-op before)
-  bool cluster = false;       // the splits of a sequence's Q-head group run as one thread-block
-                              // cluster (splits <= 16) and combine through distributed shared
-                              // memory: one kernel, no workspace (tensor-core pass, sm_90; only
-                              // when DecodePlanOptions::cluster asks for it)
-  size_t workspace_bytes = 0; // 0 when splits == 1 or cluster (the blocks write the output directly)
+  size_t workspace_bytes = 0; // 0 when splits == 1 (the blocks write the output directly)
 };
 
 // Overrides of the planner's choices, for tests (many splits) and benchmarks (tuning sweeps).
@@ -63,18 +59,13 @@ struct DecodePlanOptions {
   int pdl = -1;               // -1: on; 0: plain launches (for comparisons)
   int tensor_cores = -1;      // -1: the tensor-core split pass; 0: the two-pass kernel (whose chunks
                               // are capped by its score buffer, and deep_unroll applies)
-  int cluster = -1;           // 1: a cluster launch (sm_90; with chunk_tokens, the chunk is raised
-                              // until the splits fit a cluster); else none (measured slower: the
-                              // planner never chooses one)
-  int cluster_splits = 0;     // > 0 with cluster = 1: this many splits (2 .. 16) per cluster
 };
 
 // Chooses the chunk size from the GPU's SM count, the kernel's occupancy (blocks per SM) and the
 // context length, nothing tuned to one card: for the tensor-core pass, of the splittings that give
 // whole waves of blocks over all SMs, the one whose estimated time (waves x (chunk + a block's
 // fixed cost in tokens)) is least, chunks of 64 tokens at least; for the two-pass kernel, the
-// fewest whole waves whose chunks fit its score buffer, 256 tokens at least. A cluster launch is
-// planned only when the options ask for one.
+// fewest whole waves whose chunks fit its score buffer, 256 tokens at least.
 // Throws std::invalid_argument on unsupported shapes, std::runtime_error on CUDA errors.
 DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context_len, int sm_count,
                                  const DecodePlanOptions& options = {});

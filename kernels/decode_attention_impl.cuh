@@ -64,9 +64,6 @@ struct DecodeArgs {
   float scale_log2;       // scale * log2(e)
   float* partial_out;     // [batch, n_q, splits, DV]
   float* partial_lse;     // [batch, n_q, splits], log2 domain
-  int cluster;            // 1: the splits of one (sequence, Q-head group) are one thread-block
-                          // cluster (block x = qb * splits + s) and combine through distributed
-                          // shared memory, no workspace and no combine pass (tensor-core pass only)
 };
 
 // Tokens per split for a sequence of `len` tokens. The plan's chunk is for the longest context it

@@ -20,17 +20,13 @@
 //   heads' rows of p. O lives in registers for the whole chunk.
 // - End: the warps' (max, sum, O) are merged through shared memory (the ring is free by then);
 //   the normalised output goes to `out` when there is one split, else the partial output and
-//   log2-sum-exp go to the workspace for the combine pass - or, in a cluster launch
-//   (DecodeArgs::cluster), they stay in this block's shared memory and the cluster's blocks
-//   combine them through distributed shared memory, each block a share of the QB x DV outputs
-//   (cluster_combine): no workspace round trip and no second kernel. Measured on the H200 it saves
-//   under 1 us where it helps at all (batch 1, short contexts) and is slower from batch 8, so the
-//   planner never picks it (docs/PERFORMANCE.md, decode kernels, "What was tried" 4).
-// Barriers: two __syncwarp per slice (the buffer is free; the slice has landed); two block barriers at the end (two cluster barriers more in a
-// cluster launch: the partials are visible, then no block leaves while another still reads it).
+//   log2-sum-exp go to the workspace for the combine pass. (Combining the splits in the last block
+//   to finish, or in a thread-block cluster through distributed shared memory, was measured slower
+//   on the H200: docs/PERFORMANCE.md, decode kernels, "What was tried" 3 and 4.)
+// Barriers: two __syncwarp per slice (the buffer is free; the slice has landed); two block
+// barriers at the end.
 #pragma once
 
-#include <cooperative_groups.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -55,16 +51,13 @@ __host__ __device__ constexpr int mma_stages(int dk, int dv, int vb) {
   return stages < 2 ? 2 : stages > 4 ? 4 : stages;
 }
 // Dynamic shared memory: the warps' rings, or the merge scratch if larger (they share the space).
-// The scratch: [warp][QB][DV] outputs, [warp][QB] maxima and sums, then the block's own
-// [QB][DV] output and [QB] log2-sum-exp, which a cluster launch's other blocks read.
+// The scratch: [warp][QB][DV] outputs, then [warp][QB] maxima and sums.
 __host__ __device__ constexpr size_t mma_smem_bytes(int dk, int dv, int qb, int qvb) {
   const int vb = qb / qvb;
   const size_t ring = static_cast<size_t>(kMmaWarps) * mma_stages(dk, dv, vb) * mma_slice_elems(dk, dv, vb) * 2;
-  const size_t merge = (static_cast<size_t>(kMmaWarps) * qb * (dv + 2) + static_cast<size_t>(qb) * (dv + 1)) * sizeof(float);
+  const size_t merge = static_cast<size_t>(kMmaWarps) * qb * (dv + 2) * sizeof(float);
   return ring > merge ? ring : merge;
 }
-// Largest cluster of a cluster launch (16 is Hopper's non-portable maximum; 8 is portable).
-constexpr int kMaxClusterSplits = 16;
 
 // Element offset of 16-byte piece `chunk` of row `row` in a tile of rows of ROW_CHUNKS pieces.
 template <int ROW_CHUNKS>
@@ -157,36 +150,6 @@ __device__ __forceinline__ void load_slice(T* slice, const T* k_head, int64_t k_
   }
 }
 
-// The combine of a cluster launch: the cluster's blocks are the splits of one (sequence, Q-head
-// group); each holds its normalised output `own` [QB][DV] and log2-sum-exp `own_lse` [QB] in shared
-// memory. Block `rank` writes outputs i = rank * threads + tid, + splits * threads, ...:
-// out = sum_r 2^(lse_r - M) o_r / sum_r 2^(lse_r - M), as the combine pass does.
-template <typename T, int DV, int QB>
-__device__ __forceinline__ void cluster_combine(const DecodeArgs& a, float* own, float* own_lse, int b, int h0) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  namespace cg = cooperative_groups;
-  cg::cluster_group cluster = cg::this_cluster();
-  cluster.sync();  // every split's partial is in its block's shared memory
-  const int rank = static_cast<int>(cluster.block_rank()), n = static_cast<int>(cluster.num_blocks());
-  for (int i = rank * kMmaThreads + static_cast<int>(threadIdx.x); i < QB * DV; i += n * kMmaThreads) {
-    const int h = i / DV;
-    float m = -INFINITY;
-    for (int r = 0; r < n; ++r) m = fmaxf(m, cluster.map_shared_rank(own_lse, r)[h]);
-    float wsum = 0.0f, acc = 0.0f;
-    if (m != -INFINITY)
-      for (int r = 0; r < n; ++r) {
-        const float w = exp2f(cluster.map_shared_rank(own_lse, r)[h] - m);  // 0 for an empty split
-        wsum += w;
-        acc = fmaf(w, cluster.map_shared_rank(own, r)[i], acc);
-      }
-    static_cast<T*>(a.out)[b * a.out_bs + (h0 + h) * a.out_hs + i % DV] = from_float<T>(wsum > 0.0f ? acc / wsum : 0.0f);
-  }
-  cluster.sync();  // no block leaves (freeing its shared memory) while another still reads it
-#else
-  __trap();  // cluster launches are planned on sm_90 only
-#endif
-}
-
 template <typename T, int DK, int DV, int QB, int QVB>
 __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArgs a) {
   constexpr int VB = QB / QVB;
@@ -197,17 +160,15 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
 
   wait_for_previous_grid();  // q and the cache rows are written by the kernels before this one
   let_next_grid_launch();    // the combine pass may be scheduled now; it waits for this grid's results
-  // A cluster's blocks must be consecutive in x, so a cluster launch numbers splits first.
-  const int qb = a.cluster ? blockIdx.x / a.splits : blockIdx.x % a.n_qb;
-  const int s = a.cluster ? blockIdx.x % a.splits : blockIdx.x / a.n_qb;
+  const int qb = blockIdx.x % a.n_qb;
+  const int s = blockIdx.x / a.n_qb;
   const int b = blockIdx.y;
   const int len = a.lens[b];
   const int h0 = qb * QB;
   const bool single = a.splits == 1;
   if (len > a.splits * a.chunk) {
-    // Longer than planned: say so loudly (NaN) rather than attend to a truncated context. All
-    // blocks of a cluster take this branch together (one sequence), so none waits at a barrier.
-    if (single || (a.cluster && s == 0))
+    // Longer than planned: say so loudly (NaN) rather than attend to a truncated context.
+    if (single)
       for (int i = threadIdx.x; i < QB * DV; i += kMmaThreads)
         static_cast<T*>(a.out)[b * a.out_bs + (h0 + i / DV) * a.out_hs + i % DV] = from_float<T>(NAN);
     return;  // else the combine pass writes NaN
@@ -215,9 +176,8 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   const int chunk = sequence_chunk(a, len);
   const int t0 = s * chunk;
   const int t1 = min(len, t0 + chunk);
-  // Empty chunk: the combine pass skips it; a cluster's block goes on with no tokens (its partial
-  // is empty, weight 0) because the others wait for it at the cluster barrier.
-  if (t0 >= t1 && !single && !a.cluster) return;
+  // Empty chunk: the combine pass skips it (one split of an empty context writes zeros).
+  if (t0 >= t1 && !single) return;
   const int n = max(t1 - t0, 0);
   const int slot = a.slots ? a.slots[b] : b;
   // Each thread computes the VB offsets itself (registers: the loops over j are unrolled), so no
@@ -329,8 +289,6 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   float* mo = reinterpret_cast<float*>(smem);
   float* mm = mo + kMmaWarps * QB * DV;
   float* ml = mm + kMmaWarps * QB;
-  float* own = ml + kMmaWarps * QB;  // [QB][DV]: this block's output, for a cluster launch
-  float* own_lse = own + QB * DV;    // [QB]
   if (g < QB) {
 #pragma unroll
     for (int j = 0; j < NTILES; ++j) {
@@ -355,10 +313,7 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
       }
     }
     const float value = l > 0.0f ? acc / l : 0.0f;
-    if (a.cluster) {
-      own[i] = value;
-      if (d == 0) own_lse[h] = l > 0.0f ? m + log2f(l) : -INFINITY;
-    } else if (single) {
+    if (single) {
       static_cast<T*>(a.out)[b * a.out_bs + (h0 + h) * a.out_hs + d] = from_float<T>(value);
     } else {
       const int64_t r = (static_cast<int64_t>(b) * a.n_q + h0 + h) * a.splits + s;
@@ -366,7 +321,6 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
       if (d == 0) a.partial_lse[r] = m + log2f(l);
     }
   }
-  if (a.cluster) cluster_combine<T, DV, QB>(a, own, own_lse, b, h0);
 }
 
 }  // namespace aimicius::kernels::detail

@@ -28,36 +28,22 @@ __device__ __forceinline__ void let_next_grid_launch() {
 #endif
 }
 
-// Launches kernel<<<grid, block, smem, stream>>>(args...), with the PDL attribute when `pdl`, in
-// thread-block clusters of `cluster_x` x 1 x 1 blocks when cluster_x > 0 (grid.x a multiple of it).
+// Launches kernel<<<grid, block, smem, stream>>>(args...), with the PDL attribute when `pdl`.
 // Throws std::runtime_error naming `what` when the launch fails.
 template <typename... Params, typename... Args>
-void launch_kernel_in_clusters(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, bool pdl, int cluster_x,
-                               cudaStream_t stream, const char* what, Args&&... args) {
+void launch_kernel(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, bool pdl, cudaStream_t stream,
+                   const char* what, Args&&... args) {
   cudaLaunchConfig_t config = {};
   config.gridDim = grid;
   config.blockDim = block;
   config.dynamicSmemBytes = smem;
   config.stream = stream;
-  cudaLaunchAttribute attribute[2];
+  cudaLaunchAttribute attribute[1];
   attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
   attribute[0].val.programmaticStreamSerializationAllowed = pdl ? 1 : 0;
   config.attrs = attribute;
   config.numAttrs = 1;
-  if (cluster_x > 0) {
-    attribute[1].id = cudaLaunchAttributeClusterDimension;
-    attribute[1].val.clusterDim.x = static_cast<unsigned>(cluster_x);
-    attribute[1].val.clusterDim.y = 1;
-    attribute[1].val.clusterDim.z = 1;
-    config.numAttrs = 2;
-  }
   cuda_check(cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...), what);
-}
-
-template <typename... Params, typename... Args>
-void launch_kernel(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, bool pdl, cudaStream_t stream,
-                   const char* what, Args&&... args) {
-  launch_kernel_in_clusters(kernel, grid, block, smem, pdl, 0, stream, what, std::forward<Args>(args)...);
 }
 
 }  // namespace aimicius::kernels::detail

@@ -1,9 +1,8 @@
 // decode_attention (split-KV DiffQKV decode attention) against reference::decode_attention, for
 // every supported head-dim pair and storage type, DiffQKV, GQA and uneven head groupings, variable
 // context lengths in a batch (1, lengths that are not multiples of the chunk), forced many-split
-// plans (hundreds of splits), cluster launches (splits combined in distributed shared memory, 2 to
-// 16 a cluster), plain and programmatic-dependent launches, cache-slot indirection, empty contexts
-// and contexts longer than the plan.
+// plans (hundreds of splits), plain and programmatic-dependent launches, cache-slot indirection,
+// empty contexts and contexts longer than the plan.
 // Skips without a CUDA device.
 #include "kernels/decode_attention.h"
 
@@ -47,8 +46,7 @@ std::string run_and_compare(Problem& pr, const DecodePlanOptions& options = {}, 
   const std::string err = compare_outputs(pr, pr.device_output(), pr.out, rtol_for(pr.device.dtype), kAtol,
                                           plan.tensor_cores ? &magnitude : nullptr, ptol_for(pr.device.dtype));
   if (err.empty()) return "";
-  return std::string(plan.tensor_cores ? "tensor cores" : "two-pass") + (plan.cluster ? " in clusters" : "") +
-         ", splits " + std::to_string(plan.splits) +
+  return std::string(plan.tensor_cores ? "tensor cores" : "two-pass") + ", splits " + std::to_string(plan.splits) +
          " chunk " + std::to_string(plan.chunk_tokens) + ": " + err;
 }
 
@@ -84,47 +82,6 @@ TEST(DecodeAttention, EveryShapeAndTypeMatchesReference) {
     }
 }
 
-// Cluster launches (the splits combined in distributed shared memory; never planned, kept for
-// comparison): a test of their own, so that tools can run them apart from the plain launches.
-TEST(DecodeAttention, ClusterLaunchesOfEveryShapeMatchReference) {
-  REQUIRE_GPU();
-  for (DType dtype : {DType::kBF16, DType::kFP16})
-    for (const Shape& s : kShapes) {
-      SCOPED_TRACE(std::string(dtype_name(dtype)) + " " + testing::shape_name(s));
-      Problem pr;
-      testing::make_problem(pr, dtype, s, {1, 777, 2051, 130}, {}, 4, 2100);
-      if (!plan_decode_attention(pr.device, 2100, current_device_sm_count()).tensor_cores) continue;
-      for (int splits : {2, 3, 8, 16})
-        EXPECT_EQ(run_and_compare(pr, {0, -1, 0, -1, -1, 1, splits}), "") << "clusters of " << splits << " splits";
-      EXPECT_EQ(run_and_compare(pr, {0, -1, 0, 0, -1, 1, 16}), "") << "clusters of 16, plain launch";
-    }
-  Problem pr;
-  testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {32773, 5000}, {}, 2, 32800);
-  EXPECT_EQ(run_and_compare(pr, {0, -1, 0, -1, -1, 1, 16}), "") << "clusters of 16 splits of 2,064 tokens";
-}
-
-TEST(DecodeAttention, ClusterPlansNeedNoWorkspaceAndOnlyClusterWhenAsked) {
-  REQUIRE_GPU();
-  Problem pr;
-  testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {4096}, {}, 1, 4096);
-  const int sms = current_device_sm_count();
-  const DecodePlan clustered = plan_decode_attention(pr.device, 4096, sms, {0, -1, 0, -1, -1, 1, 16});
-  EXPECT_TRUE(clustered.cluster);
-  EXPECT_EQ(clustered.splits, 16);
-  EXPECT_EQ(clustered.chunk_tokens, 256);
-  EXPECT_EQ(clustered.workspace_bytes, 0u);
-  const DecodePlan chosen = plan_decode_attention(pr.device, 4096, sms, {0, -1, 0, -1, -1, 1});
-  EXPECT_TRUE(chosen.cluster);
-  EXPECT_EQ(chosen.splits, 16) << "as many splits as hold 64 tokens, up to 16";
-  for (int len : {4096, 32768, 131072}) EXPECT_FALSE(plan_decode_attention(pr.device, len, sms).cluster) << len;
-  EXPECT_THROW(plan_decode_attention(pr.device, 4096, sms, {0, -1, 0, -1, -1, 1, 17}), std::invalid_argument);
-  EXPECT_THROW(plan_decode_attention(pr.device, 4096, sms, {0, -1, 0, -1, 0, 1}), std::invalid_argument)
-      << "the two-pass kernel has no cluster launch";
-  DecodePlan bad = clustered;
-  bad.splits = 17;
-  EXPECT_THROW(decode_attention(pr.device, bad, nullptr, nullptr), std::invalid_argument);
-}
-
 TEST(DecodeAttention, LongContextManySplits) {
   REQUIRE_GPU();
   for (DType dtype : {DType::kBF16, DType::kFP16}) {
@@ -149,7 +106,6 @@ TEST(DecodeAttention, OnePlanForTheCapacityServesShorterContexts) {
     EXPECT_EQ(run_and_compare(pr, {}, 40000), "") << "planned for the capacity";
     EXPECT_EQ(run_and_compare(pr, {2048}, 40000), "") << "largest chunks, planned for the capacity";
     EXPECT_EQ(run_and_compare(pr, {0, -1, 0, -1, 0}, 40000), "") << "two-pass, planned for the capacity";
-    EXPECT_EQ(run_and_compare(pr, {0, -1, 0, -1, -1, 1, 16}, 40000), "") << "clusters, planned for the capacity";
   }
 }
 
@@ -184,7 +140,6 @@ TEST(DecodeAttention, CacheSlotsAndEmptyContext) {
   EXPECT_EQ(run_and_compare(pr), "");
   EXPECT_EQ(run_and_compare(pr, {128}), "");
   EXPECT_EQ(run_and_compare(pr, {128, -1, 0, -1, 0}), "") << "two-pass kernel";
-  EXPECT_EQ(run_and_compare(pr, {0, -1, 0, -1, -1, 1, 16}), "") << "clusters whose last splits hold no tokens";
   const std::vector<float> got = pr.device_output();
   for (int h = 0; h < 32; ++h)
     for (int d = 0; d < 64; ++d) EXPECT_EQ(got[pr.host.out_batch_stride + h * pr.host.out_head_stride + d], 0.0f);
@@ -193,13 +148,11 @@ TEST(DecodeAttention, CacheSlotsAndEmptyContext) {
 TEST(DecodeAttention, ContextLongerThanPlanGivesNaN) {
   REQUIRE_GPU();
   for (int chunk : {0, 64, 512}) {  // several splits, many, one
-    for (int tensor_cores : {-1, 0, 2}) {  // 2: tensor cores in clusters
-      if (tensor_cores == 2 && chunk == 512) continue;  // one split: no cluster
+    for (int tensor_cores : {-1, 0}) {
       Problem pr;
       testing::make_problem(pr, DType::kFP16, {32, 16, 16, 64, 64}, {100, 900}, {}, 2, 1000);
-      const DecodePlan plan = plan_decode_attention(pr.device, 500, current_device_sm_count(),
-                                                    {chunk, -1, 0, -1, tensor_cores == 2 ? -1 : tensor_cores,
-                                                     tensor_cores == 2 ? 1 : 0});
+      const DecodePlan plan =
+          plan_decode_attention(pr.device, 500, current_device_sm_count(), {chunk, -1, 0, -1, tensor_cores});
       DeviceBuffer ws(plan.workspace_bytes);
       decode_attention(pr.device, plan, ws.get(), nullptr);
       testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");

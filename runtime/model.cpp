@@ -828,7 +828,8 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& host_tokens, const s
   // The inputs staged in page-locked memory (LibTorch's caching host allocator keeps each buffer
   // until its asynchronous copy is done), so each goes over in one transfer the host need not wait for.
   const auto pinned = [](torch::ScalarType type) { return torch::TensorOptions().dtype(type).pinned_memory(true); };
-  torch::Tensor staged_long = torch::empty({3, B}, pinned(torch::kLong)), staged_int = torch::empty({2, B}, pinned(torch::kInt));
+  torch::Tensor staged_long = torch::empty({3, B}, pinned(torch::kLong));
+  torch::Tensor staged_int = torch::empty({2, B}, pinned(torch::kInt));
   int64_t* l = staged_long.data_ptr<int64_t>();
   int32_t* i = staged_int.data_ptr<int32_t>();
   const int64_t* ids = host_tokens.data_ptr<int64_t>();

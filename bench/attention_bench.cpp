@@ -15,7 +15,8 @@
 //                               (of copy and of read), and the two-pass kernel's time beside it
 //   {"kind":"skip", ...}        a configuration that does not fit in device memory
 //   {"kind":"sweep", ...}       QB x chunk size sweep of the tensor-core pass (planner tuning) at
-//                               batch 1 / 4k, 32k and 128k, batch 8 / 4k, batch 64 / 128k
+//                               batch 1 / 4k, 32k and 128k, batch 8 / 4k, batch 64 / 128k, and
+//                               one wave of k blocks per SM (k = 1..4, "blocks_per_sm") there
 //   {"kind":"selective", ...}   selective V fetching (top-100) on the DiffQKV shape
 //   {"kind":"ratio", ...}       DiffQKV / GQA time ratio against the K+V byte ratio
 // Method: inputs are pseudo-random nonzero values filled on the device; before timing, each
@@ -297,6 +298,21 @@ int main(int argc, char** argv) {
                             sp.q_heads_per_block, t,
                             kv_bytes(c) / t / 1e3 / copy_gbs);
               }
+            // One wave of k blocks per SM (k = 1..4) at the planner's QB: the planner fills every
+            // resident slot, and the 2026-12-04 sweep's best small-size plans used fewer blocks.
+            const int64_t units = static_cast<int64_t>(batch) * (s.n_q / plan.q_heads_per_block);
+            for (int k = 1; k <= 4; ++k) {
+              const int64_t splits = std::max<int64_t>(static_cast<int64_t>(k) * sms / units, 1);
+              const int chunk = std::max(static_cast<int>((ctx + splits - 1) / splits + 15) / 16 * 16, 64);
+              const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {chunk});
+              Buffer sws(sp.workspace_bytes);
+              const double t = timer.median_us([&] { aimicius::kernels::decode_attention(pr.p, sp, sws.get(), stream); });
+              std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
+                          "\"planned\":false,\"blocks_per_sm\":%d,\"splits\":%d,\"q_heads_per_block\":%d,"
+                          "\"time_us\":%.1f,\"fraction_of_copy\":%.3f}\n",
+                          s.name, batch, ctx, sp.chunk_tokens, k, sp.splits, sp.q_heads_per_block, t,
+                          kv_bytes(c) / t / 1e3 / copy_gbs);
+            }
             std::fflush(stdout);
           }
 

@@ -3,6 +3,8 @@
 #include "scorers/sql_engine/sql_query_thread.h"
 
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -24,6 +26,7 @@ struct SqlQueryThread::State {
   bool finished = false;
   bool stop = false;       // the thread ends after the job it runs (if any)
   bool abandoned = false;  // a caller gave up on a job: this connection is spent
+  pid_t tid = 0;           // the thread's kernel id once it runs (for setpriority)
   std::string query;
   SqlLimits limits;
   SqlResult result;
@@ -59,9 +62,13 @@ std::optional<SqlResult> SqlQueryThread::run(std::string_view query, const SqlLi
   if (state_->done.wait_until(lock, give_up_at, [&] { return state_->finished; }))
     return std::exchange(state_->result, SqlResult{});
   // Still running past its time: stop it at SQLite's next check and leave the connection to it.
+  // What it still does is work nobody waits for: at the lowest priority it takes only CPU time
+  // that the scoring of other answers leaves (a statement of whole-value calls can run on for
+  // minutes: docs/RELIABILITY.md). A refused setpriority leaves it at its priority, no worse.
   state_->abandoned = true;
   state_->stop = true;
   sqlite3_interrupt(state_->db.handle());
+  if (state_->tid > 0) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(state_->tid), kAbandonedNice);
   lock.unlock();
   thread_.detach();
   return std::nullopt;
@@ -69,9 +76,11 @@ std::optional<SqlResult> SqlQueryThread::run(std::string_view query, const SqlLi
 
 void SqlQueryThread::serve(const std::shared_ptr<State>& state) {
   std::unique_lock<std::mutex> lock(state->mutex);
+  state->tid = gettid();
   while (true) {
     state->wake.wait(lock, [&] { return state->has_job || state->stop; });
-    if (!state->has_job) return;
+    // A job given up on before this thread took it (it had not run yet) is not started at all.
+    if (!state->has_job || state->abandoned) return;
     const std::string query = std::move(state->query);
     const SqlLimits limits = state->limits;
     lock.unlock();

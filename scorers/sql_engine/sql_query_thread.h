@@ -8,8 +8,8 @@
 // work; this thread bounds what the caller waits for. run() hands the query to the thread and
 // waits until `give_up_at`; a query still running then is interrupted and left to the thread,
 // which ends at SQLite's next check or at the statement's end and closes the connection, and
-// run() answers nullopt. The object is spent after that: the caller makes a new one (a new
-// connection) for the next query.
+// run() answers nullopt, and the thread goes to the lowest CPU priority for the rest of its work.
+// The object is spent after that: the caller makes a new one (a new connection) for the next query.
 //
 // Invariants:
 //   - the connection is used only by the thread (and by sqlite3_interrupt, which SQLite allows
@@ -47,6 +47,9 @@ class SqlQueryThread {
   std::optional<SqlResult> run(std::string_view query, const SqlLimits& limits, Clock::time_point give_up_at);
 
   bool spent() const;
+
+  // The nice value a given-up query's thread is set to (Linux threads have their own).
+  static constexpr int kAbandonedNice = 19;
 
  private:
   struct State;

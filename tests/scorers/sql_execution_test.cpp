@@ -5,10 +5,14 @@
 #include "scorers/sql_engine/sql_execution.h"
 
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
+#include <thread>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,6 +23,7 @@
 #include "common/errors.h"
 #include "common/utf8.h"
 #include "scorers/sql_engine/sql_order_keys.h"
+#include "scorers/sql_engine/sql_query_thread.h"
 #include "scorers/sql_engine/sql_script_database.h"
 #include "tests/scratch_dir.h"
 
@@ -511,6 +516,51 @@ TEST(SqlExecution, StraightLineWorkEndsAtTheTimeLimit) {
   const SqlResult finished = t.db.run(straight, limits);
   ASSERT_TRUE(finished.ok) << finished.error;
   EXPECT_LT(finished.seconds, 10.0);
+}
+
+// Threads of this process whose nice value is `nice` (/proc/self/task/*/stat, field 19).
+int threads_at_nice(int nice) {
+  int n = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t close = stat.rfind(')');  // the thread's name may hold spaces and parentheses
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i)
+      if (i == 19 && std::stoi(field) == nice) ++n;
+  }
+  return n;
+}
+
+// A query given up on keeps running on its own thread until SQLite can stop it; that thread goes
+// to the lowest priority, so the work nobody waits for takes only CPU time the scoring leaves.
+TEST(SqlExecution, AGivenUpQueryRunsOnAtTheLowestPriority) {
+  const int lowest = SqlQueryThread::kAbandonedNice;
+  if (getpriority(PRIO_PROCESS, 0) >= lowest) GTEST_SKIP() << "the tests already run at the lowest priority";
+  TelemetryDb t;
+  SqlLimits limits;
+  limits.seconds = 0.2;
+  std::string straight = "SELECT 0";  // ~1-2 s of straight-line work on one core (see above)
+  for (int k = 0;; ++k) {
+    const std::string term = fmt::format(" + length(hex(hex(hex(zeroblob({})))))", 126000 + k);
+    if (straight.size() + term.size() > static_cast<size_t>(kMaxSqlStatementBytes)) break;
+    straight += term;
+  }
+  // Queries given up on by earlier tests of this process end first (each within seconds).
+  const auto until_none = [&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (threads_at_nice(lowest) > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return threads_at_nice(lowest);
+  };
+  ASSERT_EQ(until_none(), 0);
+  EXPECT_EQ(t.db.run(straight, limits).error, "time limit");
+  EXPECT_EQ(threads_at_nice(lowest), 1) << "the given-up query's thread, still running";
+  EXPECT_EQ(until_none(), 0) << "it ended";
+  const SqlResult next = t.db.run("SELECT count(*) FROM jobs", SqlLimits{});
+  ASSERT_TRUE(next.ok) << next.error;
 }
 
 TEST(SqlExecution, TrailingSemicolonsAndCommentsAreOneStatement) {

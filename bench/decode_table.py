@@ -5,7 +5,8 @@ issue 17's goals against them:
   - kernel time <= SDPA's on every GQA shape, batch and context;
   - DiffQKV >= 0.55 of copy bandwidth at batch 1 / 4k, >= 0.88 at batch 1 / 32k, >= 0.95 from 128k or
     from batch 8;
-  - DiffQKV time <= 0.75 x SDPA's time on the standard GQA shape from 32k, at every batch.
+  - DiffQKV time <= 0.75 x SDPA's time on the standard GQA shape from 32k, at every batch;
+and, when the kernel bench ran its sweep, the planner's plan against the best swept one.
 
 usage: decode_table.py KERNEL_BENCH.jsonl SDPA_BENCH.jsonl
 """
@@ -68,6 +69,21 @@ def main():
             g = decode[("gqa_std",) + key[1:]]
             print(f"DiffQKV / GQA std kernel time at batch {key[1]} / {ctx(key[2])}: {r['time_us'] / g['time_us']:.3f} "
                   f"(K+V bytes 0.625)")
+    # The planner against its sweep (rows of kind "sweep", when the bench ran without --no-sweep):
+    # where a swept plan beat the planned one, by how much and with what splits and blocks per SM.
+    sweep = [r for r in everything if r["kind"] == "sweep" and r.get("time_us") is not None]
+    if sweep:
+        print("\n| shape | batch | context | planned (us) | best swept (us) | its splits x chunk, QB | blocks per SM | gain |")
+        print("|---|---:|---:|---:|---:|---|---:|---:|")
+        for key, r in decode.items():
+            rows = [w for w in sweep if (w["shape"], w["batch"], w["context"]) == key]
+            if not rows:
+                continue
+            best = min(rows, key=lambda w: w["time_us"])
+            per_sm = best.get("blocks_per_sm", "-")
+            print(f"| {key[0]} | {key[1]} | {ctx(key[2])} | {r['time_us']:.1f} | {best['time_us']:.1f} | "
+                  f"{best['splits']} x {best['chunk']}, {best['q_heads_per_block']} | {per_sm} | "
+                  f"{max(0.0, 1 - best['time_us'] / r['time_us']):.1%} |")
     print("\ngoals missed:" if misses else "\nevery goal met")
     for m in misses:
         print("  " + m)

@@ -26,7 +26,10 @@ if [ -z "${SKIP_KERNEL_BENCH:-}" ]; then
     2> "$OUT/kernel_bench.err"
   echo "kernel bench rc=$? ($(wc -l < "$OUT/kernel_bench.jsonl") lines), at $(( $(date +%s) - t0 )) s"
   timeout 120 $B/bench/aimicius_sdpa_decode_bench > "$OUT/sdpa_bench.jsonl" 2> "$OUT/sdpa_bench.err"
-  echo "sdpa peer rc=$?, at $(( $(date +%s) - t0 )) s"; cat "$OUT/sdpa_bench.jsonl" | head -20
+  echo "sdpa peer rc=$?, at $(( $(date +%s) - t0 )) s"
+  # The markdown tables of docs/PERFORMANCE.md, issue 17's goals and the planner against its sweep.
+  python3 bench/decode_table.py "$OUT/kernel_bench.jsonl" "$OUT/sdpa_bench.jsonl" > "$OUT/kernel_table.md" 2>&1
+  sed -n '/goals missed\|every goal met/,$p' "$OUT/kernel_table.md"
 fi
 # The decode step's matrix-vector products, alone and as the step's chain (bench/gemv_bench.cpp).
 if [ -z "${SKIP_GEMV_BENCH:-}" ]; then

@@ -16,7 +16,7 @@ struct CudaGraph::Impl {
   at::cuda::CUDAGraph graph;
   bool captured = false;
   int kernels = 0;
-  // Replay timing: events around the last replay (read at the next replay or gpu_seconds(), when
+  // Replay timing: events around the last replay (read at the next replay or replay_time(), if
   // they have completed) and the sum of the replays read so far.
   cudaEvent_t start = nullptr, stop = nullptr;
   bool pending = false;
@@ -27,10 +27,10 @@ struct CudaGraph::Impl {
     if (start) cudaEventDestroy(start);
     if (stop) cudaEventDestroy(stop);
   }
-  // Adds the last replay's device time once its stop event has completed (wait: block until then).
-  void collect(bool wait) {
+  // Adds the last replay's device time if its stop event has completed.
+  void collect() {
     if (!pending) return;
-    if (wait ? cudaEventSynchronize(stop) != cudaSuccess : cudaEventQuery(stop) != cudaSuccess) {
+    if (cudaEventQuery(stop) != cudaSuccess) {
       (void)cudaGetLastError();  // not ready yet (cudaErrorNotReady is not a sticky error)
       return;
     }
@@ -103,22 +103,25 @@ int CudaGraph::kernel_count() const { return impl_->kernels; }
 void CudaGraph::replay() {
   if (!impl_->captured) throw std::logic_error("CudaGraph::replay before capture");
   Impl& g = *impl_;
-  // The previous replay's events: done by now in a step loop that reads each step's result, so
-  // this does not wait in practice; it must not be re-recorded before it is read.
-  g.collect(/*wait=*/true);
-  if (!g.start) {
-    if (cudaEventCreate(&g.start) != cudaSuccess || cudaEventCreate(&g.stop) != cudaSuccess)
-      throw std::runtime_error("cuda graph: cudaEventCreate failed");
-  }
+  // The previous replay's events, read if it has ended (in a step loop that reads each step's
+  // result it has); one still running is not waited for: its time is not counted, and the events
+  // are recorded again for this replay.
+  g.collect();
+  g.pending = false;
+  const auto check = [](cudaError_t err, const char* what) {
+    if (err != cudaSuccess) throw std::runtime_error(fmt::format("cuda graph: {}: {}", what, cudaGetErrorString(err)));
+  };
+  if (!g.start) check(cudaEventCreate(&g.start), "cudaEventCreate");
+  if (!g.stop) check(cudaEventCreate(&g.stop), "cudaEventCreate");
   const cudaStream_t stream = at::cuda::getCurrentCUDAStream().stream();
-  if (cudaEventRecord(g.start, stream) != cudaSuccess) throw std::runtime_error("cuda graph: cudaEventRecord failed");
+  check(cudaEventRecord(g.start, stream), "cudaEventRecord");
   g.graph.replay();
-  if (cudaEventRecord(g.stop, stream) != cudaSuccess) throw std::runtime_error("cuda graph: cudaEventRecord failed");
+  check(cudaEventRecord(g.stop, stream), "cudaEventRecord");
   g.pending = true;
 }
 
 CudaGraph::ReplayTime CudaGraph::replay_time() const {
-  impl_->collect(/*wait=*/false);
+  impl_->collect();
   return {impl_->timed_replays, impl_->seconds};
 }
 

@@ -27,7 +27,8 @@ class CudaGraph {
   // Kernel launches recorded by capture() (the kernels one replay runs); 0 before capture.
   int kernel_count() const;
   // Device time of the replays so far (CUDA events around each; a replay still running is not
-  // counted yet): with the wall time of a step loop, the share the host's work adds.
+  // counted yet, and one still running when the next replay starts is never counted): with the wall
+  // time of a step loop, the share the host's work adds. Timing never makes the host wait.
   struct ReplayTime {
     int64_t replays = 0;
     double seconds = 0.0;

@@ -2,7 +2,8 @@
 // [-i GPUS] [-j], dmon -l / -e FIELDS [-i GPUS] [-c N] [-d MS], nvlink -s / -g GPU -e.
 // Invariants: the host engine is the profile (no state kept between runs: group -c reports the
 // next free id, 2); diag runs always pass (the simulated hardware is healthy); dmon prints
-// -c samples (profile.loop_samples without -c), sample k taken k x -d ms (default 1000) after the
+// -c samples (profile.loop_samples and unbounded_loop_note without -c or with -c 0), sample k
+// taken k x -d ms (default 1000) after the
 // profile's timestamp on the virtual clock (hostsim/virtual_clock.h), without sleeping; unknown sub-commands or
 // options fail with a usage error (exit 255, as DCGM's argument parser does).
 #include <functional>
@@ -357,10 +358,11 @@ int dmon(const Profile& p, const Args& args, std::ostream& out, std::ostream& er
     return kDcgmUsage;
   }
   long count = p.loop_samples;
+  bool unbounded = true;  // no -c, or -c 0: samples until interrupted
   if (options->has("-c", "--count")) {
     const auto parsed = parse_long(options->get("-c", "--count"));
     if (!parsed || *parsed < 0) return usage("Invalid count", err);
-    if (*parsed > 0) count = *parsed;
+    if (*parsed > 0) count = *parsed, unbounded = false;
   }
   long long delay_ms = 1000;  // -d: milliseconds between samples (virtual clock, no sleeping)
   if (options->has("-d", "--delay")) {
@@ -382,6 +384,7 @@ int dmon(const Profile& p, const Args& args, std::ostream& out, std::ostream& er
       out << trim(row) << '\n';
     }
   }
+  if (unbounded) out << unbounded_loop_note(count);
   return kExitOk;
 }
 

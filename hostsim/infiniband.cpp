@@ -133,32 +133,47 @@ int run_ibstat(const Profile& profile, const Args& args, std::ostream& out, std:
 }
 
 int run_ibstatus(const Profile& profile, const Args& args, std::ostream& out, std::ostream& err) {
-  std::vector<const IbHca*> selected;
+  // Each argument names a device and, after a colon, one of its ports (the real script reads that
+  // port's sysfs entries only); without a port, every port of the device.
+  std::vector<std::pair<const IbHca*, const IbPort*>> selected;
   for (const auto& arg : args) {
     if (starts_with(arg, "-")) {
       err << "Usage: ibstatus [devname[:port]]...\n";
       return 1;
     }
-    const auto* hca = find_hca(profile, split(arg, ':')[0]);
-    if (!hca) {
+    const auto parts = split(arg, ':');
+    const auto* hca = find_hca(profile, parts[0]);
+    if (!hca || parts.size() > 2) {
       err << "Infiniband device '" << arg << "' not found\n";
       return 1;
     }
-    selected.push_back(hca);
+    if (parts.size() == 1) {
+      for (const auto& port : hca->ports) selected.emplace_back(hca, &port);
+      continue;
+    }
+    const auto number = parse_long(parts[1]);
+    const IbPort* port = nullptr;
+    for (const auto& candidate : hca->ports)
+      if (number && candidate.number == *number) port = &candidate;
+    if (!port) {
+      err << "Infiniband device '" << parts[0] << "' port '" << parts[1] << "' not found\n";
+      return 1;
+    }
+    selected.emplace_back(hca, port);
   }
   if (args.empty())
-    for (const auto& hca : profile.infiniband) selected.push_back(&hca);
-  for (const auto* hca : selected)
-    for (const auto& port : hca->ports) {
-      const bool active = to_upper(port.state) == "ACTIVE";
-      out << "Infiniband device '" << hca->name << "' port " << port.number << " status:\n"
-          << "\tdefault gid:\t fe80:0000:0000:0000:" << colon_guid(port.port_guid) << '\n'
-          << fmt::format("\tbase lid:\t 0x{:x}\n", port.base_lid) << fmt::format("\tsm lid:\t\t 0x{:x}\n", port.sm_lid)
-          << "\tstate:\t\t " << (active ? "4: ACTIVE" : "1: DOWN") << '\n'
-          << "\tphys state:\t " << (port.physical_state == "LinkUp" ? "5: LinkUp" : "3: Disabled") << '\n'
-          << "\trate:\t\t " << port.rate_gbps << " Gb/sec (" << port.width << ' ' << port.speed_name << ")\n"
-          << "\tlink_layer:\t " << port.link_layer << "\n\n";
-    }
+    for (const auto& hca : profile.infiniband)
+      for (const auto& port : hca.ports) selected.emplace_back(&hca, &port);
+  for (const auto& [hca, port] : selected) {
+    const bool active = to_upper(port->state) == "ACTIVE";
+    out << "Infiniband device '" << hca->name << "' port " << port->number << " status:\n"
+        << "\tdefault gid:\t fe80:0000:0000:0000:" << colon_guid(port->port_guid) << '\n'
+        << fmt::format("\tbase lid:\t 0x{:x}\n", port->base_lid) << fmt::format("\tsm lid:\t\t 0x{:x}\n", port->sm_lid)
+        << "\tstate:\t\t " << (active ? "4: ACTIVE" : "1: DOWN") << '\n'
+        << "\tphys state:\t " << (port->physical_state == "LinkUp" ? "5: LinkUp" : "3: Disabled") << '\n'
+        << "\trate:\t\t " << port->rate_gbps << " Gb/sec (" << port->width << ' ' << port->speed_name << ")\n"
+        << "\tlink_layer:\t " << port->link_layer << "\n\n";
+  }
   return kExitOk;
 }
 

@@ -5,8 +5,8 @@
 // -lgc, -rgc, -lmc, -rmc, -pl, -mig, -am, -caa) validate their value and then fail as on a
 // non-root account ("Insufficient Permissions", exit 4); looping (-l, -lms) prints
 // profile.loop_samples samples on the virtual clock (sample k at k x interval, each with its own
-// timestamp and figures; hostsim/virtual_clock.h) without sleeping; -f writes the output to the
-// named file.
+// timestamp and figures; hostsim/virtual_clock.h) without sleeping, then unbounded_loop_note; -f
+// writes the output to the named file.
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -218,8 +218,10 @@ int fail_setter(const Profile& profile, const Request& request, const std::vecto
 
 int produce_output(const Profile& profile, const Request& request, const std::vector<int>& gpus, std::ostream& out,
                    std::ostream& err) {
-  // Looping: loop_samples samples on the virtual clock (virtual_clock.h), no sleeping.
-  const int samples = request.loop_interval_ms > 0 ? profile.loop_samples : 1;
+  // Looping: loop_samples samples on the virtual clock (virtual_clock.h), no sleeping; nvidia-smi
+  // takes no count, so a loop always ends with unbounded_loop_note.
+  const bool looping = request.loop_interval_ms > 0;
+  const int samples = looping ? profile.loop_samples : 1;
   const auto at = [&](int sample) { return profile_at(profile, sample * request.loop_interval_ms); };
   if (request.query_gpu || request.query_apps) {
     if (!request.format) {
@@ -237,6 +239,7 @@ int produce_output(const Profile& profile, const Request& request, const std::ve
                              : print_query_compute_apps(sampled, gpus, *request.query_apps, sample_format, out, err);
       if (status != kExitOk) return status;
     }
+    if (looping) out << unbounded_loop_note(samples);
     return kExitOk;
   }
   if (request.list) {
@@ -253,9 +256,11 @@ int produce_output(const Profile& profile, const Request& request, const std::ve
         return status;
       }
     }
+    if (looping) out << unbounded_loop_note(samples);
     return kExitOk;
   }
   for (int s = 0; s < samples; ++s) print_summary_table(at(s), gpus, out);
+  if (looping) out << unbounded_loop_note(samples);
   return kExitOk;
 }
 

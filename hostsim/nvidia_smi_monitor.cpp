@@ -1,5 +1,5 @@
 // nvidia-smi dmon (device monitoring) and pmon (process monitoring).
-// Invariants: -c N prints N samples; without -c the profile's loop_samples are printed; sample k
+// Invariants: -c N prints N samples; without -c the profile's loop_samples and unbounded_loop_note; sample k
 // is the host k x (-d seconds, default 1) after the profile's timestamp on the virtual clock
 // (hostsim/virtual_clock.h: its own time and figures, no sleeping); metric groups print in the fixed order p u c v m e t
 // whatever order -s lists them; the two header lines are printed once, before the samples.
@@ -17,6 +17,7 @@ namespace {
 struct MonitorOptions {
   std::vector<int> gpus;
   long count = 0;
+  bool unbounded = false;        // no -c: samples until interrupted (count is then loop_samples)
   long long interval_ms = 1000;  // -d (seconds)
   std::string metrics;
   std::string time_prefix;  // "", "D", "T", "DT"
@@ -99,7 +100,7 @@ std::optional<int> parse_monitor(const Profile& profile, const Args& args, const
       options.time_prefix = upper;
     }
   }
-  if (options.count == 0) options.count = profile.loop_samples;
+  if (options.count == 0) options.count = profile.loop_samples, options.unbounded = true;
   return std::nullopt;
 }
 
@@ -141,6 +142,7 @@ int run_dmon(const Profile& profile, const Args& args, std::ostream& out, std::o
       out << row << " \n";
     }
   }
+  if (options.unbounded) out << unbounded_loop_note(options.count);
   return kExitOk;
 }
 
@@ -182,6 +184,7 @@ int run_pmon(const Profile& profile, const Args& args, std::ostream& out, std::o
       }
     }
   }
+  if (options.unbounded) out << unbounded_loop_note(options.count);
   return kExitOk;
 }
 

@@ -150,4 +150,9 @@ Profile profile_at(const Profile& profile, long long elapsed_ms) {
   return at;
 }
 
+std::string unbounded_loop_note(long samples) {
+  return "# hostsim: stopped after " + std::to_string(samples) +
+         " samples; without a count the command samples until it is interrupted\n";
+}
+
 }  // namespace aimicius::hostsim

@@ -22,4 +22,11 @@ std::string advance_timestamp(const std::string& iso, long long ms);
 // The host as sampled `elapsed_ms` after the profile's timestamp.
 Profile profile_at(const Profile& profile, long long elapsed_ms);
 
+// The last line of a looping command given no sample count (nvidia-smi -l/-lms, dmon and pmon
+// without -c, dcgmi dmon without -c or with -c 0). On a real host it samples until it is
+// interrupted; here it stops after profile.loop_samples samples and says so, so that its output is
+// never the output of the same command told to take that many samples and end (which is a
+// different answer: one ends, the other does not).
+std::string unbounded_loop_note(long samples);
+
 }  // namespace aimicius::hostsim

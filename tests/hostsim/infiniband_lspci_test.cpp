@@ -37,6 +37,14 @@ TEST(Verbs, DevicesAndDevinfo) {
   EXPECT_EQ(run("dgx-h100", "ibv_devinfo", {"-d", "mlx5_42"}).status, 255);
   EXPECT_TRUE(contains(run("pcie-workstation", "ibv_devinfo", {}).out, "link_layer:\t\tEthernet"));
   EXPECT_TRUE(contains(run("dgx-h100", "ibstatus", {"mlx5_0"}).out, "rate:\t\t 400 Gb/sec (4X NDR)"));
+  // devname:port reads that port only; a port the device does not have fails (the HCAs here have one).
+  EXPECT_EQ(run("dgx-h100", "ibstatus", {"mlx5_0:1"}).out, run("dgx-h100", "ibstatus", {"mlx5_0"}).out);
+  for (const std::string arg : {"mlx5_0:2", "mlx5_0:0", "mlx5_0:x", "mlx5_0:1:1"}) {
+    const auto missing = run("dgx-h100", "ibstatus", {arg});
+    EXPECT_EQ(missing.status, 1) << arg;
+    EXPECT_EQ(missing.out, "") << arg;
+    EXPECT_TRUE(contains(missing.err, "not found")) << arg << ": " << missing.err;
+  }
 }
 
 TEST(Lspci, ListingFiltersAndVerbose) {

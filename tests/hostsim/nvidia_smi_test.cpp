@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "hostsim/exit_codes.h"
+#include "hostsim/virtual_clock.h"
 #include "hostsim_test_support.h"
 
 namespace aimicius::hostsim {
@@ -138,7 +139,8 @@ TEST(NvidiaSmi, SummaryTable) {
 
 TEST(NvidiaSmi, LoopAndFileOutputAreDeterministic) {
   const auto looped = run("dgx-h100", "nvidia-smi", {"--query-gpu=index", "--format=csv,noheader", "-l", "5", "-i", "0"});
-  EXPECT_EQ(looped.out, "0\n0\n0\n");  // profile.loop_samples == 3
+  // profile.loop_samples == 3, then the note that the real loop would go on until interrupted.
+  EXPECT_EQ(looped.out, "0\n0\n0\n" + unbounded_loop_note(3));
   const auto path = std::filesystem::temp_directory_path() / "hostsim_nvsmi_f.csv";
   const auto r = run("dgx-h100", "nvidia-smi", {"--query-gpu=index", "--format=csv", "-i", "1", "-f", path.string()});
   EXPECT_EQ(r.status, 0);

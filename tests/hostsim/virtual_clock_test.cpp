@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "hostsim/virtual_clock.h"
 #include "hostsim_test_support.h"
@@ -89,6 +91,33 @@ TEST(VirtualClock, LoopIntervalsPrintDifferentSamplesWithoutSleeping) {
   ASSERT_EQ(d1.status, 0) << d1.err;
   EXPECT_NE(d1.out, d2.out);
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0) << "no sleeping";
+}
+
+// A loop given no count runs until interrupted on a real host: here it prints loop_samples samples
+// and says it stopped, so it never matches the same command told to take that many samples and end.
+TEST(VirtualClock, ALoopWithoutACountIsNotTheLoopOfThatManySamples) {
+  const std::string note = unbounded_loop_note(3);  // the bundled profiles' loop_samples
+  struct Case {
+    const char* tool;
+    std::vector<std::string> endless, counted;
+  };
+  const Case cases[] = {
+      {"dcgmi", {"dmon", "-i", "1", "-e", "252,203"}, {"dmon", "-i", "1", "-e", "252,203", "-c", "3"}},
+      {"nvidia-smi", {"dmon", "-i", "0", "-s", "u"}, {"dmon", "-i", "0", "-s", "u", "-c", "3"}},
+      {"nvidia-smi", {"pmon", "-i", "0"}, {"pmon", "-i", "0", "-c", "3"}},
+  };
+  for (const Case& c : cases) {
+    const auto endless = testing::run("dgx-h100", c.tool, c.endless), counted = testing::run("dgx-h100", c.tool, c.counted);
+    ASSERT_EQ(endless.status, 0) << c.tool << ' ' << endless.err;
+    ASSERT_EQ(counted.status, 0) << c.tool << ' ' << counted.err;
+    EXPECT_EQ(endless.out, counted.out + note) << c.tool << ' ' << c.endless.front();
+  }
+  const auto zero = testing::run("dgx-h100", "dcgmi", {"dmon", "-i", "1", "-e", "252", "-c", "0"});
+  EXPECT_TRUE(zero.out.size() >= note.size() && zero.out.substr(zero.out.size() - note.size()) == note)
+      << "dcgmi's -c 0 is no count";
+  const auto table = testing::run("dgx-h100", "nvidia-smi", {"-q", "-d", "TEMPERATURE", "-l", "1"});
+  EXPECT_TRUE(table.out.size() >= note.size() && table.out.substr(table.out.size() - note.size()) == note)
+      << "nvidia-smi -l has no count";
 }
 
 }  // namespace

@@ -202,15 +202,8 @@ int main(int argc, char** argv) {
     const double read_gbs = aimicius::bench::measure_read_gbs(timer, dtype);
 
     // The fixed cost of one kernel launch timed alone (a 64-byte read).
-    Buffer stream_src(size_t{1} << 30), stream_sink(4);
-    ok(cudaMemset(stream_src.get(), 1, stream_src.bytes()), "memset");
-    auto read_stream = [&](size_t bytes) {
-      ok(aimicius::kernels::device_read_stream(stream_src.get(), bytes, static_cast<uint32_t*>(stream_sink.get()), stream),
-         "device_read_stream");
-    };
-    const double launch_us = timer.median_us([&] { read_stream(64); });
-    std::printf("{\"kind\":\"launch\",\"time_us\":%.2f,\"note\":\"one kernel reading 64 bytes, timed alone\"}\n",
-                launch_us);
+    const aimicius::bench::ReadStream read_stream(stream);
+    read_stream.print_launch_row(timer);
 
     std::map<std::tuple<std::string, int, int>, double> times;
     for (const ShapeSpec& s : kShapes)
@@ -264,7 +257,7 @@ int main(int argc, char** argv) {
           const double hus = hpassed ? timer.median_us(hlaunch) : NAN;
           const size_t same_bytes = static_cast<size_t>(kv_bytes(c)) / 64 * 64;
           const double read_same_us =
-              same_bytes <= stream_src.bytes() ? timer.median_us([&] { read_stream(same_bytes); }) : NAN;
+              same_bytes <= read_stream.max_bytes() ? read_stream.median_us(timer, same_bytes) : NAN;
           const double gbs = kv_bytes(c) / us / 1e3;
           std::printf("{\"kind\":\"decode\",\"shape\":\"%s\",\"n_q\":%d,\"n_k\":%d,\"n_v\":%d,\"d_k\":%d,\"d_v\":%d,"
                       "\"batch\":%d,\"context\":%d,\"kernel\":\"%s\",\"splits\":%d,\"chunk\":%d,\"q_heads_per_block\":%d,"

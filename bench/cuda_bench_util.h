@@ -110,4 +110,33 @@ inline double measure_read_gbs(const Timer& timer, kernels::DType dtype) {
   return gbs;
 }
 
+// The read-only reference beside each kernel figure: one streaming kernel (device_read_stream,
+// several 16-byte loads in flight per thread on every SM) over as many bytes as the kernel reads,
+// up to 1 GiB, timed like it ("read same bytes"); at 64 bytes, the fixed cost of one launch.
+class ReadStream {
+ public:
+  explicit ReadStream(cudaStream_t stream) : src_(size_t{1} << 30), sink_(4), stream_(stream) {
+    ok(cudaMemset(src_.get(), 1, src_.bytes()), "memset");
+  }
+  size_t max_bytes() const { return src_.bytes(); }
+  // Median time of one read of `bytes` (rounded down to 64; at most max_bytes()).
+  double median_us(const Timer& timer, size_t bytes) const {
+    return timer.median_us([&] {
+      ok(kernels::device_read_stream(src_.get(), bytes / 64 * 64, static_cast<uint32_t*>(sink_.get()), stream_),
+         "device_read_stream");
+    });
+  }
+  // Prints the "launch" row (a 64-byte read timed alone) and returns its time.
+  double print_launch_row(const Timer& timer) const {
+    const double us = median_us(timer, 64);
+    std::printf("{\"kind\":\"launch\",\"time_us\":%.2f,\"note\":\"one kernel reading 64 bytes, timed alone\"}\n", us);
+    std::fflush(stdout);
+    return us;
+  }
+
+ private:
+  Buffer src_, sink_;
+  cudaStream_t stream_;
+};
+
 }  // namespace aimicius::bench

@@ -167,14 +167,8 @@ int main(int argc, char** argv) {
     aimicius::bench::measure_copy_gbs(timer);
     const double read_gbs = aimicius::bench::measure_read_gbs(timer, dtype);
 
-    Buffer stream_src(size_t{1} << 30), stream_sink(4);
-    ok(cudaMemset(stream_src.get(), 1, stream_src.bytes()), "memset");
-    auto read_stream = [&](size_t bytes) {
-      ok(aimicius::kernels::device_read_stream(stream_src.get(), bytes, static_cast<uint32_t*>(stream_sink.get()), stream),
-         "device_read_stream");
-    };
-    std::printf("{\"kind\":\"launch\",\"time_us\":%.2f,\"note\":\"one kernel reading 64 bytes, timed alone\"}\n",
-                timer.median_us([&] { read_stream(64); }));
+    const aimicius::bench::ReadStream read_stream(stream);
+    read_stream.print_launch_row(timer);
 
     for (const ModelShape& m : kModels) {
       // Each product alone, on its own weights.
@@ -183,7 +177,7 @@ int main(int argc, char** argv) {
       uint64_t seed = 1000;
       for (const OpShape& op : ops) {
         OpBuffers buf(op, dtype, seed += 10, stream);
-        const double read_same_us = timer.median_us([&] { read_stream(buf.weight_bytes() / 64 * 64); });
+        const double read_same_us = read_stream.median_us(timer, buf.weight_bytes());
         const GemvParams p = buf.params(dtype, nullptr, sms);
         const double us = timer.median_us([&] { aimicius::kernels::gemv(p, stream); });
         const double gbs = buf.weight_bytes() / us / 1e3;

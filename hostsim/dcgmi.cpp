@@ -3,9 +3,9 @@
 // Invariants: the host engine is the profile (no state kept between runs: group -c reports the
 // next free id, 2); diag runs always pass (the simulated hardware is healthy); dmon prints
 // -c samples (profile.loop_samples and unbounded_loop_note without -c or with -c 0), sample k
-// taken k x -d ms (default 1000) after the
-// profile's timestamp on the virtual clock (hostsim/virtual_clock.h), without sleeping; unknown sub-commands or
-// options fail with a usage error (exit 255, as DCGM's argument parser does).
+// taken k x -d ms (default 1000) after the profile's timestamp on the virtual clock
+// (hostsim/virtual_clock.h), without sleeping; unknown sub-commands or options fail with a usage
+// error (exit 255, as DCGM's argument parser does).
 #include <functional>
 
 #include <fmt/format.h>

@@ -1,6 +1,7 @@
 // nvidia-smi dmon (device monitoring) and pmon (process monitoring).
-// Invariants: -c N prints N samples; without -c the profile's loop_samples and unbounded_loop_note; sample k
-// is the host k x (-d seconds, default 1) after the profile's timestamp on the virtual clock
+// Invariants: -c N prints N samples; without -c the profile's loop_samples, then
+// unbounded_loop_note; sample k is the host k x (-d seconds, default 1) after the profile's
+// timestamp on the virtual clock
 // (hostsim/virtual_clock.h: its own time and figures, no sleeping); metric groups print in the fixed order p u c v m e t
 // whatever order -s lists them; the two header lines are printed once, before the samples.
 #include <fmt/format.h>

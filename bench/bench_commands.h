@@ -18,6 +18,7 @@ struct BenchGenerateOptions {
   bool torch_attention = false;  // decode attention with LibTorch ops instead of the CUDA kernels
   bool no_cuda_graphs = false;   // kernel decode steps without CUDA graphs
   bool no_fused_decode = false;  // kernel decode steps as LibTorch ops around attention, not fused
+  bool no_decode_ahead = false;  // the host reads each step's tokens before queuing the next (CUDA)
   bool dequantized = false;      // a GGUF on the CPU: float32 weights and LibTorch ops, not the quantised path
   int threads = 0;               // threads of the CPU path (0: the CPUs this process may use)
   int64_t batch = 1;

@@ -73,6 +73,7 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   lo.cuda_kernels = !o.torch_attention;
   lo.cuda_graphs = !o.no_cuda_graphs;
   lo.fused_decode = !o.no_fused_decode;
+  if (o.no_decode_ahead) lo.decode_ahead = 0;
   lo.prefill_tokens = o.prefill_tokens;
   lo.quantized = !o.dequantized;
   lo.threads = o.threads;
@@ -128,8 +129,8 @@ int command_bench_generate(const BenchGenerateOptions& o) {
              draws_text(budgets, o.new_tokens_min, o.new_tokens), o.repeats, t_prefill, prompt_tokens / t_prefill,
              t_total, decode_tps, generated / t_total);
   const runtime::DecodePath path = model->decode_path(path_batch);
-  fmt::print("decode path: kernels {}, graphs {}, fused {}, kernels per step {}, CPU quantised path {}\n",
-             path.kernels, path.graphs, path.fused,
+  fmt::print("decode path: kernels {}, graphs {}, fused {}, ahead {}, kernels per step {}, CPU quantised path {}\n",
+             path.kernels, path.graphs, path.fused, path.ahead,
              path.kernels_per_step > 0 ? std::to_string(path.kernels_per_step) : "-",
              path.cpu.empty() ? "off" : path.cpu);
   if (graph_steps > 0 && schedule.decode_steps > 0) {

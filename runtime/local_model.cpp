@@ -5,6 +5,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -17,6 +18,7 @@
 #include "runtime/gguf/gguf_tokenizer.h"
 #include "runtime/model.h"
 #include "runtime/device_memory.h"
+#include "runtime/host_transfer.h"
 #include "runtime/prefill_plan.h"
 #include "runtime/prefix_plan.h"
 #include "runtime/prefix_store.h"
@@ -119,6 +121,7 @@ struct LocalModel::Impl {
   bool chat = false;
   nlohmann::json tokenizer_config;  // tokenizer_config.json + chat_template.jinja (null: neither)
   std::string template_origin;      // what errors call the chat template (its file, or the GGUF key)
+  bool decode_ahead = false;  // LocalModelOptions::decode_ahead, resolved for the device
   std::mutex mu;  // one generation at a time per model: the cache and weights are shared
   // The model's device, made current for each call: the CUDA kernels launch on the current
   // device's stream, and with one model per GPU (`run --devices`) the calling thread's current
@@ -180,13 +183,22 @@ struct LocalModel::Impl {
 
     // Tokens not yet accepted: the newly prefilled prompts', or every active one's after a step.
     std::vector<int64_t> fresh;
+    std::optional<QueuedStep> queued;  // decode ahead: a step queued before the slot freed was refilled
     for (;;) {
       const std::vector<int64_t> admitted = admit(prompts, s, cache, p, store);
+      if (queued) {
+        fresh = read_step(*queued, s);
+        queued.reset();
+      }
       fresh.insert(fresh.end(), admitted.begin(), admitted.end());
       accept(fresh, s, p, stop_hit, finished);
       fresh.clear();
       if (!s.waiting.empty() && !s.free_slots.empty()) continue;  // refill before decoding
       if (s.active.empty()) break;  // no free slot would mean an active prompt: nothing waits
+      if (decode_ahead && p.temperature <= 0.0) {
+        fresh = decode_steps_ahead(s, cache, p, stop_hit, finished, queued);
+        continue;
+      }
       decode_step(s, cache, p);
       fresh = s.active;
     }
@@ -316,6 +328,96 @@ struct LocalModel::Impl {
     ++s.stats.decode_steps;
     s.stats.slot_steps += static_cast<int64_t>(s.active.size());
     s.stats.decode_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  // A decode step queued on the device: its rows (prompts), their greedy picks there, and the
+  // picks' copy on its way to the host.
+  struct QueuedStep {
+    std::vector<int64_t> rows;
+    torch::Tensor ids;
+    HostTransfer host;
+  };
+
+  // One greedy decode step of `rows` fed `ids` (on the host: the rows' last accepted tokens; on
+  // the device: picks of the step before), queued without waiting for it.
+  QueuedStep queue_step(const std::vector<int64_t>& rows, const torch::Tensor& ids, Schedule& s, KVCache& cache) {
+    std::vector<int64_t> slots;
+    for (int64_t i : rows) slots.push_back(s.slot_of[i]);
+    const torch::Tensor logits = ids.device().is_cpu() && !device.is_cpu()
+                                     ? model->forward(ids.view({-1, 1}), cache, slots, true)  // checked, staged
+                                     : model->decode(ids, cache, slots);
+    torch::Tensor picks = logits.argmax(-1);
+    HostTransfer host(picks);
+    return {rows, std::move(picks), std::move(host)};
+  }
+
+  // A queued step's picks, once on the host: each row still active takes its pick as its pending
+  // token (s.next); a row that ended after the step was queued is discarded. Returns the rows that
+  // took one. A step with at least one such row counts as a decode step (one with none is not a
+  // step decode_step's loop would have run).
+  std::vector<int64_t> read_step(QueuedStep& step, Schedule& s) {
+    const torch::Tensor& host = step.host.wait();
+    const int64_t* picked = host.data_ptr<int64_t>();
+    std::vector<int64_t> pending;
+    for (size_t j = 0; j < step.rows.size(); ++j) {
+      const int64_t i = step.rows[j];
+      if (s.slot_of[i] < 0) {
+        ++s.stats.discarded_rows;
+        continue;
+      }
+      s.next[i] = static_cast<int32_t>(picked[j]);
+      pending.push_back(i);
+    }
+    if (!pending.empty()) ++s.stats.decode_steps;
+    s.stats.slot_steps += static_cast<int64_t>(pending.size());
+    return pending;
+  }
+
+  // Greedy decode steps with the host one step behind (LocalModelOptions::decode_ahead). Before
+  // step t's picks are read, step t+1 is queued for the rows the host knows stay active, fed those
+  // picks on the device: the rows not at their max_new_tokens after step t's token (while prompts
+  // wait, only when that is every row of step t: a slot freed by length is refilled first). A row
+  // that ends at step t by an end-of-sequence token or a stop string is found when step t is read,
+  // with step t+1 already queued: its row there is discarded (its K/V row lands past its
+  // sequence's end, inside the capacity since max_new_tokens was not reached, in a slot that is
+  // emptied before reuse). Each row is fed the same ids in the same order as decode_step's loop
+  // feeds it. Returns when no step is queued, with the prompts whose pending token (s.next) the
+  // caller accepts after admitting; or when a slot is free for a waiting prompt while a step is
+  // queued, with that step in `queued`: the caller admits first (at the same step decode_step's
+  // loop would; the prefill is queued after the step, so the step's discarded row cannot land on
+  // the new prompt's rows), then reads it (read_step) and accepts.
+  std::vector<int64_t> decode_steps_ahead(Schedule& s, KVCache& cache, const SamplingParams& p,
+                                          const StopHit& stop_hit, const Finished& finished,
+                                          std::optional<QueuedStep>& queued) {
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<int64_t> feed;
+    for (int64_t i : s.active) feed.push_back(s.out[i].back());
+    QueuedStep step = queue_step(s.active, torch::tensor(feed, torch::kLong), s, cache);
+    std::vector<int64_t> pending;
+    for (;;) {
+      std::vector<int64_t> keep, rows;  // the next step's rows, and their places in this one
+      for (size_t j = 0; j < step.rows.size(); ++j) {
+        const int64_t i = step.rows[j];
+        if (s.slot_of[i] >= 0 && static_cast<int64_t>(s.out[i].size()) + 1 < max_new_tokens_of(p, i))
+          keep.push_back(static_cast<int64_t>(j)), rows.push_back(i);
+      }
+      const bool every_row_stays = rows.size() == step.rows.size();
+      std::optional<QueuedStep> next;
+      if (!rows.empty() && (every_row_stays || s.waiting.empty()))
+        next = queue_step(rows, every_row_stays ? step.ids : step.ids.index_select(0, torch::tensor(keep).to(step.ids.device())),
+                          s, cache);
+      pending = read_step(step, s);
+      if (!next) break;
+      accept(pending, s, p, stop_hit, finished);
+      if (!s.waiting.empty() && !s.free_slots.empty()) {
+        queued = std::move(next);
+        pending.clear();
+        break;
+      }
+      step = std::move(*next);
+    }
+    s.stats.decode_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return pending;
   }
 
   // Log-likelihood of each continuation after its prompt (LocalModel::score), one item at a time.
@@ -500,6 +602,7 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
       options.prefill_tokens > 0 ? options.prefill_tokens : (cuda ? int64_t{65536} : int64_t{4096});
   impl->prefill_limits.held_read_in_place = impl->model->prefill_reads_cache_in_place();
   impl->chat = options.chat;
+  impl->decode_ahead = options.decode_ahead < 0 ? cuda : options.decode_ahead != 0;
   if (options.chat && !impl->tokenizer)
     throw InputError(fmt::format("{}: chat formatting needs a tokenizer", dir.string()));
   impl->template_origin = gguf_path ? fmt::format("{} (tokenizer.chat_template)", gguf_path->string())
@@ -527,6 +630,7 @@ DecodePath LocalModel::decode_path(int64_t batch) const {
   path.kernels = m.decode_kernels_active();
   path.graphs = m.decode_graphs_active();
   path.fused = m.fused_decode_active();
+  path.ahead = impl_->decode_ahead;
   path.kernels_per_step = m.decode_graph_kernels(batch);
   path.cpu = m.cpu_path();
   const Model::DecodeGpuTime t = m.decode_graph_time();
@@ -576,6 +680,7 @@ void ScheduleStats::add_counts(const ScheduleStats& o) {
   prefills += o.prefills;
   decode_steps += o.decode_steps;
   slot_steps += o.slot_steps;
+  discarded_rows += o.discarded_rows;
   prompt_tokens_prefilled += o.prompt_tokens_prefilled;
   prefixes += o.prefixes;
   prefix_tokens_prefilled += o.prefix_tokens_prefilled;
@@ -588,10 +693,13 @@ void ScheduleStats::add_counts(const ScheduleStats& o) {
 std::string ScheduleStats::time_summary() const {
   std::string phases;
   for (const auto& [phase, seconds] : phase_seconds) phases += fmt::format("; {} {:.2f} s", phase, seconds);
+  const std::string discarded =
+      discarded_rows > 0 ? fmt::format(", {} rows of ended prompts discarded (decode ahead)", discarded_rows) : "";
   return fmt::format("time in the model: admitting {:.2f} s ({} prefill forwards), decoding {:.2f} s ({} steps, {:.1f} "
-                     "prompts a step on average)",
+                     "prompts a step on average{})",
                      admit_seconds, prefills, decode_seconds, decode_steps,
-                     decode_steps > 0 ? static_cast<double>(slot_steps) / static_cast<double>(decode_steps) : 0.0) +
+                     decode_steps > 0 ? static_cast<double>(slot_steps) / static_cast<double>(decode_steps) : 0.0,
+                     discarded) +
          phases;
 }
 

@@ -11,6 +11,9 @@
 // step. The schedule changes nothing beyond float rounding: a prompt's padding never reaches its
 // cache or logits, a reused slot is emptied first, and each prompt samples from its own generator.
 // With max_active >= the prompts, every prompt is admitted at once into slot = its index.
+// On CUDA, greedy decode steps run one ahead of the host (LocalModelOptions::decode_ahead): the
+// next step is queued on the device's own picks before the host reads them, and a sequence that
+// ended at an end-of-sequence token or stop string in between has its extra row discarded.
 //
 // Shared-prefix reuse (SamplingParams::prefix_reuse, on by default): the call's prompts (token ids
 // after the chat format) are planned for the prefixes several of them share (runtime/prefix_plan.h:
@@ -62,6 +65,14 @@ struct LocalModelOptions {
   // device between them; ScheduleStats::phase_seconds has the sums. Slower, and decode steps run
   // without CUDA graphs.
   bool phase_times = false;
+  // Greedy decode steps run one ahead of the host: step t+1 is queued, fed the device's own picks
+  // of step t, before step t's ids are read back, so the device does not wait while the host
+  // accepts tokens and checks stop strings; a sequence that ends at an end-of-sequence token or a
+  // stop string is found one step late and that step's row of it is discarded
+  // (ScheduleStats::discarded_rows). The tokens are the same either way. -1: on for CUDA devices
+  // (whose steps run asynchronously), off on the CPU (where the discarded rows would be pure cost);
+  // 0: off; 1: on (tests of the schedule on the CPU).
+  int decode_ahead = -1;
   // Wrap each prompt as one user turn in the checkpoint's chat format (Llama 3, ChatML, or plain
   // "role: content" lines; see tokenizer/chat_template.h) before encoding: for instruction-tuned
   // checkpoints.
@@ -111,6 +122,9 @@ struct ScheduleStats {
   int64_t prefills = 0;      // prefill forwards (padded groups)
   int64_t decode_steps = 0;  // forwards of one token per active sequence
   int64_t slot_steps = 0;    // sequences advanced, summed over decode steps (/ decode_steps: mean active)
+  // Decode ahead (LocalModelOptions::decode_ahead): rows computed for sequences that had already
+  // ended (found one step late) and were discarded; not in decode_steps or slot_steps.
+  int64_t discarded_rows = 0;
   std::vector<int64_t> slot;         // per prompt: the slot it was generated in
   std::vector<int64_t> admitted_at;  // per prompt: decode steps run before it was prefilled
   std::vector<int64_t> done_at;      // per prompt: decode steps run when it ended (its slot freed)
@@ -163,6 +177,7 @@ struct Generation {
 // How decode steps run (for benchmarks and logs).
 struct DecodePath {
   bool kernels = false, graphs = false, fused = false;
+  bool ahead = false;  // greedy steps queued one ahead of the host (LocalModelOptions::decode_ahead)
   int kernels_per_step = 0;  // kernels one graphed step of that batch launches (0: not captured yet)
   // Graphed decode steps so far (all batch sizes) and their device time (CUDA events).
   int64_t graph_steps = 0;

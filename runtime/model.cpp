@@ -482,13 +482,34 @@ torch::Tensor Model::forward(const torch::Tensor& tokens, KVCache& cache, const 
   return append_host(checked_host_tokens(tokens, slots.size()), cache, slots, last_only);
 }
 
+torch::Tensor Model::decode(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots) {
+  if (tokens.dim() != 1 || tokens.size(0) != static_cast<int64_t>(slots.size()) ||
+      tokens.device().type() != options_.device.type())
+    throw std::invalid_argument("decode: tokens must be [slots] on the model's device");
+  const torch::Tensor ids = tokens.to(torch::kLong).view({-1, 1});
+  if (ids.device().is_cpu()) return append_host(ids.contiguous(), cache, slots, true);
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+  if (graphed_step(1, true)) {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor logits = decode_with_graph(ids, start_rows(cache, slots, nullptr, 1), slots, cache);
+    for (int64_t slot : slots) cache.lengths[slot] += 1;
+    return logits;
+  }
+#endif
+  return append(ids, cache, slots, nullptr, true);
+}
+
+bool Model::graphed_step(int64_t T, bool last_only) const {
+  // Not under phase_times: its device synchronisations cannot be captured.
+  return cuda_kernels_ && T == 1 && options_.cuda_graphs && !options_.phase_times && last_only;
+}
+
 torch::Tensor Model::append_host(const torch::Tensor& host_tokens, KVCache& cache, const std::vector<int64_t>& slots,
                                  bool last_only) {
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   // A kernel decode step replayed from its graph: the inputs go over in two transfers, no device
-  // tensor is built on the host's side. (Not under phase_times: its device synchronisations
-  // cannot be captured.)
-  if (cuda_kernels_ && host_tokens.size(1) == 1 && options_.cuda_graphs && !options_.phase_times && last_only) {
+  // tensor is built on the host's side.
+  if (graphed_step(host_tokens.size(1), last_only)) {
     torch::NoGradGuard no_grad;
     const std::vector<int64_t> start = start_rows(cache, slots, nullptr, 1);
     const torch::Tensor logits = decode_with_graph(host_tokens, start, slots, cache);
@@ -822,9 +843,12 @@ std::vector<const void*> cache_storage_of(const KVCache& cache) {
 
 }  // namespace
 
-torch::Tensor Model::decode_with_graph(const torch::Tensor& host_tokens, const std::vector<int64_t>& start,
+torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const std::vector<int64_t>& start,
                                        const std::vector<int64_t>& slots, KVCache& cache) {
-  const int64_t B = host_tokens.size(0);
+  const int64_t B = tokens.size(0);
+  // Ids on the device (decode()) go into the graph's input by a device copy after the staged
+  // transfer, in stream order; ids on the host travel in the staged transfer.
+  const bool ids_on_device = !tokens.device().is_cpu();
   // The inputs staged in page-locked memory (LibTorch's caching host allocator keeps each buffer
   // until its asynchronous copy is done), so each goes over in one transfer the host need not wait for.
   const auto pinned = [](torch::ScalarType type) { return torch::TensorOptions().dtype(type).pinned_memory(true); };
@@ -832,9 +856,9 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& host_tokens, const s
   torch::Tensor staged_int = torch::empty({2, B}, pinned(torch::kInt));
   int64_t* l = staged_long.data_ptr<int64_t>();
   int32_t* i = staged_int.data_ptr<int32_t>();
-  const int64_t* ids = host_tokens.data_ptr<int64_t>();
+  const int64_t* ids = ids_on_device ? nullptr : tokens.data_ptr<int64_t>();
   for (int64_t b = 0; b < B; ++b) {
-    l[b] = ids[b], l[B + b] = start[b], l[2 * B + b] = slots[b];
+    l[b] = ids ? ids[b] : 0, l[B + b] = start[b], l[2 * B + b] = slots[b];
     i[b] = static_cast<int32_t>(slots[b]), i[B + b] = static_cast<int32_t>(start[b] + 1);
   }
   std::shared_ptr<DecodeGraph>& g = decode_graphs_[B];
@@ -842,6 +866,7 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& host_tokens, const s
   if (g && g->cache_storage == storage) {
     g->inputs_long.copy_(staged_long, /*non_blocking=*/true);
     g->inputs_int.copy_(staged_int, /*non_blocking=*/true);
+    if (ids_on_device) g->tokens.copy_(tokens, /*non_blocking=*/true);
     g->graph.replay();
     return g->logits.clone();
   }
@@ -853,6 +878,7 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& host_tokens, const s
   fresh->inputs_int = staged_int.to(options_.device);
   fresh->tokens = fresh->inputs_long[0].view({B, 1});
   fresh->positions = fresh->inputs_long[1].view({B, 1});
+  if (ids_on_device) fresh->tokens.copy_(tokens);
   fresh->index = DecodeIndex{fresh->inputs_long[2], fresh->inputs_long[1], fresh->inputs_int[0], fresh->inputs_int[1]};
   fresh->cache_storage = std::move(storage);
   const torch::Tensor logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, nullptr, true);

@@ -144,6 +144,11 @@ class Model {
   // (float32), or [B, vocab] for the last position only when `last_only`.
   torch::Tensor forward(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
                         bool last_only);
+  // One decode step from token ids already on the model's device ([B] long, one per slot): the
+  // argmax of this model's own logits, so in its vocabulary, neither checked again nor read by the
+  // host. Appends them to `slots` and returns the logits [B, vocab] (float32), as forward() with
+  // last_only. The step can be queued before the previous one's ids reach the host.
+  torch::Tensor decode(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots);
   // Appends prompts[b] (non-empty, lengths may differ) to slot slots[b], all in one forward, and
   // returns the logits [B, vocab] (float32) of each prompt's last token. Prompts of one length
   // take forward()'s path; otherwise each is right-padded to the longest (see the top of the file).
@@ -215,9 +220,12 @@ class Model {
   // run_layers on the plain CPU path (cpu_ set): the same result within int8 activation rounding.
   torch::Tensor run_layers_cpu(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
                                const Padding* padding, bool last_only);
-  // A kernel decode step (host token ids [B, 1], each slot's start row) replayed from the CUDA graph
-  // of its batch size (captured on first use); the caller advances the slots' lengths.
-  torch::Tensor decode_with_graph(const torch::Tensor& host_tokens, const std::vector<int64_t>& start,
+  // Whether a step of T tokens a slot runs as a replayed CUDA graph (decode_with_graph).
+  bool graphed_step(int64_t T, bool last_only) const;
+  // A kernel decode step (token ids [B, 1] on the host, or on the device (decode()), each slot's
+  // start row) replayed from the CUDA graph of its batch size (captured on first use); the caller
+  // advances the slots' lengths.
+  torch::Tensor decode_with_graph(const torch::Tensor& tokens, const std::vector<int64_t>& start,
                                   const std::vector<int64_t>& slots, KVCache& cache);
   struct DecodeGraph;
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& gain) const;

@@ -46,9 +46,11 @@ LocalSpec parse_local_spec(const std::string& spec) {
     else if (key == "fixed_length") out.fixed_length = spec_bool(spec, key, value);
     else if (key == "fewshot") fewshot = value;
     else if (key == "phase_times") out.options.phase_times = spec_bool(spec, key, value);
+    else if (key == "decode_ahead") out.options.decode_ahead = spec_bool(spec, key, value) ? 1 : 0;
     else
       throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat, "
-                                   "max_active, prefix_reuse, fixed_length, fewshot, quantized, threads, phase_times)", spec, key));
+                                   "max_active, prefix_reuse, fixed_length, fewshot, quantized, threads, phase_times, "
+                                   "decode_ahead)", spec, key));
   }
   out.prompt_style = make_prompt_style(spec, out.options.chat, fewshot);
   if (out.options.threads < 0)

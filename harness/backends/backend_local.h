@@ -14,8 +14,9 @@
 // prefix_reuse=0: every prompt prefilled whole, not from the K/V of the prefix (instruction and
 // few-shot block) it shares with others (runtime/local_model.h; on by default, same answers
 // within float rounding); phase_times=1: diagnostics, the time of each phase of the forwards
-// (LocalModelOptions::phase_times, printed by `bench eval`; slower). The spec, with these keys,
-// is recorded in the run's config.)
+// (LocalModelOptions::phase_times, printed by `bench eval`; slower); decode_ahead=0|1: greedy decode
+// steps queued one ahead of the host (LocalModelOptions::decode_ahead; default on for CUDA, same
+// answers). The spec, with these keys, is recorded in the run's config.)
 // The runner hands this backend a suite's pending examples in few large calls (requests_per_call)
 // and gets each result as soon as its sequence ends (GenerationParams::on_result), so --batch-size
 // means sequences on the device, not a batch that waits for its slowest member.

@@ -22,6 +22,8 @@ class BenchGenerateCommand final : public Command {
     cmd->add_flag("--torch-attention", options_.torch_attention,
                   "Decode attention with LibTorch ops, not the CUDA kernels (the baseline they are measured against)");
     cmd->add_flag("--no-cuda-graphs", options_.no_cuda_graphs, "Launch kernel decode steps op by op, without CUDA graphs");
+    cmd->add_flag("--no-decode-ahead", options_.no_decode_ahead,
+                  "Read each decode step's tokens on the host before queuing the next (CUDA queues the next first)");
     cmd->add_flag("--no-fused-decode", options_.no_fused_decode,
                   "Kernel decode steps as LibTorch ops around the attention kernel, not the fused step");
     cmd->add_flag("--dequantized", options_.dequantized,

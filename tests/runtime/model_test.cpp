@@ -1147,6 +1147,126 @@ TEST(Model, ResetSlotStartsItsSequenceAfresh) {
 // On CUDA in bf16 with head dims the kernels take: decode steps of each number of active slots replay
 // their own CUDA graphs, reused slots are prefilled afresh (the fused path of empty slots), and
 // greedy tokens are each prompt's alone. Skips without a GPU.
+// Decode ahead (LocalModelOptions::decode_ahead, forced on here: on the CPU it is off by default)
+// -----------------------------------------------------------------------------------------------
+
+std::unique_ptr<LocalModel> load_ahead(const std::filesystem::path& dir, bool ahead) {
+  LocalModelOptions o;
+  o.decode_ahead = ahead ? 1 : 0;
+  return LocalModel::load(dir, o);
+}
+
+// Sequences ending at end-of-sequence ids are found one step late: each such row's extra row is
+// discarded, the tokens are each prompt's alone, and freed slots are still refilled at the step
+// their holder ended (the admission goes before the step queued ahead is read). All prompts at once (nothing
+// waits, so every step is queued ahead) gives the same tokens too.
+TEST(DecodeAhead, SequencesEndingAtEndOfSequenceKeepTheirTokensAndSlotsAreRefilledAtOnce) {
+  ScratchDir dir;
+  write_uneven_eos_checkpoint(preset_config("tiny-diffqkv"), dir.path());
+  SamplingParams p;
+  p.max_new_tokens = 16;
+  const auto ahead = load_ahead(dir.path(), true);
+  EXPECT_TRUE(ahead->decode_path(1).ahead);
+  EXPECT_FALSE(load_ahead(dir.path(), false)->decode_path(1).ahead);
+  const auto [alone, stats] = expect_three_slots_match_alone(*ahead, nine_prompts(), p);
+  std::set<size_t> lengths;
+  for (const auto& seq : alone) lengths.insert(seq.size());
+  ASSERT_GE(lengths.size(), 3u) << "the checkpoint should end sequences at different lengths";
+  EXPECT_GT(stats.discarded_rows, 0) << "no sequence ended at end-of-sequence while a step was queued ahead";
+  ScheduleStats behind_stats;
+  SamplingParams three = p;
+  three.max_active = 3;
+  EXPECT_EQ(load_ahead(dir.path(), false)->generate_tokens(nine_prompts(), three, &behind_stats), alone);
+  EXPECT_EQ(behind_stats.discarded_rows, 0);
+  ScheduleStats all_stats;
+  EXPECT_EQ(ahead->generate_tokens(nine_prompts(), p, &all_stats), alone);
+  EXPECT_GT(all_stats.discarded_rows, 0);
+  int64_t generated = 0;
+  for (const auto& seq : alone) generated += static_cast<int64_t>(seq.size());
+  EXPECT_EQ(all_stats.slot_steps + 9, generated + static_cast<int64_t>(std::count_if(
+                                                      alone.begin(), alone.end(), [&](const auto& seq) {
+                                                        return static_cast<int64_t>(seq.size()) < p.max_new_tokens;
+                                                      })))
+      << "every kept row is a token or a sequence's end-of-sequence pick; discarded rows are not counted";
+}
+
+// Budgets of their own (no end-of-sequence): the host knows every end before the step that
+// reaches it, so nothing is discarded, and the steps are decode_step's loop's steps.
+TEST(DecodeAhead, LengthEndsAreKnownAheadAndCostNoRow) {
+  ScratchDir dir;
+  CheckpointOptions opts;
+  opts.init_std = 0.3;
+  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), opts);
+  SamplingParams p;
+  p.ignore_eos = true;
+  p.prompt_max_new_tokens = {3, 9, 1, 14, 5, 2, 7, 11, 4};
+  const auto [alone, stats] = expect_three_slots_match_alone(*load_ahead(dir.path(), true), nine_prompts(), p);
+  EXPECT_EQ(stats.discarded_rows, 0);
+  ScheduleStats behind;
+  p.max_active = 3;
+  EXPECT_EQ(load_ahead(dir.path(), false)->generate_tokens(nine_prompts(), p, &behind), alone);
+  EXPECT_EQ(stats.decode_steps, behind.decode_steps);
+  EXPECT_EQ(stats.slot_steps, behind.slot_steps);
+  EXPECT_EQ(stats.done_at, behind.done_at);
+}
+
+// Text with stop strings, streaming and on_done under decode ahead: each prompt's Generation is
+// the one decode_step's loop gives, reported once, streamed as a prefix of its text; a row that
+// reached a stop string is discarded from the step queued after it.
+TEST(DecodeAhead, StopStringsAndStreamingGiveTheSameGenerations) {
+  ScratchDir dir;
+  CheckpointOptions opts;
+  opts.init_std = 0.3;
+  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), opts);
+  const std::vector<std::string> prompts = {"nvidia-smi -q", "ls", "dmesg | tail -n 50", "a", "ibstat mlx5_0",
+                                            "rocm-smi --showuse", "df -h /", "x", "dcgmi diag -r 3 --verbose"};
+  const auto behind = load_ahead(dir.path(), false);
+  const auto ahead = load_ahead(dir.path(), true);
+  SamplingParams p;
+  p.max_new_tokens = 24;
+  const std::string sample = behind->generate({prompts[0]}, p)[0].text;
+  ASSERT_GE(sample.size(), 6u) << "random model produced too little text to pick stop strings from";
+  p.stop = {sample.substr(3, 1), sample.substr(5, 1)};
+  for (int64_t slots : {int64_t{0}, int64_t{3}}) {
+    p.max_active = slots;
+    p.on_text = nullptr;
+    p.on_done = nullptr;
+    const auto want = behind->generate(prompts, p);
+    std::vector<std::string> streamed(prompts.size());
+    std::vector<int> done(prompts.size(), 0);
+    p.on_text = [&](size_t i, const std::string& piece) { streamed[i] += piece; };
+    p.on_done = [&](size_t i, const Generation&) { ++done[i]; };
+    ScheduleStats stats;
+    const auto got = ahead->generate(prompts, p, &stats);
+    std::set<std::string> reasons;
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      EXPECT_EQ(got[i].tokens, want[i].tokens) << i;
+      EXPECT_EQ(got[i].text, want[i].text) << i;
+      EXPECT_EQ(got[i].finish_reason, want[i].finish_reason) << i;
+      EXPECT_EQ(done[i], 1) << i;
+      EXPECT_EQ(got[i].text.compare(0, streamed[i].size(), streamed[i]), 0) << i;
+      reasons.insert(got[i].finish_reason);
+    }
+    ASSERT_TRUE(reasons.count("stop")) << "no prompt reached a stop string: the test checks nothing about them";
+    EXPECT_GT(stats.discarded_rows, 0) << "max_active " << slots;
+  }
+}
+
+// Sampling draws on the host from each prompt's generator: decode ahead leaves it alone.
+TEST(DecodeAhead, SamplingIsNotQueuedAhead) {
+  ScratchDir dir;
+  write_uneven_eos_checkpoint(preset_config("tiny-diffqkv"), dir.path());
+  SamplingParams p;
+  p.max_new_tokens = 8;
+  p.temperature = 1.2;
+  p.seed = 5;
+  p.max_active = 2;
+  ScheduleStats stats;
+  EXPECT_EQ(load_ahead(dir.path(), true)->generate_tokens(nine_prompts(), p, &stats),
+            load_ahead(dir.path(), false)->generate_tokens(nine_prompts(), p));
+  EXPECT_EQ(stats.discarded_rows, 0);
+}
+
 TEST(ModelCuda, ContinuousBatchingMatchesOneAtATime) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
   ModelConfig diffqkv = preset_config("tiny-diffqkv");

@@ -141,6 +141,8 @@ int command_bench_generate(const BenchGenerateOptions& o) {
     fmt::print("decode graphs: {} steps timed, {:.3f} ms of device time per step against {:.3f} ms of wall time "
                "per step (device {:.0f}%)\n",
                graph_steps, gpu_ms, wall_ms, 100.0 * gpu_ms / wall_ms);
+    fmt::print("decode graphs captured: {} ({:.3f} s of host time for their first steps, every run)\n",
+               path.graph_captures, path.graph_capture_seconds);
   }
   fmt::print("schedule: {} slots, {} prefill forwards, {} decode steps, {:.2f} active slots per step (mean)\n",
              schedule.slots, schedule.prefills, schedule.decode_steps,

@@ -633,9 +633,11 @@ DecodePath LocalModel::decode_path(int64_t batch) const {
   path.ahead = impl_->decode_ahead;
   path.kernels_per_step = m.decode_graph_kernels(batch);
   path.cpu = m.cpu_path();
-  const Model::DecodeGpuTime t = m.decode_graph_time();
+  const Model::DecodeGraphStats t = m.decode_graph_stats();
   path.graph_steps = t.steps;
   path.graph_gpu_seconds = t.seconds;
+  path.graph_captures = t.captures;
+  path.graph_capture_seconds = t.capture_seconds;
   return path;
 }
 

@@ -182,6 +182,10 @@ struct DecodePath {
   // Graphed decode steps so far (all batch sizes) and their device time (CUDA events).
   int64_t graph_steps = 0;
   double graph_gpu_seconds = 0.0;
+  // Graphs captured so far (one per batch size and KV cache: each generate() call makes its cache)
+  // and the host time their first steps took (run eagerly, captured, instantiated).
+  int64_t graph_captures = 0;
+  double graph_capture_seconds = 0.0;
   std::string cpu;  // "" on the LibTorch path; else the plain CPU path's kernels and threads
 };
 

@@ -873,6 +873,7 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const std::v
   // First step of this batch size on this cache: run it eagerly on the static inputs (also the
   // warm-up that capture needs), then capture the same step for the next ones. The capture itself
   // executes nothing, so this step's K/V rows are written exactly once.
+  const auto capture_start = std::chrono::steady_clock::now();
   auto fresh = std::make_shared<DecodeGraph>();
   fresh->inputs_long = staged_long.to(options_.device);
   fresh->inputs_int = staged_int.to(options_.device);
@@ -888,9 +889,12 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const std::v
     });
     if (g) {  // a graph of an earlier cache: its time stays in the total
       const CudaGraph::ReplayTime t = g->graph.replay_time();
-      retired_graph_time_.steps += t.replays, retired_graph_time_.seconds += t.seconds;
+      graph_stats_.steps += t.replays, graph_stats_.seconds += t.seconds;
     }
     g = std::move(fresh);
+    ++graph_stats_.captures;
+    graph_stats_.capture_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - capture_start).count();
   } catch (const std::runtime_error&) {
     // Not capturable here (e.g. an operation this LibTorch cannot capture): stay eager for this
     // batch size rather than fail the generation. The eager path is exact, only slower.
@@ -900,8 +904,8 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const std::v
 }
 #endif
 
-Model::DecodeGpuTime Model::decode_graph_time() const {
-  DecodeGpuTime total = retired_graph_time_;
+Model::DecodeGraphStats Model::decode_graph_stats() const {
+  DecodeGraphStats total = graph_stats_;
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   for (const auto& [batch, g] : decode_graphs_) {
     if (!g) continue;

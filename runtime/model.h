@@ -132,13 +132,17 @@ class Model {
   // Kernels one decode step of `batch` sequences runs, counted in its CUDA graph (0 before the
   // first graphed step of that batch size).
   int decode_graph_kernels(int64_t batch) const;
-  // Device time of the decode steps replayed from CUDA graphs so far (every batch size): against
-  // the wall time of those steps, what the host's work per step adds.
-  struct DecodeGpuTime {
+  // The decode steps replayed from CUDA graphs so far (every batch size) and their device time:
+  // against the wall time of those steps, what the host's work per step adds. And the graphs
+  // captured (one per batch size and cache) with the host time that took: the step run eagerly,
+  // its capture and instantiation.
+  struct DecodeGraphStats {
     int64_t steps = 0;
     double seconds = 0.0;
+    int64_t captures = 0;
+    double capture_seconds = 0.0;
   };
-  DecodeGpuTime decode_graph_time() const;
+  DecodeGraphStats decode_graph_stats() const;
 
   // Appends tokens [B, T] to cache slots `slots` (B of them) and returns logits [B, T, vocab]
   // (float32), or [B, vocab] for the last position only when `last_only`.
@@ -256,7 +260,7 @@ class Model {
   int cuda_sm_count_ = 0;
   int64_t fused_max_batch_ = 0;  // decode steps of up to this many slots run fused (0: never)
   std::map<int64_t, std::shared_ptr<DecodeGraph>> decode_graphs_;  // by batch size
-  DecodeGpuTime retired_graph_time_;  // replays of graphs since replaced (a new cache)
+  DecodeGraphStats graph_stats_;  // captures, and the replays of graphs since replaced (a new cache)
   std::map<std::string, double> phase_seconds_;                    // ModelOptions::phase_times
   std::chrono::steady_clock::time_point phase_last_;
   // Set when a GGUF model runs on the plain CPU path (ModelOptions::cpu_quantized): then no

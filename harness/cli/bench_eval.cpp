@@ -140,6 +140,10 @@ int command_bench_eval(const GlobalOptions& global, BenchEvalOptions options) {
   if (const auto* local = dynamic_cast<const LocalBackend*>(backend.get())) {
     fmt::print("bench eval {}\n", local->schedule_totals().prefill_summary());
     fmt::print("bench eval {}\n", local->schedule_totals().time_summary());
+    if (const runtime::DecodePath path = local->decode_path(options.run.batch_size); path.graphs)
+      fmt::print("bench eval decode graphs: {} captured ({:.2f} s of host time for their first steps), {} steps "
+                 "replayed ({:.2f} s of device time), decode ahead {}\n",
+                 path.graph_captures, path.graph_capture_seconds, path.graph_steps, path.graph_gpu_seconds, path.ahead);
   }
 
   const double b = static_cast<double>(options.elem_bytes);

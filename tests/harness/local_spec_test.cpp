@@ -25,6 +25,10 @@ TEST(LocalSpec, QuantizedAndThreadsReachTheRuntime) {
   EXPECT_NE(two_threads.decode_path(1).cpu.find(", 2 threads"), std::string::npos) << two_threads.decode_path(1).cpu;
   const LocalBackend dequantised(spec + "?quantized=0");
   EXPECT_EQ(dequantised.decode_path(1).cpu, "") << "quantized=0 is the LibTorch float32 path";
+  // decode_ahead: off by default on the CPU (its discarded rows would be pure cost), on when asked.
+  EXPECT_FALSE(quantised.decode_path(1).ahead);
+  EXPECT_TRUE(LocalBackend(spec + "?decode_ahead=1").decode_path(1).ahead);
+  EXPECT_FALSE(LocalBackend(spec + "?decode_ahead=0").decode_path(1).ahead);
 }
 
 TEST(LocalSpec, ValuesAnOptionDoesNotTakeAreInputErrorsNamingIt) {
@@ -43,6 +47,7 @@ TEST(LocalSpec, ValuesAnOptionDoesNotTakeAreInputErrorsNamingIt) {
   refused("chat=on", "chat must be 1/true or 0/false");
   refused("prefix_reuse=off", "prefix_reuse must be 1/true or 0/false");
   refused("fixed_length=2", "fixed_length must be 1/true or 0/false");
+  refused("decode_ahead=auto", "decode_ahead must be 1/true or 0/false");
   refused("threads=-1", "threads must be at least 0");
   refused("threads=two", "threads");
   refused("quantised=1", "unknown option \"quantised\"");

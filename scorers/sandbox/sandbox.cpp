@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -23,6 +24,18 @@
 #include <string_view>
 
 #include <fmt/format.h>
+
+// AddressSanitizer (GCC's macro, clang's feature test): spawn_child clears its child's stack poison.
+#if defined(__SANITIZE_ADDRESS__)
+#define AIMICIUS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AIMICIUS_ASAN 1
+#endif
+#endif
+#ifdef AIMICIUS_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include "common/errors.h"
 #include "scorers/sandbox/work_dir_reader.h"
@@ -182,8 +195,8 @@ std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxReque
   return a;
 }
 
-// Everything between fork and exec: only async-signal-safe calls.
-// No allocation here either: after _Fork the malloc locks are as another thread may have left them.
+// Everything between the child's start (spawn_child) and exec: only async-signal-safe calls.
+// No allocation here either: the child shares the harness's memory, malloc's state included.
 // `pass` (n descriptors) go to 3, 4, ...; `scratch` has room for n; every other descriptor is closed.
 [[noreturn]] void exec_child(char* const* argv, const SandboxLimits& lim, uid_t drop_to, int64_t nproc_limit,
                              int in_fd, int out_fd, int err_fd, const int* pass, int* scratch, int n) {
@@ -207,7 +220,7 @@ std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxReque
   limit(RLIMIT_CORE, 0);
   limit(RLIMIT_NPROC, nproc_limit);
   // Raw system calls, not glibc's setgroups/setgid/setuid: those broadcast the change to every
-  // thread glibc knows of, and after _Fork (see run()) glibc still lists the parent's threads,
+  // thread glibc knows of, and in the child (spawn_child) glibc still lists the parent's threads,
   // which never answer. This child is single-threaded, so the per-thread system call is the
   // whole process.
   if (drop_to != 0 && (syscall(SYS_setgroups, 0, nullptr) != 0 || syscall(SYS_setresgid, drop_to, drop_to, drop_to) != 0 ||
@@ -219,6 +232,65 @@ std::vector<std::string> bwrap_args(const std::string& bwrap, const SandboxReque
   char* const empty_environment[] = {nullptr};
   execve(argv[0], argv, empty_environment);
   _exit(127);
+}
+
+// What the child of spawn_child needs: exec_child's arguments, and the signal mask to restore.
+struct ChildStart {
+  char* const* argv;
+  const SandboxLimits* limits;
+  uid_t drop_to;
+  int64_t nproc_limit;
+  int in_fd, out_fd, err_fd;
+  const int* pass;
+  int* scratch;
+  int n;
+  sigset_t mask;
+};
+
+// The child of spawn_child, on its own stack in the parent's memory: every handler the harness
+// installed back to the default first (they would run on memory the parent owns; ignored signals
+// stay ignored, as across exec), then the caller's signal mask, then exec_child.
+int child_main(void* arg) {
+  const ChildStart& c = *static_cast<const ChildStart*>(arg);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction old {};
+    if (sigaction(sig, nullptr, &old) != 0 || old.sa_handler == SIG_DFL || old.sa_handler == SIG_IGN) continue;
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, nullptr);
+  }
+  sigprocmask(SIG_SETMASK, &c.mask, nullptr);
+  exec_child(c.argv, *c.limits, c.drop_to, c.nproc_limit, c.in_fd, c.out_fd, c.err_fd, c.pass, c.scratch, c.n);
+}
+
+// Starts bwrap through exec_child in a process that shares this one's memory until it execs
+// (clone with CLONE_VM | CLONE_VFORK, as glibc's posix_spawn does): the harness's page tables,
+// large with LibTorch and a model mapped, are not copied. A fork of this process took ~8 ms on the
+// 2-core VM, about as long as bwrap's own start. The calling thread is suspended until the child
+// has exec'd or exited and its signals are blocked until then; the child has its own descriptor
+// table, limits and credentials (no CLONE_FILES, CLONE_THREAD or CLONE_SIGHAND), so exec_child's
+// changes stay its own, and it writes no memory of the parent's but `start.scratch` and its stack.
+// Not fork either way: fork runs the pthread_atfork handlers, and the threaded OpenBLAS that
+// LibTorch uses registers one that shuts its thread pool down, so a fork from this worker while
+// another thread is inside a GEMM (the sentence encoder scoring) would leave that GEMM waiting for
+// workers that are gone, forever. Returns the child's pid, or -1 with errno set.
+pid_t spawn_child(ChildStart& start) {
+  constexpr size_t kStackBytes = 256 * 1024;
+  void* stack = mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return -1;
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &start.mask);
+  const pid_t pid = clone(child_main, static_cast<char*>(stack) + kStackBytes, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+  const int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &start.mask, nullptr);
+#ifdef AIMICIUS_ASAN
+  // The child's frames never returned: clear their poison before the pages can be mapped again.
+  ASAN_UNPOISON_MEMORY_REGION(stack, kStackBytes);
+#endif
+  munmap(stack, kStackBytes);
+  errno = clone_errno;
+  return pid;
 }
 
 // The host pid of the sandbox's init from bwrap's --info-fd JSON, once the number is complete.
@@ -406,15 +478,10 @@ SandboxResult Sandbox::run(const SandboxRequest& request) const {
   std::vector<int> pass = {done.fds[1], release.fds[0], info.fds[1]};  // kDoneFd, kReleaseFd, kInfoFd
   for (const auto& f : file_fds) pass.push_back(f->fd);                // kFirstFileFd...
   std::vector<int> scratch(pass.size());
-  // _Fork, not fork: fork runs the pthread_atfork handlers, and the threaded OpenBLAS that
-  // LibTorch uses registers one that shuts its thread pool down, so a fork from this worker while
-  // another thread is inside a GEMM (the sentence encoder scoring) leaves that GEMM waiting for
-  // workers that are gone, forever. The child only execs, so it needs no handler.
-  const pid_t pid = _Fork();
-  if (pid < 0) throw InfraError(fmt::format("sandbox: fork failed: {}", std::strerror(errno)));
-  if (pid == 0)
-    exec_child(argv.data(), request.limits, lease.uid, nproc, in.fds[0], out.fds[1], err.fds[1], pass.data(),
-               scratch.data(), static_cast<int>(pass.size()));
+  ChildStart child{argv.data(), &request.limits, lease.uid, nproc, in.fds[0], out.fds[1], err.fds[1],
+                   pass.data(), scratch.data(), static_cast<int>(pass.size()), {}};
+  const pid_t pid = spawn_child(child);
+  if (pid < 0) throw InfraError(fmt::format("sandbox: starting bwrap failed: {}", std::strerror(errno)));
   in.close_read();
   out.close_write();
   err.close_write();

@@ -139,6 +139,7 @@ void NameVocabulary::add(std::string_view text, bool canonical) {
   for (const auto& [run, _] : runs_of(text)) {
     if (!all_letters(run)) continue;
     runs_.insert(run);
+    longest_ = std::max(longest_, run.size());
     if (canonical) kept_.insert(run);
   }
 }
@@ -147,11 +148,12 @@ std::vector<std::string> NameVocabulary::split_run(const std::string& run, std::
   // best[i]: fewest known pieces (each of min_piece+ letters, shorter than the run) covering run[i..].
   const std::size_t n = run.size();
   constexpr int kNone = std::numeric_limits<int>::max();
+  const std::string_view text(run);
   std::vector<int> best(n + 1, kNone);
   best[n] = 0;
   for (std::size_t i = n; i-- > 0;) {
-    for (std::size_t len = min_piece; i + len <= n && len < n; ++len) {
-      if (best[i + len] == kNone || !runs_.count(run.substr(i, len))) continue;
+    for (std::size_t len = min_piece; i + len <= n && len < n && len <= longest_; ++len) {
+      if (best[i + len] == kNone || !runs_.count(text.substr(i, len))) continue;
       best[i] = std::min(best[i], best[i + len] + 1);
     }
   }
@@ -159,8 +161,8 @@ std::vector<std::string> NameVocabulary::split_run(const std::string& run, std::
   // Why longest first piece among the fewest: a deterministic choice ("ndma" -> ndm + a).
   std::vector<std::string> pieces;
   for (std::size_t i = 0; i < n;) {
-    for (std::size_t len = std::min(n - 1, n - i); len >= min_piece; --len) {
-      if (best[i + len] != kNone && best[i + len] == best[i] - 1 && runs_.count(run.substr(i, len))) {
+    for (std::size_t len = std::min({n - 1, n - i, longest_}); len >= min_piece; --len) {
+      if (best[i + len] != kNone && best[i + len] == best[i] - 1 && runs_.count(text.substr(i, len))) {
         pieces.push_back(run.substr(i, len));
         i += len;
         break;

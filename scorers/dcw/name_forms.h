@@ -52,8 +52,11 @@ class NameVocabulary {
   std::vector<NameAtom> atoms(std::string_view name) const;
 
  private:
+  // Pieces are known runs, so none is longer than longest_: the split looks at O(run x longest_)
+  // substrings, linear in an answer's run however long (an unbounded run once took minutes).
   std::vector<std::string> split_run(const std::string& run, std::size_t min_piece) const;
-  std::set<std::string> runs_;
+  std::set<std::string, std::less<>> runs_;
+  std::size_t longest_ = 0;  // the longest run learned (an upper bound after finish())
   std::set<std::string> kept_;  // runs of canonical names
   bool finished_ = false;
 };

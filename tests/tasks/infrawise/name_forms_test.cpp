@@ -71,6 +71,18 @@ TEST(NameForms, CompoundsOfKnownWordsSplitLikeTheirSpacedSpelling) {
   EXPECT_EQ(key("zzqx"), "zzqx");
 }
 
+// An answer's name may be one enormous run of letters: the split looks only at pieces as long as
+// the vocabulary's longest word, so it ends at once (it once grew with the cube of the run: a
+// 20,000-letter name took 51 s, a megabyte never ended). Runs of known words still split.
+TEST(NameForms, AHugeRunOfLettersIsSplitInLinearWork) {
+  const std::string unknown(1'000'000, 'q');  // no known word has a q
+  EXPECT_EQ(key(unknown), unknown);
+  std::string glued;
+  for (int i = 0; i < 20'000; ++i) glued += i % 2 ? "reduce" : "all";
+  const NameForms forms = name_forms(glued, catalogue_like());
+  EXPECT_EQ(forms.tokens, (std::set<std::string>{"all", "reduce"}));
+}
+
 TEST(NameForms, MetricAbbreviationsUnitsAndPlurals) {
   EXPECT_EQ(tokens("busbw"), tokens("bus bandwidth"));
   EXPECT_EQ(tokens("bus bw"), tokens("bus bandwidths"));

@@ -10,12 +10,14 @@
 #include <system_error>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 
 namespace aimicius {
 
 namespace {
 
 std::string read_whole_file(const std::filesystem::path& file) {
+  check_input_file(file);
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     std::error_code ignored;

@@ -6,12 +6,14 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 
 namespace aimicius {
 
 namespace fs = std::filesystem;
 
 std::vector<JsonlLine> read_jsonl_objects(const fs::path& file) {
+  check_input_file(file);
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(fmt::format("cannot read {}", file.string()));
   std::vector<JsonlLine> out;

@@ -4,9 +4,11 @@
 
 #include <array>
 #include <fstream>
+#include <limits>
 #include <memory>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 
 namespace aimicius {
 namespace {
@@ -44,6 +46,7 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string sha256_file_hex(const std::filesystem::path& path) {
+  check_input_file(path, std::numeric_limits<int64_t>::max());  // streamed: any size, but no FIFO or device
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot read " + path.string());
   DigestCtx ctx = new_sha256_ctx();

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_file.h"
 #include "common/sha256.h"
 #include "tasks/suite_spec.h"
@@ -23,9 +24,17 @@ std::string require_string(const nlohmann::json& obj, const char* key, const std
   return it->get<std::string>();
 }
 
+// A data file of the suite: inside its folder, a regular file (common/input_file.h).
+fs::path data_file(const fs::path& suite_dir, const DatasetFile& f) {
+  const fs::path listed = suite_dir / f.path;
+  std::error_code ignored;
+  if (!fs::exists(listed, ignored) && !fs::is_symlink(listed, ignored))
+    throw InputError(fmt::format("{}: listed in suite.json but missing", listed.string()));
+  return file_inside(suite_dir, f.path, (suite_dir / "suite.json").string());
+}
+
 void verify_file(const fs::path& suite_dir, const DatasetFile& f) {
-  const fs::path file = suite_dir / f.path;
-  if (!fs::exists(file)) throw InputError(fmt::format("{}: listed in suite.json but missing", file.string()));
+  const fs::path file = data_file(suite_dir, f);
   const std::string actual = sha256_file_hex(file);
   if (actual != f.sha256)
     throw InputError(fmt::format("{}: checksum mismatch (suite.json {}, file {}); if the change is "
@@ -53,7 +62,7 @@ std::vector<Example> load_examples(const fs::path& suite_dir, const Manifest& ma
   std::set<std::string> seen;
   for (const auto& f : manifest.files) {
     if (f.split == kResourceSplit || (!split.empty() && f.split != split)) continue;
-    const fs::path file = suite_dir / f.path;
+    const fs::path file = data_file(suite_dir, f);
     verify_file(suite_dir, f);
     const auto lines = read_jsonl_objects(file);
     if (static_cast<int64_t>(lines.size()) != f.count)
@@ -82,7 +91,7 @@ Manifest refresh_manifest(const fs::path& suite_dir) {
   nlohmann::ordered_json j = read_ordered_json_file(path);
   for (size_t i = 0; i < m.files.size(); ++i) {
     auto& f = m.files[i];
-    const fs::path file = suite_dir / f.path;
+    const fs::path file = data_file(suite_dir, f);
     f.sha256 = sha256_file_hex(file);
     if (f.split != kResourceSplit) {
       f.count = static_cast<int64_t>(read_jsonl_objects(file).size());

@@ -16,8 +16,14 @@ std::vector<std::string> known_suite_names(const fs::path& data_dir) {
   static const std::vector<std::string> kPaperOrder = {"cmdgen", "infrawise", "optiflow", "diagnostics"};
   std::vector<std::string> found;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(data_dir, ec))
-    if (entry.is_directory() && fs::exists(entry.path() / "suite.json")) found.push_back(entry.path().filename().string());
+  // A suite.json that is there but broken (a dangling symlink, a directory) still names a suite:
+  // loading it then says what is wrong, rather than the suite silently missing from the list.
+  for (const auto& entry : fs::directory_iterator(data_dir, ec)) {
+    std::error_code ignored;
+    const fs::path manifest = entry.path() / "suite.json";
+    if (entry.is_directory(ignored) && (fs::exists(manifest, ignored) || fs::is_symlink(manifest, ignored)))
+      found.push_back(entry.path().filename().string());
+  }
   if (ec) throw InputError(fmt::format("cannot list the data directory {}: {}", data_dir.string(), ec.message()));
   auto rank = [&](const std::string& name) {
     auto it = std::find(kPaperOrder.begin(), kPaperOrder.end(), name);

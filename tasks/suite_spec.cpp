@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_file.h"
 
 namespace aimicius {
@@ -212,8 +213,9 @@ SuiteSpec read_suite_spec(const fs::path& suite_dir) {
 std::map<std::string, std::string> read_prompt_includes(const SuiteSpec& spec) {
   std::map<std::string, std::string> texts;
   for (const auto& [key, path] : spec.prompt.includes) {
-    std::ifstream in(spec.dir / path, std::ios::binary);
-    if (!in) throw InputError(fmt::format("{}: cannot read {} (prompt.includes.{})", spec.file, (spec.dir / path).string(), key));
+    const std::filesystem::path file = file_inside(spec.dir, path, fmt::format("{}: prompt.includes.{}", spec.file, key));
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw InputError(fmt::format("{}: cannot read {} (prompt.includes.{})", spec.file, file.string(), key));
     std::stringstream text;
     text << in.rdbuf();
     texts[key] = text.str();

@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_file.h"
 #include "scorers/dcw/benchmark_db.h"
 #include "scorers/dcw/dcw_answer.h"
@@ -48,8 +49,8 @@ class DcwScorer final : public Scorer {
                                      spec.where));
       aliases_only_ = mode == "aliases";
     }
-    const fs::path database = spec.suite_dir / required_string(spec, "database");
-    const fs::path aliases_file = spec.suite_dir / required_string(spec, "aliases");
+    const fs::path database = file_inside(spec.suite_dir, required_string(spec, "database"), where_ + ": \"database\"");
+    const fs::path aliases_file = file_inside(spec.suite_dir, required_string(spec, "aliases"), where_ + ": \"aliases\"");
     db_ = std::make_unique<BenchmarkDb>(database);
 
     nlohmann::json aliases;

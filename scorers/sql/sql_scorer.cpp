@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "scorers/sql_engine/sql_execution.h"
 #include "scorers/sql_engine/sql_script_database.h"
 #include "scorers/sql_engine/sql_token_positions.h"
@@ -332,10 +333,7 @@ class SqlScorer : public Scorer {
     if (it == spec.params.end() || !it->is_string() || it->get<std::string>().empty())
       throw InputError(fmt::format("{}: scorer \"sql\" needs \"database\": a .sql script in the suite folder",
                                    spec.where));
-    const auto path = spec.suite_dir / it->get<std::string>();
-    if (!std::filesystem::is_regular_file(path))
-      throw InputError(fmt::format("{}: \"database\": no such file {}", spec.where, path.string()));
-    return path;
+    return file_inside(spec.suite_dir, it->get<std::string>(), spec.where + ": \"database\"");
   }
 
   static std::vector<std::filesystem::path> variant_paths(const ScorerSpec& spec) {
@@ -348,10 +346,7 @@ class SqlScorer : public Scorer {
     for (const auto& name : *it) {
       if (!name.is_string() || name.get<std::string>().empty())
         throw InputError(fmt::format("{}: \"variants\": each entry must be a non-empty file name", spec.where));
-      const auto path = spec.suite_dir / name.get<std::string>();
-      if (!std::filesystem::is_regular_file(path))
-        throw InputError(fmt::format("{}: \"variants\": no such file {}", spec.where, path.string()));
-      paths.push_back(path);
+      paths.push_back(file_inside(spec.suite_dir, name.get<std::string>(), spec.where + ": \"variants\""));
     }
     return paths;
   }

@@ -55,6 +55,26 @@ TEST(Dataset, ChecksumMismatchIsAnError) {
   EXPECT_NE(err.find("test.jsonl"), std::string::npos) << err;
 }
 
+// Suite data is untrusted: a data file that is a symlink out of the suite folder (here to the
+// process's environment, where API keys live) is refused by name even when suite.json's checksum
+// was sealed over it; `manifest` refuses it too.
+TEST(Dataset, ADataFileLinkedOutOfTheSuiteFolderIsRefused) {
+  ScratchDir dir;
+  const auto suites = testing::copy_fixture_suites(dir);
+  const auto file = suites / "cmdgen" / "test.jsonl";
+  std::filesystem::remove(file);
+  std::filesystem::create_symlink("/proc/self/environ", file);
+  const auto manifest_path = suites / "cmdgen" / "suite.json";
+  auto manifest = nlohmann::json::parse(testing::read_file(manifest_path));
+  manifest["files"][0]["sha256"] = sha256_file_hex(file);
+  testing::write_file(manifest_path, manifest.dump());
+  for (const std::string& err : {error_of([&] { load_suite("cmdgen", suites, "test"); }),
+                                 error_of([&] { refresh_manifest(suites / "cmdgen"); })}) {
+    EXPECT_NE(err.find("outside the suite folder"), std::string::npos) << err;
+    EXPECT_NE(err.find("test.jsonl"), std::string::npos) << err;
+  }
+}
+
 TEST(Dataset, MissingSuiteAndUnknownSuite) {
   ScratchDir dir;
   EXPECT_NE(error_of([&] { load_suite("cmdgen", dir.path(), "test"); }).find("unknown suite \"cmdgen\""),

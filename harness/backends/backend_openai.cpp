@@ -285,6 +285,7 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
   const long timeout_ms = static_cast<long>(parsed_.timeout_s * 1000);
   const int attempts = parsed_.retry.max_retries + 1;
   std::string last;
+  long last_status = 0;  // the last response's HTTP status (0: none)
   int made = 0;
   bool retry = true;  // false once the server gave an answer that retrying cannot change
   std::unique_ptr<HttpClient> client = take_client();
@@ -310,6 +311,7 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
       }
       last = fmt::format("HTTP {} with a malformed body ({}): {}", resp.status, why, excerpt(resp.body, api_key_));
     } else {
+      last_status = resp.status;
       last = fmt::format("HTTP {}: {}", resp.status, excerpt(resp.body, api_key_));
       if ((resp.status == 401 || resp.status == 403) && api_key_.empty())
         last += fmt::format(" (the server wants an API key: set ${} or name another variable with key_env=)",
@@ -325,8 +327,10 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
   result.error = fmt::format("{}/{}: POST {} failed after {} attempt{}: {}", request.suite, request.example_id, url_,
                              made, made == 1 ? "" : "s", last);
   // Every retry spent on a failure that could pass (no connection, timeout, 429, 5xx, a malformed
-  // body) is the service's failure, not the model's answer; a refusal (4xx) is the request's.
-  result.infra_error = retry;
+  // body) is the service's failure, not the model's answer; so is a refusal of the client itself
+  // (401/403: the key; 404: the model or URL; 407: a proxy), which no answer of the model's
+  // caused. Any other refusal (400, 413, 422: the prompt too long, a bad parameter) is the request's.
+  result.infra_error = retry || last_status == 401 || last_status == 403 || last_status == 404 || last_status == 407;
   result.latency_ms = elapsed_ms();
   return result;
 }

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "common/errors.h"
 #include "harness/cli/all_commands.h"
 #include "harness/cli/command_support.h"
 #include "harness/backends/device_pool_backend.h"
@@ -75,7 +76,18 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
   execute_run(store, run_id, plan, *backend, progress);
   const auto run = store.find_run(run_id);
   fmt::print("{}", render_table(run_score_table(store, *run), format));
-  if (const int64_t not_judged = store.infra_error_count(run_id))
+  const int64_t not_judged = store.infra_error_count(run_id);
+  // A run in which nothing was judged measured nothing (an unreachable API, a rejected key, a
+  // model that cannot start): an error, not a success with an empty table. Its rows are stored.
+  if (not_judged > 0 && not_judged == store.prediction_count(run_id)) {
+    const std::vector<ExampleError> first = store.example_errors(run_id, 1);
+    throw InputError(fmt::format(
+        "run {}: none of its {} example(s) was judged, every one failed for infrastructure reasons (first, {}/{}: "
+        "{}); the run is stored: once the cause is fixed, `aimicius run --resume {} --retry-errors`",
+        run_id, not_judged, first.empty() ? "?" : first[0].suite, first.empty() ? "?" : first[0].example_id,
+        first.empty() ? "?" : first[0].error, run_id));
+  }
+  if (not_judged > 0)
     fmt::print(stderr, "{} example(s) not judged (infrastructure errors); once the cause is fixed: "
                        "`aimicius run --resume {} --retry-errors`\n", not_judged, run_id);
   return 0;

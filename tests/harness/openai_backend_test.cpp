@@ -230,6 +230,8 @@ TEST(OpenAIBackend, AnEchoedKeyIsMaskedInTheError) {
   EXPECT_EQ(server.count_for("p"), 1);
   EXPECT_EQ(r.error->find(kKey), std::string::npos) << *r.error;
   EXPECT_NE(r.error->find("Bearer ***"), std::string::npos) << *r.error;
+  // A rejected key is the client's configuration, not an answer of the model's: not judged.
+  EXPECT_TRUE(r.infra_error) << *r.error;
 }
 
 TEST(OpenAIBackend, MissingKeyIsNamedWhenTheServerAsksForOne) {
@@ -526,8 +528,11 @@ TEST(OpenAIRun, CommandLineRetryErrorsJudgesWhatTheApiFailedOn) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == expected_exit) << args << ": " << testing::read_file(out);
     return testing::read_file(out);
   };
-  const std::string first = aimicius("run --suite syn --model '" + spec_for(server, "retries=1&base_delay_ms=1") + "'", 0);
+  // Nothing judged: the run measured nothing, so it exits 2 saying why, with every row stored.
+  const std::string first = aimicius("run --suite syn --model '" + spec_for(server, "retries=1&base_delay_ms=1") + "'", 2);
   EXPECT_NE(first.find("4 examples not judged (infrastructure errors)"), std::string::npos) << first;
+  EXPECT_NE(first.find("none of its 4 example(s) was judged"), std::string::npos) << first;
+  EXPECT_NE(first.find("HTTP 500"), std::string::npos) << first;
   EXPECT_NE(first.find("aimicius run --resume 1 --retry-errors"), std::string::npos) << first;
   EXPECT_EQ(Store::open_for_read(fx.db()).infra_error_count(1), 4);
   EXPECT_NE(aimicius("run --resume 1", 2).find("--retry-errors"), std::string::npos);

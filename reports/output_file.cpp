@@ -15,6 +15,9 @@ void write_report_output(const std::filesystem::path& out, const std::string& te
     std::fflush(stdout);
     return;
   }
+  std::error_code ec;
+  if (std::filesystem::is_directory(out, ec))
+    throw InputError(fmt::format("cannot write {}: it is a directory (name a file)", out.string()));
   const std::filesystem::path tmp = out.string() + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
@@ -22,7 +25,6 @@ void write_report_output(const std::filesystem::path& out, const std::string& te
     f.flush();
     if (!f) throw InputError(fmt::format("cannot write {}", out.string()));
   }
-  std::error_code ec;
   std::filesystem::rename(tmp, out, ec);
   if (ec) {
     std::filesystem::remove(tmp, ec);

@@ -598,6 +598,16 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
       impl->tokenizer = load_tokenizer(dir);
     impl->tokenizer_config = load_tokenizer_config(dir);  // with chat_template.jinja's template
   }
+  // Every id the tokenizer can produce must index the model's embedding: a tokenizer that reaches
+  // past it belongs to another model, and would fail each prompt that uses those ids.
+  if (impl->tokenizer && impl->tokenizer->vocab_size() > impl->model->config().vocab_size) {
+    const std::string tokenizer_file =
+        gguf_path ? gguf_path->string()
+                  : (dir / (std::filesystem::exists(dir / "tokenizer.json") ? "tokenizer.json" : "tokenizer.model")).string();
+    throw InputError(fmt::format("{}: the tokenizer's ids reach {} but the model's vocabulary (vocab_size) has {} "
+                                 "tokens: the tokenizer and the weights do not belong together",
+                                 tokenizer_file, impl->tokenizer->vocab_size() - 1, impl->model->config().vocab_size));
+  }
   impl->prefill_limits.max_padded_tokens =
       options.prefill_tokens > 0 ? options.prefill_tokens : (cuda ? int64_t{65536} : int64_t{4096});
   impl->prefill_limits.held_read_in_place = impl->model->prefill_reads_cache_in_place();
@@ -609,10 +619,18 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
                           : std::filesystem::exists(dir / "chat_template.jinja")
                               ? (dir / "chat_template.jinja").string()
                               : fmt::format("{} (chat_template)", (dir / "tokenizer_config.json").string());
-  // Under chat, a template that does not parse is the checkpoint's error, found now (exit 2 before
-  // a run starts), not on the first prompt.
-  if (const std::string text = chat_template_text(impl->tokenizer_config); options.chat && !text.empty())
+  // Under chat, a template that does not parse, or fails on a plain one-turn conversation (a
+  // raise_exception, a loop past the interpreter's bounds), is the checkpoint's error, found now
+  // (exit 2 before a run starts), not once per prompt.
+  if (const std::string text = chat_template_text(impl->tokenizer_config); options.chat && !text.empty()) {
     jinja::Template(text, impl->template_origin);
+    try {
+      apply_chat_template(*impl->tokenizer, impl->tokenizer_config, {{"user", "hello"}}, true, impl->template_origin);
+    } catch (const std::exception& e) {
+      throw InputError(fmt::format("{}: the chat template fails on a one-turn conversation: {}",
+                                   impl->template_origin, e.what()));
+    }
+  }
   // Stop ids as transformers' generate() takes them: generation_config.json's eos_token_id, else
   // config.json's (a GGUF file's eos/eot ids); else the tokenizer's.
   for (int64_t id : gguf_path ? impl->model->config().eos_token_ids

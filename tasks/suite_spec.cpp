@@ -66,6 +66,11 @@ Manifest manifest_of(const nlohmann::json& j, const std::string& where) {
     df.count = f.value("count", int64_t{0});
     if (fs::path(df.path).is_absolute() || df.path.find("..") != std::string::npos)
       throw InputError(fmt::format("{}: data file path must stay inside the suite folder: {}", where, df.path));
+    // One file in two splits (test data listed again as few-shot shots) would leak answers.
+    for (const auto& earlier : m.files)
+      if (fs::path(earlier.path).lexically_normal() == fs::path(df.path).lexically_normal())
+        throw InputError(fmt::format("{}: \"{}\" is listed twice in \"files\" (splits \"{}\" and \"{}\"): a file "
+                                     "belongs to one split", where, df.path, earlier.split, df.split));
     m.files.push_back(std::move(df));
   }
   return m;

@@ -159,6 +159,9 @@ struct BackendOptions {
   // The data folder of the run: a replay file's lines are checked against its suites and examples
   // (ReplayBackend::check_keys). Empty: not checked (serve, generate).
   std::filesystem::path data_dir;
+  // The run's --limit (the first this many examples of each suite are asked for): a replay file
+  // must answer at least one of those (ReplayBackend::check_keys).
+  std::optional<int64_t> limit;
 };
 
 // Parses a model spec ("oracle", "replay:FILE.jsonl", "local:DIR?device=cuda&dtype=bf16",

@@ -49,7 +49,7 @@ std::unique_ptr<Backend> make_backend(const std::string& spec, const std::vector
   if (kind == "replay") {
     if (arg.empty()) throw InputError("model spec \"replay:\" needs a file: replay:FILE.jsonl");
     auto replay = std::make_unique<ReplayBackend>(arg);
-    if (!options.data_dir.empty()) replay->check_keys(options.data_dir, suites);
+    if (!options.data_dir.empty()) replay->check_keys(options.data_dir, suites, options.limit);
     return replay;
   }
   if (kind == "openai") {

@@ -44,15 +44,17 @@ struct ParsedAnswer {
   int64_t tokens_in = 0, tokens_out = 0;
 };
 
-// A token count of the response's "usage": a count is a non-negative integer; anything else (a
-// string, a fraction, 1e30, -5) counts 0 rather than throwing nlohmann's type_error out of
-// generate() or casting an out-of-range double (found writing fuzz/openai_response_fuzz.cpp).
+// A token count of the response's "usage": a count is an integer in [0, 10^12]; anything else (a
+// string, a fraction, 1e30, -5, 10^19) counts 0 rather than throwing nlohmann's type_error out of
+// generate(), casting an out-of-range double (found writing fuzz/openai_response_fuzz.cpp) or
+// storing a number whose sums overflow (no request has a trillion tokens).
 int64_t usage_count(const Json& usage, const char* key) {
+  constexpr uint64_t kMostTokens = 1'000'000'000'000;
   const auto it = usage.find(key);
-  if (it == usage.end()) return 0;
-  if (it->is_number_unsigned()) return static_cast<int64_t>(std::min<uint64_t>(it->get<uint64_t>(), INT64_MAX));
-  if (it->is_number_integer()) return std::max<int64_t>(it->get<int64_t>(), 0);
-  return 0;
+  if (it == usage.end() || !it->is_number_integer()) return 0;
+  if (it->is_number_unsigned()) return it->get<uint64_t>() <= kMostTokens ? static_cast<int64_t>(it->get<uint64_t>()) : 0;
+  const int64_t n = it->get<int64_t>();
+  return n >= 0 && static_cast<uint64_t>(n) <= kMostTokens ? n : 0;
 }
 
 // The answer in a response body; nullopt (with `why`) when it is not the JSON the API promises.
@@ -296,6 +298,15 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
     if (!resp.completed()) {
       last = resp.timed_out ? fmt::format("no response within timeout_s={} ({})", parsed_.timeout_s, resp.transport_error)
                             : fmt::format("connection failed: {}", resp.transport_error);
+      // More than max_tokens could have made: the server misbehaves, and asking again would
+      // download as much again. Not judged (infra_error below), not retried.
+      if (resp.too_large) {  // (the client's connection was cut: not given back)
+        last = resp.transport_error;
+        result.error = fmt::format("{}/{}: POST {}: {}", request.suite, request.example_id, url_, last);
+        result.infra_error = true;
+        result.latency_ms = elapsed_ms();
+        return result;
+      }
       // A broken connection must not be reused for the next attempt.
       client = std::make_unique<HttpClient>();
     } else if (resp.status >= 200 && resp.status < 300) {

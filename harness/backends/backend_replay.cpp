@@ -40,7 +40,8 @@ std::vector<GenerationResult> ReplayBackend::generate(const std::vector<Generati
   return out;
 }
 
-void ReplayBackend::check_keys(const std::filesystem::path& data_dir, const std::vector<LoadedSuite>& suites) const {
+void ReplayBackend::check_keys(const std::filesystem::path& data_dir, const std::vector<LoadedSuite>& suites,
+                               std::optional<int64_t> limit) const {
   const auto names = known_suite_names(data_dir);
   const std::set<std::string> known(names.begin(), names.end());
   std::map<std::string, std::set<std::string>> ids;  // the run's suites: ids of every split
@@ -56,7 +57,24 @@ void ReplayBackend::check_keys(const std::filesystem::path& data_dir, const std:
     else if (const auto it = ids.find(suite); it != ids.end() && !it->second.count(id))
       bad.emplace_back(entry.line, fmt::format("suite {} has no example \"{}\"", suite, id));
   }
-  if (bad.empty()) return;
+  if (bad.empty()) {
+    // A file that answers none of the examples this run asks for (another split, examples past
+    // --limit, an empty file) would give a run of nothing but "no output" errors.
+    int64_t asked = 0, answered = 0;
+    for (const auto& s : suites) {
+      const size_t n = limit ? std::min<size_t>(static_cast<size_t>(std::max<int64_t>(*limit, 0)), s.examples.size())
+                             : s.examples.size();
+      for (size_t i = 0; i < n; ++i) {
+        ++asked;
+        answered += outputs_.count({s.suite->name(), s.examples[i].id}) ? 1 : 0;
+      }
+    }
+    if (asked > 0 && answered == 0)
+      throw InputError(fmt::format("{}: answers none of the {} example(s) this run asks for ({} line(s) in the file): "
+                                   "check --suite, --split and --limit against the file",
+                                   file_.string(), asked, outputs_.size()));
+    return;
+  }
   std::sort(bad.begin(), bad.end());
   std::string message = fmt::format("{}: {} line(s) answer nothing in this run's data:", file_.string(), bad.size());
   for (size_t i = 0; i < bad.size() && i < 10; ++i)

@@ -26,7 +26,10 @@ class ReplayBackend final : public Backend {
   // Throws InputError naming the file and each line (the first ten) whose suite is not a suite of
   // `data_dir`, or whose suite is one of `suites` (those of the run) and has no such example in
   // any split. Lines for other suites of the folder are allowed: one file may answer every suite.
-  void check_keys(const std::filesystem::path& data_dir, const std::vector<LoadedSuite>& suites) const;
+  // Also refuses a file that answers none of the examples the run asks for (the first `limit` of
+  // each suite's).
+  void check_keys(const std::filesystem::path& data_dir, const std::vector<LoadedSuite>& suites,
+                  std::optional<int64_t> limit = std::nullopt) const;
 
  private:
   struct Entry {

@@ -6,11 +6,18 @@
 #include <cctype>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 namespace aimicius {
 namespace {
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  auto* out = static_cast<HttpResponse*>(user);
+  if (out->body.size() + size * count > kMaxResponseBytes) {
+    out->too_large = true;
+    return 0;  // libcurl stops the transfer (CURLE_WRITE_ERROR)
+  }
+  out->body.append(data, size * count);
   return size * count;
 }
 
@@ -68,14 +75,16 @@ HttpResponse HttpClient::post_json(const std::string& url, const std::string& bo
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 30000L));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: safe in threads
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.headers);
 
   const CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(list);
   if (rc != CURLE_OK) {
-    out.transport_error = curl_easy_strerror(rc);
+    out.transport_error = out.too_large ? fmt::format("the response passed the {} MiB a response may have",
+                                                      kMaxResponseBytes >> 20)
+                                        : curl_easy_strerror(rc);
     out.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     out.status = 0;
     return out;

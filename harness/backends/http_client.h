@@ -13,12 +13,17 @@
 
 namespace aimicius {
 
+// The most of a response body kept: an answer of max_tokens tokens is kilobytes; a server sending
+// more is misbehaving, and the transfer stops there instead of filling memory and the database.
+inline constexpr size_t kMaxResponseBytes = size_t{16} << 20;
+
 struct HttpResponse {
   long status = 0;                             // 0 when no HTTP response came back
   std::map<std::string, std::string> headers;  // lower-case names; the last value of a repeated one
   std::string body;
   std::string transport_error;                 // non-empty when the request did not complete
   bool timed_out = false;
+  bool too_large = false;  // the body passed kMaxResponseBytes: the transfer was stopped there
 
   bool completed() const { return transport_error.empty(); }
 };

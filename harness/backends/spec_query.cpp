@@ -1,5 +1,6 @@
 #include "harness/backends/spec_query.h"
 
+#include <cmath>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -90,8 +91,9 @@ long long spec_int(const std::string& spec, const std::string& key, const std::s
 double spec_double(const std::string& spec, const std::string& key, const std::string& value) {
   char* end = nullptr;
   const double v = std::strtod(value.c_str(), &end);
-  if (value.empty() || *end != '\0')
-    throw InputError(fmt::format("model spec \"{}\": {} must be a number (got \"{}\")", spec, key, value));
+  // nan and inf parse, but no option means them: nan even passes every "must be positive" check.
+  if (value.empty() || *end != '\0' || !std::isfinite(v))
+    throw InputError(fmt::format("model spec \"{}\": {} must be a finite number (got \"{}\")", spec, key, value));
   return v;
 }
 

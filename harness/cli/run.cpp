@@ -53,6 +53,7 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
     run_id = *options.resume;
     plan = plan_resume(store, run_id, global.data_dir, options.run.jobs, global.hostsim_binary, global.encoder_dir,
                        global.hosts_dir, options.retry_errors);
+    backend_options.limit = plan.options.limit;
     backend = run_backend(plan.options.model_spec, options.run.devices, plan, backend_options);
     check_resume_backend(*store.find_run(run_id), *backend);
     fmt::print(stderr, "resuming run {} ({}) into {}\n", run_id, backend->spec(), global.db_path);
@@ -62,6 +63,7 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
   } else {
     set_global_paths(options.run, global);
     plan = plan_run(options.run);
+    backend_options.limit = plan.options.limit;
     backend = run_backend(plan.options.model_spec, options.run.devices, plan, backend_options);
     run_id = create_run(store, plan, *backend);
     fmt::print(stderr, "run {} ({}{}) into {}; if interrupted, continue with `aimicius run --resume {}`\n",

@@ -21,6 +21,9 @@
 namespace aimicius {
 namespace {
 
+// The most of one answer kept and judged (see judge()).
+constexpr size_t kMaxAnswerBytes = size_t{1} << 20;
+
 // One example after generation, extraction and scoring: everything record_example writes.
 struct Outcome {
   PredictionRecord prediction;
@@ -40,6 +43,14 @@ Outcome judge(const Suite& suite, const Example& ex, const std::string& prompt, 
   p.prompt_sha256 = sha256_hex(prompt);
   p.prompt = prompt;
   p.reference = suite.extract_answer(suite.oracle_output(ex));
+  // An answer past kMaxAnswerBytes (a replay line, a runaway model) is the example's error,
+  // scored as no answer, and only its first kMaxAnswerBytes are stored: a 200 MB answer once took
+  // a minute and 840 MB of database.
+  if (!r.error && r.output.size() > kMaxAnswerBytes) {
+    r.error = fmt::format("{}: example \"{}\": the answer is {} bytes, more than the {} an answer may have: not "
+                          "scored as one", ex.origin, ex.id, r.output.size(), kMaxAnswerBytes);
+    r.output.resize(kMaxAnswerBytes);
+  }
   p.raw_output = std::move(r.output);
   if (!r.error) {
     try {

@@ -1,6 +1,7 @@
 #include "harness/store/store.h"
 
 #include <filesystem>
+#include <limits>
 #include <memory>
 
 #include <fmt/format.h>
@@ -514,12 +515,19 @@ std::vector<StoredExample> Store::stored_examples(int64_t run_id, ExampleTexts t
 }
 
 RunUsage Store::run_usage(int64_t run_id) {
-  Statement st(*db_, "SELECT COUNT(*), COALESCE(SUM(cached), 0), "
-                     "COALESCE(SUM(CASE WHEN cached = 0 THEN tokens_in ELSE 0 END), 0), "
-                     "COALESCE(SUM(CASE WHEN cached = 0 THEN tokens_out ELSE 0 END), 0), "
-                     "COALESCE(SUM(cost_usd), 0) FROM predictions WHERE run_id = ?1");
+  // TOTAL, not SUM: token counts are what an API reported, and SQLite's integer SUM fails the whole
+  // query with "integer overflow" when they add past 2^63 (a server claiming 10^19 tokens once made
+  // `show` unusable). The float total is clamped back to a count.
+  Statement st(*db_, "SELECT COUNT(*), TOTAL(cached), "
+                     "TOTAL(CASE WHEN cached = 0 THEN tokens_in ELSE 0 END), "
+                     "TOTAL(CASE WHEN cached = 0 THEN tokens_out ELSE 0 END), "
+                     "TOTAL(cost_usd) FROM predictions WHERE run_id = ?1");
   st.bind(1, run_id).step();
-  return {st.column_int(0), st.column_int(1), st.column_int(2), st.column_int(3), st.column_double(4)};
+  const auto count = [&](int column) {
+    const double total = st.column_double(column);
+    return total >= 9.2e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(total);
+  };
+  return {st.column_int(0), count(1), count(2), count(3), st.column_double(4)};
 }
 
 void Store::record_loglikelihood(const LoglikelihoodRecord& r) {

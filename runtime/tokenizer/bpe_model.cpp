@@ -64,12 +64,19 @@ BpeModel::BpeModel(const nlohmann::json& node, const JsonLocation& location) {
 void BpeModel::parse_vocab(const nlohmann::json& node, const JsonLocation& location) {
   const auto& vocab = location.require(node, "vocab", nlohmann::json::value_t::object);
   const JsonLocation vocab_location = location.child("vocab");
+  if (vocab.empty()) vocab_location.fail("an empty vocabulary: every text would encode to nothing");
+  // A real vocabulary's ids are dense (0..n-1, at most a few gaps); a far larger id would only make
+  // the id -> token table enormous (one id of 2^31 - 1: 64 GB).
+  const int64_t id_bound = 2 * static_cast<int64_t>(vocab.size()) + 1024;
   ids_by_token_.reserve(vocab.size());
   for (const auto& [token, id_value] : vocab.items()) {
     if (!id_value.is_number_integer() || id_value.get<int64_t>() < 0 ||
         id_value.get<int64_t>() > INT32_MAX) {
       vocab_location.fail(fmt::format("token '{}': the id must be a non-negative 32-bit integer", token));
     }
+    if (id_value.get<int64_t>() >= id_bound)
+      vocab_location.fail(fmt::format("token '{}': id {} is far past the vocabulary's {} tokens", token,
+                                      id_value.get<int64_t>(), vocab.size()));
     const auto id = static_cast<int32_t>(id_value.get<int64_t>());
     ids_by_token_.emplace(token, id);
     if (static_cast<std::size_t>(id) >= tokens_by_id_.size()) tokens_by_id_.resize(id + 1);

@@ -28,6 +28,12 @@ BpeTokenizer::BpeTokenizer(const nlohmann::json& root, const std::string& source
   if (post_processor != root.end() && !post_processor->is_null()) {
     parse_post_processor(*post_processor, top.child("post_processor"));
   }
+  // The ids the post-processor adds around every text must be tokens of this vocabulary.
+  for (const auto* ids : {&template_prefix_, &template_suffix_})
+    for (int32_t id : *ids)
+      if (id < 0 || id >= vocab_size())
+        top.child("post_processor").fail(fmt::format("special token id {} is not in the vocabulary (ids 0..{})", id,
+                                                     vocab_size() - 1));
 }
 
 void BpeTokenizer::parse_normalizer(const nlohmann::json& root, const JsonLocation& top) const {
@@ -101,7 +107,9 @@ void BpeTokenizer::parse_post_processor(const nlohmann::json& node, const JsonLo
   if (type == "RobertaProcessing" || type == "BertProcessing") {
     for (const char* key : {"cls", "sep"}) {
       const auto& pair = location.require(node, key, nlohmann::json::value_t::array);
-      if (pair.size() != 2 || !pair[1].is_number_integer()) location.child(key).fail("expected [token, id]");
+      if (pair.size() != 2 || !pair[1].is_number_integer() || pair[1].get<int64_t>() < 0 ||
+          pair[1].get<int64_t>() > INT32_MAX)
+        location.child(key).fail("expected [token, id] with a non-negative 32-bit id");
       (std::string(key) == "cls" ? template_prefix_ : template_suffix_).push_back(pair[1].get<int32_t>());
     }
     return;
@@ -129,7 +137,11 @@ void BpeTokenizer::parse_post_processor(const nlohmann::json& node, const JsonLo
     }
     const auto& ids = location.child("special_tokens").child(name).require(*found, "ids",
                                                                            nlohmann::json::value_t::array);
-    for (const auto& id : ids) (after_sequence ? template_suffix_ : template_prefix_).push_back(id.get<int32_t>());
+    for (const auto& id : ids) {
+      if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > INT32_MAX)
+        location.child("special_tokens").child(name).fail("ids must be non-negative 32-bit integers");
+      (after_sequence ? template_suffix_ : template_prefix_).push_back(static_cast<int32_t>(id.get<int64_t>()));
+    }
   }
 }
 

@@ -49,6 +49,35 @@ TEST_F(Cli, ReplayLinesThatAnswerNothingExitTwoNamingTheLines) {
   testing::write_file(replay, "{\"suite\": \"cmdgen\", \"example_id\": \"t01\", \"output\": \"nvidia-smi -L\"}\n");
   r = aimicius("run --model replay:" + replay.string() + " --limit 2");
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  // ...but one that answers none of them (empty, or only examples past --limit) is a run of
+  // nothing but errors: refused before it starts.
+  const int64_t runs = run_count();
+  for (const std::string& text : {std::string(), std::string("\n \n"),
+                                  std::string("{\"suite\": \"cmdgen\", \"example_id\": \"t05\", \"output\": \"x\"}\n")}) {
+    testing::write_file(replay, text);
+    r = aimicius("run --model replay:" + replay.string() + " --suite cmdgen --limit 2");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(has(r.err, "replay.jsonl: answers none of the 2 example(s) this run asks for")) << r.err;
+  }
+  EXPECT_EQ(run_count(), runs);
+}
+
+// An answer past 1 MiB is that example's error (scored as no answer), stored cut to 1 MiB; the
+// run goes on and the other example is judged as usual.
+TEST_F(Cli, AnEnormousAnswerIsTheExamplesErrorAndStoredCut) {
+  const auto replay = dir_ / "huge.jsonl";
+  testing::write_file(replay, "{\"suite\": \"cmdgen\", \"example_id\": \"t01\", \"output\": \"nvidia-smi " +
+                                  std::string(2u << 20, 'A') + "\"}\n"
+                                  "{\"suite\": \"cmdgen\", \"example_id\": \"t02\", \"output\": \"x\"}\n");
+  const auto r = aimicius("run --model replay:" + replay.string() + " --suite cmdgen --limit 2");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  Store store = Store::open_for_read(db());
+  const auto errors = store.example_errors(1, 10);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].example_id, "t01");
+  EXPECT_TRUE(has(errors[0].error, "the answer is 2097163 bytes, more than the 1048576 an answer may have")) << errors[0].error;
+  EXPECT_EQ(store.prediction_count(1), 2);
+  EXPECT_EQ(store.infra_error_count(1), 0);
 }
 
 // --jobs past what a process can start (100,000 threads) aborted the run with "terminate called"

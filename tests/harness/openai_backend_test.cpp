@@ -291,6 +291,26 @@ TEST(OpenAIBackend, UsageCountsOfAnyTypeNeverThrow) {
     EXPECT_GE(result->tokens_in, 0) << usage;
     EXPECT_GE(result->tokens_out, 0) << usage;
   }
+  // A count past any request's (10^19 once summed past 2^63 and made `show` fail) is not a count.
+  const std::string huge = R"({"choices": [{"message": {"content": "x"}}], "usage": {"prompt_tokens": )"
+                           R"(10000000000000000000, "completion_tokens": 2000000000000, "total_tokens": 1}})";
+  const auto result = chat.read_cache_entry(huge, params);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->tokens_in, 0);
+  EXPECT_EQ(result->tokens_out, 0);
+}
+
+// A server sending more than any max_tokens answer (17 MiB) is cut off at 16 MiB: one attempt,
+// not judged, named; memory and the database never see the rest.
+TEST(OpenAIBackend, AnEnormousResponseIsCutOffAndNotJudged) {
+  FakeOpenAIServer server(nullptr, [](const std::string&) { return std::string(17u << 20, 'A'); });
+  OpenAIBackend backend(spec_for(server, "retries=3&base_delay_ms=1"));
+  const auto r = ask(backend, "p");
+  ASSERT_TRUE(r.error);
+  EXPECT_NE(r.error->find("the response passed the 16 MiB a response may have"), std::string::npos) << *r.error;
+  EXPECT_TRUE(r.infra_error);
+  EXPECT_TRUE(r.output.empty());
+  EXPECT_EQ(server.count_for("p"), 1);
 }
 
 TEST(OpenAIBackend, DroppedConnectionsAreRetriedThenNamed) {

@@ -2,6 +2,8 @@
 // example's prediction and scores land together or not at all.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "common/errors.h"
 #include "harness/store/run_lock.h"
 #include "harness/store/store.h"
@@ -305,6 +307,12 @@ TEST(Store, RunUsageSumsApiExamplesAndCountsCachedOnes) {
   EXPECT_EQ(u.tokens_out, 15);
   EXPECT_DOUBLE_EQ(u.cost_usd, 0.75);
   EXPECT_EQ(s.run_usage(run + 1).examples, 0);
+  // Counts that add past 2^63 (stored by an older build from an API's nonsense) saturate instead
+  // of failing the query with SQLite's "integer overflow".
+  auto d = prediction(run, "d"), e = prediction(run, "e");
+  d.tokens_in = e.tokens_in = std::numeric_limits<int64_t>::max();
+  for (const auto& p : {d, e}) s.record_example(p, {});
+  EXPECT_EQ(s.run_usage(run).tokens_in, std::numeric_limits<int64_t>::max());
 }
 
 TEST(Store, ApiCacheStoresAndReplacesResponses) {

@@ -437,6 +437,36 @@ TEST(Generation, BadDeviceOrMissingTokenizerAreInputErrors) {
   EXPECT_THROW(model->generate({"hi"}, {}), InputError);
 }
 
+// A tokenizer whose ids reach past the model's embedding, or (under chat) a chat template that
+// fails on a plain conversation, is the checkpoint's error at load, naming the file: not a run of
+// examples that each fail.
+TEST(Generation, ATokenizerOrChatTemplateThatCannotServeTheModelFailsTheLoad) {
+  ScratchDir dir;
+  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), {});
+  nlohmann::json tokenizer = read_json_file(dir / "tokenizer.json");
+  const nlohmann::json original = tokenizer;
+  tokenizer["added_tokens"].push_back({{"id", 100000}, {"content", "<|evil|>"}, {"special", true}});
+  std::ofstream(dir / "tokenizer.json") << tokenizer.dump();
+  try {
+    LocalModel::load(dir.path(), {});
+    ADD_FAILURE() << "loaded";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("tokenizer.json: the tokenizer's ids reach 100000"), std::string::npos) << e.what();
+  }
+  std::ofstream(dir / "tokenizer.json") << original.dump();
+  std::ofstream(dir / "chat_template.jinja") << "{{ raise_exception('no conversation is good enough') }}";
+  LocalModelOptions chat;
+  chat.chat = true;
+  EXPECT_NO_THROW(LocalModel::load(dir.path(), {})) << "without chat the template is not used";
+  try {
+    LocalModel::load(dir.path(), chat);
+    ADD_FAILURE() << "loaded";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("chat_template.jinja: the chat template fails on a one-turn conversation"),
+              std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace aimicius::runtime
 

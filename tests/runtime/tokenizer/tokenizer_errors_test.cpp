@@ -67,6 +67,32 @@ TEST(TokenizerErrors, MergeWhoseResultIsMissingIsNamed) {
   expect_input_error([&] { load_tokenizer(dir.path()); }, {"model.merges[", "merged token 'QZ'"});
 }
 
+// Ids the post-processor adds to every text must be tokens: one past the vocabulary would fail
+// every prompt later (as "token id outside the vocabulary") instead of the load now.
+TEST(TokenizerErrors, PostProcessorIdOutsideTheVocabularyIsNamed) {
+  const TokenizerScratchDir dir;
+  write_edited_llama3(dir, [](nlohmann::json& json) {
+    for (auto& processor : json["post_processor"]["processors"])
+      if (processor["type"] == "TemplateProcessing")
+        for (auto& [name, token] : processor["special_tokens"].items()) token["ids"] = {99999999};
+  });
+  expect_input_error([&] { load_tokenizer(dir.path()); },
+                     {"tokenizer.json", "post_processor", "special token id 99999999 is not in the vocabulary"});
+}
+
+// An empty vocabulary would encode every text to nothing; an id far past the vocabulary's size
+// would size the id table by it (2^31 - 1: 64 GB).
+TEST(TokenizerErrors, EmptyOrSparseVocabularyIsNamed) {
+  const TokenizerScratchDir dir;
+  write_edited_llama3(dir, [](nlohmann::json& json) {
+    json["model"]["vocab"] = nlohmann::json::object();
+    json["model"]["merges"] = nlohmann::json::array();
+  });
+  expect_input_error([&] { load_tokenizer(dir.path()); }, {"tokenizer.json", "model.vocab", "an empty vocabulary"});
+  write_edited_llama3(dir, [](nlohmann::json& json) { json["model"]["vocab"]["zzz-far"] = 2147483647; });
+  expect_input_error([&] { load_tokenizer(dir.path()); }, {"model.vocab", "'zzz-far'", "id 2147483647 is far past"});
+}
+
 TEST(TokenizerErrors, UnsupportedModelTypeNamesModelType) {
   const TokenizerScratchDir dir;
   write_edited_llama3(dir, [](nlohmann::json& json) { json["model"]["type"] = "Unigram"; });

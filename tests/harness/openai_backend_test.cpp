@@ -80,7 +80,9 @@ TEST(OpenAISpec, ParsesOptionsAndEndpoints) {
   EXPECT_EQ(az.key_env, "AZURE_OPENAI_API_KEY");
   for (const char* bad : {"openai:gpt-4o", "openai:@http://h/v1", "openai:m@ftp://h", "openai:m@http://u:sk-1@h/v1",
                           "openai:m@http://h/v1?colour=red", "openai:m@http://h/v1?api=embeddings",
-                          "openai:m@http://h/v1?azure=1", "openai:m@http://h/v1?retries=x", "openai:m@http://h/v1?timeout_s=0"})
+                          "openai:m@http://h/v1?azure=1", "openai:m@http://h/v1?retries=x", "openai:m@http://h/v1?timeout_s=0",
+                          // nan passes every "must be positive" comparison; inf is no timeout either
+                          "openai:m@http://h/v1?timeout_s=nan", "openai:m@http://h/v1?timeout_s=inf"})
     EXPECT_THROW(parse_openai_spec(bad), InputError) << bad;
 }
 

@@ -309,6 +309,11 @@ TEST_F(HtmlReport, SelfContainedWithChartsDrillDownAndEscapes) {
   ASSERT_EQ(capped.exit_code, 0) << capped.err;
   const std::string small = testing::read_file(file);
   EXPECT_NE(small.find("showing the first 3 (failures first; cap 3)"), std::string::npos);
+
+  // --out naming a folder: exit 2 saying so (it said "cannot write DIR: Success").
+  const auto folder = cli("report 2 --format html --out '" + file.parent_path().string() + "'");
+  EXPECT_EQ(folder.exit_code, 2);
+  EXPECT_NE(folder.err.find("it is a directory (name a file)"), std::string::npos) << folder.err;
 }
 
 TEST_F(HtmlReport, PromptsComeFromTheStoreNotTheData) {

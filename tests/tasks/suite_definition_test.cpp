@@ -142,6 +142,21 @@ TEST(SuiteDefinition, MistakesInTheFileAreNamed) {
   }
 }
 
+// One file under two splits (the test data listed again as the few-shot pool) would show the
+// model test answers as shots: refused, naming both splits.
+TEST(SuiteDefinition, AFileListedUnderTwoSplitsIsRefused) {
+  ScratchDir dir;
+  const auto data = write_mini_suite(dir, mini_definition());
+  const auto manifest = data / "mini" / "suite.json";
+  nlohmann::json def = nlohmann::json::parse(testing::read_file(manifest));
+  nlohmann::json again = def["files"][0];
+  again["split"] = "fewshot";
+  def["files"].push_back(again);
+  testing::write_file(manifest, def.dump(2));
+  const std::string err = error_of([&] { load_suite("mini", data, "test"); });
+  EXPECT_NE(err.find("\"test.jsonl\" is listed twice in \"files\" (splits \"test\" and \"fewshot\")"), std::string::npos) << err;
+}
+
 TEST(SuiteDefinition, ResourcesArePinnedByChecksum) {
   ScratchDir dir;
   const auto data = write_mini_suite(dir, mini_definition());

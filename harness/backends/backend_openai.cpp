@@ -286,6 +286,13 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
     headers.push_back(parsed_.azure ? "api-key: " + api_key_ : "Authorization: Bearer " + api_key_);
   const long timeout_ms = static_cast<long>(parsed_.timeout_s * 1000);
   const int attempts = parsed_.retry.max_retries + 1;
+  if (!ever_answered_ && unanswered_requests_ >= kUnansweredBeforeGivingUp) {
+    result.error = fmt::format("{}/{}: POST {} not sent: the API answered none of the first {} requests (each after "
+                               "its retries), so it is taken to be down", request.suite, request.example_id, url_,
+                               kUnansweredBeforeGivingUp);
+    result.infra_error = true;
+    return result;
+  }
   std::string last;
   long last_status = 0;  // the last response's HTTP status (0: none)
   int made = 0;
@@ -294,6 +301,7 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
   for (int attempt = 0; attempt < attempts; ++attempt) {
     const HttpResponse resp = client->post_json(url_, body, headers, timeout_ms);
     ++made;
+    if (resp.status != 0) ever_answered_ = true;
     std::optional<std::chrono::milliseconds> server_wait;
     if (!resp.completed()) {
       last = resp.timed_out ? fmt::format("no response within timeout_s={} ({})", parsed_.timeout_s, resp.transport_error)
@@ -301,6 +309,7 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
       // More than max_tokens could have made: the server misbehaves, and asking again would
       // download as much again. Not judged (infra_error below), not retried.
       if (resp.too_large) {  // (the client's connection was cut: not given back)
+        ever_answered_ = true;
         last = resp.transport_error;
         result.error = fmt::format("{}/{}: POST {}: {}", request.suite, request.example_id, url_, last);
         result.infra_error = true;
@@ -335,6 +344,7 @@ GenerationResult OpenAIBackend::generate_one(const GenerationRequest& request, c
       std::this_thread::sleep_for(backoff_delay(parsed_.retry, attempt, jitter_bits(request, attempt), server_wait));
   }
   give_back(std::move(client));
+  if (!ever_answered_) ++unanswered_requests_;
   result.error = fmt::format("{}/{}: POST {} failed after {} attempt{}: {}", request.suite, request.example_id, url_,
                              made, made == 1 ? "" : "s", last);
   // Every retry spent on a failure that could pass (no connection, timeout, 429, 5xx, a malformed

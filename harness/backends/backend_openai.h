@@ -30,6 +30,7 @@
 //   last status and body excerpt), never an exception.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -97,6 +98,14 @@ class OpenAIBackend final : public Backend {
   std::string api_key_;  // may be empty
   std::mutex clients_mu_;
   std::vector<std::unique_ptr<HttpClient>> idle_clients_;  // one per concurrent caller, reused
+  // An API that has never answered (no HTTP response at all: refused, unroutable, dropped) after
+  // kUnansweredBeforeGivingUp requests spent their retries is not asked again by this backend: the
+  // later requests fail at once as infrastructure errors (a run of 1,410 examples would otherwise
+  // spend hours in retries and connect timeouts before saying the API is down). One response of
+  // any status clears it for good.
+  static constexpr int kUnansweredBeforeGivingUp = 8;
+  std::atomic<bool> ever_answered_{false};
+  std::atomic<int> unanswered_requests_{0};
 };
 
 }  // namespace aimicius

@@ -315,6 +315,25 @@ TEST(OpenAIBackend, AnEnormousResponseIsCutOffAndNotJudged) {
   EXPECT_EQ(server.count_for("p"), 1);
 }
 
+// An API that never answers (every connection dropped) is asked for the first 8 examples, each
+// with its retries; the rest fail at once as infrastructure errors instead of hours of retries.
+// Any response, even an error status, means it is up: then every request is sent.
+TEST(OpenAIBackend, AnApiThatNeverAnswersIsNotAskedAgainAfterEightRequests) {
+  FakeOpenAIServer server([](const std::string&, int) { return Fault::kDrop; });
+  OpenAIBackend backend(spec_for(server, "retries=1&base_delay_ms=1"));
+  for (int i = 0; i < 12; ++i) {
+    const auto r = ask(backend, "p" + std::to_string(i));
+    ASSERT_TRUE(r.error);
+    EXPECT_TRUE(r.infra_error);
+    if (i >= 8) EXPECT_NE(r.error->find("not sent: the API answered none of the first 8 requests"), std::string::npos) << *r.error;
+  }
+  EXPECT_EQ(server.request_count(), 16u) << "8 requests x 2 attempts, then none";
+  FakeOpenAIServer erroring([](const std::string&, int) { return Fault::kServerError; });
+  OpenAIBackend up(spec_for(erroring, "retries=0"));
+  for (int i = 0; i < 12; ++i) ask(up, "p" + std::to_string(i));
+  EXPECT_EQ(erroring.request_count(), 12u) << "an API that answers 500 is up: every request is sent";
+}
+
 TEST(OpenAIBackend, DroppedConnectionsAreRetriedThenNamed) {
   FakeOpenAIServer server([](const std::string& p, int nth) {
     return p == "drop" || nth == 0 ? Fault::kDrop : Fault::kNone;

@@ -9,7 +9,7 @@
 # `generate` on the GQA weights.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
 # SKIP_KERNEL_BENCH=1, SKIP_GEMV_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1, SKIP_LONG=1 (the 32k-prompt runs) leave those parts
-# out (one call has 10 minutes). BATCHES, PROMPT, NEW and E2E_MODES (kernels, unfused, nographs, torch) set
+# out (one call has 10 minutes). BATCHES, PROMPT, NEW and E2E_MODES (kernels, unfused, nographs, noahead, torch) set
 # the end-to-end runs. GPU_TEST_FILTER limits the kernel tests (gtest filter), RUNTIME_TEST_FILTER sets
 # the runtime's (default ModelCuda*:Generat*), SKIP_RUNTIME_TESTS=1 leaves them out; KERNEL_BENCH_ARGS go to aimicius-bench-attention (--no-sweep).
 set -uo pipefail
@@ -53,10 +53,10 @@ source "$(dirname "$0")/bench-checkpoints.sh"; make_bench_checkpoints $W
       MODES=${E2E_MODES:-$MODES}
       for MODE in $MODES; do
         FLAG=""; [ $MODE = torch ] && FLAG=--torch-attention; [ $MODE = nographs ] && FLAG=--no-cuda-graphs
-        [ $MODE = unfused ] && FLAG=--no-fused-decode
+        [ $MODE = unfused ] && FLAG=--no-fused-decode; [ $MODE = noahead ] && FLAG=--no-decode-ahead
         echo "== aimicius $M $MODE batch $B_ prompt ${PROMPT:-2048}"
         timeout 120 $A bench generate --checkpoint $W/$M --device cuda --batch $B_ --prompt-len ${PROMPT:-2048} \
-          --new-tokens ${NEW:-128} --repeats 3 $FLAG | grep -E '^(batch|decode path|decode graphs)' 
+          --new-tokens ${NEW:-128} --repeats 3 $FLAG | grep -E '^(batch|decode path|decode graphs)'
       done
     done
     echo "== hf std batch $B_ prompt ${PROMPT:-2048}"

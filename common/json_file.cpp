@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <system_error>
+#include <vector>
 
 #include "common/errors.h"
 #include "common/input_file.h"
@@ -37,7 +39,9 @@ template <typename Json>
 Json parse_file(const std::filesystem::path& file) {
   const std::string text = read_whole_file(file);
   try {
-    return Json::parse(text);
+    return parse_json_unique_keys<Json>(text);
+  } catch (const DuplicateJsonKey& e) {
+    throw InputError(fmt::format("{}: malformed JSON: {}", file.string(), e.what()));
   } catch (const nlohmann::json::parse_error& e) {
     throw_malformed(file.string(), e);
   } catch (const nlohmann::json::exception& e) {  // a number past double's range (out_of_range.406)
@@ -63,6 +67,27 @@ bool has_type(const nlohmann::json& value, nlohmann::json::value_t type) {
   return value.type() == type;
 }
 }  // namespace
+
+template <typename Json>
+Json parse_json_unique_keys(std::string_view text) {
+  // The keys seen in each object being parsed, innermost last.
+  std::vector<std::set<std::string>> open_objects;
+  const typename Json::parser_callback_t unique = [&](int, typename Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start: open_objects.emplace_back(); break;
+      case Json::parse_event_t::object_end: open_objects.pop_back(); break;
+      case Json::parse_event_t::key:
+        if (!open_objects.back().insert(parsed.template get<std::string>()).second)
+          throw DuplicateJsonKey(fmt::format("an object has the key \"{}\" twice", parsed.template get<std::string>()));
+        break;
+      default: break;
+    }
+    return true;
+  };
+  return Json::parse(text, unique);
+}
+template nlohmann::json parse_json_unique_keys<nlohmann::json>(std::string_view);
+template nlohmann::ordered_json parse_json_unique_keys<nlohmann::ordered_json>(std::string_view);
 
 nlohmann::json read_json_file(const std::filesystem::path& file) { return parse_file<nlohmann::json>(file); }
 

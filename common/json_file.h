@@ -17,15 +17,27 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace aimicius {
 
-// Parses the whole file; an unreadable or malformed file is an InputError naming it.
+// Parses the whole file; an unreadable or malformed file is an InputError naming it. An object
+// with the same key twice is malformed too (see parse_json_unique_keys).
 nlohmann::json read_json_file(const std::filesystem::path& file);
 // The same, keeping the order of object keys (for files rewritten in place, like suite.json).
 nlohmann::ordered_json read_ordered_json_file(const std::filesystem::path& file);
+
+// nlohmann's parse, except that an object holding a key twice throws DuplicateJsonKey: JSON leaves
+// such an object's meaning open and nlohmann keeps the last value, so a replay line with
+// "example_id" twice would silently answer another example than the one its first key names.
+// Other errors are nlohmann's own exceptions, as from parse().
+struct DuplicateJsonKey : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+template <typename Json = nlohmann::json>
+Json parse_json_unique_keys(std::string_view text);
 
 class JsonLocation {
  public:

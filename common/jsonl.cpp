@@ -7,6 +7,7 @@
 
 #include "common/errors.h"
 #include "common/input_file.h"
+#include "common/json_file.h"
 
 namespace aimicius {
 
@@ -24,7 +25,9 @@ std::vector<JsonlLine> read_jsonl_objects(const fs::path& file) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     nlohmann::json value;
     try {
-      value = nlohmann::json::parse(line);
+      value = parse_json_unique_keys(line);
+    } catch (const DuplicateJsonKey& e) {
+      throw InputError(fmt::format("{}:{}: malformed JSON: {}", file.string(), number, e.what()));
     } catch (const nlohmann::json::exception& e) {  // syntax, and numbers past double's range
       throw InputError(fmt::format("{}:{}: malformed JSON: {}", file.string(), number, e.what()));
     }

@@ -33,6 +33,21 @@ fs::path data_file(const fs::path& suite_dir, const DatasetFile& f) {
   return file_inside(suite_dir, f.path, (suite_dir / "suite.json").string());
 }
 
+// No two entries of "files" may be the same file (a symlink or hard link to test.jsonl listed as
+// the few-shot pool would show test answers as shots): compared as files, not as path strings
+// (suite_spec.cpp compares those).
+void check_distinct_files(const fs::path& suite_dir, const Manifest& manifest) {
+  for (size_t i = 0; i < manifest.files.size(); ++i)
+    for (size_t j = i + 1; j < manifest.files.size(); ++j) {
+      std::error_code ec;
+      if (fs::equivalent(suite_dir / manifest.files[i].path, suite_dir / manifest.files[j].path, ec))
+        throw InputError(fmt::format("{}: \"{}\" (split \"{}\") and \"{}\" (split \"{}\") are the same file: a "
+                                     "file belongs to one split",
+                                     (suite_dir / "suite.json").string(), manifest.files[i].path, manifest.files[i].split,
+                                     manifest.files[j].path, manifest.files[j].split));
+    }
+}
+
 void verify_file(const fs::path& suite_dir, const DatasetFile& f) {
   const fs::path file = data_file(suite_dir, f);
   const std::string actual = sha256_file_hex(file);
@@ -60,6 +75,7 @@ std::vector<Example> load_examples(const fs::path& suite_dir, const Manifest& ma
                                    const std::string& split) {
   std::vector<Example> examples;
   std::set<std::string> seen;
+  check_distinct_files(suite_dir, manifest);
   for (const auto& f : manifest.files) {
     if (f.split == kResourceSplit || (!split.empty() && f.split != split)) continue;
     const fs::path file = data_file(suite_dir, f);
@@ -89,6 +105,7 @@ Manifest refresh_manifest(const fs::path& suite_dir) {
   Manifest m = read_manifest(suite_dir);
   const fs::path path = suite_dir / "suite.json";
   nlohmann::ordered_json j = read_ordered_json_file(path);
+  check_distinct_files(suite_dir, m);
   for (size_t i = 0; i < m.files.size(); ++i) {
     auto& f = m.files[i];
     const fs::path file = data_file(suite_dir, f);

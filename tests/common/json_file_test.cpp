@@ -22,6 +22,22 @@ TEST(JsonFile, ReadsAWholeFile) {
   EXPECT_EQ(json["list"].size(), 2u);
 }
 
+// JSON leaves an object with a key twice open and nlohmann keeps the last value: a replay line
+// with "example_id" twice answered another example than its first key names. Refused, named,
+// at any depth; the same key in two different objects is fine.
+TEST(JsonFile, AKeyTwiceInOneObjectIsMalformed) {
+  testing::ScratchDir dir;
+  testing::write_file(dir / "twice.json", R"({"a": {"id": 1, "b": [{"id": 2}, {"id": 3, "id": 4}]}})");
+  EXPECT_EQ(error_of([&] { read_json_file(dir / "twice.json"); }),
+            (dir / "twice.json").string() + ": malformed JSON: an object has the key \"id\" twice");
+  EXPECT_NE(error_of([&] { read_ordered_json_file(dir / "twice.json"); }).find("\"id\" twice"), std::string::npos);
+  testing::write_file(dir / "lines.jsonl", "{\"suite\": \"s\", \"id\": 1}\n{\"id\": \"t01\", \"id\": \"t02\"}\n");
+  EXPECT_EQ(error_of([&] { read_jsonl_objects(dir / "lines.jsonl"); }),
+            (dir / "lines.jsonl").string() + ":2: malformed JSON: an object has the key \"id\" twice");
+  testing::write_file(dir / "fine.json", R"({"a": {"id": 1}, "b": {"id": 1}, "id": [1, 1]})");
+  EXPECT_EQ(read_json_file(dir / "fine.json")["b"]["id"], 1);
+}
+
 TEST(JsonFile, AMissingFileIsAnInputErrorNamingIt) {
   testing::ScratchDir dir;
   const std::string error = error_of([&] { read_json_file(dir / "none.json"); });

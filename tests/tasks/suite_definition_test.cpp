@@ -155,6 +155,18 @@ TEST(SuiteDefinition, AFileListedUnderTwoSplitsIsRefused) {
   testing::write_file(manifest, def.dump(2));
   const std::string err = error_of([&] { load_suite("mini", data, "test"); });
   EXPECT_NE(err.find("\"test.jsonl\" is listed twice in \"files\" (splits \"test\" and \"fewshot\")"), std::string::npos) << err;
+  // The same file under another name (a symlink, a hard link) too.
+  for (const bool hard : {false, true}) {
+    const auto other = data / "mini" / (hard ? "hard.jsonl" : "soft.jsonl");
+    if (hard) std::filesystem::create_hard_link(data / "mini" / "test.jsonl", other);
+    else std::filesystem::create_symlink("test.jsonl", other);
+    def["files"].back()["path"] = other.filename().string();
+    testing::write_file(manifest, def.dump(2));
+    for (const std::string& e : {error_of([&] { load_suite("mini", data, "test"); }),
+                                 error_of([&] { refresh_manifest(data / "mini"); })})
+      EXPECT_NE(e.find("\"test.jsonl\" (split \"test\") and \"" + other.filename().string() +
+                       "\" (split \"fewshot\") are the same file"), std::string::npos) << e;
+  }
 }
 
 TEST(SuiteDefinition, ResourcesArePinnedByChecksum) {

@@ -44,6 +44,11 @@ void check_input_file(const fs::path& file, int64_t max_bytes) {
                                  static_cast<int64_t>(st.st_size), max_bytes));
 }
 
+bool input_file_present(const fs::path& path) {
+  std::error_code ignored;
+  return fs::exists(path, ignored) || fs::is_symlink(path, ignored);
+}
+
 fs::path file_inside(const fs::path& dir, const std::string& relative, const std::string& where) {
   const fs::path rel = fs::path(relative).lexically_normal();
   if (relative.empty() || rel.is_absolute() || rel.empty() || *rel.begin() == "..")

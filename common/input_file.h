@@ -21,6 +21,11 @@ inline constexpr int64_t kMaxInputFileBytes = int64_t{1} << 30;
 // `max_bytes` bytes.
 void check_input_file(const std::filesystem::path& file, int64_t max_bytes = kMaxInputFileBytes);
 
+// Whether something is at `path` for a reader to open: a file, or a symlink even when dangling
+// (opening it then says what is wrong; std::filesystem::exists follows the link and would have the
+// file silently taken as absent, e.g. a checkpoint's chat template dropped).
+bool input_file_present(const std::filesystem::path& path);
+
 // `dir / relative`, where `relative` is a path a suite's data names: relative, with no "..", and
 // resolving (symlinks followed) to a regular file inside `dir` resolved. Throws InputError
 // "WHERE: ..." otherwise.

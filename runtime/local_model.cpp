@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/jinja/template.h"
 #include "common/utf8.h"
 #include "runtime/gguf/gguf_checkpoint.h"
@@ -594,7 +595,7 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
     impl->tokenizer_config = gguf::gguf_tokenizer_config(*file);
   } else {
     impl->model = Model::load(dir, mo);
-    if (std::filesystem::exists(dir / "tokenizer.json") || std::filesystem::exists(dir / "tokenizer.model"))
+    if (input_file_present(dir / "tokenizer.json") || input_file_present(dir / "tokenizer.model"))
       impl->tokenizer = load_tokenizer(dir);
     impl->tokenizer_config = load_tokenizer_config(dir);  // with chat_template.jinja's template
   }
@@ -603,7 +604,7 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   if (impl->tokenizer && impl->tokenizer->vocab_size() > impl->model->config().vocab_size) {
     const std::string tokenizer_file =
         gguf_path ? gguf_path->string()
-                  : (dir / (std::filesystem::exists(dir / "tokenizer.json") ? "tokenizer.json" : "tokenizer.model")).string();
+                  : (dir / (input_file_present(dir / "tokenizer.json") ? "tokenizer.json" : "tokenizer.model")).string();
     throw InputError(fmt::format("{}: the tokenizer's ids reach {} but the model's vocabulary (vocab_size) has {} "
                                  "tokens: the tokenizer and the weights do not belong together",
                                  tokenizer_file, impl->tokenizer->vocab_size() - 1, impl->model->config().vocab_size));
@@ -616,7 +617,7 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   if (options.chat && !impl->tokenizer)
     throw InputError(fmt::format("{}: chat formatting needs a tokenizer", dir.string()));
   impl->template_origin = gguf_path ? fmt::format("{} (tokenizer.chat_template)", gguf_path->string())
-                          : std::filesystem::exists(dir / "chat_template.jinja")
+                          : input_file_present(dir / "chat_template.jinja")
                               ? (dir / "chat_template.jinja").string()
                               : fmt::format("{} (chat_template)", (dir / "tokenizer_config.json").string());
   // Under chat, a template that does not parse, or fails on a plain one-turn conversation (a

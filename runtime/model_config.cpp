@@ -18,6 +18,7 @@
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_file.h"
 #include "common/named_registry.h"
 
@@ -529,7 +530,7 @@ GenerationConfig parse_generation_config(const nlohmann::json& j, const std::str
 
 GenerationConfig load_generation_config(const std::filesystem::path& dir) {
   const auto path = dir / "generation_config.json";
-  if (!std::filesystem::exists(path)) return {};
+  if (!input_file_present(path)) return {};
   return parse_generation_config(read_json_file(path), path.string());
 }
 

@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_file.h"
 
 namespace aimicius::runtime {
@@ -150,7 +151,7 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const fs::path& dir) {
         throw InputError(fmt::format("{}: shard path must stay in the folder: {}", index.string(), f));
       shard_files.push_back(dir / f);
     }
-  } else if (fs::exists(dir / "model.safetensors")) {
+  } else if (input_file_present(dir / "model.safetensors")) {
     shard_files.push_back(dir / "model.safetensors");
   } else {
     throw InputError(fmt::format("{}: no model.safetensors or model.safetensors.index.json", dir.string()));

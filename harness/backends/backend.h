@@ -85,6 +85,9 @@ struct GenerationResult {
   // The error is that the prompt (with the generation budget) exceeds the model's context: a bad
   // request, not a server failure (`serve` answers it with 400 context_length_exceeded).
   bool context_exceeded = false;
+  // The error is that the request cannot be served as sent (the model's chat template refused its
+  // conversation: a system turn the family has none of): `serve` answers 400, not 500.
+  bool invalid_request = false;
   // The error is the service's or the machine's failure, not the model's answer (an API that
   // failed after all its retries): the runner stores the example as infra_error (not judged,
   // retried by `run --resume --retry-errors`) instead of scoring an empty answer.

@@ -37,15 +37,16 @@ ApiError server_error(const std::string& message, int status = 500, const std::s
   return e;
 }
 
-// A generation's error as the API answers it: a prompt beyond the model's context is the client's
-// (400 context_length_exceeded, as OpenAI answers it), anything else the server's (500).
+// A generation's error as the API answers it: a prompt beyond the model's context (400
+// context_length_exceeded, as OpenAI answers it) or a conversation the chat template refuses (400
+// invalid_request) is the client's, anything else the server's (500).
 ApiError generation_error(size_t index, const GenerationResult& result) {
   const std::string message = fmt::format("generation failed for prompt {}: {}", index, result.error.value_or(""));
-  if (!result.context_exceeded) return server_error(message);
+  if (!result.context_exceeded && !result.invalid_request) return server_error(message);
   ApiError e;
   e.status = 400;
   e.message = message;
-  e.code = "context_length_exceeded";
+  e.code = result.context_exceeded ? "context_length_exceeded" : "invalid_request";
   return e;
 }
 

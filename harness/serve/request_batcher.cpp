@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "common/jinja/value.h"
+
 namespace aimicius::serve {
 
 bool batchable(const GenerationParams& a, const GenerationParams& b) {
@@ -89,7 +91,8 @@ void RequestBatcher::loop() {
 
 std::optional<std::vector<GenerationResult>> RequestBatcher::call(std::vector<Entry>& group,
                                                                   const std::vector<size_t>& members,
-                                                                  std::vector<bool>& streamed, std::string& error) {
+                                                                  std::vector<bool>& streamed, std::string& error,
+                                                                  bool& refused) {
   std::vector<GenerationRequest> batch;
   for (size_t i : members) batch.push_back(group[i].item.request);
   GenerationParams params = group[members.front()].item.params;
@@ -104,6 +107,10 @@ std::optional<std::vector<GenerationResult>> RequestBatcher::call(std::vector<En
     if (results.size() != batch.size())
       throw std::runtime_error(fmt::format("the backend returned {} results for {} requests", results.size(), batch.size()));
     return results;
+  } catch (const jinja::TemplateError& e) {
+    error = fmt::format("the model's chat template refused the conversation: {}", e.what());
+    refused = true;
+    return std::nullopt;
   } catch (const std::exception& e) {
     error = fmt::format("the backend failed: {}", e.what());
     return std::nullopt;
@@ -115,8 +122,9 @@ void RequestBatcher::run_group(std::vector<Entry>& group) {
   std::vector<size_t> everyone(group.size());
   for (size_t i = 0; i < group.size(); ++i) everyone[i] = i;
   std::string error;
+  bool refused = false;
   std::vector<GenerationResult> results(group.size());
-  if (auto all = call(group, everyone, streamed, error)) {
+  if (auto all = call(group, everyone, streamed, error, refused)) {
     results = std::move(*all);
   } else {
     // One bad request (a prompt the model cannot take) must not fail the others that happened to
@@ -124,18 +132,21 @@ void RequestBatcher::run_group(std::vector<Entry>& group) {
     // (a second run would send that text twice).
     for (size_t i = 0; i < group.size(); ++i) {
       std::string own_error = error;
+      bool own_refused = refused;
       std::optional<std::vector<GenerationResult>> alone;
       if (group.size() > 1 && !streamed[i]) {
         {
           std::lock_guard<std::mutex> lock(mu_);
           stats_.generate_calls += 1;
         }
-        alone = call(group, {i}, streamed, own_error);
+        own_refused = false;
+        alone = call(group, {i}, streamed, own_error, own_refused);
       }
       if (alone) {
         results[i] = std::move(alone->front());
       } else {
         results[i].error = own_error;
+        results[i].invalid_request = own_refused;
       }
     }
   }

@@ -83,10 +83,11 @@ class RequestBatcher {
   };
   void loop();
   void run_group(std::vector<Entry>& group);
-  // One backend call for group[members]; nullopt (and `error`) when the backend throws.
-  // streamed[i] records that group[i] already sent text to its client.
+  // One backend call for group[members]; nullopt (and `error`) when the backend throws; `refused`
+  // when that was the chat template refusing a conversation (a jinja::TemplateError: the request's
+  // fault). streamed[i] records that group[i] already sent text to its client.
   std::optional<std::vector<GenerationResult>> call(std::vector<Entry>& group, const std::vector<size_t>& members,
-                                                    std::vector<bool>& streamed, std::string& error);
+                                                    std::vector<bool>& streamed, std::string& error, bool& refused);
 
   Backend& backend_;
   const BatcherOptions options_;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_file.h"
 #include "runtime/tokenizer/bpe_tokenizer.h"
 #include "runtime/tokenizer/sentencepiece_tokenizer.h"
@@ -30,8 +31,8 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& checkpoin
   }
   const auto json_file = checkpoint_dir / "tokenizer.json";
   const auto model_file = checkpoint_dir / "tokenizer.model";
-  const bool has_json = std::filesystem::exists(json_file);
-  const bool has_model = std::filesystem::exists(model_file);
+  const bool has_json = input_file_present(json_file);
+  const bool has_model = input_file_present(model_file);
 
   std::unique_ptr<Tokenizer> tokenizer;
   if (has_json) {

@@ -177,6 +177,40 @@ TEST_F(ServeLocalModel, APromptBeyondTheContextIsABadRequest) {
   EXPECT_FALSE(post("/v1/completions", completion("nvidia-smi", 4))["choices"][0]["text"].get<std::string>().empty());
 }
 
+// A conversation the checkpoint's chat template refuses (a system turn, which Gemma's template
+// raises on) is the client's request error: 400 invalid_request, not a 500; others are served.
+TEST(ServeChatTemplate, AConversationTheTemplateRefusesIsABadRequest) {
+  aimicius::testing::ScratchDir dir;
+  runtime::write_random_checkpoint(runtime::preset_config("tiny-diffqkv"), dir.path(), {});
+  aimicius::testing::write_file(
+      dir / "chat_template.jinja",
+      "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('System role not supported') }}"
+      "{% endif %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}");
+  auto backend = make_backend("local:" + dir.path().string() + "?chat=1", {});
+  ServerOptions o;
+  o.port = 0;
+  o.model_id = "tiny";
+  OpenAiServer server(*backend, o);
+  const int port = server.bind();
+  std::thread serving([&] { server.serve(); });
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(120, 0);
+  const auto chat = [&](const json& messages) {
+    return c.Post("/v1/chat/completions", json{{"model", "tiny"}, {"messages", messages}, {"max_tokens", 2}}.dump(),
+                  "application/json");
+  };
+  const auto refused = chat(json::array({{{"role", "system"}, {"content", "be brief"}}, {{"role", "user"}, {"content", "hi"}}}));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  EXPECT_NE(refused->body.find("System role not supported"), std::string::npos) << refused->body;
+  EXPECT_NE(refused->body.find("invalid_request"), std::string::npos) << refused->body;
+  const auto served = chat(json::array({{{"role", "user"}, {"content", "hi"}}}));
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200) << served->body;
+  server.shutdown();
+  serving.join();
+}
+
 // local:DIR?max_active=2 generates a batch of six two at a time (slots refilled as sequences end)
 // and answers each request as the default backend, which generates all six at once.
 TEST_F(ServeLocalModel, BackendMaxActiveAnswersAsTheWholeBatch) {

@@ -34,4 +34,28 @@ TEST(TokenizerConfig, ChatTemplateJinjaIsReadAndWinsOverTheJsonKey) {
 }
 
 }  // namespace
+// A checkpoint file that is there but unusable is an error naming it, not a file taken as absent
+// (a dangling tokenizer_config.json used to drop the chat template without a word) nor a read that
+// never ends (a FIFO or /dev/zero as chat_template.jinja).
+TEST(TokenizerConfig, ADanglingOrNonRegularFileIsAnErrorNotAbsent) {
+  ScratchDir dir;
+  std::filesystem::create_symlink(dir / "gone.json", dir / "tokenizer_config.json");
+  try {
+    load_tokenizer_config(dir.path());
+    ADD_FAILURE() << "loaded";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("tokenizer_config.json: a symlink to a file that does not exist"),
+              std::string::npos) << e.what();
+  }
+  std::filesystem::remove(dir / "tokenizer_config.json");
+  std::filesystem::create_symlink("/dev/zero", dir / "chat_template.jinja");
+  try {
+    load_tokenizer_config(dir.path());
+    ADD_FAILURE() << "loaded";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("chat_template.jinja: a device, where a file is expected"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace aimicius::runtime

@@ -25,6 +25,7 @@
 #include "runtime/prefix_store.h"
 #include "runtime/slot_budget.h"
 #include "runtime/tokenizer/chat_template.h"
+#include "runtime/tokenizer/incremental_decode.h"
 #include "runtime/tokenizer/tokenizer_config.h"
 #include "runtime/tokenizer/tokenizer.h"
 
@@ -531,18 +532,26 @@ struct LocalModel::Impl {
   std::vector<Generation> generate_fitting(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params,
                                            ScheduleStats* stats) {
     const Tokenizer& tok = text_tokenizer();
-    std::vector<std::string> texts(ids.size());
+    // Each sequence's text is decoded a few tokens at a time and searched for stop strings only
+    // where a new one can end, so a step's host work does not grow with the answer.
+    std::vector<IncrementalDecoder> texts(ids.size());
     std::vector<size_t> streamed(ids.size(), 0);
+    size_t longest_stop = 0;
+    for (const auto& s : params.stop) longest_stop = std::max(longest_stop, s.size());
     auto stop_hit = [&](size_t i, const std::vector<int32_t>& generated) {
       if (params.stop.empty() && !params.on_text) return false;
-      texts[i] = tok.decode(generated, true);
+      // Text before the settled bytes was searched at an earlier step: a stop string found now
+      // ends after them.
+      const size_t settled = texts[i].settled();
+      const std::string& text = texts[i].update(tok, generated);
+      const size_t from = settled >= longest_stop ? settled - longest_stop + 1 : 0;
       bool hit = false;
       for (const auto& s : params.stop)
-        if (!s.empty() && texts[i].find(s) != std::string::npos) hit = true;
+        if (!s.empty() && text.find(s, from) != std::string::npos) hit = true;
       if (params.on_text && !hit) {
-        const size_t stable = streamable_length(texts[i], params.stop);
+        const size_t stable = streamable_length(text, params.stop);
         if (stable > streamed[i]) {
-          params.on_text(i, texts[i].substr(streamed[i], stable - streamed[i]));
+          params.on_text(i, text.substr(streamed[i], stable - streamed[i]));
           streamed[i] = stable;
         }
       }

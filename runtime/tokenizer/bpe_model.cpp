@@ -80,6 +80,10 @@ void BpeModel::parse_vocab(const nlohmann::json& node, const JsonLocation& locat
     const auto id = static_cast<int32_t>(id_value.get<int64_t>());
     ids_by_token_.emplace(token, id);
     if (static_cast<std::size_t>(id) >= tokens_by_id_.size()) tokens_by_id_.resize(id + 1);
+    // Two tokens under one id: encoding gives the id for either, decoding it can give only one, so
+    // text would not survive a round trip (and which one wins depends on the reader).
+    if (tokens_by_id_[id])
+      vocab_location.fail(fmt::format("tokens '{}' and '{}' have the same id {}", *tokens_by_id_[id], token, id));
     tokens_by_id_[id] = token;
   }
 }

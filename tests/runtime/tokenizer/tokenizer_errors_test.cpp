@@ -93,6 +93,16 @@ TEST(TokenizerErrors, EmptyOrSparseVocabularyIsNamed) {
   expect_input_error([&] { load_tokenizer(dir.path()); }, {"model.vocab", "'zzz-far'", "id 2147483647 is far past"});
 }
 
+// Two tokens under one id: decoding could give back only one of them, so a text holding the other
+// would not survive the round trip.
+TEST(TokenizerErrors, TwoTokensWithOneIdAreNamed) {
+  const TokenizerScratchDir dir;
+  write_edited_llama3(dir, [](nlohmann::json& json) {
+    json["model"]["vocab"]["zzz-twin"] = json["model"]["vocab"]["Q"].get<int64_t>();
+  });
+  expect_input_error([&] { load_tokenizer(dir.path()); }, {"tokenizer.json", "model.vocab", "'zzz-twin'", "same id"});
+}
+
 TEST(TokenizerErrors, UnsupportedModelTypeNamesModelType) {
   const TokenizerScratchDir dir;
   write_edited_llama3(dir, [](nlohmann::json& json) { json["model"]["type"] = "Unigram"; });

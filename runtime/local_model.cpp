@@ -485,14 +485,22 @@ struct LocalModel::Impl {
   // Encoded prompts to text. A prompt that cannot fit the model's context (max_position_embeddings)
   // together with max_new_tokens gets an error of its own, as an OpenAI server answers such a
   // request; the others are generated (the error never costs them their answers).
+  // `refused`, when given, holds one entry per prompt: a non-empty one is that prompt's error from
+  // the chat template (its ids are empty), reported as the prompt's own result like a context overflow.
   std::vector<Generation> generate_text(const std::vector<std::vector<int32_t>>& ids, const SamplingParams& params,
-                                        ScheduleStats* stats) {
+                                        ScheduleStats* stats, const std::vector<std::string>* refused = nullptr) {
     const int64_t context = model->config().max_position_embeddings;
     if (!params.prompt_max_new_tokens.empty() && params.prompt_max_new_tokens.size() != ids.size())
       throw std::invalid_argument("generate: prompt_max_new_tokens must be empty or one per prompt");
     std::vector<Generation> out(ids.size());
     std::vector<size_t> fit;
     for (size_t i = 0; i < ids.size(); ++i) {
+      if (refused && !(*refused)[i].empty()) {
+        out[i].error = (*refused)[i];
+        out[i].template_refused = true;
+        if (params.on_done) params.on_done(i, out[i]);
+        continue;
+      }
       const int64_t n = static_cast<int64_t>(ids[i].size());
       const int64_t new_tokens = std::max<int64_t>(max_new_tokens_of(params, i), 1);
       if (n + new_tokens <= context) {
@@ -674,11 +682,31 @@ std::vector<std::vector<int32_t>> LocalModel::generate_tokens(const std::vector<
   return impl_->run(prompts, params, nullptr, nullptr, stats);
 }
 
+namespace {
+
+// Each prompt's ids from render(i); a prompt the chat template refuses (raise_exception) gets that
+// as its own error in `refused` instead of failing the whole call.
+template <typename Render>
+void encode_each(size_t n, Render render, std::vector<std::vector<int32_t>>& ids, std::vector<std::string>& refused) {
+  ids.assign(n, {});
+  refused.assign(n, {});
+  for (size_t i = 0; i < n; ++i) {
+    try {
+      ids[i] = render(i);
+    } catch (const jinja::TemplateError& e) {
+      refused[i] = fmt::format("the model's chat template refused the conversation: {}", e.what());
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<Generation> LocalModel::generate(const std::vector<std::string>& prompts, const SamplingParams& params,
                                              ScheduleStats* stats) {
   std::vector<std::vector<int32_t>> ids;
-  for (const auto& p : prompts) ids.push_back(impl_->encode_prompt(p, params.add_bos));
-  return impl_->generate_text(ids, params, stats);
+  std::vector<std::string> refused;
+  encode_each(prompts.size(), [&](size_t i) { return impl_->encode_prompt(prompts[i], params.add_bos); }, ids, refused);
+  return impl_->generate_text(ids, params, stats, &refused);
 }
 
 std::vector<ContinuationScore> LocalModel::score(const std::vector<std::string>& prompts,
@@ -699,9 +727,15 @@ std::vector<Generation> LocalModel::generate_chat(const std::vector<std::vector<
                                                   const SamplingParams& params, ScheduleStats* stats) {
   const Tokenizer& tok = impl_->text_tokenizer();
   std::vector<std::vector<int32_t>> ids;
-  for (const auto& messages : conversations)
-    ids.push_back(tok.encode(apply_chat_template(tok, impl_->tokenizer_config, messages, true, impl_->template_origin), false));
-  return impl_->generate_text(ids, params, stats);
+  std::vector<std::string> refused;
+  encode_each(
+      conversations.size(),
+      [&](size_t i) {
+        return tok.encode(
+            apply_chat_template(tok, impl_->tokenizer_config, conversations[i], true, impl_->template_origin), false);
+      },
+      ids, refused);
+  return impl_->generate_text(ids, params, stats, &refused);
 }
 
 void ScheduleStats::add_counts(const ScheduleStats& o) {

@@ -172,6 +172,9 @@ struct Generation {
   std::string finish_reason;  // "eos", "stop", "length"; "" with an error
   std::string error;          // non-empty: not generated (the prompt does not fit the context)
   bool context_exceeded = false;  // the error is that one (servers answer it as a bad request)
+  // The error is that the chat template refused the conversation (raise_exception: a system turn
+  // the family has none of, roles that do not alternate): the request's fault, not the server's.
+  bool template_refused = false;
 };
 
 // How decode steps run (for benchmarks and logs).

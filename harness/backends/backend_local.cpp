@@ -93,6 +93,7 @@ GenerationResult to_result(const runtime::Generation& g) {
   GenerationResult r;
   if (!g.error.empty()) r.error = g.error;
   r.context_exceeded = g.context_exceeded;
+  r.invalid_request = g.template_refused;
   r.output = g.text;
   r.tokens_in = g.prompt_tokens;
   r.tokens_out = static_cast<int64_t>(g.tokens.size());

@@ -211,6 +211,38 @@ TEST(ServeChatTemplate, AConversationTheTemplateRefusesIsABadRequest) {
   serving.join();
 }
 
+// In a run (the backend's generate over a batch of chat examples), a conversation the template
+// refuses is that example's error, flagged as the request's fault; the batch's other examples are
+// answered (before, the whole call failed and every example of the run with it).
+TEST(LocalBackendChat, AConversationTheTemplateRefusesIsThatExamplesErrorOnly) {
+  aimicius::testing::ScratchDir dir;
+  runtime::write_random_checkpoint(runtime::preset_config("tiny-diffqkv"), dir.path(), {});
+  aimicius::testing::write_file(
+      dir / "chat_template.jinja",
+      "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('System role not supported') }}"
+      "{% endif %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}");
+  auto backend = make_backend("local:" + dir.path().string() + "?chat=1", {});
+  std::vector<GenerationRequest> batch;
+  for (int i = 0; i < 3; ++i) {
+    GenerationRequest r{"cmdgen", fmt::format("ex-{}", i), "list the GPUs"};
+    if (i == 1) r.messages.push_back({"system", "Answer with a command."});
+    r.messages.push_back({"user", "list the GPUs"});
+    batch.push_back(r);
+  }
+  GenerationParams params;
+  params.max_new_tokens = 4;
+  const auto got = backend->generate(batch, params);
+  ASSERT_EQ(got.size(), 3u);
+  ASSERT_TRUE(got[1].error.has_value());
+  EXPECT_NE(got[1].error->find("System role not supported"), std::string::npos) << *got[1].error;
+  EXPECT_TRUE(got[1].invalid_request);
+  EXPECT_FALSE(got[1].infra_error);
+  for (const size_t i : {0u, 2u}) {
+    EXPECT_FALSE(got[i].error.has_value()) << i << ": " << got[i].error.value_or("");
+    EXPECT_GT(got[i].tokens_out, 0) << i;
+  }
+}
+
 // local:DIR?max_active=2 generates a batch of six two at a time (slots refilled as sequences end)
 // and answers each request as the default backend, which generates all six at once.
 TEST_F(ServeLocalModel, BackendMaxActiveAnswersAsTheWholeBatch) {

@@ -12,6 +12,7 @@
 #include "common/json_file.h"
 #include "runtime/checkpoint_writer.h"
 #include "runtime/local_model.h"
+#include "runtime/tokenizer/chat_template.h"
 #include "runtime/model.h"
 #include "runtime/reference_model.h"
 #include "test_support.h"
@@ -465,6 +466,51 @@ TEST(Generation, ATokenizerOrChatTemplateThatCannotServeTheModelFailsTheLoad) {
     EXPECT_NE(std::string(e.what()).find("chat_template.jinja: the chat template fails on a one-turn conversation"),
               std::string::npos) << e.what();
   }
+}
+
+// A conversation the chat template refuses (raise_exception: Gemma's "System role not supported")
+// is that conversation's error; the others of the call are generated as they would be alone. The
+// same for plain prompts under chat=1 that the template refuses by their text.
+TEST(Generation, AConversationTheChatTemplateRefusesIsThatPromptsErrorOnly) {
+  ScratchDir dir;
+  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), {});
+  std::ofstream(dir / "chat_template.jinja")
+      << "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('System role not supported') }}"
+         "{% endif %}{% if 'forbidden' in m.content %}{{ raise_exception('no forbidden words') }}{% endif %}"
+         "{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}";
+  LocalModelOptions chat;
+  chat.chat = true;
+  auto model = LocalModel::load(dir.path(), chat);
+  SamplingParams p;
+  p.max_new_tokens = 6;
+  p.ignore_eos = true;
+  std::vector<int> done(3, 0);
+  p.on_done = [&](size_t i, const Generation&) { done.at(i) += 1; };
+  const std::vector<std::vector<ChatMessage>> conversations = {
+      {{"user", "list the GPUs"}}, {{"system", "be brief"}, {"user", "hi"}}, {{"user", "show the NICs"}}};
+  const auto got = model->generate_chat(conversations, p);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(done, std::vector<int>({1, 1, 1}));
+  EXPECT_TRUE(got[1].template_refused);
+  EXPECT_TRUE(got[1].tokens.empty());
+  EXPECT_NE(got[1].error.find("chat template refused the conversation"), std::string::npos) << got[1].error;
+  EXPECT_NE(got[1].error.find("System role not supported"), std::string::npos) << got[1].error;
+  p.on_done = nullptr;
+  for (const size_t i : {0u, 2u}) {
+    SCOPED_TRACE(i);
+    EXPECT_FALSE(got[i].template_refused);
+    EXPECT_TRUE(got[i].error.empty()) << got[i].error;
+    const auto alone = model->generate_chat({conversations[i]}, p);
+    EXPECT_EQ(got[i].tokens, alone[0].tokens);
+    EXPECT_EQ(got[i].text, alone[0].text);
+    EXPECT_EQ(got[i].tokens.size(), 6u);
+  }
+  const auto plain = model->generate({"nvidia-smi", "a forbidden word", "ls"}, p);
+  EXPECT_TRUE(plain[1].template_refused);
+  EXPECT_NE(plain[1].error.find("no forbidden words"), std::string::npos) << plain[1].error;
+  EXPECT_EQ(plain[0].tokens.size(), 6u);
+  EXPECT_EQ(plain[2].tokens.size(), 6u);
+  EXPECT_EQ(plain[2].tokens, model->generate({"ls"}, p)[0].tokens);
 }
 
 }  // namespace

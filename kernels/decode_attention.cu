@@ -10,6 +10,7 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/decode_attention_kernels.cuh"
+#include "kernels/decode_split_plan.h"
 #include "kernels/pdl.cuh"
 #include "kernels/shape_checks.h"
 
@@ -44,25 +45,6 @@ detail::DecodeKernels kernels_for(const DecodeAttentionParams& p, int qb, detail
   cuda_check(cudaFuncSetAttribute(k.split, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
              "cudaFuncSetAttribute(decode split kernel)");
   return k;
-}
-
-// The tensor-core pass's chunk: of the splittings that fill w whole waves of blocks over all SMs
-// (w = 1..64) and one split, the one with the least estimated time, waves x (chunk + a block's
-// fixed cost in tokens). Blocks do uniform work, so a wave lasts about as long as one block.
-int tensor_core_chunk(int len, int64_t units, int64_t wave) {
-  constexpr int kBlockCostTokens = 32;  // start, q load, pipeline fill, merge and partial write
-  int best = round_up(len, detail::kMmaGranule);
-  int64_t best_cost = ((units + wave - 1) / wave) * (best + kBlockCostTokens);
-  for (int64_t w = 1; w <= 64; ++w) {
-    const int64_t splits = std::max<int64_t>(w * wave / units, 1);
-    const int chunk =
-        std::max(round_up(static_cast<int>((len + splits - 1) / splits), detail::kMmaGranule), detail::kMmaMinChunk);
-    const int64_t blocks = units * ((len + chunk - 1) / chunk);
-    const int64_t cost = ((blocks + wave - 1) / wave) * (chunk + kBlockCostTokens);
-    if (cost < best_cost) best_cost = cost, best = chunk;
-    if (chunk == detail::kMmaMinChunk) break;
-  }
-  return best;
 }
 
 }  // namespace
@@ -110,8 +92,14 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
       int occupancy = 0;
       cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occupancy, k.split, k.split_threads, k.split_smem),
                  "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
-      const int64_t wave = static_cast<int64_t>(sm_count) * std::max(occupancy, 1);
-      plan.chunk_tokens = tensor_core_chunk(len, static_cast<int64_t>(std::max(p.batch, 1)) * (p.n_q / qb), wave);
+      SplitPlanInput in;
+      in.context_tokens = len;
+      in.units = static_cast<int64_t>(std::max(p.batch, 1)) * (p.n_q / qb);
+      in.sm_count = sm_count;
+      in.blocks_per_sm = std::max(occupancy, 1);
+      in.granule = detail::kMmaGranule;
+      in.min_chunk = detail::kMmaMinChunk;
+      plan.chunk_tokens = choose_decode_chunk(in);
     }
   } else {
     const int max_chunk = detail::max_score_floats(qb) / qb;

@@ -10,7 +10,8 @@
 // share it. In the default (tensor-core) split pass every warp streams its own 16-token slices of
 // the chunk through a ring of asynchronous copies into shared memory and computes scores and
 // p x V with mma instructions, online softmax in registers (decode_attention_mma.cuh). Chunks are
-// independent blocks, planned to fill every SM in whole waves: batch 1 at 4k runs on every SM.
+// independent blocks, planned so that the busiest SM has the least work: batch 1 at 4k runs on
+// (nearly) every SM.
 // Each block writes its normalised partial output and log-sum-exp to a workspace and a second
 // kernel combines the chunks. Both kernels are launched with programmatic dependent launch: the
 // combine pass is scheduled while the split pass ends (and the split pass while the kernel before
@@ -62,10 +63,10 @@ struct DecodePlanOptions {
 };
 
 // Chooses the chunk size from the GPU's SM count, the kernel's occupancy (blocks per SM) and the
-// context length, nothing tuned to one card: for the tensor-core pass, of the splittings that give
-// whole waves of blocks over all SMs, the one whose estimated time (waves x (chunk + a block's
-// fixed cost in tokens)) is least, chunks of 64 tokens at least; for the two-pass kernel, the
-// fewest whole waves whose chunks fit its score buffer, 256 tokens at least.
+// context length, nothing tuned to one card: for the tensor-core pass, the splitting of least
+// modelled time (kernels/decode_split_plan.h: an SM's blocks share its bandwidth, so the busiest
+// SM's tokens plus each block's fixed cost), chunks of 64 tokens at least; for the two-pass kernel,
+// the fewest whole waves whose chunks fit its score buffer, 256 tokens at least.
 // Throws std::invalid_argument on unsupported shapes, std::runtime_error on CUDA errors.
 DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context_len, int sm_count,
                                  const DecodePlanOptions& options = {});

@@ -1,0 +1,37 @@
+#include "kernels/decode_split_plan.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace aimicius::kernels {
+namespace {
+
+int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+int64_t ceil_div(int64_t x, int64_t m) { return (x + m - 1) / m; }
+
+}  // namespace
+
+int choose_decode_chunk(const SplitPlanInput& in) {
+  if (in.context_tokens < 1 || in.units < 1 || in.sm_count < 1 || in.blocks_per_sm < 1 || in.granule < 1 ||
+      in.min_chunk < 1)
+    throw std::invalid_argument("choose_decode_chunk: context, units, SMs, occupancy and granule must be >= 1");
+  const int64_t len = in.context_tokens, sms = in.sm_count;
+  const int64_t resident = sms * in.blocks_per_sm;
+  const int64_t min_chunk = round_up(in.min_chunk, in.granule);
+  auto cost = [&](int64_t blocks, int64_t chunk) { return ceil_div(blocks, sms) * (chunk + kBlockCostTokens); };
+  int64_t best = round_up(len, in.granule);  // one split
+  int64_t best_cost = cost(in.units, best);
+  for (int64_t w = 1; w <= 64 * static_cast<int64_t>(in.blocks_per_sm); ++w) {
+    const int64_t splits = std::max<int64_t>(w * sms / in.units, 1);
+    const int64_t chunk = std::max(round_up(ceil_div(len, splits), in.granule), min_chunk);
+    const int64_t blocks = in.units * ceil_div(len, chunk);
+    const int64_t tail = blocks % resident;
+    const bool ragged_last_round = blocks > resident && tail != 0 && tail * 10 < resident * 9;
+    if (!ragged_last_round && cost(blocks, chunk) < best_cost) best_cost = cost(blocks, chunk), best = chunk;
+    if (chunk == min_chunk) break;
+  }
+  return static_cast<int>(std::min<int64_t>(best, INT32_MAX));
+}
+
+}  // namespace aimicius::kernels

@@ -148,5 +148,15 @@ TEST(TokenizerErrors, CorruptSentencePieceModelNamesTheFile) {
   expect_input_error([&] { load_tokenizer(dir.path()); }, {(dir / "tokenizer.model").string()});
 }
 
+// A well-formed protobuf whose piece starts with a NUL byte: libsentencepiece throws (darts-clone,
+// "zero-length key") instead of answering a status, which ended the process (fuzzer finding #7).
+TEST(TokenizerErrors, ASentencePieceModelTheLibraryThrowsOnIsAnInputError) {
+  const TokenizerScratchDir dir;
+  const std::filesystem::path finding = std::filesystem::path(AIMICIUS_SOURCE_DIR) / "fuzz" / "corpus" /
+                                        "sentencepiece" / "finding-darts-zero-length-key.model";
+  write_file(dir / "tokenizer.model", aimicius::testing::read_text(finding));
+  expect_input_error([&] { load_tokenizer(dir.path()); }, {(dir / "tokenizer.model").string(), "zero-length key"});
+}
+
 }  // namespace
 }  // namespace aimicius::runtime

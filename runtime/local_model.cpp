@@ -713,9 +713,13 @@ std::vector<ContinuationScore> LocalModel::score(const std::vector<std::string>&
                                                  const std::vector<std::string>& continuations, bool add_bos) {
   const Tokenizer& tok = impl_->text_tokenizer();
   std::vector<std::vector<int32_t>> prompt_ids, continuation_ids;
-  for (const auto& p : prompts) prompt_ids.push_back(impl_->encode_prompt(p, add_bos));
+  std::vector<std::string> refused;
+  encode_each(prompts.size(), [&](size_t i) { return impl_->encode_prompt(prompts[i], add_bos); }, prompt_ids, refused);
   for (const auto& c : continuations) continuation_ids.push_back(tok.encode(c, false));
-  return impl_->score_ids(prompt_ids, continuation_ids);
+  std::vector<ContinuationScore> out = impl_->score_ids(prompt_ids, continuation_ids);
+  for (size_t i = 0; i < out.size(); ++i)
+    if (!refused[i].empty()) out[i].error = refused[i];  // not "empty prompt": say why it is empty
+  return out;
 }
 
 std::vector<ContinuationScore> LocalModel::score_tokens(const std::vector<std::vector<int32_t>>& prompts,

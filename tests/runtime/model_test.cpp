@@ -511,6 +511,11 @@ TEST(Generation, AConversationTheChatTemplateRefusesIsThatPromptsErrorOnly) {
   EXPECT_EQ(plain[0].tokens.size(), 6u);
   EXPECT_EQ(plain[2].tokens.size(), 6u);
   EXPECT_EQ(plain[2].tokens, model->generate({"ls"}, p)[0].tokens);
+  // Log-likelihood of continuations the same way: the refused prompt's error, the others scored.
+  const auto scores = model->score({"nvidia-smi", "a forbidden word"}, {" -L", " -L"}, true);
+  EXPECT_TRUE(scores[0].error.empty()) << scores[0].error;
+  EXPECT_GT(scores[0].nll, 0.0);
+  EXPECT_NE(scores[1].error.find("no forbidden words"), std::string::npos) << scores[1].error;
 }
 
 }  // namespace

@@ -166,9 +166,18 @@ nlohmann::json utility_or_null(const CommandSegment* segment) {
   return segment != nullptr ? nlohmann::json(segment->utility) : nlohmann::json(nullptr);
 }
 
-// Scores one aligned pair; either side may be null (segment missing there).
-nlohmann::json score_segment_pair(const CommandSegment* candidate,
-                                  const CommandSegment* reference) {
+// The score of one aligned pair; either side may be null (segment missing there).
+double segment_pair_score(const CommandSegment* candidate, const CommandSegment* reference) {
+  if (candidate == nullptr || reference == nullptr || candidate->utility != reference->utility) return 0.0;
+  std::size_t common = 0;
+  for (const auto& flag : candidate->flag_names) common += reference->flag_names.count(flag);
+  const double s_flags = flag_term(candidate->flag_names, reference->flag_names, common);
+  const double s_args = argument_f1(candidate->argument_items, reference->argument_items);
+  return ((1.0 + s_flags) / 2.0 + s_args) / 2.0;
+}
+
+// The same pair as the detail readers see it (command_match.h), its score included.
+nlohmann::json segment_pair_detail(const CommandSegment* candidate, const CommandSegment* reference) {
   static const std::set<std::string> kNoFlags;
   const std::set<std::string>& candidate_flags = candidate ? candidate->flag_names : kNoFlags;
   const std::set<std::string>& reference_flags = reference ? reference->flag_names : kNoFlags;
@@ -195,7 +204,7 @@ nlohmann::json score_segment_pair(const CommandSegment* candidate,
   const double s_args = argument_f1(candidate->argument_items, reference->argument_items);
   detail["s_flags"] = s_flags;
   detail["s_args"] = s_args;
-  detail["score"] = ((1.0 + s_flags) / 2.0 + s_args) / 2.0;
+  detail["score"] = segment_pair_score(candidate, reference);
   return detail;
 }
 
@@ -244,12 +253,13 @@ CommandScore command_structure_score(std::string_view candidate, std::string_vie
         i < candidate_segments.size() ? &candidate_segments[i] : nullptr;
     const CommandSegment* reference_segment =
         i < reference_segments.size() ? &reference_segments[i] : nullptr;
-    nlohmann::json detail = score_segment_pair(candidate_segment, reference_segment);
-    score_sum += detail["score"].get<double>();
-    segment_details.push_back(std::move(detail));
+    score_sum += segment_pair_score(candidate_segment, reference_segment);
+    if (i < kMaxSegmentDetails) segment_details.push_back(segment_pair_detail(candidate_segment, reference_segment));
   }
   const double value = score_sum / static_cast<double>(segment_count);
-  return {value, {{"segment_count", segment_count}, {"segments", std::move(segment_details)}}};
+  nlohmann::json detail = {{"segment_count", segment_count}, {"segments", std::move(segment_details)}};
+  if (segment_count > kMaxSegmentDetails) detail["segments_not_shown"] = segment_count - kMaxSegmentDetails;
+  return {value, std::move(detail)};
 }
 
 }  // namespace aimicius

@@ -49,14 +49,20 @@
 //     "utility_candidate", "utility_reference" (null when the side is missing),
 //     "utility_match": bool, "flags_common", "flags_missing" (in reference
 //     only), "flags_extra" (in candidate only) as sorted arrays,
-//     "s_flags", "s_args" (null unless the utilities match), "score"}]}.
+//     "s_flags", "s_args" (null unless the utilities match), "score"}]}, the first
+//     kMaxSegmentDetails segments only, and "segments_not_shown": the rest's count when there are
+//     more (an answer of 100,000 chained commands made 20 MB of detail per example in the db).
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
 namespace aimicius {
+
+// Segments whose detail command_structure_score keeps (the score counts every segment).
+constexpr std::size_t kMaxSegmentDetails = 32;
 
 double exact_match(std::string_view candidate, std::string_view reference);
 

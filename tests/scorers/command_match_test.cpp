@@ -104,6 +104,22 @@ TEST(StructureScore, ExtraPipelineSegment) {
   EXPECT_TRUE(score.detail.at("segments").at(1).at("utility_reference").is_null());
 }
 
+// An answer chaining thousands of commands is scored over every segment, but its stored detail
+// keeps the first kMaxSegmentDetails (a 1 MiB chain made 20 MB of detail JSON per example).
+TEST(StructureScore, ALongChainIsScoredWholeWithItsDetailBounded) {
+  std::string chain = "nvidia-smi -L";
+  for (int i = 0; i < 5000; ++i) chain += i % 2 ? " && nvidia-smi -L" : " | grep -c H100";
+  const CommandScore score = command_structure_score(chain, "nvidia-smi -L");
+  EXPECT_NEAR(score.value, 1.0 / 5001.0, kTolerance);  // one matching segment of 5,001
+  EXPECT_EQ(score.detail.at("segment_count"), 5001);
+  EXPECT_EQ(score.detail.at("segments").size(), kMaxSegmentDetails);
+  EXPECT_EQ(score.detail.at("segments_not_shown"), 5001 - kMaxSegmentDetails);
+  EXPECT_NEAR(score.detail.at("segments").at(0).at("score").get<double>(), 1.0, kTolerance);
+  EXPECT_LT(score.detail.dump().size(), 64u * 1024);
+  // A short command's detail is whole and says nothing is left out.
+  EXPECT_FALSE(command_structure_score("nvidia-smi -L | wc -l", "nvidia-smi -L").detail.contains("segments_not_shown"));
+}
+
 TEST(StructureScore, MissingPipelineSegment) {
   // T = 2; "wc -l" missing in candidate: (1 + 0)/2.
   EXPECT_NEAR(structure("nvidia-smi -L", "nvidia-smi -L | wc -l"), 0.5, kTolerance);

@@ -177,15 +177,20 @@ TEST_F(ServeLocalModel, APromptBeyondTheContextIsABadRequest) {
   EXPECT_FALSE(post("/v1/completions", completion("nvidia-smi", 4))["choices"][0]["text"].get<std::string>().empty());
 }
 
-// A conversation the checkpoint's chat template refuses (a system turn, which Gemma's template
-// raises on) is the client's request error: 400 invalid_request, not a 500; others are served.
-TEST(ServeChatTemplate, AConversationTheTemplateRefusesIsABadRequest) {
-  aimicius::testing::ScratchDir dir;
-  runtime::write_random_checkpoint(runtime::preset_config("tiny-diffqkv"), dir.path(), {});
+// A tiny checkpoint in `dir` whose chat template raises on a system turn, as Gemma's does.
+void write_checkpoint_refusing_system_turns(const std::filesystem::path& dir) {
+  runtime::write_random_checkpoint(runtime::preset_config("tiny-diffqkv"), dir, {});
   aimicius::testing::write_file(
       dir / "chat_template.jinja",
       "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('System role not supported') }}"
       "{% endif %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}");
+}
+
+// A conversation the checkpoint's chat template refuses (a system turn, which Gemma's template
+// raises on) is the client's request error: 400 invalid_request, not a 500; others are served.
+TEST(ServeChatTemplate, AConversationTheTemplateRefusesIsABadRequest) {
+  aimicius::testing::ScratchDir dir;
+  write_checkpoint_refusing_system_turns(dir.path());
   auto backend = make_backend("local:" + dir.path().string() + "?chat=1", {});
   ServerOptions o;
   o.port = 0;
@@ -216,11 +221,7 @@ TEST(ServeChatTemplate, AConversationTheTemplateRefusesIsABadRequest) {
 // answered (before, the whole call failed and every example of the run with it).
 TEST(LocalBackendChat, AConversationTheTemplateRefusesIsThatExamplesErrorOnly) {
   aimicius::testing::ScratchDir dir;
-  runtime::write_random_checkpoint(runtime::preset_config("tiny-diffqkv"), dir.path(), {});
-  aimicius::testing::write_file(
-      dir / "chat_template.jinja",
-      "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('System role not supported') }}"
-      "{% endif %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}");
+  write_checkpoint_refusing_system_turns(dir.path());
   auto backend = make_backend("local:" + dir.path().string() + "?chat=1", {});
   std::vector<GenerationRequest> batch;
   for (int i = 0; i < 3; ++i) {

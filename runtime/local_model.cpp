@@ -552,7 +552,8 @@ struct LocalModel::Impl {
       // ends after them.
       const size_t settled = texts[i].settled();
       const std::string& text = texts[i].update(tok, generated);
-      const size_t from = settled >= longest_stop ? settled - longest_stop + 1 : 0;
+      // (A decode found not to be local rewrites earlier text: then everything is searched.)
+      const size_t from = settled >= longest_stop && !texts[i].whole_decodes() ? settled - longest_stop + 1 : 0;
       bool hit = false;
       for (const auto& s : params.stop)
         if (!s.empty() && text.find(s, from) != std::string::npos) hit = true;

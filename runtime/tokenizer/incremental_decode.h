@@ -35,7 +35,9 @@ class IncrementalDecoder {
   // Bytes at the start of text() that no later token changes (under the locality above): a search
   // for stop strings done on the previous text need not look before settled() - (longest - 1).
   size_t settled() const { return settled_bytes_; }
-  // True once the sequence fell back to whole decodes (tests; a tokenizer that needs it is slow).
+  // True once the sequence fell back to whole decodes (a tokenizer that needs it is slow): the
+  // update that falls back may change text before the previous settled(), so a caller searching
+  // only new text searches all of it then.
   bool whole_decodes() const { return whole_; }
 
  private:

@@ -8,7 +8,9 @@
 //                               the fixed cost below which no single-kernel call can go
 //   (each "decode" row also carries head_major_time_us: the planned kernel on the same caches read
 //   as [batch, heads, context, d], the layout torch SDPA's row is timed on, where the runtime's is
-//   [batch, context, heads, d]; and read_same_bytes_us: one read-only kernel over as many bytes as
+//   [batch, context, heads, d]; paged_time_us: the planned kernel on the same caches read as 64-token
+//   pages through a block table (runtime/kv_pages.h) whose pages are shuffled within each sequence,
+//   the same tokens in another order (attention does not depend on it); and read_same_bytes_us: one read-only kernel over as many bytes as
 //   the configuration's K + V, timed alone after the same scrub, up to 1 GiB: the ceiling at that
 //   size, fixed costs included)
 //   {"kind":"decode", ...}      per shape x batch x context: time, K+V bytes, bandwidth, fraction
@@ -34,6 +36,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -255,6 +258,30 @@ int main(int argc, char** argv) {
           const bool hpassed = check_sample(hm, ctx, nullptr, 0) <= 1.0;
           all_ok = all_ok && hpassed;
           const double hus = hpassed ? timer.median_us(hlaunch) : NAN;
+          // The same caches as 64-token pages, each sequence's pages in a shuffled order.
+          constexpr int kPage = 64;
+          const int pages_per_seq = ctx / kPage;
+          std::vector<int32_t> host_table(static_cast<size_t>(batch) * pages_per_seq);
+          std::mt19937 shuffle_rng(static_cast<uint32_t>(batch * 131 + ctx));
+          for (int b = 0; b < batch; ++b) {
+            int32_t* row = host_table.data() + static_cast<size_t>(b) * pages_per_seq;
+            for (int i = 0; i < pages_per_seq; ++i) row[i] = b * pages_per_seq + i;
+            std::shuffle(row, row + pages_per_seq, shuffle_rng);
+          }
+          Buffer table(host_table.size() * 4);
+          ok(cudaMemcpy(table.get(), host_table.data(), host_table.size() * 4, cudaMemcpyHostToDevice), "table");
+          DecodeAttentionParams pg = pr.p;
+          pg.block_table = static_cast<const int32_t*>(table.get());
+          pg.block_table_stride = pages_per_seq, pg.page_tokens = kPage;
+          pg.k_batch_stride = kPage * pg.k_token_stride, pg.v_batch_stride = kPage * pg.v_token_stride;
+          const auto pplan = aimicius::kernels::plan_decode_attention(pg, ctx, sms);
+          Buffer pws(pplan.workspace_bytes);
+          auto plaunch = [&] { aimicius::kernels::decode_attention(pg, pplan, pws.get(), stream); };
+          plaunch();
+          ok(cudaStreamSynchronize(stream), "decode_attention (paged)");
+          const bool ppassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;  // same out buffer, same tokens
+          all_ok = all_ok && ppassed;
+          const double pus = ppassed ? timer.median_us(plaunch) : NAN;
           const size_t same_bytes = static_cast<size_t>(kv_bytes(c)) / 64 * 64;
           const double read_same_us =
               same_bytes <= read_stream.max_bytes() ? read_stream.median_us(timer, same_bytes) : NAN;
@@ -264,12 +291,13 @@ int main(int argc, char** argv) {
                       "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"kv_bytes\":%.0f,"
                       "\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f,\"fraction_of_read\":%.3f,"
                       "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%.1f,\"head_major_check\":\"%s\","
-                      "\"head_major_time_us\":%s,\"read_same_bytes_us\":%s}\n",
+                      "\"head_major_time_us\":%s,\"paged_check\":\"%s\",\"paged_time_us\":%s,"
+                      "\"read_same_bytes_us\":%s}\n",
                       s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.tensor_cores ? "tensor_cores" : "two_pass",
                       plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
                       kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", tus,
-                      hpassed ? "pass" : "FAIL", json_number(hus).c_str(),
-                      json_number(read_same_us).c_str());
+                      hpassed ? "pass" : "FAIL", json_number(hus).c_str(), ppassed ? "pass" : "FAIL",
+                      json_number(pus).c_str(), json_number(read_same_us).c_str());
           std::fflush(stdout);
 
           // Planner tuning (tensor-core pass): the plan against every QB below the planner's and fixed

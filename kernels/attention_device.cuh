@@ -17,6 +17,36 @@
 
 namespace aimicius::kernels::detail {
 
+// Where one slot's tokens lie in a K or V cache (kernels/attention_params.h): offset(t) is the element
+// offset of token t's row (head 0). Without a block table the slot is one page: slot x page_stride +
+// t x token_stride. With one, the page of t is read from the slot's row of the table (a broadcast,
+// L1-cached load; page_tokens is a power of two, so the division is a shift).
+struct SlotRows {
+  const int32_t* pages = nullptr;  // the slot's row of the block table, or null
+  int64_t first = 0;               // without a table: the slot's offset
+  int page_shift = 0;              // log2(page_tokens)
+  int64_t page_stride = 0, token_stride = 0;
+
+  __device__ __forceinline__ int64_t offset(int t) const {
+    if (!pages) return first + static_cast<int64_t>(t) * token_stride;
+    const int page = __ldg(pages + (t >> page_shift));
+    return static_cast<int64_t>(page) * page_stride + static_cast<int64_t>(t & ((1 << page_shift) - 1)) * token_stride;
+  }
+};
+
+__device__ __forceinline__ SlotRows slot_rows(const int32_t* block_table, int table_stride, int page_tokens, int slot,
+                                              int64_t page_stride, int64_t token_stride) {
+  SlotRows r;
+  r.page_stride = page_stride, r.token_stride = token_stride;
+  if (block_table) {
+    r.pages = block_table + static_cast<int64_t>(slot) * table_stride;
+    r.page_shift = __ffs(page_tokens) - 1;
+  } else {
+    r.first = static_cast<int64_t>(slot) * page_stride;
+  }
+  return r;
+}
+
 // 8 elements of T as floats. bf16 -> float is a shift, fp16 goes through half2.
 template <typename T>
 __device__ __forceinline__ void to_float8(const uint4& raw, float (&f)[8]);
@@ -94,10 +124,11 @@ __device__ __forceinline__ void load_q(const T* q_head0, int64_t q_head_stride, 
 }
 
 // Scores of tokens [t0, t1) for QB Q heads against one K head: out[i * ld + (t - t0)] = q_i . K[t]
-// (q already scaled). `k_head` points at token 0 of that head; tokens are k_token_stride apart.
+// (q already scaled). `k_head` points at that head in the cache's first row; `rows` says where each
+// token's row lies from there.
 // NT threads, DK / 8 lanes per token row, U rows per thread in flight per iteration.
 template <typename T, int DK, int QB, int NT, int U>
-__device__ __forceinline__ void score_pass(const T* __restrict__ k_head, int64_t k_token_stride,
+__device__ __forceinline__ void score_pass(const T* __restrict__ k_head, const SlotRows& rows,
                                            const float (&q)[QB][8], int t0, int t1, float* out, int ld) {
   constexpr int LPR = DK / 8;
   constexpr int RPP = NT / LPR;  // token rows per pass of the block
@@ -108,7 +139,7 @@ __device__ __forceinline__ void score_pass(const T* __restrict__ k_head, int64_t
 #pragma unroll
     for (int u = 0; u < U; ++u) {
       const int t = base + row + u * RPP;
-      raw[u] = t < t1 ? load16(k_head + static_cast<int64_t>(t) * k_token_stride + li * 8) : make_uint4(0, 0, 0, 0);
+      raw[u] = t < t1 ? load16(k_head + rows.offset(t) + li * 8) : make_uint4(0, 0, 0, 0);
     }
 #pragma unroll
     for (int u = 0; u < U; ++u) {

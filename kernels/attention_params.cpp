@@ -26,6 +26,12 @@ void set_contiguous_strides(DecodeAttentionParams& p, int64_t capacity) {
   p.out_batch_stride = static_cast<int64_t>(p.n_q) * p.d_v;
 }
 
+int64_t cache_token_offset(const DecodeAttentionParams& p, int slot, int t, int64_t page_stride, int64_t token_stride) {
+  if (!p.block_table) return slot * page_stride + t * token_stride;
+  const int64_t page = p.block_table[static_cast<int64_t>(slot) * p.block_table_stride + t / p.page_tokens];
+  return page * page_stride + (t % p.page_tokens) * token_stride;
+}
+
 std::string validate_decode_params(const DecodeAttentionParams& p, bool need_pointers) {
   std::ostringstream e;
   if (p.batch < 0) e << "batch " << p.batch << " < 0; ";
@@ -39,6 +45,11 @@ std::string validate_decode_params(const DecodeAttentionParams& p, bool need_poi
                              p.out_batch_stride, p.out_head_stride};
   for (int64_t s : strides)
     if (s < 0) e << "negative stride " << s << "; ";
+  if (p.block_table) {
+    if (p.page_tokens < 16 || (p.page_tokens & (p.page_tokens - 1)) != 0)
+      e << "page_tokens " << p.page_tokens << " is not a power of two >= 16; ";
+    if (p.block_table_stride <= 0) e << "block_table_stride " << p.block_table_stride << " <= 0; ";
+  }
   return e.str();
 }
 

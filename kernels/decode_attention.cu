@@ -151,6 +151,7 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   a.k = p.k_cache, a.k_bs = p.k_batch_stride, a.k_ts = p.k_token_stride, a.k_hs = p.k_head_stride;
   a.v = p.v_cache, a.v_bs = p.v_batch_stride, a.v_ts = p.v_token_stride, a.v_hs = p.v_head_stride;
   a.lens = p.context_lens, a.slots = p.cache_slots;
+  a.table = p.block_table, a.table_stride = p.block_table_stride, a.page_tokens = p.page_tokens;
   a.out = p.out, a.out_bs = p.out_batch_stride, a.out_hs = p.out_head_stride;
   a.n_q = p.n_q, a.qk = p.n_q / p.n_k, a.qv = p.n_q / p.n_v, a.n_qb = p.n_q / plan.q_heads_per_block;
   a.chunk = plan.chunk_tokens, a.splits = plan.splits;

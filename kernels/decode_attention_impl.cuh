@@ -55,6 +55,8 @@ struct DecodeArgs {
   int64_t v_bs, v_ts, v_hs;
   const int32_t* lens;
   const int32_t* slots;
+  const int32_t* table;  // block table [slots, table_stride] or null (attention_params.h)
+  int table_stride, page_tokens;
   void* out;
   int64_t out_bs, out_hs;
   int n_q, qk, qv, n_qb;
@@ -120,8 +122,9 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
   {
     float q[QB][8];
     load_q<T, DK, QB>(static_cast<const T*>(a.q) + b * a.q_bs + h0 * a.q_hs, a.q_hs, a.scale_log2, q);
-    const T* k_head = static_cast<const T*>(a.k) + slot * a.k_bs + (h0 / a.qk) * a.k_hs;
-    score_pass<T, DK, QB, NT, UK>(k_head, a.k_ts, q, t0, t1, sc, ld);
+    const T* k_head = static_cast<const T*>(a.k) + (h0 / a.qk) * a.k_hs;
+    score_pass<T, DK, QB, NT, UK>(k_head, slot_rows(a.table, a.table_stride, a.page_tokens, slot, a.k_bs, a.k_ts), q,
+                                  t0, t1, sc, ld);
   }
   __syncthreads();
 
@@ -166,8 +169,8 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
   static_assert(RPPV % VB == 0, "V row slots must tile a pass");
   const int lv = threadIdx.x % LPRV, r = threadIdx.x / LPRV;
   const int j = r % VB, tt = r / VB;
-  const T* v_row0 =
-      static_cast<const T*>(a.v) + slot * a.v_bs + ((h0 + j * QVB) / a.qv) * a.v_hs + lv * 8;
+  const T* v_row0 = static_cast<const T*>(a.v) + ((h0 + j * QVB) / a.qv) * a.v_hs + lv * 8;
+  const SlotRows v_rows = slot_rows(a.table, a.table_stride, a.page_tokens, slot, a.v_bs, a.v_ts);
   const float* p_row = sc + (j * QVB) * ld;
   float acc[QVB][8];
 #pragma unroll
@@ -179,7 +182,7 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
 #pragma unroll
     for (int u = 0; u < UV; ++u) {
       const int t = base + tt + u * TPP;
-      raw[u] = t < t1 ? load16(v_row0 + static_cast<int64_t>(t) * a.v_ts) : make_uint4(0, 0, 0, 0);
+      raw[u] = t < t1 ? load16(v_row0 + v_rows.offset(t)) : make_uint4(0, 0, 0, 0);
     }
 #pragma unroll
     for (int u = 0; u < UV; ++u) {

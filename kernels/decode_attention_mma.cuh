@@ -123,29 +123,28 @@ __device__ __forceinline__ uint32_t pack2(float lo, float hi) {
   return r;
 }
 
-// Issues the copies of one slice (tokens [t, t + 16), those >= t1 zero-filled) into `slice`:
-// K rows [16][DK], then V rows [VB][16][DV], each row swizzled.
+// Issues the copies of one slice (the 16 tokens whose rows start at k_rows and v_rows, rows after
+// the first `valid` zero-filled) into `slice`: K rows [16][DK], then V rows [VB][16][DV], each row
+// swizzled. A slice never straddles two pages (attention_params.h), so its rows are token_stride apart.
 template <typename T, int DK, int DV, int VB>
-__device__ __forceinline__ void load_slice(T* slice, const T* k_head, int64_t k_ts, const T* v_slot,
-                                           const int64_t* v_head_offset, int64_t v_ts, int t, int t1, int lane) {
+__device__ __forceinline__ void load_slice(T* slice, const T* k_rows, int64_t k_ts, const T* v_rows,
+                                           const int64_t* v_head_offset, int64_t v_ts, int valid, int lane) {
   constexpr int LK = DK / 8, LV = DV / 8;
 #pragma unroll
   for (int u = 0; u < kStepTokens * LK / 32; ++u) {
     const int c = lane + 32 * u, row = c / LK, piece = c % LK;
-    const bool valid = t + row < t1;
-    cp_async16(slice + swizzled<LK>(row, piece), k_head + (valid ? static_cast<int64_t>(t + row) * k_ts : 0) + piece * 8,
-               valid);
+    const bool ok = row < valid;
+    cp_async16(slice + swizzled<LK>(row, piece), k_rows + (ok ? static_cast<int64_t>(row) * k_ts : 0) + piece * 8, ok);
   }
 #pragma unroll
   for (int j = 0; j < VB; ++j) {
-    const T* v_head = v_slot + v_head_offset[j];
+    const T* v_head = v_rows + v_head_offset[j];
     T* dst = slice + kStepTokens * DK + j * kStepTokens * DV;
 #pragma unroll
     for (int u = 0; u < kStepTokens * LV / 32; ++u) {
       const int c = lane + 32 * u, row = c / LV, piece = c % LV;
-      const bool valid = t + row < t1;
-      cp_async16(dst + swizzled<LV>(row, piece), v_head + (valid ? static_cast<int64_t>(t + row) * v_ts : 0) + piece * 8,
-                 valid);
+      const bool ok = row < valid;
+      cp_async16(dst + swizzled<LV>(row, piece), v_head + (ok ? static_cast<int64_t>(row) * v_ts : 0) + piece * 8, ok);
     }
   }
 }
@@ -190,15 +189,21 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   const int g = lane / 4, t = lane % 4;  // fragment row (Q head) and column pair
   const int slices = (n + kStepTokens - 1) / kStepTokens;
   const int mine = slices > warp ? (slices - warp + kMmaWarps - 1) / kMmaWarps : 0;  // this warp's slices
-  const T* k_head = static_cast<const T*>(a.k) + slot * a.k_bs + (h0 / a.qk) * a.k_hs;
-  const T* v_slot = static_cast<const T*>(a.v) + slot * a.v_bs;
+  const T* k_head = static_cast<const T*>(a.k) + (h0 / a.qk) * a.k_hs;
+  const T* v_base = static_cast<const T*>(a.v);
+  const SlotRows k_rows = slot_rows(a.table, a.table_stride, a.page_tokens, slot, a.k_bs, a.k_ts);
+  const SlotRows v_rows = slot_rows(a.table, a.table_stride, a.page_tokens, slot, a.v_bs, a.v_ts);
   T* ring = reinterpret_cast<T*>(smem) + warp * STAGES * SLICE;
   auto slice_start = [&](int i) { return t0 + (warp + i * kMmaWarps) * kStepTokens; };
+  // Slice i's copies; its first token is a multiple of 16 (chunks are whole 16-token granules).
+  auto load = [&](int i) {
+    const int ts = slice_start(i);
+    load_slice<T, DK, DV, VB>(ring + (i % STAGES) * SLICE, k_head + k_rows.offset(ts), a.k_ts, v_base + v_rows.offset(ts),
+                              v_head_offset, a.v_ts, t1 - ts, lane);
+  };
 #pragma unroll
   for (int st = 0; st < STAGES - 1; ++st) {
-    if (st < mine)
-      load_slice<T, DK, DV, VB>(ring + st * SLICE, k_head, a.k_ts, v_slot, v_head_offset, a.v_ts, slice_start(st), t1,
-                                lane);
+    if (st < mine) load(st);
     cp_async_commit();
   }
 
@@ -223,9 +228,7 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
     // i + STAGES - 1 before waiting for slice i, so that the whole ring is in flight during the
     // wait (waiting first left one buffer idle: DiffQKV's two-slice ring had one slice in flight).
     __syncwarp();
-    if (i + STAGES - 1 < mine)
-      load_slice<T, DK, DV, VB>(ring + ((i + STAGES - 1) % STAGES) * SLICE, k_head, a.k_ts, v_slot,
-                                v_head_offset, a.v_ts, slice_start(i + STAGES - 1), t1, lane);
+    if (i + STAGES - 1 < mine) load(i + STAGES - 1);
     cp_async_commit();
     cp_async_wait<STAGES - 1>();  // groups 0..i done: slice i is in this lane's part of the ring
     __syncwarp();                 // ... and in every lane's

@@ -28,6 +28,10 @@ __global__ void __launch_bounds__(kThreads) rope_append_kernel(RopeAppendParams 
   detail::wait_for_previous_grid();
   const int64_t pos = p.context_lens[b] - 1;
   const int64_t slot = p.slots[b];
+  // The new row's index in the cache seen as rows of `capacity`-token pages.
+  const int64_t row = p.block_table ? static_cast<int64_t>(p.block_table[slot * p.block_table_stride + pos / p.capacity]) *
+                                              p.capacity + pos % p.capacity
+                                    : slot * p.capacity + pos;
   if (static_cast<int>(blockIdx.x) < rope_blocks) {
     const int i = blockIdx.x * kThreads + threadIdx.x;
     if (i >= (p.n_q + p.n_k) * half) return;
@@ -37,7 +41,7 @@ __global__ void __launch_bounds__(kThreads) rope_append_kernel(RopeAppendParams 
     const T* src = is_q ? static_cast<const T*>(p.q) + static_cast<int64_t>(b) * p.n_q * p.d_k
                         : static_cast<const T*>(p.k) + static_cast<int64_t>(b) * p.n_k * p.d_k;
     T* dst = is_q ? static_cast<T*>(p.q_out) + static_cast<int64_t>(b) * p.n_q * p.d_k
-                  : static_cast<T*>(p.k_cache) + (slot * p.capacity + pos) * p.n_k * p.d_k;
+                  : static_cast<T*>(p.k_cache) + row * p.n_k * p.d_k;
     const float a = to_f(src[at]), c = to_f(src[at + half]);
     const double angle = static_cast<double>(pos) * p.inv_freq[j];
     const float cs = static_cast<float>(cos(angle)), sn = static_cast<float>(sin(angle));
@@ -50,7 +54,7 @@ __global__ void __launch_bounds__(kThreads) rope_append_kernel(RopeAppendParams 
   const int i = (blockIdx.x - rope_blocks) * kThreads + threadIdx.x;
   if (i >= pieces) return;
   const uint4* v = static_cast<const uint4*>(p.v) + static_cast<int64_t>(b) * pieces;
-  uint4* v_row = static_cast<uint4*>(p.v_cache) + (slot * p.capacity + pos) * pieces;
+  uint4* v_row = static_cast<uint4*>(p.v_cache) + row * pieces;
   v_row[i] = v[i];
 }
 
@@ -62,6 +66,7 @@ std::string validate_rope_append_params(const RopeAppendParams& p) {
   if (p.d_k <= 0 || p.d_k % 2 != 0) return "d_k must be even";
   if (p.d_v % 8 != 0) return "d_v must be a multiple of 8 (V rows are copied in 16-byte pieces)";
   if (p.capacity <= 0) return "capacity must be positive";
+  if (p.block_table && p.block_table_stride <= 0) return "block_table_stride must be positive";
   if (!p.q || !p.k || !p.v || !p.q_out || !p.k_cache || !p.v_cache || !p.slots || !p.context_lens || !p.inv_freq)
     return "a pointer is null";
   return {};

@@ -8,7 +8,10 @@
 // Contract: q [batch, n_q * d_k], k [batch, n_k * d_k], v [batch, n_v * d_v] (the projections'
 // outputs, contiguous); q_out [batch, n_q, d_k]; the caches [slots, capacity, n_k, d_k] and
 // [slots, capacity, n_v, d_v] (runtime KVCache layout); the new token goes to position
-// context_lens[b] - 1 of slot slots[b], which must be < capacity (the caller checked it). d_k even,
+// context_lens[b] - 1 of slot slots[b], which must be < capacity (the caller checked it). With a
+// block table (a paged cache, kernels/attention_params.h) the caches are [pages, capacity, heads, d]
+// and position t of slot s lies in page block_table[s * block_table_stride + t / capacity], row
+// t % capacity (the caller allotted that page). d_k even,
 // d_v a multiple of 8, q/k/v/cache rows 16-byte aligned.
 // No allocation, no host synchronisation: capturable in a CUDA graph.
 #pragma once
@@ -33,6 +36,8 @@ struct RopeAppendParams {
   void* k_cache = nullptr;
   void* v_cache = nullptr;
   const int32_t* slots = nullptr;         // [batch]
+  const int32_t* block_table = nullptr;   // [slots, block_table_stride] or null (a slot is one page)
+  int block_table_stride = 0;
   const int32_t* context_lens = nullptr;  // [batch], the new token included
   const double* inv_freq = nullptr;       // [d_k / 2]
   bool pdl = true;

@@ -27,6 +27,8 @@ struct SelectiveArgs {
   int64_t v_bs, v_ts, v_hs;
   const int32_t* lens;
   const int32_t* slots;
+  const int32_t* table;  // block table or null (attention_params.h)
+  int table_stride, page_tokens;
   void* out;
   int64_t out_bs, out_hs;
   int n_q, qk, qv, n_qb;
@@ -49,9 +51,10 @@ __global__ void __launch_bounds__(kScoreThreads) selective_score_kernel(Selectiv
   const int slot = a.slots ? a.slots[b] : b;
   float q[QB][8];
   detail::load_q<T, DK, QB>(static_cast<const T*>(a.q) + b * a.q_bs + h0 * a.q_hs, a.q_hs, a.scale, q);
-  const T* k_head = static_cast<const T*>(a.k) + slot * a.k_bs + (h0 / a.qk) * a.k_hs;
+  const T* k_head = static_cast<const T*>(a.k) + (h0 / a.qk) * a.k_hs;
   float* out = a.scores + (static_cast<int64_t>(b) * a.n_q + h0) * a.ld + t0;
-  detail::score_pass<T, DK, QB, kScoreThreads, detail::kDecodeUnroll>(k_head, a.k_ts, q, t0, t1, out, a.ld);
+  detail::score_pass<T, DK, QB, kScoreThreads, detail::kDecodeUnroll>(
+      k_head, detail::slot_rows(a.table, a.table_stride, a.page_tokens, slot, a.k_bs, a.k_ts), q, t0, t1, out, a.ld);
 }
 
 // Order-preserving map of floats to unsigned integers: x < y  <=>  key(x) < key(y).
@@ -170,12 +173,13 @@ __global__ void __launch_bounds__(kSelectThreads) selective_gather_kernel(Select
   constexpr int LPRV = DV / 8, RP = NT / LPRV;
   const int lv = tid % LPRV, r = tid / LPRV;
   const int slot = a.slots ? a.slots[b] : b;
-  const T* v_head = static_cast<const T*>(a.v) + slot * a.v_bs + (h / a.qv) * a.v_hs + lv * 8;
+  const T* v_head = static_cast<const T*>(a.v) + (h / a.qv) * a.v_hs + lv * 8;
+  const detail::SlotRows v_rows = detail::slot_rows(a.table, a.table_stride, a.page_tokens, slot, a.v_bs, a.v_ts);
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
 #pragma unroll 4
   for (int i = r; i < k; i += RP) {
     float vf[8];
-    detail::to_float8<T>(detail::load16(v_head + static_cast<int64_t>(idx[i]) * a.v_ts), vf);
+    detail::to_float8<T>(detail::load16(v_head + v_rows.offset(idx[i])), vf);
     const float w = val[i];
 #pragma unroll
     for (int e = 0; e < 8; ++e) acc[e] = fmaf(w, vf[e], acc[e]);
@@ -245,6 +249,7 @@ void selective_v(const DecodeAttentionParams& p, int topk, const SelectivePlan& 
   a.k = p.k_cache, a.k_bs = p.k_batch_stride, a.k_ts = p.k_token_stride, a.k_hs = p.k_head_stride;
   a.v = p.v_cache, a.v_bs = p.v_batch_stride, a.v_ts = p.v_token_stride, a.v_hs = p.v_head_stride;
   a.lens = p.context_lens, a.slots = p.cache_slots;
+  a.table = p.block_table, a.table_stride = p.block_table_stride, a.page_tokens = p.page_tokens;
   a.out = p.out, a.out_bs = p.out_batch_stride, a.out_hs = p.out_head_stride;
   a.n_q = p.n_q, a.qk = p.n_q / p.n_k, a.qv = p.n_q / p.n_v, a.n_qb = p.n_q / plan.q_heads_per_block;
   a.scale = p.scale;

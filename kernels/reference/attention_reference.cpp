@@ -18,8 +18,8 @@ int slot_of(const DecodeAttentionParams& p, int b) { return p.cache_slots ? p.ca
 
 const float* v_row(const DecodeAttentionParams& p, int b, int h, int t) {
   const int vh = h / (p.n_q / p.n_v);
-  return static_cast<const float*>(p.v_cache) + slot_of(p, b) * p.v_batch_stride + t * p.v_token_stride +
-         vh * p.v_head_stride;
+  return static_cast<const float*>(p.v_cache) +
+         cache_token_offset(p, slot_of(p, b), t, p.v_batch_stride, p.v_token_stride) + vh * p.v_head_stride;
 }
 
 // out[b, h] = sum_i w_i V[pos_i] / sum_i w_i with w_i = exp(score_i - max score).
@@ -49,10 +49,10 @@ std::vector<float> attention_scores(const DecodeAttentionParams& p, int b, int h
   const int len = p.context_lens[b];
   const int kh = h / (p.n_q / p.n_k);
   const float* q = static_cast<const float*>(p.q) + b * p.q_batch_stride + h * p.q_head_stride;
-  const float* k0 = static_cast<const float*>(p.k_cache) + slot_of(p, b) * p.k_batch_stride + kh * p.k_head_stride;
+  const float* k_cache = static_cast<const float*>(p.k_cache) + kh * p.k_head_stride;
   std::vector<float> scores(std::max(len, 0));
   for (int t = 0; t < len; ++t) {
-    const float* k = k0 + t * p.k_token_stride;
+    const float* k = k_cache + cache_token_offset(p, slot_of(p, b), t, p.k_batch_stride, p.k_token_stride);
     double dot = 0.0;
     for (int d = 0; d < p.d_k; ++d) dot += static_cast<double>(q[d]) * k[d];
     scores[t] = static_cast<float>(dot * p.scale);

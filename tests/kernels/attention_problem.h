@@ -9,6 +9,7 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -82,8 +83,8 @@ struct Problem {
   DecodeAttentionParams host;    // kF32, host float arrays
   DecodeAttentionParams device;  // bf16/fp16, device arrays
   std::vector<float> q, k, v, out;
-  std::vector<int32_t> lens, slots;
-  DeviceBuffer dq, dk, dv, dout, dlens, dslots;
+  std::vector<int32_t> lens, slots, table;
+  DeviceBuffer dq, dk, dv, dout, dlens, dslots, dtable;
   size_t out_elems = 0;
 
   // The kernel's output as floats, laid out like `out`.
@@ -164,6 +165,28 @@ inline void make_problem(Problem& pr, DType dtype, const Shape& s, std::vector<i
   pr.device.out = pr.dout.get();
   pr.device.context_lens = static_cast<const int32_t*>(pr.dlens.get());
   pr.device.cache_slots = pr.slots.empty() ? nullptr : static_cast<const int32_t*>(pr.dslots.get());
+}
+
+// A paged problem (kernels/attention_params.h): `cache_slots` slots of `pages_per_slot` pages of
+// `page_tokens` tokens each, whose pages are a random permutation of the cache's pages (page
+// strides padded like slot strides are), so that no slot's pages are in order or adjacent.
+inline void make_paged_problem(Problem& pr, DType dtype, const Shape& s, std::vector<int32_t> lens,
+                               std::vector<int32_t> slots, int cache_slots, int page_tokens, int pages_per_slot,
+                               uint32_t seed = 0) {
+  const int pages = cache_slots * pages_per_slot;
+  make_problem(pr, dtype, s, std::move(lens), std::move(slots), pages, page_tokens, seed);
+  pr.table.resize(pages);
+  for (int i = 0; i < pages; ++i) pr.table[i] = i;
+  std::mt19937 rng(pr.seed ^ 0x9e3779b9u);
+  std::shuffle(pr.table.begin(), pr.table.end(), rng);
+  pr.dtable = DeviceBuffer(pr.table.size() * 4);
+  pr.dtable.upload(pr.table);
+  for (DecodeAttentionParams* p : {&pr.host, &pr.device}) {
+    p->block_table_stride = pages_per_slot;
+    p->page_tokens = page_tokens;
+  }
+  pr.host.block_table = pr.table.data();
+  pr.device.block_table = static_cast<const int32_t*>(pr.dtable.get());
 }
 
 // Largest violation of |got - want| <= atol + rtol * |want| over the valid outputs, as a message

@@ -58,6 +58,36 @@ TEST(AttentionReference, HandCheckedCase) {
   EXPECT_EQ(top, (std::vector<int32_t>{1, 0}));
 }
 
+// The block-table rule (attention_params.h) on a hand-checkable cache of four 16-token pages whose
+// V rows are page x 100 + row: slot 1 holds pages 2 then 0, so its 20 tokens are V 200..215 then
+// 0..3; slot 0's pages (1, 3) are not read.
+TEST(AttentionReference, PagedCacheReadsTheTablesPages) {
+  DecodeAttentionParams p;
+  p.dtype = DType::kF32;
+  p.batch = 1, p.n_q = 1, p.n_k = 1, p.n_v = 1, p.d_k = 1, p.d_v = 1;
+  p.scale = 1.0f;
+  set_contiguous_strides(p, /*capacity=*/16);  // one page's stride
+  const std::vector<float> q = {0};            // equal scores: the output is the mean of the V rows read
+  const std::vector<float> k(64, 1.0f);
+  std::vector<float> v(64);
+  for (int i = 0; i < 64; ++i) v[i] = static_cast<float>(i / 16 * 100 + i % 16);
+  const std::vector<int32_t> table = {1, 3, 2, 0}, lens = {20}, slots = {1};
+  std::vector<float> out(1, -1.0f);
+  p.q = q.data(), p.k_cache = k.data(), p.v_cache = v.data(), p.context_lens = lens.data(), p.out = out.data();
+  p.cache_slots = slots.data(), p.block_table = table.data(), p.block_table_stride = 2, p.page_tokens = 16;
+  EXPECT_EQ(cache_token_offset(p, 1, 17, 16, 1), 1);   // token 17 of slot 1: page 0, row 1
+  EXPECT_EQ(cache_token_offset(p, 0, 16, 16, 1), 48);  // token 16 of slot 0: page 3, row 0
+  decode_attention(p);
+  double sum = 0;
+  for (int r = 0; r < 16; ++r) sum += 200 + r;
+  for (int r = 0; r < 4; ++r) sum += r;
+  EXPECT_NEAR(out[0], sum / 20, 1e-4);
+  p.page_tokens = 24;
+  EXPECT_NE(validate_decode_params(p), "") << "not a power of two";
+  p.page_tokens = 8;
+  EXPECT_NE(validate_decode_params(p), "") << "under 16: a kernel's 16-token tile would straddle pages";
+}
+
 TEST(AttentionReference, RejectsInvalidShapes) {
   DecodeAttentionParams p;
   p.dtype = DType::kF32;

@@ -145,6 +145,30 @@ TEST(DecodeAttention, CacheSlotsAndEmptyContext) {
     for (int d = 0; d < 64; ++d) EXPECT_EQ(got[pr.host.out_batch_stride + h * pr.host.out_head_stride + d], 0.0f);
 }
 
+// A paged cache (runtime/kv_pages.h): every page of a slot somewhere else, so a kernel that walked
+// a slot's rows as one run, or a 16-token tile across a page boundary, would read other slots' rows.
+TEST(DecodeAttention, PagedCacheReadsEachTokenFromItsPage) {
+  REQUIRE_GPU();
+  for (const Shape& s : {Shape{32, 4, 16, 64, 64}, Shape{32, 16, 16, 64, 64}, Shape{32, 8, 8, 128, 128}}) {
+    for (int page : {16, 64, 256}) {
+      SCOPED_TRACE(testing::shape_name(s) + " page " + std::to_string(page));
+      const int pages_per_slot = 4096 / page;
+      Problem pr;
+      testing::make_paged_problem(pr, DType::kBF16, s, {4096, 1, 0, 1000, 4000}, {2, 0, 1, 4, 3}, 5, page,
+                                  pages_per_slot);
+      EXPECT_EQ(run_and_compare(pr), "");
+      EXPECT_EQ(run_and_compare(pr, {64}), "") << "64 splits of 64 tokens";
+      EXPECT_EQ(run_and_compare(pr, {0, -1, 0, -1, 0}), "") << "two-pass kernel";
+    }
+  }
+  Problem pr;
+  testing::make_paged_problem(pr, DType::kFP16, {32, 4, 16, 64, 64}, {777}, {}, 1, 32, 32);
+  EXPECT_EQ(run_and_compare(pr), "") << "fp16";
+  pr.device.page_tokens = 48;
+  EXPECT_THROW(plan_decode_attention(pr.device, 777, current_device_sm_count()), std::invalid_argument)
+      << "pages that are not a power of two";
+}
+
 TEST(DecodeAttention, ContextLongerThanPlanGivesNaN) {
   REQUIRE_GPU();
   for (int chunk : {0, 64, 512}) {  // several splits, many, one

@@ -226,58 +226,71 @@ TEST(Gemv, RejectsWhatItCannotCompute) {
   EXPECT_THROW(gemv(p, nullptr), std::invalid_argument);  // no pointers
 }
 
+// Unpaged (a slot is one page of 16 rows) and paged (a slot is 2 pages of 8 rows, its pages shuffled
+// through a block table): the new row goes where the table says, and nowhere else.
 TEST(RopeAppend, RotatesQAndKAndWritesOnlyEachSlotsNewRow) {
   REQUIRE_GPU();
   const DType t = DType::kBF16;
   const int B = 3, nq = 8, nk = 2, nv = 4, dk = 64, dv = 128, slots_n = 3, cap = 16;
   const std::vector<int32_t> slots = {2, 0, 1}, lens = {5, 1, 16};
+  const std::vector<int32_t> table = {4, 1, 5, 0, 2, 3};  // paged: slot s's pages table[2s], table[2s + 1]
   const auto q = random_values(B * nq * dk, 1), k = random_values(B * nk * dk, 2), v = random_values(B * nv * dv, 3);
   const auto k_cache0 = random_values(static_cast<size_t>(slots_n) * cap * nk * dk, 4);
   const auto v_cache0 = random_values(static_cast<size_t>(slots_n) * cap * nv * dv, 5);
   std::vector<double> inv_freq(dk / 2);
   for (int i = 0; i < dk / 2; ++i) inv_freq[i] = std::pow(10000.0, -2.0 * i / dk);
 
-  std::vector<float> want_q(q.size()), want_k = k_cache0, want_v = v_cache0;
-  for (int b = 0; b < B; ++b) {
-    const int64_t pos = lens[b] - 1;
-    auto rotate = [&](const float* src, float* dst) {
-      for (int j = 0; j < dk / 2; ++j) {
-        const double angle = static_cast<double>(pos) * inv_freq[j];
-        const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
-        const float a = src[j], e = src[j + dk / 2];
-        const float ac = a * c, es = e * s, ec = e * c, as = a * s;  // separately rounded, as the op path
-        dst[j] = round_to(ac - es, t);
-        dst[j + dk / 2] = round_to(ec + as, t);
-      }
+  for (const bool paged : {false, true}) {
+    SCOPED_TRACE(paged ? "paged: 8-row pages" : "a slot is one page");
+    const int page = paged ? cap / 2 : cap;
+    auto row_of = [&](int b) -> size_t {
+      const int pos = lens[b] - 1;
+      return paged ? static_cast<size_t>(table[slots[b] * 2 + pos / page]) * page + pos % page
+                   : static_cast<size_t>(slots[b]) * cap + pos;
     };
-    for (int h = 0; h < nq; ++h) rotate(&q[(b * nq + h) * dk], &want_q[(b * nq + h) * dk]);
-    for (int h = 0; h < nk; ++h)
-      rotate(&k[(b * nk + h) * dk], &want_k[((static_cast<size_t>(slots[b]) * cap + pos) * nk + h) * dk]);
-    for (int i = 0; i < nv * dv; ++i) want_v[(static_cast<size_t>(slots[b]) * cap + pos) * nv * dv + i] = v[b * nv * dv + i];
+    std::vector<float> want_q(q.size()), want_k = k_cache0, want_v = v_cache0;
+    for (int b = 0; b < B; ++b) {
+      const int64_t pos = lens[b] - 1;
+      auto rotate = [&](const float* src, float* dst) {
+        for (int j = 0; j < dk / 2; ++j) {
+          const double angle = static_cast<double>(pos) * inv_freq[j];
+          const float c = static_cast<float>(std::cos(angle)), s = static_cast<float>(std::sin(angle));
+          const float a = src[j], e = src[j + dk / 2];
+          const float ac = a * c, es = e * s, ec = e * c, as = a * s;  // separately rounded, as the op path
+          dst[j] = round_to(ac - es, t);
+          dst[j + dk / 2] = round_to(ec + as, t);
+        }
+      };
+      for (int h = 0; h < nq; ++h) rotate(&q[(b * nq + h) * dk], &want_q[(b * nq + h) * dk]);
+      for (int h = 0; h < nk; ++h) rotate(&k[(b * nk + h) * dk], &want_k[(row_of(b) * nk + h) * dk]);
+      for (int i = 0; i < nv * dv; ++i) want_v[row_of(b) * nv * dv + i] = v[b * nv * dv + i];
+    }
+
+    DeviceArray dq(q, t), dk_in(k, t), dv_in(v, t), dq_out(std::vector<float>(q.size()), t), dkc(k_cache0, t),
+        dvc(v_cache0, t);
+    DeviceBuffer dslots(B * 4), dlens(B * 4), dfreq(inv_freq.size() * 8), dtable(table.size() * 4);
+    dslots.upload(slots);
+    dlens.upload(lens);
+    dfreq.upload(inv_freq);
+    dtable.upload(table);
+    RopeAppendParams p;
+    p.dtype = t;
+    p.batch = B, p.n_q = nq, p.n_k = nk, p.n_v = nv, p.d_k = dk, p.d_v = dv, p.capacity = page;
+    p.q = dq.get(), p.k = dk_in.get(), p.v = dv_in.get(), p.q_out = dq_out.get();
+    p.k_cache = dkc.get(), p.v_cache = dvc.get();
+    p.slots = static_cast<const int32_t*>(dslots.get());
+    if (paged) p.block_table = static_cast<const int32_t*>(dtable.get()), p.block_table_stride = 2;
+    p.context_lens = static_cast<const int32_t*>(dlens.get());
+    p.inv_freq = static_cast<const double*>(dfreq.get());
+    rope_append(p, nullptr);
+    cuda_ok(cudaDeviceSynchronize(), "rope_append");
+    expect_close(dq_out.read(), want_q, t, "q");
+    expect_close(dkc.read(), want_k, t, "k cache");
+    EXPECT_EQ(dvc.read(), want_v) << "V rows are copied exactly, and only the new ones";
+
+    p.d_k = 7;
+    EXPECT_THROW(rope_append(p, nullptr), std::invalid_argument);
   }
-
-  DeviceArray dq(q, t), dk_in(k, t), dv_in(v, t), dq_out(std::vector<float>(q.size()), t), dkc(k_cache0, t),
-      dvc(v_cache0, t);
-  DeviceBuffer dslots(B * 4), dlens(B * 4), dfreq(inv_freq.size() * 8);
-  dslots.upload(slots);
-  dlens.upload(lens);
-  dfreq.upload(inv_freq);
-  RopeAppendParams p;
-  p.dtype = t;
-  p.batch = B, p.n_q = nq, p.n_k = nk, p.n_v = nv, p.d_k = dk, p.d_v = dv, p.capacity = cap;
-  p.q = dq.get(), p.k = dk_in.get(), p.v = dv_in.get(), p.q_out = dq_out.get();
-  p.k_cache = dkc.get(), p.v_cache = dvc.get();
-  p.slots = static_cast<const int32_t*>(dslots.get());
-  p.context_lens = static_cast<const int32_t*>(dlens.get());
-  p.inv_freq = static_cast<const double*>(dfreq.get());
-  rope_append(p, nullptr);
-  cuda_ok(cudaDeviceSynchronize(), "rope_append");
-  expect_close(dq_out.read(), want_q, t, "q");
-  expect_close(dkc.read(), want_k, t, "k cache");
-  EXPECT_EQ(dvc.read(), want_v) << "V rows are copied exactly, and only the new ones";
-
-  p.d_k = 7;
-  EXPECT_THROW(rope_append(p, nullptr), std::invalid_argument);
 }
 
 }  // namespace

@@ -107,6 +107,22 @@ TEST(SelectiveV, TopKMatchesReferenceOnKeptPositions) {
     }
 }
 
+// A paged cache (shuffled 64-token pages): scores and the kept V rows read through the block table.
+TEST(SelectiveV, PagedCacheMatchesReference) {
+  REQUIRE_GPU();
+  for (const Shape& s : {Shape{32, 4, 16, 64, 64}, Shape{32, 8, 8, 128, 128}}) {
+    SCOPED_TRACE(testing::shape_name(s));
+    Problem pr;
+    testing::make_paged_problem(pr, DType::kBF16, s, {2500, 1, 700}, {1, 2, 0}, 3, 64, 40);
+    for (int topk : {37, 3000}) {
+      const std::vector<int32_t> sel = run(pr, topk);
+      ASSERT_EQ(check_selection(pr, sel, topk), "") << "seed " << pr.seed;
+      reference::selective_v(pr.host, topk, sel.data(), topk);
+      EXPECT_EQ(compare_outputs(pr, pr.device_output(), pr.out, rtol_for(DType::kBF16), kAtol), "") << "k " << topk;
+    }
+  }
+}
+
 TEST(SelectiveV, UsuallyKeepsExactlyTheReferenceTopK) {
   REQUIRE_GPU();
   Problem pr;

@@ -164,7 +164,8 @@ struct Layers {
   }
   void store(int64_t l) {
     if (fused) {
-      aimicius::runtime::cuda_rope_append(q_flat, k_flat, v_flat, q_heads, k[l], v[l], slots_i32, lens_i32, inv_freq);
+      aimicius::runtime::cuda_rope_append(q_flat, k_flat, v_flat, q_heads, k[l], v[l], slots_i32, lens_i32,
+                                          torch::Tensor(), inv_freq);
       return;
     }
     k[l].index_put_({slots_long, pos_long}, k_new);
@@ -183,8 +184,8 @@ struct Layers {
                                     {{w_down, none, q_aug}}, sms);
   }
   torch::Tensor attend(int64_t l, int sms) const {
-    return aimicius::runtime::cuda_decode_attention(q_heads, k[l], v[l], lens_i32, slots_i32,
-                                                    1.0 / std::sqrt(static_cast<double>(s.d)), 0, sms);
+    return aimicius::runtime::cuda_decode_attention(q_heads, k[l], v[l], lens_i32, slots_i32, torch::Tensor(),
+                                                    k[l].size(1), 1.0 / std::sqrt(static_cast<double>(s.d)), 0, sms);
   }
 };
 

@@ -16,7 +16,8 @@ kernels::DType kernel_dtype(torch::ScalarType t) {
 
 kernels::DecodeAttentionParams params_for(const torch::Tensor& q, const torch::Tensor& k_cache,
                                           const torch::Tensor& v_cache, const torch::Tensor& context_lens,
-                                          const torch::Tensor& slots, const torch::Tensor& out, double scale) {
+                                          const torch::Tensor& slots, const torch::Tensor& block_table,
+                                          const torch::Tensor& out, double scale) {
   kernels::DecodeAttentionParams p;
   p.dtype = kernel_dtype(q.scalar_type());
   p.batch = static_cast<int>(q.size(0));
@@ -32,7 +33,12 @@ kernels::DecodeAttentionParams params_for(const torch::Tensor& q, const torch::T
   p.context_lens = context_lens.data_ptr<int32_t>();
   p.cache_slots = slots.data_ptr<int32_t>();
   p.out = out.data_ptr();
-  kernels::set_contiguous_strides(p, k_cache.size(1));
+  kernels::set_contiguous_strides(p, k_cache.size(1));  // a page's (or a slot's) rows apart
+  if (block_table.defined()) {
+    p.block_table = block_table.data_ptr<int32_t>();
+    p.block_table_stride = static_cast<int>(block_table.size(1));
+    p.page_tokens = static_cast<int>(k_cache.size(1));
+  }
   return p;
 }
 
@@ -65,11 +71,12 @@ bool cuda_decode_supported(const ModelConfig& c, torch::ScalarType dtype, int64_
 }
 
 torch::Tensor cuda_decode_attention(const torch::Tensor& q, const torch::Tensor& k_cache, const torch::Tensor& v_cache,
-                                    const torch::Tensor& context_lens, const torch::Tensor& slots, double scale,
+                                    const torch::Tensor& context_lens, const torch::Tensor& slots,
+                                    const torch::Tensor& block_table, int64_t max_context, double scale,
                                     int64_t selective_topk, int sm_count) {
   torch::Tensor out = torch::empty({q.size(0), q.size(1), v_cache.size(3)}, q.options());
-  const auto p = params_for(q, k_cache, v_cache, context_lens, slots, out, scale);
-  const int capacity = static_cast<int>(k_cache.size(1));
+  const auto p = params_for(q, k_cache, v_cache, context_lens, slots, block_table, out, scale);
+  const int capacity = static_cast<int>(max_context);
   cudaStream_t stream = at::cuda::getCurrentCUDAStream().stream();
   if (selective_topk > 0) {
     const auto plan = kernels::plan_selective_v(p, capacity);

@@ -5,7 +5,7 @@
 //
 // Invariants: everything runs on LibTorch's current CUDA stream, with no host synchronisation and
 // no allocation beyond the caching allocator's workspace tensor, so a decode step can be captured
-// in a CUDA graph. Plans are per (batch, cache capacity) and cheap to recompute.
+// in a CUDA graph. Plans are per (batch, slot capacity) and cheap to recompute.
 #pragma once
 
 #include <torch/torch.h>
@@ -21,12 +21,15 @@ bool cuda_decode_supported(const ModelConfig& config, torch::ScalarType dtype, i
 // The current device's SM count (the decode planner spreads a sequence's context over it).
 int cuda_sm_count();
 
-// q [B, n_q, d_k] (contiguous, bf16/fp16, CUDA); k_cache [slots, capacity, n_k, d_k] and v_cache
-// [slots, capacity, n_v, d_v] as KVCache holds them; context_lens [B] int32 (the new token's K/V
-// already stored); slots [B] int32. selective_topk > 0: Sigma's selective V fetching (the
-// runtime's semantics: softmax over the kept top-k scores). Returns [B, n_q, d_v].
+// q [B, n_q, d_k] (contiguous, bf16/fp16, CUDA); k_cache [pages, page_tokens, n_k, d_k] and
+// v_cache [pages, page_tokens, n_v, d_v] as KVCache holds them, with its block table (int32
+// [slots, pages a slot may hold]; undefined: slot s is page s, the [slots, capacity] layout);
+// context_lens [B] int32 (the new token's K/V already stored); slots [B] int32; max_context: the
+// most tokens a slot holds (the plan's length). selective_topk > 0: Sigma's selective V fetching
+// (the runtime's semantics: softmax over the kept top-k scores). Returns [B, n_q, d_v].
 torch::Tensor cuda_decode_attention(const torch::Tensor& q, const torch::Tensor& k_cache, const torch::Tensor& v_cache,
-                                    const torch::Tensor& context_lens, const torch::Tensor& slots, double scale,
+                                    const torch::Tensor& context_lens, const torch::Tensor& slots,
+                                    const torch::Tensor& block_table, int64_t max_context, double scale,
                                     int64_t selective_topk, int sm_count);
 
 }  // namespace aimicius::runtime

@@ -84,9 +84,14 @@ void cuda_project(const torch::Tensor& x, ProjectionInput input, const torch::Te
 
 void cuda_rope_append(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& q_out,
                       const torch::Tensor& k_cache, const torch::Tensor& v_cache, const torch::Tensor& slots,
-                      const torch::Tensor& context_lens, const torch::Tensor& inv_freq) {
+                      const torch::Tensor& context_lens, const torch::Tensor& block_table,
+                      const torch::Tensor& inv_freq) {
   for (const auto* t : {&q, &k, &v, &q_out, &k_cache, &v_cache, &slots, &context_lens, &inv_freq})
     require_contiguous(*t, "a rope/append tensor");
+  if (block_table.defined()) {
+    require_contiguous(block_table, "the block table");
+    if (block_table.scalar_type() != torch::kInt) throw std::invalid_argument("fused decode step: block table must be int32");
+  }
   if (slots.scalar_type() != torch::kInt || context_lens.scalar_type() != torch::kInt ||
       inv_freq.scalar_type() != torch::kDouble)
     throw std::invalid_argument("fused decode step: slots/context_lens must be int32 and inv_freq float64");
@@ -107,6 +112,10 @@ void cuda_rope_append(const torch::Tensor& q, const torch::Tensor& k, const torc
   p.v_cache = v_cache.data_ptr();
   p.slots = slots.data_ptr<int32_t>();
   p.context_lens = context_lens.data_ptr<int32_t>();
+  if (block_table.defined()) {
+    p.block_table = block_table.data_ptr<int32_t>();
+    p.block_table_stride = static_cast<int>(block_table.size(1));
+  }
   p.inv_freq = inv_freq.data_ptr<double>();
   kernels::rope_append(p, at::cuda::getCurrentCUDAStream().stream());
 }

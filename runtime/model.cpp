@@ -66,18 +66,38 @@ torch::Tensor load_weight(const TensorView& view, const ModelOptions& options) {
 
 torch::Tensor rope_inv_freq(const ModelConfig& c) { return torch::tensor(rope_table(c).inv_freq, torch::kFloat64); }
 
-KVCache::KVCache(const ModelConfig& c, int64_t slots, int64_t capacity, const torch::TensorOptions& options)
-    : lengths(slots, 0), capacity_(capacity) {
+namespace {
+
+int64_t pool_pages(int64_t slots, int64_t capacity, int64_t pool_tokens) {
+  if (slots < 1 || capacity < 1 || pool_tokens < 0)
+    throw std::invalid_argument(fmt::format("KV cache: {} slots of {} tokens, a pool of {} tokens", slots, capacity,
+                                            pool_tokens));
+  const int64_t per_slot = (capacity + KVCache::kPageTokens - 1) / KVCache::kPageTokens;
+  return pool_tokens > 0 ? (pool_tokens + KVCache::kPageTokens - 1) / KVCache::kPageTokens : slots * per_slot;
+}
+
+}  // namespace
+
+KVCache::KVCache(const ModelConfig& c, int64_t slots, int64_t capacity, const torch::TensorOptions& options,
+                 int64_t pool_tokens)
+    : lengths(slots, 0),
+      capacity_(capacity),
+      full_size_pool_(pool_pages(slots, capacity, pool_tokens) >=
+                      slots * ((capacity + kPageTokens - 1) / kPageTokens)),
+      pages_(slots, pool_pages(slots, capacity, pool_tokens), kPageTokens, capacity) {
   for (int64_t l = 0; l < c.num_layers; ++l) {
-    k.push_back(torch::zeros({slots, capacity, c.num_k_heads, c.head_dim_qk}, options));
-    v.push_back(torch::zeros({slots, capacity, c.num_v_heads, c.head_dim_v}, options));
+    k.push_back(torch::zeros({pages_.pages(), kPageTokens, c.num_k_heads, c.head_dim_qk}, options));
+    v.push_back(torch::zeros({pages_.pages(), kPageTokens, c.num_v_heads, c.head_dim_v}, options));
   }
   const int64_t elem = static_cast<int64_t>(c10::elementSize(options.dtype().toScalarType()));
   k_token_bytes_ = c.num_layers * c.k_size() * elem;
   v_token_bytes_ = c.num_layers * c.v_size() * elem;
+  device_table_ = torch::empty({slots, pages_.table_stride()}, options.dtype(torch::kInt));
 }
 
-int64_t KVCache::bytes() const { return slots() * capacity_ * (k_token_bytes_ + v_token_bytes_); }
+int64_t KVCache::bytes() const {
+  return pages_.pages() * kPageTokens * (k_token_bytes_ + v_token_bytes_);
+}
 
 int64_t KVCache::used_bytes() const {
   int64_t tokens = 0;
@@ -85,10 +105,42 @@ int64_t KVCache::used_bytes() const {
   return tokens * (k_token_bytes_ + v_token_bytes_);
 }
 
+bool KVCache::reserve(int64_t slot, int64_t tokens) {
+  if (tokens > capacity_)
+    throw std::out_of_range(fmt::format("KV cache: slot {} cannot hold {} tokens (capacity {})", slot, tokens, capacity_));
+  return pages_.reserve(slot, tokens);
+}
+
+void KVCache::ensure(int64_t slot, int64_t tokens) {
+  if (pages_.reserved(slot) >= tokens) return;
+  if (!reserve(slot, full_size_pool_ ? capacity_ : tokens))
+    throw std::runtime_error(fmt::format(
+        "KV cache out of pages: slot {} needs room for {} tokens ({} held), {} of {} pages of {} tokens free", slot,
+        tokens, pages_.reserved(slot), pages_.free_pages(), pages_.pages(), kPageTokens));
+}
+
 void KVCache::reset(int64_t slot) {
   if (slot < 0 || slot >= slots())
     throw std::out_of_range(fmt::format("KV cache: no slot {} (the cache has {})", slot, slots()));
   lengths[slot] = 0;
+  pages_.release(slot);
+}
+
+void KVCache::append_rows(int64_t slot, int64_t from, int64_t n, std::vector<int64_t>& out) const {
+  for (int64_t t = from; t < from + n; ++t) out.push_back(pages_.row(slot, t));
+}
+
+const torch::Tensor& KVCache::device_table() {
+  if (device_table_version_ != pages_.version()) {
+    // A fresh host tensor per refresh: the asynchronous copy may still be reading the last one
+    // (from page-locked memory on CUDA, where LibTorch's caching host allocator keeps it until then).
+    const torch::Tensor host = torch::from_blob(const_cast<int32_t*>(pages_.table().data()), device_table_.sizes(),
+                                                torch::kInt)
+                                   .clone();
+    device_table_.copy_(device_table_.is_cuda() ? host.pin_memory() : host, /*non_blocking=*/true);
+    device_table_version_ = pages_.version();
+  }
+  return device_table_;
 }
 
 void KVCache::copy_prefix(int64_t from, const std::vector<int64_t>& to, int64_t length) {
@@ -98,13 +150,23 @@ void KVCache::copy_prefix(int64_t from, const std::vector<int64_t>& to, int64_t 
   for (int64_t slot : to)
     if (slot < 0 || slot >= slots() || slot == from)
       throw std::out_of_range(fmt::format("KV cache: cannot copy slot {}'s prefix into slot {}", from, slot));
-  if (to.empty()) return;
-  const torch::Tensor index =
-      torch::tensor(to, torch::TensorOptions().dtype(torch::kLong)).to(k.empty() ? torch::kCPU : k[0].device());
-  // One write per layer and tensor, whatever the number of destinations: the rows broadcast over them.
+  if (to.empty() || length == 0) {
+    for (int64_t slot : to) lengths[slot] = 0;
+    return;
+  }
+  // One gather and one scatter per layer and tensor, whatever the number of destinations.
+  std::vector<int64_t> src, dst;
+  for (int64_t slot : to) {
+    ensure(slot, length);
+    append_rows(from, 0, length, src);
+    append_rows(slot, 0, length, dst);
+  }
+  const torch::Device dev = k.empty() ? torch::Device(torch::kCPU) : k[0].device();
+  const torch::Tensor src_d = torch::tensor(src, torch::kLong).to(dev), dst_d = torch::tensor(dst, torch::kLong).to(dev);
   for (size_t l = 0; l < k.size(); ++l) {
-    k[l].narrow(1, 0, length).index_put_({index}, k[l][from].narrow(0, 0, length).clone());
-    v[l].narrow(1, 0, length).index_put_({index}, v[l][from].narrow(0, 0, length).clone());
+    const int64_t layer = static_cast<int64_t>(l);
+    k_rows(layer).index_copy_(0, dst_d, k_rows(layer).index_select(0, src_d));
+    v_rows(layer).index_copy_(0, dst_d, v_rows(layer).index_select(0, src_d));
   }
   for (int64_t slot : to) lengths[slot] = length;
 }
@@ -231,8 +293,9 @@ void Model::assign_weights(const std::function<torch::Tensor(const std::string&)
 #endif
 }
 
-KVCache Model::make_cache(int64_t slots, int64_t capacity) const {
-  return KVCache(config_, slots, capacity, torch::TensorOptions().dtype(options_.dtype).device(options_.device));
+KVCache Model::make_cache(int64_t slots, int64_t capacity, int64_t pool_tokens) const {
+  return KVCache(config_, slots, capacity, torch::TensorOptions().dtype(options_.dtype).device(options_.device),
+                 pool_tokens);
 }
 
 torch::Tensor Model::rms_norm(const torch::Tensor& x, const torch::Tensor& gain) const {
@@ -304,22 +367,51 @@ torch::Tensor Model::rope(const torch::Tensor& x, const torch::Tensor& cos, cons
 }
 
 int64_t Model::store_rows(KVCache& cache, int64_t index, const torch::Tensor& k, const torch::Tensor& v,
-                          const std::vector<int64_t>& slots, const Padding* padding) const {
-  const int64_t T = k.size(1);
-  int64_t longest = 0;
+                          const CacheIndex& rows) const {
+  // One scatter per tensor: every real token's row, from the forward's rows in order.
+  auto real = [&](const torch::Tensor& x) {
+    const torch::Tensor flat = x.reshape({-1, x.size(2), x.size(3)});
+    return rows.source.defined() ? flat.index_select(0, rows.source) : flat;
+  };
+  cache.k_rows(index).index_copy_(0, rows.write, real(k));
+  cache.v_rows(index).index_copy_(0, rows.write, real(v));
+  return rows.longest;
+}
+
+Model::CacheIndex Model::cache_index(const KVCache& cache, const std::vector<int64_t>& slots,
+                                     const std::vector<int64_t>& start, const Padding* padding, int64_t T) const {
+  CacheIndex out;
+  std::vector<int64_t> write, source;
   for (size_t b = 0; b < slots.size(); ++b) {
-    const int64_t start = cache.lengths[slots[b]];  // append() checked the capacity
-    const int64_t rows = padding ? padding->real[b] : T;
-    cache.k[index][slots[b]].narrow(0, start, rows).copy_(k[b].narrow(0, 0, rows));
-    cache.v[index][slots[b]].narrow(0, start, rows).copy_(v[b].narrow(0, 0, rows));
-    longest = std::max(longest, start + rows);
+    const int64_t real = padding ? padding->real[b] : T;
+    cache.append_rows(slots[b], start[b], real, write);
+    if (padding)
+      for (int64_t t = 0; t < real; ++t) source.push_back(static_cast<int64_t>(b) * T + t);
+    out.longest = std::max(out.longest, start[b] + real);
   }
-  return longest;
+  out.write = torch::tensor(write, torch::kLong).to(options_.device);
+  if (padding && static_cast<int64_t>(source.size()) != static_cast<int64_t>(slots.size()) * T)
+    out.source = torch::tensor(source, torch::kLong).to(options_.device);
+  return out;
+}
+
+const torch::Tensor& Model::context_rows(const KVCache& cache, const std::vector<int64_t>& slots,
+                                         CacheIndex& rows) const {
+  if (rows.read.defined()) return rows.read;
+  const int64_t L = rows.longest;
+  std::vector<int64_t> read(slots.size() * L, 0);
+  for (size_t b = 0; b < slots.size(); ++b) {
+    const int64_t room = std::min(L, cache.pages().reserved(slots[b]));
+    for (int64_t t = 0; t < room; ++t) read[b * L + t] = cache.row(slots[b], t);
+  }
+  rows.read = torch::tensor(read, torch::kLong).view({static_cast<int64_t>(slots.size()), L}).to(options_.device);
+  return rows.read;
 }
 
 torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tensor& h, const torch::Tensor& positions,
                                KVCache& cache, const std::vector<int64_t>& slots, const DecodeIndex* kernel_step,
-                               const Padding* padding) {
+                               const Padding* padding, CacheIndex* rows) {
+  (void)padding;  // read by the CUDA prefill paths only
   const ModelConfig& c = config_;
   const int64_t B = h.size(0), T = h.size(1);
   const int64_t nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads, dk = c.head_dim_qk, dv = c.head_dim_v;
@@ -346,13 +438,14 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
 
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   if (kernel_step) {
-    // Decode on CUDA: one scatter per cache stores this step's rows (forward() checked capacity),
-    // then the kernel reads each slot's context where it lies, in bf16/fp16, without a gather.
-    cache.k[index].index_put_({kernel_step->slots_long, kernel_step->positions_long}, k.select(1, 0));
-    cache.v[index].index_put_({kernel_step->slots_long, kernel_step->positions_long}, v.select(1, 0));
+    // Decode on CUDA: one scatter per cache stores this step's rows (forward() gave them room),
+    // then the kernel reads each slot's context where its pages lie, in bf16/fp16, without a gather.
+    cache.k_rows(index).index_copy_(0, kernel_step->rows_long, k.select(1, 0));
+    cache.v_rows(index).index_copy_(0, kernel_step->rows_long, v.select(1, 0));
     const torch::Tensor out = cuda_decode_attention(
         q.select(1, 0).contiguous(), cache.k[index], cache.v[index], kernel_step->context_lens_i32, kernel_step->slots_i32,
-        1.0 / std::sqrt(static_cast<double>(dk)), options_.selective_v_topk, cuda_sm_count_);
+        kernel_step->table, cache.capacity(), 1.0 / std::sqrt(static_cast<double>(dk)), options_.selective_v_topk,
+        cuda_sm_count_);
     return torch::linear(out.reshape({B, 1, nq * dv}), w.o_proj);
   }
 #else
@@ -367,7 +460,7 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   bool fresh = T > 1 && h.is_cuda() && c.plain_attention();
   for (int64_t b = 0; fresh && b < B; ++b) fresh = cache.lengths[slots[b]] == 0;  // host state: no sync
   if (fresh) {
-    store_rows(cache, index, k, v, slots, padding);
+    store_rows(cache, index, k, v, *rows);
     const torch::Tensor qh = q.transpose(1, 2);                                   // [B, nq, T, dk]
     const torch::Tensor kh = k.transpose(1, 2).repeat_interleave(nq / nk, 1);     // [B, nq, T, dk]
     const torch::Tensor vh = v.transpose(1, 2).repeat_interleave(nq / nv, 1);     // [B, nq, T, dv]
@@ -387,19 +480,24 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
       (h.scalar_type() == torch::kBFloat16 || h.scalar_type() == torch::kHalf)) {
     std::vector<int64_t> held(B);
     for (int64_t b = 0; b < B; ++b) held[b] = cache.lengths[slots[b]];  // before store_rows appends
-    store_rows(cache, index, k, v, slots, padding);
+    store_rows(cache, index, k, v, *rows);
     torch::Tensor out = torch::zeros({B, T, nq, dv}, q.options());
     for (int64_t b = 0; b < B; ++b) {
-      const int64_t rows = padding ? padding->real[b] : T;
-      if (rows == 0) continue;
-      const int64_t context = held[b] + rows;
-      const torch::Tensor qb = q[b].narrow(0, 0, rows).transpose(0, 1).contiguous().unsqueeze(0);  // [1, nq, rows, dk]
+      const int64_t real = padding ? padding->real[b] : T;
+      if (real == 0) continue;
+      const int64_t context = held[b] + real;
+      const torch::Tensor qb = q[b].narrow(0, 0, real).transpose(0, 1).contiguous().unsqueeze(0);  // [1, nq, real, dk]
+      // The slot's context rows: one run of the cache (a view) or gathered from its pages.
+      auto context_of = [&](const torch::Tensor& all) {
+        if (const auto first = cache.contiguous_rows(slots[b], context)) return all.narrow(0, *first, context);
+        return all.index_select(0, context_rows(cache, slots, *rows)[b].narrow(0, 0, context));
+      };
       const torch::Tensor kb =
-          cache.k[index][slots[b]].narrow(0, 0, context).transpose(0, 1).repeat_interleave(nq / nk, 0).unsqueeze(0);
+          context_of(cache.k_rows(index)).transpose(0, 1).repeat_interleave(nq / nk, 0).unsqueeze(0);
       const torch::Tensor vb =
-          cache.v[index][slots[b]].narrow(0, 0, context).transpose(0, 1).repeat_interleave(nq / nv, 0).unsqueeze(0);
+          context_of(cache.v_rows(index)).transpose(0, 1).repeat_interleave(nq / nv, 0).unsqueeze(0);
       const torch::Tensor ob = std::get<0>(at::_scaled_dot_product_flash_attention(qb, kb, vb, 0.0, /*is_causal=*/true));
-      out[b].narrow(0, 0, rows).copy_(ob[0].transpose(0, 1));  // [rows, nq, dv]
+      out[b].narrow(0, 0, real).copy_(ob[0].transpose(0, 1));  // [real, nq, dv]
     }
     return torch::linear(out.reshape({B, T, nq * dv}), w.o_proj);
   }
@@ -409,10 +507,10 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   // context] float32 scores are never materialised. (Key 0 is visible to every query, so no row is
   // fully masked.)
   if (T > 1 && h.is_cuda() && c.plain_attention()) {
-    const int64_t max_len = store_rows(cache, index, k, v, slots, padding);
-    const torch::Tensor slot_index = torch::tensor(slots, torch::TensorOptions().dtype(torch::kLong)).to(h.device());
-    const torch::Tensor keys = cache.k[index].index_select(0, slot_index).narrow(1, 0, max_len);    // [B, L, nk, dk]
-    const torch::Tensor values = cache.v[index].index_select(0, slot_index).narrow(1, 0, max_len);  // [B, L, nv, dv]
+    const int64_t max_len = store_rows(cache, index, k, v, *rows);
+    const torch::Tensor read = context_rows(cache, slots, *rows).reshape({-1});
+    const torch::Tensor keys = cache.k_rows(index).index_select(0, read).view({B, max_len, nk, dk});
+    const torch::Tensor values = cache.v_rows(index).index_select(0, read).view({B, max_len, nv, dv});
     const torch::Tensor key_pos = torch::arange(max_len, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
     const torch::Tensor visible = key_pos.view({1, 1, 1, max_len}) <= positions.view({B, 1, T, 1});  // [B, 1, T, L]
     const torch::Tensor qh = q.transpose(1, 2);                                            // [B, nq, T, dk]
@@ -426,10 +524,10 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   // Store this step's K and V at each slot's current length; gather each slot's whole context.
   // (A padded query may see rows past its slot's length: zeros, or a reset slot's old rows; its
   // output is discarded either way.)
-  const int64_t max_len = store_rows(cache, index, k, v, slots, padding);
-  const torch::Tensor slot_index = torch::tensor(slots, torch::TensorOptions().dtype(torch::kLong).device(h.device()));
-  const torch::Tensor keys = cache.k[index].index_select(0, slot_index).narrow(1, 0, max_len).to(torch::kFloat32);
-  const torch::Tensor values = cache.v[index].index_select(0, slot_index).narrow(1, 0, max_len).to(torch::kFloat32);
+  const int64_t max_len = store_rows(cache, index, k, v, *rows);
+  const torch::Tensor read = context_rows(cache, slots, *rows).reshape({-1});
+  const torch::Tensor keys = cache.k_rows(index).index_select(0, read).view({B, max_len, nk, dk}).to(torch::kFloat32);
+  const torch::Tensor values = cache.v_rows(index).index_select(0, read).view({B, max_len, nv, dv}).to(torch::kFloat32);
 
   // Scores per K group: q [B, T, nk, q_per_k, dk] x keys [B, L, nk, dk] -> [B, nk, q_per_k, T, L].
   const int64_t q_per_k = nq / nk, q_per_v = nq / nv;
@@ -547,7 +645,7 @@ torch::Tensor Model::prefill(const std::vector<std::vector<int32_t>>& prompts, K
   return append(checked.to(options_.device), cache, slots, &padding, true);
 }
 
-std::vector<int64_t> Model::start_rows(const KVCache& cache, const std::vector<int64_t>& slots, const Padding* padding,
+std::vector<int64_t> Model::start_rows(KVCache& cache, const std::vector<int64_t>& slots, const Padding* padding,
                                        int64_t T) const {
   std::vector<int64_t> start(slots.size());
   for (size_t b = 0; b < slots.size(); ++b) {
@@ -556,6 +654,7 @@ std::vector<int64_t> Model::start_rows(const KVCache& cache, const std::vector<i
     if (start[b] + rows > cache.capacity())
       throw std::runtime_error(fmt::format("KV cache slot {} full: {} + {} tokens > capacity {}", slots[b], start[b],
                                            rows, cache.capacity()));
+    cache.ensure(slots[b], start[b] + rows);
   }
   return start;
 }
@@ -569,19 +668,19 @@ torch::Tensor Model::append(const torch::Tensor& tokens, KVCache& cache, const s
       torch::tensor(start, torch::kLong).to(options_.device).view({B, 1}) +
       torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(options_.device)).view({1, T});
 
+  CacheIndex rows = cache_index(cache, slots, start, padding, T);
   // One decode token per slot on CUDA: the kernels' index tensors, shared by all layers.
   std::optional<DecodeIndex> kernel_step;
   if (cuda_kernels_ && T == 1) {
     std::vector<int32_t> slots32(slots.begin(), slots.end()), lens32(B);
     for (int64_t b = 0; b < B; ++b) lens32[b] = static_cast<int32_t>(start[b] + 1);
     const auto i32 = torch::TensorOptions().dtype(torch::kInt);
-    kernel_step = DecodeIndex{torch::tensor(slots, torch::kLong).to(options_.device), positions.view({B}),
-                              torch::tensor(slots32, i32).to(options_.device),
-                              torch::tensor(lens32, i32).to(options_.device)};
+    kernel_step = DecodeIndex{rows.write, torch::tensor(slots32, i32).to(options_.device),
+                              torch::tensor(lens32, i32).to(options_.device), cache.device_table()};
   }
 
   const torch::Tensor logits =
-      run_layers(tokens, positions, cache, slots, kernel_step ? &*kernel_step : nullptr, padding, last_only);
+      run_layers(tokens, positions, cache, slots, kernel_step ? &*kernel_step : nullptr, padding, &rows, last_only);
   for (int64_t b = 0; b < B; ++b) cache.lengths[slots[b]] += padding ? padding->real[b] : T;
   return logits;
 }
@@ -590,7 +689,7 @@ bool Model::fused_step(int64_t batch) const { return batch <= fused_max_batch_; 
 
 torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
                                 const std::vector<int64_t>& slots, const DecodeIndex* kernel_step,
-                                const Padding* padding, bool last_only) {
+                                const Padding* padding, CacheIndex* rows, bool last_only) {
   const ModelConfig& c = config_;
   const int64_t B = tokens.size(0), T = tokens.size(1);
   if (cpu_) return run_layers_cpu(tokens, cache, slots, padding, last_only);
@@ -609,7 +708,7 @@ torch::Tensor Model::run_layers(const torch::Tensor& tokens, const torch::Tensor
     const Layer& w = layers_[l];
     const torch::Tensor normed = rms_norm(x, w.input_norm);
     phase_mark("norms and residual adds", prefill);
-    torch::Tensor attended = attention(w, l, normed, positions, cache, slots, kernel_step, padding);
+    torch::Tensor attended = attention(w, l, normed, positions, cache, slots, kernel_step, padding, rows);
     phase_mark("attention and output projection", prefill);
     if (w.attn_out_norm.defined()) attended = rms_norm(attended, w.attn_out_norm);
     x = x + attended;
@@ -632,15 +731,21 @@ torch::Tensor Model::run_layers_cpu(const torch::Tensor& tokens, KVCache& cache,
                                     const Padding* padding, bool last_only) {
   const int64_t B = tokens.size(0), T = tokens.size(1);
   const torch::Tensor ids = tokens.to(torch::kLong).contiguous();
-  std::vector<int64_t> start(B), real(B);
+  std::vector<int64_t> start(B), real(B), first_row(B);
   for (int64_t b = 0; b < B; ++b) {
     start[b] = cache.lengths[slots[b]];  // append() updates the lengths after the forward
     real[b] = padding ? padding->real[b] : T;
+    // The CPU path reads a slot's rows as one run: a full-size pool gives every slot one (model.h);
+    // LocalModel pages a smaller pool only on CUDA.
+    const auto first = cache.contiguous_rows(slots[b], start[b] + real[b]);
+    if (!first)
+      throw std::logic_error(fmt::format("CPU path: KV cache slot {} is not one run of rows (a pool smaller than its "
+                                         "slots' capacity: page it on CUDA only)", slots[b]));
+    first_row[b] = *first;
   }
   cpu::CpuBatch batch;
   batch.tokens = ids.data_ptr<int64_t>();
-  batch.rows = B, batch.T = T, batch.start = start.data(), batch.real = real.data(), batch.slot = slots.data();
-  batch.capacity = cache.capacity();
+  batch.rows = B, batch.T = T, batch.start = start.data(), batch.real = real.data(), batch.first_row = first_row.data();
   for (int64_t l = 0; l < config_.num_layers; ++l) {  // the cache is float32, contiguous (make_cache)
     batch.k_cache.push_back(cache.k[l].data_ptr<float>());
     batch.v_cache.push_back(cache.v[l].data_ptr<float>());
@@ -669,21 +774,23 @@ torch::Tensor to_device(const std::vector<int64_t>& v, torch::Device dev) {
 // row is computed by any layer. Per layer, RoPE of q and k and the append of the K/V rows to each
 // slot (at held[b] + t) are one kernel (kernels/rope_append.h, whose rounding is the op path's),
 // and attention is one varlen FlashAttention 2 call that reads each sequence's keys where they lie
-// in the cache: the cache [slots, capacity, n_kv, d] is one array of slots x capacity rows,
-// cu_seqlens_k[b] names the slot's first row and seqused_k[b] how many it uses (FlashAttention 2
-// reads a sequence's keys from cu_seqlens_k[b] for seqused_k[b] rows, so the starts need not be
-// increasing), and causal is FlashAttention's rule aligned to the last key, so each new token sees
-// the held rows and the new ones up to itself. Nothing is gathered or copied: DiffQKV's calls (below)
-// broadcast a shared head by a stride-0 view.
+// in the cache: the paged cache is one array of pages x kPageTokens rows, and a sequence whose
+// pages are one run of rows (KVCache::contiguous_rows: nearly always, kv_pages.h) is read in place,
+// cu_seqlens_k[b] naming its first row and seqused_k[b] how many it uses (FlashAttention 2 reads a
+// sequence's keys from cu_seqlens_k[b] for seqused_k[b] rows, so the starts need not be
+// increasing); when one is not, the group's contexts are gathered into one array per layer first
+// (FlashAttention as LibTorch exposes it takes no block table). Causal is FlashAttention's rule
+// aligned to the last key, so each new token sees the held rows and the new ones up to itself.
+// DiffQKV's calls (below) broadcast a shared head by a stride-0 view.
 torch::Tensor Model::run_layers_packed(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
                                        const Padding* padding, bool last_only) {
   const ModelConfig& c = config_;
   const int64_t B = tokens.size(0), T = tokens.size(1);
   const int64_t nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads, dk = c.head_dim_qk, dv = c.head_dim_v;
-  const int64_t capacity = cache.capacity(), all_rows = cache.slots() * capacity;
-  std::vector<int64_t> rows, last;
+  std::vector<int64_t> rows, last, gather;
   std::vector<int32_t> row_slot, row_context, cu_q = {0}, cu_k, used;
   int64_t max_q = 0, max_k = 0;
+  bool in_place = true;
   for (int64_t b = 0; b < B; ++b) {
     const int64_t held = cache.lengths[slots[b]], real = padding ? padding->real[b] : T;  // before the append
     for (int64_t t = 0; t < real; ++t) {
@@ -692,11 +799,20 @@ torch::Tensor Model::run_layers_packed(const torch::Tensor& tokens, KVCache& cac
       row_context.push_back(static_cast<int32_t>(held + t + 1));
     }
     cu_q.push_back(cu_q.back() + static_cast<int32_t>(real));
-    cu_k.push_back(static_cast<int32_t>(slots[b] * capacity));
+    const auto first = cache.contiguous_rows(slots[b], held + real);
+    in_place = in_place && first.has_value();
+    cu_k.push_back(static_cast<int32_t>(first.value_or(0)));
+    cache.append_rows(slots[b], 0, held + real, gather);
     used.push_back(static_cast<int32_t>(held + real));
     if (real > 0) last.push_back(cu_q.back() - 1);
     max_q = std::max(max_q, real);
     max_k = std::max(max_k, held + real);
+  }
+  const int64_t all_rows = in_place ? cache.k_rows(0).size(0) : static_cast<int64_t>(gather.size());
+  if (!in_place) {  // the gathered contexts lie one after another
+    cu_k.assign(1, 0);
+    for (int64_t b = 0; b < B; ++b) cu_k.push_back(cu_k.back() + used[b]);
+    cu_k.pop_back();
   }
   cu_k.push_back(static_cast<int32_t>(all_rows));  // read only where seqused_k is absent
   const int64_t R = static_cast<int64_t>(rows.size());
@@ -704,6 +820,8 @@ torch::Tensor Model::run_layers_packed(const torch::Tensor& tokens, KVCache& cac
   const torch::Tensor rows_d = to_device(rows, dev), slot_d = to_device(row_slot, dev),
                       context_d = to_device(row_context, dev), cu_q_d = to_device(cu_q, dev),
                       cu_k_d = to_device(cu_k, dev), used_d = to_device(used, dev);
+  const torch::Tensor gather_d = in_place ? torch::Tensor() : to_device(gather, dev);
+  const torch::Tensor& table = cache.device_table();
   const double scale = q_logit_scale_ / std::sqrt(static_cast<double>(dk));
   // kernels/rope_append launches one block row per token: at most 65535 a call.
   constexpr int64_t kRopeRows = 65535;
@@ -721,10 +839,11 @@ torch::Tensor Model::run_layers_packed(const torch::Tensor& tokens, KVCache& cac
     for (int64_t r0 = 0; r0 < R; r0 += kRopeRows) {
       const int64_t n = std::min(kRopeRows, R - r0);
       cuda_rope_append(q.narrow(0, r0, n), k.narrow(0, r0, n), v.narrow(0, r0, n), q_rot.narrow(0, r0, n),
-                       cache.k[l], cache.v[l], slot_d.narrow(0, r0, n), context_d.narrow(0, r0, n), inv_freq_);
+                       cache.k[l], cache.v[l], slot_d.narrow(0, r0, n), context_d.narrow(0, r0, n), table, inv_freq_);
     }
     phase_mark("q/k/v projections and RoPE", true);
-    const torch::Tensor keys = cache.k[l].view({all_rows, nk, dk}), values = cache.v[l].view({all_rows, nv, dv});
+    const torch::Tensor keys = in_place ? cache.k_rows(l) : cache.k_rows(l).index_select(0, gather_d);
+    const torch::Tensor values = in_place ? cache.v_rows(l) : cache.v_rows(l).index_select(0, gather_d);
     auto flash = [&](const torch::Tensor& qs, const torch::Tensor& ks, const torch::Tensor& vs) {
       return std::get<0>(at::_flash_attention_forward(qs, ks, vs, cu_q_d, cu_k_d, max_q, max_k, 0.0, /*is_causal=*/true,
                                                        /*return_debug_mask=*/false, std::optional<double>(scale),
@@ -804,9 +923,11 @@ torch::Tensor Model::run_layers_fused(const torch::Tensor& tokens, KVCache& cach
       cuda_project(q_aug_act, plain, none, eps, ProjectionOutput::kStore, {{w.q_down, none, q_aug}}, sms);
       q_in = &q_aug;
     }
-    cuda_rope_append(*q_in, k, v, q_rot, cache.k[l], cache.v[l], step.slots_i32, step.context_lens_i32, inv_freq_);
-    const torch::Tensor attn = cuda_decode_attention(q_rot, cache.k[l], cache.v[l], step.context_lens_i32,
-                                                     step.slots_i32, scale, options_.selective_v_topk, cuda_sm_count_);
+    cuda_rope_append(*q_in, k, v, q_rot, cache.k[l], cache.v[l], step.slots_i32, step.context_lens_i32, step.table,
+                     inv_freq_);
+    const torch::Tensor attn =
+        cuda_decode_attention(q_rot, cache.k[l], cache.v[l], step.context_lens_i32, step.slots_i32, step.table,
+                              cache.capacity(), scale, options_.selective_v_topk, cuda_sm_count_);
     cuda_project(attn.view({B, nq * dv}), plain, none, eps, ProjectionOutput::kAddInto, {{w.o_proj, none, x}}, sms);
     cuda_project(x, normed, w.post_norm, eps, ProjectionOutput::kSiluGate,
                  {{w.gate_proj, none, act}, {w.up_proj, none, none}}, sms);
@@ -821,23 +942,25 @@ torch::Tensor Model::run_layers_fused(const torch::Tensor& tokens, KVCache& cach
 // writes (logits), the cache it was captured on, and the graph.
 struct Model::DecodeGraph {
   // The step's inputs, written by one transfer each before a replay: [3, B] long (token, position,
-  // slot) and [2, B] int (slot, context length); the tensors below are views of their rows.
+  // cache row of the new K/V) and [2, B] int (slot, context length); the tensors below are views of
+  // their rows. The block table is the cache's own device tensor, refreshed before a replay.
   torch::Tensor inputs_long, inputs_int;
   torch::Tensor tokens, positions;  // [B, 1]
   DecodeIndex index;
   torch::Tensor logits;             // [B, vocab] float32, rewritten by each replay
-  // Every K and V tensor the graph writes and reads, by address: a cache anywhere else (even a new
-  // one that reuses some freed addresses) needs another graph.
+  // Every K and V tensor the graph writes and reads, and the block table, by address: a cache
+  // anywhere else (even a new one that reuses some freed addresses) needs another graph.
   std::vector<const void*> cache_storage;
   CudaGraph graph;
 };
 
 namespace {
 
-std::vector<const void*> cache_storage_of(const KVCache& cache) {
+std::vector<const void*> cache_storage_of(KVCache& cache) {
   std::vector<const void*> out;
   for (const auto& t : cache.k) out.push_back(t.data_ptr());
   for (const auto& t : cache.v) out.push_back(t.data_ptr());
+  out.push_back(cache.device_table().data_ptr());
   return out;
 }
 
@@ -858,11 +981,11 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const std::v
   int32_t* i = staged_int.data_ptr<int32_t>();
   const int64_t* ids = ids_on_device ? nullptr : tokens.data_ptr<int64_t>();
   for (int64_t b = 0; b < B; ++b) {
-    l[b] = ids ? ids[b] : 0, l[B + b] = start[b], l[2 * B + b] = slots[b];
+    l[b] = ids ? ids[b] : 0, l[B + b] = start[b], l[2 * B + b] = cache.row(slots[b], start[b]);
     i[b] = static_cast<int32_t>(slots[b]), i[B + b] = static_cast<int32_t>(start[b] + 1);
   }
   std::shared_ptr<DecodeGraph>& g = decode_graphs_[B];
-  std::vector<const void*> storage = cache_storage_of(cache);
+  std::vector<const void*> storage = cache_storage_of(cache);  // and the block table brought up to date
   if (g && g->cache_storage == storage) {
     g->inputs_long.copy_(staged_long, /*non_blocking=*/true);
     g->inputs_int.copy_(staged_int, /*non_blocking=*/true);
@@ -880,12 +1003,13 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const std::v
   fresh->tokens = fresh->inputs_long[0].view({B, 1});
   fresh->positions = fresh->inputs_long[1].view({B, 1});
   if (ids_on_device) fresh->tokens.copy_(tokens);
-  fresh->index = DecodeIndex{fresh->inputs_long[2], fresh->inputs_long[1], fresh->inputs_int[0], fresh->inputs_int[1]};
+  fresh->index = DecodeIndex{fresh->inputs_long[2], fresh->inputs_int[0], fresh->inputs_int[1], cache.device_table()};
   fresh->cache_storage = std::move(storage);
-  const torch::Tensor logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, nullptr, true);
+  const torch::Tensor logits =
+      run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, nullptr, nullptr, true);
   try {
     fresh->graph.capture([&] {
-      fresh->logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, nullptr, true);
+      fresh->logits = run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, nullptr, nullptr, true);
     });
     if (g) {  // a graph of an earlier cache: its time stays in the total
       const CudaGraph::ReplayTime t = g->graph.replay_time();

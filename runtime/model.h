@@ -1,9 +1,14 @@
 // The DiffQKV decoder on LibTorch (CPU float32, or CUDA in bf16/fp16) and its KV cache.
 //
-// KV cache: per layer, K is [slots, capacity, n_k, d_k] and V is [slots, capacity, n_v, d_v]: K
-// and V keep their own head counts and dims (that saving is the point of DiffQKV). Each slot holds
-// one sequence with its own length; forward() appends T tokens to each listed slot at that slot's
-// current length, so prompts of different lengths share one cache and one decode step.
+// KV cache: paged (runtime/kv_pages.h). Per layer, K is [pages, page_tokens, n_k, d_k] and V is
+// [pages, page_tokens, n_v, d_v]: K and V keep their own head counts and dims (that saving is the
+// point of DiffQKV). Each slot holds one sequence with its own length, in the pages its row of the
+// block table names; forward() appends T tokens to each listed slot at that slot's current length,
+// so prompts of different lengths share one cache and one decode step. A cache whose pool holds
+// every slot at its full capacity gives each slot its whole capacity as one run of pages when it is
+// first written (as an unpaged [slots, capacity] cache would, and same-size runs never fragment);
+// a smaller pool gives a slot pages as it grows, or ahead of time (KVCache::reserve), so a short
+// sequence holds a short sequence's memory.
 //
 // A slot may start from rows copied from another slot (KVCache::copy_prefix: a shared prompt
 // prefix), and forward()/prefill() then append after them like after any earlier tokens.
@@ -15,9 +20,9 @@
 // rounding. (Padded queries attend to whatever precedes them; their outputs are discarded.)
 //
 // Invariants: forward() never reads past a slot's length (a causal mask over positions), lengths
-// only grow except that reset() empties a slot for its next sequence (continuous batching: its old
-// rows stay in place, past the length, where nothing reads them), and a slot's contents below its
-// length never change. Attention math is done in
+// only grow except that reset() empties a slot for its next sequence (continuous batching: its
+// pages go back to the pool, their old rows left where nothing reads them until rewritten), and a
+// slot's contents below its length never change (its pages never move). Attention math is done in
 // float32 whatever the storage dtype.
 #pragma once
 
@@ -28,10 +33,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "runtime/gguf/gguf_file.h"
+#include "runtime/kv_pages.h"
 #include "runtime/model_config.h"
 #include "runtime/safetensors.h"
 
@@ -74,27 +81,62 @@ struct ModelOptions {
 
 class KVCache {
  public:
-  KVCache(const ModelConfig& config, int64_t slots, int64_t capacity, const torch::TensorOptions& options);
+  // Rows a page holds: a multiple of 16 (the decode kernels' tile never straddles two pages).
+  static constexpr int64_t kPageTokens = 64;
+  // `slots` sequences of at most `capacity` tokens each, over a pool of `pool_tokens` rows (0: room
+  // for every slot at its full capacity at once). Throws std::invalid_argument on counts below 1.
+  KVCache(const ModelConfig& config, int64_t slots, int64_t capacity, const torch::TensorOptions& options,
+          int64_t pool_tokens = 0);
   int64_t slots() const { return static_cast<int64_t>(lengths.size()); }
+  // The most tokens one slot may hold.
   int64_t capacity() const { return capacity_; }
-  // Bytes held by K and V over all layers (allocated capacity, not just the used part).
+  // Bytes held by K and V over all layers (the whole pool, not just the used part).
   int64_t bytes() const;
   // Bytes of K and V that the stored tokens occupy: what a decode step must read.
   int64_t used_bytes() const;
-  // Empties `slot` for a new sequence (its length to 0); the old rows are left, unread.
+  // Room for `tokens` rows in `slot` (pages from the pool, the ones it holds kept); false, changing
+  // nothing, when the pool has too few free pages. Throws std::out_of_range past capacity().
+  bool reserve(int64_t slot, int64_t tokens);
+  // Whether a slot with no pages could be given room for `tokens` rows now.
+  bool can_reserve(int64_t tokens) const { return pages_.pages_for(tokens) <= pages_.free_pages(); }
+  // Room for rows [0, tokens) of slot before they are written: with a full-size pool the slot's
+  // whole capacity at once. Throws std::runtime_error naming the slot when the pool is out of pages.
+  void ensure(int64_t slot, int64_t tokens);
+  // Empties `slot` for a new sequence (its length to 0, its pages back to the pool).
   void reset(int64_t slot);
   // Starts each slot of `to` as a copy of slot `from`'s first `length` rows (a shared prefix
   // computed once, runtime/prefix_plan.h): their lengths become `length`; `from` is unchanged.
   // Rows are per position, so any length up to from's is a valid prefix of its sequence.
   void copy_prefix(int64_t from, const std::vector<int64_t>& to, int64_t length);
 
-  std::vector<torch::Tensor> k;  // per layer [slots, capacity, n_k, d_k]
-  std::vector<torch::Tensor> v;  // per layer [slots, capacity, n_v, d_v]
+  const KvPages& pages() const { return pages_; }
+  // The cache row (page x kPageTokens + offset) of token t of slot, as KvPages::row.
+  int64_t row(int64_t slot, int64_t t) const { return pages_.row(slot, t); }
+  // Appends the rows of tokens [from, from + n) of slot to `out`.
+  void append_rows(int64_t slot, int64_t from, int64_t n, std::vector<int64_t>& out) const;
+  // The first row, when tokens [0, tokens) of slot lie in one run of rows (KvPages::contiguous_rows).
+  std::optional<int64_t> contiguous_rows(int64_t slot, int64_t tokens) const {
+    return pages_.contiguous_rows(slot, tokens);
+  }
+  // K or V of one layer as [pages x kPageTokens, heads, d]: rows indexed by row().
+  torch::Tensor k_rows(int64_t layer) const { return k[layer].view({-1, k[layer].size(2), k[layer].size(3)}); }
+  torch::Tensor v_rows(int64_t layer) const { return v[layer].view({-1, v[layer].size(2), v[layer].size(3)}); }
+  // The block table on the cache's device (int32 [slots, pages().table_stride()], one tensor for
+  // the cache's life, so a CUDA graph may read it), brought up to date by an asynchronous copy on
+  // the current stream when it changed since the last call: call before a forward reads the cache.
+  const torch::Tensor& device_table();
+
+  std::vector<torch::Tensor> k;  // per layer [pages, kPageTokens, n_k, d_k]
+  std::vector<torch::Tensor> v;  // per layer [pages, kPageTokens, n_v, d_v]
   std::vector<int64_t> lengths;  // per slot
 
  private:
   int64_t capacity_;
+  bool full_size_pool_;  // every slot can hold its capacity at once: ensure() takes it whole
   int64_t k_token_bytes_ = 0, v_token_bytes_ = 0;
+  KvPages pages_;
+  torch::Tensor device_table_;
+  uint64_t device_table_version_ = ~0ull;
 };
 
 // Rotary frequencies [d_k / 2] (float64) of runtime/rope.h (every rope type transformers has for
@@ -113,7 +155,9 @@ class Model {
   const ModelConfig& config() const { return config_; }
   const ModelOptions& options() const { return options_; }
 
-  KVCache make_cache(int64_t slots, int64_t capacity) const;
+  // A cache on the model's device in its dtype (KVCache's constructor: pool_tokens 0 is room for
+  // every slot at full capacity).
+  KVCache make_cache(int64_t slots, int64_t capacity, int64_t pool_tokens = 0) const;
   // Whether decode steps run through the CUDA kernels, and as CUDA graphs (false after a capture
   // failed: the steps then run eagerly, exact but slower).
   bool decode_kernels_active() const { return cuda_kernels_; }
@@ -172,8 +216,17 @@ class Model {
   };
   // Device index tensors of one decode step, built once per forward for every layer.
   struct DecodeIndex {
-    torch::Tensor slots_long, positions_long;  // [B]: where this step's K/V rows go
-    torch::Tensor slots_i32, context_lens_i32;  // [B]: what the CUDA kernel reads
+    torch::Tensor rows_long;                    // [B]: the cache row this step's K/V go to (KVCache::row)
+    torch::Tensor slots_i32, context_lens_i32;  // [B]: what the CUDA kernels read
+    torch::Tensor table;                        // the cache's block table (KVCache::device_table)
+  };
+  // Where one forward's K/V rows go in the paged cache and where each slot's context lies, built
+  // once for every layer (host work and a transfer each).
+  struct CacheIndex {
+    torch::Tensor write;   // [R] long: the cache row of each real new token, rows in order, tokens in order
+    torch::Tensor source;  // [R] long: its index among the forward's B x T tokens; undefined when R = B x T
+    int64_t longest = 0;   // the longest context after the write
+    torch::Tensor read;    // [B, longest] long: each slot's context rows (context_rows() builds it)
   };
   // A forward whose rows have different numbers of real tokens (prefill()): row b's first real[b]
   // tokens are its own, the rest of its T is padding.
@@ -190,8 +243,14 @@ class Model {
   torch::Tensor checked_host_tokens(const torch::Tensor& tokens, size_t slots) const;
   // Where each slot's new rows start (its length now), after checking that T rows (padding's real
   // ones) fit its capacity.
-  std::vector<int64_t> start_rows(const KVCache& cache, const std::vector<int64_t>& slots, const Padding* padding,
+  // Also gives the slots room for those rows (KVCache::ensure).
+  std::vector<int64_t> start_rows(KVCache& cache, const std::vector<int64_t>& slots, const Padding* padding,
                                   int64_t T) const;
+  // The CacheIndex of a forward of T tokens a slot starting at `start` (after start_rows).
+  CacheIndex cache_index(const KVCache& cache, const std::vector<int64_t>& slots, const std::vector<int64_t>& start,
+                         const Padding* padding, int64_t T) const;
+  // rows.read, built on first use: [B, rows.longest], entries past a slot's room row 0 (masked).
+  const torch::Tensor& context_rows(const KVCache& cache, const std::vector<int64_t>& slots, CacheIndex& rows) const;
   // forward() and prefill()'s unpadded case from checked host tokens: a graphed decode step when
   // one applies, else append() on the tokens moved to the device.
   torch::Tensor append_host(const torch::Tensor& host_tokens, KVCache& cache, const std::vector<int64_t>& slots,
@@ -201,17 +260,17 @@ class Model {
                        const Padding* padding, bool last_only);
   torch::Tensor attention(const Layer& layer, int64_t index, const torch::Tensor& h, const torch::Tensor& positions,
                           KVCache& cache, const std::vector<int64_t>& slots, const DecodeIndex* kernel_step,
-                          const Padding* padding);
-  // Writes each row's K and V (its real tokens only) at its slot's current length; returns the
-  // longest context after the write.
+                          const Padding* padding, CacheIndex* rows);
+  // Writes each row's K and V [B, T, heads, d] (its real tokens only) at its slot's current length
+  // (rows.write); returns the longest context after the write.
   int64_t store_rows(KVCache& cache, int64_t index, const torch::Tensor& k, const torch::Tensor& v,
-                     const std::vector<int64_t>& slots, const Padding* padding) const;
+                     const CacheIndex& rows) const;
   // Embedding, every layer, and the logits of the last position ([B, vocab] float32 when
   // last_only: each row's last real token under padding); no host work, so a kernel decode step
   // through it can be captured in a graph.
   torch::Tensor run_layers(const torch::Tensor& tokens, const torch::Tensor& positions, KVCache& cache,
                            const std::vector<int64_t>& slots, const DecodeIndex* kernel_step, const Padding* padding,
-                           bool last_only);
+                           CacheIndex* rows, bool last_only);
   // A kernel decode step (one token per slot, last_only) through the fused kernels: the same
   // result as run_layers within fp32 summation order (see kernels/gemv.h on rounding).
   torch::Tensor run_layers_fused(const torch::Tensor& tokens, KVCache& cache, const DecodeIndex& step);

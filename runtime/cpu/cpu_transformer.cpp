@@ -240,8 +240,8 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
         }
       }
       const int64_t pos = batch.start[b] + t;
-      std::copy(row + nq * dk, row + (nq + nk) * dk, kc + (batch.slot[b] * batch.capacity + pos) * nk * dk);
-      std::copy(row + (nq + nk) * dk, row + qkv_w, vc + (batch.slot[b] * batch.capacity + pos) * nv * dv);
+      std::copy(row + nq * dk, row + (nq + nk) * dk, kc + (batch.first_row[b] + pos) * nk * dk);
+      std::copy(row + (nq + nk) * dk, row + qkv_w, vc + (batch.first_row[b] + pos) * nv * dv);
      }
     }, 16);
     // One tile of tokens x one head group an item (see `items` above); items are dealt to the
@@ -269,8 +269,8 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
             kk[queries] = batch.start[b] + n % T + 1 - first;
           }
         }
-        const float* base_k = kc + (batch.slot[b] * batch.capacity + first) * nk * dk + head0 / (nq / nk) * dk;
-        const float* base_v = vc + (batch.slot[b] * batch.capacity + first) * nv * dv + head0 / (nq / nv) * dv;
+        const float* base_k = kc + (batch.first_row[b] + first) * nk * dk + head0 / (nq / nk) * dk;
+        const float* base_v = vc + (batch.first_row[b] + first) * nv * dv + head0 / (nq / nv) * dv;
         K.attend(queries, qp, kk, base_k, nk * dk, base_v, nv * dv, dk, dv, local ? local_q_scale_ : q_scale_, softcap,
                  scores[thread].data(), max_keys, op);
       }

@@ -36,10 +36,11 @@ struct CpuBatch {
   int64_t rows = 0, T = 0;
   const int64_t* start = nullptr;   // per row: the cache position of its first token
   const int64_t* real = nullptr;    // per row: its real tokens (<= T); the rest is padding
-  const int64_t* slot = nullptr;    // per row: its cache slot
-  // Per layer: K [slots, capacity, n_k, d_k] and V [slots, capacity, n_v, d_v], float32, contiguous.
+  // Per row: the cache row of its sequence's position 0; positions 0 .. start + real - 1 are the
+  // rows after it, one run (runtime/kv_pages.h: the caller checks that the slot's pages are).
+  const int64_t* first_row = nullptr;
+  // Per layer: K [cache rows, n_k, d_k] and V [cache rows, n_v, d_v], float32, contiguous.
   std::vector<float*> k_cache, v_cache;
-  int64_t capacity = 0;
 };
 
 class CpuTransformer {

@@ -39,6 +39,14 @@ double scaled_error(const torch::Tensor& got, const torch::Tensor& want) {
   return (got - want).abs().max().item<double>() / want.abs().max().item<double>();
 }
 
+// Rows [from, from + n) of one slot of a layer's K or V (KVCache::k_rows / v_rows), wherever its
+// pages put them.
+torch::Tensor slot_rows(const KVCache& cache, const torch::Tensor& all, int64_t slot, int64_t from, int64_t n) {
+  std::vector<int64_t> rows;
+  cache.append_rows(slot, from, n, rows);
+  return all.index_select(0, torch::tensor(rows, torch::kLong).to(all.device()));
+}
+
 std::vector<int32_t> random_tokens(int64_t n, int64_t vocab, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<int32_t> t(n);
@@ -173,14 +181,16 @@ TEST(Model, PaddedPrefillOfDifferentLengthsMatchesPerPromptForwards) {
       EXPECT_LT(scaled_error(second[i], want_second), 1e-4) << preset << " tail " << i;
       const int64_t length = alone.lengths[0];
       EXPECT_EQ(batched.lengths[slot], length) << preset << " prompt " << i;
-      for (size_t l = 0; l < batched.k.size(); ++l) {
-        EXPECT_LT(scaled_error(batched.k[l][slot].narrow(0, 0, length), alone.k[l][0].narrow(0, 0, length)), 1e-4)
+      for (int64_t l = 0; l < static_cast<int64_t>(batched.k.size()); ++l) {
+        EXPECT_LT(scaled_error(slot_rows(batched, batched.k_rows(l), slot, 0, length),
+                               slot_rows(alone, alone.k_rows(l), 0, 0, length)), 1e-4)
             << preset << " layer " << l << " prompt " << i;
-        EXPECT_LT(scaled_error(batched.v[l][slot].narrow(0, 0, length), alone.v[l][0].narrow(0, 0, length)), 1e-4)
+        EXPECT_LT(scaled_error(slot_rows(batched, batched.v_rows(l), slot, 0, length),
+                               slot_rows(alone, alone.v_rows(l), 0, 0, length)), 1e-4)
             << preset << " layer " << l << " prompt " << i;
-        EXPECT_EQ(batched.k[l][slot].narrow(0, length, 32 - length).abs().max().item<double>(), 0.0)
+        EXPECT_EQ(slot_rows(batched, batched.k_rows(l), slot, length, 32 - length).abs().max().item<double>(), 0.0)
             << preset << " layer " << l << " prompt " << i << ": padding stored";
-        EXPECT_EQ(batched.v[l][slot].narrow(0, length, 32 - length).abs().max().item<double>(), 0.0)
+        EXPECT_EQ(slot_rows(batched, batched.v_rows(l), slot, length, 32 - length).abs().max().item<double>(), 0.0)
             << preset << " layer " << l << " prompt " << i << ": padding stored";
       }
     }
@@ -232,12 +242,65 @@ TEST(Model, KvCacheKeepsKAndVInTheirOwnShapes) {
   auto model = Model::load(dir.path(), {});
   KVCache cache = model->make_cache(2, 10);
   const ModelConfig& c = model->config();
-  EXPECT_EQ(cache.k[0].sizes(), (std::vector<int64_t>{2, 10, c.num_k_heads, c.head_dim_qk}));
-  EXPECT_EQ(cache.v[0].sizes(), (std::vector<int64_t>{2, 10, c.num_v_heads, c.head_dim_v}));
+  // Two slots of 10 tokens: one page each (pages are KVCache::kPageTokens rows).
+  const int64_t page = KVCache::kPageTokens;
+  EXPECT_EQ(cache.k[0].sizes(), (std::vector<int64_t>{2, page, c.num_k_heads, c.head_dim_qk}));
+  EXPECT_EQ(cache.v[0].sizes(), (std::vector<int64_t>{2, page, c.num_v_heads, c.head_dim_v}));
   // 2 layers x (2x16 + 4x24) floats x 4 bytes = 1024 bytes per token.
-  EXPECT_EQ(cache.bytes(), 2 * 10 * 1024);
+  EXPECT_EQ(cache.bytes(), 2 * page * 1024);
   model->forward(as_tensor(random_tokens(3, 272, 1)), cache, {1}, true);
   EXPECT_EQ(cache.used_bytes(), 3 * 1024);
+}
+
+// A paged cache whose pool is smaller than its slots' capacity (runtime/kv_pages.h): sequences take
+// pages as they need them, a reset gives them back, a sequence placed on pages that are not one run
+// of rows (its context then gathered) computes what it computes alone, and a pool out of pages is
+// an error naming the slot.
+TEST(Model, APagedCacheGivesEachSequenceItsOwnPagesAndTheSameLogits) {
+  ScratchDir dir;
+  write_random_checkpoint(preset_config("tiny-diffqkv"), dir.path(), {});
+  auto model = Model::load(dir.path(), {});
+  const int64_t page = KVCache::kPageTokens, vocab = model->config().vocab_size;
+  KVCache cache = model->make_cache(6, 4 * page, 5 * page);  // full size would be 24 pages
+  EXPECT_EQ(cache.pages().pages(), 5);
+  const std::vector<int64_t> lengths = {10, page + 6, 10, 10};  // 1, 2, 1, 1 pages: the pool is full
+  std::vector<std::vector<int32_t>> prompts;
+  for (size_t i = 0; i < lengths.size(); ++i) prompts.push_back(random_tokens(lengths[i], vocab, 300 + i));
+  const torch::Tensor first = model->prefill(prompts, cache, {0, 1, 2, 3});
+  EXPECT_EQ(cache.pages().free_pages(), 0);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    KVCache alone = model->make_cache(1, 4 * page);
+    EXPECT_LT(scaled_error(first[i], model->forward(as_tensor(prompts[i]), alone, {0}, true)[0]), 1e-4) << i;
+  }
+  std::string full;
+  try {
+    model->forward(as_tensor(prompts[0]), cache, {4}, true);
+  } catch (const std::runtime_error& e) {
+    full = e.what();
+  }
+  EXPECT_NE(full.find("out of pages"), std::string::npos) << full;
+  EXPECT_NE(full.find("slot 4"), std::string::npos) << full;
+  EXPECT_EQ(cache.lengths[4], 0) << "the failed forward stored nothing";
+
+  cache.reset(0);  // its page (0) and slot 2's (3) back: no two free pages are one run
+  cache.reset(2);
+  EXPECT_EQ(cache.pages().free_pages(), 2);
+  const std::vector<int32_t> longer = random_tokens(page + 20, vocab, 400);
+  const torch::Tensor got = model->forward(as_tensor(longer), cache, {5}, true)[0];
+  EXPECT_FALSE(cache.contiguous_rows(5, page + 20)) << "pages 0 and 3";
+  KVCache alone = model->make_cache(1, 4 * page);
+  EXPECT_LT(scaled_error(got, model->forward(as_tensor(longer), alone, {0}, true)[0]), 1e-4);
+  // Decode steps after it, across its pages, still as alone; and slot 1's rows were not touched.
+  for (int step = 0; step < 3; ++step) {
+    const std::vector<int32_t> next = random_tokens(1, vocab, 500 + step);
+    EXPECT_LT(scaled_error(model->forward(as_tensor(next), cache, {5}, true)[0],
+                           model->forward(as_tensor(next), alone, {0}, true)[0]), 1e-4) << "step " << step;
+  }
+  KVCache slot1_alone = model->make_cache(1, 4 * page);
+  model->forward(as_tensor(prompts[1]), slot1_alone, {0}, true);
+  for (int64_t l = 0; l < static_cast<int64_t>(cache.k.size()); ++l)
+    EXPECT_LT(scaled_error(slot_rows(cache, cache.k_rows(l), 1, 0, lengths[1]),
+                           slot_rows(slot1_alone, slot1_alone.k_rows(l), 0, 0, lengths[1])), 1e-4) << "layer " << l;
 }
 
 // Issue 19, item 9: num_hidden_layers 1e9 in config.json allocated 13 GB (the list of expected

@@ -146,8 +146,15 @@ struct LocalModel::Impl {
     std::set<int64_t> free_slots;           // lowest first
     std::vector<int64_t> active;
     std::vector<int64_t> slot_of;
+    std::vector<int64_t> need;              // per prompt: the cache rows it may fill (prompt + new tokens)
     ScheduleStats stats;
   };
+
+  // Whether the first waiting prompt can take a slot now: one is free, and the cache has pages for
+  // the prompt's whole sequence (always, unless the cache is a pool smaller than its slots).
+  static bool can_admit(const Schedule& s, const KVCache& cache) {
+    return !s.waiting.empty() && !s.free_slots.empty() && cache.can_reserve(s.need[s.waiting.front()]);
+  }
 
   std::vector<std::vector<int32_t>> run(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p,
                                         const StopHit& stop_hit, const Finished& finished, ScheduleStats* stats) {
@@ -173,12 +180,33 @@ struct LocalModel::Impl {
     }
     const PrefixPlan plan = p.prefix_reuse ? plan_shared_prefixes(prompts, PrefixLimits{}) : PrefixPlan{};
     const int64_t store_slots = PrefixStore::slots_needed(plan);
-    std::string reason;
-    const int64_t slots = p.auto_max_active ? auto_slots(n, capacity, longest, store_slots, p.max_active, reason)
-                          : p.max_active > 0 ? std::min(p.max_active, n)
-                                             : n;
-    KVCache cache = model->make_cache(slots + store_slots, capacity);
+    SlotBudget budget;
+    if (p.auto_max_active) budget = auto_slots(prompts, p, capacity, longest, store_slots, p.max_active);
+    else budget.slots = p.max_active > 0 ? std::min(p.max_active, n) : n;
+    if (p.kv_pool_tokens > 0) {
+      if (!model->cpu_path().empty())
+        throw std::invalid_argument("generate: kv_pool_tokens pages the cache, which the CPU path of GGUF models "
+                                    "cannot read (it reads each sequence as one run of rows)");
+      const int64_t page = KVCache::kPageTokens, least = (capacity + page - 1) / page * page * (1 + store_slots);
+      if (p.kv_pool_tokens < least)
+        throw std::invalid_argument(fmt::format(
+            "generate: a KV pool of {} tokens cannot hold the longest sequence ({} tokens) and {} prefix slots, "
+            "{} tokens in whole pages of {}", p.kv_pool_tokens, capacity, store_slots, least, page));
+      budget.pool_tokens = p.kv_pool_tokens;
+      budget.reason = fmt::format("max_active {}, a paged KV pool of {} tokens (kv_pool_tokens)", budget.slots,
+                                  p.kv_pool_tokens);
+    }
+    const int64_t slots = budget.slots;
+    KVCache cache = model->make_cache(slots + store_slots, capacity, budget.pool_tokens);
+    // The prefix store's slots keep room for any prefix for the whole call (a paged pool would
+    // otherwise lend their pages to sequences); the pool was sized with them set aside.
+    for (int64_t x = slots; x < slots + store_slots; ++x)
+      if (!cache.reserve(x, capacity))
+        throw std::logic_error(fmt::format("generate: no pages for prefix slot {} of {}", x - slots, store_slots));
     Schedule s = start_schedule(n, slots, p, plan);
+    for (int64_t i = 0; i < n; ++i)
+      s.need.push_back(static_cast<int64_t>(prompts[i].size()) + std::max<int64_t>(max_new_tokens_of(p, i), 1));
+    std::string reason = std::move(budget.reason);
     PrefixStore store(plan, prompts, slots, store_slots);
     s.stats.prefix_slots = store_slots;
     s.stats.slots_reason = std::move(reason);
@@ -193,10 +221,15 @@ struct LocalModel::Impl {
         queued.reset();
       }
       fresh.insert(fresh.end(), admitted.begin(), admitted.end());
-      accept(fresh, s, p, stop_hit, finished);
+      accept(fresh, s, cache, p, stop_hit, finished);
       fresh.clear();
-      if (!s.waiting.empty() && !s.free_slots.empty()) continue;  // refill before decoding
-      if (s.active.empty()) break;  // no free slot would mean an active prompt: nothing waits
+      if (can_admit(s, cache)) continue;  // refill before decoding
+      if (s.active.empty() && !s.waiting.empty())  // the pool is sized for the longest sequence: not reached
+        throw std::runtime_error(fmt::format(
+            "generate: prompt {} needs {} KV cache rows, {} of {} pages of {} free with nothing running",
+            s.waiting.front(), s.need[s.waiting.front()], cache.pages().free_pages(), cache.pages().pages(),
+            KVCache::kPageTokens));
+      if (s.active.empty()) break;  // every prompt done
       if (decode_ahead && p.temperature <= 0.0) {
         fresh = decode_steps_ahead(s, cache, p, stop_hit, finished, queued);
         continue;
@@ -212,9 +245,10 @@ struct LocalModel::Impl {
   // Slots for auto_max_active: the device's free memory over a slot's K/V bytes, less the
   // activations of the largest prefill forward (every element of its widest tensors in float32:
   // residual stream and norms, the MLP's gate/up/product, q with augmented Q, and the K/V of the
-  // context expanded to the query heads), the prefix store's slots and a 10% margin.
-  int64_t auto_slots(int64_t prompts, int64_t capacity, int64_t longest, int64_t store_slots, int64_t cap,
-                     std::string& reason) const {
+  // context expanded to the query heads), the prefix store's slots and a 10% margin. On a GPU the
+  // cache is paged: one pool of that memory, slots from the prompts' average need (slot_budget.h).
+  SlotBudget auto_slots(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p, int64_t capacity,
+                        int64_t longest, int64_t store_slots, int64_t cap) const {
     const ModelConfig& c = model->config();
     const ModelOptions& o = model->options();
     const int64_t elem = static_cast<int64_t>(c10::elementSize(o.dtype));
@@ -227,11 +261,22 @@ struct LocalModel::Impl {
     in.capacity_tokens = capacity;
     in.longest_prompt = longest;
     in.extra_slots = store_slots;
-    in.prompts = prompts;
+    in.prompts = static_cast<int64_t>(prompts.size());
     in.cap = cap;
-    SlotBudget budget = choose_slot_budget(in);
-    reason = std::move(budget.reason);
-    return budget.slots;
+    if (model->cpu_path().empty()) {  // the CPU path of GGUF models reads each slot as one run: unpaged there
+      const int64_t page = KVCache::kPageTokens;
+      int64_t total = 0, paged = 0;
+      for (size_t i = 0; i < prompts.size(); ++i) {
+        const int64_t need =
+            static_cast<int64_t>(prompts[i].size()) + std::max<int64_t>(max_new_tokens_of(p, static_cast<int64_t>(i)), 1);
+        total += need;
+        paged += (need + page - 1) / page * page;
+      }
+      in.page_tokens = page;
+      in.mean_tokens = (total + in.prompts - 1) / in.prompts;
+      in.total_tokens = paged;
+    }
+    return choose_slot_budget(in);
   }
 
   // Prompts wait in call order, or in the prefix plan's order when it has prefixes (each prefix's
@@ -252,21 +297,24 @@ struct LocalModel::Impl {
     return s;
   }
 
-  // Waiting prompts into the free slots (emptied first; with a slot per prompt, slot = its index),
-  // given their shared prefixes' rows (PrefixStore), the rest prefilled in the groups
-  // prefill_limits allows; each gets its first token in s.next. Returns the admitted prompts.
+  // Waiting prompts into the free slots (with a slot per prompt, slot = its index) while the cache
+  // has pages for their whole sequences (can_admit; each slot is given them at once, so a sequence
+  // never runs out mid-generation), given their shared prefixes' rows (PrefixStore), the rest
+  // prefilled in the groups prefill_limits allows; each gets its first token in s.next. Returns the
+  // admitted prompts.
   std::vector<int64_t> admit(const std::vector<std::vector<int32_t>>& prompts, Schedule& s, KVCache& cache,
                              const SamplingParams& p, PrefixStore& store) {
     const auto start = std::chrono::steady_clock::now();
     const bool slot_per_prompt = s.stats.slots == static_cast<int64_t>(prompts.size());
     std::vector<int64_t> admitted, slots;
-    while (!s.waiting.empty() && !s.free_slots.empty()) {
+    while (can_admit(s, cache)) {
       const int64_t i = s.waiting.front();
       const auto free = slot_per_prompt ? s.free_slots.find(i) : s.free_slots.begin();
       const int64_t slot = *free;
       s.waiting.pop_front();
       s.free_slots.erase(free);
       cache.reset(slot);
+      cache.ensure(slot, s.need[i]);
       s.slot_of[i] = s.stats.slot[i] = slot;
       s.stats.admitted_at[i] = s.stats.decode_steps;
       admitted.push_back(i);
@@ -292,9 +340,11 @@ struct LocalModel::Impl {
   }
 
   // Accepts each listed prompt's pending token, or ends the prompt: at an end-of-sequence token
-  // (not accepted), a stop string, or its max_new_tokens. An ended prompt's slot is free at once.
-  void accept(const std::vector<int64_t>& pending, Schedule& s, const SamplingParams& p, const StopHit& stop_hit,
-              const Finished& finished) {
+  // (not accepted), a stop string, or its max_new_tokens. An ended prompt's slot is free at once and
+  // its pages go back to the cache's pool (a decode step queued ahead may still write the row after
+  // its end: in stream order before any later owner of that page writes or reads it).
+  void accept(const std::vector<int64_t>& pending, Schedule& s, KVCache& cache, const SamplingParams& p,
+              const StopHit& stop_hit, const Finished& finished) {
     for (int64_t i : pending) {
       const char* reason = nullptr;
       std::vector<int32_t>& out = s.out[i];
@@ -310,6 +360,7 @@ struct LocalModel::Impl {
       }
       if (!reason) continue;
       s.active.erase(std::find(s.active.begin(), s.active.end(), i));
+      cache.reset(s.slot_of[i]);
       s.free_slots.insert(s.slot_of[i]);
       s.slot_of[i] = -1;
       s.stats.done_at[i] = s.stats.decode_steps;
@@ -410,8 +461,8 @@ struct LocalModel::Impl {
                           s, cache);
       pending = read_step(step, s);
       if (!next) break;
-      accept(pending, s, p, stop_hit, finished);
-      if (!s.waiting.empty() && !s.free_slots.empty()) {
+      accept(pending, s, cache, p, stop_hit, finished);
+      if (can_admit(s, cache)) {
         queued = std::move(next);
         pending.clear();
         break;

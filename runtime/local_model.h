@@ -100,8 +100,15 @@ struct SamplingParams {
   int64_t max_active = 0;
   // Choose max_active from the device's free memory (runtime/slot_budget.h: free bytes less a 10%
   // margin and a prefill forward's activations, over a slot's K/V bytes); max_active > 0 then caps
-  // the choice. ScheduleStats::slots_reason says how it was chosen.
+  // the choice. ScheduleStats::slots_reason says how it was chosen. Off the CPU path of GGUF
+  // models the cache is then paged (runtime/kv_pages.h): one pool of that memory, each sequence
+  // given the pages of its own prompt and new tokens when admitted, so slots are counted by the
+  // prompts' average length, not the longest; a prompt waits while the pool is short.
   bool auto_max_active = false;
+  // > 0: a paged cache of this many rows (vLLM's num_gpu_blocks_override, in tokens) for max_active
+  // slots, instead of one row per slot and token of the longest sequence. At least the longest
+  // prompt + its new tokens (and the shared prefixes' slots): std::invalid_argument otherwise.
+  int64_t kv_pool_tokens = 0;
   // Compute the K/V of prefixes shared by several prompts once (see the top of this file).
   bool prefix_reuse = true;
   // Streaming (text generation only): called after each decode step with the new text of prompt i

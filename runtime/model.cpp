@@ -126,6 +126,12 @@ void KVCache::reset(int64_t slot) {
   pages_.release(slot);
 }
 
+void KVCache::clear(int64_t slot) {
+  if (slot < 0 || slot >= slots())
+    throw std::out_of_range(fmt::format("KV cache: no slot {} (the cache has {})", slot, slots()));
+  lengths[slot] = 0;
+}
+
 void KVCache::append_rows(int64_t slot, int64_t from, int64_t n, std::vector<int64_t>& out) const {
   for (int64_t t = from; t < from + n; ++t) out.push_back(pages_.row(slot, t));
 }

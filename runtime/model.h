@@ -104,6 +104,9 @@ class KVCache {
   void ensure(int64_t slot, int64_t tokens);
   // Empties `slot` for a new sequence (its length to 0, its pages back to the pool).
   void reset(int64_t slot);
+  // Empties `slot`, keeping its pages: for a slot refilled at once that must not lose its room to
+  // other slots meanwhile (the prefix store's).
+  void clear(int64_t slot);
   // Starts each slot of `to` as a copy of slot `from`'s first `length` rows (a shared prefix
   // computed once, runtime/prefix_plan.h): their lengths become `length`; `from` is unchanged.
   // Rows are per position, so any length up to from's is a valid prefix of its sequence.

@@ -117,7 +117,7 @@ std::vector<int64_t> PrefixStore::provide(const std::vector<int64_t>& admitted, 
     for (int64_t x : round) {
       const SharedPrefix& p = plan_.prefixes[x];
       const int64_t start = p.parent >= 0 ? plan_.prefixes[p.parent].length : 0;
-      cache.reset(slot_[x]);
+      cache.clear(slot_[x]);  // its pages kept: reserved for the call (LocalModel)
       if (p.parent >= 0) cache.copy_prefix(slot_[p.parent], {slot_[x]}, start);
       const auto& tokens = prompts_[p.representative];
       runs.emplace_back(tokens.begin() + start, tokens.begin() + p.length);

@@ -21,6 +21,38 @@ std::string grouped(int64_t n) {
   return out;
 }
 
+int64_t whole_pages(int64_t tokens, int64_t page) { return (tokens + page - 1) / page * page; }
+
+SlotBudget choose_paged_budget(const SlotBudgetInput& in) {
+  if (in.mean_tokens < 1) throw std::invalid_argument(fmt::format("slot budget: average need {}", in.mean_tokens));
+  const double usable = static_cast<double>(in.free_bytes) * (1.0 - in.margin) - static_cast<double>(in.activation_bytes);
+  const int64_t page = in.page_tokens, capacity = whole_pages(in.capacity_tokens, page);
+  const int64_t fits = usable > 0 ? static_cast<int64_t>(usable / static_cast<double>(in.kv_bytes_per_token)) / page * page : 0;
+  const int64_t floor_tokens = capacity * (1 + in.extra_slots);  // one longest sequence and the store
+  const int64_t all_at_once = std::max(in.total_tokens, capacity) + capacity * in.extra_slots;
+  SlotBudget out;
+  out.pool_tokens = std::max(std::min(fits, all_at_once), floor_tokens);
+  const int64_t need = whole_pages(in.mean_tokens, page);
+  const int64_t fit = fits < floor_tokens ? 1 : (out.pool_tokens - capacity * in.extra_slots) / need;
+  out.slots = std::clamp<int64_t>(fit, 1, in.prompts);
+  std::string bound = fits < floor_tokens ? "; less than one longest sequence fits, one taken"
+                      : fit >= in.prompts ? "; all prompts fit"
+                                          : "";
+  if (in.cap > 0 && out.slots > in.cap) {
+    out.slots = in.cap;
+    bound = fmt::format("; capped at {}", in.cap);
+  }
+  out.reason = fmt::format(
+      "max_active {} (paged KV cache): {:.1f} GiB free, a pool of {} tokens ({:.2f} GiB, pages of {}), {} tokens a "
+      "sequence on average (the longest {} + {}), {:.0f}% margin, {:.2f} GiB for activations{}{}",
+      out.slots, gib(static_cast<double>(in.free_bytes)), grouped(out.pool_tokens),
+      gib(static_cast<double>(out.pool_tokens) * static_cast<double>(in.kv_bytes_per_token)), page, grouped(need),
+      grouped(in.longest_prompt), grouped(in.capacity_tokens - in.longest_prompt), in.margin * 100.0,
+      gib(static_cast<double>(in.activation_bytes)),
+      in.extra_slots > 0 ? fmt::format(", {} prefix slots", in.extra_slots) : std::string(), bound);
+  return out;
+}
+
 }  // namespace
 
 SlotBudget choose_slot_budget(const SlotBudgetInput& in) {
@@ -31,6 +63,7 @@ SlotBudget choose_slot_budget(const SlotBudgetInput& in) {
         "{} prompts, cap {}",
         in.free_bytes, in.margin, in.activation_bytes, in.kv_bytes_per_token, in.capacity_tokens, in.extra_slots,
         in.prompts, in.cap));
+  if (in.page_tokens > 0) return choose_paged_budget(in);
   const double per_slot = static_cast<double>(in.kv_bytes_per_token) * static_cast<double>(in.capacity_tokens);
   const double usable = static_cast<double>(in.free_bytes) * (1.0 - in.margin) - static_cast<double>(in.activation_bytes);
   const double fit = usable > 0 ? std::floor(usable / per_slot) - static_cast<double>(in.extra_slots) : 0.0;

@@ -8,6 +8,13 @@
 // [1, prompts] (never 0: a device too small for one slot still gets one, and the cache's
 // allocation then fails with the device's own error; never more than there are prompts) and to
 // `cap` when cap > 0. The reason says which numbers decided, in one line, for the log.
+//
+// Paged (page_tokens > 0, runtime/kv_pages.h): a slot holds only its own sequence's pages, so the
+// cache is one pool of every free byte's tokens (in whole pages), the prefix store's slots are set
+// aside at full capacity, and slots = the rest over the sequences' average need (prompt + new
+// tokens, in whole pages), clamped as above: sequences wait for pages when longer ones come
+// together. The pool is never smaller than one longest sequence plus the store, and never larger
+// than every sequence at once plus the store (a small call does not take the whole device).
 #pragma once
 
 #include <cstdint>
@@ -25,15 +32,19 @@ struct SlotBudgetInput {
   int64_t extra_slots = 0;         // slots of the same size held besides the sequences' (prefix store)
   int64_t prompts = 0;             // sequences the call has
   int64_t cap = 0;                 // > 0: at most this many
+  int64_t page_tokens = 0;         // > 0: a paged cache of pages this long
+  int64_t mean_tokens = 0;         // paged: a sequence's average prompt + new tokens
+  int64_t total_tokens = 0;        // paged: every sequence's prompt + new tokens, each in whole pages
 };
 
 struct SlotBudget {
   int64_t slots = 1;
+  int64_t pool_tokens = 0;  // paged: the pool's rows (whole pages); 0 unpaged (slots x capacity)
   std::string reason;  // "max_active 96: 41.0 GiB free, 0.38 GiB KV per sequence (4,096 + 64 tokens), ..."
 };
 
 // Throws std::invalid_argument for a negative byte count, a margin outside [0, 1), or a capacity,
-// per-token size or prompt count below 1.
+// per-token size or prompt count below 1 (paged: or an average need below 1).
 SlotBudget choose_slot_budget(const SlotBudgetInput& in);
 
 }  // namespace aimicius::runtime

@@ -1264,12 +1264,51 @@ TEST_F(Generate, AutoMaxActiveChoosesFromMemoryAndKeepsTokens) {
   ScheduleStats stats;
   EXPECT_EQ(model_->generate_tokens(prompts, p, &stats), want);
   EXPECT_EQ(stats.slots, 9) << "a tiny model's cache fits every prompt";
-  EXPECT_EQ(stats.slots_reason.rfind("max_active 9: ", 0), 0u) << stats.slots_reason;
+  EXPECT_EQ(stats.slots_reason.rfind("max_active 9 (paged KV cache): ", 0), 0u) << stats.slots_reason;
   EXPECT_NE(stats.slots_reason.find("all prompts fit"), std::string::npos) << stats.slots_reason;
   p.max_active = 2;
   EXPECT_EQ(model_->generate_tokens(prompts, p, &stats), want);
   EXPECT_EQ(stats.slots, 2);
   EXPECT_NE(stats.slots_reason.find("capped at 2"), std::string::npos) << stats.slots_reason;
+}
+
+// The most prompts active at once in a generation, from its schedule (admitted_at .. done_at).
+int64_t most_active(const ScheduleStats& stats) {
+  int64_t most = 0;
+  for (int64_t step = 0; step <= stats.decode_steps; ++step) {
+    int64_t active = 0;
+    for (size_t i = 0; i < stats.slot.size(); ++i) active += stats.admitted_at[i] <= step && step < stats.done_at[i];
+    most = std::max(most, active);
+  }
+  return most;
+}
+
+// A paged pool smaller than its slots (kv_pool_tokens): a prompt is admitted only when the pool has
+// pages for its whole sequence, so fewer run at once than there are slots, and every prompt's
+// greedy tokens are still its tokens generated alone; with shared prefixes too (their slots keep
+// their pages). A pool that cannot hold the longest sequence is refused.
+TEST_F(Generate, APagedPoolSmallerThanItsSlotsMakesPromptsWaitAndKeepsTokens) {
+  const int64_t page = KVCache::kPageTokens;
+  SamplingParams p;
+  p.max_new_tokens = 30;  // the nine prompts need 31..71 rows: one or two pages
+  const auto prompts = nine_prompts();
+  const auto want = one_at_a_time(*model_, prompts, p);
+  p.max_active = 4;
+  p.kv_pool_tokens = 3 * page;
+  ScheduleStats stats;
+  EXPECT_EQ(model_->generate_tokens(prompts, p, &stats), want);
+  EXPECT_EQ(stats.slots, 4);
+  EXPECT_LT(most_active(stats), 4) << "three pages never hold four sequences";
+  EXPECT_GE(most_active(stats), 2);
+  EXPECT_NE(stats.slots_reason.find("paged KV pool of 192 tokens"), std::string::npos) << stats.slots_reason;
+
+  const auto shared = prefix_prompts();  // two prefix slots of a full 2 pages each, then 3 pages
+  const auto shared_want = one_at_a_time(*model_, shared, p);
+  p.kv_pool_tokens = 7 * page;
+  EXPECT_EQ(model_->generate_tokens(shared, p, &stats), shared_want);
+  EXPECT_GT(stats.prefix_tokens_reused, 0);
+  p.kv_pool_tokens = 5 * page;
+  EXPECT_THROW(model_->generate_tokens(shared, p), std::invalid_argument) << "2 pages x (1 + 2 prefix slots) > 5";
 }
 
 // A reset slot is written from position 0 again and reads none of its old rows.

@@ -133,6 +133,45 @@ TEST(PrefillPlan, HeldRowsReadInPlaceCountNothing) {
   EXPECT_EQ(plan_prefill_groups(lengths, in_place, held).size(), 2u);
 }
 
+// Paged: the pool is every free byte's tokens, slots its share per average sequence; the longest
+// sequence's capacity no longer sets every slot's size.
+TEST(SlotBudget, APagedPoolHoldsSequencesOfTheirOwnLength) {
+  SlotBudgetInput in;
+  in.free_bytes = int64_t{100} << 30;
+  in.margin = 0.10;
+  in.activation_bytes = int64_t{10} << 30;
+  in.kv_bytes_per_token = 100 * 1024;
+  in.capacity_tokens = 4096 + 64;
+  in.longest_prompt = 4096;
+  in.prompts = 1000;
+  const int64_t unpaged = choose_slot_budget(in).slots;
+  in.page_tokens = 64;
+  in.mean_tokens = 1000 + 64;  // most prompts far shorter than the longest
+  in.total_tokens = 1000 * 1088;
+  SlotBudget b = choose_slot_budget(in);
+  // 80 GiB / 100 KiB = 838,860.8 tokens -> 838,848 in whole pages; over 1,064 -> 1,088 in pages: 771.
+  EXPECT_EQ(b.pool_tokens, 838848);
+  EXPECT_EQ(b.slots, 771);
+  EXPECT_GT(b.slots, 3 * unpaged);
+  EXPECT_NE(b.reason.find("max_active 771 (paged KV cache)"), std::string::npos) << b.reason;
+  EXPECT_NE(b.reason.find("a pool of 838,848 tokens"), std::string::npos) << b.reason;
+  in.extra_slots = 2;  // the prefix store at full capacity (4,160: 65 pages) each
+  EXPECT_EQ(choose_slot_budget(in).slots, (838848 - 2 * 4160) / 1088);
+  in.free_bytes = int64_t{11} << 30;  // under one longest sequence's worth after activations
+  in.extra_slots = 0;
+  b = choose_slot_budget(in);
+  EXPECT_EQ(b.slots, 1);
+  EXPECT_EQ(b.pool_tokens, 4160);
+  EXPECT_NE(b.reason.find("less than one longest sequence fits"), std::string::npos) << b.reason;
+  in.free_bytes = int64_t{100} << 30;
+  in.prompts = 10, in.total_tokens = 10 * 1088;  // a small call: the pool holds them all, no more
+  b = choose_slot_budget(in);
+  EXPECT_EQ(b.pool_tokens, 10 * 1088);
+  EXPECT_EQ(b.slots, 10);
+  in.mean_tokens = 0;
+  EXPECT_THROW(choose_slot_budget(in), std::invalid_argument);
+}
+
 TEST(SlotBudget, FreeMemoryOverPerSequenceBytes) {
   SlotBudgetInput in;
   in.free_bytes = int64_t{100} << 30;  // 100 GiB

@@ -93,7 +93,21 @@ KVCache::KVCache(const ModelConfig& c, int64_t slots, int64_t capacity, const to
   k_token_bytes_ = c.num_layers * c.k_size() * elem;
   v_token_bytes_ = c.num_layers * c.v_size() * elem;
   device_table_ = torch::empty({slots, pages_.table_stride()}, options.dtype(torch::kInt));
+  // Full size: slot s takes pages s x stride .. (first fit on the empty pool, in slot order), kept.
+  if (full_size_pool_)
+    for (int64_t s = 0; s < slots; ++s)
+      if (!pages_.reserve(s, capacity)) throw std::logic_error("KV cache: a full-size pool cannot place its slots");
 }
+
+torch::Tensor KVCache::kernel_k(int64_t layer) const {
+  return full_size_pool_ ? k[layer].view({slots(), -1, k[layer].size(2), k[layer].size(3)}) : k[layer];
+}
+
+torch::Tensor KVCache::kernel_v(int64_t layer) const {
+  return full_size_pool_ ? v[layer].view({slots(), -1, v[layer].size(2), v[layer].size(3)}) : v[layer];
+}
+
+torch::Tensor KVCache::kernel_table() { return full_size_pool_ ? torch::Tensor() : device_table(); }
 
 int64_t KVCache::bytes() const {
   return pages_.pages() * kPageTokens * (k_token_bytes_ + v_token_bytes_);
@@ -112,8 +126,8 @@ bool KVCache::reserve(int64_t slot, int64_t tokens) {
 }
 
 void KVCache::ensure(int64_t slot, int64_t tokens) {
-  if (pages_.reserved(slot) >= tokens) return;
-  if (!reserve(slot, full_size_pool_ ? capacity_ : tokens))
+  if (pages_.reserved(slot) >= tokens) return;  // always, in a full-size pool
+  if (!reserve(slot, tokens))
     throw std::runtime_error(fmt::format(
         "KV cache out of pages: slot {} needs room for {} tokens ({} held), {} of {} pages of {} tokens free", slot,
         tokens, pages_.reserved(slot), pages_.free_pages(), pages_.pages(), kPageTokens));
@@ -123,7 +137,7 @@ void KVCache::reset(int64_t slot) {
   if (slot < 0 || slot >= slots())
     throw std::out_of_range(fmt::format("KV cache: no slot {} (the cache has {})", slot, slots()));
   lengths[slot] = 0;
-  pages_.release(slot);
+  if (!full_size_pool_) pages_.release(slot);
 }
 
 void KVCache::clear(int64_t slot) {
@@ -446,10 +460,11 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
   if (kernel_step) {
     // Decode on CUDA: one scatter per cache stores this step's rows (forward() gave them room),
     // then the kernel reads each slot's context where its pages lie, in bf16/fp16, without a gather.
-    cache.k_rows(index).index_copy_(0, kernel_step->rows_long, k.select(1, 0));
-    cache.v_rows(index).index_copy_(0, kernel_step->rows_long, v.select(1, 0));
+    cache.k_rows(index).index_put_({kernel_step->rows_long}, k.select(1, 0));
+    cache.v_rows(index).index_put_({kernel_step->rows_long}, v.select(1, 0));
     const torch::Tensor out = cuda_decode_attention(
-        q.select(1, 0).contiguous(), cache.k[index], cache.v[index], kernel_step->context_lens_i32, kernel_step->slots_i32,
+        q.select(1, 0).contiguous(), cache.kernel_k(index), cache.kernel_v(index), kernel_step->context_lens_i32,
+        kernel_step->slots_i32,
         kernel_step->table, cache.capacity(), 1.0 / std::sqrt(static_cast<double>(dk)), options_.selective_v_topk,
         cuda_sm_count_);
     return torch::linear(out.reshape({B, 1, nq * dv}), w.o_proj);
@@ -682,7 +697,7 @@ torch::Tensor Model::append(const torch::Tensor& tokens, KVCache& cache, const s
     for (int64_t b = 0; b < B; ++b) lens32[b] = static_cast<int32_t>(start[b] + 1);
     const auto i32 = torch::TensorOptions().dtype(torch::kInt);
     kernel_step = DecodeIndex{rows.write, torch::tensor(slots32, i32).to(options_.device),
-                              torch::tensor(lens32, i32).to(options_.device), cache.device_table()};
+                              torch::tensor(lens32, i32).to(options_.device), cache.kernel_table()};
   }
 
   const torch::Tensor logits =
@@ -827,7 +842,7 @@ torch::Tensor Model::run_layers_packed(const torch::Tensor& tokens, KVCache& cac
                       context_d = to_device(row_context, dev), cu_q_d = to_device(cu_q, dev),
                       cu_k_d = to_device(cu_k, dev), used_d = to_device(used, dev);
   const torch::Tensor gather_d = in_place ? torch::Tensor() : to_device(gather, dev);
-  const torch::Tensor& table = cache.device_table();
+  const torch::Tensor table = cache.kernel_table();
   const double scale = q_logit_scale_ / std::sqrt(static_cast<double>(dk));
   // kernels/rope_append launches one block row per token: at most 65535 a call.
   constexpr int64_t kRopeRows = 65535;
@@ -845,7 +860,8 @@ torch::Tensor Model::run_layers_packed(const torch::Tensor& tokens, KVCache& cac
     for (int64_t r0 = 0; r0 < R; r0 += kRopeRows) {
       const int64_t n = std::min(kRopeRows, R - r0);
       cuda_rope_append(q.narrow(0, r0, n), k.narrow(0, r0, n), v.narrow(0, r0, n), q_rot.narrow(0, r0, n),
-                       cache.k[l], cache.v[l], slot_d.narrow(0, r0, n), context_d.narrow(0, r0, n), table, inv_freq_);
+                       cache.kernel_k(l), cache.kernel_v(l), slot_d.narrow(0, r0, n), context_d.narrow(0, r0, n), table,
+                       inv_freq_);
     }
     phase_mark("q/k/v projections and RoPE", true);
     const torch::Tensor keys = in_place ? cache.k_rows(l) : cache.k_rows(l).index_select(0, gather_d);
@@ -929,10 +945,10 @@ torch::Tensor Model::run_layers_fused(const torch::Tensor& tokens, KVCache& cach
       cuda_project(q_aug_act, plain, none, eps, ProjectionOutput::kStore, {{w.q_down, none, q_aug}}, sms);
       q_in = &q_aug;
     }
-    cuda_rope_append(*q_in, k, v, q_rot, cache.k[l], cache.v[l], step.slots_i32, step.context_lens_i32, step.table,
-                     inv_freq_);
+    const torch::Tensor k_cache = cache.kernel_k(l), v_cache = cache.kernel_v(l);
+    cuda_rope_append(*q_in, k, v, q_rot, k_cache, v_cache, step.slots_i32, step.context_lens_i32, step.table, inv_freq_);
     const torch::Tensor attn =
-        cuda_decode_attention(q_rot, cache.k[l], cache.v[l], step.context_lens_i32, step.slots_i32, step.table,
+        cuda_decode_attention(q_rot, k_cache, v_cache, step.context_lens_i32, step.slots_i32, step.table,
                               cache.capacity(), scale, options_.selective_v_topk, cuda_sm_count_);
     cuda_project(attn.view({B, nq * dv}), plain, none, eps, ProjectionOutput::kAddInto, {{w.o_proj, none, x}}, sms);
     cuda_project(x, normed, w.post_norm, eps, ProjectionOutput::kSiluGate,
@@ -1009,7 +1025,7 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const std::v
   fresh->tokens = fresh->inputs_long[0].view({B, 1});
   fresh->positions = fresh->inputs_long[1].view({B, 1});
   if (ids_on_device) fresh->tokens.copy_(tokens);
-  fresh->index = DecodeIndex{fresh->inputs_long[2], fresh->inputs_int[0], fresh->inputs_int[1], cache.device_table()};
+  fresh->index = DecodeIndex{fresh->inputs_long[2], fresh->inputs_int[0], fresh->inputs_int[1], cache.kernel_table()};
   fresh->cache_storage = std::move(storage);
   const torch::Tensor logits =
       run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, nullptr, nullptr, true);

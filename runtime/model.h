@@ -5,10 +5,11 @@
 // point of DiffQKV). Each slot holds one sequence with its own length, in the pages its row of the
 // block table names; forward() appends T tokens to each listed slot at that slot's current length,
 // so prompts of different lengths share one cache and one decode step. A cache whose pool holds
-// every slot at its full capacity gives each slot its whole capacity as one run of pages when it is
-// first written (as an unpaged [slots, capacity] cache would, and same-size runs never fragment);
-// a smaller pool gives a slot pages as it grows, or ahead of time (KVCache::reserve), so a short
-// sequence holds a short sequence's memory.
+// every slot at its full capacity gives slot s the run of pages s x (pages a slot holds) onwards for
+// its whole life: the unpaged [slots, capacity] layout, which the CUDA kernels then read without
+// the table (KVCache::kernel_k). A smaller pool gives a slot pages as it grows, or ahead of time
+// (KVCache::reserve), and takes them back at reset(), so a short sequence holds a short sequence's
+// memory.
 //
 // A slot may start from rows copied from another slot (KVCache::copy_prefix: a shared prompt
 // prefix), and forward()/prefill() then append after them like after any earlier tokens.
@@ -97,12 +98,14 @@ class KVCache {
   // Room for `tokens` rows in `slot` (pages from the pool, the ones it holds kept); false, changing
   // nothing, when the pool has too few free pages. Throws std::out_of_range past capacity().
   bool reserve(int64_t slot, int64_t tokens);
-  // Whether a slot with no pages could be given room for `tokens` rows now.
-  bool can_reserve(int64_t tokens) const { return pages_.pages_for(tokens) <= pages_.free_pages(); }
+  // Whether a reset slot can be given room for `tokens` rows now (in a full-size pool, always).
+  bool can_reserve(int64_t tokens) const {
+    return full_size_pool_ || pages_.pages_for(tokens) <= pages_.free_pages();
+  }
   // Room for rows [0, tokens) of slot before they are written: with a full-size pool the slot's
   // whole capacity at once. Throws std::runtime_error naming the slot when the pool is out of pages.
   void ensure(int64_t slot, int64_t tokens);
-  // Empties `slot` for a new sequence (its length to 0, its pages back to the pool).
+  // Empties `slot` for a new sequence (its length to 0; in a paged pool its pages back to the pool).
   void reset(int64_t slot);
   // Empties `slot`, keeping its pages: for a slot refilled at once that must not lose its room to
   // other slots meanwhile (the prefix store's).
@@ -128,6 +131,13 @@ class KVCache {
   // the cache's life, so a CUDA graph may read it), brought up to date by an asynchronous copy on
   // the current stream when it changed since the last call: call before a forward reads the cache.
   const torch::Tensor& device_table();
+  // A layer's K or V and the block table as the CUDA kernels take them: in a full-size pool
+  // (every slot's pages in place, see the top of the file) [slots, rows a slot holds, heads, d] and
+  // no table (an undefined tensor), so the kernels load no page ids; else k[layer] (v[layer]) and
+  // device_table().
+  torch::Tensor kernel_k(int64_t layer) const;
+  torch::Tensor kernel_v(int64_t layer) const;
+  torch::Tensor kernel_table();
 
   std::vector<torch::Tensor> k;  // per layer [pages, kPageTokens, n_k, d_k]
   std::vector<torch::Tensor> v;  // per layer [pages, kPageTokens, n_v, d_v]
@@ -135,7 +145,7 @@ class KVCache {
 
  private:
   int64_t capacity_;
-  bool full_size_pool_;  // every slot can hold its capacity at once: ensure() takes it whole
+  bool full_size_pool_;  // every slot holds its capacity's pages in place from the start
   int64_t k_token_bytes_ = 0, v_token_bytes_ = 0;
   KvPages pages_;
   torch::Tensor device_table_;

@@ -1471,5 +1471,32 @@ TEST(ModelCuda, ContinuousBatchingMatchesOneAtATime) {
   }
 }
 
+// A paged pool on CUDA (kv_pool_tokens: the kernels read K/V through the block table, the packed
+// prefill gathers sequences whose pages are not one run, decode ahead writes past a freed
+// sequence's end): each prompt's greedy tokens are its tokens alone, with and without shared
+// prefixes, and fewer run at once than there are slots.
+TEST(ModelCuda, APagedPoolMatchesOneAtATime) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  for (const ModelConfig& config : {prefill_test_config("gqa-64"), prefill_test_config("diffqkv-64")}) {
+    ScratchDir dir;
+    write_uneven_eos_checkpoint(config, dir.path());
+    LocalModelOptions o;
+    o.device = "cuda";
+    o.dtype = "bf16";
+    auto model = LocalModel::load(dir.path(), o);
+    SamplingParams p;
+    p.max_new_tokens = 30;
+    for (const auto& prompts : {nine_prompts(), prefix_prompts()}) {
+      const auto alone = one_at_a_time(*model, prompts, p);
+      SamplingParams paged = p;
+      paged.max_active = 4;
+      paged.kv_pool_tokens = 8 * KVCache::kPageTokens;
+      ScheduleStats stats;
+      EXPECT_EQ(model->generate_tokens(prompts, paged, &stats), alone);
+      EXPECT_LE(most_active(stats), 4);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace aimicius::runtime

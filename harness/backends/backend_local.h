@@ -8,9 +8,10 @@
 // ignored, so every answer is exactly max_new_tokens long and a peer can generate the same tokens;
 // max_active=N: at most N sequences generated at once, a finished one's cache slot taking the
 // next prompt of the call at once; default: GenerationParams::max_active, which the runner sets to
-// --batch-size, else the whole call at once; max_active=auto: as many as the device's free memory
-// holds for the call's longest prompt + max_new_tokens (runtime/slot_budget.h), --batch-size
-// ignored, the choice and its numbers printed to stderr once;
+// --batch-size, else the whole call at once; max_active=auto: the KV cache one paged pool of the
+// device's free memory (off the GGUF CPU path; runtime/kv_pages.h), as many slots as it holds of the
+// call's average prompt + max_new_tokens, a prompt admitted when the pool has pages for its own
+// (runtime/slot_budget.h), --batch-size ignored, the choice and its numbers printed to stderr once;
 // prefix_reuse=0: every prompt prefilled whole, not from the K/V of the prefix (instruction and
 // few-shot block) it shares with others (runtime/local_model.h; on by default, same answers
 // within float rounding); phase_times=1: diagnostics, the time of each phase of the forwards

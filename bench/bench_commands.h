@@ -28,6 +28,7 @@ struct BenchGenerateOptions {
   int64_t new_tokens = 64;
   int64_t new_tokens_min = 0;  // > 0: each prompt's new tokens drawn uniformly in [this, new_tokens]; 0: all new_tokens
   int64_t max_active = 0;      // cache slots: sequences generated at once (SamplingParams); 0: --batch
+  int64_t kv_pool_tokens = 0;  // > 0: a paged KV pool of this many rows (SamplingParams); 0: every slot full size
   int64_t shared_prefix = 0;   // the first this many tokens of every prompt are the same (a few-shot block)
   bool no_prefix_reuse = false;  // SamplingParams::prefix_reuse off: every prompt prefilled whole
   int repeats = 5;

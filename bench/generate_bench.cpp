@@ -59,6 +59,8 @@ int command_bench_generate(const BenchGenerateOptions& o) {
                                  "prompts --prompt-len long)", o.prompt_len_min, o.prompt_len));
   if (o.prefill_tokens < 0) throw InputError("bench generate: --prefill-tokens must be at least 0 (0: the default)");
   if (o.max_active < 0) throw InputError("bench generate: --max-active must be at least 0 (0: every prompt at once)");
+  if (o.kv_pool_tokens < 0)
+    throw InputError("bench generate: --kv-pool-tokens must be at least 0 (0: every slot holds its full length)");
   const int64_t shortest = o.prompt_len_min > 0 ? o.prompt_len_min : o.prompt_len;
   if (o.shared_prefix < 0 || o.shared_prefix >= shortest)
     throw InputError(fmt::format("bench generate: --shared-prefix {} must be in [0, the shortest prompt's {} tokens)",
@@ -100,6 +102,7 @@ int command_bench_generate(const BenchGenerateOptions& o) {
     sp.prompt_max_new_tokens = new_tokens;
     sp.ignore_eos = true;
     sp.max_active = o.max_active;
+    sp.kv_pool_tokens = o.kv_pool_tokens;
     sp.prefix_reuse = !o.no_prefix_reuse;
     const auto start = std::chrono::steady_clock::now();
     model->generate_tokens(prompts, sp, &schedule);

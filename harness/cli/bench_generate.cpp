@@ -40,6 +40,9 @@ class BenchGenerateCommand final : public Command {
     cmd->add_option("--max-active", options_.max_active,
                     "Sequences generated at once (cache slots); a finished one's slot takes the next prompt "
                     "(default: all --batch)");
+    cmd->add_option("--kv-pool-tokens", options_.kv_pool_tokens,
+                    "A paged KV cache of this many rows shared by the slots, each sequence holding its own "
+                    "prompt and new tokens (default 0: every slot the longest sequence's rows)");
     cmd->add_option("--shared-prefix", options_.shared_prefix,
                     "The first N tokens of every prompt are the same, as a suite's instruction and few-shot block")
         ->capture_default_str();

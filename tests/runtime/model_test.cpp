@@ -242,6 +242,11 @@ TEST(Model, KvCacheKeepsKAndVInTheirOwnShapes) {
   auto model = Model::load(dir.path(), {});
   KVCache cache = model->make_cache(2, 10);
   const ModelConfig& c = model->config();
+  // A full-size pool: each slot's page in place, read by the kernels as [slots, rows, heads, d]
+  // without a table.
+  EXPECT_FALSE(cache.kernel_table().defined());
+  EXPECT_EQ(cache.kernel_k(0).sizes(), (std::vector<int64_t>{2, KVCache::kPageTokens, c.num_k_heads, c.head_dim_qk}));
+  EXPECT_EQ(cache.row(1, 3), KVCache::kPageTokens + 3);
   // Two slots of 10 tokens: one page each (pages are KVCache::kPageTokens rows).
   const int64_t page = KVCache::kPageTokens;
   EXPECT_EQ(cache.k[0].sizes(), (std::vector<int64_t>{2, page, c.num_k_heads, c.head_dim_qk}));
@@ -282,9 +287,18 @@ TEST(Model, APagedCacheGivesEachSequenceItsOwnPagesAndTheSameLogits) {
   EXPECT_NE(full.find("slot 4"), std::string::npos) << full;
   EXPECT_EQ(cache.lengths[4], 0) << "the failed forward stored nothing";
 
+  // The table the kernels read is the host's, refreshed after each change (and only then).
+  auto device_table_is_current = [&] {
+    const torch::Tensor t = cache.device_table().to(torch::kCPU).contiguous();
+    return std::vector<int32_t>(t.data_ptr<int32_t>(), t.data_ptr<int32_t>() + t.numel()) == cache.pages().table();
+  };
+  EXPECT_TRUE(device_table_is_current());
+  EXPECT_TRUE(cache.kernel_table().defined()) << "a paged pool: the kernels read the table";
+  EXPECT_EQ(cache.kernel_k(0).data_ptr(), cache.k[0].data_ptr());
   cache.reset(0);  // its page (0) and slot 2's (3) back: no two free pages are one run
   cache.reset(2);
   EXPECT_EQ(cache.pages().free_pages(), 2);
+  EXPECT_TRUE(device_table_is_current());
   const std::vector<int32_t> longer = random_tokens(page + 20, vocab, 400);
   const torch::Tensor got = model->forward(as_tensor(longer), cache, {5}, true)[0];
   EXPECT_FALSE(cache.contiguous_rows(5, page + 20)) << "pages 0 and 3";

@@ -10,7 +10,7 @@
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
 # SKIP_KERNEL_BENCH=1, SKIP_GEMV_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1, SKIP_LONG=1 (the 32k-prompt runs) leave those parts
 # out (one call has 10 minutes). BATCHES, PROMPT, NEW and E2E_MODES (kernels, unfused, nographs, noahead, torch) set
-# the end-to-end runs. GPU_TEST_FILTER limits the kernel tests (gtest filter), RUNTIME_TEST_FILTER sets
+# the end-to-end runs (varied and paged: the paged KV cache's cost, see below). GPU_TEST_FILTER limits the kernel tests (gtest filter), RUNTIME_TEST_FILTER sets
 # the runtime's (default ModelCuda*:Generat*), SKIP_RUNTIME_TESTS=1 leaves them out; KERNEL_BENCH_ARGS go to aimicius-bench-attention (--no-sweep).
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
@@ -54,9 +54,19 @@ source "$(dirname "$0")/bench-checkpoints.sh"; make_bench_checkpoints $W
       for MODE in $MODES; do
         FLAG=""; [ $MODE = torch ] && FLAG=--torch-attention; [ $MODE = nographs ] && FLAG=--no-cuda-graphs
         [ $MODE = unfused ] && FLAG=--no-fused-decode; [ $MODE = noahead ] && FLAG=--no-decode-ahead
+        # varied: prompts of PROMPT/2..PROMPT tokens (a fixed draw) in slots of the longest's size;
+        # paged: the same prompts in a paged pool of B x (0.8 PROMPT + NEW + 64) rows, smaller than
+        # B slots of the longest (so the kernels read the block table) and, for a batch of 32, room
+        # for every sequence at once (their average is 0.75 PROMPT): the same schedule, the table's
+        # cost alone (the bench's schedule line says how many ran at once). From batch 2 (a pool of
+        # one slot is always full size).
+        P_=${PROMPT:-2048}; N_=${NEW:-128}
+        [ $MODE = varied ] && FLAG="--prompt-len-min $((P_ / 2))"
+        [ $MODE = paged ] && FLAG="--prompt-len-min $((P_ / 2)) --kv-pool-tokens $((B_ * (P_ * 4 / 5 + N_ + 64)))"
+        [ $MODE = paged ] && [ $B_ -lt 2 ] && continue
         echo "== aimicius $M $MODE batch $B_ prompt ${PROMPT:-2048}"
         timeout 120 $A bench generate --checkpoint $W/$M --device cuda --batch $B_ --prompt-len ${PROMPT:-2048} \
-          --new-tokens ${NEW:-128} --repeats 3 $FLAG | grep -E '^(batch|decode path|decode graphs)'
+          --new-tokens ${NEW:-128} --repeats 3 $FLAG | grep -E '^(batch|decode path|decode graphs|schedule)'
       done
     done
     echo "== hf std batch $B_ prompt ${PROMPT:-2048}"

@@ -245,8 +245,9 @@ struct LocalModel::Impl {
   // Slots for auto_max_active: the device's free memory over a slot's K/V bytes, less the
   // activations of the largest prefill forward (every element of its widest tensors in float32:
   // residual stream and norms, the MLP's gate/up/product, q with augmented Q, and the K/V of the
-  // context expanded to the query heads), the prefix store's slots and a 10% margin. On a GPU the
-  // cache is paged: one pool of that memory, slots from the prompts' average need (slot_budget.h).
+  // context expanded to the query heads), the prefix store's slots and a 10% margin. Off the CPU
+  // path of GGUF models the cache is paged: one pool of that memory (no more than every sequence at
+  // once), slots from the prompts' average need (slot_budget.h).
   SlotBudget auto_slots(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p, int64_t capacity,
                         int64_t longest, int64_t store_slots, int64_t cap) const {
     const ModelConfig& c = model->config();

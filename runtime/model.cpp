@@ -72,8 +72,9 @@ int64_t pool_pages(int64_t slots, int64_t capacity, int64_t pool_tokens) {
   if (slots < 1 || capacity < 1 || pool_tokens < 0)
     throw std::invalid_argument(fmt::format("KV cache: {} slots of {} tokens, a pool of {} tokens", slots, capacity,
                                             pool_tokens));
-  const int64_t per_slot = (capacity + KVCache::kPageTokens - 1) / KVCache::kPageTokens;
-  return pool_tokens > 0 ? (pool_tokens + KVCache::kPageTokens - 1) / KVCache::kPageTokens : slots * per_slot;
+  // No more pages than every slot at full capacity can use.
+  const int64_t full = slots * ((capacity + KVCache::kPageTokens - 1) / KVCache::kPageTokens);
+  return pool_tokens > 0 ? std::min(full, (pool_tokens + KVCache::kPageTokens - 1) / KVCache::kPageTokens) : full;
 }
 
 }  // namespace
@@ -100,11 +101,13 @@ KVCache::KVCache(const ModelConfig& c, int64_t slots, int64_t capacity, const to
 }
 
 torch::Tensor KVCache::kernel_k(int64_t layer) const {
-  return full_size_pool_ ? k[layer].view({slots(), -1, k[layer].size(2), k[layer].size(3)}) : k[layer];
+  const int64_t rows = pages_.table_stride() * kPageTokens;  // a slot's, in place
+  return full_size_pool_ ? k[layer].view({slots(), rows, k[layer].size(2), k[layer].size(3)}) : k[layer];
 }
 
 torch::Tensor KVCache::kernel_v(int64_t layer) const {
-  return full_size_pool_ ? v[layer].view({slots(), -1, v[layer].size(2), v[layer].size(3)}) : v[layer];
+  const int64_t rows = pages_.table_stride() * kPageTokens;
+  return full_size_pool_ ? v[layer].view({slots(), rows, v[layer].size(2), v[layer].size(3)}) : v[layer];
 }
 
 torch::Tensor KVCache::kernel_table() { return full_size_pool_ ? torch::Tensor() : device_table(); }

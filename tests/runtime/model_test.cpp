@@ -245,6 +245,8 @@ TEST(Model, KvCacheKeepsKAndVInTheirOwnShapes) {
   // A full-size pool: each slot's page in place, read by the kernels as [slots, rows, heads, d]
   // without a table.
   EXPECT_FALSE(cache.kernel_table().defined());
+  EXPECT_EQ(model->make_cache(2, 10, 10 * KVCache::kPageTokens).pages().pages(), 2)
+      << "a pool larger than its slots can use is full size";
   EXPECT_EQ(cache.kernel_k(0).sizes(), (std::vector<int64_t>{2, KVCache::kPageTokens, c.num_k_heads, c.head_dim_qk}));
   EXPECT_EQ(cache.row(1, 3), KVCache::kPageTokens + 3);
   // Two slots of 10 tokens: one page each (pages are KVCache::kPageTokens rows).

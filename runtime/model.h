@@ -180,7 +180,8 @@ class Model {
   std::string cpu_path() const;
   // Whether a prefill's attention reads the rows its slots already hold where they lie in the
   // cache (varlen FlashAttention: CUDA with the project's kernels, bf16/f16, d_k = d_v, LibTorch >= 2.5),
-  // so that a prefill group's cost does not grow with them (runtime/prefill_plan.h).
+  // so that a prefill group's cost does not grow with them (runtime/prefill_plan.h). In a paged
+  // pool a sequence whose pages are not one run is gathered instead (a copy of its rows per layer).
   bool prefill_reads_cache_in_place() const;
   // ModelOptions::phase_times: seconds per phase ("prefill mlp", "decode attention", ...) since the
   // last call; then zero.
@@ -289,7 +290,8 @@ class Model {
   torch::Tensor run_layers_fused(const torch::Tensor& tokens, KVCache& cache, const DecodeIndex& step);
   bool fused_step(int64_t batch) const;
   // A prefill with every sequence's real tokens packed (no padding row computed), RoPE and the K/V
-  // append fused, attention in one varlen FlashAttention call over the cache in place; on the
+  // append fused, attention in one varlen FlashAttention call over the cache in place (or over the
+  // group's contexts gathered, when a paged pool split one of them); on the
   // path prefill_reads_cache_in_place() names. The same result as run_layers within bf16 rounding.
   torch::Tensor run_layers_packed(const torch::Tensor& tokens, KVCache& cache, const std::vector<int64_t>& slots,
                                   const Padding* padding, bool last_only);

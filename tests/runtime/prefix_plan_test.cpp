@@ -133,9 +133,9 @@ TEST(PrefillPlan, HeldRowsReadInPlaceCountNothing) {
   EXPECT_EQ(plan_prefill_groups(lengths, in_place, held).size(), 2u);
 }
 
-// Paged: the pool is every free byte's tokens, slots its share per average sequence; the longest
-// sequence's capacity no longer sets every slot's size.
-TEST(SlotBudget, APagedPoolHoldsSequencesOfTheirOwnLength) {
+// 1,000 prompts of up to 4,096 + 64 tokens at 100 KiB of K/V a token, on a device with 100 GiB free
+// (10 GiB of it for activations, a 10% margin).
+SlotBudgetInput thousand_prompts_on_100_gib() {
   SlotBudgetInput in;
   in.free_bytes = int64_t{100} << 30;
   in.margin = 0.10;
@@ -144,6 +144,13 @@ TEST(SlotBudget, APagedPoolHoldsSequencesOfTheirOwnLength) {
   in.capacity_tokens = 4096 + 64;
   in.longest_prompt = 4096;
   in.prompts = 1000;
+  return in;
+}
+
+// Paged: the pool is every free byte's tokens, slots its share per average sequence; the longest
+// sequence's capacity no longer sets every slot's size.
+TEST(SlotBudget, APagedPoolHoldsSequencesOfTheirOwnLength) {
+  SlotBudgetInput in = thousand_prompts_on_100_gib();
   const int64_t unpaged = choose_slot_budget(in).slots;
   in.page_tokens = 64;
   in.mean_tokens = 1000 + 64;  // most prompts far shorter than the longest
@@ -173,14 +180,7 @@ TEST(SlotBudget, APagedPoolHoldsSequencesOfTheirOwnLength) {
 }
 
 TEST(SlotBudget, FreeMemoryOverPerSequenceBytes) {
-  SlotBudgetInput in;
-  in.free_bytes = int64_t{100} << 30;  // 100 GiB
-  in.margin = 0.10;
-  in.activation_bytes = int64_t{10} << 30;
-  in.kv_bytes_per_token = 100 * 1024;
-  in.capacity_tokens = 4096 + 64;
-  in.longest_prompt = 4096;
-  in.prompts = 1000;
+  SlotBudgetInput in = thousand_prompts_on_100_gib();
   // (90 - 10) GiB / (4160 x 100 KiB) = 201.6 -> 201 slots.
   SlotBudget b = choose_slot_budget(in);
   EXPECT_EQ(b.slots, 201);

@@ -44,9 +44,10 @@ SlotBudget choose_paged_budget(const SlotBudgetInput& in) {
   }
   out.reason = fmt::format(
       "max_active {} (paged KV cache): {:.1f} GiB free, a pool of {} tokens ({:.2f} GiB, pages of {}), {} tokens a "
-      "sequence on average (the longest {} + {}), {:.0f}% margin, {:.2f} GiB for activations{}{}",
+      "sequence on average ({} in whole pages; the longest {} + {}), {:.0f}% margin, {:.2f} GiB for activations{}{}",
       out.slots, gib(static_cast<double>(in.free_bytes)), grouped(out.pool_tokens),
-      gib(static_cast<double>(out.pool_tokens) * static_cast<double>(in.kv_bytes_per_token)), page, grouped(need),
+      gib(static_cast<double>(out.pool_tokens) * static_cast<double>(in.kv_bytes_per_token)), page,
+      grouped(in.mean_tokens), grouped(need),
       grouped(in.longest_prompt), grouped(in.capacity_tokens - in.longest_prompt), in.margin * 100.0,
       gib(static_cast<double>(in.activation_bytes)),
       in.extra_slots > 0 ? fmt::format(", {} prefix slots", in.extra_slots) : std::string(), bound);

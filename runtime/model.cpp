@@ -177,19 +177,22 @@ void KVCache::copy_prefix(int64_t from, const std::vector<int64_t>& to, int64_t 
     for (int64_t slot : to) lengths[slot] = 0;
     return;
   }
-  // One gather and one scatter per layer and tensor, whatever the number of destinations.
+  // One gather of the source's rows and one scatter per layer and tensor, whatever the number of
+  // destinations: the rows broadcast over them (never materialised once per destination).
   std::vector<int64_t> src, dst;
+  append_rows(from, 0, length, src);
   for (int64_t slot : to) {
     ensure(slot, length);
-    append_rows(from, 0, length, src);
     append_rows(slot, 0, length, dst);
   }
   const torch::Device dev = k.empty() ? torch::Device(torch::kCPU) : k[0].device();
-  const torch::Tensor src_d = torch::tensor(src, torch::kLong).to(dev), dst_d = torch::tensor(dst, torch::kLong).to(dev);
+  const torch::Tensor src_d = torch::tensor(src, torch::kLong).to(dev);
+  const torch::Tensor dst_d =
+      torch::tensor(dst, torch::kLong).view({static_cast<int64_t>(to.size()), length}).to(dev);  // [to, length]
   for (size_t l = 0; l < k.size(); ++l) {
     const int64_t layer = static_cast<int64_t>(l);
-    k_rows(layer).index_copy_(0, dst_d, k_rows(layer).index_select(0, src_d));
-    v_rows(layer).index_copy_(0, dst_d, v_rows(layer).index_select(0, src_d));
+    k_rows(layer).index_put_({dst_d}, k_rows(layer).index_select(0, src_d).unsqueeze(0));
+    v_rows(layer).index_put_({dst_d}, v_rows(layer).index_select(0, src_d).unsqueeze(0));
   }
   for (int64_t slot : to) lengths[slot] = length;
 }

@@ -976,23 +976,33 @@ struct Model::DecodeGraph {
   torch::Tensor tokens, positions;  // [B, 1]
   DecodeIndex index;
   torch::Tensor logits;             // [B, vocab] float32, rewritten by each replay
-  // Every K and V tensor the graph writes and reads, and the block table, by address: a cache
-  // anywhere else (even a new one that reuses some freed addresses) needs another graph.
-  std::vector<const void*> cache_storage;
+  // The cache the graph was captured on (CacheLayout): any other needs another graph.
+  struct CacheLayout {
+    // Every K and V tensor the graph writes and reads, and the block table, by address.
+    std::vector<const void*> storage;
+    // What the captured kernels were planned for: a new cache at the same addresses (the caching
+    // allocator hands a freed pool of the same size back) can differ here, and a graph planned for
+    // a shorter capacity replayed on it would attend to too few tokens (the kernels write NaN).
+    int64_t capacity = 0, slots = 0;
+    bool reads_table = false;
+    bool operator==(const CacheLayout& o) const {
+      return storage == o.storage && capacity == o.capacity && slots == o.slots && reads_table == o.reads_table;
+    }
+  };
+  CacheLayout cache;
   CudaGraph graph;
+
+  static CacheLayout layout_of(KVCache& kv) {
+    CacheLayout out;
+    for (const auto& t : kv.k) out.storage.push_back(t.data_ptr());
+    for (const auto& t : kv.v) out.storage.push_back(t.data_ptr());
+    out.storage.push_back(kv.device_table().data_ptr());  // brought up to date too
+    out.capacity = kv.capacity();
+    out.slots = kv.slots();
+    out.reads_table = kv.kernel_table().defined();
+    return out;
+  }
 };
-
-namespace {
-
-std::vector<const void*> cache_storage_of(KVCache& cache) {
-  std::vector<const void*> out;
-  for (const auto& t : cache.k) out.push_back(t.data_ptr());
-  for (const auto& t : cache.v) out.push_back(t.data_ptr());
-  out.push_back(cache.device_table().data_ptr());
-  return out;
-}
-
-}  // namespace
 
 torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const std::vector<int64_t>& start,
                                        const std::vector<int64_t>& slots, KVCache& cache) {
@@ -1013,8 +1023,8 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const std::v
     i[b] = static_cast<int32_t>(slots[b]), i[B + b] = static_cast<int32_t>(start[b] + 1);
   }
   std::shared_ptr<DecodeGraph>& g = decode_graphs_[B];
-  std::vector<const void*> storage = cache_storage_of(cache);  // and the block table brought up to date
-  if (g && g->cache_storage == storage) {
+  DecodeGraph::CacheLayout layout = DecodeGraph::layout_of(cache);
+  if (g && g->cache == layout) {
     g->inputs_long.copy_(staged_long, /*non_blocking=*/true);
     g->inputs_int.copy_(staged_int, /*non_blocking=*/true);
     if (ids_on_device) g->tokens.copy_(tokens, /*non_blocking=*/true);
@@ -1032,7 +1042,7 @@ torch::Tensor Model::decode_with_graph(const torch::Tensor& tokens, const std::v
   fresh->positions = fresh->inputs_long[1].view({B, 1});
   if (ids_on_device) fresh->tokens.copy_(tokens);
   fresh->index = DecodeIndex{fresh->inputs_long[2], fresh->inputs_int[0], fresh->inputs_int[1], cache.kernel_table()};
-  fresh->cache_storage = std::move(storage);
+  fresh->cache = std::move(layout);
   const torch::Tensor logits =
       run_layers(fresh->tokens, fresh->positions, cache, {}, &fresh->index, nullptr, nullptr, true);
   try {

@@ -1514,5 +1514,30 @@ TEST(ModelCuda, APagedPoolMatchesOneAtATime) {
   }
 }
 
+// A decode graph is captured on one call's KV cache and replayed while the next call's cache lies at
+// the same addresses. Caches of one page each (capacities 21 and 57) do: the caching allocator hands
+// the freed pool back. The graph of the first call was planned for 21 tokens; replayed on the second
+// it attended to too few (NaN, token 0 from its 33rd token on). Graphs on and off give the same tokens.
+TEST(ModelCuda, AGraphIsNotReplayedOnALaterCacheOfAnotherCapacity) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  ScratchDir dir;
+  write_uneven_eos_checkpoint(prefill_test_config("diffqkv-64"), dir.path());
+  LocalModelOptions o;
+  o.device = "cuda";
+  o.dtype = "bf16";
+  auto graphs = LocalModel::load(dir.path(), o);
+  o.cuda_graphs = false;
+  auto eager = LocalModel::load(dir.path(), o);
+  SamplingParams p;
+  p.max_new_tokens = 16;
+  p.ignore_eos = true;
+  for (int64_t n : {5, 41, 17, 30}) {
+    const std::vector<std::vector<int32_t>> prompt = {random_tokens(n, 256, 900 + n)};
+    const auto expected = eager->generate_tokens(prompt, p);
+    ASSERT_EQ(expected[0].size(), 16u);
+    EXPECT_EQ(graphs->generate_tokens(prompt, p), expected) << "prompt of " << n << " tokens";
+  }
+}
+
 }  // namespace
 }  // namespace aimicius::runtime

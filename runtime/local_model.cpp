@@ -796,6 +796,7 @@ std::vector<Generation> LocalModel::generate_chat(const std::vector<std::vector<
 }
 
 void ScheduleStats::add_counts(const ScheduleStats& o) {
+  if (o.slots > slots && !o.slots_reason.empty()) slots_reason = o.slots_reason;  // that of the most slots
   slots = std::max(slots, o.slots);
   prefix_slots = std::max(prefix_slots, o.prefix_slots);
   prefills += o.prefills;

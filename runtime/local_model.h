@@ -152,7 +152,8 @@ struct ScheduleStats {
   // LocalModelOptions::phase_times: seconds per forward phase (Model::take_phase_seconds).
   std::map<std::string, double> phase_seconds;
 
-  // Adds another call's counts (slots and prefix_slots: the largest; per-prompt vectors: left out).
+  // Adds another call's counts (slots and prefix_slots: the largest, slots_reason: that of the call
+  // with the most slots; per-prompt vectors: left out).
   void add_counts(const ScheduleStats& other);
   // "prefill: P prompt tokens + Q prefix tokens prefilled, R reused from N shared prefixes (X% of
   // the prompts' tokens)": the line bench commands print.

@@ -8,8 +8,8 @@
 // the prompt's token ids, tokens_out) for bench/hf_eval_bench.py, the Hugging Face peer.
 //
 // The physical floor printed beside it counts what no implementation can avoid on this checkpoint:
-// reading the weights once per decode step (at most --batch-size sequences share a step, so
-// generated tokens / batch size steps at least), reading every cached K and V once per generated
+// reading the weights once per decode step (at most --batch-size sequences share a step, or the
+// local backend's slots where max_active=auto made more: generated tokens / that many steps at least), reading every cached K and V once per generated
 // token, and the prefill's matrix FLOPs (2 x non-embedding parameters per token, plus causal
 // attention); the bytes at --read-gbps and the FLOPs at --peak-tflops. The floor is the larger of
 // the two times (they could overlap); the sum is printed too. Only in builds with the runtime.
@@ -133,11 +133,18 @@ int command_bench_eval(const GlobalOptions& global, BenchEvalOptions options) {
   }
   if (prompts && !prompts->flush()) throw std::runtime_error(fmt::format("{}: write failed", options.prompts_out));
 
-  fmt::print("bench eval: {} (batch size {}, max new tokens {}): {} examples ({} not generated), {:.0f} prompt "
+  // The most sequences one decode step could advance: --batch-size, or the local backend's slots
+  // where it chose more (max_active=auto sizes them from memory, not from --batch-size).
+  const auto* local = dynamic_cast<const LocalBackend*>(backend.get());
+  const int64_t slots = local ? local->schedule_totals().slots : 0;
+  const int64_t per_step = std::max<int64_t>(options.run.batch_size, slots);
+  const std::string slots_note = slots > 0 && slots != options.run.batch_size ? fmt::format(", {} slots", slots) : "";
+  fmt::print("bench eval: {} (batch size {}{}, max new tokens {}): {} examples ({} not generated), {:.0f} prompt "
              "tokens, {:.0f} generated; load {:.1f} s, wall {:.2f} s: {:.1f} examples/s, {:.0f} generated tokens/s\n",
-             spec, options.run.batch_size, *options.run.max_new_tokens, examples, errors, in.prompt_tokens,
+             spec, options.run.batch_size, slots_note, *options.run.max_new_tokens, examples, errors, in.prompt_tokens,
              in.generated_tokens, load_s, wall_s, examples / wall_s, in.generated_tokens / wall_s);
-  if (const auto* local = dynamic_cast<const LocalBackend*>(backend.get())) {
+  if (local) {
+    if (const std::string& why = local->schedule_totals().slots_reason; !why.empty()) fmt::print("bench eval {}\n", why);
     fmt::print("bench eval {}\n", local->schedule_totals().prefill_summary());
     fmt::print("bench eval {}\n", local->schedule_totals().time_summary());
     if (const runtime::DecodePath path = local->decode_path(options.run.batch_size); path.graphs)
@@ -154,7 +161,7 @@ int command_bench_eval(const GlobalOptions& global, BenchEvalOptions options) {
   // A decode step reads every weight but the input embedding table (one row per token).
   const double step_bytes = (weights - static_cast<double>(config.vocab_size) * config.hidden_size *
                                            (config.tie_word_embeddings ? 0 : 1)) * b;
-  const double steps = in.generated_tokens / static_cast<double>(options.run.batch_size);
+  const double steps = in.generated_tokens / static_cast<double>(per_step);
   const double bytes = steps * step_bytes + in.kv_token_reads * config.kv_bytes_per_token(options.elem_bytes);
   const double flops = 2.0 * (weights - embed) * in.prompt_tokens +
                        static_cast<double>(config.num_layers) * config.num_q_heads *

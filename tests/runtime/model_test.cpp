@@ -1288,6 +1288,27 @@ TEST_F(Generate, AutoMaxActiveChoosesFromMemoryAndKeepsTokens) {
   EXPECT_NE(stats.slots_reason.find("capped at 2"), std::string::npos) << stats.slots_reason;
 }
 
+// A run's totals over its calls (one per suite): counts add up, slots are the largest call's, and
+// the reason kept is that call's (bench eval prints it beside its floor, which counts its slots).
+TEST_F(Generate, ScheduleTotalsKeepTheReasonOfTheCallWithTheMostSlots) {
+  const auto prompts = nine_prompts();
+  SamplingParams p;
+  p.max_new_tokens = 2;
+  p.auto_max_active = true;
+  p.max_active = 3;
+  ScheduleStats few, many, totals;
+  model_->generate_tokens(prompts, p, &few);
+  p.max_active = 0;
+  model_->generate_tokens(prompts, p, &many);
+  ASSERT_LT(few.slots, many.slots);
+  totals.add_counts(few);
+  totals.add_counts(many);
+  totals.add_counts(few);
+  EXPECT_EQ(totals.slots, many.slots);
+  EXPECT_EQ(totals.slots_reason, many.slots_reason);
+  EXPECT_EQ(totals.decode_steps, 2 * few.decode_steps + many.decode_steps);
+}
+
 // The most prompts active at once in a generation, from its schedule (admitted_at .. done_at).
 int64_t most_active(const ScheduleStats& stats) {
   int64_t most = 0;

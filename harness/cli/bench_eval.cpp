@@ -105,6 +105,7 @@ int command_bench_eval(const GlobalOptions& global, BenchEvalOptions options) {
 
   FloorInputs in;
   int64_t examples = 0, errors = 0;
+  std::string first_error;
   std::optional<std::ofstream> prompts;
   const std::unique_ptr<runtime::Tokenizer> tokenizer = runtime::load_tokenizer(dir);
   if (!options.prompts_out.empty()) {
@@ -113,7 +114,10 @@ int command_bench_eval(const GlobalOptions& global, BenchEvalOptions options) {
   }
   for (const StoredExample& e : store.stored_examples(run_id, ExampleTexts::kRead)) {
     ++examples;
-    if (e.error && e.tokens_out == 0) ++errors;
+    if (e.error && e.tokens_out == 0) {  // not generated (e.g. the cache did not fit): no tokens to count
+      if (errors++ == 0) first_error = fmt::format("{} {}: {}", e.suite, e.example_id, *e.error);
+      continue;
+    }
     const double p = static_cast<double>(e.tokens_in), g = static_cast<double>(e.tokens_out);
     in.prompt_tokens += p;
     in.generated_tokens += g;
@@ -143,6 +147,7 @@ int command_bench_eval(const GlobalOptions& global, BenchEvalOptions options) {
              "tokens, {:.0f} generated; load {:.1f} s, wall {:.2f} s: {:.1f} examples/s, {:.0f} generated tokens/s\n",
              spec, options.run.batch_size, slots_note, *options.run.max_new_tokens, examples, errors, in.prompt_tokens,
              in.generated_tokens, load_s, wall_s, examples / wall_s, in.generated_tokens / wall_s);
+  if (errors > 0) fmt::print("bench eval: {} examples not generated, the first: {}\n", errors, first_error);
   if (local) {
     if (const std::string& why = local->schedule_totals().slots_reason; !why.empty()) fmt::print("bench eval {}\n", why);
     fmt::print("bench eval {}\n", local->schedule_totals().prefill_summary());
@@ -175,6 +180,12 @@ int command_bench_eval(const GlobalOptions& global, BenchEvalOptions options) {
                "wall / floor {:.2f}\n",
                bytes / 1e9, steps, step_bytes / 1e9, options.read_gbps, byte_s, flops / 1e12, options.peak_tflops,
                flop_s, floor_s, byte_s + flop_s, wall_s / floor_s);
+  }
+  // Examples that were not generated make the figures above a different (smaller) workload: not a
+  // result to quote, so the command fails, as a run in which no example could be judged does.
+  if (errors > 0) {
+    fmt::print(stderr, "bench eval: {} of {} examples not generated (the first: {})\n", errors, examples, first_error);
+    return 2;
   }
   return 0;
 }

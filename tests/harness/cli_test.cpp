@@ -311,6 +311,24 @@ TEST_F(Cli, BenchGenerateDrawsThePeersPromptLengths) {
   EXPECT_NE(bad.err.find("--prompt-len-min 41"), std::string::npos) << bad.err;
 }
 
+// `bench eval` where examples cannot be generated (here: a context of 8 tokens, shorter than every
+// prompt) names how many and the first one's error, and fails: its figures would describe a
+// smaller workload. (An H100 run whose cache did not fit printed an internal error instead.)
+TEST_F(Cli, BenchEvalFailsAndNamesExamplesThatWereNotGenerated) {
+  const auto ckpt = tiny_checkpoint();
+  const auto config_path = ckpt / "config.json";
+  nlohmann::json config = nlohmann::json::parse(testing::read_file(config_path));
+  config["max_position_embeddings"] = 8;
+  testing::write_file(config_path, config.dump());
+  const auto r = aimicius("bench eval --model local:" + ckpt.string() +
+                          " --limit 1 --max-new-tokens 2 --hashing-embedder --prompts-out " +
+                          (dir_ / "prompts.jsonl").string());
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 examples not generated, the first: cmdgen t01: prompt of "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("exceeds the model's context of 8 tokens"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("1 of 1 examples not generated"), std::string::npos) << r.err;
+}
+
 // `bench generate --max-active 2` runs six prompts through two cache slots and prints the last
 // run's schedule: three waves of 3 tokens (end-of-sequence ignored), 2 decode steps each; with
 // --new-tokens-min the budgets (2, 3, 1, 1, 2, 1: splitmix64 from seed 2) free slots unevenly,

@@ -181,8 +181,10 @@ struct LocalModel::Impl {
     const PrefixPlan plan = p.prefix_reuse ? plan_shared_prefixes(prompts, PrefixLimits{}) : PrefixPlan{};
     const int64_t store_slots = PrefixStore::slots_needed(plan);
     SlotBudget budget;
-    if (p.auto_max_active) budget = auto_slots(prompts, p, capacity, longest, store_slots, p.max_active);
-    else budget.slots = p.max_active > 0 ? std::min(p.max_active, n) : n;
+    if (p.auto_max_active)
+      budget = choose_slot_budget(slot_budget_input(prompts, p, capacity, longest, store_slots, p.max_active));
+    else
+      budget.slots = p.max_active > 0 ? std::min(p.max_active, n) : n;
     if (p.kv_pool_tokens > 0) {
       if (!model->cpu_path().empty())
         throw std::invalid_argument("generate: kv_pool_tokens pages the cache, which the CPU path of GGUF models "
@@ -197,7 +199,7 @@ struct LocalModel::Impl {
                                   p.kv_pool_tokens);
     }
     const int64_t slots = budget.slots;
-    KVCache cache = model->make_cache(slots + store_slots, capacity, budget.pool_tokens);
+    KVCache cache = make_cache_or_page(slots, store_slots, capacity, longest, prompts, p, budget);
     // The prefix store's slots keep room for any prefix for the whole call (a paged pool would
     // otherwise lend their pages to sequences); the pool was sized with them set aside.
     for (int64_t x = slots; x < slots + store_slots; ++x)
@@ -242,14 +244,33 @@ struct LocalModel::Impl {
     return std::move(s.out);
   }
 
-  // Slots for auto_max_active: the device's free memory over a slot's K/V bytes, less the
+  // The call's cache. A fixed max_active whose slots at full capacity do not fit the device (the
+  // allocation runs out of memory) gets a paged pool of what fits instead, the same slots
+  // (fixed_slot_budget: sequences wait for pages), rather than failing every prompt of the call.
+  // Only on that error, so the usual path asks nothing of the device first.
+  KVCache make_cache_or_page(int64_t slots, int64_t store_slots, int64_t capacity, int64_t longest,
+                             const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p,
+                             SlotBudget& budget) const {
+    try {
+      return model->make_cache(slots + store_slots, capacity, budget.pool_tokens);
+    } catch (const c10::OutOfMemoryError&) {
+      if (p.auto_max_active || budget.pool_tokens > 0 || !model->cpu_path().empty()) throw;
+      SlotBudget paged = fixed_slot_budget(slot_budget_input(prompts, p, capacity, longest, store_slots, slots), slots);
+      if (paged.pool_tokens == 0) throw;  // fits by the numbers: the device's own error stands
+      budget = std::move(paged);
+    }
+    return model->make_cache(slots + store_slots, capacity, budget.pool_tokens);
+  }
+
+  // What the slot budget (slot_budget.h) weighs: the device's free memory, a slot's K/V bytes, the
   // activations of the largest prefill forward (every element of its widest tensors in float32:
   // residual stream and norms, the MLP's gate/up/product, q with augmented Q, and the K/V of the
-  // context expanded to the query heads), the prefix store's slots and a 10% margin. Off the CPU
-  // path of GGUF models the cache is paged: one pool of that memory (no more than every sequence at
-  // once), slots from the prompts' average need (slot_budget.h).
-  SlotBudget auto_slots(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p, int64_t capacity,
-                        int64_t longest, int64_t store_slots, int64_t cap) const {
+  // context expanded to the query heads), the prefix store's slots (and a 10% margin). Off the CPU
+  // path of GGUF models the cache can be paged: one pool of that memory (no more than every
+  // sequence at once), slots from the prompts' average need. For max_active=auto, and for a fixed
+  // max_active whose cache ran out of memory (make_cache_or_page).
+  SlotBudgetInput slot_budget_input(const std::vector<std::vector<int32_t>>& prompts, const SamplingParams& p,
+                                    int64_t capacity, int64_t longest, int64_t store_slots, int64_t cap) const {
     const ModelConfig& c = model->config();
     const ModelOptions& o = model->options();
     const int64_t elem = static_cast<int64_t>(c10::elementSize(o.dtype));
@@ -277,7 +298,7 @@ struct LocalModel::Impl {
       in.mean_tokens = (total + in.prompts - 1) / in.prompts;
       in.total_tokens = paged;
     }
-    return choose_slot_budget(in);
+    return in;
   }
 
   // Prompts wait in call order, or in the prefix plan's order when it has prefixes (each prefix's

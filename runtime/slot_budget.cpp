@@ -85,4 +85,30 @@ SlotBudget choose_slot_budget(const SlotBudgetInput& in) {
   return out;
 }
 
+SlotBudget fixed_slot_budget(const SlotBudgetInput& in, int64_t slots) {
+  if (slots < 1) throw std::invalid_argument(fmt::format("slot budget: {} fixed slots", slots));
+  SlotBudgetInput capped = in;
+  capped.cap = slots;
+  SlotBudget out;
+  out.slots = slots;
+  if (in.page_tokens <= 0) {
+    choose_slot_budget(capped);  // the same checks of the input
+    return out;
+  }
+  SlotBudget paged = choose_slot_budget(capped);
+  const double usable = static_cast<double>(in.free_bytes) * (1.0 - in.margin) - static_cast<double>(in.activation_bytes);
+  const double need = static_cast<double>(slots + in.extra_slots) *
+                      static_cast<double>(whole_pages(in.capacity_tokens, in.page_tokens)) *
+                      static_cast<double>(in.kv_bytes_per_token);
+  if (need <= usable) return out;
+  paged.reason = fmt::format(
+      "max_active {} (paged KV cache): {} slots of {} tokens would need {:.2f} GiB of K/V, {:.1f} GiB free ({:.0f}% "
+      "margin, {:.2f} GiB for activations), so a pool of {} tokens ({:.2f} GiB, pages of {}); sequences wait for pages",
+      slots, slots + in.extra_slots, grouped(in.capacity_tokens), gib(need), gib(static_cast<double>(in.free_bytes)),
+      in.margin * 100.0, gib(static_cast<double>(in.activation_bytes)), grouped(paged.pool_tokens),
+      gib(static_cast<double>(paged.pool_tokens) * static_cast<double>(in.kv_bytes_per_token)), in.page_tokens);
+  paged.slots = slots;
+  return paged;
+}
+
 }  // namespace aimicius::runtime

@@ -47,4 +47,12 @@ struct SlotBudget {
 // per-token size or prompt count below 1 (paged: or an average need below 1).
 SlotBudget choose_slot_budget(const SlotBudgetInput& in);
 
+// `max_active=N` (a fixed number of slots): the N slots and the prefix store's at full capacity
+// (whole pages) when their K/V fits the memory choose_slot_budget would use (reason empty, pool 0:
+// unpaged). When it does not and the cache can be paged (page_tokens > 0), the paged pool
+// choose_slot_budget makes for that memory, still N slots: sequences wait for pages instead of
+// the call failing on an allocation (an H100 run of 64 slots x 8k tokens did). Unpaged, the N
+// slots as asked (the allocation then fails with the device's error). Throws as above, and for N < 1.
+SlotBudget fixed_slot_budget(const SlotBudgetInput& in, int64_t slots);
+
 }  // namespace aimicius::runtime

@@ -179,6 +179,36 @@ TEST(SlotBudget, APagedPoolHoldsSequencesOfTheirOwnLength) {
   EXPECT_THROW(choose_slot_budget(in), std::invalid_argument);
 }
 
+// max_active=N: N slots at full capacity while they fit; past the free memory, a paged pool of what
+// fits, still N slots (sequences wait for pages); unpaged, N as asked.
+TEST(SlotBudget, FixedSlotsBecomeAPagedPoolOnlyWhenTheyDoNotFit) {
+  SlotBudgetInput in = thousand_prompts_on_100_gib();
+  in.page_tokens = 64;
+  in.mean_tokens = 1000 + 64;
+  in.total_tokens = 1000 * 1088;
+  // 201 slots of 4,160 tokens fit the 80 GiB (choose_slot_budget's unpaged answer above).
+  SlotBudget b = fixed_slot_budget(in, 201);
+  EXPECT_EQ(b.slots, 201);
+  EXPECT_EQ(b.pool_tokens, 0);
+  EXPECT_TRUE(b.reason.empty()) << b.reason;
+  b = fixed_slot_budget(in, 202);
+  EXPECT_EQ(b.slots, 202);
+  EXPECT_EQ(b.pool_tokens, 838848);  // every usable byte, as max_active=auto's pool
+  EXPECT_NE(b.reason.find("max_active 202 (paged KV cache): 202 slots of 4,160 tokens would need 80.14 GiB"),
+            std::string::npos) << b.reason;
+  EXPECT_NE(b.reason.find("so a pool of 838,848 tokens"), std::string::npos) << b.reason;
+  in.extra_slots = 4;  // the prefix store counts too
+  EXPECT_EQ(fixed_slot_budget(in, 197).pool_tokens, 0);
+  EXPECT_GT(fixed_slot_budget(in, 198).pool_tokens, 0);
+  in.page_tokens = 0;  // unpaged: as asked
+  b = fixed_slot_budget(in, 500);
+  EXPECT_EQ(b.slots, 500);
+  EXPECT_EQ(b.pool_tokens, 0);
+  EXPECT_THROW(fixed_slot_budget(in, 0), std::invalid_argument);
+  in.prompts = 0;
+  EXPECT_THROW(fixed_slot_budget(in, 4), std::invalid_argument);
+}
+
 TEST(SlotBudget, FreeMemoryOverPerSequenceBytes) {
   SlotBudgetInput in = thousand_prompts_on_100_gib();
   // (90 - 10) GiB / (4160 x 100 KiB) = 201.6 -> 201 slots.

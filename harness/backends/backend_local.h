@@ -8,7 +8,9 @@
 // ignored, so every answer is exactly max_new_tokens long and a peer can generate the same tokens;
 // max_active=N: at most N sequences generated at once, a finished one's cache slot taking the
 // next prompt of the call at once; default: GenerationParams::max_active, which the runner sets to
-// --batch-size, else the whole call at once; max_active=auto: the KV cache one paged pool of the
+// --batch-size, else the whole call at once (N slots of the call's longest sequence; where those
+// run the device out of memory, a paged pool of what fits, prompts waiting for pages, said on
+// stderr: runtime/slot_budget.h fixed_slot_budget); max_active=auto: the KV cache one paged pool of the
 // device's free memory (off the GGUF CPU path; runtime/kv_pages.h), as many slots as it holds of the
 // call's average prompt + max_new_tokens, a prompt admitted when the pool has pages for its own
 // (runtime/slot_budget.h), --batch-size ignored, the choice and its numbers printed to stderr once;

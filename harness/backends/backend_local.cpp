@@ -169,10 +169,11 @@ std::vector<GenerationResult> LocalBackend::generate(const std::vector<Generatio
 void LocalBackend::record(const runtime::ScheduleStats& stats) {
   std::lock_guard<std::mutex> lock(stats_mu_);
   totals_.add_counts(stats);
-  // The automatic choice is printed once per backend (calls of one run choose alike).
-  if (!stats.slots_reason.empty() && !reason_printed_) {
+  // How a call's slots were chosen (max_active=auto, or a fixed max_active that did not fit and was
+  // paged): each suite's call chooses for its own prompts, so each new choice is printed.
+  if (!stats.slots_reason.empty() && stats.slots_reason != last_reason_) {
     fmt::print(stderr, "local: {}\n", stats.slots_reason);
-    reason_printed_ = true;
+    last_reason_ = stats.slots_reason;
   }
 }
 

@@ -13,7 +13,7 @@
 // stderr: runtime/slot_budget.h fixed_slot_budget); max_active=auto: the KV cache one paged pool of the
 // device's free memory (off the GGUF CPU path; runtime/kv_pages.h), as many slots as it holds of the
 // call's average prompt + max_new_tokens, a prompt admitted when the pool has pages for its own
-// (runtime/slot_budget.h), --batch-size ignored, the choice and its numbers printed to stderr once;
+// (runtime/slot_budget.h), --batch-size ignored, each call's choice and its numbers printed to stderr;
 // prefix_reuse=0: every prompt prefilled whole, not from the K/V of the prefix (instruction and
 // few-shot block) it shares with others (runtime/local_model.h; on by default, same answers
 // within float rounding); phase_times=1: diagnostics, the time of each phase of the forwards
@@ -69,7 +69,7 @@ class LocalBackend final : public Backend {
   bool fixed_length_ = false;
   mutable std::mutex stats_mu_;  // generate() runs on several worker threads
   runtime::ScheduleStats totals_;
-  bool reason_printed_ = false;
+  std::string last_reason_;  // the slot choice printed last (record())
   PromptStyle prompt_style_;
 };
 

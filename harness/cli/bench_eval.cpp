@@ -9,10 +9,11 @@
 //
 // The physical floor printed beside it counts what no implementation can avoid on this checkpoint:
 // reading the weights once per decode step (at most --batch-size sequences share a step, or the
-// local backend's slots where max_active=auto made more: generated tokens / that many steps at least), reading every cached K and V once per generated
-// token, and the prefill's matrix FLOPs (2 x non-embedding parameters per token, plus causal
-// attention); the bytes at --read-gbps and the FLOPs at --peak-tflops. The floor is the larger of
-// the two times (they could overlap); the sum is printed too. Only in builds with the runtime.
+// local backend's slots where max_active=auto made more: generated tokens / that many steps at
+// least), reading every cached K and V once per generated token, and the prefill's matrix FLOPs
+// (2 x non-embedding parameters per token, plus causal attention); the bytes at --read-gbps and
+// the FLOPs at --peak-tflops. The floor is the larger of the two times (they could overlap); the
+// sum is printed too. Only in builds with the runtime.
 #include <chrono>
 #include <cmath>
 #include <functional>

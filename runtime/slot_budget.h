@@ -51,8 +51,9 @@ SlotBudget choose_slot_budget(const SlotBudgetInput& in);
 // (whole pages) when their K/V fits the memory choose_slot_budget would use (reason empty, pool 0:
 // unpaged). When it does not and the cache can be paged (page_tokens > 0), the paged pool
 // choose_slot_budget makes for that memory, still N slots: sequences wait for pages instead of
-// the call failing on an allocation (an H100 run of 64 slots x 8k tokens did). Unpaged, the N
-// slots as asked (the allocation then fails with the device's error). Throws as above, and for N < 1.
+// the call failing on an allocation (on an 80 GB H100, STD-1.5B at 64 slots failed every prompt of
+// its longest-prompt suites, most likely so). Unpaged, the N slots as asked (the allocation then
+// fails with the device's error). Throws as above, and for N < 1.
 SlotBudget fixed_slot_budget(const SlotBudgetInput& in, int64_t slots);
 
 }  // namespace aimicius::runtime

@@ -124,6 +124,7 @@ struct LocalModel::Impl {
   nlohmann::json tokenizer_config;  // tokenizer_config.json + chat_template.jinja (null: neither)
   std::string template_origin;      // what errors call the chat template (its file, or the GGUF key)
   bool decode_ahead = false;  // LocalModelOptions::decode_ahead, resolved for the device
+  double memory_share = 0.9;  // LocalModelOptions::memory_share
   std::mutex mu;  // one generation at a time per model: the cache and weights are shared
   // The model's device, made current for each call: the CUDA kernels launch on the current
   // device's stream, and with one model per GPU (`run --devices`) the calling thread's current
@@ -278,6 +279,7 @@ struct LocalModel::Impl {
                               c.num_q_heads * (c.head_dim_qk + c.head_dim_v);
     SlotBudgetInput in;
     in.free_bytes = free_device_bytes(o.device.str());
+    in.margin = 1.0 - memory_share;
     in.activation_bytes = prefill_limits.max_padded_tokens * per_token * 4;
     in.kv_bytes_per_token = c.kv_bytes_per_token(elem);
     in.capacity_tokens = capacity;
@@ -705,6 +707,9 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   impl->prefill_limits.held_read_in_place = impl->model->prefill_reads_cache_in_place();
   impl->chat = options.chat;
   impl->decode_ahead = options.decode_ahead < 0 ? cuda : options.decode_ahead != 0;
+  if (!(options.memory_share > 0.0 && options.memory_share <= 1.0))
+    throw InputError(fmt::format("memory_share {} is not in (0, 1]", options.memory_share));
+  impl->memory_share = options.memory_share;
   if (options.chat && !impl->tokenizer)
     throw InputError(fmt::format("{}: chat formatting needs a tokenizer", dir.string()));
   impl->template_origin = gguf_path ? fmt::format("{} (tokenizer.chat_template)", gguf_path->string())

@@ -73,6 +73,12 @@ struct LocalModelOptions {
   // (whose steps run asynchronously), off on the CPU (where the discarded rows would be pure cost);
   // 0: off; 1: on (tests of the schedule on the CPU).
   int decode_ahead = -1;
+  // The share of the device's free memory a KV pool sized from memory (max_active=auto, or a fixed
+  // max_active that ran out of memory) may take with its prefill activations; the rest is left
+  // alone (allocator slack, fragmentation). `run --devices 0,0` divides it between the runtimes
+  // that share a device, which would otherwise each size a pool from the same free memory.
+  // In (0, 1].
+  double memory_share = 0.9;
   // Wrap each prompt as one user turn in the checkpoint's chat format (Llama 3, ChatML, or plain
   // "role: content" lines; see tokenizer/chat_template.h) before encoding: for instruction-tuned
   // checkpoints.

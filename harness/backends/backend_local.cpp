@@ -47,11 +47,15 @@ LocalSpec parse_local_spec(const std::string& spec) {
     else if (key == "fewshot") fewshot = value;
     else if (key == "phase_times") out.options.phase_times = spec_bool(spec, key, value);
     else if (key == "decode_ahead") out.options.decode_ahead = spec_bool(spec, key, value) ? 1 : 0;
+    else if (key == "memory_share") out.options.memory_share = spec_double(spec, key, value);
     else
       throw InputError(fmt::format("model spec \"{}\": unknown option \"{}\" (device, dtype, selective_v, chat, "
                                    "max_active, prefix_reuse, fixed_length, fewshot, quantized, threads, phase_times, "
-                                   "decode_ahead)", spec, key));
+                                   "decode_ahead, memory_share)", spec, key));
   }
+  if (!(out.options.memory_share > 0.0 && out.options.memory_share <= 1.0))
+    throw InputError(fmt::format("model spec \"{}\": memory_share must be in (0, 1] (the share of the device's free "
+                                 "memory a KV pool sized from memory may take)", spec));
   out.prompt_style = make_prompt_style(spec, out.options.chat, fewshot);
   if (out.options.threads < 0)
     throw InputError(fmt::format("model spec \"{}\": threads must be at least 0 (0: the CPUs this process may use)", spec));

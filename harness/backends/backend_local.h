@@ -19,7 +19,9 @@
 // within float rounding); phase_times=1: diagnostics, the time of each phase of the forwards
 // (LocalModelOptions::phase_times, printed by `bench eval`; slower); decode_ahead=0|1: greedy decode
 // steps queued one ahead of the host (LocalModelOptions::decode_ahead; default on for CUDA, same
-// answers). The spec, with these keys, is recorded in the run's config.)
+// answers); memory_share=F: the share of the device's free memory (default 0.9) a pool sized from
+// memory may take, divided between the runtimes of `run --devices 0,0` (replica_specs). The spec,
+// with these keys, is recorded in the run's config.)
 // The runner hands this backend a suite's pending examples in few large calls (requests_per_call)
 // and gets each result as soon as its sequence ends (GenerationParams::on_result), so --batch-size
 // means sequences on the device, not a batch that waits for its slowest member.

@@ -107,6 +107,21 @@ std::vector<std::string> parse_device_list(const std::vector<std::string>& devic
   return out;
 }
 
+std::vector<std::string> replica_specs(const std::string& spec, const std::vector<std::string>& devices) {
+  double share = 0.9;  // LocalModelOptions::memory_share's default
+  for (const auto& [key, value] : split_spec_options(spec, spec.substr(spec.find(':') + 1)).options)
+    if (key == "memory_share") share = spec_double(spec, key, value);
+  std::vector<std::string> out;
+  for (const auto& device : devices) {
+    const auto sharing = std::count(devices.begin(), devices.end(), device);
+    std::string replica = with_spec_option(spec, "device", device);
+    if (sharing > 1)
+      replica = with_spec_option(replica, "memory_share", fmt::format("{:.6g}", share / static_cast<double>(sharing)));
+    out.push_back(std::move(replica));
+  }
+  return out;
+}
+
 std::unique_ptr<Backend> make_backend_on_devices(const std::string& spec, const std::vector<std::string>& devices,
                                                  const std::vector<LoadedSuite>& suites, const BackendOptions& options) {
   const std::vector<std::string> names = parse_device_list(devices);
@@ -115,7 +130,7 @@ std::unique_ptr<Backend> make_backend_on_devices(const std::string& spec, const 
                                  "model takes more requests in flight with --jobs instead)",
                                  spec));
   std::vector<std::unique_ptr<Backend>> replicas;
-  for (const auto& device : names) replicas.push_back(make_backend(with_spec_option(spec, "device", device), suites, options));
+  for (const auto& replica : replica_specs(spec, names)) replicas.push_back(make_backend(replica, suites, options));
   return std::make_unique<DevicePoolBackend>(spec, std::move(replicas));
 }
 

@@ -47,6 +47,12 @@ class DevicePoolBackend final : public Backend {
 // and for an empty list.
 std::vector<std::string> parse_device_list(const std::vector<std::string>& devices);
 
+// Each replica's spec: `spec` with device=D (devices as parse_device_list names them). Runtimes
+// that share a device share its free memory: each gets memory_share = the spec's (default 0.9) /
+// the runtimes on that device, so that pools sized from memory (max_active=auto, a fixed
+// max_active that ran out) fit together instead of each sizing one from the same free bytes.
+std::vector<std::string> replica_specs(const std::string& spec, const std::vector<std::string>& devices);
+
 // The model of `spec` (local: only: InputError for other kinds) once per device, as one backend.
 std::unique_ptr<Backend> make_backend_on_devices(const std::string& spec, const std::vector<std::string>& devices,
                                                  const std::vector<LoadedSuite>& suites,

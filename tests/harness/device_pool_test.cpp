@@ -38,6 +38,20 @@ TEST(DevicePool, EachReplicaGetsTheSpecWithItsDevice) {
   EXPECT_EQ(with_spec_option("local:ckpt?device=cpu&device=cuda", "device", "cuda:2"), "local:ckpt?device=cuda:2");
 }
 
+// Runtimes on one device divide its memory share; a device of its own keeps the spec's.
+TEST(DevicePool, RuntimesSharingADeviceShareItsMemory) {
+  EXPECT_EQ(replica_specs("local:ckpt?max_active=auto", {"cuda:0", "cuda:0", "cuda:1"}),
+            (std::vector<std::string>{"local:ckpt?max_active=auto&device=cuda:0&memory_share=0.45",
+                                      "local:ckpt?max_active=auto&device=cuda:0&memory_share=0.45",
+                                      "local:ckpt?max_active=auto&device=cuda:1"}));
+  EXPECT_EQ(replica_specs("local:ckpt?memory_share=0.6", {"cpu", "cpu", "cpu"}),
+            std::vector<std::string>(3, "local:ckpt?memory_share=0.2&device=cpu"));
+  EXPECT_EQ(replica_specs("local:ckpt?memory_share=0.6", {"cuda:0", "cuda:1"}),
+            (std::vector<std::string>{"local:ckpt?memory_share=0.6&device=cuda:0",
+                                      "local:ckpt?memory_share=0.6&device=cuda:1"}));
+  EXPECT_THROW(replica_specs("local:ckpt?memory_share=lots", {"cpu", "cpu"}), InputError);
+}
+
 TEST(DevicePool, OnlyLocalModelsRunOnDevices) {
   try {
     make_backend_on_devices("oracle", {"cpu", "cpu"}, {});
@@ -170,6 +184,13 @@ const std::string kCheckpoint = std::string("local:") + AIMICIUS_BUNDLED_DATA_DI
 TEST(DevicePoolLocal, TwoCpuRuntimesAnswerTheRunAsOneDoes) {
   const auto one = run_on({}, kCheckpoint);
   EXPECT_EQ(run_on({"cpu", "cpu"}, kCheckpoint), one);
+}
+
+// Two runtimes sizing their pools from the same memory (max_active=auto, each with half the share).
+TEST(DevicePoolLocal, TwoCpuRuntimesSizedFromMemoryAnswerTheRunAsOneDoes) {
+  const std::string spec = kCheckpoint + "?max_active=auto";
+  const auto one = run_on({}, spec);
+  EXPECT_EQ(run_on({"cpu", "cpu"}, spec), one);
 }
 
 TEST(DevicePoolLocal, TwoRuntimesOnOneGpuAnswerTheRunAsOneDoes) {

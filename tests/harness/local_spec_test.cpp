@@ -51,6 +51,9 @@ TEST(LocalSpec, ValuesAnOptionDoesNotTakeAreInputErrorsNamingIt) {
   refused("threads=-1", "threads must be at least 0");
   refused("threads=two", "threads");
   refused("quantised=1", "unknown option \"quantised\"");
+  refused("memory_share=0", "memory_share must be in (0, 1]");
+  refused("memory_share=1.5", "memory_share must be in (0, 1]");
+  refused("memory_share=nan", "memory_share");
 }
 
 }  // namespace

@@ -1288,6 +1288,26 @@ TEST_F(Generate, AutoMaxActiveChoosesFromMemoryAndKeepsTokens) {
   EXPECT_NE(stats.slots_reason.find("capped at 2"), std::string::npos) << stats.slots_reason;
 }
 
+// memory_share sets the share of free memory a pool sized from memory may take: the rest is the
+// margin the reason states; outside (0, 1] the model is refused.
+TEST_F(Generate, MemoryShareIsThePoolsPartOfFreeMemory) {
+  LocalModelOptions o;
+  o.memory_share = 0.25;
+  const auto quarter = LocalModel::load(dir_.path(), o);
+  SamplingParams p;
+  p.max_new_tokens = 2;
+  p.auto_max_active = true;
+  ScheduleStats stats;
+  quarter->generate_tokens(nine_prompts(), p, &stats);
+  EXPECT_NE(stats.slots_reason.find(", 75% margin,"), std::string::npos) << stats.slots_reason;
+  model_->generate_tokens(nine_prompts(), p, &stats);
+  EXPECT_NE(stats.slots_reason.find(", 10% margin,"), std::string::npos) << stats.slots_reason;
+  for (double bad : {0.0, -0.5, 1.01}) {
+    o.memory_share = bad;
+    EXPECT_THROW(LocalModel::load(dir_.path(), o), InputError) << bad;
+  }
+}
+
 // A run's totals over its calls (one per suite): counts add up, slots are the largest call's, and
 // the reason kept is that call's (bench eval prints it beside its floor, which counts its slots).
 TEST_F(Generate, ScheduleTotalsKeepTheReasonOfTheCallWithTheMostSlots) {

@@ -10,13 +10,13 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 targets=${*:-jinja gguf suite_json tokenizer_json sentencepiece}
 [[ -f build-fuzz/build.ninja ]] || cmake --preset fuzz > /dev/null
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046,SC2086  # one word per target
 ninja -C build-fuzz -j "${JOBS:-2}" $(printf 'fuzz_%s ' $targets) > build-fuzz/fuzz-build.log ||
   { tail -30 build-fuzz/fuzz-build.log; exit 2; }
 rm -rf build-fuzz/carry && mkdir -p build-fuzz/carry
 for t in $targets; do strip -o "build-fuzz/carry/fuzz_$t" "build-fuzz/fuzz/fuzz_$t"; done
 total=$(du -cm build-fuzz/carry .deps | tail -1 | cut -f1)
-echo "build-fuzz/carry: $(ls build-fuzz/carry | tr '\n' ' ')(${total} MiB with .deps)"
+echo "build-fuzz/carry: $(find build-fuzz/carry -name 'fuzz_*' -printf '%f ' | sort)(${total} MiB with .deps)"
 if (( total > 60 )); then
   echo "more than 60 MiB with .deps: carry fewer targets (the device tool's limit is 64 MiB)" >&2
   exit 2

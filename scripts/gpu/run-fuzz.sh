@@ -9,14 +9,14 @@
 # then they become tests as scripts/fuzz.sh describes). Exit 1 when a target found something.
 # docs/RELIABILITY.md adds these executions to each target's total.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 OUT=${OUT:-/tmp/aimicius-out}
 mkdir -p "$OUT" /opt/deps
 for f in .deps/*.deb; do dpkg -x "$f" /opt/deps; done
 export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 seconds=${1:?seconds per target}
 shift
-targets=${*:-$(ls build-fuzz/carry | sed 's/^fuzz_//')}
+targets=${*:-$(find build-fuzz/carry -name "fuzz_*" -printf "%f\n" | sed "s/^fuzz_//" | sort)}
 forks=${FORKS:-$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))}
 work=$(mktemp -d /tmp/aimicius-fuzz-XXXXXX)
 summary=$OUT/fuzz-summary.txt

@@ -11,7 +11,9 @@
 # default 1; "1 0" runs both), REPEATS and HF_REPEATS (default 1), HF_BATCH (default BATCH;
 # at batch 64 of ~5k-token prompts transformers runs out of memory on the prefill logits), SKIP_HF=1, SKIP_TESTS=1,
 # RUNTIME_TEST_FILTER (the GPU runtime tests run first; default ModelCuda*:Generate*:GemmaCuda*:Gemma2Cuda*),
-# SPEC_OPTIONS (appended to the local: spec, e.g. "&phase_times=1" for the time of each phase).
+# SPEC_OPTIONS (appended to the local: spec, e.g. "&phase_times=1" for the time of each phase),
+# SPEC_VARIANTS (space-separated, each appended after SPEC_OPTIONS in a run of its own, "-" for
+# none: SPEC_VARIANTS="- &max_active=auto" runs --batch-size and the paged pool sized from memory).
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
 if [ -z "${SKIP_TESTS:-}" ]; then
@@ -33,14 +35,19 @@ N=${NEW:-64}; BS=${BATCH:-64}
 # embedding metrics here (bench eval --hashing-embedder).
 EMB=; [ -f models/all-MiniLM-L6-v2/model.safetensors ] || EMB=--hashing-embedder
 LIM=${LIMIT:+--limit $LIMIT}
-for m in ${MODELS:-std sigma}; do
-  for pr in ${PREFIX_REUSE:-1}; do
-    for r in $(seq ${REPEATS:-1}); do
-      echo "== eval $m prefix_reuse=$pr repeat $r" | tee -a "$OUT/eval-$m.txt"
-      timeout ${EVAL_TIMEOUT:-300} $A bench eval --model "local:$W/$m?device=cuda&prefix_reuse=$pr${SPEC_OPTIONS:-}" --batch-size $BS \
-        --max-new-tokens $N $LIM --read-gbps $READ --peak-tflops 989 $EMB --prompts-out $W/prompts-$m.jsonl \
-        2> "$OUT/eval-$m-$pr-$r.err" | tee -a "$OUT/eval-$m.txt"
-      echo "eval $m prefix_reuse=$pr repeat $r rc=${PIPESTATUS[0]} at $(( $(date +%s) - t0 )) s"; tail -2 "$OUT/eval-$m-$pr-$r.err"
+for r in $(seq ${REPEATS:-1}); do  # repeats outermost: each variant's runs spread over the call
+  for m in ${MODELS:-std sigma}; do
+    for pr in ${PREFIX_REUSE:-1}; do
+      vi=0
+      for v in ${SPEC_VARIANTS:--}; do
+        vi=$((vi + 1)); extra=${SPEC_OPTIONS:-}; [ "$v" = - ] || extra="$extra$v"
+        echo "== eval $m prefix_reuse=$pr$extra repeat $r" | tee -a "$OUT/eval-$m.txt"
+        timeout ${EVAL_TIMEOUT:-300} $A bench eval --model "local:$W/$m?device=cuda&prefix_reuse=$pr$extra" --batch-size $BS \
+          --max-new-tokens $N $LIM --read-gbps $READ --peak-tflops 989 $EMB --prompts-out $W/prompts-$m.jsonl \
+          2> "$OUT/eval-$m-$pr-v$vi-$r.err" | tee -a "$OUT/eval-$m.txt"
+        echo "eval $m prefix_reuse=$pr$extra repeat $r rc=${PIPESTATUS[0]} at $(( $(date +%s) - t0 )) s"
+        tail -2 "$OUT/eval-$m-$pr-v$vi-$r.err"
+      done
     done
   done
 done

@@ -8,7 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-targets=${*:-jinja gguf suite_json tokenizer_json sentencepiece}
+targets=${*:-jinja suite_json tokenizer_json sentencepiece}
 [[ -f build-fuzz/build.ninja ]] || cmake --preset fuzz > /dev/null
 # shellcheck disable=SC2046,SC2086  # one word per target
 ninja -C build-fuzz -j "${JOBS:-2}" $(printf 'fuzz_%s ' $targets) > build-fuzz/fuzz-build.log ||

@@ -115,7 +115,9 @@ std::vector<std::string> replica_specs(const std::string& spec, const std::vecto
   for (const auto& device : devices) {
     const auto sharing = std::count(devices.begin(), devices.end(), device);
     std::string replica = with_spec_option(spec, "device", device);
-    if (sharing > 1)
+    // A share the local: parser refuses stays as given, so each replica refuses it as one runtime
+    // would (divided, 2 would pass as 1).
+    if (sharing > 1 && share > 0.0 && share <= 1.0)
       replica = with_spec_option(replica, "memory_share", fmt::format("{:.6g}", share / static_cast<double>(sharing)));
     out.push_back(std::move(replica));
   }

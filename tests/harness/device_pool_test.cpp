@@ -50,6 +50,9 @@ TEST(DevicePool, RuntimesSharingADeviceShareItsMemory) {
             (std::vector<std::string>{"local:ckpt?memory_share=0.6&device=cuda:0",
                                       "local:ckpt?memory_share=0.6&device=cuda:1"}));
   EXPECT_THROW(replica_specs("local:ckpt?memory_share=lots", {"cpu", "cpu"}), InputError);
+  // Out of range: left for each replica's parser to refuse, not divided into range.
+  EXPECT_EQ(replica_specs("local:ckpt?memory_share=2", {"cpu", "cpu"}),
+            std::vector<std::string>(2, "local:ckpt?memory_share=2&device=cpu"));
 }
 
 TEST(DevicePool, OnlyLocalModelsRunOnDevices) {

@@ -8,7 +8,10 @@
 #     THREADS  default 2
 #   environment: LLAMACPP_DIR (default /work/llamacpp: where the sdist is unpacked and built),
 #                AIMICIUS (default build/harness/aimicius), REPEATS (default 3),
-#                DEQUANTIZED (default 1: also the dequantised LibTorch path, the "before")
+#                DEQUANTIZED (default 1: also the dequantised LibTorch path, the "before"),
+#                CAPABILITIES (default empty: the best kernels this CPU runs; e.g. "amx avx512" runs
+#                the quantised path once per AIMICIUS_CPU_CAPABILITY, one after the other),
+#                SKIP_LLAMACPP (default 0; 1 compares aimicius' own builds only, no llama.cpp)
 #
 # Prints llama-bench's pp2048 / tg128 rows, then aimicius bench generate's decode (prompt 64, 128
 # new tokens) and prefill of a 2,048-token prompt on the quantised CPU path, then (DEQUANTIZED=1) the
@@ -22,7 +25,11 @@ dir=${LLAMACPP_DIR:-/work/llamacpp}
 aimicius=${AIMICIUS:-$root/build/harness/aimicius}
 repeats=${REPEATS:-3}
 dequantized=${DEQUANTIZED:-1}
+read -r -a capabilities <<< "${CAPABILITIES:-}"
+(( ${#capabilities[@]} )) || capabilities=("")
 
+echo "== machine: $(nproc) CPUs usable, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(date -u '+%F %T') UTC"
+if [[ ${SKIP_LLAMACPP:-0} != 1 ]]; then
 bench=$(find "$dir" -path '*/build/bin/llama-bench' -type f 2>/dev/null | head -n1 || true)
 if [[ -z $bench ]]; then
   mkdir -p "$dir"
@@ -37,16 +44,20 @@ if [[ -z $bench ]]; then
   cd "$root"
 fi
 
-echo "== machine: $(nproc) CPUs usable, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(date -u '+%F %T') UTC"
 echo "== llama.cpp ($bench), $threads threads, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$bench" -m "$gguf" -t "$threads" -p 2048 -n 128 -r "$repeats"
-modes=("")
-[[ $dequantized == 1 ]] && modes+=("--dequantized")
-for mode in "${modes[@]}"; do
-  echo "== aimicius ${mode:-quantised}, decode: prompt 64, 128 new tokens, load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  "$aimicius" bench generate --checkpoint "$gguf" $mode --threads "$threads" --prompt-len 64 --new-tokens 128 \
-    --repeats "$repeats"
-  echo "== aimicius ${mode:-quantised}, prefill: prompt 2048, 1 new token, load: $(cut -d' ' -f1-3 /proc/loadavg)"
-  "$aimicius" bench generate --checkpoint "$gguf" $mode --threads "$threads" --prompt-len 2048 --new-tokens 1 \
-    --repeats "$repeats" --warmup 0
+fi
+modes=()
+for cap in "${capabilities[@]}"; do modes+=("quantised:$cap"); done
+[[ $dequantized == 1 ]] && modes+=("--dequantized:")
+for entry in "${modes[@]}"; do
+  mode=${entry%%:*} cap=${entry#*:}
+  [[ $mode == quantised ]] && mode=""
+  label="${mode:-quantised}${cap:+, AIMICIUS_CPU_CAPABILITY=$cap}"
+  echo "== aimicius $label, decode: prompt 64, 128 new tokens, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  AIMICIUS_CPU_CAPABILITY=$cap "$aimicius" bench generate --checkpoint "$gguf" $mode --threads "$threads" \
+    --prompt-len 64 --new-tokens 128 --repeats "$repeats"
+  echo "== aimicius $label, prefill: prompt 2048, 1 new token, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  AIMICIUS_CPU_CAPABILITY=$cap "$aimicius" bench generate --checkpoint "$gguf" $mode --threads "$threads" \
+    --prompt-len 2048 --new-tokens 1 --repeats "$repeats" --warmup 0
 done

@@ -2,7 +2,18 @@
 // builds of kernels_impl.h).
 #include "runtime/cpu/kernels.h"
 
+#include <cstdlib>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
 #include "runtime/gguf/ggml_types.h"
+
+#if defined(AIMICIUS_CPU_AMX_KERNELS) && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace aimicius::runtime::cpu {
 namespace scalar { const KernelTable& table(); }
@@ -10,6 +21,28 @@ namespace scalar { const KernelTable& table(); }
 namespace avx2 { const KernelTable& table(); }
 namespace avx512 { const KernelTable& table(); }
 #endif
+#ifdef AIMICIUS_CPU_AMX_KERNELS
+namespace amx { const KernelTable& table(); }
+#endif
+
+namespace {
+
+// Linux hands out AMX tile data (8 KB of register state a thread) only to a process that asks
+// (arch_prctl ARCH_REQ_XCOMP_PERM): without it the first tile instruction is SIGILL. Asked once;
+// a kernel or hypervisor that refuses means no AMX here.
+bool tiles_permitted() {
+#if defined(AIMICIUS_CPU_AMX_KERNELS) && defined(__linux__)
+  static const bool permitted = [] {
+    constexpr long kReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+    return syscall(SYS_arch_prctl, kReqXcompPerm, kXfeatureXtiledata) == 0;
+  }();
+  return permitted;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
 
 float f16_value(uint16_t h) { return gguf::f16_to_float(h); }
 
@@ -23,18 +56,39 @@ bool isa_supported(Isa isa) {
       return isa_supported(Isa::kAvx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
 #endif
+#ifdef AIMICIUS_CPU_AMX_KERNELS
+    case Isa::kAmx:
+      return isa_supported(Isa::kAvx512) && __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-int8") &&
+             tiles_permitted();
+#endif
     default: return false;
   }
 }
 
+Isa isa_within(const char* capability) {
+  Isa cap = Isa::kAmx;
+  if (capability && *capability) {
+    const std::string v = capability;
+    if (v == "scalar") cap = Isa::kScalar;
+    else if (v == "avx2") cap = Isa::kAvx2;
+    else if (v == "avx512") cap = Isa::kAvx512;
+    else if (v == "amx") cap = Isa::kAmx;
+    else throw InputError(fmt::format("AIMICIUS_CPU_CAPABILITY={}: expected scalar, avx2, avx512 or amx", v));
+  }
+  for (Isa isa : {Isa::kAmx, Isa::kAvx512, Isa::kAvx2})
+    if (static_cast<int>(isa) <= static_cast<int>(cap) && isa_supported(isa)) return isa;
+  return Isa::kScalar;
+}
+
 Isa best_isa() {
-  static const Isa best = isa_supported(Isa::kAvx512) ? Isa::kAvx512
-                          : isa_supported(Isa::kAvx2) ? Isa::kAvx2
-                                                      : Isa::kScalar;
+  static const Isa best = isa_within(std::getenv("AIMICIUS_CPU_CAPABILITY"));
   return best;
 }
 
 const KernelTable& kernels(Isa isa) {
+#ifdef AIMICIUS_CPU_AMX_KERNELS
+  if (isa == Isa::kAmx && isa_supported(isa)) return amx::table();
+#endif
 #ifdef AIMICIUS_CPU_X86_KERNELS
   if (isa == Isa::kAvx512 && isa_supported(isa)) return avx512::table();
   if (isa == Isa::kAvx2 && isa_supported(isa)) return avx2::table();

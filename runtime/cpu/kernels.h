@@ -13,8 +13,10 @@
 // d_a / 2, i.e. max|x| / 254 of its block.
 //
 // Every kernel exists in three builds of one source (kernels_impl.h): the portable scalar one (the
-// reference the tests compare against), AVX2+FMA+F16C, and AVX-512 (F/BW/VL/VNNI: int8 dots by
-// VPDPBUSD on 256-bit vectors). best_kernels() picks by __builtin_cpu_supports at run time.
+// reference the tests compare against), AVX2+FMA+F16C, AVX-512 (F/BW/VL/VNNI: int8 dots by
+// VPDPBUSD on 256-bit vectors), and AVX-512 with AMX-INT8 (the AVX-512 kernels plus a tile kernel
+// for prefill's Q4_1 products). best_kernels() picks by __builtin_cpu_supports at run time (AMX
+// also needs the kernel's permission to use tile data: tiles_permitted() in kernels.cpp).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,9 @@ namespace aimicius::runtime::cpu {
 constexpr int64_t kBlock = 32;
 // The most queries one attend() call takes (a tile of tokens times the query heads of a K/V head).
 constexpr int64_t kMaxQueries = 256;
+// Scratch bytes per block that matmul_q4_1_tiles needs (a 16-row weight tile unpacked with its
+// scales: 640; a 16 x 16 tile of int32 sums: 1,024), times the matrix's blocks per row.
+constexpr int64_t kTileScratchPerBlock = 1664;
 
 struct QBlock8 {
   float d;  // scale
@@ -54,6 +59,15 @@ struct KernelTable {
   // Per row the arithmetic of matmul_q4_1_x8 (same products, same order): the same floats.
   void (*matmul_q4_1_x16)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
                           const int32_t* aq, const float* ds, float* y, int64_t ldy);
+  // Q4_1 by AMX tiles, where the CPU has AMX-INT8 (nullptr elsewhere): rows [r0, r1) against
+  // `tokens` activation rows, 16 x 16 outputs a tile, each output the floats of matmul_q4_1_x8
+  // (same int sums, same float order). The activations come in tiles of 16 rows (the last
+  // padded with zero rows): `aq` per tile and block 16 rows x 32 int8 (512 bytes,
+  // 64-byte aligned), `ds` per tile and block the 16 rows' d then their s (as matmul_q4_1_x16's). `scratch` holds
+  // kTileScratchPerBlock * blocks bytes, 64-byte aligned. y as matmul_q4_1's.
+  void (*matmul_q4_1_tiles)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                            const int8_t* aq, const float* ds, int64_t tokens, float* y, int64_t ldy,
+                            uint8_t* scratch);
   // The same for float32 weights [rows, cols] and float activations [tokens, cols].
   void (*matmul_f32)(const float* w, int64_t cols, int64_t r0, int64_t r1, const float* x, int64_t tokens, float* y,
                      int64_t ldy);
@@ -71,12 +85,18 @@ struct KernelTable {
   void (*gelu_tanh_mul)(const float* gate, const float* up, int64_t n, float* out);
 };
 
-enum class Isa { kScalar, kAvx2, kAvx512 };
+// In order of capability (isa_within caps by this order).
+enum class Isa { kScalar, kAvx2, kAvx512, kAmx };
 
 // The kernels of `isa`, or the scalar ones where this CPU (or build) lacks it.
 const KernelTable& kernels(Isa isa);
-// The fastest ISA this CPU runs (and this build has).
+// The fastest ISA this CPU runs (and this build has), at most the environment's
+// AIMICIUS_CPU_CAPABILITY (read once; as LibTorch's ATEN_CPU_CAPABILITY: to compare kernel builds
+// on one machine, or to step around one).
 Isa best_isa();
+// The fastest ISA this CPU runs at most `capability` ("scalar", "avx2", "avx512", "amx"; null or
+// empty: no cap); another value is an InputError naming the variable.
+Isa isa_within(const char* capability);
 bool isa_supported(Isa isa);
 inline const KernelTable& best_kernels() { return kernels(best_isa()); }
 

@@ -13,8 +13,10 @@
 #include <thread>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "common/errors.h"
 #include "runtime/cpu/kernels.h"
 #include "runtime/cpu/weight_matrix.h"
 #include "runtime/gguf/ggml_types.h"
@@ -26,7 +28,7 @@ using gguf::GgmlType;
 
 std::vector<Isa> vector_isas() {
   std::vector<Isa> out;
-  for (Isa isa : {Isa::kAvx2, Isa::kAvx512})
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512, Isa::kAmx})
     if (isa_supported(isa)) out.push_back(isa);
   return out;
 }
@@ -128,6 +130,20 @@ void check_product(GgmlType type) {
   }
 }
 
+// The products of a random Q4_1 matrix [rows, cols] and `tokens` random activation rows with the
+// kernels of `a` and of `b`, on two threads, expected to be the same floats.
+void expect_same_q4_1_products(const KernelTable& a, const KernelTable& b, int64_t rows, int64_t cols, int64_t tokens,
+                               std::mt19937& rng) {
+  const WeightMatrix w = random_matrix(GgmlType::kQ4_1, rows, cols, rng);
+  const std::vector<float> x = random_floats(tokens * cols, rng);
+  std::vector<QBlock8> scratch;
+  ThreadPool two(2);
+  std::vector<float> ya(tokens * rows), yb(tokens * rows);
+  matmul(w, x.data(), tokens, ya.data(), two, a, scratch);
+  matmul(w, x.data(), tokens, yb.data(), two, b, scratch);
+  EXPECT_EQ(ya, yb) << a.name << " vs " << b.name << ", rows " << rows << " cols " << cols << " tokens " << tokens;
+}
+
 // The x16 kernel (512-bit VNNI, transposed activations) does per row the x8 kernel's arithmetic:
 // with it and without it (the same table, its x16 entry cleared) the products are the same floats,
 // for token counts that mix groups of 16, groups of 8 and a remainder, across tiles of 64.
@@ -135,18 +151,43 @@ TEST(CpuKernels, Q4_1SixteenRowKernelGivesTheEightRowKernelsFloats) {
   if (!isa_supported(Isa::kAvx512) || kernels(Isa::kAvx512).matmul_q4_1_x16 == nullptr)
     GTEST_SKIP() << "this CPU or build has no 512-bit VNNI: the x16 kernel is not used here";
   std::mt19937 rng(11);
-  const int64_t rows = 45, cols = 320;
-  const WeightMatrix w = random_matrix(GgmlType::kQ4_1, rows, cols, rng);
   KernelTable without = kernels(Isa::kAvx512);
   without.matmul_q4_1_x16 = nullptr;
-  for (int64_t tokens : {16, 40, 93, 160}) {
-    const std::vector<float> x = random_floats(tokens * cols, rng);
-    std::vector<QBlock8> scratch;
-    ThreadPool two(2);
-    std::vector<float> with16(tokens * rows), with8(tokens * rows);
-    matmul(w, x.data(), tokens, with16.data(), two, kernels(Isa::kAvx512), scratch);
-    matmul(w, x.data(), tokens, with8.data(), two, without, scratch);
-    EXPECT_EQ(with16, with8) << "tokens " << tokens;
+  for (int64_t tokens : {16, 40, 93, 160}) expect_same_q4_1_products(kernels(Isa::kAvx512), without, 45, 320, tokens, rng);
+}
+
+// The AMX tile kernel sums each block exactly in int32 and scales per lane as the x8 kernel does
+// per row: against the same table without it (x16, x8 and, for a last partial group of 8, the
+// 4-row kernels) the products are the same floats wherever that path uses x16 or x8, i.e. for
+// token counts that are multiples of 8; weight rows not a multiple of 16 (a padded last tile),
+// partial last tiles of 16 tokens, more tokens than one work item's span (512) and a matrix of
+// 1,536 columns (48 blocks, as MLP down projections).
+TEST(CpuKernels, Q4_1TileKernelGivesTheEightRowKernelsFloats) {
+  if (!isa_supported(Isa::kAmx))
+    GTEST_SKIP() << "this CPU, its kernel or this build has no AMX-INT8: the tile kernel is not used here";
+  std::mt19937 rng(12);
+  KernelTable without = kernels(Isa::kAmx);
+  without.matmul_q4_1_tiles = nullptr;
+  for (const auto& [rows, cols] : {std::pair<int64_t, int64_t>{45, 320}, {64, 1536}})
+    for (int64_t tokens : {16, 24, 40, 96, 160, 600})
+      expect_same_q4_1_products(kernels(Isa::kAmx), without, rows, cols, tokens, rng);
+}
+
+// AIMICIUS_CPU_CAPABILITY's cap: never above the value, the best supported one at or below it,
+// and a value it does not know is an error naming the variable (not silently the default).
+TEST(CpuKernels, CapabilityCapsTheIsaAndRefusesUnknownValues) {
+  EXPECT_EQ(isa_within("scalar"), Isa::kScalar);
+  EXPECT_EQ(isa_within("avx2"), isa_supported(Isa::kAvx2) ? Isa::kAvx2 : Isa::kScalar);
+  EXPECT_LE(static_cast<int>(isa_within("avx512")), static_cast<int>(Isa::kAvx512));
+  EXPECT_EQ(isa_within(nullptr), isa_within("amx"));
+  EXPECT_EQ(isa_within(""), isa_within("amx"));
+  EXPECT_TRUE(isa_supported(isa_within(nullptr)));
+  if (isa_supported(Isa::kAmx)) EXPECT_EQ(isa_within(nullptr), Isa::kAmx);
+  try {
+    isa_within("avx1024");
+    FAIL() << "an unknown capability was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("AIMICIUS_CPU_CAPABILITY=avx1024"), std::string::npos) << e.what();
   }
 }
 
@@ -160,7 +201,7 @@ TEST(CpuKernels, Float32ProductMatchesFloat64) {
   const WeightMatrix w = float_matrix(wv, rows, cols);
   std::vector<QBlock8> scratch;
   ThreadPool pool(2);
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
     if (!isa_supported(isa)) continue;
     std::vector<float> y(tokens * rows);
     matmul(w, x.data(), tokens, y.data(), pool, kernels(isa), scratch);
@@ -220,7 +261,7 @@ TEST(CpuKernels, AttentionMatchesFloat64Softmax) {
       for (int64_t j = 0; j < keys[i]; ++j)
         for (int64_t c = 0; c < dk; ++c) want[i][c] += s[j] / sum * vv[j * stride + dk + c];
     }
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
       if (!isa_supported(isa)) continue;
       std::vector<float> scores(queries * most), out(queries * dk), alone(dk);
       std::vector<const float*> qp;
@@ -246,7 +287,7 @@ TEST(CpuKernels, SiluMulMatchesFloat64) {
   std::mt19937 rng(6);
   std::vector<float> g = random_floats(37, rng, 6.0f), u = random_floats(37, rng);
   g[0] = 0.0f, g[1] = -100.0f, g[2] = 100.0f;
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
     if (!isa_supported(isa)) continue;
     std::vector<float> out(37);
     kernels(isa).silu_mul(g.data(), u.data(), 37, out.data());
@@ -262,7 +303,7 @@ TEST(CpuKernels, GeluTanhMulMatchesFloat64) {
   std::mt19937 rng(7);
   std::vector<float> g = random_floats(37, rng, 6.0f), u = random_floats(37, rng);
   g[0] = 0.0f, g[1] = -100.0f, g[2] = 100.0f, g[3] = -3.0f;
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
     if (!isa_supported(isa)) continue;
     std::vector<float> out(37);
     kernels(isa).gelu_tanh_mul(g.data(), u.data(), 37, out.data());

@@ -11,7 +11,9 @@
 #                DEQUANTIZED (default 1: also the dequantised LibTorch path, the "before"),
 #                CAPABILITIES (default empty: the best kernels this CPU runs; e.g. "amx avx512" runs
 #                the quantised path once per AIMICIUS_CPU_CAPABILITY, one after the other),
-#                SKIP_LLAMACPP (default 0; 1 compares aimicius' own builds only, no llama.cpp)
+#                SKIP_LLAMACPP (default 0; 1 compares aimicius' own builds only, no llama.cpp),
+#                LLAMA_BENCH (a llama-bench binary to use instead of building one: e.g. one built
+#                without AMX, whose native build's AMX kernels stop with SIGILL on some machines)
 #
 # Prints llama-bench's pp2048 / tg128 rows, then aimicius bench generate's decode (prompt 64, 128
 # new tokens) and prefill of a 2,048-token prompt on the quantised CPU path, then (DEQUANTIZED=1) the
@@ -30,7 +32,7 @@ read -r -a capabilities <<< "${CAPABILITIES:-}"
 
 echo "== machine: $(nproc) CPUs usable, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-), $(date -u '+%F %T') UTC"
 if [[ ${SKIP_LLAMACPP:-0} != 1 ]]; then
-bench=$(find "$dir" -path '*/build/bin/llama-bench' -type f 2>/dev/null | head -n1 || true)
+bench=${LLAMA_BENCH:-$(find "$dir" -path '*/build/bin/llama-bench' -type f 2>/dev/null | head -n1 || true)}
 if [[ -z $bench ]]; then
   mkdir -p "$dir"
   cd "$dir"

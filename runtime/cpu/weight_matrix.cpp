@@ -56,6 +56,60 @@ WeightMatrix stack_rows(const std::vector<const WeightMatrix*>& parts) {
   return m;
 }
 
+namespace {
+
+// The first 64-byte boundary in `bytes` (sized 64 more than needed): tile loads and aligned vector
+// loads want it, and std::vector promises only the type's alignment.
+template <typename T>
+T* aligned64(std::vector<T>& bytes) {
+  static_assert(sizeof(T) == 1, "a vector of bytes");
+  const uintptr_t at = reinterpret_cast<uintptr_t>(bytes.data());
+  return bytes.data() + (64 - at % 64) % 64;
+}
+
+// Q4_1 by AMX tiles (16 x 16 exact int sums, kernels.h): the activations copied into tiles of 16
+// rows (contiguous, aligned, so a tile load reads whole lines, not 40-byte QBlock8 strides: half the
+// speed, measured), then items of 32 weight rows x 512 activation rows, so each 16-row weight tile is
+// unpacked once for 32 tiles of activations.
+void matmul_q4_1_tiles(const WeightMatrix& w, const QBlock8* acts, int64_t tokens, float* y, ThreadPool& pool,
+                       const KernelTable& k) {
+  const int64_t blocks = w.cols / kBlock, tiles16 = (tokens + 15) / 16;
+  std::vector<int8_t> aq_bytes(tiles16 * blocks * 512 + 64);
+  int8_t* aq = aligned64(aq_bytes);
+  std::vector<float> ds(tiles16 * blocks * 32);
+  pool.parallel_for(tiles16, [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; ++g)
+      for (int64_t b = 0; b < blocks; ++b) {
+        float* d = ds.data() + (g * blocks + b) * 32;
+        for (int64_t row = 0; row < 16; ++row) {
+          const int64_t t = g * 16 + row;
+          int8_t* dst = aq + ((g * blocks + b) * 16 + row) * kBlock;
+          if (t < tokens) {
+            std::memcpy(dst, acts[t * blocks + b].q, kBlock);
+            d[row] = acts[t * blocks + b].d, d[16 + row] = acts[t * blocks + b].s;
+          } else {  // the last tile's padding rows: zero values, zero scales
+            std::memset(dst, 0, kBlock);
+            d[row] = 0, d[16 + row] = 0;
+          }
+        }
+      }
+  }, 1);
+  const int64_t span = 512, rows_per_item = 32;
+  const int64_t spans = (tokens + span - 1) / span, chunks = (w.rows + rows_per_item - 1) / rows_per_item;
+  pool.parallel_for(spans * chunks, [&](int64_t i0, int64_t i1) {
+    std::vector<uint8_t> bytes(kTileScratchPerBlock * blocks + 64);
+    uint8_t* scratch = aligned64(bytes);
+    for (int64_t item = i0; item < i1; ++item) {
+      const int64_t t0 = item / chunks * span, nt = std::min(span, tokens - t0);
+      const int64_t r0 = item % chunks * rows_per_item, r1 = std::min(w.rows, r0 + rows_per_item);
+      k.matmul_q4_1_tiles(w.data.data(), w.row_bytes, r0, r1, blocks, aq + t0 / 16 * blocks * 512,
+                          ds.data() + t0 / 16 * blocks * 32, nt, y + t0 * w.rows, w.rows, scratch);
+    }
+  });
+}
+
+}  // namespace
+
 void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, ThreadPool& pool, const KernelTable& k,
             std::vector<QBlock8>& scratch) {
   const int64_t blocks = w.cols / kBlock;
@@ -67,45 +121,9 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
       for (int64_t t = t0; t < t1; ++t) k.quantize_row(x + t * w.cols, w.cols, acts + t * blocks);
     }, 4);
   }
-  // AMX (16 x 16 tiles of exact int sums, kernels.h): the activations copied into tiles of 16 rows
-  // (contiguous, aligned, so a tile load reads whole lines), then items of 32 weight rows x 512
-  // activation rows, so each 16-row weight tile is unpacked once for 32 tiles of activations.
-  // Below 16 activation rows a tile would be mostly padding: the vector kernels below take them.
-  if (w.type == gguf::GgmlType::kQ4_1 && k.matmul_q4_1_tiles != nullptr && tokens >= 16) {
-    const int64_t tiles16 = (tokens + 15) / 16;
-    std::vector<int8_t> aq_bytes(tiles16 * blocks * 512 + 64);
-    int8_t* aq = aq_bytes.data() + (64 - reinterpret_cast<uintptr_t>(aq_bytes.data()) % 64) % 64;
-    std::vector<float> tds(tiles16 * blocks * 32);
-    pool.parallel_for(tiles16, [&](int64_t g0, int64_t g1) {
-      for (int64_t g = g0; g < g1; ++g)
-        for (int64_t b = 0; b < blocks; ++b)
-          for (int64_t row = 0; row < 16; ++row) {
-            const int64_t t = g * 16 + row;
-            int8_t* dst = aq + ((g * blocks + b) * 16 + row) * kBlock;
-            float* d = tds.data() + (g * blocks + b) * 32;
-            if (t < tokens) {
-              std::memcpy(dst, acts[t * blocks + b].q, kBlock);
-              d[row] = acts[t * blocks + b].d, d[16 + row] = acts[t * blocks + b].s;
-            } else {
-              std::memset(dst, 0, kBlock);
-              d[row] = 0, d[16 + row] = 0;
-            }
-          }
-    }, 1);
-    const int64_t span = 512, rows_per_item = 32;
-    const int64_t spans = (tokens + span - 1) / span, chunks = (w.rows + rows_per_item - 1) / rows_per_item;
-    pool.parallel_for(spans * chunks, [&](int64_t i0, int64_t i1) {
-      std::vector<uint8_t> bytes(kTileScratchPerBlock * blocks + 64);
-      uint8_t* scratch = bytes.data() + (64 - reinterpret_cast<uintptr_t>(bytes.data()) % 64) % 64;
-      for (int64_t item = i0; item < i1; ++item) {
-        const int64_t t0 = item / chunks * span, nt = std::min(span, tokens - t0);
-        const int64_t r0 = item % chunks * rows_per_item, r1 = std::min(w.rows, r0 + rows_per_item);
-        k.matmul_q4_1_tiles(w.data.data(), w.row_bytes, r0, r1, blocks, aq + t0 / 16 * blocks * 512,
-                            tds.data() + t0 / 16 * blocks * 32, nt, y + t0 * w.rows, w.rows, scratch);
-      }
-    });
-    return;
-  }
+  // Below 16 activation rows an AMX tile would be mostly padding: the vector kernels take them.
+  if (w.type == gguf::GgmlType::kQ4_1 && k.matmul_q4_1_tiles != nullptr && tokens >= 16)
+    return matmul_q4_1_tiles(w, acts, tokens, y, pool, k);
   // Work items: tiles of up to 64 activation rows x chunks of weight rows. One activation row
   // (decode): each thread takes one contiguous run of rows. Many rows (prefill): 32 weight rows a
   // chunk, whose bytes stay in cache while a tile's rows pass over them.

@@ -12,6 +12,11 @@
 # something. docs/RELIABILITY.md records the results. Off CI: the goal there is >= 10M executions
 # per target (e.g. `scripts/fuzz.sh 3600` on an idle machine), far more than CI's time allows.
 #
+# To free the cores for a while, stop a target with SIGINT (libFuzzer prints its final stats and
+# exits 72, which the summary shows as a FINDING though none was saved) and start it again: the
+# working corpus carries over. Not SIGSTOP: the unit it was running keeps its -timeout clock, and
+# after SIGCONT it is saved as a timeout or slow unit that runs in milliseconds alone.
+#
 # Environment: JOBS (build parallelism, default 2), FUZZ_FLAGS (more libFuzzer flags, e.g.
 # "-jobs=4 -workers=4" or "-dict=..."), CCACHE_DIR etc. as for the normal build.
 set -euo pipefail

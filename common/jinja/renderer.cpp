@@ -209,6 +209,15 @@ Renderer::Flow Renderer::exec_for(const Stmt& stmt, std::string& out) {
   return Flow::kNormal;
 }
 
+Renderer::~Renderer() {
+  for (const Value& ns : assigned_namespaces_) {
+    // Swapped out first: destroying the entries may free other namespaces, never this one (this
+    // list holds it), so its vector is not being changed while its old elements go.
+    ValueDict doomed;
+    doomed.swap(ns.namespace_entries());
+  }
+}
+
 void Renderer::exec_set(const Stmt& stmt) {
   Value value = eval(*stmt.expr);
   line_ = stmt.line;
@@ -216,6 +225,7 @@ void Renderer::exec_set(const Stmt& stmt) {
     const Value target = lookup(stmt.targets[0]);
     if (target.kind() != Value::Kind::kNamespace) fail("cannot assign attribute on non-namespace object");
     ValueDict& entries = target.namespace_entries();
+    if (assigned_entries_.insert(&entries).second) assigned_namespaces_.push_back(target);
     for (auto& entry : entries) {
       if (entry.first == stmt.attribute) {
         entry.second = std::move(value);

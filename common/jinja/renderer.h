@@ -2,10 +2,14 @@
 // Internal to common/jinja/. Invariants: scopes_[0] holds the globals and the template's top-level
 // sets; a for-loop iteration pushes one scope and pops it; a macro call sees scopes_[0] and its own
 // scope only. Every error goes through fail(), which names the template and the current line.
+// Values do not outlive a render: when the Renderer goes, every namespace the template assigned
+// an attribute of is emptied (values are shared_ptr-counted, and `{% set ns.a = ns %}`, or any
+// cycle, which must pass through such an assignment, would otherwise never be freed).
 #pragma once
 
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/jinja/ast.h"
@@ -17,6 +21,9 @@ namespace aimicius::jinja {
 class Renderer {
  public:
   Renderer(const std::string& template_name, const RenderOptions& options, ValueDict globals);
+  ~Renderer();
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
 
   std::string render(const Body& body);
 
@@ -55,6 +62,8 @@ class Renderer {
   int call_depth_ = 0;
   int64_t iterations_ = 0;
   std::size_t work_ = 0;
+  std::vector<Value> assigned_namespaces_;  // each once: emptied by ~Renderer (see the top)
+  std::unordered_set<const ValueDict*> assigned_entries_;  // their entries, to keep them once
 };
 
 // Helpers the builtins share with the renderer.

@@ -12,7 +12,7 @@
 // float product with unrounded activations the error is the activation rounding: per value at most
 // d_a / 2, i.e. max|x| / 254 of its block.
 //
-// Every kernel exists in three builds of one source (kernels_impl.h): the portable scalar one (the
+// Every kernel exists in four builds of one source (kernels_impl.h): the portable scalar one (the
 // reference the tests compare against), AVX2+FMA+F16C, AVX-512 (F/BW/VL/VNNI: int8 dots by
 // VPDPBUSD on 256-bit vectors), and AVX-512 with AMX-INT8 (the AVX-512 kernels plus a tile kernel
 // for prefill's Q4_1 products). best_kernels() picks by __builtin_cpu_supports at run time (AMX
@@ -62,13 +62,13 @@ struct KernelTable {
   // Q4_1 by AMX tiles, where the CPU has AMX-INT8 (nullptr elsewhere): rows [r0, r1) against
   // `tokens` activation rows, 16 x 16 outputs a tile, each output the floats of matmul_q4_1_x8
   // (same int sums, same float order). The activations come in tiles of 16 rows (the last
-  // padded with zero rows): `aq` per tile and block 16 rows x 32 int8 (512 bytes,
-  // 64-byte aligned), `ds` per tile and block the 16 rows' d then their s (as matmul_q4_1_x16's). `scratch` holds
-  // kTileScratchPerBlock * blocks bytes, 64-byte aligned. y as matmul_q4_1's.
+  // padded with zero rows): `aq` per tile and block 16 rows x 32 int8 (512 bytes, 64-byte
+  // aligned), `ds` per tile and block the 16 rows' d then their s (as matmul_q4_1_x16's).
+  // `scratch` holds kTileScratchPerBlock * blocks bytes, 64-byte aligned. y as matmul_q4_1's.
   void (*matmul_q4_1_tiles)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
                             const int8_t* aq, const float* ds, int64_t tokens, float* y, int64_t ldy,
                             uint8_t* scratch);
-  // The same for float32 weights [rows, cols] and float activations [tokens, cols].
+  // matmul_q4_1's product for float32 weights [rows, cols] and float activations [tokens, cols].
   void (*matmul_f32)(const float* w, int64_t cols, int64_t r0, int64_t r1, const float* x, int64_t tokens, float* y,
                      int64_t ldy);
   // For each of `queries` (at most kMaxQueries) queries sharing one K/V stream (the query heads of

@@ -119,14 +119,14 @@ std::vector<int> SentencePieceModel::encode(std::string_view text) const {
   std::vector<int> ids;
   std::string error;
   if (!api_->encode(model_, text, &ids, &error))
-    throw std::runtime_error(fmt::format("{}: SentencePiece encode failed: {}", model_file_.string(), error));
+    throw InputError(fmt::format("{}: SentencePiece encode failed: {}", model_file_.string(), error));  // the model's fault
   return ids;
 }
 
 std::string SentencePieceModel::decode(const std::vector<int>& ids) const {
   std::string text, error;
   if (!api_->decode(model_, ids, &text, &error))
-    throw std::runtime_error(fmt::format("{}: SentencePiece decode failed: {}", model_file_.string(), error));
+    throw InputError(fmt::format("{}: SentencePiece decode failed: {}", model_file_.string(), error));
   return text;
 }
 

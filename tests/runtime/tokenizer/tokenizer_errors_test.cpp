@@ -158,5 +158,17 @@ TEST(TokenizerErrors, ASentencePieceModelTheLibraryThrowsOnIsAnInputError) {
   expect_input_error([&] { load_tokenizer(dir.path()); }, {(dir / "tokenizer.model").string(), "zero-length key"});
 }
 
+// A model libsentencepiece loads but cannot encode with ("all normalized characters are not
+// consumed"): the failure was a std::runtime_error, i.e. exit 1 "internal error" (fuzzer finding #9).
+TEST(TokenizerErrors, ASentencePieceModelThatCannotEncodeIsAnInputError) {
+  const TokenizerScratchDir dir;
+  const std::filesystem::path finding = std::filesystem::path(AIMICIUS_SOURCE_DIR) / "fuzz" / "corpus" /
+                                        "sentencepiece" / "finding-encode-not-consumed.model";
+  write_file(dir / "tokenizer.model", aimicius::testing::read_text(finding));
+  expect_input_error(
+      [&] { load_tokenizer(dir.path())->encode("nvidia-smi -q -d MEMORY | grep 'Used' # \u00fcn\u00efc\u00f6d\u00e9 12345\n", true); },
+      {(dir / "tokenizer.model").string(), "not consumed"});
+}
+
 }  // namespace
 }  // namespace aimicius::runtime

@@ -5,15 +5,21 @@
 // a layer (q, k and v stacked; o; gate and up stacked; down), with random weights and activations:
 // the time of a product depends on its shape, not its values. Counters: GOP/s (2 x rows x cols x
 // tokens a product).
+// Also the causal attention of one query head of a 2,048-token prefill (SmolLM2's head dim 64), on
+// one thread: the float kernel (KernelTable::attend, 8 tokens a call as cpu_transformer.cpp calls
+// it) against the AMX-BF16 tile kernels (pack once, then attend_tiles 16 tokens a call). Counter:
+// GFLOP/s (4 x dk x the causal pairs, scores and weighted values).
 //
 // Usage: aimicius-bench-cpu-matmul [google-benchmark flags]; THREADS (default 2) sets the pool.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <random>
 #include <vector>
 
+#include "runtime/cpu/aligned.h"
 #include "runtime/cpu/kernels.h"
 #include "runtime/cpu/thread_pool.h"
 #include "runtime/cpu/weight_matrix.h"
@@ -55,6 +61,48 @@ void BM_PrefillMatmul(benchmark::State& state, Isa isa, int64_t rows, int64_t co
   state.SetLabel(kernels(isa).name);
 }
 
+constexpr int64_t kHeadDim = 64;
+
+void BM_PrefillAttention(benchmark::State& state, bool tiles) {
+  const KernelTable& k = best_kernels();
+  if (tiles && !k.attend_tiles) {
+    state.SkipWithError("this CPU (or build) has no AMX-BF16 tiles");
+    return;
+  }
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  const int64_t d = kHeadDim;
+  std::vector<float> q(kTokens * d), kc(kTokens * d), vc(kTokens * d), out(kTokens * d);
+  for (auto* v : {&q, &kc, &vc})
+    for (float& x : *v) x = normal(rng);
+  const float scale = 0.125f;
+  std::vector<uint16_t> packs(tile_keys(kTokens) * d * 4 + 32);
+  std::vector<float> scratch(std::max(attend_tiles_scratch(kTokens, d, d), 8 * kTokens) + 16);
+  for (auto _ : state) {
+    if (tiles) {
+      uint16_t* kp = aligned64(packs);
+      uint16_t* vp = kp + tile_keys(kTokens) * d * 2;
+      k.pack_k_tiles(kc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, kp);
+      k.pack_v_tiles(vc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, vp);
+      for (int64_t t = 0; t < kTokens; t += kTileQueries)
+        k.attend_tiles(q.data() + t * d, d, kTileQueries, t + 1, kp, vp, d, d, scale, 0.0f, aligned64(scratch),
+                       out.data() + t * d, d);
+    } else {
+      for (int64_t t = 0; t < kTokens; t += 8) {
+        const float* qp[8];
+        float* op[8];
+        int64_t keys[8];
+        for (int i = 0; i < 8; ++i) qp[i] = q.data() + (t + i) * d, op[i] = out.data() + (t + i) * d, keys[i] = t + i + 1;
+        k.attend(8, qp, keys, kc.data(), d, vc.data(), d, d, d, scale, 0.0f, scratch.data(), kTokens, op);
+      }
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(4.0 * d * kTokens * (kTokens + 1) / 2,
+                                                 benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+  state.SetLabel(k.name);
+}
+
 void register_all() {
   struct Shape {
     const char* name;
@@ -69,6 +117,11 @@ void register_all() {
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime()
           ->MinTime(0.5);
+  for (const auto& [tiles, name] : {std::pair{false, "float"}, std::pair{true, "tiles"}})
+    benchmark::RegisterBenchmark((std::string("prefill_attention/") + name).c_str(), BM_PrefillAttention, tiles)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(0.5);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "runtime/cpu/aligned.h"
 #include "runtime/gguf/gguf_checkpoint.h"
 #include "runtime/rope.h"
 #include "runtime/safetensors.h"
@@ -141,6 +142,78 @@ void CpuTransformer::rms_norm(const float* x, const std::vector<float>& gain, in
   }, 16);
 }
 
+void CpuTransformer::attend_by_tiles(const CpuBatch& batch, const std::vector<char>& tiled, int64_t l, const float* qkv,
+                                     float* attn, float q_scale, float softcap) {
+  const ModelConfig& c = config_;
+  const KernelTable& K = *kernels_;
+  const int64_t dk = c.head_dim_qk, dv = c.head_dim_v, nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads;
+  const int64_t T = batch.T, qkv_w = (nq + nk) * dk + nv * dv;
+  // Each tiled sequence's K heads, then its V heads, packed once (kernels.h): where each begins.
+  struct Packed {
+    int64_t b, keys, k_at, v_at;
+  };
+  std::vector<Packed> seqs;
+  int64_t total = 0, most = 0;
+  for (int64_t b = 0; b < batch.rows; ++b) {
+    if (!tiled[b]) continue;
+    const int64_t keys = batch.start[b] + batch.real[b], padded = tile_keys(keys);
+    seqs.push_back({b, keys, total, total + nk * padded * dk * 2});
+    total += nk * padded * dk * 2 + nv * padded * dv * 2;
+    most = std::max(most, keys);
+  }
+  if (seqs.empty()) return;
+  tile_packs_.resize(static_cast<size_t>(total) + 32);
+  uint16_t* packs = aligned64(tile_packs_);
+  // Packing jobs: one head of one sequence, up to 16 chunks of 32 keys.
+  struct PackJob {
+    int64_t seq, head, c0, c1;  // head: K heads first, then V heads (nk + v)
+  };
+  std::vector<PackJob> pack_jobs;
+  for (int64_t s = 0; s < static_cast<int64_t>(seqs.size()); ++s)
+    for (int64_t head = 0; head < nk + nv; ++head)
+      for (int64_t c0 = 0; c0 < tile_keys(seqs[s].keys) / 32; c0 += 16)
+        pack_jobs.push_back({s, head, c0, std::min(c0 + 16, tile_keys(seqs[s].keys) / 32)});
+  const float* kc = batch.k_cache[l];
+  const float* vc = batch.v_cache[l];
+  pool_.parallel_for(static_cast<int64_t>(pack_jobs.size()), [&](int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j) {
+      const PackJob& job = pack_jobs[j];
+      const Packed& p = seqs[job.seq];
+      const int64_t padded = tile_keys(p.keys), row = batch.first_row[p.b];
+      if (job.head < nk)
+        K.pack_k_tiles(kc + row * nk * dk + job.head * dk, nk * dk, p.keys, dk, job.c0, job.c1,
+                       packs + p.k_at + job.head * padded * dk * 2);
+      else
+        K.pack_v_tiles(vc + row * nv * dv + (job.head - nk) * dv, nv * dv, p.keys, dv, job.c0, job.c1,
+                       packs + p.v_at + (job.head - nk) * padded * dv * 2);
+    }
+  });
+  // Attention items: kTileQueries consecutive tokens of one sequence x one query head.
+  struct TileItem {
+    int64_t seq, t0, head;
+  };
+  std::vector<TileItem> items;
+  for (int64_t s = 0; s < static_cast<int64_t>(seqs.size()); ++s)
+    for (int64_t t0 = 0; t0 < batch.real[seqs[s].b]; t0 += kTileQueries)
+      for (int64_t head = 0; head < nq; ++head) items.push_back({s, t0, head});
+  const int64_t scratch_floats = attend_tiles_scratch(most, dk, dv) + 16;
+  tile_scratch_.resize(static_cast<size_t>(pool_.size()));
+  for (auto& v : tile_scratch_) v.resize(static_cast<size_t>(scratch_floats));
+  pool_.run([&](int thread) {
+    float* scratch = aligned64(tile_scratch_[thread]);
+    for (size_t x = static_cast<size_t>(thread); x < items.size(); x += static_cast<size_t>(pool_.size())) {
+      const TileItem& it = items[x];
+      const Packed& p = seqs[it.seq];
+      const int64_t padded = tile_keys(p.keys), n = p.b * T + it.t0;
+      const int64_t rows = std::min(kTileQueries, batch.real[p.b] - it.t0);
+      K.attend_tiles(qkv + n * qkv_w + it.head * dk, qkv_w, rows, batch.start[p.b] + it.t0 + 1,
+                     packs + p.k_at + it.head / (nq / nk) * padded * dk * 2,
+                     packs + p.v_at + it.head / (nq / nv) * padded * dv * 2, dk, dv, q_scale, softcap, scratch,
+                     attn + n * nq * dv + it.head * dv, nq * dv);
+    }
+  });
+}
+
 void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logits) {
   const ModelConfig& c = config_;
   const KernelTable& K = *kernels_;
@@ -177,33 +250,43 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
   int64_t max_keys = 0;
   for (int64_t b = 0; b < B; ++b) max_keys = std::max(max_keys, batch.start[b] + batch.real[b]);
 
-  // Attention work, the same for every layer: tiles of up to `tile` consecutive real tokens of one
-  // sequence, times groups of `group` query heads that read the same K head and V head. An item's
-  // queries (tile x group of them) walk their K/V rows together (KernelTable::attend), so a decode
-  // step reads each K/V head once, not once per query head, and a prefill tile reads it once for
-  // its tokens.
+  // Attention work of the float path (KernelTable::attend): tiles of up to `tile` consecutive real
+  // tokens of one sequence, times groups of `group` query heads that read the same K head and V
+  // head. An item's queries (tile x group of them) walk their K/V rows together, so a decode step
+  // reads each K/V head once, not once per query head, and a prefill tile reads it once for its
+  // tokens. Sequences whose attention takes AMX tiles in a layer (attend_by_tiles) have no items.
   const int64_t group = std::gcd(nq / nk, nq / nv), groups = nq / group;
   if (group > kMaxQueries)  // KernelTable::attend takes at most kMaxQueries queries a call
     throw std::logic_error(fmt::format("CpuTransformer: {} query heads share a K/V head (at most {})", group, kMaxQueries));
   const int64_t tile = std::max<int64_t>(1, std::min<int64_t>(8, kMaxQueries / group));
-  const auto make_items = [&](int64_t tokens_per_item) {
+  const auto make_items = [&](int64_t tokens_per_item, const std::vector<char>& tiled) {
     std::vector<AttentionItem> out;
     for (int64_t i = 0; i < R;) {
       const int64_t b = real_rows[i] / T;
       int64_t end = i;
       while (end < R && end - i < tokens_per_item && real_rows[end] / T == b) ++end;
-      for (int64_t g = 0; g < groups; ++g) out.push_back({i, end - i, g});
+      if (!tiled[b])
+        for (int64_t g = 0; g < groups; ++g) out.push_back({i, end - i, g});
       i = end;
     }
     return out;
   };
-  const std::vector<AttentionItem> items = make_items(tile);
   // A sliding layer (Gemma 2) where a window cuts: one token an item, whose keys start at its
   // window's first position (the K/V pointers move there; the kernel sees only the window).
   bool window_cuts = false;
   for (int64_t l = 0; l < c.num_layers; ++l) window_cuts |= c.window_of(l) > 0 && max_keys > c.window_of(l);
-  const std::vector<AttentionItem> token_items = window_cuts ? make_items(1) : std::vector<AttentionItem>{};
   std::vector<std::vector<float>> scores(pool_.size(), std::vector<float>(tile * group * max_keys));
+  // Where the CPU has AMX-BF16, a sequence with at least kTileQueries real tokens in this forward
+  // (a prefill) takes tiles for its attention in every layer its keys fit the window of; decode
+  // steps and shorter runs take the float path. Decided per sequence, so a sequence's results do
+  // not depend on the others in its batch (the two paths differ in the last bits: kernels.h).
+  const bool tiles = K.attend_tiles && dk % 32 == 0 && dv % 16 == 0;
+  const auto tiled_in = [&](int64_t window) {
+    std::vector<char> tiled(B, 0);
+    for (int64_t b = 0; b < B; ++b)
+      tiled[b] = tiles && batch.real[b] >= kTileQueries && (window == 0 || batch.start[b] + batch.real[b] <= window);
+    return tiled;
+  };
 
   const float embed_scale = c.scale_embedding ? std::sqrt(static_cast<float>(H)) : 1.0f;  // Gemma
   pool_.parallel_for(N, [&](int64_t n0, int64_t n1) {
@@ -244,11 +327,12 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
       std::copy(row + (nq + nk) * dk, row + qkv_w, vc + (batch.first_row[b] + pos) * nv * dv);
      }
     }, 16);
-    // One tile of tokens x one head group an item (see `items` above); items are dealt to the
+    // One tile of tokens x one head group an item (see make_items above); items are dealt to the
     // threads in turn, so the long rows at the end of a causal prefill are shared out evenly; a
     // decode step's few short ones stay on this thread.
     const int64_t window = c.window_of(l);
-    const std::vector<AttentionItem>& layer_items = window > 0 && window_cuts ? token_items : items;
+    const std::vector<char> tiled = tiled_in(window);
+    const std::vector<AttentionItem> layer_items = make_items(window > 0 && window_cuts ? 1 : tile, tiled);
     const float softcap = static_cast<float>(c.attn_logit_softcap);
     const auto attend_items = [&](int thread, int64_t step) {
       const float* qp[kMaxQueries];
@@ -276,7 +360,8 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
       }
     };
     if (R * max_keys < 4096) attend_items(0, 1);
-    else pool_.run([&](int thread) { attend_items(thread, pool_.size()); });
+    else if (!layer_items.empty()) pool_.run([&](int thread) { attend_items(thread, pool_.size()); });
+    attend_by_tiles(batch, tiled, l, qkv.data(), attn.data(), local ? local_q_scale_ : q_scale_, softcap);
     matmul(L.o, attn.data(), N, proj.data(), pool_, K, scratch);
     if (!L.attn_out_norm.empty()) {  // sandwich norm: the attention output normed, then added
       rms_norm(proj.data(), L.attn_out_norm, N, h.data());

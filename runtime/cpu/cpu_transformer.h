@@ -6,7 +6,8 @@
 //
 // Per layer: RMSNorm, one product for q|k|v (stacked rows, + biases), RoPE (rotate-half, the
 // runtime's frequencies and attention scaling), K/V rows written into the caller's cache, attention
-// of each real query over its slot's context (one query at a time: no [T, T] buffer), the output
+// of each real query over its slot's context (the float kernel, or AMX-BF16 tiles for a prefill of
+// at least kTileQueries tokens where the CPU has them; no [T, T] buffer), the output
 // projection added to the residual, RMSNorm, one product for gate|up, SiLU(gate) * up, down added.
 // Gemma 2 (ModelConfig): the scores softcapped, a sliding layer's queries over their window only,
 // the attention and MLP outputs normed before their residual adds, the logits softcapped. Qwen3
@@ -65,6 +66,11 @@ class CpuTransformer {
     WeightMatrix qkv, o, gate_up, down;
   };
   void rms_norm(const float* x, const std::vector<float>& gain, int64_t rows, float* out);
+  // Layer l's attention for the sequences marked in `tiled` by the AMX-BF16 tile kernels
+  // (kernels.h: attend_tiles): their K/V heads packed once, then items of kTileQueries tokens x
+  // one query head dealt to the threads. Writes those sequences' rows of `attn`.
+  void attend_by_tiles(const CpuBatch& batch, const std::vector<char>& tiled, int64_t l, const float* qkv, float* attn,
+                       float q_scale, float softcap);
 
   ModelConfig config_;
   ThreadPool pool_;
@@ -77,6 +83,10 @@ class CpuTransformer {
   std::vector<double> inv_freq_, local_inv_freq_;
   float q_scale_ = 1.0f, local_q_scale_ = 1.0f;
   std::vector<Layer> layers_;
+  // attend_by_tiles' buffers, kept between layers and forwards (forwards are serialised: a pool
+  // runs one job at a time): the packed K/V, and each thread's scratch.
+  std::vector<uint16_t> tile_packs_;
+  std::vector<std::vector<float>> tile_scratch_;
 };
 
 }  // namespace aimicius::runtime::cpu

@@ -46,6 +46,14 @@ bool tiles_permitted() {
 
 float f16_value(uint16_t h) { return gguf::f16_to_float(h); }
 
+int64_t tile_keys(int64_t keys) { return (keys + 31) / 32 * 32; }
+
+// kernels_impl.h's attend_tiles: q hi and lo (16 x dk bfloat16 each: 16 dk floats), scores (16 x
+// tile_keys floats), p hi and lo (16 x tile_keys bfloat16 each: as many floats), outputs (16 x dv).
+int64_t attend_tiles_scratch(int64_t keys, int64_t dk, int64_t dv) {
+  return kTileQueries * dk + 2 * kTileQueries * tile_keys(keys) + kTileQueries * dv;
+}
+
 bool isa_supported(Isa isa) {
   switch (isa) {
     case Isa::kScalar: return true;
@@ -59,6 +67,7 @@ bool isa_supported(Isa isa) {
 #ifdef AIMICIUS_CPU_AMX_KERNELS
     case Isa::kAmx:
       return isa_supported(Isa::kAvx512) && __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-int8") &&
+             __builtin_cpu_supports("amx-bf16") &&
              tiles_permitted();
 #endif
     default: return false;

@@ -14,8 +14,8 @@
 //
 // Every kernel exists in four builds of one source (kernels_impl.h): the portable scalar one (the
 // reference the tests compare against), AVX2+FMA+F16C, AVX-512 (F/BW/VL/VNNI: int8 dots by
-// VPDPBUSD on 256-bit vectors), and AVX-512 with AMX-INT8 (the AVX-512 kernels plus a tile kernel
-// for prefill's Q4_1 products). best_kernels() picks by __builtin_cpu_supports at run time (AMX
+// VPDPBUSD on 256-bit vectors), and AVX-512 with AMX-INT8/BF16 (the AVX-512 kernels plus tile
+// kernels for prefill's Q4_1 products and its attention). best_kernels() picks by __builtin_cpu_supports at run time (AMX
 // also needs the kernel's permission to use tile data: tiles_permitted() in kernels.cpp).
 #pragma once
 
@@ -29,6 +29,9 @@ constexpr int64_t kMaxQueries = 256;
 // Scratch bytes per block that matmul_q4_1_tiles needs (a 16-row weight tile unpacked with its
 // scales: 640; a 16 x 16 tile of int32 sums: 1,024), times the matrix's blocks per row.
 constexpr int64_t kTileScratchPerBlock = 1664;
+// The most queries one attend_tiles call takes (a tile's rows), and the fewest real tokens of a
+// sequence in one forward for which its attention takes tiles (cpu_transformer.cpp).
+constexpr int64_t kTileQueries = 16;
 
 struct QBlock8 {
   float d;  // scale
@@ -79,11 +82,33 @@ struct KernelTable {
   void (*attend)(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t k_stride,
                  const float* v, int64_t v_stride, int64_t dk, int64_t dv, float scale, float softcap, float* scores,
                  int64_t scores_stride, float* const* out);
+  // Prefill attention on AMX-BF16 tiles, where the CPU has them (nullptr elsewhere; dk a multiple
+  // of 32, dv of 16). The K (V) rows of one K (V) head are packed once per layer, 32 keys a chunk,
+  // chunks [c0, c1) a call (keys past `keys`, up to the chunk's end, packed as zeros); a pack holds
+  // tile_keys(keys) * dk (dv) * 2 uint16. Then attend_tiles gives up to kTileQueries queries of one
+  // head (rows q_stride floats apart) the attention of `attend`, query i over keys [0, keys0 + i)
+  // (a causal run of consecutive tokens), out rows out_stride apart. Products are taken on
+  // bfloat16 pairs (each float split into hi + lo, ~2^-18 of it left out: kernels_impl.h), so
+  // results differ from attend()'s in the last ~16 bits, not more; a query's result depends on
+  // nothing else in its call. `scratch`: attend_tiles_scratch(keys0 + rows - 1, dk, dv) floats,
+  // 64-byte aligned.
+  void (*pack_k_tiles)(const float* k, int64_t k_stride, int64_t keys, int64_t dk, int64_t c0, int64_t c1,
+                       uint16_t* pack);
+  void (*pack_v_tiles)(const float* v, int64_t v_stride, int64_t keys, int64_t dv, int64_t c0, int64_t c1,
+                       uint16_t* pack);
+  void (*attend_tiles)(const float* q, int64_t q_stride, int64_t rows, int64_t keys0, const uint16_t* k_pack,
+                       const uint16_t* v_pack, int64_t dk, int64_t dv, float scale, float softcap, float* scratch,
+                       float* out, int64_t out_stride);
   // out[i] = silu(gate[i]) * up[i], i < n (SwiGLU).
   void (*silu_mul)(const float* gate, const float* up, int64_t n, float* out);
   // out[i] = gelu(gate[i]) * up[i] with GELU's tanh approximation (GeGLU: Gemma).
   void (*gelu_tanh_mul)(const float* gate, const float* up, int64_t n, float* out);
 };
+
+// Keys rounded up to whole 32-key chunks (the tile attention's packs), and the floats of
+// attend_tiles' scratch for a tile whose last query sees `keys` keys.
+int64_t tile_keys(int64_t keys);
+int64_t attend_tiles_scratch(int64_t keys, int64_t dk, int64_t dv);
 
 // In order of capability (isa_within caps by this order).
 enum class Isa { kScalar, kAvx2, kAvx512, kAmx };

@@ -1,5 +1,6 @@
 // The CPU kernels built for one ISA: kernels_avx512.cpp's flags plus -mamx-tile -mamx-int8
-// (runtime/cpu/CMakeLists.txt), which add matmul_q4_1_tiles. The source is kernels_impl.h.
+// -mamx-bf16 (runtime/cpu/CMakeLists.txt), which add matmul_q4_1_tiles and the tile attention.
+// The source is kernels_impl.h.
 #define AIMICIUS_CPU_KERNEL_NS amx
 #define AIMICIUS_CPU_KERNEL_NAME "avx512-amx"
 #include "runtime/cpu/kernels_impl.h"

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/cpu/aligned.h"
+
 namespace aimicius::runtime::cpu {
 
 bool kernel_type(gguf::GgmlType type) {
@@ -57,15 +59,6 @@ WeightMatrix stack_rows(const std::vector<const WeightMatrix*>& parts) {
 }
 
 namespace {
-
-// The first 64-byte boundary in `bytes` (sized 64 more than needed): tile loads and aligned vector
-// loads want it, and std::vector promises only the type's alignment.
-template <typename T>
-T* aligned64(std::vector<T>& bytes) {
-  static_assert(sizeof(T) == 1, "a vector of bytes");
-  const uintptr_t at = reinterpret_cast<uintptr_t>(bytes.data());
-  return bytes.data() + (64 - at % 64) % 64;
-}
 
 // Q4_1 by AMX tiles (16 x 16 exact int sums, kernels.h): the activations copied into tiles of 16
 // rows (contiguous, aligned, so a tile load reads whole lines, not 40-byte QBlock8 strides: half the

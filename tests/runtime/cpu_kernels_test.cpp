@@ -283,6 +283,58 @@ TEST(CpuKernels, AttentionMatchesFloat64Softmax) {
   }
 }
 
+// The AMX-BF16 tile attention of prefill (kernels.h: pack_k_tiles, pack_v_tiles, attend_tiles)
+// against float64, for a full tile of 16 causal queries near the end of 150 keys and a partial tile
+// of 5 at the start (1..5 keys), head dims 64 and 128 (two passes of four 16-value blocks) and a
+// V head of 80 (a last pass of one block), with and without Gemma 2's softcap; the packs written
+// in two chunk ranges. Bound: each product on bfloat16 pairs leaves up to ~3 x 2^-18 of |q_c k_c|
+// out (measured worst 3e-5 here; the float kernel's bound is 2e-5; bfloat16 alone, 2^-9, would
+// miss it by far). Each query's output is, bit for bit, its output in a call of its own.
+TEST(CpuKernels, TileAttentionMatchesFloat64AndDependsOnlyOnItsQuery) {
+  if (!isa_supported(Isa::kAmx) || !kernels(Isa::kAmx).attend_tiles)
+    GTEST_SKIP() << "this CPU, its kernel or this build has no AMX-BF16: the tile attention is not used here";
+  const KernelTable& k = kernels(Isa::kAmx);
+  std::mt19937 rng(21);
+  for (float softcap : {0.0f, 1.5f})
+    for (const auto& [dk, dv] : {std::pair<int64_t, int64_t>{64, 64}, {128, 128}, {64, 80}}) {
+      const int64_t keys = 150, ks = 3 * dk, vs = 3 * dv;  // head 1 of [keys, 3 heads, d] caches
+      const std::vector<float> kv = random_floats(keys * ks, rng), vv = random_floats(keys * vs, rng);
+      const std::vector<float> q = random_floats(16 * dk, rng);
+      const float scale = 1.0f / std::sqrt(float(dk));
+      const int64_t chunks = tile_keys(keys) / 32;
+      std::vector<uint16_t> kp(tile_keys(keys) * dk * 2), vp(tile_keys(keys) * dv * 2);
+      for (const auto& [c0, c1] : {std::pair<int64_t, int64_t>{0, 2}, {2, chunks}}) {
+        k.pack_k_tiles(kv.data() + dk, ks, keys, dk, c0, c1, kp.data());
+        k.pack_v_tiles(vv.data() + dv, vs, keys, dv, c0, c1, vp.data());
+      }
+      std::vector<float> scratch(attend_tiles_scratch(keys, dk, dv) + 16);
+      float* sc = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64 / 4;
+      for (const auto& [rows, keys0] : {std::pair<int64_t, int64_t>{16, 135}, {5, 1}}) {
+        std::vector<float> out(rows * dv), alone(dv);
+        k.attend_tiles(q.data(), dk, rows, keys0, kp.data(), vp.data(), dk, dv, scale, softcap, sc, out.data(), dv);
+        for (int64_t i = 0; i < rows; ++i) {
+          const int64_t n = keys0 + i;
+          std::vector<double> s(n), want(dv, 0.0);
+          double mx = -1e300, sum = 0;
+          for (int64_t j = 0; j < n; ++j) {
+            for (int64_t c = 0; c < dk; ++c) s[j] += double(q[i * dk + c]) * kv[j * ks + dk + c];
+            s[j] *= scale;
+            if (softcap > 0) s[j] = softcap * std::tanh(s[j] / softcap);
+            mx = std::max(mx, s[j]);
+          }
+          for (int64_t j = 0; j < n; ++j) sum += (s[j] = std::exp(s[j] - mx));
+          for (int64_t j = 0; j < n; ++j)
+            for (int64_t c = 0; c < dv; ++c) want[c] += s[j] / sum * vv[j * vs + dv + c];
+          for (int64_t c = 0; c < dv; ++c)
+            EXPECT_NEAR(out[i * dv + c], want[c], 1e-4) << "dk " << dk << " dv " << dv << " query " << i << " of " << rows
+                                                        << " softcap " << softcap;
+          k.attend_tiles(q.data() + i * dk, dk, 1, n, kp.data(), vp.data(), dk, dv, scale, softcap, sc, alone.data(), dv);
+          for (int64_t c = 0; c < dv; ++c) ASSERT_EQ(out[i * dv + c], alone[c]) << "dk " << dk << " query " << i << " alone";
+        }
+      }
+    }
+}
+
 TEST(CpuKernels, SiluMulMatchesFloat64) {
   std::mt19937 rng(6);
   std::vector<float> g = random_floats(37, rng, 6.0f), u = random_floats(37, rng);

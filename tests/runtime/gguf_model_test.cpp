@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <random>
 
 #include "common/errors.h"
 #include "runtime/checkpoint_writer.h"
@@ -167,6 +168,51 @@ TEST(GgufModel, QuantizedCpuPathMatchesTheDequantisedModel) {
   p1_more.push_back(5);
   KVCache whole = q->make_cache(1, 16);
   EXPECT_LT((step[0] - q->prefill({p1_more}, whole, {0})[0]).abs().max().item<double>(), 1e-5);
+}
+
+// The same with head dims of 32, where a sequence of >= 16 tokens in a forward takes the AMX-BF16
+// tile attention on CPUs that have it (runtime/cpu/kernels.h; elsewhere all of this runs the float
+// path and must hold as well): prompts of 40 and 20 tokens (tiles) and 8 (float) prefilled
+// together give, bit for bit, each prompt prefilled alone (the path is chosen per sequence, never
+// by its neighbours); and a decode step after a tiled prefill (its query on the float path) gives
+// the logits of the whole prompt prefilled by tiles, within the tile kernels' rounding.
+TEST(GgufModel, TileAttentionIsChosenPerSequenceAndAgreesWithDecode) {
+  ScratchDir dir;
+  ModelConfig c = preset_config("tiny-gqa");
+  c.head_dim_qk = c.head_dim_v = 32;
+  CheckpointOptions opts;
+  opts.write_tokenizer = false;
+  opts.init_std = 0.1;
+  write_random_checkpoint(c, dir.path() / "hf", opts);
+  GgufWriteOptions quantized;
+  quantized.quantized = true;
+  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "q.gguf", quantized);
+  const auto q = Model::load(dir.path() / "q.gguf", {});
+  ASSERT_NE(q->cpu_path(), "");
+  torch::NoGradGuard no_grad;
+  std::mt19937 rng(3);
+  const auto prompt = [&](int n) {
+    std::vector<int32_t> p(n);
+    for (int32_t& t : p) t = static_cast<int32_t>(rng() % c.vocab_size);
+    return p;
+  };
+  // 8, not 7: below 8 tokens the products take the 4-row kernels, whose float order differs from
+  // the 8-row and tile ones (kernels.h), so a short prompt alone would differ for that reason.
+  const std::vector<std::vector<int32_t>> prompts = {prompt(40), prompt(20), prompt(8)};
+  KVCache all = q->make_cache(3, 48);
+  const torch::Tensor together = q->prefill(prompts, all, {0, 1, 2});
+  for (int64_t i = 0; i < 3; ++i) {
+    KVCache alone = q->make_cache(1, 48);
+    EXPECT_TRUE(torch::equal(together[i], q->prefill({prompts[i]}, alone, {0})[0])) << "prompt " << i;
+  }
+  // Prompt 0 without its last token, then that token as a decode step, against prompt 0 whole.
+  std::vector<int32_t> head(prompts[0].begin(), prompts[0].end() - 1);
+  KVCache stepped = q->make_cache(1, 48);
+  q->prefill({head}, stepped, {0});
+  const torch::Tensor step = q->forward(torch::tensor({int64_t{prompts[0].back()}}).view({1, 1}), stepped, {0}, true);
+  const torch::Tensor whole = together[0];
+  EXPECT_GT(whole.std().item<double>(), 0.05);  // logits that differ: the comparison means something
+  EXPECT_LT((step[0] - whole).abs().max().item<double>(), 1e-5);  // measured 7e-7
 }
 
 }  // namespace

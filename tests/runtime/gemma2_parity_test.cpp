@@ -189,6 +189,43 @@ TEST(Gemma2Parity, GgufFileRunsAsTheSafetensorsModelOnBothCpuPaths) {
   }
 }
 
+// The CPU path's AMX-BF16 tile attention (runtime/cpu/kernels.h; where the CPU has it, prompts of
+// >= 16 tokens take it) with Gemma 2's score cap and windows: the fixture's shape with heads of 32
+// (the tiles need multiples of 32) and a window of 24, random weights, the F32 GGUF on the CPU path
+// against the same file on LibTorch. A 20-token prompt fits the window (tiles in every layer), a
+// 40-token one does not (its sliding layers take the float path, its full layer tiles). Measured
+// worst logit differences: 5.2e-5 on the float path alone, 4.0e-4 (20 tokens) and 8.8e-5 (40) with
+// tiles: a tile score is off by up to ~3 x 2^-18 of sum |q_c k_c|, large in this model (weights of
+// std 0.3), and the cap's 2.0 is reached. Leaving out the cap or the window rule in the tile path
+// gives 4.9-5.8. On CPUs without AMX-BF16 all of it runs the float path.
+TEST(Gemma2Parity, TileAttentionKeepsTheCapAndTheWindow) {
+  torch::NoGradGuard no_grad;
+  ModelConfig c = load_model_config(kCheckpoint);
+  c.head_dim_qk = c.head_dim_v = 32;
+  c.query_pre_attn_scalar = 32;  // what a GGUF file implies (1 / sqrt(head_dim))
+  c.sliding_window = 24;
+  c.layer_slides = {true, false, true};
+  ScratchDir st, dir;
+  CheckpointOptions opts;
+  opts.init_std = 0.3;
+  opts.write_tokenizer = false;
+  write_random_checkpoint(c, st.path(), opts);
+  test::write_gguf_like_converter(c, st.path(), dir.path() / "f32.gguf");
+  ModelOptions libtorch;
+  libtorch.cpu_quantized = false;
+  const auto cpu = Model::load(dir.path() / "f32.gguf", {});
+  const auto lt = Model::load(dir.path() / "f32.gguf", libtorch);
+  ASSERT_NE(cpu->cpu_path(), "");
+  ASSERT_EQ(cpu->config().sliding_window, 24);
+  for (int n : {20, 40}) {
+    std::vector<int64_t> ids;
+    for (int i = 0; i < n; ++i) ids.push_back(2 + (i * 37 + 11) % (c.vocab_size - 2));
+    const torch::Tensor want = all_logits(*lt, ids);
+    EXPECT_GT(want.std().item<double>(), 0.5);
+    EXPECT_LT((all_logits(*cpu, ids) - want).abs().max().item<double>(), 1e-3) << n << " tokens";
+  }
+}
+
 // On CUDA (the op-by-op path: plain_attention() is false, so neither the kernels nor SDPA run):
 // transformers' logits in float32. Skips without a GPU.
 TEST(Gemma2Cuda, LogitsMatchTransformers) {

@@ -86,6 +86,9 @@ std::string run_generation_note(const RunRecord& run, const std::set<std::string
                                                                                 ? "as user/assistant turns"
                                                                                 : "inline in the user turn")
                                      : std::string("as plain text, few-shot inline"));
+  // The engine (Backend::engine): runs of one checkpoint on two CPUs may differ for this alone.
+  if (run.config.contains("engine") && run.config["engine"].is_string())
+    note += fmt::format(", on {}", run.config["engine"].get<std::string>());
   if (run.suites.is_object())
     for (const auto& [suite, info] : run.suites.items()) {
       if (!info.is_object() || !info.contains("generation") || (!shown.empty() && !shown.count(suite))) continue;

@@ -739,6 +739,8 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
 
 const ModelConfig& LocalModel::config() const { return impl_->model->config(); }
 
+std::string LocalModel::cpu_kernels() const { return impl_->model->cpu_kernels(); }
+
 DecodePath LocalModel::decode_path(int64_t batch) const {
   const Model& m = *impl_->model;
   DecodePath path;

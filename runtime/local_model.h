@@ -213,6 +213,8 @@ class LocalModel {
 
   const ModelConfig& config() const;
   DecodePath decode_path(int64_t batch) const;
+  // Model::cpu_kernels: the CPU path's kernel build, or "" off it.
+  std::string cpu_kernels() const;
   // `stats`, when given, receives the schedule of the prompts that fit the context.
   std::vector<Generation> generate(const std::vector<std::string>& prompts, const SamplingParams& params,
                                    ScheduleStats* stats = nullptr);

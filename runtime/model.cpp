@@ -206,6 +206,8 @@ std::string Model::cpu_path() const {
   return cpu_ ? fmt::format("{}, {} threads", cpu_->isa_name(), cpu_->threads()) : "";
 }
 
+std::string Model::cpu_kernels() const { return cpu_ ? cpu_->isa_name() : ""; }
+
 std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const ModelOptions& options) {
   if (const auto file = gguf::find_gguf(dir)) return load(*gguf::GgufFile::open(*file), options);
   ModelConfig config = load_model_config(dir);

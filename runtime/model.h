@@ -178,6 +178,8 @@ class Model {
   bool fused_decode_active() const { return fused_max_batch_ > 0; }
   // "" on the LibTorch path; else the CPU path's kernels and threads ("avx512, 2 threads").
   std::string cpu_path() const;
+  // "" on the LibTorch path; else the CPU path's kernel build alone ("avx512-amx").
+  std::string cpu_kernels() const;
   // Whether a prefill's attention reads the rows its slots already hold where they lie in the
   // cache (varlen FlashAttention: CUDA with the project's kernels, bf16/f16, d_k = d_v, LibTorch >= 2.5),
   // so that a prefill group's cost does not grow with them (runtime/prefill_plan.h). In a paged

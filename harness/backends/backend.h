@@ -134,6 +134,12 @@ class Backend {
   virtual int64_t requests_per_call(int64_t batch_size) const { return batch_size; }
   // How the runner builds this backend's prompts (default: plain text, few-shot inline).
   virtual PromptStyle prompt_style() const { return {}; }
+  // What computes the answers where it changes them in the last bits with the same weights and
+  // prompts: a local GGUF model's CPU kernel build (e.g. "cpu avx512-amx": each build sums in its
+  // own float order, which can flip a small model's greedy answers, docs/PERFORMANCE.md). Recorded
+  // with the run (config "engine"), so that runs of one checkpoint on two machines can be told
+  // apart. Empty (the default) where nothing of the kind applies.
+  virtual std::string engine() const { return ""; }
   virtual std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                                  const GenerationParams& params) = 0;
   // The log-likelihood of each continuation after its prompt. Default: every result is the error

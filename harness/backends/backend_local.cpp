@@ -181,6 +181,11 @@ void LocalBackend::record(const runtime::ScheduleStats& stats) {
   }
 }
 
+std::string LocalBackend::engine() const {
+  const std::string kernels = model_->cpu_kernels();
+  return kernels.empty() ? "" : "cpu " + kernels;
+}
+
 runtime::ScheduleStats LocalBackend::schedule_totals() const {
   std::lock_guard<std::mutex> lock(stats_mu_);
   return totals_;

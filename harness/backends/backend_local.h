@@ -48,6 +48,8 @@ class LocalBackend final : public Backend {
   // leave through on_result, so a large call costs neither latency nor what a crash loses.
   int64_t requests_per_call(int64_t batch_size) const override { return batch_size * 1024; }
   PromptStyle prompt_style() const override { return prompt_style_; }
+  // "cpu " and the CPU path's kernel build (threads left out: they split work, not sums), or "".
+  std::string engine() const override;
   std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                          const GenerationParams& params) override;
   // LocalModel::score: each prompt encoded as generate() encodes it (the chat format under chat=1),

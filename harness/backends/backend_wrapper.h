@@ -23,6 +23,7 @@ class BackendWrapper : public Backend {
   bool is_oracle() const override { return inner_->is_oracle(); }
   int64_t requests_per_call(int64_t batch_size) const override { return inner_->requests_per_call(batch_size); }
   PromptStyle prompt_style() const override { return inner_->prompt_style(); }
+  std::string engine() const override { return inner_->engine(); }
   std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                          const GenerationParams& params) override {
     return inner_->generate(batch, params);

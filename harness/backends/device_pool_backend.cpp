@@ -25,6 +25,14 @@ DevicePoolBackend::DevicePoolBackend(std::string spec, std::vector<std::unique_p
   }
 }
 
+std::string DevicePoolBackend::engine() const {
+  std::vector<std::string> seen;
+  for (const auto& r : replicas_)
+    if (const std::string e = r->engine(); !e.empty() && std::find(seen.begin(), seen.end(), e) == seen.end())
+      seen.push_back(e);
+  return fmt::format("{}", fmt::join(seen, "; "));
+}
+
 int64_t DevicePoolBackend::requests_per_call(int64_t batch_size) const {
   return replicas_.front()->requests_per_call(batch_size) * static_cast<int64_t>(replicas_.size());
 }

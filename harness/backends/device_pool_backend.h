@@ -32,6 +32,8 @@ class DevicePoolBackend final : public Backend {
   std::string content_hash() const override { return replicas_.front()->content_hash(); }
   int64_t requests_per_call(int64_t batch_size) const override;
   PromptStyle prompt_style() const override { return replicas_.front()->prompt_style(); }
+  // The replicas' engines, each once, in device order ("; " between them).
+  std::string engine() const override;
   std::vector<GenerationResult> generate(const std::vector<GenerationRequest>& batch,
                                          const GenerationParams& params) override;
   std::vector<LoglikelihoodResult> loglikelihood(const std::vector<LoglikelihoodRequest>& batch) override;

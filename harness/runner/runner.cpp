@@ -444,6 +444,7 @@ int64_t create_run(Store& store, const RunPlan& plan, const Backend& backend) {
   const PromptStyle style = backend.prompt_style();
   nlohmann::json config = plan.options.to_json();
   config["prompt_style"] = prompt_style_json(style);
+  if (const std::string engine = backend.engine(); !engine.empty()) config["engine"] = engine;
   NewRun run = describe_run(plan.suites, plan.options.limit, backend, std::move(config));
   for (const auto& s : plan.suites) {
     const SuiteGeneration g = suite_generation(*s.suite, plan.options, style);

@@ -25,6 +25,11 @@ TEST(LocalSpec, QuantizedAndThreadsReachTheRuntime) {
   EXPECT_NE(two_threads.decode_path(1).cpu.find(", 2 threads"), std::string::npos) << two_threads.decode_path(1).cpu;
   const LocalBackend dequantised(spec + "?quantized=0");
   EXPECT_EQ(dequantised.decode_path(1).cpu, "") << "quantized=0 is the LibTorch float32 path";
+  // The engine a run records: the kernel build, the same for any thread count; none off the path.
+  EXPECT_EQ(quantised.engine().rfind("cpu ", 0), 0u) << quantised.engine();
+  EXPECT_EQ(quantised.engine(), two_threads.engine());
+  EXPECT_EQ(quantised.engine().find("threads"), std::string::npos) << quantised.engine();
+  EXPECT_EQ(dequantised.engine(), "");
   // decode_ahead: off by default on the CPU (its discarded rows would be pure cost), on when asked.
   EXPECT_FALSE(quantised.decode_path(1).ahead);
   EXPECT_TRUE(LocalBackend(spec + "?decode_ahead=1").decode_path(1).ahead);

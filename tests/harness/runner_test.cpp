@@ -12,6 +12,7 @@
 #include "common/sha256.h"
 #include "harness/backends/backend_oracle.h"
 #include "harness/backends/backend_replay.h"
+#include "harness/backends/backend_wrapper.h"
 #include "harness/runner/runner.h"
 #include "scorers/sandbox/sandbox.h"
 #include "harness/fixed_answer_backend.h"
@@ -331,6 +332,33 @@ class RecordingBackend final : public Backend {
   PromptStyle style_;
   std::mutex mu_;
 };
+
+// A backend whose answers depend on its engine (as a local GGUF model's on its CPU kernels).
+class EngineBackend final : public BackendWrapper {
+ public:
+  EngineBackend(std::unique_ptr<Backend> inner, std::string engine) : BackendWrapper(std::move(inner)), engine_(std::move(engine)) {}
+  std::string engine() const override { return engine_; }
+
+ private:
+  std::string engine_;
+};
+
+// The run records the backend's engine when it has one, through wrappers, and nothing otherwise.
+TEST(Runner, TheEngineIsRecordedWithTheRun) {
+  ScratchDir dir;
+  Store store = Store::open_for_write((dir / "e.db").string());
+  RunOptions options = fixture_options();
+  options.limit = 1;
+  RecordingBackend plain({});
+  EXPECT_FALSE(store.find_run(run_with(store, options, plain).run_id)->config.contains("engine"));
+  EngineBackend engine(std::make_unique<RecordingBackend>(PromptStyle{}), "cpu avx512-amx");
+  struct Passthrough final : BackendWrapper {  // a wrapper that overrides nothing
+    using BackendWrapper::BackendWrapper;
+  };
+  Passthrough cached(std::make_unique<EngineBackend>(std::make_unique<RecordingBackend>(PromptStyle{}), "cpu avx2"));
+  EXPECT_EQ(store.find_run(run_with(store, options, engine).run_id)->config.at("engine"), "cpu avx512-amx");
+  EXPECT_EQ(store.find_run(run_with(store, options, cached).run_id)->config.at("engine"), "cpu avx2");
+}
 
 // Few-shot as turns on the bundled cmdgen suite (3 shots): 1 system + 3 x (user, assistant) + 1 user;
 // inline is the suite's one prompt text, as it always was.

@@ -96,6 +96,11 @@ TEST(LeaderboardSelection, TheReportSaysHowPromptsWereBuiltAndTheLimits) {
   const std::string text =
       render_leaderboard_text(build_leaderboard(store, newest_complete_runs(store.list_runs()), {}), TableFormat::kMarkdown);
   EXPECT_NE(text.find("few-shot as user/assistant turns"), std::string::npos) << text;
+  // A run that recorded its engine (a local GGUF model's CPU kernels) says which.
+  const int64_t on_amx = add_run(store, "m2", {"cmdgen"}, 1.0, kRunComplete,
+                                 {{"prompt_style", {{"chat", false}, {"fewshot", "inline"}}}, {"engine", "cpu avx512-amx"}});
+  EXPECT_EQ(run_generation_note(*store.find_run(on_amx), {"diagnostics"}),
+            "run " + std::to_string(on_amx) + ": prompts as plain text, few-shot inline, on cpu avx512-amx");
   // A run stored before runs recorded their prompt style has no note.
   const int64_t old = add_run(store, "n", {"cmdgen"}, 1.0);
   EXPECT_EQ(run_generation_note(*store.find_run(old)), "");

@@ -357,7 +357,8 @@ nlohmann::json RunOptions::to_json() const {
 
 nlohmann::json run_identity_config(const nlohmann::json& config) {
   nlohmann::json identity = config;
-  for (const char* key : {"jobs", "devices", "data_dir", "shard", "merged_shards"}) identity.erase(key);
+  // engine: shards of one run may run on machines with other CPU kernel builds (merge records each).
+  for (const char* key : {"jobs", "devices", "data_dir", "shard", "merged_shards", "engine"}) identity.erase(key);
   return identity;
 }
 

@@ -15,6 +15,7 @@
 #include "harness/backends/backend_wrapper.h"
 #include "harness/runner/runner.h"
 #include "scorers/sandbox/sandbox.h"
+#include "harness/engine_backend.h"
 #include "harness/fixed_answer_backend.h"
 #include "test_support.h"
 #ifdef AIMICIUS_HAVE_RUNTIME
@@ -333,16 +334,6 @@ class RecordingBackend final : public Backend {
   std::mutex mu_;
 };
 
-// A backend whose answers depend on its engine (as a local GGUF model's on its CPU kernels).
-class EngineBackend final : public BackendWrapper {
- public:
-  EngineBackend(std::unique_ptr<Backend> inner, std::string engine) : BackendWrapper(std::move(inner)), engine_(std::move(engine)) {}
-  std::string engine() const override { return engine_; }
-
- private:
-  std::string engine_;
-};
-
 // The run records the backend's engine when it has one, through wrappers, and nothing otherwise.
 TEST(Runner, TheEngineIsRecordedWithTheRun) {
   ScratchDir dir;
@@ -351,11 +342,11 @@ TEST(Runner, TheEngineIsRecordedWithTheRun) {
   options.limit = 1;
   RecordingBackend plain({});
   EXPECT_FALSE(store.find_run(run_with(store, options, plain).run_id)->config.contains("engine"));
-  EngineBackend engine(std::make_unique<RecordingBackend>(PromptStyle{}), "cpu avx512-amx");
+  testing::EngineBackend engine(std::make_unique<RecordingBackend>(PromptStyle{}), "cpu avx512-amx");
   struct Passthrough final : BackendWrapper {  // a wrapper that overrides nothing
     using BackendWrapper::BackendWrapper;
   };
-  Passthrough cached(std::make_unique<EngineBackend>(std::make_unique<RecordingBackend>(PromptStyle{}), "cpu avx2"));
+  Passthrough cached(std::make_unique<testing::EngineBackend>(std::make_unique<RecordingBackend>(PromptStyle{}), "cpu avx2"));
   EXPECT_EQ(store.find_run(run_with(store, options, engine).run_id)->config.at("engine"), "cpu avx512-amx");
   EXPECT_EQ(store.find_run(run_with(store, options, cached).run_id)->config.at("engine"), "cpu avx2");
 }

@@ -17,6 +17,7 @@
 #include "harness/runner/runner.h"
 #include "harness/runner/shard.h"
 #include "scorers/sandbox/sandbox.h"
+#include "harness/engine_backend.h"
 #include "model_requirements.h"
 #include "test_support.h"
 
@@ -72,6 +73,7 @@ class ShardMergeTest : public ::testing::Test {
     std::unique_ptr<Backend> backend;
     if (oracle_) backend = std::make_unique<OracleBackend>(plan.suites);
     else backend = std::make_unique<ReplayBackend>(testing::fixture_file("replay_hand_counted.jsonl"));
+    if (!engine_.empty()) backend = std::make_unique<testing::EngineBackend>(std::move(backend), engine_);
     const int64_t id = create_run(store, plan, *backend);
     if (execute) {
       Progress quiet(stderr, Progress::Style::kQuiet);
@@ -88,6 +90,7 @@ class ShardMergeTest : public ::testing::Test {
 
   ScratchDir dir_;
   bool oracle_ = false;
+  std::string engine_;  // Backend::engine of the runs (none when empty)
 };
 
 TEST(Shard, SplitDependsOnTheExampleAloneAndCoversEveryExampleOnce) {
@@ -179,6 +182,22 @@ TEST_F(ShardMergeTest, TwoShardsMergedEqualTheUnshardedRunAndMergingAgainChanges
   EXPECT_EQ(again.examples_added, 0);
   EXPECT_EQ(contents(path("out.db"), m.run_id), expected);
   EXPECT_EQ(Store::open_for_read(path("out.db")).list_runs().size(), 1u);
+}
+
+// Shards that ran on machines with other CPU kernel builds are one run: the merged run records
+// each engine once, and a later merge adds the ones it brings.
+TEST_F(ShardMergeTest, ShardsOnOtherEnginesMergeAndTheRunRecordsEachEngine) {
+  engine_ = "cpu avx512-amx";
+  shard(0, 3);
+  shard(1, 3);
+  engine_ = "cpu avx2";
+  shard(2, 3);
+  const MergeSummary m = merge_shards(path("out.db"), {path("shard-0-of-3.db"), path("shard-1-of-3.db")}, true);
+  EXPECT_EQ(Store::open_for_read(path("out.db")).find_run(m.run_id)->config.at("engine"), "cpu avx512-amx");
+  const MergeSummary all = merge_shards(path("out.db"), {path("shard-2-of-3.db")}, false);
+  EXPECT_EQ(all.run_id, m.run_id);
+  EXPECT_EQ(all.status, kRunComplete);
+  EXPECT_EQ(Store::open_for_read(path("out.db")).find_run(m.run_id)->config.at("engine"), "cpu avx512-amx; cpu avx2");
 }
 
 TEST_F(ShardMergeTest, ShardsOfDifferentRunsOrOfDifferentNAreRefusedBeforeAnythingIsWritten) {

@@ -55,7 +55,11 @@ int command_run(const GlobalOptions& global, RunCommandOptions options) {
                        global.hosts_dir, options.retry_errors);
     backend_options.limit = plan.options.limit;
     backend = run_backend(plan.options.model_spec, options.run.devices, plan, backend_options);
-    check_resume_backend(*store.find_run(run_id), *backend);
+    const RunRecord resumed = *store.find_run(run_id);
+    check_resume_backend(resumed, *backend);
+    // On another CPU kernel build, the run says it now holds answers of both.
+    if (const auto config = config_with_engine(resumed.config, backend->engine()); config != resumed.config)
+      store.set_run_config(run_id, config);
     fmt::print(stderr, "resuming run {} ({}) into {}\n", run_id, backend->spec(), global.db_path);
     if (options.retry_errors)
       fmt::print(stderr, "running again {} example(s) not judged (infrastructure errors)\n",

@@ -176,22 +176,10 @@ MergeSummary merge_shards(const std::string& out_path, const std::vector<std::st
   for (const auto& s : shards) summary.examples_added += out.copy_examples(s.path, s.run.id, merged->id);
   json config = merged->config;
   config["merged_shards"]["indices"] = summary.merged;
-  // Every engine the merged shards ran on, each once (Backend::engine; "; " between them).
-  std::vector<std::string> engines;
-  const auto add_engines = [&](const json& c) {
-    if (!c.is_object() || !c.contains("engine") || !c.at("engine").is_string()) return;
-    const std::string all = c.at("engine").get<std::string>();
-    for (size_t at = 0; at <= all.size();) {
-      const size_t end = std::min(all.find("; ", at), all.size());
-      if (const std::string e = all.substr(at, end - at);
-          !e.empty() && std::find(engines.begin(), engines.end(), e) == engines.end())
-        engines.push_back(e);
-      at = end + 2;
-    }
-  };
-  add_engines(merged->config);
-  for (const auto& s : shards) add_engines(s.run.config);
-  if (!engines.empty()) config["engine"] = fmt::format("{}", fmt::join(engines, "; "));
+  // Every engine the merged shards ran on, each once.
+  for (const auto& s : shards)
+    if (s.run.config.is_object() && s.run.config.contains("engine") && s.run.config.at("engine").is_string())
+      config = config_with_engine(std::move(config), s.run.config.at("engine").get<std::string>());
   out.set_run_config(merged->id, config);
 
   std::string incomplete;

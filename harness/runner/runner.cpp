@@ -483,6 +483,23 @@ RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& d
   return plan;
 }
 
+nlohmann::json config_with_engine(nlohmann::json config, const std::string& engine) {
+  std::vector<std::string> engines;
+  const auto add = [&](const std::string& all) {
+    for (size_t at = 0; at <= all.size();) {
+      const size_t end = std::min(all.find("; ", at), all.size());
+      if (std::string e = all.substr(at, end - at); !e.empty() && std::find(engines.begin(), engines.end(), e) == engines.end())
+        engines.push_back(std::move(e));
+      at = end + 2;
+    }
+  };
+  if (config.is_object() && config.contains("engine") && config.at("engine").is_string())
+    add(config.at("engine").get<std::string>());
+  add(engine);
+  if (!engines.empty()) config["engine"] = fmt::format("{}", fmt::join(engines, "; "));
+  return config;
+}
+
 void check_resume_backend(const RunRecord& run, const Backend& backend) {
   if (run.model_hash != backend.content_hash())
     throw InputError(fmt::format("run {}: model {} changed since the run started (content hash {} != {})",

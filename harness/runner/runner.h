@@ -123,6 +123,11 @@ RunPlan plan_resume(Store& store, int64_t run_id, const std::filesystem::path& d
 // prompt style when the run recorded one).
 void check_resume_backend(const RunRecord& run, const Backend& backend);
 
+// `config` with the engines of `engine` (Backend::engine; one, or several joined by "; ") added to
+// its "engine", each once, in the order met: a run resumed, or a shard merged, on another CPU
+// kernel build says it holds answers of both. Unchanged when `engine` is empty.
+nlohmann::json config_with_engine(nlohmann::json config, const std::string& engine);
+
 // Executes the pending examples of a run and marks it complete (or failed, rethrowing).
 void execute_run(Store& store, int64_t run_id, const RunPlan& plan, Backend& backend, Progress& progress);
 

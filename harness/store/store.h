@@ -193,7 +193,7 @@ class Store {
   std::vector<RunRecord> list_runs();
   void finish_run(int64_t id, const std::string& status, const std::string& error = "");
   void reopen_run(int64_t id);  // back to "running" for --resume
-  void set_run_config(int64_t id, const nlohmann::json& config);  // merge: the shards merged so far
+  void set_run_config(int64_t id, const nlohmann::json& config);  // merge: the shards merged so far; resume: engines
 
   // Merging shards (harness/runner/merge.h): copies run `from_run` of the aimicius database at
   // `from_path` (at this schema version) into run `into_run` of this one, in one transaction:

@@ -351,6 +351,21 @@ TEST(Runner, TheEngineIsRecordedWithTheRun) {
   EXPECT_EQ(store.find_run(run_with(store, options, cached).run_id)->config.at("engine"), "cpu avx2");
 }
 
+// A resumed run or a merge adds the engines it brings to the run's, each once, in order.
+TEST(Runner, EnginesAddUpOnceEachInOrder) {
+  const nlohmann::json none = {{"seed", 0}};
+  EXPECT_EQ(config_with_engine(none, ""), none);
+  EXPECT_EQ(config_with_engine(none, "cpu avx2").at("engine"), "cpu avx2");
+  const nlohmann::json amx = config_with_engine(none, "cpu avx512-amx");
+  EXPECT_EQ(config_with_engine(amx, "cpu avx512-amx"), amx);
+  EXPECT_EQ(config_with_engine(amx, "").at("engine"), "cpu avx512-amx");
+  const nlohmann::json both = config_with_engine(amx, "cpu avx2");
+  EXPECT_EQ(both.at("engine"), "cpu avx512-amx; cpu avx2");
+  EXPECT_EQ(config_with_engine(both, "cpu avx2; cpu avx512-amx; cpu scalar").at("engine"),
+            "cpu avx512-amx; cpu avx2; cpu scalar");
+  EXPECT_EQ(both.at("seed"), 0);
+}
+
 // Few-shot as turns on the bundled cmdgen suite (3 shots): 1 system + 3 x (user, assistant) + 1 user;
 // inline is the suite's one prompt text, as it always was.
 TEST(Runner, ChatRequestsCarryFewshotAsTurnsAndInlineIsThePromptText) {

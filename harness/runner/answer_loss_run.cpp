@@ -88,7 +88,9 @@ AnswerLossPlan plan_answer_loss(const AnswerLossRunOptions& options) {
 }
 
 int64_t create_answer_loss_run(Store& store, const AnswerLossPlan& plan, const Backend& backend) {
-  return store.create_run(describe_run(plan.suites, plan.options.limit, backend, plan.options.to_json()));
+  // The engine, as an evaluation run records it: log-likelihoods move with the kernel build too.
+  return store.create_run(
+      describe_run(plan.suites, plan.options.limit, backend, config_with_engine(plan.options.to_json(), backend.engine())));
 }
 
 AnswerLossPlan plan_answer_loss_resume(Store& store, int64_t run_id, const std::filesystem::path& data_dir) {

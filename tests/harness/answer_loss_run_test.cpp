@@ -13,6 +13,7 @@
 #include "common/errors.h"
 #include "common/sha256.h"
 #include "harness/backends/backend_oracle.h"
+#include "harness/engine_backend.h"
 #include "harness/runner/answer_loss_run.h"
 #include "harness/runner/runner.h"
 #include "reports/answer_loss_table.h"
@@ -165,6 +166,10 @@ TEST(AnswerLossRun, ABackendWithoutLogLikelihoodsGivesEachExampleAClearError) {
   EXPECT_EQ(json.at("scored"), 0);
   EXPECT_EQ(json.at("skipped"), 4);
   EXPECT_EQ(json.at("skipped_examples").size(), 4u);
+  // The run records no engine for the oracle, and a backend's engine when it has one.
+  EXPECT_FALSE(store.find_run(id)->config.contains("engine"));
+  testing::EngineBackend on_amx(std::make_unique<OracleBackend>(plan.suites), "cpu avx512-amx");
+  EXPECT_EQ(store.find_run(create_answer_loss_run(store, plan, on_amx))->config.at("engine"), "cpu avx512-amx");
 }
 
 TEST(AnswerLossRun, TheWholeCommandStoresTheRunAndWritesEveryLine) {

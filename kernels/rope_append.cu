@@ -24,8 +24,9 @@ __device__ __forceinline__ float to_f(__half v) { return __half2float(v); }
 template <typename T>
 __global__ void __launch_bounds__(kThreads) rope_append_kernel(RopeAppendParams p, int rope_blocks) {
   const int b = blockIdx.y, half = p.d_k / 2;
-  detail::let_next_grid_launch();
+  if (p.launch_next_early) detail::let_next_grid_launch();
   detail::wait_for_previous_grid();
+  if (!p.launch_next_early) detail::let_next_grid_launch();
   const int64_t pos = p.context_lens[b] - 1;
   const int64_t slot = p.slots[b];
   // The new row's index in the cache seen as rows of `capacity`-token pages.

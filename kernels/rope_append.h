@@ -41,6 +41,11 @@ struct RopeAppendParams {
   const int32_t* context_lens = nullptr;  // [batch], the new token included
   const double* inv_freq = nullptr;       // [d_k / 2]
   bool pdl = true;
+  // With pdl: the next kernel (decode attention) may be scheduled as soon as this one starts, before
+  // it waits for the previous grid (the step's QKV projection); false: only once that wait is over,
+  // so the next kernel's blocks are placed on SMs the projection has left (a plan of one long block
+  // per SM is as slow as its most crowded SM).
+  bool launch_next_early = true;
 };
 
 // Empty when p satisfies the contract (what can be checked on the host); else what is wrong.

@@ -73,7 +73,7 @@ bool cuda_decode_supported(const ModelConfig& c, torch::ScalarType dtype, int64_
 torch::Tensor cuda_decode_attention(const torch::Tensor& q, const torch::Tensor& k_cache, const torch::Tensor& v_cache,
                                     const torch::Tensor& context_lens, const torch::Tensor& slots,
                                     const torch::Tensor& block_table, int64_t max_context, double scale,
-                                    int64_t selective_topk, int sm_count) {
+                                    int64_t selective_topk, int sm_count, const DecodeOverrides& overrides) {
   torch::Tensor out = torch::empty({q.size(0), q.size(1), v_cache.size(3)}, q.options());
   const auto p = params_for(q, k_cache, v_cache, context_lens, slots, block_table, out, scale);
   const int capacity = static_cast<int>(max_context);
@@ -85,7 +85,10 @@ torch::Tensor cuda_decode_attention(const torch::Tensor& q, const torch::Tensor&
     kernels::selective_v(p, static_cast<int>(selective_topk), plan, workspace.data_ptr(), nullptr, stream);
     return out;
   }
-  const auto plan = kernels::plan_decode_attention(p, capacity, sm_count);
+  kernels::DecodePlanOptions plan_options;
+  plan_options.chunk_tokens = overrides.chunk_tokens;
+  plan_options.pdl = overrides.pdl ? -1 : 0;
+  const auto plan = kernels::plan_decode_attention(p, capacity, sm_count, plan_options);
   torch::Tensor workspace;
   if (plan.workspace_bytes > 0)
     workspace = torch::empty({static_cast<int64_t>(plan.workspace_bytes)}, q.options().dtype(torch::kByte));

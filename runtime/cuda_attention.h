@@ -21,6 +21,12 @@ bool cuda_decode_supported(const ModelConfig& config, torch::ScalarType dtype, i
 // The current device's SM count (the decode planner spreads a sequence's context over it).
 int cuda_sm_count();
 
+// Overrides of the planner (ModelOptions::decode_chunk_tokens, decode_pdl), for benchmarks.
+struct DecodeOverrides {
+  int chunk_tokens = 0;  // > 0: context tokens per block
+  bool pdl = true;       // false: plain launches
+};
+
 // q [B, n_q, d_k] (contiguous, bf16/fp16, CUDA); k_cache [pages, page_tokens, n_k, d_k] and
 // v_cache [pages, page_tokens, n_v, d_v] as KVCache holds them, with its block table (int32
 // [slots, pages a slot may hold]; undefined: slot s is page s, the [slots, capacity] layout);
@@ -30,6 +36,6 @@ int cuda_sm_count();
 torch::Tensor cuda_decode_attention(const torch::Tensor& q, const torch::Tensor& k_cache, const torch::Tensor& v_cache,
                                     const torch::Tensor& context_lens, const torch::Tensor& slots,
                                     const torch::Tensor& block_table, int64_t max_context, double scale,
-                                    int64_t selective_topk, int sm_count);
+                                    int64_t selective_topk, int sm_count, const DecodeOverrides& overrides = {});
 
 }  // namespace aimicius::runtime

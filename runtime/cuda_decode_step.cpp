@@ -85,7 +85,7 @@ void cuda_project(const torch::Tensor& x, ProjectionInput input, const torch::Te
 void cuda_rope_append(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& q_out,
                       const torch::Tensor& k_cache, const torch::Tensor& v_cache, const torch::Tensor& slots,
                       const torch::Tensor& context_lens, const torch::Tensor& block_table,
-                      const torch::Tensor& inv_freq) {
+                      const torch::Tensor& inv_freq, bool launch_next_early) {
   for (const auto* t : {&q, &k, &v, &q_out, &k_cache, &v_cache, &slots, &context_lens, &inv_freq})
     require_contiguous(*t, "a rope/append tensor");
   if (block_table.defined()) {
@@ -104,6 +104,7 @@ void cuda_rope_append(const torch::Tensor& q, const torch::Tensor& k, const torc
   p.d_v = static_cast<int>(v_cache.size(3));
   p.n_q = static_cast<int>(q_out.size(1));
   p.capacity = k_cache.size(1);
+  p.launch_next_early = launch_next_early;
   p.q = q.data_ptr();
   p.k = k.data_ptr();
   p.v = v.data_ptr();

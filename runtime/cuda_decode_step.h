@@ -34,10 +34,10 @@ void cuda_project(const torch::Tensor& x, ProjectionInput input, const torch::Te
 // RoPE of q [B, n_q * d_k] into q_out [B, n_q, d_k] and of k, and K/V rows appended to the layer's
 // caches ([pages, page_tokens, heads, d]) at context_lens[b] - 1 of slots[b] (int32 [B] each), in
 // the page the block table names (int32 [slots, width]; undefined: slot s is page s).
-// inv_freq: float64 [d_k / 2].
+// inv_freq: float64 [d_k / 2]. launch_next_early: kernels::RopeAppendParams::launch_next_early.
 void cuda_rope_append(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& q_out,
                       const torch::Tensor& k_cache, const torch::Tensor& v_cache, const torch::Tensor& slots,
                       const torch::Tensor& context_lens, const torch::Tensor& block_table,
-                      const torch::Tensor& inv_freq);
+                      const torch::Tensor& inv_freq, bool launch_next_early = true);
 
 }  // namespace aimicius::runtime

@@ -674,6 +674,11 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   mo.cuda_kernels = options.cuda_kernels;
   mo.cuda_graphs = options.cuda_graphs;
   mo.fused_decode = options.fused_decode;
+  if (options.decode_chunk_tokens < 0)
+    throw InputError(fmt::format("decode chunk {} must be >= 0 (0: the planner's)", options.decode_chunk_tokens));
+  mo.decode_chunk_tokens = options.decode_chunk_tokens;
+  mo.decode_pdl = options.decode_pdl;
+  mo.attention_launch_early = options.attention_launch_early;
   mo.cpu_quantized = options.quantized;
   mo.threads = options.threads;
   mo.phase_times = options.phase_times;

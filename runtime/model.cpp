@@ -62,6 +62,10 @@ torch::Tensor load_weight(const TensorView& view, const ModelOptions& options) {
   return t.to(options.device, options.dtype);
 }
 
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+DecodeOverrides decode_overrides(const ModelOptions& o) { return {o.decode_chunk_tokens, o.decode_pdl}; }
+#endif
+
 }  // namespace
 
 torch::Tensor rope_inv_freq(const ModelConfig& c) { return torch::tensor(rope_table(c).inv_freq, torch::kFloat64); }
@@ -474,7 +478,7 @@ torch::Tensor Model::attention(const Layer& w, int64_t index, const torch::Tenso
         q.select(1, 0).contiguous(), cache.kernel_k(index), cache.kernel_v(index), kernel_step->context_lens_i32,
         kernel_step->slots_i32,
         kernel_step->table, cache.capacity(), 1.0 / std::sqrt(static_cast<double>(dk)), options_.selective_v_topk,
-        cuda_sm_count_);
+        cuda_sm_count_, decode_overrides(options_));
     return torch::linear(out.reshape({B, 1, nq * dv}), w.o_proj);
   }
 #else
@@ -954,10 +958,11 @@ torch::Tensor Model::run_layers_fused(const torch::Tensor& tokens, KVCache& cach
       q_in = &q_aug;
     }
     const torch::Tensor k_cache = cache.kernel_k(l), v_cache = cache.kernel_v(l);
-    cuda_rope_append(*q_in, k, v, q_rot, k_cache, v_cache, step.slots_i32, step.context_lens_i32, step.table, inv_freq_);
+    cuda_rope_append(*q_in, k, v, q_rot, k_cache, v_cache, step.slots_i32, step.context_lens_i32, step.table, inv_freq_,
+                     options_.attention_launch_early);
     const torch::Tensor attn =
         cuda_decode_attention(q_rot, k_cache, v_cache, step.context_lens_i32, step.slots_i32, step.table,
-                              cache.capacity(), scale, options_.selective_v_topk, cuda_sm_count_);
+                              cache.capacity(), scale, options_.selective_v_topk, cuda_sm_count_, decode_overrides(options_));
     cuda_project(attn.view({B, nq * dv}), plain, none, eps, ProjectionOutput::kAddInto, {{w.o_proj, none, x}}, sms);
     cuda_project(x, normed, w.post_norm, eps, ProjectionOutput::kSiluGate,
                  {{w.gate_proj, none, act}, {w.up_proj, none, none}}, sms);

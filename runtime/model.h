@@ -66,6 +66,14 @@ struct ModelOptions {
   // residual adds in the output projections; runtime/cuda_decode_step.h) instead of LibTorch ops
   // around the attention kernel (false: those ops, for comparisons).
   bool fused_decode = true;
+  // Overrides of the decode-attention planner (kernels/decode_attention.h's DecodePlanOptions), for
+  // benchmarks that compare plans inside the whole step: > 0, this many context tokens per block
+  // instead of the planner's chunk; false, plain launches instead of programmatic dependent launch.
+  int decode_chunk_tokens = 0;
+  bool decode_pdl = true;
+  // The fused step's RoPE/append kernel lets decode attention be scheduled before it waits for the
+  // QKV projection (false: after; kernels/rope_append.h says what that changes).
+  bool attention_launch_early = true;
   // A GGUF model on the CPU in float32 (and no selective V): run every forward through the plain
   // CPU path on the weights as stored (Q8_0 / Q4_1 kept quantised, activations quantised to int8
   // per block; runtime/cpu/cpu_transformer.h) instead of dequantising every weight to float32 for

@@ -24,6 +24,13 @@ class BenchGenerateCommand final : public Command {
     cmd->add_flag("--no-cuda-graphs", options_.no_cuda_graphs, "Launch kernel decode steps op by op, without CUDA graphs");
     cmd->add_flag("--no-decode-ahead", options_.no_decode_ahead,
                   "Read each decode step's tokens on the host before queuing the next (CUDA queues the next first)");
+    cmd->add_option("--decode-chunk", options_.decode_chunk,
+                    "Decode attention's context tokens per block instead of the planner's choice (CUDA; 0: planner)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--no-decode-pdl", options_.no_decode_pdl,
+                  "Launch decode attention without programmatic dependent launch (CUDA)");
+    cmd->add_flag("--late-attention-launch", options_.late_attention_launch,
+                  "Schedule decode attention only after the step's QKV projection ends (CUDA, fused step)");
     cmd->add_flag("--no-fused-decode", options_.no_fused_decode,
                   "Kernel decode steps as LibTorch ops around the attention kernel, not the fused step");
     cmd->add_flag("--dequantized", options_.dequantized,

@@ -15,6 +15,12 @@ ninja -C build-fuzz -j "${JOBS:-2}" $(printf 'fuzz_%s ' $targets) > build-fuzz/f
   { tail -30 build-fuzz/fuzz-build.log; exit 2; }
 rm -rf build-fuzz/carry && mkdir -p build-fuzz/carry
 for t in $targets; do strip -o "build-fuzz/carry/fuzz_$t" "build-fuzz/fuzz/fuzz_$t"; done
+# The SentencePiece target loads the project's plugin by an absolute path of this machine
+# (runtime/tokenizer/CMakeLists.txt); run-fuzz.sh points AIMICIUS_SPM_PLUGIN at this copy there.
+if [[ " $targets " == *" sentencepiece "* ]]; then
+  ninja -C build-fuzz aimicius_spm_plugin >> build-fuzz/fuzz-build.log
+  strip -o build-fuzz/carry/libaimicius_spm_plugin.so build-fuzz/runtime/tokenizer/libaimicius_spm_plugin.so
+fi
 total=$(du -cm build-fuzz/carry .deps | tail -1 | cut -f1)
 echo "build-fuzz/carry: $(find build-fuzz/carry -name 'fuzz_*' -printf '%f ' | sort)(${total} MiB with .deps)"
 if (( total > 60 )); then

@@ -8,9 +8,12 @@
 # with LibTorch attention (--torch-attention) and, as the peer, Hugging Face transformers
 # `generate` on the GQA weights.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
+# LONG_MODELS (default "sigma std") and LONG_VARIANTS (bench generate flags of each 32k run, one word
+# each, "-" for none, e.g. "- --no-decode-pdl --decode-chunk=2064": plans compared inside the step)
+# set the 32k runs; SKIP_HF=1 leaves the Hugging Face peer out.
 # SKIP_KERNEL_BENCH=1, SKIP_GEMV_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1, SKIP_LONG=1 (the 32k-prompt runs) leave those parts
 # out (one call has 10 minutes). BATCHES, PROMPT, NEW and E2E_MODES (kernels, unfused, nographs, noahead, torch) set
-# the end-to-end runs (varied and paged: the paged KV cache's cost, see below). GPU_TEST_FILTER limits the kernel tests (gtest filter), RUNTIME_TEST_FILTER sets
+# the end-to-end runs (nopdl: decode attention without PDL; varied and paged: the paged KV cache's cost, see below). GPU_TEST_FILTER limits the kernel tests (gtest filter), RUNTIME_TEST_FILTER sets
 # the runtime's (default ModelCuda*:Generat*), SKIP_RUNTIME_TESTS=1 leaves them out; KERNEL_BENCH_ARGS go to aimicius-bench-attention (--no-sweep).
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
@@ -54,6 +57,7 @@ source "$(dirname "$0")/bench-checkpoints.sh"; make_bench_checkpoints $W
       for MODE in $MODES; do
         FLAG=""; [ $MODE = torch ] && FLAG=--torch-attention; [ $MODE = nographs ] && FLAG=--no-cuda-graphs
         [ $MODE = unfused ] && FLAG=--no-fused-decode; [ $MODE = noahead ] && FLAG=--no-decode-ahead
+        [ $MODE = nopdl ] && FLAG=--no-decode-pdl
         # varied: prompts of PROMPT/2..PROMPT tokens (a fixed draw) in slots of the longest's size;
         # paged: the same prompts in a paged pool of B x (0.8 PROMPT + NEW + 64) rows, smaller than
         # B slots of the longest (so the kernels read the block table) and, for a batch of 32, room
@@ -69,15 +73,21 @@ source "$(dirname "$0")/bench-checkpoints.sh"; make_bench_checkpoints $W
           --new-tokens ${NEW:-128} --repeats 3 $FLAG | grep -E '^(batch|decode path|decode graphs|schedule)'
       done
     done
+    [ -n "${SKIP_HF:-}" ] && continue
     echo "== hf std batch $B_ prompt ${PROMPT:-2048}"
     timeout 120 python3 bench/hf_generate_bench.py $W/std cuda bf16 $B_ ${PROMPT:-2048} ${NEW:-128} 3 2>&1 | tail -1
   done
   # Long context: batch 1 at a 32k prompt (batch 32 x 32k does not fit STD's cache in 80 GB).
   [ -n "${SKIP_LONG:-}" ] && exit 0
-  for M in sigma std; do
-    echo "== aimicius $M kernels batch 1 prompt 32768"
-    timeout 150 $A bench generate --checkpoint $W/$M --device cuda --batch 1 --prompt-len 32768 --new-tokens 128 --repeats 3 | grep -E '^(batch|decode path|decode graphs)' 
+  for M in ${LONG_MODELS:-sigma std}; do
+    for V in ${LONG_VARIANTS:--}; do
+      FLAG=""; [ "$V" = - ] || FLAG=$V
+      echo "== aimicius $M kernels batch 1 prompt 32768 ${FLAG:-(planner)}"
+      timeout 150 $A bench generate --checkpoint $W/$M --device cuda --batch 1 --prompt-len 32768 --new-tokens 128 \
+        --repeats 3 $FLAG | grep -E '^(batch|decode path|decode graphs)'
+    done
   done
+  [ -n "${SKIP_HF:-}" ] && exit 0
   echo "== hf std batch 1 prompt 32768"
   timeout 150 python3 bench/hf_generate_bench.py $W/std cuda bf16 1 32768 128 3 2>&1 | tail -1
 } 2>&1 | tee "$OUT/e2e_bench.txt"

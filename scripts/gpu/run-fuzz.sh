@@ -14,6 +14,11 @@ OUT=${OUT:-/tmp/aimicius-out}
 mkdir -p "$OUT" /opt/deps
 for f in .deps/*.deb; do dpkg -x "$f" /opt/deps; done
 export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+# The SentencePiece target's plugin (pack-fuzzers.sh carries it): without it every input would
+# stop at "cannot load the SentencePiece plugin", fuzzing nothing.
+if [[ -f build-fuzz/carry/libaimicius_spm_plugin.so ]]; then
+  export AIMICIUS_SPM_PLUGIN=$PWD/build-fuzz/carry/libaimicius_spm_plugin.so
+fi
 seconds=${1:?seconds per target}
 shift
 targets=${*:-$(find build-fuzz/carry -name "fuzz_*" -printf "%f\n" | sed "s/^fuzz_//" | sort)}
@@ -24,6 +29,11 @@ echo "# scripts/gpu/run-fuzz.sh $seconds, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) 
 printf '%-16s %12s %9s %6s %s\n' target executions exec/s cov 'oom/timeout/crash' | tee -a "$summary"
 found=0
 for t in $targets; do
+  if [[ $t == sentencepiece && -z ${AIMICIUS_SPM_PLUGIN:-} ]]; then
+    echo "sentencepiece: build-fuzz/carry/libaimicius_spm_plugin.so is missing (run pack-fuzzers.sh)" | tee -a "$summary"
+    found=1
+    continue
+  fi
   mkdir -p "$work/corpus/$t" "$work/findings/$t"
   log=$OUT/fuzz-$t.log
   "build-fuzz/carry/fuzz_$t" -fork="$forks" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \

@@ -11,8 +11,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 OUT=${OUT:-/tmp/aimicius-out}
-mkdir -p "$OUT" /opt/deps
-for f in .deps/*.deb; do dpkg -x "$f" /opt/deps; done
+mkdir -p "$OUT"
+# Unpacked once per machine, as scripts/gpu/build.sh does (which then drops Debian's libcurl there:
+# unpacking again beside or after a build would bring it back into the binaries' library path).
+if [ ! -d /opt/deps/usr ]; then
+  mkdir -p /opt/deps
+  for f in .deps/*.deb; do dpkg -x "$f" /opt/deps; done
+fi
 export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 # The SentencePiece target's plugin (pack-fuzzers.sh carries it): without it every input would
 # stop at "cannot load the SentencePiece plugin", fuzzing nothing.

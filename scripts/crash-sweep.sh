@@ -15,7 +15,12 @@
 # Data: this tree's datasets/. Environment: AIMICIUS_BIN (default build/harness/aimicius; it needs
 # the runtime for local:; copied into the work folder first), AIMICIUS_ENCODER (default
 # models/all-MiniLM-L6-v2), LIMIT (examples per suite, default 3),
-# SWEEP_DIR (work folder, default a new one under $TMPDIR), SEED (of the delays, default 1).
+# SWEEP_DIR (work folder, default a new one under $TMPDIR), SEED (of the delays, default 1),
+# SWEPT (which models, default "replay oracle local"), LOCAL_SPEC (appended to the local model's
+# spec, e.g. "?device=cuda" on a GPU machine) and LOCAL_ARGS (its run options, default "--suite
+# cmdgen --max-new-tokens 16"; where the encoder's weights are absent, a suite without embedding
+# metrics, e.g. "--suite diagnostics --max-new-tokens 16"). Reads the dbs with the sqlite3 shell,
+# or with Python's sqlite3 module where the shell is absent (the GPU machine).
 set -euo pipefail
 
 cycles=${1:?usage: scripts/crash-sweep.sh N}
@@ -34,9 +39,22 @@ bin=$work/aimicius
 
 aim() { "$bin" --encoder "$encoder" --data-dir "$root/datasets" "$@"; }
 
+# sql DB QUERY: rows as the sqlite3 shell prints them (columns joined by |, NULL as nothing).
+sql() {
+  if command -v sqlite3 > /dev/null; then
+    sqlite3 "$1" "$2"
+  else
+    python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for statement in [q for q in sys.argv[2].split(";") if q.strip()]:
+    for row in db.execute(statement):
+        print("|".join("" if v is None else str(v) for v in row))' "$1" "$2"
+  fi
+}
+
 # The results of the newest run of a db, one line each, in a fixed order (no timings, no ids).
 results() {
-  sqlite3 "$1" "
+  sql "$1" "
     SELECT 'P', suite, example_id, quote(raw_output), quote(answer), quote(error) FROM predictions
       WHERE run_id = (SELECT max(id) FROM runs) ORDER BY suite, example_id;
     SELECT 'S', suite, example_id, metric, printf('%.12g', value) FROM scores
@@ -46,14 +64,28 @@ results() {
 
 # Set-up: the checkpoint and the replay file.
 aim make-checkpoint --preset tiny-diffqkv --out "$work/ckpt" > /dev/null
+if [[ " ${SWEPT:-replay} " == *" replay "* ]]; then
 aim --db "$work/replay-source.db" run --model oracle --limit "$limit" > /dev/null 2> "$work/setup.err"
-sqlite3 -json "$work/replay-source.db" \
-  "SELECT suite, example_id, CASE WHEN rowid % 2 = 0 THEN 'echo wrong answer' ELSE raw_output END AS output
-     FROM predictions ORDER BY rowid" |
-  python3 -c 'import json, sys; [print(json.dumps(r)) for r in json.load(sys.stdin)]' > "$work/replay.jsonl"
+python3 -c 'import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for suite, example_id, output in db.execute(
+        "SELECT suite, example_id, CASE WHEN rowid % 2 = 0 THEN '"'echo wrong answer'"' ELSE raw_output END"
+        " FROM predictions ORDER BY rowid"):
+    print(json.dumps({"suite": suite, "example_id": example_id, "output": output}))' \
+  "$work/replay-source.db" > "$work/replay.jsonl"
+fi
 
-models=("replay:$work/replay.jsonl" "oracle" "local:$work/ckpt")
-declare -A extra=(["local:$work/ckpt"]="--suite cmdgen --max-new-tokens 16")
+local_model="local:$work/ckpt${LOCAL_SPEC:-}"
+models=()
+for kind in ${SWEPT:-replay oracle local}; do
+  case $kind in
+    replay) models+=("replay:$work/replay.jsonl") ;;
+    oracle) models+=("oracle") ;;
+    local) models+=("$local_model") ;;
+    *) echo "crash-sweep: unknown model kind $kind in SWEPT (replay, oracle, local)" >&2; exit 2 ;;
+  esac
+done
+declare -A extra=(["$local_model"]="${LOCAL_ARGS:---suite cmdgen --max-new-tokens 16}")
 declare -A baseline_ms
 for i in "${!models[@]}"; do
   m=${models[$i]}
@@ -90,7 +122,7 @@ while (( kills < cycles )); do
       wait "$pid" 2> /dev/null || true
       kills=$((kills + 1))
       kills_per[$i]=$(( ${kills_per[$i]:-0} + 1 ))
-      run=$( [[ -f $db ]] && sqlite3 "$db" "SELECT id, status FROM runs ORDER BY id DESC LIMIT 1" 2> /dev/null || true)
+      run=$( [[ -f $db ]] && sql "$db" "SELECT id, status FROM runs ORDER BY id DESC LIMIT 1" 2> /dev/null || true)
       echo "sequence $sequences ${cmd[*]}: killed after $delay_ms ms; run ${run:-none}" >> "$work/attempts.log"
       # Killed after the run was stored complete (while printing its table): nothing to resume.
       [[ $run == *"|complete" ]] && { status=0; break_out=1; } || break_out=0
@@ -119,7 +151,9 @@ while (( kills < cycles )); do
   fi
 done
 elapsed=$(( $(date +%s) - sweep_start ))
-echo "crash-sweep: $kills SIGKILLs (replay ${kills_per[0]:-0}, oracle ${kills_per[1]:-0}, local ${kills_per[2]:-0})," \
+per_model=""
+for i in "${!models[@]}"; do per_model+="${per_model:+, }${models[$i]%%:*} ${kills_per[$i]:-0}"; done
+echo "crash-sweep: $kills SIGKILLs ($per_model)," \
   "$resumes resumes, $sequences completed sequences, $failures differing from the uninterrupted run," \
   "$elapsed s ($(( elapsed * 1000 / (kills > 0 ? kills : 1) )) ms per cycle); work folder $work"
 (( failures == 0 ))

@@ -16,7 +16,8 @@
 # the runtime for local:; copied into the work folder first), AIMICIUS_ENCODER (default
 # models/all-MiniLM-L6-v2), LIMIT (examples per suite, default 3),
 # SWEEP_DIR (work folder, default a new one under $TMPDIR), SEED (of the delays, default 1),
-# SWEPT (which models, default "replay oracle local"), LOCAL_SPEC (appended to the local model's
+# SWEPT (which models, default "replay oracle local"), LOCAL_CHECKPOINT (make-checkpoint's shape
+# options for the local model, default "--preset tiny-diffqkv"), LOCAL_SPEC (appended to the local model's
 # spec, e.g. "?device=cuda" on a GPU machine) and LOCAL_ARGS (its run options, default "--suite
 # cmdgen --max-new-tokens 16"; where the encoder's weights are absent, a suite without embedding
 # metrics, e.g. "--suite diagnostics --max-new-tokens 16"). Reads the dbs with the sqlite3 shell,
@@ -63,7 +64,8 @@ results() {
 }
 
 # Set-up: the checkpoint and the replay file.
-aim make-checkpoint --preset tiny-diffqkv --out "$work/ckpt" > /dev/null
+# shellcheck disable=SC2086  # one word per option
+aim make-checkpoint ${LOCAL_CHECKPOINT:---preset tiny-diffqkv} --out "$work/ckpt" > /dev/null
 if [[ " ${SWEPT:-replay} " == *" replay "* ]]; then
 aim --db "$work/replay-source.db" run --model oracle --limit "$limit" > /dev/null 2> "$work/setup.err"
 python3 -c 'import json, sqlite3, sys

@@ -21,7 +21,7 @@ struct BenchGenerateOptions {
   bool no_decode_ahead = false;  // the host reads each step's tokens before queuing the next (CUDA)
   int decode_chunk = 0;          // > 0: decode attention's context tokens per block, not the planner's (CUDA)
   bool no_decode_pdl = false;    // decode attention launched without programmatic dependent launch (CUDA)
-  bool late_attention_launch = false;  // decode attention scheduled only after the QKV projection ends (CUDA)
+  bool early_attention_launch = false;  // decode attention scheduled while the QKV projection runs (CUDA)
   bool dequantized = false;      // a GGUF on the CPU: float32 weights and LibTorch ops, not the quantised path
   int threads = 0;               // threads of the CPU path (0: the CPUs this process may use)
   int64_t batch = 1;

@@ -77,7 +77,7 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   lo.fused_decode = !o.no_fused_decode;
   lo.decode_chunk_tokens = o.decode_chunk;
   lo.decode_pdl = !o.no_decode_pdl;
-  lo.attention_launch_early = !o.late_attention_launch;
+  lo.attention_launch_early = o.early_attention_launch;
   if (o.no_decode_ahead) lo.decode_ahead = 0;
   lo.prefill_tokens = o.prefill_tokens;
   lo.quantized = !o.dequantized;

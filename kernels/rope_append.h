@@ -41,11 +41,12 @@ struct RopeAppendParams {
   const int32_t* context_lens = nullptr;  // [batch], the new token included
   const double* inv_freq = nullptr;       // [d_k / 2]
   bool pdl = true;
-  // With pdl: the next kernel (decode attention) may be scheduled as soon as this one starts, before
-  // it waits for the previous grid (the step's QKV projection); false: only once that wait is over,
-  // so the next kernel's blocks are placed on SMs the projection has left (a plan of one long block
-  // per SM is as slow as its most crowded SM).
-  bool launch_next_early = true;
+  // With pdl: true lets the next kernel (decode attention) be scheduled as soon as this one starts,
+  // before it waits for the previous grid (the step's QKV projection); false (the default) only once
+  // that wait is over. Scheduled early, the attention's blocks were placed beside the projection's,
+  // on whatever SMs had room, and a plan of about one long block per SM ran as slowly as its most
+  // crowded SM: the batch-1 32k step took 5% longer (docs/PERFORMANCE.md, 2026-12-06).
+  bool launch_next_early = false;
 };
 
 // Empty when p satisfies the contract (what can be checked on the host); else what is wrong.

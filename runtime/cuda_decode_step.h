@@ -38,6 +38,6 @@ void cuda_project(const torch::Tensor& x, ProjectionInput input, const torch::Te
 void cuda_rope_append(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& q_out,
                       const torch::Tensor& k_cache, const torch::Tensor& v_cache, const torch::Tensor& slots,
                       const torch::Tensor& context_lens, const torch::Tensor& block_table,
-                      const torch::Tensor& inv_freq, bool launch_next_early = true);
+                      const torch::Tensor& inv_freq, bool launch_next_early = false);
 
 }  // namespace aimicius::runtime

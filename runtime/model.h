@@ -72,8 +72,8 @@ struct ModelOptions {
   int decode_chunk_tokens = 0;
   bool decode_pdl = true;
   // The fused step's RoPE/append kernel lets decode attention be scheduled before it waits for the
-  // QKV projection (false: after; kernels/rope_append.h says what that changes).
-  bool attention_launch_early = true;
+  // QKV projection (true; false, the default: after, kernels/rope_append.h says why).
+  bool attention_launch_early = false;
   // A GGUF model on the CPU in float32 (and no selective V): run every forward through the plain
   // CPU path on the weights as stored (Q8_0 / Q4_1 kept quantised, activations quantised to int8
   // per block; runtime/cpu/cpu_transformer.h) instead of dequantising every weight to float32 for

@@ -29,8 +29,9 @@ class BenchGenerateCommand final : public Command {
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--no-decode-pdl", options_.no_decode_pdl,
                   "Launch decode attention without programmatic dependent launch (CUDA)");
-    cmd->add_flag("--late-attention-launch", options_.late_attention_launch,
-                  "Schedule decode attention only after the step's QKV projection ends (CUDA, fused step)");
+    cmd->add_flag("--early-attention-launch", options_.early_attention_launch,
+                  "Let decode attention be scheduled while the step's QKV projection runs (CUDA, fused step; "
+                  "the default waits for it to end)");
     cmd->add_flag("--no-fused-decode", options_.no_fused_decode,
                   "Kernel decode steps as LibTorch ops around the attention kernel, not the fused step");
     cmd->add_flag("--dequantized", options_.dequantized,

@@ -9,11 +9,11 @@
 # `generate` on the GQA weights.
 # Usage (device tool, carrying .deps): bash scripts/gpu/run-decode-bench.sh     Results under $OUT.
 # LONG_MODELS (default "sigma std") and LONG_VARIANTS (bench generate flags of each 32k run, one word
-# each, "-" for none, e.g. "- --no-decode-pdl --decode-chunk=2064": plans compared inside the step)
+# each, "-" for none, e.g. "- --early-attention-launch --no-decode-pdl": plans compared inside the step)
 # set the 32k runs; SKIP_HF=1 leaves the Hugging Face peer out.
 # SKIP_KERNEL_BENCH=1, SKIP_GEMV_BENCH=1, SKIP_LAYER=1, SKIP_E2E=1, SKIP_LONG=1 (the 32k-prompt runs) leave those parts
 # out (one call has 10 minutes). BATCHES, PROMPT, NEW and E2E_MODES (kernels, unfused, nographs, noahead, torch) set
-# the end-to-end runs (nopdl: decode attention without PDL; late: --late-attention-launch; varied and paged: the paged KV cache's cost, see below). GPU_TEST_FILTER limits the kernel tests (gtest filter), RUNTIME_TEST_FILTER sets
+# the end-to-end runs (nopdl: decode attention without PDL; early: --early-attention-launch; varied and paged: the paged KV cache's cost, see below). GPU_TEST_FILTER limits the kernel tests (gtest filter), RUNTIME_TEST_FILTER sets
 # the runtime's (default ModelCuda*:Generat*), SKIP_RUNTIME_TESTS=1 leaves them out; KERNEL_BENCH_ARGS go to aimicius-bench-attention (--no-sweep).
 set -uo pipefail
 source "$(dirname "$0")/prologue.sh"
@@ -58,7 +58,7 @@ source "$(dirname "$0")/bench-checkpoints.sh"; make_bench_checkpoints $W
         FLAG=""; [ $MODE = torch ] && FLAG=--torch-attention; [ $MODE = nographs ] && FLAG=--no-cuda-graphs
         [ $MODE = unfused ] && FLAG=--no-fused-decode; [ $MODE = noahead ] && FLAG=--no-decode-ahead
         [ $MODE = nopdl ] && FLAG=--no-decode-pdl
-        [ $MODE = late ] && FLAG=--late-attention-launch
+        [ $MODE = early ] && FLAG=--early-attention-launch
         # varied: prompts of PROMPT/2..PROMPT tokens (a fixed draw) in slots of the longest's size;
         # paged: the same prompts in a paged pool of B x (0.8 PROMPT + NEW + 64) rows, smaller than
         # B slots of the longest (so the kernels read the block table) and, for a batch of 32, room

@@ -799,6 +799,56 @@ TEST(ModelCuda, FusedDecodeStepMatchesTheOpByOpStep) {
   }
 }
 
+// The launch order of the fused step's kernels (decode attention released before or after the QKV
+// projection ends, with or without programmatic dependent launch) changes when blocks start, never
+// what they compute: the same logits bit for bit. A chunk other than the planner's splits the
+// context differently (the splits are combined in another order): the same logits within rounding.
+TEST(ModelCuda, LaunchOrderDoesNotChangeTheStepAndAnotherChunkOnlyItsRounding) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  aimicius::testing::ScratchDir dir;
+  ModelConfig config = preset_config("tiny-diffqkv");
+  config.head_dim_qk = config.head_dim_v = 64;
+  CheckpointOptions opts;
+  opts.init_std = 0.02;
+  write_random_checkpoint(config, dir.path(), opts);
+  struct Variant {
+    const char* name;
+    bool early, pdl;
+    int chunk;
+  };
+  const Variant variants[] = {
+      {"default", false, true, 0}, {"early launch", true, true, 0}, {"no PDL", false, false, 0}, {"chunk 64", false, true, 64}};
+  std::vector<torch::Tensor> logits;
+  for (const Variant& v : variants) {
+    ModelOptions o;
+    o.device = torch::Device("cuda");
+    o.dtype = torch::kBFloat16;
+    o.attention_launch_early = v.early;
+    o.decode_pdl = v.pdl;
+    o.decode_chunk_tokens = v.chunk;
+    auto m = Model::load(dir.path(), o);
+    if (!m->decode_kernels_active()) GTEST_SKIP() << "this build decodes without the CUDA kernels";
+    ASSERT_TRUE(m->fused_decode_active()) << v.name;
+    KVCache cache = m->make_cache(3, 400);
+    for (int64_t s = 0; s < 3; ++s) m->forward(as_tensor(random_tokens(150 + 60 * s, config.vocab_size, 30 + s)), cache, {s}, true);
+    std::vector<torch::Tensor> steps;
+    for (int step = 0; step < 4; ++step) {
+      const auto next = torch::tensor(std::vector<int64_t>{11 + step, 23 + step, 37 + step}).view({3, 1});
+      steps.push_back(m->forward(next, cache, {0, 1, 2}, true).cpu());
+    }
+    EXPECT_TRUE(m->decode_graphs_active()) << v.name;
+    logits.push_back(torch::stack(steps));
+  }
+  for (size_t i = 1; i < logits.size(); ++i) {
+    if (variants[i].chunk == 0) {
+      EXPECT_TRUE(torch::equal(logits[i], logits[0])) << variants[i].name;
+    } else {
+      const double scale = logits[0].abs().max().item<double>();
+      EXPECT_LE((logits[i] - logits[0]).abs().max().item<double>(), 1e-2 * scale) << variants[i].name;
+    }
+  }
+}
+
 // Shapes for the prefill tests on CUDA: tiny-diffqkv (d_k != d_v: the per-sequence paths), and
 // tiny-gqa and tiny-diffqkv with 64-wide heads, which the decode kernels take, so that their bf16
 // prefill runs packed with the fused RoPE append and varlen FlashAttention
@@ -1306,6 +1356,19 @@ TEST_F(Generate, MemoryShareIsThePoolsPartOfFreeMemory) {
     o.memory_share = bad;
     EXPECT_THROW(LocalModel::load(dir_.path(), o), InputError) << bad;
   }
+}
+
+// A decode chunk below zero is refused at load (0 is the planner's); on the CPU a chunk is accepted
+// and changes nothing (only the CUDA kernels plan chunks).
+TEST_F(Generate, ANegativeDecodeChunkIsRefused) {
+  LocalModelOptions o;
+  o.decode_chunk_tokens = -1;
+  EXPECT_THROW(LocalModel::load(dir_.path(), o), InputError);
+  o.decode_chunk_tokens = 64;
+  SamplingParams p;
+  p.max_new_tokens = 3;
+  EXPECT_EQ(LocalModel::load(dir_.path(), o)->generate_tokens(nine_prompts(), p),
+            model_->generate_tokens(nine_prompts(), p));
 }
 
 // A run's totals over its calls (one per suite): counts add up, slots are the largest call's, and

@@ -695,16 +695,24 @@ TEST(ModelCuda, KernelDecodeMatchesTheCpuPathForBatchedSlots) {
   }
 }
 
+// tiny-diffqkv with 64-wide heads (a shape the decode kernels take), random bf16-scale weights, in
+// `dir`; returns its config.
+ModelConfig write_tiny_diffqkv_d64(const std::filesystem::path& dir, bool qkv_bias = false) {
+  ModelConfig config = preset_config("tiny-diffqkv");
+  config.head_dim_qk = config.head_dim_v = 64;
+  config.qkv_bias = qkv_bias;
+  CheckpointOptions opts;
+  opts.init_std = 0.02;
+  write_random_checkpoint(config, dir, opts);
+  return config;
+}
+
 // Decode steps replayed from a CUDA graph give the logits of the same steps launched eagerly, step
 // after step (the graph re-reads its inputs: positions, lengths and slots change every step).
 TEST(ModelCuda, GraphedDecodeStepsMatchEagerSteps) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
   aimicius::testing::ScratchDir dir;
-  ModelConfig config = preset_config("tiny-diffqkv");
-  config.head_dim_qk = config.head_dim_v = 64;
-  CheckpointOptions opts;
-  opts.init_std = 0.02;
-  write_random_checkpoint(config, dir.path(), opts);
+  const ModelConfig config = write_tiny_diffqkv_d64(dir.path());
   ModelOptions graphed, eager;
   graphed.device = eager.device = torch::Device("cuda");
   graphed.dtype = eager.dtype = torch::kBFloat16;
@@ -754,12 +762,7 @@ TEST(ModelCuda, GraphedDecodeStepsMatchEagerSteps) {
 TEST(ModelCuda, FusedDecodeStepMatchesTheOpByOpStep) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
   aimicius::testing::ScratchDir dir;
-  ModelConfig config = preset_config("tiny-diffqkv");
-  config.head_dim_qk = config.head_dim_v = 64;
-  config.qkv_bias = true;
-  CheckpointOptions opts;
-  opts.init_std = 0.02;
-  write_random_checkpoint(config, dir.path(), opts);
+  const ModelConfig config = write_tiny_diffqkv_d64(dir.path(), /*qkv_bias=*/true);
   for (bool graphs : {false, true}) {
     ModelOptions fused, unfused;
     fused.device = unfused.device = torch::Device("cuda");
@@ -806,11 +809,7 @@ TEST(ModelCuda, FusedDecodeStepMatchesTheOpByOpStep) {
 TEST(ModelCuda, LaunchOrderDoesNotChangeTheStepAndAnotherChunkOnlyItsRounding) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
   aimicius::testing::ScratchDir dir;
-  ModelConfig config = preset_config("tiny-diffqkv");
-  config.head_dim_qk = config.head_dim_v = 64;
-  CheckpointOptions opts;
-  opts.init_std = 0.02;
-  write_random_checkpoint(config, dir.path(), opts);
+  const ModelConfig config = write_tiny_diffqkv_d64(dir.path());
   struct Variant {
     const char* name;
     bool early, pdl;

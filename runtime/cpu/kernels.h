@@ -26,7 +26,7 @@ namespace aimicius::runtime::cpu {
 constexpr int64_t kBlock = 32;
 // The most queries one attend() call takes (a tile of tokens times the query heads of a K/V head).
 constexpr int64_t kMaxQueries = 256;
-// Scratch bytes per block that matmul_q4_1_tiles needs (a 16-row weight tile unpacked with its
+// Scratch bytes per block that matmul_q4_1_tiles and matmul_q8_0_tiles need (a 16-row weight tile unpacked with its
 // scales: 640; a 16 x 16 tile of int32 sums: 1,024), times the matrix's blocks per row.
 constexpr int64_t kTileScratchPerBlock = 1664;
 // The most queries one attend_tiles call takes (a tile's rows), and the fewest real tokens of a
@@ -69,6 +69,13 @@ struct KernelTable {
   // aligned), `ds` per tile and block the 16 rows' d then their s (as matmul_q4_1_x16's).
   // `scratch` holds kTileScratchPerBlock * blocks bytes, 64-byte aligned. y as matmul_q4_1's.
   void (*matmul_q4_1_tiles)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                            const int8_t* aq, const float* ds, int64_t tokens, float* y, int64_t ldy,
+                            uint8_t* scratch);
+  // Q8_0 by AMX tiles, where the CPU has AMX-INT8 (nullptr elsewhere): matmul_q4_1_tiles' layout of
+  // aq, ds (s unused), scratch and y, signed weights, each output the floats of
+  // acc = fma(float(int sum), d_w * d_a, acc) over the blocks in order. (matmul_q8_0 sums each block
+  // in eight partial lanes first, so its floats differ at the last bits; both are exact int sums.)
+  void (*matmul_q8_0_tiles)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
                             const int8_t* aq, const float* ds, int64_t tokens, float* y, int64_t ldy,
                             uint8_t* scratch);
   // matmul_q4_1's product for float32 weights [rows, cols] and float activations [tokens, cols].

@@ -1,7 +1,7 @@
 // The source of every CPU kernel (runtime/cpu/kernels.h), compiled once per ISA: kernels_scalar.cpp
 // (no flags), kernels_avx2.cpp (-mavx2 -mfma -mf16c), kernels_avx512.cpp (plus AVX-512 F/BW/VL/VNNI),
-// kernels_amx.cpp (plus AMX-TILE/INT8/BF16: the same kernels, matmul_q4_1_tiles and the tile
-// attention of prefill).
+// kernels_amx.cpp (plus AMX-TILE/INT8/BF16: the same kernels, matmul_q4_1_tiles, matmul_q8_0_tiles
+// and the tile attention of prefill).
 // The compiler's ISA macros pick the vector code; the scalar code under it is the reference and the
 // fallback for shapes the vector code does not take (head dims not a multiple of 8).
 //
@@ -417,6 +417,85 @@ void matmul_q4_1_tiles_amx(const uint8_t* w, int64_t row_bytes, int64_t r0, int6
     pack_q4_1_tile(w, row_bytes, r, n, blocks, pack);
     for (int64_t t = 0; t < tokens; t += 16)
       tile_q4_1_amx(pack, blocks, aq + t / 16 * blocks * 512, ds + t / 16 * blocks * 32,
+                    tokens - t < 16 ? tokens - t : 16, n, sums, y + t * ldy + r, ldy);
+  }
+  _tile_release();
+}
+
+// Q8_0 (kernels.h, matmul_q8_0_tiles): rows [r, r + n) into `pack` as pack_q4_1_tile lays it out,
+// B from the signed bytes as stored (B[c][i] = weights 4c..4c+3 of row i), then d_w; the 16 floats
+// after d_w are unused (Q8_0 has no offset). Rows past n are zero weights with zero scales.
+void pack_q8_0_tile(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, int64_t blocks, uint8_t* pack) {
+  for (int64_t b = 0; b < blocks; ++b) {
+    alignas(64) int32_t rows[16][8];
+    float* d = reinterpret_cast<float*>(pack + b * kTilePackPerBlock + 512);
+    for (int64_t i = 0; i < 16; ++i) {
+      if (i < n) {
+        const uint8_t* blk = w + (r + i) * row_bytes + b * 34;
+        _mm256_store_si256(reinterpret_cast<__m256i*>(rows[i]),
+                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2)));
+        d[i] = half_at(blk);
+      } else {
+        _mm256_store_si256(reinterpret_cast<__m256i*>(rows[i]), _mm256_setzero_si256());
+        d[i] = 0;
+      }
+    }
+    const __m512i rows_of = _mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120);
+    int32_t* bt = reinterpret_cast<int32_t*>(pack + b * kTilePackPerBlock);
+    for (int c = 0; c < 8; ++c)
+      _mm512_store_si512(bt + c * 16, _mm512_i32gather_epi32(_mm512_add_epi32(rows_of, _mm512_set1_epi32(c)),
+                                                             &rows[0][0], 4));
+  }
+}
+
+// As tile_q4_1_amx with signed weights (TDPBSSD) and no offsets: per lane and block
+// acc = fma(float(sum), d_w * d_a, acc), in block order (the floats kernels.h promises).
+void tile_q8_0_amx(const uint8_t* pack, int64_t blocks, const int8_t* aq, const float* ds, int64_t nt, int64_t n,
+                   int32_t* sums, float* y, int64_t ldy) {
+  int64_t b = 0;
+  for (; b + 2 <= blocks; b += 2) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_loadd(4, aq + b * 512, 32);
+    _tile_loadd(6, pack + b * kTilePackPerBlock, 64);
+    _tile_loadd(5, aq + (b + 1) * 512, 32);
+    _tile_loadd(7, pack + (b + 1) * kTilePackPerBlock, 64);
+    _tile_dpbssd(0, 4, 6);
+    _tile_dpbssd(1, 5, 7);
+    _tile_stored(0, sums + b * 256, 64);
+    _tile_stored(1, sums + (b + 1) * 256, 64);
+  }
+  if (b < blocks) {
+    _tile_zero(0);
+    _tile_loadd(4, aq + b * 512, 32);
+    _tile_loadd(6, pack + b * kTilePackPerBlock, 64);
+    _tile_dpbssd(0, 4, 6);
+    _tile_stored(0, sums + b * 256, 64);
+  }
+  __m512 acc[16];
+  for (int t = 0; t < 16; ++t) acc[t] = _mm512_setzero_ps();
+  for (b = 0; b < blocks; ++b) {
+    const __m512 dw = _mm512_load_ps(reinterpret_cast<const float*>(pack + b * kTilePackPerBlock + 512));
+    const float* da = ds + b * 32;
+#pragma GCC unroll 16
+    for (int t = 0; t < 16; ++t)
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(sums + b * 256 + t * 16)),
+                               _mm512_mul_ps(dw, _mm512_set1_ps(da[t])), acc[t]);
+  }
+  const __mmask16 lanes = static_cast<__mmask16>((1u << n) - 1);
+  for (int64_t t = 0; t < nt; ++t) _mm512_mask_storeu_ps(y + t * ldy, lanes, acc[t]);
+}
+
+void matmul_q8_0_tiles_amx(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                           const int8_t* aq, const float* ds, int64_t tokens, float* y, int64_t ldy, uint8_t* scratch) {
+  load_tile_config();
+  uint8_t* pack = scratch;
+  int32_t* sums = reinterpret_cast<int32_t*>(scratch + blocks * kTilePackPerBlock);
+  for (int64_t r = r0; r < r1; r += 16) {
+    const int64_t n = r1 - r < 16 ? r1 - r : 16;
+    pack_q8_0_tile(w, row_bytes, r, n, blocks, pack);
+    for (int64_t t = 0; t < tokens; t += 16)
+      tile_q8_0_amx(pack, blocks, aq + t / 16 * blocks * 512, ds + t / 16 * blocks * 32,
                     tokens - t < 16 ? tokens - t : 16, n, sums, y + t * ldy + r, ldy);
   }
   _tile_release();
@@ -997,6 +1076,11 @@ void matmul_q4_1_tiles(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t 
                        const float* ds, int64_t tokens, float* y, int64_t ldy, uint8_t* scratch) {
   matmul_q4_1_tiles_amx(w, row_bytes, r0, r1, blocks, aq, ds, tokens, y, ldy, scratch);
 }
+
+void matmul_q8_0_tiles(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const int8_t* aq,
+                       const float* ds, int64_t tokens, float* y, int64_t ldy, uint8_t* scratch) {
+  matmul_q8_0_tiles_amx(w, row_bytes, r0, r1, blocks, aq, ds, tokens, y, ldy, scratch);
+}
 #endif
 
 #if defined(AIMICIUS_CPU_HAS_X16)
@@ -1052,9 +1136,9 @@ const KernelTable& table() {
                                      nullptr,
 #endif
 #if defined(AIMICIUS_CPU_HAS_TILES)
-                                     matmul_q4_1_tiles,
+                                     matmul_q4_1_tiles, matmul_q8_0_tiles,
 #else
-                                     nullptr,
+                                     nullptr, nullptr,
 #endif
                                      matmul_f32, attend,
 #if defined(AIMICIUS_CPU_HAS_BF16_TILES)

@@ -60,12 +60,14 @@ WeightMatrix stack_rows(const std::vector<const WeightMatrix*>& parts) {
 
 namespace {
 
-// Q4_1 by AMX tiles (16 x 16 exact int sums, kernels.h): the activations copied into tiles of 16
-// rows (contiguous, aligned, so a tile load reads whole lines, not 40-byte QBlock8 strides: half the
-// speed, measured), then items of 32 weight rows x 512 activation rows, so each 16-row weight tile is
-// unpacked once for 32 tiles of activations.
-void matmul_q4_1_tiles(const WeightMatrix& w, const QBlock8* acts, int64_t tokens, float* y, ThreadPool& pool,
-                       const KernelTable& k) {
+// Q4_1 or Q8_0 by AMX tiles (16 x 16 exact int sums, kernels.h): the activations copied into tiles
+// of 16 rows (contiguous, aligned, so a tile load reads whole lines, not 40-byte QBlock8 strides:
+// half the speed, measured), then items of 32 weight rows x 512 activation rows, so each 16-row
+// weight tile is unpacked once for 32 tiles of activations. `product` is the table's tile kernel
+// for w's type.
+using TileProduct = decltype(KernelTable::matmul_q4_1_tiles);
+void matmul_tiles(const WeightMatrix& w, const QBlock8* acts, int64_t tokens, float* y, ThreadPool& pool,
+                  TileProduct product) {
   const int64_t blocks = w.cols / kBlock, tiles16 = (tokens + 15) / 16;
   std::vector<int8_t> aq_bytes(tiles16 * blocks * 512 + 64);
   int8_t* aq = aligned64(aq_bytes);
@@ -95,8 +97,8 @@ void matmul_q4_1_tiles(const WeightMatrix& w, const QBlock8* acts, int64_t token
     for (int64_t item = i0; item < i1; ++item) {
       const int64_t t0 = item / chunks * span, nt = std::min(span, tokens - t0);
       const int64_t r0 = item % chunks * rows_per_item, r1 = std::min(w.rows, r0 + rows_per_item);
-      k.matmul_q4_1_tiles(w.data.data(), w.row_bytes, r0, r1, blocks, aq + t0 / 16 * blocks * 512,
-                          ds.data() + t0 / 16 * blocks * 32, nt, y + t0 * w.rows, w.rows, scratch);
+      product(w.data.data(), w.row_bytes, r0, r1, blocks, aq + t0 / 16 * blocks * 512, ds.data() + t0 / 16 * blocks * 32,
+              nt, y + t0 * w.rows, w.rows, scratch);
     }
   });
 }
@@ -115,8 +117,10 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
     }, 4);
   }
   // Below 16 activation rows an AMX tile would be mostly padding: the vector kernels take them.
-  if (w.type == gguf::GgmlType::kQ4_1 && k.matmul_q4_1_tiles != nullptr && tokens >= 16)
-    return matmul_q4_1_tiles(w, acts, tokens, y, pool, k);
+  const TileProduct tile_product = w.type == gguf::GgmlType::kQ4_1   ? k.matmul_q4_1_tiles
+                                   : w.type == gguf::GgmlType::kQ8_0 ? k.matmul_q8_0_tiles
+                                                                     : nullptr;
+  if (tile_product != nullptr && tokens >= 16) return matmul_tiles(w, acts, tokens, y, pool, tile_product);
   // Work items: tiles of up to 64 activation rows x chunks of weight rows. One activation row
   // (decode): each thread takes one contiguous run of rows. Many rows (prefill): 32 weight rows a
   // chunk, whose bytes stay in cache while a tile's rows pass over them.

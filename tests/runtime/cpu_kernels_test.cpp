@@ -173,6 +173,40 @@ TEST(CpuKernels, Q4_1TileKernelGivesTheEightRowKernelsFloats) {
       expect_same_q4_1_products(kernels(Isa::kAmx), without, rows, cols, tokens, rng);
 }
 
+// The Q8_0 tile kernel's floats are those kernels.h promises: per output, acc = fma(float(int sum),
+// d_w * d_a, acc) over the blocks in order, bit for bit, for full and partial tiles of tokens and
+// weight rows that are not a multiple of 16 (matmul() takes tiles from 16 activation rows).
+TEST(CpuKernels, Q8_0TileKernelGivesTheBlockOrderFloats) {
+  if (!isa_supported(Isa::kAmx))
+    GTEST_SKIP() << "this CPU, its kernel or this build has no AMX-INT8: the tile kernel is not used here";
+  const KernelTable& k = kernels(Isa::kAmx);
+  ASSERT_NE(k.matmul_q8_0_tiles, nullptr);
+  std::mt19937 rng(21);
+  const int64_t rows = 45, cols = 320, blocks = cols / kBlock;
+  const WeightMatrix w = random_matrix(GgmlType::kQ8_0, rows, cols, rng);
+  ThreadPool two(2);
+  for (int64_t tokens : {16, 40, 600}) {
+    const std::vector<float> x = random_floats(tokens * cols, rng);
+    std::vector<QBlock8> scratch, acts(tokens * blocks);
+    std::vector<float> got(tokens * rows);
+    matmul(w, x.data(), tokens, got.data(), two, k, scratch);
+    for (int64_t t = 0; t < tokens; ++t) k.quantize_row(x.data() + t * cols, cols, acts.data() + t * blocks);
+    for (int64_t t = 0; t < tokens; ++t)
+      for (int64_t r = 0; r < rows; ++r) {
+        float acc = 0;
+        for (int64_t b = 0; b < blocks; ++b) {
+          const uint8_t* blk = w.data.data() + r * w.row_bytes + b * 34;
+          const QBlock8& a = acts[t * blocks + b];
+          int sum = 0;
+          for (int64_t j = 0; j < kBlock; ++j) sum += static_cast<int8_t>(blk[2 + j]) * a.q[j];
+          const float dw = gguf::f16_to_float(static_cast<uint16_t>(blk[0] | blk[1] << 8));
+          acc = std::fma(static_cast<float>(sum), dw * a.d, acc);
+        }
+        ASSERT_EQ(got[t * rows + r], acc) << "tokens " << tokens << " token " << t << " row " << r;
+      }
+  }
+}
+
 // AIMICIUS_CPU_CAPABILITY's cap: never above the value, the best supported one at or below it,
 // and a value it does not know is an error naming the variable (not silently the default).
 TEST(CpuKernels, CapabilityCapsTheIsaAndRefusesUnknownValues) {

@@ -1,7 +1,7 @@
 // The quantised CPU path's prefill products (google-benchmark): runtime/cpu/weight_matrix.h's
-// matmul of a Q4_1 matrix by a 2,048-row activation matrix, on every kernel build this CPU runs
-// (avx2, avx512 = the x16 VNNI kernel, avx512-amx = the AMX tile kernel), so each build's figure
-// has the one before as its reference in the same run. The shapes are SmolLM2-135M's four products
+// matmul of a Q4_1 or Q8_0 matrix by a 2,048-row activation matrix, on every kernel build this CPU
+// runs (avx2; avx512 = for Q4_1 the x16 VNNI kernel, for Q8_0 the 4-row kernels; avx512-amx = the
+// AMX tile kernels), so each build's figure has the one before as its reference in the same run. The shapes are SmolLM2-135M's four products
 // a layer (q, k and v stacked; o; gate and up stacked; down), with random weights and activations:
 // the time of a product depends on its shape, not its values. Counters: GOP/s (2 x rows x cols x
 // tokens a product).
@@ -31,21 +31,25 @@ using aimicius::runtime::gguf::GgmlType;
 
 constexpr int64_t kTokens = 2048;
 
-// Q4_1 rows with random nibbles and scales of a real model's size (~2^-7).
-WeightMatrix random_q4_1(int64_t rows, int64_t cols, std::mt19937& rng) {
-  std::vector<uint8_t> bytes(rows * cols / kBlock * 20);
+// Q4_1 or Q8_0 rows with random values and scales of a real model's size (~2^-7).
+WeightMatrix random_quantized(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng) {
+  const size_t block_bytes = type == GgmlType::kQ8_0 ? 34 : 20;
+  std::vector<uint8_t> bytes(rows * cols / kBlock * block_bytes);
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(rng());
-  for (size_t b = 0; b < bytes.size() / 20; ++b) bytes[b * 20 + 1] = 0x20, bytes[b * 20 + 3] = 0xA0;
-  return quantized_matrix(GgmlType::kQ4_1, bytes.data(), rows, cols);
+  for (size_t b = 0; b < bytes.size() / block_bytes; ++b) {
+    bytes[b * block_bytes + 1] = 0x20;                                 // d
+    if (type == GgmlType::kQ4_1) bytes[b * block_bytes + 3] = 0xA0;  // m
+  }
+  return quantized_matrix(type, bytes.data(), rows, cols);
 }
 
-void BM_PrefillMatmul(benchmark::State& state, Isa isa, int64_t rows, int64_t cols) {
+void BM_PrefillMatmul(benchmark::State& state, GgmlType type, Isa isa, int64_t rows, int64_t cols) {
   if (!isa_supported(isa)) {
     state.SkipWithError("this CPU (or build) lacks the ISA");
     return;
   }
   std::mt19937 rng(static_cast<unsigned>(rows * 31 + cols));
-  const WeightMatrix w = random_q4_1(rows, cols, rng);
+  const WeightMatrix w = random_quantized(type, rows, cols, rng);
   std::vector<float> x(kTokens * cols), y(kTokens * rows);
   std::normal_distribution<float> normal;
   for (float& v : x) v = normal(rng);
@@ -110,13 +114,14 @@ void register_all() {
   };
   const Shape shapes[] = {{"qkv", 960, 576}, {"o", 576, 576}, {"gate_up", 3072, 576}, {"down", 576, 1536}};
   const std::pair<Isa, const char*> isas[] = {{Isa::kAvx2, "avx2"}, {Isa::kAvx512, "avx512"}, {Isa::kAmx, "amx"}};
-  for (const Shape& s : shapes)
-    for (const auto& [isa, name] : isas)
-      benchmark::RegisterBenchmark((std::string("prefill_q4_1/") + s.name + "/" + name).c_str(), BM_PrefillMatmul, isa,
-                                   s.rows, s.cols)
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime()
-          ->MinTime(0.5);
+  for (const auto& [type, type_name] : {std::pair{GgmlType::kQ4_1, "q4_1"}, std::pair{GgmlType::kQ8_0, "q8_0"}})
+    for (const Shape& s : shapes)
+      for (const auto& [isa, name] : isas)
+        benchmark::RegisterBenchmark((std::string("prefill_") + type_name + "/" + s.name + "/" + name).c_str(),
+                                     BM_PrefillMatmul, type, isa, s.rows, s.cols)
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime()
+            ->MinTime(0.5);
   for (const auto& [tiles, name] : {std::pair{false, "float"}, std::pair{true, "tiles"}})
     benchmark::RegisterBenchmark((std::string("prefill_attention/") + name).c_str(), BM_PrefillAttention, tiles)
         ->Unit(benchmark::kMillisecond)

@@ -62,6 +62,11 @@ struct KernelTable {
   // Per row the arithmetic of matmul_q4_1_x8 (same products, same order): the same floats.
   void (*matmul_q4_1_x16)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
                           const int32_t* aq, const float* ds, float* y, int64_t ldy);
+  // Q8_0 against exactly 16 activation rows where the ISA has 512-bit VNNI (nullptr elsewhere):
+  // matmul_q4_1_x16's layout with each activation byte stored as q + 128 (unsigned: VNNI takes one
+  // unsigned operand) and ds's s unused; per row the floats of matmul_q8_0_tiles.
+  void (*matmul_q8_0_x16)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                          const int32_t* aq, const float* ds, float* y, int64_t ldy);
   // Q4_1 by AMX tiles, where the CPU has AMX-INT8 (nullptr elsewhere): rows [r0, r1) against
   // `tokens` activation rows, 16 x 16 outputs a tile, each output the floats of matmul_q4_1_x8
   // (same int sums, same float order). The activations come in tiles of 16 rows (the last

@@ -296,6 +296,49 @@ void matmul_q4_1_x16_avx512(const uint8_t* w, int64_t row_bytes, int64_t r0, int
     for (int k = 0; k < 16; ++k) y[k * ldy + r] = out[k];
   }
 }
+
+// Q8_0 against 16 activation rows (kernels.h, matmul_q8_0_x16). VNNI multiplies unsigned by signed
+// bytes: the activations come as q + 128 (unsigned), the weight quad broadcast as stored (signed),
+// so a lane's int sum is sum((q + 128) w) = sum(q w) + 128 sum(w), and 128 sum(w) (one per weight row
+// and block, from a sum of absolute differences) is taken off: the exact int sum of the tile kernel,
+// scaled in the same order, so the same floats.
+void matmul_q8_0_x16_avx512(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                            const int32_t* aq, const float* ds, float* y, int64_t ldy) {
+  __m512i quad[8];
+  for (int c = 0; c < 8; ++c) quad[c] = _mm512_set1_epi32(c);
+  const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w + r * row_bytes;
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t b = 0; b < blocks; ++b) {
+      const uint8_t* blk = row + b * 34;
+      const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2));
+      const __m512i wz = _mm512_castsi256_si512(wq);
+      const int32_t* a = aq + b * 128;
+      __m512i part[4];
+#pragma GCC unroll 4
+      for (int c = 0; c < 4; ++c)
+        part[c] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_loadu_si512(a + c * 16),
+                                      _mm512_permutexvar_epi32(quad[c], wz));
+#pragma GCC unroll 4
+      for (int c = 4; c < 8; ++c)
+        part[c - 4] = _mm512_dpbusd_epi32(part[c - 4], _mm512_loadu_si512(a + c * 16),
+                                          _mm512_permutexvar_epi32(quad[c], wz));
+      // sum(w + 128) over the block's 32 bytes, in four partial sums of eight.
+      const __m256i sad = _mm256_sad_epu8(_mm256_xor_si256(wq, bias), _mm256_setzero_si256());
+      const __m128i sad2 = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
+      const int w_sum = _mm_cvtsi128_si32(_mm_add_epi64(sad2, _mm_unpackhi_epi64(sad2, sad2))) - 32 * 128;
+      const __m512i sum = _mm512_sub_epi32(_mm512_add_epi32(_mm512_add_epi32(part[0], part[1]),
+                                                            _mm512_add_epi32(part[2], part[3])),
+                                           _mm512_set1_epi32(128 * w_sum));
+      acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(_mm512_set1_ps(half_at(blk)), _mm512_loadu_ps(ds + b * 32)),
+                            acc);
+    }
+    float out[16];
+    _mm512_storeu_ps(out, acc);
+    for (int k = 0; k < 16; ++k) y[k * ldy + r] = out[k];
+  }
+}
 #endif
 
 #if defined(AIMICIUS_CPU_HAS_X16) && defined(__AMX_TILE__) && defined(__AMX_INT8__)
@@ -1088,6 +1131,11 @@ void matmul_q4_1_x16(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1
                      const float* ds, float* y, int64_t ldy) {
   matmul_q4_1_x16_avx512(w, row_bytes, r0, r1, blocks, aq, ds, y, ldy);
 }
+
+void matmul_q8_0_x16(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const int32_t* aq,
+                     const float* ds, float* y, int64_t ldy) {
+  matmul_q8_0_x16_avx512(w, row_bytes, r0, r1, blocks, aq, ds, y, ldy);
+}
 #endif
 
 void matmul_f32(const float* w, int64_t cols, int64_t r0, int64_t r1, const float* x, int64_t tokens, float* y,
@@ -1131,9 +1179,9 @@ void gelu_tanh_mul(const float* g, const float* u, int64_t n, float* out) {
 const KernelTable& table() {
   static constexpr KernelTable t{AIMICIUS_CPU_KERNEL_NAME, quantize_row, matmul_q8_0, matmul_q4_1, matmul_q4_1_x8,
 #if defined(AIMICIUS_CPU_HAS_X16)
-                                     matmul_q4_1_x16,
+                                     matmul_q4_1_x16, matmul_q8_0_x16,
 #else
-                                     nullptr,
+                                     nullptr, nullptr,
 #endif
 #if defined(AIMICIUS_CPU_HAS_TILES)
                                      matmul_q4_1_tiles, matmul_q8_0_tiles,

@@ -139,9 +139,12 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
         ds[(t / 8 * blocks + b) * 16 + 8 + t % 8] = acts[t * blocks + b].s;
       }
   }
-  // Where the ISA has it, whole groups of 16 rows go to the x16 kernel: their int8 quads transposed
-  // (per block, quad c of row k at [c][k]) and their d and s per block side by side.
-  const bool x16 = x8 && k.matmul_q4_1_x16 != nullptr && tokens >= 16;
+  // Where the ISA has it, whole groups of 16 rows go to the x16 kernels: their int8 quads transposed
+  // (per block, quad c of row k at [c][k]; for Q8_0 each byte + 128, kernels.h) and their d and s
+  // per block side by side.
+  const bool q8_x16 = w.type == gguf::GgmlType::kQ8_0 && k.matmul_q8_0_x16 != nullptr && tokens >= 16;
+  const bool x16 = (x8 && k.matmul_q4_1_x16 != nullptr && tokens >= 16) || q8_x16;
+  const uint32_t byte_bias = q8_x16 ? 0x80808080u : 0;
   const int64_t groups16 = x16 ? tokens / 16 : 0;
   std::vector<int32_t> aq(groups16 * blocks * 128);
   std::vector<float> ds16(groups16 * blocks * 32);
@@ -151,7 +154,11 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
         for (int64_t row = 0; row < 16; ++row) {
           const QBlock8& blk = acts[(g * 16 + row) * blocks + b];
           int32_t* quads = aq.data() + (g * blocks + b) * 128 + row;
-          for (int64_t c = 0; c < 8; ++c) std::memcpy(quads + c * 16, blk.q + 4 * c, 4);
+          for (int64_t c = 0; c < 8; ++c) {
+            uint32_t quad;
+            std::memcpy(&quad, blk.q + 4 * c, 4);
+            quads[c * 16] = static_cast<int32_t>(quad ^ byte_bias);
+          }
           ds16[(g * blocks + b) * 32 + row] = blk.d;
           ds16[(g * blocks + b) * 32 + 16 + row] = blk.s;
         }
@@ -162,9 +169,16 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
       const int64_t r0 = item % chunks * chunk, r1 = std::min(w.rows, r0 + chunk);
       float* yt = y + t0 * w.rows;
       switch (w.type) {
-        case gguf::GgmlType::kQ8_0:
-          k.matmul_q8_0(w.data.data(), w.row_bytes, r0, r1, blocks, acts + t0 * blocks, nt, yt, w.rows);
+        case gguf::GgmlType::kQ8_0: {
+          int64_t t = 0;
+          for (; x16 && t0 + t + 16 <= groups16 * 16 && t + 16 <= nt; t += 16)
+            k.matmul_q8_0_x16(w.data.data(), w.row_bytes, r0, r1, blocks, aq.data() + (t0 + t) / 16 * blocks * 128,
+                              ds16.data() + (t0 + t) / 16 * blocks * 32, yt + t * w.rows, w.rows);
+          if (t < nt)
+            k.matmul_q8_0(w.data.data(), w.row_bytes, r0, r1, blocks, acts + (t0 + t) * blocks, nt - t,
+                          yt + t * w.rows, w.rows);
           break;
+        }
         case gguf::GgmlType::kQ4_1: {
           int64_t t = 0;  // tiles start at multiples of 64, so a tile's groups of 16 and 8 are the matrix's
           for (; x16 && t0 + t + 16 <= groups16 * 16 && t + 16 <= nt; t += 16)

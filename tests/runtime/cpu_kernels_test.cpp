@@ -173,37 +173,47 @@ TEST(CpuKernels, Q4_1TileKernelGivesTheEightRowKernelsFloats) {
       expect_same_q4_1_products(kernels(Isa::kAmx), without, rows, cols, tokens, rng);
 }
 
-// The Q8_0 tile kernel's floats are those kernels.h promises: per output, acc = fma(float(int sum),
-// d_w * d_a, acc) over the blocks in order, bit for bit, for full and partial tiles of tokens and
-// weight rows that are not a multiple of 16 (matmul() takes tiles from 16 activation rows).
-TEST(CpuKernels, Q8_0TileKernelGivesTheBlockOrderFloats) {
-  if (!isa_supported(Isa::kAmx))
-    GTEST_SKIP() << "this CPU, its kernel or this build has no AMX-INT8: the tile kernel is not used here";
-  const KernelTable& k = kernels(Isa::kAmx);
-  ASSERT_NE(k.matmul_q8_0_tiles, nullptr);
+// The Q8_0 prefill kernels' floats are those kernels.h promises: per output, acc = fma(float(int
+// sum), d_w * d_a, acc) over the blocks in order, bit for bit: the AMX tile kernel for every token
+// of full and partial tiles, the 512-bit VNNI x16 kernel (activations shifted to unsigned, the shift
+// taken off again) for the tokens of whole groups of 16; weight rows not a multiple of 16, weights
+// and activations of both signs (the shift's correction is exact only if done right for each).
+TEST(CpuKernels, Q8_0TileAndSixteenRowKernelsGiveTheBlockOrderFloats) {
+  struct Build {
+    Isa isa;
+    bool tiles;  // else the x16 kernel
+  };
+  std::vector<Build> builds;
+  if (isa_supported(Isa::kAvx512) && kernels(Isa::kAvx512).matmul_q8_0_x16) builds.push_back({Isa::kAvx512, false});
+  if (isa_supported(Isa::kAmx) && kernels(Isa::kAmx).matmul_q8_0_tiles) builds.push_back({Isa::kAmx, true});
+  if (builds.empty()) GTEST_SKIP() << "this CPU or build has neither AVX-512 VNNI nor AMX-INT8: neither kernel is used here";
   std::mt19937 rng(21);
   const int64_t rows = 45, cols = 320, blocks = cols / kBlock;
   const WeightMatrix w = random_matrix(GgmlType::kQ8_0, rows, cols, rng);
   ThreadPool two(2);
-  for (int64_t tokens : {16, 40, 600}) {
-    const std::vector<float> x = random_floats(tokens * cols, rng);
-    std::vector<QBlock8> scratch, acts(tokens * blocks);
-    std::vector<float> got(tokens * rows);
-    matmul(w, x.data(), tokens, got.data(), two, k, scratch);
-    for (int64_t t = 0; t < tokens; ++t) k.quantize_row(x.data() + t * cols, cols, acts.data() + t * blocks);
-    for (int64_t t = 0; t < tokens; ++t)
-      for (int64_t r = 0; r < rows; ++r) {
-        float acc = 0;
-        for (int64_t b = 0; b < blocks; ++b) {
-          const uint8_t* blk = w.data.data() + r * w.row_bytes + b * 34;
-          const QBlock8& a = acts[t * blocks + b];
-          int sum = 0;
-          for (int64_t j = 0; j < kBlock; ++j) sum += static_cast<int8_t>(blk[2 + j]) * a.q[j];
-          const float dw = gguf::f16_to_float(static_cast<uint16_t>(blk[0] | blk[1] << 8));
-          acc = std::fma(static_cast<float>(sum), dw * a.d, acc);
+  for (const Build& build : builds) {
+    const KernelTable& k = kernels(build.isa);
+    for (int64_t tokens : {16, 40, 160, 600}) {
+      const std::vector<float> x = random_floats(tokens * cols, rng);
+      std::vector<QBlock8> scratch, acts(tokens * blocks);
+      std::vector<float> got(tokens * rows);
+      matmul(w, x.data(), tokens, got.data(), two, k, scratch);
+      for (int64_t t = 0; t < tokens; ++t) k.quantize_row(x.data() + t * cols, cols, acts.data() + t * blocks);
+      const int64_t checked = build.tiles ? tokens : tokens / 16 * 16;  // the rest: the 4-row kernel
+      for (int64_t t = 0; t < checked; ++t)
+        for (int64_t r = 0; r < rows; ++r) {
+          float acc = 0;
+          for (int64_t b = 0; b < blocks; ++b) {
+            const uint8_t* blk = w.data.data() + r * w.row_bytes + b * 34;
+            const QBlock8& a = acts[t * blocks + b];
+            int sum = 0;
+            for (int64_t j = 0; j < kBlock; ++j) sum += static_cast<int8_t>(blk[2 + j]) * a.q[j];
+            const float dw = gguf::f16_to_float(static_cast<uint16_t>(blk[0] | blk[1] << 8));
+            acc = std::fma(static_cast<float>(sum), dw * a.d, acc);
+          }
+          ASSERT_EQ(got[t * rows + r], acc) << k.name << " tokens " << tokens << " token " << t << " row " << r;
         }
-        ASSERT_EQ(got[t * rows + r], acc) << "tokens " << tokens << " token " << t << " row " << r;
-      }
+    }
   }
 }
 

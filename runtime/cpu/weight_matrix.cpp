@@ -108,13 +108,24 @@ void matmul_tiles(const WeightMatrix& w, const QBlock8* acts, int64_t tokens, fl
 void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, ThreadPool& pool, const KernelTable& k,
             std::vector<QBlock8>& scratch) {
   const int64_t blocks = w.cols / kBlock;
+  // Prefill takes the group kernels: Q4_1 from 8 rows (x8, or x16 where the ISA has it), Q8_0 from 16
+  // where the ISA has x16. Their floats do not depend on a row's place in its group, and every row
+  // goes through them: the last group is padded with zero rows (its real rows copied out), so no
+  // row falls to the 4-row kernels, whose float order differs. A prompt prefilled beside others
+  // thus gets the floats it gets alone (as the AMX tiles below, which pad the same way).
+  const bool x8 = w.type == gguf::GgmlType::kQ4_1 && tokens >= 8;
+  const bool q8_x16 = w.type == gguf::GgmlType::kQ8_0 && k.matmul_q8_0_x16 != nullptr && tokens >= 16;
+  const bool x16 = (x8 && k.matmul_q4_1_x16 != nullptr && tokens >= 16) || q8_x16;
+  const int64_t group = x16 ? 16 : x8 ? 8 : 1;
+  const int64_t padded = (tokens + group - 1) / group * group;
   QBlock8* acts = nullptr;
   if (w.quantized()) {
-    if (static_cast<int64_t>(scratch.size()) < tokens * blocks) scratch.resize(tokens * blocks);
+    if (static_cast<int64_t>(scratch.size()) < padded * blocks) scratch.resize(padded * blocks);
     acts = scratch.data();
     pool.parallel_for(tokens, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) k.quantize_row(x + t * w.cols, w.cols, acts + t * blocks);
     }, 4);
+    std::memset(static_cast<void*>(acts + tokens * blocks), 0, (padded - tokens) * blocks * sizeof(QBlock8));
   }
   // Below 16 activation rows an AMX tile would be mostly padding: the vector kernels take them.
   const TileProduct tile_product = w.type == gguf::GgmlType::kQ4_1   ? k.matmul_q4_1_tiles
@@ -125,27 +136,24 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
   // (decode): each thread takes one contiguous run of rows. Many rows (prefill): 32 weight rows a
   // chunk, whose bytes stay in cache while a tile's rows pass over them.
   const int64_t tile = 64;
-  const int64_t tiles = (tokens + tile - 1) / tile;
-  const int64_t chunk = tokens <= 4 ? std::max<int64_t>(8, (w.rows + pool.size() - 1) / pool.size()) : 32;
+  const int64_t tiles = (padded + tile - 1) / tile;
+  constexpr int64_t kPrefillChunk = 32;
+  const int64_t chunk = tokens <= 4 ? std::max<int64_t>(8, (w.rows + pool.size() - 1) / pool.size()) : kPrefillChunk;
   const int64_t chunks = (w.rows + chunk - 1) / chunk;
-  // Q4_1 with whole groups of 8 rows: each group's d and s per block side by side for the x8 kernel.
-  const bool x8 = w.type == gguf::GgmlType::kQ4_1 && tokens >= 8;
+  // Q4_1's groups of 8 rows: each group's d and s per block side by side for the x8 kernel.
   std::vector<float> ds;
-  if (x8) {
-    ds.resize(tokens / 8 * blocks * 16);
-    for (int64_t t = 0; t < tokens / 8 * 8; ++t)
+  if (x8 && !x16) {
+    ds.resize(padded / 8 * blocks * 16);
+    for (int64_t t = 0; t < padded; ++t)
       for (int64_t b = 0; b < blocks; ++b) {
         ds[(t / 8 * blocks + b) * 16 + t % 8] = acts[t * blocks + b].d;
         ds[(t / 8 * blocks + b) * 16 + 8 + t % 8] = acts[t * blocks + b].s;
       }
   }
-  // Where the ISA has it, whole groups of 16 rows go to the x16 kernels: their int8 quads transposed
-  // (per block, quad c of row k at [c][k]; for Q8_0 each byte + 128, kernels.h) and their d and s
-  // per block side by side.
-  const bool q8_x16 = w.type == gguf::GgmlType::kQ8_0 && k.matmul_q8_0_x16 != nullptr && tokens >= 16;
-  const bool x16 = (x8 && k.matmul_q4_1_x16 != nullptr && tokens >= 16) || q8_x16;
+  // Groups of 16 rows for the x16 kernels: their int8 quads transposed (per block, quad c of row k at
+  // [c][k]; for Q8_0 each byte + 128, kernels.h) and their d and s per block side by side.
+  const int64_t groups16 = x16 ? padded / 16 : 0;
   const uint32_t byte_bias = q8_x16 ? 0x80808080u : 0;
-  const int64_t groups16 = x16 ? tokens / 16 : 0;
   std::vector<int32_t> aq(groups16 * blocks * 128);
   std::vector<float> ds16(groups16 * blocks * 32);
   pool.parallel_for(groups16, [&](int64_t g0, int64_t g1) {
@@ -165,33 +173,43 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
   }, 1);
   pool.parallel_for(tiles * chunks, [&](int64_t i0, int64_t i1) {
     for (int64_t item = i0; item < i1; ++item) {
-      const int64_t t0 = item / chunks * tile, nt = std::min(tile, tokens - t0);
+      const int64_t t0 = item / chunks * tile, nt = std::min(tile, padded - t0);
       const int64_t r0 = item % chunks * chunk, r1 = std::min(w.rows, r0 + chunk);
       float* yt = y + t0 * w.rows;
+      // A group kernel `product(weights, first row, end row, out, ldy)` over the group of rows
+      // starting at tile row t: straight into y, or, for the padded last group, into a buffer whose
+      // real rows are copied out (the weights offset to r0, so the buffer is only the chunk wide).
+      const auto run_group = [&](int64_t rows_in_group, int64_t t, const auto& product) {
+        const int64_t real = std::min(rows_in_group, tokens - (t0 + t));
+        if (real == rows_in_group) return product(w.data.data(), r0, r1, yt + t * w.rows, w.rows);
+        float part[16 * kPrefillChunk];
+        const int64_t n = r1 - r0;
+        product(w.data.data() + r0 * w.row_bytes, 0, n, part, n);
+        for (int64_t i = 0; i < real; ++i) std::memcpy(yt + (t + i) * w.rows + r0, part + i * n, n * sizeof(float));
+      };
+      int64_t t = 0;
       switch (w.type) {
-        case gguf::GgmlType::kQ8_0: {
-          int64_t t = 0;
-          for (; x16 && t0 + t + 16 <= groups16 * 16 && t + 16 <= nt; t += 16)
-            k.matmul_q8_0_x16(w.data.data(), w.row_bytes, r0, r1, blocks, aq.data() + (t0 + t) / 16 * blocks * 128,
-                              ds16.data() + (t0 + t) / 16 * blocks * 32, yt + t * w.rows, w.rows);
-          if (t < nt)
-            k.matmul_q8_0(w.data.data(), w.row_bytes, r0, r1, blocks, acts + (t0 + t) * blocks, nt - t,
-                          yt + t * w.rows, w.rows);
+        case gguf::GgmlType::kQ8_0:
+          for (; q8_x16 && t < nt; t += 16)
+            run_group(16, t, [&](const uint8_t* wr, int64_t a, int64_t e, float* out, int64_t ld) {
+              k.matmul_q8_0_x16(wr, w.row_bytes, a, e, blocks, aq.data() + (t0 + t) / 16 * blocks * 128,
+                                ds16.data() + (t0 + t) / 16 * blocks * 32, out, ld);
+            });
+          if (t < nt) k.matmul_q8_0(w.data.data(), w.row_bytes, r0, r1, blocks, acts + t0 * blocks, nt, yt, w.rows);
           break;
-        }
-        case gguf::GgmlType::kQ4_1: {
-          int64_t t = 0;  // tiles start at multiples of 64, so a tile's groups of 16 and 8 are the matrix's
-          for (; x16 && t0 + t + 16 <= groups16 * 16 && t + 16 <= nt; t += 16)
-            k.matmul_q4_1_x16(w.data.data(), w.row_bytes, r0, r1, blocks, aq.data() + (t0 + t) / 16 * blocks * 128,
-                              ds16.data() + (t0 + t) / 16 * blocks * 32, yt + t * w.rows, w.rows);
-          for (; x8 && t + 8 <= nt; t += 8)
-            k.matmul_q4_1_x8(w.data.data(), w.row_bytes, r0, r1, blocks, acts + (t0 + t) * blocks,
-                             ds.data() + (t0 + t) / 8 * blocks * 16, yt + t * w.rows, w.rows);
-          if (t < nt)
-            k.matmul_q4_1(w.data.data(), w.row_bytes, r0, r1, blocks, acts + (t0 + t) * blocks, nt - t,
-                          yt + t * w.rows, w.rows);
+        case gguf::GgmlType::kQ4_1:
+          for (; x16 && t < nt; t += 16)
+            run_group(16, t, [&](const uint8_t* wr, int64_t a, int64_t e, float* out, int64_t ld) {
+              k.matmul_q4_1_x16(wr, w.row_bytes, a, e, blocks, aq.data() + (t0 + t) / 16 * blocks * 128,
+                                ds16.data() + (t0 + t) / 16 * blocks * 32, out, ld);
+            });
+          for (; x8 && t < nt; t += 8)
+            run_group(8, t, [&](const uint8_t* wr, int64_t a, int64_t e, float* out, int64_t ld) {
+              k.matmul_q4_1_x8(wr, w.row_bytes, a, e, blocks, acts + (t0 + t) * blocks,
+                               ds.data() + (t0 + t) / 8 * blocks * 16, out, ld);
+            });
+          if (t < nt) k.matmul_q4_1(w.data.data(), w.row_bytes, r0, r1, blocks, acts + t0 * blocks, nt, yt, w.rows);
           break;
-        }
         default: k.matmul_f32(w.floats(), w.cols, r0, r1, x + t0 * w.cols, nt, yt, w.rows); break;
       }
     }

@@ -8,6 +8,7 @@
 // (plus 1e-4 of float32 accumulation slack).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <thread>
@@ -213,6 +214,39 @@ TEST(CpuKernels, Q8_0TileAndSixteenRowKernelsGiveTheBlockOrderFloats) {
           }
           ASSERT_EQ(got[t * rows + r], acc) << k.name << " tokens " << tokens << " token " << t << " row " << r;
         }
+    }
+  }
+}
+
+// Prefill stacks the prompts of a batch into one matrix of activation rows. A prompt's rows get the
+// same floats stacked with others as alone, on every build this CPU runs: every row of a prefill
+// goes through the group kernels (the last group padded), never the 4-row kernels, whose float
+// order differs. Prompts long enough for the group kernels alone (Q4_1: 8 rows; Q8_0: 16 where the
+// build has x16 or tiles); in the stack they sit at offsets that are not multiples of 8.
+TEST(CpuKernels, APromptsRowsGetTheSameFloatsAloneAsStackedWithOthers) {
+  std::mt19937 rng(33);
+  const int64_t rows = 40, cols = 256;
+  for (GgmlType type : {GgmlType::kQ4_1, GgmlType::kQ8_0}) {
+    const WeightMatrix w = random_matrix(type, rows, cols, rng);
+    const std::vector<int64_t> lengths = type == GgmlType::kQ4_1 ? std::vector<int64_t>{19, 8, 45, 11}
+                                                                 : std::vector<int64_t>{19, 16, 45, 21};
+    int64_t total = 0;
+    for (int64_t n : lengths) total += n;
+    const std::vector<float> x = random_floats(total * cols, rng);
+    for (Isa isa : vector_isas()) {
+      const KernelTable& k = kernels(isa);
+      std::vector<QBlock8> scratch;
+      ThreadPool two(2);
+      std::vector<float> stacked(total * rows);
+      matmul(w, x.data(), total, stacked.data(), two, k, scratch);
+      int64_t at = 0;
+      for (int64_t n : lengths) {
+        std::vector<float> alone(n * rows);
+        matmul(w, x.data() + at * cols, n, alone.data(), two, k, scratch);
+        EXPECT_TRUE(std::equal(alone.begin(), alone.end(), stacked.begin() + at * rows))
+            << k.name << (type == GgmlType::kQ4_1 ? " Q4_1" : " Q8_0") << ", the prompt of " << n << " rows at row " << at;
+        at += n;
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 // The quantised CPU path's prefill products (google-benchmark): runtime/cpu/weight_matrix.h's
 // matmul of a Q4_1 or Q8_0 matrix by a 2,048-row activation matrix, on every kernel build this CPU
-// runs (avx2; avx512 = for Q4_1 the x16 VNNI kernel, for Q8_0 the 4-row kernels; avx512-amx = the
-// AMX tile kernels), so each build's figure has the one before as its reference in the same run. The shapes are SmolLM2-135M's four products
+// runs (avx2; avx512 = the x16 VNNI kernels; avx512-amx = the AMX tile kernels), so each build's
+// figure has the one before as its reference in the same run. The shapes are SmolLM2-135M's four products
 // a layer (q, k and v stacked; o; gate and up stacked; down), with random weights and activations:
 // the time of a product depends on its shape, not its values. Counters: GOP/s (2 x rows x cols x
 // tokens a product).

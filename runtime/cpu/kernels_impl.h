@@ -370,9 +370,16 @@ inline void load_tile_config() {
 // (8 x 16 int32 = 512 bytes), then d_w and m_w as 16 floats each; rows past n are zero weights with
 // zero scales.
 constexpr int64_t kTilePackPerBlock = 640;
+// One block's 32 weight bytes of 16 rows (rows[i] = row i's bytes) as a B tile: 8 x 16 int32,
+// B[c][i] = bytes 4c..4c+3 of row i.
+void store_b_tile(const int32_t (&rows)[16][8], int32_t* bt) {
+  const __m512i rows_of = _mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120);
+  for (int c = 0; c < 8; ++c)
+    _mm512_store_si512(bt + c * 16, _mm512_i32gather_epi32(_mm512_add_epi32(rows_of, _mm512_set1_epi32(c)), &rows[0][0], 4));
+}
+
 void pack_q4_1_tile(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, int64_t blocks, uint8_t* pack) {
   const __m128i low = _mm_set1_epi8(0xF);
-  const __m512i rows_of = _mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120);
   for (int64_t b = 0; b < blocks; ++b) {
     alignas(64) int32_t unpacked[16][8];
     float* d = reinterpret_cast<float*>(pack + b * kTilePackPerBlock + 512);
@@ -388,10 +395,43 @@ void pack_q4_1_tile(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, i
         d[i] = 0, d[16 + i] = 0;
       }
     }
-    int32_t* bt = reinterpret_cast<int32_t*>(pack + b * kTilePackPerBlock);
-    for (int c = 0; c < 8; ++c)
-      _mm512_store_si512(bt + c * 16, _mm512_i32gather_epi32(_mm512_add_epi32(rows_of, _mm512_set1_epi32(c)),
-                                                             &unpacked[0][0], 4));
+    store_b_tile(unpacked, reinterpret_cast<int32_t*>(pack + b * kTilePackPerBlock));
+  }
+}
+
+// Every block's 16 x 16 exact int sums of one packed weight tile against one tile of activations,
+// into `sums` (blocks x 256 int32): signed activations by unsigned (Q4_1's nibbles, TDPBSUD) or
+// signed (Q8_0, TDPBSSD) weights.
+template <bool kSignedWeights>
+void tile_block_sums(const uint8_t* pack, int64_t blocks, const int8_t* aq, int32_t* sums) {
+  int64_t b = 0;  // two blocks a step, into two C tiles
+  for (; b + 2 <= blocks; b += 2) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_loadd(4, aq + b * 512, 32);
+    _tile_loadd(6, pack + b * kTilePackPerBlock, 64);
+    _tile_loadd(5, aq + (b + 1) * 512, 32);
+    _tile_loadd(7, pack + (b + 1) * kTilePackPerBlock, 64);
+    if constexpr (kSignedWeights) {
+      _tile_dpbssd(0, 4, 6);
+      _tile_dpbssd(1, 5, 7);
+    } else {
+      _tile_dpbsud(0, 4, 6);
+      _tile_dpbsud(1, 5, 7);
+    }
+    _tile_stored(0, sums + b * 256, 64);
+    _tile_stored(1, sums + (b + 1) * 256, 64);
+  }
+  if (b < blocks) {
+    _tile_zero(0);
+    _tile_loadd(4, aq + b * 512, 32);
+    _tile_loadd(6, pack + b * kTilePackPerBlock, 64);
+    if constexpr (kSignedWeights) {
+      _tile_dpbssd(0, 4, 6);
+    } else {
+      _tile_dpbsud(0, 4, 6);
+    }
+    _tile_stored(0, sums + b * 256, 64);
   }
 }
 
@@ -406,26 +446,8 @@ void pack_q4_1_tile(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, i
 // tiles a step, measured no faster on a Xeon (Emerald Rapids, 2 cores), so the simple form stays.
 void tile_q4_1_amx(const uint8_t* pack, int64_t blocks, const int8_t* aq, const float* ds, int64_t nt, int64_t n,
                    int32_t* sums, float* y, int64_t ldy) {
-  int64_t b = 0;  // two blocks a step, into two C tiles
-  for (; b + 2 <= blocks; b += 2) {
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_loadd(4, aq + b * 512, 32);
-    _tile_loadd(6, pack + b * kTilePackPerBlock, 64);
-    _tile_loadd(5, aq + (b + 1) * 512, 32);
-    _tile_loadd(7, pack + (b + 1) * kTilePackPerBlock, 64);
-    _tile_dpbsud(0, 4, 6);
-    _tile_dpbsud(1, 5, 7);
-    _tile_stored(0, sums + b * 256, 64);
-    _tile_stored(1, sums + (b + 1) * 256, 64);
-  }
-  if (b < blocks) {
-    _tile_zero(0);
-    _tile_loadd(4, aq + b * 512, 32);
-    _tile_loadd(6, pack + b * kTilePackPerBlock, 64);
-    _tile_dpbsud(0, 4, 6);
-    _tile_stored(0, sums + b * 256, 64);
-  }
+  tile_block_sums<false>(pack, blocks, aq, sums);
+  int64_t b = 0;
   __m512 acc[16];
   for (int t = 0; t < 16; ++t) acc[t] = _mm512_setzero_ps();
   for (b = 0; b < blocks; ++b) {
@@ -483,11 +505,7 @@ void pack_q8_0_tile(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, i
         d[i] = 0;
       }
     }
-    const __m512i rows_of = _mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120);
-    int32_t* bt = reinterpret_cast<int32_t*>(pack + b * kTilePackPerBlock);
-    for (int c = 0; c < 8; ++c)
-      _mm512_store_si512(bt + c * 16, _mm512_i32gather_epi32(_mm512_add_epi32(rows_of, _mm512_set1_epi32(c)),
-                                                             &rows[0][0], 4));
+    store_b_tile(rows, reinterpret_cast<int32_t*>(pack + b * kTilePackPerBlock));
   }
 }
 
@@ -495,29 +513,10 @@ void pack_q8_0_tile(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, i
 // acc = fma(float(sum), d_w * d_a, acc), in block order (the floats kernels.h promises).
 void tile_q8_0_amx(const uint8_t* pack, int64_t blocks, const int8_t* aq, const float* ds, int64_t nt, int64_t n,
                    int32_t* sums, float* y, int64_t ldy) {
-  int64_t b = 0;
-  for (; b + 2 <= blocks; b += 2) {
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_loadd(4, aq + b * 512, 32);
-    _tile_loadd(6, pack + b * kTilePackPerBlock, 64);
-    _tile_loadd(5, aq + (b + 1) * 512, 32);
-    _tile_loadd(7, pack + (b + 1) * kTilePackPerBlock, 64);
-    _tile_dpbssd(0, 4, 6);
-    _tile_dpbssd(1, 5, 7);
-    _tile_stored(0, sums + b * 256, 64);
-    _tile_stored(1, sums + (b + 1) * 256, 64);
-  }
-  if (b < blocks) {
-    _tile_zero(0);
-    _tile_loadd(4, aq + b * 512, 32);
-    _tile_loadd(6, pack + b * kTilePackPerBlock, 64);
-    _tile_dpbssd(0, 4, 6);
-    _tile_stored(0, sums + b * 256, 64);
-  }
+  tile_block_sums<true>(pack, blocks, aq, sums);
   __m512 acc[16];
   for (int t = 0; t < 16; ++t) acc[t] = _mm512_setzero_ps();
-  for (b = 0; b < blocks; ++b) {
+  for (int64_t b = 0; b < blocks; ++b) {
     const __m512 dw = _mm512_load_ps(reinterpret_cast<const float*>(pack + b * kTilePackPerBlock + 512));
     const float* da = ds + b * 32;
 #pragma GCC unroll 16

@@ -471,18 +471,21 @@ void tile_q4_1_amx(const uint8_t* pack, int64_t blocks, const int8_t* aq, const 
   for (int64_t t = 0; t < nt; ++t) _mm512_mask_storeu_ps(y + t * ldy, lanes, _mm512_add_ps(acc[t], accm[t]));
 }
 
-void matmul_q4_1_tiles_amx(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
-                           const int8_t* aq, const float* ds, int64_t tokens, float* y, int64_t ldy, uint8_t* scratch) {
+// Rows [r0, r1) against `tokens` activation rows by tiles (kernels.h's matmul_*_tiles): each 16-row
+// weight tile packed once (PackTile), then multiplied by every tile of activations (Tile).
+template <auto PackTile, auto Tile>
+void matmul_tiles_amx(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const int8_t* aq,
+                      const float* ds, int64_t tokens, float* y, int64_t ldy, uint8_t* scratch) {
   load_tile_config();
   // scratch (kernels.h): the packed weight tile, then the tile's sums.
   uint8_t* pack = scratch;
   int32_t* sums = reinterpret_cast<int32_t*>(scratch + blocks * kTilePackPerBlock);
   for (int64_t r = r0; r < r1; r += 16) {
     const int64_t n = r1 - r < 16 ? r1 - r : 16;
-    pack_q4_1_tile(w, row_bytes, r, n, blocks, pack);
+    PackTile(w, row_bytes, r, n, blocks, pack);
     for (int64_t t = 0; t < tokens; t += 16)
-      tile_q4_1_amx(pack, blocks, aq + t / 16 * blocks * 512, ds + t / 16 * blocks * 32,
-                    tokens - t < 16 ? tokens - t : 16, n, sums, y + t * ldy + r, ldy);
+      Tile(pack, blocks, aq + t / 16 * blocks * 512, ds + t / 16 * blocks * 32, tokens - t < 16 ? tokens - t : 16, n,
+           sums, y + t * ldy + r, ldy);
   }
   _tile_release();
 }
@@ -526,21 +529,6 @@ void tile_q8_0_amx(const uint8_t* pack, int64_t blocks, const int8_t* aq, const 
   }
   const __mmask16 lanes = static_cast<__mmask16>((1u << n) - 1);
   for (int64_t t = 0; t < nt; ++t) _mm512_mask_storeu_ps(y + t * ldy, lanes, acc[t]);
-}
-
-void matmul_q8_0_tiles_amx(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
-                           const int8_t* aq, const float* ds, int64_t tokens, float* y, int64_t ldy, uint8_t* scratch) {
-  load_tile_config();
-  uint8_t* pack = scratch;
-  int32_t* sums = reinterpret_cast<int32_t*>(scratch + blocks * kTilePackPerBlock);
-  for (int64_t r = r0; r < r1; r += 16) {
-    const int64_t n = r1 - r < 16 ? r1 - r : 16;
-    pack_q8_0_tile(w, row_bytes, r, n, blocks, pack);
-    for (int64_t t = 0; t < tokens; t += 16)
-      tile_q8_0_amx(pack, blocks, aq + t / 16 * blocks * 512, ds + t / 16 * blocks * 32,
-                    tokens - t < 16 ? tokens - t : 16, n, sums, y + t * ldy + r, ldy);
-  }
-  _tile_release();
 }
 #endif
 
@@ -1116,12 +1104,12 @@ void matmul_q4_1_x8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1,
 #if defined(AIMICIUS_CPU_HAS_TILES)
 void matmul_q4_1_tiles(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const int8_t* aq,
                        const float* ds, int64_t tokens, float* y, int64_t ldy, uint8_t* scratch) {
-  matmul_q4_1_tiles_amx(w, row_bytes, r0, r1, blocks, aq, ds, tokens, y, ldy, scratch);
+  matmul_tiles_amx<pack_q4_1_tile, tile_q4_1_amx>(w, row_bytes, r0, r1, blocks, aq, ds, tokens, y, ldy, scratch);
 }
 
 void matmul_q8_0_tiles(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const int8_t* aq,
                        const float* ds, int64_t tokens, float* y, int64_t ldy, uint8_t* scratch) {
-  matmul_q8_0_tiles_amx(w, row_bytes, r0, r1, blocks, aq, ds, tokens, y, ldy, scratch);
+  matmul_tiles_amx<pack_q8_0_tile, tile_q8_0_amx>(w, row_bytes, r0, r1, blocks, aq, ds, tokens, y, ldy, scratch);
 }
 #endif
 

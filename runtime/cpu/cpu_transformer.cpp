@@ -279,7 +279,7 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
   // Where the CPU has AMX-BF16, a sequence with at least kTileQueries real tokens in this forward
   // (a prefill) takes tiles for its attention in every layer its keys fit the window of; decode
   // steps and shorter runs take the float path. Decided per sequence, so a sequence's results do
-  // not depend on the others in its batch (the two paths differ in the last bits: kernels.h).
+  // not depend on the others in its batch (the two attention paths differ in the last bits).
   const bool tiles = K.attend_tiles && dk % 32 == 0 && dv % 16 == 0;
   const auto tiled_in = [&](int64_t window) {
     std::vector<char> tiled(B, 0);

@@ -8,7 +8,10 @@
 // block's offset (Q4_1's m) multiplies s instead of every value.
 //   Q8_0 weight block . activation block = d_w * d_a * sum(q_w * q_a)
 //   Q4_1 weight block . activation block = d_w * d_a * sum(nibble * q_a) + m_w * s_a
-// Integer sums are exact; only the float accumulation order differs between the ISAs. Against a
+// The floats every kernel of every build gives (the contract the tests check bit for bit): per
+// output, acc = fma(float(the block's exact int sum), d_w * d_a, acc) over the blocks in order, and
+// for Q4_1 beside it accm = fma(m_w, s_a, accm), the output acc + accm. So a row's product depends
+// only on the row and its activations, never on which kernel, ISA or batch size took it. Against a
 // float product with unrounded activations the error is the activation rounding: per value at most
 // d_a / 2, i.e. max|x| / 254 of its block.
 //
@@ -78,8 +81,7 @@ struct KernelTable {
                             uint8_t* scratch);
   // Q8_0 by AMX tiles, where the CPU has AMX-INT8 (nullptr elsewhere): matmul_q4_1_tiles' layout of
   // aq, ds (s unused), scratch and y, signed weights, each output the floats of
-  // acc = fma(float(int sum), d_w * d_a, acc) over the blocks in order. (matmul_q8_0 sums each block
-  // in eight partial lanes first, so its floats differ at the last bits; both are exact int sums.)
+  // acc = fma(float(int sum), d_w * d_a, acc) over the blocks in order (the contract above).
   void (*matmul_q8_0_tiles)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
                             const int8_t* aq, const float* ds, int64_t tokens, float* y, int64_t ldy,
                             uint8_t* scratch);

@@ -66,6 +66,7 @@ inline float gelu_tanh_scalar(float x) {
   }
 }
 
+// The products of kernels.h's contract, one output at a time: every build's kernels give these floats.
 [[maybe_unused]] float row_q8_0_scalar(const uint8_t* row, int64_t blocks, const QBlock8* a) {
   float acc = 0;
   for (int64_t b = 0; b < blocks; ++b) {
@@ -73,21 +74,22 @@ inline float gelu_tanh_scalar(float x) {
     const int8_t* q = reinterpret_cast<const int8_t*>(blk + 2);
     int isum = 0;
     for (int j = 0; j < kBlock; ++j) isum += q[j] * a[b].q[j];
-    acc += half_at(blk) * a[b].d * static_cast<float>(isum);
+    acc = __builtin_fmaf(static_cast<float>(isum), half_at(blk) * a[b].d, acc);
   }
   return acc;
 }
 
 [[maybe_unused]] float row_q4_1_scalar(const uint8_t* row, int64_t blocks, const QBlock8* a) {
-  float acc = 0;
+  float acc = 0, accm = 0;
   for (int64_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * 20;
     const uint8_t* qs = blk + 4;
     int isum = 0;
     for (int j = 0; j < 16; ++j) isum += (qs[j] & 0xF) * a[b].q[j] + (qs[j] >> 4) * a[b].q[j + 16];
-    acc += half_at(blk) * a[b].d * static_cast<float>(isum) + half_at(blk + 2) * a[b].s;
+    acc = __builtin_fmaf(static_cast<float>(isum), half_at(blk) * a[b].d, acc);
+    accm = __builtin_fmaf(half_at(blk + 2), a[b].s, accm);
   }
-  return acc;
+  return acc + accm;
 }
 
 [[maybe_unused]] float dot_scalar(const float* a, const float* b, int64_t n) {
@@ -190,44 +192,106 @@ void quantize_row_avx(const float* x, int64_t cols, QBlock8* out) {
   }
 }
 
-// One weight row against NT activation rows (`blocks` apart): NT dot products.
-template <int NT>
-void row_q8_0_avx(const uint8_t* row, int64_t blocks, const QBlock8* a, float* out) {
-  __m256 acc[NT];
-  for (int i = 0; i < NT; ++i) acc[i] = _mm256_setzero_ps();
-  for (int64_t b = 0; b < blocks; ++b) {
-    const uint8_t* blk = row + b * 34;
-    const float d = half_at(blk);
-    const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2));
-    const __m256i wabs = _mm256_sign_epi8(w, w);
-    for (int i = 0; i < NT; ++i) {
-      const QBlock8& x = a[i * blocks + b];
-      const __m256i q = _mm256_sign_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q)), w);
-      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_u8s8(wabs, q)), _mm256_set1_ps(d * x.d), acc[i]);
-    }
-  }
-  for (int i = 0; i < NT; ++i) out[i] = hsum(acc[i]);
+// Lane k of the result = the sum of all of i[k]'s int32 lanes: hadd pairs within 128-bit halves,
+// then add the halves.
+inline __m256i lane_sums8(const __m256i (&i)[8]) {
+  const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(i[0], i[1]), _mm256_hadd_epi32(i[2], i[3]));
+  const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(i[4], i[5]), _mm256_hadd_epi32(i[6], i[7]));
+  return _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20), _mm256_permute2x128_si256(h0, h1, 0x31));
+}
+
+// The two half floats at p + offset[k] (lane k), as floats: *first the halves at that byte, *second
+// the ones after them (Q4_1's d and m; Q8_0's d and its first two weight bytes, unused).
+inline void half_pairs8(const uint8_t* p, __m256i offset, __m256* first, __m256* second) {
+  const __m256i v = _mm256_i32gather_epi32(reinterpret_cast<const int*>(p), offset, 1);
+  // packus keeps 128-bit halves: [first 0-3, second 0-3 | first 4-7, second 4-7]; the permute
+  // puts the four 64-bit runs in the order 0, 2, 1, 3.
+  const __m256i halves = _mm256_permute4x64_epi64(
+      _mm256_packus_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0xFFFF)), _mm256_srli_epi32(v, 16)), 0xD8);
+  *first = _mm256_cvtph_ps(_mm256_castsi256_si128(halves));
+  *second = _mm256_cvtph_ps(_mm256_extracti128_si256(halves, 1));
+}
+
+// The products of fewer activation rows than the group kernels take (decode): weight rows r..r+n-1
+// (n <= 8, one per lane; lanes past n repeat the last row and are not stored) against NT activation
+// rows (`blocks` apart), into y[i * ldy + r + k]. Each block's exact int sums of the 8 rows are
+// reduced to one lane per row (lane_sums8) and scaled per lane in block order, as the x8 kernel
+// does with activation rows in its lanes: kernels.h's floats, whatever kernel or batch a row meets.
+inline __m256i row_offsets8(int64_t row_bytes, int64_t n) {
+  alignas(32) int32_t off[8];
+  for (int64_t k = 0; k < 8; ++k) off[k] = static_cast<int32_t>((k < n ? k : n - 1) * row_bytes);
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(off));
 }
 
 template <int NT>
-void row_q4_1_avx(const uint8_t* row, int64_t blocks, const QBlock8* a, float* out) {
+void store_rows8(const __m256 (&out)[NT], int64_t n, float* y, int64_t ldy) {
+  for (int i = 0; i < NT; ++i) {
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, out[i]);
+    for (int64_t k = 0; k < n; ++k) y[i * ldy + k] = lanes[k];
+  }
+}
+
+template <int NT>
+void rows8_q8_0_avx(const uint8_t* w, int64_t row_bytes, int64_t n, int64_t blocks, const QBlock8* a, float* y,
+                    int64_t ldy) {
+  const __m256i offset = row_offsets8(row_bytes, n);
+  const uint8_t* rows[8];
+  for (int64_t k = 0; k < 8; ++k) rows[k] = w + (k < n ? k : n - 1) * row_bytes;
   __m256 acc[NT];
-  float mins[NT];
-  for (int i = 0; i < NT; ++i) acc[i] = _mm256_setzero_ps(), mins[i] = 0;
-  const __m128i low = _mm_set1_epi8(0xF);
+  for (int i = 0; i < NT; ++i) acc[i] = _mm256_setzero_ps();
   for (int64_t b = 0; b < blocks; ++b) {
-    const uint8_t* blk = row + b * 20;
-    const float d = half_at(blk), m = half_at(blk + 2);
-    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 4));
-    const __m256i w = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), low), _mm_and_si128(raw, low));
+    __m256i wq[8];
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) wq[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[k] + b * 34 + 2));
+    __m256 dw, unused;
+    half_pairs8(w + b * 34, offset, &dw, &unused);
+#pragma GCC unroll 4
     for (int i = 0; i < NT; ++i) {
       const QBlock8& x = a[i * blocks + b];
       const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q));
-      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot_u8s8(w, q)), _mm256_set1_ps(d * x.d), acc[i]);
-      mins[i] += m * x.s;
+      // Signed by signed as unsigned |w| by q with w's sign (exact: |q| <= 127).
+      __m256i p[8];
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; ++k) p[k] = dot_u8s8(_mm256_sign_epi8(wq[k], wq[k]), _mm256_sign_epi8(q, wq[k]));
+      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lane_sums8(p)), _mm256_mul_ps(dw, _mm256_set1_ps(x.d)), acc[i]);
     }
   }
-  for (int i = 0; i < NT; ++i) out[i] = hsum(acc[i]) + mins[i];
+  store_rows8<NT>(acc, n, y, ldy);
+}
+
+template <int NT>
+void rows8_q4_1_avx(const uint8_t* w, int64_t row_bytes, int64_t n, int64_t blocks, const QBlock8* a, float* y,
+                    int64_t ldy) {
+  const __m256i offset = row_offsets8(row_bytes, n);
+  const uint8_t* rows[8];
+  for (int64_t k = 0; k < 8; ++k) rows[k] = w + (k < n ? k : n - 1) * row_bytes;
+  const __m128i low = _mm_set1_epi8(0xF);
+  __m256 acc[NT], accm[NT];
+  for (int i = 0; i < NT; ++i) acc[i] = _mm256_setzero_ps(), accm[i] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b) {
+    __m256i wq[8];
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) {
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[k] + b * 20 + 4));
+      wq[k] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), low), _mm_and_si128(raw, low));
+    }
+    __m256 dw, mw;
+    half_pairs8(w + b * 20, offset, &dw, &mw);
+#pragma GCC unroll 4
+    for (int i = 0; i < NT; ++i) {
+      const QBlock8& x = a[i * blocks + b];
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q));
+      __m256i p[8];
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; ++k) p[k] = dot_u8s8(wq[k], q);
+      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lane_sums8(p)), _mm256_mul_ps(dw, _mm256_set1_ps(x.d)), acc[i]);
+      accm[i] = _mm256_fmadd_ps(mw, _mm256_set1_ps(x.s), accm[i]);
+    }
+  }
+  __m256 out[NT];
+  for (int i = 0; i < NT; ++i) out[i] = _mm256_add_ps(acc[i], accm[i]);
+  store_rows8<NT>(out, n, y, ldy);
 }
 
 void matmul_q4_1_x8_avx(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
@@ -243,10 +307,7 @@ void matmul_q4_1_x8_avx(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t
       __m256i i[8];
       for (int k = 0; k < 8; ++k)
         i[k] = dot_u8s8(wq, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[k * blocks + b].q)));
-      // Lane k of `sum` = all of i[k]'s lanes: hadd pairs within 128-bit halves, then add the halves.
-      const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(i[0], i[1]), _mm256_hadd_epi32(i[2], i[3]));
-      const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(i[4], i[5]), _mm256_hadd_epi32(i[6], i[7]));
-      const __m256i sum = _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20), _mm256_permute2x128_si256(h0, h1, 0x31));
+      const __m256i sum = lane_sums8(i);  // lane k = activation row k's block sum
       const float* d = ds + b * 16;
       acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(_mm256_set1_ps(half_at(blk)), _mm256_loadu_ps(d)), acc);
       accm = _mm256_fmadd_ps(_mm256_set1_ps(half_at(blk + 2)), _mm256_loadu_ps(d + 8), accm);
@@ -1045,49 +1106,58 @@ void quantize_row(const float* x, int64_t cols, QBlock8* out) {
 }
 
 // Rows outer within each group of up to four activation rows: the weight rows of [r0, r1) are read
-// once per group (the caller keeps r1 - r0 small enough for them to stay in cache).
-template <typename Row1, typename Row2, typename Row3, typename Row4>
-void matmul_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const QBlock8* a,
-                 int64_t tokens, float* y, int64_t ldy, Row1 row1, Row2 row2, Row3 row3, Row4 row4) {
+// once per group (the caller keeps r1 - r0 small enough for them to stay in cache). Vector builds
+// take the weight rows eight at a time (one per lane), the scalar build one at a time.
+#if defined(__AVX2__)
+template <void (*Rows1)(const uint8_t*, int64_t, int64_t, int64_t, const QBlock8*, float*, int64_t),
+          void (*Rows2)(const uint8_t*, int64_t, int64_t, int64_t, const QBlock8*, float*, int64_t),
+          void (*Rows3)(const uint8_t*, int64_t, int64_t, int64_t, const QBlock8*, float*, int64_t),
+          void (*Rows4)(const uint8_t*, int64_t, int64_t, int64_t, const QBlock8*, float*, int64_t)>
+void matmul_rows8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const QBlock8* a,
+                  int64_t tokens, float* y, int64_t ldy) {
   for (int64_t t = 0; t < tokens; t += 4) {
     const int64_t nt = tokens - t < 4 ? tokens - t : 4;
     const QBlock8* at = a + t * blocks;
-    for (int64_t r = r0; r < r1; ++r) {
-      const uint8_t* row = w + r * row_bytes;
-      float out[4];
-      if (nt == 4) row4(row, blocks, at, out);
-      else if (nt == 3) row3(row, blocks, at, out);
-      else if (nt == 2) row2(row, blocks, at, out);
-      else row1(row, blocks, at, out);
-      for (int64_t i = 0; i < nt; ++i) y[(t + i) * ldy + r] = out[i];
+    for (int64_t r = r0; r < r1; r += 8) {
+      const uint8_t* rows = w + r * row_bytes;
+      const int64_t n = r1 - r < 8 ? r1 - r : 8;
+      float* yt = y + t * ldy + r;
+      if (nt == 4) Rows4(rows, row_bytes, n, blocks, at, yt, ldy);
+      else if (nt == 3) Rows3(rows, row_bytes, n, blocks, at, yt, ldy);
+      else if (nt == 2) Rows2(rows, row_bytes, n, blocks, at, yt, ldy);
+      else Rows1(rows, row_bytes, n, blocks, at, yt, ldy);
     }
   }
 }
-
-template <float (*Row)(const uint8_t*, int64_t, const QBlock8*), int NT>
-[[maybe_unused]] void row_scalar(const uint8_t* row, int64_t blocks, const QBlock8* a, float* out) {
-  for (int i = 0; i < NT; ++i) out[i] = Row(row, blocks, a + i * blocks);
+#else
+template <float (*Row)(const uint8_t*, int64_t, const QBlock8*)>
+void matmul_rows_scalar(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const QBlock8* a,
+                        int64_t tokens, float* y, int64_t ldy) {
+  for (int64_t t = 0; t < tokens; t += 4) {
+    const int64_t nt = tokens - t < 4 ? tokens - t : 4;
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t i = 0; i < nt; ++i) y[(t + i) * ldy + r] = Row(w + r * row_bytes, blocks, a + (t + i) * blocks);
+  }
 }
+#endif
 
 void matmul_q8_0(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const QBlock8* a,
                  int64_t tokens, float* y, int64_t ldy) {
 #if defined(__AVX2__)
-  matmul_rows(w, row_bytes, r0, r1, blocks, a, tokens, y, ldy, row_q8_0_avx<1>, row_q8_0_avx<2>, row_q8_0_avx<3>,
-              row_q8_0_avx<4>);
+  matmul_rows8<rows8_q8_0_avx<1>, rows8_q8_0_avx<2>, rows8_q8_0_avx<3>, rows8_q8_0_avx<4>>(w, row_bytes, r0, r1, blocks,
+                                                                                         a, tokens, y, ldy);
 #else
-  matmul_rows(w, row_bytes, r0, r1, blocks, a, tokens, y, ldy, row_scalar<row_q8_0_scalar, 1>,
-              row_scalar<row_q8_0_scalar, 2>, row_scalar<row_q8_0_scalar, 3>, row_scalar<row_q8_0_scalar, 4>);
+  matmul_rows_scalar<row_q8_0_scalar>(w, row_bytes, r0, r1, blocks, a, tokens, y, ldy);
 #endif
 }
 
 void matmul_q4_1(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const QBlock8* a,
                  int64_t tokens, float* y, int64_t ldy) {
 #if defined(__AVX2__)
-  matmul_rows(w, row_bytes, r0, r1, blocks, a, tokens, y, ldy, row_q4_1_avx<1>, row_q4_1_avx<2>, row_q4_1_avx<3>,
-              row_q4_1_avx<4>);
+  matmul_rows8<rows8_q4_1_avx<1>, rows8_q4_1_avx<2>, rows8_q4_1_avx<3>, rows8_q4_1_avx<4>>(w, row_bytes, r0, r1, blocks,
+                                                                                         a, tokens, y, ldy);
 #else
-  matmul_rows(w, row_bytes, r0, r1, blocks, a, tokens, y, ldy, row_scalar<row_q4_1_scalar, 1>,
-              row_scalar<row_q4_1_scalar, 2>, row_scalar<row_q4_1_scalar, 3>, row_scalar<row_q4_1_scalar, 4>);
+  matmul_rows_scalar<row_q4_1_scalar>(w, row_bytes, r0, r1, blocks, a, tokens, y, ldy);
 #endif
 }
 

@@ -109,10 +109,9 @@ void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, Thr
             std::vector<QBlock8>& scratch) {
   const int64_t blocks = w.cols / kBlock;
   // Prefill takes the group kernels: Q4_1 from 8 rows (x8, or x16 where the ISA has it), Q8_0 from 16
-  // where the ISA has x16. Their floats do not depend on a row's place in its group, and every row
-  // goes through them: the last group is padded with zero rows (its real rows copied out), so no
-  // row falls to the 4-row kernels, whose float order differs. A prompt prefilled beside others
-  // thus gets the floats it gets alone (as the AMX tiles below, which pad the same way).
+  // where the ISA has x16; fewer rows (decode) the 4-row kernels. Every kernel gives the same floats
+  // (kernels.h), so the choice is speed only. The last group is padded with zero rows (its real rows
+  // copied out) rather than left to the 4-row kernels, which would read the weights again.
   const bool x8 = w.type == gguf::GgmlType::kQ4_1 && tokens >= 8;
   const bool q8_x16 = w.type == gguf::GgmlType::kQ8_0 && k.matmul_q8_0_x16 != nullptr && tokens >= 16;
   const bool x16 = (x8 && k.matmul_q4_1_x16 != nullptr && tokens >= 16) || q8_x16;

@@ -41,10 +41,11 @@ WeightMatrix stack_rows(const std::vector<const WeightMatrix*>& parts);
 
 // y [tokens, w.rows] = x [tokens, w.cols] . w^T, on the pool's threads with the given kernels.
 // `scratch` is reused between calls for the activations' int8 blocks.
-// Invariant: a row's floats depend only on the row and on whether `tokens` reaches the group
-// kernels' threshold (Q4_1: 8 rows; Q8_0: 16 where the build has x16 or tiles), never on the other
-// rows or the row's place among them: prefill stacks a batch's prompts, and a prompt must get the
-// floats it gets alone (tests: CpuKernels.APromptsRowsGetTheSameFloatsAloneAsStackedWithOthers).
+// Invariant: a row's floats depend only on the row, never on `tokens`, the other rows or the row's
+// place among them (every kernel gives kernels.h's block-order floats): a forward stacks a batch's
+// prompts and decoding sequences, and each must get the floats it gets alone, however many others
+// are active (tests: CpuKernels.ASequencesRowsGetTheSameFloatsAloneAsStackedWithOthers,
+// EveryKernelGivesTheBlockOrderFloats).
 void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, ThreadPool& pool, const KernelTable& k,
             std::vector<QBlock8>& scratch);
 

@@ -1,8 +1,9 @@
 // The CPU kernels (runtime/cpu/kernels.h, weight_matrix.h): every ISA this machine has against the
 // portable scalar build, and the quantised products against dequantise-then-multiply in float64.
 //
-// Tolerances: the vector builds sum the same exact integer block sums in another float order, so
-// they match the scalar build to 1e-5 relative. Against float64 with unrounded activations the
+// Tolerances: every build's quantised products are the floats of kernels.h's contract (exact int
+// block sums, scaled and accumulated in block order), so they equal the scalar build's bit for bit,
+// whatever kernel (4-row, x8, x16, tiles) takes a row. Against float64 with unrounded activations the
 // error is the int8 rounding of the activations: each value moves by at most d_a / 2 (d_a = its
 // block's max|x| / 127), so |y - exact| <= sum_j |w_j| d_a(j) / 2, which the test computes per output
 // (plus 1e-4 of float32 accumulation slack).
@@ -96,7 +97,7 @@ void check_product(GgmlType type) {
   std::mt19937 rng(static_cast<unsigned>(type) + 7);
   const int64_t rows = 37, cols = 192;  // rows not a multiple of any chunk
   const WeightMatrix w = random_matrix(type, rows, cols, rng);
-  for (int64_t tokens : {1, 3, 5, 70}) {  // the 4-row groups, their remainders, two tiles of 64
+  for (int64_t tokens : {1, 3, 5, 8, 16, 21, 70}) {  // 4-row groups and remainders, x8, x16, tiles, two tiles of 64
     const std::vector<float> x = random_floats(tokens * cols, rng);
     std::vector<QBlock8> scratch;
     std::vector<float> ref(tokens * rows);
@@ -126,7 +127,7 @@ void check_product(GgmlType type) {
         std::vector<float> got(tokens * rows);
         matmul(w, x.data(), tokens, got.data(), *pool, kernels(isa), scratch);
         for (int64_t i = 0; i < tokens * rows; ++i)
-          ASSERT_NEAR(got[i], ref[i], 1e-5 * (std::abs(ref[i]) + 1)) << kernels(isa).name << " tokens " << tokens << " at " << i;
+          ASSERT_EQ(got[i], ref[i]) << kernels(isa).name << " tokens " << tokens << " at " << i;
       }
   }
 }
@@ -174,62 +175,70 @@ TEST(CpuKernels, Q4_1TileKernelGivesTheEightRowKernelsFloats) {
       expect_same_q4_1_products(kernels(Isa::kAmx), without, rows, cols, tokens, rng);
 }
 
-// The Q8_0 prefill kernels' floats are those kernels.h promises: per output, acc = fma(float(int
-// sum), d_w * d_a, acc) over the blocks in order, bit for bit: the AMX tile kernel for every token
-// of full and partial tiles, the 512-bit VNNI x16 kernel (activations shifted to unsigned, the shift
-// taken off again) for the tokens of whole groups of 16; weight rows not a multiple of 16, weights
-// and activations of both signs (the shift's correction is exact only if done right for each).
-TEST(CpuKernels, Q8_0TileAndSixteenRowKernelsGiveTheBlockOrderFloats) {
-  struct Build {
-    Isa isa;
-    bool tiles;  // else the x16 kernel
-  };
-  std::vector<Build> builds;
-  if (isa_supported(Isa::kAvx512) && kernels(Isa::kAvx512).matmul_q8_0_x16) builds.push_back({Isa::kAvx512, false});
-  if (isa_supported(Isa::kAmx) && kernels(Isa::kAmx).matmul_q8_0_tiles) builds.push_back({Isa::kAmx, true});
-  if (builds.empty()) GTEST_SKIP() << "this CPU or build has neither AVX-512 VNNI nor AMX-INT8: neither kernel is used here";
+// Every build's quantised products are the floats kernels.h promises, computed here independently:
+// per output acc = fma(float(int sum), d_w * d_a, acc) over the blocks in order, and for Q4_1 beside
+// it accm = fma(m_w, s_a, accm), the output acc + accm; bit for bit, on every table this CPU runs
+// (scalar, 4-row and x8 kernels, 512-bit VNNI x16 with Q8_0's activations shifted to unsigned and
+// the shift taken off, AMX tiles), for token counts that take each of them (1-5: decode's 4-row
+// kernels; 8, 16, 40: group kernels and padded groups; 600: more than one work item's span), weight
+// rows not a multiple of 8 or 16, weights and activations of both signs.
+TEST(CpuKernels, EveryKernelGivesTheBlockOrderFloats) {
+  std::vector<Isa> isas = vector_isas();
+  isas.insert(isas.begin(), Isa::kScalar);
   std::mt19937 rng(21);
   const int64_t rows = 45, cols = 320, blocks = cols / kBlock;
-  const WeightMatrix w = random_matrix(GgmlType::kQ8_0, rows, cols, rng);
   ThreadPool two(2);
-  for (const Build& build : builds) {
-    const KernelTable& k = kernels(build.isa);
-    for (int64_t tokens : {16, 40, 160, 600}) {
+  for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ4_1}) {
+    const bool q8 = type == GgmlType::kQ8_0;
+    const int64_t block_bytes = q8 ? 34 : 20;
+    const WeightMatrix w = random_matrix(type, rows, cols, rng);
+    for (int64_t tokens : {1, 2, 3, 5, 8, 16, 40, 600}) {
       const std::vector<float> x = random_floats(tokens * cols, rng);
-      std::vector<QBlock8> scratch, acts(tokens * blocks);
-      std::vector<float> got(tokens * rows);
-      matmul(w, x.data(), tokens, got.data(), two, k, scratch);
-      for (int64_t t = 0; t < tokens; ++t) k.quantize_row(x.data() + t * cols, cols, acts.data() + t * blocks);
-      const int64_t checked = build.tiles ? tokens : tokens / 16 * 16;  // the rest: the 4-row kernel
-      for (int64_t t = 0; t < checked; ++t)
+      std::vector<QBlock8> acts(tokens * blocks);
+      for (int64_t t = 0; t < tokens; ++t)  // the blocks every ISA makes (QuantizeRowIsTheSameOnEveryIsa)
+        kernels(Isa::kScalar).quantize_row(x.data() + t * cols, cols, acts.data() + t * blocks);
+      std::vector<float> expected(tokens * rows);
+      for (int64_t t = 0; t < tokens; ++t)
         for (int64_t r = 0; r < rows; ++r) {
-          float acc = 0;
+          float acc = 0, accm = 0;
           for (int64_t b = 0; b < blocks; ++b) {
-            const uint8_t* blk = w.data.data() + r * w.row_bytes + b * 34;
+            const uint8_t* blk = w.data.data() + r * w.row_bytes + b * block_bytes;
             const QBlock8& a = acts[t * blocks + b];
             int sum = 0;
-            for (int64_t j = 0; j < kBlock; ++j) sum += static_cast<int8_t>(blk[2 + j]) * a.q[j];
+            for (int64_t j = 0; j < kBlock; ++j) {
+              const int wq = q8 ? static_cast<int8_t>(blk[2 + j]) : j < 16 ? blk[4 + j] & 0xF : blk[4 + j - 16] >> 4;
+              sum += wq * a.q[j];
+            }
             const float dw = gguf::f16_to_float(static_cast<uint16_t>(blk[0] | blk[1] << 8));
             acc = std::fma(static_cast<float>(sum), dw * a.d, acc);
+            if (!q8) accm = std::fma(gguf::f16_to_float(static_cast<uint16_t>(blk[2] | blk[3] << 8)), a.s, accm);
           }
-          ASSERT_EQ(got[t * rows + r], acc) << k.name << " tokens " << tokens << " token " << t << " row " << r;
+          expected[t * rows + r] = q8 ? acc : acc + accm;
         }
+      for (Isa isa : isas) {
+        const KernelTable& k = kernels(isa);
+        std::vector<QBlock8> scratch;
+        std::vector<float> got(tokens * rows);
+        matmul(w, x.data(), tokens, got.data(), two, k, scratch);
+        for (int64_t i = 0; i < tokens * rows; ++i)
+          ASSERT_EQ(got[i], expected[i]) << k.name << (q8 ? " Q8_0" : " Q4_1") << " tokens " << tokens << " token "
+                                         << i / rows << " row " << i % rows;
+      }
     }
   }
 }
 
-// Prefill stacks the prompts of a batch into one matrix of activation rows. A prompt's rows get the
-// same floats stacked with others as alone, on every build this CPU runs: every row of a prefill
-// goes through the group kernels (the last group padded), never the 4-row kernels, whose float
-// order differs. Prompts long enough for the group kernels alone (Q4_1: 8 rows; Q8_0: 16 where the
-// build has x16 or tiles); in the stack they sit at offsets that are not multiples of 8.
-TEST(CpuKernels, APromptsRowsGetTheSameFloatsAloneAsStackedWithOthers) {
+// A forward stacks the rows of a batch (prompts being prefilled, one row per decoding sequence)
+// into one matrix of activation rows. A sequence's rows get the same floats stacked with others as
+// alone, on every build this CPU runs, whichever kernel the stack's size picks: single decode rows
+// (4-row kernels alone, group kernels or tiles among many), short and long prompts, at offsets that
+// are not multiples of 8.
+TEST(CpuKernels, ASequencesRowsGetTheSameFloatsAloneAsStackedWithOthers) {
   std::mt19937 rng(33);
   const int64_t rows = 40, cols = 256;
   for (GgmlType type : {GgmlType::kQ4_1, GgmlType::kQ8_0}) {
     const WeightMatrix w = random_matrix(type, rows, cols, rng);
-    const std::vector<int64_t> lengths = type == GgmlType::kQ4_1 ? std::vector<int64_t>{19, 8, 45, 11}
-                                                                 : std::vector<int64_t>{19, 16, 45, 21};
+    const std::vector<int64_t> lengths{1, 19, 3, 1, 8, 45, 5, 1, 16, 11, 1, 1};
     int64_t total = 0;
     for (int64_t n : lengths) total += n;
     const std::vector<float> x = random_floats(total * cols, rng);

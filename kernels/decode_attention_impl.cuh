@@ -102,6 +102,7 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
   let_next_grid_launch();    // the combine pass may be scheduled now; it waits for this grid's results
   const int qb = blockIdx.x % a.n_qb, s = blockIdx.x / a.n_qb, b = blockIdx.y;
   const int len = a.lens[b];
+  const int slot = a.slots ? a.slots[b] : b;  // read beside the length: one round trip, not two
   const int h0 = qb * QB;
   const bool single = a.splits == 1;
   const int chunk = sequence_chunk(a, len);
@@ -117,7 +118,6 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
   if (t0 >= t1 && !single) return;  // empty chunk: the combine pass skips it
   const int ld = a.chunk + 4;  // the buffer's row length (the plan's chunk), whatever this sequence's
   const int n = max(t1 - t0, 0);
-  const int slot = a.slots ? a.slots[b] : b;
 
   {
     float q[QB][8];
@@ -236,15 +236,17 @@ __global__ void __launch_bounds__(kDecodeThreads, 2) decode_split_kernel(DecodeA
 }
 
 // One block of kCombineThreads per (h, b): out = sum_s 2^(lse_s - M) o_s / sum_s 2^(lse_s - M) over
-// the chunks that hold tokens. The weighted sum runs over the splits in parallel (DV / 4 lanes of
-// float4 per partial row, NT / (DV / 4) split lanes, then a sum through shared memory): one split
-// per loop iteration serialised an L2 round trip per split (16 us at 64 splits, ncu on an H200).
+// the chunks that hold tokens. The splits are summed in parallel (DV / 4 lanes of float4 per
+// partial row, NT / (DV / 4) split lanes): one split per loop iteration serialised an L2 round trip
+// per split (16 us at 64 splits, ncu on an H200). Each split lane keeps a running log-sum-exp
+// over its splits, so a split's lse and its partial row are read together (one round trip, no
+// block-wide maximum first), and the lanes are merged once through shared memory.
 constexpr int kCombineThreads = 128;
 
 template <typename T, int DV>
 __global__ void __launch_bounds__(kCombineThreads) decode_combine_kernel(DecodeArgs a) {
   constexpr int NT = kCombineThreads, L = DV / 4, SL = NT / L;
-  __shared__ float red[NT / 32];
+  __shared__ float lane_max[SL], lane_weight[SL];
   __shared__ float4 lane_sum[SL][L];
   wait_for_previous_grid();  // the split pass's partial outputs
   let_next_grid_launch();
@@ -259,45 +261,42 @@ __global__ void __launch_bounds__(kCombineThreads) decode_combine_kernel(DecodeA
   const int chunk = sequence_chunk(a, len);
   const int valid = len > 0 ? (len + chunk - 1) / chunk : 0;
   const float* lse = a.partial_lse + row * a.splits;
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-
-  float m = -INFINITY;
-  for (int s = threadIdx.x; s < valid; s += NT) m = fmaxf(m, lse[s]);
-#pragma unroll
-  for (int o = 16; o >= 1; o /= 2) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
-  if (lane == 0) red[warp] = m;
-  __syncthreads();
-  m = red[0];
-  for (int w = 1; w < NT / 32; ++w) m = fmaxf(m, red[w]);
-  __syncthreads();
-
-  float wsum = 0.0f;
-  for (int s = threadIdx.x; s < valid; s += NT) wsum += exp2f(lse[s] - m);
-#pragma unroll
-  for (int o = 16; o >= 1; o /= 2) wsum += __shfl_xor_sync(0xffffffffu, wsum, o);
-  if (lane == 0) red[warp] = wsum;
-  __syncthreads();
-  wsum = 0.0f;
-  for (int w = 0; w < NT / 32; ++w) wsum += red[w];
-
   const int l4 = threadIdx.x % L, sl = threadIdx.x / L;
   const float* part = a.partial_out + row * a.splits * DV + l4 * 4;
+
+  // This lane's splits sl, sl + SL, ...: m its largest lse so far, weight and acc scaled by 2^-m.
+  float m = -INFINITY, weight = 0.0f;
   float4 acc = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
 #pragma unroll 4
   for (int s = sl; s < valid; s += SL) {
-    const float w = exp2f(lse[s] - m);
+    const float ls = lse[s];
     const float4 v = *reinterpret_cast<const float4*>(part + static_cast<int64_t>(s) * DV);
-    acc.x = fmaf(w, v.x, acc.x), acc.y = fmaf(w, v.y, acc.y), acc.z = fmaf(w, v.z, acc.z), acc.w = fmaf(w, v.w, acc.w);
+    const float m_new = fmaxf(m, ls);  // finite: a split with tokens has a finite lse
+    const float keep = exp2f(m - m_new), w = exp2f(ls - m_new);
+    weight = fmaf(weight, keep, w);
+    acc.x = fmaf(acc.x, keep, w * v.x), acc.y = fmaf(acc.y, keep, w * v.y);
+    acc.z = fmaf(acc.z, keep, w * v.z), acc.w = fmaf(acc.w, keep, w * v.w);
+    m = m_new;
   }
   lane_sum[sl][l4] = acc;
+  if (l4 == 0) lane_max[sl] = m, lane_weight[sl] = weight;
   __syncthreads();
   if (threadIdx.x < L) {
-    float4 sum = lane_sum[0][threadIdx.x];
-    for (int i = 1; i < SL; ++i) {
-      const float4 v = lane_sum[i][threadIdx.x];
-      sum.x += v.x, sum.y += v.y, sum.z += v.z, sum.w += v.w;
+    float mx = -INFINITY;
+#pragma unroll
+    for (int i = 0; i < SL; ++i) mx = fmaxf(mx, lane_max[i]);
+    float wsum = 0.0f;
+    float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    if (mx != -INFINITY) {  // else no split holds a token: zeros
+#pragma unroll
+      for (int i = 0; i < SL; ++i) {
+        const float f = exp2f(lane_max[i] - mx);  // 0 for a lane without splits
+        const float4 v = lane_sum[i][threadIdx.x];
+        wsum = fmaf(lane_weight[i], f, wsum);
+        sum.x = fmaf(v.x, f, sum.x), sum.y = fmaf(v.y, f, sum.y), sum.z = fmaf(v.z, f, sum.z), sum.w = fmaf(v.w, f, sum.w);
+      }
     }
-    const float inv = valid > 0 ? 1.0f / wsum : 0.0f;
+    const float inv = wsum > 0.0f ? 1.0f / wsum : 0.0f;
     T* o = out + threadIdx.x * 4;
     o[0] = from_float<T>(sum.x * inv), o[1] = from_float<T>(sum.y * inv);
     o[2] = from_float<T>(sum.z * inv), o[3] = from_float<T>(sum.w * inv);

@@ -162,7 +162,11 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   const int qb = blockIdx.x % a.n_qb;
   const int s = blockIdx.x / a.n_qb;
   const int b = blockIdx.y;
+  // The length and the cache slot are read together: both come from memory (DRAM when the step
+  // begins cold), and reading the slot after the length's branches put a second round trip before
+  // the block's first K/V copy.
   const int len = a.lens[b];
+  const int slot = a.slots ? a.slots[b] : b;
   const int h0 = qb * QB;
   const bool single = a.splits == 1;
   if (len > a.splits * a.chunk) {
@@ -178,7 +182,6 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   // Empty chunk: the combine pass skips it (one split of an empty context writes zeros).
   if (t0 >= t1 && !single) return;
   const int n = max(t1 - t0, 0);
-  const int slot = a.slots ? a.slots[b] : b;
   // Each thread computes the VB offsets itself (registers: the loops over j are unrolled), so no
   // barrier precedes the stream.
   int64_t v_head_offset[VB];

@@ -161,18 +161,57 @@ TEST(GgufModel, QuantizedCpuPathMatchesTheDequantisedModel) {
   for (const auto& [p, row] : {std::pair{p1, 0}, std::pair{p2, 1}}) {
     KVCache alone = q->make_cache(1, 16);
     const torch::Tensor one = q->prefill({p}, alone, {0});
-    EXPECT_LT((together[row] - one[0]).abs().max().item<double>(), 1e-5);
+    EXPECT_TRUE(torch::equal(together[row], one[0])) << "prompt " << row;  // every kernel's floats are one order
   }
   const torch::Tensor step = q->forward(torch::tensor({int64_t{5}, int64_t{6}}).view({2, 1}), both, {0, 1}, true);
   std::vector<int32_t> p1_more = p1;
   p1_more.push_back(5);
   KVCache whole = q->make_cache(1, 16);
-  EXPECT_LT((step[0] - q->prefill({p1_more}, whole, {0})[0]).abs().max().item<double>(), 1e-5);
+  EXPECT_TRUE(torch::equal(step[0], q->prefill({p1_more}, whole, {0})[0]));
+}
+
+// A decoding sequence's logits do not depend on how many others decode beside it: its step alone,
+// among 8 (from 8 rows the products take the x8 kernels) and among 17 (x16, or AMX tiles from 16),
+// bit for bit. Every quantised kernel gives the same floats (runtime/cpu/kernels.h); before, a lone
+// step took the 4-row kernels, whose float order differed, so a run's greedy tokens could change
+// with its batch (resumed after a crash, sharded, or served beside other requests).
+TEST(GgufModel, ADecodeStepIsTheSameAloneAndAmongOthers) {
+  ScratchDir dir;
+  ModelConfig c = write_tiny_checkpoint(dir);
+  GgufWriteOptions quantized;
+  quantized.quantized = true;
+  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "q.gguf", quantized);
+  const auto q = Model::load(dir.path() / "q.gguf", {});
+  ASSERT_NE(q->cpu_path(), "");
+  torch::NoGradGuard no_grad;
+  std::mt19937 rng(5);
+  std::vector<std::vector<int32_t>> prompts(17);
+  std::vector<int64_t> next(17);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    prompts[i].resize(3 + rng() % 10);
+    for (int32_t& t : prompts[i]) t = static_cast<int32_t>(rng() % c.vocab_size);
+    next[i] = static_cast<int64_t>(rng() % c.vocab_size);
+  }
+  torch::Tensor alone;
+  for (int64_t n : {1, 8, 17}) {
+    KVCache cache = q->make_cache(n, 32);
+    std::vector<int64_t> slots(n);
+    for (int64_t i = 0; i < n; ++i) slots[i] = i;
+    q->prefill({prompts.begin(), prompts.begin() + n}, cache, slots);
+    const torch::Tensor step =
+        q->forward(torch::tensor(std::vector<int64_t>(next.begin(), next.begin() + n)).view({n, 1}), cache, slots, true);
+    if (n == 1) {
+      alone = step[0].clone();
+      EXPECT_GT(alone.std().item<double>(), 0.05);  // logits that differ: the comparison means something
+    } else {
+      EXPECT_TRUE(torch::equal(step[0], alone)) << "the step among " << n << " sequences";
+    }
+  }
 }
 
 // The same with head dims of 32, where a sequence of >= 16 tokens in a forward takes the AMX-BF16
 // tile attention on CPUs that have it (runtime/cpu/kernels.h; elsewhere all of this runs the float
-// path and must hold as well): prompts of 40 and 20 tokens (tiles) and 8 (float) prefilled
+// path and must hold as well): prompts of 40 and 20 tokens (tiles) and 5 (float) prefilled
 // together give, bit for bit, each prompt prefilled alone (the path is chosen per sequence, never
 // by its neighbours); and a decode step after a tiled prefill (its query on the float path) gives
 // the logits of the whole prompt prefilled by tiles, within the tile kernels' rounding.
@@ -196,9 +235,9 @@ TEST(GgufModel, TileAttentionIsChosenPerSequenceAndAgreesWithDecode) {
     for (int32_t& t : p) t = static_cast<int32_t>(rng() % c.vocab_size);
     return p;
   };
-  // 8, not 7: below 8 tokens the products take the 4-row kernels, whose float order differs from
-  // the 8-row and tile ones (kernels.h), so a short prompt alone would differ for that reason.
-  const std::vector<std::vector<int32_t>> prompts = {prompt(40), prompt(20), prompt(8)};
+  // 5 tokens: alone, its products take the 4-row kernels; beside the others, the tiles (the same
+  // floats, kernels.h).
+  const std::vector<std::vector<int32_t>> prompts = {prompt(40), prompt(20), prompt(5)};
   KVCache all = q->make_cache(3, 48);
   const torch::Tensor together = q->prefill(prompts, all, {0, 1, 2});
   for (int64_t i = 0; i < 3; ++i) {

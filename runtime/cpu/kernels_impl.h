@@ -212,17 +212,14 @@ inline void half_pairs8(const uint8_t* p, __m256i offset, __m256* first, __m256*
   *second = _mm256_cvtph_ps(_mm256_extracti128_si256(halves, 1));
 }
 
-// The products of fewer activation rows than the group kernels take (decode): weight rows r..r+n-1
-// (n <= 8, one per lane; lanes past n repeat the last row and are not stored) against NT activation
-// rows (`blocks` apart), into y[i * ldy + r + k]. Each block's exact int sums of the 8 rows are
-// reduced to one lane per row (lane_sums8) and scaled per lane in block order, as the x8 kernel
-// does with activation rows in its lanes: kernels.h's floats, whatever kernel or batch a row meets.
+// Byte offsets of eight weight rows from the first, lanes past n repeating row n - 1.
 inline __m256i row_offsets8(int64_t row_bytes, int64_t n) {
   alignas(32) int32_t off[8];
   for (int64_t k = 0; k < 8; ++k) off[k] = static_cast<int32_t>((k < n ? k : n - 1) * row_bytes);
   return _mm256_load_si256(reinterpret_cast<const __m256i*>(off));
 }
 
+// The first n lanes of each of NT result vectors into y[i * ldy + k].
 template <int NT>
 void store_rows8(const __m256 (&out)[NT], int64_t n, float* y, int64_t ldy) {
   for (int i = 0; i < NT; ++i) {
@@ -232,6 +229,11 @@ void store_rows8(const __m256 (&out)[NT], int64_t n, float* y, int64_t ldy) {
   }
 }
 
+// The products of fewer activation rows than the group kernels take (decode): weight rows 0..n-1
+// from w (n <= 8, one per lane; lanes past n repeat the last row and are not stored) against NT
+// activation rows (`blocks` apart), into y[i * ldy + k]. Each block's exact int sums of the 8 rows
+// are reduced to one lane per row (lane_sums8) and scaled per lane in block order, as the x8 kernel
+// does with activation rows in its lanes: kernels.h's floats, whatever kernel or batch a row meets.
 template <int NT>
 void rows8_q8_0_avx(const uint8_t* w, int64_t row_bytes, int64_t n, int64_t blocks, const QBlock8* a, float* y,
                     int64_t ldy) {

@@ -55,7 +55,10 @@ def layer_of(path):
 def source_files(root):
     for folder, dirs, files in os.walk(root):
         rel_folder = os.path.relpath(folder, root)
-        dirs[:] = [d for d in dirs if not (rel_folder == "." and d in SKIP_FOLDERS) and not d.startswith("build")]
+        # Hidden folders at the top are tools' scratch (.git, .deps and .ab carried to the device
+        # machine: scripts/gpu/ab-kernels.sh), never project source.
+        dirs[:] = [d for d in dirs if not (rel_folder == "." and (d in SKIP_FOLDERS or d.startswith(".")))
+                   and not d.startswith("build")]
         for name in files:
             if name.endswith(SOURCE_ENDINGS):
                 yield os.path.normpath(os.path.join(rel_folder, name))

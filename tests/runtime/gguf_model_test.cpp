@@ -81,6 +81,15 @@ ModelConfig write_tiny_checkpoint(const ScratchDir& dir) {
   return c;
 }
 
+// The checkpoint of `c` in dir/hf written as a quantised GGUF file (dir/q.gguf, as llama.cpp's
+// converter lays it out) and loaded with the default options (the CPU's quantised path).
+std::unique_ptr<Model> load_quantized_gguf(const ScratchDir& dir, const ModelConfig& c) {
+  GgufWriteOptions quantized;
+  quantized.quantized = true;
+  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "q.gguf", quantized);
+  return Model::load(dir.path() / "q.gguf", {});
+}
+
 TEST(GgufModel, MissingTensorIsAnInputErrorNamingIt) {
   ScratchDir dir;
   const ModelConfig c = write_tiny_checkpoint(dir);
@@ -139,12 +148,9 @@ TEST(GgufModel, AChatTemplateThatDoesNotParseFailsTheLoadUnderChat) {
 TEST(GgufModel, QuantizedCpuPathMatchesTheDequantisedModel) {
   ScratchDir dir;
   ModelConfig c = write_tiny_checkpoint(dir);
-  GgufWriteOptions quantized;
-  quantized.quantized = true;
-  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "q.gguf", quantized);
+  const auto q = load_quantized_gguf(dir, c);
   ModelOptions plain;
   plain.cpu_quantized = false;
-  const auto q = Model::load(dir.path() / "q.gguf", {});
   const auto f = Model::load(dir.path() / "q.gguf", plain);
   EXPECT_NE(q->cpu_path(), "");
   EXPECT_EQ(f->cpu_path(), "");
@@ -183,10 +189,7 @@ TEST(GgufModel, QuantizedCpuPathMatchesTheDequantisedModel) {
 TEST(GgufModel, ADecodeStepIsTheSameAloneAndAmongOthers) {
   ScratchDir dir;
   ModelConfig c = write_tiny_checkpoint(dir);
-  GgufWriteOptions quantized;
-  quantized.quantized = true;
-  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "q.gguf", quantized);
-  const auto q = Model::load(dir.path() / "q.gguf", {});
+  const auto q = load_quantized_gguf(dir, c);
   ASSERT_NE(q->cpu_path(), "");
   torch::NoGradGuard no_grad;
   std::mt19937 rng(5);
@@ -228,10 +231,7 @@ TEST(GgufModel, TileAttentionIsChosenPerSequenceAndAgreesWithDecode) {
   opts.write_tokenizer = false;
   opts.init_std = 0.1;
   write_random_checkpoint(c, dir.path() / "hf", opts);
-  GgufWriteOptions quantized;
-  quantized.quantized = true;
-  write_gguf_like_converter(c, dir.path() / "hf", dir.path() / "q.gguf", quantized);
-  const auto q = Model::load(dir.path() / "q.gguf", {});
+  const auto q = load_quantized_gguf(dir, c);
   ASSERT_NE(q->cpu_path(), "");
   torch::NoGradGuard no_grad;
   std::mt19937 rng(3);

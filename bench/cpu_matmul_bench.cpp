@@ -1,6 +1,7 @@
 // The quantised CPU path's prefill products (google-benchmark): runtime/cpu/weight_matrix.h's
 // matmul of a Q4_1 or Q8_0 matrix by a 2,048-row activation matrix, on every kernel build this CPU
-// runs (avx2; avx512 = the x16 VNNI kernels; avx512-amx = the AMX tile kernels), so each build's
+// runs (avx2-x8 = the AVX2 build without its 16-row kernel; avx2; avx512 = the x16 VNNI kernels;
+// avx512-amx = the AMX tile kernels), so each build's
 // figure has the one before as its reference in the same run. The shapes are SmolLM2-135M's four products
 // a layer (q, k and v stacked; o; gate and up stacked; down), with random weights and activations:
 // the time of a product depends on its shape, not its values. Counters: GOP/s (2 x rows x cols x
@@ -43,7 +44,9 @@ WeightMatrix random_quantized(GgmlType type, int64_t rows, int64_t cols, std::mt
   return quantized_matrix(type, bytes.data(), rows, cols);
 }
 
-void BM_PrefillMatmul(benchmark::State& state, GgmlType type, Isa isa, int64_t rows, int64_t cols) {
+// `x8_only`: the ISA's table without its 16-row kernels (the AVX2 build before it had one), the
+// reference in the same run.
+void BM_PrefillMatmul(benchmark::State& state, GgmlType type, Isa isa, bool x8_only, int64_t rows, int64_t cols) {
   if (!isa_supported(isa)) {
     state.SkipWithError("this CPU (or build) lacks the ISA");
     return;
@@ -56,8 +59,10 @@ void BM_PrefillMatmul(benchmark::State& state, GgmlType type, Isa isa, int64_t r
   const char* env = std::getenv("THREADS");
   ThreadPool pool(env ? std::atoi(env) : 2);
   std::vector<QBlock8> scratch;
+  KernelTable k = kernels(isa);
+  if (x8_only) k.matmul_q4_1_x16 = nullptr, k.matmul_q8_0_x16 = nullptr;
   for (auto _ : state) {
-    matmul(w, x.data(), kTokens, y.data(), pool, kernels(isa), scratch);
+    matmul(w, x.data(), kTokens, y.data(), pool, k, scratch);
     benchmark::DoNotOptimize(y.data());
   }
   state.counters["GOP/s"] = benchmark::Counter(2.0 * rows * cols * kTokens, benchmark::Counter::kIsIterationInvariantRate,
@@ -113,12 +118,18 @@ void register_all() {
     int64_t rows, cols;
   };
   const Shape shapes[] = {{"qkv", 960, 576}, {"o", 576, 576}, {"gate_up", 3072, 576}, {"down", 576, 1536}};
-  const std::pair<Isa, const char*> isas[] = {{Isa::kAvx2, "avx2"}, {Isa::kAvx512, "avx512"}, {Isa::kAmx, "amx"}};
+  struct Build {
+    Isa isa;
+    bool x8_only;
+    const char* name;
+  };
+  const Build builds[] = {
+      {Isa::kAvx2, true, "avx2-x8"}, {Isa::kAvx2, false, "avx2"}, {Isa::kAvx512, false, "avx512"}, {Isa::kAmx, false, "amx"}};
   for (const auto& [type, type_name] : {std::pair{GgmlType::kQ4_1, "q4_1"}, std::pair{GgmlType::kQ8_0, "q8_0"}})
     for (const Shape& s : shapes)
-      for (const auto& [isa, name] : isas)
-        benchmark::RegisterBenchmark((std::string("prefill_") + type_name + "/" + s.name + "/" + name).c_str(),
-                                     BM_PrefillMatmul, type, isa, s.rows, s.cols)
+      for (const Build& b : builds)
+        benchmark::RegisterBenchmark((std::string("prefill_") + type_name + "/" + s.name + "/" + b.name).c_str(),
+                                     BM_PrefillMatmul, type, b.isa, b.x8_only, s.rows, s.cols)
             ->Unit(benchmark::kMillisecond)
             ->UseRealTime()
             ->MinTime(0.5);

@@ -57,10 +57,11 @@ struct KernelTable {
   // the 8 rows' d then their s (16 floats); y as matmul_q4_1's.
   void (*matmul_q4_1_x8)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
                          const QBlock8* a, const float* ds, float* y, int64_t ldy);
-  // Q4_1 against exactly 16 activation rows (prefill), where the ISA has 512-bit VNNI (nullptr
-  // elsewhere): the activations transposed so that one 512-bit multiply-add takes one weight quad
-  // (4 bytes, broadcast) against the same quad of all 16 rows (a lane per row), and a block's sums
-  // need no horizontal reduction. `aq` holds, per block, 8 quads x 16 rows of int32 (row k's bytes
+  // Q4_1 against exactly 16 activation rows (prefill), in the AVX2 and AVX-512 builds (nullptr in
+  // the scalar one): the activations transposed so that one multiply-add takes one weight quad
+  // (4 bytes, broadcast) against the same quad of the rows (a lane per row: one 512-bit VNNI
+  // vector, or two 256-bit halves with VPMADDUBSW on AVX2), and a block's sums need no horizontal
+  // reduction. `aq` holds, per block, 8 quads x 16 rows of int32 (row k's bytes
   // 4c..4c+3 of the block at [c][k]); `ds` per block the 16 rows' d then their s (32 floats).
   // Per row the arithmetic of matmul_q4_1_x8 (same products, same order): the same floats.
   void (*matmul_q4_1_x16)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,

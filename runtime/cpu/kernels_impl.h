@@ -404,6 +404,48 @@ void matmul_q8_0_x16_avx512(const uint8_t* w, int64_t row_bytes, int64_t r0, int
 }
 #endif
 
+#if defined(__AVX2__) && !defined(AIMICIUS_CPU_HAS_X16)
+// Q4_1 against 16 activation rows on AVX2 (kernels.h, matmul_q4_1_x16's layout and floats): each
+// weight quad broadcast (a permute) against the same quad of the rows, two 8-lane halves of 16,
+// with VPMADDUBSW (unsigned nibble x signed activation, pairs summed to int16) accumulated over the
+// block's 8 quads in int16, which cannot wrap (8 x 2 x 15 x 128 = 30,720 < 32,768), then one
+// VPMADDWD to the exact int32 sums: no horizontal reduction, about a third fewer operations a block
+// than the x8 kernel's, and the same sums scaled in the same order.
+void matmul_q4_1_x16_avx2(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks,
+                          const int32_t* aq, const float* ds, float* y, int64_t ldy) {
+  const __m128i low = _mm_set1_epi8(0xF);
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w + r * row_bytes;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 accm0 = _mm256_setzero_ps(), accm1 = _mm256_setzero_ps();
+    for (int64_t b = 0; b < blocks; ++b) {
+      const uint8_t* blk = row + b * 20;
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 4));
+      const __m256i wq = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), low), _mm_and_si128(raw, low));
+      const int32_t* a = aq + b * 128;
+      __m256i s0 = _mm256_setzero_si256(), s1 = _mm256_setzero_si256();
+#pragma GCC unroll 8
+      for (int c = 0; c < 8; ++c) {
+        const __m256i quad = _mm256_permutevar8x32_epi32(wq, _mm256_set1_epi32(c));
+        s0 = _mm256_add_epi16(s0, _mm256_maddubs_epi16(quad, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + c * 16))));
+        s1 = _mm256_add_epi16(s1, _mm256_maddubs_epi16(quad, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + c * 16 + 8))));
+      }
+      const float* d = ds + b * 32;
+      const __m256 dw = _mm256_set1_ps(half_at(blk)), mw = _mm256_set1_ps(half_at(blk + 2));
+      acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(s0, ones)), _mm256_mul_ps(dw, _mm256_loadu_ps(d)), acc0);
+      acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(s1, ones)), _mm256_mul_ps(dw, _mm256_loadu_ps(d + 8)), acc1);
+      accm0 = _mm256_fmadd_ps(mw, _mm256_loadu_ps(d + 16), accm0);
+      accm1 = _mm256_fmadd_ps(mw, _mm256_loadu_ps(d + 24), accm1);
+    }
+    alignas(32) float out[16];
+    _mm256_store_ps(out, _mm256_add_ps(acc0, accm0));
+    _mm256_store_ps(out + 8, _mm256_add_ps(acc1, accm1));
+    for (int k = 0; k < 16; ++k) y[k * ldy + r] = out[k];
+  }
+}
+#endif
+
 #if defined(AIMICIUS_CPU_HAS_X16) && defined(__AMX_TILE__) && defined(__AMX_INT8__)
 #define AIMICIUS_CPU_HAS_TILES 1
 // AMX-INT8 (kernels.h, matmul_q4_1_tiles). One TDPBSUD multiplies a tile of 16 activation rows x
@@ -1185,11 +1227,18 @@ void matmul_q8_0_tiles(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t 
 }
 #endif
 
-#if defined(AIMICIUS_CPU_HAS_X16)
+#if defined(__AVX2__)
 void matmul_q4_1_x16(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const int32_t* aq,
                      const float* ds, float* y, int64_t ldy) {
+#if defined(AIMICIUS_CPU_HAS_X16)
   matmul_q4_1_x16_avx512(w, row_bytes, r0, r1, blocks, aq, ds, y, ldy);
+#else
+  matmul_q4_1_x16_avx2(w, row_bytes, r0, r1, blocks, aq, ds, y, ldy);
+#endif
 }
+#endif
+
+#if defined(AIMICIUS_CPU_HAS_X16)
 
 void matmul_q8_0_x16(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t blocks, const int32_t* aq,
                      const float* ds, float* y, int64_t ldy) {
@@ -1239,6 +1288,8 @@ const KernelTable& table() {
   static constexpr KernelTable t{AIMICIUS_CPU_KERNEL_NAME, quantize_row, matmul_q8_0, matmul_q4_1, matmul_q4_1_x8,
 #if defined(AIMICIUS_CPU_HAS_X16)
                                      matmul_q4_1_x16, matmul_q8_0_x16,
+#elif defined(__AVX2__)
+                                     matmul_q4_1_x16, nullptr,
 #else
                                      nullptr, nullptr,
 #endif

@@ -212,11 +212,21 @@ inline void half_pairs8(const uint8_t* p, __m256i offset, __m256* first, __m256*
   *second = _mm256_cvtph_ps(_mm256_extracti128_si256(halves, 1));
 }
 
-// Byte offsets of eight weight rows from the first, lanes past n repeating row n - 1.
-inline __m256i row_offsets8(int64_t row_bytes, int64_t n) {
+// Eight weight rows from w (row_bytes apart; lanes past n repeat row n - 1): their pointers, and their
+// byte offsets from the first as one vector (for half_pairs8's gather).
+struct Rows8 {
+  const uint8_t* row[8];
+  __m256i offset;
+};
+inline Rows8 rows8(const uint8_t* w, int64_t row_bytes, int64_t n) {
+  Rows8 r;
   alignas(32) int32_t off[8];
-  for (int64_t k = 0; k < 8; ++k) off[k] = static_cast<int32_t>((k < n ? k : n - 1) * row_bytes);
-  return _mm256_load_si256(reinterpret_cast<const __m256i*>(off));
+  for (int64_t k = 0; k < 8; ++k) {
+    off[k] = static_cast<int32_t>((k < n ? k : n - 1) * row_bytes);
+    r.row[k] = w + off[k];
+  }
+  r.offset = _mm256_load_si256(reinterpret_cast<const __m256i*>(off));
+  return r;
 }
 
 // The first n lanes of each of NT result vectors into y[i * ldy + k].
@@ -237,17 +247,15 @@ void store_rows8(const __m256 (&out)[NT], int64_t n, float* y, int64_t ldy) {
 template <int NT>
 void rows8_q8_0_avx(const uint8_t* w, int64_t row_bytes, int64_t n, int64_t blocks, const QBlock8* a, float* y,
                     int64_t ldy) {
-  const __m256i offset = row_offsets8(row_bytes, n);
-  const uint8_t* rows[8];
-  for (int64_t k = 0; k < 8; ++k) rows[k] = w + (k < n ? k : n - 1) * row_bytes;
+  const Rows8 rows = rows8(w, row_bytes, n);
   __m256 acc[NT];
   for (int i = 0; i < NT; ++i) acc[i] = _mm256_setzero_ps();
   for (int64_t b = 0; b < blocks; ++b) {
     __m256i wq[8];
 #pragma GCC unroll 8
-    for (int k = 0; k < 8; ++k) wq[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[k] + b * 34 + 2));
+    for (int k = 0; k < 8; ++k) wq[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows.row[k] + b * 34 + 2));
     __m256 dw, unused;
-    half_pairs8(w + b * 34, offset, &dw, &unused);
+    half_pairs8(w + b * 34, rows.offset, &dw, &unused);
 #pragma GCC unroll 4
     for (int i = 0; i < NT; ++i) {
       const QBlock8& x = a[i * blocks + b];
@@ -265,9 +273,7 @@ void rows8_q8_0_avx(const uint8_t* w, int64_t row_bytes, int64_t n, int64_t bloc
 template <int NT>
 void rows8_q4_1_avx(const uint8_t* w, int64_t row_bytes, int64_t n, int64_t blocks, const QBlock8* a, float* y,
                     int64_t ldy) {
-  const __m256i offset = row_offsets8(row_bytes, n);
-  const uint8_t* rows[8];
-  for (int64_t k = 0; k < 8; ++k) rows[k] = w + (k < n ? k : n - 1) * row_bytes;
+  const Rows8 rows = rows8(w, row_bytes, n);
   const __m128i low = _mm_set1_epi8(0xF);
   __m256 acc[NT], accm[NT];
   for (int i = 0; i < NT; ++i) acc[i] = _mm256_setzero_ps(), accm[i] = _mm256_setzero_ps();
@@ -275,11 +281,11 @@ void rows8_q4_1_avx(const uint8_t* w, int64_t row_bytes, int64_t n, int64_t bloc
     __m256i wq[8];
 #pragma GCC unroll 8
     for (int k = 0; k < 8; ++k) {
-      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[k] + b * 20 + 4));
+      const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows.row[k] + b * 20 + 4));
       wq[k] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), low), _mm_and_si128(raw, low));
     }
     __m256 dw, mw;
-    half_pairs8(w + b * 20, offset, &dw, &mw);
+    half_pairs8(w + b * 20, rows.offset, &dw, &mw);
 #pragma GCC unroll 4
     for (int i = 0; i < NT; ++i) {
       const QBlock8& x = a[i * blocks + b];

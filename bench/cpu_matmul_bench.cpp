@@ -1,7 +1,8 @@
 // The quantised CPU path's prefill products (google-benchmark): runtime/cpu/weight_matrix.h's
 // matmul of a Q4_1 or Q8_0 matrix by a 2,048-row activation matrix, on every kernel build this CPU
 // runs (avx2-x8 = the AVX2 build without its 16-row kernel; avx2; avx512 = the x16 VNNI kernels;
-// avx512-amx = the AMX tile kernels), so each build's
+// avx512-amx = the AMX int8 tile kernels; amx-bf16 = the prompt path's bfloat16 tiles,
+// weight_matrix.h's matmul_bf16), so each build's
 // figure has the one before as its reference in the same run. The shapes are SmolLM2-135M's four products
 // a layer (q, k and v stacked; o; gate and up stacked; down), with random weights and activations:
 // the time of a product depends on its shape, not its values. Counters: GOP/s (2 x rows x cols x
@@ -46,8 +47,9 @@ WeightMatrix random_quantized(GgmlType type, int64_t rows, int64_t cols, std::mt
 
 // `x8_only`: the ISA's table without its 16-row kernels (the AVX2 build before it had one), the
 // reference in the same run.
-void BM_PrefillMatmul(benchmark::State& state, GgmlType type, Isa isa, bool x8_only, int64_t rows, int64_t cols) {
-  if (!isa_supported(isa)) {
+void BM_PrefillMatmul(benchmark::State& state, GgmlType type, Isa isa, bool x8_only, bool bf16, int64_t rows,
+                      int64_t cols) {
+  if (!isa_supported(isa) || (bf16 && !kernels(isa).matmul_bf16_tiles)) {
     state.SkipWithError("this CPU (or build) lacks the ISA");
     return;
   }
@@ -59,10 +61,12 @@ void BM_PrefillMatmul(benchmark::State& state, GgmlType type, Isa isa, bool x8_o
   const char* env = std::getenv("THREADS");
   ThreadPool pool(env ? std::atoi(env) : 2);
   std::vector<QBlock8> scratch;
+  std::vector<uint16_t> bf16_scratch;
   KernelTable k = kernels(isa);
   if (x8_only) k.matmul_q4_1_x16 = nullptr, k.matmul_q8_0_x16 = nullptr;
   for (auto _ : state) {
-    matmul(w, x.data(), kTokens, y.data(), pool, k, scratch);
+    if (bf16) matmul_bf16(w, x.data(), kTokens, y.data(), pool, k, bf16_scratch);
+    else matmul(w, x.data(), kTokens, y.data(), pool, k, scratch);
     benchmark::DoNotOptimize(y.data());
   }
   state.counters["GOP/s"] = benchmark::Counter(2.0 * rows * cols * kTokens, benchmark::Counter::kIsIterationInvariantRate,
@@ -120,16 +124,19 @@ void register_all() {
   const Shape shapes[] = {{"qkv", 960, 576}, {"o", 576, 576}, {"gate_up", 3072, 576}, {"down", 576, 1536}};
   struct Build {
     Isa isa;
-    bool x8_only;
+    bool x8_only, bf16;
     const char* name;
   };
-  const Build builds[] = {
-      {Isa::kAvx2, true, "avx2-x8"}, {Isa::kAvx2, false, "avx2"}, {Isa::kAvx512, false, "avx512"}, {Isa::kAmx, false, "amx"}};
+  const Build builds[] = {{Isa::kAvx2, true, false, "avx2-x8"},
+                          {Isa::kAvx2, false, false, "avx2"},
+                          {Isa::kAvx512, false, false, "avx512"},
+                          {Isa::kAmx, false, false, "amx"},
+                          {Isa::kAmx, false, true, "amx-bf16"}};
   for (const auto& [type, type_name] : {std::pair{GgmlType::kQ4_1, "q4_1"}, std::pair{GgmlType::kQ8_0, "q8_0"}})
     for (const Shape& s : shapes)
       for (const Build& b : builds)
         benchmark::RegisterBenchmark((std::string("prefill_") + type_name + "/" + s.name + "/" + b.name).c_str(),
-                                     BM_PrefillMatmul, type, b.isa, b.x8_only, s.rows, s.cols)
+                                     BM_PrefillMatmul, type, b.isa, b.x8_only, b.bf16, s.rows, s.cols)
             ->Unit(benchmark::kMillisecond)
             ->UseRealTime()
             ->MinTime(0.5);

@@ -227,6 +227,7 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
   std::vector<float> x(N * H), h(N * H), qkv(N * qkv_w), attn(N * nq * dv, 0.0f), proj(N * H), gu(N * 2 * F),
       act(N * F);
   std::vector<QBlock8> scratch;
+  std::vector<uint16_t> bf16_scratch;
   // Rows that are real tokens (n = b * T + t, t < real[b]), and their rotation tables.
   std::vector<int64_t> real_rows;
   for (int64_t b = 0; b < B; ++b)
@@ -288,6 +289,35 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
     return tiled;
   };
 
+  // A layer's products: the rows of sequences with at least kTileQueries real tokens in this forward
+  // (a prompt, or what is left of one after a reused prefix) on the bfloat16 tile path where the CPU
+  // has it, the others (decode steps, short runs) on the int8 path (kernels.h: the two paths'
+  // floats differ). Decided per sequence, as the attention's tiles are, so a sequence's floats do not
+  // depend on the others in its batch; within each path a row's floats depend only on the row.
+  std::vector<int64_t> bf16_rows, int8_rows;
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < T; ++t)
+      (batch.real[b] >= kTileQueries && K.matmul_bf16_tiles ? bf16_rows : int8_rows).push_back(b * T + t);
+  std::vector<float> gathered_x, gathered_y;
+  const auto product = [&](const WeightMatrix& w, const float* in, float* out) {
+    const auto rows_of = [&](const std::vector<int64_t>& rows, bool bf16) {
+      if (rows.empty()) return;
+      const int64_t n = static_cast<int64_t>(rows.size());
+      const bool all = n == N;  // every row: no gather
+      if (!all) {
+        gathered_x.resize(n * w.cols), gathered_y.resize(n * w.rows);
+        for (int64_t i = 0; i < n; ++i) std::copy(in + rows[i] * w.cols, in + (rows[i] + 1) * w.cols, gathered_x.data() + i * w.cols);
+      }
+      const float* xs = all ? in : gathered_x.data();
+      float* ys = all ? out : gathered_y.data();
+      if (!bf16 || !matmul_bf16(w, xs, n, ys, pool_, K, bf16_scratch)) matmul(w, xs, n, ys, pool_, K, scratch);
+      if (!all)
+        for (int64_t i = 0; i < n; ++i) std::copy(ys + i * w.rows, ys + (i + 1) * w.rows, out + rows[i] * w.rows);
+    };
+    rows_of(bf16_rows, true);
+    rows_of(int8_rows, false);
+  };
+
   const float embed_scale = c.scale_embedding ? std::sqrt(static_cast<float>(H)) : 1.0f;  // Gemma
   pool_.parallel_for(N, [&](int64_t n0, int64_t n1) {
     for (int64_t n = n0; n < n1; ++n) {
@@ -304,7 +334,7 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
     float* kc = batch.k_cache[l];
     float* vc = batch.v_cache[l];
     rms_norm(x.data(), L.attn_norm, N, h.data());
-    matmul(L.qkv, h.data(), N, qkv.data(), pool_, K, scratch);
+    product(L.qkv, h.data(), qkv.data());
     const bool local = c.local_rope(l);
     pool_.parallel_for(R, [&](int64_t i0, int64_t i1) {
      for (int64_t i = i0; i < i1; ++i) {
@@ -362,18 +392,18 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
     if (R * max_keys < 4096) attend_items(0, 1);
     else if (!layer_items.empty()) pool_.run([&](int thread) { attend_items(thread, pool_.size()); });
     attend_by_tiles(batch, tiled, l, qkv.data(), attn.data(), local ? local_q_scale_ : q_scale_, softcap);
-    matmul(L.o, attn.data(), N, proj.data(), pool_, K, scratch);
+    product(L.o, attn.data(), proj.data());
     if (!L.attn_out_norm.empty()) {  // sandwich norm: the attention output normed, then added
       rms_norm(proj.data(), L.attn_out_norm, N, h.data());
       proj.swap(h);
     }
     add_into(x.data(), proj.data(), N * H);
     rms_norm(x.data(), L.ffn_norm, N, h.data());
-    matmul(L.gate_up, h.data(), N, gu.data(), pool_, K, scratch);
+    product(L.gate_up, h.data(), gu.data());
     pool_.parallel_for(N, [&](int64_t n0, int64_t n1) {
       for (int64_t n = n0; n < n1; ++n) gated(gu.data() + n * 2 * F, gu.data() + n * 2 * F + F, F, act.data() + n * F);
     }, 16);
-    matmul(L.down, act.data(), N, proj.data(), pool_, K, scratch);
+    product(L.down, act.data(), proj.data());
     if (!L.ffn_out_norm.empty()) {
       rms_norm(proj.data(), L.ffn_out_norm, N, h.data());
       proj.swap(h);

@@ -13,7 +13,12 @@
 // the attention and MLP outputs normed before their residual adds, the logits softcapped. Qwen3
 // and Gemma 3: each head of q and k normed before RoPE; Gemma 3's sliding layers rotate with their
 // own base.
-// The activations of every product are quantised to int8 blocks (kernels.h says what that rounds).
+// Two numeric paths, chosen per sequence and forward: a sequence with at least kTileQueries real
+// tokens in a forward (a prompt, or what is left of one after a reused prefix) takes the prompt path
+// where the CPU has AMX-BF16: bfloat16 tile products (kernels.h: matmul_bf16_tiles) and tile
+// attention; every other sequence (a decode step, a short run) and every CPU without AMX-BF16 the
+// int8 products (activations quantised per block of 32) and float attention. The output head is
+// always int8, so a position's logits do not depend on whether the forward returns only the last.
 //
 // Invariants: a row's padding (tokens past real[b]) is never written to the cache and never
 // attended from; nothing reads a cache row at or past start[b] + real[b] of its own slot except the

@@ -114,6 +114,25 @@ struct KernelTable {
   void (*attend_tiles)(const float* q, int64_t q_stride, int64_t rows, int64_t keys0, const uint16_t* k_pack,
                        const uint16_t* v_pack, int64_t dk, int64_t dv, float scale, float softcap, float* scratch,
                        float* out, int64_t out_stride);
+  // A prompt's products on AMX-BF16 tiles, where the CPU has them (nullptr elsewhere): the second
+  // numeric path beside the int8 one above (cpu_transformer.h says which rows take which).
+  // pack_bf16_rows rounds groups [g0, g1) of 16 activation rows (of `tokens`; rows past it zeros)
+  // to A tiles: per group and block of 32 columns 16 x 32 bfloat16 (uint16), 64-byte aligned.
+  // pack_bf16_q4_1 / _q8_0 give weight rows [r, r + n) (n <= 16; rows past n zeros) as one tile of
+  // `blocks` B tiles (256 int32 each: the bfloat16 pairs of 2 values x 16 rows), each weight the
+  // bfloat16 nearest its dequantised float (exact in float32: d * q, + m for Q4_1). Then
+  // matmul_bf16_tiles gives y[t * ldy + r] for rows [0, rows) of the packed tiles (consecutive,
+  // blocks * 256 int32 apart) and `tokens` activation rows (`a` holding their groups rounded up to
+  // an even count): per output the blocks' bfloat16 products added in block order into one float32
+  // sum in the tile unit (TDPBF16PS), so an output depends only on its activation row and weight
+  // row, never on `tokens` or the other rows. Against the int8 path: each operand rounded to 8
+  // significant bits (relative error <= 2^-9 of the value, where an int8 block rounds each value by
+  // up to max|x| / 254 of its block), float32 sums, no per-block scaling pass.
+  void (*pack_bf16_rows)(const float* x, int64_t cols, int64_t tokens, int64_t g0, int64_t g1, uint16_t* a);
+  void (*pack_bf16_q4_1)(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, int64_t blocks, int32_t* pack);
+  void (*pack_bf16_q8_0)(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, int64_t blocks, int32_t* pack);
+  void (*matmul_bf16_tiles)(const int32_t* w, int64_t rows, int64_t blocks, const uint16_t* a, int64_t tokens,
+                            float* y, int64_t ldy);
   // out[i] = silu(gate[i]) * up[i], i < n (SwiGLU).
   void (*silu_mul)(const float* gate, const float* up, int64_t n, float* out);
   // out[i] = gelu(gate[i]) * up[i] with GELU's tanh approximation (GeGLU: Gemma).

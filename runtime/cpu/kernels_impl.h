@@ -1143,6 +1143,128 @@ void attend_tiles(const float* q, int64_t qs, int64_t rows, int64_t keys0, const
     for (int64_t c = 0; c < dv; c += 16) _mm512_storeu_ps(out + i * os + c, _mm512_mul_ps(inv, _mm512_loadu_ps(o + i * dv + c)));
   }
 }
+
+// Prompt products on AMX-BF16 tiles (kernels.h: pack_bf16_rows, pack_bf16_q4_1, pack_bf16_q8_0,
+// matmul_bf16_tiles). Activations and weights are rounded to bfloat16 once; a TDPBF16PS adds a
+// block's 32 products into float32 sums that stay in the tile across all the blocks, so there is
+// no per-block scaling pass (the int8 tiles' cost: their sums go through memory every block).
+
+// Groups [g0, g1) of 16 activation rows (x: `tokens` rows of `cols` floats) as A tiles: per group
+// and block of 32 columns, 16 rows x 32 bfloat16 (1,024 bytes); rows past `tokens` are zeros.
+void pack_bf16_rows(const float* x, int64_t cols, int64_t tokens, int64_t g0, int64_t g1, uint16_t* a) {
+  const int64_t blocks = cols / 32;
+  for (int64_t g = g0; g < g1; ++g)
+    for (int64_t i = 0; i < 16; ++i) {
+      const int64_t t = g * 16 + i;
+      for (int64_t b = 0; b < blocks; ++b) {
+        uint16_t* dst = a + ((g * blocks + b) * 16 + i) * 32;
+        if (t >= tokens) {
+          _mm512_storeu_si512(dst, _mm512_setzero_si512());
+          continue;
+        }
+        const float* src = x + t * cols + b * 32;
+        _mm512_storeu_si512(dst, bf16_words(bf16_bits(_mm512_loadu_ps(src)), bf16_bits(_mm512_loadu_ps(src + 16))));
+      }
+    }
+}
+
+// Rows [r, r + n) (n <= 16) of a Q4_1 or Q8_0 matrix as B tiles, one a block (256 int32): B[p][i] =
+// the bfloat16 pair (w_i[2p], w_i[2p + 1]) of row i, each w the nearest bfloat16 to the dequantised
+// float (Q4_1: d * q + m, one rounding as d * q is exact; Q8_0: d * q, exact). Rows past n are zeros.
+template <bool kQ4_1>
+void pack_bf16_weights(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, int64_t blocks, int32_t* pack) {
+  const __m512i transpose = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                               _mm512_set1_epi32(16));
+  for (int64_t b = 0; b < blocks; ++b) {
+    alignas(64) int32_t pairs[16][16];  // [row][pair]
+    for (int64_t i = 0; i < 16; ++i) {
+      if (i >= n) {
+        _mm512_store_si512(pairs[i], _mm512_setzero_si512());
+        continue;
+      }
+      __m512 lo, hi;  // values 0-15 and 16-31 of the block
+      if constexpr (kQ4_1) {
+        const uint8_t* blk = w + (r + i) * row_bytes + b * 20;
+        const __m512 d = _mm512_set1_ps(half_at(blk)), m = _mm512_set1_ps(half_at(blk + 2));
+        const __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 4)));
+        lo = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(_mm512_and_si512(bytes, _mm512_set1_epi32(0xF))), m);
+        hi = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(_mm512_srli_epi32(bytes, 4)), m);
+      } else {
+        const uint8_t* blk = w + (r + i) * row_bytes + b * 34;
+        const __m512 d = _mm512_set1_ps(half_at(blk));
+        lo = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2)))));
+        hi = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 18)))));
+      }
+      _mm512_store_si512(pairs[i], bf16_words(bf16_bits(lo), bf16_bits(hi)));
+    }
+    for (int p = 0; p < 16; ++p)
+      _mm512_store_si512(pack + b * 256 + p * 16, _mm512_i32gather_epi32(_mm512_add_epi32(transpose, _mm512_set1_epi32(p)), &pairs[0][0], 4));
+  }
+}
+
+// Rows [0, rows) of packed weights (pack_bf16_q4_1 / _q8_0: tiles of 16 rows, each `blocks` B tiles)
+// against `tokens` activation rows (A tiles from pack_bf16_rows, groups padded to an even count):
+// 32 weight rows (two B tiles) x 32 tokens (two A tiles) a step into four C tiles (0-3; A 4-5, B
+// 6-7), every block's product added before the sums leave the tiles.
+void matmul_bf16_tiles(const int32_t* w, int64_t rows, int64_t blocks, const uint16_t* a, int64_t tokens, float* y,
+                       int64_t ldy) {
+  load_bf16_tile_config();
+  alignas(64) float part[16][16];
+  // C tile `c` (tokens t.., rows r..) into y: straight when whole, else its real part.
+  const auto store = [&](int c, int64_t t, int64_t r) {
+    const int64_t nt = tokens - t < 16 ? tokens - t : 16, nr = rows - r < 16 ? rows - r : 16;
+    if (nt <= 0 || nr <= 0) return;
+    const bool whole = nt == 16 && nr == 16;
+    float* dst = whole ? y + t * ldy + r : &part[0][0];
+    const int64_t stride = whole ? ldy * 4 : 64;
+    switch (c) {  // a tile register is an immediate
+      case 0: _tile_stored(0, dst, stride); break;
+      case 1: _tile_stored(1, dst, stride); break;
+      case 2: _tile_stored(2, dst, stride); break;
+      default: _tile_stored(3, dst, stride); break;
+    }
+    if (!whole)
+      for (int64_t i = 0; i < nt; ++i) _mm512_mask_storeu_ps(y + (t + i) * ldy + r, first_lanes(nr), _mm512_load_ps(part[i]));
+  };
+  for (int64_t r = 0; r < rows; r += 32) {
+    const int32_t* w0 = w + r / 16 * blocks * 256;
+    // A last odd tile pairs with itself (its second C tiles are not stored).
+    const int32_t* w1 = r + 16 < rows ? w0 + blocks * 256 : w0;
+    for (int64_t t = 0; t < tokens; t += 32) {
+      const uint16_t* a0 = a + t / 16 * blocks * 512;
+      const uint16_t* a1 = a0 + blocks * 512;
+      _tile_zero(0);
+      _tile_zero(1);
+      _tile_zero(2);
+      _tile_zero(3);
+      for (int64_t b = 0; b < blocks; ++b) {
+        _tile_loadd(4, a0 + b * 512, 64);
+        _tile_loadd(6, w0 + b * 256, 64);
+        _tile_loadd(5, a1 + b * 512, 64);
+        _tile_loadd(7, w1 + b * 256, 64);
+        _tile_dpbf16ps(0, 4, 6);
+        _tile_dpbf16ps(1, 4, 7);
+        _tile_dpbf16ps(2, 5, 6);
+        _tile_dpbf16ps(3, 5, 7);
+      }
+      store(0, t, r);
+      store(2, t + 16, r);
+      if (w1 != w0) {
+        store(1, t, r + 16);
+        store(3, t + 16, r + 16);
+      }
+    }
+  }
+  _tile_release();
+}
+
+void pack_bf16_q4_1(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, int64_t blocks, int32_t* pack) {
+  pack_bf16_weights<true>(w, row_bytes, r, n, blocks, pack);
+}
+
+void pack_bf16_q8_0(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, int64_t blocks, int32_t* pack) {
+  pack_bf16_weights<false>(w, row_bytes, r, n, blocks, pack);
+}
 #endif  // AMX-BF16
 
 // ---- the table's entries -----------------------------------------------------------------------------
@@ -1306,9 +1428,10 @@ const KernelTable& table() {
 #endif
                                      matmul_f32, attend,
 #if defined(AIMICIUS_CPU_HAS_BF16_TILES)
-                                     pack_k_tiles, pack_v_tiles, attend_tiles,
+                                     pack_k_tiles, pack_v_tiles, attend_tiles, pack_bf16_rows, pack_bf16_q4_1,
+                                     pack_bf16_q8_0, matmul_bf16_tiles,
 #else
-                                     nullptr, nullptr, nullptr,
+                                     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
 #endif
                                      silu_mul, gelu_tanh_mul};
   return t;

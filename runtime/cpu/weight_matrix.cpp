@@ -105,6 +105,40 @@ void matmul_tiles(const WeightMatrix& w, const QBlock8* acts, int64_t tokens, fl
 
 }  // namespace
 
+bool matmul_bf16(const WeightMatrix& w, const float* x, int64_t tokens, float* y, ThreadPool& pool,
+                 const KernelTable& k, std::vector<uint16_t>& scratch) {
+  const auto pack = w.type == gguf::GgmlType::kQ4_1   ? k.pack_bf16_q4_1
+                    : w.type == gguf::GgmlType::kQ8_0 ? k.pack_bf16_q8_0
+                                                      : nullptr;
+  if (pack == nullptr || k.matmul_bf16_tiles == nullptr || tokens <= 0) return false;
+  // scratch: the activations' A tiles (groups of 16 rows, an even count: the kernel takes 32 tokens
+  // a step), then the whole matrix's B tiles, converted once a call (in L2/L3 for SmolLM2's widest,
+  // 3.5 MB) rather than once per item.
+  const int64_t blocks = w.cols / kBlock, groups = (tokens + 31) / 32 * 2, tiles = (w.rows + 15) / 16;
+  const int64_t a_units = groups * blocks * 512, w_units = tiles * blocks * 512;  // uint16 each
+  if (static_cast<int64_t>(scratch.size()) < a_units + w_units + 32) scratch.resize(a_units + w_units + 32);
+  uint16_t* a = aligned64(scratch);
+  int32_t* packed = reinterpret_cast<int32_t*>(a + a_units);
+  pool.parallel_for(groups, [&](int64_t g0, int64_t g1) { k.pack_bf16_rows(x, w.cols, tokens, g0, g1, a); }, 1);
+  pool.parallel_for(tiles, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i)
+      pack(w.data.data(), w.row_bytes, i * 16, std::min<int64_t>(16, w.rows - i * 16), blocks, packed + i * blocks * 256);
+  }, 1);
+  // Items of 512 activation rows (their A tiles, <= 1.5 MB for SmolLM2's widest, stay in L2) x 32
+  // weight rows.
+  const int64_t span = 512, rows_per_item = 32;
+  const int64_t spans = (tokens + span - 1) / span, chunks = (w.rows + rows_per_item - 1) / rows_per_item;
+  pool.parallel_for(spans * chunks, [&](int64_t i0, int64_t i1) {
+    for (int64_t item = i0; item < i1; ++item) {
+      const int64_t t0 = item / chunks * span, nt = std::min(span, tokens - t0);
+      const int64_t r0 = item % chunks * rows_per_item, r1 = std::min(w.rows, r0 + rows_per_item);
+      k.matmul_bf16_tiles(packed + r0 / 16 * blocks * 256, r1 - r0, blocks, a + t0 / 16 * blocks * 512, nt,
+                          y + t0 * w.rows + r0, w.rows);
+    }
+  });
+  return true;
+}
+
 void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, ThreadPool& pool, const KernelTable& k,
             std::vector<QBlock8>& scratch) {
   const int64_t blocks = w.cols / kBlock;

@@ -49,4 +49,11 @@ WeightMatrix stack_rows(const std::vector<const WeightMatrix*>& parts);
 void matmul(const WeightMatrix& w, const float* x, int64_t tokens, float* y, ThreadPool& pool, const KernelTable& k,
             std::vector<QBlock8>& scratch);
 
+// The same product on the bfloat16 path (kernels.h: pack_bf16_rows, matmul_*_bf16) where `k` has it
+// and w is Q4_1 or Q8_0, returning true; else false, nothing done. A row's floats depend only on the
+// row here too, but they are not matmul()'s: cpu_transformer.h says which rows take which path.
+// `scratch` is reused between calls for the bfloat16 activations.
+bool matmul_bf16(const WeightMatrix& w, const float* x, int64_t tokens, float* y, ThreadPool& pool,
+                 const KernelTable& k, std::vector<uint16_t>& scratch);
+
 }  // namespace aimicius::runtime::cpu

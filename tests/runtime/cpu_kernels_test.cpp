@@ -260,6 +260,71 @@ TEST(CpuKernels, ASequencesRowsGetTheSameFloatsAloneAsStackedWithOthers) {
   }
 }
 
+// The nearest bfloat16 to x (ties to even), as a float: the test's own rounding, from the bits.
+float nearest_bf16(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  u = (u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000u;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+// The prompt path's products (kernels.h: pack_bf16_rows, pack_bf16_*, matmul_bf16_tiles; AMX-BF16
+// only): each output is the float64 sum of the bfloat16-rounded activations times the bfloat16-
+// rounded dequantised weights, up to float32 accumulation (at most n u = 192 x 2^-24 < 2^-16 of the
+// sum of |terms|; the int8 path's rounding is ~2^-8 of it, so the bound tells the paths apart); and a prompt's rows get the same floats alone as stacked with others
+// of any count (partial tiles of tokens and of weight rows included).
+TEST(CpuKernels, Bf16TileProductsAreTheRoundedOperandsSumsAndDependOnlyOnTheirRow) {
+  if (!isa_supported(Isa::kAmx) || !kernels(Isa::kAmx).matmul_bf16_tiles)
+    GTEST_SKIP() << "this CPU (or build) has no AMX-BF16 tiles: the prompt path's bfloat16 products are not built";
+  const KernelTable& k = kernels(Isa::kAmx);
+  std::mt19937 rng(41);
+  const int64_t cols = 192;
+  for (GgmlType type : {GgmlType::kQ4_1, GgmlType::kQ8_0}) {
+    for (int64_t rows : {7, 16, 37, 64}) {
+      const WeightMatrix w = random_matrix(type, rows, cols, rng);
+      const std::vector<int64_t> lengths{1, 19, 3, 45, 16, 33};
+      int64_t total = 0;
+      for (int64_t n : lengths) total += n;
+      const std::vector<float> x = random_floats(total * cols, rng);
+      ThreadPool two(2);
+      std::vector<uint16_t> scratch;
+      std::vector<float> stacked(total * rows);
+      ASSERT_TRUE(matmul_bf16(w, x.data(), total, stacked.data(), two, k, scratch));
+      std::vector<float> wrow(cols);
+      for (int64_t r = 0; r < rows; ++r) {
+        w.row(r, wrow.data());
+        for (int64_t t = 0; t < total; ++t) {
+          double exact = 0, magnitude = 0;
+          for (int64_t i = 0; i < cols; ++i) {
+            const double term = double(nearest_bf16(wrow[i])) * nearest_bf16(x[t * cols + i]);
+            exact += term, magnitude += std::abs(term);
+          }
+          ASSERT_LE(std::abs(stacked[t * rows + r] - exact), magnitude * std::ldexp(1.0, -16) + 1e-30)
+              << (type == GgmlType::kQ4_1 ? "Q4_1" : "Q8_0") << " row " << r << " token " << t << " of " << rows << " rows";
+        }
+      }
+      int64_t at = 0;
+      for (int64_t n : lengths) {
+        std::vector<float> alone(n * rows);
+        ASSERT_TRUE(matmul_bf16(w, x.data() + at * cols, n, alone.data(), two, k, scratch));
+        EXPECT_TRUE(std::equal(alone.begin(), alone.end(), stacked.begin() + at * rows))
+            << (type == GgmlType::kQ4_1 ? "Q4_1" : "Q8_0") << ", " << rows << " rows, the prompt of " << n << " at " << at;
+        at += n;
+      }
+    }
+  }
+  // Where a table has no bfloat16 path (or the type is float32) nothing is done and false says so.
+  const WeightMatrix f = float_matrix(random_floats(16 * 64, rng), 16, 64);
+  std::vector<float> x = random_floats(64, rng), y(16, -1.0f);
+  std::vector<uint16_t> scratch;
+  ThreadPool one(1);
+  EXPECT_FALSE(matmul_bf16(f, x.data(), 1, y.data(), one, k, scratch));
+  EXPECT_FALSE(matmul_bf16(random_matrix(GgmlType::kQ4_1, 16, 64, rng), x.data(), 1, y.data(), one,
+                           kernels(Isa::kAvx512), scratch));
+  EXPECT_EQ(y[0], -1.0f);
+}
+
 // AIMICIUS_CPU_CAPABILITY's cap: never above the value, the best supported one at or below it,
 // and a value it does not know is an error naming the variable (not silently the default).
 TEST(CpuKernels, CapabilityCapsTheIsaAndRefusesUnknownValues) {

@@ -217,13 +217,15 @@ TEST(GgufModel, ADecodeStepIsTheSameAloneAndAmongOthers) {
   }
 }
 
-// The same with head dims of 32, where a sequence of >= 16 tokens in a forward takes the AMX-BF16
-// tile attention on CPUs that have it (runtime/cpu/kernels.h; elsewhere all of this runs the float
-// path and must hold as well): prompts of 40 and 20 tokens (tiles) and 5 (float) prefilled
-// together give, bit for bit, each prompt prefilled alone (the path is chosen per sequence, never
-// by its neighbours); and a decode step after a tiled prefill (its query on the float path) gives
-// the logits of the whole prompt prefilled by tiles, within the tile kernels' rounding.
-TEST(GgufModel, TileAttentionIsChosenPerSequenceAndAgreesWithDecode) {
+// The same with head dims of 32, where a sequence of >= 16 tokens in a forward takes the prompt
+// path on CPUs with AMX-BF16 (runtime/cpu/cpu_transformer.h: bfloat16 tile products and tile
+// attention; elsewhere all of this runs the int8 products and float attention and must hold as
+// well): prompts of 40 and 20 tokens (prompt path) and 5 (the other) prefilled together give, bit
+// for bit, each prompt prefilled alone (the path is chosen per sequence, never by its neighbours);
+// prompt 0 prefilled in two runs of 20 (a reused prefix, then the rest) gives the floats of the
+// whole; and a decode step after prompt 0's first 39 tokens (the decode path) agrees with the whole
+// prompt within the two paths' rounding.
+TEST(GgufModel, ThePromptPathIsChosenPerSequenceAndAgreesWithDecode) {
   ScratchDir dir;
   ModelConfig c = preset_config("tiny-gqa");
   c.head_dim_qk = c.head_dim_v = 32;
@@ -240,8 +242,6 @@ TEST(GgufModel, TileAttentionIsChosenPerSequenceAndAgreesWithDecode) {
     for (int32_t& t : p) t = static_cast<int32_t>(rng() % c.vocab_size);
     return p;
   };
-  // 5 tokens: alone, its products take the 4-row kernels; beside the others, the tiles (the same
-  // floats, kernels.h).
   const std::vector<std::vector<int32_t>> prompts = {prompt(40), prompt(20), prompt(5)};
   KVCache all = q->make_cache(3, 48);
   const torch::Tensor together = q->prefill(prompts, all, {0, 1, 2});
@@ -249,14 +249,27 @@ TEST(GgufModel, TileAttentionIsChosenPerSequenceAndAgreesWithDecode) {
     KVCache alone = q->make_cache(1, 48);
     EXPECT_TRUE(torch::equal(together[i], q->prefill({prompts[i]}, alone, {0})[0])) << "prompt " << i;
   }
+  const torch::Tensor whole = together[0];
+  EXPECT_GT(whole.std().item<double>(), 0.05);  // logits that differ: the comparisons mean something
+  // Prompt 0 as two runs of 20 tokens.
+  KVCache halves = q->make_cache(1, 48);
+  q->prefill({std::vector<int32_t>(prompts[0].begin(), prompts[0].begin() + 20)}, halves, {0});
+  const torch::Tensor second = q->prefill({std::vector<int32_t>(prompts[0].begin() + 20, prompts[0].end())}, halves, {0});
+  EXPECT_TRUE(torch::equal(second[0], whole));
   // Prompt 0 without its last token, then that token as a decode step, against prompt 0 whole.
   std::vector<int32_t> head(prompts[0].begin(), prompts[0].end() - 1);
   KVCache stepped = q->make_cache(1, 48);
   q->prefill({head}, stepped, {0});
   const torch::Tensor step = q->forward(torch::tensor({int64_t{prompts[0].back()}}).view({1, 1}), stepped, {0}, true);
-  const torch::Tensor whole = together[0];
-  EXPECT_GT(whole.std().item<double>(), 0.05);  // logits that differ: the comparison means something
-  EXPECT_LT((step[0] - whole).abs().max().item<double>(), 1e-5);  // measured 7e-7
+  const double diff = (step[0] - whole).abs().max().item<double>();
+  if (q->cpu_path().find("amx") == std::string::npos) {
+    EXPECT_LT(diff, 1e-5);  // one path: measured 0 (avx512)
+  } else {
+    // bfloat16 products against int8 ones: measured 0.032 with the logits' std 0.83, the size of
+    // the int8 path's own distance from float32 (QuantizedCpuPathMatchesTheDequantisedModel: 3% of
+    // the std); the bound leaves 2.5x.
+    EXPECT_LT(diff, 0.1 * whole.std().item<double>());
+  }
 }
 
 }  // namespace

@@ -89,12 +89,12 @@ void BM_PrefillAttention(benchmark::State& state, bool tiles) {
   for (auto* v : {&q, &kc, &vc})
     for (float& x : *v) x = normal(rng);
   const float scale = 0.125f;
-  std::vector<uint16_t> packs(tile_keys(kTokens) * d * 4 + 32);
+  std::vector<uint16_t> packs(tile_keys(kTokens) * d * 2 + 32);
   std::vector<float> scratch(std::max(attend_tiles_scratch(kTokens, d, d), 8 * kTokens) + 16);
   for (auto _ : state) {
     if (tiles) {
       uint16_t* kp = aligned64(packs);
-      uint16_t* vp = kp + tile_keys(kTokens) * d * 2;
+      uint16_t* vp = kp + tile_keys(kTokens) * d;
       k.pack_k_tiles(kc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, kp);
       k.pack_v_tiles(vc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, vp);
       for (int64_t t = 0; t < kTokens; t += kTileQueries)

@@ -157,8 +157,8 @@ void CpuTransformer::attend_by_tiles(const CpuBatch& batch, const std::vector<ch
   for (int64_t b = 0; b < batch.rows; ++b) {
     if (!tiled[b]) continue;
     const int64_t keys = batch.start[b] + batch.real[b], padded = tile_keys(keys);
-    seqs.push_back({b, keys, total, total + nk * padded * dk * 2});
-    total += nk * padded * dk * 2 + nv * padded * dv * 2;
+    seqs.push_back({b, keys, total, total + nk * padded * dk});
+    total += nk * padded * dk + nv * padded * dv;
     most = std::max(most, keys);
   }
   if (seqs.empty()) return;
@@ -182,10 +182,10 @@ void CpuTransformer::attend_by_tiles(const CpuBatch& batch, const std::vector<ch
       const int64_t padded = tile_keys(p.keys), row = batch.first_row[p.b];
       if (job.head < nk)
         K.pack_k_tiles(kc + row * nk * dk + job.head * dk, nk * dk, p.keys, dk, job.c0, job.c1,
-                       packs + p.k_at + job.head * padded * dk * 2);
+                       packs + p.k_at + job.head * padded * dk);
       else
         K.pack_v_tiles(vc + row * nv * dv + (job.head - nk) * dv, nv * dv, p.keys, dv, job.c0, job.c1,
-                       packs + p.v_at + (job.head - nk) * padded * dv * 2);
+                       packs + p.v_at + (job.head - nk) * padded * dv);
     }
   });
   // Attention items: kTileQueries consecutive tokens of one sequence x one query head.
@@ -207,8 +207,8 @@ void CpuTransformer::attend_by_tiles(const CpuBatch& batch, const std::vector<ch
       const int64_t padded = tile_keys(p.keys), n = p.b * T + it.t0;
       const int64_t rows = std::min(kTileQueries, batch.real[p.b] - it.t0);
       K.attend_tiles(qkv + n * qkv_w + it.head * dk, qkv_w, rows, batch.start[p.b] + it.t0 + 1,
-                     packs + p.k_at + it.head / (nq / nk) * padded * dk * 2,
-                     packs + p.v_at + it.head / (nq / nv) * padded * dv * 2, dk, dv, q_scale, softcap, scratch,
+                     packs + p.k_at + it.head / (nq / nk) * padded * dk,
+                     packs + p.v_at + it.head / (nq / nv) * padded * dv, dk, dv, q_scale, softcap, scratch,
                      attn + n * nq * dv + it.head * dv, nq * dv);
     }
   });

@@ -100,12 +100,11 @@ struct KernelTable {
   // Prefill attention on AMX-BF16 tiles, where the CPU has them (nullptr elsewhere; dk a multiple
   // of 32, dv of 16). The K (V) rows of one K (V) head are packed once per layer, 32 keys a chunk,
   // chunks [c0, c1) a call (keys past `keys`, up to the chunk's end, packed as zeros); a pack holds
-  // tile_keys(keys) * dk (dv) * 2 uint16. Then attend_tiles gives up to kTileQueries queries of one
+  // tile_keys(keys) * dk (dv) uint16. Then attend_tiles gives up to kTileQueries queries of one
   // head (rows q_stride floats apart) the attention of `attend`, query i over keys [0, keys0 + i)
-  // (a causal run of consecutive tokens), out rows out_stride apart. Products are taken on
-  // bfloat16 pairs (each float split into hi + lo, ~2^-18 of it left out: kernels_impl.h), so a
-  // score is off by up to ~3 x 2^-18 of sum_c |q_c k_c| (attend()'s by float32 rounding only); a
-  // query's result depends on nothing else in its call. `scratch`: attend_tiles_scratch(keys0 + rows - 1, dk, dv) floats,
+  // (a causal run of consecutive tokens), out rows out_stride apart, with q, k, the softmax weights
+  // and v rounded to bfloat16 (the prompt path's precision, as its products) and float32 sums and
+  // softmax; a query's result depends on nothing else in its call. `scratch`: attend_tiles_scratch(keys0 + rows - 1, dk, dv) floats,
   // 64-byte aligned.
   void (*pack_k_tiles)(const float* k, int64_t k_stride, int64_t keys, int64_t dk, int64_t c0, int64_t c1,
                        uint16_t* pack);

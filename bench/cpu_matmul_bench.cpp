@@ -9,7 +9,8 @@
 // tokens a product).
 // Also the causal attention of one query head of a 2,048-token prefill (SmolLM2's head dim 64), on
 // one thread: the float kernel (KernelTable::attend, 8 tokens a call as cpu_transformer.cpp calls
-// it) against the AMX-BF16 tile kernels (pack once, then attend_tiles 16 tokens a call). Counter:
+// it) against the AMX-BF16 tile kernels (pack once, then attend_tiles 16 tokens a call; on bfloat16
+// pairs, as next to float32 products, and plain, as next to the bfloat16 ones). Counter:
 // GFLOP/s (4 x dk x the causal pairs, scores and weighted values).
 //
 // Usage: aimicius-bench-cpu-matmul [google-benchmark flags]; THREADS (default 2) sets the pool.
@@ -76,7 +77,7 @@ void BM_PrefillMatmul(benchmark::State& state, GgmlType type, Isa isa, bool x8_o
 
 constexpr int64_t kHeadDim = 64;
 
-void BM_PrefillAttention(benchmark::State& state, bool tiles) {
+void BM_PrefillAttention(benchmark::State& state, bool tiles, bool pairs) {
   const KernelTable& k = best_kernels();
   if (tiles && !k.attend_tiles) {
     state.SkipWithError("this CPU (or build) has no AMX-BF16 tiles");
@@ -89,16 +90,16 @@ void BM_PrefillAttention(benchmark::State& state, bool tiles) {
   for (auto* v : {&q, &kc, &vc})
     for (float& x : *v) x = normal(rng);
   const float scale = 0.125f;
-  std::vector<uint16_t> packs(tile_keys(kTokens) * d * 2 + 32);
+  std::vector<uint16_t> packs(tile_keys(kTokens) * d * 4 + 32);
   std::vector<float> scratch(std::max(attend_tiles_scratch(kTokens, d, d), 8 * kTokens) + 16);
   for (auto _ : state) {
     if (tiles) {
       uint16_t* kp = aligned64(packs);
-      uint16_t* vp = kp + tile_keys(kTokens) * d;
-      k.pack_k_tiles(kc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, kp);
-      k.pack_v_tiles(vc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, vp);
+      uint16_t* vp = kp + tile_keys(kTokens) * d * (pairs ? 2 : 1);
+      k.pack_k_tiles(kc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, pairs, kp);
+      k.pack_v_tiles(vc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, pairs, vp);
       for (int64_t t = 0; t < kTokens; t += kTileQueries)
-        k.attend_tiles(q.data() + t * d, d, kTileQueries, t + 1, kp, vp, d, d, scale, 0.0f, aligned64(scratch),
+        k.attend_tiles(q.data() + t * d, d, kTileQueries, t + 1, kp, vp, d, d, scale, 0.0f, pairs, aligned64(scratch),
                        out.data() + t * d, d);
     } else {
       for (int64_t t = 0; t < kTokens; t += 8) {
@@ -140,8 +141,12 @@ void register_all() {
             ->Unit(benchmark::kMillisecond)
             ->UseRealTime()
             ->MinTime(0.5);
-  for (const auto& [tiles, name] : {std::pair{false, "float"}, std::pair{true, "tiles"}})
-    benchmark::RegisterBenchmark((std::string("prefill_attention/") + name).c_str(), BM_PrefillAttention, tiles)
+  struct Attention {
+    bool tiles, pairs;
+    const char* name;
+  };
+  for (const Attention& a : {Attention{false, false, "float"}, Attention{true, true, "tiles-pairs"}, Attention{true, false, "tiles"}})
+    benchmark::RegisterBenchmark((std::string("prefill_attention/") + a.name).c_str(), BM_PrefillAttention, a.tiles, a.pairs)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime()
         ->MinTime(0.5);

@@ -111,6 +111,10 @@ CpuTransformer::CpuTransformer(const gguf::GgufFile& f, const ModelConfig& c, in
     L.down = load_matrix(f, c, name("mlp.down_proj.weight"), H, F);
     layers_.push_back(std::move(L));
   }
+  bf16_products_ = kernels_->matmul_bf16_tiles != nullptr;
+  for (const Layer& L : layers_)
+    for (const WeightMatrix* w : {&L.qkv, &L.o, &L.gate_up, &L.down})
+      bf16_products_ = bf16_products_ && (w->type == gguf::GgmlType::kQ4_1 || w->type == gguf::GgmlType::kQ8_0);
   const RopeTable rope = rope_table(c);
   inv_freq_ = rope.inv_freq;
   q_scale_ = static_cast<float>(rope.attention_scaling * rope.attention_scaling * c.attention_scale());
@@ -148,6 +152,7 @@ void CpuTransformer::attend_by_tiles(const CpuBatch& batch, const std::vector<ch
   const KernelTable& K = *kernels_;
   const int64_t dk = c.head_dim_qk, dv = c.head_dim_v, nq = c.num_q_heads, nk = c.num_k_heads, nv = c.num_v_heads;
   const int64_t T = batch.T, qkv_w = (nq + nk) * dk + nv * dv;
+  const int64_t per = bf16_products_ ? 1 : 2;  // uint16 a K/V value: plain bfloat16, or pairs
   // Each tiled sequence's K heads, then its V heads, packed once (kernels.h): where each begins.
   struct Packed {
     int64_t b, keys, k_at, v_at;
@@ -157,8 +162,8 @@ void CpuTransformer::attend_by_tiles(const CpuBatch& batch, const std::vector<ch
   for (int64_t b = 0; b < batch.rows; ++b) {
     if (!tiled[b]) continue;
     const int64_t keys = batch.start[b] + batch.real[b], padded = tile_keys(keys);
-    seqs.push_back({b, keys, total, total + nk * padded * dk});
-    total += nk * padded * dk + nv * padded * dv;
+    seqs.push_back({b, keys, total, total + nk * padded * dk * per});
+    total += (nk * padded * dk + nv * padded * dv) * per;
     most = std::max(most, keys);
   }
   if (seqs.empty()) return;
@@ -181,11 +186,11 @@ void CpuTransformer::attend_by_tiles(const CpuBatch& batch, const std::vector<ch
       const Packed& p = seqs[job.seq];
       const int64_t padded = tile_keys(p.keys), row = batch.first_row[p.b];
       if (job.head < nk)
-        K.pack_k_tiles(kc + row * nk * dk + job.head * dk, nk * dk, p.keys, dk, job.c0, job.c1,
-                       packs + p.k_at + job.head * padded * dk);
+        K.pack_k_tiles(kc + row * nk * dk + job.head * dk, nk * dk, p.keys, dk, job.c0, job.c1, per == 2,
+                       packs + p.k_at + job.head * padded * dk * per);
       else
-        K.pack_v_tiles(vc + row * nv * dv + (job.head - nk) * dv, nv * dv, p.keys, dv, job.c0, job.c1,
-                       packs + p.v_at + (job.head - nk) * padded * dv);
+        K.pack_v_tiles(vc + row * nv * dv + (job.head - nk) * dv, nv * dv, p.keys, dv, job.c0, job.c1, per == 2,
+                       packs + p.v_at + (job.head - nk) * padded * dv * per);
     }
   });
   // Attention items: kTileQueries consecutive tokens of one sequence x one query head.
@@ -207,8 +212,8 @@ void CpuTransformer::attend_by_tiles(const CpuBatch& batch, const std::vector<ch
       const int64_t padded = tile_keys(p.keys), n = p.b * T + it.t0;
       const int64_t rows = std::min(kTileQueries, batch.real[p.b] - it.t0);
       K.attend_tiles(qkv + n * qkv_w + it.head * dk, qkv_w, rows, batch.start[p.b] + it.t0 + 1,
-                     packs + p.k_at + it.head / (nq / nk) * padded * dk,
-                     packs + p.v_at + it.head / (nq / nv) * padded * dv, dk, dv, q_scale, softcap, scratch,
+                     packs + p.k_at + it.head / (nq / nk) * padded * dk * per,
+                     packs + p.v_at + it.head / (nq / nv) * padded * dv * per, dk, dv, q_scale, softcap, per == 2, scratch,
                      attn + n * nq * dv + it.head * dv, nq * dv);
     }
   });

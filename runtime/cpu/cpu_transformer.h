@@ -15,10 +15,12 @@
 // own base.
 // Two numeric paths, chosen per sequence and forward: a sequence with at least kTileQueries real
 // tokens in a forward (a prompt, or what is left of one after a reused prefix) takes the prompt path
-// where the CPU has AMX-BF16: bfloat16 tile products (kernels.h: matmul_bf16_tiles) and tile
-// attention; every other sequence (a decode step, a short run) and every CPU without AMX-BF16 the
-// int8 products (activations quantised per block of 32) and float attention. The output head is
-// always int8, so a position's logits do not depend on whether the forward returns only the last.
+// where the CPU has AMX-BF16: bfloat16 tile products (kernels.h: matmul_bf16_tiles) and plain
+// bfloat16 tile attention when every layer matrix is Q4_1 or Q8_0 (otherwise float32 products and
+// the tile attention on bfloat16 pairs, ~float32's precision); every other sequence (a decode step,
+// a short run) and every CPU without AMX-BF16 the int8 products (activations quantised per block of
+// 32) and float attention. The output head is always int8, so a position's logits do not depend on
+// whether the forward returns only the last.
 //
 // Invariants: a row's padding (tokens past real[b]) is never written to the cache and never
 // attended from; nothing reads a cache row at or past start[b] + real[b] of its own slot except the
@@ -80,6 +82,10 @@ class CpuTransformer {
   ModelConfig config_;
   ThreadPool pool_;
   const KernelTable* kernels_;
+  // Whether a prompt's layer products take the bfloat16 tiles: the CPU has them and every layer
+  // matrix is Q4_1 or Q8_0. Then its tile attention is plain bfloat16 as well; else the attention
+  // takes bfloat16 pairs (~2^-18 of float32), the precision of the float32 products beside it.
+  bool bf16_products_ = false;
   WeightMatrix embed_, lm_head_;  // lm_head_ empty when tied (embed_ is the output projection)
   std::vector<float> final_norm_;
   // RoPE frequencies (runtime/rope.h; angles in float64 as runtime/model.cpp) and the q scale

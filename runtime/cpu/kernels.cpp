@@ -48,10 +48,10 @@ float f16_value(uint16_t h) { return gguf::f16_to_float(h); }
 
 int64_t tile_keys(int64_t keys) { return (keys + 31) / 32 * 32; }
 
-// kernels_impl.h's attend_tiles: q (16 x dk bfloat16: 8 dk floats), scores (16 x tile_keys floats),
-// p (16 x tile_keys bfloat16: half as many floats), outputs (16 x dv).
+// kernels_impl.h's attend_tiles: q hi and lo (16 x dk bfloat16 each: 16 dk floats), scores (16 x
+// tile_keys floats), p hi and lo (16 x tile_keys bfloat16 each: as many floats), outputs (16 x dv).
 int64_t attend_tiles_scratch(int64_t keys, int64_t dk, int64_t dv) {
-  return kTileQueries / 2 * dk + kTileQueries * tile_keys(keys) * 3 / 2 + kTileQueries * dv;
+  return kTileQueries * dk + 2 * kTileQueries * tile_keys(keys) + kTileQueries * dv;
 }
 
 bool isa_supported(Isa isa) {

@@ -100,19 +100,22 @@ struct KernelTable {
   // Prefill attention on AMX-BF16 tiles, where the CPU has them (nullptr elsewhere; dk a multiple
   // of 32, dv of 16). The K (V) rows of one K (V) head are packed once per layer, 32 keys a chunk,
   // chunks [c0, c1) a call (keys past `keys`, up to the chunk's end, packed as zeros); a pack holds
-  // tile_keys(keys) * dk (dv) uint16. Then attend_tiles gives up to kTileQueries queries of one
-  // head (rows q_stride floats apart) the attention of `attend`, query i over keys [0, keys0 + i)
-  // (a causal run of consecutive tokens), out rows out_stride apart, with q, k, the softmax weights
-  // and v rounded to bfloat16 (the prompt path's precision, as its products) and float32 sums and
-  // softmax; a query's result depends on nothing else in its call. `scratch`: attend_tiles_scratch(keys0 + rows - 1, dk, dv) floats,
+  // tile_keys(keys) * dk (dv) uint16, twice that with `pairs`. Then attend_tiles gives up to
+  // kTileQueries queries of one head (rows q_stride floats apart) the attention of `attend`, query i
+  // over keys [0, keys0 + i) (a causal run of consecutive tokens), out rows out_stride apart, its
+  // packs written with the same `pairs`: without, q, k, the softmax weights and v rounded to
+  // bfloat16 (the precision of the bfloat16 products), float32 sums and softmax; with, each operand
+  // a pair of bfloat16 (hi + lo, ~2^-18 of it left out: kernels_impl.h), so a score is off by up to
+  // ~3 x 2^-18 of sum_c |q_c k_c| (attend()'s by float32 rounding only), at 3x the tile products.
+  // A query's result depends on nothing else in its call. `scratch`: attend_tiles_scratch(keys0 + rows - 1, dk, dv) floats,
   // 64-byte aligned.
-  void (*pack_k_tiles)(const float* k, int64_t k_stride, int64_t keys, int64_t dk, int64_t c0, int64_t c1,
+  void (*pack_k_tiles)(const float* k, int64_t k_stride, int64_t keys, int64_t dk, int64_t c0, int64_t c1, bool pairs,
                        uint16_t* pack);
-  void (*pack_v_tiles)(const float* v, int64_t v_stride, int64_t keys, int64_t dv, int64_t c0, int64_t c1,
+  void (*pack_v_tiles)(const float* v, int64_t v_stride, int64_t keys, int64_t dv, int64_t c0, int64_t c1, bool pairs,
                        uint16_t* pack);
   void (*attend_tiles)(const float* q, int64_t q_stride, int64_t rows, int64_t keys0, const uint16_t* k_pack,
-                       const uint16_t* v_pack, int64_t dk, int64_t dv, float scale, float softcap, float* scratch,
-                       float* out, int64_t out_stride);
+                       const uint16_t* v_pack, int64_t dk, int64_t dv, float scale, float softcap, bool pairs,
+                       float* scratch, float* out, int64_t out_stride);
   // A prompt's products on AMX-BF16 tiles, where the CPU has them (nullptr elsewhere): the second
   // numeric path beside the int8 one above (cpu_transformer.h says which rows take which).
   // pack_bf16_rows rounds groups [g0, g1) of 16 activation rows (of `tokens`; rows past it zeros)

@@ -927,15 +927,15 @@ void gelu_tanh_mul_avx(const float* g, const float* u, int64_t n, float* out) {
 
 #if defined(AIMICIUS_CPU_HAS_TILES) && defined(__AMX_BF16__)
 #define AIMICIUS_CPU_HAS_BF16_TILES 1
-// Attention on AMX-BF16 tiles (kernels.h: pack_k_tiles, pack_v_tiles, attend_tiles): q, k, the
-// softmax weights and v rounded to bfloat16 (nearest, ties to even), their products summed in
-// float32 by TDPBF16PS, the softmax itself in float32. Every output row depends only on its own
-// query row (a tile product's row m reads only row m of A), and a key past a row's last is a zero
-// weight on a finite value (exact zeros added), so a query's result does not depend on the other
-// rows of its tile or on how many keys they see. (Until 2026-12-06 each operand was a pair of
-// bfloat16, hi + lo, three products a tile for ~2^-18 of float32: with the prompt's products on
-// bfloat16 since, the pairs bought precision the rest of the path no longer has, at 3x the tile
-// work.)
+// Attention on AMX-BF16 tiles (kernels.h: pack_k_tiles, pack_v_tiles, attend_tiles), in one of
+// two precisions. Plain: q, k, the softmax weights and v rounded to bfloat16 (nearest, ties to
+// even), their products summed in float32 by TDPBF16PS. Pairs: each float32 operand x split into
+// hi = bf16(x) and lo = bf16(x - hi) (x - hi is exact in float32), so x = hi + lo to ~2^-18
+// relatively, and a product x.y taken as hi.hi + hi.lo + lo.hi (lo.lo, ~2^-16 of it, dropped):
+// three TDPBF16PS into one float32 tile. The softmax is float32 in both. Every output row depends
+// only on its own query row (a tile product's row m reads only row m of A), and a key past a row's
+// last is a zero weight on a finite value (exact zeros added), so a query's result does not depend
+// on the other rows of its tile or on how many keys they see.
 //
 // Tile registers: all eight 16 rows x 64 bytes (attend_tiles says which holds what).
 inline void load_bf16_tile_config() {
@@ -961,45 +961,67 @@ inline __m512i bf16_words(__m512i a, __m512i b) {
   return _mm512_permutex2var_epi16(a, odd_words, b);
 }
 
+inline void split_bf16(__m512 x, __m512i& hi, __m512i& lo) {
+  hi = bf16_bits(x);
+  lo = bf16_bits(_mm512_sub_ps(x, _mm512_castsi512_ps(hi)));
+}
+
 // Pairs of bfloat16 (a's lane n low, b's lane n high) as one int32 lane each: a B tile's row.
 inline __m512i bf16_pairs(__m512i a, __m512i b) { return _mm512_or_si512(_mm512_srli_epi32(a, 16), b); }
 
 // A mask of the first n of 16 lanes (all for n >= 16, none for n <= 0).
 inline __mmask16 first_lanes(int64_t n) { return static_cast<__mmask16>(n >= 16 ? 0xFFFF : n <= 0 ? 0 : (1u << n) - 1); }
 
-// 32 floats (n valid, the rest zero) to a row of 32 bfloat16.
-inline void round_row32(const float* x, int64_t n, uint16_t* out) {
-  _mm512_storeu_si512(out, bf16_words(bf16_bits(_mm512_maskz_loadu_ps(first_lanes(n), x)),
-                                      bf16_bits(_mm512_maskz_loadu_ps(first_lanes(n - 16), x + 16))));
+// 32 floats (n valid, the rest zero) to a row of 32 bfloat16 (`hi`), and where `lo` is given, the
+// row of their remainders.
+inline void round_row32(const float* x, int64_t n, uint16_t* hi, uint16_t* lo) {
+  __m512i h0, l0, h1, l1;
+  split_bf16(_mm512_maskz_loadu_ps(first_lanes(n), x), h0, l0);
+  split_bf16(_mm512_maskz_loadu_ps(first_lanes(n - 16), x + 16), h1, l1);
+  _mm512_storeu_si512(hi, bf16_words(h0, h1));
+  if (lo) _mm512_storeu_si512(lo, bf16_words(l0, l1));
 }
 
-void pack_k_tiles(const float* k, int64_t ks, int64_t keys, int64_t dk, int64_t c0, int64_t c1, uint16_t* pack) {
-  const int64_t chunks = dk / 32;
+// One B-tile row of bfloat16 pairs (x0's lanes low, x1's high) at `row`, and with pairs the
+// remainders' row 512 uint16 after it (the tile of lo parts follows the tile of hi parts).
+inline void store_pair_row(__m512 x0, __m512 x1, bool pairs, uint16_t* row) {
+  __m512i h0, l0, h1, l1;
+  split_bf16(x0, h0, l0);
+  split_bf16(x1, h1, l1);
+  _mm512_storeu_si512(row, bf16_pairs(h0, h1));
+  if (pairs) _mm512_storeu_si512(row + 512, bf16_pairs(l0, l1));
+}
+
+void pack_k_tiles(const float* k, int64_t ks, int64_t keys, int64_t dk, int64_t c0, int64_t c1, bool pairs,
+                  uint16_t* pack) {
+  const int64_t chunks = dk / 32, unit = pairs ? 1024 : 512;
   const __m512i rows_of = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                              _mm512_set1_epi32(static_cast<int>(ks)));
   for (int64_t g = c0 * 2; g < c1 * 2; ++g) {  // 16-key groups
     const __mmask16 valid = first_lanes(keys - g * 16);
     const float* kg = k + g * 16 * ks;
     for (int64_t c = 0; c < chunks; ++c) {
-      uint16_t* tile = pack + (g * chunks + c) * 512;
+      uint16_t* tile = pack + (g * chunks + c) * unit;
       for (int p = 0; p < 16; ++p) {  // row p: dims 2p, 2p + 1 of the chunk, one lane per key
         const float* d = kg + c * 32 + 2 * p;
-        _mm512_storeu_si512(tile + p * 32, bf16_pairs(bf16_bits(_mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, rows_of, d, 4)),
-                                                      bf16_bits(_mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, rows_of, d + 1, 4))));
+        store_pair_row(_mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, rows_of, d, 4),
+                       _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, rows_of, d + 1, 4), pairs, tile + p * 32);
       }
     }
   }
 }
 
-void pack_v_tiles(const float* v, int64_t vs, int64_t keys, int64_t dv, int64_t c0, int64_t c1, uint16_t* pack) {
-  const int64_t blocks = dv / 16;
+void pack_v_tiles(const float* v, int64_t vs, int64_t keys, int64_t dv, int64_t c0, int64_t c1, bool pairs,
+                  uint16_t* pack) {
+  const int64_t blocks = dv / 16, unit = pairs ? 1024 : 512;
   for (int64_t kc = c0; kc < c1; ++kc)
     for (int64_t nb = 0; nb < blocks; ++nb) {
-      uint16_t* tile = pack + (kc * blocks + nb) * 512;
+      uint16_t* tile = pack + (kc * blocks + nb) * unit;
       for (int p = 0; p < 16; ++p) {  // row p: keys 2p, 2p + 1 of the chunk, one lane per value
         const int64_t j = kc * 32 + 2 * p;
-        _mm512_storeu_si512(tile + p * 32, bf16_pairs(bf16_bits(j < keys ? _mm512_loadu_ps(v + j * vs + nb * 16) : _mm512_setzero_ps()),
-                                                      bf16_bits(j + 1 < keys ? _mm512_loadu_ps(v + (j + 1) * vs + nb * 16) : _mm512_setzero_ps())));
+        store_pair_row(j < keys ? _mm512_loadu_ps(v + j * vs + nb * 16) : _mm512_setzero_ps(),
+                       j + 1 < keys ? _mm512_loadu_ps(v + (j + 1) * vs + nb * 16) : _mm512_setzero_ps(), pairs,
+                       tile + p * 32);
       }
     }
 }
@@ -1056,27 +1078,43 @@ float softmax_row_tiles(float* row, int64_t n, int64_t padded, float scale, floa
 // the same C tile, so one chain leaves the tile unit idle most of the time; two chains (two 16-key
 // groups of scores, two 16-value blocks of outputs) interleave.
 void attend_tiles(const float* q, int64_t qs, int64_t rows, int64_t keys0, const uint16_t* kpack, const uint16_t* vpack,
-                  int64_t dk, int64_t dv, float scale, float softcap, float* scratch, float* out, int64_t os) {
+                  int64_t dk, int64_t dv, float scale, float softcap, bool pairs, float* scratch, float* out, int64_t os) {
   const int64_t most = keys0 + rows - 1, padded = (most + 31) / 32 * 32, chunks = dk / 32, blocks = dv / 16;
-  // scratch (kernels.h): q [16][dk] bfloat16, scores [16][padded] float32, p [16][padded] bfloat16,
-  // outputs [16][dv].
-  uint16_t* qb = reinterpret_cast<uint16_t*>(scratch);
-  float* p = scratch + 8 * dk;
-  uint16_t* pb = reinterpret_cast<uint16_t*>(p + 16 * padded);
-  float* o = p + 24 * padded;
+  const int64_t unit = pairs ? 1024 : 512;  // uint16 a packed K or V tile (kernels.h)
+  // scratch (kernels.h): q hi and lo [16][dk] bfloat16 each, scores [16][padded] float32, p hi and
+  // lo [16][padded] bfloat16 each, outputs [16][dv] (the lo parts used with pairs only).
+  uint16_t* qh = reinterpret_cast<uint16_t*>(scratch);
+  uint16_t* ql = qh + 16 * dk;
+  float* p = scratch + 16 * dk;
+  uint16_t* ph = reinterpret_cast<uint16_t*>(p + 16 * padded);
+  uint16_t* pl = ph + 16 * padded;
+  float* o = p + 32 * padded;
   load_bf16_tile_config();
   for (int64_t i = 0; i < 16; ++i)
-    for (int64_t c = 0; c < dk; c += 32) round_row32(q + i * qs + c, i < rows ? 32 : 0, qb + i * dk + c);
-  // Scores, 32 keys (two 16-key groups) a step: C tiles 0 and 1, q 2, k of the groups 4 and 5.
+    for (int64_t c = 0; c < dk; c += 32)
+      round_row32(q + i * qs + c, i < rows ? 32 : 0, qh + i * dk + c, pairs ? ql + i * dk + c : nullptr);
+  // Scores, 32 keys (two 16-key groups) a step: C tiles 0 and 1, q 2 (lo 3), k of the groups 4
+  // and 6 (lo 5 and 7).
   for (int64_t g = 0; g < padded / 16; g += 2) {
     _tile_zero(0);
     _tile_zero(1);
     for (int64_t c = 0; c < chunks; ++c) {
-      _tile_loadd(2, qb + c * 32, dk * 2);
-      _tile_loadd(4, kpack + (g * chunks + c) * 512, 64);
-      _tile_loadd(5, kpack + ((g + 1) * chunks + c) * 512, 64);
+      const uint16_t* k0 = kpack + (g * chunks + c) * unit;
+      const uint16_t* k1 = kpack + ((g + 1) * chunks + c) * unit;
+      _tile_loadd(2, qh + c * 32, dk * 2);
+      _tile_loadd(4, k0, 64);
+      _tile_loadd(6, k1, 64);
       _tile_dpbf16ps(0, 2, 4);
-      _tile_dpbf16ps(1, 2, 5);
+      _tile_dpbf16ps(1, 2, 6);
+      if (pairs) {
+        _tile_loadd(3, ql + c * 32, dk * 2);
+        _tile_loadd(5, k0 + 512, 64);
+        _tile_loadd(7, k1 + 512, 64);
+        _tile_dpbf16ps(0, 2, 5);
+        _tile_dpbf16ps(1, 2, 7);
+        _tile_dpbf16ps(0, 3, 4);
+        _tile_dpbf16ps(1, 3, 6);
+      }
     }
     _tile_stored(0, p + g * 16, padded * 4);
     _tile_stored(1, p + g * 16 + 16, padded * 4);
@@ -1086,20 +1124,32 @@ void attend_tiles(const float* q, int64_t qs, int64_t rows, int64_t keys0, const
     float* row = p + i * padded;
     const int64_t n = i < rows ? keys0 + i : 0;
     sums[i] = softmax_row_tiles(row, n, padded, scale, softcap);
-    for (int64_t j = 0; j < padded; j += 32) round_row32(row + j, 32, pb + i * padded + j);
+    for (int64_t j = 0; j < padded; j += 32)
+      round_row32(row + j, 32, ph + i * padded + j, pairs ? pl + i * padded + j : nullptr);
   }
-  // p x V, two 16-value blocks a step (C tiles 0 and 1; p 2; v of the blocks 4 and 5); a last odd
-  // block pairs with itself (stored once).
+  // p x V, two 16-value blocks a step (C tiles 0 and 1; p 2 (lo 3); v of the blocks 4 and 6 (lo 5
+  // and 7)); a last odd block pairs with itself (stored once).
   for (int64_t b0 = 0; b0 < blocks; b0 += 2) {
     const int64_t b1 = b0 + 1 < blocks ? b0 + 1 : b0;
     _tile_zero(0);
     _tile_zero(1);
     for (int64_t kc = 0; kc < padded / 32; ++kc) {
-      _tile_loadd(2, pb + kc * 32, padded * 2);
-      _tile_loadd(4, vpack + (kc * blocks + b0) * 512, 64);
-      _tile_loadd(5, vpack + (kc * blocks + b1) * 512, 64);
+      const uint16_t* v0 = vpack + (kc * blocks + b0) * unit;
+      const uint16_t* v1 = vpack + (kc * blocks + b1) * unit;
+      _tile_loadd(2, ph + kc * 32, padded * 2);
+      _tile_loadd(4, v0, 64);
+      _tile_loadd(6, v1, 64);
       _tile_dpbf16ps(0, 2, 4);
-      _tile_dpbf16ps(1, 2, 5);
+      _tile_dpbf16ps(1, 2, 6);
+      if (pairs) {
+        _tile_loadd(3, pl + kc * 32, padded * 2);
+        _tile_loadd(5, v0 + 512, 64);
+        _tile_loadd(7, v1 + 512, 64);
+        _tile_dpbf16ps(0, 2, 5);
+        _tile_dpbf16ps(1, 2, 7);
+        _tile_dpbf16ps(0, 3, 4);
+        _tile_dpbf16ps(1, 3, 6);
+      }
     }
     _tile_stored(0, o + b0 * 16, dv * 4);
     if (b1 != b0) _tile_stored(1, o + b1 * 16, dv * 4);
@@ -1130,7 +1180,7 @@ void pack_bf16_rows(const float* x, int64_t cols, int64_t tokens, int64_t g0, in
           continue;
         }
         const float* src = x + t * cols + b * 32;
-        _mm512_storeu_si512(dst, bf16_words(bf16_bits(_mm512_loadu_ps(src)), bf16_bits(_mm512_loadu_ps(src + 16))));
+        round_row32(src, 32, dst, nullptr);
       }
     }
 }

@@ -435,67 +435,77 @@ TEST(CpuKernels, AttentionMatchesFloat64Softmax) {
   }
 }
 
-// The AMX-BF16 tile attention of a prompt (kernels.h: pack_k_tiles, pack_v_tiles, attend_tiles)
-// against float64 on the same bfloat16-rounded q, k and v, with the softmax weights rounded to
-// bfloat16 before they weight v (their sum not), for a full tile of 16 causal queries near the end
-// of 150 keys and a partial tile of 5 at the start (1..5 keys), head dims 64 and 128 (two passes of
-// four 16-value blocks) and a V head of 80 (a last pass of one block), with and without Gemma 2's
-// softcap; the packs written in two chunk ranges. Bound: 5e-6 for float32 sums and exp (measured
-// <= 4.2e-7), plus, for a weight within 1e-5 of a bfloat16 midpoint (float32's exp may round it to
-// either neighbour), the other neighbour's share of the output; leaving any operand unrounded
-// misses it by 100x or more (measured 6e-4 to 8e-3). Each query's output is, bit for bit, its
-// output in a call of its own.
+// The AMX-BF16 tile attention of a prompt (kernels.h: pack_k_tiles, pack_v_tiles, attend_tiles) in
+// both precisions against float64, for a full tile of 16 causal queries near the end of 150 keys
+// and a partial tile of 5 at the start (1..5 keys), head dims 64 and 128 (two passes of four
+// 16-value blocks) and a V head of 80 (a last pass of one block), with and without Gemma 2's
+// softcap; the packs written in two chunk ranges. Plain bfloat16: the reference takes the same
+// bfloat16-rounded q, k and v, and rounds the softmax weights before they weight v (their sum not);
+// bound 5e-6 for float32 sums and exp (measured <= 4.2e-7), plus, for a weight within 1e-5 of a
+// bfloat16 midpoint (float32's exp may round it to either neighbour), the other neighbour's share of
+// the output; leaving any operand unrounded misses it by 100x or more (measured 6e-4 to 8e-3).
+// Pairs: the reference on the unrounded floats, bound 1e-4 (each product leaves up to ~3 x 2^-18 of
+// |q_c k_c| out: measured worst 3e-5; plain bfloat16 misses it by far). Each query's output is, bit
+// for bit, its output in a call of its own.
 TEST(CpuKernels, TileAttentionMatchesFloat64AndDependsOnlyOnItsQuery) {
   if (!isa_supported(Isa::kAmx) || !kernels(Isa::kAmx).attend_tiles)
     GTEST_SKIP() << "this CPU, its kernel or this build has no AMX-BF16: the tile attention is not used here";
   const KernelTable& k = kernels(Isa::kAmx);
   std::mt19937 rng(21);
-  for (float softcap : {0.0f, 1.5f})
-    for (const auto& [dk, dv] : {std::pair<int64_t, int64_t>{64, 64}, {128, 128}, {64, 80}}) {
-      const int64_t keys = 150, ks = 3 * dk, vs = 3 * dv;  // head 1 of [keys, 3 heads, d] caches
-      const std::vector<float> kv = random_floats(keys * ks, rng), vv = random_floats(keys * vs, rng);
-      const std::vector<float> q = random_floats(16 * dk, rng);
-      const float scale = 1.0f / std::sqrt(float(dk));
-      const int64_t chunks = tile_keys(keys) / 32;
-      std::vector<uint16_t> kp(tile_keys(keys) * dk), vp(tile_keys(keys) * dv);
-      for (const auto& [c0, c1] : {std::pair<int64_t, int64_t>{0, 2}, {2, chunks}}) {
-        k.pack_k_tiles(kv.data() + dk, ks, keys, dk, c0, c1, kp.data());
-        k.pack_v_tiles(vv.data() + dv, vs, keys, dv, c0, c1, vp.data());
-      }
-      std::vector<float> scratch(attend_tiles_scratch(keys, dk, dv) + 16);
-      float* sc = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64 / 4;
-      for (const auto& [rows, keys0] : {std::pair<int64_t, int64_t>{16, 135}, {5, 1}}) {
-        std::vector<float> out(rows * dv), alone(dv);
-        k.attend_tiles(q.data(), dk, rows, keys0, kp.data(), vp.data(), dk, dv, scale, softcap, sc, out.data(), dv);
-        for (int64_t i = 0; i < rows; ++i) {
-          const int64_t n = keys0 + i;
-          std::vector<double> s(n), want(dv, 0.0);
-          double mx = -1e300, sum = 0;
-          for (int64_t j = 0; j < n; ++j) {
-            for (int64_t c = 0; c < dk; ++c) s[j] += double(nearest_bf16(q[i * dk + c])) * nearest_bf16(kv[j * ks + dk + c]);
-            s[j] *= scale;
-            if (softcap > 0) s[j] = softcap * std::tanh(s[j] / softcap);
-            mx = std::max(mx, s[j]);
-          }
-          for (int64_t j = 0; j < n; ++j) sum += (s[j] = std::exp(s[j] - mx));
-          std::vector<double> slack(dv, 5e-6);
-          for (int64_t j = 0; j < n; ++j) {
-            const float w = nearest_bf16(static_cast<float>(s[j]));
-            const float up = nearest_bf16(static_cast<float>(s[j] * (1 + 1e-5))), down = nearest_bf16(static_cast<float>(s[j] * (1 - 1e-5)));
-            const double either = std::max(std::abs(double(up) - w), std::abs(double(down) - w)) / sum;
-            for (int64_t c = 0; c < dv; ++c) {
-              want[c] += double(w) / sum * nearest_bf16(vv[j * vs + dv + c]);
-              slack[c] += either * std::abs(nearest_bf16(vv[j * vs + dv + c]));
+  for (bool pairs : {false, true})
+    for (float softcap : {0.0f, 1.5f})
+      for (const auto& [dk, dv] : {std::pair<int64_t, int64_t>{64, 64}, {128, 128}, {64, 80}}) {
+        const auto rounded = [&](float x) { return pairs ? x : nearest_bf16(x); };
+        const int64_t keys = 150, ks = 3 * dk, vs = 3 * dv;  // head 1 of [keys, 3 heads, d] caches
+        const std::vector<float> kv = random_floats(keys * ks, rng), vv = random_floats(keys * vs, rng);
+        const std::vector<float> q = random_floats(16 * dk, rng);
+        const float scale = 1.0f / std::sqrt(float(dk));
+        const int64_t chunks = tile_keys(keys) / 32, per = pairs ? 2 : 1;
+        std::vector<uint16_t> kp(tile_keys(keys) * dk * per), vp(tile_keys(keys) * dv * per);
+        for (const auto& [c0, c1] : {std::pair<int64_t, int64_t>{0, 2}, {2, chunks}}) {
+          k.pack_k_tiles(kv.data() + dk, ks, keys, dk, c0, c1, pairs, kp.data());
+          k.pack_v_tiles(vv.data() + dv, vs, keys, dv, c0, c1, pairs, vp.data());
+        }
+        std::vector<float> scratch(attend_tiles_scratch(keys, dk, dv) + 16);
+        float* sc = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64 / 4;
+        const std::string what = std::string(pairs ? "pairs" : "plain") + " dk " + std::to_string(dk) + " dv " +
+                                 std::to_string(dv) + " softcap " + std::to_string(softcap);
+        for (const auto& [rows, keys0] : {std::pair<int64_t, int64_t>{16, 135}, {5, 1}}) {
+          std::vector<float> out(rows * dv), alone(dv);
+          k.attend_tiles(q.data(), dk, rows, keys0, kp.data(), vp.data(), dk, dv, scale, softcap, pairs, sc, out.data(), dv);
+          for (int64_t i = 0; i < rows; ++i) {
+            const int64_t n = keys0 + i;
+            std::vector<double> s(n), want(dv, 0.0);
+            double mx = -1e300, sum = 0;
+            for (int64_t j = 0; j < n; ++j) {
+              for (int64_t c = 0; c < dk; ++c) s[j] += double(rounded(q[i * dk + c])) * rounded(kv[j * ks + dk + c]);
+              s[j] *= scale;
+              if (softcap > 0) s[j] = softcap * std::tanh(s[j] / softcap);
+              mx = std::max(mx, s[j]);
             }
+            for (int64_t j = 0; j < n; ++j) sum += (s[j] = std::exp(s[j] - mx));
+            std::vector<double> slack(dv, pairs ? 1e-4 : 5e-6);
+            for (int64_t j = 0; j < n; ++j) {
+              const double w = pairs ? s[j] : double(nearest_bf16(static_cast<float>(s[j])));
+              double either = 0;  // plain: the other bfloat16 neighbour a near-midpoint weight may take
+              if (!pairs) {
+                const float up = nearest_bf16(static_cast<float>(s[j] * (1 + 1e-5)));
+                const float down = nearest_bf16(static_cast<float>(s[j] * (1 - 1e-5)));
+                either = std::max(std::abs(double(up) - w), std::abs(double(down) - w)) / sum;
+              }
+              for (int64_t c = 0; c < dv; ++c) {
+                want[c] += w / sum * rounded(vv[j * vs + dv + c]);
+                slack[c] += either * std::abs(rounded(vv[j * vs + dv + c]));
+              }
+            }
+            for (int64_t c = 0; c < dv; ++c)
+              EXPECT_NEAR(out[i * dv + c], want[c], slack[c]) << what << " query " << i << " of " << rows;
+            k.attend_tiles(q.data() + i * dk, dk, 1, n, kp.data(), vp.data(), dk, dv, scale, softcap, pairs, sc,
+                           alone.data(), dv);
+            for (int64_t c = 0; c < dv; ++c) ASSERT_EQ(out[i * dv + c], alone[c]) << what << " query " << i << " alone";
           }
-          for (int64_t c = 0; c < dv; ++c)
-            EXPECT_NEAR(out[i * dv + c], want[c], slack[c]) << "dk " << dk << " dv " << dv << " query " << i << " of "
-                                                            << rows << " softcap " << softcap;
-          k.attend_tiles(q.data() + i * dk, dk, 1, n, kp.data(), vp.data(), dk, dv, scale, softcap, sc, alone.data(), dv);
-          for (int64_t c = 0; c < dv; ++c) ASSERT_EQ(out[i * dv + c], alone[c]) << "dk " << dk << " query " << i << " alone";
         }
       }
-    }
 }
 
 TEST(CpuKernels, SiluMulMatchesFloat64) {

@@ -190,7 +190,8 @@ TEST(Gemma2Parity, GgufFileRunsAsTheSafetensorsModelOnBothCpuPaths) {
 }
 
 // The CPU path's AMX-BF16 tile attention (runtime/cpu/kernels.h; where the CPU has it, prompts of
-// >= 16 tokens take it) with Gemma 2's score cap and windows: the fixture's shape with heads of 32
+// >= 16 tokens take it; an F32 file's products are float32, so its tiles take bfloat16 pairs:
+// cpu_transformer.h) with Gemma 2's score cap and windows: the fixture's shape with heads of 32
 // (the tiles need multiples of 32) and a window of 24, random weights, the F32 GGUF on the CPU path
 // against the same file on LibTorch. A 20-token prompt fits the window (tiles in every layer), a
 // 40-token one does not (its sliding layers take the float path, its full layer tiles). Measured

@@ -294,15 +294,13 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
     return tiled;
   };
 
-  // A layer's products: the rows of sequences with at least kTileQueries real tokens in this forward
-  // (a prompt, or what is left of one after a reused prefix) on the bfloat16 tile path where the CPU
-  // has it, the others (decode steps, short runs) on the int8 path (kernels.h: the two paths'
-  // floats differ). Decided per sequence, as the attention's tiles are, so a sequence's floats do not
-  // depend on the others in its batch; within each path a row's floats depend only on the row.
+  // A layer's products: the rows of sequences with at least kBf16ProductRows real tokens in this
+  // forward on the bfloat16 tiles where the CPU has them, the others on the int8 path (cpu_transformer.h;
+  // the two paths' floats differ). Within each path a row's floats depend only on the row.
   std::vector<int64_t> bf16_rows, int8_rows;
   for (int64_t b = 0; b < B; ++b)
     for (int64_t t = 0; t < T; ++t)
-      (batch.real[b] >= kTileQueries && K.matmul_bf16_tiles ? bf16_rows : int8_rows).push_back(b * T + t);
+      (batch.real[b] >= kBf16ProductRows && K.matmul_bf16_tiles ? bf16_rows : int8_rows).push_back(b * T + t);
   std::vector<float> gathered_x, gathered_y;
   const auto product = [&](const WeightMatrix& w, const float* in, float* out) {
     const auto rows_of = [&](const std::vector<int64_t>& rows, bool bf16) {

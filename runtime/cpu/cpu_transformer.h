@@ -13,14 +13,16 @@
 // the attention and MLP outputs normed before their residual adds, the logits softcapped. Qwen3
 // and Gemma 3: each head of q and k normed before RoPE; Gemma 3's sliding layers rotate with their
 // own base.
-// Two numeric paths, chosen per sequence and forward: a sequence with at least kTileQueries real
-// tokens in a forward (a prompt, or what is left of one after a reused prefix) takes the prompt path
-// where the CPU has AMX-BF16: bfloat16 tile products (kernels.h: matmul_bf16_tiles) and plain
-// bfloat16 tile attention when every layer matrix is Q4_1 or Q8_0 (otherwise float32 products and
-// the tile attention on bfloat16 pairs, ~float32's precision); every other sequence (a decode step,
-// a short run) and every CPU without AMX-BF16 the int8 products (activations quantised per block of
-// 32) and float attention. The output head is always int8, so a position's logits do not depend on
-// whether the forward returns only the last.
+// Numeric paths, chosen per sequence and forward by its count of real tokens in the forward, so
+// that a sequence's floats never depend on the others in its batch. Where the CPU has AMX-BF16: a
+// sequence with at least kBf16ProductRows (a prompt, or what is left of one after a reused prefix)
+// takes bfloat16 tile products (kernels.h: matmul_bf16_tiles; below that count converting every
+// weight to bfloat16 costs more than the int8 products it replaces), and one with at least
+// kTileQueries the tile attention: plain bfloat16 when every layer matrix is Q4_1 or Q8_0, else on
+// bfloat16 pairs (~float32's precision, as the float32 products beside it). Every other sequence (a
+// decode step, a short run) and every CPU without AMX-BF16: int8 products (activations quantised
+// per block of 32) and float attention. The output head is always int8, so a position's logits do
+// not depend on whether the forward returns only the last.
 //
 // Invariants: a row's padding (tokens past real[b]) is never written to the cache and never
 // attended from; nothing reads a cache row at or past start[b] + real[b] of its own slot except the
@@ -50,6 +52,11 @@ struct CpuBatch {
   // Per layer: K [cache rows, n_k, d_k] and V [cache rows, n_v, d_v], float32, contiguous.
   std::vector<float*> k_cache, v_cache;
 };
+
+// The fewest real tokens of a sequence in one forward for which its products take the bfloat16 tiles
+// (measured on SmolLM2-135M, 2 threads: 16 tokens 14 -> 21 ms, 64 even, 128 85 -> 56-69 ms:
+// docs/PERFORMANCE.md).
+constexpr int64_t kBf16ProductRows = 64;
 
 class CpuTransformer {
  public:

@@ -1074,9 +1074,31 @@ float softmax_row_tiles(float* row, int64_t n, int64_t padded, float scale, floa
   return _mm512_reduce_add_ps(sum);
 }
 
-// Why two accumulator tiles a step in both passes: a tile product waits for the one before it on
-// the same C tile, so one chain leaves the tile unit idle most of the time; two chains (two 16-key
-// groups of scores, two 16-value blocks of outputs) interleave.
+// One step of both passes: C tiles 0 and 1 += A . B0 and A . B1 (A: 16 rows of 32 bfloat16 at `a`,
+// `stride` bytes apart, into tile 2; B0, B1: packed tiles into 4 and 6); with pairs also A's
+// remainders (`a_lo`, tile 3) and the B tiles' (512 uint16 after each, 5 and 7), as hi.hi + hi.lo
+// + lo.hi in that order.
+// Why two accumulator tiles a step: a tile product waits for the one before it on the same C tile,
+// so one chain leaves the tile unit idle most of the time; two chains (two 16-key groups of scores,
+// two 16-value blocks of outputs) interleave.
+inline void two_chain_step(const uint16_t* a, const uint16_t* a_lo, int64_t stride, const uint16_t* b0,
+                           const uint16_t* b1, bool pairs) {
+  _tile_loadd(2, a, stride);
+  _tile_loadd(4, b0, 64);
+  _tile_loadd(6, b1, 64);
+  _tile_dpbf16ps(0, 2, 4);
+  _tile_dpbf16ps(1, 2, 6);
+  if (pairs) {
+    _tile_loadd(3, a_lo, stride);
+    _tile_loadd(5, b0 + 512, 64);
+    _tile_loadd(7, b1 + 512, 64);
+    _tile_dpbf16ps(0, 2, 5);
+    _tile_dpbf16ps(1, 2, 7);
+    _tile_dpbf16ps(0, 3, 4);
+    _tile_dpbf16ps(1, 3, 6);
+  }
+}
+
 void attend_tiles(const float* q, int64_t qs, int64_t rows, int64_t keys0, const uint16_t* kpack, const uint16_t* vpack,
                   int64_t dk, int64_t dv, float scale, float softcap, bool pairs, float* scratch, float* out, int64_t os) {
   const int64_t most = keys0 + rows - 1, padded = (most + 31) / 32 * 32, chunks = dk / 32, blocks = dv / 16;
@@ -1099,22 +1121,8 @@ void attend_tiles(const float* q, int64_t qs, int64_t rows, int64_t keys0, const
     _tile_zero(0);
     _tile_zero(1);
     for (int64_t c = 0; c < chunks; ++c) {
-      const uint16_t* k0 = kpack + (g * chunks + c) * unit;
-      const uint16_t* k1 = kpack + ((g + 1) * chunks + c) * unit;
-      _tile_loadd(2, qh + c * 32, dk * 2);
-      _tile_loadd(4, k0, 64);
-      _tile_loadd(6, k1, 64);
-      _tile_dpbf16ps(0, 2, 4);
-      _tile_dpbf16ps(1, 2, 6);
-      if (pairs) {
-        _tile_loadd(3, ql + c * 32, dk * 2);
-        _tile_loadd(5, k0 + 512, 64);
-        _tile_loadd(7, k1 + 512, 64);
-        _tile_dpbf16ps(0, 2, 5);
-        _tile_dpbf16ps(1, 2, 7);
-        _tile_dpbf16ps(0, 3, 4);
-        _tile_dpbf16ps(1, 3, 6);
-      }
+      two_chain_step(qh + c * 32, ql + c * 32, dk * 2, kpack + (g * chunks + c) * unit,
+                     kpack + ((g + 1) * chunks + c) * unit, pairs);
     }
     _tile_stored(0, p + g * 16, padded * 4);
     _tile_stored(1, p + g * 16 + 16, padded * 4);
@@ -1134,22 +1142,8 @@ void attend_tiles(const float* q, int64_t qs, int64_t rows, int64_t keys0, const
     _tile_zero(0);
     _tile_zero(1);
     for (int64_t kc = 0; kc < padded / 32; ++kc) {
-      const uint16_t* v0 = vpack + (kc * blocks + b0) * unit;
-      const uint16_t* v1 = vpack + (kc * blocks + b1) * unit;
-      _tile_loadd(2, ph + kc * 32, padded * 2);
-      _tile_loadd(4, v0, 64);
-      _tile_loadd(6, v1, 64);
-      _tile_dpbf16ps(0, 2, 4);
-      _tile_dpbf16ps(1, 2, 6);
-      if (pairs) {
-        _tile_loadd(3, pl + kc * 32, padded * 2);
-        _tile_loadd(5, v0 + 512, 64);
-        _tile_loadd(7, v1 + 512, 64);
-        _tile_dpbf16ps(0, 2, 5);
-        _tile_dpbf16ps(1, 2, 7);
-        _tile_dpbf16ps(0, 3, 4);
-        _tile_dpbf16ps(1, 3, 6);
-      }
+      two_chain_step(ph + kc * 32, pl + kc * 32, padded * 2, vpack + (kc * blocks + b0) * unit,
+                     vpack + (kc * blocks + b1) * unit, pairs);
     }
     _tile_stored(0, o + b0 * 16, dv * 4);
     if (b1 != b0) _tile_stored(1, o + b1 * 16, dv * 4);

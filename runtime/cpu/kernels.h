@@ -1,7 +1,8 @@
 // CPU kernels for GGUF weights kept quantised: matrix x (vector | small matrix) products with the
-// activations quantised per block of 32 to int8, float32 products for the other weight types, and
-// one query's attention over a cached context. No LibTorch, no threads: callers split rows and
-// queries over threads (runtime/cpu/quant_matmul.h, cpu_transformer.h).
+// activations quantised per block of 32 to int8 (the int8 path, below), float32 products for the
+// other weight types, a prompt's products on bfloat16 tiles where the CPU has AMX-BF16 (the bfloat16
+// path: KernelTable::matmul_bf16_tiles), and one query's attention over a cached context. No LibTorch, no threads: callers split rows and
+// queries over threads (runtime/cpu/weight_matrix.h, cpu_transformer.h).
 //
 // Activation blocks (the format is llama.cpp's Q8_1 idea, held here in float32): 32 values x as
 // int8 q = round_half_even(x / d) with d = max|x| / 127, and s = d * sum(q), so that a weight
@@ -18,7 +19,8 @@
 // Every kernel exists in four builds of one source (kernels_impl.h): the portable scalar one (the
 // reference the tests compare against), AVX2+FMA+F16C, AVX-512 (F/BW/VL/VNNI: int8 dots by
 // VPDPBUSD on 256-bit vectors), and AVX-512 with AMX-INT8/BF16 (the AVX-512 kernels plus tile
-// kernels for prefill's Q4_1 products and its attention). best_kernels() picks by __builtin_cpu_supports at run time (AMX
+// kernels: int8 ones for Q4_1/Q8_0 products of 16 rows or more, and bfloat16 ones for a prompt's
+// products and attention). best_kernels() picks by __builtin_cpu_supports at run time (AMX
 // also needs the kernel's permission to use tile data: tiles_permitted() in kernels.cpp).
 #pragma once
 

@@ -86,9 +86,12 @@ void BM_PrefillAttention(benchmark::State& state, bool tiles, bool pairs) {
   std::mt19937 rng(7);
   std::normal_distribution<float> normal;
   const int64_t d = kHeadDim;
-  std::vector<float> q(kTokens * d), kc(kTokens * d), vc(kTokens * d), out(kTokens * d);
-  for (auto* v : {&q, &kc, &vc})
+  std::vector<float> q(kTokens * d), kf(kTokens * d), vf(kTokens * d), out(kTokens * d);
+  for (auto* v : {&q, &kf, &vf})
     for (float& x : *v) x = normal(rng);
+  std::vector<uint16_t> kc(kTokens * d), vc(kTokens * d);  // the cache's float16
+  k.to_half(kf.data(), kTokens * d, kc.data());
+  k.to_half(vf.data(), kTokens * d, vc.data());
   const float scale = 0.125f;
   std::vector<uint16_t> packs(tile_keys(kTokens) * d * 4 + 32);
   std::vector<float> scratch(std::max(attend_tiles_scratch(kTokens, d, d), 8 * kTokens) + 16);
@@ -96,8 +99,8 @@ void BM_PrefillAttention(benchmark::State& state, bool tiles, bool pairs) {
     if (tiles) {
       uint16_t* kp = aligned64(packs);
       uint16_t* vp = kp + tile_keys(kTokens) * d * (pairs ? 2 : 1);
-      k.pack_k_tiles(kc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, pairs, kp);
-      k.pack_v_tiles(vc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, pairs, vp);
+      k.pack_k_tiles_f16(kc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, pairs, kp);
+      k.pack_v_tiles_f16(vc.data(), d, kTokens, d, 0, tile_keys(kTokens) / 32, pairs, vp);
       for (int64_t t = 0; t < kTokens; t += kTileQueries)
         k.attend_tiles(q.data() + t * d, d, kTileQueries, t + 1, kp, vp, d, d, scale, 0.0f, pairs, aligned64(scratch),
                        out.data() + t * d, d);
@@ -107,7 +110,7 @@ void BM_PrefillAttention(benchmark::State& state, bool tiles, bool pairs) {
         float* op[8];
         int64_t keys[8];
         for (int i = 0; i < 8; ++i) qp[i] = q.data() + (t + i) * d, op[i] = out.data() + (t + i) * d, keys[i] = t + i + 1;
-        k.attend(8, qp, keys, kc.data(), d, vc.data(), d, d, d, scale, 0.0f, scratch.data(), kTokens, op);
+        k.attend_f16(8, qp, keys, kc.data(), d, vc.data(), d, d, d, scale, 0.0f, scratch.data(), kTokens, op);
       }
     }
     benchmark::DoNotOptimize(out.data());

@@ -111,10 +111,11 @@ CpuTransformer::CpuTransformer(const gguf::GgufFile& f, const ModelConfig& c, in
     L.down = load_matrix(f, c, name("mlp.down_proj.weight"), H, F);
     layers_.push_back(std::move(L));
   }
-  bf16_products_ = kernels_->matmul_bf16_tiles != nullptr;
+  kv_half_ = true;
   for (const Layer& L : layers_)
     for (const WeightMatrix* w : {&L.qkv, &L.o, &L.gate_up, &L.down})
-      bf16_products_ = bf16_products_ && (w->type == gguf::GgmlType::kQ4_1 || w->type == gguf::GgmlType::kQ8_0);
+      kv_half_ = kv_half_ && (w->type == gguf::GgmlType::kQ4_1 || w->type == gguf::GgmlType::kQ8_0);
+  bf16_products_ = kv_half_ && kernels_->matmul_bf16_tiles != nullptr;
   const RopeTable rope = rope_table(c);
   inv_freq_ = rope.inv_freq;
   q_scale_ = static_cast<float>(rope.attention_scaling * rope.attention_scaling * c.attention_scale());
@@ -178,19 +179,24 @@ void CpuTransformer::attend_by_tiles(const CpuBatch& batch, const std::vector<ch
     for (int64_t head = 0; head < nk + nv; ++head)
       for (int64_t c0 = 0; c0 < tile_keys(seqs[s].keys) / 32; c0 += 16)
         pack_jobs.push_back({s, head, c0, std::min(c0 + 16, tile_keys(seqs[s].keys) / 32)});
-  const float* kc = batch.k_cache[l];
-  const float* vc = batch.v_cache[l];
+  const void* kc = batch.k_cache[l];
+  const void* vc = batch.v_cache[l];
   pool_.parallel_for(static_cast<int64_t>(pack_jobs.size()), [&](int64_t j0, int64_t j1) {
     for (int64_t j = j0; j < j1; ++j) {
       const PackJob& job = pack_jobs[j];
       const Packed& p = seqs[job.seq];
       const int64_t padded = tile_keys(p.keys), row = batch.first_row[p.b];
-      if (job.head < nk)
-        K.pack_k_tiles(kc + row * nk * dk + job.head * dk, nk * dk, p.keys, dk, job.c0, job.c1, per == 2,
-                       packs + p.k_at + job.head * padded * dk * per);
+      const int64_t k_at = row * nk * dk + job.head * dk, v_at = row * nv * dv + (job.head - nk) * dv;
+      uint16_t* k_pack = packs + p.k_at + job.head * padded * dk * per;
+      uint16_t* v_pack = packs + p.v_at + (job.head - nk) * padded * dv * per;
+      if (job.head < nk && kv_half_)
+        K.pack_k_tiles_f16(static_cast<const uint16_t*>(kc) + k_at, nk * dk, p.keys, dk, job.c0, job.c1, per == 2, k_pack);
+      else if (job.head < nk)
+        K.pack_k_tiles(static_cast<const float*>(kc) + k_at, nk * dk, p.keys, dk, job.c0, job.c1, per == 2, k_pack);
+      else if (kv_half_)
+        K.pack_v_tiles_f16(static_cast<const uint16_t*>(vc) + v_at, nv * dv, p.keys, dv, job.c0, job.c1, per == 2, v_pack);
       else
-        K.pack_v_tiles(vc + row * nv * dv + (job.head - nk) * dv, nv * dv, p.keys, dv, job.c0, job.c1, per == 2,
-                       packs + p.v_at + (job.head - nk) * padded * dv * per);
+        K.pack_v_tiles(static_cast<const float*>(vc) + v_at, nv * dv, p.keys, dv, job.c0, job.c1, per == 2, v_pack);
     }
   });
   // Attention items: kTileQueries consecutive tokens of one sequence x one query head.
@@ -334,8 +340,8 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
 
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const Layer& L = layers_[l];
-    float* kc = batch.k_cache[l];
-    float* vc = batch.v_cache[l];
+    void* kc = batch.k_cache[l];
+    void* vc = batch.v_cache[l];
     rms_norm(x.data(), L.attn_norm, N, h.data());
     product(L.qkv, h.data(), qkv.data());
     const bool local = c.local_rope(l);
@@ -356,8 +362,14 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
         }
       }
       const int64_t pos = batch.start[b] + t;
-      std::copy(row + nq * dk, row + (nq + nk) * dk, kc + (batch.first_row[b] + pos) * nk * dk);
-      std::copy(row + (nq + nk) * dk, row + qkv_w, vc + (batch.first_row[b] + pos) * nv * dv);
+      const int64_t k_at = (batch.first_row[b] + pos) * nk * dk, v_at = (batch.first_row[b] + pos) * nv * dv;
+      if (kv_half_) {
+        K.to_half(row + nq * dk, nk * dk, static_cast<uint16_t*>(kc) + k_at);
+        K.to_half(row + (nq + nk) * dk, nv * dv, static_cast<uint16_t*>(vc) + v_at);
+      } else {
+        std::copy(row + nq * dk, row + (nq + nk) * dk, static_cast<float*>(kc) + k_at);
+        std::copy(row + (nq + nk) * dk, row + qkv_w, static_cast<float*>(vc) + v_at);
+      }
      }
     }, 16);
     // One tile of tokens x one head group an item (see make_items above); items are dealt to the
@@ -386,10 +398,16 @@ void CpuTransformer::forward(const CpuBatch& batch, bool last_only, float* logit
             kk[queries] = batch.start[b] + n % T + 1 - first;
           }
         }
-        const float* base_k = kc + (batch.first_row[b] + first) * nk * dk + head0 / (nq / nk) * dk;
-        const float* base_v = vc + (batch.first_row[b] + first) * nv * dv + head0 / (nq / nv) * dv;
-        K.attend(queries, qp, kk, base_k, nk * dk, base_v, nv * dv, dk, dv, local ? local_q_scale_ : q_scale_, softcap,
-                 scores[thread].data(), max_keys, op);
+        const int64_t k_at = (batch.first_row[b] + first) * nk * dk + head0 / (nq / nk) * dk;
+        const int64_t v_at = (batch.first_row[b] + first) * nv * dv + head0 / (nq / nv) * dv;
+        const float scale = local ? local_q_scale_ : q_scale_;
+        if (kv_half_)
+          K.attend_f16(queries, qp, kk, static_cast<const uint16_t*>(kc) + k_at, nk * dk,
+                       static_cast<const uint16_t*>(vc) + v_at, nv * dv, dk, dv, scale, softcap, scores[thread].data(),
+                       max_keys, op);
+        else
+          K.attend(queries, qp, kk, static_cast<const float*>(kc) + k_at, nk * dk, static_cast<const float*>(vc) + v_at,
+                   nv * dv, dk, dv, scale, softcap, scores[thread].data(), max_keys, op);
       }
     };
     if (R * max_keys < 4096) attend_items(0, 1);

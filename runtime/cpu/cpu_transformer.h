@@ -22,7 +22,8 @@
 // bfloat16 pairs (~float32's precision, as the float32 products beside it). Every other sequence (a
 // decode step, a short run) and every CPU without AMX-BF16: int8 products (activations quantised
 // per block of 32) and float attention. The output head is always int8, so a position's logits do
-// not depend on whether the forward returns only the last.
+// not depend on whether the forward returns only the last. The K/V cache is float16 where every layer
+// matrix is Q4_1 or Q8_0, float32 otherwise (kv_half()); every path widens it to float32 as it reads.
 //
 // Invariants: a row's padding (tokens past real[b]) is never written to the cache and never
 // attended from; nothing reads a cache row at or past start[b] + real[b] of its own slot except the
@@ -49,8 +50,9 @@ struct CpuBatch {
   // Per row: the cache row of its sequence's position 0; positions 0 .. start + real - 1 are the
   // rows after it, one run (runtime/kv_pages.h: the caller checks that the slot's pages are).
   const int64_t* first_row = nullptr;
-  // Per layer: K [cache rows, n_k, d_k] and V [cache rows, n_v, d_v], float32, contiguous.
-  std::vector<float*> k_cache, v_cache;
+  // Per layer: K [cache rows, n_k, d_k] and V [cache rows, n_v, d_v], contiguous, of
+  // CpuTransformer::kv_half()'s type: float16 (uint16_t, IEEE half) or float32.
+  std::vector<void*> k_cache, v_cache;
 };
 
 // The fewest real tokens of a sequence in one forward for which its products take the bfloat16 tiles
@@ -68,6 +70,11 @@ class CpuTransformer {
   void forward(const CpuBatch& batch, bool last_only, float* logits);
 
   int threads() const { return pool_.size(); }
+  // Whether the K/V cache holds float16 (every layer matrix Q4_1 or Q8_0: the products' own rounding,
+  // int8 blocks or bfloat16, is far above float16's 2^-11, and a long-context decode step reads half
+  // the bytes, as llama.cpp's default cache) or float32 (float32 products: F32, F16 and K-quant
+  // files, whose parity with transformers is float32's).
+  bool kv_half() const { return kv_half_; }
   const char* isa_name() const { return kernels_->name; }
   // Bytes of weights held (quantised formats as stored).
   int64_t weight_bytes() const;
@@ -93,6 +100,7 @@ class CpuTransformer {
   // matrix is Q4_1 or Q8_0. Then its tile attention is plain bfloat16 as well; else the attention
   // takes bfloat16 pairs (~2^-18 of float32), the precision of the float32 products beside it.
   bool bf16_products_ = false;
+  bool kv_half_ = false;
   WeightMatrix embed_, lm_head_;  // lm_head_ empty when tied (embed_ is the output projection)
   std::vector<float> final_norm_;
   // RoPE frequencies (runtime/rope.h; angles in float64 as runtime/model.cpp) and the q scale

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "runtime/dtype.h"
 #include "runtime/gguf/ggml_types.h"
 
 #if defined(AIMICIUS_CPU_AMX_KERNELS) && defined(__linux__)
@@ -45,6 +46,7 @@ bool tiles_permitted() {
 }  // namespace
 
 float f16_value(uint16_t h) { return gguf::f16_to_float(h); }
+uint16_t f16_bits(float x) { return float_to_f16(x); }
 
 int64_t tile_keys(int64_t keys) { return (keys + 31) / 32 * 32; }
 

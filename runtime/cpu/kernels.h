@@ -95,10 +95,15 @@ struct KernelTable {
   // one K/V head, for one token or a few of one sequence): out[i][dv] = softmax(s_ij, j < keys[i])
   // . v_j with s_ij = scale * q[i] . k_j, or softcap * tanh(that / softcap) when softcap > 0 (Gemma
   // 2), k_j = k + j * k_stride (dk floats) and v_j likewise. `scores` holds queries rows of
-  // `scores_stride` (>= every keys[i]) floats of scratch.
+  // `scores_stride` (>= every keys[i]) floats of scratch. attend_f16: the same on a float16 cache
+  // (IEEE half, to_half's; cpu_transformer.h says which models keep one), each value widened to
+  // float32 as it is read, the same sums in the same order.
   void (*attend)(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t k_stride,
                  const float* v, int64_t v_stride, int64_t dk, int64_t dv, float scale, float softcap, float* scores,
                  int64_t scores_stride, float* const* out);
+  void (*attend_f16)(int64_t queries, const float* const* q, const int64_t* keys, const uint16_t* k, int64_t k_stride,
+                     const uint16_t* v, int64_t v_stride, int64_t dk, int64_t dv, float scale, float softcap,
+                     float* scores, int64_t scores_stride, float* const* out);
   // Prefill attention on AMX-BF16 tiles, where the CPU has them (nullptr elsewhere; dk a multiple
   // of 32, dv of 16). The K (V) rows of one K (V) head are packed once per layer, 32 keys a chunk,
   // chunks [c0, c1) a call (keys past `keys`, up to the chunk's end, packed as zeros); a pack holds
@@ -115,6 +120,11 @@ struct KernelTable {
                        uint16_t* pack);
   void (*pack_v_tiles)(const float* v, int64_t v_stride, int64_t keys, int64_t dv, int64_t c0, int64_t c1, bool pairs,
                        uint16_t* pack);
+  // The same packs from a float16 cache.
+  void (*pack_k_tiles_f16)(const uint16_t* k, int64_t k_stride, int64_t keys, int64_t dk, int64_t c0, int64_t c1,
+                           bool pairs, uint16_t* pack);
+  void (*pack_v_tiles_f16)(const uint16_t* v, int64_t v_stride, int64_t keys, int64_t dv, int64_t c0, int64_t c1,
+                           bool pairs, uint16_t* pack);
   void (*attend_tiles)(const float* q, int64_t q_stride, int64_t rows, int64_t keys0, const uint16_t* k_pack,
                        const uint16_t* v_pack, int64_t dk, int64_t dv, float scale, float softcap, bool pairs,
                        float* scratch, float* out, int64_t out_stride);
@@ -137,6 +147,9 @@ struct KernelTable {
   void (*pack_bf16_q8_0)(const uint8_t* w, int64_t row_bytes, int64_t r, int64_t n, int64_t blocks, int32_t* pack);
   void (*matmul_bf16_tiles)(const int32_t* w, int64_t rows, int64_t blocks, const uint16_t* a, int64_t tokens,
                             float* y, int64_t ldy);
+  // out[i] = the float16 nearest x[i] (ties to even; beyond its range, infinity), i < n: K and V
+  // rows into the CPU path's cache. The same bits in every build.
+  void (*to_half)(const float* x, int64_t n, uint16_t* out);
   // out[i] = silu(gate[i]) * up[i], i < n (SwiGLU).
   void (*silu_mul)(const float* gate, const float* up, int64_t n, float* out);
   // out[i] = gelu(gate[i]) * up[i] with GELU's tanh approximation (GeGLU: Gemma).

@@ -23,6 +23,7 @@
 
 namespace aimicius::runtime::cpu {
 float f16_value(uint16_t h);  // kernels.cpp: the portable conversion (gguf::f16_to_float)
+uint16_t f16_bits(float x);    // kernels.cpp: the nearest float16, ties to even (runtime::float_to_f16)
 
 namespace AIMICIUS_CPU_KERNEL_NS {
 namespace {
@@ -103,17 +104,27 @@ inline void softcap_row(float* p, int64_t n, float cap) {
   for (int64_t j = 0; j < n; ++j) p[j] = cap * __builtin_tanhf(p[j] / cap);
 }
 
-[[maybe_unused]] void attend_scalar(const float* q, const float* k, int64_t ks, const float* v, int64_t vs, int64_t keys, int64_t dk,
-                   int64_t dv, float scale, float softcap, float* p, float* out) {
+// A K or V value of the CPU path's cache (kernels.h: float32, or float16 beside quantised
+// products) as float. The attention kernels below are templates on the cache's element type KV.
+inline float kv_value(const float* p) { return *p; }
+inline float kv_value(const uint16_t* p) { return half_at(reinterpret_cast<const uint8_t*>(p)); }
+
+template <typename KV>
+[[maybe_unused]] void attend_scalar(const float* q, const KV* k, int64_t ks, const KV* v, int64_t vs, int64_t keys,
+                                    int64_t dk, int64_t dv, float scale, float softcap, float* p, float* out) {
   float mx = -__builtin_inff();
-  for (int64_t j = 0; j < keys; ++j) p[j] = scale * dot_scalar(q, k + j * ks, dk);
+  for (int64_t j = 0; j < keys; ++j) {
+    float acc = 0;
+    for (int64_t c = 0; c < dk; ++c) acc += q[c] * kv_value(k + j * ks + c);
+    p[j] = scale * acc;
+  }
   if (softcap > 0) softcap_row(p, keys, softcap);
   for (int64_t j = 0; j < keys; ++j) mx = max_f(mx, p[j]);
   float sum = 0;
   for (int64_t j = 0; j < keys; ++j) sum += (p[j] = __builtin_expf(p[j] - mx));
   for (int64_t c = 0; c < dv; ++c) out[c] = 0;
   for (int64_t j = 0; j < keys; ++j)
-    for (int64_t c = 0; c < dv; ++c) out[c] += p[j] * v[j * vs + c];
+    for (int64_t c = 0; c < dv; ++c) out[c] += p[j] * kv_value(v + j * vs + c);
   const float inv = 1.0f / sum;
   for (int64_t c = 0; c < dv; ++c) out[c] *= inv;
 }
@@ -652,13 +663,29 @@ float dot_avx(const float* a, const float* b, int64_t n) {
   return s;
 }
 
+// 8 K or V values as floats (float16 widened by F16C).
+inline __m256 load8kv(const float* p) { return _mm256_loadu_ps(p); }
+inline __m256 load8kv(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+
+// dot_avx of a float row and a K row.
+template <typename KV>
+float dot_kv_avx(const float* a, const KV* b, int64_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), load8kv(b + i), acc);
+  float s = hsum(acc);
+  for (; i < n; ++i) s += a[i] * kv_value(b + i);
+  return s;
+}
+
 // Scores of keys [j0, j1) (j0 a multiple of 4) into p[j0..j1): eight then four keys at a time (each
 // key its own accumulator, reduced four keys at a time); keys past the last group of four one by one.
-void scores_avx(const float* q, const float* k, int64_t ks, int64_t j0, int64_t j1, int64_t dk, float scale, float* p) {
+template <typename KV>
+void scores_avx(const float* q, const KV* k, int64_t ks, int64_t j0, int64_t j1, int64_t dk, float scale, float* p) {
   int64_t j = j0;
   const __m128 sc4 = _mm_set1_ps(scale);
   for (; j + 8 <= j1; j += 8) {
-    const float* k0 = k + j * ks;
+    const KV* k0 = k + j * ks;
     // The r loops are unrolled by pragma: at -O2 GCC keeps a[] in memory otherwise, and each
     // FMA then waits on the store of the one before.
     __m256 a[8];
@@ -667,24 +694,24 @@ void scores_avx(const float* q, const float* k, int64_t ks, int64_t j0, int64_t 
     for (int64_t c = 0; c < dk; c += 8) {
       const __m256 qv = _mm256_loadu_ps(q + c);
 #pragma GCC unroll 8
-      for (int r = 0; r < 8; ++r) a[r] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + r * ks + c), a[r]);
+      for (int r = 0; r < 8; ++r) a[r] = _mm256_fmadd_ps(qv, load8kv(k0 + r * ks + c), a[r]);
     }
     _mm_storeu_ps(p + j, _mm_mul_ps(sc4, hsum4(a[0], a[1], a[2], a[3])));
     _mm_storeu_ps(p + j + 4, _mm_mul_ps(sc4, hsum4(a[4], a[5], a[6], a[7])));
   }
   for (; j + 4 <= j1; j += 4) {
-    const float *k0 = k + j * ks, *k1 = k0 + ks, *k2 = k1 + ks, *k3 = k2 + ks;
+    const KV *k0 = k + j * ks, *k1 = k0 + ks, *k2 = k1 + ks, *k3 = k2 + ks;
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (int64_t c = 0; c < dk; c += 8) {
       const __m256 qv = _mm256_loadu_ps(q + c);
-      a0 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + c), a0);
-      a1 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k1 + c), a1);
-      a2 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k2 + c), a2);
-      a3 = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k3 + c), a3);
+      a0 = _mm256_fmadd_ps(qv, load8kv(k0 + c), a0);
+      a1 = _mm256_fmadd_ps(qv, load8kv(k1 + c), a1);
+      a2 = _mm256_fmadd_ps(qv, load8kv(k2 + c), a2);
+      a3 = _mm256_fmadd_ps(qv, load8kv(k3 + c), a3);
     }
     _mm_storeu_ps(p + j, _mm_mul_ps(sc4, hsum4(a0, a1, a2, a3)));
   }
-  for (; j < j1; ++j) p[j] = scale * dot_avx(q, k + j * ks, dk);
+  for (; j < j1; ++j) p[j] = scale * dot_kv_avx(q, k + j * ks, dk);
 }
 
 // p[0..keys) to e^(p - max) in place; returns their sum.
@@ -719,23 +746,24 @@ float exp_row_avx(float* p, int64_t keys) {
 
 // out[c0 .. c0 + 8 N) += p[j] * v_j for j in [j0, j1), in key order, the N x 8 outputs held in
 // registers (independent accumulators: the adds of one key do not wait on each other).
-template <int N>
-void weighted_values_n(const float* p, const float* v, int64_t vs, int64_t j0, int64_t j1, float* out) {
+template <int N, typename KV>
+void weighted_values_n(const float* p, const KV* v, int64_t vs, int64_t j0, int64_t j1, float* out) {
   __m256 o[N];  // in registers only if the r loops are unrolled (see scores_avx)
 #pragma GCC unroll 8
   for (int r = 0; r < N; ++r) o[r] = _mm256_loadu_ps(out + 8 * r);
   for (int64_t j = j0; j < j1; ++j) {
     const __m256 pj = _mm256_set1_ps(p[j]);
-    const float* vj = v + j * vs;
+    const KV* vj = v + j * vs;
 #pragma GCC unroll 8
-    for (int r = 0; r < N; ++r) o[r] = _mm256_fmadd_ps(pj, _mm256_loadu_ps(vj + 8 * r), o[r]);
+    for (int r = 0; r < N; ++r) o[r] = _mm256_fmadd_ps(pj, load8kv(vj + 8 * r), o[r]);
   }
 #pragma GCC unroll 8
   for (int r = 0; r < N; ++r) _mm256_storeu_ps(out + 8 * r, o[r]);
 }
 
 // out[dv] += p[j] * v_j for j in [j0, j1) (dv a multiple of 8), 64 outputs at a time.
-void weighted_values_avx(const float* p, const float* v, int64_t vs, int64_t j0, int64_t j1, int64_t dv, float* out) {
+template <typename KV>
+void weighted_values_avx(const float* p, const KV* v, int64_t vs, int64_t j0, int64_t j1, int64_t dv, float* out) {
   int64_t c = 0;
   for (; c + 64 <= dv; c += 64) weighted_values_n<8>(p, v + c, vs, j0, j1, out + c);
   switch ((dv - c) / 8) {
@@ -768,13 +796,13 @@ constexpr int kGroup = 1;
 // of once per query: the single-query loop issues more loads than FMAs). Each (query, key) sum is
 // accumulated and reduced as scores_avx does, so the scores are bit for bit its scores. Keys
 // [j0, j1) (j0 a multiple of 8); returns the first key not done (the caller finishes each query).
-template <int G>
-int64_t grouped_scores_avx(const float* const* q, const float* k, int64_t ks, int64_t j0, int64_t j1, int64_t dk,
+template <int G, typename KV>
+int64_t grouped_scores_avx(const float* const* q, const KV* k, int64_t ks, int64_t j0, int64_t j1, int64_t dk,
                            float scale, float* const* p) {
   const __m128 sc4 = _mm_set1_ps(scale);
   int64_t j = j0;
   for (; j + 8 <= j1; j += 8) {
-    const float* k0 = k + j * ks;
+    const KV* k0 = k + j * ks;
     __m256 a[G][8];
 #pragma GCC unroll 8
     for (int g = 0; g < G; ++g)
@@ -786,7 +814,7 @@ int64_t grouped_scores_avx(const float* const* q, const float* k, int64_t ks, in
       for (int g = 0; g < G; ++g) qv[g] = _mm256_loadu_ps(q[g] + c);
 #pragma GCC unroll 8
       for (int r = 0; r < 8; ++r) {
-        const __m256 kv = _mm256_loadu_ps(k0 + r * ks + c);
+        const __m256 kv = load8kv(k0 + r * ks + c);
 #pragma GCC unroll 8
         for (int g = 0; g < G; ++g) a[g][r] = _mm256_fmadd_ps(qv[g], kv, a[g][r]);
       }
@@ -802,8 +830,8 @@ int64_t grouped_scores_avx(const float* const* q, const float* k, int64_t ks, in
 
 // weighted_values_n<8> for G queries at once: each V row's 64 values loaded once for all G; each
 // query's sums in weighted_values_n's order (so bit for bit its result).
-template <int G>
-void grouped_values_64(const float* const* p, const float* v, int64_t vs, int64_t j0, int64_t j1, float* const* out) {
+template <int G, typename KV>
+void grouped_values_64(const float* const* p, const KV* v, int64_t vs, int64_t j0, int64_t j1, float* const* out) {
   __m256 o[G][8];
 #pragma GCC unroll 8
   for (int g = 0; g < G; ++g)
@@ -813,10 +841,10 @@ void grouped_values_64(const float* const* p, const float* v, int64_t vs, int64_
     __m256 pj[G];
 #pragma GCC unroll 8
     for (int g = 0; g < G; ++g) pj[g] = _mm256_set1_ps(p[g][j]);
-    const float* vj = v + j * vs;
+    const KV* vj = v + j * vs;
 #pragma GCC unroll 8
     for (int r = 0; r < 8; ++r) {
-      const __m256 vv = _mm256_loadu_ps(vj + 8 * r);
+      const __m256 vv = load8kv(vj + 8 * r);
 #pragma GCC unroll 8
       for (int g = 0; g < G; ++g) o[g][r] = _mm256_fmadd_ps(pj[g], vv, o[g][r]);
     }
@@ -834,8 +862,9 @@ inline int same_keys_run(int64_t queries, const int64_t* keys, int64_t i) {
   return n;
 }
 
-void attend_avx(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t ks,
-                const float* v, int64_t vs, int64_t dk, int64_t dv, float scale, float softcap, float* p, int64_t ps,
+template <typename KV>
+void attend_avx(int64_t queries, const float* const* q, const int64_t* keys, const KV* k, int64_t ks,
+                const KV* v, int64_t vs, int64_t dk, int64_t dv, float scale, float softcap, float* p, int64_t ps,
                 float* const* out) {
   int64_t most = 0;
   for (int64_t i = 0; i < queries; ++i) most = keys[i] > most ? keys[i] : most;
@@ -992,38 +1021,68 @@ inline void store_pair_row(__m512 x0, __m512 x1, bool pairs, uint16_t* row) {
   if (pairs) _mm512_storeu_si512(row + 512, bf16_pairs(l0, l1));
 }
 
-void pack_k_tiles(const float* k, int64_t ks, int64_t keys, int64_t dk, int64_t c0, int64_t c1, bool pairs,
-                  uint16_t* pack) {
+// Values d[0] and d[1] of 16 K rows (row i at rows_of[i] values from d; rows not `valid` zeros).
+inline void gather_dim_pair(const float* d, __m512i rows_of, __mmask16 valid, __m512& x0, __m512& x1) {
+  x0 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, rows_of, d, 4);
+  x1 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, rows_of, d + 1, 4);
+}
+inline void gather_dim_pair(const uint16_t* d, __m512i rows_of, __mmask16 valid, __m512& x0, __m512& x1) {
+  const __m512i both = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), valid, rows_of, d, 2);  // one word a row
+  x0 = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(both));
+  x1 = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(both, 16)));
+}
+// 16 V values as floats.
+inline __m512 load16kv(const float* p) { return _mm512_loadu_ps(p); }
+inline __m512 load16kv(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+
+template <typename KV>
+void pack_k_tiles_kv(const KV* k, int64_t ks, int64_t keys, int64_t dk, int64_t c0, int64_t c1, bool pairs,
+                     uint16_t* pack) {
   const int64_t chunks = dk / 32, unit = pairs ? 1024 : 512;
   const __m512i rows_of = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                              _mm512_set1_epi32(static_cast<int>(ks)));
   for (int64_t g = c0 * 2; g < c1 * 2; ++g) {  // 16-key groups
     const __mmask16 valid = first_lanes(keys - g * 16);
-    const float* kg = k + g * 16 * ks;
+    const KV* kg = k + g * 16 * ks;
     for (int64_t c = 0; c < chunks; ++c) {
       uint16_t* tile = pack + (g * chunks + c) * unit;
       for (int p = 0; p < 16; ++p) {  // row p: dims 2p, 2p + 1 of the chunk, one lane per key
-        const float* d = kg + c * 32 + 2 * p;
-        store_pair_row(_mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, rows_of, d, 4),
-                       _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, rows_of, d + 1, 4), pairs, tile + p * 32);
+        __m512 x0, x1;
+        gather_dim_pair(kg + c * 32 + 2 * p, rows_of, valid, x0, x1);
+        store_pair_row(x0, x1, pairs, tile + p * 32);
       }
     }
   }
 }
 
-void pack_v_tiles(const float* v, int64_t vs, int64_t keys, int64_t dv, int64_t c0, int64_t c1, bool pairs,
-                  uint16_t* pack) {
+template <typename KV>
+void pack_v_tiles_kv(const KV* v, int64_t vs, int64_t keys, int64_t dv, int64_t c0, int64_t c1, bool pairs,
+                     uint16_t* pack) {
   const int64_t blocks = dv / 16, unit = pairs ? 1024 : 512;
   for (int64_t kc = c0; kc < c1; ++kc)
     for (int64_t nb = 0; nb < blocks; ++nb) {
       uint16_t* tile = pack + (kc * blocks + nb) * unit;
       for (int p = 0; p < 16; ++p) {  // row p: keys 2p, 2p + 1 of the chunk, one lane per value
         const int64_t j = kc * 32 + 2 * p;
-        store_pair_row(j < keys ? _mm512_loadu_ps(v + j * vs + nb * 16) : _mm512_setzero_ps(),
-                       j + 1 < keys ? _mm512_loadu_ps(v + (j + 1) * vs + nb * 16) : _mm512_setzero_ps(), pairs,
-                       tile + p * 32);
+        const auto row16 = [&](int64_t jj) { return jj < keys ? load16kv(v + jj * vs + nb * 16) : _mm512_setzero_ps(); };
+        store_pair_row(row16(j), row16(j + 1), pairs, tile + p * 32);
       }
     }
+}
+
+void pack_k_tiles(const float* k, int64_t ks, int64_t keys, int64_t dk, int64_t c0, int64_t c1, bool pairs, uint16_t* pack) {
+  pack_k_tiles_kv(k, ks, keys, dk, c0, c1, pairs, pack);
+}
+void pack_k_tiles_f16(const uint16_t* k, int64_t ks, int64_t keys, int64_t dk, int64_t c0, int64_t c1, bool pairs,
+                      uint16_t* pack) {
+  pack_k_tiles_kv(k, ks, keys, dk, c0, c1, pairs, pack);
+}
+void pack_v_tiles(const float* v, int64_t vs, int64_t keys, int64_t dv, int64_t c0, int64_t c1, bool pairs, uint16_t* pack) {
+  pack_v_tiles_kv(v, vs, keys, dv, c0, c1, pairs, pack);
+}
+void pack_v_tiles_f16(const uint16_t* v, int64_t vs, int64_t keys, int64_t dv, int64_t c0, int64_t c1, bool pairs,
+                      uint16_t* pack) {
+  pack_v_tiles_kv(v, vs, keys, dv, c0, c1, pairs, pack);
 }
 
 // e^x for x <= 0 in 16 lanes, as exp_nonpositive (the same polynomial and reduction). A copy in
@@ -1396,13 +1455,35 @@ void matmul_f32(const float* w, int64_t cols, int64_t r0, int64_t r1, const floa
 #endif
 }
 
-void attend(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t ks, const float* v,
+template <typename KV>
+void attend_kv(int64_t queries, const float* const* q, const int64_t* keys, const KV* k, int64_t ks, const KV* v,
             int64_t vs, int64_t dk, int64_t dv, float scale, float softcap, float* p, int64_t ps, float* const* out) {
 #if defined(__AVX2__)
   if (dk % 8 == 0 && dv % 8 == 0) return attend_avx(queries, q, keys, k, ks, v, vs, dk, dv, scale, softcap, p, ps, out);
 #endif
   for (int64_t i = 0; i < queries; ++i)
     attend_scalar(q[i], k, ks, v, vs, keys[i], dk, dv, scale, softcap, p + i * ps, out[i]);
+}
+
+void attend(int64_t queries, const float* const* q, const int64_t* keys, const float* k, int64_t ks, const float* v,
+            int64_t vs, int64_t dk, int64_t dv, float scale, float softcap, float* p, int64_t ps, float* const* out) {
+  attend_kv(queries, q, keys, k, ks, v, vs, dk, dv, scale, softcap, p, ps, out);
+}
+
+void attend_f16(int64_t queries, const float* const* q, const int64_t* keys, const uint16_t* k, int64_t ks,
+                const uint16_t* v, int64_t vs, int64_t dk, int64_t dv, float scale, float softcap, float* p, int64_t ps,
+                float* const* out) {
+  attend_kv(queries, q, keys, k, ks, v, vs, dk, dv, scale, softcap, p, ps, out);
+}
+
+void to_half(const float* x, int64_t n, uint16_t* out) {
+  int64_t i = 0;
+#if defined(__AVX2__)
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+#endif
+  for (; i < n; ++i) out[i] = f16_bits(x[i]);
 }
 
 void silu_mul(const float* g, const float* u, int64_t n, float* out) {
@@ -1437,14 +1518,15 @@ const KernelTable& table() {
 #else
                                      nullptr, nullptr,
 #endif
-                                     matmul_f32, attend,
+                                     matmul_f32, attend, attend_f16,
 #if defined(AIMICIUS_CPU_HAS_BF16_TILES)
-                                     pack_k_tiles, pack_v_tiles, attend_tiles, pack_bf16_rows, pack_bf16_q4_1,
+                                     pack_k_tiles, pack_v_tiles, pack_k_tiles_f16, pack_v_tiles_f16, attend_tiles,
+                                     pack_bf16_rows, pack_bf16_q4_1,
                                      pack_bf16_q8_0, matmul_bf16_tiles,
 #else
-                                     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
 #endif
-                                     silu_mul, gelu_tanh_mul};
+                                     to_half, silu_mul, gelu_tanh_mul};
   return t;
 }
 

@@ -21,6 +21,7 @@
 #include "common/errors.h"
 #include "runtime/cpu/kernels.h"
 #include "runtime/cpu/weight_matrix.h"
+#include "runtime/dtype.h"
 #include "runtime/gguf/ggml_types.h"
 
 namespace aimicius::runtime::cpu {
@@ -65,6 +66,40 @@ std::vector<float> random_floats(int64_t n, std::mt19937& rng, float scale = 1.0
   std::vector<float> out(n);
   for (float& v : out) v = dist(rng);
   return out;
+}
+
+// K or V values as the CPU path's cache holds them (float16), and back.
+std::vector<uint16_t> halves(const std::vector<float>& x) {
+  std::vector<uint16_t> out(x.size());
+  kernels(Isa::kScalar).to_half(x.data(), static_cast<int64_t>(x.size()), out.data());
+  return out;
+}
+double half_value(uint16_t h) { return gguf::f16_to_float(h); }
+std::vector<float> widened(const std::vector<uint16_t>& h) {
+  std::vector<float> out(h.size());
+  for (size_t i = 0; i < h.size(); ++i) out[i] = gguf::f16_to_float(h[i]);
+  return out;
+}
+
+// to_half: every build gives the bits of runtime::float_to_f16 (nearest, ties to even), across
+// normal, subnormal, tie, overflowing and signed values, at every offset of an 8-wide vector.
+TEST(CpuKernels, ToHalfIsTheNearestFloat16OnEveryIsa) {
+  std::mt19937 rng(9);
+  std::vector<float> x = random_floats(203, rng, 40.0f);
+  const float special[] = {0.0f, -0.0f, 1.0f, 65504.0f, 65519.0f, 65520.0f, -70000.0f, 6.1e-5f, 5.96e-8f, 2.98e-8f,
+                           1.0f + 1.0f / 2048, 1.0f + 3.0f / 2048, -3.0e-6f, 1e-9f};
+  for (float v : special) x.push_back(v);
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
+    if (!isa_supported(isa)) continue;
+    for (int64_t at : {0, 3}) {
+      std::vector<uint16_t> got(x.size() - at);
+      kernels(isa).to_half(x.data() + at, static_cast<int64_t>(got.size()), got.data());
+      for (size_t i = 0; i < got.size(); ++i)
+        ASSERT_EQ(got[i], float_to_f16(x[at + i])) << kernels(isa).name << " value " << x[at + i];
+    }
+  }
+  EXPECT_EQ(float_to_f16(1.0f + 1.0f / 2048), 0x3C00);  // a tie rounds to the even neighbour
+  EXPECT_EQ(float_to_f16(65520.0f), 0x7C00);            // past the largest half: infinity
 }
 
 TEST(CpuKernels, QuantizeRowIsTheSameOnEveryIsa) {
@@ -396,22 +431,25 @@ TEST(CpuKernels, AttentionMatchesFloat64Softmax) {
     // shares each K and V load among up to three of them (kernels_impl.h, grouped_*).
     const std::vector<int64_t> keys = {1, 37, 37, 64, 65, 65, 65, 130, 150, 150, 150, 150, 3};
     const int64_t queries = static_cast<int64_t>(keys.size());
-    const std::vector<float> q = random_floats(queries * dk, rng), kv = random_floats(most * stride, rng),
-                             vv = random_floats(most * stride, rng);
+    const std::vector<float> q = random_floats(queries * dk, rng);
+    // K and V in float16, and the same values as float32: attend (float32 cache) and attend_f16
+    // (float16 cache) must give the same floats.
+    const std::vector<uint16_t> kv = halves(random_floats(most * stride, rng)), vv = halves(random_floats(most * stride, rng));
+    const std::vector<float> kf = widened(kv), vf = widened(vv);
     const float scale = 1.0f / std::sqrt(float(dk));
     std::vector<std::vector<double>> want(queries, std::vector<double>(dk, 0.0));
     for (int64_t i = 0; i < queries; ++i) {
       std::vector<double> s(keys[i]);
       double mx = -1e300, sum = 0;
       for (int64_t j = 0; j < keys[i]; ++j) {
-        for (int64_t c = 0; c < dk; ++c) s[j] += double(q[i * dk + c]) * kv[j * stride + dk + c];
+        for (int64_t c = 0; c < dk; ++c) s[j] += double(q[i * dk + c]) * half_value(kv[j * stride + dk + c]);
         s[j] *= scale;
         if (softcap > 0) s[j] = softcap * std::tanh(s[j] / softcap);
         mx = std::max(mx, s[j]);
       }
       for (int64_t j = 0; j < keys[i]; ++j) sum += (s[j] = std::exp(s[j] - mx));
       for (int64_t j = 0; j < keys[i]; ++j)
-        for (int64_t c = 0; c < dk; ++c) want[i][c] += s[j] / sum * vv[j * stride + dk + c];
+        for (int64_t c = 0; c < dk; ++c) want[i][c] += s[j] / sum * half_value(vv[j * stride + dk + c]);
     }
     for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAmx}) {
       if (!isa_supported(isa)) continue;
@@ -419,14 +457,20 @@ TEST(CpuKernels, AttentionMatchesFloat64Softmax) {
       std::vector<const float*> qp;
       std::vector<float*> op;
       for (int64_t i = 0; i < queries; ++i) qp.push_back(q.data() + i * dk), op.push_back(out.data() + i * dk);
-      kernels(isa).attend(queries, qp.data(), keys.data(), kv.data() + dk, stride, vv.data() + dk, stride, dk, dk, scale,
+      kernels(isa).attend(queries, qp.data(), keys.data(), kf.data() + dk, stride, vf.data() + dk, stride, dk, dk, scale,
                           softcap, scores.data(), most, op.data());
+      std::vector<float> out16(queries * dk);
+      std::vector<float*> op16;
+      for (int64_t i = 0; i < queries; ++i) op16.push_back(out16.data() + i * dk);
+      kernels(isa).attend_f16(queries, qp.data(), keys.data(), kv.data() + dk, stride, vv.data() + dk, stride, dk, dk,
+                              scale, softcap, scores.data(), most, op16.data());
+      EXPECT_EQ(out, out16) << kernels(isa).name << " dk " << dk << ": the float16 cache's result differs";
       for (int64_t i = 0; i < queries; ++i) {
         for (int64_t c = 0; c < dk; ++c)
           EXPECT_NEAR(out[i * dk + c], want[i][c], 2e-5)
               << kernels(isa).name << " dk " << dk << " query " << i << " softcap " << softcap;
         float* one = alone.data();
-        kernels(isa).attend(1, &qp[i], &keys[i], kv.data() + dk, stride, vv.data() + dk, stride, dk, dk, scale,
+        kernels(isa).attend(1, &qp[i], &keys[i], kf.data() + dk, stride, vf.data() + dk, stride, dk, dk, scale,
                             softcap, scores.data(), most, &one);
         for (int64_t c = 0; c < dk; ++c)
           ASSERT_EQ(out[i * dk + c], alone[c]) << kernels(isa).name << " dk " << dk << " query " << i << " alone";
@@ -457,15 +501,21 @@ TEST(CpuKernels, TileAttentionMatchesFloat64AndDependsOnlyOnItsQuery) {
       for (const auto& [dk, dv] : {std::pair<int64_t, int64_t>{64, 64}, {128, 128}, {64, 80}}) {
         const auto rounded = [&](float x) { return pairs ? x : nearest_bf16(x); };
         const int64_t keys = 150, ks = 3 * dk, vs = 3 * dv;  // head 1 of [keys, 3 heads, d] caches
-        const std::vector<float> kv = random_floats(keys * ks, rng), vv = random_floats(keys * vs, rng);
+        const std::vector<uint16_t> kv = halves(random_floats(keys * ks, rng)), vv = halves(random_floats(keys * vs, rng));
         const std::vector<float> q = random_floats(16 * dk, rng);
         const float scale = 1.0f / std::sqrt(float(dk));
         const int64_t chunks = tile_keys(keys) / 32, per = pairs ? 2 : 1;
         std::vector<uint16_t> kp(tile_keys(keys) * dk * per), vp(tile_keys(keys) * dv * per);
+        const std::vector<float> kf = widened(kv), vf = widened(vv);
+        std::vector<uint16_t> kp16(kp.size()), vp16(vp.size());
         for (const auto& [c0, c1] : {std::pair<int64_t, int64_t>{0, 2}, {2, chunks}}) {
-          k.pack_k_tiles(kv.data() + dk, ks, keys, dk, c0, c1, pairs, kp.data());
-          k.pack_v_tiles(vv.data() + dv, vs, keys, dv, c0, c1, pairs, vp.data());
+          k.pack_k_tiles(kf.data() + dk, ks, keys, dk, c0, c1, pairs, kp.data());
+          k.pack_v_tiles(vf.data() + dv, vs, keys, dv, c0, c1, pairs, vp.data());
+          k.pack_k_tiles_f16(kv.data() + dk, ks, keys, dk, c0, c1, pairs, kp16.data());
+          k.pack_v_tiles_f16(vv.data() + dv, vs, keys, dv, c0, c1, pairs, vp16.data());
         }
+        EXPECT_EQ(kp, kp16) << "K packed from the float16 cache";  // the same values: the same packs
+        EXPECT_EQ(vp, vp16) << "V packed from the float16 cache";
         std::vector<float> scratch(attend_tiles_scratch(keys, dk, dv) + 16);
         float* sc = scratch.data() + (64 - reinterpret_cast<uintptr_t>(scratch.data()) % 64) % 64 / 4;
         const std::string what = std::string(pairs ? "pairs" : "plain") + " dk " + std::to_string(dk) + " dv " +
@@ -478,7 +528,8 @@ TEST(CpuKernels, TileAttentionMatchesFloat64AndDependsOnlyOnItsQuery) {
             std::vector<double> s(n), want(dv, 0.0);
             double mx = -1e300, sum = 0;
             for (int64_t j = 0; j < n; ++j) {
-              for (int64_t c = 0; c < dk; ++c) s[j] += double(rounded(q[i * dk + c])) * rounded(kv[j * ks + dk + c]);
+              for (int64_t c = 0; c < dk; ++c)
+                s[j] += double(rounded(q[i * dk + c])) * rounded(static_cast<float>(half_value(kv[j * ks + dk + c])));
               s[j] *= scale;
               if (softcap > 0) s[j] = softcap * std::tanh(s[j] / softcap);
               mx = std::max(mx, s[j]);
@@ -494,8 +545,9 @@ TEST(CpuKernels, TileAttentionMatchesFloat64AndDependsOnlyOnItsQuery) {
                 either = std::max(std::abs(double(up) - w), std::abs(double(down) - w)) / sum;
               }
               for (int64_t c = 0; c < dv; ++c) {
-                want[c] += w / sum * rounded(vv[j * vs + dv + c]);
-                slack[c] += either * std::abs(rounded(vv[j * vs + dv + c]));
+                const double value = rounded(static_cast<float>(half_value(vv[j * vs + dv + c])));
+                want[c] += w / sum * value;
+                slack[c] += either * std::abs(value);
               }
             }
             for (int64_t c = 0; c < dv; ++c)

@@ -274,7 +274,7 @@ struct LocalModel::Impl {
                                     int64_t capacity, int64_t longest, int64_t store_slots, int64_t cap) const {
     const ModelConfig& c = model->config();
     const ModelOptions& o = model->options();
-    const int64_t elem = static_cast<int64_t>(c10::elementSize(o.dtype));
+    const int64_t elem = static_cast<int64_t>(c10::elementSize(model->kv_dtype()));
     const int64_t per_token = 4 * c.hidden_size + 3 * c.intermediate_size + 2 * c.q_size() + 2 * c.aug_q_size +
                               c.num_q_heads * (c.head_dim_qk + c.head_dim_v);
     SlotBudgetInput in;

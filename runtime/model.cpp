@@ -325,11 +325,10 @@ void Model::assign_weights(const std::function<torch::Tensor(const std::string&)
 #endif
 }
 
+torch::ScalarType Model::kv_dtype() const { return cpu_ && cpu_->kv_half() ? torch::kHalf : options_.dtype; }
+
 KVCache Model::make_cache(int64_t slots, int64_t capacity, int64_t pool_tokens) const {
-  // The GGUF CPU path keeps K and V in float16 beside quantised products
-  // (runtime/cpu/cpu_transformer.h: kv_half); every other path in the model's dtype.
-  const torch::ScalarType dtype = cpu_ && cpu_->kv_half() ? torch::kHalf : options_.dtype;
-  return KVCache(config_, slots, capacity, torch::TensorOptions().dtype(dtype).device(options_.device), pool_tokens);
+  return KVCache(config_, slots, capacity, torch::TensorOptions().dtype(kv_dtype()).device(options_.device), pool_tokens);
 }
 
 torch::Tensor Model::rms_norm(const torch::Tensor& x, const torch::Tensor& gain) const {
@@ -781,7 +780,7 @@ torch::Tensor Model::run_layers_cpu(const torch::Tensor& tokens, KVCache& cache,
   cpu::CpuBatch batch;
   batch.tokens = ids.data_ptr<int64_t>();
   batch.rows = B, batch.T = T, batch.start = start.data(), batch.real = real.data(), batch.first_row = first_row.data();
-  const torch::ScalarType kv = cpu_->kv_half() ? torch::kHalf : torch::kFloat32;  // make_cache's
+  const torch::ScalarType kv = kv_dtype();  // make_cache's
   for (int64_t l = 0; l < config_.num_layers; ++l) {
     if (cache.k[l].scalar_type() != kv || cache.v[l].scalar_type() != kv || !cache.k[l].is_contiguous() ||
         !cache.v[l].is_contiguous())

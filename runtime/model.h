@@ -176,9 +176,12 @@ class Model {
   const ModelConfig& config() const { return config_; }
   const ModelOptions& options() const { return options_; }
 
-  // A cache on the model's device in its dtype (KVCache's constructor: pool_tokens 0 is room for
+  // A cache on the model's device in kv_dtype() (KVCache's constructor: pool_tokens 0 is room for
   // every slot at full capacity).
   KVCache make_cache(int64_t slots, int64_t capacity, int64_t pool_tokens = 0) const;
+  // The K/V cache's element type: float16 on the GGUF CPU path beside quantised products
+  // (runtime/cpu/cpu_transformer.h: kv_half), else the model's dtype.
+  torch::ScalarType kv_dtype() const;
   // Whether decode steps run through the CUDA kernels, and as CUDA graphs (false after a capture
   // failed: the steps then run eagerly, exact but slower).
   bool decode_kernels_active() const { return cuda_kernels_; }

@@ -27,6 +27,9 @@
 // (default 25) timed launches, each timed alone with CUDA events after the L2 cache has been
 // scrubbed by reading a buffer 4x its size (so small caches are not served from L2, and no dirty
 // lines are left for the timed launch to write back), and the median is reported.
+// Flags: --iters N, --fp16, --only SHAPE:BATCH:CONTEXT (that configuration alone, no sweep),
+// --no-sweep, --warp-units -1|0|1 (the planned rows' DecodePlanOptions::warp_units: the planner's
+// choice, a unit a block, a unit a warp; scripts/gpu/ab-options.sh alternates such flag sets).
 // Exit status: 0 when every check passed, 1 otherwise.
 #include <cuda_runtime.h>
 
@@ -176,14 +179,18 @@ int main(int argc, char** argv) {
   DType dtype = DType::kBF16;
   std::string only;  // "shape:batch:context": that configuration alone, no sweep (for profilers)
   bool sweeps = true;
+  int warp_units = -1;  // DecodePlanOptions::warp_units of the planned rows (-1: the planner's)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--iters" && i + 1 < argc) iters = std::max(20, std::atoi(argv[++i]));
     else if (a == "--fp16") dtype = DType::kFP16;
     else if (a == "--only" && i + 1 < argc) only = argv[++i];
     else if (a == "--no-sweep") sweeps = false;
+    else if (a == "--warp-units" && i + 1 < argc) warp_units = std::atoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: %s [--iters N (>= 20)] [--fp16] [--only SHAPE:BATCH:CONTEXT] [--no-sweep]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--iters N (>= 20)] [--fp16] [--only SHAPE:BATCH:CONTEXT] [--no-sweep] "
+                   "[--warp-units -1|0|1]\n",
                    argv[0]);
       return 2;
     }
@@ -224,7 +231,9 @@ int main(int argc, char** argv) {
             continue;
           }
           Problem pr(c, dtype, stream);
-          const auto plan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms);
+          aimicius::kernels::DecodePlanOptions planned;
+          planned.warp_units = warp_units;
+          const auto plan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, planned);
           Buffer ws(plan.workspace_bytes);
           auto launch = [&] { aimicius::kernels::decode_attention(pr.p, plan, ws.get(), stream); };
           launch();
@@ -250,7 +259,7 @@ int main(int argc, char** argv) {
           DecodeAttentionParams hm = pr.p;
           hm.k_head_stride = static_cast<int64_t>(ctx) * s.d_k, hm.k_token_stride = s.d_k;
           hm.v_head_stride = static_cast<int64_t>(ctx) * s.d_v, hm.v_token_stride = s.d_v;
-          const auto hplan = aimicius::kernels::plan_decode_attention(hm, ctx, sms);
+          const auto hplan = aimicius::kernels::plan_decode_attention(hm, ctx, sms, planned);
           Buffer hws(hplan.workspace_bytes);
           auto hlaunch = [&] { aimicius::kernels::decode_attention(hm, hplan, hws.get(), stream); };
           hlaunch();
@@ -274,7 +283,7 @@ int main(int argc, char** argv) {
           pg.block_table = static_cast<const int32_t*>(table.get());
           pg.block_table_stride = pages_per_seq, pg.page_tokens = kPage;
           pg.k_batch_stride = kPage * pg.k_token_stride, pg.v_batch_stride = kPage * pg.v_token_stride;
-          const auto pplan = aimicius::kernels::plan_decode_attention(pg, ctx, sms);
+          const auto pplan = aimicius::kernels::plan_decode_attention(pg, ctx, sms, planned);
           Buffer pws(pplan.workspace_bytes);
           auto plaunch = [&] { aimicius::kernels::decode_attention(pg, pplan, pws.get(), stream); };
           plaunch();
@@ -287,14 +296,14 @@ int main(int argc, char** argv) {
               same_bytes <= read_stream.max_bytes() ? read_stream.median_us(timer, same_bytes) : NAN;
           const double gbs = kv_bytes(c) / us / 1e3;
           std::printf("{\"kind\":\"decode\",\"shape\":\"%s\",\"n_q\":%d,\"n_k\":%d,\"n_v\":%d,\"d_k\":%d,\"d_v\":%d,"
-                      "\"batch\":%d,\"context\":%d,\"kernel\":\"%s\",\"splits\":%d,\"chunk\":%d,\"q_heads_per_block\":%d,"
+                      "\"batch\":%d,\"context\":%d,\"kernel\":\"%s\",\"warp_units\":%d,\"splits\":%d,\"chunk\":%d,\"q_heads_per_block\":%d,"
                       "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"kv_bytes\":%.0f,"
                       "\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f,\"fraction_of_read\":%.3f,"
                       "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%.1f,\"head_major_check\":\"%s\","
                       "\"head_major_time_us\":%s,\"paged_check\":\"%s\",\"paged_time_us\":%s,"
                       "\"read_same_bytes_us\":%s}\n",
                       s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.tensor_cores ? "tensor_cores" : "two_pass",
-                      plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
+                      plan.warp_units ? 1 : 0, plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
                       kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", tus,
                       hpassed ? "pass" : "FAIL", json_number(hus).c_str(), ppassed ? "pass" : "FAIL",
                       json_number(pus).c_str(), json_number(read_same_us).c_str());

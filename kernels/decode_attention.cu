@@ -84,6 +84,12 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   }
   const int len = std::max(max_context_len, 1);
   const int qb = plan.q_heads_per_block;
+  if (options.warp_units == 1) {
+    if (!plan.tensor_cores || (p.n_q / qb) % detail::kMmaWarps)
+      throw std::invalid_argument("plan_decode_attention: a unit a warp needs the tensor-core pass and n_q / QB a multiple of " +
+                                  std::to_string(detail::kMmaWarps));
+    plan.warp_units = true;
+  }
   if (plan.tensor_cores) {
     if (options.chunk_tokens > 0) {
       plan.chunk_tokens = round_up(options.chunk_tokens, detail::kMmaGranule);
@@ -96,10 +102,18 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
       in.context_tokens = len;
       in.units = static_cast<int64_t>(std::max(p.batch, 1)) * (p.n_q / qb);
       in.sm_count = sm_count;
-      in.blocks_per_sm = std::max(occupancy, 1);
+      in.blocks_per_sm = std::max(occupancy, 1);  // the same kernel either way
       in.granule = detail::kMmaGranule;
       in.min_chunk = detail::kMmaMinChunk;
-      plan.chunk_tokens = choose_decode_chunk(in);
+      if (options.warp_units == -1) {
+        const bool can = (p.n_q / qb) % detail::kMmaWarps == 0;
+        const SplitChoice choice = choose_decode_split(in, can ? detail::kMmaWarps : 1);
+        plan.chunk_tokens = choice.chunk;
+        plan.warp_units = choice.warp_units;
+      } else {
+        if (plan.warp_units) in.units /= detail::kMmaWarps, in.unit_weight = detail::kMmaWarps;
+        plan.chunk_tokens = choose_decode_chunk(in);
+      }
     }
   } else {
     const int max_chunk = detail::max_score_floats(qb) / qb;
@@ -154,6 +168,9 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   a.table = p.block_table, a.table_stride = p.block_table_stride, a.page_tokens = p.page_tokens;
   a.out = p.out, a.out_bs = p.out_batch_stride, a.out_hs = p.out_head_stride;
   a.n_q = p.n_q, a.qk = p.n_q / p.n_k, a.qv = p.n_q / p.n_v, a.n_qb = p.n_q / plan.q_heads_per_block;
+  if (plan.warp_units && (!plan.tensor_cores || a.n_qb % detail::kMmaWarps))
+    throw std::invalid_argument("decode_attention: the plan was not made for this shape");
+  a.warp_units = plan.warp_units ? 1 : 0;
   a.chunk = plan.chunk_tokens, a.splits = plan.splits;
   a.min_chunk = k.min_chunk, a.granule = k.granule;
   a.scale_log2 = p.scale * 1.4426950408889634f;
@@ -163,7 +180,7 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
     a.partial_out = static_cast<float*>(workspace);
     a.partial_lse = reinterpret_cast<float*>(static_cast<char*>(workspace) + out_bytes);
   }
-  const int64_t blocks = static_cast<int64_t>(plan.splits) * a.n_qb;
+  const int64_t blocks = static_cast<int64_t>(plan.splits) * (plan.warp_units ? a.n_qb / detail::kMmaWarps : a.n_qb);
   if (blocks > 0x7fffffff) throw std::invalid_argument("decode_attention: grid too large (splits * n_q / QB)");
   const size_t smem = plan.tensor_cores ? k.split_smem : detail::score_buffer_bytes(qb, plan.chunk_tokens);
   detail::launch_kernel(k.split, dim3(static_cast<unsigned>(blocks), p.batch), dim3(k.split_threads), smem, plan.pdl,

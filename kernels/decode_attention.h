@@ -9,9 +9,10 @@
 // (DiffQKV's saving: few K heads, many Q heads per K head) and each V row once for the heads that
 // share it. In the default (tensor-core) split pass every warp streams its own 16-token slices of
 // the chunk through a ring of asynchronous copies into shared memory and computes scores and
-// p x V with mma instructions, online softmax in registers (decode_attention_mma.cuh). Chunks are
-// independent blocks, planned so that the busiest SM has the least work: batch 1 at 4k runs on
-// (nearly) every SM.
+// p x V with mma instructions, online softmax in registers (decode_attention_mma.cuh); where the
+// plan needs no more splits that way and its blocks are resident at once, each warp takes its own
+// QB heads instead (4 adjacent units a block, read side by side). Chunks are independent blocks,
+// planned so that the busiest SM has the least work: batch 1 at 4k runs on (nearly) every SM.
 // Each block writes its normalised partial output and log-sum-exp to a workspace and a second
 // kernel combines the chunks. Both kernels are launched with programmatic dependent launch: the
 // combine pass is scheduled while the split pass ends (and the split pass while the kernel before
@@ -47,6 +48,10 @@ struct DecodePlan {
   bool tensor_cores = true;   // the tensor-core split pass (else the two-pass CUDA-core kernel)
   bool pdl = true;            // programmatic dependent launch: each kernel's launch overlaps the
                               // previous kernel's end (sm_90; a no-op before)
+  bool warp_units = false;    // tensor-core pass: each of a block's warps streams its own QB heads
+                              // (adjacent heads: the block reads 4 heads' rows of each token
+                              // together, and no merge of warps); else the block's warps share one
+                              // set of QB heads and split its chunk's slices
   size_t workspace_bytes = 0; // 0 when splits == 1 (the blocks write the output directly)
 };
 
@@ -60,6 +65,9 @@ struct DecodePlanOptions {
   int pdl = -1;               // -1: on; 0: plain launches (for comparisons)
   int tensor_cores = -1;      // -1: the tensor-core split pass; 0: the two-pass kernel (whose chunks
                               // are capped by its score buffer, and deep_unroll applies)
+  int warp_units = -1;        // -1: the planner's choice (a unit a block when chunk_tokens is set);
+                              // 0 or 1: DecodePlan::warp_units (1 needs the tensor-core pass and
+                              // n_q / QB a multiple of 4, else std::invalid_argument)
 };
 
 // Chooses the chunk size from the GPU's SM count, the kernel's occupancy (blocks per SM) and the

@@ -60,6 +60,7 @@ struct DecodeArgs {
   void* out;
   int64_t out_bs, out_hs;
   int n_q, qk, qv, n_qb;
+  int warp_units;          // tensor-core pass: 1 when each warp takes a unit (QB heads), 0 when a block does
   int chunk, splits;
   int min_chunk, granule;  // the kernel's chunk rules (sequence_chunk): kMinChunk/kChunkGranule or
                            // kMmaMinChunk/kMmaGranule

@@ -1,9 +1,16 @@
 // The tensor-core split pass of decode_attention.h (the default kernel). Included by one .cu per
 // storage type after decode_attention_impl.cuh (DecodeArgs, sequence_chunk, the combine pass).
 //
-// Block (qb, s) of sequence b: Q heads h0 .. h0 + QB - 1 (h0 = qb * QB) share K head h0 / qk, and
-// the block reads tokens [s * chunk, min((s + 1) * chunk, len)) of it. The chunk is cut into
-// slices of kStepTokens = 16 tokens; warp w takes slices w, w + kMmaWarps, ... and works alone:
+// A unit is the QB Q heads h0 .. h0 + QB - 1 (h0 = qb * QB) that share K head h0 / qk; split s of
+// sequence b reads tokens [s * chunk, min((s + 1) * chunk, len)) of it, cut into slices of
+// kStepTokens = 16 tokens. Two ways to give a block's warps work (DecodeArgs::warp_units):
+// - one unit a block (block (qb, s)): warp w takes slices w, w + kMmaWarps, ... of the unit's
+//   chunk, and the warps' states are merged at the end;
+// - one unit a warp (block (group, s)): warp w takes unit group * kMmaWarps + w, every slice of the
+//   chunk, and writes its own heads' output; no merge, no block barrier. Adjacent units' heads are
+//   adjacent in a token's cache row, so the block reads kMmaWarps heads' rows of each token
+//   together (512 contiguous bytes for d 64 instead of 128).
+// Either way each warp works alone until the end:
 // - Loads: each warp streams its slices' K rows and the rows of the VB = QB / QVB V heads the
 //   block needs (slot j serves Q heads h0 + j*QVB .. + QVB - 1, which share V head
 //   (h0 + j*QVB) / qv) into its own ring of mma_stages() slices in shared memory, with 16-byte
@@ -24,7 +31,7 @@
 //   to finish, or in a thread-block cluster through distributed shared memory, was measured slower
 //   on the H200: docs/PERFORMANCE.md, decode kernels, "What was tried" 3 and 4.)
 // Barriers: two __syncwarp per slice (the buffer is free; the slice has landed); two block
-// barriers at the end.
+// barriers at the end (one unit a block only).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -159,8 +166,11 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
 
   wait_for_previous_grid();  // q and the cache rows are written by the kernels before this one
   let_next_grid_launch();    // the combine pass may be scheduled now; it waits for this grid's results
-  const int qb = blockIdx.x % a.n_qb;
-  const int s = blockIdx.x / a.n_qb;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const bool per_warp = a.warp_units != 0;  // uniform over the grid
+  const int groups = per_warp ? a.n_qb / kMmaWarps : a.n_qb;
+  const int qb = per_warp ? (blockIdx.x % groups) * kMmaWarps + warp : blockIdx.x % groups;
+  const int s = blockIdx.x / groups;
   const int b = blockIdx.y;
   // The length and the cache slot are read together: both come from memory (DRAM when the step
   // begins cold), and reading the slot after the length's branches put a second round trip before
@@ -172,7 +182,7 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   if (len > a.splits * a.chunk) {
     // Longer than planned: say so loudly (NaN) rather than attend to a truncated context.
     if (single)
-      for (int i = threadIdx.x; i < QB * DV; i += kMmaThreads)
+      for (int i = per_warp ? lane : threadIdx.x; i < QB * DV; i += per_warp ? 32 : kMmaThreads)
         static_cast<T*>(a.out)[b * a.out_bs + (h0 + i / DV) * a.out_hs + i % DV] = from_float<T>(NAN);
     return;  // else the combine pass writes NaN
   }
@@ -188,16 +198,17 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
 #pragma unroll
   for (int j = 0; j < VB; ++j) v_head_offset[j] = ((h0 + j * QVB) / a.qv) * a.v_hs;
 
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int g = lane / 4, t = lane % 4;  // fragment row (Q head) and column pair
   const int slices = (n + kStepTokens - 1) / kStepTokens;
-  const int mine = slices > warp ? (slices - warp + kMmaWarps - 1) / kMmaWarps : 0;  // this warp's slices
+  // This warp's slices: all of them (one unit a warp), or every kMmaWarps-th from its index.
+  const int first = per_warp ? 0 : warp, stride = per_warp ? 1 : kMmaWarps;
+  const int mine = slices > first ? (slices - first + stride - 1) / stride : 0;
   const T* k_head = static_cast<const T*>(a.k) + (h0 / a.qk) * a.k_hs;
   const T* v_base = static_cast<const T*>(a.v);
   const SlotRows k_rows = slot_rows(a.table, a.table_stride, a.page_tokens, slot, a.k_bs, a.k_ts);
   const SlotRows v_rows = slot_rows(a.table, a.table_stride, a.page_tokens, slot, a.v_bs, a.v_ts);
   T* ring = reinterpret_cast<T*>(smem) + warp * STAGES * SLICE;
-  auto slice_start = [&](int i) { return t0 + (warp + i * kMmaWarps) * kStepTokens; };
+  auto slice_start = [&](int i) { return t0 + (first + i * stride) * kStepTokens; };
   // Slice i's copies; its first token is a multiple of 16 (chunks are whole 16-token granules).
   auto load = [&](int i) {
     const int ts = slice_start(i);
@@ -289,6 +300,27 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   cp_async_wait<0>();
   l_run += __shfl_xor_sync(0xffffffffu, l_run, 1);
   l_run += __shfl_xor_sync(0xffffffffu, l_run, 2);
+  if (per_warp) {
+    // The warp's state is its unit's whole chunk: row g (Q head h0 + g) is O / l, lanes of a row
+    // holding columns 8j + 2t, +1.
+    if (g < QB) {
+      const int h = h0 + g;
+      const float inv = l_run > 0.0f ? 1.0f / l_run : 0.0f;  // no tokens (one split, empty context): zeros
+      if (single) {
+        T* dst = static_cast<T*>(a.out) + b * a.out_bs + h * a.out_hs + 2 * t;
+#pragma unroll
+        for (int j = 0; j < NTILES; ++j)
+          *reinterpret_cast<uint32_t*>(dst + 8 * j) = pack2<T>(o[j][0] * inv, o[j][1] * inv);
+      } else {
+        const int64_t r = (static_cast<int64_t>(b) * a.n_q + h) * a.splits + s;
+        float* dst = a.partial_out + r * DV + 2 * t;
+#pragma unroll
+        for (int j = 0; j < NTILES; ++j) *reinterpret_cast<float2*>(dst + 8 * j) = make_float2(o[j][0] * inv, o[j][1] * inv);
+        if (t == 0) a.partial_lse[r] = m_run + log2f(l_run);
+      }
+    }
+    return;
+  }
   __syncthreads();  // every warp is done with its ring: the space holds the merge scratch
 
   // Merge the warps: scratch [warp][QB][DV] of O, then [warp][QB] maxima and sums.

@@ -19,7 +19,10 @@ int choose_decode_chunk(const SplitPlanInput& in) {
   const int64_t len = in.context_tokens, sms = in.sm_count;
   const int64_t resident = sms * in.blocks_per_sm;
   const int64_t min_chunk = round_up(in.min_chunk, in.granule);
-  auto cost = [&](int64_t blocks, int64_t chunk) { return ceil_div(blocks, sms) * (chunk + kBlockCostTokens); };
+  if (in.unit_weight < 1) throw std::invalid_argument("choose_decode_chunk: unit_weight must be >= 1");
+  auto cost = [&](int64_t blocks, int64_t chunk) {
+    return ceil_div(blocks, sms) * (chunk * in.unit_weight + kBlockCostTokens);
+  };
   int64_t best = round_up(len, in.granule);  // one split
   int64_t best_cost = cost(in.units, best);
   for (int64_t w = 1; w <= 64 * static_cast<int64_t>(in.blocks_per_sm); ++w) {
@@ -32,6 +35,30 @@ int choose_decode_chunk(const SplitPlanInput& in) {
     if (chunk == min_chunk) break;
   }
   return static_cast<int>(std::min<int64_t>(best, INT32_MAX));
+}
+
+SplitChoice choose_decode_split(const SplitPlanInput& in, int warps) {
+  SplitChoice choice;
+  choice.chunk = choose_decode_chunk(in);
+  if (warps <= 1) return choice;
+  if (in.units % warps != 0 || in.unit_weight != 1)
+    throw std::invalid_argument("choose_decode_split: units must be a multiple of the warps, of weight 1");
+  SplitPlanInput per_warp = in;
+  per_warp.units = in.units / warps;
+  per_warp.unit_weight = warps;
+  const int chunk = choose_decode_chunk(per_warp);
+  const int64_t splits = ceil_div(in.context_tokens, chunk);
+  const bool one_round = per_warp.units * splits <= static_cast<int64_t>(in.sm_count) * in.blocks_per_sm;
+  if (one_round && splits <= ceil_div(in.context_tokens, choice.chunk)) {
+    choice.chunk = chunk;
+    choice.warp_units = true;
+  }
+  return choice;
+}
+
+int64_t decode_split_cost(const SplitPlanInput& in, int64_t chunk) {
+  const int64_t blocks = in.units * ceil_div(in.context_tokens, chunk);
+  return ceil_div(blocks, in.sm_count) * (chunk * in.unit_weight + kBlockCostTokens);
 }
 
 }  // namespace aimicius::kernels

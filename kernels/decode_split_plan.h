@@ -6,8 +6,9 @@
 // Model. A block streams its chunk's K and V rows and has a fixed cost besides (start, q load,
 // pipeline fill, merge, partial write: kBlockCostTokens tokens' worth). Decode attention is
 // bound by memory, and the blocks resident on one SM share that SM's share of the bandwidth, so an
-// SM's time is the tokens of all the blocks it runs plus their fixed costs: the call costs
-// ceil(blocks / SMs) x (chunk + kBlockCostTokens). One block per SM already streams at full speed
+// SM's time is the token rows of all the blocks it runs plus their fixed costs: the call costs
+// ceil(blocks / SMs) x (chunk x unit_weight + kBlockCostTokens), a unit's token row the measure
+// (a block streams unit_weight units side by side). One block per SM already streams at full speed
 // (the sweeps: batch 8 / 4k GQA in one split of 4,096 tokens, 36.5 us, against 41.1 us for three
 // splits filling every resident slot). Blocks beyond the resident slots (SMs x occupancy) run in
 // later rounds; a last round that is not at least 90% full leaves SMs waiting behind it, so such
@@ -25,6 +26,8 @@ struct SplitPlanInput {
   int blocks_per_sm = 1;  // the split kernel's occupancy (resident blocks per SM), >= 1
   int granule = 16;       // chunks are whole multiples of this many tokens
   int min_chunk = 64;     // and at least this many
+  int unit_weight = 1;    // units a block streams side by side (one a warp: 4), so a block's token
+                          // costs this many units' rows
 };
 
 constexpr int kBlockCostTokens = 32;
@@ -32,5 +35,26 @@ constexpr int kBlockCostTokens = 32;
 // The chunk (tokens per block) of least modelled cost among the splittings into w x SMs / units
 // pieces (w = 1 .. 64 x occupancy) and one split. Throws std::invalid_argument for counts below 1.
 int choose_decode_chunk(const SplitPlanInput& in);
+
+// How a block's warps take their work (decode_attention_mma.cuh): one unit a block, its chunk's
+// slices spread over the warps, or one unit a warp, `warps` adjacent units a block. Measured on an
+// H100 (docs/PERFORMANCE.md, "one unit a warp"), a unit a warp is faster where it needs no more
+// splits than a unit a block and its blocks are all resident at once (fewer, longer blocks reading
+// adjacent heads' rows, no merge of the warps: GQA d64 at 1 / 128k -2.7..-5.6%, 64 / 4k
+// -2.6..-3.7%), slower where it needs more splits (the combine pass reads more partial rows: 1 /
+// 32k +4.7%, 8 / 4k +5.8%) and where its long blocks run in many rounds (64 / 128k +1.9%), so it
+// is taken only in the first case.
+struct SplitChoice {
+  int chunk = 0;
+  bool warp_units = false;
+};
+
+// `in` describes one unit a block (unit_weight 1); `warps` > 1 allows one unit a warp (in.units
+// must then be a multiple of it), 1 does not.
+SplitChoice choose_decode_split(const SplitPlanInput& in, int warps);
+
+// The modelled cost of cutting the context into `chunk`-token pieces, in units' token rows on the
+// busiest SM: ceil(blocks / SMs) x (chunk x unit_weight + kBlockCostTokens).
+int64_t decode_split_cost(const SplitPlanInput& in, int64_t chunk);
 
 }  // namespace aimicius::kernels

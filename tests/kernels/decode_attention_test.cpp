@@ -82,6 +82,64 @@ TEST(DecodeAttention, EveryShapeAndTypeMatchesReference) {
     }
 }
 
+// One unit (QB Q heads) a warp: every shape whose n_q / QB is a multiple of 4 against the
+// reference, one split and many, lengths that are not multiples of a slice, an empty context, cache
+// slots, a paged cache and a context longer than the plan; the others are refused.
+TEST(DecodeAttention, OneUnitAWarpMatchesReference) {
+  REQUIRE_GPU();
+  DecodePlanOptions per_warp;
+  per_warp.warp_units = 1;
+  for (DType dtype : {DType::kBF16, DType::kFP16})
+    for (const Shape& s : kShapes) {
+      SCOPED_TRACE(std::string(dtype_name(dtype)) + " " + testing::shape_name(s));
+      Problem pr;
+      testing::make_problem(pr, dtype, s, {1, 777, 0, 2051, 130}, {4, 0, 2, 1, 3}, 5, 2100);
+      const int qb = plan_decode_attention(pr.device, 2100, current_device_sm_count()).q_heads_per_block;
+      if ((s.n_q / qb) % 4 != 0) {
+        EXPECT_THROW(plan_decode_attention(pr.device, 2100, current_device_sm_count(), per_warp), std::invalid_argument);
+        continue;
+      }
+      for (int chunk : {0, 48, 64, 100000}) {
+        DecodePlanOptions o = per_warp;
+        o.chunk_tokens = chunk;
+        EXPECT_EQ(run_and_compare(pr, o), "") << "chunk " << chunk;
+        EXPECT_TRUE(plan_decode_attention(pr.device, 2100, current_device_sm_count(), o).warp_units);
+      }
+      const std::vector<float> got = pr.device_output();
+      for (int h = 0; h < s.n_q; ++h)
+        for (int d = 0; d < s.d_v; ++d)
+          ASSERT_EQ(got[2 * pr.host.out_batch_stride + h * pr.host.out_head_stride + d], 0.0f) << "empty context";
+    }
+  for (int page : {16, 64}) {
+    Problem pr;
+    testing::make_paged_problem(pr, DType::kBF16, {32, 16, 16, 64, 64}, {4096, 1, 0, 1000, 4000}, {2, 0, 1, 4, 3}, 5,
+                                page, 4096 / page);
+    EXPECT_EQ(run_and_compare(pr, per_warp), "") << "paged, page " << page;
+  }
+  for (int chunk : {0, 64, 512}) {
+    Problem pr;
+    testing::make_problem(pr, DType::kFP16, {32, 16, 16, 64, 64}, {100, 900}, {}, 2, 1000);
+    DecodePlanOptions o = per_warp;
+    o.chunk_tokens = chunk;
+    const DecodePlan plan = plan_decode_attention(pr.device, 500, current_device_sm_count(), o);
+    DeviceBuffer ws(plan.workspace_bytes);
+    decode_attention(pr.device, plan, ws.get(), nullptr);
+    testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
+    const std::vector<float> got = pr.device_output();
+    EXPECT_FALSE(std::isnan(got[0])) << "chunk " << chunk;
+    EXPECT_TRUE(std::isnan(got[pr.host.out_batch_stride])) << "longer than planned, chunk " << chunk;
+  }
+  Problem pr;
+  testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {32773, 5000}, {}, 2, 32800);
+  DecodePlanOptions many = per_warp;
+  many.chunk_tokens = 64;
+  EXPECT_EQ(run_and_compare(pr, many), "") << "513 splits";
+  EXPECT_EQ(run_and_compare(pr, per_warp), "") << "planned";
+  DecodePlanOptions two_pass = per_warp;
+  two_pass.tensor_cores = 0;
+  EXPECT_THROW(plan_decode_attention(pr.device, 32800, current_device_sm_count(), two_pass), std::invalid_argument);
+}
+
 TEST(DecodeAttention, LongContextManySplits) {
   REQUIRE_GPU();
   for (DType dtype : {DType::kBF16, DType::kFP16}) {

@@ -13,10 +13,15 @@ namespace {
 
 constexpr int kH200Sms = 132;
 
-int chunk_for(int64_t context, int64_t units, int occupancy, int sms = kH200Sms) {
+SplitPlanInput input(int64_t context, int64_t units, int occupancy, int sms = kH200Sms, int unit_weight = 1) {
   SplitPlanInput in;
   in.context_tokens = context, in.units = units, in.sm_count = sms, in.blocks_per_sm = occupancy;
-  return choose_decode_chunk(in);
+  in.unit_weight = unit_weight;
+  return in;
+}
+
+int chunk_for(int64_t context, int64_t units, int occupancy, int sms = kH200Sms, int unit_weight = 1) {
+  return choose_decode_chunk(input(context, units, occupancy, sms, unit_weight));
 }
 
 int64_t splits_of(int64_t context, int chunk) { return (context + chunk - 1) / chunk; }
@@ -38,14 +43,56 @@ TEST(DecodeSplitPlan, TakesThePlansTheH200SweepFoundFastest) {
   EXPECT_EQ(splits_of(131072, chunk_for(131072, 64 * 16, 3)), 17);
 }
 
+// One unit a warp (4 units a block, unit_weight 4): GQA d64 at batch 1 has 4 blocks a split, so
+// 33 splits give each of the 132 SMs one block.
+TEST(DecodeSplitPlan, BlocksOfFourUnitsCountFourRowsAToken) {
+  EXPECT_EQ(splits_of(131072, chunk_for(131072, 4, 3, kH200Sms, 4)), 33);
+  // The cost is the busiest SM's rows: 132 blocks of 3,984 tokens x 4 units, plus one block's fixed cost.
+  EXPECT_EQ(decode_split_cost(input(131072, 4, 3, kH200Sms, 4), 3984), 3984 * 4 + kBlockCostTokens);
+  EXPECT_EQ(decode_split_cost(input(131072, 16, 3), 16384), 16384 + kBlockCostTokens);
+  EXPECT_THROW(chunk_for(1, 1, 1, 1, 0), std::invalid_argument);
+}
+
+// A unit a warp where it needs no more splits than a unit a block and its blocks are resident at
+// once (the H100 A/Bs of 2026-12-06).
+TEST(DecodeSplitPlan, TakesAUnitAWarpWhereItNeedsNoMoreSplits) {
+  auto choose = [](int64_t context, int64_t units, int occupancy) {
+    return choose_decode_split(input(context, units, occupancy), 4);
+  };
+  // GQA d64 (16 units a sequence, 3 blocks an SM): at 1 / 128k 33 splits of 4 units against 74 of one.
+  SplitChoice c = choose(131072, 16, 3);
+  EXPECT_TRUE(c.warp_units);
+  EXPECT_EQ(splits_of(131072, c.chunk), 33);
+  // At 64 / 4k one split either way: 256 blocks of 4 units.
+  c = choose(4096, 64 * 16, 3);
+  EXPECT_TRUE(c.warp_units);
+  EXPECT_EQ(c.chunk, 4096);
+  // At 64 / 128k both take 17 splits, but 256 x 17 blocks of 4 units run in 11 rounds.
+  EXPECT_FALSE(choose(131072, 64 * 16, 3).warp_units);
+  // DiffQKV (4 units, 2 blocks an SM) at 8 / 128k: 264 blocks of 4 units, one round.
+  EXPECT_TRUE(choose(131072, 8 * 4, 2).warp_units);
+  // At 1 / 32k and 8 / 4k a unit a warp would need more splits (33 against 8; 4 against 1).
+  EXPECT_FALSE(choose(32768, 16, 3).warp_units);
+  EXPECT_EQ(choose(32768, 16, 3).chunk, chunk_for(32768, 16, 3));
+  EXPECT_FALSE(choose(4096, 8 * 16, 3).warp_units);
+  // DiffQKV (4 units, 2 blocks an SM) at 1 / 4k: 64 splits against 32.
+  EXPECT_FALSE(choose(4096, 4, 2).warp_units);
+  // Not allowed: the plan of a unit a block; units that are not whole blocks of warps: refused.
+  EXPECT_EQ(choose_decode_split(input(131072, 16, 3), 1).chunk, chunk_for(131072, 16, 3));
+  EXPECT_FALSE(choose_decode_split(input(131072, 16, 3), 1).warp_units);
+  EXPECT_THROW(choose_decode_split(input(4096, 6, 3), 4), std::invalid_argument);
+}
+
 TEST(DecodeSplitPlan, EveryPlanCoversTheContextInWholeGranulesWithoutARaggedLastRound) {
+  for (const int weight : {1, 4})
   for (const int sms : {78, 114, 132, 144})
     for (const int occupancy : {1, 2, 3, 4})
       for (const int64_t units : {1, 4, 8, 16, 32, 128, 256, 1024, 4096})
         for (const int64_t context : {1, 17, 64, 100, 1000, 4096, 32768, 131072, 1000003}) {
           SCOPED_TRACE(::testing::Message() << sms << " SMs, occupancy " << occupancy << ", " << units
-                                            << " units, context " << context);
-          const int chunk = chunk_for(context, units, occupancy, sms);
+                                            << " units of weight " << weight << ", context " << context);
+          const SplitPlanInput in = input(context, units, occupancy, sms, weight);
+          const int chunk = choose_decode_chunk(in);
           ASSERT_GT(chunk, 0);
           EXPECT_EQ(chunk % 16, 0);
           const int64_t splits = splits_of(context, chunk);
@@ -59,7 +106,8 @@ TEST(DecodeSplitPlan, EveryPlanCoversTheContextInWholeGranulesWithoutARaggedLast
             EXPECT_GE(tail * 10, resident * 9) << "a split plan leaves a last round under 90% full";
           }
           // Never more work on the busiest SM than one split, the plan that always exists.
-          const auto cost = [&](int64_t b, int64_t c) { return (b + sms - 1) / sms * (c + kBlockCostTokens); };
+          const auto cost = [&](int64_t b, int64_t c) { return (b + sms - 1) / sms * (c * weight + kBlockCostTokens); };
+          EXPECT_EQ(decode_split_cost(in, chunk), cost(blocks, chunk));
           EXPECT_LE(cost(blocks, chunk), cost(units, (context + 15) / 16 * 16));
         }
 }

@@ -29,7 +29,8 @@
 // lines are left for the timed launch to write back), and the median is reported.
 // Flags: --iters N, --fp16, --only SHAPE:BATCH:CONTEXT (that configuration alone, no sweep),
 // --no-sweep, --warp-units -1|0|1 (the planned rows' DecodePlanOptions::warp_units: the planner's
-// choice, a unit a block, a unit a warp; scripts/gpu/ab-options.sh alternates such flag sets).
+// choice, a unit a block, a unit a warp), --chunk TOKENS (their chunk_tokens), --planned-only (the
+// other rows' times left out, null); scripts/gpu/ab-options.sh alternates such flag sets.
 // Exit status: 0 when every check passed, 1 otherwise.
 #include <cuda_runtime.h>
 
@@ -180,6 +181,8 @@ int main(int argc, char** argv) {
   std::string only;  // "shape:batch:context": that configuration alone, no sweep (for profilers)
   bool sweeps = true;
   int warp_units = -1;  // DecodePlanOptions::warp_units of the planned rows (-1: the planner's)
+  int chunk = 0;        // DecodePlanOptions::chunk_tokens of the planned rows (0: the planner's)
+  bool others = true;   // time the two-pass, head-major, paged and read-same rows too
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--iters" && i + 1 < argc) iters = std::max(20, std::atoi(argv[++i]));
@@ -187,10 +190,12 @@ int main(int argc, char** argv) {
     else if (a == "--only" && i + 1 < argc) only = argv[++i];
     else if (a == "--no-sweep") sweeps = false;
     else if (a == "--warp-units" && i + 1 < argc) warp_units = std::atoi(argv[++i]);
+    else if (a == "--chunk" && i + 1 < argc) chunk = std::atoi(argv[++i]);
+    else if (a == "--planned-only") others = false;
     else {
       std::fprintf(stderr,
                    "usage: %s [--iters N (>= 20)] [--fp16] [--only SHAPE:BATCH:CONTEXT] [--no-sweep] "
-                   "[--warp-units -1|0|1]\n",
+                   "[--warp-units -1|0|1] [--chunk TOKENS] [--planned-only]\n",
                    argv[0]);
       return 2;
     }
@@ -233,6 +238,7 @@ int main(int argc, char** argv) {
           Problem pr(c, dtype, stream);
           aimicius::kernels::DecodePlanOptions planned;
           planned.warp_units = warp_units;
+          planned.chunk_tokens = chunk;
           const auto plan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, planned);
           Buffer ws(plan.workspace_bytes);
           auto launch = [&] { aimicius::kernels::decode_attention(pr.p, plan, ws.get(), stream); };
@@ -254,7 +260,7 @@ int main(int argc, char** argv) {
           ok(cudaStreamSynchronize(stream), "decode_attention (two-pass)");
           const bool tpassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;
           all_ok = all_ok && tpassed;
-          const double tus = tpassed ? timer.median_us(tlaunch) : NAN;
+          const double tus = tpassed && others ? timer.median_us(tlaunch) : NAN;
           // The same caches read head-major, as SDPA's peer row reads its own.
           DecodeAttentionParams hm = pr.p;
           hm.k_head_stride = static_cast<int64_t>(ctx) * s.d_k, hm.k_token_stride = s.d_k;
@@ -266,7 +272,7 @@ int main(int argc, char** argv) {
           ok(cudaStreamSynchronize(stream), "decode_attention (head-major)");
           const bool hpassed = check_sample(hm, ctx, nullptr, 0) <= 1.0;
           all_ok = all_ok && hpassed;
-          const double hus = hpassed ? timer.median_us(hlaunch) : NAN;
+          const double hus = hpassed && others ? timer.median_us(hlaunch) : NAN;
           // The same caches as 64-token pages, each sequence's pages in a shuffled order.
           constexpr int kPage = 64;
           const int pages_per_seq = ctx / kPage;
@@ -290,21 +296,21 @@ int main(int argc, char** argv) {
           ok(cudaStreamSynchronize(stream), "decode_attention (paged)");
           const bool ppassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;  // same out buffer, same tokens
           all_ok = all_ok && ppassed;
-          const double pus = ppassed ? timer.median_us(plaunch) : NAN;
+          const double pus = ppassed && others ? timer.median_us(plaunch) : NAN;
           const size_t same_bytes = static_cast<size_t>(kv_bytes(c)) / 64 * 64;
           const double read_same_us =
-              same_bytes <= read_stream.max_bytes() ? read_stream.median_us(timer, same_bytes) : NAN;
+              others && same_bytes <= read_stream.max_bytes() ? read_stream.median_us(timer, same_bytes) : NAN;
           const double gbs = kv_bytes(c) / us / 1e3;
           std::printf("{\"kind\":\"decode\",\"shape\":\"%s\",\"n_q\":%d,\"n_k\":%d,\"n_v\":%d,\"d_k\":%d,\"d_v\":%d,"
                       "\"batch\":%d,\"context\":%d,\"kernel\":\"%s\",\"warp_units\":%d,\"splits\":%d,\"chunk\":%d,\"q_heads_per_block\":%d,"
                       "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"kv_bytes\":%.0f,"
                       "\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f,\"fraction_of_read\":%.3f,"
-                      "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%.1f,\"head_major_check\":\"%s\","
+                      "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%s,\"head_major_check\":\"%s\","
                       "\"head_major_time_us\":%s,\"paged_check\":\"%s\",\"paged_time_us\":%s,"
                       "\"read_same_bytes_us\":%s}\n",
                       s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.tensor_cores ? "tensor_cores" : "two_pass",
                       plan.warp_units ? 1 : 0, plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
-                      kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", tus,
+                      kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", json_number(tus).c_str(),
                       hpassed ? "pass" : "FAIL", json_number(hus).c_str(), ppassed ? "pass" : "FAIL",
                       json_number(pus).c_str(), json_number(read_same_us).c_str());
           std::fflush(stdout);

@@ -43,14 +43,23 @@ SplitChoice choose_decode_split(const SplitPlanInput& in, int warps) {
   if (warps <= 1) return choice;
   if (in.units % warps != 0 || in.unit_weight != 1)
     throw std::invalid_argument("choose_decode_split: units must be a multiple of the warps, of weight 1");
-  SplitPlanInput per_warp = in;
-  per_warp.units = in.units / warps;
-  per_warp.unit_weight = warps;
-  const int chunk = choose_decode_chunk(per_warp);
-  const int64_t splits = ceil_div(in.context_tokens, chunk);
-  const bool one_round = per_warp.units * splits <= static_cast<int64_t>(in.sm_count) * in.blocks_per_sm;
-  if (one_round && splits <= ceil_div(in.context_tokens, choice.chunk)) {
-    choice.chunk = chunk;
+  const int64_t len = in.context_tokens, sms = in.sm_count;
+  const int64_t blocks_per_split = in.units / warps;
+  const int64_t split_plan_splits = ceil_div(len, choice.chunk);
+  const int64_t one_split_chunk = round_up(len, in.granule);
+  int64_t chunk = 0;
+  if (blocks_per_split <= sms) {
+    // About one block an SM: the most splits whose blocks still fit one to an SM.
+    const int64_t splits = sms / blocks_per_split;
+    chunk = splits == 1 ? one_split_chunk
+                        : std::max(round_up(ceil_div(len, splits), in.granule), round_up(in.min_chunk, in.granule));
+    const int64_t blocks = blocks_per_split * ceil_div(len, chunk);
+    if (blocks * 10 < sms * 9) chunk = 0;  // most SMs would idle
+  } else if (split_plan_splits == 1 && blocks_per_split <= sms * in.blocks_per_sm) {
+    chunk = one_split_chunk;  // one split either way, every block resident at once
+  }
+  if (chunk > 0 && ceil_div(len, chunk) <= split_plan_splits) {
+    choice.chunk = static_cast<int>(std::min<int64_t>(chunk, INT32_MAX));
     choice.warp_units = true;
   }
   return choice;

@@ -37,13 +37,14 @@ constexpr int kBlockCostTokens = 32;
 int choose_decode_chunk(const SplitPlanInput& in);
 
 // How a block's warps take their work (decode_attention_mma.cuh): one unit a block, its chunk's
-// slices spread over the warps, or one unit a warp, `warps` adjacent units a block. Measured on an
-// H100 (docs/PERFORMANCE.md, "one unit a warp"), a unit a warp is faster where it needs no more
-// splits than a unit a block and its blocks are all resident at once (fewer, longer blocks reading
-// adjacent heads' rows, no merge of the warps: GQA d64 at 1 / 128k -2.7..-5.6%, 64 / 4k
-// -2.6..-3.7%), slower where it needs more splits (the combine pass reads more partial rows: 1 /
-// 32k +4.7%, 8 / 4k +5.8%) and where its long blocks run in many rounds (64 / 128k +1.9%), so it
-// is taken only in the first case.
+// slices spread over the warps, or one unit a warp, `warps` adjacent units a block. Measured on
+// H100s (docs/PERFORMANCE.md, "one unit a warp"): a unit a warp is faster where its blocks are about
+// one an SM (GQA d64 1 / 128k -2.9..-5.6%, 8 / 128k -2.8%; d128 8 / 128k -1.1%, 64 / 32k -1.6%)
+// or where both ways take one split with every block resident at once (GQA d64 64 / 4k
+// -2.1..-3.7%); slower where it needs more splits than a unit a block (the combine pass reads more
+// partial rows: 1 / 32k +4.7%, 8 / 4k +5.8%) and where it has two or more long blocks an SM
+// against a split plan of many short ones (64 / 32k +1.1%, 64 / 128k +1.4%). So it is taken in the
+// first two cases, and never with more splits than the plan of a unit a block.
 struct SplitChoice {
   int chunk = 0;
   bool warp_units = false;

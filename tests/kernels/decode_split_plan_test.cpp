@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <tuple>
 
 #include "kernels/decode_split_plan.h"
 
@@ -53,34 +54,55 @@ TEST(DecodeSplitPlan, BlocksOfFourUnitsCountFourRowsAToken) {
   EXPECT_THROW(chunk_for(1, 1, 1, 1, 0), std::invalid_argument);
 }
 
-// A unit a warp where it needs no more splits than a unit a block and its blocks are resident at
-// once (the H100 A/Bs of 2026-12-06).
-TEST(DecodeSplitPlan, TakesAUnitAWarpWhereItNeedsNoMoreSplits) {
+// A unit a warp where its blocks are about one an SM, or one split either way with every block
+// resident, and never with more splits than a unit a block (the H100 A/Bs of 2026-12-06): on 132
+// SMs, GQA d64 (16 units a sequence, 3 blocks an SM), d128 (8 units, 2) and DiffQKV (4 units, 2).
+TEST(DecodeSplitPlan, TakesAUnitAWarpWhereTheH100AbFoundItFaster) {
   auto choose = [](int64_t context, int64_t units, int occupancy) {
     return choose_decode_split(input(context, units, occupancy), 4);
   };
-  // GQA d64 (16 units a sequence, 3 blocks an SM): at 1 / 128k 33 splits of 4 units against 74 of one.
-  SplitChoice c = choose(131072, 16, 3);
-  EXPECT_TRUE(c.warp_units);
-  EXPECT_EQ(splits_of(131072, c.chunk), 33);
-  // At 64 / 4k one split either way: 256 blocks of 4 units.
-  c = choose(4096, 64 * 16, 3);
-  EXPECT_TRUE(c.warp_units);
-  EXPECT_EQ(c.chunk, 4096);
-  // At 64 / 128k both take 17 splits, but 256 x 17 blocks of 4 units run in 11 rounds.
-  EXPECT_FALSE(choose(131072, 64 * 16, 3).warp_units);
-  // DiffQKV (4 units, 2 blocks an SM) at 8 / 128k: 264 blocks of 4 units, one round.
-  EXPECT_TRUE(choose(131072, 8 * 4, 2).warp_units);
-  // At 1 / 32k and 8 / 4k a unit a warp would need more splits (33 against 8; 4 against 1).
-  EXPECT_FALSE(choose(32768, 16, 3).warp_units);
-  EXPECT_EQ(choose(32768, 16, 3).chunk, chunk_for(32768, 16, 3));
-  EXPECT_FALSE(choose(4096, 8 * 16, 3).warp_units);
-  // DiffQKV (4 units, 2 blocks an SM) at 1 / 4k: 64 splits against 32.
-  EXPECT_FALSE(choose(4096, 4, 2).warp_units);
+  auto expect_warp_units = [&](int64_t context, int64_t units, int occupancy, int64_t splits) {
+    SCOPED_TRACE(::testing::Message() << units << " units, context " << context);
+    const SplitChoice c = choose(context, units, occupancy);
+    EXPECT_TRUE(c.warp_units);
+    EXPECT_EQ(splits_of(context, c.chunk), splits);
+    EXPECT_EQ(c.chunk % 16, 0);
+  };
+  expect_warp_units(131072, 16, 3, 33);      // GQA d64 1 / 128k: 132 blocks (74 splits the other way)
+  expect_warp_units(131072, 8 * 16, 3, 4);   // 8 / 128k: 128 blocks (34 splits)
+  expect_warp_units(4096, 64 * 16, 3, 1);    // 64 / 4k: 256 blocks, all resident (one split either way)
+  expect_warp_units(131072, 8 * 8, 2, 8);    // d128 8 / 128k: 128 blocks (33 splits)
+  expect_warp_units(32768, 64 * 8, 2, 1);    // d128 64 / 32k: 128 blocks (17 splits)
+  expect_warp_units(4096, 64 * 8, 2, 1);     // d128 64 / 4k
+  // Slower measured, so not taken: more splits than a unit a block (GQA d64 1 / 4k, 1 / 32k, 8 / 4k;
+  // DiffQKV 1 / 4k, 64 / 4k), two long blocks an SM against many short ones (GQA d64 64 / 32k, 64 / 128k).
+  for (const auto& [context, units, occupancy] :
+       {std::tuple<int64_t, int64_t, int>{4096, 16, 3}, {32768, 16, 3}, {4096, 8 * 16, 3}, {4096, 4, 2},
+        {4096, 64 * 4, 2}, {32768, 64 * 16, 3}, {131072, 64 * 16, 3}}) {
+    SCOPED_TRACE(::testing::Message() << units << " units, context " << context);
+    const SplitChoice c = choose(context, units, occupancy);
+    EXPECT_FALSE(c.warp_units);
+    EXPECT_EQ(c.chunk, chunk_for(context, units, occupancy));
+  }
   // Not allowed: the plan of a unit a block; units that are not whole blocks of warps: refused.
   EXPECT_EQ(choose_decode_split(input(131072, 16, 3), 1).chunk, chunk_for(131072, 16, 3));
   EXPECT_FALSE(choose_decode_split(input(131072, 16, 3), 1).warp_units);
   EXPECT_THROW(choose_decode_split(input(4096, 6, 3), 4), std::invalid_argument);
+}
+
+// Whatever it takes, a unit a warp never has more splits, and covers the context in whole granules.
+TEST(DecodeSplitPlan, AUnitAWarpNeverTakesMoreSplits) {
+  for (const int sms : {78, 132, 144})
+    for (const int occupancy : {1, 2, 3})
+      for (const int64_t units : {4, 8, 16, 64, 128, 512, 1024, 4096})
+        for (const int64_t context : {1, 17, 100, 4096, 32768, 131072, 1000003}) {
+          const SplitPlanInput in = input(context, units, occupancy, sms);
+          const SplitChoice c = choose_decode_split(in, 4);
+          ASSERT_GT(c.chunk, 0);
+          EXPECT_EQ(c.chunk % 16, 0);
+          EXPECT_LE(splits_of(context, c.chunk), splits_of(context, choose_decode_chunk(in)))
+              << sms << " SMs, occupancy " << occupancy << ", " << units << " units, context " << context;
+        }
 }
 
 TEST(DecodeSplitPlan, EveryPlanCoversTheContextInWholeGranulesWithoutARaggedLastRound) {

@@ -65,9 +65,4 @@ SplitChoice choose_decode_split(const SplitPlanInput& in, int warps) {
   return choice;
 }
 
-int64_t decode_split_cost(const SplitPlanInput& in, int64_t chunk) {
-  const int64_t blocks = in.units * ceil_div(in.context_tokens, chunk);
-  return ceil_div(blocks, in.sm_count) * (chunk * in.unit_weight + kBlockCostTokens);
-}
-
 }  // namespace aimicius::kernels

@@ -54,8 +54,4 @@ struct SplitChoice {
 // must then be a multiple of it), 1 does not.
 SplitChoice choose_decode_split(const SplitPlanInput& in, int warps);
 
-// The modelled cost of cutting the context into `chunk`-token pieces, in units' token rows on the
-// busiest SM: ceil(blocks / SMs) x (chunk x unit_weight + kBlockCostTokens).
-int64_t decode_split_cost(const SplitPlanInput& in, int64_t chunk);
-
 }  // namespace aimicius::kernels

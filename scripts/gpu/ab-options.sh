@@ -6,8 +6,9 @@
 # this compares plans of one build. Run it after a driver script built build-gpu (e.g.
 # scripts/gpu/run-decode-bench.sh with SKIP_KERNEL_BENCH=1).
 # Output: one line per run (side, round, shape, batch, context, kernel us, head-major us, paged us, read of
-# the same bytes us, splits x chunk, warp_units), the raw rows in $OUT/ab-options.txt, then each side's
-# median per configuration.
+# the same bytes us, splits x chunk, warp_units), the raw rows in $OUT/$AB_NAME.txt (AB_NAME, default
+# ab-options: name each run of a call differently to keep its rows), then each side's median per
+# configuration.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/aimicius-out}
@@ -17,6 +18,7 @@ export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 [ -x $BENCH ] || { echo "no $BENCH: build first"; exit 1; }
 t0=$(date +%s)
 IFS='|' read -r -a SIDES <<< "${AB_SIDES:?AB_SIDES: flag sets separated by |}"
+RAW="$OUT/${AB_NAME:-ab-options}.txt"
 CONFIGS=${AB_CONFIGS:-"diffqkv_sigma:1:4096 diffqkv_sigma:1:32768 diffqkv_sigma:8:4096 gqa_std:1:4096 gqa_std:64:4096"}
 for round in $(seq 1 "${AB_ROUNDS:-2}"); do
   for i in "${!SIDES[@]}"; do
@@ -26,8 +28,8 @@ for round in $(seq 1 "${AB_ROUNDS:-2}"); do
         grep '"kind":"decode"' | sed "s/^/$i $round /"
     done
   done
-done > "$OUT/ab-options.txt"
-python3 - "$OUT/ab-options.txt" "${SIDES[@]}" <<'EOF'
+done > "$RAW"
+python3 - "$RAW" "${SIDES[@]}" <<'EOF'
 import json, statistics, sys
 path, sides = sys.argv[1], sys.argv[2:]
 runs = {}

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "kernels/reference/attention_reference.h"
 #include "tests/kernels/attention_problem.h"
@@ -84,7 +85,8 @@ TEST(DecodeAttention, EveryShapeAndTypeMatchesReference) {
 
 // One unit (QB Q heads) a warp: every shape whose n_q / QB is a multiple of 4 against the
 // reference, one split and many, lengths that are not multiples of a slice, an empty context, cache
-// slots, a paged cache and a context longer than the plan; the others are refused.
+// slots and a paged cache (a context longer than the plan: ContextLongerThanPlanGivesNaN); the
+// others are refused.
 TEST(DecodeAttention, OneUnitAWarpMatchesReference) {
   REQUIRE_GPU();
   DecodePlanOptions per_warp;
@@ -115,19 +117,6 @@ TEST(DecodeAttention, OneUnitAWarpMatchesReference) {
     testing::make_paged_problem(pr, DType::kBF16, {32, 16, 16, 64, 64}, {4096, 1, 0, 1000, 4000}, {2, 0, 1, 4, 3}, 5,
                                 page, 4096 / page);
     EXPECT_EQ(run_and_compare(pr, per_warp), "") << "paged, page " << page;
-  }
-  for (int chunk : {0, 64, 512}) {
-    Problem pr;
-    testing::make_problem(pr, DType::kFP16, {32, 16, 16, 64, 64}, {100, 900}, {}, 2, 1000);
-    DecodePlanOptions o = per_warp;
-    o.chunk_tokens = chunk;
-    const DecodePlan plan = plan_decode_attention(pr.device, 500, current_device_sm_count(), o);
-    DeviceBuffer ws(plan.workspace_bytes);
-    decode_attention(pr.device, plan, ws.get(), nullptr);
-    testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
-    const std::vector<float> got = pr.device_output();
-    EXPECT_FALSE(std::isnan(got[0])) << "chunk " << chunk;
-    EXPECT_TRUE(std::isnan(got[pr.host.out_batch_stride])) << "longer than planned, chunk " << chunk;
   }
   Problem pr;
   testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {32773, 5000}, {}, 2, 32800);
@@ -230,11 +219,12 @@ TEST(DecodeAttention, PagedCacheReadsEachTokenFromItsPage) {
 TEST(DecodeAttention, ContextLongerThanPlanGivesNaN) {
   REQUIRE_GPU();
   for (int chunk : {0, 64, 512}) {  // several splits, many, one
-    for (int tensor_cores : {-1, 0}) {
+    // The tensor-core pass with a unit a block and a unit a warp, and the two-pass kernel.
+    for (const auto& [tensor_cores, warp_units] : {std::pair{-1, 0}, std::pair{-1, 1}, std::pair{0, 0}}) {
       Problem pr;
       testing::make_problem(pr, DType::kFP16, {32, 16, 16, 64, 64}, {100, 900}, {}, 2, 1000);
-      const DecodePlan plan =
-          plan_decode_attention(pr.device, 500, current_device_sm_count(), {chunk, -1, 0, -1, tensor_cores});
+      const DecodePlan plan = plan_decode_attention(pr.device, 500, current_device_sm_count(),
+                                                    {chunk, -1, 0, -1, tensor_cores, warp_units});
       DeviceBuffer ws(plan.workspace_bytes);
       decode_attention(pr.device, plan, ws.get(), nullptr);
       testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");

@@ -76,6 +76,9 @@ TEST(DecodeSplitPlan, TakesAUnitAWarpWhereTheH100AbFoundItFaster) {
   expect_warp_units(131072, 8 * 8, 2, 8);    // d128 8 / 128k: 128 blocks (33 splits)
   expect_warp_units(32768, 64 * 8, 2, 1);    // d128 64 / 32k: 128 blocks (17 splits)
   expect_warp_units(4096, 64 * 8, 2, 1);     // d128 64 / 4k
+  // DiffQKV (QB 8: 4 units a sequence, 2 blocks an SM), timed in session 46: 8 / 128k -1.0%, 64 / 128k -0.4%.
+  expect_warp_units(131072, 8 * 4, 2, 16);   // 8 / 128k: 128 blocks (33 splits the other way)
+  expect_warp_units(131072, 64 * 4, 2, 2);   // 64 / 128k: 128 blocks (34 splits)
   // Slower measured, so not taken: more splits than a unit a block (GQA d64 1 / 4k, 1 / 32k, 8 / 4k;
   // DiffQKV 1 / 4k, 64 / 4k), two long blocks an SM against many short ones (GQA d64 64 / 32k, 64 / 128k).
   for (const auto& [context, units, occupancy] :

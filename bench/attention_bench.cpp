@@ -29,7 +29,8 @@
 // lines are left for the timed launch to write back), and the median is reported.
 // Flags: --iters N, --fp16, --only SHAPE:BATCH:CONTEXT (that configuration alone, no sweep),
 // --no-sweep, --warp-units -1|0|1 (the planned rows' DecodePlanOptions::warp_units: the planner's
-// choice, a unit a block, a unit a warp), --chunk TOKENS (their chunk_tokens), --planned-only (the
+// choice, a unit a block, a unit a warp), --chunk TOKENS (their chunk_tokens), --interleave -1|0|1
+// (their DecodePlanOptions::interleave: splits of interleaved 16-token slices), --planned-only (the
 // other rows' times left out, null); scripts/gpu/ab-options.sh alternates such flag sets.
 // Exit status: 0 when every check passed, 1 otherwise.
 #include <cuda_runtime.h>
@@ -182,6 +183,7 @@ int main(int argc, char** argv) {
   bool sweeps = true;
   int warp_units = -1;  // DecodePlanOptions::warp_units of the planned rows (-1: the planner's)
   int chunk = 0;        // DecodePlanOptions::chunk_tokens of the planned rows (0: the planner's)
+  int interleave = -1;  // DecodePlanOptions::interleave of the planned rows (-1: the planner's)
   bool others = true;   // time the two-pass, head-major, paged and read-same rows too
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -191,11 +193,12 @@ int main(int argc, char** argv) {
     else if (a == "--no-sweep") sweeps = false;
     else if (a == "--warp-units" && i + 1 < argc) warp_units = std::atoi(argv[++i]);
     else if (a == "--chunk" && i + 1 < argc) chunk = std::atoi(argv[++i]);
+    else if (a == "--interleave" && i + 1 < argc) interleave = std::atoi(argv[++i]);
     else if (a == "--planned-only") others = false;
     else {
       std::fprintf(stderr,
                    "usage: %s [--iters N (>= 20)] [--fp16] [--only SHAPE:BATCH:CONTEXT] [--no-sweep] "
-                   "[--warp-units -1|0|1] [--chunk TOKENS] [--planned-only]\n",
+                   "[--warp-units -1|0|1] [--chunk TOKENS] [--interleave -1|0|1] [--planned-only]\n",
                    argv[0]);
       return 2;
     }
@@ -238,6 +241,7 @@ int main(int argc, char** argv) {
           Problem pr(c, dtype, stream);
           aimicius::kernels::DecodePlanOptions planned;
           planned.warp_units = warp_units;
+          planned.interleave = interleave;
           planned.chunk_tokens = chunk;
           const auto plan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, planned);
           Buffer ws(plan.workspace_bytes);
@@ -302,14 +306,14 @@ int main(int argc, char** argv) {
               others && same_bytes <= read_stream.max_bytes() ? read_stream.median_us(timer, same_bytes) : NAN;
           const double gbs = kv_bytes(c) / us / 1e3;
           std::printf("{\"kind\":\"decode\",\"shape\":\"%s\",\"n_q\":%d,\"n_k\":%d,\"n_v\":%d,\"d_k\":%d,\"d_v\":%d,"
-                      "\"batch\":%d,\"context\":%d,\"kernel\":\"%s\",\"warp_units\":%d,\"splits\":%d,\"chunk\":%d,\"q_heads_per_block\":%d,"
+                      "\"batch\":%d,\"context\":%d,\"kernel\":\"%s\",\"warp_units\":%d,\"interleaved\":%d,\"splits\":%d,\"chunk\":%d,\"q_heads_per_block\":%d,"
                       "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"kv_bytes\":%.0f,"
                       "\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f,\"fraction_of_read\":%.3f,"
                       "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%s,\"head_major_check\":\"%s\","
                       "\"head_major_time_us\":%s,\"paged_check\":\"%s\",\"paged_time_us\":%s,"
                       "\"read_same_bytes_us\":%s}\n",
                       s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.tensor_cores ? "tensor_cores" : "two_pass",
-                      plan.warp_units ? 1 : 0, plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
+                      plan.warp_units ? 1 : 0, plan.interleaved ? 1 : 0, plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
                       kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", json_number(tus).c_str(),
                       hpassed ? "pass" : "FAIL", json_number(hus).c_str(), ppassed ? "pass" : "FAIL",
                       json_number(pus).c_str(), json_number(read_same_us).c_str());

@@ -140,6 +140,11 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
     }
   }
   plan.splits = (len + plan.chunk_tokens - 1) / plan.chunk_tokens;
+  if (options.interleave == 1) {
+    if (!plan.tensor_cores)
+      throw std::invalid_argument("plan_decode_attention: interleaved splits need the tensor-core pass");
+    plan.interleaved = true;
+  }
   if (plan.splits > 1) {
     const size_t rows = static_cast<size_t>(p.batch) * p.n_q * plan.splits;
     const size_t out_bytes = rows * p.d_v * sizeof(float);
@@ -171,6 +176,9 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   if (plan.warp_units && (!plan.tensor_cores || a.n_qb % detail::kMmaWarps))
     throw std::invalid_argument("decode_attention: the plan was not made for this shape");
   a.warp_units = plan.warp_units ? 1 : 0;
+  if (plan.interleaved && !plan.tensor_cores)
+    throw std::invalid_argument("decode_attention: the plan was not made for this shape");
+  a.interleaved = plan.interleaved ? 1 : 0;
   a.chunk = plan.chunk_tokens, a.splits = plan.splits;
   a.min_chunk = k.min_chunk, a.granule = k.granule;
   a.scale_log2 = p.scale * 1.4426950408889634f;

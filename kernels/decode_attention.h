@@ -52,6 +52,9 @@ struct DecodePlan {
                               // (adjacent heads: the block reads 4 heads' rows of each token
                               // together, and no merge of warps); else the block's warps share one
                               // set of QB heads and split its chunk's slices
+  bool interleaved = false;    // tensor-core pass: split s takes the sequence's 16-token slices s,
+                              // s + splits, s + 2 splits, ... (every split's blocks sweep the
+                              // context together) instead of one run of chunk_tokens tokens
   size_t workspace_bytes = 0; // 0 when splits == 1 (the blocks write the output directly)
 };
 
@@ -68,6 +71,8 @@ struct DecodePlanOptions {
   int warp_units = -1;        // -1: the planner's choice (a unit a block when chunk_tokens is set);
                               // 0 or 1: DecodePlan::warp_units (1 needs the tensor-core pass and
                               // n_q / QB a multiple of 4, else std::invalid_argument)
+  int interleave = -1;        // -1: the planner's choice (contiguous chunks); 0 or 1:
+                              // DecodePlan::interleaved (1 needs the tensor-core pass)
 };
 
 // Chooses the chunk size from the GPU's SM count, the kernel's occupancy (blocks per SM) and the

@@ -61,6 +61,7 @@ struct DecodeArgs {
   int64_t out_bs, out_hs;
   int n_q, qk, qv, n_qb;
   int warp_units;          // tensor-core pass: 1 when each warp takes a unit (QB heads), 0 when a block does
+  int interleaved;         // tensor-core pass: 1 when split s takes 16-token slices s, s + splits, ...
   int chunk, splits;
   int min_chunk, granule;  // the kernel's chunk rules (sequence_chunk): kMinChunk/kChunkGranule or
                            // kMmaMinChunk/kMmaGranule
@@ -259,8 +260,10 @@ __global__ void __launch_bounds__(kCombineThreads) decode_combine_kernel(DecodeA
     for (int d = threadIdx.x; d < DV; d += NT) out[d] = from_float<T>(NAN);
     return;
   }
+  // The splits that hold tokens: the first ceil(len / 16) when they are interleaved 16-token
+  // slices (decode_attention_mma.cuh), else the first ceil(len / chunk).
   const int chunk = sequence_chunk(a, len);
-  const int valid = len > 0 ? (len + chunk - 1) / chunk : 0;
+  const int valid = a.interleaved ? min(a.splits, (len + 15) / 16) : len > 0 ? (len + chunk - 1) / chunk : 0;
   const float* lse = a.partial_lse + row * a.splits;
   const int l4 = threadIdx.x % L, sl = threadIdx.x / L;
   const float* part = a.partial_out + row * a.splits * DV + l4 * 4;

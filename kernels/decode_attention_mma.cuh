@@ -3,7 +3,8 @@
 //
 // A unit is the QB Q heads h0 .. h0 + QB - 1 (h0 = qb * QB) that share K head h0 / qk; split s of
 // sequence b reads tokens [s * chunk, min((s + 1) * chunk, len)) of it, cut into slices of
-// kStepTokens = 16 tokens. Two ways to give a block's warps work (DecodeArgs::warp_units):
+// kStepTokens = 16 tokens, or (DecodeArgs::interleaved) the sequence's slices s, s + splits, ...,
+// so that all splits' blocks sweep the context together. Two ways to give a block's warps work (DecodeArgs::warp_units):
 // - one unit a block (block (qb, s)): warp w takes slices w, w + kMmaWarps, ... of the unit's
 //   chunk, and the warps' states are merged at the end;
 // - one unit a warp (block (group, s)): warp w takes unit group * kMmaWarps + w, every slice of the
@@ -186,12 +187,17 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
         static_cast<T*>(a.out)[b * a.out_bs + (h0 + i / DV) * a.out_hs + i % DV] = from_float<T>(NAN);
     return;  // else the combine pass writes NaN
   }
+  // This split's slices: one run [t0, t1) of the sequence, or (interleaved) every splits-th 16-token
+  // slice from slice s, t0 = 0 and t1 = len. An empty split: the combine pass skips it (one split of
+  // an empty context writes zeros).
+  const bool inter = a.interleaved != 0;
   const int chunk = sequence_chunk(a, len);
-  const int t0 = s * chunk;
-  const int t1 = min(len, t0 + chunk);
-  // Empty chunk: the combine pass skips it (one split of an empty context writes zeros).
-  if (t0 >= t1 && !single) return;
-  const int n = max(t1 - t0, 0);
+  const int t0 = inter ? 0 : s * chunk;
+  const int t1 = inter ? len : min(len, t0 + chunk);
+  const int sequence_slices = (len + kStepTokens - 1) / kStepTokens;
+  const int slices = inter ? (s < sequence_slices ? (sequence_slices - s + a.splits - 1) / a.splits : 0)
+                           : (max(t1 - t0, 0) + kStepTokens - 1) / kStepTokens;
+  if (slices == 0 && !single) return;
   // Each thread computes the VB offsets itself (registers: the loops over j are unrolled), so no
   // barrier precedes the stream.
   int64_t v_head_offset[VB];
@@ -199,7 +205,6 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   for (int j = 0; j < VB; ++j) v_head_offset[j] = ((h0 + j * QVB) / a.qv) * a.v_hs;
 
   const int g = lane / 4, t = lane % 4;  // fragment row (Q head) and column pair
-  const int slices = (n + kStepTokens - 1) / kStepTokens;
   // This warp's slices: all of them (one unit a warp), or every kMmaWarps-th from its index.
   const int first = per_warp ? 0 : warp, stride = per_warp ? 1 : kMmaWarps;
   const int mine = slices > first ? (slices - first + stride - 1) / stride : 0;
@@ -208,7 +213,10 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   const SlotRows k_rows = slot_rows(a.table, a.table_stride, a.page_tokens, slot, a.k_bs, a.k_ts);
   const SlotRows v_rows = slot_rows(a.table, a.table_stride, a.page_tokens, slot, a.v_bs, a.v_ts);
   T* ring = reinterpret_cast<T*>(smem) + warp * STAGES * SLICE;
-  auto slice_start = [&](int i) { return t0 + (first + i * stride) * kStepTokens; };
+  auto slice_start = [&](int i) {
+    const int k = first + i * stride;  // the k-th slice of this split
+    return (inter ? s + k * a.splits : t0 / kStepTokens + k) * kStepTokens;
+  };
   // Slice i's copies; its first token is a multiple of 16 (chunks are whole 16-token granules).
   auto load = [&](int i) {
     const int ts = slice_start(i);

@@ -7,6 +7,7 @@
 # the repository; prepare them here with, e.g.:
 #   mkdir -p .ab/old/kernels && git show HEAD:kernels/decode_attention_mma.cuh > .ab/old/kernels/decode_attention_mma.cuh
 #   echo /.ab/ >> .git/info/exclude        # then name .ab in the device call's carry
+# AB_ITERS (default 50) launches a run; AB_BENCH_FLAGS go to every run (e.g. --planned-only).
 # Output: one line per run (side, round, shape, batch, context, kernel us, read of the same bytes us,
 # paged us), raw rows in $OUT/ab.txt.
 set -uo pipefail
@@ -33,7 +34,7 @@ CONFIGS=${AB_CONFIGS:-"diffqkv_sigma:1:4096 diffqkv_sigma:1:32768 diffqkv_sigma:
 for round in $(seq 1 "${AB_ROUNDS:-2}"); do
   for side in old new; do
     for c in $CONFIGS; do
-      timeout 60 /tmp/bench-$side --only "$c" --no-sweep --iters 50 2>/dev/null | grep '"kind":"decode"' | sed "s/^/$side $round /"
+      timeout 90 /tmp/bench-$side --only "$c" --no-sweep --iters "${AB_ITERS:-50}" ${AB_BENCH_FLAGS:-} 2>/dev/null | grep '"kind":"decode"' | sed "s/^/$side $round /"
     done
   done
 done | tee "$OUT/ab.txt" | python3 -c '

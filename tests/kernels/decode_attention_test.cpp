@@ -129,6 +129,59 @@ TEST(DecodeAttention, OneUnitAWarpMatchesReference) {
   EXPECT_THROW(plan_decode_attention(pr.device, 32800, current_device_sm_count(), two_pass), std::invalid_argument);
 }
 
+// Interleaved splits (split s takes 16-token slices s, s + splits, ...): any shape, a unit a block
+// or a warp, lengths not a multiple of 16 and shorter than the splits' slices (empty splits), slots,
+// an empty context, paged caches, one plan for the capacity replayed at shorter lengths, 513 splits.
+TEST(DecodeAttention, InterleavedSplitsMatchReference) {
+  REQUIRE_GPU();
+  DecodePlanOptions inter;
+  inter.interleave = 1;
+  for (DType dtype : {DType::kBF16, DType::kFP16})
+    for (const Shape& s : kShapes) {
+      SCOPED_TRACE(std::string(dtype_name(dtype)) + " " + testing::shape_name(s));
+      Problem pr;
+      testing::make_problem(pr, dtype, s, {1, 777, 0, 2051, 130}, {4, 0, 2, 1, 3}, 5, 2100);
+      if (!plan_decode_attention(pr.device, 2100, current_device_sm_count()).tensor_cores) {
+        EXPECT_THROW(plan_decode_attention(pr.device, 2100, current_device_sm_count(), inter), std::invalid_argument);
+        continue;
+      }
+      for (int chunk : {0, 48, 64, 100000}) {
+        DecodePlanOptions o = inter;
+        o.chunk_tokens = chunk;
+        EXPECT_EQ(run_and_compare(pr, o), "") << "chunk " << chunk;
+        EXPECT_TRUE(plan_decode_attention(pr.device, 2100, current_device_sm_count(), o).interleaved);
+        const int qb = plan_decode_attention(pr.device, 2100, current_device_sm_count()).q_heads_per_block;
+        if ((s.n_q / qb) % 4 == 0) {
+          o.warp_units = 1;
+          EXPECT_EQ(run_and_compare(pr, o), "") << "a unit a warp, chunk " << chunk;
+        }
+      }
+      const std::vector<float> got = pr.device_output();
+      for (int h = 0; h < s.n_q; ++h)
+        for (int d = 0; d < s.d_v; ++d)
+          ASSERT_EQ(got[2 * pr.host.out_batch_stride + h * pr.host.out_head_stride + d], 0.0f) << "empty context";
+    }
+  for (int page : {16, 64}) {
+    Problem pr;
+    testing::make_paged_problem(pr, DType::kBF16, {32, 16, 16, 64, 64}, {4096, 1, 0, 1000, 4000}, {2, 0, 1, 4, 3}, 5,
+                                page, 4096 / page);
+    EXPECT_EQ(run_and_compare(pr, inter), "") << "paged, page " << page;
+  }
+  {
+    Problem pr;
+    testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {1, 300, 2500, 20000}, {}, 4, 40000);
+    EXPECT_EQ(run_and_compare(pr, inter, 40000), "") << "planned for the capacity";
+  }
+  Problem pr;
+  testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {32773, 5000}, {}, 2, 32800);
+  DecodePlanOptions many = inter;
+  many.chunk_tokens = 64;
+  EXPECT_EQ(run_and_compare(pr, many), "") << "513 splits";
+  DecodePlanOptions two_pass = inter;
+  two_pass.tensor_cores = 0;
+  EXPECT_THROW(plan_decode_attention(pr.device, 32800, current_device_sm_count(), two_pass), std::invalid_argument);
+}
+
 TEST(DecodeAttention, LongContextManySplits) {
   REQUIRE_GPU();
   for (DType dtype : {DType::kBF16, DType::kFP16}) {

@@ -83,103 +83,81 @@ TEST(DecodeAttention, EveryShapeAndTypeMatchesReference) {
     }
 }
 
-// One unit (QB Q heads) a warp: every shape whose n_q / QB is a multiple of 4 against the
-// reference, one split and many, lengths that are not multiples of a slice, an empty context, cache
-// slots and a paged cache (a context longer than the plan: ContextLongerThanPlanGivesNaN); the
-// others are refused.
+// The cases a plan option is held to against the reference: every shape and dtype that takes it
+// (`takes`, given the planner's default plan; a shape that does not must be refused), with lengths
+// that are not multiples of a slice, cache slots and an empty context, at the planner's chunk, 48
+// and 64 tokens and one split; paged caches of 16 and 64 tokens a page; 513 splits and the
+// planner's plan of a 32k context. `check_plan` sees each plan made with the option.
+template <typename Takes, typename CheckPlan>
+void expect_option_matches_reference(const DecodePlanOptions& option, Takes takes, CheckPlan check_plan) {
+  const int sms = current_device_sm_count();
+  for (DType dtype : {DType::kBF16, DType::kFP16})
+    for (const Shape& s : kShapes) {
+      SCOPED_TRACE(std::string(dtype_name(dtype)) + " " + testing::shape_name(s));
+      Problem pr;
+      testing::make_problem(pr, dtype, s, {1, 777, 0, 2051, 130}, {4, 0, 2, 1, 3}, 5, 2100);
+      if (!takes(plan_decode_attention(pr.device, 2100, sms), s)) {
+        EXPECT_THROW(plan_decode_attention(pr.device, 2100, sms, option), std::invalid_argument);
+        continue;
+      }
+      for (int chunk : {0, 48, 64, 100000}) {
+        DecodePlanOptions o = option;
+        o.chunk_tokens = chunk;
+        EXPECT_EQ(run_and_compare(pr, o), "") << "chunk " << chunk;
+        check_plan(plan_decode_attention(pr.device, 2100, sms, o));
+      }
+      const std::vector<float> got = pr.device_output();
+      for (int h = 0; h < s.n_q; ++h)
+        for (int d = 0; d < s.d_v; ++d)
+          ASSERT_EQ(got[2 * pr.host.out_batch_stride + h * pr.host.out_head_stride + d], 0.0f) << "empty context";
+    }
+  for (int page : {16, 64}) {
+    Problem pr;
+    testing::make_paged_problem(pr, DType::kBF16, {32, 16, 16, 64, 64}, {4096, 1, 0, 1000, 4000}, {2, 0, 1, 4, 3}, 5,
+                                page, 4096 / page);
+    EXPECT_EQ(run_and_compare(pr, option), "") << "paged, page " << page;
+  }
+  Problem pr;
+  testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {32773, 5000}, {}, 2, 32800);
+  DecodePlanOptions many = option;
+  many.chunk_tokens = 64;
+  EXPECT_EQ(run_and_compare(pr, many), "") << "513 splits";
+  EXPECT_EQ(run_and_compare(pr, option), "") << "planned";
+  DecodePlanOptions two_pass = option;
+  two_pass.tensor_cores = 0;
+  EXPECT_THROW(plan_decode_attention(pr.device, 32800, sms, two_pass), std::invalid_argument) << "the two-pass kernel";
+}
+
+bool warps_take_units(const DecodePlan& plan, const Shape& s) {
+  return plan.tensor_cores && (s.n_q / plan.q_heads_per_block) % 4 == 0;
+}
+
+// One unit (QB Q heads) a warp: every shape whose n_q / QB is a multiple of 4 (a context longer
+// than the plan: ContextLongerThanPlanGivesNaN); the others are refused.
 TEST(DecodeAttention, OneUnitAWarpMatchesReference) {
   REQUIRE_GPU();
   DecodePlanOptions per_warp;
   per_warp.warp_units = 1;
-  for (DType dtype : {DType::kBF16, DType::kFP16})
-    for (const Shape& s : kShapes) {
-      SCOPED_TRACE(std::string(dtype_name(dtype)) + " " + testing::shape_name(s));
-      Problem pr;
-      testing::make_problem(pr, dtype, s, {1, 777, 0, 2051, 130}, {4, 0, 2, 1, 3}, 5, 2100);
-      const int qb = plan_decode_attention(pr.device, 2100, current_device_sm_count()).q_heads_per_block;
-      if ((s.n_q / qb) % 4 != 0) {
-        EXPECT_THROW(plan_decode_attention(pr.device, 2100, current_device_sm_count(), per_warp), std::invalid_argument);
-        continue;
-      }
-      for (int chunk : {0, 48, 64, 100000}) {
-        DecodePlanOptions o = per_warp;
-        o.chunk_tokens = chunk;
-        EXPECT_EQ(run_and_compare(pr, o), "") << "chunk " << chunk;
-        EXPECT_TRUE(plan_decode_attention(pr.device, 2100, current_device_sm_count(), o).warp_units);
-      }
-      const std::vector<float> got = pr.device_output();
-      for (int h = 0; h < s.n_q; ++h)
-        for (int d = 0; d < s.d_v; ++d)
-          ASSERT_EQ(got[2 * pr.host.out_batch_stride + h * pr.host.out_head_stride + d], 0.0f) << "empty context";
-    }
-  for (int page : {16, 64}) {
-    Problem pr;
-    testing::make_paged_problem(pr, DType::kBF16, {32, 16, 16, 64, 64}, {4096, 1, 0, 1000, 4000}, {2, 0, 1, 4, 3}, 5,
-                                page, 4096 / page);
-    EXPECT_EQ(run_and_compare(pr, per_warp), "") << "paged, page " << page;
-  }
-  Problem pr;
-  testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {32773, 5000}, {}, 2, 32800);
-  DecodePlanOptions many = per_warp;
-  many.chunk_tokens = 64;
-  EXPECT_EQ(run_and_compare(pr, many), "") << "513 splits";
-  EXPECT_EQ(run_and_compare(pr, per_warp), "") << "planned";
-  DecodePlanOptions two_pass = per_warp;
-  two_pass.tensor_cores = 0;
-  EXPECT_THROW(plan_decode_attention(pr.device, 32800, current_device_sm_count(), two_pass), std::invalid_argument);
+  expect_option_matches_reference(per_warp, warps_take_units, [](const DecodePlan& p) { EXPECT_TRUE(p.warp_units); });
 }
 
-// Interleaved splits (split s takes 16-token slices s, s + splits, ...): any shape, a unit a block
-// or a warp, lengths not a multiple of 16 and shorter than the splits' slices (empty splits), slots,
-// an empty context, paged caches, one plan for the capacity replayed at shorter lengths, 513 splits.
+// Interleaved splits (split s takes 16-token slices s, s + splits, ...), a unit a block or a warp:
+// the option's cases (lengths shorter than the splits' slices leave splits empty), and one plan for
+// the capacity replayed at shorter lengths.
 TEST(DecodeAttention, InterleavedSplitsMatchReference) {
   REQUIRE_GPU();
   DecodePlanOptions inter;
   inter.interleave = 1;
-  for (DType dtype : {DType::kBF16, DType::kFP16})
-    for (const Shape& s : kShapes) {
-      SCOPED_TRACE(std::string(dtype_name(dtype)) + " " + testing::shape_name(s));
-      Problem pr;
-      testing::make_problem(pr, dtype, s, {1, 777, 0, 2051, 130}, {4, 0, 2, 1, 3}, 5, 2100);
-      if (!plan_decode_attention(pr.device, 2100, current_device_sm_count()).tensor_cores) {
-        EXPECT_THROW(plan_decode_attention(pr.device, 2100, current_device_sm_count(), inter), std::invalid_argument);
-        continue;
-      }
-      for (int chunk : {0, 48, 64, 100000}) {
-        DecodePlanOptions o = inter;
-        o.chunk_tokens = chunk;
-        EXPECT_EQ(run_and_compare(pr, o), "") << "chunk " << chunk;
-        EXPECT_TRUE(plan_decode_attention(pr.device, 2100, current_device_sm_count(), o).interleaved);
-        const int qb = plan_decode_attention(pr.device, 2100, current_device_sm_count()).q_heads_per_block;
-        if ((s.n_q / qb) % 4 == 0) {
-          o.warp_units = 1;
-          EXPECT_EQ(run_and_compare(pr, o), "") << "a unit a warp, chunk " << chunk;
-        }
-      }
-      const std::vector<float> got = pr.device_output();
-      for (int h = 0; h < s.n_q; ++h)
-        for (int d = 0; d < s.d_v; ++d)
-          ASSERT_EQ(got[2 * pr.host.out_batch_stride + h * pr.host.out_head_stride + d], 0.0f) << "empty context";
-    }
-  for (int page : {16, 64}) {
-    Problem pr;
-    testing::make_paged_problem(pr, DType::kBF16, {32, 16, 16, 64, 64}, {4096, 1, 0, 1000, 4000}, {2, 0, 1, 4, 3}, 5,
-                                page, 4096 / page);
-    EXPECT_EQ(run_and_compare(pr, inter), "") << "paged, page " << page;
-  }
-  {
-    Problem pr;
-    testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {1, 300, 2500, 20000}, {}, 4, 40000);
-    EXPECT_EQ(run_and_compare(pr, inter, 40000), "") << "planned for the capacity";
-  }
+  expect_option_matches_reference(
+      inter, [](const DecodePlan& p, const Shape&) { return p.tensor_cores; },
+      [](const DecodePlan& p) { EXPECT_TRUE(p.interleaved); });
+  DecodePlanOptions per_warp = inter;
+  per_warp.warp_units = 1;
+  expect_option_matches_reference(per_warp, warps_take_units,
+                                  [](const DecodePlan& p) { EXPECT_TRUE(p.interleaved && p.warp_units); });
   Problem pr;
-  testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {32773, 5000}, {}, 2, 32800);
-  DecodePlanOptions many = inter;
-  many.chunk_tokens = 64;
-  EXPECT_EQ(run_and_compare(pr, many), "") << "513 splits";
-  DecodePlanOptions two_pass = inter;
-  two_pass.tensor_cores = 0;
-  EXPECT_THROW(plan_decode_attention(pr.device, 32800, current_device_sm_count(), two_pass), std::invalid_argument);
+  testing::make_problem(pr, DType::kBF16, {32, 4, 16, 64, 64}, {1, 300, 2500, 20000}, {}, 4, 40000);
+  EXPECT_EQ(run_and_compare(pr, inter, 40000), "") << "planned for the capacity";
 }
 
 TEST(DecodeAttention, LongContextManySplits) {

@@ -43,6 +43,8 @@ constexpr int deep_v_unroll() { return QVB <= 2 ? 8 : 4; }
 constexpr int max_score_floats(int qb) { return qb >= 8 ? 16384 : 8192; }
 inline size_t score_buffer_bytes(int qb, int chunk) { return static_cast<size_t>(qb) * (chunk + 4) * sizeof(float); }
 constexpr int kChunkGranule = 64;  // chunks are whole multiples of this many tokens
+constexpr int kMmaSliceTokens = 16;  // the tensor-core pass's slice (decode_attention_mma.cuh), which
+                                     // its interleaved splits deal out one at a time
 constexpr int kMinChunk = 256;     // below this a block's fixed costs outweigh its reads
 
 // Everything a launch needs, by value (the kernels read no host state).
@@ -263,7 +265,8 @@ __global__ void __launch_bounds__(kCombineThreads) decode_combine_kernel(DecodeA
   // The splits that hold tokens: the first ceil(len / 16) when they are interleaved 16-token
   // slices (decode_attention_mma.cuh), else the first ceil(len / chunk).
   const int chunk = sequence_chunk(a, len);
-  const int valid = a.interleaved ? min(a.splits, (len + 15) / 16) : len > 0 ? (len + chunk - 1) / chunk : 0;
+  const int valid = a.interleaved ? min(a.splits, (len + kMmaSliceTokens - 1) / kMmaSliceTokens)
+                                  : len > 0 ? (len + chunk - 1) / chunk : 0;
   const float* lse = a.partial_lse + row * a.splits;
   const int l4 = threadIdx.x % L, sl = threadIdx.x / L;
   const float* part = a.partial_out + row * a.splits * DV + l4 * 4;

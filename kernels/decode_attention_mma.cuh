@@ -4,7 +4,8 @@
 // A unit is the QB Q heads h0 .. h0 + QB - 1 (h0 = qb * QB) that share K head h0 / qk; split s of
 // sequence b reads tokens [s * chunk, min((s + 1) * chunk, len)) of it, cut into slices of
 // kStepTokens = 16 tokens, or (DecodeArgs::interleaved) the sequence's slices s, s + splits, ...,
-// so that all splits' blocks sweep the context together. Two ways to give a block's warps work (DecodeArgs::warp_units):
+// so that all splits' blocks sweep the context together. Two ways to give a block's warps work
+// (DecodeArgs::warp_units):
 // - one unit a block (block (qb, s)): warp w takes slices w, w + kMmaWarps, ... of the unit's
 //   chunk, and the warps' states are merged at the end;
 // - one unit a warp (block (group, s)): warp w takes unit group * kMmaWarps + w, every slice of the
@@ -46,7 +47,7 @@ namespace aimicius::kernels::detail {
 
 constexpr int kMmaWarps = 4;
 constexpr int kMmaThreads = kMmaWarps * 32;
-constexpr int kStepTokens = 16;  // tokens per slice: one k16 step of p V
+constexpr int kStepTokens = kMmaSliceTokens;  // tokens per slice: one k16 step of p V
 constexpr int kMmaGranule = 16;  // chunks are whole multiples of this many tokens
 constexpr int kMmaMinChunk = 64;
 

@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 if [ ! -d /opt/deps/usr ]; then
+  if ! compgen -G ".deps/*.deb" > /dev/null; then
+    echo "scripts/gpu/build.sh: no .deps/*.deb here: pass carry: [\".deps\"] to the device call" \
+      "(scripts/gpu/fetch-debs.sh fills .deps/)" >&2
+    exit 1
+  fi
   mkdir -p /opt/deps
   for f in .deps/*.deb; do dpkg -x "$f" /opt/deps; done
 fi

@@ -1,45 +1,69 @@
 #!/usr/bin/env bash
-# A/B of kernel sources on one GPU, in one device call: the attention bench built from the old
-# versions of some files and from the working tree's, the two binaries alternated (AB_ROUNDS, default
-# 2) over AB_CONFIGS (SHAPE:BATCH:CONTEXT of aimicius-bench-attention), so both sides see the same
-# card, clocks and neighbours. Run it after a driver script built build-gpu (e.g.
-# scripts/gpu/run-decode-bench.sh). The old files come in AB_OLD (default .ab/old) at their paths in
-# the repository; prepare them here with, e.g.:
-#   mkdir -p .ab/old/kernels && git show HEAD:kernels/decode_attention_mma.cuh > .ab/old/kernels/decode_attention_mma.cuh
+# A/B of kernel sources on one GPU, in one device call: the attention bench built from the working
+# tree ("new") and from each variant's versions of some files, the binaries alternated (AB_ROUNDS,
+# default 2) over AB_CONFIGS (SHAPE:BATCH:CONTEXT of aimicius-bench-attention), so every side sees
+# the same card, clocks and neighbours. Run it after a driver script built build-gpu (e.g.
+# scripts/gpu/run-decode-bench.sh). A variant is a folder of files at their paths in the
+# repository, laid over the tree for its build: AB_VARIANTS="NAME=DIR ..." (default "old=.ab/old").
+# Prepare them here, e.g. main's header, or every kernel file a branch changes:
+#   mkdir -p .ab/old/kernels && git show main:kernels/decode_attention_mma.cuh > .ab/old/kernels/decode_attention_mma.cuh
+#   for f in $(git diff --name-only main BRANCH -- kernels); do
+#     mkdir -p .ab/BRANCH/$(dirname $f) && git show BRANCH:$f > .ab/BRANCH/$f; done
 #   echo /.ab/ >> .git/info/exclude        # then name .ab in the device call's carry
 # AB_ITERS (default 50) launches a run; AB_BENCH_FLAGS go to every run (e.g. --planned-only).
 # Output: one line per run (side, round, shape, batch, context, kernel us, read of the same bytes us,
-# paged us), raw rows in $OUT/ab.txt.
+# paged us), raw rows in $OUT/ab.txt, then each side's median per configuration.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/aimicius-out}
 mkdir -p "$OUT"
 B=build-gpu
-OLD=${AB_OLD:-.ab/old}
 export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 export PATH=/usr/local/cuda/bin:/opt/deps/usr/bin:$PATH
 t0=$(date +%s)
 [ -x $B/bench/aimicius-bench-attention ] || { echo "no $B/bench/aimicius-bench-attention: build first"; exit 1; }
-mapfile -t FILES < <(cd "$OLD" && find . -type f | sed 's|^\./||')
-[ ${#FILES[@]} -gt 0 ] || { echo "no files under $OLD"; exit 1; }
 cp $B/bench/aimicius-bench-attention /tmp/bench-new
-SAVED=$(mktemp -d)
-for f in "${FILES[@]}"; do mkdir -p "$SAVED/$(dirname "$f")"; cp "$f" "$SAVED/$f"; cp "$OLD/$f" "$f"; done
-cmake --build $B --target aimicius-bench-attention > "$OUT/ab-build.log" 2>&1 || tail -20 "$OUT/ab-build.log"
-cp $B/bench/aimicius-bench-attention /tmp/bench-old
-for f in "${FILES[@]}"; do cp "$SAVED/$f" "$f"; done
+SIDES=()
+for variant in ${AB_VARIANTS:-old=.ab/old}; do
+  name=${variant%%=*} dir=${variant#*=}
+  mapfile -t FILES < <(cd "$dir" 2>/dev/null && find . -type f | sed 's|^\./||')
+  [ ${#FILES[@]} -gt 0 ] || { echo "no files under $dir (variant $name)"; exit 1; }
+  SAVED=$(mktemp -d)
+  for f in "${FILES[@]}"; do mkdir -p "$SAVED/$(dirname "$f")"; cp "$f" "$SAVED/$f"; cp "$dir/$f" "$f"; done
+  if cmake --build $B --target aimicius-bench-attention >> "$OUT/ab-build.log" 2>&1; then
+    cp $B/bench/aimicius-bench-attention "/tmp/bench-$name"
+    SIDES+=("$name")
+  else
+    echo "variant $name does not build:"; tail -20 "$OUT/ab-build.log"
+  fi
+  for f in "${FILES[@]}"; do cp "$SAVED/$f" "$f"; done
+  echo "$name build: $(( $(date +%s) - t0 )) s (${FILES[*]})"
+done
 cmake --build $B --target aimicius-bench-attention >> "$OUT/ab-build.log" 2>&1  # the tree's binary again
-echo "old build: $(( $(date +%s) - t0 )) s (${FILES[*]})"
+SIDES+=(new)
 CONFIGS=${AB_CONFIGS:-"diffqkv_sigma:1:4096 diffqkv_sigma:1:32768 diffqkv_sigma:8:4096 gqa_std:1:4096 gqa_d128:1:32768"}
 for round in $(seq 1 "${AB_ROUNDS:-2}"); do
-  for side in old new; do
+  for side in "${SIDES[@]}"; do
     for c in $CONFIGS; do
-      timeout 90 /tmp/bench-$side --only "$c" --no-sweep --iters "${AB_ITERS:-50}" ${AB_BENCH_FLAGS:-} 2>/dev/null | grep '"kind":"decode"' | sed "s/^/$side $round /"
+      # shellcheck disable=SC2086  # AB_BENCH_FLAGS is several flags
+      timeout 90 "/tmp/bench-$side" --only "$c" --no-sweep --iters "${AB_ITERS:-50}" ${AB_BENCH_FLAGS:-} 2>/dev/null |
+        grep '"kind":"decode"' | sed "s/^/$side $round /"
     done
   done
-done | tee "$OUT/ab.txt" | python3 -c '
-import sys, json
-for line in sys.stdin:
-    side, rnd, js = line.split(" ", 2); d = json.loads(js)
-    print(side, rnd, d["shape"], d["batch"], d["context"], d["time_us"], d.get("read_same_bytes_us"), d.get("paged_time_us"))'
+done > "$OUT/ab.txt"
+python3 - "$OUT/ab.txt" "${SIDES[@]}" <<'EOF'
+import json, statistics, sys
+path, sides = sys.argv[1], sys.argv[2:]
+runs = {}
+for line in open(path):
+    side, rnd, js = line.split(" ", 2)
+    d = json.loads(js)
+    key = (d["shape"], d["batch"], d["context"])
+    print(side, rnd, *key, d["time_us"], d.get("read_same_bytes_us"), d.get("paged_time_us"))
+    runs.setdefault(key, {}).setdefault(side, []).append(d["time_us"])
+print("\nmedian us per side (change against the first):", " | ".join(sides))
+for key, per in runs.items():
+    meds = [statistics.median(per[s]) if s in per else float("nan") for s in sides]
+    print(*key, *(f"{m:.1f} ({m / meds[0] - 1:+.1%})" for m in meds))
+EOF
 echo "ab: $(( $(date +%s) - t0 )) s"

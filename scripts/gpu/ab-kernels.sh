@@ -11,8 +11,8 @@
 #     mkdir -p .ab/BRANCH/$(dirname $f) && git show BRANCH:$f > .ab/BRANCH/$f; done
 #   echo /.ab/ >> .git/info/exclude        # then name .ab in the device call's carry
 # AB_ITERS (default 50) launches a run; AB_BENCH_FLAGS go to every run (e.g. --planned-only).
-# Output: one line per run (side, round, shape, batch, context, kernel us, read of the same bytes us,
-# paged us), raw rows in $OUT/ab.txt, then each side's median per configuration.
+# Output (scripts/gpu/ab_summary.py): one line per run, then each side's median per configuration;
+# the raw rows in $OUT/ab.txt.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/aimicius-out}
@@ -51,19 +51,7 @@ for round in $(seq 1 "${AB_ROUNDS:-2}"); do
     done
   done
 done > "$OUT/ab.txt"
-python3 - "$OUT/ab.txt" "${SIDES[@]}" <<'EOF'
-import json, statistics, sys
-path, sides = sys.argv[1], sys.argv[2:]
-runs = {}
-for line in open(path):
-    side, rnd, js = line.split(" ", 2)
-    d = json.loads(js)
-    key = (d["shape"], d["batch"], d["context"])
-    print(side, rnd, *key, d["time_us"], d.get("read_same_bytes_us"), d.get("paged_time_us"))
-    runs.setdefault(key, {}).setdefault(side, []).append(d["time_us"])
-print("\nmedian us per side (change against the first):", " | ".join(sides))
-for key, per in runs.items():
-    meds = [statistics.median(per[s]) if s in per else float("nan") for s in sides]
-    print(*key, *(f"{m:.1f} ({m / meds[0] - 1:+.1%})" for m in meds))
-EOF
+LABELS=()
+for side in "${SIDES[@]}"; do LABELS+=("$side=$side"); done
+python3 scripts/gpu/ab_summary.py "$OUT/ab.txt" "${LABELS[@]}"
 echo "ab: $(( $(date +%s) - t0 )) s"

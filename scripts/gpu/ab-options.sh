@@ -5,10 +5,9 @@
 # side sees the same card, clocks and neighbours. ab-kernels.sh compares two builds of the sources;
 # this compares plans of one build. Run it after a driver script built build-gpu (e.g.
 # scripts/gpu/run-decode-bench.sh with SKIP_KERNEL_BENCH=1).
-# Output: one line per run (side, round, shape, batch, context, kernel us, head-major us, paged us, read of
-# the same bytes us, splits x chunk, warp_units), the raw rows in $OUT/$AB_NAME.txt (AB_NAME, default
-# ab-options: name each run of a call differently to keep its rows), then each side's median per
-# configuration.
+# Output (scripts/gpu/ab_summary.py): one line per run, then each side's median per configuration;
+# the raw rows in $OUT/$AB_NAME.txt (AB_NAME, default ab-options: name each run of a call
+# differently to keep its rows).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/aimicius-out}
@@ -29,21 +28,7 @@ for round in $(seq 1 "${AB_ROUNDS:-2}"); do
     done
   done
 done > "$RAW"
-python3 - "$RAW" "${SIDES[@]}" <<'EOF'
-import json, statistics, sys
-path, sides = sys.argv[1], sys.argv[2:]
-runs = {}
-for line in open(path):
-    side, rnd, js = line.split(" ", 2)
-    d = json.loads(js)
-    key = (d["shape"], d["batch"], d["context"])
-    print(side, rnd, *key, d["time_us"], d.get("head_major_time_us"), d.get("paged_time_us"),
-          d.get("read_same_bytes_us"), f'{d["splits"]}x{d["chunk"]}', d.get("warp_units"))
-    runs.setdefault(key, {}).setdefault(int(side), []).append(d["time_us"])
-print("\nmedian us per side:", " | ".join(f"{i}: {s}" for i, s in enumerate(sides)))
-for key, per in runs.items():
-    meds = [statistics.median(per[i]) if i in per else float("nan") for i in range(len(sides))]
-    base = meds[0]
-    print(*key, *(f"{m:.1f} ({m / base - 1:+.1%})" for m in meds))
-EOF
+LABELS=()
+for i in "${!SIDES[@]}"; do LABELS+=("$i=${SIDES[$i]}"); done
+python3 scripts/gpu/ab_summary.py "$RAW" "${LABELS[@]}"
 echo "ab-options: $(( $(date +%s) - t0 )) s"

@@ -41,17 +41,7 @@ for variant in ${AB_VARIANTS:-old=.ab/old}; do
 done
 cmake --build $B --target aimicius-bench-attention >> "$OUT/ab-build.log" 2>&1  # the tree's binary again
 SIDES+=(new)
-CONFIGS=${AB_CONFIGS:-"diffqkv_sigma:1:4096 diffqkv_sigma:1:32768 diffqkv_sigma:8:4096 gqa_std:1:4096 gqa_d128:1:32768"}
-for round in $(seq 1 "${AB_ROUNDS:-2}"); do
-  for side in "${SIDES[@]}"; do
-    for c in $CONFIGS; do
-      # shellcheck disable=SC2086  # AB_BENCH_FLAGS is several flags
-      timeout 90 "/tmp/bench-$side" --only "$c" --no-sweep --iters "${AB_ITERS:-50}" ${AB_BENCH_FLAGS:-} 2>/dev/null |
-        grep '"kind":"decode"' | sed "s/^/$side $round /"
-    done
-  done
-done > "$OUT/ab.txt"
-LABELS=()
-for side in "${SIDES[@]}"; do LABELS+=("$side=$side"); done
-python3 scripts/gpu/ab_summary.py "$OUT/ab.txt" "${LABELS[@]}"
-echo "ab: $(( $(date +%s) - t0 )) s"
+# The sides alternated by ab-options.sh, each its own binary with the same flags.
+AB_SIDES=$(for side in "${SIDES[@]}"; do printf '%s\n' "/tmp/bench-$side ${AB_BENCH_FLAGS:-}"; done | paste -sd'|')
+AB_SIDES=$AB_SIDES AB_NAME=${AB_NAME:-ab} OUT=$OUT bash scripts/gpu/ab-options.sh
+echo "ab-kernels: $(( $(date +%s) - t0 )) s"

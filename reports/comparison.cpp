@@ -49,11 +49,25 @@ std::vector<std::string> run_data_mismatches(const RunRecord& a, const RunRecord
   return out;
 }
 
+std::string run_engine_mismatch(const RunRecord& a, const RunRecord& b) {
+  auto engine = [](const RunRecord& r) {
+    return r.config.is_object() && r.config.contains("engine") && r.config["engine"].is_string()
+               ? r.config["engine"].get<std::string>()
+               : std::string();
+  };
+  const std::string ea = engine(a), eb = engine(b);
+  if (ea.empty() || eb.empty() || ea == eb) return "";
+  return fmt::format("the runs' answers came from different engines (run {}: {}, run {}: {}): the same model can "
+                     "answer differently on these, so a difference may come from the machine, not the model",
+                     a.id, ea, b.id, eb);
+}
+
 Comparison compare_runs(Store& store, const RunRecord& a, const RunRecord& b, const CompareOptions& options) {
   Comparison c;
   c.a = a;
   c.b = b;
   c.mismatches = run_data_mismatches(a, b);
+  c.engine_mismatch = run_engine_mismatch(a, b);
   std::map<std::tuple<std::string, std::string, std::string>, double> vb;  // suite, example, metric
   std::map<std::string, bool> suites_in_b;
   std::map<std::string, std::pair<int64_t, int64_t>> not_judged;  // suite -> in A, in B
@@ -156,6 +170,7 @@ Table comparison_table(const Comparison& c, size_t max_ids) {
   for (const auto& s : c.only_in_a) t.notes.push_back(fmt::format("suite {} is in run {} only: not compared", s, c.a.id));
   for (const auto& w : c.mismatches) t.notes.push_back("warning: " + w + ": the runs did not see the same examples");
   for (const auto& w : c.not_judged) t.notes.push_back("warning: " + w);
+  if (!c.engine_mismatch.empty()) t.notes.push_back("warning: " + c.engine_mismatch);
   if (c.a.is_oracle || c.b.is_oracle)
     t.notes.push_back("oracle: the references themselves, scored to validate extraction and scorers; not a model.");
   return t;
@@ -187,6 +202,7 @@ nlohmann::json comparison_json(const Comparison& c, size_t max_ids) {
   j["mismatches"] = c.mismatches;
   j["only_in_a"] = c.only_in_a;
   j["not_judged"] = c.not_judged;
+  j["engine_mismatch"] = c.engine_mismatch.empty() ? nlohmann::json() : nlohmann::json(c.engine_mismatch);
   return j;
 }
 

@@ -40,6 +40,7 @@ struct Comparison {
   // One line per suite where either run has examples not judged (infra_error): the pairs cover
   // only the examples both runs judged, which the reader must be told.
   std::vector<std::string> not_judged;
+  std::string engine_mismatch;  // run_engine_mismatch(a, b): empty when the engines agree or are unknown
 };
 
 struct CompareOptions {
@@ -52,6 +53,12 @@ Comparison compare_runs(Store& store, const RunRecord& a, const RunRecord& b, co
 
 // One line per suite both runs have whose version, prompt_version or data_sha256 differ.
 std::vector<std::string> run_data_mismatches(const RunRecord& a, const RunRecord& b);
+
+// A line when both runs name the engine that generated their answers (the run config's "engine",
+// e.g. "cpu avx512-amx": Backend::engine) and the two differ: one checkpoint's greedy answers can
+// differ between engines (AMX-BF16 and int8 prompt paths, README), so a difference between the runs
+// may be the machine's, not the model's. Empty otherwise (API models name no engine).
+std::string run_engine_mismatch(const RunRecord& a, const RunRecord& b);
 
 // Suite | Metric | A | B | B-A | 95% CI | p | Test | n | Worse | Better, then the flipped ids
 // (at most `max_ids` per row and direction, with the count) as notes.

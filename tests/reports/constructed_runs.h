@@ -35,12 +35,13 @@ inline nlohmann::json toy_suites(const std::string& data_sha = "data-1", const s
 
 // A complete run of suite "toy" with the given examples; returns its id.
 inline int64_t add_toy_run(Store& store, const std::string& model, const std::vector<ToyExample>& examples,
-                           const nlohmann::json& suites = toy_suites()) {
+                           const nlohmann::json& suites = toy_suites(),
+                           const nlohmann::json& config = nlohmann::json{{"split", "test"}}) {
   NewRun r;
   r.model_spec = model;
   r.model_hash = "hash-" + model;
   r.suites = suites;
-  r.config = {{"split", "test"}};
+  r.config = config;
   r.tool_version = "test";
   const int64_t id = store.create_run(r);
   for (const auto& e : examples) {

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "common/errors.h"
 #include "reports/constructed_runs.h"
+#include "reports/comparison.h"
 #include "reports/gate.h"
 #include "test_support.h"
 
@@ -119,6 +121,34 @@ TEST_F(Gate, RefusesRunsThatDidNotSeeTheSameData) {
   running.config = nlohmann::json::object();
   const int64_t c = store_->create_run(running);
   EXPECT_NE(testing::error_of([&] { gate(a, c); }).find("is running"), std::string::npos);
+}
+
+// Runs of one model on two engines (a CPU with AMX-BF16 and one without) may differ for the machine
+// alone: the gate still decides, and says so; the comparison's notes and JSON say so too. Runs on
+// the same engine, or where one names none (an API model), get no such warning.
+TEST_F(Gate, WarnsWhenTheRunsAnswersCameFromDifferentEngines) {
+  const auto base = toy_examples(40, 20);
+  const nlohmann::json amx = {{"split", "test"}, {"engine", "cpu avx512-amx"}};
+  const nlohmann::json avx2 = {{"split", "test"}, {"engine", "cpu avx2"}};
+  const int64_t a = add_toy_run(*store_, "m", base, testing::toy_suites(), amx);
+  const int64_t b = add_toy_run(*store_, "m", base, testing::toy_suites(), avx2);
+  const auto r = gate(a, b);
+  EXPECT_TRUE(r.passed());
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("different engines"), std::string::npos) << r.warnings[0];
+  EXPECT_NE(r.warnings[0].find("cpu avx512-amx"), std::string::npos) << r.warnings[0];
+  EXPECT_NE(r.warnings[0].find("cpu avx2"), std::string::npos) << r.warnings[0];
+  const Comparison c = compare_runs(*store_, *store_->find_run(a), *store_->find_run(b), {});
+  const Table t = comparison_table(c);
+  EXPECT_TRUE(std::any_of(t.notes.begin(), t.notes.end(),
+                          [](const std::string& n) { return n.rfind("warning: the runs' answers came from different engines", 0) == 0; }));
+  EXPECT_TRUE(comparison_json(c)["engine_mismatch"].is_string());
+
+  const int64_t same = add_toy_run(*store_, "m", base, testing::toy_suites(), amx);
+  const int64_t api = add_toy_run(*store_, "m", base);  // no engine named
+  EXPECT_TRUE(gate(a, same).warnings.empty());
+  EXPECT_TRUE(gate(a, api).warnings.empty());
+  EXPECT_TRUE(comparison_json(compare_runs(*store_, *store_->find_run(a), *store_->find_run(same), {}))["engine_mismatch"].is_null());
 }
 
 int system_exit(const std::string& cmd) {

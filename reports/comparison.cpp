@@ -50,12 +50,7 @@ std::vector<std::string> run_data_mismatches(const RunRecord& a, const RunRecord
 }
 
 std::string run_engine_mismatch(const RunRecord& a, const RunRecord& b) {
-  auto engine = [](const RunRecord& r) {
-    return r.config.is_object() && r.config.contains("engine") && r.config["engine"].is_string()
-               ? r.config["engine"].get<std::string>()
-               : std::string();
-  };
-  const std::string ea = engine(a), eb = engine(b);
+  const std::string ea = run_engine(a), eb = run_engine(b);
   if (ea.empty() || eb.empty() || ea == eb) return "";
   return fmt::format("the runs' answers came from different engines (run {}: {}, run {}: {}): the same model can "
                      "answer differently on these, so a difference may come from the machine, not the model",

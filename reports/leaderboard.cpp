@@ -77,6 +77,12 @@ std::vector<LeaderboardRun> newest_complete_runs(const std::vector<RunRecord>& r
   return out;
 }
 
+std::string run_engine(const RunRecord& run) {
+  return run.config.is_object() && run.config.contains("engine") && run.config["engine"].is_string()
+             ? run.config["engine"].get<std::string>()
+             : std::string();
+}
+
 std::string run_generation_note(const RunRecord& run, const std::set<std::string>& shown) {
   if (!run.config.is_object() || !run.config.contains("prompt_style")) return "";
   const auto& style = run.config["prompt_style"];
@@ -86,9 +92,8 @@ std::string run_generation_note(const RunRecord& run, const std::set<std::string
                                                                                 ? "as user/assistant turns"
                                                                                 : "inline in the user turn")
                                      : std::string("as plain text, few-shot inline"));
-  // The engine (Backend::engine): runs of one checkpoint on two CPUs may differ for this alone.
-  if (run.config.contains("engine") && run.config["engine"].is_string())
-    note += fmt::format(", on {}", run.config["engine"].get<std::string>());
+  // The engine: runs of one checkpoint on two CPUs may differ for this alone.
+  if (const std::string engine = run_engine(run); !engine.empty()) note += fmt::format(", on {}", engine);
   if (run.suites.is_object())
     for (const auto& [suite, info] : run.suites.items()) {
       if (!info.is_object() || !info.contains("generation") || (!shown.empty() && !shown.count(suite))) continue;

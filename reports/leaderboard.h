@@ -93,6 +93,10 @@ std::vector<LeaderboardRun> newest_complete_runs(const std::vector<RunRecord>& r
 // runs recorded them.
 std::string run_generation_note(const RunRecord& run, const std::set<std::string>& shown = {});
 
+// The engine that generated a run's answers (its config's "engine", Backend::engine: e.g.
+// "cpu avx512-amx"; several joined by "; " after a merge), or "" when the run names none.
+std::string run_engine(const RunRecord& run);
+
 // The headline metric a run recorded for `suite` ("" when it recorded none).
 std::string run_headline(const RunRecord& run, const std::string& suite);
 // Whether the run recorded `metric` of `suite` as the paper's definition (runs stored before

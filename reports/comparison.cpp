@@ -57,12 +57,38 @@ std::string run_engine_mismatch(const RunRecord& a, const RunRecord& b) {
                      a.id, ea, b.id, eb);
 }
 
+std::vector<std::string> run_setting_mismatches(const RunRecord& a, const RunRecord& b) {
+  std::vector<std::string> out;
+  // `what` differs when both hold it and the values are not equal; values are shown as JSON.
+  auto differs = [&](const std::string& what, const nlohmann::json& va, const nlohmann::json& vb) {
+    if (!va.is_null() && !vb.is_null() && va != vb)
+      out.push_back(fmt::format("{} differs (run {}: {}, run {}: {})", what, a.id, va.dump(), b.id, vb.dump()));
+  };
+  auto at = [](const nlohmann::json& j, const char* key) {
+    return j.is_object() && j.contains(key) ? j.at(key) : nlohmann::json();
+  };
+  differs("prompt_style", at(a.config, "prompt_style"), at(b.config, "prompt_style"));
+  const nlohmann::json ta = at(a.config, "temperature"), tb = at(b.config, "temperature");
+  differs("temperature", ta, tb);
+  if (ta.is_number() && tb.is_number() && ta.get<double>() > 0.0 && tb.get<double>() > 0.0)
+    differs("seed (both sampled)", at(a.config, "seed"), at(b.config, "seed"));
+  if (a.suites.is_object() && b.suites.is_object())
+    for (const auto& [suite, ia] : a.suites.items()) {
+      if (!b.suites.contains(suite)) continue;
+      const nlohmann::json ga = at(ia, "generation"), gb = at(b.suites[suite], "generation");
+      differs(fmt::format("suite {}: max_new_tokens", suite), at(ga, "max_new_tokens"), at(gb, "max_new_tokens"));
+      differs(fmt::format("suite {}: stop", suite), at(ga, "stop"), at(gb, "stop"));
+    }
+  return out;
+}
+
 Comparison compare_runs(Store& store, const RunRecord& a, const RunRecord& b, const CompareOptions& options) {
   Comparison c;
   c.a = a;
   c.b = b;
   c.mismatches = run_data_mismatches(a, b);
   c.engine_mismatch = run_engine_mismatch(a, b);
+  c.setting_mismatches = run_setting_mismatches(a, b);
   std::map<std::tuple<std::string, std::string, std::string>, double> vb;  // suite, example, metric
   std::map<std::string, bool> suites_in_b;
   std::map<std::string, std::pair<int64_t, int64_t>> not_judged;  // suite -> in A, in B
@@ -166,6 +192,8 @@ Table comparison_table(const Comparison& c, size_t max_ids) {
   for (const auto& w : c.mismatches) t.notes.push_back("warning: " + w + ": the runs did not see the same examples");
   for (const auto& w : c.not_judged) t.notes.push_back("warning: " + w);
   if (!c.engine_mismatch.empty()) t.notes.push_back("warning: " + c.engine_mismatch);
+  for (const auto& w : c.setting_mismatches)
+    t.notes.push_back("warning: " + w + ": scores may differ for this setting, not for the model");
   if (c.a.is_oracle || c.b.is_oracle)
     t.notes.push_back("oracle: the references themselves, scored to validate extraction and scorers; not a model.");
   return t;
@@ -198,6 +226,7 @@ nlohmann::json comparison_json(const Comparison& c, size_t max_ids) {
   j["only_in_a"] = c.only_in_a;
   j["not_judged"] = c.not_judged;
   j["engine_mismatch"] = c.engine_mismatch.empty() ? nlohmann::json() : nlohmann::json(c.engine_mismatch);
+  j["setting_mismatches"] = c.setting_mismatches;
   return j;
 }
 

@@ -41,6 +41,7 @@ struct Comparison {
   // only the examples both runs judged, which the reader must be told.
   std::vector<std::string> not_judged;
   std::string engine_mismatch;  // run_engine_mismatch(a, b): empty when the engines agree or are unknown
+  std::vector<std::string> setting_mismatches;  // run_setting_mismatches(a, b)
 };
 
 struct CompareOptions {
@@ -59,6 +60,12 @@ std::vector<std::string> run_data_mismatches(const RunRecord& a, const RunRecord
 // differ between engines (AMX-BF16 and int8 prompt paths, README), so a difference between the runs
 // may be the machine's, not the model's. Empty otherwise (API models name no engine).
 std::string run_engine_mismatch(const RunRecord& a, const RunRecord& b);
+
+// One line per generation setting both runs record and set differently: how prompts were built
+// (config.prompt_style), the temperature, the seed when both sampled (temperature > 0), and per
+// suite both have its max_new_tokens and stop strings (suites[s].generation). Such runs are
+// compared as they are; the reader must know a difference may come from the setting.
+std::vector<std::string> run_setting_mismatches(const RunRecord& a, const RunRecord& b);
 
 // Suite | Metric | A | B | B-A | 95% CI | p | Test | n | Worse | Better, then the flipped ids
 // (at most `max_ids` per row and direction, with the count) as notes.

@@ -79,6 +79,7 @@ GateResult run_gate(Store& store, const RunRecord& baseline, const RunRecord& ca
   }
   for (const auto& w : cmp.not_judged) result.warnings.push_back(w);
   if (!cmp.engine_mismatch.empty()) result.warnings.push_back(cmp.engine_mismatch);
+  for (const auto& w : cmp.setting_mismatches) result.warnings.push_back(w);
   for (const auto& row : cmp.rows) result.cases.push_back(judge(row, options));
   return result;
 }

@@ -151,6 +151,49 @@ TEST_F(Gate, WarnsWhenTheRunsAnswersCameFromDifferentEngines) {
   EXPECT_TRUE(comparison_json(compare_runs(*store_, *store_->find_run(a), *store_->find_run(same), {}))["engine_mismatch"].is_null());
 }
 
+// Runs generated under different settings (prompt style, a suite's token budget or stop strings,
+// the temperature; the seed only when both sampled) are gated and compared, with one warning a
+// setting; settings only one run records (older runs) are not compared.
+TEST_F(Gate, WarnsWhenTheRunsGeneratedUnderDifferentSettings) {
+  const auto base = toy_examples(40, 20);
+  auto suites = [](int64_t max_new_tokens, const std::string& stop) {
+    nlohmann::json s = testing::toy_suites();
+    s["toy"]["generation"] = {{"max_new_tokens", max_new_tokens}, {"stop", {stop}}};
+    return s;
+  };
+  auto config = [](bool chat, double temperature, int seed) {
+    return nlohmann::json{{"split", "test"},
+                          {"prompt_style", {{"chat", chat}, {"fewshot", chat ? "turns" : "inline"}}},
+                          {"temperature", temperature},
+                          {"seed", seed}};
+  };
+  const int64_t a = add_toy_run(*store_, "m", base, suites(512, "\n\n"), config(true, 0.0, 0));
+  const int64_t same = add_toy_run(*store_, "m", base, suites(512, "\n\n"), config(true, 0.0, 7));  // seed unused
+  EXPECT_TRUE(gate(a, same).warnings.empty());
+  const int64_t b = add_toy_run(*store_, "m", base, suites(2560, "\n\n"), config(false, 0.0, 0));
+  const auto r = gate(a, b);
+  EXPECT_TRUE(r.passed());
+  ASSERT_EQ(r.warnings.size(), 2u);
+  EXPECT_NE(r.warnings[0].find("prompt_style differs"), std::string::npos) << r.warnings[0];
+  EXPECT_NE(r.warnings[1].find("suite toy: max_new_tokens differs"), std::string::npos) << r.warnings[1];
+  EXPECT_NE(r.warnings[1].find("512"), std::string::npos) << r.warnings[1];
+  EXPECT_NE(r.warnings[1].find("2560"), std::string::npos) << r.warnings[1];
+  const Comparison c = compare_runs(*store_, *store_->find_run(a), *store_->find_run(b), {});
+  EXPECT_EQ(comparison_json(c)["setting_mismatches"].size(), 2u);
+  // Stop strings, temperature, and the seed once both sample.
+  const int64_t hot1 = add_toy_run(*store_, "m", base, suites(512, "</s>"), config(true, 0.7, 1));
+  const int64_t hot2 = add_toy_run(*store_, "m", base, suites(512, "</s>"), config(true, 0.7, 2));
+  const auto stop = gate(a, hot1);
+  ASSERT_EQ(stop.warnings.size(), 2u);
+  EXPECT_NE(stop.warnings[0].find("temperature differs"), std::string::npos) << stop.warnings[0];
+  EXPECT_NE(stop.warnings[1].find("suite toy: stop differs"), std::string::npos) << stop.warnings[1];
+  const auto seeds = gate(hot1, hot2);
+  ASSERT_EQ(seeds.warnings.size(), 1u);
+  EXPECT_NE(seeds.warnings[0].find("seed (both sampled) differs"), std::string::npos) << seeds.warnings[0];
+  // A run that records none of these (stored before runs did) is compared without warnings.
+  EXPECT_TRUE(gate(a, add_toy_run(*store_, "m", base)).warnings.empty());
+}
+
 int system_exit(const std::string& cmd) {
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;

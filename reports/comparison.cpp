@@ -49,14 +49,6 @@ std::vector<std::string> run_data_mismatches(const RunRecord& a, const RunRecord
   return out;
 }
 
-std::string run_engine_mismatch(const RunRecord& a, const RunRecord& b) {
-  const std::string ea = run_engine(a), eb = run_engine(b);
-  if (ea.empty() || eb.empty() || ea == eb) return "";
-  return fmt::format("the runs' answers came from different engines (run {}: {}, run {}: {}): the same model can "
-                     "answer differently on these, so a difference may come from the machine, not the model",
-                     a.id, ea, b.id, eb);
-}
-
 std::vector<std::string> run_setting_mismatches(const RunRecord& a, const RunRecord& b) {
   std::vector<std::string> out;
   // `what` differs when both hold it and the values are not equal; values are shown as JSON.
@@ -67,6 +59,11 @@ std::vector<std::string> run_setting_mismatches(const RunRecord& a, const RunRec
   auto at = [](const nlohmann::json& j, const char* key) {
     return j.is_object() && j.contains(key) ? j.at(key) : nlohmann::json();
   };
+  auto engine = [](const RunRecord& r) {
+    const std::string e = run_engine(r);
+    return e.empty() ? nlohmann::json() : nlohmann::json(e);
+  };
+  differs("engine", engine(a), engine(b));
   differs("prompt_style", at(a.config, "prompt_style"), at(b.config, "prompt_style"));
   const nlohmann::json ta = at(a.config, "temperature"), tb = at(b.config, "temperature");
   differs("temperature", ta, tb);
@@ -87,7 +84,6 @@ Comparison compare_runs(Store& store, const RunRecord& a, const RunRecord& b, co
   c.a = a;
   c.b = b;
   c.mismatches = run_data_mismatches(a, b);
-  c.engine_mismatch = run_engine_mismatch(a, b);
   c.setting_mismatches = run_setting_mismatches(a, b);
   std::map<std::tuple<std::string, std::string, std::string>, double> vb;  // suite, example, metric
   std::map<std::string, bool> suites_in_b;
@@ -191,7 +187,6 @@ Table comparison_table(const Comparison& c, size_t max_ids) {
   for (const auto& s : c.only_in_a) t.notes.push_back(fmt::format("suite {} is in run {} only: not compared", s, c.a.id));
   for (const auto& w : c.mismatches) t.notes.push_back("warning: " + w + ": the runs did not see the same examples");
   for (const auto& w : c.not_judged) t.notes.push_back("warning: " + w);
-  if (!c.engine_mismatch.empty()) t.notes.push_back("warning: " + c.engine_mismatch);
   for (const auto& w : c.setting_mismatches)
     t.notes.push_back("warning: " + w + ": scores may differ for this setting, not for the model");
   if (c.a.is_oracle || c.b.is_oracle)
@@ -225,7 +220,6 @@ nlohmann::json comparison_json(const Comparison& c, size_t max_ids) {
   j["mismatches"] = c.mismatches;
   j["only_in_a"] = c.only_in_a;
   j["not_judged"] = c.not_judged;
-  j["engine_mismatch"] = c.engine_mismatch.empty() ? nlohmann::json() : nlohmann::json(c.engine_mismatch);
   j["setting_mismatches"] = c.setting_mismatches;
   return j;
 }

@@ -40,7 +40,6 @@ struct Comparison {
   // One line per suite where either run has examples not judged (infra_error): the pairs cover
   // only the examples both runs judged, which the reader must be told.
   std::vector<std::string> not_judged;
-  std::string engine_mismatch;  // run_engine_mismatch(a, b): empty when the engines agree or are unknown
   std::vector<std::string> setting_mismatches;  // run_setting_mismatches(a, b)
 };
 
@@ -55,13 +54,9 @@ Comparison compare_runs(Store& store, const RunRecord& a, const RunRecord& b, co
 // One line per suite both runs have whose version, prompt_version or data_sha256 differ.
 std::vector<std::string> run_data_mismatches(const RunRecord& a, const RunRecord& b);
 
-// A line when both runs name the engine that generated their answers (the run config's "engine",
-// e.g. "cpu avx512-amx": Backend::engine) and the two differ: one checkpoint's greedy answers can
-// differ between engines (AMX-BF16 and int8 prompt paths, README), so a difference between the runs
-// may be the machine's, not the model's. Empty otherwise (API models name no engine).
-std::string run_engine_mismatch(const RunRecord& a, const RunRecord& b);
-
-// One line per generation setting both runs record and set differently: how prompts were built
+// One line per generation setting both runs record and set differently: the engine that generated
+// the answers (run_engine, e.g. "cpu avx512-amx": one checkpoint's greedy answers differ between
+// AMX-BF16 and int8 prompt paths, README; API models name none), how prompts were built
 // (config.prompt_style), the temperature, the seed when both sampled (temperature > 0), and per
 // suite both have its max_new_tokens and stop strings (suites[s].generation). Such runs are
 // compared as they are; the reader must know a difference may come from the setting.

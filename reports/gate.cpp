@@ -78,7 +78,6 @@ GateResult run_gate(Store& store, const RunRecord& baseline, const RunRecord& ca
       throw InputError(fmt::format("runs {} and {} share no scored example of suite {}", baseline.id, candidate.id, suite));
   }
   for (const auto& w : cmp.not_judged) result.warnings.push_back(w);
-  if (!cmp.engine_mismatch.empty()) result.warnings.push_back(cmp.engine_mismatch);
   for (const auto& w : cmp.setting_mismatches) result.warnings.push_back(w);
   for (const auto& row : cmp.rows) result.cases.push_back(judge(row, options));
   return result;

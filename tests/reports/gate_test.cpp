@@ -123,66 +123,45 @@ TEST_F(Gate, RefusesRunsThatDidNotSeeTheSameData) {
   EXPECT_NE(testing::error_of([&] { gate(a, c); }).find("is running"), std::string::npos);
 }
 
-// Runs of one model on two engines (a CPU with AMX-BF16 and one without) may differ for the machine
-// alone: the gate still decides, and says so; the comparison's notes and JSON say so too. Runs on
-// the same engine, or where one names none (an API model), get no such warning.
-TEST_F(Gate, WarnsWhenTheRunsAnswersCameFromDifferentEngines) {
-  const auto base = toy_examples(40, 20);
-  const nlohmann::json amx = {{"split", "test"}, {"engine", "cpu avx512-amx"}};
-  const nlohmann::json avx2 = {{"split", "test"}, {"engine", "cpu avx2"}};
-  const int64_t a = add_toy_run(*store_, "m", base, testing::toy_suites(), amx);
-  const int64_t b = add_toy_run(*store_, "m", base, testing::toy_suites(), avx2);
-  const auto r = gate(a, b);
-  EXPECT_TRUE(r.passed());
-  ASSERT_EQ(r.warnings.size(), 1u);
-  EXPECT_NE(r.warnings[0].find("different engines"), std::string::npos) << r.warnings[0];
-  EXPECT_NE(r.warnings[0].find("cpu avx512-amx"), std::string::npos) << r.warnings[0];
-  EXPECT_NE(r.warnings[0].find("cpu avx2"), std::string::npos) << r.warnings[0];
-  const Comparison c = compare_runs(*store_, *store_->find_run(a), *store_->find_run(b), {});
-  const Table t = comparison_table(c);
-  EXPECT_TRUE(std::any_of(t.notes.begin(), t.notes.end(),
-                          [](const std::string& n) { return n.rfind("warning: the runs' answers came from different engines", 0) == 0; }));
-  EXPECT_TRUE(comparison_json(c)["engine_mismatch"].is_string());
-
-  const int64_t same = add_toy_run(*store_, "m", base, testing::toy_suites(), amx);
-  const int64_t api = add_toy_run(*store_, "m", base);  // no engine named
-  EXPECT_TRUE(gate(a, same).warnings.empty());
-  EXPECT_TRUE(gate(a, api).warnings.empty());
-  EXPECT_TRUE(comparison_json(compare_runs(*store_, *store_->find_run(a), *store_->find_run(same), {}))["engine_mismatch"].is_null());
-}
-
-// Runs generated under different settings (prompt style, a suite's token budget or stop strings,
-// the temperature; the seed only when both sampled) are gated and compared, with one warning a
-// setting; settings only one run records (older runs) are not compared.
-TEST_F(Gate, WarnsWhenTheRunsGeneratedUnderDifferentSettings) {
+// Runs generated differently (the engine: a CPU with AMX-BF16 and one without; the prompt style, a
+// suite's token budget or stop strings, the temperature; the seed only when both sampled) are gated
+// and compared, with one warning a setting in the gate, the comparison's notes and its JSON;
+// settings only one run records (an API model's engine, an older run) are not compared.
+TEST_F(Gate, WarnsWhenTheRunsGeneratedDifferently) {
   const auto base = toy_examples(40, 20);
   auto suites = [](int64_t max_new_tokens, const std::string& stop) {
     nlohmann::json s = testing::toy_suites();
     s["toy"]["generation"] = {{"max_new_tokens", max_new_tokens}, {"stop", {stop}}};
     return s;
   };
-  auto config = [](bool chat, double temperature, int seed) {
+  auto config = [](const std::string& engine, bool chat, double temperature, int seed) {
     return nlohmann::json{{"split", "test"},
+                          {"engine", engine},
                           {"prompt_style", {{"chat", chat}, {"fewshot", chat ? "turns" : "inline"}}},
                           {"temperature", temperature},
                           {"seed", seed}};
   };
-  const int64_t a = add_toy_run(*store_, "m", base, suites(512, "\n\n"), config(true, 0.0, 0));
-  const int64_t same = add_toy_run(*store_, "m", base, suites(512, "\n\n"), config(true, 0.0, 7));  // seed unused
+  const std::string amx = "cpu avx512-amx";
+  const int64_t a = add_toy_run(*store_, "m", base, suites(512, "\n\n"), config(amx, true, 0.0, 0));
+  const int64_t same = add_toy_run(*store_, "m", base, suites(512, "\n\n"), config(amx, true, 0.0, 7));  // seed unused
   EXPECT_TRUE(gate(a, same).warnings.empty());
-  const int64_t b = add_toy_run(*store_, "m", base, suites(2560, "\n\n"), config(false, 0.0, 0));
+  const int64_t b = add_toy_run(*store_, "m", base, suites(2560, "\n\n"), config("cpu avx2", false, 0.0, 0));
   const auto r = gate(a, b);
   EXPECT_TRUE(r.passed());
-  ASSERT_EQ(r.warnings.size(), 2u);
-  EXPECT_NE(r.warnings[0].find("prompt_style differs"), std::string::npos) << r.warnings[0];
-  EXPECT_NE(r.warnings[1].find("suite toy: max_new_tokens differs"), std::string::npos) << r.warnings[1];
-  EXPECT_NE(r.warnings[1].find("512"), std::string::npos) << r.warnings[1];
-  EXPECT_NE(r.warnings[1].find("2560"), std::string::npos) << r.warnings[1];
+  ASSERT_EQ(r.warnings.size(), 3u);
+  EXPECT_NE(r.warnings[0].find("engine differs (run 1: \"cpu avx512-amx\", run 3: \"cpu avx2\")"), std::string::npos)
+      << r.warnings[0];
+  EXPECT_NE(r.warnings[1].find("prompt_style differs"), std::string::npos) << r.warnings[1];
+  EXPECT_NE(r.warnings[2].find("suite toy: max_new_tokens differs (run 1: 512, run 3: 2560)"), std::string::npos)
+      << r.warnings[2];
   const Comparison c = compare_runs(*store_, *store_->find_run(a), *store_->find_run(b), {});
-  EXPECT_EQ(comparison_json(c)["setting_mismatches"].size(), 2u);
+  EXPECT_EQ(comparison_json(c)["setting_mismatches"].size(), 3u);
+  const Table t = comparison_table(c);
+  EXPECT_EQ(std::count_if(t.notes.begin(), t.notes.end(), [](const std::string& n) { return n.rfind("warning: ", 0) == 0; }),
+            3);
   // Stop strings, temperature, and the seed once both sample.
-  const int64_t hot1 = add_toy_run(*store_, "m", base, suites(512, "</s>"), config(true, 0.7, 1));
-  const int64_t hot2 = add_toy_run(*store_, "m", base, suites(512, "</s>"), config(true, 0.7, 2));
+  const int64_t hot1 = add_toy_run(*store_, "m", base, suites(512, "</s>"), config(amx, true, 0.7, 1));
+  const int64_t hot2 = add_toy_run(*store_, "m", base, suites(512, "</s>"), config(amx, true, 0.7, 2));
   const auto stop = gate(a, hot1);
   ASSERT_EQ(stop.warnings.size(), 2u);
   EXPECT_NE(stop.warnings[0].find("temperature differs"), std::string::npos) << stop.warnings[0];
@@ -190,7 +169,7 @@ TEST_F(Gate, WarnsWhenTheRunsGeneratedUnderDifferentSettings) {
   const auto seeds = gate(hot1, hot2);
   ASSERT_EQ(seeds.warnings.size(), 1u);
   EXPECT_NE(seeds.warnings[0].find("seed (both sampled) differs"), std::string::npos) << seeds.warnings[0];
-  // A run that records none of these (stored before runs did) is compared without warnings.
+  // A run that records none of these (an older run; an API model names no engine) gets no warning.
   EXPECT_TRUE(gate(a, add_toy_run(*store_, "m", base)).warnings.empty());
 }
 

@@ -12,7 +12,11 @@
 //   pages through a block table (runtime/kv_pages.h) whose pages are shuffled within each sequence,
 //   the same tokens in another order (attention does not depend on it); and read_same_bytes_us: one read-only kernel over as many bytes as
 //   the configuration's K + V, timed alone after the same scrub, up to 1 GiB: the ceiling at that
-//   size, fixed costs included)
+//   size, fixed costs included; where 4+ copies of its K + V fit in 1 GiB, graph_time_us: the
+//   planned kernel as a decode step runs it, once per layer on graph_layers layers' own caches back
+//   to back in one CUDA graph (the launches' fixed costs overlapping the kernel before), the
+//   graph's time / layers, its last layer checked against the reference; and
+//   graph_read_same_bytes_us: a graph of as many reads of the same bytes, timed the same way)
 //   {"kind":"decode", ...}      per shape x batch x context: time, K+V bytes, bandwidth, fraction
 //                               (of copy and of read), and the two-pass kernel's time beside it
 //   {"kind":"skip", ...}        a configuration that does not fit in device memory
@@ -301,6 +305,32 @@ int main(int argc, char** argv) {
           const bool ppassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;  // same out buffer, same tokens
           all_ok = all_ok && ppassed;
           const double pus = ppassed && others ? timer.median_us(plaunch) : NAN;
+          // The planned kernel as a decode step runs it: one launch per layer, back to back in a
+          // CUDA graph, each layer on its own caches (graph_layers of them), so that a launch's
+          // fixed cost overlaps the kernel before it; beside it, a graph of reads of the same bytes.
+          const int layers = aimicius::bench::graph_layers(kv_bytes(c));
+          double graph_us = NAN, graph_read_us = NAN;
+          bool gpassed = true;
+          if (passed && layers > 0) {
+            const size_t kb = pr.k.bytes(), vb = pr.v.bytes();
+            Buffer lk(kb * layers), lv(vb * layers);
+            ok(aimicius::kernels::fill_random(lk.get(), lk.bytes() / 2, dtype, 5, stream), "fill layers' K");
+            ok(aimicius::kernels::fill_random(lv.get(), lv.bytes() / 2, dtype, 6, stream), "fill layers' V");
+            std::vector<DecodeAttentionParams> lp(layers, pr.p);
+            for (int i = 0; i < layers; ++i) {
+              lp[i].k_cache = static_cast<const char*>(lk.get()) + i * kb;
+              lp[i].v_cache = static_cast<const char*>(lv.get()) + i * vb;
+            }
+            graph_us = aimicius::bench::graph_median_us(timer, [&] {
+                         for (const auto& one : lp) aimicius::kernels::decode_attention(one, plan, ws.get(), stream);
+                       }) / layers;
+            ok(cudaStreamSynchronize(stream), "decode_attention (graph)");
+            gpassed = check_sample(lp.back(), ctx, nullptr, 0) <= 1.0;  // the last layer's output
+            all_ok = all_ok && gpassed;
+            if (!gpassed) graph_us = NAN;
+            if (others && kv_bytes(c) * layers <= read_stream.max_bytes())
+              graph_read_us = read_stream.graph_median_us(timer, static_cast<size_t>(kv_bytes(c)), layers);
+          }
           const size_t same_bytes = static_cast<size_t>(kv_bytes(c)) / 64 * 64;
           const double read_same_us =
               others && same_bytes <= read_stream.max_bytes() ? read_stream.median_us(timer, same_bytes) : NAN;
@@ -311,12 +341,14 @@ int main(int argc, char** argv) {
                       "\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f,\"fraction_of_read\":%.3f,"
                       "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%s,\"head_major_check\":\"%s\","
                       "\"head_major_time_us\":%s,\"paged_check\":\"%s\",\"paged_time_us\":%s,"
-                      "\"read_same_bytes_us\":%s}\n",
+                      "\"read_same_bytes_us\":%s,\"graph_layers\":%d,\"graph_check\":\"%s\",\"graph_time_us\":%s,"
+                      "\"graph_read_same_bytes_us\":%s}\n",
                       s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.tensor_cores ? "tensor_cores" : "two_pass",
                       plan.warp_units ? 1 : 0, plan.interleaved ? 1 : 0, plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
                       kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", json_number(tus).c_str(),
                       hpassed ? "pass" : "FAIL", json_number(hus).c_str(), ppassed ? "pass" : "FAIL",
-                      json_number(pus).c_str(), json_number(read_same_us).c_str());
+                      json_number(pus).c_str(), json_number(read_same_us).c_str(), layers, gpassed ? "pass" : "FAIL",
+                      json_number(graph_us).c_str(), json_number(graph_read_us).c_str());
           std::fflush(stdout);
 
           // Planner tuning (tensor-core pass): the plan against every QB below the planner's and fixed

@@ -77,6 +77,44 @@ struct Timer {
   }
 };
 
+// Median time in microseconds of one replay of a CUDA graph captured from `body` on timer.stream
+// (e.g. one decode-attention launch per layer of a model, back to back as a decode step's graph
+// runs them: launch costs overlap the kernel before, which a launch timed alone cannot show), each
+// replay timed alone after the L2 scrub.
+inline double graph_median_us(const Timer& timer, const std::function<void()>& body) {
+  cudaGraph_t graph = nullptr;
+  ok(cudaStreamBeginCapture(timer.stream, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+  try {
+    body();
+  } catch (...) {
+    cudaStreamEndCapture(timer.stream, &graph);
+    if (graph) cudaGraphDestroy(graph);
+    throw;
+  }
+  ok(cudaStreamEndCapture(timer.stream, &graph), "cudaStreamEndCapture");
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t made = cudaGraphInstantiate(&exec, graph, 0);
+  cudaGraphDestroy(graph);
+  ok(made, "cudaGraphInstantiate");
+  double us = 0;
+  try {
+    us = timer.median_us([&] { ok(cudaGraphLaunch(exec, timer.stream), "cudaGraphLaunch"); });
+  } catch (...) {
+    cudaGraphExecDestroy(exec);
+    throw;
+  }
+  cudaGraphExecDestroy(exec);
+  return us;
+}
+
+// Layers of one configuration for graph_median_us: how many copies of `bytes` a graph walks, one
+// after another, so that no layer is read from L2 and all fit in 1 GiB; 0 (no graph row) when fewer
+// than 4 fit, where one launch's fixed cost is a small part of the time anyway.
+inline int graph_layers(double bytes) {
+  const double fit = static_cast<double>(size_t{1} << 30) / bytes;
+  return fit < 4 ? 0 : static_cast<int>(std::min(fit, 32.0));
+}
+
 // Copy bandwidth of 2 GiB (bytes read + bytes written per second, GB/s), printed as a "copy" row.
 inline double measure_copy_gbs(const Timer& timer) {
   const size_t bytes = size_t{2} << 30;
@@ -125,6 +163,18 @@ class ReadStream {
       ok(kernels::device_read_stream(src_.get(), bytes / 64 * 64, static_cast<uint32_t*>(sink_.get()), stream_),
          "device_read_stream");
     });
+  }
+  // Median time of one graph of `layers` reads of `bytes` each, from consecutive regions (so no
+  // read is served from L2; layers x bytes at most max_bytes()), divided by `layers`.
+  double graph_median_us(const Timer& timer, size_t bytes, int layers) const {
+    const size_t each = bytes / 256 * 256;
+    if (layers < 1 || each * layers > src_.bytes()) throw std::invalid_argument("ReadStream: layers do not fit");
+    return bench::graph_median_us(timer, [&] {
+      for (int i = 0; i < layers; ++i)
+        ok(kernels::device_read_stream(static_cast<const char*>(src_.get()) + i * each, each,
+                                       static_cast<uint32_t*>(sink_.get()), stream_),
+           "device_read_stream");
+    }) / layers;
   }
   // Prints the "launch" row (a 64-byte read timed alone) and returns its time.
   double print_launch_row(const Timer& timer) const {

@@ -2,7 +2,8 @@
 // attention kernels. Times LibTorch's at::scaled_dot_product_attention on the GQA decode shapes
 // that bench/attention_bench.cpp times through the project's kernel (one query token per
 // sequence; K and V [batch, kv_heads, context, d]; enable_gqa), with CUDA events, the median of
-// 25 iterations after 5 warm-up ones, each after the same L2 scrub as the kernel bench, and
+// 25 iterations after 5 warm-up ones, each after the same L2 scrub as the kernel bench (and, where
+// 4+ layers' K and V fit in 1 GiB, a graph of one call per layer, as the kernel bench's graph rows), and
 // prints JSON lines in the kernel bench's style so the two can be put side by side. (SDPA needs K and V with the same head count, so DiffQKV's 4 K /
 // 16 V heads have no SDPA peer without copying K; the kernel bench covers that shape.)
 //
@@ -16,11 +17,14 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include "bench/cuda_bench_util.h"
 #include "kernels/device_checksum.h"
 
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
 #include <ATen/cuda/CUDAContext.h>
 #include <ATen/cuda/CUDAEvent.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
 #define AIMICIUS_HAVE_SDPA_GQA 1
 #endif
 
@@ -85,10 +89,46 @@ int main() {
         std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
         const double us = times[times.size() / 2];
         const double bytes = 2.0 * batch * s.n_kv * context * s.d * 2;  // K + V, bf16
+        // As the kernel bench's graph rows: one call per layer, each on its own K and V, back to
+        // back in one CUDA graph (the same count of layers), the graph's median time / layers.
+        const int layers = aimicius::bench::graph_layers(bytes);
+        double graph_us = NAN;
+        if (layers > 0) {
+          const torch::Tensor lk = torch::randn({layers, batch, s.n_kv, context, s.d}, opts);
+          const torch::Tensor lv = torch::randn({layers, batch, s.n_kv, context, s.d}, opts);
+          aimicius::bench::ok(cudaDeviceSynchronize(), "layers' K and V");  // made on the default stream
+          const c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool();
+          c10::cuda::CUDAStreamGuard guard(side);
+          auto layer_calls = [&] {
+            for (int i = 0; i < layers; ++i)
+              at::scaled_dot_product_attention(q, lk[i], lv[i], {}, 0.0, false, std::nullopt, /*enable_gqa=*/true);
+          };
+          layer_calls();  // warm-up outside the capture (kernel selection, workspaces)
+          side.synchronize();
+          at::cuda::CUDAGraph graph;
+          graph.capture_begin();
+          layer_calls();
+          graph.capture_end();
+          std::vector<float> gtimes;
+          for (int i = 0; i < 28; ++i) {
+            scrub_l2(side);
+            at::cuda::CUDAEvent start(cudaEventDefault), stop(cudaEventDefault);
+            start.record(side);
+            graph.replay();
+            stop.record(side);
+            stop.synchronize();
+            if (i >= 3) gtimes.push_back(start.elapsed_time(stop) * 1000.0f / layers);
+          }
+          std::nth_element(gtimes.begin(), gtimes.begin() + gtimes.size() / 2, gtimes.end());
+          graph_us = gtimes[gtimes.size() / 2];
+        }
         std::cout << "{\"kind\":\"sdpa_decode\",\"shape\":\"" << s.name << "\",\"batch\":" << batch
                   << ",\"context\":" << context << ",\"max_abs_err\":" << err << ",\"time_us\":" << us
                   << ",\"kv_bytes\":" << static_cast<int64_t>(bytes) << ",\"bandwidth_gbs\":" << bytes / us / 1e3
-                  << "}" << std::endl;
+                  << ",\"graph_layers\":" << layers << ",\"graph_time_us\":";
+        if (std::isnan(graph_us)) std::cout << "null";
+        else std::cout << graph_us;
+        std::cout << "}" << std::endl;
       }
   return 0;
 #endif

@@ -4,7 +4,9 @@
 Usage: ab_summary.py RAW SIDE=LABEL ...   RAW holds "SIDE ROUND JSON" lines (the bench's decode rows);
 the sides are given in order, the first being the base of each change. Prints each run (side, round,
 shape, batch, context, kernel us, head-major us, paged us, read of the same bytes us, splits x chunk,
-warp units, interleaved), then each side's median per configuration and its change against the first.
+warp units, interleaved, graph us), then each side's median per configuration and its change against
+the first, for the kernel timed alone and, where the rows have it, in a graph of a launch per layer
+(graph_time_us: launch costs overlapping, as in a decode step).
 """
 import json
 import statistics
@@ -14,18 +16,23 @@ import sys
 def main():
     path, pairs = sys.argv[1], [a.split("=", 1) for a in sys.argv[2:]]
     sides = [p[0] for p in pairs]
-    runs = {}
+    runs, graphs = {}, {}
     for line in open(path):
         side, rnd, js = line.split(" ", 2)
         d = json.loads(js)
         key = (d["shape"], d["batch"], d["context"])
         print(side, rnd, *key, d["time_us"], d.get("head_major_time_us"), d.get("paged_time_us"),
-              d.get("read_same_bytes_us"), f'{d["splits"]}x{d["chunk"]}', d.get("warp_units"), d.get("interleaved"))
+              d.get("read_same_bytes_us"), f'{d["splits"]}x{d["chunk"]}', d.get("warp_units"), d.get("interleaved"), d.get("graph_time_us"))
         runs.setdefault(key, {}).setdefault(side, []).append(d["time_us"])
-    print("\nmedian us per side:", " | ".join(f"{side}: {label}" for side, label in pairs))
-    for key, per in runs.items():
-        meds = [statistics.median(per[s]) if s in per else float("nan") for s in sides]
-        print(*key, *(f"{m:.1f} ({m / meds[0] - 1:+.1%})" for m in meds))
+        if d.get("graph_time_us") is not None:
+            graphs.setdefault(key, {}).setdefault(side, []).append(d["graph_time_us"])
+    for title, table in (("median us per side", runs), ("in a graph, median us a layer per side", graphs)):
+        if not table:
+            continue
+        print(f"\n{title}:", " | ".join(f"{side}: {label}" for side, label in pairs))
+        for key, per in table.items():
+            meds = [statistics.median(per[s]) if s in per else float("nan") for s in sides]
+            print(*key, *(f"{m:.1f} ({m / meds[0] - 1:+.1%})" for m in meds))
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@
 // prints JSON lines in the kernel bench's style so the two can be put side by side. (SDPA needs K and V with the same head count, so DiffQKV's 4 K /
 // 16 V heads have no SDPA peer without copying K; the kernel bench covers that shape.)
 //
-//   aimicius_sdpa_decode_bench            (LibTorch 2.5+ with CUDA; prints nothing useful otherwise)
+//   aimicius_sdpa_decode_bench [SHAPE:BATCH:CONTEXT ...]   (LibTorch 2.5+ with CUDA; prints nothing
+//   useful otherwise; the configurations named, else all)
 #include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <torch/torch.h>
@@ -28,7 +30,9 @@
 #define AIMICIUS_HAVE_SDPA_GQA 1
 #endif
 
-int main() {
+int main(int argc, char** argv) {
+  // Arguments SHAPE:BATCH:CONTEXT (the kernel bench's --only names): those configurations alone.
+  const std::vector<std::string> only(argv + 1, argv + argc);
 #ifndef AIMICIUS_HAVE_SDPA_GQA
   std::cerr << "aimicius_sdpa_decode_bench needs LibTorch 2.5+ (enable_gqa)\n";
   return 2;
@@ -93,6 +97,8 @@ int main() {
   for (const Shape& s : shapes)
     for (int64_t batch : {1, 8, 64})
       for (int64_t context : {4096, 32768, 131072}) {
+        const std::string name = std::string(s.name) + ":" + std::to_string(batch) + ":" + std::to_string(context);
+        if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
         const torch::Tensor q = torch::randn({batch, s.n_q, 1, s.d}, opts);
         const torch::Tensor k = torch::randn({batch, s.n_kv, context, s.d}, opts);
         const torch::Tensor v = torch::randn({batch, s.n_kv, context, s.d}, opts);

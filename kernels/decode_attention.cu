@@ -144,6 +144,9 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
     if (!plan.tensor_cores)
       throw std::invalid_argument("plan_decode_attention: interleaved splits need the tensor-core pass");
     plan.interleaved = true;
+  } else if (options.interleave == -1 && plan.tensor_cores && options.chunk_tokens <= 0) {
+    const int qvb = std::gcd(qb, p.n_q / p.n_v);
+    plan.interleaved = choose_interleaved_splits(qb / qvb, plan.splits, plan.chunk_tokens);
   }
   if (plan.splits > 1) {
     const size_t rows = static_cast<size_t>(p.batch) * p.n_q * plan.splits;

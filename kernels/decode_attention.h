@@ -71,8 +71,9 @@ struct DecodePlanOptions {
   int warp_units = -1;        // -1: the planner's choice (a unit a block when chunk_tokens is set);
                               // 0 or 1: DecodePlan::warp_units (1 needs the tensor-core pass and
                               // n_q / QB a multiple of 4, else std::invalid_argument)
-  int interleave = -1;        // -1: the planner's choice (contiguous chunks); 0 or 1:
-                              // DecodePlan::interleaved (1 needs the tensor-core pass)
+  int interleave = -1;        // -1: the planner's choice (choose_interleaved_splits; contiguous
+                              // chunks when chunk_tokens is set); 0 or 1: DecodePlan::interleaved
+                              // (1 needs the tensor-core pass)
 };
 
 // Chooses the chunk size from the GPU's SM count, the kernel's occupancy (blocks per SM) and the

@@ -65,4 +65,8 @@ SplitChoice choose_decode_split(const SplitPlanInput& in, int warps) {
   return choice;
 }
 
+bool choose_interleaved_splits(int v_heads_per_unit, int64_t splits, int chunk) {
+  return v_heads_per_unit > 1 && splits >= 4 && chunk >= 512;
+}
+
 }  // namespace aimicius::kernels

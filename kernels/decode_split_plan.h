@@ -54,4 +54,11 @@ struct SplitChoice {
 // must then be a multiple of it), 1 does not.
 SplitChoice choose_decode_split(const SplitPlanInput& in, int warps);
 
+// Whether the splits take interleaved 16-token slices (DecodePlan::interleaved) rather than one run
+// of the context each. Measured on one H100 (docs/PERFORMANCE.md, session 46, item 9): faster where
+// a unit reads several V heads (DiffQKV's 4) over 4+ splits of 512+ tokens (1 / 32k -2.1%, 8 / 4k
+// -3.1%, 1 / 128k -1.2%, 8 / 32k -0.7%), not with short chunks (1 / 4k, 128 tokens: +1.4%) nor
+// with one V head a unit (GQA: -0.7..+0.8%), so it is taken in the first case only.
+bool choose_interleaved_splits(int v_heads_per_unit, int64_t splits, int chunk);
+
 }  // namespace aimicius::kernels

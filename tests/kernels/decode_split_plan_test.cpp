@@ -95,6 +95,18 @@ TEST(DecodeSplitPlan, TakesAUnitAWarpWhereTheH100AbFoundItFaster) {
   EXPECT_THROW(choose_decode_split(input(4096, 6, 3), 4), std::invalid_argument);
 }
 
+// The cells of session 46's interleave A/B (one H100): DiffQKV's units read 4 V heads each.
+TEST(DecodeSplitPlan, InterleavesWhereTheH100AbFoundItFaster) {
+  EXPECT_TRUE(choose_interleaved_splits(4, 33, 1008));   // DiffQKV 1 / 32k: -2.1%
+  EXPECT_TRUE(choose_interleaved_splits(4, 4, 1024));    // 8 / 4k: -3.1%
+  EXPECT_TRUE(choose_interleaved_splits(4, 33, 3984));   // 1 / 128k: -1.2%
+  EXPECT_TRUE(choose_interleaved_splits(4, 4, 8192));    // 8 / 32k: -0.7%
+  EXPECT_FALSE(choose_interleaved_splits(4, 32, 128));   // 1 / 4k: +1.4%
+  EXPECT_FALSE(choose_interleaved_splits(4, 1, 4096));   // one split: nothing to interleave
+  EXPECT_FALSE(choose_interleaved_splits(1, 8, 512));    // GQA d64 1 / 4k and the other GQA cells
+  EXPECT_FALSE(choose_interleaved_splits(1, 33, 3984));  // GQA d64 1 / 128k: +0.8%
+}
+
 // Whatever it takes, a unit a warp never has more splits, and covers the context in whole granules.
 TEST(DecodeSplitPlan, AUnitAWarpNeverTakesMoreSplits) {
   for (const int sms : {78, 132, 144})

@@ -12,7 +12,10 @@
 // p x V with mma instructions, online softmax in registers (decode_attention_mma.cuh); where the
 // plan needs no more splits that way and its blocks are resident at once, each warp takes its own
 // QB heads instead (4 adjacent units a block, read side by side). Chunks are independent blocks,
-// planned so that the busiest SM has the least work: batch 1 at 4k runs on (nearly) every SM.
+// planned so that the busiest SM has the least work: batch 1 at 4k runs on (nearly) every SM. Where
+// a block reads several V heads over 4+ long splits (DiffQKV at batch 1-8), split s takes the 16-token
+// slices s, s + splits, ... instead of one run, so all blocks sweep the context together
+// (kernels/decode_split_plan.h, choose_interleaved_splits).
 // Each block writes its normalised partial output and log-sum-exp to a workspace and a second
 // kernel combines the chunks. Both kernels are launched with programmatic dependent launch: the
 // combine pass is scheduled while the split pass ends (and the split pass while the kernel before

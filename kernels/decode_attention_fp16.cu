@@ -1,5 +1,5 @@
-// fp16 instantiations of the decode-attention kernels (one file per type: nvcc compiles them in
-// parallel).
+// The fp16 dispatch of the decode-attention kernels: by head-dim pair to the instantiations that
+// decode_attention_instances.cu compiles once per pair (declared extern in the .cuh).
 #include "kernels/decode_attention_kernels.cuh"
 
 namespace aimicius::kernels::detail {

@@ -1,6 +1,6 @@
-// Kernel templates of decode_attention.h (split pass and combine pass). Included by one .cu per
-// storage type (decode_attention_bf16.cu, decode_attention_fp16.cu) so that nvcc compiles the
-// instantiations in parallel; decode_attention.cu plans and launches them.
+// Kernel templates of decode_attention.h (split pass and combine pass). Instantiated by
+// decode_attention_instances.cu, compiled once per storage type and head-dim pair so that nvcc
+// builds them in parallel; decode_attention.cu plans and launches them.
 //
 // Block layout of the split pass (kThreads = 256 threads, 8 warps), block (qb, s) of sequence b:
 // - Q heads h0 .. h0 + QB - 1 (h0 = qb * QB) share K head h0 / qk; the block reads tokens

@@ -1,7 +1,8 @@
 // The instantiation table of the decode-attention kernels: for a head-dim pair, a QB (Q heads per
 // block) and QVB (Q heads per V slot), the split pass (tensor-core or two-pass) and the combine
 // pass, with the block size and shared memory each needs. Included by one .cu per storage type
-// (decode_attention_bf16.cu, decode_attention_fp16.cu) so that nvcc compiles them in parallel.
+// (decode_attention_bf16.cu, decode_attention_fp16.cu: the dispatch) and by the instantiations'
+// file, compiled once per storage type and head-dim pair (decode_attention_instances.cu).
 #pragma once
 
 #include <cstddef>
@@ -63,6 +64,18 @@ DecodeKernels pick_qb(int qb, int qvb, SplitKind kind) {
   }
   return {};
 }
+
+// Each (type, d_k, d_v) of pick_qb is instantiated in a file of its own (decode_attention_instances.cu,
+// compiled once per triple by kernels/CMakeLists.txt), so that nvcc's slowest work, the split
+// kernels, spreads over eight parallel jobs instead of two; every other file only refers to them.
+#define AIMICIUS_DECODE_INSTANCES_OF(T)                                 \
+  extern template DecodeKernels pick_qb<T, 64, 64>(int, int, SplitKind); \
+  extern template DecodeKernels pick_qb<T, 64, 128>(int, int, SplitKind); \
+  extern template DecodeKernels pick_qb<T, 128, 64>(int, int, SplitKind); \
+  extern template DecodeKernels pick_qb<T, 128, 128>(int, int, SplitKind);
+AIMICIUS_DECODE_INSTANCES_OF(__nv_bfloat16)
+AIMICIUS_DECODE_INSTANCES_OF(__half)
+#undef AIMICIUS_DECODE_INSTANCES_OF
 
 // Null kernels when (dk, dv, qb, qvb) has no instantiation.
 template <typename T>

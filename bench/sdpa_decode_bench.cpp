@@ -129,8 +129,6 @@ int main(int argc, char** argv) {
         std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
         const double us = times[times.size() / 2];
         const double bytes = 2.0 * batch * s.n_kv * context * s.d * 2;  // K + V, bf16
-        // As the kernel bench's graph rows: one call per layer, each on its own K and V, back to
-        // back in one CUDA graph (the same count of layers), the graph's median time / layers.
         const int layers = graphs ? aimicius::bench::graph_layers(bytes) : 0;
         double graph_us = NAN;
         if (layers > 0) {

@@ -4,21 +4,25 @@
 # call: builds the kernel tests, the attention bench and its SDPA peer, runs the kernel tests
 # (GPU_TEST_FILTER, default DecodeAttention*:DecodeSplit*), each configuration's bench alone
 # (--only), the SDPA peer on the GQA ones, and bench/decode_table.py (launches timed alone, and
-# in a CUDA graph of a launch per layer). For calls short of device time; the whole table is
-# scripts/gpu/run-decode-bench.sh's. Usage (device tool, carrying .deps):
+# in a CUDA graph of a launch per layer). RUNTIME_TESTS=1 also builds and runs the runtime's CUDA
+# tests (RUNTIME_TEST_FILTER, default ModelCuda*:Generat*; the LibTorch build adds ~3 minutes).
+# For calls short of device time; the whole table is scripts/gpu/run-decode-bench.sh's. Usage
+# (device tool, carrying .deps):
 #   bash scripts/gpu/run-small-kernel-table.sh        Results under $OUT (table.md, *.jsonl).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/aimicius-out}
 mkdir -p "$OUT"
 t0=$(date +%s)
-export SKIP_RUNTIME_TESTS=1 SKIP_KERNEL_BENCH=1 SKIP_GEMV_BENCH=1 SKIP_LAYER=1 SKIP_E2E=1
+export SKIP_KERNEL_BENCH=1 SKIP_GEMV_BENCH=1 SKIP_LAYER=1 SKIP_E2E=1
 export GPU_TEST_FILTER=${GPU_TEST_FILTER:-'DecodeAttention*:DecodeSplit*'}
+RUNTIME_TARGET=""
+if [ -n "${RUNTIME_TESTS:-}" ]; then RUNTIME_TARGET=aimicius_runtime_tests; else export SKIP_RUNTIME_TESTS=1; fi
 # The SDPA peer needs LibTorch with CUDA; without it the kernels' rows still come.
-if ! BUILD_TARGETS="aimicius_gpu_tests aimicius-bench-attention aimicius_sdpa_decode_bench" OUT=$OUT/tests \
+if ! BUILD_TARGETS="aimicius_gpu_tests $RUNTIME_TARGET aimicius-bench-attention aimicius_sdpa_decode_bench" OUT=$OUT/tests \
     bash scripts/gpu/run-decode-bench.sh; then
   echo "the build with the SDPA peer failed; again without it"
-  BUILD_TARGETS="aimicius_gpu_tests aimicius-bench-attention" OUT=$OUT/tests bash scripts/gpu/run-decode-bench.sh
+  BUILD_TARGETS="aimicius_gpu_tests $RUNTIME_TARGET aimicius-bench-attention" OUT=$OUT/tests bash scripts/gpu/run-decode-bench.sh
 fi
 export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 B=build-gpu

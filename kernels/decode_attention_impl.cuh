@@ -252,10 +252,10 @@ __global__ void __launch_bounds__(kCombineThreads) decode_combine_kernel(DecodeA
   constexpr int NT = kCombineThreads, L = DV / 4, SL = NT / L;
   __shared__ float lane_max[SL], lane_weight[SL];
   __shared__ float4 lane_sum[SL][L];
-  wait_for_previous_grid();  // the split pass's partial outputs
-  let_next_grid_launch();
   const int h = blockIdx.x, b = blockIdx.y;
-  const int len = a.lens[b];
+  const int len = a.lens[b];  // staged before the step: read before the wait (kernels/pdl.cuh)
+  wait_for_previous_grid();   // the split pass's partial outputs
+  let_next_grid_launch();
   T* out = static_cast<T*>(a.out) + b * a.out_bs + h * a.out_hs;
   const int64_t row = static_cast<int64_t>(b) * a.n_q + h;
   if (len > a.splits * a.chunk) {

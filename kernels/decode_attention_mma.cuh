@@ -166,8 +166,9 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   constexpr int LK = DK / 8, LV = DV / 8, KSTEPS = DK / 16, NTILES = DV / 8;
   extern __shared__ __align__(128) unsigned char smem[];
 
-  wait_for_previous_grid();  // q and the cache rows are written by the kernels before this one
-  let_next_grid_launch();    // the combine pass may be scheduled now; it waits for this grid's results
+  // Before the wait (kernels/pdl.cuh) the block reads only what no kernel of the step writes: its
+  // length, slot and block table (the step's inputs) and the cache rows of earlier tokens. q and the
+  // row at len - 1 are this step's (RoPE/append, the kernel before this one, writes them).
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const bool per_warp = a.warp_units != 0;  // uniform over the grid
   const int groups = per_warp ? a.n_qb / kMmaWarps : a.n_qb;
@@ -181,8 +182,13 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   const int slot = a.slots ? a.slots[b] : b;
   const int h0 = qb * QB;
   const bool single = a.splits == 1;
+  auto wait_and_release = [] {
+    wait_for_previous_grid();
+    let_next_grid_launch();  // the combine pass may be scheduled now; it waits for this grid's results
+  };
   if (len > a.splits * a.chunk) {
     // Longer than planned: say so loudly (NaN) rather than attend to a truncated context.
+    wait_and_release();  // every block waits, even one that writes nothing: the waits chain
     if (single)
       for (int i = per_warp ? lane : threadIdx.x; i < QB * DV; i += per_warp ? 32 : kMmaThreads)
         static_cast<T*>(a.out)[b * a.out_bs + (h0 + i / DV) * a.out_hs + i % DV] = from_float<T>(NAN);
@@ -198,7 +204,10 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   const int sequence_slices = (len + kStepTokens - 1) / kStepTokens;
   const int slices = inter ? (s < sequence_slices ? (sequence_slices - s + a.splits - 1) / a.splits : 0)
                            : (max(t1 - t0, 0) + kStepTokens - 1) / kStepTokens;
-  if (slices == 0 && !single) return;
+  if (slices == 0 && !single) {
+    wait_and_release();  // every block waits, even one that reads nothing: the waits chain
+    return;
+  }
   // Each thread computes the VB offsets itself (registers: the loops over j are unrolled), so no
   // barrier precedes the stream.
   int64_t v_head_offset[VB];
@@ -224,11 +233,20 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
     load_slice<T, DK, DV, VB>(ring + (i % STAGES) * SLICE, k_head + k_rows.offset(ts), a.k_ts, v_base + v_rows.offset(ts),
                               v_head_offset, a.v_ts, t1 - ts, lane);
   };
+  auto prologue = [&] {
 #pragma unroll
-  for (int st = 0; st < STAGES - 1; ++st) {
-    if (st < mine) load(st);
-    cp_async_commit();
-  }
+    for (int st = 0; st < STAGES - 1; ++st) {
+      if (st < mine) load(st);
+      cp_async_commit();
+    }
+  };
+  // The ring's first slices are issued before the wait, overlapping the end of the kernel before
+  // this one, unless they reach the token it appends (the last slice of the sequence).
+  const int pro = min(STAGES - 1, mine);
+  const bool before_wait = pro == 0 || t1 < len || slice_start(pro - 1) + kStepTokens < len;
+  if (before_wait) prologue();
+  wait_and_release();
+  if (!before_wait) prologue();
 
   // Q as the A operand: row g (Q head h0 + g) for g < QB, zero rows otherwise. Raw values: the
   // scale is applied to the fp32 scores.

@@ -5,7 +5,11 @@
 // before it reads anything an earlier kernel wrote (and before it writes anything an earlier kernel
 // may still read); it may do independent work (address math, loads of weights, which no kernel
 // writes) before that. Because each kernel waits for the whole of the one before it, waits chain:
-// kernel n + 2 never sees kernel n unfinished. let_next_grid_launch() lets the next grid be
+// kernel n + 2 never sees kernel n unfinished. What was complete before the chain's first kernel
+// started (a decode step's inputs, copied in before its kernels: lengths, slots, block tables; the
+// K/V cache rows that earlier steps appended) may be read before the wait too. Every block calls
+// wait_for_previous_grid(), even one that returns early: a grid that ended without waiting would
+// break the chain for the kernels after it. let_next_grid_launch() lets the next grid be
 // scheduled early; it orders nothing by itself. Both are no-ops for a plain launch.
 #pragma once
 

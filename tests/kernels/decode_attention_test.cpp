@@ -2,7 +2,7 @@
 // every supported head-dim pair and storage type, DiffQKV, GQA and uneven head groupings, variable
 // context lengths in a batch (1, lengths that are not multiples of the chunk), forced many-split
 // plans (hundreds of splits), plain and programmatic-dependent launches, cache-slot indirection,
-// empty contexts and contexts longer than the plan.
+// empty contexts and contexts longer than the plan, and what the kernel may read before its PDL wait.
 // Skips without a CUDA device.
 #include "kernels/decode_attention.h"
 
@@ -14,6 +14,7 @@
 
 #include "kernels/reference/attention_reference.h"
 #include "tests/kernels/attention_problem.h"
+#include "tests/kernels/late_copy.h"
 
 namespace aimicius::kernels {
 namespace {
@@ -264,6 +265,93 @@ TEST(DecodeAttention, ContextLongerThanPlanGivesNaN) {
       EXPECT_TRUE(std::isnan(got[pr.host.out_batch_stride])) << "chunk " << chunk;
     }
   }
+}
+
+// The split pass issues its first K/V copies before it waits for the kernel before it (PDL), but
+// never of the row that kernel appends, and it reads q only after the wait (kernels/pdl.cuh). Here
+// the kernel before (tests/kernels/late_copy.h) writes each sequence's q and newest K and V rows 2 ms
+// after it lets the attention launch; until then those bytes hold other values, which would move
+// every output (checked on the reference first). Lengths put the newest row in a slice's first
+// token, in its middle and alone (len 1); plans: the planner's, chunks of 64, the largest chunk, interleaved
+// splits and one unit a warp.
+TEST(DecodeAttention, ReadsQAndTheNewestRowsOnlyAfterTheKernelBeforeIt) {
+  REQUIRE_GPU();
+  cudaStream_t stream = nullptr;
+  testing::cuda_ok(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
+  const int sms = current_device_sm_count();
+  for (const Shape& s : {kShapes[0], kShapes[1], kShapes[2]}) {
+    SCOPED_TRACE(testing::shape_name(s));
+    Problem pr;
+    testing::make_problem(pr, DType::kBF16, s, {1, 777, 2051, 130, 17}, {4, 0, 2, 1, 3}, 5, 2100);
+    const DecodeAttentionParams& h = pr.host;
+    // This step's bytes (q; the K and V rows at len - 1 of each slot), their true values kept aside.
+    std::vector<testing::CopyRange> ranges;
+    std::vector<DeviceBuffer> kept;
+    std::vector<std::pair<std::vector<float>*, int64_t>> host_ranges;  // (array, first element), same order
+    auto keep = [&](const DeviceBuffer& buf, std::vector<float>& host, int64_t first, int64_t elems) {
+      void* at = static_cast<uint16_t*>(buf.get()) + first;
+      kept.emplace_back(elems * 2);
+      testing::cuda_ok(cudaMemcpy(kept.back().get(), at, elems * 2, cudaMemcpyDeviceToDevice), "keep");
+      ranges.push_back({at, kept.back().get(), static_cast<size_t>(elems) * 2});
+      host_ranges.emplace_back(&host, first);
+    };
+    for (int b = 0; b < h.batch; ++b) {
+      const int64_t slot = pr.slots[b], row = pr.lens[b] - 1;
+      keep(pr.dq, pr.q, b * h.q_batch_stride, h.n_q * h.q_head_stride);
+      keep(pr.dk, pr.k, slot * h.k_batch_stride + row * h.k_token_stride, h.n_k * h.k_head_stride);
+      keep(pr.dv, pr.v, slot * h.v_batch_stride + row * h.v_token_stride, h.n_v * h.v_head_stride);
+    }
+    ASSERT_LE(ranges.size(), static_cast<size_t>(testing::kMaxLateCopies));
+    constexpr int kStaleByte = 0x41;  // every element 0x4141: 12.06 in bf16
+    reference::decode_attention(pr.host);
+    const std::vector<float> want = pr.out;
+    const std::vector<float> magnitude = attention_magnitude(pr);
+    {
+      // The stimulus is strong enough: attention over the stale bytes is far from the true one.
+      Problem stale_pr;
+      stale_pr.seed = pr.seed;
+      stale_pr.host = pr.host;
+      std::vector<float> q = pr.q, k = pr.k, v = pr.v, out(pr.out.size());
+      for (size_t i = 0; i < ranges.size(); ++i) {
+        std::vector<float>& a = host_ranges[i].first == &pr.q ? q : host_ranges[i].first == &pr.k ? k : v;
+        std::fill_n(a.begin() + host_ranges[i].second, ranges[i].bytes / 2, reference::bf16_to_float(0x4141));
+      }
+      stale_pr.host.q = q.data(), stale_pr.host.k_cache = k.data(), stale_pr.host.v_cache = v.data();
+      stale_pr.host.out = out.data();
+      reference::decode_attention(stale_pr.host);
+      ASSERT_NE(compare_outputs(pr, out, want, rtol_for(DType::kBF16), kAtol, &magnitude, ptol_for(DType::kBF16)), "");
+    }
+    std::vector<std::pair<std::string, DecodePlanOptions>> plans = {{"planned", {}}};
+    DecodePlanOptions o;
+    o.chunk_tokens = 64;
+    plans.emplace_back("chunks of 64", o);
+    o.interleave = 1;
+    plans.emplace_back("interleaved chunks of 64", o);
+    o = {};
+    o.chunk_tokens = 100000;
+    plans.emplace_back("the largest chunk", o);
+    if (warps_take_units(plan_decode_attention(pr.device, 2100, sms), s)) {
+      o = {};
+      o.warp_units = 1;
+      plans.emplace_back("one unit a warp", o);
+    }
+    for (const auto& [name, options] : plans) {
+      const DecodePlan plan = plan_decode_attention(pr.device, 2100, sms, options);
+      ASSERT_TRUE(plan.pdl) << name;
+      DeviceBuffer ws(plan.workspace_bytes);
+      for (const testing::CopyRange& r : ranges) testing::cuda_ok(cudaMemset(r.dst, kStaleByte, r.bytes), "stale");
+      testing::cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");
+      testing::cuda_ok(cudaDeviceSynchronize(), "set-up");
+      testing::cuda_ok(testing::launch_late_copies(ranges, 2000, stream), "launch_late_copies");
+      decode_attention(pr.device, plan, ws.get(), stream);
+      testing::cuda_ok(cudaStreamSynchronize(stream), "decode_attention after the late copies");
+      EXPECT_EQ(compare_outputs(pr, pr.device_output(), want, rtol_for(DType::kBF16), kAtol, &magnitude,
+                                ptol_for(DType::kBF16)),
+                "")
+          << name << ": splits " << plan.splits << " chunk " << plan.chunk_tokens;
+    }
+  }
+  cudaStreamDestroy(stream);
 }
 
 TEST(DecodeAttention, PlansFillTheGpuAndRejectBadShapes) {

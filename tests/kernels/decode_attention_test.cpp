@@ -272,8 +272,8 @@ TEST(DecodeAttention, ContextLongerThanPlanGivesNaN) {
 // the kernel before (tests/kernels/late_copy.h) writes each sequence's q and newest K and V rows 2 ms
 // after it lets the attention launch; until then those bytes hold other values, which would move
 // every output (checked on the reference first). Lengths put the newest row in a slice's first
-// token, in its middle and alone (len 1); plans: the planner's, chunks of 64, the largest chunk, interleaved
-// splits and one unit a warp.
+// token, in its middle and alone (len 1); plans: the planner's, chunks of 64, the largest chunk,
+// interleaved splits and one unit a warp.
 TEST(DecodeAttention, ReadsQAndTheNewestRowsOnlyAfterTheKernelBeforeIt) {
   REQUIRE_GPU();
   cudaStream_t stream = nullptr;

@@ -13,23 +13,9 @@ set -uo pipefail
 source "$(dirname "$0")/prologue.sh"  # builds build-gpu (incremental on a warm machine)
 W=/tmp/aimicius-bench
 source "$(dirname "$0")/bench-checkpoints.sh"; make_bench_checkpoints $W
-cp $A /tmp/aimicius-new && cp $B/bench/aimicius-bench-attention /tmp/bench-new
-SIDES=(new)
-for variant in ${AB_VARIANTS:-old=.ab/old}; do
-  name=${variant%%=*} dir=${variant#*=}
-  mapfile -t FILES < <(cd "$dir" 2>/dev/null && find . -type f | sed 's|^\./||')
-  [ ${#FILES[@]} -gt 0 ] || { echo "no files under $dir (variant $name)"; exit 1; }
-  SAVED=$(mktemp -d)
-  for f in "${FILES[@]}"; do mkdir -p "$SAVED/$(dirname "$f")"; cp "$f" "$SAVED/$f"; cp "$dir/$f" "$f"; done
-  if cmake --build $B --target aimicius aimicius-bench-attention >> "$OUT/ab-build.log" 2>&1; then
-    cp $A "/tmp/aimicius-$name" && cp $B/bench/aimicius-bench-attention "/tmp/bench-$name" && SIDES+=("$name")
-  else
-    echo "variant $name does not build:"; tail -20 "$OUT/ab-build.log"
-  fi
-  for f in "${FILES[@]}"; do cp "$SAVED/$f" "$f"; done
-  echo "$name build: $(( $(date +%s) - t0 )) s (${FILES[*]})"
-done
-cmake --build $B --target aimicius aimicius-bench-attention >> "$OUT/ab-build.log" 2>&1  # the tree's binaries again
+source "$(dirname "$0")/build-variants.sh"
+build_variants harness/aimicius bench/aimicius-bench-attention
+SIDES=(new "${BUILT[@]}")
 for round in $(seq 1 "${AB_ROUNDS:-2}"); do
   for side in "${SIDES[@]}"; do
     for M in ${E2E_MODELS:-sigma std}; do
@@ -51,7 +37,7 @@ for line in open(sys.argv[1]):
 for (side, model), v in sorted(ms.items(), key=lambda kv: (kv[0][1], kv[0][0])):
     print(f"{model:6} {side:10} device ms a step: median {statistics.median(v):.3f} of {v}")
 PY
-AB_SIDES=$(for side in "${SIDES[@]}"; do printf '%s\n' "/tmp/bench-$side --planned-only"; done | paste -sd'|')
+AB_SIDES=$(for side in "${SIDES[@]}"; do printf '%s\n' "/tmp/aimicius-bench-attention-$side --planned-only"; done | paste -sd'|')
 AB_SIDES=$AB_SIDES AB_NAME=ab-graph AB_CONFIGS=${AB_CONFIGS:-"diffqkv_sigma:1:4096 diffqkv_sigma:8:4096 gqa_std:1:4096"} \
   OUT=$OUT bash scripts/gpu/ab-options.sh | sed -n '/^median us per side/,$p'
 echo "ab-e2e: $(( $(date +%s) - t0 )) s"

@@ -22,26 +22,10 @@ export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 export PATH=/usr/local/cuda/bin:/opt/deps/usr/bin:$PATH
 t0=$(date +%s)
 [ -x $B/bench/aimicius-bench-attention ] || { echo "no $B/bench/aimicius-bench-attention: build first"; exit 1; }
-cp $B/bench/aimicius-bench-attention /tmp/bench-new
-SIDES=()
-for variant in ${AB_VARIANTS:-old=.ab/old}; do
-  name=${variant%%=*} dir=${variant#*=}
-  mapfile -t FILES < <(cd "$dir" 2>/dev/null && find . -type f | sed 's|^\./||')
-  [ ${#FILES[@]} -gt 0 ] || { echo "no files under $dir (variant $name)"; exit 1; }
-  SAVED=$(mktemp -d)
-  for f in "${FILES[@]}"; do mkdir -p "$SAVED/$(dirname "$f")"; cp "$f" "$SAVED/$f"; cp "$dir/$f" "$f"; done
-  if cmake --build $B --target aimicius-bench-attention >> "$OUT/ab-build.log" 2>&1; then
-    cp $B/bench/aimicius-bench-attention "/tmp/bench-$name"
-    SIDES+=("$name")
-  else
-    echo "variant $name does not build:"; tail -20 "$OUT/ab-build.log"
-  fi
-  for f in "${FILES[@]}"; do cp "$SAVED/$f" "$f"; done
-  echo "$name build: $(( $(date +%s) - t0 )) s (${FILES[*]})"
-done
-cmake --build $B --target aimicius-bench-attention >> "$OUT/ab-build.log" 2>&1  # the tree's binary again
-SIDES+=(new)
+source "$(dirname "$0")/build-variants.sh"
+build_variants bench/aimicius-bench-attention
+SIDES=("${BUILT[@]}" new)
 # The sides alternated by ab-options.sh, each its own binary with the same flags.
-AB_SIDES=$(for side in "${SIDES[@]}"; do printf '%s\n' "/tmp/bench-$side ${AB_BENCH_FLAGS:-}"; done | paste -sd'|')
+AB_SIDES=$(for side in "${SIDES[@]}"; do printf '%s\n' "/tmp/aimicius-bench-attention-$side ${AB_BENCH_FLAGS:-}"; done | paste -sd'|')
 AB_SIDES=$AB_SIDES AB_NAME=${AB_NAME:-ab} OUT=$OUT bash scripts/gpu/ab-options.sh
 echo "ab-kernels: $(( $(date +%s) - t0 )) s"

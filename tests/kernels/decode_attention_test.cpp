@@ -284,41 +284,35 @@ TEST(DecodeAttention, ReadsQAndTheNewestRowsOnlyAfterTheKernelBeforeIt) {
     Problem pr;
     testing::make_problem(pr, DType::kBF16, s, {1, 777, 2051, 130, 17}, {4, 0, 2, 1, 3}, 5, 2100);
     const DecodeAttentionParams& h = pr.host;
-    // This step's bytes (q; the K and V rows at len - 1 of each slot), their true values kept aside.
+    // This step's bytes (q; the K and V rows at len - 1 of each slot): their true values kept aside on
+    // the device, and host copies of q, K and V with those bytes stale.
+    constexpr uint16_t kStale = 0x4141;  // 12.06 in bf16; cudaMemset writes it byte by byte
     std::vector<testing::CopyRange> ranges;
     std::vector<DeviceBuffer> kept;
-    std::vector<std::pair<std::vector<float>*, int64_t>> host_ranges;  // (array, first element), same order
-    auto keep = [&](const DeviceBuffer& buf, std::vector<float>& host, int64_t first, int64_t elems) {
+    std::vector<float> stale_q = pr.q, stale_k = pr.k, stale_v = pr.v;
+    auto keep = [&](const DeviceBuffer& buf, std::vector<float>& stale, int64_t first, int64_t elems) {
       void* at = static_cast<uint16_t*>(buf.get()) + first;
       kept.emplace_back(elems * 2);
       testing::cuda_ok(cudaMemcpy(kept.back().get(), at, elems * 2, cudaMemcpyDeviceToDevice), "keep");
       ranges.push_back({at, kept.back().get(), static_cast<size_t>(elems) * 2});
-      host_ranges.emplace_back(&host, first);
+      std::fill_n(stale.begin() + first, elems, reference::bf16_to_float(kStale));
     };
     for (int b = 0; b < h.batch; ++b) {
       const int64_t slot = pr.slots[b], row = pr.lens[b] - 1;
-      keep(pr.dq, pr.q, b * h.q_batch_stride, h.n_q * h.q_head_stride);
-      keep(pr.dk, pr.k, slot * h.k_batch_stride + row * h.k_token_stride, h.n_k * h.k_head_stride);
-      keep(pr.dv, pr.v, slot * h.v_batch_stride + row * h.v_token_stride, h.n_v * h.v_head_stride);
+      keep(pr.dq, stale_q, b * h.q_batch_stride, h.n_q * h.q_head_stride);
+      keep(pr.dk, stale_k, slot * h.k_batch_stride + row * h.k_token_stride, h.n_k * h.k_head_stride);
+      keep(pr.dv, stale_v, slot * h.v_batch_stride + row * h.v_token_stride, h.n_v * h.v_head_stride);
     }
     ASSERT_LE(ranges.size(), static_cast<size_t>(testing::kMaxLateCopies));
-    constexpr int kStaleByte = 0x41;  // every element 0x4141: 12.06 in bf16
     reference::decode_attention(pr.host);
     const std::vector<float> want = pr.out;
     const std::vector<float> magnitude = attention_magnitude(pr);
     {
       // The stimulus is strong enough: attention over the stale bytes is far from the true one.
-      Problem stale_pr;
-      stale_pr.seed = pr.seed;
-      stale_pr.host = pr.host;
-      std::vector<float> q = pr.q, k = pr.k, v = pr.v, out(pr.out.size());
-      for (size_t i = 0; i < ranges.size(); ++i) {
-        std::vector<float>& a = host_ranges[i].first == &pr.q ? q : host_ranges[i].first == &pr.k ? k : v;
-        std::fill_n(a.begin() + host_ranges[i].second, ranges[i].bytes / 2, reference::bf16_to_float(0x4141));
-      }
-      stale_pr.host.q = q.data(), stale_pr.host.k_cache = k.data(), stale_pr.host.v_cache = v.data();
-      stale_pr.host.out = out.data();
-      reference::decode_attention(stale_pr.host);
+      DecodeAttentionParams stale = pr.host;
+      std::vector<float> out(pr.out.size());
+      stale.q = stale_q.data(), stale.k_cache = stale_k.data(), stale.v_cache = stale_v.data(), stale.out = out.data();
+      reference::decode_attention(stale);
       ASSERT_NE(compare_outputs(pr, out, want, rtol_for(DType::kBF16), kAtol, &magnitude, ptol_for(DType::kBF16)), "");
     }
     std::vector<std::pair<std::string, DecodePlanOptions>> plans = {{"planned", {}}};
@@ -339,7 +333,7 @@ TEST(DecodeAttention, ReadsQAndTheNewestRowsOnlyAfterTheKernelBeforeIt) {
       const DecodePlan plan = plan_decode_attention(pr.device, 2100, sms, options);
       ASSERT_TRUE(plan.pdl) << name;
       DeviceBuffer ws(plan.workspace_bytes);
-      for (const testing::CopyRange& r : ranges) testing::cuda_ok(cudaMemset(r.dst, kStaleByte, r.bytes), "stale");
+      for (const testing::CopyRange& r : ranges) testing::cuda_ok(cudaMemset(r.dst, kStale & 0xff, r.bytes), "stale");
       testing::cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");
       testing::cuda_ok(cudaDeviceSynchronize(), "set-up");
       testing::cuda_ok(testing::launch_late_copies(ranges, 2000, stream), "launch_late_copies");

@@ -15,9 +15,13 @@ OUT=${OUT:-/tmp/aimicius-out}
 mkdir -p "$OUT"
 BENCH=build-gpu/bench/aimicius-bench-attention
 export LD_LIBRARY_PATH=/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
-[ -x $BENCH ] || { echo "no $BENCH: build first"; exit 1; }
 t0=$(date +%s)
 IFS='|' read -r -a SIDES <<< "${AB_SIDES:?AB_SIDES: flag sets separated by |}"
+# Every side's binary must exist: its own (a side that begins with a path) or build-gpu's.
+for side in "${SIDES[@]}"; do
+  bin=$BENCH; [[ $side == /* ]] && bin=${side%% *}
+  [ -x "$bin" ] || { echo "no $bin: build first"; exit 1; }
+done
 RAW="$OUT/${AB_NAME:-ab-options}.txt"
 CONFIGS=${AB_CONFIGS:-"diffqkv_sigma:1:4096 diffqkv_sigma:1:32768 diffqkv_sigma:8:4096 gqa_std:1:4096 gqa_std:64:4096"}
 for round in $(seq 1 "${AB_ROUNDS:-2}"); do

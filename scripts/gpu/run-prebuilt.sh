@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# On the device, the kernels' work of a call with no kernel build: the binaries that
+# scripts/gpu/pack-kernel-binaries.sh built here (carry build/carry and .deps). In order:
+#  1. the SDPA peer (LibTorch 2.11 CUDA, which only the device has) is built in the background;
+#  2. meanwhile the kernel tests (GPU_TEST_FILTER, default every test of the binary);
+#  3. once the build is done (timings never share the CPUs with it), the kernel table:
+#     the tree's bench (KERNEL_BENCH_ARGS, default --no-sweep), the SDPA peer, bench/decode_table.py;
+#     SKIP_TABLE=1 leaves this out;
+#  4. with variants in build/carry, the A/B of their benches against the tree's, alternated over
+#     AB_CONFIGS by scripts/gpu/ab-options.sh (AB_BENCH_FLAGS on every side, e.g. --planned-only);
+#     AB_PLAN_SIDES ("flags|flags", the tree's bench with each set of flags) adds plan sides.
+# Usage (device tool, carry ["build/carry", ".deps"]): bash scripts/gpu/run-prebuilt.sh
+# Results under $OUT: gpu_tests.txt, kernels.jsonl, sdpa.jsonl, table.md, ab.txt, log.txt.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit
+OUT=${OUT:-/tmp/aimicius-out}
+mkdir -p "$OUT"
+t0=$(date +%s)
+P=/tmp/prebuilt
+mkdir -p $P
+compgen -G "build/carry/*.xz" > /dev/null || { echo "no build/carry/*.xz: run scripts/gpu/pack-kernel-binaries.sh here and carry build/carry"; exit 1; }
+for f in build/carry/*.xz; do xz -dc "$f" > "$P/$(basename "$f" .xz)" && chmod +x "$P/$(basename "$f" .xz)"; done
+# The binaries need libcudart.so.13: the toolkit's, else the one pip's torch brings.
+cudart=$(find /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/lib/python3*/dist-packages/nvidia \
+  /usr/lib/python3/dist-packages/nvidia -name 'libcudart.so.13*' 2>/dev/null | head -1)
+export LD_LIBRARY_PATH=${cudart:+$(dirname "$cudart"):}/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
+if [[ -z ${SKIP_TABLE:-} ]]; then
+  (BUILD_TARGETS=aimicius_sdpa_decode_bench bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1; echo $? > /tmp/sdpa-build.rc) &
+  build_pid=$!
+fi
+timeout 240 $P/aimicius_gpu_tests --gtest_filter="${GPU_TEST_FILTER:-*}" > "$OUT/gpu_tests.txt" 2>&1
+echo "kernel tests rc=$? at $(( $(date +%s) - t0 )) s"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/gpu_tests.txt" | head -20
+if [[ -z ${SKIP_TABLE:-} ]]; then
+  wait "$build_pid"
+  echo "SDPA peer build rc=$(cat /tmp/sdpa-build.rc) at $(( $(date +%s) - t0 )) s"
+  # shellcheck disable=SC2086  # KERNEL_BENCH_ARGS is several flags
+  timeout "${KERNEL_BENCH_TIMEOUT:-200}" $P/aimicius-bench-attention-new ${KERNEL_BENCH_ARGS:---no-sweep} > "$OUT/kernels.jsonl" \
+    2> "$OUT/kernels.err"
+  echo "kernel bench rc=$? ($(wc -l < "$OUT/kernels.jsonl") lines) at $(( $(date +%s) - t0 )) s"
+  if [[ -x build-gpu/bench/aimicius_sdpa_decode_bench ]]; then
+    timeout 150 build-gpu/bench/aimicius_sdpa_decode_bench > "$OUT/sdpa.jsonl" 2> "$OUT/sdpa.err"
+    echo "sdpa peer rc=$? at $(( $(date +%s) - t0 )) s"
+  fi
+  python3 bench/decode_table.py "$OUT/kernels.jsonl" "$OUT/sdpa.jsonl" > "$OUT/table.md" 2>&1
+  cat "$OUT/table.md"
+fi
+SIDES=()
+for f in "$P"/aimicius-bench-attention-*; do
+  [[ $f == */aimicius-bench-attention-new ]] || SIDES+=("$f ${AB_BENCH_FLAGS:-}")
+done
+if (( ${#SIDES[@]} > 0 )) || [[ -n ${AB_PLAN_SIDES:-} ]]; then
+  SIDES+=("$P/aimicius-bench-attention-new ${AB_BENCH_FLAGS:-}")
+  if [[ -n ${AB_PLAN_SIDES:-} ]]; then
+    IFS='|' read -r -a plans <<< "$AB_PLAN_SIDES"
+    for flags in "${plans[@]}"; do SIDES+=("$P/aimicius-bench-attention-new $flags"); done
+  fi
+  AB_SIDES=$(printf '%s\n' "${SIDES[@]}" | paste -sd'|') AB_NAME=ab OUT=$OUT bash scripts/gpu/ab-options.sh
+fi
+echo "run-prebuilt: $(( $(date +%s) - t0 )) s"

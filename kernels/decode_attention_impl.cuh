@@ -254,8 +254,12 @@ __global__ void __launch_bounds__(kCombineThreads) decode_combine_kernel(DecodeA
   __shared__ float4 lane_sum[SL][L];
   const int h = blockIdx.x, b = blockIdx.y;
   const int len = a.lens[b];  // staged before the step: read before the wait (kernels/pdl.cuh)
-  wait_for_previous_grid();   // the split pass's partial outputs
+  // The kernel after this one (o_proj's gemv, which loads its weights before its own wait) may be
+  // scheduled before this block waits, so its weights stream while the split pass ends: decode
+  // steps 1.1-1.3% faster on an H100, except STD at 32k, 1.3% slower (docs/PERFORMANCE.md,
+  // session 49). It orders nothing: that kernel still waits for this grid's output.
   let_next_grid_launch();
+  wait_for_previous_grid();   // the split pass's partial outputs
   T* out = static_cast<T*>(a.out) + b * a.out_bs + h * a.out_hs;
   const int64_t row = static_cast<int64_t>(b) * a.n_q + h;
   if (len > a.splits * a.chunk) {

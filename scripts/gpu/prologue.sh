@@ -5,21 +5,7 @@
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 OUT=${OUT:-/tmp/aimicius-out}
 mkdir -p "$OUT"
-# The device tool brings back at most 8 files from $OUT: at exit, the loose files go into one
-# archive (results-TIME.tgz; archives of earlier scripts in the same call are kept as they are), so
-# a command that reads $OUT after a driver script must unpack it first.
-pack_out() {
-  local loose
-  loose=$(find "$OUT" -type f ! -name '*.tgz' | wc -l)
-  if (( loose > 0 )); then
-    # Written beside $OUT, then moved in: tar reading a folder it writes into warns "file changed".
-    local tmp
-    tmp=$(mktemp /tmp/results-XXXXXX.tgz)
-    tar czf "$tmp" -C "$OUT" --exclude='*.tgz' . && find "$OUT" -mindepth 1 ! -name '*.tgz' -delete &&
-      mv "$tmp" "$OUT/results-$(date +%s%N).tgz"
-  fi
-}
-trap pack_out EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/pack-out.sh"  # $OUT comes back as one archive
 t0=$(date +%s)
 bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s"

@@ -10,11 +10,12 @@
 #     AB_CONFIGS by scripts/gpu/ab-options.sh (AB_BENCH_FLAGS on every side, e.g. --planned-only);
 #     AB_PLAN_SIDES ("flags|flags", the tree's bench with each set of flags) adds plan sides.
 # Usage (device tool, carry ["build/carry", ".deps"]): bash scripts/gpu/run-prebuilt.sh
-# Results under $OUT: gpu_tests.txt, kernels.jsonl, sdpa.jsonl, table.md, ab.txt, log.txt.
+# Results under $OUT, in one archive (pack-out.sh): gpu_tests.txt, kernels.jsonl, sdpa.jsonl, table.md, ab.txt.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit
 OUT=${OUT:-/tmp/aimicius-out}
 mkdir -p "$OUT"
+source scripts/gpu/pack-out.sh
 t0=$(date +%s)
 P=/tmp/prebuilt
 mkdir -p $P

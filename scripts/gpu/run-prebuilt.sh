@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On the device, the kernels' work of a call with no kernel build: the binaries that
 # scripts/gpu/pack-kernel-binaries.sh built here (carry build/carry and .deps). In order:
-#  1. the SDPA peer (LibTorch 2.11 CUDA, which only the device has) is built in the background;
+#  1. the SDPA peer (LibTorch 2.11 CUDA, which only the device has) is built in the background
+#     (SKIP_SDPA=1: not built, the table without its column; for a call short of device time);
 #  2. meanwhile the kernel tests (GPU_TEST_FILTER, default every test of the binary);
 #  3. once the build is done (timings never share the CPUs with it), the kernel table:
 #     the tree's bench (KERNEL_BENCH_ARGS, default --no-sweep), the SDPA peer, bench/decode_table.py;
@@ -26,19 +27,22 @@ cudart=$(find /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/lib/python3*/
   /usr/lib/python3/dist-packages/nvidia -name 'libcudart.so.13*' 2>/dev/null | head -1)
 export LD_LIBRARY_PATH=${cudart:+$(dirname "$cudart"):}/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
-if [[ -z ${SKIP_TABLE:-} ]]; then
+if [[ -z ${SKIP_TABLE:-} && -z ${SKIP_SDPA:-} ]]; then
   (BUILD_TARGETS=aimicius_sdpa_decode_bench bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1; echo $? > /tmp/sdpa-build.rc) &
   build_pid=$!
 fi
 timeout 240 $P/aimicius_gpu_tests --gtest_filter="${GPU_TEST_FILTER:-*}" > "$OUT/gpu_tests.txt" 2>&1
 echo "kernel tests rc=$? at $(( $(date +%s) - t0 )) s"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/gpu_tests.txt" | head -20
 if [[ -z ${SKIP_TABLE:-} ]]; then
-  wait "$build_pid"
-  echo "SDPA peer build rc=$(cat /tmp/sdpa-build.rc) at $(( $(date +%s) - t0 )) s"
+  if [[ -n ${build_pid:-} ]]; then
+    wait "$build_pid"
+    echo "SDPA peer build rc=$(cat /tmp/sdpa-build.rc) at $(( $(date +%s) - t0 )) s"
+  fi
   # shellcheck disable=SC2086  # KERNEL_BENCH_ARGS is several flags
   timeout "${KERNEL_BENCH_TIMEOUT:-200}" $P/aimicius-bench-attention-new ${KERNEL_BENCH_ARGS:---no-sweep} > "$OUT/kernels.jsonl" \
     2> "$OUT/kernels.err"
   echo "kernel bench rc=$? ($(wc -l < "$OUT/kernels.jsonl") lines) at $(( $(date +%s) - t0 )) s"
+  : > "$OUT/sdpa.jsonl"  # no peer (SKIP_SDPA, a failed build): the table without its column
   if [[ -x build-gpu/bench/aimicius_sdpa_decode_bench ]]; then
     timeout 150 build-gpu/bench/aimicius_sdpa_decode_bench > "$OUT/sdpa.jsonl" 2> "$OUT/sdpa.err"
     echo "sdpa peer rc=$? at $(( $(date +%s) - t0 )) s"

@@ -21,8 +21,9 @@
 // combine pass is scheduled while the split pass ends (and the split pass while the kernel before
 // it ends), and waits there for its inputs; the combine lets the kernel after it be scheduled
 // before it waits. Before its own wait the split pass already issues its first K/V copies, of rows
-// that earlier steps appended (never the row the step appends; the rule is in kernels/pdl.cuh). The two-pass CUDA-core kernel (scores of a chunk in
-// shared memory, then V; decode_attention_impl.cuh) stays selectable for comparison.
+// that earlier steps appended (never the row the step appends; the rule is in kernels/pdl.cuh).
+// The two-pass CUDA-core kernel (scores of a chunk in shared memory, then V;
+// decode_attention_impl.cuh) stays selectable for comparison.
 //
 // Contract: the caller plans once per shape and maximum context length (plan_decode_attention),
 // provides plan.workspace_bytes of device memory (256-byte aligned, as cudaMalloc gives) and then

@@ -9,7 +9,7 @@
 #   mkdir -p .ab/old/kernels && git show main:kernels/decode_attention_mma.cuh > .ab/old/kernels/decode_attention_mma.cuh
 #   for f in $(git diff --name-only main BRANCH -- kernels); do
 #     mkdir -p .ab/BRANCH/$(dirname $f) && git show BRANCH:$f > .ab/BRANCH/$f; done
-#   echo /.ab/ >> .git/info/exclude        # then name .ab in the device call's carry
+#   (.ab/ is git-ignored: name .ab in the device call's carry)
 # AB_ITERS (default 50) launches a run; AB_BENCH_FLAGS go to every run (e.g. --planned-only).
 # Output (scripts/gpu/ab_summary.py): one line per run, then each side's median per configuration;
 # the raw rows in $OUT/ab.txt.

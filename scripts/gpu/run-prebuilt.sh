@@ -19,7 +19,8 @@ mkdir -p "$OUT"
 source scripts/gpu/pack-out.sh
 t0=$(date +%s)
 P=/tmp/prebuilt
-mkdir -p $P
+# Afresh each call: a warm machine keeps /tmp, and an earlier call's variants would join the A/B.
+rm -rf $P /tmp/sdpa-build.rc && mkdir -p $P
 compgen -G "build/carry/*.xz" > /dev/null || { echo "no build/carry/*.xz: run scripts/gpu/pack-kernel-binaries.sh here and carry build/carry"; exit 1; }
 for f in build/carry/*.xz; do xz -dc "$f" > "$P/$(basename "$f" .xz)" && chmod +x "$P/$(basename "$f" .xz)"; done
 # The binaries need libcudart.so.13: the toolkit's, else the one pip's torch brings.
@@ -43,7 +44,8 @@ if [[ -z ${SKIP_TABLE:-} ]]; then
     2> "$OUT/kernels.err"
   echo "kernel bench rc=$? ($(wc -l < "$OUT/kernels.jsonl") lines) at $(( $(date +%s) - t0 )) s"
   : > "$OUT/sdpa.jsonl"  # no peer (SKIP_SDPA, a failed build): the table without its column
-  if [[ -x build-gpu/bench/aimicius_sdpa_decode_bench ]]; then
+  # Only a peer built in this call: a failed build must not leave an earlier call's binary to run.
+  if [[ $(cat /tmp/sdpa-build.rc 2>/dev/null) == 0 ]]; then
     timeout 150 build-gpu/bench/aimicius_sdpa_decode_bench > "$OUT/sdpa.jsonl" 2> "$OUT/sdpa.err"
     echo "sdpa peer rc=$? at $(( $(date +%s) - t0 )) s"
   fi

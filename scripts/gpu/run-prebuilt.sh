@@ -2,7 +2,9 @@
 # On the device, the kernels' work of a call with no kernel build: the binaries that
 # scripts/gpu/pack-kernel-binaries.sh built here (carry build/carry and .deps). In order:
 #  1. the SDPA peer (LibTorch 2.11 CUDA, which only the device has) is built in the background
-#     (SKIP_SDPA=1: not built, the table without its column; for a call short of device time);
+#     (SKIP_SDPA=1: not built, the table without its column; for a call short of device time;
+#     BACKGROUND_TARGETS adds targets to that build, e.g. "aimicius" so that a later call's
+#     scripts/gpu/ab-e2e.sh on the same warm machine finds most of its build done);
 #  2. meanwhile the kernel tests (GPU_TEST_FILTER, default every test of the binary);
 #  3. once the build is done (timings never share the CPUs with it), the kernel table:
 #     the tree's bench (KERNEL_BENCH_ARGS, default --no-sweep), the SDPA peer, bench/decode_table.py;
@@ -29,7 +31,7 @@ cudart=$(find /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/lib/python3*/
 export LD_LIBRARY_PATH=${cudart:+$(dirname "$cudart"):}/opt/deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
 if [[ -z ${SKIP_TABLE:-} && -z ${SKIP_SDPA:-} ]]; then
-  (BUILD_TARGETS=aimicius_sdpa_decode_bench bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1; echo $? > /tmp/sdpa-build.rc) &
+  (BUILD_TARGETS="aimicius_sdpa_decode_bench ${BACKGROUND_TARGETS:-}" bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1; echo $? > /tmp/sdpa-build.rc) &
   build_pid=$!
 fi
 timeout 240 $P/aimicius_gpu_tests --gtest_filter="${GPU_TEST_FILTER:-*}" > "$OUT/gpu_tests.txt" 2>&1

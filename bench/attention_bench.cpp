@@ -34,7 +34,8 @@
 // Flags: --iters N, --fp16, --only SHAPE:BATCH:CONTEXT (that configuration alone, no sweep),
 // --no-sweep, --warp-units -1|0|1 (the planned rows' DecodePlanOptions::warp_units: the planner's
 // choice, a unit a block, a unit a warp), --chunk TOKENS (their chunk_tokens), --interleave -1|0|1
-// (their DecodePlanOptions::interleave: splits of interleaved 16-token slices), --planned-only (the
+// (their DecodePlanOptions::interleave: splits of interleaved 16-token slices), --q-heads N (their
+// DecodePlanOptions::q_heads_per_block; twice n_q / n_k: units of two K heads), --planned-only (the
 // other rows' times left out, null); scripts/gpu/ab-options.sh alternates such flag sets.
 // Exit status: 0 when every check passed, 1 otherwise.
 #include <cuda_runtime.h>
@@ -188,6 +189,7 @@ int main(int argc, char** argv) {
   int warp_units = -1;  // DecodePlanOptions::warp_units of the planned rows (-1: the planner's)
   int chunk = 0;        // DecodePlanOptions::chunk_tokens of the planned rows (0: the planner's)
   int interleave = -1;  // DecodePlanOptions::interleave of the planned rows (-1: the planner's)
+  int q_heads = 0;      // DecodePlanOptions::q_heads_per_block of the planned rows (0: the planner's)
   bool others = true;   // time the two-pass, head-major, paged and read-same rows too
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -198,11 +200,12 @@ int main(int argc, char** argv) {
     else if (a == "--warp-units" && i + 1 < argc) warp_units = std::atoi(argv[++i]);
     else if (a == "--chunk" && i + 1 < argc) chunk = std::atoi(argv[++i]);
     else if (a == "--interleave" && i + 1 < argc) interleave = std::atoi(argv[++i]);
+    else if (a == "--q-heads" && i + 1 < argc) q_heads = std::atoi(argv[++i]);
     else if (a == "--planned-only") others = false;
     else {
       std::fprintf(stderr,
                    "usage: %s [--iters N (>= 20)] [--fp16] [--only SHAPE:BATCH:CONTEXT] [--no-sweep] "
-                   "[--warp-units -1|0|1] [--chunk TOKENS] [--interleave -1|0|1] [--planned-only]\n",
+                   "[--warp-units -1|0|1] [--chunk TOKENS] [--interleave -1|0|1] [--q-heads N] [--planned-only]\n",
                    argv[0]);
       return 2;
     }
@@ -247,6 +250,7 @@ int main(int argc, char** argv) {
           planned.warp_units = warp_units;
           planned.interleave = interleave;
           planned.chunk_tokens = chunk;
+          planned.q_heads_per_block = q_heads;
           const auto plan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, planned);
           Buffer ws(plan.workspace_bytes);
           auto launch = [&] { aimicius::kernels::decode_attention(pr.p, plan, ws.get(), stream); };

@@ -32,10 +32,24 @@ detail::SplitKind split_kind(const DecodePlan& plan) {
   return plan.deep_unroll ? detail::SplitKind::kTwoPassDeep : detail::SplitKind::kTwoPass;
 }
 
+// K heads a unit of qb Q heads reads: 1 when they share one (qb divides n_q / n_k), else qb / (n_q / n_k).
+int k_heads_per_unit(const DecodeAttentionParams& p, int qb) {
+  const int qk = p.n_q / p.n_k;
+  return qk % qb == 0 ? 1 : qb / qk;
+}
+
+// Whether qb Q heads can be a unit: QB of 1, 2, 4 or 8 that shares one K head, or (tensor-core pass
+// only) two K heads' Q heads, QB = 2 x n_q / n_k of 4 or 8.
+bool valid_unit(const DecodeAttentionParams& p, int qb, bool tensor_cores) {
+  const int qk = p.n_q / p.n_k;
+  if (qb != 1 && qb != 2 && qb != 4 && qb != 8) return false;
+  return qk % qb == 0 || (tensor_cores && qb >= 4 && qb == 2 * qk);
+}
+
 detail::DecodeKernels kernels_for(const DecodeAttentionParams& p, int qb, detail::SplitKind kind) {
-  const int qvb = std::gcd(qb, p.n_q / p.n_v);
-  const detail::DecodeKernels k = p.dtype == DType::kBF16 ? detail::decode_kernels_bf16(p.d_k, p.d_v, qb, qvb, kind)
-                                                          : detail::decode_kernels_fp16(p.d_k, p.d_v, qb, qvb, kind);
+  const int qvb = std::gcd(qb, p.n_q / p.n_v), kb = k_heads_per_unit(p, qb);
+  const detail::DecodeKernels k = p.dtype == DType::kBF16 ? detail::decode_kernels_bf16(p.d_k, p.d_v, qb, qvb, kb, kind)
+                                                          : detail::decode_kernels_fp16(p.d_k, p.d_v, qb, qvb, kb, kind);
   if (!k.split) throw std::logic_error("decode_attention: no kernel instantiated for this shape");
   // Above the 48 KB default: the tensor-core pass's rings, or the largest score buffer this QB may
   // plan. A function attribute, not stream work: legal while a CUDA graph is being captured.
@@ -65,8 +79,10 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   plan.q_heads_per_block = q_heads_per_block(p);
   if (options.q_heads_per_block > 0) {
     const int qb = options.q_heads_per_block;
-    if ((qb != 1 && qb != 2 && qb != 4 && qb != 8) || (p.n_q / p.n_k) % qb)
-      throw std::invalid_argument("plan_decode_attention: q_heads_per_block must be 1, 2, 4 or 8 and divide n_q / n_k");
+    if (!valid_unit(p, qb, options.tensor_cores != 0))
+      throw std::invalid_argument(
+          "plan_decode_attention: q_heads_per_block must be 1, 2, 4 or 8 and divide n_q / n_k, or (tensor-core pass) "
+          "be 4 or 8 and twice n_q / n_k");
     plan.q_heads_per_block = qb;
   }
   plan.deep_unroll = options.deep_unroll != 0;
@@ -80,7 +96,11 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
     cuda_check(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device),
                "cudaDeviceGetAttribute(shared memory)");
     const int qvb = std::gcd(plan.q_heads_per_block, p.n_q / p.n_v);
-    plan.tensor_cores = detail::mma_smem_bytes(p.d_k, p.d_v, plan.q_heads_per_block, qvb) <= static_cast<size_t>(optin);
+    plan.tensor_cores = detail::mma_smem_bytes(p.d_k, p.d_v, plan.q_heads_per_block, qvb,
+                                               k_heads_per_unit(p, plan.q_heads_per_block)) <= static_cast<size_t>(optin);
+    if (!plan.tensor_cores && !valid_unit(p, plan.q_heads_per_block, false))
+      throw std::invalid_argument("plan_decode_attention: units of two K heads need the tensor-core pass, whose slices "
+                                  "do not fit this GPU's shared memory for this shape");
   }
   const int len = std::max(max_context_len, 1);
   const int qb = plan.q_heads_per_block;
@@ -161,7 +181,7 @@ void decode_attention(const DecodeAttentionParams& p, const DecodePlan& plan, vo
   if (p.batch == 0) return;
   check_aligned(p, "decode_attention");
   const int qb = plan.q_heads_per_block;
-  if ((qb != 1 && qb != 2 && qb != 4 && qb != 8) || (p.n_q / p.n_k) % qb || plan.chunk_tokens <= 0 || plan.splits <= 0 ||
+  if (!valid_unit(p, qb, plan.tensor_cores) || plan.chunk_tokens <= 0 || plan.splits <= 0 ||
       (!plan.tensor_cores && plan.chunk_tokens * plan.q_heads_per_block > detail::max_score_floats(qb)))
     throw std::invalid_argument("decode_attention: the plan was not made for this shape");
   if (plan.splits > 1 && !workspace)

@@ -44,7 +44,7 @@
 namespace aimicius::kernels {
 
 struct DecodePlan {
-  int q_heads_per_block = 0;  // QB
+  int q_heads_per_block = 0;  // QB: Q heads a unit (of one K head, or two when QB = 2 x n_q / n_k)
   int chunk_tokens = 0;       // context tokens per block for a sequence of max_context_len tokens
   int splits = 0;             // chunks per sequence: ceil(max_context_len / chunk_tokens)
                               // (a shorter sequence is cut into `splits` smaller chunks, >= 64
@@ -70,7 +70,9 @@ struct DecodePlanOptions {
                          // 64 and capped at the score buffer (8192 / QB tokens; 2048 for QB = 8)
   int deep_unroll = -1;  // -1: the planner's choice; 0 or 1: that variant
   int q_heads_per_block = 0;  // > 0: QB (1, 2, 4 or 8, dividing n_q / n_k); fewer than n_q / n_k
-                              // Q heads per block read each K row more than once (through L2)
+                              // Q heads per block read each K row more than once (through L2).
+                              // With the tensor-core pass, also 4 or 8 = 2 x n_q / n_k: a unit
+                              // of two adjacent K heads (each token's two rows read together)
   int pdl = -1;               // -1: on; 0: plain launches (for comparisons)
   int tensor_cores = -1;      // -1: the tensor-core split pass; 0: the two-pass kernel (whose chunks
                               // are capped by its score buffer, and deep_unroll applies)

@@ -4,8 +4,8 @@
 
 namespace aimicius::kernels::detail {
 
-DecodeKernels decode_kernels_fp16(int dk, int dv, int qb, int qvb, SplitKind kind) {
-  return pick_decode_kernels<__half>(dk, dv, qb, qvb, kind);
+DecodeKernels decode_kernels_fp16(int dk, int dv, int qb, int qvb, int kb, SplitKind kind) {
+  return pick_decode_kernels<__half>(dk, dv, qb, qvb, kb, kind);
 }
 
 }  // namespace aimicius::kernels::detail

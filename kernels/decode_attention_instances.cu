@@ -11,6 +11,6 @@
 
 namespace aimicius::kernels::detail {
 
-template DecodeKernels pick_qb<AIMICIUS_DECODE_T, AIMICIUS_DECODE_DK, AIMICIUS_DECODE_DV>(int, int, SplitKind);
+template DecodeKernels pick_qb<AIMICIUS_DECODE_T, AIMICIUS_DECODE_DK, AIMICIUS_DECODE_DV>(int, int, int, SplitKind);
 
 }  // namespace aimicius::kernels::detail

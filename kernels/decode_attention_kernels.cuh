@@ -25,15 +25,25 @@ struct DecodeKernels {
 enum class SplitKind { kTensorCore, kTwoPass, kTwoPassDeep };
 
 template <typename T, int DK, int DV, int QB, int QVB>
-DecodeKernels make_kernels(SplitKind kind) {
+DecodeKernels make_kernels(int kb, SplitKind kind) {
   DecodeKernels k;
   k.combine = &decode_combine_kernel<T, DV>;
   if (kind == SplitKind::kTensorCore) {
-    k.split = &decode_split_mma_kernel<T, DK, DV, QB, QVB>;
+    // Units of two K heads (kb 2) only where a K head has QB / 2 >= 2 Q heads: the GQA shapes
+    // whose rows a unit of one K head reads 128 or 256 bytes of (docs/PERFORMANCE.md).
+    if (kb == 1) {
+      k.split = &decode_split_mma_kernel<T, DK, DV, QB, QVB, 1>;
+    } else if constexpr (QB >= 4) {
+      if (kb != 2) return {};
+      k.split = &decode_split_mma_kernel<T, DK, DV, QB, QVB, 2>;
+    } else {
+      return {};
+    }
     k.split_threads = kMmaThreads;
-    k.split_smem = mma_smem_bytes(DK, DV, QB, QVB);
+    k.split_smem = mma_smem_bytes(DK, DV, QB, QVB, kb);
     k.min_chunk = kMmaMinChunk, k.granule = kMmaGranule;
   } else {
+    if (kb != 1) return {};  // the two-pass kernel reads one K head a block
     k.split = kind == SplitKind::kTwoPassDeep
                   ? &decode_split_kernel<T, DK, DV, QB, QVB, deep_k_unroll<QB>(), deep_v_unroll<QVB>()>
                   : &decode_split_kernel<T, DK, DV, QB, QVB, kDecodeUnroll, kDecodeUnroll>;
@@ -44,23 +54,23 @@ DecodeKernels make_kernels(SplitKind kind) {
 }
 
 template <typename T, int DK, int DV, int QB>
-DecodeKernels pick_qvb(int qvb, SplitKind kind) {
+DecodeKernels pick_qvb(int qvb, int kb, SplitKind kind) {
   switch (qvb) {
-    case 1: return make_kernels<T, DK, DV, QB, 1>(kind);
-    case 2: if constexpr (QB >= 2) return make_kernels<T, DK, DV, QB, 2>(kind); break;
-    case 4: if constexpr (QB >= 4) return make_kernels<T, DK, DV, QB, 4>(kind); break;
-    case 8: if constexpr (QB >= 8) return make_kernels<T, DK, DV, QB, 8>(kind); break;
+    case 1: return make_kernels<T, DK, DV, QB, 1>(kb, kind);
+    case 2: if constexpr (QB >= 2) return make_kernels<T, DK, DV, QB, 2>(kb, kind); break;
+    case 4: if constexpr (QB >= 4) return make_kernels<T, DK, DV, QB, 4>(kb, kind); break;
+    case 8: if constexpr (QB >= 8) return make_kernels<T, DK, DV, QB, 8>(kb, kind); break;
   }
   return {};
 }
 
 template <typename T, int DK, int DV>
-DecodeKernels pick_qb(int qb, int qvb, SplitKind kind) {
+DecodeKernels pick_qb(int qb, int qvb, int kb, SplitKind kind) {
   switch (qb) {
-    case 1: return pick_qvb<T, DK, DV, 1>(qvb, kind);
-    case 2: return pick_qvb<T, DK, DV, 2>(qvb, kind);
-    case 4: return pick_qvb<T, DK, DV, 4>(qvb, kind);
-    case 8: return pick_qvb<T, DK, DV, 8>(qvb, kind);
+    case 1: return pick_qvb<T, DK, DV, 1>(qvb, kb, kind);
+    case 2: return pick_qvb<T, DK, DV, 2>(qvb, kb, kind);
+    case 4: return pick_qvb<T, DK, DV, 4>(qvb, kb, kind);
+    case 8: return pick_qvb<T, DK, DV, 8>(qvb, kb, kind);
   }
   return {};
 }
@@ -69,26 +79,27 @@ DecodeKernels pick_qb(int qb, int qvb, SplitKind kind) {
 // compiled once per triple by kernels/CMakeLists.txt), so that nvcc's slowest work, the split
 // kernels, spreads over eight parallel jobs instead of two; every other file only refers to them.
 #define AIMICIUS_DECODE_INSTANCES_OF(T)                                 \
-  extern template DecodeKernels pick_qb<T, 64, 64>(int, int, SplitKind); \
-  extern template DecodeKernels pick_qb<T, 64, 128>(int, int, SplitKind); \
-  extern template DecodeKernels pick_qb<T, 128, 64>(int, int, SplitKind); \
-  extern template DecodeKernels pick_qb<T, 128, 128>(int, int, SplitKind);
+  extern template DecodeKernels pick_qb<T, 64, 64>(int, int, int, SplitKind); \
+  extern template DecodeKernels pick_qb<T, 64, 128>(int, int, int, SplitKind); \
+  extern template DecodeKernels pick_qb<T, 128, 64>(int, int, int, SplitKind); \
+  extern template DecodeKernels pick_qb<T, 128, 128>(int, int, int, SplitKind);
 AIMICIUS_DECODE_INSTANCES_OF(__nv_bfloat16)
 AIMICIUS_DECODE_INSTANCES_OF(__half)
 #undef AIMICIUS_DECODE_INSTANCES_OF
 
-// Null kernels when (dk, dv, qb, qvb) has no instantiation.
+// Null kernels when (dk, dv, qb, qvb, kb) has no instantiation. kb: K heads a unit reads (QB / qk
+// when a unit's QB Q heads span several K heads, else 1).
 template <typename T>
-DecodeKernels pick_decode_kernels(int dk, int dv, int qb, int qvb, SplitKind kind) {
-  if (dk == 64 && dv == 64) return pick_qb<T, 64, 64>(qb, qvb, kind);
-  if (dk == 64 && dv == 128) return pick_qb<T, 64, 128>(qb, qvb, kind);
-  if (dk == 128 && dv == 64) return pick_qb<T, 128, 64>(qb, qvb, kind);
-  if (dk == 128 && dv == 128) return pick_qb<T, 128, 128>(qb, qvb, kind);
+DecodeKernels pick_decode_kernels(int dk, int dv, int qb, int qvb, int kb, SplitKind kind) {
+  if (dk == 64 && dv == 64) return pick_qb<T, 64, 64>(qb, qvb, kb, kind);
+  if (dk == 64 && dv == 128) return pick_qb<T, 64, 128>(qb, qvb, kb, kind);
+  if (dk == 128 && dv == 64) return pick_qb<T, 128, 64>(qb, qvb, kb, kind);
+  if (dk == 128 && dv == 128) return pick_qb<T, 128, 128>(qb, qvb, kb, kind);
   return {};
 }
 
 // Defined in decode_attention_bf16.cu and decode_attention_fp16.cu.
-DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb, SplitKind kind);
-DecodeKernels decode_kernels_fp16(int dk, int dv, int qb, int qvb, SplitKind kind);
+DecodeKernels decode_kernels_bf16(int dk, int dv, int qb, int qvb, int kb, SplitKind kind);
+DecodeKernels decode_kernels_fp16(int dk, int dv, int qb, int qvb, int kb, SplitKind kind);
 
 }  // namespace aimicius::kernels::detail

@@ -1,7 +1,10 @@
 // The tensor-core split pass of decode_attention.h (the default kernel). Included by one .cu per
 // storage type after decode_attention_impl.cuh (DecodeArgs, sequence_chunk, the combine pass).
 //
-// A unit is the QB Q heads h0 .. h0 + QB - 1 (h0 = qb * QB) that share K head h0 / qk; split s of
+// A unit is the QB Q heads h0 .. h0 + QB - 1 (h0 = qb * QB) that share K head h0 / qk, or (KB = 2,
+// QB = 2 qk) the Q heads of the two adjacent K heads h0 / qk and h0 / qk + 1, whose rows of a token
+// are then read by the same copies (256 contiguous bytes for d 64, not two 128-byte pieces read
+// apart); split s of
 // sequence b reads tokens [s * chunk, min((s + 1) * chunk, len)) of it, cut into slices of
 // kStepTokens = 16 tokens, or (DecodeArgs::interleaved) the sequence's slices s, s + splits, ...,
 // so that all splits' blocks sweep the context together. Two ways to give a block's warps work
@@ -13,7 +16,7 @@
 //   adjacent in a token's cache row, so the block reads kMmaWarps heads' rows of each token
 //   together (512 contiguous bytes for d 64 instead of 128).
 // Either way each warp works alone until the end:
-// - Loads: each warp streams its slices' K rows and the rows of the VB = QB / QVB V heads the
+// - Loads: each warp streams its slices' rows of the unit's KB K heads and of the VB = QB / QVB V heads the
 //   block needs (slot j serves Q heads h0 + j*QVB .. + QVB - 1, which share V head
 //   (h0 + j*QVB) / qv) into its own ring of mma_stages() slices in shared memory, with 16-byte
 //   asynchronous copies (cp.async, L1 bypassed), the whole ring in flight: a slice's buffer is
@@ -22,7 +25,8 @@
 //   conflicts. Tokens past the chunk are zero-filled (no read): their scores are masked to -inf
 //   and their V rows are exact zeros.
 // - Scores: mma.m16n8k16 with the Q heads as the 16 rows (rows QB..15 are zero), the slice's 16
-//   tokens as two n8 tiles, K read by ldmatrix; fp32 accumulators, scaled by scale * log2(e).
+//   tokens as two n8 tiles, K read by ldmatrix; fp32 accumulators, scaled by scale * log2(e). With
+//   two K slots, each slot's mma takes only its own heads' rows of q, into the same accumulators.
 // - Online softmax per Q head in registers (the 4 lanes of a row group share a head; running max
 //   by two shuffles, per-lane partial sums), then p (bf16/fp16) is the A operand of
 //   O += p V (mma, V read by ldmatrix.trans); with several V slots, slot j's mma sees only its own
@@ -51,19 +55,23 @@ constexpr int kStepTokens = kMmaSliceTokens;  // tokens per slice: one k16 step 
 constexpr int kMmaGranule = 16;  // chunks are whole multiples of this many tokens
 constexpr int kMmaMinChunk = 64;
 
-__host__ __device__ constexpr int mma_slice_elems(int dk, int dv, int vb) { return kStepTokens * (dk + vb * dv); }
+// A slice: KB K heads' rows [KB][16][DK], then VB V heads' rows [VB][16][DV].
+__host__ __device__ constexpr int mma_slice_elems(int dk, int dv, int vb, int kb = 1) {
+  return kStepTokens * (kb * dk + vb * dv);
+}
 // Slices per warp ring (all in flight while a warp waits): as many as keep a block's rings within 110 KB, so
 // that two blocks share an SM, between 2 and 4 (DiffQKV's 10 KB slices: 2; GQA d64's 4 KB: 4).
-__host__ __device__ constexpr int mma_stages(int dk, int dv, int vb) {
-  const int per_stage = kMmaWarps * mma_slice_elems(dk, dv, vb) * 2;
+__host__ __device__ constexpr int mma_stages(int dk, int dv, int vb, int kb = 1) {
+  const int per_stage = kMmaWarps * mma_slice_elems(dk, dv, vb, kb) * 2;
   const int stages = 110 * 1024 / per_stage;
   return stages < 2 ? 2 : stages > 4 ? 4 : stages;
 }
 // Dynamic shared memory: the warps' rings, or the merge scratch if larger (they share the space).
 // The scratch: [warp][QB][DV] outputs, then [warp][QB] maxima and sums.
-__host__ __device__ constexpr size_t mma_smem_bytes(int dk, int dv, int qb, int qvb) {
+__host__ __device__ constexpr size_t mma_smem_bytes(int dk, int dv, int qb, int qvb, int kb = 1) {
   const int vb = qb / qvb;
-  const size_t ring = static_cast<size_t>(kMmaWarps) * mma_stages(dk, dv, vb) * mma_slice_elems(dk, dv, vb) * 2;
+  const size_t ring =
+      static_cast<size_t>(kMmaWarps) * mma_stages(dk, dv, vb, kb) * mma_slice_elems(dk, dv, vb, kb) * 2;
   const size_t merge = static_cast<size_t>(kMmaWarps) * qb * (dv + 2) * sizeof(float);
   return ring > merge ? ring : merge;
 }
@@ -133,22 +141,28 @@ __device__ __forceinline__ uint32_t pack2(float lo, float hi) {
 }
 
 // Issues the copies of one slice (the 16 tokens whose rows start at k_rows and v_rows, rows after
-// the first `valid` zero-filled) into `slice`: K rows [16][DK], then V rows [VB][16][DV], each row
-// swizzled. A slice never straddles two pages (attention_params.h), so its rows are token_stride apart.
-template <typename T, int DK, int DV, int VB>
-__device__ __forceinline__ void load_slice(T* slice, const T* k_rows, int64_t k_ts, const T* v_rows,
+// the first `valid` zero-filled) into `slice`: the KB K heads' rows [KB][16][DK] (head kb's at
+// k_rows + kb * k_hs), then V rows [VB][16][DV], each row swizzled. A slice never straddles two
+// pages (attention_params.h), so its rows are token_stride apart.
+template <typename T, int DK, int DV, int VB, int KB>
+__device__ __forceinline__ void load_slice(T* slice, const T* k_rows, int64_t k_hs, int64_t k_ts, const T* v_rows,
                                            const int64_t* v_head_offset, int64_t v_ts, int valid, int lane) {
   constexpr int LK = DK / 8, LV = DV / 8;
 #pragma unroll
-  for (int u = 0; u < kStepTokens * LK / 32; ++u) {
-    const int c = lane + 32 * u, row = c / LK, piece = c % LK;
-    const bool ok = row < valid;
-    cp_async16(slice + swizzled<LK>(row, piece), k_rows + (ok ? static_cast<int64_t>(row) * k_ts : 0) + piece * 8, ok);
+  for (int kb = 0; kb < KB; ++kb) {
+    const T* k_head = k_rows + kb * k_hs;
+    T* dst = slice + kb * kStepTokens * DK;
+#pragma unroll
+    for (int u = 0; u < kStepTokens * LK / 32; ++u) {
+      const int c = lane + 32 * u, row = c / LK, piece = c % LK;
+      const bool ok = row < valid;
+      cp_async16(dst + swizzled<LK>(row, piece), k_head + (ok ? static_cast<int64_t>(row) * k_ts : 0) + piece * 8, ok);
+    }
   }
 #pragma unroll
   for (int j = 0; j < VB; ++j) {
     const T* v_head = v_rows + v_head_offset[j];
-    T* dst = slice + kStepTokens * DK + j * kStepTokens * DV;
+    T* dst = slice + KB * kStepTokens * DK + j * kStepTokens * DV;
 #pragma unroll
     for (int u = 0; u < kStepTokens * LV / 32; ++u) {
       const int c = lane + 32 * u, row = c / LV, piece = c % LV;
@@ -158,11 +172,13 @@ __device__ __forceinline__ void load_slice(T* slice, const T* k_rows, int64_t k_
   }
 }
 
-template <typename T, int DK, int DV, int QB, int QVB>
+template <typename T, int DK, int DV, int QB, int QVB, int KB>
 __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArgs a) {
+  static_assert(QB % KB == 0 && QB <= 8, "a unit's QB Q heads are KB K heads' equal shares, at most 8 rows");
   constexpr int VB = QB / QVB;
-  constexpr int SLICE = mma_slice_elems(DK, DV, VB);
-  constexpr int STAGES = mma_stages(DK, DV, VB);
+  constexpr int QK = QB / KB;  // Q heads a K slot serves (= qk when KB > 1)
+  constexpr int SLICE = mma_slice_elems(DK, DV, VB, KB);
+  constexpr int STAGES = mma_stages(DK, DV, VB, KB);
   constexpr int LK = DK / 8, LV = DV / 8, KSTEPS = DK / 16, NTILES = DV / 8;
   extern __shared__ __align__(128) unsigned char smem[];
 
@@ -230,8 +246,8 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
   // Slice i's copies; its first token is a multiple of 16 (chunks are whole 16-token granules).
   auto load = [&](int i) {
     const int ts = slice_start(i);
-    load_slice<T, DK, DV, VB>(ring + (i % STAGES) * SLICE, k_head + k_rows.offset(ts), a.k_ts, v_base + v_rows.offset(ts),
-                              v_head_offset, a.v_ts, t1 - ts, lane);
+    load_slice<T, DK, DV, VB, KB>(ring + (i % STAGES) * SLICE, k_head + k_rows.offset(ts), a.k_hs, a.k_ts,
+                                  v_base + v_rows.offset(ts), v_head_offset, a.v_ts, t1 - ts, lane);
   };
   auto prologue = [&] {
 #pragma unroll
@@ -274,20 +290,27 @@ __global__ void __launch_bounds__(kMmaThreads) decode_split_mma_kernel(DecodeArg
     cp_async_wait<STAGES - 1>();  // groups 0..i done: slice i is in this lane's part of the ring
     __syncwarp();                 // ... and in every lane's
     const T* ks = ring + (i % STAGES) * SLICE;
-    const T* vs = ks + kStepTokens * DK;
+    const T* vs = ks + KB * kStepTokens * DK;
     const int base = slice_start(i);
 
     // Scores of the 16 tokens: two n8 tiles, K rows through ldmatrix (4 pieces = 2 k-steps a load).
+    // With several K slots, slot kb's mma sees only its own heads' rows of q (the others zero), so
+    // the slots' products sum to each row's own scores.
     float sc[2][4] = {{0.0f, 0.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 0.0f, 0.0f}};
 #pragma unroll
-    for (int nt = 0; nt < 2; ++nt)
+    for (int kslot = 0; kslot < KB; ++kslot) {
+      const bool mine_k = KB == 1 || g / QK == kslot;
+      const T* kt = ks + kslot * kStepTokens * DK;
 #pragma unroll
-      for (int k2 = 0; k2 < KSTEPS / 2; ++k2) {
-        uint32_t kb[4];
-        ldmatrix_x4(kb, ks + swizzled<LK>(nt * 8 + (lane & 7), 4 * k2 + (lane >> 3)));
-        mma_rows8<T>(sc[nt], qa0[2 * k2], qa2[2 * k2], kb[0], kb[1]);
-        mma_rows8<T>(sc[nt], qa0[2 * k2 + 1], qa2[2 * k2 + 1], kb[2], kb[3]);
-      }
+      for (int nt = 0; nt < 2; ++nt)
+#pragma unroll
+        for (int k2 = 0; k2 < KSTEPS / 2; ++k2) {
+          uint32_t kb[4];
+          ldmatrix_x4(kb, kt + swizzled<LK>(nt * 8 + (lane & 7), 4 * k2 + (lane >> 3)));
+          mma_rows8<T>(sc[nt], mine_k ? qa0[2 * k2] : 0u, mine_k ? qa2[2 * k2] : 0u, kb[0], kb[1]);
+          mma_rows8<T>(sc[nt], mine_k ? qa0[2 * k2 + 1] : 0u, mine_k ? qa2[2 * k2 + 1] : 0u, kb[2], kb[3]);
+        }
+    }
     // Tokens base + 2t, +1 (tile 0) and base + 8 + 2t, +1 (tile 1).
     float sv[4] = {sc[0][0], sc[0][1], sc[1][0], sc[1][1]};
 #pragma unroll

@@ -161,6 +161,58 @@ TEST(DecodeAttention, InterleavedSplitsMatchReference) {
   EXPECT_EQ(run_and_compare(pr, inter, 40000), "") << "planned for the capacity";
 }
 
+// Units of two adjacent K heads (QB = 2 x n_q / n_k of 4 or 8, the tensor-core pass): every shape
+// that has such a QB, a unit a block and a warp, interleaved, the option's lengths, slots, chunks
+// and an empty context, and paged caches; every other shape, and the two-pass kernel, refuse it.
+TEST(DecodeAttention, UnitsOfTwoKHeadsMatchReference) {
+  REQUIRE_GPU();
+  const int sms = current_device_sm_count();
+  int taken = 0;
+  for (DType dtype : {DType::kBF16, DType::kFP16})
+    for (const Shape& s : kShapes) {
+      SCOPED_TRACE(std::string(dtype_name(dtype)) + " " + testing::shape_name(s));
+      const int qb = 2 * (s.n_q / s.n_k);
+      Problem pr;
+      testing::make_problem(pr, dtype, s, {1, 777, 0, 2051, 130}, {4, 0, 2, 1, 3}, 5, 2100);
+      DecodePlanOptions two;
+      two.q_heads_per_block = qb;
+      if (qb != 4 && qb != 8) {
+        EXPECT_THROW(plan_decode_attention(pr.device, 2100, sms, two), std::invalid_argument);
+        continue;
+      }
+      ++taken;
+      DecodePlanOptions two_pass = two;
+      two_pass.tensor_cores = 0;
+      EXPECT_THROW(plan_decode_attention(pr.device, 2100, sms, two_pass), std::invalid_argument);
+      for (int warp_units : {0, 1})
+        for (int interleave : {0, 1})
+          for (int chunk : {0, 48, 64, 100000}) {
+            if (warp_units && (s.n_q / qb) % 4) continue;
+            DecodePlanOptions o = two;
+            o.warp_units = warp_units, o.interleave = interleave, o.chunk_tokens = chunk;
+            EXPECT_EQ(plan_decode_attention(pr.device, 2100, sms, o).q_heads_per_block, qb);
+            EXPECT_EQ(run_and_compare(pr, o), "")
+                << "warp units " << warp_units << ", interleaved " << interleave << ", chunk " << chunk;
+          }
+      const std::vector<float> got = pr.device_output();
+      for (int h = 0; h < s.n_q; ++h)
+        for (int d = 0; d < s.d_v; ++d)
+          ASSERT_EQ(got[2 * pr.host.out_batch_stride + h * pr.host.out_head_stride + d], 0.0f) << "empty context";
+    }
+  EXPECT_EQ(taken, 6) << "STD, d 128 and d_k 64 / d_v 128 with two V heads, in two dtypes";
+  for (const Shape& s : {Shape{32, 16, 16, 64, 64}, Shape{32, 8, 8, 128, 128}})
+    for (int page : {16, 64}) {
+      SCOPED_TRACE(testing::shape_name(s) + " page " + std::to_string(page));
+      Problem pr;
+      testing::make_paged_problem(pr, DType::kBF16, s, {4096, 1, 0, 1000, 4000}, {2, 0, 1, 4, 3}, 5, page, 4096 / page);
+      DecodePlanOptions two;
+      two.q_heads_per_block = 2 * (s.n_q / s.n_k);
+      EXPECT_EQ(run_and_compare(pr, two), "");
+      two.chunk_tokens = 64;
+      EXPECT_EQ(run_and_compare(pr, two), "") << "64 splits of 64 tokens";
+    }
+}
+
 TEST(DecodeAttention, LongContextManySplits) {
   REQUIRE_GPU();
   for (DType dtype : {DType::kBF16, DType::kFP16}) {

@@ -76,6 +76,7 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   lo.cuda_graphs = !o.no_cuda_graphs;
   lo.fused_decode = !o.no_fused_decode;
   lo.decode_chunk_tokens = o.decode_chunk;
+  lo.decode_q_heads = o.decode_q_heads;
   lo.decode_pdl = !o.no_decode_pdl;
   lo.attention_launch_early = o.early_attention_launch;
   if (o.no_decode_ahead) lo.decode_ahead = 0;

@@ -88,6 +88,7 @@ torch::Tensor cuda_decode_attention(const torch::Tensor& q, const torch::Tensor&
   kernels::DecodePlanOptions plan_options;
   plan_options.chunk_tokens = overrides.chunk_tokens;
   plan_options.pdl = overrides.pdl ? -1 : 0;
+  plan_options.q_heads_per_block = overrides.q_heads;
   const auto plan = kernels::plan_decode_attention(p, capacity, sm_count, plan_options);
   torch::Tensor workspace;
   if (plan.workspace_bytes > 0)

@@ -21,10 +21,11 @@ bool cuda_decode_supported(const ModelConfig& config, torch::ScalarType dtype, i
 // The current device's SM count (the decode planner spreads a sequence's context over it).
 int cuda_sm_count();
 
-// Overrides of the planner (ModelOptions::decode_chunk_tokens, decode_pdl), for benchmarks.
+// Overrides of the planner (ModelOptions::decode_chunk_tokens, decode_pdl, decode_q_heads), for benchmarks.
 struct DecodeOverrides {
   int chunk_tokens = 0;  // > 0: context tokens per block
   bool pdl = true;       // false: plain launches
+  int q_heads = 0;       // > 0: Q heads a unit (an invalid count throws std::invalid_argument at the first step)
 };
 
 // q [B, n_q, d_k] (contiguous, bf16/fp16, CUDA); k_cache [pages, page_tokens, n_k, d_k] and

@@ -63,7 +63,9 @@ torch::Tensor load_weight(const TensorView& view, const ModelOptions& options) {
 }
 
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
-DecodeOverrides decode_overrides(const ModelOptions& o) { return {o.decode_chunk_tokens, o.decode_pdl}; }
+DecodeOverrides decode_overrides(const ModelOptions& o) {
+  return {o.decode_chunk_tokens, o.decode_pdl, o.decode_q_heads};
+}
 #endif
 
 }  // namespace

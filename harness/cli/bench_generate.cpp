@@ -27,6 +27,10 @@ class BenchGenerateCommand final : public Command {
     cmd->add_option("--decode-chunk", options_.decode_chunk,
                     "Decode attention's context tokens per block instead of the planner's choice (CUDA; 0: planner)")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--decode-q-heads", options_.decode_q_heads,
+                    "Decode attention's Q heads a unit instead of the planner's choice (CUDA; 0: planner; twice the "
+                    "Q heads a K head: units of two K heads)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--no-decode-pdl", options_.no_decode_pdl,
                   "Launch decode attention without programmatic dependent launch (CUDA)");
     cmd->add_flag("--early-attention-launch", options_.early_attention_launch,

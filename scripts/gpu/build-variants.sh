@@ -8,7 +8,9 @@ build_variants() {
   local targets=() path variant name dir saved f
   for path in "$@"; do targets+=("$(basename "$path")"); done
   BUILT=()
-  for variant in ${AB_VARIANTS:-old=.ab/old}; do
+  local variants=${AB_VARIANTS:-old=.ab/old}
+  [[ $variants == none ]] && variants=""
+  for variant in $variants; do
     name=${variant%%=*} dir=${variant#*=}
     local files=()
     mapfile -t files < <(cd "$dir" 2>/dev/null && find . -type f | sed 's|^\./||')

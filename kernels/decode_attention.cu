@@ -46,6 +46,15 @@ bool valid_unit(const DecodeAttentionParams& p, int qb, bool tensor_cores) {
   return qk % qb == 0 || (tensor_cores && qb >= 4 && qb == 2 * qk);
 }
 
+// The most dynamic shared memory a block of the current device may opt in to.
+int shared_memory_optin() {
+  int device = 0, optin = 0;
+  cuda_check(cudaGetDevice(&device), "cudaGetDevice");
+  cuda_check(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device),
+             "cudaDeviceGetAttribute(shared memory)");
+  return optin;
+}
+
 detail::DecodeKernels kernels_for(const DecodeAttentionParams& p, int qb, detail::SplitKind kind) {
   const int qvb = std::gcd(qb, p.n_q / p.n_v), kb = k_heads_per_unit(p, qb);
   const detail::DecodeKernels k = p.dtype == DType::kBF16 ? detail::decode_kernels_bf16(p.d_k, p.d_v, qb, qvb, kb, kind)
@@ -77,6 +86,14 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
     throw std::invalid_argument("plan_decode_attention: max_context_len must be >= 0 and sm_count > 0");
   DecodePlan plan;
   plan.q_heads_per_block = q_heads_per_block(p);
+  const int qk = p.n_q / p.n_k;
+  if (options.q_heads_per_block <= 0 && options.tensor_cores != 0 && choose_two_k_heads(p.d_k * 2, qk) &&
+      valid_unit(p, 2 * qk, true)) {
+    // Units of two K heads, where their slices fit a block's shared memory (else one K head's).
+    const int optin = shared_memory_optin();
+    if (detail::mma_smem_bytes(p.d_k, p.d_v, 2 * qk, std::gcd(2 * qk, p.n_q / p.n_v), 2) <= static_cast<size_t>(optin))
+      plan.q_heads_per_block = 2 * qk;
+  }
   if (options.q_heads_per_block > 0) {
     const int qb = options.q_heads_per_block;
     if (!valid_unit(p, qb, options.tensor_cores != 0))
@@ -91,10 +108,7 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   if (plan.tensor_cores) {
     // Shapes whose slices do not fit a block's shared memory (QB = 8 heads over 8 V heads of 128)
     // take the two-pass kernel.
-    int device = 0, optin = 0;
-    cuda_check(cudaGetDevice(&device), "cudaGetDevice");
-    cuda_check(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device),
-               "cudaDeviceGetAttribute(shared memory)");
+    const int optin = shared_memory_optin();
     const int qvb = std::gcd(plan.q_heads_per_block, p.n_q / p.n_v);
     plan.tensor_cores = detail::mma_smem_bytes(p.d_k, p.d_v, plan.q_heads_per_block, qvb,
                                                k_heads_per_unit(p, plan.q_heads_per_block)) <= static_cast<size_t>(optin);
@@ -165,8 +179,10 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
       throw std::invalid_argument("plan_decode_attention: interleaved splits need the tensor-core pass");
     plan.interleaved = true;
   } else if (options.interleave == -1 && plan.tensor_cores && options.chunk_tokens <= 0) {
+    // V heads a K head of the unit serves (with two K heads, GQA's one each: measured faster
+    // contiguous, docs/PERFORMANCE.md, session 50).
     const int qvb = std::gcd(qb, p.n_q / p.n_v);
-    plan.interleaved = choose_interleaved_splits(qb / qvb, plan.splits, plan.chunk_tokens);
+    plan.interleaved = choose_interleaved_splits(qb / qvb / k_heads_per_unit(p, qb), plan.splits, plan.chunk_tokens);
   }
   if (plan.splits > 1) {
     const size_t rows = static_cast<size_t>(p.batch) * p.n_q * plan.splits;

@@ -61,4 +61,13 @@ SplitChoice choose_decode_split(const SplitPlanInput& in, int warps);
 // with one V head a unit (GQA: -0.7..+0.8%), so it is taken in the first case only.
 bool choose_interleaved_splits(int v_heads_per_unit, int64_t splits, int chunk);
 
+// Whether a unit of the tensor-core pass takes the Q heads of two adjacent K heads (QB = 2 x
+// q_per_k, DecodePlanOptions::q_heads_per_block) rather than one K head's. A token's row of one K
+// head is k_row_bytes long; two adjacent heads' rows are contiguous in the runtime's token-major
+// cache, so the unit's copies read them together. Measured on one H200 (docs/PERFORMANCE.md,
+// session 50), every plan timed alone: GQA STD (128-byte rows, 2 Q heads a K head) 1-7% faster in 8
+// cells of 9 (8 / 4k +0.4%); GQA d128 (256-byte rows) 0.1-2.2% slower. So it is taken for 128-byte
+// rows shared by 2 Q heads, the case measured.
+bool choose_two_k_heads(int k_row_bytes, int q_per_k);
+
 }  // namespace aimicius::kernels

@@ -107,6 +107,17 @@ TEST(DecodeSplitPlan, InterleavesWhereTheH100AbFoundItFaster) {
   EXPECT_FALSE(choose_interleaved_splits(1, 33, 3984));  // GQA d64 1 / 128k: +0.8%
 }
 
+// Session 50's A/B on one H200, every plan timed alone: units of two K heads for GQA STD (128-byte
+// rows, 2 Q heads a K head: 1-7% faster in 8 cells of 9), not for d128 (256-byte rows: up to 2.2%
+// slower) nor DiffQKV (8 Q heads a K head: two K heads would need 16 Q rows).
+TEST(DecodeSplitPlan, TakesTwoKHeadsAUnitWhereTheH200AbFoundItFaster) {
+  EXPECT_TRUE(choose_two_k_heads(64 * 2, 2));    // GQA STD, bf16 / fp16
+  EXPECT_FALSE(choose_two_k_heads(128 * 2, 4));  // GQA d128
+  EXPECT_FALSE(choose_two_k_heads(64 * 2, 8));   // DiffQKV
+  EXPECT_FALSE(choose_two_k_heads(64 * 2, 1));   // MHA: QB 2 is below the kernels' units of two K heads
+  EXPECT_FALSE(choose_two_k_heads(128 * 2, 2));  // 256-byte rows
+}
+
 // Whatever it takes, a unit a warp never has more splits, and covers the context in whole granules.
 TEST(DecodeSplitPlan, AUnitAWarpNeverTakesMoreSplits) {
   for (const int sms : {78, 132, 144})

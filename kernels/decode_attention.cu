@@ -87,7 +87,7 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   DecodePlan plan;
   plan.q_heads_per_block = q_heads_per_block(p);
   const int qk = p.n_q / p.n_k;
-  if (options.q_heads_per_block <= 0 && options.tensor_cores != 0 && choose_two_k_heads(p.d_k * 2, qk) &&
+  if (options.q_heads_per_block <= 0 && options.tensor_cores != 0 && choose_two_k_heads(p.d_k * 2, qk, p.batch) &&
       valid_unit(p, 2 * qk, true)) {
     // Units of two K heads, where their slices fit a block's shared memory (else one K head's).
     const int optin = shared_memory_optin();

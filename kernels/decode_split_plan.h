@@ -65,9 +65,11 @@ bool choose_interleaved_splits(int v_heads_per_unit, int64_t splits, int chunk);
 // q_per_k, DecodePlanOptions::q_heads_per_block) rather than one K head's. A token's row of one K
 // head is k_row_bytes long; two adjacent heads' rows are contiguous in the runtime's token-major
 // cache, so the unit's copies read them together. Measured on one H200 (docs/PERFORMANCE.md,
-// session 50), every plan timed alone: GQA STD (128-byte rows, 2 Q heads a K head) 1-7% faster in 8
-// cells of 9 (8 / 4k +0.4%); GQA d128 (256-byte rows) 0.1-2.2% slower. So it is taken for 128-byte
-// rows shared by 2 Q heads, the case measured.
-bool choose_two_k_heads(int k_row_bytes, int q_per_k);
+// session 50): GQA STD (128-byte rows, 2 Q heads a K head) timed alone 1-7% faster in 8 cells of 9
+// (8 / 4k +0.4%), but at batch 1 in a graph of a launch per layer 8% (4k) and 17% (32k) slower,
+// and at 8 / 4k in that graph 1.5% faster; GQA d128 (256-byte rows) up to 2.2% slower. So it is
+// taken for 128-byte rows shared by 2 Q heads from batch 8, the cases where both ways of timing
+// agree.
+bool choose_two_k_heads(int k_row_bytes, int q_per_k, int batch);
 
 }  // namespace aimicius::kernels

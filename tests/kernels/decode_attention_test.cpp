@@ -163,7 +163,8 @@ TEST(DecodeAttention, InterleavedSplitsMatchReference) {
 
 // Units of two adjacent K heads (QB = 2 x n_q / n_k of 4 or 8, the tensor-core pass): every shape
 // that has such a QB, a unit a block and a warp, interleaved, the option's lengths, slots, chunks
-// and an empty context, and paged caches; every other shape, and the two-pass kernel, refuse it.
+// and an empty context, and paged caches; every other shape, and the two-pass kernel, refuse it;
+// the planner takes them for GQA STD from batch 8.
 TEST(DecodeAttention, UnitsOfTwoKHeadsMatchReference) {
   REQUIRE_GPU();
   const int sms = current_device_sm_count();
@@ -200,6 +201,16 @@ TEST(DecodeAttention, UnitsOfTwoKHeadsMatchReference) {
           ASSERT_EQ(got[2 * pr.host.out_batch_stride + h * pr.host.out_head_stride + d], 0.0f) << "empty context";
     }
   EXPECT_EQ(taken, 6) << "STD, d 128 and d_k 64 / d_v 128 with two V heads, in two dtypes";
+  // The planner's own choice (kernels/decode_split_plan.h, choose_two_k_heads): STD from batch 8.
+  for (const int batch : {1, 8}) {
+    SCOPED_TRACE("planned, batch " + std::to_string(batch));
+    std::vector<int32_t> lens(batch, 1500);
+    lens[0] = 2000, lens[batch - 1] = 17;
+    Problem pr;
+    testing::make_problem(pr, DType::kBF16, {32, 16, 16, 64, 64}, lens, {}, batch, 2000);
+    EXPECT_EQ(plan_decode_attention(pr.device, 2000, sms).q_heads_per_block, batch >= 8 ? 4 : 2);
+    EXPECT_EQ(run_and_compare(pr), "");
+  }
   for (const Shape& s : {Shape{32, 16, 16, 64, 64}, Shape{32, 8, 8, 128, 128}})
     for (int page : {16, 64}) {
       SCOPED_TRACE(testing::shape_name(s) + " page " + std::to_string(page));

@@ -1357,12 +1357,16 @@ TEST_F(Generate, MemoryShareIsThePoolsPartOfFreeMemory) {
   }
 }
 
-// A decode chunk below zero is refused at load (0 is the planner's); on the CPU a chunk is accepted
-// and changes nothing (only the CUDA kernels plan chunks).
+// A decode chunk or Q-head count below zero is refused at load (0 is the planner's); on the CPU
+// both are accepted and change nothing (only the CUDA kernels plan chunks and units).
 TEST_F(Generate, ANegativeDecodeChunkIsRefused) {
   LocalModelOptions o;
   o.decode_chunk_tokens = -1;
   EXPECT_THROW(LocalModel::load(dir_.path(), o), InputError);
+  o.decode_chunk_tokens = 0;
+  o.decode_q_heads = -2;
+  EXPECT_THROW(LocalModel::load(dir_.path(), o), InputError);
+  o.decode_q_heads = 4;
   o.decode_chunk_tokens = 64;
   SamplingParams p;
   p.max_new_tokens = 3;

@@ -1,5 +1,6 @@
 // The instantiation table of the decode-attention kernels: for a head-dim pair, a QB (Q heads per
-// block) and QVB (Q heads per V slot), the split pass (tensor-core or two-pass) and the combine
+// unit), QVB (Q heads per V slot) and KB (K heads per unit, 1 or 2), the split pass (tensor-core or
+// two-pass) and the combine
 // pass, with the block size and shared memory each needs. Included by one .cu per storage type
 // (decode_attention_bf16.cu, decode_attention_fp16.cu: the dispatch) and by the instantiations'
 // file, compiled once per storage type and head-dim pair (decode_attention_instances.cu).
@@ -29,8 +30,8 @@ DecodeKernels make_kernels(int kb, SplitKind kind) {
   DecodeKernels k;
   k.combine = &decode_combine_kernel<T, DV>;
   if (kind == SplitKind::kTensorCore) {
-    // Units of two K heads (kb 2) only where a K head has QB / 2 >= 2 Q heads: the GQA shapes
-    // whose rows a unit of one K head reads 128 or 256 bytes of (docs/PERFORMANCE.md).
+    // Units of two K heads (kb 2) are instantiated for QB 4 and 8 only: two K heads of 2 or 4 Q
+    // heads each (decode_attention.cu's valid_unit), the GQA shapes.
     if (kb == 1) {
       k.split = &decode_split_mma_kernel<T, DK, DV, QB, QVB, 1>;
     } else if constexpr (QB >= 4) {

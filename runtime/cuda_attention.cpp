@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/errors.h"
 #include "kernels/decode_attention.h"
 #include "kernels/selective_v.h"
 
@@ -42,13 +43,9 @@ kernels::DecodeAttentionParams params_for(const torch::Tensor& q, const torch::T
   return p;
 }
 
-}  // namespace
-
-int cuda_sm_count() { return kernels::current_device_sm_count(); }
-
-bool cuda_decode_supported(const ModelConfig& c, torch::ScalarType dtype, int64_t selective_topk) {
-  if (dtype != torch::kBFloat16 && dtype != torch::kHalf) return false;
-  if (selective_topk > kernels::kMaxSelectiveTopK) return false;
+// A one-sequence problem of the model's head shape, no data: what the planner needs to say whether
+// the kernels take the shape.
+kernels::DecodeAttentionParams shape_params(const ModelConfig& c, torch::ScalarType dtype) {
   kernels::DecodeAttentionParams p;
   p.dtype = kernel_dtype(dtype);
   p.batch = 1;
@@ -59,6 +56,17 @@ bool cuda_decode_supported(const ModelConfig& c, torch::ScalarType dtype, int64_
   p.d_v = static_cast<int>(c.head_dim_v);
   p.scale = 1.0f;
   kernels::set_contiguous_strides(p, 1);
+  return p;
+}
+
+}  // namespace
+
+int cuda_sm_count() { return kernels::current_device_sm_count(); }
+
+bool cuda_decode_supported(const ModelConfig& c, torch::ScalarType dtype, int64_t selective_topk) {
+  if (dtype != torch::kBFloat16 && dtype != torch::kHalf) return false;
+  if (selective_topk > kernels::kMaxSelectiveTopK) return false;
+  const kernels::DecodeAttentionParams p = shape_params(c, dtype);
   if (!kernels::validate_decode_params(p, /*need_pointers=*/false).empty()) return false;
   // The planner knows the head dims and group sizes the kernels take (it needs no data).
   try {
@@ -68,6 +76,18 @@ bool cuda_decode_supported(const ModelConfig& c, torch::ScalarType dtype, int64_
     return false;
   }
   return true;
+}
+
+void check_decode_overrides(const ModelConfig& c, torch::ScalarType dtype, const DecodeOverrides& overrides) {
+  if (overrides.q_heads <= 0) return;
+  kernels::DecodePlanOptions options;
+  options.q_heads_per_block = overrides.q_heads;
+  try {
+    kernels::plan_decode_attention(shape_params(c, dtype), 1, 1, options);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(fmt::format("decode Q heads {} do not fit this model's heads ({} Q, {} K): {}", overrides.q_heads,
+                                 c.num_q_heads, c.num_k_heads, e.what()));
+  }
 }
 
 torch::Tensor cuda_decode_attention(const torch::Tensor& q, const torch::Tensor& k_cache, const torch::Tensor& v_cache,

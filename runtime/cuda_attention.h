@@ -25,8 +25,12 @@ int cuda_sm_count();
 struct DecodeOverrides {
   int chunk_tokens = 0;  // > 0: context tokens per block
   bool pdl = true;       // false: plain launches
-  int q_heads = 0;       // > 0: Q heads a unit (an invalid count throws std::invalid_argument at the first step)
+  int q_heads = 0;       // > 0: Q heads a unit (check_decode_overrides refuses one the heads cannot take)
 };
+
+// Throws InputError when an override cannot plan this model's heads (a Q-head count that is no
+// unit of its heads), so that a bad benchmark flag fails at load, not inside the first decode step.
+void check_decode_overrides(const ModelConfig& config, torch::ScalarType dtype, const DecodeOverrides& overrides);
 
 // q [B, n_q, d_k] (contiguous, bf16/fp16, CUDA); k_cache [pages, page_tokens, n_k, d_k] and
 // v_cache [pages, page_tokens, n_v, d_v] as KVCache holds them, with its block table (int32

@@ -313,6 +313,7 @@ void Model::assign_weights(const std::function<torch::Tensor(const std::string&)
     // (plain_qk false: Qwen3, Gemma 3) take the op-by-op step too.
     const bool fusable =
         c.mlp_activation == MlpActivation::kSilu && !c.scale_embedding && !c.norm_gain_plus_one && c.plain_qk();
+    check_decode_overrides(c, options.dtype, decode_overrides(options));
     cuda_kernels_ = true;
     cuda_sm_count_ = cuda_sm_count();
     // The input widths of every projection of the fused step (RoPE takes any even d_k the

@@ -85,18 +85,21 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   if (max_context_len < 0 || sm_count <= 0)
     throw std::invalid_argument("plan_decode_attention: max_context_len must be >= 0 and sm_count > 0");
   DecodePlan plan;
+  plan.tensor_cores = options.tensor_cores != 0;
+  const int optin = plan.tensor_cores ? shared_memory_optin() : 0;
+  // Whether the tensor-core pass's slices for units of qb Q heads fit a block's shared memory.
+  auto fits = [&](int qb) {
+    return detail::mma_smem_bytes(p.d_k, p.d_v, qb, std::gcd(qb, p.n_q / p.n_v), k_heads_per_unit(p, qb)) <=
+           static_cast<size_t>(optin);
+  };
   plan.q_heads_per_block = q_heads_per_block(p);
   const int qk = p.n_q / p.n_k;
-  if (options.q_heads_per_block <= 0 && options.tensor_cores != 0 && choose_two_k_heads(p.d_k * 2, qk, p.batch) &&
-      valid_unit(p, 2 * qk, true)) {
-    // Units of two K heads, where their slices fit a block's shared memory (else one K head's).
-    const int optin = shared_memory_optin();
-    if (detail::mma_smem_bytes(p.d_k, p.d_v, 2 * qk, std::gcd(2 * qk, p.n_q / p.n_v), 2) <= static_cast<size_t>(optin))
-      plan.q_heads_per_block = 2 * qk;
-  }
+  if (options.q_heads_per_block <= 0 && plan.tensor_cores && choose_two_k_heads(p.d_k * 2, qk, p.batch) &&
+      valid_unit(p, 2 * qk, true) && fits(2 * qk))
+    plan.q_heads_per_block = 2 * qk;  // units of two K heads, where their slices fit
   if (options.q_heads_per_block > 0) {
     const int qb = options.q_heads_per_block;
-    if (!valid_unit(p, qb, options.tensor_cores != 0))
+    if (!valid_unit(p, qb, plan.tensor_cores))
       throw std::invalid_argument(
           "plan_decode_attention: q_heads_per_block must be 1, 2, 4 or 8 and divide n_q / n_k, or (tensor-core pass) "
           "be 4 or 8 and twice n_q / n_k");
@@ -104,14 +107,10 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   }
   plan.deep_unroll = options.deep_unroll != 0;
   plan.pdl = options.pdl != 0;
-  plan.tensor_cores = options.tensor_cores != 0;
   if (plan.tensor_cores) {
     // Shapes whose slices do not fit a block's shared memory (QB = 8 heads over 8 V heads of 128)
     // take the two-pass kernel.
-    const int optin = shared_memory_optin();
-    const int qvb = std::gcd(plan.q_heads_per_block, p.n_q / p.n_v);
-    plan.tensor_cores = detail::mma_smem_bytes(p.d_k, p.d_v, plan.q_heads_per_block, qvb,
-                                               k_heads_per_unit(p, plan.q_heads_per_block)) <= static_cast<size_t>(optin);
+    plan.tensor_cores = fits(plan.q_heads_per_block);
     if (!plan.tensor_cores && !valid_unit(p, plan.q_heads_per_block, false))
       throw std::invalid_argument("plan_decode_attention: units of two K heads need the tensor-core pass, whose slices "
                                   "do not fit this GPU's shared memory for this shape");

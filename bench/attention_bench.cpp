@@ -16,7 +16,10 @@
 //   planned kernel as a decode step runs it, once per layer on graph_layers layers' own caches back
 //   to back in one CUDA graph (the launches' fixed costs overlapping the kernel before), the
 //   graph's time / layers, its last layer checked against the reference; and
-//   graph_read_same_bytes_us: a graph of as many reads of the same bytes, timed the same way)
+//   graph_read_same_bytes_us: a graph of as many reads of the same bytes, timed the same way; and,
+//   at batch <= 8, step_time_us: what the kernel adds to a step-like graph in which each layer's
+//   launch is followed by a matrix-vector product reading its output and --step-mib MiB of weights
+//   (bench/step_follower.h): that graph's time less the graph of the products alone, a layer)
 //   {"kind":"decode", ...}      per shape x batch x context: time, K+V bytes, bandwidth, fraction
 //                               (of copy and of read), and the two-pass kernel's time beside it
 //   {"kind":"skip", ...}        a configuration that does not fit in device memory
@@ -36,7 +39,8 @@
 // choice, a unit a block, a unit a warp), --chunk TOKENS (their chunk_tokens), --interleave -1|0|1
 // (their DecodePlanOptions::interleave: splits of interleaved 16-token slices), --q-heads N (their
 // DecodePlanOptions::q_heads_per_block; twice n_q / n_k: units of two K heads), --planned-only (the
-// other rows' times left out, null); scripts/gpu/ab-options.sh alternates such flag sets.
+// other rows' times left out, null), --step-mib N (the step rows' weights a layer, default 96, about
+// one layer of a 1.5B model; 0: no step rows); scripts/gpu/ab-options.sh alternates such flag sets.
 // Exit status: 0 when every check passed, 1 otherwise.
 #include <cuda_runtime.h>
 
@@ -53,6 +57,7 @@
 #include <vector>
 
 #include "bench/cuda_bench_util.h"
+#include "bench/step_follower.h"
 #include "kernels/decode_attention.h"
 #include "kernels/device_checksum.h"
 #include "kernels/device_fill.h"
@@ -191,6 +196,7 @@ int main(int argc, char** argv) {
   int interleave = -1;  // DecodePlanOptions::interleave of the planned rows (-1: the planner's)
   int q_heads = 0;      // DecodePlanOptions::q_heads_per_block of the planned rows (0: the planner's)
   bool others = true;   // time the two-pass, head-major, paged and read-same rows too
+  int step_mib = 96;    // weights a layer of the step rows' follower (0: no step rows)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--iters" && i + 1 < argc) iters = std::max(20, std::atoi(argv[++i]));
@@ -202,10 +208,12 @@ int main(int argc, char** argv) {
     else if (a == "--interleave" && i + 1 < argc) interleave = std::atoi(argv[++i]);
     else if (a == "--q-heads" && i + 1 < argc) q_heads = std::atoi(argv[++i]);
     else if (a == "--planned-only") others = false;
+    else if (a == "--step-mib" && i + 1 < argc) step_mib = std::max(0, std::atoi(argv[++i]));
     else {
       std::fprintf(stderr,
                    "usage: %s [--iters N (>= 20)] [--fp16] [--only SHAPE:BATCH:CONTEXT] [--no-sweep] "
-                   "[--warp-units -1|0|1] [--chunk TOKENS] [--interleave -1|0|1] [--q-heads N] [--planned-only]\n",
+                   "[--warp-units -1|0|1] [--chunk TOKENS] [--interleave -1|0|1] [--q-heads N] [--planned-only] "
+                   "[--step-mib N]\n",
                    argv[0]);
       return 2;
     }
@@ -313,7 +321,7 @@ int main(int argc, char** argv) {
           // CUDA graph, each layer on its own caches (graph_layers of them), so that a launch's
           // fixed cost overlaps the kernel before it; beside it, a graph of reads of the same bytes.
           const int layers = aimicius::bench::graph_layers(kv_bytes(c));
-          double graph_us = NAN, graph_read_us = NAN;
+          double graph_us = NAN, graph_read_us = NAN, step_us = NAN;
           bool gpassed = true;
           if (passed && layers > 0) {
             const size_t kb = pr.k.bytes(), vb = pr.v.bytes();
@@ -334,6 +342,18 @@ int main(int argc, char** argv) {
             if (!gpassed) graph_us = NAN;
             if (others && kv_bytes(c) * layers <= read_stream.max_bytes())
               graph_read_us = read_stream.graph_median_us(timer, static_cast<size_t>(kv_bytes(c)), layers);
+            // The same launches, each followed by a product that reads its output (the step rows).
+            if (gpassed && step_mib > 0 && batch <= aimicius::kernels::kMaxGemvBatch) {
+              const aimicius::bench::StepFollower follow(layers, batch, s.n_q * s.d_v, (size_t{1} << 20) * step_mib,
+                                                         dtype, sms, stream);
+              const double with = aimicius::bench::graph_median_us(timer, [&] {
+                                    for (int i = 0; i < layers; ++i) {
+                                      aimicius::kernels::decode_attention(lp[i], plan, ws.get(), stream);
+                                      follow.launch(i, lp[i].out);
+                                    }
+                                  }) / layers;
+              step_us = with - follow.graph_alone_us(timer);
+            }
           }
           const size_t same_bytes = static_cast<size_t>(kv_bytes(c)) / 64 * 64;
           const double read_same_us =
@@ -346,13 +366,14 @@ int main(int argc, char** argv) {
                       "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%s,\"head_major_check\":\"%s\","
                       "\"head_major_time_us\":%s,\"paged_check\":\"%s\",\"paged_time_us\":%s,"
                       "\"read_same_bytes_us\":%s,\"graph_layers\":%d,\"graph_check\":\"%s\",\"graph_time_us\":%s,"
-                      "\"graph_read_same_bytes_us\":%s}\n",
+                      "\"graph_read_same_bytes_us\":%s,\"step_mib\":%d,\"step_time_us\":%s}\n",
                       s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.tensor_cores ? "tensor_cores" : "two_pass",
                       plan.warp_units ? 1 : 0, plan.interleaved ? 1 : 0, plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
                       kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", json_number(tus).c_str(),
                       hpassed ? "pass" : "FAIL", json_number(hus).c_str(), ppassed ? "pass" : "FAIL",
                       json_number(pus).c_str(), json_number(read_same_us).c_str(), layers, gpassed ? "pass" : "FAIL",
-                      json_number(graph_us).c_str(), json_number(graph_read_us).c_str());
+                      json_number(graph_us).c_str(), json_number(graph_read_us).c_str(), step_mib,
+                      json_number(step_us).c_str());
           std::fflush(stdout);
 
           // Planner tuning (tensor-core pass): the plan against every QB below the planner's and fixed

@@ -8,7 +8,9 @@ issue 17's goals against them:
   - DiffQKV time <= 0.75 x SDPA's time on the standard GQA shape from 32k, at every batch;
 and, when the kernel bench ran its sweep, the planner's plan against the best swept one; where the
 rows carry graph times (the kernel as a decode step runs it, a launch per layer back to back in a
-CUDA graph), a second table of those and the same goals checked on them.
+CUDA graph), a second table of those and the same goals checked on them; where they carry step
+times (each launch followed by a matrix-vector product reading its output, bench/step_follower.h:
+what the kernel adds to a step-like graph), a third table and the DiffQKV goals checked on it.
 
 usage: decode_table.py KERNEL_BENCH.jsonl SDPA_BENCH.jsonl
 """
@@ -84,6 +86,7 @@ def main():
                   f"{best['splits']} x {best['chunk']}, {best['q_heads_per_block']} | {per_sm} | "
                   f"{max(0.0, 1 - best['time_us'] / r['time_us']):.1%} |")
     graph_misses = graph_table(decode, sdpa, copy)
+    step_misses = step_table(decode, copy)
     if not sdpa:
         print("\nno SDPA rows: the goals against SDPA were not checked")
     print("\ngoals missed:" if misses else "\nevery goal checked met")
@@ -92,6 +95,10 @@ def main():
     if graph_misses is not None:
         print("\nin a graph of layers, goals missed:" if graph_misses else "\nin a graph of layers, every goal measured met")
         for m in graph_misses:
+            print("  " + m)
+    if step_misses is not None:
+        print("\nin a step-like graph, goals missed:" if step_misses else "\nin a step-like graph, every goal measured met")
+        for m in step_misses:
             print("  " + m)
 
 
@@ -153,6 +160,34 @@ def graph_table(decode, sdpa, copy):
             misses.append(f"{key}: reference check of the graph's last layer {r.get('graph_check')}")
         std = sdpa.get(("gqa_std", batch, context))
         misses += goal_misses(key, t, frac, st, std.get("graph_time_us") if std else None, rd, "in a graph")
+    return misses
+
+
+def step_table(decode, copy):
+    """The rows timed in a step-like graph (step_time_us: each layer's launch followed by a
+    matrix-vector product that reads its output and step_mib MiB of weights; the graph's time less
+    the products' own, a layer): what the kernel adds to a decode step. No peer is timed this way,
+    so only the DiffQKV fractions of copy are checked. Returns the misses, or None when no row has
+    a step time."""
+    rows = [(k, r) for k, r in decode.items() if r.get("step_time_us") is not None]
+    if not rows:
+        return None
+    print("\nIn a step-like graph (each launch followed by a product reading its output), time a layer:\n")
+    print("| shape | batch | context | layers | weights a layer (MiB) | kernel in the step (us) | of copy "
+          "| attention-only graph (us) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    misses = []
+    for key, r in rows:
+        shape, batch, context = key
+        t = r["step_time_us"]
+        frac = r["kv_bytes"] / t / 1e3 / copy if t > 0 else float("inf")
+        g = r.get("graph_time_us")
+        print(f"| {shape} | {batch} | {ctx(context)} | {r.get('graph_layers')} | {r.get('step_mib')} | {t:.1f} | "
+              f"{frac:.2f} | {'-' if g is None else f'{g:.1f}'} |")
+        if shape == "diffqkv_sigma":
+            goal = diffqkv_goal(batch, context)
+            if goal and frac < goal:
+                misses.append(f"{key}: {frac:.3f} of copy < {goal} in a step-like graph")
     return misses
 
 

@@ -5,8 +5,9 @@ Usage: ab_summary.py RAW SIDE=LABEL ...   RAW holds "SIDE ROUND JSON" lines (the
 the sides are given in order, the first being the base of each change. Prints each run (side, round,
 shape, batch, context, kernel us, head-major us, paged us, read of the same bytes us, splits x chunk,
 warp units, interleaved, graph us), then each side's median per configuration and its change against
-the first, for the kernel timed alone and, where the rows have it, in a graph of a launch per layer
-(graph_time_us: launch costs overlapping, as in a decode step).
+the first, for the kernel timed alone and, where the rows have them, in a graph of a launch per layer
+(graph_time_us: launch costs overlapping, as in a decode step) and in a step-like graph (step_time_us:
+each launch followed by a matrix-vector product reading its output, the products' own time taken out).
 """
 import json
 import statistics
@@ -16,17 +17,21 @@ import sys
 def main():
     path, pairs = sys.argv[1], [a.split("=", 1) for a in sys.argv[2:]]
     sides = [p[0] for p in pairs]
-    runs, graphs = {}, {}
+    runs, graphs, steps = {}, {}, {}
     for line in open(path):
         side, rnd, js = line.split(" ", 2)
         d = json.loads(js)
         key = (d["shape"], d["batch"], d["context"])
         print(side, rnd, *key, d["time_us"], d.get("head_major_time_us"), d.get("paged_time_us"),
-              d.get("read_same_bytes_us"), f'{d["splits"]}x{d["chunk"]}', d.get("warp_units"), d.get("interleaved"), d.get("graph_time_us"))
+              d.get("read_same_bytes_us"), f'{d["splits"]}x{d["chunk"]}', d.get("warp_units"), d.get("interleaved"), d.get("graph_time_us"),
+              d.get("step_time_us"))
         runs.setdefault(key, {}).setdefault(side, []).append(d["time_us"])
         if d.get("graph_time_us") is not None:
             graphs.setdefault(key, {}).setdefault(side, []).append(d["graph_time_us"])
-    for title, table in (("median us per side", runs), ("in a graph, median us a layer per side", graphs)):
+        if d.get("step_time_us") is not None:
+            steps.setdefault(key, {}).setdefault(side, []).append(d["step_time_us"])
+    for title, table in (("median us per side", runs), ("in a graph, median us a layer per side", graphs),
+                         ("in a step-like graph, median us a layer per side", steps)):
         if not table:
             continue
         print(f"\n{title}:", " | ".join(f"{side}: {label}" for side, label in pairs))

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """bench/decode_table.py reports issue 17's goals from committed bench rows: what it says met or
 missed must follow the rows, and with no SDPA rows it must say the goals against SDPA were not
-checked rather than list them as met.
+checked rather than list them as met; rows with step times get the step table, whose DiffQKV
+misses follow those times.
 
 usage: decode_table_test.py SOURCE_DIR [PYTHON]
 """
+import json
 import os
 import subprocess
 import sys
@@ -41,6 +43,28 @@ def main():
         failures.append("without SDPA rows the table still reports a miss against SDPA")
     if "('diffqkv_sigma', 1, 4096): 0.24" not in without:
         failures.append("the DiffQKV 1 / 4k fraction-of-copy miss is not reported without SDPA rows")
+
+    # Step times added to two DiffQKV rows of session 50: 1 / 4k at 4.0 us (10,485,760 bytes, 0.66 of
+    # the 3,973 GB/s copy: met) and 1 / 32k at 40.0 us (0.53: a miss); the other rows have none.
+    steps = {(1, 4096): 4.0, (1, 32768): 40.0}
+    s50 = os.path.join(results, "h200-2026-12-07-s50-kernels.jsonl")
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl") as rows, tempfile.NamedTemporaryFile("w", suffix=".jsonl") as empty:
+        for line in open(s50):
+            r = json.loads(line)
+            if r.get("kind") == "decode" and r["shape"] == "diffqkv_sigma" and (r["batch"], r["context"]) in steps:
+                r["step_time_us"], r["step_mib"] = steps[(r["batch"], r["context"])], 96
+            rows.write(json.dumps(r) + "\n")
+        rows.flush()
+        stepped = table(src, python, rows.name, empty.name)
+        plain = table(src, python, s50, empty.name)
+    if "In a step-like graph" not in stepped or "| diffqkv_sigma | 1 | 4k | 32 | 96 | 4.0 | 0.66 |" not in stepped:
+        failures.append("the step table does not show the 1 / 4k step row")
+    if "('diffqkv_sigma', 1, 32768): 0.528 of copy < 0.88 in a step-like graph" not in stepped:
+        failures.append("the 1 / 32k miss in a step-like graph is not reported")
+    if "('diffqkv_sigma', 1, 4096): 0.664 of copy" in stepped.split("in a step-like graph, goals missed:")[-1]:
+        failures.append("the 1 / 4k step row, over its goal, is reported as a miss")
+    if "step-like" in plain:
+        failures.append("rows without step times get a step table")
 
     for f in failures:
         print("FAIL:", f)

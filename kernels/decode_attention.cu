@@ -94,8 +94,8 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   };
   plan.q_heads_per_block = q_heads_per_block(p);
   const int qk = p.n_q / p.n_k;
-  if (options.q_heads_per_block <= 0 && plan.tensor_cores && choose_two_k_heads(p.d_k * 2, qk, p.batch) &&
-      valid_unit(p, 2 * qk, true) && fits(2 * qk))
+  if (options.q_heads_per_block <= 0 && plan.tensor_cores &&
+      choose_two_k_heads(p.d_k * 2, qk, p.batch, max_context_len) && valid_unit(p, 2 * qk, true) && fits(2 * qk))
     plan.q_heads_per_block = 2 * qk;  // units of two K heads, where their slices fit
   if (options.q_heads_per_block > 0) {
     const int qb = options.q_heads_per_block;

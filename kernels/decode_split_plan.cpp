@@ -69,8 +69,8 @@ bool choose_interleaved_splits(int v_heads_per_unit, int64_t splits, int chunk) 
   return v_heads_per_unit > 1 && splits >= 4 && chunk >= 512;
 }
 
-bool choose_two_k_heads(int k_row_bytes, int q_per_k, int batch) {
-  return k_row_bytes == 128 && q_per_k == 2 && batch >= 8;
+bool choose_two_k_heads(int k_row_bytes, int q_per_k, int batch, int64_t max_context) {
+  return k_row_bytes == 128 && q_per_k == 2 && batch >= 8 && int64_t{batch} * max_context >= kTwoKHeadsMinTokens;
 }
 
 }  // namespace aimicius::kernels

@@ -64,12 +64,17 @@ bool choose_interleaved_splits(int v_heads_per_unit, int64_t splits, int chunk);
 // Whether a unit of the tensor-core pass takes the Q heads of two adjacent K heads (QB = 2 x
 // q_per_k, DecodePlanOptions::q_heads_per_block) rather than one K head's. A token's row of one K
 // head is k_row_bytes long; two adjacent heads' rows are contiguous in the runtime's token-major
-// cache, so the unit's copies read them together. Measured on one H200 (docs/PERFORMANCE.md,
-// session 50): GQA STD (128-byte rows, 2 Q heads a K head) timed alone 1-7% faster in 8 cells of 9
-// (8 / 4k +0.4%), but at batch 1 in a graph of a launch per layer 8% (4k) and 17% (32k) slower,
-// and at 8 / 4k in that graph 1.5% faster; GQA d128 (256-byte rows) up to 2.2% slower. So it is
-// taken for 128-byte rows shared by 2 Q heads from batch 8, the cases where both ways of timing
-// agree.
-bool choose_two_k_heads(int k_row_bytes, int q_per_k, int batch);
+// cache, so the unit's copies read them together. Measured (docs/PERFORMANCE.md, sessions 50-51):
+// GQA STD (128-byte rows, 2 Q heads a K head) timed alone on an H200 is 1.2-7.3% faster from batch 8
+// x 32k and at batch 64 (8 / 32k -6.2%, 8 / 128k -7.3%, batch 64 -1.2..-1.4%), but at 8 / 4k not
+// faster (+0.1..+0.7%), and on an H100 two K heads cost STD's whole decode step 3.0% at batch 8 /
+// 2k (one split of 2,176 tokens becomes two). At batch 1 the plan for two K heads flips between 16
+// splits (128 blocks: 14-17% slower in the attention-only graph on both cards) and 33 (264 blocks:
+// the H100's 32k step 2.4% faster) on a few tokens of capacity. GQA d128 (256-byte rows) is up to
+// 2.2% slower. So two K heads are taken for 128-byte rows shared by 2 Q heads from batch 8 when the
+// batch's planned tokens (batch x max_context) reach kTwoKHeadsMinTokens, the cells where every
+// timing agrees.
+constexpr int64_t kTwoKHeadsMinTokens = int64_t{8} * 32768;
+bool choose_two_k_heads(int k_row_bytes, int q_per_k, int batch, int64_t max_context);
 
 }  // namespace aimicius::kernels

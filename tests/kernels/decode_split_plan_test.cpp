@@ -112,14 +112,18 @@ TEST(DecodeSplitPlan, InterleavesWhereTheH100AbFoundItFaster) {
 // +0.4% alone, -1.5% in a graph), not at batch 1 (alone -1..-4%, but in a graph +8% at 4k and +17%
 // at 32k), not for d128 (256-byte rows: up to 2.2% slower) nor DiffQKV (8 Q heads a K head: two K
 // heads would need 16 Q rows).
-TEST(DecodeSplitPlan, TakesTwoKHeadsAUnitWhereTheH200AbFoundItFaster) {
-  EXPECT_TRUE(choose_two_k_heads(64 * 2, 2, 8));    // GQA STD, bf16 / fp16
-  EXPECT_TRUE(choose_two_k_heads(64 * 2, 2, 64));
-  EXPECT_FALSE(choose_two_k_heads(64 * 2, 2, 1));   // batch 1
-  EXPECT_FALSE(choose_two_k_heads(128 * 2, 4, 64));  // GQA d128
-  EXPECT_FALSE(choose_two_k_heads(64 * 2, 8, 64));   // DiffQKV
-  EXPECT_FALSE(choose_two_k_heads(64 * 2, 1, 64));   // MHA: QB 2 is below the kernels' units of two K heads
-  EXPECT_FALSE(choose_two_k_heads(128 * 2, 2, 64));  // 256-byte rows
+TEST(DecodeSplitPlan, TakesTwoKHeadsAUnitWhereEveryTimingFoundItFaster) {
+  EXPECT_TRUE(choose_two_k_heads(64 * 2, 2, 8, 32768));    // GQA STD, bf16 / fp16: 8 / 32k
+  EXPECT_TRUE(choose_two_k_heads(64 * 2, 2, 8, 131072));
+  EXPECT_TRUE(choose_two_k_heads(64 * 2, 2, 64, 4096));    // 64 / 4k
+  EXPECT_FALSE(choose_two_k_heads(64 * 2, 2, 8, 2176));    // 8 / 2k: the H100's step 3% slower
+  EXPECT_FALSE(choose_two_k_heads(64 * 2, 2, 8, 4096));    // 8 / 4k: no faster alone on either card
+  EXPECT_FALSE(choose_two_k_heads(64 * 2, 2, 8, 32767));   // just below 8 x 32k tokens
+  EXPECT_FALSE(choose_two_k_heads(64 * 2, 2, 1, 1 << 20)); // batch 1, however long
+  EXPECT_FALSE(choose_two_k_heads(128 * 2, 4, 64, 4096));  // GQA d128
+  EXPECT_FALSE(choose_two_k_heads(64 * 2, 8, 64, 4096));   // DiffQKV
+  EXPECT_FALSE(choose_two_k_heads(64 * 2, 1, 64, 4096));   // MHA: QB 2 is below the kernels' units of two K heads
+  EXPECT_FALSE(choose_two_k_heads(128 * 2, 2, 64, 4096));  // 256-byte rows
 }
 
 // Whatever it takes, a unit a warp never has more splits, and covers the context in whole granules.

@@ -151,8 +151,9 @@ int command_bench_generate(const BenchGenerateOptions& o) {
     fmt::print("decode graphs captured: {} ({:.3f} s of host time for their first steps, every run)\n",
                path.graph_captures, path.graph_capture_seconds);
   }
-  fmt::print("schedule: {} slots, {} prefill forwards, {} decode steps, {:.2f} active slots per step (mean)\n",
-             schedule.slots, schedule.prefills, schedule.decode_steps,
+  fmt::print("schedule: {} slots of {} tokens, {} prefill forwards, {} decode steps, {:.2f} active slots per step "
+             "(mean)\n",
+             schedule.slots, schedule.capacity_tokens, schedule.prefills, schedule.decode_steps,
              static_cast<double>(schedule.slot_steps) / std::max<int64_t>(schedule.decode_steps, 1));
   fmt::print("{}\n", schedule.prefill_summary());
   return 0;

@@ -212,6 +212,7 @@ struct LocalModel::Impl {
     std::string reason = std::move(budget.reason);
     PrefixStore store(plan, prompts, slots, store_slots);
     s.stats.prefix_slots = store_slots;
+    s.stats.capacity_tokens = capacity;
     s.stats.slots_reason = std::move(reason);
 
     // Tokens not yet accepted: the newly prefilled prompts', or every active one's after a step.
@@ -834,6 +835,7 @@ std::vector<Generation> LocalModel::generate_chat(const std::vector<std::vector<
 void ScheduleStats::add_counts(const ScheduleStats& o) {
   if (o.slots > slots && !o.slots_reason.empty()) slots_reason = o.slots_reason;  // that of the most slots
   slots = std::max(slots, o.slots);
+  capacity_tokens = std::max(capacity_tokens, o.capacity_tokens);
   prefix_slots = std::max(prefix_slots, o.prefix_slots);
   prefills += o.prefills;
   decode_steps += o.decode_steps;

@@ -136,6 +136,9 @@ struct SamplingParams {
 // How one call moved its prompts through the cache slots (LocalModel::generate_tokens).
 struct ScheduleStats {
   int64_t slots = 0;         // cache slots of the call
+  // Tokens a slot holds: the longest prompt with its new tokens. The CUDA decode attention is
+  // planned for it (aimicius-bench-attention's cell to compare a step with has this context).
+  int64_t capacity_tokens = 0;
   int64_t prefills = 0;      // prefill forwards (padded groups)
   int64_t decode_steps = 0;  // forwards of one token per active sequence
   int64_t slot_steps = 0;    // sequences advanced, summed over decode steps (/ decode_steps: mean active)
@@ -162,7 +165,7 @@ struct ScheduleStats {
   // LocalModelOptions::phase_times: seconds per forward phase (Model::take_phase_seconds).
   std::map<std::string, double> phase_seconds;
 
-  // Adds another call's counts (slots and prefix_slots: the largest, slots_reason: that of the call
+  // Adds another call's counts (slots, capacity_tokens and prefix_slots: the largest, slots_reason: that of the call
   // with the most slots; per-prompt vectors: left out).
   void add_counts(const ScheduleStats& other);
   // "prefill: P prompt tokens + Q prefix tokens prefilled, R reused from N shared prefixes (X% of

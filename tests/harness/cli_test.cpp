@@ -332,18 +332,20 @@ TEST_F(Cli, BenchEvalFailsAndNamesExamplesThatWereNotGenerated) {
 // `bench generate --max-active 2` runs six prompts through two cache slots and prints the last
 // run's schedule: three waves of 3 tokens (end-of-sequence ignored), 2 decode steps each; with
 // --new-tokens-min the budgets (2, 3, 1, 1, 2, 1: splitmix64 from seed 2) free slots unevenly,
-// and the prompts with budget 1 pass through a slot on their prefill alone.
+// and the prompts with budget 1 pass through a slot on their prefill alone. A slot holds 20 + 3 tokens.
 TEST_F(Cli, BenchGenerateMaxActivePrintsTheSchedule) {
   const auto ckpt = tiny_checkpoint();
   const std::string bench = "bench generate --checkpoint " + ckpt.string() + " --batch 6 --prompt-len 20 ";
   const auto r = aimicius(bench + "--max-active 2 --new-tokens 3 --repeats 1 --warmup 0");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("schedule: 2 slots, 3 prefill forwards, 6 decode steps, 2.00 active slots per step"),
+  EXPECT_NE(r.out.find("schedule: 2 slots of 23 tokens, 3 prefill forwards, 6 decode steps, "
+                       "2.00 active slots per step"),
             std::string::npos) << r.out;
   const auto uneven = aimicius(bench + "--max-active 2 --new-tokens-min 1 --new-tokens 3 --repeats 1 --warmup 0");
   ASSERT_EQ(uneven.exit_code, 0) << uneven.err;
   EXPECT_NE(uneven.out.find("batch 6 prompt 20 new 1..3 (10 tokens)"), std::string::npos) << uneven.out;
-  EXPECT_NE(uneven.out.find("schedule: 2 slots, 5 prefill forwards, 2 decode steps, 2.00 active slots per step"),
+  EXPECT_NE(uneven.out.find("schedule: 2 slots of 23 tokens, 5 prefill forwards, 2 decode steps, "
+                            "2.00 active slots per step"),
             std::string::npos) << uneven.out;
   for (const char* bad_option : {"--max-active -1", "--new-tokens-min 4 --new-tokens 3"}) {
     const auto bad = aimicius(bench + bad_option);

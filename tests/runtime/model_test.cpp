@@ -1001,6 +1001,13 @@ std::pair<std::vector<std::vector<int32_t>>, ScheduleStats> expect_three_slots_m
   ScheduleStats stats;
   EXPECT_EQ(model.generate_tokens(prompts, p, &stats), alone) << "max_new_tokens " << p.max_new_tokens;
   EXPECT_EQ(stats.slots, 3);
+  int64_t capacity = 0;  // the longest prompt with its new tokens (at least one)
+  for (size_t i = 0; i < prompts.size(); ++i)
+    capacity = std::max<int64_t>(capacity, static_cast<int64_t>(prompts[i].size()) +
+                                               std::max(p.prompt_max_new_tokens.empty() ? p.max_new_tokens
+                                                                                        : p.prompt_max_new_tokens[i],
+                                                        int64_t{1}));
+  EXPECT_EQ(stats.capacity_tokens, capacity);
   expect_slots_refilled_at_once(stats, prompts.size());
   return {alone, stats};
 }

@@ -11,7 +11,8 @@
 // per layer, less the graph of the follower alone, is what attention adds to a step.
 //
 // Invariant: every layer has its own weights (so no layer is read from L2); the follower only
-// reads its x (the attention output), so the attention it follows is unchanged and still checked.
+// reads its x (the attention output) and writes its own buffer, so the attention launches are the
+// ones the bench's graph rows checked against the reference.
 #pragma once
 
 #include <cuda_runtime.h>

@@ -203,16 +203,17 @@ TEST(DecodeAttention, UnitsOfTwoKHeadsMatchReference) {
     }
   EXPECT_EQ(taken, 6) << "STD, d 128 and d_k 64 / d_v 128 with two V heads, in two dtypes";
   // The planner's own choice (kernels/decode_split_plan.h, choose_two_k_heads): STD from batch 8 x
-  // 32k planned tokens. The contexts are short; the plan is for the capacity, as the runtime's is.
-  for (const auto& [batch, capacity] : {std::pair{1, 32768}, std::pair{8, 2000}, std::pair{8, 32768}}) {
-    SCOPED_TRACE("planned, batch " + std::to_string(batch) + ", capacity " + std::to_string(capacity));
+  // 32k planned tokens. The contexts are short (a cache of 2,000 tokens a slot); the plan is for
+  // `planned` tokens, as a runtime plan for a longer capacity serves shorter contexts.
+  for (const auto& [batch, planned] : {std::pair{1, 32768}, std::pair{8, 2000}, std::pair{8, 32768}}) {
+    SCOPED_TRACE("planned for " + std::to_string(planned) + " tokens, batch " + std::to_string(batch));
     std::vector<int32_t> lens(batch, 1500);
     lens[0] = 2000, lens[batch - 1] = 17;
     Problem pr;
-    testing::make_problem(pr, DType::kBF16, {32, 16, 16, 64, 64}, lens, {}, batch, capacity);
-    EXPECT_EQ(plan_decode_attention(pr.device, capacity, sms).q_heads_per_block,
-              int64_t{batch} * capacity >= kTwoKHeadsMinTokens ? 4 : 2);
-    EXPECT_EQ(run_and_compare(pr, {}, capacity), "");
+    testing::make_problem(pr, DType::kBF16, {32, 16, 16, 64, 64}, lens, {}, batch, 2000);
+    EXPECT_EQ(plan_decode_attention(pr.device, planned, sms).q_heads_per_block,
+              int64_t{batch} * planned >= kTwoKHeadsMinTokens ? 4 : 2);
+    EXPECT_EQ(run_and_compare(pr, {}, planned), "");
   }
   for (const Shape& s : {Shape{32, 16, 16, 64, 64}, Shape{32, 8, 8, 128, 128}})
     for (int page : {16, 64}) {

@@ -107,11 +107,12 @@ TEST(DecodeSplitPlan, InterleavesWhereTheH100AbFoundItFaster) {
   EXPECT_FALSE(choose_interleaved_splits(1, 33, 3984));  // GQA d64 1 / 128k: +0.8%
 }
 
-// Session 50's A/B on one H200: units of two K heads for GQA STD (128-byte rows, 2 Q heads a K
-// head) from batch 8 (timed alone 8 / 32k -6.2%, 8 / 128k -7.3%, 64 / 4k..128k -1.2..-1.4%; 8 / 4k
-// +0.4% alone, -1.5% in a graph), not at batch 1 (alone -1..-4%, but in a graph +8% at 4k and +17%
-// at 32k), not for d128 (256-byte rows: up to 2.2% slower) nor DiffQKV (8 Q heads a K head: two K
-// heads would need 16 Q rows).
+// Sessions 50-51: units of two K heads for GQA STD (128-byte rows, 2 Q heads a K head) from batch 8
+// x 32k planned tokens (timed alone on an H200: 8 / 32k -6.2%, 8 / 128k -7.3%, 64 / 4k..128k
+// -1.2..-1.4%), not at batch 8 with short contexts (8 / 4k alone +0.4% on the H200, +6% on an H100;
+// the H100's batch-8 / 2k decode step +3.0%), not at batch 1 (its plan for two K heads flips between
+// 16 and 33 splits on a few tokens of capacity: +14-17% and -2.4%), not for d128 (256-byte rows: up
+// to 2.2% slower) nor DiffQKV (8 Q heads a K head: two K heads would need 16 Q rows).
 TEST(DecodeSplitPlan, TakesTwoKHeadsAUnitWhereEveryTimingFoundItFaster) {
   EXPECT_TRUE(choose_two_k_heads(64 * 2, 2, 8, 32768));    // GQA STD, bf16 / fp16: 8 / 32k
   EXPECT_TRUE(choose_two_k_heads(64 * 2, 2, 8, 131072));

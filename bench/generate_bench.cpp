@@ -156,6 +156,11 @@ int command_bench_generate(const BenchGenerateOptions& o) {
              schedule.slots, schedule.capacity_tokens, schedule.prefills, schedule.decode_steps,
              static_cast<double>(schedule.slot_steps) / std::max<int64_t>(schedule.decode_steps, 1));
   fmt::print("{}\n", schedule.prefill_summary());
+  // The CUDA kernels' cut of a step's attention with every slot active: the plan an
+  // aimicius-bench-attention cell at this batch and capacity times (bench/README.md).
+  const std::string plan = model->decode_attention_plan(schedule.slots, schedule.capacity_tokens);
+  if (!plan.empty())
+    fmt::print("attention plan of a step of {} slots of {} tokens: {}\n", schedule.slots, schedule.capacity_tokens, plan);
   return 0;
 }
 

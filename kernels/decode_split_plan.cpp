@@ -73,4 +73,22 @@ bool choose_two_k_heads(int k_row_bytes, int q_per_k, int batch, int64_t max_con
   return k_row_bytes == 128 && q_per_k == 2 && batch >= 8 && int64_t{batch} * max_context >= kTwoKHeadsMinTokens;
 }
 
+std::string describe_decode_split(const SplitSummary& s) {
+  if (s.q_heads_per_block < 1 || s.q_per_k < 1 || s.splits < 1 || s.batch < 1 || s.warps < 1)
+    throw std::invalid_argument("describe_decode_split: batch, heads, splits and warps must be >= 1");
+  // A unit holds QB Q heads: a share of one K head's group, one group, or two adjacent groups.
+  std::string k_heads = s.q_heads_per_block > s.q_per_k    ? std::to_string(s.q_heads_per_block / s.q_per_k) + " K heads"
+                        : s.q_heads_per_block == s.q_per_k ? "1 K head"
+                                                           : "part of 1 K head";
+  const int64_t units = s.batch * (s.n_q / s.q_heads_per_block);
+  const int64_t blocks = units * s.splits / (s.warp_units ? s.warps : 1);
+  std::string out = "units of " + std::to_string(s.q_heads_per_block) + " Q heads (" + k_heads + "), " +
+                    std::to_string(s.splits) + (s.splits == 1 ? " split of " : " splits of ") +
+                    std::to_string(s.chunk_tokens) + " tokens, " + std::to_string(blocks) + " blocks";
+  if (!s.tensor_cores) out += ", two-pass kernel";
+  if (s.warp_units) out += ", a unit a warp";
+  if (s.interleaved) out += ", interleaved";
+  return out;
+}
+
 }  // namespace aimicius::kernels

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace aimicius::kernels {
 
@@ -76,5 +77,19 @@ bool choose_interleaved_splits(int v_heads_per_unit, int64_t splits, int chunk);
 // timing agrees.
 constexpr int64_t kTwoKHeadsMinTokens = int64_t{8} * 32768;
 bool choose_two_k_heads(int k_row_bytes, int q_per_k, int batch, int64_t max_context);
+
+// A plan's cut of one decode step's attention, in the words `bench generate` prints (e.g. "units of
+// 4 Q heads (2 K heads), 33 splits of 1008 tokens, 264 blocks"), so that the step can be matched to
+// the attention bench's cell of the same plan. The fields are DecodePlan's (decode_attention.h);
+// q_per_k = n_q / n_k.
+struct SplitSummary {
+  int64_t batch = 1;
+  int n_q = 1, q_per_k = 1;
+  int q_heads_per_block = 1;
+  int splits = 1, chunk_tokens = 0;
+  bool tensor_cores = true, warp_units = false, interleaved = false;
+  int warps = 4;  // units a block when warp_units (the tensor-core pass's warps, kMmaWarps)
+};
+std::string describe_decode_split(const SplitSummary& s);
 
 }  // namespace aimicius::kernels

@@ -6,6 +6,7 @@
 
 #include "common/errors.h"
 #include "kernels/decode_attention.h"
+#include "kernels/decode_split_plan.h"
 #include "kernels/selective_v.h"
 
 namespace aimicius::runtime {
@@ -90,6 +91,33 @@ void check_decode_overrides(const ModelConfig& c, torch::ScalarType dtype, const
   }
 }
 
+namespace {
+
+kernels::DecodePlanOptions plan_options_for(const DecodeOverrides& overrides) {
+  kernels::DecodePlanOptions o;
+  o.chunk_tokens = overrides.chunk_tokens;
+  o.pdl = overrides.pdl ? -1 : 0;
+  o.q_heads_per_block = overrides.q_heads;
+  return o;
+}
+
+}  // namespace
+
+std::string cuda_decode_plan_summary(const ModelConfig& c, torch::ScalarType dtype, int64_t batch, int64_t capacity,
+                                     int64_t selective_topk, int sm_count, const DecodeOverrides& overrides) {
+  if (selective_topk > 0) return fmt::format("selective V fetching, top-k {}", selective_topk);
+  kernels::DecodeAttentionParams p = shape_params(c, dtype);
+  p.batch = static_cast<int>(batch);
+  const auto plan = kernels::plan_decode_attention(p, static_cast<int>(capacity), sm_count, plan_options_for(overrides));
+  kernels::SplitSummary s;
+  s.batch = batch;
+  s.n_q = p.n_q, s.q_per_k = p.n_q / p.n_k;
+  s.q_heads_per_block = plan.q_heads_per_block;
+  s.splits = plan.splits, s.chunk_tokens = plan.chunk_tokens;
+  s.tensor_cores = plan.tensor_cores, s.warp_units = plan.warp_units, s.interleaved = plan.interleaved;
+  return kernels::describe_decode_split(s);
+}
+
 torch::Tensor cuda_decode_attention(const torch::Tensor& q, const torch::Tensor& k_cache, const torch::Tensor& v_cache,
                                     const torch::Tensor& context_lens, const torch::Tensor& slots,
                                     const torch::Tensor& block_table, int64_t max_context, double scale,
@@ -105,11 +133,7 @@ torch::Tensor cuda_decode_attention(const torch::Tensor& q, const torch::Tensor&
     kernels::selective_v(p, static_cast<int>(selective_topk), plan, workspace.data_ptr(), nullptr, stream);
     return out;
   }
-  kernels::DecodePlanOptions plan_options;
-  plan_options.chunk_tokens = overrides.chunk_tokens;
-  plan_options.pdl = overrides.pdl ? -1 : 0;
-  plan_options.q_heads_per_block = overrides.q_heads;
-  const auto plan = kernels::plan_decode_attention(p, capacity, sm_count, plan_options);
+  const auto plan = kernels::plan_decode_attention(p, capacity, sm_count, plan_options_for(overrides));
   torch::Tensor workspace;
   if (plan.workspace_bytes > 0)
     workspace = torch::empty({static_cast<int64_t>(plan.workspace_bytes)}, q.options().dtype(torch::kByte));

@@ -10,6 +10,8 @@
 
 #include <torch/torch.h>
 
+#include <string>
+
 #include "runtime/model_config.h"
 
 namespace aimicius::runtime {
@@ -31,6 +33,13 @@ struct DecodeOverrides {
 // Throws InputError when an override cannot plan this model's heads (a Q-head count that is no
 // unit of its heads), so that a bad benchmark flag fails at load, not inside the first decode step.
 void check_decode_overrides(const ModelConfig& config, torch::ScalarType dtype, const DecodeOverrides& overrides);
+
+// How the kernels cut one decode step's attention for `batch` sequences in slots of `capacity` tokens
+// (the plan cuda_decode_attention takes there), in kernels::describe_decode_split's words, or
+// "selective V fetching, top-k N": the line `bench generate` prints.
+std::string cuda_decode_plan_summary(const ModelConfig& config, torch::ScalarType dtype, int64_t batch,
+                                     int64_t capacity, int64_t selective_topk, int sm_count,
+                                     const DecodeOverrides& overrides = {});
 
 // q [B, n_q, d_k] (contiguous, bf16/fp16, CUDA); k_cache [pages, page_tokens, n_k, d_k] and
 // v_cache [pages, page_tokens, n_v, d_v] as KVCache holds them, with its block table (int32

@@ -750,6 +750,10 @@ const ModelConfig& LocalModel::config() const { return impl_->model->config(); }
 
 std::string LocalModel::cpu_kernels() const { return impl_->model->cpu_kernels(); }
 
+std::string LocalModel::decode_attention_plan(int64_t batch, int64_t capacity) const {
+  return impl_->model->decode_attention_plan(batch, capacity);
+}
+
 DecodePath LocalModel::decode_path(int64_t batch) const {
   const Model& m = *impl_->model;
   DecodePath path;

@@ -220,6 +220,8 @@ class LocalModel {
 
   const ModelConfig& config() const;
   DecodePath decode_path(int64_t batch) const;
+  // Model::decode_attention_plan: the CUDA kernels' cut of a step's attention, "" off them.
+  std::string decode_attention_plan(int64_t batch, int64_t capacity) const;
   // Model::cpu_kernels: the CPU path's kernel build, or "" off it.
   std::string cpu_kernels() const;
   // `stats`, when given, receives the schedule of the prompts that fit the context.

@@ -1093,6 +1093,17 @@ Model::DecodeGraphStats Model::decode_graph_stats() const {
   return total;
 }
 
+std::string Model::decode_attention_plan(int64_t batch, int64_t capacity) const {
+#ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
+  if (cuda_kernels_)
+    return cuda_decode_plan_summary(config_, options_.dtype, batch, capacity, options_.selective_v_topk, cuda_sm_count_,
+                                    decode_overrides(options_));
+#else
+  (void)batch, (void)capacity;
+#endif
+  return "";
+}
+
 int Model::decode_graph_kernels(int64_t batch) const {
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
   const auto it = decode_graphs_.find(batch);

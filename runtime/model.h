@@ -204,6 +204,9 @@ class Model {
   // Kernels one decode step of `batch` sequences runs, counted in its CUDA graph (0 before the
   // first graphed step of that batch size).
   int decode_graph_kernels(int64_t batch) const;
+  // How the CUDA kernels cut a decode step's attention for `batch` sequences in slots of `capacity`
+  // tokens (runtime/cuda_attention.h: cuda_decode_plan_summary); "" off the kernels' path.
+  std::string decode_attention_plan(int64_t batch, int64_t capacity) const;
   // The decode steps replayed from CUDA graphs so far (every batch size) and their device time:
   // against the wall time of those steps, what the host's work per step adds. And the graphs
   // captured (one per batch size and cache) with the host time that took: the step run eagerly,

@@ -35,7 +35,7 @@ for round in $(seq 1 "${AB_ROUNDS:-2}"); do
     for M in ${E2E_MODELS:-sigma std}; do
       echo "== $side $M batch ${BATCH:-1} prompt ${PROMPT:-2048} round $round"
       timeout 120 "$bin" bench generate --checkpoint $W/$M --device cuda --batch "${BATCH:-1}" \
-        --prompt-len "${PROMPT:-2048}" --new-tokens "${NEW:-128}" --repeats 3 "${extra[@]}" | grep -E '^(batch|decode graphs:)'
+        --prompt-len "${PROMPT:-2048}" --new-tokens "${NEW:-128}" --repeats 3 "${extra[@]}" | grep -E '^(batch|decode graphs:|attention plan)'
     done
   done
 done 2>&1 | tee "$OUT/e2e-ab.txt"

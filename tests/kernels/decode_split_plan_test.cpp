@@ -170,6 +170,24 @@ TEST(DecodeSplitPlan, EveryPlanCoversTheContextInWholeGranulesWithoutARaggedLast
         }
 }
 
+// The line `bench generate` prints to match a step with an attention-bench cell: its counts are
+// the plan's (blocks = batch x units a sequence x splits, over the warps when a warp takes a unit).
+TEST(DecodeSplitPlan, DescribesTheCutOfAStep) {
+  SplitSummary two;  // STD at batch 1, 32,896 tokens of capacity, two K heads a unit
+  two.n_q = 32, two.q_per_k = 2, two.q_heads_per_block = 4, two.splits = 33, two.chunk_tokens = 1008;
+  EXPECT_EQ(describe_decode_split(two), "units of 4 Q heads (2 K heads), 33 splits of 1008 tokens, 264 blocks");
+  SplitSummary one = two;
+  one.batch = 8, one.q_heads_per_block = 2, one.splits = 1, one.chunk_tokens = 2176, one.warp_units = true;
+  EXPECT_EQ(describe_decode_split(one), "units of 2 Q heads (1 K head), 1 split of 2176 tokens, 32 blocks, a unit a warp");
+  SplitSummary part = two;
+  part.q_per_k = 8, part.q_heads_per_block = 4, part.splits = 2, part.chunk_tokens = 256, part.tensor_cores = false,
+  part.interleaved = true;
+  EXPECT_EQ(describe_decode_split(part),
+            "units of 4 Q heads (part of 1 K head), 2 splits of 256 tokens, 16 blocks, two-pass kernel, interleaved");
+  part.splits = 0;
+  EXPECT_THROW(describe_decode_split(part), std::invalid_argument);
+}
+
 TEST(DecodeSplitPlan, RefusesCountsBelowOne) {
   EXPECT_THROW(chunk_for(0, 1, 1), std::invalid_argument);
   EXPECT_THROW(chunk_for(1, 0, 1), std::invalid_argument);

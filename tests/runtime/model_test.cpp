@@ -754,6 +754,28 @@ TEST(ModelCuda, GraphedDecodeStepsMatchEagerSteps) {
 }
 
 
+// `bench generate`'s "attention plan" line: the cut a step of the CUDA kernels runs, a planner
+// override included (a 64-token chunk over 640 tokens of capacity: 10 splits); off the kernels'
+// path (the CPU here), nothing.
+TEST(ModelCuda, DescribesTheAttentionPlanOfAStep) {
+  aimicius::testing::ScratchDir dir;
+  write_tiny_diffqkv_d64(dir.path());
+  EXPECT_EQ(Model::load(dir.path(), ModelOptions{})->decode_attention_plan(2, 640), "");
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine: GPU test skipped";
+  ModelOptions o;
+  o.device = torch::Device("cuda");
+  o.dtype = torch::kBFloat16;
+  o.decode_chunk_tokens = 64;
+  const auto m = Model::load(dir.path(), o);
+  if (!m->decode_kernels_active()) GTEST_SKIP() << "this build decodes without the CUDA kernels";
+  const std::string plan = m->decode_attention_plan(2, 640);
+  EXPECT_EQ(plan.rfind("units of ", 0), 0u) << plan;
+  EXPECT_NE(plan.find(", 10 splits of 64 tokens, "), std::string::npos) << plan;
+  o.decode_chunk_tokens = 128;
+  EXPECT_NE(Model::load(dir.path(), o)->decode_attention_plan(2, 640).find(", 5 splits of 128 tokens, "),
+            std::string::npos);
+}
+
 // The fused decode step (runtime/cuda_decode_step.h) against the op-by-op kernel step on the same
 // checkpoint: augmented Q and q/k/v biases (a Qwen2-style config), batches 1, 3 and 8 decoding
 // several steps eagerly and as graphs, and a batch past kernels::kMaxGemvBatch, which takes the

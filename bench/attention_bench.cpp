@@ -34,7 +34,8 @@
 // (default 25) timed launches, each timed alone with CUDA events after the L2 cache has been
 // scrubbed by reading a buffer 4x its size (so small caches are not served from L2, and no dirty
 // lines are left for the timed launch to write back), and the median is reported.
-// Flags: --iters N, --fp16, --only SHAPE:BATCH:CONTEXT (that configuration alone, no sweep),
+// Flags: --iters N, --fp16, --only SHAPE:BATCH:CONTEXT (that configuration alone, no sweep; any batch,
+// and any context of whole 64-token pages, e.g. a decode step's capacity),
 // --no-sweep, --warp-units -1|0|1 (the planned rows' DecodePlanOptions::warp_units: the planner's
 // choice, a unit a block, a unit a warp), --chunk TOKENS (their chunk_tokens), --interleave -1|0|1
 // (their DecodePlanOptions::interleave: splits of interleaved 16-token slices), --q-heads N (their
@@ -147,6 +148,38 @@ struct Config {
   int batch, ctx;
 };
 
+// Tokens a page of the paged rows holds: a configuration's context is a whole number of pages.
+constexpr int kPageTokens = 64;
+
+// The configurations a run times: the table's grid (every shape at batch 1, 8 and 64 x 4k, 32k and
+// 128k), or the one `--only SHAPE:BATCH:CONTEXT` names, on the grid or off it (a decode step's
+// capacity, prompt + new tokens, e.g. gqa_std:1:32896). Throws std::invalid_argument saying what
+// it cannot take, rather than timing nothing.
+std::vector<Config> configs_to_time(const std::string& only) {
+  std::vector<Config> out;
+  if (only.empty()) {
+    for (const ShapeSpec& s : kShapes)
+      for (int batch : {1, 8, 64})
+        for (int ctx : {4096, 32768, 131072}) out.push_back({s, batch, ctx});
+    return out;
+  }
+  const size_t a = only.find(':'), b = a == std::string::npos ? a : only.find(':', a + 1);
+  const std::string why = "--only " + only + ": ";
+  if (b == std::string::npos) throw std::invalid_argument(why + "expected SHAPE:BATCH:CONTEXT");
+  const std::string shape = only.substr(0, a);
+  const auto it = std::find_if(std::begin(kShapes), std::end(kShapes), [&](const ShapeSpec& s) { return shape == s.name; });
+  if (it == std::end(kShapes)) throw std::invalid_argument(why + "no shape " + shape + " (diffqkv_sigma, gqa_std, gqa_d128)");
+  const std::string bs = only.substr(a + 1, b - a - 1), cs = only.substr(b + 1);
+  const bool digits = !bs.empty() && !cs.empty() && bs.size() < 7 && cs.size() < 9 &&
+                      (bs + cs).find_first_not_of("0123456789") == std::string::npos;
+  const int batch = digits ? std::atoi(bs.c_str()) : 0, ctx = digits ? std::atoi(cs.c_str()) : 0;
+  if (batch < 1 || ctx < kPageTokens || ctx % kPageTokens)
+    throw std::invalid_argument(why + "the batch must be >= 1 and the context a whole number of " +
+                                std::to_string(kPageTokens) + "-token pages (the paged rows' pages)");
+  out.push_back({*it, batch, ctx});
+  return out;
+}
+
 // Device memory of one configuration: contiguous caches of exactly ctx tokens per sequence.
 struct Problem {
   DecodeAttentionParams p;
@@ -220,6 +253,7 @@ int main(int argc, char** argv) {
   }
   bool all_ok = true;
   try {
+    const std::vector<Config> configs = configs_to_time(only);
     cudaDeviceProp prop{};
     ok(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
     const int sms = prop.multiProcessorCount;
@@ -239,198 +273,195 @@ int main(int argc, char** argv) {
     read_stream.print_launch_row(timer);
 
     std::map<std::tuple<std::string, int, int>, double> times;
-    for (const ShapeSpec& s : kShapes)
-      for (int batch : {1, 8, 64})
-        for (int ctx : {4096, 32768, 131072}) {
-          const std::string name = std::string(s.name) + ":" + std::to_string(batch) + ":" + std::to_string(ctx);
-          if (!only.empty() && name != only) continue;
-          const Config c{s, batch, ctx};
-          size_t free_b = 0, total_b = 0;
-          ok(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
-          if (kv_bytes(c) + (1u << 30) > static_cast<double>(free_b)) {
-            std::printf("{\"kind\":\"skip\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"kv_bytes\":%.0f,"
-                        "\"free_bytes\":%zu,\"why\":\"does not fit in device memory\"}\n",
-                        s.name, batch, ctx, kv_bytes(c), free_b);
-            continue;
-          }
-          Problem pr(c, dtype, stream);
-          aimicius::kernels::DecodePlanOptions planned;
-          planned.warp_units = warp_units;
-          planned.interleave = interleave;
-          planned.chunk_tokens = chunk;
-          planned.q_heads_per_block = q_heads;
-          const auto plan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, planned);
-          Buffer ws(plan.workspace_bytes);
-          auto launch = [&] { aimicius::kernels::decode_attention(pr.p, plan, ws.get(), stream); };
-          launch();
-          ok(cudaStreamSynchronize(stream), "decode_attention");
-          const double err = check_sample(pr.p, ctx, nullptr, 0);
-          const bool passed = err <= 1.0;
-          all_ok = all_ok && passed;
-          double us = NAN;
-          if (passed) {
-            us = timer.median_us(launch);
-            times[{s.name, batch, ctx}] = us;
-          }
-          // The two-pass CUDA-core kernel on the same inputs, for comparison.
-          const auto tplan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {0, -1, 0, -1, 0});
-          Buffer tws(tplan.workspace_bytes);
-          auto tlaunch = [&] { aimicius::kernels::decode_attention(pr.p, tplan, tws.get(), stream); };
-          tlaunch();
-          ok(cudaStreamSynchronize(stream), "decode_attention (two-pass)");
-          const bool tpassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;
-          all_ok = all_ok && tpassed;
-          const double tus = tpassed && others ? timer.median_us(tlaunch) : NAN;
-          // The same caches read head-major, as SDPA's peer row reads its own.
-          DecodeAttentionParams hm = pr.p;
-          hm.k_head_stride = static_cast<int64_t>(ctx) * s.d_k, hm.k_token_stride = s.d_k;
-          hm.v_head_stride = static_cast<int64_t>(ctx) * s.d_v, hm.v_token_stride = s.d_v;
-          const auto hplan = aimicius::kernels::plan_decode_attention(hm, ctx, sms, planned);
-          Buffer hws(hplan.workspace_bytes);
-          auto hlaunch = [&] { aimicius::kernels::decode_attention(hm, hplan, hws.get(), stream); };
-          hlaunch();
-          ok(cudaStreamSynchronize(stream), "decode_attention (head-major)");
-          const bool hpassed = check_sample(hm, ctx, nullptr, 0) <= 1.0;
-          all_ok = all_ok && hpassed;
-          const double hus = hpassed && others ? timer.median_us(hlaunch) : NAN;
-          // The same caches as 64-token pages, each sequence's pages in a shuffled order.
-          constexpr int kPage = 64;
-          const int pages_per_seq = ctx / kPage;
-          std::vector<int32_t> host_table(static_cast<size_t>(batch) * pages_per_seq);
-          std::mt19937 shuffle_rng(static_cast<uint32_t>(batch * 131 + ctx));
-          for (int b = 0; b < batch; ++b) {
-            int32_t* row = host_table.data() + static_cast<size_t>(b) * pages_per_seq;
-            for (int i = 0; i < pages_per_seq; ++i) row[i] = b * pages_per_seq + i;
-            std::shuffle(row, row + pages_per_seq, shuffle_rng);
-          }
-          Buffer table(host_table.size() * 4);
-          ok(cudaMemcpy(table.get(), host_table.data(), host_table.size() * 4, cudaMemcpyHostToDevice), "table");
-          DecodeAttentionParams pg = pr.p;
-          pg.block_table = static_cast<const int32_t*>(table.get());
-          pg.block_table_stride = pages_per_seq, pg.page_tokens = kPage;
-          pg.k_batch_stride = kPage * pg.k_token_stride, pg.v_batch_stride = kPage * pg.v_token_stride;
-          const auto pplan = aimicius::kernels::plan_decode_attention(pg, ctx, sms, planned);
-          Buffer pws(pplan.workspace_bytes);
-          auto plaunch = [&] { aimicius::kernels::decode_attention(pg, pplan, pws.get(), stream); };
-          plaunch();
-          ok(cudaStreamSynchronize(stream), "decode_attention (paged)");
-          const bool ppassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;  // same out buffer, same tokens
-          all_ok = all_ok && ppassed;
-          const double pus = ppassed && others ? timer.median_us(plaunch) : NAN;
-          // The planned kernel as a decode step runs it: one launch per layer, back to back in a
-          // CUDA graph, each layer on its own caches (graph_layers of them), so that a launch's
-          // fixed cost overlaps the kernel before it; beside it, a graph of reads of the same bytes.
-          const int layers = aimicius::bench::graph_layers(kv_bytes(c));
-          double graph_us = NAN, graph_read_us = NAN, step_us = NAN;
-          bool gpassed = true;
-          if (passed && layers > 0) {
-            const size_t kb = pr.k.bytes(), vb = pr.v.bytes();
-            Buffer lk(kb * layers), lv(vb * layers);
-            ok(aimicius::kernels::fill_random(lk.get(), lk.bytes() / 2, dtype, 5, stream), "fill layers' K");
-            ok(aimicius::kernels::fill_random(lv.get(), lv.bytes() / 2, dtype, 6, stream), "fill layers' V");
-            std::vector<DecodeAttentionParams> lp(layers, pr.p);
-            for (int i = 0; i < layers; ++i) {
-              lp[i].k_cache = static_cast<const char*>(lk.get()) + i * kb;
-              lp[i].v_cache = static_cast<const char*>(lv.get()) + i * vb;
-            }
-            graph_us = aimicius::bench::graph_median_us(timer, [&] {
-                         for (const auto& one : lp) aimicius::kernels::decode_attention(one, plan, ws.get(), stream);
-                       }) / layers;
-            ok(cudaStreamSynchronize(stream), "decode_attention (graph)");
-            gpassed = check_sample(lp.back(), ctx, nullptr, 0) <= 1.0;  // the last layer's output
-            all_ok = all_ok && gpassed;
-            if (!gpassed) graph_us = NAN;
-            if (others && kv_bytes(c) * layers <= read_stream.max_bytes())
-              graph_read_us = read_stream.graph_median_us(timer, static_cast<size_t>(kv_bytes(c)), layers);
-            // The same launches, each followed by a product that reads its output (the step rows).
-            if (gpassed && step_mib > 0 && batch <= aimicius::kernels::kMaxGemvBatch) {
-              const aimicius::bench::StepFollower follow(layers, batch, s.n_q * s.d_v, (size_t{1} << 20) * step_mib,
-                                                         dtype, sms, stream);
-              const double with = aimicius::bench::graph_median_us(timer, [&] {
-                                    for (int i = 0; i < layers; ++i) {
-                                      aimicius::kernels::decode_attention(lp[i], plan, ws.get(), stream);
-                                      follow.launch(i, lp[i].out);
-                                    }
-                                  }) / layers;
-              step_us = with - follow.graph_alone_us(timer);
-            }
-          }
-          const size_t same_bytes = static_cast<size_t>(kv_bytes(c)) / 64 * 64;
-          const double read_same_us =
-              others && same_bytes <= read_stream.max_bytes() ? read_stream.median_us(timer, same_bytes) : NAN;
-          const double gbs = kv_bytes(c) / us / 1e3;
-          std::printf("{\"kind\":\"decode\",\"shape\":\"%s\",\"n_q\":%d,\"n_k\":%d,\"n_v\":%d,\"d_k\":%d,\"d_v\":%d,"
-                      "\"batch\":%d,\"context\":%d,\"kernel\":\"%s\",\"warp_units\":%d,\"interleaved\":%d,\"splits\":%d,\"chunk\":%d,\"q_heads_per_block\":%d,"
-                      "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"kv_bytes\":%.0f,"
-                      "\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f,\"fraction_of_read\":%.3f,"
-                      "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%s,\"head_major_check\":\"%s\","
-                      "\"head_major_time_us\":%s,\"paged_check\":\"%s\",\"paged_time_us\":%s,"
-                      "\"read_same_bytes_us\":%s,\"graph_layers\":%d,\"graph_check\":\"%s\",\"graph_time_us\":%s,"
-                      "\"graph_read_same_bytes_us\":%s,\"step_mib\":%d,\"step_time_us\":%s}\n",
-                      s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.tensor_cores ? "tensor_cores" : "two_pass",
-                      plan.warp_units ? 1 : 0, plan.interleaved ? 1 : 0, plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
-                      kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", json_number(tus).c_str(),
-                      hpassed ? "pass" : "FAIL", json_number(hus).c_str(), ppassed ? "pass" : "FAIL",
-                      json_number(pus).c_str(), json_number(read_same_us).c_str(), layers, gpassed ? "pass" : "FAIL",
-                      json_number(graph_us).c_str(), json_number(graph_read_us).c_str(), step_mib,
-                      json_number(step_us).c_str());
-          std::fflush(stdout);
-
-          // Planner tuning (tensor-core pass): the plan against every QB below the planner's and fixed
-          // chunk sizes where the goals are hardest (batch 1, batch 8 at 4k) and at 64 x 128k.
-          const bool sweep = sweeps && only.empty() && (batch == 1 || (batch == 8 && ctx == 4096) || (batch == 64 && ctx == 131072));
-          if (sweep) {
-            for (int qb : {0, 1, 2, 4})
-              for (int chunk : {0, 64, 128, 256, 512, 1024, 2048, 4096}) {
-                if (qb && s.n_q / s.n_k <= qb) continue;  // QB below the planner's (n_q / n_k) only
-                if (chunk * 4 > ctx * 2 || (qb && chunk)) continue;  // QB sweeps at the planned chunk only
-                const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {chunk, -1, qb});
-                Buffer sws(sp.workspace_bytes);
-                const double t = timer.median_us(
-                    [&] { aimicius::kernels::decode_attention(pr.p, sp, sws.get(), stream); });
-                std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
-                            "\"planned\":%s,\"splits\":%d,\"q_heads_per_block\":%d,"
-                            "\"time_us\":%.1f,\"fraction_of_copy\":%.3f}\n",
-                            s.name, batch, ctx, sp.chunk_tokens, chunk ? "false" : "true", sp.splits,
-                            sp.q_heads_per_block, t,
-                            kv_bytes(c) / t / 1e3 / copy_gbs);
-              }
-            // One wave of k blocks per SM (k = 1..4) at the planner's QB: the planner fills every
-            // resident slot, and the 2026-12-04 sweep's best small-size plans used fewer blocks.
-            const int64_t units = static_cast<int64_t>(batch) * (s.n_q / plan.q_heads_per_block);
-            for (int k = 1; k <= 4; ++k) {
-              const int64_t splits = std::max<int64_t>(static_cast<int64_t>(k) * sms / units, 1);
-              const int chunk = std::max(static_cast<int>((ctx + splits - 1) / splits + 15) / 16 * 16, 64);
-              const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {chunk});
-              Buffer sws(sp.workspace_bytes);
-              const double t = timer.median_us([&] { aimicius::kernels::decode_attention(pr.p, sp, sws.get(), stream); });
-              std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
-                          "\"planned\":false,\"blocks_per_sm\":%d,\"splits\":%d,\"q_heads_per_block\":%d,"
-                          "\"time_us\":%.1f,\"fraction_of_copy\":%.3f}\n",
-                          s.name, batch, ctx, sp.chunk_tokens, k, sp.splits, sp.q_heads_per_block, t,
-                          kv_bytes(c) / t / 1e3 / copy_gbs);
-            }
-            std::fflush(stdout);
-          }
-
-          if (only.empty() && s.n_k == 4 && batch <= 8 && ctx <= 32768) {
-            const int topk = 100;
-            const auto splan = aimicius::kernels::plan_selective_v(pr.p, ctx);
-            Buffer sws(splan.workspace_bytes), sel(static_cast<size_t>(batch) * s.n_q * topk * 4);
-            auto slaunch = [&] {
-              aimicius::kernels::selective_v(pr.p, topk, splan, sws.get(), static_cast<int32_t*>(sel.get()), stream);
-            };
-            slaunch();
-            ok(cudaStreamSynchronize(stream), "selective_v");
-            const double serr = check_sample(pr.p, ctx, static_cast<const int32_t*>(sel.get()), topk);
-            all_ok = all_ok && serr <= 1.0;
-            const double st = serr <= 1.0 ? timer.median_us(slaunch) : NAN;
-            std::printf("{\"kind\":\"selective\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"topk\":%d,"
-                        "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"full_attention_time_us\":%.1f}\n",
-                        s.name, batch, ctx, topk, serr <= 1.0 ? "pass" : "FAIL", serr, st, us);
-            std::fflush(stdout);
-          }
+    for (const Config& c : configs) {
+      const ShapeSpec& s = c.s;
+      const int batch = c.batch, ctx = c.ctx;
+      size_t free_b = 0, total_b = 0;
+      ok(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
+      if (kv_bytes(c) + (1u << 30) > static_cast<double>(free_b)) {
+        std::printf("{\"kind\":\"skip\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"kv_bytes\":%.0f,"
+                    "\"free_bytes\":%zu,\"why\":\"does not fit in device memory\"}\n",
+                    s.name, batch, ctx, kv_bytes(c), free_b);
+        continue;
+      }
+      Problem pr(c, dtype, stream);
+      aimicius::kernels::DecodePlanOptions planned;
+      planned.warp_units = warp_units;
+      planned.interleave = interleave;
+      planned.chunk_tokens = chunk;
+      planned.q_heads_per_block = q_heads;
+      const auto plan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, planned);
+      Buffer ws(plan.workspace_bytes);
+      auto launch = [&] { aimicius::kernels::decode_attention(pr.p, plan, ws.get(), stream); };
+      launch();
+      ok(cudaStreamSynchronize(stream), "decode_attention");
+      const double err = check_sample(pr.p, ctx, nullptr, 0);
+      const bool passed = err <= 1.0;
+      all_ok = all_ok && passed;
+      double us = NAN;
+      if (passed) {
+        us = timer.median_us(launch);
+        times[{s.name, batch, ctx}] = us;
+      }
+      // The two-pass CUDA-core kernel on the same inputs, for comparison.
+      const auto tplan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {0, -1, 0, -1, 0});
+      Buffer tws(tplan.workspace_bytes);
+      auto tlaunch = [&] { aimicius::kernels::decode_attention(pr.p, tplan, tws.get(), stream); };
+      tlaunch();
+      ok(cudaStreamSynchronize(stream), "decode_attention (two-pass)");
+      const bool tpassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;
+      all_ok = all_ok && tpassed;
+      const double tus = tpassed && others ? timer.median_us(tlaunch) : NAN;
+      // The same caches read head-major, as SDPA's peer row reads its own.
+      DecodeAttentionParams hm = pr.p;
+      hm.k_head_stride = static_cast<int64_t>(ctx) * s.d_k, hm.k_token_stride = s.d_k;
+      hm.v_head_stride = static_cast<int64_t>(ctx) * s.d_v, hm.v_token_stride = s.d_v;
+      const auto hplan = aimicius::kernels::plan_decode_attention(hm, ctx, sms, planned);
+      Buffer hws(hplan.workspace_bytes);
+      auto hlaunch = [&] { aimicius::kernels::decode_attention(hm, hplan, hws.get(), stream); };
+      hlaunch();
+      ok(cudaStreamSynchronize(stream), "decode_attention (head-major)");
+      const bool hpassed = check_sample(hm, ctx, nullptr, 0) <= 1.0;
+      all_ok = all_ok && hpassed;
+      const double hus = hpassed && others ? timer.median_us(hlaunch) : NAN;
+      // The same caches as 64-token pages, each sequence's pages in a shuffled order.
+      constexpr int kPage = kPageTokens;
+      const int pages_per_seq = ctx / kPage;
+      std::vector<int32_t> host_table(static_cast<size_t>(batch) * pages_per_seq);
+      std::mt19937 shuffle_rng(static_cast<uint32_t>(batch * 131 + ctx));
+      for (int b = 0; b < batch; ++b) {
+        int32_t* row = host_table.data() + static_cast<size_t>(b) * pages_per_seq;
+        for (int i = 0; i < pages_per_seq; ++i) row[i] = b * pages_per_seq + i;
+        std::shuffle(row, row + pages_per_seq, shuffle_rng);
+      }
+      Buffer table(host_table.size() * 4);
+      ok(cudaMemcpy(table.get(), host_table.data(), host_table.size() * 4, cudaMemcpyHostToDevice), "table");
+      DecodeAttentionParams pg = pr.p;
+      pg.block_table = static_cast<const int32_t*>(table.get());
+      pg.block_table_stride = pages_per_seq, pg.page_tokens = kPage;
+      pg.k_batch_stride = kPage * pg.k_token_stride, pg.v_batch_stride = kPage * pg.v_token_stride;
+      const auto pplan = aimicius::kernels::plan_decode_attention(pg, ctx, sms, planned);
+      Buffer pws(pplan.workspace_bytes);
+      auto plaunch = [&] { aimicius::kernels::decode_attention(pg, pplan, pws.get(), stream); };
+      plaunch();
+      ok(cudaStreamSynchronize(stream), "decode_attention (paged)");
+      const bool ppassed = check_sample(pr.p, ctx, nullptr, 0) <= 1.0;  // same out buffer, same tokens
+      all_ok = all_ok && ppassed;
+      const double pus = ppassed && others ? timer.median_us(plaunch) : NAN;
+      // The planned kernel as a decode step runs it: one launch per layer, back to back in a
+      // CUDA graph, each layer on its own caches (graph_layers of them), so that a launch's
+      // fixed cost overlaps the kernel before it; beside it, a graph of reads of the same bytes.
+      const int layers = aimicius::bench::graph_layers(kv_bytes(c));
+      double graph_us = NAN, graph_read_us = NAN, step_us = NAN;
+      bool gpassed = true;
+      if (passed && layers > 0) {
+        const size_t kb = pr.k.bytes(), vb = pr.v.bytes();
+        Buffer lk(kb * layers), lv(vb * layers);
+        ok(aimicius::kernels::fill_random(lk.get(), lk.bytes() / 2, dtype, 5, stream), "fill layers' K");
+        ok(aimicius::kernels::fill_random(lv.get(), lv.bytes() / 2, dtype, 6, stream), "fill layers' V");
+        std::vector<DecodeAttentionParams> lp(layers, pr.p);
+        for (int i = 0; i < layers; ++i) {
+          lp[i].k_cache = static_cast<const char*>(lk.get()) + i * kb;
+          lp[i].v_cache = static_cast<const char*>(lv.get()) + i * vb;
         }
+        graph_us = aimicius::bench::graph_median_us(timer, [&] {
+                     for (const auto& one : lp) aimicius::kernels::decode_attention(one, plan, ws.get(), stream);
+                   }) / layers;
+        ok(cudaStreamSynchronize(stream), "decode_attention (graph)");
+        gpassed = check_sample(lp.back(), ctx, nullptr, 0) <= 1.0;  // the last layer's output
+        all_ok = all_ok && gpassed;
+        if (!gpassed) graph_us = NAN;
+        if (others && kv_bytes(c) * layers <= read_stream.max_bytes())
+          graph_read_us = read_stream.graph_median_us(timer, static_cast<size_t>(kv_bytes(c)), layers);
+        // The same launches, each followed by a product that reads its output (the step rows).
+        if (gpassed && step_mib > 0 && batch <= aimicius::kernels::kMaxGemvBatch) {
+          const aimicius::bench::StepFollower follow(layers, batch, s.n_q * s.d_v, (size_t{1} << 20) * step_mib,
+                                                     dtype, sms, stream);
+          const double with = aimicius::bench::graph_median_us(timer, [&] {
+                                for (int i = 0; i < layers; ++i) {
+                                  aimicius::kernels::decode_attention(lp[i], plan, ws.get(), stream);
+                                  follow.launch(i, lp[i].out);
+                                }
+                              }) / layers;
+          step_us = with - follow.graph_alone_us(timer);
+        }
+      }
+      const size_t same_bytes = static_cast<size_t>(kv_bytes(c)) / 64 * 64;
+      const double read_same_us =
+          others && same_bytes <= read_stream.max_bytes() ? read_stream.median_us(timer, same_bytes) : NAN;
+      const double gbs = kv_bytes(c) / us / 1e3;
+      std::printf("{\"kind\":\"decode\",\"shape\":\"%s\",\"n_q\":%d,\"n_k\":%d,\"n_v\":%d,\"d_k\":%d,\"d_v\":%d,"
+                  "\"batch\":%d,\"context\":%d,\"kernel\":\"%s\",\"warp_units\":%d,\"interleaved\":%d,\"splits\":%d,\"chunk\":%d,\"q_heads_per_block\":%d,"
+                  "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"kv_bytes\":%.0f,"
+                  "\"bandwidth_gbs\":%.1f,\"fraction_of_copy\":%.3f,\"fraction_of_read\":%.3f,"
+                  "\"two_pass_check\":\"%s\",\"two_pass_time_us\":%s,\"head_major_check\":\"%s\","
+                  "\"head_major_time_us\":%s,\"paged_check\":\"%s\",\"paged_time_us\":%s,"
+                  "\"read_same_bytes_us\":%s,\"graph_layers\":%d,\"graph_check\":\"%s\",\"graph_time_us\":%s,"
+                  "\"graph_read_same_bytes_us\":%s,\"step_mib\":%d,\"step_time_us\":%s}\n",
+                  s.name, s.n_q, s.n_k, s.n_v, s.d_k, s.d_v, batch, ctx, plan.tensor_cores ? "tensor_cores" : "two_pass",
+                  plan.warp_units ? 1 : 0, plan.interleaved ? 1 : 0, plan.splits, plan.chunk_tokens, plan.q_heads_per_block, passed ? "pass" : "FAIL", err, us,
+                  kv_bytes(c), gbs, gbs / copy_gbs, gbs / read_gbs, tpassed ? "pass" : "FAIL", json_number(tus).c_str(),
+                  hpassed ? "pass" : "FAIL", json_number(hus).c_str(), ppassed ? "pass" : "FAIL",
+                  json_number(pus).c_str(), json_number(read_same_us).c_str(), layers, gpassed ? "pass" : "FAIL",
+                  json_number(graph_us).c_str(), json_number(graph_read_us).c_str(), step_mib,
+                  json_number(step_us).c_str());
+      std::fflush(stdout);
+
+      // Planner tuning (tensor-core pass): the plan against every QB below the planner's and fixed
+      // chunk sizes where the goals are hardest (batch 1, batch 8 at 4k) and at 64 x 128k.
+      const bool sweep = sweeps && only.empty() && (batch == 1 || (batch == 8 && ctx == 4096) || (batch == 64 && ctx == 131072));
+      if (sweep) {
+        for (int qb : {0, 1, 2, 4})
+          for (int chunk : {0, 64, 128, 256, 512, 1024, 2048, 4096}) {
+            if (qb && s.n_q / s.n_k <= qb) continue;  // QB below the planner's (n_q / n_k) only
+            if (chunk * 4 > ctx * 2 || (qb && chunk)) continue;  // QB sweeps at the planned chunk only
+            const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {chunk, -1, qb});
+            Buffer sws(sp.workspace_bytes);
+            const double t = timer.median_us(
+                [&] { aimicius::kernels::decode_attention(pr.p, sp, sws.get(), stream); });
+            std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
+                        "\"planned\":%s,\"splits\":%d,\"q_heads_per_block\":%d,"
+                        "\"time_us\":%.1f,\"fraction_of_copy\":%.3f}\n",
+                        s.name, batch, ctx, sp.chunk_tokens, chunk ? "false" : "true", sp.splits,
+                        sp.q_heads_per_block, t,
+                        kv_bytes(c) / t / 1e3 / copy_gbs);
+          }
+        // One wave of k blocks per SM (k = 1..4) at the planner's QB: the planner fills every
+        // resident slot, and the 2026-12-04 sweep's best small-size plans used fewer blocks.
+        const int64_t units = static_cast<int64_t>(batch) * (s.n_q / plan.q_heads_per_block);
+        for (int k = 1; k <= 4; ++k) {
+          const int64_t splits = std::max<int64_t>(static_cast<int64_t>(k) * sms / units, 1);
+          const int chunk = std::max(static_cast<int>((ctx + splits - 1) / splits + 15) / 16 * 16, 64);
+          const auto sp = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, {chunk});
+          Buffer sws(sp.workspace_bytes);
+          const double t = timer.median_us([&] { aimicius::kernels::decode_attention(pr.p, sp, sws.get(), stream); });
+          std::printf("{\"kind\":\"sweep\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"chunk\":%d,"
+                      "\"planned\":false,\"blocks_per_sm\":%d,\"splits\":%d,\"q_heads_per_block\":%d,"
+                      "\"time_us\":%.1f,\"fraction_of_copy\":%.3f}\n",
+                      s.name, batch, ctx, sp.chunk_tokens, k, sp.splits, sp.q_heads_per_block, t,
+                      kv_bytes(c) / t / 1e3 / copy_gbs);
+        }
+        std::fflush(stdout);
+      }
+
+      if (only.empty() && s.n_k == 4 && batch <= 8 && ctx <= 32768) {
+        const int topk = 100;
+        const auto splan = aimicius::kernels::plan_selective_v(pr.p, ctx);
+        Buffer sws(splan.workspace_bytes), sel(static_cast<size_t>(batch) * s.n_q * topk * 4);
+        auto slaunch = [&] {
+          aimicius::kernels::selective_v(pr.p, topk, splan, sws.get(), static_cast<int32_t*>(sel.get()), stream);
+        };
+        slaunch();
+        ok(cudaStreamSynchronize(stream), "selective_v");
+        const double serr = check_sample(pr.p, ctx, static_cast<const int32_t*>(sel.get()), topk);
+        all_ok = all_ok && serr <= 1.0;
+        const double st = serr <= 1.0 ? timer.median_us(slaunch) : NAN;
+        std::printf("{\"kind\":\"selective\",\"shape\":\"%s\",\"batch\":%d,\"context\":%d,\"topk\":%d,"
+                    "\"check\":\"%s\",\"check_err_over_bound\":%.3g,\"time_us\":%.1f,\"full_attention_time_us\":%.1f}\n",
+                    s.name, batch, ctx, topk, serr <= 1.0 ? "pass" : "FAIL", serr, st, us);
+        std::fflush(stdout);
+      }
+    }
 
     for (const char* gqa : {"gqa_std", "gqa_d128"})
       for (const auto& [key, t] : times) {

@@ -70,6 +70,39 @@ detail::DecodeKernels kernels_for(const DecodeAttentionParams& p, int qb, detail
   return k;
 }
 
+// The tensor-core pass's split for units of qb Q heads: the chunk from the SM count and the
+// kernel's occupancy, a unit a warp as choose_decode_split picks it (warp_units -1) or as given
+// (0 or 1); and the blocks that plan launches.
+struct TensorCoreSplit {
+  SplitChoice choice;
+  int64_t blocks = 0;
+};
+TensorCoreSplit tensor_core_split(const DecodeAttentionParams& p, int qb, int len, int sm_count, int warp_units) {
+  const detail::DecodeKernels k = kernels_for(p, qb, detail::SplitKind::kTensorCore);
+  int occupancy = 0;
+  cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occupancy, k.split, k.split_threads, k.split_smem),
+             "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+  SplitPlanInput in;
+  in.context_tokens = len;
+  in.units = static_cast<int64_t>(std::max(p.batch, 1)) * (p.n_q / qb);
+  in.sm_count = sm_count;
+  in.blocks_per_sm = std::max(occupancy, 1);  // the same kernel either way
+  in.granule = detail::kMmaGranule;
+  in.min_chunk = detail::kMmaMinChunk;
+  const int64_t units = in.units;
+  TensorCoreSplit s;
+  if (warp_units == -1) {
+    const bool can = (p.n_q / qb) % detail::kMmaWarps == 0;
+    s.choice = choose_decode_split(in, can ? detail::kMmaWarps : 1);
+  } else {
+    s.choice.warp_units = warp_units == 1;
+    if (s.choice.warp_units) in.units /= detail::kMmaWarps, in.unit_weight = detail::kMmaWarps;
+    s.choice.chunk = choose_decode_chunk(in);
+  }
+  s.blocks = units * ((len + s.choice.chunk - 1) / s.choice.chunk) / (s.choice.warp_units ? detail::kMmaWarps : 1);
+  return s;
+}
+
 }  // namespace
 
 int current_device_sm_count() {
@@ -94,9 +127,14 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   };
   plan.q_heads_per_block = q_heads_per_block(p);
   const int qk = p.n_q / p.n_k;
-  if (options.q_heads_per_block <= 0 && plan.tensor_cores &&
-      choose_two_k_heads(p.d_k * 2, qk, p.batch, max_context_len) && valid_unit(p, 2 * qk, true) && fits(2 * qk))
-    plan.q_heads_per_block = 2 * qk;  // units of two K heads, where their slices fit
+  const int len = std::max(max_context_len, 1);
+  // Units of two K heads, where their slices fit and the planner's split for them keeps two blocks
+  // on every SM while one K head's keeps one (choose_two_k_heads).
+  if (options.q_heads_per_block <= 0 && plan.tensor_cores && two_k_heads_shape(p.d_k * 2, qk) &&
+      valid_unit(p, 2 * qk, true) && fits(2 * qk) && plan.q_heads_per_block == qk &&
+      choose_two_k_heads(tensor_core_split(p, qk, len, sm_count, -1).blocks,
+                         tensor_core_split(p, 2 * qk, len, sm_count, -1).blocks, sm_count))
+    plan.q_heads_per_block = 2 * qk;
   if (options.q_heads_per_block > 0) {
     const int qb = options.q_heads_per_block;
     if (!valid_unit(p, qb, plan.tensor_cores))
@@ -115,7 +153,6 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
       throw std::invalid_argument("plan_decode_attention: units of two K heads need the tensor-core pass, whose slices "
                                   "do not fit this GPU's shared memory for this shape");
   }
-  const int len = std::max(max_context_len, 1);
   const int qb = plan.q_heads_per_block;
   if (options.warp_units == 1) {
     if (!plan.tensor_cores || (p.n_q / qb) % detail::kMmaWarps)
@@ -127,26 +164,9 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
     if (options.chunk_tokens > 0) {
       plan.chunk_tokens = round_up(options.chunk_tokens, detail::kMmaGranule);
     } else {
-      const detail::DecodeKernels k = kernels_for(p, qb, detail::SplitKind::kTensorCore);
-      int occupancy = 0;
-      cuda_check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&occupancy, k.split, k.split_threads, k.split_smem),
-                 "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
-      SplitPlanInput in;
-      in.context_tokens = len;
-      in.units = static_cast<int64_t>(std::max(p.batch, 1)) * (p.n_q / qb);
-      in.sm_count = sm_count;
-      in.blocks_per_sm = std::max(occupancy, 1);  // the same kernel either way
-      in.granule = detail::kMmaGranule;
-      in.min_chunk = detail::kMmaMinChunk;
-      if (options.warp_units == -1) {
-        const bool can = (p.n_q / qb) % detail::kMmaWarps == 0;
-        const SplitChoice choice = choose_decode_split(in, can ? detail::kMmaWarps : 1);
-        plan.chunk_tokens = choice.chunk;
-        plan.warp_units = choice.warp_units;
-      } else {
-        if (plan.warp_units) in.units /= detail::kMmaWarps, in.unit_weight = detail::kMmaWarps;
-        plan.chunk_tokens = choose_decode_chunk(in);
-      }
+      const SplitChoice choice = tensor_core_split(p, qb, len, sm_count, options.warp_units).choice;
+      plan.chunk_tokens = choice.chunk;
+      plan.warp_units = choice.warp_units;
     }
   } else {
     const int max_chunk = detail::max_score_floats(qb) / qb;

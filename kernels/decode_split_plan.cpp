@@ -69,8 +69,11 @@ bool choose_interleaved_splits(int v_heads_per_unit, int64_t splits, int chunk) 
   return v_heads_per_unit > 1 && splits >= 4 && chunk >= 512;
 }
 
-bool choose_two_k_heads(int k_row_bytes, int q_per_k, int batch, int64_t max_context) {
-  return k_row_bytes == 128 && q_per_k == 2 && batch >= 8 && int64_t{batch} * max_context >= kTwoKHeadsMinTokens;
+bool two_k_heads_shape(int k_row_bytes, int q_per_k) { return k_row_bytes == 128 && q_per_k == 2; }
+
+bool choose_two_k_heads(int64_t one_k_head_blocks, int64_t two_k_head_blocks, int sm_count) {
+  const int64_t two_an_sm = 2 * int64_t{sm_count};
+  return two_k_head_blocks >= two_an_sm && one_k_head_blocks < two_an_sm;
 }
 
 std::string describe_decode_split(const SplitSummary& s) {

@@ -62,21 +62,24 @@ SplitChoice choose_decode_split(const SplitPlanInput& in, int warps);
 // with one V head a unit (GQA: -0.7..+0.8%), so it is taken in the first case only.
 bool choose_interleaved_splits(int v_heads_per_unit, int64_t splits, int chunk);
 
-// Whether a unit of the tensor-core pass takes the Q heads of two adjacent K heads (QB = 2 x
-// q_per_k, DecodePlanOptions::q_heads_per_block) rather than one K head's. A token's row of one K
+// Whether a unit of the tensor-core pass may take the Q heads of two adjacent K heads (QB = 2 x
+// q_per_k, DecodePlanOptions::q_heads_per_block) rather than one K head's: a token's row of one K
 // head is k_row_bytes long; two adjacent heads' rows are contiguous in the runtime's token-major
-// cache, so the unit's copies read them together. Measured (docs/PERFORMANCE.md, sessions 50-51):
-// GQA STD (128-byte rows, 2 Q heads a K head) timed alone on an H200 is 1.2-7.3% faster from batch 8
-// x 32k and at batch 64 (8 / 32k -6.2%, 8 / 128k -7.3%, batch 64 -1.2..-1.4%), but at 8 / 4k not
-// faster (+0.1..+0.7%), and on an H100 two K heads cost STD's whole decode step 3.0% at batch 8 /
-// 2k (one split of 2,176 tokens becomes two). At batch 1 the plan for two K heads flips between 16
-// splits (128 blocks: 14-17% slower in the attention-only graph on both cards) and 33 (264 blocks:
-// the H100's 32k step 2.4% faster) on a few tokens of capacity. GQA d128 (256-byte rows) is up to
-// 2.2% slower. So two K heads are taken for 128-byte rows shared by 2 Q heads from batch 8 when the
-// batch's planned tokens (batch x max_context) reach kTwoKHeadsMinTokens, the cells where every
-// timing agrees.
-constexpr int64_t kTwoKHeadsMinTokens = int64_t{8} * 32768;
-bool choose_two_k_heads(int k_row_bytes, int q_per_k, int batch, int64_t max_context);
+// cache, so the unit's copies read them together. Only GQA STD's shape (128-byte rows shared by 2
+// Q heads) gained: GQA d128 (256-byte rows) was up to 2.2% slower (docs/PERFORMANCE.md, session 50).
+bool two_k_heads_shape(int k_row_bytes, int q_per_k);
+
+// Whether such a shape takes two K heads a unit, from the blocks the planner's split launches for
+// each unit (choose_decode_split on the kernel's occupancy): where two K heads keep two blocks on
+// every SM (two_k_head_blocks >= 2 x SMs) while one K head keeps fewer. Every decode-step timing
+// agrees (docs/PERFORMANCE.md, sessions 51-52): two K heads made STD's step faster where their plan
+// had two blocks an SM (batch 1 / 32k, 264 blocks against 128: -2.4% on an H100; batch 1 / 128k,
+// 264 against 132: -3.4%), and slower or no faster where it had one, as one K head's did (batch 8
+// / 2k +3.0%, batch 8 / 32k +6.3% on an H100; batch 1 / 32k at exactly 32,768 tokens, 128 blocks:
+// +14% in the attention-only graph on both cards). The H200's timings of single launches found
+// two K heads faster at batch 8 from 32k (-6.2..-7.3%) and batch 64 (-1.2%), but single launches
+// also disagreed with the H100's step at 1 / 128k (+1.1% alone), so the steps decide.
+bool choose_two_k_heads(int64_t one_k_head_blocks, int64_t two_k_head_blocks, int sm_count);
 
 // A plan's cut of one decode step's attention, in the words `bench generate` prints (e.g. "units of
 // 4 Q heads (2 K heads), 33 splits of 1008 tokens, 264 blocks"), so that the step can be matched to

@@ -107,24 +107,45 @@ TEST(DecodeSplitPlan, InterleavesWhereTheH100AbFoundItFaster) {
   EXPECT_FALSE(choose_interleaved_splits(1, 33, 3984));  // GQA d64 1 / 128k: +0.8%
 }
 
-// Sessions 50-51: units of two K heads for GQA STD (128-byte rows, 2 Q heads a K head) from batch 8
-// x 32k planned tokens (timed alone on an H200: 8 / 32k -6.2%, 8 / 128k -7.3%, 64 / 4k..128k
-// -1.2..-1.4%), not at batch 8 with short contexts (8 / 4k alone +0.4% on the H200, +6% on an H100;
-// the H100's batch-8 / 2k decode step +3.0%), not at batch 1 (its plan for two K heads flips between
-// 16 and 33 splits on a few tokens of capacity: +14-17% and -2.4%), not for d128 (256-byte rows: up
-// to 2.2% slower) nor DiffQKV (8 Q heads a K head: two K heads would need 16 Q rows).
-TEST(DecodeSplitPlan, TakesTwoKHeadsAUnitWhereEveryTimingFoundItFaster) {
-  EXPECT_TRUE(choose_two_k_heads(64 * 2, 2, 8, 32768));    // GQA STD, bf16 / fp16: 8 / 32k
-  EXPECT_TRUE(choose_two_k_heads(64 * 2, 2, 8, 131072));
-  EXPECT_TRUE(choose_two_k_heads(64 * 2, 2, 64, 4096));    // 64 / 4k
-  EXPECT_FALSE(choose_two_k_heads(64 * 2, 2, 8, 2176));    // 8 / 2k: the H100's step 3% slower
-  EXPECT_FALSE(choose_two_k_heads(64 * 2, 2, 8, 4096));    // 8 / 4k: no faster alone on either card
-  EXPECT_FALSE(choose_two_k_heads(64 * 2, 2, 8, 32767));   // just below 8 x 32k tokens
-  EXPECT_FALSE(choose_two_k_heads(64 * 2, 2, 1, 1 << 20)); // batch 1, however long
-  EXPECT_FALSE(choose_two_k_heads(128 * 2, 4, 64, 4096));  // GQA d128
-  EXPECT_FALSE(choose_two_k_heads(64 * 2, 8, 64, 4096));   // DiffQKV
-  EXPECT_FALSE(choose_two_k_heads(64 * 2, 1, 64, 4096));   // MHA: QB 2 is below the kernels' units of two K heads
-  EXPECT_FALSE(choose_two_k_heads(128 * 2, 2, 64, 4096));  // 256-byte rows
+// Blocks the planner's split launches for GQA STD (32 Q heads, 2 a K head) with units of qb Q
+// heads, at the occupancies its kernels have on 132-SM H100s and H200s (one K head a unit 3 blocks
+// an SM, two K heads 2), as plan_decode_attention computes them.
+int64_t std_blocks(int batch, int64_t context, int qb) {
+  const int64_t units = int64_t{batch} * (32 / qb);
+  const SplitChoice c = choose_decode_split(input(context, units, qb == 2 ? 3 : 2), (32 / qb) % 4 == 0 ? 4 : 1);
+  return units * splits_of(context, c.chunk) / (c.warp_units ? 4 : 1);
+}
+
+bool std_takes_two_k_heads(int batch, int64_t context) {
+  return choose_two_k_heads(std_blocks(batch, context, 2), std_blocks(batch, context, 4), kH200Sms);
+}
+
+// Units of two K heads, where every decode-step timing found them faster (sessions 51-52): STD's
+// plans for two K heads with two blocks an SM, against one K head's one.
+TEST(DecodeSplitPlan, TakesTwoKHeadsAUnitWhereEveryStepTimingFoundItFaster) {
+  EXPECT_TRUE(two_k_heads_shape(64 * 2, 2));    // GQA STD, bf16 / fp16
+  EXPECT_FALSE(two_k_heads_shape(128 * 2, 4));  // GQA d128: up to 2.2% slower
+  EXPECT_FALSE(two_k_heads_shape(64 * 2, 8));   // DiffQKV: two K heads would need 16 Q rows
+  EXPECT_FALSE(two_k_heads_shape(64 * 2, 1));   // MHA: QB 2 is below the kernels' units of two K heads
+  // Batch 1 / 32k as a step plans it (32,768 + 128 new tokens): 264 blocks against 128, the H100's
+  // step -2.4%; at 128k (131,072 tokens of capacity) 264 against 132, -3.4%.
+  EXPECT_EQ(std_blocks(1, 32896, 4), 264);
+  EXPECT_EQ(std_blocks(1, 32896, 2), 128);
+  EXPECT_TRUE(std_takes_two_k_heads(1, 32896));
+  EXPECT_TRUE(std_takes_two_k_heads(1, 65536));
+  EXPECT_TRUE(std_takes_two_k_heads(1, 131072));
+  // One block an SM for two K heads: at exactly 32,768 tokens (+14% in the attention-only graph),
+  // at 4k (+7% there), at batch 8 / 2k (the H100's step +3.0%) and batch 8 / 32k (+6.3%).
+  EXPECT_EQ(std_blocks(1, 32768, 4), 128);
+  EXPECT_FALSE(std_takes_two_k_heads(1, 32768));
+  EXPECT_FALSE(std_takes_two_k_heads(1, 4096));
+  EXPECT_FALSE(std_takes_two_k_heads(8, 2176));
+  EXPECT_FALSE(std_takes_two_k_heads(8, 32896));
+  EXPECT_FALSE(std_takes_two_k_heads(64, 4096));
+  // The rule itself: two blocks an SM for two K heads, fewer for one.
+  EXPECT_TRUE(choose_two_k_heads(263, 264, 132));
+  EXPECT_FALSE(choose_two_k_heads(264, 264, 132));
+  EXPECT_FALSE(choose_two_k_heads(128, 263, 132));
 }
 
 // Whatever it takes, a unit a warp never has more splits, and covers the context in whole granules.

@@ -89,7 +89,6 @@ TensorCoreSplit tensor_core_split(const DecodeAttentionParams& p, int qb, int le
   in.blocks_per_sm = std::max(occupancy, 1);  // the same kernel either way
   in.granule = detail::kMmaGranule;
   in.min_chunk = detail::kMmaMinChunk;
-  const int64_t units = in.units;
   TensorCoreSplit s;
   if (warp_units == -1) {
     const bool can = (p.n_q / qb) % detail::kMmaWarps == 0;
@@ -99,7 +98,8 @@ TensorCoreSplit tensor_core_split(const DecodeAttentionParams& p, int qb, int le
     if (s.choice.warp_units) in.units /= detail::kMmaWarps, in.unit_weight = detail::kMmaWarps;
     s.choice.chunk = choose_decode_chunk(in);
   }
-  s.blocks = units * ((len + s.choice.chunk - 1) / s.choice.chunk) / (s.choice.warp_units ? detail::kMmaWarps : 1);
+  s.blocks = split_blocks(std::max(p.batch, 1), p.n_q, qb, (len + s.choice.chunk - 1) / s.choice.chunk,
+                          s.choice.warp_units, detail::kMmaWarps);
   return s;
 }
 

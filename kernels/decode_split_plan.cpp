@@ -69,6 +69,10 @@ bool choose_interleaved_splits(int v_heads_per_unit, int64_t splits, int chunk) 
   return v_heads_per_unit > 1 && splits >= 4 && chunk >= 512;
 }
 
+int64_t split_blocks(int64_t batch, int n_q, int q_heads_per_block, int64_t splits, bool warp_units, int warps) {
+  return batch * (n_q / q_heads_per_block) * splits / (warp_units ? warps : 1);
+}
+
 bool two_k_heads_shape(int k_row_bytes, int q_per_k) { return k_row_bytes == 128 && q_per_k == 2; }
 
 bool choose_two_k_heads(int64_t one_k_head_blocks, int64_t two_k_head_blocks, int sm_count) {
@@ -83,8 +87,7 @@ std::string describe_decode_split(const SplitSummary& s) {
   std::string k_heads = s.q_heads_per_block > s.q_per_k    ? std::to_string(s.q_heads_per_block / s.q_per_k) + " K heads"
                         : s.q_heads_per_block == s.q_per_k ? "1 K head"
                                                            : "part of 1 K head";
-  const int64_t units = s.batch * (s.n_q / s.q_heads_per_block);
-  const int64_t blocks = units * s.splits / (s.warp_units ? s.warps : 1);
+  const int64_t blocks = split_blocks(s.batch, s.n_q, s.q_heads_per_block, s.splits, s.warp_units, s.warps);
   std::string out = "units of " + std::to_string(s.q_heads_per_block) + " Q heads (" + k_heads + "), " +
                     std::to_string(s.splits) + (s.splits == 1 ? " split of " : " splits of ") +
                     std::to_string(s.chunk_tokens) + " tokens, " + std::to_string(blocks) + " blocks";

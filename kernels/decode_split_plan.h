@@ -62,6 +62,10 @@ SplitChoice choose_decode_split(const SplitPlanInput& in, int warps);
 // with one V head a unit (GQA: -0.7..+0.8%), so it is taken in the first case only.
 bool choose_interleaved_splits(int v_heads_per_unit, int64_t splits, int chunk);
 
+// Blocks a plan launches for a step: batch x (n_q / QB) units over `splits` chunks, a unit a block
+// or `warps` units a block (DecodePlan::warp_units).
+int64_t split_blocks(int64_t batch, int n_q, int q_heads_per_block, int64_t splits, bool warp_units, int warps);
+
 // Whether a unit of the tensor-core pass may take the Q heads of two adjacent K heads (QB = 2 x
 // q_per_k, DecodePlanOptions::q_heads_per_block) rather than one K head's: a token's row of one K
 // head is k_row_bytes long; two adjacent heads' rows are contiguous in the runtime's token-major

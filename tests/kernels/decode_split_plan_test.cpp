@@ -113,7 +113,7 @@ TEST(DecodeSplitPlan, InterleavesWhereTheH100AbFoundItFaster) {
 int64_t std_blocks(int batch, int64_t context, int qb) {
   const int64_t units = int64_t{batch} * (32 / qb);
   const SplitChoice c = choose_decode_split(input(context, units, qb == 2 ? 3 : 2), (32 / qb) % 4 == 0 ? 4 : 1);
-  return units * splits_of(context, c.chunk) / (c.warp_units ? 4 : 1);
+  return split_blocks(batch, 32, qb, splits_of(context, c.chunk), c.warp_units, 4);
 }
 
 bool std_takes_two_k_heads(int batch, int64_t context) {

@@ -168,7 +168,11 @@ std::vector<Config> configs_to_time(const std::string& only) {
   if (b == std::string::npos) throw std::invalid_argument(why + "expected SHAPE:BATCH:CONTEXT");
   const std::string shape = only.substr(0, a);
   const auto it = std::find_if(std::begin(kShapes), std::end(kShapes), [&](const ShapeSpec& s) { return shape == s.name; });
-  if (it == std::end(kShapes)) throw std::invalid_argument(why + "no shape " + shape + " (diffqkv_sigma, gqa_std, gqa_d128)");
+  if (it == std::end(kShapes)) {
+    std::string names;
+    for (const ShapeSpec& s : kShapes) names += (names.empty() ? "" : ", ") + std::string(s.name);
+    throw std::invalid_argument(why + "no shape " + shape + " (" + names + ")");
+  }
   const std::string bs = only.substr(a + 1, b - a - 1), cs = only.substr(b + 1);
   const bool digits = !bs.empty() && !cs.empty() && bs.size() < 7 && cs.size() < 9 &&
                       (bs + cs).find_first_not_of("0123456789") == std::string::npos;

@@ -211,7 +211,7 @@ TEST(DecodeAttention, UnitsOfTwoKHeadsMatchReference) {
     DecodePlanOptions o;
     o.q_heads_per_block = qb;
     const DecodePlan plan = plan_decode_attention(p, planned, sms, o);
-    return int64_t{p.batch} * (p.n_q / qb) * plan.splits / (plan.warp_units ? 4 : 1);
+    return split_blocks(p.batch, p.n_q, qb, plan.splits, plan.warp_units, 4);
   };
   for (const auto& [batch, planned] :
        {std::pair{1, 32768}, std::pair{1, 32896}, std::pair{1, 65536}, std::pair{8, 2000}, std::pair{8, 32896}}) {

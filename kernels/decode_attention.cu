@@ -72,10 +72,10 @@ detail::DecodeKernels kernels_for(const DecodeAttentionParams& p, int qb, detail
 
 // The tensor-core pass's split for units of qb Q heads: the chunk from the SM count and the
 // kernel's occupancy, a unit a warp as choose_decode_split picks it (warp_units -1) or as given
-// (0 or 1); and the blocks that plan launches.
+// (0 or 1); and its splits and the blocks that plan launches.
 struct TensorCoreSplit {
   SplitChoice choice;
-  int64_t blocks = 0;
+  SplitCut cut;
 };
 TensorCoreSplit tensor_core_split(const DecodeAttentionParams& p, int qb, int len, int sm_count, int warp_units) {
   const detail::DecodeKernels k = kernels_for(p, qb, detail::SplitKind::kTensorCore);
@@ -98,8 +98,8 @@ TensorCoreSplit tensor_core_split(const DecodeAttentionParams& p, int qb, int le
     if (s.choice.warp_units) in.units /= detail::kMmaWarps, in.unit_weight = detail::kMmaWarps;
     s.choice.chunk = choose_decode_chunk(in);
   }
-  s.blocks = split_blocks(std::max(p.batch, 1), p.n_q, qb, (len + s.choice.chunk - 1) / s.choice.chunk,
-                          s.choice.warp_units, detail::kMmaWarps);
+  s.cut.splits = (len + s.choice.chunk - 1) / s.choice.chunk;
+  s.cut.blocks = split_blocks(std::max(p.batch, 1), p.n_q, qb, s.cut.splits, s.choice.warp_units, detail::kMmaWarps);
   return s;
 }
 
@@ -128,12 +128,12 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   plan.q_heads_per_block = q_heads_per_block(p);
   const int qk = p.n_q / p.n_k;
   const int len = std::max(max_context_len, 1);
-  // Units of two K heads, where their slices fit and the planner's split for them keeps two blocks
-  // on every SM while one K head's keeps one (choose_two_k_heads).
+  // Units of two K heads, where their slices fit, unless the planner's split for them adds splits
+  // to one K head's without adding blocks (choose_two_k_heads).
   if (options.q_heads_per_block <= 0 && plan.tensor_cores && two_k_heads_shape(p.d_k * 2, qk) &&
       valid_unit(p, 2 * qk, true) && fits(2 * qk) && plan.q_heads_per_block == qk &&
-      choose_two_k_heads(tensor_core_split(p, qk, len, sm_count, -1).blocks,
-                         tensor_core_split(p, 2 * qk, len, sm_count, -1).blocks, sm_count))
+      choose_two_k_heads(tensor_core_split(p, qk, len, sm_count, -1).cut,
+                         tensor_core_split(p, 2 * qk, len, sm_count, -1).cut))
     plan.q_heads_per_block = 2 * qk;
   if (options.q_heads_per_block > 0) {
     const int qb = options.q_heads_per_block;

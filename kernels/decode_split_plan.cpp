@@ -75,9 +75,8 @@ int64_t split_blocks(int64_t batch, int n_q, int q_heads_per_block, int64_t spli
 
 bool two_k_heads_shape(int k_row_bytes, int q_per_k) { return k_row_bytes == 128 && q_per_k == 2; }
 
-bool choose_two_k_heads(int64_t one_k_head_blocks, int64_t two_k_head_blocks, int sm_count) {
-  const int64_t two_an_sm = 2 * int64_t{sm_count};
-  return two_k_head_blocks >= two_an_sm && one_k_head_blocks < two_an_sm;
+bool choose_two_k_heads(const SplitCut& one_k_head, const SplitCut& two_k_heads) {
+  return two_k_heads.splits <= one_k_head.splits || two_k_heads.blocks > one_k_head.blocks;
 }
 
 std::string describe_decode_split(const SplitSummary& s) {

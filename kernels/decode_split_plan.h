@@ -73,17 +73,27 @@ int64_t split_blocks(int64_t batch, int n_q, int q_heads_per_block, int64_t spli
 // Q heads) gained: GQA d128 (256-byte rows) was up to 2.2% slower (docs/PERFORMANCE.md, session 50).
 bool two_k_heads_shape(int k_row_bytes, int q_per_k);
 
-// Whether such a shape takes two K heads a unit, from the blocks the planner's split launches for
-// each unit (choose_decode_split on the kernel's occupancy): where two K heads keep two blocks on
-// every SM (two_k_head_blocks >= 2 x SMs) while one K head keeps fewer. Every decode-step timing
-// agrees (docs/PERFORMANCE.md, sessions 51-52): two K heads made STD's step faster where their plan
-// had two blocks an SM (batch 1 / 32k, 264 blocks against 128: -2.4% on an H100; batch 1 / 128k,
-// 264 against 132: -3.4%), and slower or no faster where it had one, as one K head's did (batch 8
-// / 2k +3.0%, batch 8 / 32k +6.3% on an H100; batch 1 / 32k at exactly 32,768 tokens, 128 blocks:
-// +14% in the attention-only graph on both cards). The H200's timings of single launches found
-// two K heads faster at batch 8 from 32k (-6.2..-7.3%) and batch 64 (-1.2%), but single launches
-// also disagreed with the H100's step at 1 / 128k (+1.1% alone), so the steps decide.
-bool choose_two_k_heads(int64_t one_k_head_blocks, int64_t two_k_head_blocks, int sm_count);
+// A split as the planner cut it for one unit size: how many chunks each unit's context is cut into
+// and the blocks that launches (split_blocks).
+struct SplitCut {
+  int64_t splits = 1, blocks = 1;
+};
+
+// Whether such a shape takes two K heads a unit, from the planner's split for each unit size
+// (choose_decode_split on the kernel's occupancy): two K heads unless their plan cuts the context
+// into more splits than one K head's without launching more blocks. Halving the units, the planner
+// either keeps the splits (batch 16 to 64: one split either way) or adds splits; added splits paid
+// only where they added blocks, even 132 against 128 (the SMs the one-K-head plan left idle). Every
+// decode-step timing agrees (STD-1.5B on an H100, docs/PERFORMANCE.md, sessions 51-53). Two K
+// heads were faster with as many splits or fewer (batch 1 / 128k -3.4%; batch 16 / 16k -0.8%;
+// batch 64 / 4k -0.8%, 64 / 8k -2.0%; batch 32 / 4k a tie) and with more splits over more blocks
+// (batch 1 / 32,896 tokens, 264 blocks against 128: -2.4%; batch 2 / 128k, 132 against 128:
+// -1.0%, -1.3%). They were slower with more splits over the same blocks (batch 4 / 32k +1.0%, batch
+// 8 / 2k +3.0%, 8 / 32k +6.3..+8.1%; batch 1 / 4k and 1 / 32,768 tokens in the attention-only
+// graph: +7%, +14%). The H200's single launches, timed alone, found two K heads faster at batch 8
+// from 32k too, but timing alone disagreed with the step at 1 / 128k (+1.1% alone, -3.4% in the
+// step), so the steps decide.
+bool choose_two_k_heads(const SplitCut& one_k_head, const SplitCut& two_k_heads);
 
 // A plan's cut of one decode step's attention, in the words `bench generate` prints (e.g. "units of
 // 4 Q heads (2 K heads), 33 splits of 1008 tokens, 264 blocks"), so that the step can be matched to

@@ -203,27 +203,27 @@ TEST(DecodeAttention, UnitsOfTwoKHeadsMatchReference) {
     }
   EXPECT_EQ(taken, 6) << "STD, d 128 and d_k 64 / d_v 128 with two V heads, in two dtypes";
   // The planner's own choice (kernels/decode_split_plan.h, choose_two_k_heads): STD takes two K
-  // heads where their plan launches two blocks an SM and one K head's fewer. The contexts are short
-  // (a cache of 2,000 tokens a slot); the plan is for `planned` tokens, as a runtime plan for a
-  // longer capacity serves shorter contexts. On 132 SMs (H100, H200): batch 1 at 32,896 and 65,536
-  // tokens take them; batch 1 at 32,768 and batch 8 do not.
-  auto blocks = [&](const DecodeAttentionParams& p, int planned, int qb) {
+  // heads unless their plan adds splits to one K head's without adding blocks. The contexts
+  // are short (a cache of 2,000 tokens a slot); the plan is for `planned` tokens, as a runtime plan
+  // for a longer capacity serves shorter contexts. On 132 SMs (H100, H200): batch 1 at 32,896 and
+  // 65,536 tokens and batch 16 take them; batch 1 at 32,768 and batch 8 do not.
+  auto cut = [&](const DecodeAttentionParams& p, int planned, int qb) {
     DecodePlanOptions o;
     o.q_heads_per_block = qb;
     const DecodePlan plan = plan_decode_attention(p, planned, sms, o);
-    return split_blocks(p.batch, p.n_q, qb, plan.splits, plan.warp_units, 4);
+    return SplitCut{plan.splits, split_blocks(p.batch, p.n_q, qb, plan.splits, plan.warp_units, 4)};
   };
-  for (const auto& [batch, planned] :
-       {std::pair{1, 32768}, std::pair{1, 32896}, std::pair{1, 65536}, std::pair{8, 2000}, std::pair{8, 32896}}) {
+  for (const auto& [batch, planned] : {std::pair{1, 32768}, std::pair{1, 32896}, std::pair{1, 65536},
+                                       std::pair{8, 2000}, std::pair{8, 32896}, std::pair{16, 4224}}) {
     SCOPED_TRACE("planned for " + std::to_string(planned) + " tokens, batch " + std::to_string(batch));
     std::vector<int32_t> lens(batch, 1500);
     lens[0] = 2000, lens[batch - 1] = 17;
     Problem pr;
     testing::make_problem(pr, DType::kBF16, {32, 16, 16, 64, 64}, lens, {}, batch, 2000);
-    const bool two = choose_two_k_heads(blocks(pr.device, planned, 2), blocks(pr.device, planned, 4), sms);
+    const bool two = choose_two_k_heads(cut(pr.device, planned, 2), cut(pr.device, planned, 4));
     EXPECT_EQ(plan_decode_attention(pr.device, planned, sms).q_heads_per_block, two ? 4 : 2);
     if (sms == 132) {
-      EXPECT_EQ(two, batch == 1 && planned != 32768);
+      EXPECT_EQ(two, batch == 16 || (batch == 1 && planned != 32768));
     }
     EXPECT_EQ(run_and_compare(pr, {}, planned), "");
   }

@@ -107,45 +107,62 @@ TEST(DecodeSplitPlan, InterleavesWhereTheH100AbFoundItFaster) {
   EXPECT_FALSE(choose_interleaved_splits(1, 33, 3984));  // GQA d64 1 / 128k: +0.8%
 }
 
-// Blocks the planner's split launches for GQA STD (32 Q heads, 2 a K head) with units of qb Q
-// heads, at the occupancies its kernels have on 132-SM H100s and H200s (one K head a unit 3 blocks
-// an SM, two K heads 2), as plan_decode_attention computes them.
-int64_t std_blocks(int batch, int64_t context, int qb) {
+// The planner's split for GQA STD (32 Q heads, 2 a K head) with units of qb Q heads, at the
+// occupancies its kernels have on 132-SM H100s and H200s (one K head a unit 3 blocks an SM, two K
+// heads 2), as plan_decode_attention computes them.
+SplitCut std_cut(int batch, int64_t context, int qb) {
   const int64_t units = int64_t{batch} * (32 / qb);
   const SplitChoice c = choose_decode_split(input(context, units, qb == 2 ? 3 : 2), (32 / qb) % 4 == 0 ? 4 : 1);
-  return split_blocks(batch, 32, qb, splits_of(context, c.chunk), c.warp_units, 4);
+  const int64_t splits = splits_of(context, c.chunk);
+  return {splits, split_blocks(batch, 32, qb, splits, c.warp_units, 4)};
 }
 
 bool std_takes_two_k_heads(int batch, int64_t context) {
-  return choose_two_k_heads(std_blocks(batch, context, 2), std_blocks(batch, context, 4), kH200Sms);
+  return choose_two_k_heads(std_cut(batch, context, 2), std_cut(batch, context, 4));
 }
 
-// Units of two K heads, where every decode-step timing found them faster (sessions 51-52): STD's
-// plans for two K heads with two blocks an SM, against one K head's one.
+// Units of two K heads, where every decode-step timing found them faster (sessions 51-53, STD-1.5B
+// on an H100; a step of C prompt tokens plans C + 128 rounded to 64): two K heads cutting no more
+// splits than one K head, or more splits over more blocks.
 TEST(DecodeSplitPlan, TakesTwoKHeadsAUnitWhereEveryStepTimingFoundItFaster) {
   EXPECT_TRUE(two_k_heads_shape(64 * 2, 2));    // GQA STD, bf16 / fp16
   EXPECT_FALSE(two_k_heads_shape(128 * 2, 4));  // GQA d128: up to 2.2% slower
   EXPECT_FALSE(two_k_heads_shape(64 * 2, 8));   // DiffQKV: two K heads would need 16 Q rows
   EXPECT_FALSE(two_k_heads_shape(64 * 2, 1));   // MHA: QB 2 is below the kernels' units of two K heads
-  // Batch 1 / 32k as a step plans it (32,768 + 128 new tokens): 264 blocks against 128, the H100's
-  // step -2.4%; at 128k (131,072 tokens of capacity) 264 against 132, -3.4%.
-  EXPECT_EQ(std_blocks(1, 32896, 4), 264);
-  EXPECT_EQ(std_blocks(1, 32896, 2), 128);
-  EXPECT_TRUE(std_takes_two_k_heads(1, 32896));
-  EXPECT_TRUE(std_takes_two_k_heads(1, 65536));
+  // As many splits or fewer: batch 1 / 128k (33 either way, the step -3.4%), batch 16 / 16k and
+  // batch 64 / 4k (one split either way: -0.8%, -0.8%), 64 / 8k (1 against 5: -2.0%).
+  EXPECT_EQ(std_cut(64, 8320, 4).splits, 1);
+  EXPECT_EQ(std_cut(64, 8320, 2).splits, 5);
   EXPECT_TRUE(std_takes_two_k_heads(1, 131072));
-  // One block an SM for two K heads: at exactly 32,768 tokens (+14% in the attention-only graph),
-  // at 4k (+7% there), at batch 8 / 2k (the H100's step +3.0%) and batch 8 / 32k (+6.3%).
-  EXPECT_EQ(std_blocks(1, 32768, 4), 128);
+  EXPECT_TRUE(std_takes_two_k_heads(16, 16512));
+  EXPECT_TRUE(std_takes_two_k_heads(64, 4224));
+  EXPECT_TRUE(std_takes_two_k_heads(64, 8320));
+  // More splits over more blocks: batch 1 / 32k as a step plans it (32,896 tokens), 33 splits and
+  // 264 blocks against 8 and 128: -2.4%; batch 2 / 128k, 33 splits and 132 blocks (every SM)
+  // against 16 and 128: -1.0%, -1.3%.
+  EXPECT_EQ(std_cut(1, 32896, 4).blocks, 264);
+  EXPECT_EQ(std_cut(1, 32896, 2).blocks, 128);
+  EXPECT_TRUE(std_takes_two_k_heads(1, 32896));
+  EXPECT_EQ(std_cut(2, 131072, 4).blocks, 132);
+  EXPECT_EQ(std_cut(2, 131072, 2).blocks, 128);
+  EXPECT_TRUE(std_takes_two_k_heads(2, 131072));
+  // Twice the splits over the same blocks: at exactly 32,768 tokens (+14% in the attention-only
+  // graph), at 4k (+7% there), at batch 4 / 32k (the step +1.0%), batch 8 / 2k (+3.0%) and batch
+  // 8 / 32k (+6.3..+8.1%).
+  EXPECT_EQ(std_cut(1, 32768, 4).blocks, 128);
+  EXPECT_EQ(std_cut(8, 32896, 4).splits, 2);
   EXPECT_FALSE(std_takes_two_k_heads(1, 32768));
   EXPECT_FALSE(std_takes_two_k_heads(1, 4096));
+  EXPECT_FALSE(std_takes_two_k_heads(4, 32896));
   EXPECT_FALSE(std_takes_two_k_heads(8, 2176));
   EXPECT_FALSE(std_takes_two_k_heads(8, 32896));
-  EXPECT_FALSE(std_takes_two_k_heads(64, 4096));
-  // The rule itself: two blocks an SM for two K heads, fewer for one.
-  EXPECT_TRUE(choose_two_k_heads(263, 264, 132));
-  EXPECT_FALSE(choose_two_k_heads(264, 264, 132));
-  EXPECT_FALSE(choose_two_k_heads(128, 263, 132));
+  EXPECT_TRUE(std_takes_two_k_heads(32, 4224));  // one split either way: a tie in the step
+  // The rule itself.
+  EXPECT_TRUE(choose_two_k_heads({5, 5120}, {1, 128}));
+  EXPECT_TRUE(choose_two_k_heads({33, 132}, {33, 264}));
+  EXPECT_TRUE(choose_two_k_heads({8, 128}, {33, 129}));
+  EXPECT_FALSE(choose_two_k_heads({8, 128}, {33, 128}));
+  EXPECT_FALSE(choose_two_k_heads({1, 128}, {2, 128}));
 }
 
 // Whatever it takes, a unit a warp never has more splits, and covers the context in whole granules.

@@ -129,34 +129,41 @@ TEST(DecodeSplitPlan, TakesTwoKHeadsAUnitWhereEveryStepTimingFoundItFaster) {
   EXPECT_FALSE(two_k_heads_shape(128 * 2, 4));  // GQA d128: up to 2.2% slower
   EXPECT_FALSE(two_k_heads_shape(64 * 2, 8));   // DiffQKV: two K heads would need 16 Q rows
   EXPECT_FALSE(two_k_heads_shape(64 * 2, 1));   // MHA: QB 2 is below the kernels' units of two K heads
-  // As many splits or fewer: batch 1 / 128k (33 either way, the step -3.4%), batch 16 / 16k and
-  // batch 64 / 4k (one split either way: -0.8%, -0.8%), 64 / 8k (1 against 5: -2.0%).
+  // Each step cell measured (device ms a step, two K heads against one) with the cut that decides
+  // it: as many splits or fewer for two K heads, or more splits over more blocks, take them; more
+  // splits over the same blocks do not.
+  struct Cell {
+    int batch;
+    int64_t planned;  // tokens of capacity the step plans for
+    bool two;
+    const char* measured;
+  };
+  for (const Cell& c : {
+           Cell{1, 131072, true, "33 splits either way: -3.4%"},
+           Cell{16, 16512, true, "one split either way: -0.8%"},
+           Cell{32, 4224, true, "one split either way: a tie"},
+           Cell{64, 4224, true, "one split either way: -0.8%"},
+           Cell{64, 8320, true, "1 split against 5: -2.0%"},
+           Cell{1, 32896, true, "33 splits over 264 blocks against 8 over 128: -2.4%"},
+           Cell{2, 131072, true, "33 splits over 132 blocks (every SM) against 16 over 128: -1.0%, -1.3%"},
+           Cell{1, 4096, false, "16 splits against 8, 128 blocks either way: +7% in the attention-only graph"},
+           Cell{1, 32768, false, "16 splits against 8, 128 blocks either way: +14% in the attention-only graph"},
+           Cell{4, 32896, false, "4 splits against 2, 128 blocks either way: +1.0%"},
+           Cell{8, 2176, false, "2 splits against 1, 128 blocks either way: +3.0%"},
+           Cell{8, 32896, false, "2 splits against 1, 128 blocks either way: +6.3..+8.1%"},
+       }) {
+    EXPECT_EQ(std_takes_two_k_heads(c.batch, c.planned), c.two)
+        << "batch " << c.batch << ", " << c.planned << " tokens: " << c.measured;
+  }
+  // The cuts those notes quote, as the planner computes them.
   EXPECT_EQ(std_cut(64, 8320, 4).splits, 1);
   EXPECT_EQ(std_cut(64, 8320, 2).splits, 5);
-  EXPECT_TRUE(std_takes_two_k_heads(1, 131072));
-  EXPECT_TRUE(std_takes_two_k_heads(16, 16512));
-  EXPECT_TRUE(std_takes_two_k_heads(64, 4224));
-  EXPECT_TRUE(std_takes_two_k_heads(64, 8320));
-  // More splits over more blocks: batch 1 / 32k as a step plans it (32,896 tokens), 33 splits and
-  // 264 blocks against 8 and 128: -2.4%; batch 2 / 128k, 33 splits and 132 blocks (every SM)
-  // against 16 and 128: -1.0%, -1.3%.
   EXPECT_EQ(std_cut(1, 32896, 4).blocks, 264);
   EXPECT_EQ(std_cut(1, 32896, 2).blocks, 128);
-  EXPECT_TRUE(std_takes_two_k_heads(1, 32896));
   EXPECT_EQ(std_cut(2, 131072, 4).blocks, 132);
   EXPECT_EQ(std_cut(2, 131072, 2).blocks, 128);
-  EXPECT_TRUE(std_takes_two_k_heads(2, 131072));
-  // Twice the splits over the same blocks: at exactly 32,768 tokens (+14% in the attention-only
-  // graph), at 4k (+7% there), at batch 4 / 32k (the step +1.0%), batch 8 / 2k (+3.0%) and batch
-  // 8 / 32k (+6.3..+8.1%).
   EXPECT_EQ(std_cut(1, 32768, 4).blocks, 128);
   EXPECT_EQ(std_cut(8, 32896, 4).splits, 2);
-  EXPECT_FALSE(std_takes_two_k_heads(1, 32768));
-  EXPECT_FALSE(std_takes_two_k_heads(1, 4096));
-  EXPECT_FALSE(std_takes_two_k_heads(4, 32896));
-  EXPECT_FALSE(std_takes_two_k_heads(8, 2176));
-  EXPECT_FALSE(std_takes_two_k_heads(8, 32896));
-  EXPECT_TRUE(std_takes_two_k_heads(32, 4224));  // one split either way: a tie in the step
   // The rule itself.
   EXPECT_TRUE(choose_two_k_heads({5, 5120}, {1, 128}));
   EXPECT_TRUE(choose_two_k_heads({33, 132}, {33, 264}));

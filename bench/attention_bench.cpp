@@ -18,8 +18,9 @@
 //   graph's time / layers, its last layer checked against the reference; and
 //   graph_read_same_bytes_us: a graph of as many reads of the same bytes, timed the same way; and,
 //   at batch <= 8, step_time_us: what the kernel adds to a step-like graph in which each layer's
-//   launch is followed by a matrix-vector product reading its output and --step-mib MiB of weights
-//   (bench/step_follower.h): that graph's time less the graph of the products alone, a layer)
+//   launch is followed by a matrix-vector product reading its output and --step-mib MiB of weights,
+//   then the step's RoPE/append kernel (bench/step_follower.h): that graph's time less the graph of
+//   the follower alone, a layer)
 //   {"kind":"decode", ...}      per shape x batch x context: time, K+V bytes, bandwidth, fraction
 //                               (of copy and of read), and the two-pass kernel's time beside it
 //   {"kind":"skip", ...}        a configuration that does not fit in device memory
@@ -41,7 +42,9 @@
 // (their DecodePlanOptions::interleave: splits of interleaved 16-token slices), --q-heads N (their
 // DecodePlanOptions::q_heads_per_block; twice n_q / n_k: units of two K heads), --planned-only (the
 // other rows' times left out, null), --step-mib N (the step rows' weights a layer, default 96, about
-// one layer of a 1.5B model; 0: no step rows); scripts/gpu/ab-options.sh alternates such flag sets.
+// one layer of a 1.5B model; 0: no step rows), --early-attention-launch (in the step rows, attention
+// scheduled before the RoPE/append kernel's wait, as `bench generate --early-attention-launch`
+// does); scripts/gpu/ab-options.sh alternates such flag sets.
 // Exit status: 0 when every check passed, 1 otherwise.
 #include <cuda_runtime.h>
 
@@ -234,6 +237,7 @@ int main(int argc, char** argv) {
   int q_heads = 0;      // DecodePlanOptions::q_heads_per_block of the planned rows (0: the planner's)
   bool others = true;   // time the two-pass, head-major, paged and read-same rows too
   int step_mib = 96;    // weights a layer of the step rows' follower (0: no step rows)
+  bool attention_early = false;  // the step rows' RoPE/append kernel lets attention launch before its wait
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--iters" && i + 1 < argc) iters = std::max(20, std::atoi(argv[++i]));
@@ -246,11 +250,12 @@ int main(int argc, char** argv) {
     else if (a == "--q-heads" && i + 1 < argc) q_heads = std::atoi(argv[++i]);
     else if (a == "--planned-only") others = false;
     else if (a == "--step-mib" && i + 1 < argc) step_mib = std::max(0, std::atoi(argv[++i]));
+    else if (a == "--early-attention-launch") attention_early = true;
     else {
       std::fprintf(stderr,
                    "usage: %s [--iters N (>= 20)] [--fp16] [--only SHAPE:BATCH:CONTEXT] [--no-sweep] "
                    "[--warp-units -1|0|1] [--chunk TOKENS] [--interleave -1|0|1] [--q-heads N] [--planned-only] "
-                   "[--step-mib N]\n",
+                   "[--step-mib N] [--early-attention-launch]\n",
                    argv[0]);
       return 2;
     }
@@ -379,8 +384,8 @@ int main(int argc, char** argv) {
           graph_read_us = read_stream.graph_median_us(timer, static_cast<size_t>(kv_bytes(c)), layers);
         // The same launches, each followed by a product that reads its output (the step rows).
         if (gpassed && step_mib > 0 && batch <= aimicius::kernels::kMaxGemvBatch) {
-          const aimicius::bench::StepFollower follow(layers, batch, s.n_q * s.d_v, (size_t{1} << 20) * step_mib,
-                                                     dtype, sms, stream);
+          const aimicius::bench::StepFollower follow(pr.p, layers, (size_t{1} << 20) * step_mib, sms,
+                                                     attention_early, stream);
           const double with = aimicius::bench::graph_median_us(timer, [&] {
                                 for (int i = 0; i < layers; ++i) {
                                   aimicius::kernels::decode_attention(lp[i], plan, ws.get(), stream);

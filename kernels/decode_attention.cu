@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -129,12 +130,17 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   const int qk = p.n_q / p.n_k;
   const int len = std::max(max_context_len, 1);
   // Units of two K heads, where their slices fit, unless the planner's split for them adds splits
-  // to one K head's without adding blocks (choose_two_k_heads).
+  // to one K head's without adding blocks (choose_two_k_heads). The chosen unit's split is kept:
+  // the chunk below is the same computation (each costs an occupancy query).
+  std::optional<TensorCoreSplit> chosen_split;
   if (options.q_heads_per_block <= 0 && plan.tensor_cores && two_k_heads_shape(p.d_k * 2, qk) &&
-      valid_unit(p, 2 * qk, true) && fits(2 * qk) && plan.q_heads_per_block == qk &&
-      choose_two_k_heads(tensor_core_split(p, qk, len, sm_count, -1).cut,
-                         tensor_core_split(p, 2 * qk, len, sm_count, -1).cut))
-    plan.q_heads_per_block = 2 * qk;
+      valid_unit(p, 2 * qk, true) && fits(2 * qk) && plan.q_heads_per_block == qk) {
+    const TensorCoreSplit one = tensor_core_split(p, qk, len, sm_count, -1);
+    const TensorCoreSplit two = tensor_core_split(p, 2 * qk, len, sm_count, -1);
+    const bool take_two = choose_two_k_heads(one.cut, two.cut);
+    plan.q_heads_per_block = take_two ? 2 * qk : qk;
+    chosen_split = take_two ? two : one;
+  }
   if (options.q_heads_per_block > 0) {
     const int qb = options.q_heads_per_block;
     if (!valid_unit(p, qb, plan.tensor_cores))
@@ -164,7 +170,10 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
     if (options.chunk_tokens > 0) {
       plan.chunk_tokens = round_up(options.chunk_tokens, detail::kMmaGranule);
     } else {
-      const SplitChoice choice = tensor_core_split(p, qb, len, sm_count, options.warp_units).choice;
+      // The split worked out above holds only for the planner's own unit and warp assignment.
+      const bool reuse = chosen_split && options.warp_units == -1 && options.q_heads_per_block <= 0;
+      const SplitChoice choice =
+          reuse ? chosen_split->choice : tensor_core_split(p, qb, len, sm_count, options.warp_units).choice;
       plan.chunk_tokens = choice.chunk;
       plan.warp_units = choice.warp_units;
     }

@@ -39,7 +39,9 @@
 // and any context of whole 64-token pages, e.g. a decode step's capacity),
 // --no-sweep, --warp-units -1|0|1 (the planned rows' DecodePlanOptions::warp_units: the planner's
 // choice, a unit a block, a unit a warp), --chunk TOKENS (their chunk_tokens), --interleave -1|0|1
-// (their DecodePlanOptions::interleave: splits of interleaved 16-token slices), --q-heads N (their
+// (their DecodePlanOptions::interleave: splits of interleaved 16-token slices), --chunk-scale F
+// (their DecodePlanOptions::chunk_scale: the planner's plan with only its chunk times F; 0.5 is
+// twice the splits), --q-heads N (their
 // DecodePlanOptions::q_heads_per_block; twice n_q / n_k: units of two K heads), --planned-only (the
 // other rows' times left out, null), --step-mib N (the step rows' weights a layer, default 96, about
 // one layer of a 1.5B model; 0: no step rows), --early-attention-launch (in the step rows, attention
@@ -235,6 +237,7 @@ int main(int argc, char** argv) {
   int chunk = 0;        // DecodePlanOptions::chunk_tokens of the planned rows (0: the planner's)
   int interleave = -1;  // DecodePlanOptions::interleave of the planned rows (-1: the planner's)
   int q_heads = 0;      // DecodePlanOptions::q_heads_per_block of the planned rows (0: the planner's)
+  double chunk_scale = 0;  // > 0: the planned rows' chunk times this, all else as planned
   bool others = true;   // time the two-pass, head-major, paged and read-same rows too
   int step_mib = 96;    // weights a layer of the step rows' follower (0: no step rows)
   bool attention_early = false;  // the step rows' RoPE/append kernel lets attention launch before its wait
@@ -248,17 +251,22 @@ int main(int argc, char** argv) {
     else if (a == "--chunk" && i + 1 < argc) chunk = std::atoi(argv[++i]);
     else if (a == "--interleave" && i + 1 < argc) interleave = std::atoi(argv[++i]);
     else if (a == "--q-heads" && i + 1 < argc) q_heads = std::atoi(argv[++i]);
+    else if (a == "--chunk-scale" && i + 1 < argc) chunk_scale = std::atof(argv[++i]);
     else if (a == "--planned-only") others = false;
     else if (a == "--step-mib" && i + 1 < argc) step_mib = std::max(0, std::atoi(argv[++i]));
     else if (a == "--early-attention-launch") attention_early = true;
     else {
       std::fprintf(stderr,
                    "usage: %s [--iters N (>= 20)] [--fp16] [--only SHAPE:BATCH:CONTEXT] [--no-sweep] "
-                   "[--warp-units -1|0|1] [--chunk TOKENS] [--interleave -1|0|1] [--q-heads N] [--planned-only] "
+                   "[--warp-units -1|0|1] [--chunk TOKENS] [--chunk-scale F] [--interleave -1|0|1] [--q-heads N] [--planned-only] "
                    "[--step-mib N] [--early-attention-launch]\n",
                    argv[0]);
       return 2;
     }
+  }
+  if (chunk_scale < 0 || (chunk_scale > 0 && chunk > 0)) {
+    std::fprintf(stderr, "%s: --chunk-scale must be >= 0 and cannot be given with --chunk\n", argv[0]);
+    return 2;
   }
   bool all_ok = true;
   try {
@@ -299,6 +307,7 @@ int main(int argc, char** argv) {
       planned.interleave = interleave;
       planned.chunk_tokens = chunk;
       planned.q_heads_per_block = q_heads;
+      planned.chunk_scale = chunk_scale;
       const auto plan = aimicius::kernels::plan_decode_attention(pr.p, ctx, sms, planned);
       Buffer ws(plan.workspace_bytes);
       auto launch = [&] { aimicius::kernels::decode_attention(pr.p, plan, ws.get(), stream); };

@@ -21,6 +21,7 @@ struct BenchGenerateOptions {
   bool no_decode_ahead = false;  // the host reads each step's tokens before queuing the next (CUDA)
   int decode_chunk = 0;          // > 0: decode attention's context tokens per block, not the planner's (CUDA)
   int decode_q_heads = 0;        // > 0: decode attention's Q heads a unit, not the planner's (CUDA)
+  double decode_chunk_scale = 0;  // > 0: the planner's decode chunk times this, all else as planned (CUDA)
   bool no_decode_pdl = false;    // decode attention launched without programmatic dependent launch (CUDA)
   bool early_attention_launch = false;  // decode attention scheduled while the QKV projection runs (CUDA)
   bool dequantized = false;      // a GGUF on the CPU: float32 weights and LibTorch ops, not the quantised path

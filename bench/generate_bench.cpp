@@ -77,6 +77,7 @@ int command_bench_generate(const BenchGenerateOptions& o) {
   lo.fused_decode = !o.no_fused_decode;
   lo.decode_chunk_tokens = o.decode_chunk;
   lo.decode_q_heads = o.decode_q_heads;
+  lo.decode_chunk_scale = o.decode_chunk_scale;
   lo.decode_pdl = !o.no_decode_pdl;
   lo.attention_launch_early = o.early_attention_launch;
   if (o.no_decode_ahead) lo.decode_ahead = 0;

@@ -118,6 +118,8 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   check_supported(p, "plan_decode_attention", /*need_pointers=*/false);
   if (max_context_len < 0 || sm_count <= 0)
     throw std::invalid_argument("plan_decode_attention: max_context_len must be >= 0 and sm_count > 0");
+  if (!(options.chunk_scale >= 0) || (options.chunk_scale > 0 && options.chunk_tokens > 0))
+    throw std::invalid_argument("plan_decode_attention: chunk_scale must be >= 0 and not given with chunk_tokens");
   DecodePlan plan;
   plan.tensor_cores = options.tensor_cores != 0;
   const int optin = plan.tensor_cores ? shared_memory_optin() : 0;
@@ -211,6 +213,13 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
     // contiguous, docs/PERFORMANCE.md, session 50).
     const int qvb = std::gcd(qb, p.n_q / p.n_v);
     plan.interleaved = choose_interleaved_splits(qb / qvb / k_heads_per_unit(p, qb), plan.splits, plan.chunk_tokens);
+  }
+  if (options.chunk_scale > 0) {
+    // After every other choice, so that only the chunk differs from the planner's plan.
+    const int scaled = static_cast<int>(std::clamp(std::lround(plan.chunk_tokens * options.chunk_scale), 1L, 1L << 30));
+    plan.chunk_tokens = plan.tensor_cores ? round_up(scaled, detail::kMmaGranule)
+                                          : std::min(round_up(scaled, kChunkGranule), detail::max_score_floats(qb) / qb);
+    plan.splits = (len + plan.chunk_tokens - 1) / plan.chunk_tokens;
   }
   if (plan.splits > 1) {
     const size_t rows = static_cast<size_t>(p.batch) * p.n_q * plan.splits;

@@ -82,6 +82,10 @@ struct DecodePlanOptions {
   int interleave = -1;        // -1: the planner's choice (choose_interleaved_splits; contiguous
                               // chunks when chunk_tokens is set); 0 or 1: DecodePlan::interleaved
                               // (1 needs the tensor-core pass)
+  double chunk_scale = 0;     // > 0 (chunk_tokens 0): the planner's chunk times this, rounded up as
+                              // chunk_tokens is, with every other choice as planned for the
+                              // planner's chunk (0.5: about twice the splits); < 0, or with
+                              // chunk_tokens, std::invalid_argument
 };
 
 // Chooses the chunk size from the GPU's SM count, the kernel's occupancy (blocks per SM) and the

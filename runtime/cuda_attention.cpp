@@ -98,6 +98,7 @@ kernels::DecodePlanOptions plan_options_for(const DecodeOverrides& overrides) {
   o.chunk_tokens = overrides.chunk_tokens;
   o.pdl = overrides.pdl ? -1 : 0;
   o.q_heads_per_block = overrides.q_heads;
+  o.chunk_scale = overrides.chunk_scale;
   return o;
 }
 

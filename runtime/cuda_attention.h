@@ -23,11 +23,13 @@ bool cuda_decode_supported(const ModelConfig& config, torch::ScalarType dtype, i
 // The current device's SM count (the decode planner spreads a sequence's context over it).
 int cuda_sm_count();
 
-// Overrides of the planner (ModelOptions::decode_chunk_tokens, decode_pdl, decode_q_heads), for benchmarks.
+// Overrides of the planner (ModelOptions::decode_chunk_tokens, decode_pdl, decode_q_heads,
+// decode_chunk_scale), for benchmarks.
 struct DecodeOverrides {
   int chunk_tokens = 0;  // > 0: context tokens per block
   bool pdl = true;       // false: plain launches
   int q_heads = 0;       // > 0: Q heads a unit (check_decode_overrides refuses one the heads cannot take)
+  double chunk_scale = 0;  // > 0: the planner's chunk times this, its other choices kept
 };
 
 // Throws InputError when an override cannot plan this model's heads (a Q-head count that is no

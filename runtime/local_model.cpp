@@ -681,6 +681,11 @@ std::unique_ptr<LocalModel> LocalModel::load(const std::filesystem::path& dir, c
   if (options.decode_q_heads < 0)
     throw InputError(fmt::format("decode Q heads {} must be >= 0 (0: the planner's)", options.decode_q_heads));
   mo.decode_q_heads = options.decode_q_heads;
+  if (!(options.decode_chunk_scale >= 0) || (options.decode_chunk_scale > 0 && options.decode_chunk_tokens > 0))
+    throw InputError(fmt::format("decode chunk scale {} must be >= 0 (0: the planner's chunk) and cannot be given "
+                                 "with a decode chunk",
+                                 options.decode_chunk_scale));
+  mo.decode_chunk_scale = options.decode_chunk_scale;
   mo.decode_pdl = options.decode_pdl;
   mo.attention_launch_early = options.attention_launch_early;
   mo.cpu_quantized = options.quantized;

@@ -55,6 +55,7 @@ struct LocalModelOptions {
   bool fused_decode = true;  // false: kernel decode steps as LibTorch ops around attention (comparisons)
   int decode_chunk_tokens = 0;  // > 0: the decode kernels' chunk instead of the planner's (benchmarks)
   int decode_q_heads = 0;       // > 0: the decode kernels' Q heads a unit instead of the planner's (benchmarks)
+  double decode_chunk_scale = 0;  // > 0: the planner's decode chunk times this, all else planned (benchmarks)
   bool decode_pdl = true;       // false: decode attention without programmatic dependent launch (benchmarks)
   bool attention_launch_early = false;  // ModelOptions::attention_launch_early (benchmarks)
   // A GGUF checkpoint on the CPU in float32: weights kept quantised, the plain CPU path

@@ -64,7 +64,7 @@ torch::Tensor load_weight(const TensorView& view, const ModelOptions& options) {
 
 #ifdef AIMICIUS_RUNTIME_CUDA_KERNELS
 DecodeOverrides decode_overrides(const ModelOptions& o) {
-  return {o.decode_chunk_tokens, o.decode_pdl, o.decode_q_heads};
+  return {o.decode_chunk_tokens, o.decode_pdl, o.decode_q_heads, o.decode_chunk_scale};
 }
 #endif
 

@@ -71,6 +71,7 @@ struct ModelOptions {
   // instead of the planner's chunk; false, plain launches instead of programmatic dependent launch.
   int decode_chunk_tokens = 0;
   int decode_q_heads = 0;  // > 0: Q heads a unit (DecodePlanOptions::q_heads_per_block) instead of the planner's
+  double decode_chunk_scale = 0;  // > 0: the planner's chunk times this (DecodePlanOptions::chunk_scale)
   bool decode_pdl = true;
   // The fused step's RoPE/append kernel lets decode attention be scheduled before it waits for the
   // QKV projection (true; false, the default: after, kernels/rope_append.h says why).

@@ -27,6 +27,10 @@ class BenchGenerateCommand final : public Command {
     cmd->add_option("--decode-chunk", options_.decode_chunk,
                     "Decode attention's context tokens per block instead of the planner's choice (CUDA; 0: planner)")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--decode-chunk-scale", options_.decode_chunk_scale,
+                    "The planner's decode attention chunk times this, its other choices kept (CUDA; 0: the "
+                    "planner's chunk; 0.5: about twice the splits)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--decode-q-heads", options_.decode_q_heads,
                     "Decode attention's Q heads a unit instead of the planner's choice (CUDA; 0: planner; twice the "
                     "Q heads a K head: units of two K heads)")

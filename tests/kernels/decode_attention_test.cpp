@@ -427,6 +427,44 @@ TEST(DecodeAttention, ReadsQAndTheNewestRowsOnlyAfterTheKernelBeforeIt) {
   cudaStreamDestroy(stream);
 }
 
+// DecodePlanOptions::chunk_scale (benchmarks comparing the planner's chunk with a multiple of it):
+// only the chunk differs from the planner's plan, the kernel still matches the reference, and a
+// negative scale or one given with chunk_tokens is refused.
+TEST(DecodeAttention, ChunkScaleChangesOnlyTheChunk) {
+  REQUIRE_GPU();
+  const int sms = current_device_sm_count();
+  for (const Shape& s : kShapes) {
+    SCOPED_TRACE(testing::shape_name(s));
+    Problem pr;
+    testing::make_problem(pr, DType::kBF16, s, {32773, 5000, 1}, {}, 3, 32800);
+    const DecodePlan planned = plan_decode_attention(pr.device, 32800, sms);
+    for (double scale : {0.5, 2.0, 0.06}) {
+      DecodePlanOptions o;
+      o.chunk_scale = scale;
+      const DecodePlan p = plan_decode_attention(pr.device, 32800, sms, o);
+      EXPECT_EQ(p.tensor_cores, planned.tensor_cores) << scale;
+      EXPECT_EQ(p.q_heads_per_block, planned.q_heads_per_block) << scale;
+      EXPECT_EQ(p.warp_units, planned.warp_units) << scale;
+      EXPECT_EQ(p.interleaved, planned.interleaved) << scale;
+      const int want = static_cast<int>(std::lround(planned.chunk_tokens * scale));
+      if (p.tensor_cores) {
+        EXPECT_EQ(p.chunk_tokens, (std::max(want, 1) + 15) / 16 * 16) << scale;
+      } else {
+        EXPECT_TRUE(p.chunk_tokens % 64 == 0 && p.chunk_tokens <= std::max(planned.chunk_tokens, want + 63)) << scale;
+      }
+      EXPECT_EQ(p.splits, (32800 + p.chunk_tokens - 1) / p.chunk_tokens) << scale;
+      EXPECT_EQ(run_and_compare(pr, o), "") << "chunk scale " << scale;
+    }
+    DecodePlanOptions bad;
+    bad.chunk_scale = -0.5;
+    EXPECT_THROW(plan_decode_attention(pr.device, 32800, sms, bad), std::invalid_argument);
+    bad.chunk_scale = 0.5, bad.chunk_tokens = 64;
+    EXPECT_THROW(plan_decode_attention(pr.device, 32800, sms, bad), std::invalid_argument);
+    bad.chunk_scale = std::nan(""), bad.chunk_tokens = 0;
+    EXPECT_THROW(plan_decode_attention(pr.device, 32800, sms, bad), std::invalid_argument);
+  }
+}
+
 TEST(DecodeAttention, PlansFillTheGpuAndRejectBadShapes) {
   REQUIRE_GPU();
   DecodeAttentionParams p;

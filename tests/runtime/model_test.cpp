@@ -1386,8 +1386,9 @@ TEST_F(Generate, MemoryShareIsThePoolsPartOfFreeMemory) {
   }
 }
 
-// A decode chunk or Q-head count below zero is refused at load (0 is the planner's); on the CPU
-// both are accepted and change nothing (only the CUDA kernels plan chunks and units).
+// A decode chunk, chunk scale or Q-head count below zero is refused at load (0 is the planner's), and
+// so is a chunk scale given with a chunk; on the CPU the others are accepted and change nothing
+// (only the CUDA kernels plan chunks and units).
 TEST_F(Generate, ANegativeDecodeChunkIsRefused) {
   LocalModelOptions o;
   o.decode_chunk_tokens = -1;
@@ -1395,6 +1396,18 @@ TEST_F(Generate, ANegativeDecodeChunkIsRefused) {
   o.decode_chunk_tokens = 0;
   o.decode_q_heads = -2;
   EXPECT_THROW(LocalModel::load(dir_.path(), o), InputError);
+  o.decode_q_heads = 0;
+  o.decode_chunk_scale = -0.5;
+  EXPECT_THROW(LocalModel::load(dir_.path(), o), InputError);
+  o.decode_chunk_scale = 0.5;
+  o.decode_chunk_tokens = 64;
+  EXPECT_THROW(LocalModel::load(dir_.path(), o), InputError);
+  SamplingParams scaled;
+  scaled.max_new_tokens = 3;
+  o.decode_chunk_tokens = 0;
+  EXPECT_EQ(LocalModel::load(dir_.path(), o)->generate_tokens(nine_prompts(), scaled),
+            model_->generate_tokens(nine_prompts(), scaled));
+  o.decode_chunk_scale = 0;
   o.decode_q_heads = 4;
   o.decode_chunk_tokens = 64;
   SamplingParams p;

@@ -36,8 +36,8 @@
 #include <vector>
 
 #include "bench/cuda_bench_util.h"
-#include "kernels/device_fill.h"
 #include "kernels/attention_params.h"
+#include "kernels/device_fill.h"
 #include "kernels/gemv.h"
 #include "kernels/rope_append.h"
 

@@ -216,7 +216,9 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
   }
   if (options.chunk_scale > 0) {
     // After every other choice, so that only the chunk differs from the planner's plan.
-    const int scaled = static_cast<int>(std::clamp(std::lround(plan.chunk_tokens * options.chunk_scale), 1L, 1L << 30));
+    // Bounded before rounding: lround of a value past long's range is unspecified.
+    const double want = std::min(plan.chunk_tokens * options.chunk_scale, static_cast<double>(1 << 30));
+    const int scaled = static_cast<int>(std::max(std::lround(want), 1L));
     plan.chunk_tokens = plan.tensor_cores ? round_up(scaled, detail::kMmaGranule)
                                           : std::min(round_up(scaled, kChunkGranule), detail::max_score_floats(qb) / qb);
     plan.splits = (len + plan.chunk_tokens - 1) / plan.chunk_tokens;

@@ -172,8 +172,9 @@ DecodePlan plan_decode_attention(const DecodeAttentionParams& p, int max_context
     if (options.chunk_tokens > 0) {
       plan.chunk_tokens = round_up(options.chunk_tokens, detail::kMmaGranule);
     } else {
-      // The split worked out above holds only for the planner's own unit and warp assignment.
-      const bool reuse = chosen_split && options.warp_units == -1 && options.q_heads_per_block <= 0;
+      // The split worked out above (only for the planner's own unit) holds only for its own warp
+      // assignment too.
+      const bool reuse = chosen_split && options.warp_units == -1;
       const SplitChoice choice =
           reuse ? chosen_split->choice : tensor_core_split(p, qb, len, sm_count, options.warp_units).choice;
       plan.chunk_tokens = choice.chunk;

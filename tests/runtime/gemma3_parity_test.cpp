@@ -164,13 +164,7 @@ TEST(Gemma3Parity, GgufFileRunsAsTheSafetensorsModelOnBothCpuPaths) {
   test::GgufWriteOptions q;
   q.quantized = true;
   test::write_gguf_like_converter(c, st.path(), dir.path() / "q.gguf", q);
-  const auto qcpu = Model::load(dir.path() / "q.gguf", {});
-  const auto qlt = Model::load(dir.path() / "q.gguf", libtorch);
-  for (const ParityCase& p : parity_cases()) {
-    const torch::Tensor a = all_logits(*qcpu, p.ids), b = all_logits(*qlt, p.ids);
-    EXPECT_LT((a - b).abs().max().item<double>(), 0.15 * b.std().item<double>());
-    EXPECT_GE(torch::eq(a.argmax(-1), b.argmax(-1)).sum().item<int64_t>(), a.size(0) - 1);
-  }
+  test::expect_quantized_cpu_path_near_libtorch(dir.path() / "q.gguf", parity_cases(), 0.15);
 }
 
 // On CUDA (the op-by-op path: neither plain_attention nor plain_qk): transformers' logits in

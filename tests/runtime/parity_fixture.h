@@ -87,6 +87,24 @@ inline void expect_cases_match(runtime::Model& m, const std::vector<ParityCase>&
   }
 }
 
+// A quantised GGUF file (Q8_0 / Q4_1) on the CPU path, which rounds activations to int8 blocks,
+// against the same file on LibTorch (the weights dequantised, activations float): every logit within
+// `std_share` of LibTorch's logits' std, and the same top token at all but at most one position.
+// Each family's test says what it measured and so why its share is what it is.
+inline void expect_quantized_cpu_path_near_libtorch(const std::filesystem::path& gguf,
+                                                    const std::vector<ParityCase>& cases, double std_share) {
+  runtime::ModelOptions libtorch;
+  libtorch.cpu_quantized = false;
+  const auto cpu = runtime::Model::load(gguf, {});
+  const auto lt = runtime::Model::load(gguf, libtorch);
+  ASSERT_NE(cpu->cpu_path(), "") << gguf;
+  for (const ParityCase& p : cases) {
+    const torch::Tensor a = all_logits(*cpu, p.ids), b = all_logits(*lt, p.ids);
+    EXPECT_LT((a - b).abs().max().item<double>(), std_share * b.std().item<double>()) << gguf;
+    EXPECT_GE(torch::eq(a.argmax(-1), b.argmax(-1)).sum().item<int64_t>(), a.size(0) - 1) << gguf;
+  }
+}
+
 // The checkpoint's weights in `dir` under its config.json edited by `edit`, loaded.
 inline std::unique_ptr<runtime::Model> load_with_edited_config(const std::filesystem::path& checkpoint,
                                                                const std::filesystem::path& dir,

@@ -109,17 +109,11 @@ TEST(Qwen3Parity, GgufFileRunsAsTheSafetensorsModelOnBothCpuPaths) {
   test::GgufWriteOptions q;
   q.quantized = true;
   test::write_gguf_like_converter(c, kCheckpoint, dir.path() / "q.gguf", q);
-  const auto qcpu = Model::load(dir.path() / "q.gguf", {});
-  const auto qlt = Model::load(dir.path() / "q.gguf", libtorch);
-  for (const ParityCase& p : parity_cases()) {
-    const torch::Tensor a = all_logits(*qcpu, p.ids), b = all_logits(*qlt, p.ids);
-    // The same dequantised weights; the CPU path rounds its activations to int8 blocks and keeps
-    // K and V in float16 (cpu_transformer.h): measured 0.156 and 0.058 of the logits' std over the
-    // two cases (0.092 and 0.069 with a float32 cache), on this tiny random model whose logits
-    // move far more per rounding than a trained one's; the argmax check below is the sharper one.
-    EXPECT_LT((a - b).abs().max().item<double>(), 0.25 * b.std().item<double>());
-    EXPECT_GE(torch::eq(a.argmax(-1), b.argmax(-1)).sum().item<int64_t>(), a.size(0) - 1);
-  }
+  // The same dequantised weights; the CPU path rounds its activations to int8 blocks and keeps
+  // K and V in float16 (cpu_transformer.h): measured 0.156 and 0.058 of the logits' std over the
+  // two cases (0.092 and 0.069 with a float32 cache), on this tiny random model whose logits
+  // move far more per rounding than a trained one's; the top-token check is the sharper one.
+  test::expect_quantized_cpu_path_near_libtorch(dir.path() / "q.gguf", parity_cases(), 0.25);
 }
 
 TEST(Qwen3Parity, AGgufFileMissingAQkNormIsNamed) {

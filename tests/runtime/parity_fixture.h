@@ -90,7 +90,7 @@ inline void expect_cases_match(runtime::Model& m, const std::vector<ParityCase>&
 // A quantised GGUF file (Q8_0 / Q4_1) on the CPU path, which rounds activations to int8 blocks,
 // against the same file on LibTorch (the weights dequantised, activations float): every logit within
 // `std_share` of LibTorch's logits' std, and the same top token at all but at most one position.
-// Each family's test says what it measured and so why its share is what it is.
+// Each family passes its own share; where a caller measured the differences, its comment says so.
 inline void expect_quantized_cpu_path_near_libtorch(const std::filesystem::path& gguf,
                                                     const std::vector<ParityCase>& cases, double std_share) {
   runtime::ModelOptions libtorch;

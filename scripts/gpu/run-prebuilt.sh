@@ -5,7 +5,8 @@
 #     (SKIP_SDPA=1: not built, the table without its column; for a call short of device time;
 #     BACKGROUND_TARGETS adds targets to that build, e.g. "aimicius" so that a later call's
 #     scripts/gpu/ab-e2e.sh on the same warm machine finds most of its build done);
-#  2. meanwhile the kernel tests (GPU_TEST_FILTER, default every test of the binary);
+#  2. meanwhile the kernel tests (GPU_TEST_FILTER, default every test of the binary, about 4 minutes
+#     on an H100; GPU_TEST_TIMEOUT, default 420 s);
 #  3. once the build is done (timings never share the CPUs with it), the kernel table:
 #     the tree's bench (KERNEL_BENCH_ARGS, default --no-sweep), the SDPA peer, bench/decode_table.py;
 #     SKIP_TABLE=1 leaves this out;
@@ -34,7 +35,7 @@ if [[ -z ${SKIP_TABLE:-} && -z ${SKIP_SDPA:-} ]]; then
   (BUILD_TARGETS="aimicius_sdpa_decode_bench ${BACKGROUND_TARGETS:-}" bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1; echo $? > /tmp/sdpa-build.rc) &
   build_pid=$!
 fi
-timeout 240 $P/aimicius_gpu_tests --gtest_filter="${GPU_TEST_FILTER:-*}" > "$OUT/gpu_tests.txt" 2>&1
+timeout "${GPU_TEST_TIMEOUT:-420}" $P/aimicius_gpu_tests --gtest_filter="${GPU_TEST_FILTER:-*}" > "$OUT/gpu_tests.txt" 2>&1
 echo "kernel tests rc=$? at $(( $(date +%s) - t0 )) s"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/gpu_tests.txt" | head -20
 if [[ -z ${SKIP_TABLE:-} ]]; then
   if [[ -n ${build_pid:-} ]]; then

@@ -23,7 +23,6 @@ namespace {
 using testing::compare_outputs;
 using testing::DeviceBuffer;
 using testing::have_cuda_device;
-using testing::attention_magnitude;
 using testing::kAtol;
 using testing::Problem;
 using testing::ptol_for;
@@ -42,12 +41,11 @@ std::string run_and_compare(Problem& pr, const DecodePlanOptions& options = {}, 
   testing::cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");  // NaN if unwritten
   decode_attention(pr.device, plan, ws.get(), nullptr);
   testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
-  reference::decode_attention(pr.host);
+  testing::full_attention_reference(pr);
   // The tensor-core pass rounds p to the storage type (the mma operand); the two-pass kernel keeps
   // it in fp32.
-  const std::vector<float> magnitude = attention_magnitude(pr);
-  const std::string err = compare_outputs(pr, pr.device_output(), pr.out, rtol_for(pr.device.dtype), kAtol,
-                                          plan.tensor_cores ? &magnitude : nullptr, ptol_for(pr.device.dtype));
+  const std::string err = compare_outputs(pr, pr.device_output(), pr.want, rtol_for(pr.device.dtype), kAtol,
+                                          plan.tensor_cores ? &pr.magnitude : nullptr, ptol_for(pr.device.dtype));
   if (err.empty()) return "";
   return std::string(plan.tensor_cores ? "tensor cores" : "two-pass") + ", splits " + std::to_string(plan.splits) +
          " chunk " + std::to_string(plan.chunk_tokens) + ": " + err;
@@ -280,10 +278,9 @@ TEST(DecodeAttention, FewerQHeadsPerBlockThanShareAKHead) {
       testing::cuda_ok(cudaMemset(pr.dout.get(), 0xff, pr.out_elems * 2), "cudaMemset(out)");
       decode_attention(pr.device, plan, ws.get(), nullptr);
       testing::cuda_ok(cudaDeviceSynchronize(), "decode_attention");
-      reference::decode_attention(pr.host);
-      const std::vector<float> magnitude = attention_magnitude(pr);
-      EXPECT_EQ(compare_outputs(pr, pr.device_output(), pr.out, rtol_for(DType::kBF16), kAtol,
-                                plan.tensor_cores ? &magnitude : nullptr, ptol_for(DType::kBF16)),
+      testing::full_attention_reference(pr);
+      EXPECT_EQ(compare_outputs(pr, pr.device_output(), pr.want, rtol_for(DType::kBF16), kAtol,
+                                plan.tensor_cores ? &pr.magnitude : nullptr, ptol_for(DType::kBF16)),
                 "")
           << "QB " << qb << (tensor_cores ? " tensor cores" : " two-pass");
     }
@@ -383,9 +380,9 @@ TEST(DecodeAttention, ReadsQAndTheNewestRowsOnlyAfterTheKernelBeforeIt) {
       keep(pr.dv, stale_v, slot * h.v_batch_stride + row * h.v_token_stride, h.n_v * h.v_head_stride);
     }
     ASSERT_LE(ranges.size(), static_cast<size_t>(testing::kMaxLateCopies));
-    reference::decode_attention(pr.host);
-    const std::vector<float> want = pr.out;
-    const std::vector<float> magnitude = attention_magnitude(pr);
+    testing::full_attention_reference(pr);
+    const std::vector<float>& want = pr.want;
+    const std::vector<float>& magnitude = pr.magnitude;
     {
       // The stimulus is strong enough: attention over the stale bytes is far from the true one.
       DecodeAttentionParams stale = pr.host;

@@ -15,6 +15,10 @@ namespace aimicius::kernels::reference {
 // over t < context_lens[b]. Throws std::invalid_argument on invalid params.
 void decode_attention(const DecodeAttentionParams& p);
 
+// One (sequence b, Q head h) row of decode_attention: it writes only out[b, h, :], so rows may be
+// worked out on separate threads (the GPU tests do, for 32k-token problems).
+void decode_attention_row(const DecodeAttentionParams& p, int b, int h);
+
 // The scaled scores scale * q[b, h] . K[slot, t, kh] of sequence b and Q head h, t < context_lens[b].
 std::vector<float> attention_scores(const DecodeAttentionParams& p, int b, int h);
 

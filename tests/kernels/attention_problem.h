@@ -10,11 +10,15 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <exception>
+#include <mutex>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/attention_params.h"
@@ -69,6 +73,45 @@ class DeviceBuffer {
   size_t bytes_ = 0;
 };
 
+// fn(begin, end) over [0, n) in chunks of `grain`, on up to every hardware thread. A 32k-token
+// problem is hundreds of millions of host values to draw, convert and run the float reference over,
+// and that CPU work took about half of the GPU tests' (scarce) device time on one thread. The first
+// exception a chunk throws is rethrown here once every thread has stopped.
+template <typename Fn>
+void parallel_chunks(size_t n, size_t grain, const Fn& fn) {
+  const size_t chunks = (n + grain - 1) / grain;
+  const size_t threads = std::min<size_t>(chunks, std::max(1u, std::thread::hardware_concurrency()));
+  std::atomic<size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto work = [&] {
+    try {
+      for (size_t c; (c = next++) < chunks;) fn(c * grain, std::min(n, (c + 1) * grain));
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      next = chunks;  // the others stop at their next chunk
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < threads; ++i) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// The i-th value (from 0) of a problem's stream: SplitMix64's i-th output, which depends on the seed
+// and i alone, so the stream can be drawn in chunks on several threads and stays replayable.
+// Bits 8-63 give the magnitude 1..255 (the modulo's bias is below 2^-48), bit 0 the sign.
+inline float problem_value(uint64_t seed, uint64_t i) {
+  uint64_t z = seed + (i + 1) * 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  const int magnitude = 1 + static_cast<int>((z >> 8) % 255);
+  return static_cast<float>((z & 1) ? magnitude : -magnitude) / 256.0f;
+}
+
 struct Shape {
   int n_q, n_k, n_v, d_k, d_v;
 };
@@ -86,7 +129,7 @@ struct Problem {
   std::vector<int32_t> lens, slots, table;
   DeviceBuffer dq, dk, dv, dout, dlens, dslots, dtable;
   size_t out_elems = 0;
-  // Full attention's float reference and attention_magnitude's bound, laid out like `out`, worked
+  // Full attention's float reference and its magnitude bound, laid out like `out`, worked
   // out once by full_attention_reference(): the host inputs do not change once make_problem (or
   // make_paged_problem) returns, and a 32k-token reference costs seconds of CPU a comparison.
   std::vector<float> want, magnitude;
@@ -106,18 +149,9 @@ struct Problem {
 inline void make_problem(Problem& pr, DType dtype, const Shape& s, std::vector<int32_t> lens,
                          std::vector<int32_t> slots, int cache_slots, int capacity, uint32_t seed = 0) {
   pr.seed = seed ? seed : std::random_device{}();
-  // SplitMix64, one draw a value: a 32k-token problem fills a few hundred million floats, which
-  // mt19937 with two distributions took seconds of the GPU tests' (scarce) device time to draw.
-  // Bits 8-63 give the magnitude 1..255 (the modulo's bias is below 2^-48), bit 0 the sign.
-  uint64_t state = pr.seed;
-  auto value = [&] {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    const int magnitude = 1 + static_cast<int>((z >> 8) % 255);
-    return static_cast<float>((z & 1) ? magnitude : -magnitude) / 256.0f;
-  };
+  // One stream of problem_value()s fills q, then K, then V: a 32k-token problem draws a few hundred
+  // million, which mt19937 with two distributions took seconds of device time to draw.
+  uint64_t drawn = 0;
 
   DecodeAttentionParams& p = pr.host;
   p = DecodeAttentionParams{};
@@ -137,9 +171,14 @@ inline void make_problem(Problem& pr, DType dtype, const Shape& s, std::vector<i
   p.out_head_stride = s.d_v + kPad;
   p.out_batch_stride = s.n_q * p.out_head_stride + kPad;
 
+  constexpr size_t kGrain = size_t{1} << 20;
   auto fill = [&](std::vector<float>& a, size_t n) {
-    a.assign(n, 0.0f);
-    for (auto& x : a) x = value();
+    a.resize(n);
+    const uint64_t first = drawn;
+    drawn += n;
+    parallel_chunks(n, kGrain, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) a[i] = problem_value(pr.seed, first + i);
+    });
   };
   fill(pr.q, static_cast<size_t>(p.batch) * p.q_batch_stride);
   fill(pr.k, static_cast<size_t>(cache_slots) * p.k_batch_stride);
@@ -155,8 +194,10 @@ inline void make_problem(Problem& pr, DType dtype, const Shape& s, std::vector<i
 
   auto to16 = [&](const std::vector<float>& a) {
     std::vector<uint16_t> b(a.size());
-    for (size_t i = 0; i < a.size(); ++i)
-      b[i] = dtype == DType::kBF16 ? reference::float_to_bf16(a[i]) : reference::float_to_fp16(a[i]);
+    parallel_chunks(a.size(), kGrain, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        b[i] = dtype == DType::kBF16 ? reference::float_to_bf16(a[i]) : reference::float_to_fp16(a[i]);
+    });
     return b;
   };
   pr.dq = DeviceBuffer(pr.q.size() * 2);
@@ -204,33 +245,31 @@ inline void make_paged_problem(Problem& pr, DType dtype, const Shape& s, std::ve
   pr.want.clear(), pr.magnitude.clear();  // the table changes what the host params read
 }
 
-// Largest violation of |got - want| <= atol + rtol * |want| over the valid outputs, as a message
-// (empty when all pass).
-// sum_i p_i |v_i| / l per output element: the attention of the same scores over |V|. An error of
+// pr.want: full attention's float reference (reference::decode_attention). pr.magnitude: the bound
+// sum_i p_i |v_i| / l per output element, the attention of the same scores over |V|; an error of
 // relative size e in each p_i (the tensor-core pass rounds p to the storage type before p x V, as
-// FlashAttention does) moves an output by at most e times this.
-inline std::vector<float> attention_magnitude(const Problem& pr) {
-  std::vector<float> abs_v(pr.v.size()), out(pr.out.size());
-  for (size_t i = 0; i < pr.v.size(); ++i) abs_v[i] = std::abs(pr.v[i]);
-  DecodeAttentionParams p = pr.host;
-  p.v_cache = abs_v.data();
-  p.out = out.data();
-  reference::decode_attention(p);
-  return out;
-}
-
-// pr.want and pr.magnitude, computed on first use (pr.out is left as scratch for other references).
+// FlashAttention does) moves an output by at most e times this. Both are worked out on first use,
+// their (sequence, Q head) rows spread over threads; pr.out is left as scratch for other references.
 inline void full_attention_reference(Problem& pr) {
   if (!pr.want.empty()) return;
-  DecodeAttentionParams p = pr.host;
-  std::vector<float> want(pr.out.size());
+  std::vector<float> abs_v(pr.v.size()), want(pr.out.size()), magnitude(pr.out.size());
+  parallel_chunks(pr.v.size(), size_t{1} << 20, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) abs_v[i] = std::abs(pr.v[i]);
+  });
+  DecodeAttentionParams p = pr.host, m = pr.host;
   p.out = want.data();
-  reference::decode_attention(p);
-  pr.magnitude = attention_magnitude(pr);
+  m.v_cache = abs_v.data();
+  m.out = magnitude.data();
+  const size_t rows = static_cast<size_t>(p.batch) * p.n_q;
+  parallel_chunks(2 * rows, 1, [&](size_t r, size_t) {
+    reference::decode_attention_row(r < rows ? p : m, static_cast<int>(r % rows / p.n_q), static_cast<int>(r % p.n_q));
+  });
+  pr.magnitude = std::move(magnitude);
   pr.want = std::move(want);
 }
 
-// Element-wise check: |got - want| <= atol + rtol |want| (+ ptol * magnitude[i] when given).
+// Element-wise check: |got - want| <= atol + rtol |want| (+ ptol * magnitude[i] when given). Returns
+// the count and the largest violation over the valid outputs as a message, empty when all pass.
 inline std::string compare_outputs(const Problem& pr, const std::vector<float>& got, const std::vector<float>& want,
                                    double rtol, double atol, const std::vector<float>* magnitude = nullptr,
                                    double ptol = 0.0) {
@@ -259,7 +298,7 @@ inline std::string compare_outputs(const Problem& pr, const std::vector<float>& 
 
 // Relative bound for an fp32-accumulated output stored in `dtype` (a bit over one rounding).
 inline double rtol_for(DType dtype) { return dtype == DType::kBF16 ? 1.0 / 128 : 1.0 / 512; }
-// Bound on the relative error of p rounded to `dtype` (twice one rounding), for attention_magnitude.
+// Bound on the relative error of p rounded to `dtype` (twice one rounding), for pr.magnitude.
 inline double ptol_for(DType dtype) { return dtype == DType::kBF16 ? 1.0 / 256 : 1.0 / 1024; }
 constexpr double kAtol = 2e-4;
 

@@ -56,6 +56,14 @@ TEST(AttentionReference, HandCheckedCase) {
   EXPECT_FLOAT_EQ(out[0], 2.0f);
   const std::vector<int32_t> top = top_positions(p, 0, 1, 2);
   EXPECT_EQ(top, (std::vector<int32_t>{1, 0}));
+
+  // A row writes its own output only: head 1 alone leaves head 0's value as it was.
+  out = {-1.0f, -1.0f};
+  decode_attention_row(p, 0, 1);
+  EXPECT_FLOAT_EQ(out[0], -1.0f);
+  EXPECT_NEAR(out[1], (10 * w0 + 20 + 30 * w2) / (w0 + 1 + w2), 1e-4);
+  EXPECT_THROW(decode_attention_row(p, 0, 2), std::invalid_argument);
+  EXPECT_THROW(decode_attention_row(p, 1, 0), std::invalid_argument);
 }
 
 // The block-table rule (attention_params.h) on a hand-checkable cache of four 16-token pages whose

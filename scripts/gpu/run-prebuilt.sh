@@ -5,8 +5,8 @@
 #     (SKIP_SDPA=1: not built, the table without its column; for a call short of device time;
 #     BACKGROUND_TARGETS adds targets to that build, e.g. "aimicius" so that a later call's
 #     scripts/gpu/ab-e2e.sh on the same warm machine finds most of its build done);
-#  2. meanwhile the kernel tests (GPU_TEST_FILTER, default every test of the binary, 180 s on an
-#     H100 in session 56; GPU_TEST_TIMEOUT, default 420 s);
+#  2. meanwhile the kernel tests (GPU_TEST_FILTER, default every test of the binary, 37 s on an
+#     H100 in session 57 with their host work threaded; GPU_TEST_TIMEOUT, default 420 s);
 #  3. once the build is done (timings never share the CPUs with it), the kernel table:
 #     the tree's bench (KERNEL_BENCH_ARGS, default --no-sweep), the SDPA peer, bench/decode_table.py;
 #     SKIP_TABLE=1 leaves this out;

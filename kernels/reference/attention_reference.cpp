@@ -61,21 +61,30 @@ std::vector<float> attention_scores(const DecodeAttentionParams& p, int b, int h
   return scores;
 }
 
-void decode_attention_row(const DecodeAttentionParams& p, int b, int h) {
-  check(p);
-  if (b < 0 || b >= p.batch || h < 0 || h >= p.n_q)
-    throw std::invalid_argument("reference decode attention: row (" + std::to_string(b) + ", " + std::to_string(h) +
-                                ") outside the batch or heads");
+namespace {
+
+// decode_attention_row on params already checked.
+void full_row(const DecodeAttentionParams& p, int b, int h) {
   const std::vector<float> scores = attention_scores(p, b, h);
   std::vector<int32_t> all(scores.size());
   std::iota(all.begin(), all.end(), 0);
   weighted_sum(p, b, h, all, scores);
 }
 
+}  // namespace
+
+void decode_attention_row(const DecodeAttentionParams& p, int b, int h) {
+  check(p);
+  if (b < 0 || b >= p.batch || h < 0 || h >= p.n_q)
+    throw std::invalid_argument("reference decode attention: row (" + std::to_string(b) + ", " + std::to_string(h) +
+                                ") outside the batch or heads");
+  full_row(p, b, h);
+}
+
 void decode_attention(const DecodeAttentionParams& p) {
   check(p);
   for (int b = 0; b < p.batch; ++b)
-    for (int h = 0; h < p.n_q; ++h) decode_attention_row(p, b, h);
+    for (int h = 0; h < p.n_q; ++h) full_row(p, b, h);
 }
 
 std::vector<int32_t> top_positions(const DecodeAttentionParams& p, int b, int h, int topk) {

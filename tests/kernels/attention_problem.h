@@ -73,6 +73,9 @@ class DeviceBuffer {
   size_t bytes_ = 0;
 };
 
+// Elements a task in the host side's element-wise loops (drawing, converting, |V|).
+constexpr size_t kHostChunk = size_t{1} << 20;
+
 // fn(begin, end) over [0, n) in chunks of `grain`, on up to every hardware thread. A 32k-token
 // problem is hundreds of millions of host values to draw, convert and run the float reference over,
 // and that CPU work took about half of the GPU tests' (scarce) device time on one thread. The first
@@ -171,12 +174,11 @@ inline void make_problem(Problem& pr, DType dtype, const Shape& s, std::vector<i
   p.out_head_stride = s.d_v + kPad;
   p.out_batch_stride = s.n_q * p.out_head_stride + kPad;
 
-  constexpr size_t kGrain = size_t{1} << 20;
   auto fill = [&](std::vector<float>& a, size_t n) {
     a.resize(n);
     const uint64_t first = drawn;
     drawn += n;
-    parallel_chunks(n, kGrain, [&](size_t b, size_t e) {
+    parallel_chunks(n, kHostChunk, [&](size_t b, size_t e) {
       for (size_t i = b; i < e; ++i) a[i] = problem_value(pr.seed, first + i);
     });
   };
@@ -194,7 +196,7 @@ inline void make_problem(Problem& pr, DType dtype, const Shape& s, std::vector<i
 
   auto to16 = [&](const std::vector<float>& a) {
     std::vector<uint16_t> b(a.size());
-    parallel_chunks(a.size(), kGrain, [&](size_t begin, size_t end) {
+    parallel_chunks(a.size(), kHostChunk, [&](size_t begin, size_t end) {
       for (size_t i = begin; i < end; ++i)
         b[i] = dtype == DType::kBF16 ? reference::float_to_bf16(a[i]) : reference::float_to_fp16(a[i]);
     });
@@ -253,7 +255,7 @@ inline void make_paged_problem(Problem& pr, DType dtype, const Shape& s, std::ve
 inline void full_attention_reference(Problem& pr) {
   if (!pr.want.empty()) return;
   std::vector<float> abs_v(pr.v.size()), want(pr.out.size()), magnitude(pr.out.size());
-  parallel_chunks(pr.v.size(), size_t{1} << 20, [&](size_t b, size_t e) {
+  parallel_chunks(pr.v.size(), kHostChunk, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) abs_v[i] = std::abs(pr.v[i]);
   });
   DecodeAttentionParams p = pr.host, m = pr.host;

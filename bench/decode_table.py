@@ -12,22 +12,64 @@ CUDA graph), a second table of those and the same goals checked on them; where t
 times (each launch followed by a matrix-vector product reading its output, bench/step_follower.h:
 what the kernel adds to a step-like graph), a third table and the DiffQKV goals checked on it.
 
-usage: decode_table.py KERNEL_BENCH.jsonl SDPA_BENCH.jsonl
+Either argument may name several runs of the same bench, comma-separated (k1.jsonl,k2.jsonl,...):
+the tables then hold each figure's median over the runs (the runs' rows must match one to one, as
+the same binary with the same flags writes them), and a check passes only where it passed in every
+run.
+
+usage: decode_table.py KERNEL_BENCH.jsonl[,MORE.jsonl...] SDPA_BENCH.jsonl[,MORE.jsonl...]
 """
 import json
+import statistics
 import sys
 
 
-def read(path, kind):
+def read_one(path):
     rows = []
     with open(path) as f:
-        for line in f:
+        for number, line in enumerate(f, 1):
             line = line.strip()
             if line.startswith("{"):
-                row = json.loads(line)
-                if row.get("kind") == kind or kind is None:
-                    rows.append(row)
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    sys.exit(f"{path}:{number}: not a JSON row ({e})")
     return rows
+
+
+# Fields that name a row (and must agree across runs) rather than measure it.
+IDENTITY = ("kind", "shape", "batch", "context", "splits", "chunk", "q_heads_per_block", "name", "sms", "dtype")
+
+
+def median_row(path, rows):
+    """One row from the same row of several runs: numbers by their median, checks "pass" only if
+    every run passed, other fields as the first run has them."""
+    first = rows[0]
+    for r in rows[1:]:
+        for field in IDENTITY:
+            if r.get(field) != first.get(field):
+                sys.exit(f"{path}: the runs' rows differ in {field} ({first.get(field)} against {r.get(field)}): "
+                         "not runs of the same bench")
+    out = dict(first)
+    for field, value in first.items():
+        values = [r.get(field) for r in rows]
+        if field in IDENTITY:
+            continue
+        if field.endswith("check"):
+            out[field] = value if all(v == value for v in values) else next(v for v in values if v != "pass")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and all(
+                isinstance(v, (int, float)) for v in values):
+            out[field] = statistics.median(values)
+    return out
+
+
+def read(paths, kind):
+    """The rows of `kind` (None: every row) of one run, or their medians over comma-separated runs."""
+    runs = [read_one(p) for p in paths.split(",") if p]
+    if len(runs) > 1 and any(len(r) != len(runs[0]) for r in runs):
+        sys.exit(f"{paths}: the runs hold different numbers of rows ({[len(r) for r in runs]})")
+    rows = [median_row(paths, list(same)) for same in zip(*runs)] if runs else []
+    return [r for r in rows if kind is None or r.get("kind") == kind]
 
 
 def ctx(c):
@@ -42,7 +84,10 @@ def main():
     device = next(r for r in everything if r["kind"] == "device")
     decode = {(r["shape"], r["batch"], r["context"]): r for r in everything if r["kind"] == "decode"}
     sdpa = {(r["shape"], r["batch"], r["context"]): r for r in read(sdpa_path, "sdpa_decode")}
-    print(f"{device['name']} ({device['sms']} SMs), {device['dtype']}: copy {copy:.0f} GB/s, read {read_bw:.0f} GB/s\n")
+    runs = len([p for p in kernel_path.split(",") if p])
+    medians = f"; each figure the median of {runs} runs" if runs > 1 else ""
+    print(f"{device['name']} ({device['sms']} SMs), {device['dtype']}: copy {copy:.0f} GB/s, read {read_bw:.0f} GB/s"
+          f"{medians}\n")
     print("| shape | batch | context | splits x chunk | kernel (us) | of copy | of read | two-pass (us) | SDPA (us) "
           "| kernel / SDPA |")
     print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")

@@ -9,12 +9,14 @@
 #     H100 in session 57 with their host work threaded; GPU_TEST_TIMEOUT, default 420 s);
 #  3. once the build is done (timings never share the CPUs with it), the kernel table:
 #     the tree's bench (KERNEL_BENCH_ARGS, default --no-sweep), the SDPA peer, bench/decode_table.py;
+#     TABLE_RUNS=N (default 1) runs bench and peer N times and tabulates each figure's median;
 #     SKIP_TABLE=1 leaves this out;
 #  4. with variants in build/carry, the A/B of their benches against the tree's, alternated over
 #     AB_CONFIGS by scripts/gpu/ab-options.sh (AB_BENCH_FLAGS on every side, e.g. --planned-only);
 #     AB_PLAN_SIDES ("flags|flags", the tree's bench with each set of flags) adds plan sides.
 # Usage (device tool, carry ["build/carry", ".deps"]): bash scripts/gpu/run-prebuilt.sh
-# Results under $OUT, in one archive (pack-out.sh): gpu_tests.txt, kernels.jsonl, sdpa.jsonl, table.md, ab.txt.
+# Results under $OUT, in one archive (pack-out.sh): gpu_tests.txt, kernels.jsonl, sdpa.jsonl (with
+# TABLE_RUNS > 1: kernels-runN.jsonl, sdpa-runN.jsonl), table.md, ab.txt.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit
 OUT=${OUT:-/tmp/aimicius-out}
@@ -42,17 +44,25 @@ if [[ -z ${SKIP_TABLE:-} ]]; then
     wait "$build_pid"
     echo "SDPA peer build rc=$(cat /tmp/sdpa-build.rc) at $(( $(date +%s) - t0 )) s"
   fi
-  # shellcheck disable=SC2086  # KERNEL_BENCH_ARGS is several flags
-  timeout "${KERNEL_BENCH_TIMEOUT:-200}" $P/aimicius-bench-attention-new ${KERNEL_BENCH_ARGS:---no-sweep} > "$OUT/kernels.jsonl" \
-    2> "$OUT/kernels.err"
-  echo "kernel bench rc=$? ($(wc -l < "$OUT/kernels.jsonl") lines) at $(( $(date +%s) - t0 )) s"
-  : > "$OUT/sdpa.jsonl"  # no peer (SKIP_SDPA, a failed build): the table without its column
-  # Only a peer built in this call: a failed build must not leave an earlier call's binary to run.
-  if [[ $(cat /tmp/sdpa-build.rc 2>/dev/null) == 0 ]]; then
-    timeout 150 build-gpu/bench/aimicius_sdpa_decode_bench > "$OUT/sdpa.jsonl" 2> "$OUT/sdpa.err"
-    echo "sdpa peer rc=$? at $(( $(date +%s) - t0 )) s"
-  fi
-  python3 bench/decode_table.py "$OUT/kernels.jsonl" "$OUT/sdpa.jsonl" > "$OUT/table.md" 2>&1
+  # TABLE_RUNS runs of the bench and its peer, one after the other (kernels-runN.jsonl,
+  # sdpa-runN.jsonl when more than one); the table holds each figure's median over them.
+  runs=${TABLE_RUNS:-1} kernel_files=() sdpa_files=()
+  for r in $(seq 1 "$runs"); do
+    tag=""; (( runs > 1 )) && tag="-run$r"
+    # shellcheck disable=SC2086  # KERNEL_BENCH_ARGS is several flags
+    timeout "${KERNEL_BENCH_TIMEOUT:-200}" $P/aimicius-bench-attention-new ${KERNEL_BENCH_ARGS:---no-sweep} \
+      > "$OUT/kernels$tag.jsonl" 2> "$OUT/kernels$tag.err"
+    echo "kernel bench$tag rc=$? ($(wc -l < "$OUT/kernels$tag.jsonl") lines) at $(( $(date +%s) - t0 )) s"
+    : > "$OUT/sdpa$tag.jsonl"  # no peer (SKIP_SDPA, a failed build): the table without its column
+    # Only a peer built in this call: a failed build must not leave an earlier call's binary to run.
+    if [[ $(cat /tmp/sdpa-build.rc 2>/dev/null) == 0 ]]; then
+      timeout 150 build-gpu/bench/aimicius_sdpa_decode_bench > "$OUT/sdpa$tag.jsonl" 2> "$OUT/sdpa$tag.err"
+      echo "sdpa peer$tag rc=$? at $(( $(date +%s) - t0 )) s"
+    fi
+    kernel_files+=("$OUT/kernels$tag.jsonl") sdpa_files+=("$OUT/sdpa$tag.jsonl")
+  done
+  python3 bench/decode_table.py "$(IFS=,; echo "${kernel_files[*]}")" "$(IFS=,; echo "${sdpa_files[*]}")" \
+    > "$OUT/table.md" 2>&1
   cat "$OUT/table.md"
 fi
 SIDES=()

@@ -8,6 +8,8 @@ warp units, interleaved, graph us), then each side's median per configuration an
 the first, for the kernel timed alone and, where the rows have them, in a graph of a launch per layer
 (graph_time_us: launch costs overlapping, as in a decode step) and in a step-like graph (step_time_us:
 each launch followed by a matrix-vector product reading its output, the products' own time taken out).
+Rows of the SDPA peer (kind "sdpa_decode", ab-options.sh's AB_PEER) are a side like the others, with
+no plan fields; a configuration a side did not time shows as nan.
 """
 import json
 import statistics
@@ -22,8 +24,9 @@ def main():
         side, rnd, js = line.split(" ", 2)
         d = json.loads(js)
         key = (d["shape"], d["batch"], d["context"])
+        plan = f'{d["splits"]}x{d["chunk"]}' if "splits" in d else "-"  # the peer has no plan
         print(side, rnd, *key, d["time_us"], d.get("head_major_time_us"), d.get("paged_time_us"),
-              d.get("read_same_bytes_us"), f'{d["splits"]}x{d["chunk"]}', d.get("warp_units"), d.get("interleaved"), d.get("graph_time_us"),
+              d.get("read_same_bytes_us"), plan, d.get("warp_units"), d.get("interleaved"), d.get("graph_time_us"),
               d.get("step_time_us"))
         runs.setdefault(key, {}).setdefault(side, []).append(d["time_us"])
         if d.get("graph_time_us") is not None:

@@ -13,7 +13,9 @@
 #     SKIP_TABLE=1 leaves this out;
 #  4. with variants in build/carry, the A/B of their benches against the tree's, alternated over
 #     AB_CONFIGS by scripts/gpu/ab-options.sh (AB_BENCH_FLAGS on every side, e.g. --planned-only);
-#     AB_PLAN_SIDES ("flags|flags", the tree's bench with each set of flags) adds plan sides.
+#     AB_PLAN_SIDES ("flags|flags", the tree's bench with each set of flags) adds plan sides, and
+#     AB_PEER=1 the SDPA peer built in step 1 (ab-options.sh; not with SKIP_TABLE or SKIP_SDPA),
+#     timed in the same rounds.
 # Usage (device tool, carry ["build/carry", ".deps"]): bash scripts/gpu/run-prebuilt.sh
 # Results under $OUT, in one archive (pack-out.sh): gpu_tests.txt, kernels.jsonl, sdpa.jsonl (with
 # TABLE_RUNS > 1: kernels-runN.jsonl, sdpa-runN.jsonl), table.md, ab.txt.

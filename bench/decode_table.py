@@ -52,9 +52,9 @@ def median_row(path, rows):
                          "not runs of the same bench")
     out = dict(first)
     for field, value in first.items():
-        values = [r.get(field) for r in rows]
         if field in IDENTITY:
             continue
+        values = [r.get(field) for r in rows]
         if field.endswith("check"):
             out[field] = value if all(v == value for v in values) else next(v for v in values if v != "pass")
         elif isinstance(value, (int, float)) and not isinstance(value, bool) and all(

@@ -66,6 +66,8 @@ def median_row(path, rows):
 def read(paths, kind):
     """The rows of `kind` (None: every row) of one run, or their medians over comma-separated runs."""
     runs = [read_one(p) for p in paths.split(",") if p]
+    if not runs:
+        sys.exit(f"decode_table.py: no file named in {paths!r}")
     if len(runs) > 1 and any(len(r) != len(runs[0]) for r in runs):
         sys.exit(f"{paths}: the runs hold different numbers of rows ({[len(r) for r in runs]})")
     rows = [median_row(paths, list(same)) for same in zip(*runs)] if runs else []
@@ -79,9 +81,12 @@ def ctx(c):
 def main():
     kernel_path, sdpa_path = sys.argv[1:3]
     everything = read(kernel_path, None)
-    copy = next(r["bandwidth_gbs"] for r in everything if r["kind"] == "copy")
+    copy = next((r["bandwidth_gbs"] for r in everything if r.get("kind") == "copy"), None)
+    device = next((r for r in everything if r.get("kind") == "device"), None)
+    if copy is None or device is None:
+        # A bench that died before its first rows (or the wrong file): say which, not a traceback.
+        sys.exit(f"{kernel_path}: no device or copy row: not (all) the attention bench's output")
     read_bw = next((r["bandwidth_gbs"] for r in everything if r["kind"] == "read"), float("nan"))
-    device = next(r for r in everything if r["kind"] == "device")
     decode = {(r["shape"], r["batch"], r["context"]): r for r in everything if r["kind"] == "decode"}
     sdpa = {(r["shape"], r["batch"], r["context"]): r for r in read(sdpa_path, "sdpa_decode")}
     runs = len([p for p in kernel_path.split(",") if p])

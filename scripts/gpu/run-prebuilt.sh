@@ -49,6 +49,7 @@ if [[ -z ${SKIP_TABLE:-} ]]; then
   # TABLE_RUNS runs of the bench and its peer, one after the other (kernels-runN.jsonl,
   # sdpa-runN.jsonl when more than one); the table holds each figure's median over them.
   runs=${TABLE_RUNS:-1} kernel_files=() sdpa_files=()
+  [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "TABLE_RUNS=$runs: a count of runs, 1 or more"; runs=1; }
   for r in $(seq 1 "$runs"); do
     tag=""; (( runs > 1 )) && tag="-run$r"
     # shellcheck disable=SC2086  # KERNEL_BENCH_ARGS is several flags

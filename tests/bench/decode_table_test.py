@@ -103,6 +103,12 @@ def main():
         refused = table(src, python, paths[0] + "," + os.path.join(tmp, "short.jsonl"), sdpa41, check=False)
         if refused.returncode == 0 or "different numbers of rows" not in refused.stderr:
             failures.append("runs of different rows are merged instead of refused")
+        # A bench that died before writing its rows: the file is named, no traceback.
+        empty = os.path.join(tmp, "empty.jsonl")
+        write_rows(empty, [])
+        died = table(src, python, empty, sdpa41, check=False)
+        if died.returncode == 0 or empty not in died.stderr or "Traceback" in died.stderr:
+            failures.append("an empty bench output gives no clear error naming its file")
 
     for f in failures:
         print("FAIL:", f)

@@ -70,7 +70,7 @@ def read(paths, kind):
         sys.exit(f"decode_table.py: no file named in {paths!r}")
     if len(runs) > 1 and any(len(r) != len(runs[0]) for r in runs):
         sys.exit(f"{paths}: the runs hold different numbers of rows ({[len(r) for r in runs]})")
-    rows = [median_row(paths, list(same)) for same in zip(*runs)] if runs else []
+    rows = [median_row(paths, list(same)) for same in zip(*runs)]
     return [r for r in rows if kind is None or r.get("kind") == kind]
 
 

@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -27,7 +26,6 @@ namespace {
 
 using aimicius::testing::ScratchDir;
 using test::all_logits;
-using test::expect_logits_near;
 using test::greedy;
 using test::ParityCase;
 
@@ -57,36 +55,18 @@ TEST(Gemma2Parity, TheCheckpointReadsAsTransformersRunsIt) {
   EXPECT_EQ(parse_model_config(c.to_json(), "round trip").to_json(), c.to_json());
 }
 
-TEST(Gemma2Parity, LibTorchModelGivesTransformersLogitsAndGreedyTokens) {
-  torch::NoGradGuard no_grad;
-  const auto m = Model::load(kCheckpoint, {});
-  for (const ParityCase& p : parity_cases()) {
-    expect_logits_near(all_logits(*m, p.ids), p.logits, 2e-4, "libtorch");
-    // Through the KV cache one token a step: the window and the caps on the decode path too.
-    EXPECT_EQ(greedy(*m, p.ids, static_cast<int>(p.greedy.size())), p.greedy);
-  }
-}
-
-TEST(Gemma2Parity, Float64ReferenceGivesTransformersLogits) {
-  const ReferenceModel ref(kCheckpoint);
-  for (const ParityCase& p : parity_cases())
-    expect_logits_near(test::reference_logits(ref, p.ids), p.logits, 2e-4, "reference");
-}
-
 // transformers 4's form of the config: no layer_types (its layers slide on even indices, the rule
 // of transformers 5's default too), top-level rope_theta, cache_implementation "hybrid".
 TEST(Gemma2Parity, TheTransformers4FormOfTheConfigGivesTheSameLogits) {
   torch::NoGradGuard no_grad;
   ScratchDir dir;
-  const auto m = load_with_config(dir, [](nlohmann::json& j) {
+  test::expect_config_form_reads_the_same(kCheckpoint, dir.path(), [](nlohmann::json& j) {
     j["rope_theta"] = j["rope_parameters"]["rope_theta"];
     for (const char* key : {"rope_parameters", "layer_types", "use_bidirectional_attention", "dtype"}) j.erase(key);
     j["cache_implementation"] = "hybrid";
     j["torch_dtype"] = "float32";
     j["transformers_version"] = "4.42.0";
-  });
-  EXPECT_EQ(m->config().to_json(), load_model_config(kCheckpoint).to_json());
-  for (const ParityCase& p : parity_cases()) expect_logits_near(all_logits(*m, p.ids), p.logits, 2e-4, "transformers 4");
+  }, "transformers 4");
 }
 
 // Each Gemma 2 part, turned off alone, moves the logits well past the parity bound.
@@ -103,7 +83,7 @@ TEST(Gemma2Parity, EachGemma2DifferenceMatters) {
   for (const auto& [key, value] : variants) {
     ScratchDir dir;
     const auto m = load_with_config(dir, [&](nlohmann::json& j) { j[key] = value; });
-    EXPECT_GT((all_logits(*m, p.ids) - p.logits).abs().max().item<double>(), 0.1) << key;
+    test::expect_logits_far(all_logits(*m, p.ids), p.logits, key);
   }
 }
 

@@ -5,18 +5,17 @@
 // tanh form, the embedding scaled by sqrt(hidden_size), RMSNorm gains 1 + weight, and head_dim
 // apart from hidden_size / heads. The LibTorch model, the float64 reference and the same weights
 // as a GGUF file (written the way llama.cpp's converter writes Gemma: 1 + weight stored in the
-// norms, no output tensor) on both CPU paths must all give transformers' numbers.
+// norms, no output tensor) on both CPU paths must all give transformers' numbers (the first two in
+// tests/runtime/family_parity_test.cpp, with every family's).
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "common/json_file.h"
 #include "runtime/checkpoint_writer.h"
 #include "runtime/model.h"
-#include "runtime/reference_model.h"
 #include "tests/runtime/gguf_model_writer.h"
 #include "tests/runtime/parity_fixture.h"
 #include "test_support.h"
@@ -25,14 +24,19 @@ namespace aimicius::runtime {
 namespace {
 
 using aimicius::testing::ScratchDir;
-
-const std::filesystem::path kCheckpoint = std::filesystem::path(AIMICIUS_TEST_DATA_DIR) / "gemma";
-
-std::vector<test::ParityCase> parity_cases() { return test::read_parity_cases(kCheckpoint); }
 using test::all_logits;
 using test::expect_logits_near;
 using test::greedy;
 using test::ParityCase;
+
+const std::filesystem::path kCheckpoint = std::filesystem::path(AIMICIUS_TEST_DATA_DIR) / "gemma";
+
+std::vector<ParityCase> parity_cases() { return test::read_parity_cases(kCheckpoint); }
+
+// The fixture's weights under a config.json edited by `edit`.
+std::unique_ptr<Model> load_with_config(const ScratchDir& dir, const std::function<void(nlohmann::json&)>& edit) {
+  return test::load_with_edited_config(kCheckpoint, dir.path(), edit);
+}
 
 TEST(GemmaParity, TheCheckpointReadsAsTransformersRunsIt) {
   const ModelConfig c = load_model_config(kCheckpoint);
@@ -45,64 +49,41 @@ TEST(GemmaParity, TheCheckpointReadsAsTransformersRunsIt) {
   EXPECT_EQ(c.num_k_heads, 1);
 }
 
-TEST(GemmaParity, LibTorchModelGivesTransformersLogitsAndGreedyTokens) {
-  torch::NoGradGuard no_grad;
-  const auto m = Model::load(kCheckpoint, {});
-  for (const ParityCase& p : parity_cases()) {
-    // Measured 1.4e-5 worst (float32 summation order); logits' std ~1.8.
-    expect_logits_near(all_logits(*m, p.ids), p.logits, 2e-4, "libtorch");
-    EXPECT_EQ(greedy(*m, p.ids, static_cast<int>(p.greedy.size())), p.greedy);
-  }
-}
-
-TEST(GemmaParity, Float64ReferenceGivesTransformersLogits) {
-  const ReferenceModel ref(kCheckpoint);
-  for (const ParityCase& p : parity_cases())
-    expect_logits_near(test::reference_logits(ref, p.ids), p.logits, 2e-4, "reference");
-}
-
 // The same checkpoint with its config.json in the form transformers 4 wrote Gemma's (the official
 // configs' legacy hidden_act "gelu" beside hidden_activation, top-level rope_theta, rope_scaling
 // null, none of transformers 5's keys) gives transformers 5's logits: the two forms are one model.
 TEST(GemmaParity, TheTransformers4FormOfTheConfigGivesTheSameLogits) {
   torch::NoGradGuard no_grad;
-  nlohmann::json t4 = read_json_file(kCheckpoint / "config.json");
-  ASSERT_TRUE(t4.contains("rope_parameters")) << "the fixture should be transformers 5's form";
-  t4["rope_theta"] = t4["rope_parameters"]["rope_theta"];
-  t4["rope_scaling"] = nullptr;
-  for (const char* key : {"rope_parameters", "use_bidirectional_attention", "dtype"}) t4.erase(key);
-  t4["hidden_act"] = "gelu";
-  t4["hidden_activation"] = "gelu_pytorch_tanh";
-  t4["torch_dtype"] = "float32";
-  t4["transformers_version"] = "4.38.0";
+  ASSERT_TRUE(read_json_file(kCheckpoint / "config.json").contains("rope_parameters"))
+      << "the fixture should be transformers 5's form";
   ScratchDir dir;
-  std::filesystem::copy(kCheckpoint / "model.safetensors", dir.path() / "model.safetensors");
-  std::ofstream(dir.path() / "config.json") << t4.dump();
-  EXPECT_EQ(load_model_config(dir.path()).to_json(), load_model_config(kCheckpoint).to_json());
-  const auto m = Model::load(dir.path(), {});
-  for (const ParityCase& p : parity_cases())
-    expect_logits_near(all_logits(*m, p.ids), p.logits, 2e-4, "transformers-4 config");
+  test::expect_config_form_reads_the_same(kCheckpoint, dir.path(), [](nlohmann::json& t4) {
+    t4["rope_theta"] = t4["rope_parameters"]["rope_theta"];
+    t4["rope_scaling"] = nullptr;
+    for (const char* key : {"rope_parameters", "use_bidirectional_attention", "dtype"}) t4.erase(key);
+    t4["hidden_act"] = "gelu";
+    t4["hidden_activation"] = "gelu_pytorch_tanh";
+    t4["torch_dtype"] = "float32";
+    t4["transformers_version"] = "4.38.0";
+  }, "transformers-4 config");
 }
 
-// Each Gemma difference, turned off alone, moves the logits well past the parity bound: the test
-// above would catch the runtime missing any one of them.
+// Each Gemma difference, turned off alone, moves the logits well past the parity bound: the parity
+// tests would catch the runtime missing any one of them.
 TEST(GemmaParity, EachGemmaDifferenceMatters) {
   torch::NoGradGuard no_grad;
   const ParityCase p = parity_cases().at(0);
-  const nlohmann::json base = read_json_file(kCheckpoint / "config.json");
   const std::pair<const char*, nlohmann::json> variants[] = {
       {"model_type", "llama"},           // no embedding scale, plain gains, SiLU (and untied: lm_head missing)
       {"hidden_act", "silu"},            // SwiGLU instead of GeGLU
   };
   for (const auto& [key, value] : variants) {
     ScratchDir dir;
-    std::filesystem::copy(kCheckpoint / "model.safetensors", dir.path() / "model.safetensors");
-    nlohmann::json j = base;
-    j[key] = value;
-    j["tie_word_embeddings"] = true;
-    std::ofstream(dir.path() / "config.json") << j.dump();
-    const auto m = Model::load(dir.path(), {});
-    EXPECT_GT((all_logits(*m, p.ids) - p.logits).abs().max().item<double>(), 0.1) << key;
+    const auto m = load_with_config(dir, [&](nlohmann::json& j) {
+      j[key] = value;
+      j["tie_word_embeddings"] = true;
+    });
+    test::expect_logits_far(all_logits(*m, p.ids), p.logits, key);
   }
 }
 

@@ -77,6 +77,12 @@ inline void expect_logits_near(const torch::Tensor& got, const torch::Tensor& wa
   EXPECT_LT((got - want).abs().max().item<double>(), tol) << what;
 }
 
+// A model change that must matter: the logits move well past the parity bound (0.1 against 2e-4).
+inline void expect_logits_far(const torch::Tensor& got, const torch::Tensor& want, const std::string& what) {
+  ASSERT_EQ(got.sizes(), want.sizes()) << what;
+  EXPECT_GT((got - want).abs().max().item<double>(), 0.1) << what;
+}
+
 // Every case's logits within `tolerance` of transformers', and its greedy tokens (through the KV
 // cache) equal, on `m` (on any device); `label` names the path in failures.
 inline void expect_cases_match(runtime::Model& m, const std::vector<ParityCase>& cases, double tolerance,
@@ -115,6 +121,17 @@ inline std::unique_ptr<runtime::Model> load_with_edited_config(const std::filesy
                         std::filesystem::copy_options::overwrite_existing);
   std::ofstream(dir / "config.json") << j.dump();
   return runtime::Model::load(dir, {});
+}
+
+// Another form of the fixture's config.json (the fixture's edited by `edit`; transformers 4's, say)
+// reads as the same model: the same parsed config, and transformers' logits from the same weights.
+inline void expect_config_form_reads_the_same(const std::filesystem::path& checkpoint,
+                                              const std::filesystem::path& dir,
+                                              const std::function<void(nlohmann::json&)>& edit,
+                                              const std::string& label) {
+  const auto m = load_with_edited_config(checkpoint, dir, edit);
+  EXPECT_EQ(m->config().to_json(), runtime::load_model_config(checkpoint).to_json()) << label;
+  for (const ParityCase& p : read_parity_cases(checkpoint)) expect_logits_near(all_logits(*m, p.ids), p.logits, 2e-4, label);
 }
 
 }  // namespace aimicius::test

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_file.h"
 
 namespace aimicius::runtime {
@@ -25,8 +26,10 @@ struct Statement {
   std::vector<int32_t> ids;
 };
 
+// A file that is absent says nothing; one that is there but unreadable (a dangling symlink, a
+// folder, a device) is an error naming it, never taken as absent (common/input_file.h).
 std::optional<nlohmann::json> read_if_present(const std::filesystem::path& file) {
-  if (!std::filesystem::exists(file)) return std::nullopt;
+  if (!input_file_present(file)) return std::nullopt;
   nlohmann::json json = read_json_file(file);
   if (!json.is_object()) JsonLocation(file.string(), "").fail("expected a JSON object");
   return json;

@@ -2,6 +2,7 @@
 // file, and where it applies the JSON path and the token at fault.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
 
 #include "common/errors.h"
@@ -140,6 +141,20 @@ TEST(TokenizerErrors, EosIdOutsideVocabularyIsNamed) {
   write_edited_llama3(dir, [](nlohmann::json&) {});
   write_file(dir / "config.json", R"({"eos_token_id": [1, 999999]})");
   expect_input_error([&] { load_tokenizer(dir.path()); }, {"config.json", "eos_token_id[1]", "999999"});
+}
+
+// The files that state bos / eos: one that is there but cannot be read (a dangling symlink, a
+// folder) is named, never read as "this file says nothing".
+TEST(TokenizerErrors, ADanglingOrNonRegularSpecialTokenFileIsNamed) {
+  for (const char* name : {"tokenizer_config.json", "config.json", "generation_config.json"}) {
+    const TokenizerScratchDir dir;
+    write_edited_llama3(dir, [](nlohmann::json&) {});
+    std::filesystem::create_symlink(dir / "gone.json", dir / name);
+    expect_input_error([&] { load_tokenizer(dir.path()); }, {name, "a symlink to a file that does not exist"});
+    std::filesystem::remove(dir / name);
+    std::filesystem::create_directory(dir / name);
+    expect_input_error([&] { load_tokenizer(dir.path()); }, {name, "a directory, where a file is expected"});
+  }
 }
 
 TEST(TokenizerErrors, CorruptSentencePieceModelNamesTheFile) {

@@ -137,7 +137,7 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const fs::path& dir) {
   const fs::path index = dir / "model.safetensors.index.json";
   std::vector<fs::path> shard_files;
   std::map<std::string, std::string> weight_map;
-  if (fs::exists(index)) {
+  if (input_file_present(index)) {
     const nlohmann::json j = read_json_file(index);
     try {
       weight_map = j.at("weight_map").get<std::map<std::string, std::string>>();

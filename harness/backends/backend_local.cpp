@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/sha256.h"
 #include "harness/backends/spec_query.h"
 #include "runtime/checkpoint_files.h"
@@ -74,11 +75,19 @@ LocalBackend::LocalBackend(const std::string& spec) : spec_(spec) {
   const auto gguf_file = runtime::gguf::find_gguf(parsed.dir);
   // Every use of this backend is text (generate, loglikelihood): a folder without a tokenizer is
   // refused before its weights are loaded, not found example by example as a run of errors.
-  if (!gguf_file && !std::filesystem::exists(parsed.dir / "tokenizer.json") &&
-      !std::filesystem::exists(parsed.dir / "tokenizer.model"))
-    throw InputError(fmt::format("{}: the checkpoint folder has no tokenizer.json or tokenizer.model; the local: "
-                                 "backend generates text and needs one",
-                                 parsed.dir.string()));
+  // A tokenizer file that is there but unreadable (a dangling link, a folder) is named here too.
+  if (!gguf_file) {
+    bool has_tokenizer = false;
+    for (const char* name : {"tokenizer.json", "tokenizer.model"}) {
+      if (!input_file_present(parsed.dir / name)) continue;
+      check_input_file(parsed.dir / name);
+      has_tokenizer = true;
+    }
+    if (!has_tokenizer)
+      throw InputError(fmt::format("{}: the checkpoint folder has no tokenizer.json or tokenizer.model; the local: "
+                                   "backend generates text and needs one",
+                                   parsed.dir.string()));
+  }
   const fs::path checkpoint = gguf_file ? *gguf_file : parsed.dir;
   model_ = runtime::LocalModel::load(checkpoint, parsed.options);
   max_active_ = parsed.max_active;

@@ -18,6 +18,7 @@
 #include <torch/torch.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_file.h"
 #include "runtime/encoder/wordpiece.h"
 #include "runtime/safetensors.h"
@@ -82,7 +83,7 @@ BertConfig read_bert_config(const std::filesystem::path& file) {
 int64_t read_max_seq_length(const std::filesystem::path& model_dir, const BertConfig& config) {
   const std::filesystem::path file = model_dir / "sentence_bert_config.json";
   int64_t max_seq_length = 512;
-  if (std::filesystem::exists(file)) max_seq_length = positive_int(read_json_object(file), "max_seq_length", file);
+  if (input_file_present(file)) max_seq_length = positive_int(read_json_object(file), "max_seq_length", file);
   max_seq_length = std::min(max_seq_length, config.max_position_embeddings);
   if (max_seq_length < 2) throw InputError(fmt::format("{}: max_seq_length must be at least 2", file.string()));
   return max_seq_length;
@@ -90,7 +91,7 @@ int64_t read_max_seq_length(const std::filesystem::path& model_dir, const BertCo
 
 void require_mean_pooling(const std::filesystem::path& model_dir) {
   const std::filesystem::path file = model_dir / "1_Pooling" / "config.json";
-  if (!std::filesystem::exists(file)) return;
+  if (!input_file_present(file)) return;
   const nlohmann::json json = read_json_object(file);
   for (const char* mode : {"pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens"}) {
     if (json.value(mode, false)) throw InputError(fmt::format("{}: {} unsupported (only mean pooling)", file.string(), mode));

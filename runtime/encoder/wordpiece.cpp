@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/json_file.h"
 #include "common/utf8.h"
 #include "runtime/encoder/unicode_tables.h"
@@ -145,7 +146,7 @@ WordPieceTokenizer WordPieceTokenizer::load(const std::filesystem::path& model_d
   if (vocab.empty()) throw InputError(fmt::format("{}: empty vocabulary", vocab_file.string()));
 
   const std::filesystem::path config_file = model_dir / "tokenizer_config.json";
-  WordPieceOptions options = std::filesystem::exists(config_file) ? read_options(config_file) : WordPieceOptions{};
+  WordPieceOptions options = input_file_present(config_file) ? read_options(config_file) : WordPieceOptions{};
   try {
     return WordPieceTokenizer(std::move(vocab), std::move(options));
   } catch (const InputError& e) {

@@ -259,6 +259,12 @@ TEST_F(Cli, ACheckpointWithoutATokenizerExitsTwoNamingTheFolder) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(has(r.err, ckpt.string() + ": the checkpoint folder has no tokenizer.json or tokenizer.model")) << r.err;
   EXPECT_EQ(run_count(), 0);
+  // One that is there but dangling is named as such, also before the weights load.
+  fs::create_symlink(ckpt / "gone.json", ckpt / "tokenizer.json");
+  const auto dangling = aimicius("run --model local:" + ckpt.string() + " --limit 1");
+  EXPECT_EQ(dangling.exit_code, 2) << dangling.err;
+  EXPECT_TRUE(has(dangling.err, "tokenizer.json: a symlink to a file that does not exist")) << dangling.err;
+  EXPECT_EQ(run_count(), 0);
 }
 
 // config.json values of the wrong JSON type: the file and the key, exit 2 (was nlohmann's

@@ -240,6 +240,12 @@ TEST(Checkpoint, RandomCheckpointsLoadSingleAndShardedAndTruncationIsCaught) {
   EXPECT_NE(err.find("truncated"), std::string::npos) << err;
   std::filesystem::remove(dir / "three" / "model-00003-of-00003.safetensors");
   EXPECT_NE(error_of([&] { SafetensorsCheckpoint::open(dir / "three"); }).find("model-00003-of-00003"), std::string::npos);
+  // A shard index that is a dangling symlink is named as one (it was taken as absent).
+  std::filesystem::remove(dir / "three" / "model.safetensors.index.json");
+  std::filesystem::create_symlink(dir / "gone.json", dir / "three" / "model.safetensors.index.json");
+  const std::string dangling = error_of([&] { SafetensorsCheckpoint::open(dir / "three"); });
+  EXPECT_NE(dangling.find("model.safetensors.index.json: a symlink to a file that does not exist"), std::string::npos)
+      << dangling;
 }
 
 // Prefill groups ------------------------------------------------------------------------------

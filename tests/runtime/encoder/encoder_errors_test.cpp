@@ -89,6 +89,22 @@ TEST(SentenceEncoderErrors, BadConfigFilesAreNamed) {
   expect_contains(load_error(scratch.path()), "config.json");
 }
 
+// A config file that is there but cannot be read (a dangling symlink) is named, never taken as
+// absent: each of these changes what the encoder computes when it is read.
+TEST(SentenceEncoderErrors, DanglingConfigFilesAreNamedNotSkipped) {
+  for (const char* name : {"sentence_bert_config.json", "1_Pooling/config.json", "tokenizer_config.json"}) {
+    testing::EncoderScratchDir scratch;
+    testing::write_tiny_bert(scratch.path());
+    const std::filesystem::path file = scratch.path() / name;
+    std::filesystem::create_directories(file.parent_path());
+    std::filesystem::remove(file);
+    std::filesystem::create_symlink(scratch.path() / "gone.json", file);
+    const std::string message = load_error(scratch.path());
+    expect_contains(message, name);
+    expect_contains(message, "a symlink to a file that does not exist");
+  }
+}
+
 TEST(SentenceEncoderErrors, MissingVocabularyIsNamed) {
   testing::EncoderScratchDir scratch;
   testing::write_tiny_bert(scratch.path());

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <system_error>
 
@@ -42,6 +44,15 @@ void check_input_file(const fs::path& file, int64_t max_bytes) {
   if (static_cast<int64_t>(st.st_size) > max_bytes)
     throw InputError(fmt::format("{}: {} bytes, more than the {} this file may have", file.string(),
                                  static_cast<int64_t>(st.st_size), max_bytes));
+}
+
+std::string read_input_file(const fs::path& file, int64_t max_bytes) {
+  check_input_file(file, max_bytes);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot read the file ({})", file.string(), std::strerror(errno)));
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  if (in.bad()) throw InputError(fmt::format("{}: a read error after {} bytes", file.string(), text.size()));
+  return text;
 }
 
 bool input_file_present(const fs::path& path) {

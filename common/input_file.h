@@ -21,6 +21,11 @@ inline constexpr int64_t kMaxInputFileBytes = int64_t{1} << 30;
 // `max_bytes` bytes.
 void check_input_file(const std::filesystem::path& file, int64_t max_bytes = kMaxInputFileBytes);
 
+// The whole of `file`, after check_input_file(file, max_bytes): the one way a user's file is read
+// into memory at once (JSON documents, chat templates, prompt includes, SQL scripts, vocabularies).
+// Throws InputError "FILE: ..." when it cannot be read.
+std::string read_input_file(const std::filesystem::path& file, int64_t max_bytes = kMaxInputFileBytes);
+
 // Whether something is at `path` for a reader to open: a file, or a symlink even when dangling
 // (opening it then says what is wrong; std::filesystem::exists follows the link and would have the
 // file silently taken as absent, e.g. a checkpoint's chat template dropped).

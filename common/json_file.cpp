@@ -5,10 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
-#include <fstream>
-#include <iterator>
 #include <set>
-#include <system_error>
 #include <vector>
 
 #include "common/errors.h"
@@ -18,17 +15,6 @@ namespace aimicius {
 
 namespace {
 
-std::string read_whole_file(const std::filesystem::path& file) {
-  check_input_file(file);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    std::error_code ignored;
-    const bool exists = std::filesystem::exists(file, ignored);
-    throw InputError(fmt::format("{}: cannot read the file{}", file.string(), exists ? "" : " (it does not exist)"));
-  }
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // nlohmann's message already names the line and column; the byte offset makes it exact.
 [[noreturn]] void throw_malformed(const std::string& where, const nlohmann::json::parse_error& e) {
   throw InputError(fmt::format("{}: malformed JSON at byte {}: {}", where, e.byte, e.what()));
@@ -37,7 +23,7 @@ std::string read_whole_file(const std::filesystem::path& file) {
 // Json is nlohmann::json or nlohmann::ordered_json: the same parser, two key orders.
 template <typename Json>
 Json parse_file(const std::filesystem::path& file) {
-  const std::string text = read_whole_file(file);
+  const std::string text = read_input_file(file);
   try {
     return parse_json_unique_keys<Json>(text);
   } catch (const DuplicateJsonKey& e) {

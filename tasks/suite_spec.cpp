@@ -3,9 +3,7 @@
 #include "tasks/suite_spec.h"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -219,11 +217,7 @@ std::map<std::string, std::string> read_prompt_includes(const SuiteSpec& spec) {
   std::map<std::string, std::string> texts;
   for (const auto& [key, path] : spec.prompt.includes) {
     const std::filesystem::path file = file_inside(spec.dir, path, fmt::format("{}: prompt.includes.{}", spec.file, key));
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw InputError(fmt::format("{}: cannot read {} (prompt.includes.{})", spec.file, file.string(), key));
-    std::stringstream text;
-    text << in.rdbuf();
-    texts[key] = text.str();
+    texts[key] = read_input_file(file);
   }
   return texts;
 }

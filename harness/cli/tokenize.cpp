@@ -1,7 +1,7 @@
 // `aimicius tokenize`: the token ids of texts under a checkpoint's tokenizer, one JSON array per
 // text, for checking the tokenizers (runtime/tokenizer/) against a peer.
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "harness/cli/all_commands.h"
 #include "runtime/tokenizer/tokenizer.h"
 
@@ -28,8 +29,7 @@ int command_tokenize(const TokenizeOptions& o) {
   const auto tokenizer = runtime::load_tokenizer(o.tokenizer_dir);
   std::vector<std::string> texts = o.texts;
   if (!o.file.empty()) {
-    std::ifstream in(o.file);
-    if (!in) throw InputError(fmt::format("cannot read {}", o.file.string()));
+    std::istringstream in(read_input_file(o.file));
     for (std::string line; std::getline(in, line);) texts.push_back(line);
   }
   if (texts.empty()) throw InputError("tokenize needs --file or at least one text");

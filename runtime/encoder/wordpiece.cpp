@@ -3,7 +3,7 @@
 // `tokenizers` library does; vocabulary look-ups use the UTF-8 bytes of a piece.
 #include "runtime/encoder/wordpiece.h"
 
-#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
@@ -136,8 +136,7 @@ int64_t WordPieceTokenizer::require_id(const std::string& token) const {
 
 WordPieceTokenizer WordPieceTokenizer::load(const std::filesystem::path& model_dir) {
   const std::filesystem::path vocab_file = model_dir / "vocab.txt";
-  std::ifstream in(vocab_file, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot open {}", vocab_file.string()));
+  std::istringstream in(read_input_file(vocab_file));
   std::vector<std::string> vocab;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();

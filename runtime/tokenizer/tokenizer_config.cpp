@@ -1,8 +1,7 @@
 // tokenizer_config.json + chat_template.jinja (see tokenizer_config.h).
 #include "runtime/tokenizer/tokenizer_config.h"
 
-#include <fstream>
-#include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -21,13 +20,9 @@ nlohmann::json load_tokenizer_config(const std::filesystem::path& dir) {
   }
   const auto jinja = dir / "chat_template.jinja";
   if (input_file_present(jinja)) {
-    check_input_file(jinja);  // a regular file of bounded size (not a FIFO, not /dev/zero)
-    std::ifstream in(jinja, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in && !in.eof()) throw InputError(fmt::format("{}: cannot be read", jinja.string()));
+    std::string text = read_input_file(jinja);  // a regular file of bounded size (not a FIFO, not /dev/zero)
     if (config.is_null()) config = nlohmann::json::object();
-    config["chat_template"] = text.str();
+    config["chat_template"] = std::move(text);
   }
   return config;
 }

@@ -7,14 +7,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "common/sqlite_db.h"
 
 namespace aimicius {
@@ -85,14 +84,11 @@ SqlScriptDatabase::SqlScriptDatabase(const std::vector<fs::path>& scripts, const
   ScriptClock clock;
   sqlite3_progress_handler(db.handle(), ScriptClock::kStepInterval, ScriptClock::stop_after_deadline, &clock);
   for (const auto& script : scripts) {
-    std::ifstream in(script, std::ios::binary);
-    if (!in) throw InputError(fmt::format("cannot read database script {}", script.string()));
-    std::stringstream text;
-    text << in.rdbuf();
+    const std::string text = read_input_file(script);
     // One transaction per script: fast, and a failing script leaves nothing half-built behind.
     // sqlite3_exec rather than SqliteDb::exec: the error names the script, with SQLite's message.
     char* message = nullptr;
-    const std::string wrapped = "BEGIN;\n" + text.str() + "\n;COMMIT;";
+    const std::string wrapped = "BEGIN;\n" + text + "\n;COMMIT;";
     clock.deadline = std::chrono::steady_clock::now() +
                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(limits.seconds));
     const int rc = sqlite3_exec(db.handle(), wrapped.c_str(), nullptr, nullptr, &message);

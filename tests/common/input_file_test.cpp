@@ -1,6 +1,6 @@
 // Untrusted input files (common/input_file.h): what is not a regular file, or is too large, or
 // (for suite data) resolves outside its folder, is an InputError naming it before any read, and
-// the readers built on the check (JSON, JSONL, SHA-256) refuse the same files.
+// the readers built on the check (JSON, JSONL, SHA-256, the whole-file read) refuse the same files.
 #include "common/input_file.h"
 
 #include <sys/stat.h>
@@ -36,12 +36,17 @@ TEST(InputFile, WhatIsNotARegularFileIsRefusedByEveryReader) {
   for (const auto& [name, why] : cases) {
     const fs::path file = dir / name;
     for (const std::string& error : {error_of([&] { check_input_file(file); }), error_of([&] { read_json_file(file); }),
-                                     error_of([&] { read_jsonl_objects(file); }), error_of([&] { sha256_file_hex(file); })})
+                                     error_of([&] { read_jsonl_objects(file); }), error_of([&] { sha256_file_hex(file); }),
+                                     error_of([&] { read_input_file(file); })})
       EXPECT_TRUE(has(error, file.string() + ": " + why)) << name << ": " << error;
   }
   testing::write_file(dir / "ok.json", "{}");
   EXPECT_NO_THROW(check_input_file(dir / "ok.json"));
   EXPECT_TRUE(has(error_of([&] { check_input_file(dir / "ok.json", 1); }), "2 bytes, more than the 1 this file may have"));
+  // The whole-file read returns every byte (NULs and a missing final newline included) within its bound.
+  testing::write_file(dir / "bytes.txt", std::string("a\0b\r\nc", 6));
+  EXPECT_EQ(read_input_file(dir / "bytes.txt"), std::string("a\0b\r\nc", 6));
+  EXPECT_TRUE(has(error_of([&] { read_input_file(dir / "bytes.txt", 5); }), "6 bytes, more than the 5 this file may have"));
 }
 
 TEST(InputFile, SuiteDataMustResolveInsideItsFolder) {

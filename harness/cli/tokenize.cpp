@@ -1,8 +1,8 @@
 // `aimicius tokenize`: the token ids of texts under a checkpoint's tokenizer, one JSON array per
 // text, for checking the tokenizers (runtime/tokenizer/) against a peer.
 #include <filesystem>
-#include <sstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 

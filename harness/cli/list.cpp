@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 #include "harness/backends/backend.h"
 #include "harness/cli/all_commands.h"
 #include "harness/store/store.h"
@@ -41,7 +42,7 @@ int list_models(const GlobalOptions& global) {
   kinds.headers = {"Model spec", "What it is"};
   for (const auto& [spec, what] : backend_kinds()) kinds.rows.push_back({spec, what});
   fmt::print("{}", render_table(kinds, TableFormat::kTerminal));
-  if (!std::filesystem::exists(global.db_path)) return 0;
+  if (!input_file_present(global.db_path)) return 0;  // a dangling link is opened, and named
   Store store = Store::open_for_read(global.db_path);
   std::map<std::string, int64_t> runs_per_model;
   for (const auto& r : store.list_runs()) ++runs_per_model[model_label(r)];

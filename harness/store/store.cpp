@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/input_file.h"
 
 namespace aimicius {
 namespace {
@@ -182,8 +183,9 @@ std::unique_ptr<SqliteDb> open_read_only(const std::string& path) {
 }  // namespace
 
 Store Store::open_for_read(const std::string& path) {
-  if (!std::filesystem::exists(path))
+  if (!input_file_present(path))
     throw InputError(fmt::format("no database at {} (run `aimicius run` first, or pass --db)", path));
+  check_input_file(path, std::numeric_limits<int64_t>::max());  // a dangling link or a folder is named
   const int version = Store(open_read_only(path)).schema_version();
   // A database an older aimicius wrote (version 1 or more: 0 is a file aimicius never set up) is
   // migrated in place first, so reports read it; the migrations only add tables and columns.

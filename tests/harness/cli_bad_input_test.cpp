@@ -249,6 +249,17 @@ TEST_F(Cli, ReadCommandsWorkOnADatabaseTheyCannotWrite) {
   EXPECT_FALSE(fs::exists(db() + "-shm"));  // nothing was written beside it
 }
 
+// A --db that is a dangling symlink is named as one by the commands that read it (`list models`
+// took it for no database and listed none; the others said "no database").
+TEST_F(Cli, ADatabaseThatIsADanglingSymlinkIsNamedByTheReadCommands) {
+  fs::create_symlink(dir_ / "gone.db", db());
+  for (const char* command : {"list runs", "list models", "report", "show 1"}) {
+    const auto r = aimicius(command);
+    EXPECT_EQ(r.exit_code, 2) << command << ": " << r.err;
+    EXPECT_TRUE(has(r.err, db() + ": a symlink to a file that does not exist")) << command << ": " << r.err;
+  }
+}
+
 #ifdef AIMICIUS_HAVE_RUNTIME
 // A checkpoint folder without a tokenizer: the folder is named before its weights load, and no
 // run is created (it was a run of per-example errors).
